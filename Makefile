@@ -1,0 +1,63 @@
+# Sharing: the two commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sharing
+TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+PYTEST_ARGS ?= -n 2 --dist loadfile -q
+
+.PHONY: help demo serve test test-sqlite test-postgres lint bench fuzz clean
+
+help:
+	@echo "make demo   set up, load demo data and serve http://$(HOST):$(PORT)"
+	@echo "make test   install test tools and run the whole suite (SQLite, then PostgreSQL + Redis)"
+
+# Installs are redone only when a requirements file changes.
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(MAKE) --no-print-directory serve
+
+# The site, its task worker, and (when no real Stripe key is set) localstripe.
+serve: $(VENV)/.installed
+	PY=$(PY) HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.installed-dev
+	bash scripts/ensure_test_system_packages.sh
+	$(VENV)/bin/ruff check .
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(VENV)/.installed-dev
+	@echo "== Test pass 1/2: embedded defaults (SQLite, in-memory channel layer)"
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed-dev
+	@if $(PY) scripts/services_up.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"; then \
+		echo "== Test pass 2/2: PostgreSQL ($(TEST_DATABASE_URL)) and Redis ($(TEST_REDIS_URL))"; \
+		DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" $(VENV)/bin/pytest $(PYTEST_ARGS); \
+	elif [ "$$CI" = "true" ]; then \
+		echo "CI=true and PostgreSQL or Redis is not answering: failing instead of skipping."; exit 1; \
+	else \
+		echo "PostgreSQL or Redis is not answering on $(TEST_DATABASE_URL) / $(TEST_REDIS_URL): skipped the second pass."; \
+	fi
+
+clean:
+	rm -rf $(VENV) staticfiles .test-db* test-artifacts

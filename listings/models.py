@@ -1,0 +1,215 @@
+"""Listings: idle rooms, cars and driving services that owners offer.
+
+One `Listing` row holds what every kind shares (owner, place, prices, rules);
+what only one kind has lives in its own one-to-one details table, so the
+listing table does not grow a nullable column per kind-specific attribute.
+Money is always an integer number of minor units (cents) with a currency code.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class ListingKind(models.TextChoices):
+    ROOM = "room", "Room"
+    CAR = "car", "Car"
+    DRIVER = "driver", "Driving service"
+
+
+class ListingStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    # Soft delete: bookings, reviews and the ledger keep pointing at the row.
+    DELETED = "deleted", "Deleted"
+
+
+class CancellationPolicy(models.TextChoices):
+    FLEXIBLE = "flexible", "Flexible"
+    MODERATE = "moderate", "Moderate"
+    STRICT = "strict", "Strict"
+
+
+# What one priced unit is for each kind: rooms by the night, the others by the hour.
+UNIT_NAME = {ListingKind.ROOM: "night", ListingKind.CAR: "hour", ListingKind.DRIVER: "hour"}
+
+
+class Listing(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings")
+    kind = models.CharField(max_length=10, choices=ListingKind.choices)
+    status = models.CharField(max_length=10, choices=ListingStatus.choices, default=ListingStatus.ACTIVE)
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=5000, blank=True)
+
+    # Where: for a driving service, the base point its service radius is drawn around.
+    address = models.CharField(max_length=255)
+    city = models.CharField(max_length=100, blank=True)
+    country_code = models.CharField(max_length=2, blank=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Europe/Paris.")
+
+    # Money, in minor units of `currency`. The unit is a night for rooms, an hour otherwise.
+    currency = models.CharField(max_length=3, default="EUR")
+    unit_price = models.PositiveIntegerField(help_text="Price per night (rooms) or per hour (cars, drivers).")
+    fee_amount = models.PositiveIntegerField(default=0, help_text="Cleaning fee (rooms) or booking fee, per booking.")
+
+    # Rules, in the kind's unit (nights or hours).
+    min_units = models.PositiveIntegerField(default=1)
+    max_units = models.PositiveIntegerField(default=30)
+    advance_notice_hours = models.PositiveIntegerField(default=0)
+    capacity = models.PositiveIntegerField(default=1, help_text="Guests (rooms), seats (cars) or passengers (drivers).")
+    instant_book = models.BooleanField(default=False)
+    cancellation_policy = models.CharField(
+        max_length=10, choices=CancellationPolicy.choices, default=CancellationPolicy.MODERATE
+    )
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(latitude__gte=-90, latitude__lte=90), name="listing_latitude_range"),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180), name="listing_longitude_range"
+            ),
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="listing_unit_price_positive"),
+            models.CheckConstraint(condition=Q(min_units__gte=1), name="listing_min_units_at_least_one"),
+            models.CheckConstraint(condition=Q(max_units__gte=F("min_units")), name="listing_max_units_not_below_min"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="listing_capacity_at_least_one"),
+            models.CheckConstraint(condition=Q(kind__in=ListingKind.values), name="listing_kind_known"),
+            models.CheckConstraint(condition=Q(status__in=ListingStatus.values), name="listing_status_known"),
+            models.CheckConstraint(
+                condition=Q(cancellation_policy__in=CancellationPolicy.values), name="listing_policy_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("listings:detail", kwargs={"listing_id": self.pk})
+
+    @property
+    def unit_name(self) -> str:
+        return UNIT_NAME[ListingKind(self.kind)]
+
+    @property
+    def is_bookable(self) -> bool:
+        return self.status == ListingStatus.ACTIVE
+
+
+class RoomDetails(models.Model):
+    listing = models.OneToOneField(Listing, on_delete=models.CASCADE, primary_key=True, related_name="room")
+    bedrooms = models.PositiveSmallIntegerField(default=1)
+    beds = models.PositiveSmallIntegerField(default=1)
+    amenities = models.JSONField(default=list, blank=True)
+    check_in_time = models.TimeField(default="15:00")
+    check_out_time = models.TimeField(default="11:00")
+    house_rules = models.TextField(max_length=2000, blank=True)
+    # Discounts in basis points (1/100 %) applied to the nights subtotal.
+    weekly_discount_bps = models.PositiveIntegerField(default=0, help_text="For stays of 7 nights or more.")
+    monthly_discount_bps = models.PositiveIntegerField(default=0, help_text="For stays of 28 nights or more.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(weekly_discount_bps__lte=10000), name="room_weekly_discount_max"),
+            models.CheckConstraint(condition=Q(monthly_discount_bps__lte=10000), name="room_monthly_discount_max"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Room details of listing {self.listing_id}"
+
+
+class Transmission(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    AUTOMATIC = "automatic", "Automatic"
+
+
+class Fuel(models.TextChoices):
+    PETROL = "petrol", "Petrol"
+    DIESEL = "diesel", "Diesel"
+    HYBRID = "hybrid", "Hybrid"
+    ELECTRIC = "electric", "Electric"
+
+
+class CarDetails(models.Model):
+    listing = models.OneToOneField(Listing, on_delete=models.CASCADE, primary_key=True, related_name="car")
+    make = models.CharField(max_length=60)
+    model = models.CharField(max_length=60)
+    year = models.PositiveSmallIntegerField()
+    transmission = models.CharField(max_length=10, choices=Transmission.choices)
+    fuel = models.CharField(max_length=10, choices=Fuel.choices)
+    # A whole day costs this instead of 24 hourly prices (minor units).
+    day_price = models.PositiveIntegerField()
+    daily_distance_limit_km = models.PositiveIntegerField(default=200)
+    extra_km_price = models.PositiveIntegerField(default=0, help_text="Per km beyond the daily limit (minor units).")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(day_price__gt=0), name="car_day_price_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.make} {self.model} ({self.year})"
+
+
+class DriverDetails(models.Model):
+    listing = models.OneToOneField(Listing, on_delete=models.CASCADE, primary_key=True, related_name="driver")
+    languages = models.CharField(max_length=200, blank=True)
+    brings_car = models.BooleanField(default=True)
+    # The driver comes to any requester within this distance of the listing's point.
+    service_radius_km = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service_radius_km__gt=0, service_radius_km__lte=200), name="driver_service_radius_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Driving service within {self.service_radius_km:g} km"
+
+
+def listing_photo_upload_to(photo: ListingPhoto, filename: str) -> str:
+    return f"listings/{photo.listing_id}/{timezone.now():%Y%m%d%H%M%S%f}.jpg"
+
+
+MAX_PHOTOS_PER_LISTING = 10
+
+
+class ListingPhoto(models.Model):
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=listing_photo_upload_to)
+    # 0 is the cover photo.
+    position = models.PositiveSmallIntegerField(default=0)
+    caption = models.CharField(max_length=140, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"Photo {self.position + 1} of listing {self.listing_id}"
+
+
+class BlockedPeriod(models.Model):
+    """A period [start, end) during which the owner does not offer the listing."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="blocked_periods")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    note = models.CharField(max_length=140, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["listing", "start", "end"])]
+        constraints = [models.CheckConstraint(condition=Q(end__gt=F("start")), name="blocked_period_end_after_start")]
+
+    def __str__(self) -> str:
+        return f"Blocked {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"

@@ -1,0 +1,3 @@
+"""WebSocket routes, mounted by sharing/asgi.py."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,60 @@
+"""The JSON API for mobile clients, mounted at /api/v1/.
+
+Each app adds its router here. Errors always come back as JSON with a message a
+person can read and, where one field is at fault, its name.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from sharing.errors import DomainError
+
+api = NinjaAPI(
+    title="Sharing API",
+    version="1",
+    urls_namespace="api-v1",
+    description="Listings, search, bookings and more for Sharing's mobile clients. "
+    "Authenticate with the session token from /_allauth/app/v1/auth/login (header X-Session-Token).",
+)
+
+
+def _error(request: HttpRequest, status: int, detail: str, field: str | None = None, **extra: object) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "field": field, **extra}, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status_code, exc.message, exc.field, code=exc.code)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "form", "payload")]
+    field = location[-1] if location else None
+    message = first.get("msg", "Invalid input.")
+    detail = f"{field}: {message}" if field else message
+    return _error(request, 422, detail, field, errors=exc.errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_model_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        field, errors = next(iter(exc.error_dict.items()))
+        return _error(request, 422, " ".join(e.messages[0] for e in errors), None if field == "__all__" else field)
+    return _error(request, 422, " ".join(exc.messages))
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "Log in first: send your session token in the X-Session-Token header.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, str(exc))
