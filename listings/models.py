@@ -197,19 +197,36 @@ class ListingPhoto(models.Model):
         return f"Photo {self.position + 1} of listing {self.listing_id}"
 
 
-class BlockedPeriod(models.Model):
-    """A period [start, end) during which the owner does not offer the listing."""
+class BusySource(models.TextChoices):
+    OWNER_BLOCK = "owner_block", "Blocked by the owner"
+    BOOKING = "booking", "Booked"
 
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="blocked_periods")
+
+class BusyPeriod(models.Model):
+    """A period [start, end) when the listing cannot be booked: an owner's block or a booking holding the slot.
+
+    One calendar table for both, so that search answers "free on these dates"
+    from the listings app alone, and so that one database rule (an exclusion
+    constraint on PostgreSQL) forbids any two busy periods of a listing from
+    overlapping: no booking over a block, no two bookings over each other.
+    Rows with source=booking are written and removed by the bookings services
+    in the same transaction as the booking's status change.
+    """
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="busy_periods")
     start = models.DateTimeField()
     end = models.DateTimeField()
+    source = models.CharField(max_length=12, choices=BusySource.choices, default=BusySource.OWNER_BLOCK)
     note = models.CharField(max_length=140, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["start"]
         indexes = [models.Index(fields=["listing", "start", "end"])]
-        constraints = [models.CheckConstraint(condition=Q(end__gt=F("start")), name="blocked_period_end_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="busy_period_end_after_start"),
+            models.CheckConstraint(condition=Q(source__in=BusySource.values), name="busy_period_source_known"),
+        ]
 
     def __str__(self) -> str:
-        return f"Blocked {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"
+        return f"{self.get_source_display()} {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"
