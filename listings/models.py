@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from listings.geo import cells_for, driver_coverage_cells
+
 
 class ListingKind(models.TextChoices):
     ROOM = "room", "Room"
@@ -68,12 +70,29 @@ class Listing(models.Model):
         max_length=10, choices=CancellationPolicy.choices, default=CancellationPolicy.MODERATE
     )
 
+    # Maintained by the reviews app: the average is rating_sum / rating_count.
+    rating_count = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+
+    # H3 cells of (latitude, longitude) at three resolutions, kept in step by
+    # `listings.geo.cells_for` whenever the point changes. Search reads the
+    # index on these columns instead of the table: fine cells for nearest-first
+    # in dense centres, coarser ones for sparse areas and for price order.
+    cell_fine = models.BigIntegerField(default=0)
+    cell_mid = models.BigIntegerField(default=0)
+    cell_coarse = models.BigIntegerField(default=0)
+
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "status"])]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["cell_fine"], name="listing_cell_fine"),
+            models.Index(fields=["cell_mid"], name="listing_cell_mid"),
+            models.Index(fields=["cell_coarse", "unit_price"], name="listing_cell_coarse_price"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(latitude__gte=-90, latitude__lte=90), name="listing_latitude_range"),
             models.CheckConstraint(
@@ -103,6 +122,22 @@ class Listing(models.Model):
     @property
     def is_bookable(self) -> bool:
         return self.status == ListingStatus.ACTIVE
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # The search index columns follow the point, whoever saves the row.
+        self.cell_fine, self.cell_mid, self.cell_coarse = cells_for(self.latitude, self.longitude)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"latitude", "longitude"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "cell_fine", "cell_mid", "cell_coarse"}
+        super().save(*args, **kwargs)
+        if self.kind == ListingKind.DRIVER:
+            details = DriverDetails.objects.filter(listing_id=self.pk).first()
+            if details is not None:
+                details.refresh_coverage(listing=self)
+
+    @property
+    def rating(self) -> float | None:
+        return self.rating_sum / self.rating_count if self.rating_count else None
 
 
 class RoomDetails(models.Model):
@@ -174,6 +209,35 @@ class DriverDetails(models.Model):
 
     def __str__(self) -> str:
         return f"Driving service within {self.service_radius_km:g} km"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        super().save(*args, **kwargs)
+        self.refresh_coverage(listing=self.listing)
+
+    def refresh_coverage(self, *, listing: Listing) -> None:
+        """Rewrite the coverage cells of this driver's service disk (search finds drivers through them)."""
+        cells = driver_coverage_cells(listing.latitude, listing.longitude, self.service_radius_km)
+        DriverCoverage.objects.filter(listing_id=listing.pk).delete()
+        DriverCoverage.objects.bulk_create([DriverCoverage(listing_id=listing.pk, cell=cell) for cell in cells])
+
+
+class DriverCoverage(models.Model):
+    """One coarse H3 cell that a driver's service disk may reach (a conservative cover).
+
+    A requester standing in cell C can only be inside the service radius of drivers
+    that have a row for C, so "who comes to me" is one indexed equality lookup
+    followed by the exact distance check, whatever radius the requester searched with.
+    """
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="coverage")
+    cell = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["cell", "listing"], name="driver_coverage_cell")]
+        constraints = [models.UniqueConstraint(fields=["listing", "cell"], name="driver_coverage_unique")]
+
+    def __str__(self) -> str:
+        return f"Driver {self.listing_id} covers {self.cell:x}"
 
 
 def listing_photo_upload_to(photo: ListingPhoto, filename: str) -> str:

@@ -1,0 +1,150 @@
+"""Geometry for search: H3 cells of a point, exact ellipsoidal distances, provable cell bounds.
+
+Distances are geodesics on the WGS-84 ellipsoid (Vincenty's inverse formula,
+vectorised with numpy; it agrees with geopy's `geodesic` to well under a
+millimetre at the distances search deals with). A cell's lower bound is the
+distance from the search point to the cell's centre minus the cell's
+circumradius: no point inside the cell can be closer (triangle inequality),
+which is what lets nearest-first search stop without reading every listing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from functools import lru_cache
+
+import h3
+import numpy as np
+
+# Resolutions of the three indexed columns on Listing and of the driver coverage.
+RES_FINE = 10  # ~66 m edges: nearest-first in dense centres
+RES_MID = 8  # ~460 m edges: suburbs
+RES_COARSE = 6  # ~3.7 km edges: countryside, and price/rating order
+RES_COVERAGE = 5  # ~8.5 km edges: the cells a driver's service disk may reach
+
+_A = 6378137.0
+_F = 1 / 298.257223563
+_B = _A * (1 - _F)
+# H3 draws cells on a sphere; on the ellipsoid a cell's edge may bulge very slightly
+# past its vertices' distance, so the circumradius gets a safety margin.
+_CIRCUMRADIUS_MARGIN = 1.01
+_CIRCUMRADIUS_SLACK_KM = 0.005
+
+
+def geodesic_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Ellipsoidal distance in km between points given in degrees (arrays broadcast)."""
+    lat1, lon1, lat2, lon2 = (np.asarray(v, dtype=np.float64) for v in (lat1, lon1, lat2, lon2))
+    lam_0 = np.radians(lon2 - lon1)
+    u1 = np.arctan((1 - _F) * np.tan(np.radians(lat1)))
+    u2 = np.arctan((1 - _F) * np.tan(np.radians(lat2)))
+    sin_u1, cos_u1, sin_u2, cos_u2 = np.sin(u1), np.cos(u1), np.sin(u2), np.cos(u2)
+    lam = lam_0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for _ in range(60):
+            sin_lam, cos_lam = np.sin(lam), np.cos(lam)
+            sin_sigma = np.sqrt((cos_u2 * sin_lam) ** 2 + (cos_u1 * sin_u2 - sin_u1 * cos_u2 * cos_lam) ** 2)
+            cos_sigma = sin_u1 * sin_u2 + cos_u1 * cos_u2 * cos_lam
+            sigma = np.arctan2(sin_sigma, cos_sigma)
+            sin_alpha = np.where(sin_sigma == 0, 0.0, cos_u1 * cos_u2 * sin_lam / sin_sigma)
+            cos2_alpha = 1 - sin_alpha**2
+            cos_2sm = np.where(cos2_alpha == 0, 0.0, cos_sigma - 2 * sin_u1 * sin_u2 / cos2_alpha)
+            c = _F / 16 * cos2_alpha * (4 + _F * (4 - 3 * cos2_alpha))
+            previous = lam
+            lam = lam_0 + (1 - c) * _F * sin_alpha * (
+                sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1 + 2 * cos_2sm**2))
+            )
+            if np.all(np.abs(lam - previous) < 1e-12):
+                break
+        u_sq = cos2_alpha * (_A**2 - _B**2) / _B**2
+        big_a = 1 + u_sq / 16384 * (4096 + u_sq * (-768 + u_sq * (320 - 175 * u_sq)))
+        big_b = u_sq / 1024 * (256 + u_sq * (-128 + u_sq * (74 - 47 * u_sq)))
+        delta_sigma = (
+            big_b
+            * sin_sigma
+            * (
+                cos_2sm
+                + big_b
+                / 4
+                * (
+                    cos_sigma * (-1 + 2 * cos_2sm**2)
+                    - big_b / 6 * cos_2sm * (-3 + 4 * sin_sigma**2) * (-3 + 4 * cos_2sm**2)
+                )
+            )
+        )
+        metres = _B * big_a * (sigma - delta_sigma)
+    return np.where(sin_sigma == 0, 0.0, metres) / 1000.0
+
+
+def cells_for(latitude: float, longitude: float) -> tuple[int, int, int]:
+    """The (fine, mid, coarse) H3 cells of a point, as the signed integers stored in the database."""
+    return (
+        h3.str_to_int(h3.latlng_to_cell(latitude, longitude, RES_FINE)),
+        h3.str_to_int(h3.latlng_to_cell(latitude, longitude, RES_MID)),
+        h3.str_to_int(h3.latlng_to_cell(latitude, longitude, RES_COARSE)),
+    )
+
+
+@lru_cache(maxsize=200_000)
+def _cell_geometry(cell: str) -> tuple[float, float, float]:
+    """(centre latitude, centre longitude, circumradius km with margin) of a cell."""
+    lat, lng = h3.cell_to_latlng(cell)
+    boundary = np.array(h3.cell_to_boundary(cell))
+    radius = float(np.max(geodesic_km(lat, lng, boundary[:, 0], boundary[:, 1])))
+    return lat, lng, radius * _CIRCUMRADIUS_MARGIN + _CIRCUMRADIUS_SLACK_KM
+
+
+def lower_bounds_km(latitude: float, longitude: float, cells: list[str]) -> np.ndarray:
+    """For each cell, a distance no point of the cell can be closer than to (latitude, longitude)."""
+    if not cells:
+        return np.empty(0)
+    geometry = np.array([_cell_geometry(cell) for cell in cells])
+    centre_distance = geodesic_km(latitude, longitude, geometry[:, 0], geometry[:, 1])
+    return np.maximum(centre_distance - geometry[:, 2], 0.0)
+
+
+def ring(cell: str, k: int) -> list[str]:
+    """Cells at grid distance exactly k (works around pentagons too)."""
+    if k == 0:
+        return [cell]
+    try:
+        return list(h3.grid_ring(cell, k))
+    except h3.H3BaseException:
+        return list(set(h3.grid_disk(cell, k)) - set(h3.grid_disk(cell, k - 1)))
+
+
+def covering_cells(latitude: float, longitude: float, radius_km: float, resolution: int) -> tuple[list[str], float]:
+    """Cells that may hold a point within radius_km, and a lower bound for everything outside them.
+
+    Rings grow from the centre until the next ring is provably beyond the
+    radius; cells of a ring that are entirely outside are left out.
+    """
+    origin = h3.latlng_to_cell(latitude, longitude, resolution)
+    kept: list[str] = []
+    outside = math.inf
+    k = 0
+    while True:
+        cells = ring(origin, k)
+        bounds = lower_bounds_km(latitude, longitude, cells)
+        if bounds.size and bounds.min() > radius_km:
+            return kept, min(outside, float(bounds.min()))
+        for cell, bound in zip(cells, bounds, strict=True):
+            if bound <= radius_km:
+                kept.append(cell)
+            else:
+                outside = min(outside, float(bound))
+        k += 1
+
+
+def driver_coverage_cells(latitude: float, longitude: float, service_radius_km: float) -> list[int]:
+    """The coverage cells of a driver based at (latitude, longitude): all that the service disk may reach."""
+    cells, _ = covering_cells(latitude, longitude, service_radius_km, RES_COVERAGE)
+    return [h3.str_to_int(cell) for cell in cells]
+
+
+def coverage_cell_of(latitude: float, longitude: float) -> int:
+    return h3.str_to_int(h3.latlng_to_cell(latitude, longitude, RES_COVERAGE))
+
+
+def to_ints(cells: Iterable[str]) -> list[int]:
+    return [h3.str_to_int(cell) for cell in cells]
