@@ -112,17 +112,6 @@ class Listing(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse("listings:detail", kwargs={"listing_id": self.pk})
-
-    @property
-    def unit_name(self) -> str:
-        return UNIT_NAME[ListingKind(self.kind)]
-
-    @property
-    def is_bookable(self) -> bool:
-        return self.status == ListingStatus.ACTIVE
-
     def save(self, *args: object, **kwargs: object) -> None:
         # The search index columns follow the point, whoever saves the row.
         self.cell_fine, self.cell_mid, self.cell_coarse = cells_for(self.latitude, self.longitude)
@@ -134,6 +123,17 @@ class Listing(models.Model):
             details = DriverDetails.objects.filter(listing_id=self.pk).first()
             if details is not None:
                 details.refresh_coverage(listing=self)
+
+    def get_absolute_url(self) -> str:
+        return reverse("listings:detail", kwargs={"listing_id": self.pk})
+
+    @property
+    def unit_name(self) -> str:
+        return UNIT_NAME[ListingKind(self.kind)]
+
+    @property
+    def is_bookable(self) -> bool:
+        return self.status == ListingStatus.ACTIVE
 
     @property
     def rating(self) -> float | None:
