@@ -26,12 +26,109 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} for user {self.recipient_id}"
 
+    @property
+    def text(self) -> str:
+        """One line for a person: the payload's `title` when the sender gave one, else the kind in words."""
+        title = self.payload.get("title") if isinstance(self.payload, dict) else None
+        return str(title) if title else self.kind.replace(".", " ").replace("_", " ").capitalize()
+
+    @property
+    def url(self) -> str:
+        """Where the notification leads (payload `url`), only ever a path on this site."""
+        url = self.payload.get("url") if isinstance(self.payload, dict) else None
+        return url if isinstance(url, str) and url.startswith("/") and not url.startswith("//") else ""
+
     def as_message(self) -> dict:
         """The JSON shape sent over the WebSocket and returned by the API."""
         return {
             "id": self.pk,
             "kind": self.kind,
+            "text": self.text,
+            "url": self.url,
             "payload": self.payload,
             "created_at": self.created_at.isoformat(),
             "read": self.read_at is not None,
+        }
+
+
+class Thread(models.Model):
+    """A conversation between the people of one booking or one pre-booking question.
+
+    `key` names what the thread is about ("booking:12", "listing:5:user:9") without a
+    foreign key, because realtime imports no domain app; the domain app that calls
+    `ensure_thread` chooses the key, the title and the link back to its page.
+    """
+
+    key = models.CharField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    link_url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ThreadParticipant", related_name="message_threads"
+    )
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("realtime:thread", kwargs={"thread_id": self.pk})
+
+
+class ThreadParticipant(models.Model):
+    """Who may read a thread, and how far they have read (the read receipt)."""
+
+    class Role(models.TextChoices):
+        PARTY = "party", "Party"
+        # Staff given access to settle a dispute: they can read and write, and are listed as such.
+        STAFF = "staff", "Staff"
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.PARTY)
+    last_read_message_id = models.BigIntegerField(default=0)
+    joined_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread", "user"], name="realtime_one_membership_per_thread")]
+        indexes = [models.Index(fields=["user", "thread"])]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} in thread {self.thread_id}"
+
+
+class Message(models.Model):
+    """One message in a thread, stored as plain text (escaped wherever it is shown)."""
+
+    MAX_LENGTH = 2000
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_messages")
+    body = models.TextField(max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["thread", "id"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(body=""), name="realtime_message_body_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} in thread {self.thread_id}"
+
+    def as_message(self) -> dict:
+        """The JSON shape sent over the WebSocket and returned by the API (body is plain text)."""
+        return {
+            "id": self.pk,
+            "thread": self.thread_id,
+            "sender": self.sender_id,
+            "sender_name": getattr(self.sender, "public_name", str(self.sender_id)),
+            "body": self.body,
+            "created_at": self.created_at.isoformat(),
         }

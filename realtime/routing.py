@@ -1,3 +1,9 @@
 """WebSocket routes, mounted by sharing/asgi.py."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from realtime.consumers import NotificationConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+]
