@@ -64,3 +64,10 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, str(exc))
+
+
+# Routers import session_or_token_auth from this module, hence imported after it is defined.
+from realtime.api import notifications_router, threads_router  # noqa: E402
+
+api.add_router("/notifications/", notifications_router)
+api.add_router("/threads/", threads_router)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("people/", include("sharing.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("", include("realtime.urls")),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -24,6 +25,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_pg)
         if "redis_only" in item.keywords and not settings.REDIS_URL:
             item.add_marker(skip_redis)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _channel_layer_per_worker() -> None:
+    """Give each xdist worker its own Redis channel prefix.
+
+    The workers share one Redis but not one database, so user ids collide: without this a
+    socket of user 3 in worker gw0 would hear the notifications of user 3 in gw1. Server
+    processes started by tests read the prefix back from settings.CHANNEL_LAYERS.
+    """
+    from channels.layers import channel_layers
+
+    layer = settings.CHANNEL_LAYERS["default"]
+    if "prefix" in layer.get("CONFIG", {}):
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        prefix = f"{layer['CONFIG']['prefix']}-{worker}"
+        settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer["CONFIG"], "prefix": prefix}}}
+        channel_layers.backends.clear()
 
 
 @pytest.fixture(autouse=True)
