@@ -1,0 +1,102 @@
+"""Money records in the admin: readable by staff, never editable (corrections are new transactions)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from payments.models import LedgerEntry, LedgerTransaction, Payment, Payout, PayoutAccount, StripeEvent
+from payments.money import format_money
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class LedgerEntryInline(admin.TabularInline):
+    model = LedgerEntry
+    fields = ("account", "amount", "currency")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "created_at", "reference", "description")
+    search_fields = ("reference", "description")
+    list_filter = ("created_at",)
+    inlines = [LedgerEntryInline]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "transaction", "account", "signed_amount")
+    list_filter = ("account", "currency")
+    search_fields = ("account", "transaction__reference")
+
+    @admin.display(description="amount")
+    def signed_amount(self, entry: LedgerEntry) -> str:
+        return format_money(entry.amount, entry.currency)
+
+
+class PaymentLedgerInline(admin.TabularInline):
+    """The payment's money trail, right on its page."""
+
+    model = LedgerTransaction
+    fk_name = "payment"
+    fields = ("created_at", "description")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "reference", "payer", "total", "status", "frozen", "created_at")
+    list_filter = ("status", "frozen", "currency")
+    search_fields = ("reference", "stripe_payment_intent_id", "payer__email")
+    inlines = [PaymentLedgerInline]
+
+    @admin.display(description="amount")
+    def total(self, payment: Payment) -> str:
+        return format_money(payment.amount, payment.currency)
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "host", "payment", "amount", "currency", "status", "last_error", "created_at", "paid_at")
+    list_filter = ("status",)
+    search_fields = ("host__email", "stripe_transfer_id", "payment__reference")
+
+
+@admin.register(PayoutAccount)
+class PayoutAccountAdmin(ReadOnlyAdmin):
+    list_display = ("host", "stripe_account_id", "charges_enabled", "payouts_enabled", "refreshed_at")
+    search_fields = ("host__email", "stripe_account_id")
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    list_display = ("event_id", "type", "status", "attempts", "received_at", "processed_at")
+    list_filter = ("status", "type")
+    search_fields = ("event_id",)

@@ -1,0 +1,278 @@
+"""The only module that talks to Stripe, through the official SDK's `StripeClient`.
+
+With `STRIPE_API_BASE` set (the default, http://127.0.0.1:8420) every call goes to the
+localstripe harness (`payments/localstripe_server.py`); with it empty and real keys set,
+the same calls go to Stripe. Every mutating call takes an idempotency key, so a retry
+after a crash or a timeout never charges or pays twice. Stripe's errors become
+`PaymentFailed` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+from payments.errors import PaymentFailed
+
+logger = logging.getLogger(__name__)
+
+Metadata = dict[str, str]
+
+
+def idempotency_key(kind: str, object_id: int | str, action: str, *parts: int | str) -> str:
+    """A stable key for one action on one object, e.g. ("booking", 42, "capture") -> "sharing:booking:42:capture".
+
+    Stripe keeps keys for 24 hours: within that window the same key always returns
+    the first result instead of acting again.
+    """
+    pieces = [kind, str(object_id), action, *(str(part) for part in parts)]
+    if any(not piece or ":" in piece for piece in pieces):
+        raise ValueError(f"idempotency key parts must be non-empty and free of ':': {pieces!r}")
+    return "sharing:" + ":".join(pieces)
+
+
+@functools.cache
+def _client_for(api_key: str, api_base: str) -> stripe.StripeClient:
+    base_addresses: dict[str, str] = {}
+    if api_base:
+        base_addresses = {"api": api_base, "connect": api_base, "files": api_base}
+    # Retries reuse the idempotency key, so they are safe; two cover a dropped connection.
+    return stripe.StripeClient(api_key, base_addresses=base_addresses, max_network_retries=2)  # type: ignore[arg-type]
+
+
+def client() -> stripe.StripeClient:
+    """The SDK client for the current settings (tests point STRIPE_API_BASE at their own harness)."""
+    return _client_for(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE.rstrip("/"))
+
+
+_DECLINE_MESSAGES = {
+    "card_declined": "Your card was declined. Try another card or contact your bank.",
+    "insufficient_funds": "Your card has insufficient funds. Try another card.",
+    "expired_card": "Your card has expired. Try another card.",
+    "incorrect_cvc": "The card's security code is incorrect.",
+    "processing_error": "Your card could not be processed. Try again in a moment.",
+    "payment_intent_authentication_failure": "The card's authentication failed. Try again or use another card.",
+}
+
+
+@contextmanager
+def _stripe_errors(action: str) -> Iterator[None]:
+    """Turn the SDK's exceptions into PaymentFailed (a 402 people can read), never a 500."""
+    try:
+        yield
+    except stripe.CardError as error:
+        code = error.code or "card_declined"
+        message = _DECLINE_MESSAGES.get(code) or (error.user_message or "Your card was declined.")
+        raise PaymentFailed(message, code=code) from error
+    except stripe.IdempotencyError as error:
+        logger.error("Stripe idempotency conflict during %s: %s", action, error)
+        raise PaymentFailed(
+            "This payment operation was already attempted with different details. Contact support.",
+            code="idempotency_error",
+        ) from error
+    except stripe.InvalidRequestError as error:
+        logger.warning("Stripe refused %s: %s", action, error)
+        message = error.user_message or "The payment provider refused this operation."
+        raise PaymentFailed(
+            f"Payment could not be completed: {message}", code=error.code or "invalid_request"
+        ) from error
+    except stripe.APIConnectionError as error:
+        logger.error("Stripe unreachable during %s: %s", action, error)
+        raise PaymentFailed(
+            "The payment service is not answering right now. Nothing was charged; try again in a minute.",
+            code="stripe_unreachable",
+        ) from error
+    except stripe.StripeError as error:
+        logger.error("Stripe error during %s: %s", action, error)
+        raise PaymentFailed(
+            "The payment service reported an error. Nothing was changed; try again later.", code="stripe_error"
+        ) from error
+
+
+def _call(action: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    with _stripe_errors(action):
+        return func(*args, **kwargs)
+
+
+def _options(key: str) -> dict[str, str]:
+    if not key:
+        raise ValueError("every mutating Stripe call needs an idempotency key")
+    return {"idempotency_key": key}
+
+
+# --- PaymentIntents (guest payments, manual capture) ---------------------------------------
+def create_payment_intent(
+    *,
+    amount: int,
+    currency: str,
+    payment_method: str,
+    idempotency_key: str,
+    customer: str | None = None,
+    metadata: Metadata | None = None,
+    transfer_group: str | None = None,
+    confirm: bool = True,
+) -> stripe.PaymentIntent:
+    """Create (and by default confirm) a manual-capture PaymentIntent: the card is authorised, not charged.
+
+    A card that needs 3-D Secure comes back with status `requires_action`; a declined
+    card raises PaymentFailed.
+    """
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValueError("amount must be a positive integer in minor units")
+    params: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency.lower(),
+        "payment_method": payment_method,
+        "payment_method_types": ["card"],
+        "capture_method": "manual",
+        "metadata": metadata or {},
+        "confirm": confirm,
+    }
+    if customer:
+        params["customer"] = customer
+    if transfer_group:
+        params["transfer_group"] = transfer_group
+    return _call(
+        "create_payment_intent", client().v1.payment_intents.create, params=params, options=_options(idempotency_key)
+    )
+
+
+def retrieve_payment_intent(payment_intent_id: str) -> stripe.PaymentIntent:
+    return _call("retrieve_payment_intent", client().v1.payment_intents.retrieve, payment_intent_id)
+
+
+def confirm_payment_intent(payment_intent_id: str, *, idempotency_key: str) -> stripe.PaymentIntent:
+    return _call(
+        "confirm_payment_intent",
+        client().v1.payment_intents.confirm,
+        payment_intent_id,
+        options=_options(idempotency_key),
+    )
+
+
+def capture_payment_intent(
+    payment_intent_id: str, *, idempotency_key: str, amount_to_capture: int | None = None
+) -> stripe.PaymentIntent:
+    params: dict[str, Any] = {}
+    if amount_to_capture is not None:
+        params["amount_to_capture"] = amount_to_capture
+    return _call(
+        "capture_payment_intent",
+        client().v1.payment_intents.capture,
+        payment_intent_id,
+        params=params,
+        options=_options(idempotency_key),
+    )
+
+
+def cancel_payment_intent(payment_intent_id: str, *, idempotency_key: str) -> stripe.PaymentIntent:
+    return _call(
+        "cancel_payment_intent",
+        client().v1.payment_intents.cancel,
+        payment_intent_id,
+        options=_options(idempotency_key),
+    )
+
+
+def create_refund(
+    *, payment_intent_id: str, amount: int, idempotency_key: str, metadata: Metadata | None = None
+) -> stripe.Refund:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValueError("refund amount must be a positive integer in minor units")
+    params = {"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata or {}}
+    return _call("create_refund", client().v1.refunds.create, params=params, options=_options(idempotency_key))
+
+
+def latest_charge_id(intent: stripe.PaymentIntent) -> str | None:
+    """The id of the intent's charge (Stripe sends an id; localstripe the expanded object)."""
+    charge = intent.latest_charge
+    if charge is None or isinstance(charge, str):
+        return charge
+    return charge.id
+
+
+def retrieve_charge(charge_id: str) -> stripe.Charge:
+    return _call("retrieve_charge", client().v1.charges.retrieve, charge_id)
+
+
+def retrieve_dispute(dispute_id: str) -> stripe.Dispute:
+    return _call("retrieve_dispute", client().v1.disputes.retrieve, dispute_id)
+
+
+# --- Connect Express accounts (hosts' payout accounts) ------------------------------------
+def create_connected_account(
+    *, email: str, country: str, idempotency_key: str, metadata: Metadata | None = None
+) -> stripe.Account:
+    params = {
+        "type": "express",
+        "email": email,
+        "country": country,
+        "capabilities": {"transfers": {"requested": True}},
+        "metadata": metadata or {},
+    }
+    return _call(
+        "create_connected_account", client().v1.accounts.create, params=params, options=_options(idempotency_key)
+    )
+
+
+def create_account_link(*, account_id: str, refresh_url: str, return_url: str) -> stripe.AccountLink:
+    """A one-time onboarding URL; not idempotent on purpose (each link expires after minutes)."""
+    params = {"account": account_id, "refresh_url": refresh_url, "return_url": return_url, "type": "account_onboarding"}
+    return _call("create_account_link", client().v1.account_links.create, params=params)
+
+
+def retrieve_account(account_id: str) -> stripe.Account:
+    return _call("retrieve_account", client().v1.accounts.retrieve, account_id)
+
+
+# --- Transfers (payouts to hosts) and their reversals -------------------------------------
+def create_transfer(
+    *,
+    amount: int,
+    currency: str,
+    destination: str,
+    idempotency_key: str,
+    transfer_group: str | None = None,
+    metadata: Metadata | None = None,
+) -> stripe.Transfer:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValueError("transfer amount must be a positive integer in minor units")
+    params: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency.lower(),
+        "destination": destination,
+        "metadata": metadata or {},
+    }
+    if transfer_group:
+        params["transfer_group"] = transfer_group
+    return _call("create_transfer", client().v1.transfers.create, params=params, options=_options(idempotency_key))
+
+
+def retrieve_transfer(transfer_id: str) -> stripe.Transfer:
+    return _call("retrieve_transfer", client().v1.transfers.retrieve, transfer_id)
+
+
+def reverse_transfer(
+    *, transfer_id: str, amount: int, idempotency_key: str, metadata: Metadata | None = None
+) -> stripe.TransferReversal:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValueError("reversal amount must be a positive integer in minor units")
+    return _call(
+        "reverse_transfer",
+        client().v1.transfers.reversals.create,
+        transfer_id,
+        params={"amount": amount, "metadata": metadata or {}},
+        options=_options(idempotency_key),
+    )
+
+
+# --- Webhooks --------------------------------------------------------------------------------
+def construct_event(payload: bytes, signature: str | None) -> stripe.Event:
+    """Verify the signature with the endpoint secret; raises stripe.SignatureVerificationError or ValueError."""
+    return stripe.Webhook.construct_event(payload, signature or "", settings.STRIPE_WEBHOOK_SECRET)

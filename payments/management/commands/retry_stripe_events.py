@@ -1,0 +1,23 @@
+"""`manage.py retry_stripe_events`: process again the webhook events that failed, then waiting payouts."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from payments import services, webhooks
+
+
+class Command(BaseCommand):
+    help = "Retry failed Stripe webhook events and send payouts that were waiting."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--limit", type=int, default=100)
+        parser.add_argument("--no-payouts", action="store_true", help="only events, not waiting payouts")
+
+    def handle(self, *args: object, limit: int, no_payouts: bool, **options: object) -> None:
+        events = webhooks.retry_failed_events(limit=limit)
+        failed = [event for event in events if event.status == event.Status.FAILED]
+        self.stdout.write(f"events retried={len(events)} still_failing={len(failed)}")
+        if not no_payouts:
+            sent = services.retry_waiting_payouts()
+            self.stdout.write(f"payouts sent={len(sent)}")

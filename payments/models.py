@@ -1,0 +1,250 @@
+"""Money records: the double-entry ledger, guest payments, host payouts and Stripe's webhook events.
+
+Amounts are integers in minor units (cents) with an ISO currency code; no float is
+ever used for money. Ledger rows are append-only: nobody edits a money record, a
+mistake is corrected by a new transaction.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length, Upper
+from django.db.models.lookups import Exact
+
+# Ledger accounts. Sign convention: an entry's amount is what flows INTO the account,
+# so a transaction's entries sum to zero. Money from outside (guest_funding) goes
+# negative; holding accounts (escrow, host_payable:<host id>) and the sinks
+# (platform_fees, refunds_paid, payouts_paid) can never go below zero.
+GUEST_FUNDING = "guest_funding"
+ESCROW = "escrow"
+PLATFORM_FEES = "platform_fees"
+REFUNDS_PAID = "refunds_paid"
+PAYOUTS_PAID = "payouts_paid"
+HOST_PAYABLE_PREFIX = "host_payable:"
+FIXED_ACCOUNTS = (GUEST_FUNDING, ESCROW, PLATFORM_FEES, REFUNDS_PAID, PAYOUTS_PAID)
+NEVER_NEGATIVE_ACCOUNTS = (ESCROW, PLATFORM_FEES, REFUNDS_PAID, PAYOUTS_PAID)
+
+
+def host_payable(host_id: int) -> str:
+    """The account holding what is owed to one host and not yet transferred."""
+    return f"{HOST_PAYABLE_PREFIX}{int(host_id)}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Ledger records are append-only: post a correcting transaction instead.")
+
+    def delete(self):
+        raise TypeError("Ledger records are append-only: post a correcting transaction instead.")
+
+
+class LedgerTransaction(models.Model):
+    """One money movement: entries that sum to zero per currency, for one reference ("booking:12")."""
+
+    reference = models.CharField(max_length=64, db_index=True, help_text='What the money is for, e.g. "booking:12".')
+    description = models.CharField(max_length=200)
+    payment = models.ForeignKey("payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(reference=""), name="ledger_tx_reference_required")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.reference}: {self.description}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise TypeError("Ledger transactions are append-only.")
+        super().save(*args, **kwargs)
+
+
+class LedgerEntry(models.Model):
+    """One line of a transaction: a signed amount flowing into one account."""
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.CharField(max_length=64, db_index=True)
+    amount = models.BigIntegerField(help_text="Minor units; positive flows into the account.")
+    currency = models.CharField(max_length=3)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_amount_nonzero"),
+            models.CheckConstraint(
+                condition=Q(account__in=FIXED_ACCOUNTS) | Q(account__startswith=HOST_PAYABLE_PREFIX),
+                name="ledger_entry_known_account",
+            ),
+            # Three upper-case letters, without REGEXP (which SQLite only knows per connection).
+            models.CheckConstraint(condition=Exact(Length("currency"), 3), name="ledger_entry_currency_length"),
+            models.CheckConstraint(
+                condition=Exact(Upper("currency"), F("currency")), name="ledger_entry_currency_upper"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount:+d} {self.currency}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise TypeError("Ledger entries are append-only.")
+        super().save(*args, **kwargs)
+
+
+class Payment(models.Model):
+    """A guest's card payment for one thing (a booking), held in escrow between capture and payout."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being authorised"
+        REQUIRES_ACTION = "requires_action", "Waiting for card authentication"
+        AUTHORIZED = "authorized", "Authorised (not charged yet)"
+        CAPTURED = "captured", "Charged, held by Sharing"
+        CANCELED = "canceled", "Authorisation released"
+        FAILED = "failed", "Failed"
+
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
+    reference = models.CharField(max_length=64, db_index=True, help_text='What it pays for, e.g. "booking:12".')
+    amount = models.BigIntegerField(help_text="Authorised amount in minor units.")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    client_secret = models.CharField(max_length=255, blank=True, help_text="For Stripe.js to finish 3-D Secure.")
+    captured_amount = models.BigIntegerField(default=0)
+    refunded_amount = models.BigIntegerField(default=0)
+    host_payout_amount = models.BigIntegerField(
+        default=0, help_text="Moved from escrow to the host (net of reversals)."
+    )
+    platform_fee_amount = models.BigIntegerField(default=0, help_text="Moved from escrow to Sharing's fees.")
+    failure_message = models.CharField(max_length=300, blank=True)
+    frozen = models.BooleanField(default=False, help_text="A dispute or chargeback holds the payout.")
+    frozen_reason = models.CharField(max_length=200, blank=True)
+    stripe_dispute_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(captured_amount__gte=0) & Q(captured_amount__lte=F("amount")),
+                name="payment_captured_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(host_payout_amount__gte=0) & Q(platform_fee_amount__gte=0),
+                name="payment_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    captured_amount__gte=F("refunded_amount") + F("host_payout_amount") + F("platform_fee_amount")
+                ),
+                name="payment_escrow_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_payment_intent_id"],
+                condition=~Q(stripe_payment_intent_id=""),
+                name="payment_unique_payment_intent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment #{self.pk} {self.reference} {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def escrow_amount(self) -> int:
+        """What is still held for this payment (the ledger's escrow balance must agree)."""
+        return self.captured_amount - self.refunded_amount - self.host_payout_amount - self.platform_fee_amount
+
+    @property
+    def transfer_group(self) -> str:
+        return self.reference
+
+
+class PayoutAccount(models.Model):
+    """A host's Stripe Connect Express account and whether it can receive money yet."""
+
+    host = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payout_account")
+    stripe_account_id = models.CharField(max_length=255, unique=True)
+    charges_enabled = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.host} -> {self.stripe_account_id}"
+
+    @property
+    def can_receive_payouts(self) -> bool:
+        return self.charges_enabled and self.payouts_enabled
+
+
+class Payout(models.Model):
+    """Money owed to a host for one payment: waits in host_payable until a Stripe transfer sends it."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for the host's payout account"
+        PAID = "paid", "Transferred to the host"
+        CANCELED = "canceled", "Taken back before it was sent"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="payouts")
+    host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    reversed_amount = models.BigIntegerField(default=0)
+    stripe_transfer_id = models.CharField(max_length=255, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(reversed_amount__gte=0) & Q(reversed_amount__lte=F("amount")),
+                name="payout_reversed_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["waiting", "canceled"], stripe_transfer_id="")
+                | Q(status="paid") & ~Q(stripe_transfer_id=""),
+                name="payout_paid_has_transfer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payout #{self.pk} {self.amount} {self.currency} to {self.host} ({self.status})"
+
+
+class StripeEvent(models.Model):
+    """A webhook event, stored by Stripe's id so that each one is processed exactly once."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored (type not handled)"
+        FAILED = "failed", "Failed, will be retried"
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type} ({self.status})"

@@ -1,0 +1,88 @@
+"""Pages for hosts' payout settings, and the endpoint Stripe posts webhook events to."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import stripe
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from payments import gateway, selectors, services, webhooks
+from sharing.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+@login_required
+def payout_settings(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            url = services.start_payout_onboarding(
+                host=request.user,
+                refresh_url=request.build_absolute_uri(reverse("payments:payout_onboarding_refresh")),
+                return_url=request.build_absolute_uri(reverse("payments:payout_onboarding_return")),
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("payments:payout_settings")
+        return redirect(url)
+    context = {
+        "account": selectors.payout_account_for(request.user),
+        "payouts": selectors.payouts_for_host(request.user)[:50],
+    }
+    return render(request, "payments/payout_settings.html", context)
+
+
+@login_required
+def payout_onboarding_return(request: HttpRequest) -> HttpResponse:
+    """Where Stripe sends the host back: re-read the account, since the redirect itself proves nothing."""
+    account = selectors.payout_account_for(request.user)
+    if account is None:
+        messages.error(request, "Start setting up payouts first.")
+        return redirect("payments:payout_settings")
+    try:
+        account = services.refresh_payout_account(stripe_account_id=account.stripe_account_id)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("payments:payout_settings")
+    if account.can_receive_payouts:
+        messages.success(request, "Payouts are set up: your earnings will be sent to your account.")
+    else:
+        messages.warning(request, "Stripe still needs some details before it can send you money.")
+    return redirect("payments:payout_settings")
+
+
+@login_required
+def payout_onboarding_refresh(request: HttpRequest) -> HttpResponse:
+    """Stripe sends the host here when the onboarding link expired: show the page to start again."""
+    messages.info(request, "That setup link expired. Start again below.")
+    return redirect("payments:payout_settings")
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    payload = request.body
+    try:
+        gateway.construct_event(payload, request.headers.get("Stripe-Signature"))
+    except stripe.SignatureVerificationError:
+        return JsonResponse({"detail": "Invalid Stripe signature."}, status=400)
+    except ValueError:
+        return JsonResponse({"detail": "The body is not a Stripe event."}, status=400)
+    # The SDK's Event object is read-only; the stored copy is the plain verified JSON.
+    data = json.loads(payload)
+    if not isinstance(data, dict) or not data.get("id"):
+        return JsonResponse({"detail": "The event has no id."}, status=400)
+    event, created = webhooks.record_event(data)
+    if not created and event.status in (event.Status.PROCESSED, event.Status.IGNORED):
+        return JsonResponse({"status": "already processed"})
+    event = webhooks.process_event(event=event)
+    # A failed event is stored and retried by `manage.py retry_stripe_events`, so it is acknowledged.
+    return JsonResponse({"status": event.status})

@@ -1,0 +1,129 @@
+"""Stripe webhook events: stored once by id, processed once, retried on failure.
+
+Handlers never trust the order or the content of an event: they re-read the object's
+current state from Stripe and record whatever has not been recorded yet, so a late,
+duplicated or out-of-order event cannot move a payment backwards or count money twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from payments import gateway, services
+from payments.models import Payment, PayoutAccount, StripeEvent
+
+logger = logging.getLogger(__name__)
+
+
+def _payment_for_intent(payment_intent_id: str | None) -> Payment | None:
+    if not payment_intent_id:
+        return None
+    return Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
+
+
+def _on_payment_intent(obj: dict[str, Any]) -> None:
+    payment = _payment_for_intent(obj.get("id"))
+    if payment is None:
+        return  # not one of ours (or created by another system on the same account)
+    intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+    with transaction.atomic():
+        services.apply_payment_intent(Payment.objects.select_for_update().get(pk=payment.pk), intent)
+
+
+def _on_charge_refunded(obj: dict[str, Any]) -> None:
+    charge = gateway.retrieve_charge(obj["id"])
+    payment = _payment_for_intent(charge.payment_intent)
+    if payment is None:
+        return
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        missing = int(charge.amount_refunded or 0) - payment.refunded_amount
+        if missing > 0 and payment.status == Payment.Status.CAPTURED:
+            # A refund made outside the site (Stripe dashboard): record it so the ledger agrees with Stripe.
+            services._record_refund(payment, missing)
+
+
+def _on_dispute_created(obj: dict[str, Any]) -> None:
+    dispute = gateway.retrieve_dispute(obj["id"])
+    payment = _payment_for_intent(dispute.payment_intent)
+    if payment is None and dispute.charge:
+        payment = _payment_for_intent(gateway.retrieve_charge(dispute.charge).payment_intent)
+    if payment is None:
+        return
+    services.freeze_payment(
+        payment=payment, reason=f"Chargeback opened by the card holder ({dispute.reason})", stripe_dispute_id=dispute.id
+    )
+
+
+def _on_account_updated(obj: dict[str, Any]) -> None:
+    if not PayoutAccount.objects.filter(stripe_account_id=obj["id"]).exists():
+        return
+    services.refresh_payout_account(stripe_account_id=obj["id"])
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "payment_intent.amount_capturable_updated": _on_payment_intent,
+    "payment_intent.succeeded": _on_payment_intent,
+    "payment_intent.payment_failed": _on_payment_intent,
+    "payment_intent.canceled": _on_payment_intent,
+    "charge.refunded": _on_charge_refunded,
+    "charge.dispute.created": _on_dispute_created,
+    "account.updated": _on_account_updated,
+}
+
+
+def record_event(payload: dict[str, Any]) -> tuple[StripeEvent, bool]:
+    """Store a verified event by its id; returns (event, created). A replay finds the stored one."""
+    try:
+        with transaction.atomic():
+            return (
+                StripeEvent.objects.create(
+                    event_id=payload["id"],
+                    type=str(payload.get("type", "")),
+                    payload=payload,
+                    received_at=timezone.now(),
+                ),
+                True,
+            )
+    except IntegrityError:
+        return StripeEvent.objects.get(event_id=payload["id"]), False
+
+
+def process_event(*, event: StripeEvent) -> StripeEvent:
+    """Run the handler of a stored event once; failures are kept with their error for `retry_stripe_events`."""
+    with transaction.atomic():
+        event = StripeEvent.objects.select_for_update().get(pk=event.pk)
+        if event.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
+            return event
+        handler = HANDLERS.get(event.type)
+        event.attempts += 1
+        if handler is None:
+            event.status = StripeEvent.Status.IGNORED
+            event.processed_at = timezone.now()
+            event.save(update_fields=["status", "attempts", "processed_at"])
+            return event
+        try:
+            with transaction.atomic():
+                handler(event.payload.get("data", {}).get("object", {}))
+        except Exception as error:  # any failure is kept, with its reason, for a retry
+            logger.exception("Stripe event %s (%s) failed", event.event_id, event.type)
+            event.status = StripeEvent.Status.FAILED
+            event.last_error = f"{type(error).__name__}: {error}"[:2000]
+            event.save(update_fields=["status", "attempts", "last_error"])
+            return event
+        event.status = StripeEvent.Status.PROCESSED
+        event.processed_at = timezone.now()
+        event.last_error = ""
+        event.save(update_fields=["status", "attempts", "processed_at", "last_error"])
+        return event
+
+
+def retry_failed_events(*, limit: int = 100) -> list[StripeEvent]:
+    """Process again the events whose handling failed (or was interrupted)."""
+    pending = StripeEvent.objects.filter(status__in=[StripeEvent.Status.FAILED, StripeEvent.Status.RECEIVED])
+    return [process_event(event=event) for event in pending.order_by("received_at", "pk")[:limit]]

@@ -1,0 +1,135 @@
+"""Payment test fixtures, importable by any test package's conftest.
+
+- `localstripe`: one real harness process (payments/localstripe_server.py) per test
+  session and xdist worker, on a free port; killed at the end.
+- `stripe_api`: points the site's Stripe settings at it for one test.
+- `ledger_checked`: runs every ledger invariant after the test (use it in any test that moves money).
+
+In another package: `from tests.payments.fixtures import ledger_checked, localstripe, stripe_api  # noqa: F401`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from payments import gateway
+
+ROOT = Path(__file__).resolve().parents[2]
+WEBHOOK_SECRET = "whsec_sharing_tests"
+VISA = "4242424242424242"
+DECLINED = "4000000000000002"
+THREE_D_SECURE = "4000002760003184"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[str]:
+    """Base URL of a localstripe harness started for this session (this xdist worker)."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "payments.localstripe_server", "--port", str(port), "--quiet"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"localstripe harness exited: {process.stderr.read().decode()[-2000:]}")
+            try:
+                if requests.get(f"{base}/_config/health", timeout=0.5).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("localstripe harness did not answer within 20 s")
+            time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def stripe_api(localstripe: str, settings) -> str:
+    settings.STRIPE_API_BASE = localstripe
+    # Idempotency keys are scoped to the API key, as on Stripe. Database ids restart in each
+    # test while the harness lives for the session, so each test gets its own key space.
+    settings.STRIPE_SECRET_KEY = "sk_test_" + uuid.uuid4().hex
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return localstripe
+
+
+@pytest.fixture
+def ledger_checked(db) -> Iterator[None]:
+    """Fails the test if any ledger invariant is broken once it has run."""
+    yield
+    from payments.ledger import check_ledger
+
+    problems = check_ledger()
+    assert not problems, "ledger_check failed:\n" + "\n".join(str(p) for p in problems)
+
+
+# --- Helpers that act as the guest's browser or as Stripe ------------------------------------
+def card(number: str = VISA) -> str:
+    """A PaymentMethod id for a test card, as Stripe.js would create it in the guest's browser."""
+    method = gateway.client().v1.payment_methods.create(
+        params={"type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}}
+    )
+    return method.id
+
+
+def complete_3d_secure(base: str, payment_intent_id: str, client_secret: str, *, success: bool = True) -> None:
+    """What the guest does in Stripe.js's 3-D Secure dialog (localstripe's authentication endpoint)."""
+    response = requests.post(
+        f"{base}/v1/payment_intents/{payment_intent_id}/_authenticate",
+        data={"client_secret": client_secret, "success": "true" if success else "false", "key": "pk_test_sharing"},
+        timeout=5,
+    )
+    response.raise_for_status()
+
+
+def onboard(base: str, account_id: str, *, payouts_enabled: bool = True) -> None:
+    """The host finishes Stripe's onboarding (the harness's test trigger)."""
+    response = requests.post(
+        f"{base}/_config/accounts/{account_id}/onboard",
+        data={"payouts_enabled": "true" if payouts_enabled else "false"},
+        timeout=5,
+    )
+    response.raise_for_status()
+
+
+def signed_event(event_type: str, obj: dict[str, Any], *, event_id: str | None = None, secret: str = WEBHOOK_SECRET):
+    """(body, signature header) of an event as Stripe would post it to the webhook endpoint."""
+    event_id = event_id or "evt_test_" + uuid.uuid4().hex[:16]
+    body = json.dumps(
+        {"id": event_id, "object": "event", "type": event_type, "created": int(time.time()), "data": {"object": obj}}
+    ).encode()
+    timestamp = int(time.time())
+    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, f"t={timestamp},v1={signature}"
