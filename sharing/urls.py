@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("realtime.urls")),
+    path("payments/", include("payments.urls")),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:
