@@ -15,6 +15,7 @@ urlpatterns = [
     path("people/", include("sharing.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("bookings/", include("bookings.urls")),
     path("", include("realtime.urls")),
     path("payments/", include("payments.urls")),
 ]
