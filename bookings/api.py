@@ -1,0 +1,174 @@
+"""Bookings in the JSON API (/api/v1/bookings/): quote, request, list, read and every person-driven transition.
+
+Only the guest, the host and staff see a booking; anyone else gets 404. Errors
+are the services' DomainErrors, turned into {"detail", "field"} by sharing/api.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from bookings import pricing, selectors, services
+from bookings.models import Booking
+from listings.models import Listing, ListingStatus
+from sharing.api import session_or_token_auth
+from sharing.errors import NotFound
+
+router = Router(tags=["bookings"], auth=session_or_token_auth)
+
+
+class PeriodIn(Schema):
+    listing_id: int
+    start: datetime | date = Field(description="Rooms: the check-in date. Cars and drivers: a date-time.")
+    end: datetime | date = Field(description="Rooms: the check-out date. Cars and drivers: a date-time.")
+
+
+class BookingIn(PeriodIn):
+    guests: int = Field(1, ge=1, le=100)
+
+
+class QuoteOut(Schema):
+    start: datetime
+    end: datetime
+    currency: str
+    units: int
+    unit_price: int
+    subtotal: int
+    discount: int
+    fee: int
+    guest_service_fee: int
+    total: int
+    host_service_fee: int
+    host_payout: int
+    cancellation_policy: str
+    policy_text: str
+
+
+class TransitionOut(Schema):
+    from_status: str
+    to_status: str
+    at: datetime
+    by_id: int | None
+    reason: str
+
+
+class BookingOut(Schema):
+    id: int
+    listing_id: int
+    listing_title: str
+    guest_id: int
+    host_id: int
+    status: str
+    start: datetime
+    end: datetime
+    guests: int
+    currency: str
+    units: int
+    unit_price: int
+    subtotal: int
+    discount: int
+    fee: int
+    guest_service_fee: int
+    total: int
+    host_service_fee: int
+    host_payout: int
+    cancellation_policy: str
+    respond_by: datetime
+    created_at: datetime
+    refund_amount: int | None
+    host_payout_after_cancellation: int | None
+    platform_keeps: int | None
+    url: str
+
+    @staticmethod
+    def resolve_listing_title(obj: Booking) -> str:
+        return obj.listing.title
+
+    @staticmethod
+    def resolve_host_id(obj: Booking) -> int:
+        return obj.listing.owner_id
+
+    @staticmethod
+    def resolve_url(obj: Booking) -> str:
+        return obj.get_absolute_url()
+
+
+class BookingDetailOut(BookingOut):
+    transitions: list[TransitionOut]
+
+    @staticmethod
+    def resolve_transitions(obj: Booking) -> list:
+        return list(obj.transitions.all())
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=300)
+
+
+def _listing(listing_id: int) -> Listing:
+    listing = Listing.objects.filter(pk=listing_id).exclude(status=ListingStatus.DELETED).first()
+    if listing is None:
+        raise NotFound("No such listing.", field="listing_id")
+    return listing
+
+
+@router.post("/quote", response=QuoteOut, summary="Price a period before booking")
+def quote(request: HttpRequest, payload: PeriodIn):
+    listing = _listing(payload.listing_id)
+    priced = selectors.price_period(listing=listing, start=payload.start, end=payload.end)
+    return {
+        "start": priced.start,
+        "end": priced.end,
+        **priced.quote.as_dict(),
+        "cancellation_policy": listing.cancellation_policy,
+        "policy_text": pricing.policy_in_plain_words(listing.cancellation_policy, selectors.unit_label(listing.kind)),
+    }
+
+
+@router.post("/", response={201: BookingDetailOut}, summary="Request (or instant-book) a listing")
+def create(request: HttpRequest, payload: BookingIn):
+    booking = services.request_booking(
+        guest=request.user, listing_id=payload.listing_id, start=payload.start, end=payload.end, guests=payload.guests
+    )
+    return 201, booking
+
+
+@router.get("/", response=list[BookingOut], summary="My trips (role=guest) or my reservations (role=host)")
+def list_bookings(request: HttpRequest, role: Literal["guest", "host"] = "guest"):
+    if role == "host":
+        return list(selectors.reservations_of(host=request.user)[:200])
+    return list(selectors.trips_of(guest=request.user)[:200])
+
+
+@router.get("/{booking_id}", response=BookingDetailOut, summary="One booking, with its history")
+def read(request: HttpRequest, booking_id: int):
+    return selectors.visible_booking(user=request.user, booking_id=booking_id)
+
+
+@router.post("/{booking_id}/accept", response=BookingDetailOut, summary="Host: accept a request")
+def accept(request: HttpRequest, booking_id: int):
+    return services.accept_booking(host=request.user, booking_id=booking_id)
+
+
+@router.post("/{booking_id}/decline", response=BookingDetailOut, summary="Host: decline a request")
+def decline(request: HttpRequest, booking_id: int, payload: ReasonIn | None = None):
+    reason = payload.reason if payload else ""
+    return services.decline_booking(host=request.user, booking_id=booking_id, reason=reason)
+
+
+@router.post("/{booking_id}/withdraw", response=BookingDetailOut, summary="Guest: withdraw a request")
+def withdraw(request: HttpRequest, booking_id: int):
+    return services.withdraw_booking(guest=request.user, booking_id=booking_id)
+
+
+@router.post("/{booking_id}/cancel", response=BookingDetailOut, summary="Guest or host: cancel a booking")
+def cancel(request: HttpRequest, booking_id: int, payload: ReasonIn | None = None):
+    reason = payload.reason if payload else ""
+    booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
+    if request.user.pk == booking.listing.owner_id:
+        return services.cancel_by_host(host=request.user, booking_id=booking_id, reason=reason)
+    return services.cancel_by_guest(guest=request.user, booking_id=booking_id, reason=reason)

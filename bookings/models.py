@@ -1,0 +1,199 @@
+"""Bookings: one guest, one listing, one period [start, end), its frozen price and its history.
+
+The booking row is the single source of truth for where a reservation stands;
+every change of `status` goes through `bookings.services` and leaves a
+`BookingTransition`. Money is integers in minor units of `currency`, frozen at
+booking time so later price edits never change what was agreed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from listings.models import BusyPeriod, CancellationPolicy, Listing
+
+
+class BookingStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    CANCELLED_BY_GUEST = "cancelled_by_guest", "Cancelled by the guest"
+    CANCELLED_BY_HOST = "cancelled_by_host", "Cancelled by the host"
+    DISPUTED = "disputed", "Disputed"
+
+
+# Statuses whose booking owns a BusyPeriod on the listing's calendar. Completed
+# bookings keep theirs: the period is past anyway, and a dispute opened after the
+# end then never has to win the slot back.
+HOLDING_STATUSES = (
+    BookingStatus.CONFIRMED,
+    BookingStatus.IN_PROGRESS,
+    BookingStatus.COMPLETED,
+    BookingStatus.DISPUTED,
+)
+OPEN_REQUEST_STATUSES = (BookingStatus.REQUESTED,)
+# Ended without the service taking place: the guest gets everything back.
+UNPAID_END_STATUSES = (BookingStatus.DECLINED, BookingStatus.EXPIRED, BookingStatus.WITHDRAWN)
+CANCELLED_STATUSES = (BookingStatus.CANCELLED_BY_GUEST, BookingStatus.CANCELLED_BY_HOST)
+FINAL_STATUSES = (*UNPAID_END_STATUSES, *CANCELLED_STATUSES, BookingStatus.COMPLETED)
+
+RESPONSE_WINDOW = timedelta(hours=24)
+# Payout release: this long after the start, or at the end if that comes sooner.
+PAYOUT_DELAY = timedelta(hours=24)
+
+_AMOUNT_FIELDS = (
+    "unit_price",
+    "subtotal",
+    "discount",
+    "fee",
+    "guest_service_fee",
+    "total",
+    "host_service_fee",
+    "host_payout",
+)
+
+
+class Booking(models.Model):
+    guest = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trips")
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="bookings")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    guests = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=20, choices=BookingStatus.choices, default=BookingStatus.REQUESTED)
+    # The calendar entry this booking owns while it holds the slot (see HOLDING_STATUSES).
+    # PROTECT: nobody may free a booked slot behind the booking's back.
+    busy_period = models.OneToOneField(
+        BusyPeriod, on_delete=models.PROTECT, null=True, blank=True, related_name="booking"
+    )
+
+    # Frozen quote, minor units of `currency`. `units` counts nights (rooms),
+    # hours (cars) or half hours (driving services); `unit_price` is the listing's
+    # price per night or per hour at booking time.
+    currency = models.CharField(max_length=3)
+    units = models.PositiveIntegerField()
+    unit_price = models.IntegerField()
+    subtotal = models.IntegerField(help_text="Price of the units before any discount.")
+    discount = models.IntegerField(default=0)
+    fee = models.IntegerField(default=0, help_text="Cleaning or booking fee.")
+    guest_service_fee = models.IntegerField()
+    total = models.IntegerField(help_text="What the guest pays.")
+    host_service_fee = models.IntegerField()
+    host_payout = models.IntegerField(help_text="What the host receives if nothing is cancelled.")
+    # Frozen rules.
+    cancellation_policy = models.CharField(max_length=10, choices=CancellationPolicy.choices)
+    time_zone = models.CharField(max_length=64, help_text="The listing's time zone at booking time.")
+
+    # Outcome once the booking ends without being completed: what goes back to
+    # the guest, what the host keeps and what the platform keeps (they sum to `total`).
+    refund_amount = models.IntegerField(null=True, blank=True)
+    host_payout_after_cancellation = models.IntegerField(null=True, blank=True)
+    platform_keeps = models.IntegerField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    respond_by = models.DateTimeField(help_text="A request not answered by then expires.")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When it was declined, expired, withdrawn...")
+    payout_release_at = models.DateTimeField(null=True, blank=True)
+    payout_released_at = models.DateTimeField(null=True, blank=True)
+    # Where to return when a dispute is cleared without a decision that ends the booking.
+    status_before_dispute = models.CharField(max_length=20, blank=True, choices=BookingStatus.choices)
+
+    class Meta:
+        ordering = ["-start"]
+        indexes = [
+            models.Index(fields=["listing", "status", "start"]),
+            models.Index(fields=["guest", "-start"]),
+            models.Index(fields=["status", "respond_by"]),
+            models.Index(fields=["status", "end"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="booking_end_after_start"),
+            models.CheckConstraint(condition=Q(status__in=BookingStatus.values), name="booking_status_known"),
+            models.CheckConstraint(
+                condition=Q(cancellation_policy__in=CancellationPolicy.values), name="booking_policy_known"
+            ),
+            models.CheckConstraint(condition=Q(guests__gte=1), name="booking_guests_at_least_one"),
+            models.CheckConstraint(condition=Q(units__gte=1), name="booking_units_at_least_one"),
+            *[
+                models.CheckConstraint(condition=Q(**{f"{name}__gte": 0}), name=f"booking_{name}_not_negative")
+                for name in _AMOUNT_FIELDS
+            ],
+            models.CheckConstraint(condition=Q(discount__lte=F("subtotal")), name="booking_discount_within_subtotal"),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") - F("discount") + F("fee") + F("guest_service_fee")),
+                name="booking_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(host_payout=F("subtotal") - F("discount") + F("fee") - F("host_service_fee")),
+                name="booking_host_payout_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_amount__isnull=True)
+                | Q(
+                    refund_amount__gte=0,
+                    host_payout_after_cancellation__gte=0,
+                    platform_keeps__gte=0,
+                    total=F("refund_amount") + F("host_payout_after_cancellation") + F("platform_keeps"),
+                ),
+                name="booking_cancellation_split_adds_up",
+            ),
+            # A booking that holds the slot always owns its calendar entry.
+            models.CheckConstraint(
+                condition=~Q(status__in=HOLDING_STATUSES) | Q(busy_period__isnull=False),
+                name="booking_holding_owns_busy_period",
+            ),
+            # The PostgreSQL-only exclusion constraint (no two slot-holding bookings of
+            # one listing overlap) is created by migration 0002 with raw SQL.
+        ]
+
+    def __str__(self) -> str:
+        return f"Booking {self.pk} of {self.listing_id} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("bookings:detail", kwargs={"booking_id": self.pk})
+
+    @property
+    def host_id(self) -> int:
+        return self.listing.owner_id
+
+    @property
+    def holds_slot(self) -> bool:
+        return self.status in HOLDING_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    def payout_due_at(self) -> datetime:
+        """24 hours after the start, or the end if that comes sooner."""
+        return min(self.start + PAYOUT_DELAY, self.end)
+
+
+class BookingTransition(models.Model):
+    """One step of a booking's history: who moved it, when, from which status to which, and why."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, blank=True, choices=BookingStatus.choices)
+    to_status = models.CharField(max_length=20, choices=BookingStatus.choices)
+    # None when the platform moved it (a timer, an automatic decline).
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["booking", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} -> {self.to_status}"

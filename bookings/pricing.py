@@ -1,0 +1,273 @@
+"""Quotes and refunds: pure functions over integers in minor units, no database, no floats.
+
+Everything here is deterministic so that the page shows, the booking freezes and
+the payments issue later moves exactly the same amounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from listings.models import CancellationPolicy, ListingKind
+from sharing.errors import DomainError
+
+BPS = 10_000  # basis points in a whole
+HALF_HOUR = timedelta(minutes=30)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+WEEKLY_NIGHTS = 7
+MONTHLY_NIGHTS = 28
+
+
+# Rounding rule (the only one): a share part/whole of an amount is rounded half
+# up to the nearest minor unit, e.g. 12 % of 1,050 cents = 126 cents, and 3 % of
+# 50 cents = 1.5 -> 2 cents. Amounts and parts are never negative, so "half up"
+# and "half away from zero" agree. Percentages are basis points: share(x, bps, 10000).
+def share(amount: int, part: int, whole: int) -> int:
+    if amount < 0 or part < 0 or whole <= 0:
+        raise ValueError("share() takes a non-negative amount and part and a positive whole")
+    return (2 * amount * part + whole) // (2 * whole)
+
+
+def apply_bps(amount: int, bps: int) -> int:
+    """`bps` basis points of `amount`, rounded by `share`'s rule."""
+    return share(amount, bps, BPS)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The frozen price of a booking; total = units_amount + fee + guest_service_fee."""
+
+    currency: str
+    units: int
+    unit_price: int
+    subtotal: int
+    discount: int
+    fee: int
+    guest_service_fee: int
+    total: int
+    host_service_fee: int
+    host_payout: int
+
+    @property
+    def units_amount(self) -> int:
+        """What the units cost after the discount (the "unit subtotal" of the policies)."""
+        return self.subtotal - self.discount
+
+    def as_dict(self) -> dict[str, int | str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How the guest's total is split when a booking ends early: the three always sum to the total."""
+
+    refund: int
+    host_payout: int
+    platform_fee: int
+
+
+def format_money(amount: int, currency: str) -> str:
+    """Minor units as people read them, e.g. 12345 EUR -> "123.45 EUR" (two-decimal currencies)."""
+    sign = "-" if amount < 0 else ""
+    major, minor = divmod(abs(amount), 100)
+    return f"{sign}{major:,}.{minor:02d} {currency}"
+
+
+# --- Periods ----------------------------------------------------------------------
+
+
+def room_period(*, time_zone: str, check_in: date, check_out: date, check_in_time: time, check_out_time: time):
+    """Local check-in and check-out dates -> aware datetimes at the listing's local check-in/out times."""
+    tz = ZoneInfo(time_zone)
+    return datetime.combine(check_in, check_in_time, tzinfo=tz), datetime.combine(check_out, check_out_time, tzinfo=tz)
+
+
+def nights_between(*, time_zone: str, start: datetime, end: datetime) -> int:
+    """Nights of a stay: local calendar days between check-in and check-out, whatever DST does."""
+    tz = ZoneInfo(time_zone)
+    return (end.astimezone(tz).date() - start.astimezone(tz).date()).days
+
+
+def billed_units(*, kind: str, time_zone: str, start: datetime, end: datetime) -> int:
+    """Nights (rooms), whole hours (cars) or half hours (driving services) in [start, end).
+
+    Raises a DomainError when the period is not a whole number of the kind's step.
+    """
+    if end <= start:
+        raise DomainError("The end must be after the start.", field="end")
+    if kind == ListingKind.ROOM:
+        nights = nights_between(time_zone=time_zone, start=start, end=end)
+        if nights < 1:
+            raise DomainError("Check-out must be at least one day after check-in.", field="end")
+        return nights
+    step = HOUR if kind == ListingKind.CAR else HALF_HOUR
+    if (end - start) % step:
+        what = "whole hours" if kind == ListingKind.CAR else "half hours"
+        raise DomainError(f"Book in {what}.", field="end")
+    return (end - start) // step
+
+
+# --- Quotes -----------------------------------------------------------------------
+
+
+def units_subtotal(*, kind: str, units: int, unit_price: int, day_price: int | None = None) -> int:
+    """Price of the units before discount, by the kind's rule.
+
+    Cars: whole days at the day price plus the remaining hours at the hour price,
+    the remaining hours never costing more than one day. Driving services: half
+    hours at half the hourly price (the odd cent rounded once over the total).
+    """
+    if kind == ListingKind.ROOM:
+        return units * unit_price
+    if kind == ListingKind.CAR:
+        days, hours = divmod(units, 24)
+        day = day_price if day_price is not None else 24 * unit_price
+        return days * day + min(hours * unit_price, day)
+    return share(units * unit_price, 1, 2)
+
+
+def room_discount_bps(*, nights: int, weekly_bps: int, monthly_bps: int) -> int:
+    """The best discount the stay qualifies for: monthly from 28 nights, weekly from 7."""
+    best = 0
+    if nights >= WEEKLY_NIGHTS:
+        best = max(best, weekly_bps)
+    if nights >= MONTHLY_NIGHTS:
+        best = max(best, monthly_bps)
+    return min(best, BPS)
+
+
+def make_quote(
+    *,
+    kind: str,
+    currency: str,
+    units: int,
+    unit_price: int,
+    fee: int,
+    guest_fee_bps: int,
+    host_fee_bps: int,
+    day_price: int | None = None,
+    weekly_bps: int = 0,
+    monthly_bps: int = 0,
+) -> Quote:
+    """The full quote. Both service fees are taken on (units after discount + fee)."""
+    subtotal = units_subtotal(kind=kind, units=units, unit_price=unit_price, day_price=day_price)
+    discount = 0
+    if kind == ListingKind.ROOM:
+        discount = apply_bps(subtotal, room_discount_bps(nights=units, weekly_bps=weekly_bps, monthly_bps=monthly_bps))
+    base = subtotal - discount + fee
+    guest_service_fee = apply_bps(base, guest_fee_bps)
+    host_service_fee = apply_bps(base, host_fee_bps)
+    return Quote(
+        currency=currency,
+        units=units,
+        unit_price=unit_price,
+        subtotal=subtotal,
+        discount=discount,
+        fee=fee,
+        guest_service_fee=guest_service_fee,
+        total=base + guest_service_fee,
+        host_service_fee=host_service_fee,
+        host_payout=base - host_service_fee,
+    )
+
+
+# --- Refunds ----------------------------------------------------------------------
+
+
+def full_refund(quote: Quote) -> Settlement:
+    """Host cancels, request declined, expired or withdrawn: everything back to the guest."""
+    return Settlement(refund=quote.total, host_payout=0, platform_fee=0)
+
+
+def _split(quote: Quote, *, refund: int, host_fee_bps: int) -> Settlement:
+    """Keep the guest service fee for the platform; the host gets the rest, less the host service fee."""
+    if refund >= quote.total:
+        return full_refund(quote)
+    host_gross = quote.total - refund - quote.guest_service_fee
+    host_service_fee = apply_bps(host_gross, host_fee_bps)
+    return Settlement(
+        refund=refund,
+        host_payout=host_gross - host_service_fee,
+        platform_fee=quote.guest_service_fee + host_service_fee,
+    )
+
+
+def unit_starts(*, kind: str, time_zone: str, start: datetime, units: int) -> list[datetime]:
+    """When each billed unit begins: each night at the local check-in time, else every hour / half hour."""
+    if kind == ListingKind.ROOM:
+        tz = ZoneInfo(time_zone)
+        local = start.astimezone(tz)
+        return [datetime.combine(local.date() + timedelta(days=i), local.timetz()) for i in range(units)]
+    step = HOUR if kind == ListingKind.CAR else HALF_HOUR
+    return [start + i * step for i in range(units)]
+
+
+def guest_cancellation(
+    *,
+    quote: Quote,
+    policy: str,
+    kind: str,
+    time_zone: str,
+    start: datetime,
+    booked_at: datetime,
+    cancelled_at: datetime,
+    host_fee_bps: int,
+) -> Settlement:
+    """What the guest gets back when they cancel at `cancelled_at`, by the frozen policy.
+
+    flexible: >= 24 h before start, everything. Later, before start: the first unit
+      and the guest service fee are kept, the rest refunded. After start: the units
+      not yet begun are refunded except the next one; fees are kept.
+    moderate: >= 5 days before start, everything; later: 50 % of the unit subtotal.
+    strict: within 48 h of booking and >= 14 days before start, everything;
+      >= 7 days before start: 50 % of the unit subtotal; later: nothing.
+    A unit's share of the unit subtotal is units_amount x k / units (share()'s rounding).
+    """
+    before_start = start - cancelled_at
+    amount = quote.units_amount
+    if policy == CancellationPolicy.FLEXIBLE:
+        if before_start >= timedelta(hours=24):
+            return full_refund(quote)
+        if cancelled_at <= start:
+            kept = share(amount, 1, quote.units)
+            return _split(quote, refund=quote.total - quote.guest_service_fee - kept, host_fee_bps=host_fee_bps)
+        starts = unit_starts(kind=kind, time_zone=time_zone, start=start, units=quote.units)
+        begun = sum(1 for unit_start in starts if unit_start < cancelled_at)
+        kept_units = min(quote.units, begun + 1)
+        return _split(quote, refund=amount - share(amount, kept_units, quote.units), host_fee_bps=host_fee_bps)
+    if policy == CancellationPolicy.MODERATE:
+        if before_start >= timedelta(days=5):
+            return full_refund(quote)
+        return _split(quote, refund=apply_bps(amount, 5000), host_fee_bps=host_fee_bps)
+    if policy == CancellationPolicy.STRICT:
+        if cancelled_at - booked_at <= timedelta(hours=48) and before_start >= timedelta(days=14):
+            return full_refund(quote)
+        if before_start >= timedelta(days=7):
+            return _split(quote, refund=apply_bps(amount, 5000), host_fee_bps=host_fee_bps)
+        return _split(quote, refund=0, host_fee_bps=host_fee_bps)
+    raise ValueError(f"unknown cancellation policy {policy!r}")
+
+
+POLICY_IN_PLAIN_WORDS = {
+    CancellationPolicy.FLEXIBLE: (
+        "Free cancellation until 24 hours before the start. After that, the first {unit} and the service fee "
+        "are kept and the rest is refunded; once it has started, the {unit}s not yet begun are refunded "
+        "except the next one."
+    ),
+    CancellationPolicy.MODERATE: (
+        "Free cancellation until 5 days before the start. After that, half of the {unit}s' price is refunded; "
+        "fees are kept."
+    ),
+    CancellationPolicy.STRICT: (
+        "Free cancellation within 48 hours of booking if the start is at least 14 days away. Until 7 days "
+        "before the start, half of the {unit}s' price is refunded. After that, nothing is refunded."
+    ),
+}
+
+
+def policy_in_plain_words(policy: str, unit: str) -> str:
+    """The policy as shown on the book page and the booking page."""
+    return POLICY_IN_PLAIN_WORDS[CancellationPolicy(policy)].format(unit=unit)

@@ -1,0 +1,546 @@
+"""Every change of a booking's status: one function per transition, one transaction each.
+
+Locking order, everywhere: the listing row first, then the booking row(s). Accepting
+one request declines the overlapping ones, so two hosts' clicks (or a click and a
+timer) on bookings of one listing would otherwise lock each other's rows in
+opposite orders; with the listing first they queue. On SQLite the IMMEDIATE
+transaction serialises all writers anyway.
+
+Transitions are idempotent: asking for the status a booking already has returns
+it unchanged (no second notification, no second history row); asking for a
+transition its current status does not allow raises a Conflict with a message
+for the person.
+
+PAYMENTS SEAM. The payments issue moves money inside these same transactions,
+so a booking's status and its money can never disagree. The places are marked
+with "PAYMENTS:" comments:
+  request_booking      -> authorise the guest's total (PaymentIntent, manual capture)
+  _confirm             -> capture (instant book or host accepts)
+  decline / expire / withdraw -> cancel the authorisation
+  cancel_by_guest / cancel_by_host -> refund `refund_amount` of the captured total
+  release_payout       -> transfer the host payout
+  mark_disputed        -> freeze the payout (release_payout already refuses while disputed)
+If a Stripe call fails there, raising a DomainError rolls the status change back.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bookings import pricing, selectors, tasks
+from bookings.models import (
+    HOLDING_STATUSES,
+    RESPONSE_WINDOW,
+    Booking,
+    BookingStatus,
+    BookingTransition,
+)
+from listings.models import Listing, ListingKind, ListingStatus
+from listings.selectors import overlapping_busy_periods
+from listings.services import DATES_TAKEN_MESSAGE, hold_slot, release_slot
+from realtime import notify
+from sharing.accounts.models import User
+from sharing.accounts.selectors import has_verified_email
+from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
+
+AUTO_DECLINE_REASON = "Another request for these dates was accepted."
+NOT_CHARGED = "You will not be charged."
+PG_BOOKING_OVERLAP_CONSTRAINT = "booking_no_overlap"
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def _lock(booking_id: int) -> Booking:
+    """Lock the booking's listing, then the booking; NotFound if there is no such booking."""
+    listing_id = Booking.objects.filter(pk=booking_id).values_list("listing_id", flat=True).first()
+    if listing_id is None:
+        raise NotFound(selectors.BOOKING_NOT_FOUND)
+    listing = Listing.objects.select_for_update().get(pk=listing_id)
+    booking = Booking.objects.select_for_update().get(pk=booking_id)
+    booking.listing = listing
+    return booking
+
+
+def _require_host(booking: Booking, user: User, action: str) -> None:
+    if user.pk == booking.listing.owner_id:
+        return
+    if user.pk == booking.guest_id or user.is_staff:
+        raise PermissionDenied(f"Only the host can {action} this booking.")
+    raise NotFound(selectors.BOOKING_NOT_FOUND)
+
+
+def _require_guest(booking: Booking, user: User, action: str) -> None:
+    if user.pk == booking.guest_id:
+        return
+    if user.pk == booking.listing.owner_id or user.is_staff:
+        raise PermissionDenied(f"Only the guest can {action} this booking.")
+    raise NotFound(selectors.BOOKING_NOT_FOUND)
+
+
+def _wrong_state(booking: Booking, action: str) -> Conflict:
+    label = BookingStatus(booking.status).label.lower()
+    return Conflict(f"This booking is {label}: it can no longer be {action}.", field=None, code="wrong_state")
+
+
+def _move(booking: Booking, to: str, *, by: User | None, now: datetime, reason: str = "") -> None:
+    """Change the status and record the step; the caller holds the locks and the transaction."""
+    from_status = booking.status
+    booking.status = to
+    try:
+        # A savepoint, so the PostgreSQL exclusion constraint's refusal becomes a clean Conflict.
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError as error:
+        if PG_BOOKING_OVERLAP_CONSTRAINT in str(error):
+            raise Conflict(DATES_TAKEN_MESSAGE, field="start", code="dates_taken") from error
+        raise
+    BookingTransition.objects.create(
+        booking=booking, from_status=from_status, to_status=to, by=by, at=now, reason=reason[:300]
+    )
+
+
+def _notify(recipients: list[User], kind: str, booking: Booking, message: str) -> None:
+    notify(
+        recipients,
+        kind,
+        {
+            "booking_id": booking.pk,
+            "listing_title": booking.listing.title,
+            "url": booking.get_absolute_url(),
+            "status": booking.status,
+            "start": booking.start.isoformat(),
+            "end": booking.end.isoformat(),
+            "message": message,
+        },
+    )
+
+
+def _host(booking: Booking) -> User:
+    return booking.listing.owner
+
+
+def _set_outcome(booking: Booking, settlement: pricing.Settlement, now: datetime) -> None:
+    booking.refund_amount = settlement.refund
+    booking.host_payout_after_cancellation = settlement.host_payout
+    booking.platform_keeps = settlement.platform_fee
+    booking.ended_at = now
+
+
+def _move_and_free_slot(booking: Booking, to: str, *, by: User | None, now: datetime, reason: str) -> None:
+    """Leave the slot-holding statuses: the FK is cleared with the status change (it PROTECTs the
+    calendar row), then the calendar entry is released, all in the caller's transaction."""
+    period = booking.busy_period
+    booking.busy_period = None
+    _move(booking, to, by=by, now=now, reason=reason)
+    if period is not None:
+        release_slot(busy_period=period)
+
+
+# --- Requesting ---------------------------------------------------------------------------
+
+
+def _check_rules(*, listing: Listing, start: datetime, end: datetime, units: int, guests: int, now: datetime) -> None:
+    if start <= now:
+        raise DomainError("That start has already passed. Pick a later date.", field="start", code="past_dates")
+    if start - now < timedelta(hours=listing.advance_notice_hours):
+        raise DomainError(
+            f"This host needs at least {listing.advance_notice_hours} hours' notice. Pick a later start.",
+            field="start",
+            code="advance_notice",
+        )
+    if listing.kind == ListingKind.ROOM:
+        low, high, what = listing.min_units, listing.max_units, "nights"
+        if units < low:
+            raise DomainError(f"The minimum stay is {low} {what}.", field="end", code="too_short")
+        if units > high:
+            raise DomainError(f"The maximum stay is {high} {what}.", field="end", code="too_long")
+    else:
+        # Cars count whole hours, driving services half hours (at least one hour).
+        per_hour = 1 if listing.kind == ListingKind.CAR else 2
+        low = max(listing.min_units, 1)
+        if units < low * per_hour:
+            raise DomainError(f"The minimum is {low} hours.", field="end", code="too_short")
+        if units > listing.max_units * per_hour:
+            raise DomainError(f"The maximum is {listing.max_units} hours.", field="end", code="too_long")
+    if guests < 1:
+        raise DomainError("Book for at least one person.", field="guests", code="too_few_guests")
+    if guests > listing.capacity:
+        raise DomainError(
+            f"This listing takes at most {listing.capacity} people.", field="guests", code="over_capacity"
+        )
+
+
+def request_booking(
+    *,
+    guest: User,
+    listing_id: int,
+    start: date | datetime,
+    end: date | datetime,
+    guests: int,
+    now: datetime | None = None,
+) -> Booking:
+    """Ask for a listing's period; instant-book listings confirm at once when the slot is free.
+
+    Rooms take check-in/check-out dates, cars and drivers date-times (see
+    `selectors.resolve_period`). Refuses unverified emails, own listings, paused or
+    deleted listings, past or too-close starts, too short or too long periods,
+    too many people and dates already taken.
+    """
+    now = now or timezone.now()
+    if not has_verified_email(guest):
+        raise PermissionDenied("Confirm your email address before booking.", code="email_unverified")
+    with transaction.atomic():
+        listing = Listing.objects.select_for_update().select_related("owner").filter(pk=listing_id).first()
+        if listing is None or listing.status == ListingStatus.DELETED:
+            raise NotFound("No such listing.")
+        if listing.owner_id == guest.pk:
+            raise PermissionDenied("You cannot book your own listing.", code="own_listing")
+        if not listing.is_bookable:
+            raise Conflict("This listing is not taking bookings right now.", code="listing_paused")
+        priced = selectors.price_period(listing=listing, start=start, end=end)
+        quote = priced.quote
+        _check_rules(listing=listing, start=priced.start, end=priced.end, units=quote.units, guests=guests, now=now)
+        if overlapping_busy_periods(listing_id=listing.pk, start=priced.start, end=priced.end).exists():
+            raise Conflict(DATES_TAKEN_MESSAGE, field="start", code="dates_taken")
+        if Booking.objects.filter(
+            listing=listing,
+            guest=guest,
+            status=BookingStatus.REQUESTED,
+            start__lt=priced.end,
+            end__gt=priced.start,
+        ).exists():
+            raise Conflict("You have already asked for these dates.", field="start", code="duplicate_request")
+        respond_by = min(now + RESPONSE_WINDOW, priced.start - timedelta(hours=listing.advance_notice_hours))
+        booking = Booking.objects.create(
+            guest=guest,
+            listing=listing,
+            start=priced.start,
+            end=priced.end,
+            guests=guests,
+            status=BookingStatus.REQUESTED,
+            cancellation_policy=listing.cancellation_policy,
+            time_zone=listing.time_zone,
+            created_at=now,
+            respond_by=respond_by,
+            **quote.as_dict(),
+        )
+        BookingTransition.objects.create(
+            booking=booking, from_status="", to_status=BookingStatus.REQUESTED, by=guest, at=now
+        )
+        # PAYMENTS: authorise booking.total on the guest's card here (manual capture).
+        if listing.instant_book:
+            declined = _confirm(booking, by=None, now=now, reason="Instant book")
+            _notify_declined(declined)
+            _notify([guest], "booking.confirmed", booking, "Your booking is confirmed.")
+            _notify([listing.owner], "booking.confirmed", booking, f"New booking by {guest.public_name}.")
+        else:
+            asks = f"{guest.public_name} asks to book. Answer within 24 hours."
+            _notify([listing.owner], "booking.requested", booking, asks)
+            tasks.schedule(tasks.expire_booking_task, booking_id=booking.pk, at=booking.respond_by)
+    return booking
+
+
+def _confirm(booking: Booking, *, by: User | None, now: datetime, reason: str) -> list[Booking]:
+    """Hold the slot and confirm; decline every open request that overlaps. Caller holds the listing lock.
+
+    Returns the declined requests, for the caller to notify last in its transaction
+    (notify() holds a lock until commit on PostgreSQL).
+    """
+    declined: list[Booking] = []
+    booking.busy_period = hold_slot(listing=booking.listing, start=booking.start, end=booking.end)
+    booking.confirmed_at = now
+    booking.payout_release_at = booking.payout_due_at()
+    _move(booking, BookingStatus.CONFIRMED, by=by, now=now, reason=reason)
+    # PAYMENTS: capture the authorised total here (the money is now in escrow).
+    for other in selectors.overlapping_requests(booking=booking).select_for_update().order_by("pk"):
+        other.listing = booking.listing
+        _set_outcome(other, pricing.full_refund(selectors.booking_quote(other)), now)
+        _move(other, BookingStatus.DECLINED, by=None, now=now, reason=AUTO_DECLINE_REASON)
+        # PAYMENTS: cancel `other`'s authorisation here.
+        declined.append(other)
+    tasks.schedule(tasks.start_booking_task, booking_id=booking.pk, at=booking.start)
+    tasks.schedule(tasks.complete_booking_task, booking_id=booking.pk, at=booking.end)
+    tasks.schedule(tasks.release_payout_task, booking_id=booking.pk, at=booking.payout_release_at)
+    return declined
+
+
+def _notify_declined(declined: list[Booking]) -> None:
+    for other in declined:
+        _notify([other.guest], "booking.declined", other, f"{AUTO_DECLINE_REASON} {NOT_CHARGED}")
+
+
+# --- The host answers ------------------------------------------------------------------------
+
+
+def accept_booking(*, host: User, booking_id: int, now: datetime | None = None) -> Booking:
+    """The host confirms a request within its answer window; overlapping requests are declined."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        _require_host(booking, host, "accept")
+        if booking.status == BookingStatus.CONFIRMED:
+            return booking
+        if booking.status != BookingStatus.REQUESTED:
+            auto_declined = booking.transitions.filter(reason=AUTO_DECLINE_REASON).exists()
+            if booking.status == BookingStatus.DECLINED and auto_declined:
+                raise Conflict(DATES_TAKEN_MESSAGE, code="dates_taken")
+            raise _wrong_state(booking, "accepted")
+        if now >= booking.respond_by:
+            raise Conflict("The time to answer this request has run out.", code="expired")
+        if not booking.listing.is_bookable:
+            raise Conflict("This listing is paused: reactivate it before accepting.", code="listing_paused")
+        declined = _confirm(booking, by=host, now=now, reason="Accepted by the host")
+        _notify_declined(declined)
+        _notify([booking.guest], "booking.confirmed", booking, "The host accepted: your booking is confirmed.")
+    return booking
+
+
+def decline_booking(*, host: User, booking_id: int, reason: str = "", now: datetime | None = None) -> Booking:
+    """The host says no to a request; the guest's authorisation is released."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        _require_host(booking, host, "decline")
+        if booking.status == BookingStatus.DECLINED:
+            return booking
+        if booking.status != BookingStatus.REQUESTED:
+            raise _wrong_state(booking, "declined")
+        _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
+        _move(booking, BookingStatus.DECLINED, by=host, now=now, reason=reason or "Declined by the host")
+        # PAYMENTS: cancel the authorisation here.
+        _notify([booking.guest], "booking.declined", booking, f"The host declined your request. {NOT_CHARGED}")
+    return booking
+
+
+def withdraw_booking(*, guest: User, booking_id: int, now: datetime | None = None) -> Booking:
+    """The guest takes back a request before the host answers."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        _require_guest(booking, guest, "withdraw")
+        if booking.status == BookingStatus.WITHDRAWN:
+            return booking
+        if booking.status != BookingStatus.REQUESTED:
+            raise _wrong_state(booking, "withdrawn")
+        _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
+        _move(booking, BookingStatus.WITHDRAWN, by=guest, now=now, reason="Withdrawn by the guest")
+        # PAYMENTS: cancel the authorisation here.
+        _notify([_host(booking)], "booking.withdrawn", booking, f"{booking.guest.public_name} withdrew the request.")
+    return booking
+
+
+# --- Timers ------------------------------------------------------------------------------------
+
+
+def expire_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
+    """A request the host left unanswered past `respond_by` expires."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if booking.status == BookingStatus.EXPIRED:
+            return booking
+        if booking.status != BookingStatus.REQUESTED:
+            raise _wrong_state(booking, "expired")
+        if now < booking.respond_by:
+            raise Conflict("The host still has time to answer.", code="not_due")
+        _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
+        _move(booking, BookingStatus.EXPIRED, by=None, now=now, reason="The host did not answer in time")
+        # PAYMENTS: cancel the authorisation here.
+        _notify([booking.guest], "booking.expired", booking, f"The host did not answer in time. {NOT_CHARGED}")
+        _notify([_host(booking)], "booking.expired", booking, "A request expired before you answered.")
+    return booking
+
+
+def start_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
+    """A confirmed booking becomes in progress at its start."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if booking.status == BookingStatus.IN_PROGRESS:
+            return booking
+        if booking.status != BookingStatus.CONFIRMED:
+            raise _wrong_state(booking, "started")
+        if now < booking.start:
+            raise Conflict("This booking has not started yet.", code="not_due")
+        _move(booking, BookingStatus.IN_PROGRESS, by=None, now=now, reason="Start time reached")
+        _notify([booking.guest, _host(booking)], "booking.started", booking, "Your booking has started.")
+    return booking
+
+
+def complete_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
+    """An in-progress booking is completed at its end."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if booking.status == BookingStatus.COMPLETED:
+            return booking
+        if booking.status != BookingStatus.IN_PROGRESS:
+            raise _wrong_state(booking, "completed")
+        if now < booking.end:
+            raise Conflict("This booking has not ended yet.", code="not_due")
+        booking.ended_at = now
+        _move(booking, BookingStatus.COMPLETED, by=None, now=now, reason="End time reached")
+        _notify([booking.guest, _host(booking)], "booking.completed", booking, "Your booking is complete.")
+    return booking
+
+
+def release_payout(*, booking_id: int, now: datetime | None = None) -> Booking:
+    """Mark the host payout released: 24 h after the start or at the end if sooner, never while disputed.
+
+    Not a status change, so no history row. Idempotent: once released, nothing changes.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if booking.payout_released_at is not None:
+            return booking
+        if booking.status == BookingStatus.DISPUTED:
+            raise Conflict("A dispute is open: the payout waits for its decision.", code="disputed")
+        if booking.status not in (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED):
+            raise _wrong_state(booking, "paid out")
+        if booking.payout_release_at is None or now < booking.payout_release_at:
+            raise Conflict("The payout is not due yet.", code="not_due")
+        # PAYMENTS: transfer booking.host_payout to the host's connected account here.
+        booking.payout_released_at = now
+        booking.save(update_fields=["payout_released_at", "updated_at"])
+    return booking
+
+
+# --- Cancellations -----------------------------------------------------------------------------
+
+
+def cancel_by_guest(*, guest: User, booking_id: int, reason: str = "", now: datetime | None = None) -> Booking:
+    """The guest cancels a confirmed or in-progress booking; the refund follows the frozen policy."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        _require_guest(booking, guest, "cancel")
+        if booking.status == BookingStatus.CANCELLED_BY_GUEST:
+            return booking
+        if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
+            raise _wrong_state(booking, "cancelled")
+        if now >= booking.end:
+            raise Conflict("This booking has already ended.", code="ended")
+        settlement = guest_refund(booking=booking, at=now)
+        _set_outcome(booking, settlement, now)
+        _move_and_free_slot(
+            booking, BookingStatus.CANCELLED_BY_GUEST, by=guest, now=now, reason=reason or "Cancelled by the guest"
+        )
+        # PAYMENTS: refund settlement.refund of the captured total here.
+        freed = f"{booking.guest.public_name} cancelled. The dates are free again."
+        _notify([_host(booking)], "booking.cancelled", booking, freed)
+        refund = pricing.format_money(settlement.refund, booking.currency)
+        _notify([guest], "booking.cancelled", booking, f"You cancelled. Refund: {refund}.")
+    return booking
+
+
+def cancel_by_host(*, host: User, booking_id: int, reason: str = "", now: datetime | None = None) -> Booking:
+    """The host cancels a confirmed or in-progress booking: the guest gets everything back."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        _require_host(booking, host, "cancel")
+        if booking.status == BookingStatus.CANCELLED_BY_HOST:
+            return booking
+        if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
+            raise _wrong_state(booking, "cancelled")
+        if now >= booking.end:
+            raise Conflict("This booking has already ended.", code="ended")
+        _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
+        _move_and_free_slot(
+            booking, BookingStatus.CANCELLED_BY_HOST, by=host, now=now, reason=reason or "Cancelled by the host"
+        )
+        # PAYMENTS: refund the whole captured total here.
+        _notify([booking.guest], "booking.cancelled", booking, "The host cancelled. You get everything back.")
+    return booking
+
+
+def guest_refund(*, booking: Booking, at: datetime) -> pricing.Settlement:
+    """What a guest cancelling at `at` would get back (also shown before they confirm)."""
+    return pricing.guest_cancellation(
+        quote=selectors.booking_quote(booking),
+        policy=booking.cancellation_policy,
+        kind=booking.listing.kind,
+        time_zone=booking.time_zone,
+        start=booking.start,
+        booked_at=booking.created_at,
+        cancelled_at=at,
+        host_fee_bps=settings.HOST_SERVICE_FEE_BPS,
+    )
+
+
+# --- Hooks for the disputes issue --------------------------------------------------------------
+
+
+def mark_disputed(*, booking_id: int, by: User | None = None, reason: str = "", now: datetime | None = None) -> Booking:
+    """A dispute opened: the booking keeps its slot and its payout is frozen until `clear_dispute`."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if booking.status == BookingStatus.DISPUTED:
+            return booking
+        if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED):
+            raise _wrong_state(booking, "disputed")
+        booking.status_before_dispute = booking.status
+        _move(booking, BookingStatus.DISPUTED, by=by, now=now, reason=reason or "A dispute was opened")
+        # PAYMENTS: freeze the payout here (release_payout refuses while disputed).
+        _notify([booking.guest, _host(booking)], "booking.disputed", booking, "A dispute is open on this booking.")
+    return booking
+
+
+def clear_dispute(*, booking_id: int, by: User | None = None, reason: str = "", now: datetime | None = None) -> Booking:
+    """The dispute closed without ending the booking: back to where the clock says it is."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if booking.status != BookingStatus.DISPUTED:
+            if booking.status in HOLDING_STATUSES:
+                return booking
+            raise _wrong_state(booking, "cleared of a dispute")
+        if now < booking.start:
+            to = BookingStatus.CONFIRMED
+        elif now < booking.end:
+            to = BookingStatus.IN_PROGRESS
+        else:
+            to = BookingStatus.COMPLETED
+            booking.ended_at = booking.ended_at or now
+        booking.status_before_dispute = ""
+        _move(booking, to, by=by, now=now, reason=reason or "The dispute was closed")
+        closed = "The dispute on this booking is closed."
+        _notify([booking.guest, _host(booking)], "booking.dispute_closed", booking, closed)
+    return booking
+
+
+# --- The sweep ---------------------------------------------------------------------------------
+
+
+def advance_due_bookings(*, now: datetime | None = None) -> dict[str, int]:
+    """Run every time-driven transition that is due (after downtime, or if a task was lost).
+
+    Each booking goes through its own service call and transaction; a booking
+    another worker moved meanwhile is skipped. Running it twice changes nothing
+    the second time.
+    """
+    now = now or timezone.now()
+    steps: list[tuple[str, Any, Any]] = [
+        ("expired", selectors.due_expiries, expire_booking),
+        ("started", selectors.due_starts, start_booking),
+        ("completed", selectors.due_completions, complete_booking),
+        ("payouts_released", selectors.due_payouts, release_payout),
+    ]
+    counts: dict[str, int] = {}
+    for name, due, service in steps:
+        counts[name] = 0
+        for booking_id in list(due(now=now).order_by("pk").values_list("pk", flat=True)):
+            try:
+                service(booking_id=booking_id, now=now)
+            except DomainError:
+                continue
+            counts[name] += 1
+    return counts

@@ -1,0 +1,14 @@
+"""Template helpers for booking pages: money in minor units, and a booking's status badge class."""
+
+from __future__ import annotations
+
+from django import template
+
+from bookings.pricing import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: int | None, currency: str) -> str:
+    return "" if amount is None else format_money(int(amount), currency)

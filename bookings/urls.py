@@ -1,0 +1,20 @@
+"""Booking pages, mounted at /bookings/."""
+
+from django.urls import path
+
+from bookings import views
+
+app_name = "bookings"
+
+urlpatterns = [
+    path("book/<int:listing_id>/", views.book, name="book"),
+    path("book/<int:listing_id>/quote/", views.quote, name="quote"),
+    path("trips/", views.trips, name="trips"),
+    path("reservations/", views.reservations, name="reservations"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("<int:booking_id>/", views.detail, name="detail"),
+    path("<int:booking_id>/accept/", views.accept, name="accept"),
+    path("<int:booking_id>/decline/", views.decline, name="decline"),
+    path("<int:booking_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:booking_id>/cancel/", views.cancel, name="cancel"),
+]
