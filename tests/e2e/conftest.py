@@ -1,0 +1,94 @@
+"""Headless Chromium (Debian's package) driven by Playwright, against a real server process."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.support.servers import asgi_server
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+
+# Playwright's sync API runs an event loop in the test's thread; the ORM calls the
+# test makes between browser steps are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _real_password_hasher(settings) -> None:
+    # The server process checks passwords with the production hashers, so the
+    # people these tests create need real hashes, not the suite's fast MD5 ones.
+    from django.conf import global_settings
+
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def _server_process(django_db_setup, django_db_blocker) -> Iterator[str]:
+    # One server for the session: it reads the same test database that each
+    # test's transactional_db empties afterwards.
+    with django_db_blocker.unblock(), asgi_server() as url:
+        yield url
+
+
+@pytest.fixture
+def live_url(transactional_db, _server_process: str) -> str:
+    """Base URL of a daphne process serving the app on the test database."""
+    return _server_process
+
+
+class Journey:
+    """A browser page that saves a screenshot per step under test-artifacts/<test>/."""
+
+    def __init__(self, page: Page, folder: Path) -> None:
+        self.page = page
+        self.folder = folder
+        self.steps = 0
+
+    def snap(self, step: str) -> Path:
+        self.steps += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{self.steps:02d}-{re.sub(r'[^a-z0-9]+', '-', step.lower()).strip('-')}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def journey(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Journey]:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield Journey(page, ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name))
+    context.close()
