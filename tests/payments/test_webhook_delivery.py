@@ -1,0 +1,43 @@
+"""End to end: the harness signs and posts its own events to the running site, as Stripe would."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import requests
+from django.conf import settings
+
+from payments import services
+from payments.models import Payout, PayoutAccount, StripeEvent
+from tests.payments.fixtures import onboard
+from tests.payments.helpers import captured_payment, host_with_payout_account
+
+
+@pytest.mark.django_db(transaction=True)
+def test_account_updated_from_the_harness_releases_the_waiting_payout(localstripe, live_server, ledger_checked):
+    response = requests.post(
+        f"{localstripe}/_config/webhooks/{uuid.uuid4().hex}",
+        data={
+            "url": f"{live_server.url}/payments/stripe/webhook/",
+            "secret": settings.STRIPE_WEBHOOK_SECRET,
+            "events[]": ["account.updated"],
+        },
+        timeout=5,
+    )
+    response.raise_for_status()
+    host = host_with_payout_account(localstripe, onboarded=False)
+    payout = services.release_payout(payment=captured_payment(4_000), host=host, host_amount=3_500)
+    assert payout.status == Payout.Status.WAITING
+
+    onboard(localstripe, PayoutAccount.objects.get(host=host).stripe_account_id)
+    # localstripe posts events about a second after the change; wait for it, at most 15 s.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        payout.refresh_from_db()
+        if payout.status == Payout.Status.PAID:
+            break
+        time.sleep(0.1)
+    assert payout.status == Payout.Status.PAID
+    assert StripeEvent.objects.filter(type="account.updated", status=StripeEvent.Status.PROCESSED).exists()
