@@ -11,5 +11,17 @@ trap cleanup EXIT INT TERM
 "$PY" manage.py db_worker --interval 1 &
 pids+=($!)
 
+# Payments: when STRIPE_API_BASE points at this machine (the default), run the
+# localstripe harness there and register the site's webhook endpoint with it.
+# An empty STRIPE_API_BASE (real Stripe keys) skips this.
+STRIPE_API_BASE=${STRIPE_API_BASE-http://127.0.0.1:8420}
+if [[ "$STRIPE_API_BASE" =~ ^http://(127\.0\.0\.1|localhost):([0-9]+)/?$ ]]; then
+  "$PY" -m payments.localstripe_server --host 127.0.0.1 --port "${BASH_REMATCH[2]}" --quiet &
+  pids+=($!)
+  webhook_host=$HOST; [[ "$HOST" == "0.0.0.0" ]] && webhook_host=127.0.0.1
+  STRIPE_API_BASE="$STRIPE_API_BASE" "$PY" manage.py localstripe_webhook \
+    --url "http://$webhook_host:$PORT/payments/stripe/webhook/" || echo "localstripe: webhook not registered"
+fi
+
 echo "Sharing is starting on http://$HOST:$PORT/ (Ctrl-C stops it)"
 "$PY" manage.py runserver "$HOST:$PORT"
