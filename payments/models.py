@@ -7,6 +7,8 @@ mistake is corrected by a new transaction.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -109,6 +111,9 @@ class Payment(models.Model):
         CANCELED = "canceled", "Authorisation released"
         FAILED = "failed", "Failed"
 
+    # Idempotency keys derive from this, not from the id: SQLite can hand a rolled-back
+    # id out again, and Stripe would then replay the first attempt's answer.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
     reference = models.CharField(max_length=64, db_index=True, help_text='What it pays for, e.g. "booking:12".')
     amount = models.BigIntegerField(help_text="Authorised amount in minor units.")
@@ -194,6 +199,7 @@ class Payout(models.Model):
         PAID = "paid", "Transferred to the host"
         CANCELED = "canceled", "Taken back before it was sent"
 
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="payouts")
     host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
     amount = models.BigIntegerField()

@@ -139,7 +139,7 @@ def authorize_payment(
             currency=currency,
             payment_method=payment_method,
             customer=customer,
-            idempotency_key=idempotency_key("payment", payment.pk, "authorize"),
+            idempotency_key=idempotency_key("payment", payment.uid, "authorize"),
             metadata={"payment": str(payment.pk), "reference": reference},
             transfer_group=reference,
         )
@@ -165,7 +165,7 @@ def refresh_payment(*, payment: Payment) -> Payment:
     if intent.status == "requires_confirmation":
         # Authentication done in the browser; confirming is the server's job with manual confirmation.
         intent = gateway.confirm_payment_intent(
-            intent.id, idempotency_key=idempotency_key("payment", payment.pk, "confirm")
+            intent.id, idempotency_key=idempotency_key("payment", payment.uid, "confirm")
         )
     with transaction.atomic():
         return apply_payment_intent(_lock(payment), intent)
@@ -180,7 +180,7 @@ def capture_payment(*, payment: Payment) -> Payment:
         if payment.status != Status.AUTHORIZED:
             raise PaymentStateError(f"This payment cannot be charged: it is {payment.get_status_display().lower()}.")
         intent = gateway.capture_payment_intent(
-            payment.stripe_payment_intent_id, idempotency_key=idempotency_key("payment", payment.pk, "capture")
+            payment.stripe_payment_intent_id, idempotency_key=idempotency_key("payment", payment.uid, "capture")
         )
         if intent.status != "succeeded":
             raise PaymentFailed("The card could not be charged. Ask the guest for another card.", code="capture_failed")
@@ -198,7 +198,7 @@ def cancel_payment(*, payment: Payment) -> Payment:
             raise PaymentStateError("This payment was already charged: refund it instead of cancelling.")
         if payment.stripe_payment_intent_id:
             gateway.cancel_payment_intent(
-                payment.stripe_payment_intent_id, idempotency_key=idempotency_key("payment", payment.pk, "cancel")
+                payment.stripe_payment_intent_id, idempotency_key=idempotency_key("payment", payment.uid, "cancel")
             )
         payment.status = Status.CANCELED
         _save(payment, "status")
@@ -218,7 +218,7 @@ def refund_payment(*, payment: Payment, amount: int, idempotency_key_override: s
             )
         # The key includes what was refunded before: a retry of this refund reuses it, a later one does not.
         key = idempotency_key_override or idempotency_key(
-            "payment", payment.pk, "refund", payment.refunded_amount, amount
+            "payment", payment.uid, "refund", payment.refunded_amount, amount
         )
         gateway.create_refund(
             payment_intent_id=payment.stripe_payment_intent_id,
@@ -315,7 +315,7 @@ def send_payout(*, payout: Payout) -> Payout:
                 currency=payout.currency,
                 destination=account.stripe_account_id,
                 transfer_group=payout.payment.transfer_group,
-                idempotency_key=idempotency_key("payout", payout.pk, "transfer", payout.reversed_amount),
+                idempotency_key=idempotency_key("payout", payout.uid, "transfer", payout.reversed_amount),
                 metadata={"payout": str(payout.pk), "reference": payout.payment.reference},
             )
         except PaymentFailed as error:
@@ -371,7 +371,7 @@ def reverse_payout(*, payout: Payout, amount: int) -> Payout:
             gateway.reverse_transfer(
                 transfer_id=payout.stripe_transfer_id,
                 amount=amount,
-                idempotency_key=idempotency_key("payout", payout.pk, "reverse", payout.reversed_amount, amount),
+                idempotency_key=idempotency_key("payout", payout.uid, "reverse", payout.reversed_amount, amount),
                 metadata={"payout": str(payout.pk)},
             )
             source = PAYOUTS_PAID

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from payments import gateway, ledger, services
 from payments.errors import PaymentFailed, PaymentStateError
@@ -55,7 +56,7 @@ def test_capturing_twice_charges_once(ledger_checked):
 def test_retried_capture_after_a_lost_commit_is_recorded_once(ledger_checked):
     # Stripe captured (same key as the service would use) but the site never recorded it:
     payment = authorize(4_000)
-    key = gateway.idempotency_key("payment", payment.pk, "capture")
+    key = gateway.idempotency_key("payment", payment.uid, "capture")
     gateway.capture_payment_intent(payment.stripe_payment_intent_id, idempotency_key=key)
     # The service's retry sends the same key: Stripe replays its answer instead of failing or charging again.
     services.capture_payment(payment=payment)
@@ -180,3 +181,14 @@ def test_unreachable_stripe_is_a_clear_error(settings):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens on the discard port
     with pytest.raises(PaymentFailed, match="not answering"):
         gateway.retrieve_payment_intent("pi_missing")
+
+
+def test_an_authorisation_rolled_back_by_the_caller_does_not_poison_the_next_one(ledger_checked):
+    # A booking transaction that fails after authorising rolls the Payment row back; SQLite may
+    # then reuse its id. Keys come from the payment's UUID, so the next attempt is a new one.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        authorize(1_000)
+        raise RuntimeError("the booking could not be saved")
+    payment = authorize(2_000)
+    assert payment.status == Payment.Status.AUTHORIZED
+    assert gateway.retrieve_payment_intent(payment.stripe_payment_intent_id).amount == 2_000
