@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from listings.models import CarDetails, DriverDetails, Listing, ListingKind, RoomDetails
+from listings.geo import cells_for, driver_coverage_cells
+from listings.models import CarDetails, DriverCoverage, DriverDetails, Listing, ListingKind, RoomDetails
 from sharing.accounts.models import User
 from tests.conftest import make_user
 
@@ -41,3 +42,39 @@ def make_listing(*, owner: User | None = None, kind: str = ListingKind.ROOM, **f
     else:
         DriverDetails.objects.create(listing=listing, languages="French, English", service_radius_km=15)
     return listing
+
+
+def bulk_listings(*, owner: User, points: list[dict]) -> list[Listing]:
+    """Many listings at once (search tests): each dict gives latitude, longitude and optional fields.
+
+    A driver gets its details and coverage cells (`service_radius_km` in the dict, default 15).
+    """
+    listings = []
+    for spec in points:
+        spec = dict(spec)
+        kind = spec.pop("kind", ListingKind.ROOM)
+        spec.pop("service_radius_km", None)
+        listing = Listing(
+            owner=owner,
+            kind=kind,
+            title=f"A {kind} to share",
+            address="Somewhere",
+            unit_price=spec.pop("unit_price", 5000),
+            max_units=spec.pop("max_units", 72),
+            **spec,
+        )
+        listing.cell_fine, listing.cell_mid, listing.cell_coarse = cells_for(listing.latitude, listing.longitude)
+        listings.append(listing)
+    Listing.objects.bulk_create(listings)
+    drivers, coverage = [], []
+    for listing, spec in zip(listings, points, strict=True):
+        if listing.kind == ListingKind.DRIVER:
+            radius = spec.get("service_radius_km", 15)
+            drivers.append(DriverDetails(listing=listing, service_radius_km=radius))
+            coverage += [
+                DriverCoverage(listing=listing, cell=cell)
+                for cell in driver_coverage_cells(listing.latitude, listing.longitude, radius)
+            ]
+    DriverDetails.objects.bulk_create(drivers)
+    DriverCoverage.objects.bulk_create(coverage)
+    return listings

@@ -1,0 +1,373 @@
+"""Geo-search over the H3 cell index: nearest first, cheapest first or best rated, with filters.
+
+How a search is answered without reading every listing:
+- nearest first: rings of cells grow from the searcher's cell (fine cells
+  first, coarser ones when the area is sparse). After each ring, every listing
+  not yet read is at least as far as the next ring's lower bound, so once the
+  k-th hit is closer than that bound, it is provably the k-th.
+- cheapest first: the coarse cells that cover the circle are read in price
+  order, each through the (cell, price) index with a LIMIT, and merged; a cell
+  is read further only while its next row could still enter the page.
+- driving services match when the searcher is inside the driver's own service
+  radius: each driver's service disk is covered by coarse cells
+  (DriverCoverage), so "who comes to me" is one indexed lookup.
+Filters run in SQL; exact distances are computed with numpy, never in a Python
+loop over candidate rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import h3
+import numpy as np
+from django.db import connection
+from django.utils import timezone
+
+from listings import geo
+from listings.models import ListingKind, ListingStatus
+from sharing.errors import DomainError
+
+DEFAULT_RADIUS_KM = 10.0
+MAX_RADIUS_KM = 100.0
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class SortOrder:
+    DISTANCE = "distance"
+    PRICE = "price"
+    RATING = "rating"
+    CHOICES = (DISTANCE, PRICE, RATING)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a requester asks for; built from a form, the API or a benchmark, and validated here."""
+
+    latitude: float
+    longitude: float
+    radius_km: float = DEFAULT_RADIUS_KM
+    kind: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    guests: int | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    instant_book: bool = False
+    sort: str = SortOrder.DISTANCE
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        if not (-90 <= self.latitude <= 90) or math.isnan(self.latitude):
+            raise DomainError("The latitude must be between -90 and 90.", field="latitude")
+        if not (-180 <= self.longitude <= 180) or math.isnan(self.longitude):
+            raise DomainError("The longitude must be between -180 and 180.", field="longitude")
+        if not (0 < self.radius_km <= MAX_RADIUS_KM):
+            raise DomainError(f"The radius must be more than 0 and at most {MAX_RADIUS_KM:g} km.", field="radius_km")
+        if self.kind not in (None, *ListingKind.values):
+            raise DomainError("Choose rooms, cars or drivers (or any).", field="kind")
+        if (self.start is None) != (self.end is None):
+            raise DomainError("Give both a start and an end, or neither.", field="end" if self.start else "start")
+        if self.start is not None and self.end is not None:
+            if self.start.tzinfo is None or self.end.tzinfo is None:
+                raise DomainError("Dates must include a time zone.", field="start")
+            if self.end <= self.start:
+                raise DomainError("The end must be after the start.", field="end")
+        if self.guests is not None and self.guests < 1:
+            raise DomainError("Guests or seats must be at least 1.", field="guests")
+        if self.min_price is not None and self.min_price < 0:
+            raise DomainError("The minimum price cannot be negative.", field="min_price")
+        if self.max_price is not None and self.max_price < 0:
+            raise DomainError("The maximum price cannot be negative.", field="max_price")
+        if self.min_price is not None and self.max_price is not None and self.max_price < self.min_price:
+            raise DomainError("The maximum price is below the minimum price.", field="max_price")
+        if self.sort not in SortOrder.CHOICES:
+            raise DomainError("Sort by distance, price or rating.", field="sort")
+        if self.page < 1:
+            raise DomainError("Pages start at 1.", field="page")
+        if not (1 <= self.page_size <= MAX_PAGE_SIZE):
+            raise DomainError(f"A page holds 1 to {MAX_PAGE_SIZE} results.", field="page_size")
+
+    @property
+    def wanted(self) -> int:
+        """Hits needed to fill this page and know whether another follows."""
+        return self.page * self.page_size + 1
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    listing_id: int
+    distance_km: float
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    page: int
+    has_next: bool
+    rows_examined: int = 0
+    listings: list = field(default_factory=list)
+
+
+# Columns read for every candidate, all numeric so they land in one numpy array:
+# reach = the driver's service radius, or -1 for rooms and cars (their reach is the searcher's radius).
+_COLUMNS = (
+    "l.id, l.latitude, l.longitude, l.unit_price, "
+    "CASE WHEN l.kind = 'driver' THEN COALESCE(d.service_radius_km, 0) ELSE -1 END, "
+    "l.rating_sum, l.rating_count"
+)
+_FROM = "listings_listing l LEFT JOIN listings_driverdetails d ON d.listing_id = l.id"
+ID, LAT, LNG, PRICE, REACH, RATING_SUM, RATING_COUNT = range(7)
+
+
+def _filters(query: SearchQuery, kinds: tuple[str, ...], now: datetime) -> tuple[str, list]:
+    """WHERE conditions (without cells) and their parameters."""
+    sql = ["l.status = %s"]
+    params: list = [ListingStatus.ACTIVE]
+    sql.append("l.kind IN (" + ", ".join(["%s"] * len(kinds)) + ")")
+    params += list(kinds)
+    if query.guests is not None:
+        sql.append("l.capacity >= %s")
+        params.append(query.guests)
+    if query.min_price is not None:
+        sql.append("l.unit_price >= %s")
+        params.append(query.min_price)
+    if query.max_price is not None:
+        sql.append("l.unit_price <= %s")
+        params.append(query.max_price)
+    if query.instant_book:
+        sql.append("l.instant_book = %s")
+        params.append(True)
+    if query.start is not None and query.end is not None:
+        nights, hours = units_between(query.start, query.end)
+        # Whole hours between now and the start: the notice the owner gets.
+        notice_hours = max(int((query.start - now).total_seconds() // 3600), -1)
+        sql.append(
+            "((l.kind = %s AND l.min_units <= %s AND l.max_units >= %s)"
+            " OR (l.kind <> %s AND l.min_units <= %s AND l.max_units >= %s))"
+        )
+        params += [ListingKind.ROOM, nights, nights, ListingKind.ROOM, hours, hours]
+        sql.append("l.advance_notice_hours <= %s")
+        params.append(notice_hours)
+        sql.append(
+            "NOT EXISTS (SELECT 1 FROM listings_busyperiod b WHERE b.listing_id = l.id AND b.start < %s AND b.end > %s)"
+        )
+        params += [query.end, query.start]
+    return " AND ".join(sql), params
+
+
+def units_between(start: datetime, end: datetime) -> tuple[int, int]:
+    """(nights, hours) a period counts for: any started night or hour counts whole."""
+    seconds = (end - start).total_seconds()
+    return math.ceil(seconds / 86400), math.ceil(seconds / 3600)
+
+
+def _cell_condition(column: str, cells: list[int], params: list) -> str:
+    if connection.vendor == "postgresql":
+        params.append(cells)
+        return f"l.{column} = ANY(%s)"
+    params.extend(cells)
+    return f"l.{column} IN ({', '.join(['%s'] * len(cells))})"
+
+
+def _fetch(sql: str, params: list) -> np.ndarray:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return np.empty((0, 7))
+    return np.array(rows, dtype=np.float64)
+
+
+def _matches(query: SearchQuery, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mask of rows that match, their distances): rooms and cars within the radius, drivers within their reach."""
+    distance = geo.geodesic_km(query.latitude, query.longitude, rows[:, LAT], rows[:, LNG])
+    reach = rows[:, REACH]
+    limit = np.where(reach < 0, query.radius_km, reach)
+    return distance <= limit, distance
+
+
+def _kinds(query: SearchQuery) -> tuple[str, ...]:
+    return (query.kind,) if query.kind else tuple(ListingKind.values)
+
+
+# (column, resolution, last ring before moving to coarser cells)
+_NEAREST_PLAN = (("cell_fine", geo.RES_FINE, 3), ("cell_mid", geo.RES_MID, 4), ("cell_coarse", geo.RES_COARSE, None))
+
+
+def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tuple[bool, np.ndarray]:
+    """(proven, hits) with hits as rows of (distance, id, is_driver) sorted nearest first.
+
+    proven=False means the rings reached the edge of the circle first: then the
+    hits hold every room and car in it, but drivers from farther away may still
+    reach the searcher.
+    """
+    where, where_params = filters
+    wanted = query.wanted
+    for column, resolution, last_ring in _NEAREST_PLAN:
+        origin = h3.latlng_to_cell(query.latitude, query.longitude, resolution)
+        found: list[np.ndarray] = []
+        pruned = math.inf  # lower bound of cells left out because they lie wholly outside the radius
+        to_read = geo.ring(origin, 0) + geo.ring(origin, 1)
+        k = 1
+        while True:
+            bounds = geo.lower_bounds_km(query.latitude, query.longitude, to_read)
+            inside = [cell for cell, bound in zip(to_read, bounds, strict=True) if bound <= query.radius_km]
+            if len(inside) < len(to_read):
+                pruned = min(pruned, float(bounds[bounds > query.radius_km].min()))
+            if inside:
+                params: list = []
+                cells_sql = _cell_condition(column, geo.to_ints(inside), params)
+                params += where_params
+                rows = _fetch(f"SELECT {_COLUMNS} FROM {_FROM} WHERE {cells_sql} AND {where}", params)  # noqa: S608
+                stats["rows"] += len(rows)
+                if len(rows):
+                    mask, distance = _matches(query, rows)
+                    found.append(np.column_stack([distance[mask], rows[mask, ID], rows[mask, REACH] >= 0]))
+            next_ring = geo.ring(origin, k + 1)
+            frontier = min(pruned, float(geo.lower_bounds_km(query.latitude, query.longitude, next_ring).min()))
+            hits = np.concatenate(found) if found else np.empty((0, 3))
+            hits = hits[np.lexsort((hits[:, 1], hits[:, 0]))]
+            if len(hits) >= wanted and hits[wanted - 1, 0] < frontier:
+                return True, hits
+            if frontier > query.radius_km:
+                return False, hits
+            if last_ring is not None and k >= last_ring:
+                break
+            to_read = next_ring
+            k += 1
+    raise AssertionError("the coarsest resolution always runs until the radius is exhausted")
+
+
+def _driver_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
+    """Every driver (passing the filters) whose coverage holds the searcher's cell."""
+    where, where_params = filters
+    sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE {_DRIVER_COVERAGE} AND l.kind = 'driver' AND {where}"  # noqa: S608
+    rows = _fetch(sql, [geo.coverage_cell_of(query.latitude, query.longitude), *where_params])
+    stats["rows"] += len(rows)
+    return rows
+
+
+def _circle_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
+    """Every matching room/car in the circle, plus every driver whose service disk holds the searcher."""
+    where, where_params = filters
+    parts = []
+    params: list = []
+    cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
+    if cells and set(_kinds(query)) - {ListingKind.DRIVER}:
+        cells_sql = _cell_condition("cell_coarse", geo.to_ints(cells), params)
+        params += where_params
+        parts.append(f"SELECT {_COLUMNS} FROM {_FROM} WHERE {cells_sql} AND l.kind <> 'driver' AND {where}")  # noqa: S608
+        rows = _fetch(" UNION ALL ".join(parts), params)
+        stats["rows"] += len(rows)
+    else:
+        rows = np.empty((0, 7))
+    if ListingKind.DRIVER in _kinds(query):
+        rows = np.concatenate([rows, _driver_rows(query, filters, stats)])
+    return rows
+
+
+_SOURCES_PER_QUERY = 200
+_DRIVER_COVERAGE = "l.id IN (SELECT c.listing_id FROM listings_drivercoverage c WHERE c.cell = %s)"
+
+
+def _by_distance(query: SearchQuery, filters: tuple[str, list], stats: dict) -> list[tuple[float, int]]:
+    proven, hits = _nearest(query, filters, stats)
+    if not proven and ListingKind.DRIVER in _kinds(query):
+        # Rooms and cars in the circle are all known; drivers come from the coverage lookup, complete.
+        drivers = _driver_rows(query, filters, stats)
+        mask, distance = _matches(query, drivers)
+        hits = np.concatenate(
+            [hits[hits[:, 2] == 0], np.column_stack([distance[mask], drivers[mask, ID], np.ones(int(mask.sum()))])]
+        )
+        hits = hits[np.lexsort((hits[:, 1], hits[:, 0]))]
+    return [(float(d), int(i)) for d, i in hits[:, :2]]
+
+
+def _by_rating(query: SearchQuery, filters: tuple[str, list], stats: dict) -> list[tuple[float, int]]:
+    rows = _circle_rows(query, filters, stats)
+    mask, distance = _matches(query, rows)
+    rows, distance = rows[mask], distance[mask]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rating = np.where(rows[:, RATING_COUNT] > 0, rows[:, RATING_SUM] / rows[:, RATING_COUNT], -1.0)
+    # Best average first; unrated last; then nearer, then older listing.
+    order = np.lexsort((rows[:, ID], distance, -rating))
+    return [(float(distance[i]), int(rows[i, ID])) for i in order]
+
+
+def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> list[tuple[float, int]]:
+    """Cheapest first: merge per-cell price-ordered index scans, reading a cell further only while it could matter."""
+    where, where_params = filters
+    cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
+    wanted = query.wanted
+    # A source is one coarse cell (rooms and cars) or the driver coverage lookup.
+    sources: list[tuple[str, list]] = []
+    lat_margin = query.radius_km / 110.0 + 0.01
+    box = "l.latitude >= %s AND l.latitude <= %s"
+    box_params = [query.latitude - lat_margin, query.latitude + lat_margin]
+    for cell in geo.to_ints(cells) if set(_kinds(query)) - {ListingKind.DRIVER} else []:
+        sources.append((f"l.cell_coarse = %s AND l.kind <> 'driver' AND {box}", [cell, *box_params]))
+    if ListingKind.DRIVER in _kinds(query):
+        sources.append((_DRIVER_COVERAGE, [geo.coverage_cell_of(query.latitude, query.longitude)]))
+    limits = [wanted] * len(sources)
+    fetched: list[np.ndarray | None] = [None] * len(sources)
+    pending = list(range(len(sources)))
+    while True:
+        # SQLite allows 500 terms in one compound SELECT: read the sources in batches.
+        for batch_start in range(0, len(pending), _SOURCES_PER_QUERY):
+            batch = pending[batch_start : batch_start + _SOURCES_PER_QUERY]
+            parts, params = [], []
+            for index in batch:
+                condition, condition_params = sources[index]
+                parts.append(
+                    f"SELECT * FROM (SELECT {_COLUMNS}, {index} AS src FROM {_FROM} "  # noqa: S608
+                    f"WHERE {condition} AND {where} ORDER BY l.unit_price, l.id LIMIT {limits[index]}) AS s{index}"
+                )
+                params += [*condition_params, *where_params]
+            with connection.cursor() as cursor:
+                cursor.execute(" UNION ALL ".join(parts), params)
+                rows = cursor.fetchall()
+            stats["rows"] += len(rows)
+            block = np.array(rows, dtype=np.float64) if rows else np.empty((0, 8))
+            for index in batch:
+                fetched[index] = block[block[:, 7] == index]
+        everything = np.concatenate([part for part in fetched if part is not None]) if sources else np.empty((0, 8))
+        mask, distance = _matches(query, everything)
+        accepted = everything[mask]
+        order = np.lexsort((accepted[:, ID], accepted[:, PRICE]))
+        accepted, accepted_distance = accepted[order], distance[mask][order]
+        threshold = (
+            (accepted[wanted - 1, PRICE], accepted[wanted - 1, ID]) if len(accepted) >= wanted else (math.inf, 0)
+        )
+        pending = []
+        for index, part in enumerate(fetched):
+            if part is not None and len(part) >= limits[index]:
+                last = part[np.lexsort((part[:, ID], part[:, PRICE]))[-1]]
+                frontier = (last[PRICE], last[ID])
+                if frontier < threshold:
+                    pending.append(index)
+                    limits[index] *= 4
+        if not pending:
+            return [(float(d), int(i)) for d, i in zip(accepted_distance, accepted[:, ID], strict=True)]
+
+
+def search_listing_hits(query: SearchQuery, *, now: datetime | None = None) -> SearchResult:
+    """The page of hits (listing id, exact distance) for the query, without loading the listings."""
+    now = now or timezone.now()
+    stats = {"rows": 0}
+    filters = _filters(query, _kinds(query), now)
+    ranked = {SortOrder.DISTANCE: _by_distance, SortOrder.PRICE: _by_price, SortOrder.RATING: _by_rating}[query.sort](
+        query, filters, stats
+    )
+    offset = (query.page - 1) * query.page_size
+    page = ranked[offset : offset + query.page_size]
+    return SearchResult(
+        hits=[SearchHit(listing_id=listing_id, distance_km=distance) for distance, listing_id in page],
+        page=query.page,
+        has_next=len(ranked) > offset + query.page_size,
+        rows_examined=stats["rows"],
+    )
