@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from realtime import selectors, services
 from sharing.api import session_or_token_auth
@@ -48,7 +48,7 @@ class MarkedOut(Schema):
 
 
 @notifications_router.get("/", response=NotificationPage, summary="My notifications, oldest first after an id")
-def list_notifications(request: HttpRequest, after_id: int = Field(0, ge=0), limit: int = Field(50, ge=1, le=200)):
+def list_notifications(request: HttpRequest, after_id: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=200)):
     items = selectors.notifications_after(request.user, after_id=after_id, limit=limit + 1)
     more = len(items) > limit
     items = items[:limit]
@@ -60,7 +60,7 @@ def list_notifications(request: HttpRequest, after_id: int = Field(0, ge=0), lim
 
 
 @notifications_router.get("/recent", response=list[NotificationOut], summary="My newest notifications, newest first")
-def recent_notifications(request: HttpRequest, limit: int = Field(10, ge=1, le=50)):
+def recent_notifications(request: HttpRequest, limit: int = Query(10, ge=1, le=50)):
     return [n.as_message() for n in selectors.latest_notifications(request.user, limit=limit)]
 
 
@@ -139,7 +139,7 @@ def thread_detail(request: HttpRequest, thread_id: int):
 
 @threads_router.get("/{thread_id}/messages", response=list[MessageOut], summary="Messages after an id, oldest first")
 def thread_messages(
-    request: HttpRequest, thread_id: int, after_id: int = Field(0, ge=0), limit: int = Field(100, ge=1, le=200)
+    request: HttpRequest, thread_id: int, after_id: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=200)
 ):
     thread = selectors.thread_for(request.user, thread_id)
     return [m.as_message() for m in selectors.thread_messages(thread, after_id=after_id, limit=limit)]
@@ -149,7 +149,7 @@ def thread_messages(
 def post_message(request: HttpRequest, thread_id: int, data: MessageIn):
     thread = selectors.thread_for(request.user, thread_id)
     message = services.post_message(thread=thread, sender=request.user, body=data.body)
-    return 201, message.as_message()
+    return Status(201, message.as_message())
 
 
 @threads_router.post("/{thread_id}/read", response=ReadOut, summary="Tell the others how far I have read")

@@ -11,6 +11,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Max
@@ -174,7 +175,7 @@ def post_message(*, thread: Thread, sender: AbstractBaseUser, body: str) -> Mess
         membership.save(update_fields=["last_read_message_id"])
         participant_ids = _participant_ids(thread)
         others = [user_id for user_id in participant_ids if user_id != sender.pk]
-        recipients = list(type(sender).objects.filter(pk__in=others))
+        recipients = list(get_user_model().objects.filter(pk__in=others))
         notify(
             recipients,
             "message.new",
