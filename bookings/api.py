@@ -6,17 +6,18 @@ are the services' DomainErrors, turned into {"detail", "field"} by sharing/api.p
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from bookings import pricing, selectors, services
 from bookings.models import Booking
 from listings.models import Listing, ListingStatus
 from sharing.api import session_or_token_auth
-from sharing.errors import NotFound
+from sharing.errors import DomainError, NotFound
 
 router = Router(tags=["bookings"], auth=session_or_token_auth)
 
@@ -105,8 +106,19 @@ class BookingDetailOut(BookingOut):
         return list(obj.transitions.all())
 
 
-class ReasonIn(Schema):
-    reason: str = Field("", max_length=300)
+def _reason(request: HttpRequest) -> str:
+    """The optional reason of decline and cancel: a JSON body {"reason": "..."} or a form field."""
+    if request.content_type == "application/json" and request.body:
+        try:
+            data = json.loads(request.body)
+        except ValueError as error:
+            raise DomainError('Send the reason as JSON: {"reason": "..."}.', field="reason") from error
+    else:
+        data = {"reason": request.POST.get("reason", "")}
+    reason = data.get("reason", "") if isinstance(data, dict) else None
+    if not isinstance(reason, str) or len(reason) > 300:
+        raise DomainError("The reason must be a text of at most 300 characters.", field="reason")
+    return reason
 
 
 def _listing(listing_id: int) -> Listing:
@@ -134,7 +146,7 @@ def create(request: HttpRequest, payload: BookingIn):
     booking = services.request_booking(
         guest=request.user, listing_id=payload.listing_id, start=payload.start, end=payload.end, guests=payload.guests
     )
-    return 201, booking
+    return Status(201, booking)
 
 
 @router.get("/", response=list[BookingOut], summary="My trips (role=guest) or my reservations (role=host)")
@@ -155,9 +167,9 @@ def accept(request: HttpRequest, booking_id: int):
 
 
 @router.post("/{booking_id}/decline", response=BookingDetailOut, summary="Host: decline a request")
-def decline(request: HttpRequest, booking_id: int, payload: ReasonIn | None = None):
-    reason = payload.reason if payload else ""
-    return services.decline_booking(host=request.user, booking_id=booking_id, reason=reason)
+def decline(request: HttpRequest, booking_id: int):
+    """Optional JSON body: {"reason": "..."} (at most 300 characters), shown to the guest."""
+    return services.decline_booking(host=request.user, booking_id=booking_id, reason=_reason(request))
 
 
 @router.post("/{booking_id}/withdraw", response=BookingDetailOut, summary="Guest: withdraw a request")
@@ -166,9 +178,10 @@ def withdraw(request: HttpRequest, booking_id: int):
 
 
 @router.post("/{booking_id}/cancel", response=BookingDetailOut, summary="Guest or host: cancel a booking")
-def cancel(request: HttpRequest, booking_id: int, payload: ReasonIn | None = None):
-    reason = payload.reason if payload else ""
+def cancel(request: HttpRequest, booking_id: int):
+    """Optional JSON body: {"reason": "..."}. The guest's refund follows the booking's policy."""
     booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
+    reason = _reason(request)
     if request.user.pk == booking.listing.owner_id:
         return services.cancel_by_host(host=request.user, booking_id=booking_id, reason=reason)
     return services.cancel_by_guest(guest=request.user, booking_id=booking_id, reason=reason)
