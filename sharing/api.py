@@ -6,7 +6,7 @@ person can read and, where one field is at fault, its name.
 
 from __future__ import annotations
 
-from allauth.headless.contrib.ninja.security import x_session_token_auth
+from allauth.headless.contrib.ninja.security import XSessionTokenAuth
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -16,9 +16,17 @@ from ninja.security import django_auth
 
 from sharing.errors import DomainError
 
+
 # Mobile clients send allauth's app session token (X-Session-Token); the site's own
 # pages call the API with the session cookie, which then also needs the CSRF token.
-session_or_token_auth = [x_session_token_auth, django_auth]
+class AppTokenAuth(XSessionTokenAuth):
+    """allauth's app token, described completely in the OpenAPI schema (header name included)."""
+
+    openapi_in = "header"
+    openapi_name = "X-Session-Token"
+
+
+session_or_token_auth = [AppTokenAuth(), django_auth]
 
 api = NinjaAPI(
     title="Sharing API",
