@@ -8,6 +8,9 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
+# Bookings: catch up expiries, starts, completions and payouts missed while stopped;
+# the worker then runs each booking's delayed tasks on time.
+"$PY" manage.py advance_bookings || echo "advance_bookings: catch-up failed, run it again once the database answers"
 "$PY" manage.py db_worker --interval 1 &
 pids+=($!)
 
