@@ -1,0 +1,145 @@
+"""Reviews in the admin: read-only records, and moderation actions that go through the services.
+
+Every hide/keep asks for a reason first (an intermediate page), then calls
+`services.moderate_report` or `services.hide_review`, so who decided, when and
+why is recorded and the averages move in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from reviews import services
+from reviews.models import ReportDecision, Review, ReviewAspect, ReviewReport, ReviewWindow, UserRating
+from sharing.errors import DomainError
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+
+def _with_reason(
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    action: str,
+    title: str,
+    apply: Callable[[object, str], object],
+) -> HttpResponse | None:
+    """Ask for the reason on an intermediate page, then apply the service to each selected object."""
+    reason = (request.POST.get("reason") or "").strip()
+    if "apply" not in request.POST or not reason:
+        if "apply" in request.POST:
+            messages.error(request, "Give a reason: it is kept on record.")
+        context = {"title": title, "queryset": queryset, "action": action, "opts": queryset.model._meta}
+        return TemplateResponse(request, "reviews/admin/reason.html", context)
+    done = 0
+    for obj in queryset:
+        try:
+            apply(obj, reason)
+        except DomainError as error:
+            messages.error(request, f"{obj}: {error.message}")
+        else:
+            done += 1
+    messages.success(request, f"{title}: {done} done.")
+    return None
+
+
+class ReviewAspectInline(admin.TabularInline):
+    model = ReviewAspect
+    fields = ("aspect", "rating")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ReviewReportInline(admin.TabularInline):
+    model = ReviewReport
+    fk_name = "review"
+    fields = ("reporter", "reason", "created_at", "decision", "decision_reason", "decided_by", "decided_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("pk", "booking", "direction", "rating", "author", "subject", "published_at", "hidden_at")
+    list_filter = ("direction", "rating", ("published_at", admin.EmptyFieldListFilter), "hidden_at")
+    search_fields = ("text", "author__email", "subject__email", "listing__title")
+    raw_id_fields = ("booking", "listing", "author", "subject", "hidden_by")
+    inlines = [ReviewAspectInline, ReviewReportInline]
+    actions = ["hide_reviews"]
+    date_hierarchy = "created_at"
+
+    @admin.action(description="Hide the selected reviews (asks for a reason)", permissions=["moderate"])
+    def hide_reviews(self, request: HttpRequest, queryset: QuerySet[Review]) -> HttpResponse | None:
+        return _with_reason(
+            request,
+            queryset,
+            action="hide_reviews",
+            title="Hide reviews",
+            apply=lambda review, reason: services.hide_review(staff=request.user, review_id=review.pk, reason=reason),
+        )
+
+
+@admin.register(ReviewReport)
+class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("pk", "review", "reporter", "created_at", "decision", "decided_by", "decided_at")
+    list_filter = ("decision",)
+    search_fields = ("reason", "review__text", "reporter__email")
+    raw_id_fields = ("review", "reporter", "decided_by")
+    actions = ["hide_reported_reviews", "keep_reported_reviews"]
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet, decision: str, action: str, title: str):
+        return _with_reason(
+            request,
+            queryset,
+            action=action,
+            title=title,
+            apply=lambda report, reason: services.moderate_report(
+                staff=request.user, report_id=report.pk, decision=decision, reason=reason
+            ),
+        )
+
+    @admin.action(description="Hide the reported reviews (asks for a reason)", permissions=["moderate"])
+    def hide_reported_reviews(self, request: HttpRequest, queryset: QuerySet[ReviewReport]) -> HttpResponse | None:
+        return self._decide(request, queryset, ReportDecision.HIDE, "hide_reported_reviews", "Hide reported reviews")
+
+    @admin.action(description="Keep the reported reviews (asks for a reason)", permissions=["moderate"])
+    def keep_reported_reviews(self, request: HttpRequest, queryset: QuerySet[ReviewReport]) -> HttpResponse | None:
+        return self._decide(request, queryset, ReportDecision.KEEP, "keep_reported_reviews", "Keep reported reviews")
+
+
+@admin.register(ReviewWindow)
+class ReviewWindowAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("booking", "ended_at", "closes_at", "can_write_sent_at", "reminder_sent_at", "closed_at")
+    raw_id_fields = ("booking",)
+
+
+@admin.register(UserRating)
+class UserRatingAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("user", "role", "count", "total", "average")
+    list_filter = ("role",)
+    raw_id_fields = ("user",)

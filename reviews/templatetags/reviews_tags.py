@@ -1,0 +1,61 @@
+"""Template tags that put a listing's or a person's reviews into pages other apps own.
+
+    {% load reviews_tags %}
+    {% listing_reviews listing %}     (on the listing page)
+    {% profile_reviews person %}      (on the public profile)
+
+Both read `?reviews_page=N` from the request; the partial's own "more" links
+page through /reviews/listing/<id>/ and /reviews/people/<id>/ with htmx.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from listings.models import Listing
+from reviews import selectors
+from sharing.accounts.models import User
+
+register = template.Library()
+
+
+def _viewer_and_page(context: template.Context) -> tuple[Any, str | None]:
+    request = context.get("request")
+    if request is None:
+        return None, None
+    return request.user, request.GET.get("reviews_page")
+
+
+@register.inclusion_tag("reviews/_listing_reviews.html", takes_context=True)
+def listing_reviews(context: template.Context, listing: Listing) -> dict[str, Any]:
+    viewer, page = _viewer_and_page(context)
+    return {
+        "reviews": selectors.listing_reviews(listing_id=listing.pk, viewer=viewer, page=page),
+        "listing": listing,
+        "user": viewer,
+        "request": context.get("request"),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("reviews/_profile_reviews.html", takes_context=True)
+def profile_reviews(context: template.Context, person: User) -> dict[str, Any]:
+    viewer, page = _viewer_and_page(context)
+    return {
+        "reviews": selectors.user_reviews(user_id=person.pk, viewer=viewer, page=page),
+        "person": person,
+        "user": viewer,
+        "request": context.get("request"),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.filter
+def stars(rating: float | int | None) -> str:
+    """★★★★☆ for 4 (rounded to the nearest whole star)."""
+    if rating is None:
+        return ""
+    full = max(0, min(5, round(float(rating))))
+    return "★" * full + "☆" * (5 - full)
