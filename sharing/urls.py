@@ -18,6 +18,7 @@ urlpatterns = [
     path("bookings/", include("bookings.urls")),
     path("", include("realtime.urls")),
     path("payments/", include("payments.urls")),
+    path("reviews/", include("reviews.urls")),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:
