@@ -1,4 +1,4 @@
-"""Writes of the listings app: the availability calendar.
+"""Writes of the listings app: listings, their photos and the availability calendar.
 
 Every function is one transaction. Whatever changes a listing's calendar locks
 the listing row first, so two writers of the same calendar queue on PostgreSQL
@@ -7,13 +7,32 @@ the listing row first, so two writers of the same calendar queue on PostgreSQL
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from listings.models import BusyPeriod, BusySource, Listing
+from listings.geocoding import geocode_place, reverse_place
+from listings.models import (
+    MAX_PHOTOS_PER_LISTING,
+    BusyPeriod,
+    BusySource,
+    CarDetails,
+    DriverDetails,
+    Listing,
+    ListingKind,
+    ListingPhoto,
+    ListingStatus,
+    RoomDetails,
+)
 from listings.selectors import overlapping_busy_periods
-from sharing.errors import Conflict, DomainError
+from sharing.accounts.models import User
+from sharing.accounts.selectors import has_verified_email
+from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
+from sharing.images import normalise_image
 
 DATES_TAKEN_MESSAGE = "Those dates were just taken. Pick other dates."
 
@@ -54,3 +73,302 @@ def release_slot(*, busy_period: BusyPeriod) -> None:
     with transaction.atomic():
         Listing.objects.select_for_update().only("pk").get(pk=busy_period.listing_id)
         BusyPeriod.objects.filter(pk=busy_period.pk).delete()
+
+
+# --- Listings: create, edit, pause, delete -------------------------------------------
+
+COMMON_FIELDS = (
+    "title",
+    "description",
+    "address",
+    "latitude",
+    "longitude",
+    "currency",
+    "unit_price",
+    "fee_amount",
+    "min_units",
+    "max_units",
+    "advance_notice_hours",
+    "capacity",
+    "instant_book",
+    "cancellation_policy",
+)
+DETAIL_FIELDS = {
+    ListingKind.ROOM: (
+        "bedrooms",
+        "beds",
+        "amenities",
+        "check_in_time",
+        "check_out_time",
+        "house_rules",
+        "weekly_discount_bps",
+        "monthly_discount_bps",
+    ),
+    ListingKind.CAR: (
+        "make",
+        "model",
+        "year",
+        "transmission",
+        "fuel",
+        "day_price",
+        "daily_distance_limit_km",
+        "extra_km_price",
+    ),
+    ListingKind.DRIVER: ("languages", "brings_car", "service_radius_km"),
+}
+DETAIL_MODELS = {ListingKind.ROOM: RoomDetails, ListingKind.CAR: CarDetails, ListingKind.DRIVER: DriverDetails}
+CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD")
+# Prices are stored in minor units; this cap (100,000.00) catches a typo of extra zeros.
+MAX_PRICE = 10_000_000
+
+
+def _require(condition: bool, message: str, field: str) -> None:
+    if not condition:
+        raise DomainError(message, field=field)
+
+
+def _check_number(data: dict, field: str, label: str, *, low: float, high: float) -> None:
+    value = data.get(field)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise DomainError(f"{label} must be a number.", field=field)
+    _require(low <= value <= high, f"{label} must be between {low:g} and {high:g}.", field)
+
+
+def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
+    """Rules every listing obeys, whatever the entry point (form, API): DomainError at the first broken one."""
+    _require(kind in ListingKind.values, f"Unknown kind “{kind}”: choose a room, a car or a driving service.", "kind")
+    _require(bool(str(fields.get("title", "")).strip()), "Give your listing a title.", "title")
+    _require(bool(str(fields.get("address", "")).strip()), "Give an address or a place name.", "address")
+    for field, label in (("latitude", "The latitude"), ("longitude", "The longitude")):
+        _require(fields.get(field) is not None, f"{label} is missing: place the pin on the map.", field)
+    _check_number(fields, "latitude", "The latitude", low=-90, high=90)
+    _check_number(fields, "longitude", "The longitude", low=-180, high=180)
+    unit = "night" if kind == ListingKind.ROOM else "hour"
+    price = fields.get("unit_price")
+    _require(price is not None, f"Set a price per {unit}.", "unit_price")
+    _require(isinstance(price, int) and not isinstance(price, bool), "Prices are whole cents.", "unit_price")
+    _require(price > 0, f"The price per {unit} must be more than zero.", "unit_price")
+    _require(price <= MAX_PRICE, "That price looks too high: check the number of zeros.", "unit_price")
+    fee = fields.get("fee_amount", 0)
+    _require(isinstance(fee, int) and 0 <= fee <= MAX_PRICE, "The fee cannot be negative.", "fee_amount")
+    _require(
+        fields.get("currency", "EUR") in CURRENCIES, f"Choose a currency among {', '.join(CURRENCIES)}.", "currency"
+    )
+    min_units, max_units = fields.get("min_units", 1), fields.get("max_units", 30)
+    _require(isinstance(min_units, int) and min_units >= 1, f"The minimum is at least one {unit}.", "min_units")
+    _require(
+        isinstance(max_units, int) and max_units >= min_units,
+        "The maximum duration cannot be shorter than the minimum.",
+        "max_units",
+    )
+    _check_number(fields, "advance_notice_hours", "The advance notice (hours)", low=0, high=24 * 365)
+    _check_number(fields, "capacity", "Guests or seats", low=1, high=100)
+    if kind == ListingKind.CAR:
+        _require(bool(details.get("make")) and bool(details.get("model")), "Give the car's make and model.", "make")
+        _check_number(details, "year", "The year", low=1950, high=timezone.now().year + 1)
+        _require(details.get("year") is not None, "Give the car's year.", "year")
+        day_price = details.get("day_price")
+        _require(
+            isinstance(day_price, int) and 0 < day_price <= MAX_PRICE,
+            "The day price must be more than zero.",
+            "day_price",
+        )
+        _check_number(details, "extra_km_price", "The price per extra km", low=0, high=MAX_PRICE)
+    if kind == ListingKind.DRIVER:
+        radius = details.get("service_radius_km")
+        _require(radius is not None, "Say how far you will drive to pick people up (km).", "service_radius_km")
+        _check_number(details, "service_radius_km", "The service radius (km)", low=0.5, high=200)
+
+
+def _model_errors_to_domain(error: ValidationError) -> DomainError:
+    field, messages = next(iter(error.message_dict.items()))
+    return DomainError(" ".join(messages), field=None if field == "__all__" else field)
+
+
+def _apply(instance, data: dict, allowed: tuple[str, ...]) -> None:
+    for name, value in data.items():
+        if name not in allowed:
+            raise DomainError(f"Unknown field “{name}”.", field=name)
+        setattr(instance, name, value)
+
+
+def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -> dict:
+    """Fill city, country and time zone from the pin (or geocode the address when no pin was placed)."""
+    fields = dict(fields)
+    if fields.get("latitude") is None or fields.get("longitude") is None:
+        place = geocode_place(fields.get("address", ""))
+        fields["latitude"], fields["longitude"] = place.latitude, place.longitude
+    elif not (point_changed or address_changed):
+        return fields
+    else:
+        _check_number(fields, "latitude", "The latitude", low=-90, high=90)
+        _check_number(fields, "longitude", "The longitude", low=-180, high=180)
+        place = reverse_place(fields["latitude"], fields["longitude"])
+    fields.update(city=place.city[:100], country_code=place.country_code, time_zone=place.time_zone)
+    return fields
+
+
+def create_listing(*, owner: User, kind: str, fields: dict, details: dict, photos: list[UploadedFile] = ()) -> Listing:
+    """A new active listing with its kind's details and photos; nothing is written if any rule is broken."""
+    _require(kind in ListingKind.values, f"Unknown kind “{kind}”: choose a room, a car or a driving service.", "kind")
+    if not has_verified_email(owner):
+        raise PermissionDenied("Confirm your email address before listing something.")
+    fields = _place_fields(fields, address_changed=True, point_changed=True)
+    validate_listing(kind=kind, fields=fields, details=details)
+    prepared = _prepare_photos(list(photos))
+    with transaction.atomic():
+        listing = Listing(owner=owner, kind=kind)
+        _apply(listing, fields, (*COMMON_FIELDS, "city", "country_code", "time_zone"))
+        detail = DETAIL_MODELS[kind](listing=listing)
+        _apply(detail, details, DETAIL_FIELDS[kind])
+        try:
+            listing.full_clean()
+            detail.full_clean(exclude=["listing"])
+        except ValidationError as error:
+            raise _model_errors_to_domain(error) from None
+        listing.save()
+        detail.listing = listing
+        detail.save()
+        _store_photos(listing, prepared)
+    return listing
+
+
+def _lock_own(listing: Listing, actor: User) -> Listing:
+    locked = Listing.objects.select_for_update().get(pk=listing.pk)
+    if locked.owner_id != actor.pk:
+        raise PermissionDenied("Only the owner can change this listing.")
+    if locked.status == ListingStatus.DELETED:
+        raise NotFound("This listing was deleted.")
+    return locked
+
+
+def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict) -> Listing:
+    """Change the owner's listing (any subset of fields); the same rules as at creation."""
+    with transaction.atomic():
+        locked = _lock_own(listing, actor)
+        detail = DETAIL_MODELS[locked.kind].objects.filter(listing=locked).first() or DETAIL_MODELS[locked.kind](
+            listing=locked
+        )
+        current = {name: getattr(locked, name) for name in COMMON_FIELDS}
+        current_details = {name: getattr(detail, name) for name in DETAIL_FIELDS[locked.kind]}
+        for name in fields:
+            if name not in COMMON_FIELDS:
+                raise DomainError(f"Unknown field “{name}”.", field=name)
+        merged = {**current, **fields}
+        point_changed = (merged["latitude"], merged["longitude"]) != (locked.latitude, locked.longitude)
+        merged = _place_fields(merged, address_changed=merged["address"] != locked.address, point_changed=point_changed)
+        merged_details = {**current_details, **details}
+        validate_listing(kind=locked.kind, fields=merged, details=merged_details)
+        _apply(locked, merged, (*COMMON_FIELDS, "city", "country_code", "time_zone"))
+        _apply(detail, merged_details, DETAIL_FIELDS[locked.kind])
+        try:
+            locked.full_clean()
+            detail.full_clean(exclude=["listing"])
+        except ValidationError as error:
+            raise _model_errors_to_domain(error) from None
+        locked.save()
+        detail.save()
+    return locked
+
+
+def set_listing_status(*, listing: Listing, actor: User, status: str) -> Listing:
+    """Pause, resume or (soft) delete the owner's listing; search and other people stop seeing it unless active."""
+    _require(status in ListingStatus.values, "Unknown status.", "status")
+    with transaction.atomic():
+        locked = _lock_own(listing, actor)
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+# --- Photos ----------------------------------------------------------------------------
+
+PHOTO_MAX_SIDE = 1600
+
+
+def _prepare_photos(uploads: list[UploadedFile]) -> list:
+    """Check and resize every upload before anything is written; the first bad one refuses them all."""
+    prepared = []
+    for upload in uploads:
+        try:
+            prepared.append(normalise_image(upload, max_side=PHOTO_MAX_SIDE))
+        except ValidationError as error:
+            name = getattr(upload, "name", "photo")
+            raise DomainError(f"{name}: {' '.join(error.messages)}", field="photos") from None
+    return prepared
+
+
+def _store_photos(listing: Listing, prepared: list) -> list[ListingPhoto]:
+    existing = listing.photos.count()
+    if existing + len(prepared) > MAX_PHOTOS_PER_LISTING:
+        raise DomainError(
+            f"A listing holds up to {MAX_PHOTOS_PER_LISTING} photos; it has {existing} already.", field="photos"
+        )
+    photos = []
+    for offset, content in enumerate(prepared):
+        photo = ListingPhoto(listing=listing, position=existing + offset)
+        photo.image.save("photo.jpg", content, save=False)
+        photo.save()
+        photos.append(photo)
+    return photos
+
+
+def add_photos(*, listing: Listing, actor: User, uploads: list[UploadedFile]) -> list[ListingPhoto]:
+    """Store the uploads after the existing photos (the first photo is the cover), all or none."""
+    prepared = _prepare_photos(uploads)
+    with transaction.atomic():
+        locked = _lock_own(listing, actor)
+        return _store_photos(locked, prepared)
+
+
+def delete_photo(*, listing: Listing, actor: User, photo_id: int) -> None:
+    with transaction.atomic():
+        locked = _lock_own(listing, actor)
+        photo = locked.photos.filter(pk=photo_id).first()
+        if photo is None:
+            raise NotFound("That photo is not on this listing.")
+        photo.delete()
+        for position, remaining in enumerate(locked.photos.order_by("position", "pk")):
+            if remaining.position != position:
+                remaining.position = position
+                remaining.save(update_fields=["position"])
+
+
+def make_cover(*, listing: Listing, actor: User, photo_id: int) -> None:
+    """Move a photo first (the cover), keeping the others in order."""
+    with transaction.atomic():
+        locked = _lock_own(listing, actor)
+        photos = list(locked.photos.order_by("position", "pk"))
+        chosen = [photo for photo in photos if photo.pk == photo_id]
+        if not chosen:
+            raise NotFound("That photo is not on this listing.")
+        for position, photo in enumerate(chosen + [photo for photo in photos if photo.pk != photo_id]):
+            photo.position = position
+            photo.save(update_fields=["position"])
+
+
+# --- Owner's calendar ------------------------------------------------------------------
+
+
+def block_period(*, listing: Listing, actor: User, start: datetime, end: datetime, note: str = "") -> BusyPeriod:
+    """The owner marks a period unavailable (refused over a booking or another block)."""
+    _check_period(start, end)
+    if end - start > timedelta(days=366):
+        raise DomainError("Block at most a year at a time.", field="end")
+    with transaction.atomic():
+        _lock_own(listing, actor)
+        return hold_slot(listing=listing, start=start, end=end, source=BusySource.OWNER_BLOCK, note=note)
+
+
+def unblock_period(*, listing: Listing, actor: User, busy_period_id: int) -> None:
+    """The owner frees one of their own blocks; bookings are cancelled through the bookings app, not here."""
+    with transaction.atomic():
+        _lock_own(listing, actor)
+        period = BusyPeriod.objects.filter(pk=busy_period_id, listing_id=listing.pk).first()
+        if period is None:
+            raise NotFound("That blocked period does not exist any more.")
+        if period.source != BusySource.OWNER_BLOCK:
+            raise DomainError("This period is a booking: cancel the booking instead.", field="busy_period")
+        release_slot(busy_period=period)

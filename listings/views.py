@@ -1,0 +1,246 @@
+"""Pages of the listings app: search, a listing, and the owner's create/edit/photos/calendar pages.
+
+Views parse input with a form, call one service or selector, and render;
+DomainErrors become field errors (forms) or a message, never a 500.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from listings import selectors, services
+from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm, to_minor
+from listings.geocoding import geocode_place, reverse_place
+from listings.models import MAX_PHOTOS_PER_LISTING, ListingKind, ListingStatus
+from listings.search import DEFAULT_RADIUS_KM, SearchQuery
+from sharing.accounts.decorators import verified_email_required
+from sharing.errors import DomainError, NotFound, PermissionDenied
+
+
+def _own(request: HttpRequest, listing_id: int):
+    """The requester's own listing: 404 when they may not see it, 403 when they may see but not change it."""
+    try:
+        return selectors.owned_listing(listing_id=listing_id, owner=request.user)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    except PermissionDenied as error:
+        from django.core.exceptions import PermissionDenied as Forbidden
+
+        raise Forbidden(error.message) from None
+
+
+def _form_error(form, error: DomainError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+def _detail_form_for(kind: str, listing=None, data=None):
+    form_class = DETAIL_FORMS[kind]
+    if listing is None:
+        return form_class(data)
+    details = getattr(listing, {"room": "room", "car": "car", "driver": "driver"}[kind], None)
+    return form_class(data, initial=form_class.initial_for(details) if details else None)
+
+
+@verified_email_required
+def choose_kind(request: HttpRequest) -> HttpResponse:
+    return render(request, "listings/choose_kind.html", {"kinds": ListingKind.choices})
+
+
+@verified_email_required
+def create(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in ListingKind.values:
+        raise Http404(f"Unknown kind “{kind}”: choose a room, a car or a driving service.")
+    data = request.POST if request.method == "POST" else None
+    form, details_form = ListingForm(data, kind=kind), DETAIL_FORMS[kind](data)
+    photos_form = PhotosForm(data, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and details_form.is_valid() and photos_form.is_valid():
+        try:
+            listing = services.create_listing(
+                owner=request.user,
+                kind=kind,
+                fields=form.service_fields(),
+                details=details_form.service_details(),
+                photos=photos_form.cleaned_data["photos"],
+            )
+        except DomainError as error:
+            target = photos_form if error.field == "photos" else form
+            _form_error(details_form if error.field in details_form.fields else target, error)
+        else:
+            messages.success(request, "Your listing is live. Block any dates you are not available.")
+            return redirect("listings:detail", listing_id=listing.pk)
+    context = {"form": form, "details_form": details_form, "photos_form": photos_form, "kind": kind}
+    return render(request, "listings/edit.html", {**context, "kind_label": ListingKind(kind).label}, status=200)
+
+
+@login_required
+def edit(request: HttpRequest, listing_id: int) -> HttpResponse:
+    listing = _own(request, listing_id)
+    if request.method == "POST":
+        form, details_form = ListingForm(request.POST, kind=listing.kind), DETAIL_FORMS[listing.kind](request.POST)
+        if form.is_valid() and details_form.is_valid():
+            try:
+                services.update_listing(
+                    listing=listing,
+                    actor=request.user,
+                    fields=form.service_fields(),
+                    details=details_form.service_details(),
+                )
+            except DomainError as error:
+                _form_error(details_form if error.field in details_form.fields else form, error)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("listings:detail", listing_id=listing.pk)
+    else:
+        form = ListingForm(initial=ListingForm.initial_for(listing), kind=listing.kind)
+        details_form = _detail_form_for(listing.kind, listing)
+    context = {"form": form, "details_form": details_form, "listing": listing, "kind": listing.kind}
+    return render(request, "listings/edit.html", {**context, "kind_label": listing.get_kind_display()})
+
+
+@login_required
+def photos(request: HttpRequest, listing_id: int) -> HttpResponse:
+    listing = _own(request, listing_id)
+    form = PhotosForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        try:
+            action, photo_id = request.POST.get("action", "upload"), int(request.POST.get("photo") or 0)
+            if action == "delete":
+                services.delete_photo(listing=listing, actor=request.user, photo_id=photo_id)
+            elif action == "cover":
+                services.make_cover(listing=listing, actor=request.user, photo_id=photo_id)
+            elif form.is_valid():
+                services.add_photos(listing=listing, actor=request.user, uploads=form.cleaned_data["photos"])
+            if not form.errors:
+                return redirect("listings:photos", listing_id=listing.pk)
+        except DomainError as error:
+            form.add_error("photos" if error.field == "photos" else None, error.message)
+    context = {"listing": listing, "form": form, "max_photos": MAX_PHOTOS_PER_LISTING}
+    return render(request, "listings/photos.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def change_status(request: HttpRequest, listing_id: int, status: str) -> HttpResponse:
+    listing = _own(request, listing_id)
+    services.set_listing_status(listing=listing, actor=request.user, status=status)
+    notes = {
+        ListingStatus.PAUSED: "Paused: nobody else can see or book it until you resume it.",
+        ListingStatus.ACTIVE: "Your listing is visible again.",
+        ListingStatus.DELETED: "Deleted. Past bookings keep their history.",
+    }
+    messages.success(request, notes[ListingStatus(status)])
+    if status == ListingStatus.DELETED:
+        return redirect("listings:mine")
+    return redirect("listings:detail", listing_id=listing.pk)
+
+
+@login_required
+def calendar(request: HttpRequest, listing_id: int) -> HttpResponse:
+    listing = _own(request, listing_id)
+    form = BlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        start, end = form.period(listing.time_zone)
+        try:
+            services.block_period(
+                listing=listing, actor=request.user, start=start, end=end, note=form.cleaned_data["note"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Those days are blocked.")
+            return redirect("listings:calendar", listing_id=listing.pk)
+    periods = selectors.upcoming_busy_periods(listing=listing)
+    context = {"listing": listing, "form": form, "periods": periods}
+    return render(request, "listings/calendar.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def unblock(request: HttpRequest, listing_id: int, period_id: int) -> HttpResponse:
+    listing = _own(request, listing_id)
+    try:
+        services.unblock_period(listing=listing, actor=request.user, busy_period_id=period_id)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Those days are free again.")
+    return redirect("listings:calendar", listing_id=listing.pk)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    return render(request, "listings/mine.html", {"listings": selectors.listings_of(owner=request.user)})
+
+
+def detail(request: HttpRequest, listing_id: int) -> HttpResponse:
+    try:
+        listing = selectors.visible_listing(listing_id=listing_id, viewer=request.user)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    days = selectors.busy_days(listing=listing)
+    context = {"listing": listing, "busy_days": days, "is_owner": request.user.pk == listing.owner_id}
+    return render(request, "listings/detail.html", context)
+
+
+def _search_query(form: SearchForm) -> tuple[SearchQuery | None, str]:
+    """The query a valid search form asks for, and the place name shown; geocodes a typed place server-side."""
+    data = form.cleaned_data
+    if data.get("lat") is not None and data.get("lng") is not None:
+        place = reverse_place(data["lat"], data["lng"])
+        latitude, longitude, label = data["lat"], data["lng"], data.get("q") or place.city
+    elif data.get("q"):
+        place = geocode_place(data["q"])
+        latitude, longitude, label = place.latitude, place.longitude, place.label
+    else:
+        return None, ""
+    zone = ZoneInfo(place.time_zone)
+
+    def local(value: datetime | None) -> datetime | None:
+        # The dates typed are wall-clock times at the place searched.
+        return value.replace(tzinfo=zone) if value else None
+
+    query = SearchQuery(
+        latitude=latitude,
+        longitude=longitude,
+        radius_km=data.get("radius") or DEFAULT_RADIUS_KM,
+        kind=data.get("kind") or None,
+        start=local(data.get("start")),
+        end=local(data.get("end")),
+        guests=data.get("guests"),
+        min_price=to_minor(data.get("min_price")),
+        max_price=to_minor(data.get("max_price")),
+        instant_book=bool(data.get("instant")),
+        sort=data.get("sort") or "distance",
+        page=data.get("page") or 1,
+    )
+    return query, label
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    result, query, label = None, None, ""
+    if form.is_bound and form.is_valid():
+        try:
+            query, label = _search_query(form)
+            if query is not None:
+                result = selectors.search_listings(query=query)
+        except DomainError as error:
+            _form_error(form, error)
+            if error.field not in form.fields:
+                form.add_error("q", error.message)
+    context = {"form": form, "result": result, "query": query, "place_label": label}
+    if query is not None and result is not None:
+        params = QueryDict(mutable=True)
+        params.update({key: value for key, value in request.GET.items() if key != "page" and value})
+        context["page_query"] = params.urlencode()
+    template = "listings/_results.html" if request.htmx else "listings/search.html"
+    status = 400 if form.errors else 200
+    return render(request, template, context, status=status)

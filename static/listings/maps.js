@@ -1,0 +1,96 @@
+// Maps of the listings pages (Leaflet, served from our static files). Tiles come from
+// OpenStreetMap and simply stay grey offline: markers, the pin and the list still work.
+(function () {
+  "use strict";
+  if (typeof L === "undefined") return;
+
+  function baseMap(element, lat, lng, zoom) {
+    var map = L.map(element).setView([lat, lng], zoom);
+    L.tileLayer(element.dataset.tiles, {
+      maxZoom: 19,
+      attribution: "&copy; OpenStreetMap contributors",
+    }).addTo(map);
+    return map;
+  }
+
+  // Search page: markers for the results, a click or "use my location" searches there.
+  var searchElement = document.getElementById("search-map");
+  if (searchElement) {
+    var form = document.getElementById("search-form");
+    var lat = document.getElementById("id_lat");
+    var lng = document.getElementById("id_lng");
+    var query = document.getElementById("id_q");
+    var map = baseMap(searchElement, 48.8566, 2.3522, 3);
+    var layer = L.layerGroup().addTo(map);
+
+    function searchAt(latitude, longitude) {
+      lat.value = latitude.toFixed(6);
+      lng.value = longitude.toFixed(6);
+      query.value = "";
+      if (window.htmx) { htmx.trigger(form, "submit"); } else { form.submit(); }
+    }
+
+    function drawResults() {
+      layer.clearLayers();
+      var list = document.querySelector("#results .result-list");
+      if (!list) return;
+      var centre = [parseFloat(list.dataset.centreLat), parseFloat(list.dataset.centreLng)];
+      var circle = L.circle(centre, { radius: parseFloat(list.dataset.radius) * 1000, fill: false }).addTo(layer);
+      list.querySelectorAll(".result").forEach(function (card) {
+        var marker = L.marker([parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)]).addTo(layer);
+        var link = document.createElement("a");
+        link.href = card.dataset.url;
+        link.textContent = card.dataset.title;
+        marker.bindPopup(link);
+      });
+      map.fitBounds(circle.getBounds());
+    }
+
+    map.on("click", function (event) { searchAt(event.latlng.lat, event.latlng.lng); });
+    query.addEventListener("input", function () { lat.value = ""; lng.value = ""; });
+    document.getElementById("use-my-location").addEventListener("click", function () {
+      if (!navigator.geolocation) { alert("Your browser cannot share its location."); return; }
+      navigator.geolocation.getCurrentPosition(
+        function (position) { searchAt(position.coords.latitude, position.coords.longitude); },
+        function () { alert("We could not get your location. Type a place instead."); }
+      );
+    });
+    document.body.addEventListener("htmx:afterSwap", drawResults);
+    drawResults();
+  }
+
+  // Listing form: a pin the owner drags to the exact spot.
+  var pinElement = document.getElementById("pin-map");
+  if (pinElement) {
+    var latInput = document.getElementById("id_latitude");
+    var lngInput = document.getElementById("id_longitude");
+    var known = latInput.value && lngInput.value;
+    var start = known ? [parseFloat(latInput.value), parseFloat(lngInput.value)] : [48.8566, 2.3522];
+    var pinMap = baseMap(pinElement, start[0], start[1], known ? 15 : 4);
+    var pin = L.marker(start, { draggable: true });
+    function place(latlng) {
+      latInput.value = latlng.lat.toFixed(6);
+      lngInput.value = latlng.lng.toFixed(6);
+      pin.setLatLng(latlng).addTo(pinMap);
+    }
+    if (known) pin.addTo(pinMap);
+    pin.on("dragend", function () { place(pin.getLatLng()); });
+    pinMap.on("click", function (event) { place(event.latlng); });
+    // A new address means "geocode it" unless the pin is then moved again.
+    document.getElementById("id_address").addEventListener("change", function () {
+      latInput.value = ""; lngInput.value = ""; pinMap.removeLayer(pin);
+    });
+  }
+
+  // Listing page: where it is (and a driver's service area).
+  var listingElement = document.getElementById("listing-map");
+  if (listingElement) {
+    var point = [parseFloat(listingElement.dataset.lat), parseFloat(listingElement.dataset.lng)];
+    var listingMap = baseMap(listingElement, point[0], point[1], 13);
+    L.marker(point).addTo(listingMap);
+    if (listingElement.dataset.radius) {
+      var area = L.circle(point, { radius: parseFloat(listingElement.dataset.radius) * 1000 }).addTo(listingMap);
+      listingMap.fitBounds(area.getBounds());
+    }
+  }
+})();
