@@ -79,6 +79,7 @@ from realtime.api import notifications_router, threads_router  # noqa: E402
 
 api.add_router("/notifications/", notifications_router)
 api.add_router("/threads/", threads_router)
+api.add_router("/listings/", "listings.api.router")
 api.add_router("/bookings/", "bookings.api.router")
 api.add_router("/reviews/", "reviews.api.router")
 api.add_router("/payments/", "payments.api.router")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("people/", include("sharing.accounts.urls")),
+    path("listings/", include("listings.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("bookings/", include("bookings.urls")),
