@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from allauth.account.utils import send_email_confirmation
+# allauth 65 moved the resend helper out of account.utils (the decorator it documents for this uses it).
+from allauth.account.internal.flows.email_verification import send_verification_email_for_user
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -21,7 +22,7 @@ def verified_email_required(view: Callable[..., HttpResponse]) -> Callable[..., 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not has_verified_email(request.user):
-            send_email_confirmation(request, request.user)
+            send_verification_email_for_user(request, request.user)
             messages.warning(
                 request,
                 "Confirm your email address first: we have sent you a new link.",
