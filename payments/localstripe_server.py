@@ -409,6 +409,54 @@ async def idempotency_middleware(request: web.Request, handler):
     return response
 
 
+# --- What the browser needs: Stripe.js additions, publishable-key card creation ---------------
+_STRIPE_JS_ADDITIONS = """
+// Added by Sharing's harness: what localstripe's Stripe.js stand-in lacks.
+(function () {
+  const base = LOCALSTRIPE_BASE_API;
+  const makeStripe = Stripe;
+  Stripe = (apiKey) => {
+    const stripe = makeStripe(apiKey);
+    stripe.createPaymentMethod = async (options) => {
+      const element = options && (options.card || options.element);
+      const card = element && element.value && element.value.card;
+      if (!card || !card.number) {
+        return {error: {message: 'Enter your card number, expiry date and security code.'}};
+      }
+      const body = new URLSearchParams({
+        'type': 'card', 'key': apiKey, 'card[number]': card.number.replace(/\\s+/g, ''),
+        'card[exp_month]': card.exp_month, 'card[exp_year]': card.exp_year, 'card[cvc]': card.cvc,
+      });
+      const response = await fetch(`${base}/v1/payment_methods`, {
+        method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body,
+      });
+      const result = await response.json().catch(() => ({}));
+      if (!response.ok || result.error) {
+        return {error: result.error || {message: 'Your card details were refused.'}};
+      }
+      return {paymentMethod: result};
+    };
+    // With server-side confirmation, 3-D Secure is the same dialog as confirmCardPayment.
+    stripe.handleCardAction = (clientSecret) => stripe.confirmCardPayment(clientSecret);
+    return stripe;
+  };
+})();
+"""
+
+
+@web.middleware
+async def browser_middleware(request: web.Request, handler):
+    if request.method == "GET" and request.path == "/js.stripe.com/v3/":
+        response = await handler(request)
+        return web.Response(text=response.text + _STRIPE_JS_ADDITIONS, content_type="application/javascript")
+    if request.method == "POST" and request.path == "/v1/payment_methods" and "Authorization" not in request.headers:
+        # Stripe.js creates card PaymentMethods with the publishable key; localstripe only
+        # accepts secret keys there, so the browser's request is let through as Stripe would.
+        headers = {**request.headers, "Authorization": "Bearer sk_test_from_publishable_key"}
+        request = request.clone(headers=headers)
+    return await handler(request)
+
+
 # --- Routes ---------------------------------------------------------------------------------
 async def onboarding_page(request: web.Request) -> web.Response:
     """Stands in for Stripe's hosted onboarding: one button marks the account onboarded."""
@@ -450,6 +498,7 @@ async def health(request: web.Request) -> web.Response:
 
 def _install() -> web.Application:
     app = server.app
+    app.middlewares.insert(1, browser_middleware)  # before localstripe's authentication
     app.middlewares.append(idempotency_middleware)
     router = app.router
     extra = (

@@ -8,4 +8,5 @@ urlpatterns = [
     path("payouts/", views.payout_settings, name="payout_settings"),
     path("payouts/return/", views.payout_onboarding_return, name="payout_onboarding_return"),
     path("payouts/refresh/", views.payout_onboarding_refresh, name="payout_onboarding_refresh"),
+    path("<int:payment_id>/authenticate/", views.payment_authenticate, name="payment_authenticate"),
 ]

@@ -9,12 +9,14 @@ import stripe
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from payments import gateway, selectors, services, webhooks
+from payments.models import Payment
 from sharing.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,38 @@ def payout_onboarding_refresh(request: HttpRequest) -> HttpResponse:
     """Stripe sends the host here when the onboarding link expired: show the page to start again."""
     messages.info(request, "That setup link expired. Start again below.")
     return redirect("payments:payout_settings")
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.GET.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and allowed else reverse("home")
+
+
+@login_required
+def payment_authenticate(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """3-D Secure for a payment that needs it: Stripe.js runs the bank's check, then we re-read Stripe."""
+    # Someone else's payment is a 404, like one that does not exist.
+    payment = get_object_or_404(Payment, pk=payment_id, payer=request.user)
+    if request.method == "POST":
+        try:
+            payment = services.refresh_payment(payment=payment)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(request.get_full_path())
+        if payment.status == Payment.Status.AUTHORIZED:
+            messages.success(request, "Your card is confirmed.")
+        elif payment.status == Payment.Status.FAILED:
+            messages.error(request, payment.failure_message or "Your card could not be confirmed. Try another card.")
+        else:
+            messages.warning(request, "Your bank has not confirmed the card yet.")
+            return redirect(request.get_full_path())
+        return redirect(_next_url(request))
+    if payment.status != Payment.Status.REQUIRES_ACTION:
+        return redirect(_next_url(request))
+    return render(request, "payments/authenticate.html", {"payment": payment})
 
 
 @csrf_exempt
