@@ -196,7 +196,8 @@ def request_booking(
     if not has_verified_email(guest):
         raise PermissionDenied("Confirm your email address before booking.", code="email_unverified")
     with transaction.atomic():
-        listing = Listing.objects.select_for_update().select_related("owner").filter(pk=listing_id).first()
+        # of=("self",): lock the listing row only, not its owner's user row joined for the notification.
+        listing = Listing.objects.select_for_update(of=("self",)).select_related("owner").filter(pk=listing_id).first()
         if listing is None or listing.status == ListingStatus.DELETED:
             raise NotFound("No such listing.")
         if listing.owner_id == guest.pk:

@@ -195,3 +195,13 @@ def test_the_booking_panel_links_to_the_book_page(client):
     html = render_to_string("bookings/_booking_panel.html", {"listing": listing, "user": make_user()})
     assert reverse("bookings:book", kwargs={"listing_id": listing.pk}) in html
     assert "80.00 EUR" in html
+
+
+def test_times_are_shown_in_the_listing_time_zone(client):
+    listing = make_listing()
+    url = reverse("bookings:quote", kwargs={"listing_id": listing.pk})
+    html = logged_in(client, make_user()).get(url, {"start": "2027-03-05", "end": "2027-03-08", "guests": 1})
+    assert "Fri 5 Mar 2027 15:00" in html.content.decode()  # Paris check-in time, not 14:00 UTC
+    booking = request_room(listing=listing)
+    page = logged_in(client, booking.guest).get(booking.get_absolute_url()).content.decode()
+    assert "Fri 5 Mar 2027 15:00" in page
