@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 
 from payments.models import LedgerEntry, LedgerTransaction, Payment, Payout, PayoutAccount, StripeEvent
 from payments.money import format_money
+from payments.templatetags.money_trail import money_trail
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -76,6 +78,30 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_filter = ("status", "frozen", "currency")
     search_fields = ("reference", "stripe_payment_intent_id", "payer__email")
     inlines = [PaymentLedgerInline]
+    fields = (
+        "reference",
+        "payer",
+        "amount",
+        "currency",
+        "status",
+        "captured_amount",
+        "refunded_amount",
+        "host_payout_amount",
+        "platform_fee_amount",
+        "frozen",
+        "frozen_reason",
+        "failure_message",
+        "stripe_payment_intent_id",
+        "stripe_dispute_id",
+        "created_at",
+        "updated_at",
+        "money_trail_table",
+    )
+    readonly_fields = ("money_trail_table",)
+
+    @admin.display(description="money trail of this reference")
+    def money_trail_table(self, payment: Payment) -> str:
+        return render_to_string("payments/_money_trail.html", money_trail(payment.reference))
 
     @admin.display(description="amount")
     def total(self, payment: Payment) -> str:

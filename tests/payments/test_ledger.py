@@ -155,3 +155,31 @@ def test_no_float_near_money():
 )
 def test_money_is_formatted_from_integers(amount, currency, text):
     assert format_money(amount, currency) == text
+
+
+def test_money_trail_lists_each_ledger_line_of_a_reference():
+    from django.template import Context, Template
+
+    payment = captured_payment(5_000, reference="booking:8")
+    services.refund_payment(payment=payment, amount=1_250)
+    html = Template('{% load money_trail %}{% money_trail "booking:8" %}').render(Context())
+    assert html.count("<tr><td>") == 4
+    assert "Held by Sharing" in html
+    assert "-12.50 EUR" in html
+    assert "Refunded to the guest" in html
+    assert "No money has moved yet." in Template('{% load money_trail %}{% money_trail "booking:9" %}').render(
+        Context()
+    )
+
+
+def test_admin_shows_the_money_trail_and_cannot_edit_money(admin_client):
+    payment = captured_payment(5_000, reference="booking:8")
+    page = admin_client.get(f"/admin/payments/payment/{payment.pk}/change/")
+    assert page.status_code == 200
+    assert "Held by Sharing" in page.content.decode()
+    assert "50.00 EUR" in page.content.decode()
+    entry = LedgerEntry.objects.first()
+    assert admin_client.post(f"/admin/payments/ledgerentry/{entry.pk}/change/", {"amount": 1}).status_code == 403
+    assert admin_client.post(f"/admin/payments/ledgerentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert admin_client.get("/admin/payments/ledgerentry/add/").status_code == 403
+    assert LedgerEntry.objects.get(pk=entry.pk).amount == entry.amount
