@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from bookings.selectors import visible_booking
 from reviews import selectors, services
@@ -175,7 +175,7 @@ def write(request: HttpRequest, booking_id: int, payload: ReviewIn):
         aspects=payload.aspects,
         private_note=payload.private_note,
     )
-    return 201, _review_out(_reloaded(review.pk), request.user)
+    return Status(201, _review_out(_reloaded(review.pk), request.user))
 
 
 @router.post("/{review_id}/response", response=ReviewOut, summary="Reviewee: respond publicly, once")
@@ -186,7 +186,7 @@ def respond(request: HttpRequest, review_id: int, payload: ResponseIn):
 
 @router.post("/{review_id}/reports", response={201: ReportOut}, summary="Report a review as abusive, once")
 def report(request: HttpRequest, review_id: int, payload: ReportIn):
-    return 201, services.report_review(reporter=request.user, review_id=review_id, reason=payload.reason)
+    return Status(201, services.report_review(reporter=request.user, review_id=review_id, reason=payload.reason))
 
 
 @router.post("/reports/{report_id}/decision", response=ReportOut, summary="Staff: hide or keep a reported review")

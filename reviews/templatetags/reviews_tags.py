@@ -17,6 +17,7 @@ from django import template
 from listings.models import Listing
 from reviews import selectors
 from sharing.accounts.models import User
+from sharing.errors import NotFound
 
 register = template.Library()
 
@@ -31,8 +32,13 @@ def _viewer_and_page(context: template.Context) -> tuple[Any, str | None]:
 @register.inclusion_tag("reviews/_listing_reviews.html", takes_context=True)
 def listing_reviews(context: template.Context, listing: Listing) -> dict[str, Any]:
     viewer, page = _viewer_and_page(context)
+    try:
+        reviews = selectors.listing_reviews(listing_id=listing.pk, viewer=viewer, page=page)
+    except NotFound:
+        # A deleted listing shown to its owner: its reviews are no longer listed.
+        return {"reviews": None, "listing": listing}
     return {
-        "reviews": selectors.listing_reviews(listing_id=listing.pk, viewer=viewer, page=page),
+        "reviews": reviews,
         "listing": listing,
         "user": viewer,
         "request": context.get("request"),
