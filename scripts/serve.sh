@@ -14,6 +14,12 @@ trap cleanup EXIT INT TERM
 "$PY" manage.py db_worker --interval 1 &
 pids+=($!)
 
+# Reviews: bookings do not call the reviews app, so this sweep notices newly
+# completed bookings ("you can write a review"), sends reminders and closes
+# windows every 5 minutes; the worker runs the delayed reminder/close tasks on time.
+(while true; do "$PY" manage.py advance_reviews >/dev/null || true; sleep 300; done) &
+pids+=($!)
+
 # Payments: when STRIPE_API_BASE points at this machine (the default), run the
 # localstripe harness there and register the site's webhook endpoint with it.
 # An empty STRIPE_API_BASE (real Stripe keys) skips this.
