@@ -213,9 +213,10 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
         found: list[np.ndarray] = []
         pruned = math.inf  # lower bound of cells left out because they lie wholly outside the radius
         to_read = geo.ring(origin, 0) + geo.ring(origin, 1)
+        bounds = geo.lower_bounds_km(query.latitude, query.longitude, to_read)
         k = 1
+        rows_here = 0
         while True:
-            bounds = geo.lower_bounds_km(query.latitude, query.longitude, to_read)
             inside = [cell for cell, bound in zip(to_read, bounds, strict=True) if bound <= query.radius_km]
             if len(inside) < len(to_read):
                 pruned = min(pruned, float(bounds[bounds > query.radius_km].min()))
@@ -225,20 +226,24 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
                 params += where_params
                 rows = _fetch(f"SELECT {_COLUMNS} FROM {_FROM} WHERE {cells_sql} AND {where}", params)  # noqa: S608
                 stats["rows"] += len(rows)
+                rows_here += len(rows)
                 if len(rows):
                     mask, distance = _matches(query, rows)
                     found.append(np.column_stack([distance[mask], rows[mask, ID], rows[mask, REACH] >= 0]))
             next_ring = geo.ring(origin, k + 1)
-            frontier = min(pruned, float(geo.lower_bounds_km(query.latitude, query.longitude, next_ring).min()))
+            next_bounds = geo.lower_bounds_km(query.latitude, query.longitude, next_ring)
+            frontier = min(pruned, float(next_bounds.min()))
             hits = np.concatenate(found) if found else np.empty((0, 3))
             hits = hits[np.lexsort((hits[:, 1], hits[:, 0]))]
             if len(hits) >= wanted and hits[wanted - 1, 0] < frontier:
                 return True, hits
             if frontier > query.radius_km:
                 return False, hits
-            if last_ring is not None and k >= last_ring:
+            # Too sparse for cells this small (fewer candidates than wanted next to the
+            # searcher), or enough rings read: start again with cells 49 times larger.
+            if last_ring is not None and (k >= last_ring or (k == 1 and rows_here < wanted)):
                 break
-            to_read = next_ring
+            to_read, bounds = next_ring, next_bounds
             k += 1
     raise AssertionError("the coarsest resolution always runs until the radius is exhausted")
 
@@ -275,7 +280,7 @@ _SOURCES_PER_QUERY = 200
 _DRIVER_COVERAGE = "l.id IN (SELECT c.listing_id FROM listings_drivercoverage c WHERE c.cell = %s)"
 
 
-def _by_distance(query: SearchQuery, filters: tuple[str, list], stats: dict) -> list[tuple[float, int]]:
+def _by_distance(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     proven, hits = _nearest(query, filters, stats)
     if not proven and ListingKind.DRIVER in _kinds(query):
         # Rooms and cars in the circle are all known; drivers come from the coverage lookup, complete.
@@ -285,10 +290,10 @@ def _by_distance(query: SearchQuery, filters: tuple[str, list], stats: dict) -> 
             [hits[hits[:, 2] == 0], np.column_stack([distance[mask], drivers[mask, ID], np.ones(int(mask.sum()))])]
         )
         hits = hits[np.lexsort((hits[:, 1], hits[:, 0]))]
-    return [(float(d), int(i)) for d, i in hits[:, :2]]
+    return hits[:, :2]
 
 
-def _by_rating(query: SearchQuery, filters: tuple[str, list], stats: dict) -> list[tuple[float, int]]:
+def _by_rating(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     rows = _circle_rows(query, filters, stats)
     mask, distance = _matches(query, rows)
     rows, distance = rows[mask], distance[mask]
@@ -296,10 +301,10 @@ def _by_rating(query: SearchQuery, filters: tuple[str, list], stats: dict) -> li
         rating = np.where(rows[:, RATING_COUNT] > 0, rows[:, RATING_SUM] / rows[:, RATING_COUNT], -1.0)
     # Best average first; unrated last; then nearer, then older listing.
     order = np.lexsort((rows[:, ID], distance, -rating))
-    return [(float(distance[i]), int(rows[i, ID])) for i in order]
+    return np.column_stack([distance[order], rows[order, ID]])
 
 
-def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> list[tuple[float, int]]:
+def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     """Cheapest first: merge per-cell price-ordered index scans, reading a cell further only while it could matter."""
     where, where_params = filters
     cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
@@ -352,7 +357,7 @@ def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> lis
                     pending.append(index)
                     limits[index] *= 4
         if not pending:
-            return [(float(d), int(i)) for d, i in zip(accepted_distance, accepted[:, ID], strict=True)]
+            return np.column_stack([accepted_distance, accepted[:, ID]])
 
 
 def search_listing_hits(query: SearchQuery, *, now: datetime | None = None) -> SearchResult:
@@ -366,7 +371,7 @@ def search_listing_hits(query: SearchQuery, *, now: datetime | None = None) -> S
     offset = (query.page - 1) * query.page_size
     page = ranked[offset : offset + query.page_size]
     return SearchResult(
-        hits=[SearchHit(listing_id=listing_id, distance_km=distance) for distance, listing_id in page],
+        hits=[SearchHit(listing_id=int(listing_id), distance_km=float(distance)) for distance, listing_id in page],
         page=query.page,
         has_next=len(ranked) > offset + query.page_size,
         rows_examined=stats["rows"],

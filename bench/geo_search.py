@@ -1,0 +1,343 @@
+"""Geo-search benchmark: the real search function over N listings clustered like real cities.
+
+    python bench/geo_search.py --listings 100000 --db sqlite
+    python bench/geo_search.py --listings 1000000 --db postgres [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
+
+Builds its own throwaway database (a temp SQLite file, or a `sharing_geo_bench_<pid>`
+PostgreSQL database created and dropped here), bulk-loads N listings in ten
+cities on four continents (dense centres, sparse suburbs, some countryside),
+then times `listings.search.search_listing_hits` (SQL included) for:
+  nearest:  nearest 20 within 10 km
+  filtered: the same with dates, kind and a price range
+  cheapest: cheapest first within 10 km
+each in a dense centre and in the countryside, and a naive full scan measured
+with geopy. Output, one line per case and place, then the naive scan:
+  case=nearest place=centre db=sqlite n=100000 p50_ms=... p95_ms=... rows_p95=...
+  naive_p50_ms=... speedup=...
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CITIES = [
+    # name, latitude, longitude, share of the listings
+    ("Paris", 48.8566, 2.3522, 0.16),
+    ("Berlin", 52.5200, 13.4050, 0.12),
+    ("London", 51.5072, -0.1276, 0.14),
+    ("New York", 40.7128, -74.0060, 0.16),
+    ("San Francisco", 37.7749, -122.4194, 0.08),
+    ("Tokyo", 35.6762, 139.6503, 0.12),
+    ("Sydney", -33.8688, 151.2093, 0.06),
+    ("Sao Paulo", -23.5505, -46.6333, 0.07),
+    ("Nairobi", -1.2921, 36.8219, 0.04),
+    ("Suva", -18.1248, 178.4501, 0.05),  # near the antimeridian
+]
+KIND_SHARES = (("room", 0.5), ("car", 0.35), ("driver", 0.15))
+DRIVER_RADII_KM = (5, 10, 15, 20, 30)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def setup_database(kind: str, admin_url: str):
+    """Point the settings at a fresh database; return a cleanup function."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sharing.settings"
+    os.environ["REDIS_URL"] = ""
+    os.environ["DEBUG"] = "true"
+    if kind == "sqlite":
+        folder = tempfile.mkdtemp(prefix="geo-bench-")
+        path = os.path.join(folder, "bench.sqlite3")
+        os.environ["DATABASE_URL"] = ""
+        os.environ["SQLITE_PATH"] = path
+
+        def cleanup() -> None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(path + suffix).unlink(missing_ok=True)
+            os.rmdir(folder)
+
+        return cleanup
+
+    import psycopg
+
+    name = f"sharing_geo_bench_{os.getpid()}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    os.environ["DB_CONN_MAX_AGE"] = "0"
+
+    def cleanup() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return cleanup
+
+
+def generate(n: int, seed: int = 7):
+    """Points, kinds and prices for n listings: per city 55% centre (sigma 2 km), 35% suburbs (8 km), 10% country."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    shares = np.array([share for *_, share in CITIES])
+    city = rng.choice(len(CITIES), size=n, p=shares / shares.sum())
+    zone = rng.choice(3, size=n, p=[0.55, 0.35, 0.10])
+    bearing = rng.uniform(0, 2 * math.pi, n)
+    distance_km = np.where(
+        zone == 0,
+        np.abs(rng.normal(0, 2, n)) * 1.25,
+        np.where(zone == 1, np.abs(rng.normal(0, 8, n)) * 1.25, rng.uniform(20, 90, n)),
+    )
+    lat0 = np.array([CITIES[i][1] for i in city])
+    lng0 = np.array([CITIES[i][2] for i in city])
+    lat = np.clip(lat0 + distance_km * np.cos(bearing) / 111.0, -89.999, 89.999)
+    lng = lng0 + distance_km * np.sin(bearing) / (111.0 * np.cos(np.radians(lat0)))
+    lng = (lng + 180) % 360 - 180
+    kinds = rng.choice([k for k, _ in KIND_SHARES], size=n, p=[s for _, s in KIND_SHARES])
+    price = np.where(kinds == "room", rng.lognormal(np.log(9000), 0.5, n), rng.lognormal(np.log(1800), 0.5, n))
+    return {
+        "lat": lat,
+        "lng": lng,
+        "kind": kinds,
+        "price": np.maximum(price.astype(np.int64), 100),
+        "capacity": rng.integers(1, 7, n),
+        "instant": rng.random(n) < 0.4,
+        "min_units": rng.integers(1, 4, n),
+        "notice": rng.choice([0, 0, 12, 24, 48], size=n),
+        "radius": rng.choice(DRIVER_RADII_KM, size=n),
+        "busy": rng.random(n) < 0.15,
+        "busy_offset_h": rng.integers(0, 24 * 20, n),
+        "busy_length_h": rng.integers(4, 24 * 5, n),
+    }
+
+
+def load(n: int) -> None:
+    """Bulk-load listings (executemany on SQLite, COPY on PostgreSQL), their driver details, coverage and busy days."""
+    import h3.api.basic_int as h3int
+    from django.db import connection
+
+    from listings import geo
+    from sharing.accounts.models import User
+
+    started = time.perf_counter()
+    owner = User.objects.create_user(email="bench@sharing.test", password="bench-only-password")
+    data = generate(n)
+    lat, lng = data["lat"].tolist(), data["lng"].tolist()
+    fine = [h3int.latlng_to_cell(a, b, geo.RES_FINE) for a, b in zip(lat, lng, strict=True)]
+    mid = [h3int.cell_to_parent(cell, geo.RES_MID) for cell in fine]
+    coarse = [h3int.cell_to_parent(cell, geo.RES_COARSE) for cell in mid]
+    log(f"generated {n} listings and their cells in {time.perf_counter() - started:.1f}s")
+    now = datetime.now(UTC)
+    kinds, prices = data["kind"].tolist(), data["price"].tolist()
+    rows = [
+        (
+            owner.pk,
+            kinds[i],
+            "active",
+            f"Bench {kinds[i]} {i}",
+            "",
+            "Bench street",
+            "",
+            "",
+            lat[i],
+            lng[i],
+            "UTC",
+            "EUR",
+            prices[i],
+            0,
+            int(data["min_units"][i]),
+            30 if kinds[i] == "room" else 72,
+            int(data["notice"][i]),
+            int(data["capacity"][i]),
+            bool(data["instant"][i]),
+            "moderate",
+            0,
+            0,
+            fine[i],
+            mid[i],
+            coarse[i],
+            now,
+            now,
+        )
+        for i in range(n)
+    ]
+    columns = (
+        "owner_id, kind, status, title, description, address, city, country_code, latitude, longitude, time_zone, "
+        "currency, unit_price, fee_amount, min_units, max_units, advance_notice_hours, capacity, instant_book, "
+        "cancellation_policy, rating_count, rating_sum, cell_fine, cell_mid, cell_coarse, created_at, updated_at"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY listings_listing ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(
+                f"INSERT INTO listings_listing ({columns}) VALUES ({', '.join(['%s'] * 27)})",
+                rows,
+            )
+        cursor.execute("SELECT id FROM listings_listing ORDER BY id")
+        ids = [row[0] for row in cursor.fetchall()]
+    log(f"inserted listings in {time.perf_counter() - started:.1f}s")
+
+    drivers, coverage = [], []
+    # A driver's coverage is computed for a slightly larger disk around its res-7 cell's centre, so that
+    # drivers in one cell share one computation: still a superset of the exact coverage, as search needs.
+    cache: dict[tuple[int, int], list[int]] = {}
+    for i in range(n):
+        if kinds[i] != "driver":
+            continue
+        radius = int(data["radius"][i])
+        drivers.append((ids[i], "", True, float(radius)))
+        cell7 = h3int.cell_to_parent(fine[i], 7)
+        key = (cell7, radius)
+        if key not in cache:
+            centre_lat, centre_lng = h3int.cell_to_latlng(cell7)
+            slack = geo._cell_geometry(h3int.int_to_str(cell7))[2]
+            cache[key] = geo.driver_coverage_cells(centre_lat, centre_lng, radius + slack)
+        coverage += [(ids[i], cell) for cell in cache[key]]
+    busy = []
+    for i in range(n):
+        if data["busy"][i]:
+            start = now + timedelta(hours=int(data["busy_offset_h"][i]))
+            busy.append((ids[i], start, start + timedelta(hours=int(data["busy_length_h"][i])), "booking", "", now))
+    with connection.cursor() as cursor:
+        tables = [
+            ("listings_driverdetails", "listing_id, languages, brings_car, service_radius_km", drivers),
+            ("listings_drivercoverage", "listing_id, cell", coverage),
+            ("listings_busyperiod", 'listing_id, start, "end", source, note, created_at', busy),
+        ]
+        for table, table_columns, table_rows in tables:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({table_columns}) FROM STDIN") as copy:
+                    for row in table_rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(table_rows[0]))
+                cursor.executemany(f"INSERT INTO {table} ({table_columns}) VALUES ({marks})", table_rows)
+        cursor.execute("ANALYZE")
+    log(
+        f"loaded {len(drivers)} drivers, {len(coverage)} coverage cells, {len(busy)} busy periods;"
+        f" total {time.perf_counter() - started:.1f}s"
+    )
+
+
+def places(kind: str, count: int, seed: int):
+    """Search points: within 1 km of a city centre, or 40-70 km out in the countryside."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    weights = np.array([share for *_, share in CITIES])
+    for index in rng.choice(len(CITIES), size=count, p=weights / weights.sum()):
+        _, lat0, lng0, _ = CITIES[index]
+        distance = rng.uniform(0, 1) if kind == "centre" else rng.uniform(40, 70)
+        bearing = rng.uniform(0, 2 * math.pi)
+        lat = lat0 + distance * math.cos(bearing) / 111.0
+        lng = lng0 + distance * math.sin(bearing) / (111.0 * math.cos(math.radians(lat0)))
+        yield lat, (lng + 180) % 360 - 180
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def run_cases(db: str, n: int, queries: int) -> float:
+    from listings.search import SearchQuery, search_listing_hits
+
+    now = datetime.now(UTC)
+    start = (now + timedelta(days=3)).replace(hour=14, minute=0, second=0, microsecond=0)
+    cases = {
+        "nearest": {},
+        "filtered": {
+            "kind": "room",
+            "start": start,
+            "end": start + timedelta(days=2),
+            "min_price": 5000,
+            "max_price": 15000,
+        },
+        "cheapest": {"sort": "price"},
+    }
+    centre_p50 = math.nan
+    for case, extra in cases.items():
+        for place in ("centre", "countryside"):
+            timings, rows = [], []
+            points = list(places(place, queries + 10, seed=hash((case, place)) % 1000))
+            for number, (lat, lng) in enumerate(points):
+                query = SearchQuery(latitude=lat, longitude=lng, radius_km=10, page_size=20, **extra)
+                began = time.perf_counter()
+                result = search_listing_hits(query, now=now)
+                elapsed = (time.perf_counter() - began) * 1000
+                if number >= 10:  # the first few warm caches and connections
+                    timings.append(elapsed)
+                    rows.append(result.rows_examined)
+            p50 = percentile(timings, 50)
+            if case == "nearest" and place == "centre":
+                centre_p50 = p50
+            print(
+                f"case={case} place={place} db={db} n={n} p50_ms={p50:.2f} "
+                f"p95_ms={percentile(timings, 95):.2f} rows_p95={int(percentile(rows, 95))}",
+                flush=True,
+            )
+    return centre_p50
+
+
+def naive_scan(n: int) -> float:
+    """Read every listing and measure each with geopy: the nearest 20 within 10 km, the slow way."""
+    from django.db import connection
+    from geopy.distance import geodesic
+
+    timings = []
+    for lat, lng in list(places("centre", 3, seed=99)):
+        began = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, latitude, longitude FROM listings_listing WHERE status = 'active'")
+            hits = []
+            for listing_id, latitude, longitude in cursor.fetchall():
+                distance = geodesic((lat, lng), (latitude, longitude)).km
+                if distance <= 10:
+                    hits.append((distance, listing_id))
+        hits.sort()
+        timings.append((time.perf_counter() - began) * 1000)
+    return percentile(timings, 50)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--listings", type=int, default=100_000)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--queries", type=int, default=200, help="timed searches per case and place")
+    parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+
+    cleanup = setup_database(args.db, args.admin_url)
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", "listings", verbosity=0)
+        load(args.listings)
+        centre_p50 = run_cases(args.db, args.listings, args.queries)
+        naive_p50 = naive_scan(args.listings)
+        print(f"naive_p50_ms={naive_p50:.1f} speedup={naive_p50 / centre_p50:.0f}", flush=True)
+    finally:
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()
