@@ -1,4 +1,4 @@
-"""Loads the demo data that `make demo` serves: hosts, guests and an admin with known passwords.
+"""Loads the demo data that `make demo` serves: hosts, guests, an admin, and a few hundred listings.
 
 Idempotent: running it again updates the same people instead of adding more.
 """
@@ -9,6 +9,8 @@ from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from listings.demo import seed_listings
+from listings.models import Listing
 from sharing.accounts.models import User
 
 DEMO_PASSWORD = "sharing-demo-2026"
@@ -40,6 +42,9 @@ class Command(BaseCommand):
             EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             people.append(user)
 
+        hosts = [user for user in people if user.email.startswith("host.")]
+        created = seed_listings(hosts)
+        self.stdout.write(f"Listings: {created} created ({Listing.objects.filter(owner__in=hosts).count()} in all).")
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with any of these (password for all):"))
         for user in people:
             role = "admin" if user.is_staff else ("host" if "host" in user.email else "guest")
