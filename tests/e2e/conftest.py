@@ -45,7 +45,9 @@ def _real_password_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
 
 
-@pytest.fixture(scope="session")
+# Module, not session: while sync_playwright() is open its event loop counts as running in
+# this thread, and every async test (Channels communicator tests) the worker runs later fails.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package.")
