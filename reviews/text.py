@@ -18,8 +18,9 @@ def plain_text(value: str) -> str:
     one blank line separates paragraphs. Pages escape the result when they show it.
     """
     text = value.replace("\r\n", "\n").replace("\r", "\n")
-    # Unescaping can reveal new tags ("&lt;script&gt;"), so repeat until nothing changes.
-    for _ in range(5):
+    # Unescaping can reveal new tags ("&lt;script&gt;"), so repeat until nothing changes;
+    # every round that changes something shortens the text, so this ends.
+    while True:
         stripped = strip_tags(html.unescape(strip_tags(text)))
         if stripped == text:
             break
