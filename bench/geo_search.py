@@ -126,6 +126,15 @@ def generate(n: int, seed: int = 7):
 
 def load(n: int) -> None:
     """Bulk-load listings (executemany on SQLite, COPY on PostgreSQL), their driver details, coverage and busy days."""
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        _load(n)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _load(n: int) -> None:
     import h3.api.basic_int as h3int
     from django.db import connection
 
@@ -228,7 +237,6 @@ def load(n: int) -> None:
             else:
                 marks = ", ".join(["%s"] * len(table_rows[0]))
                 cursor.executemany(f"INSERT INTO {table} ({table_columns}) VALUES ({marks})", table_rows)
-        cursor.execute("ANALYZE")
     log(
         f"loaded {len(drivers)} drivers, {len(coverage)} coverage cells, {len(busy)} busy periods;"
         f" total {time.perf_counter() - started:.1f}s"

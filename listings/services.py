@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from listings.geo import geodesic_km
 from listings.geocoding import geocode_place, reverse_place
 from listings.models import (
     MAX_PHOTOS_PER_LISTING,
@@ -194,6 +195,9 @@ def _apply(instance, data: dict, allowed: tuple[str, ...]) -> None:
         setattr(instance, name, value)
 
 
+NAMED_CITY_REACH_KM = 40
+
+
 def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -> dict:
     """Fill city, country and time zone from the pin (or geocode the address when no pin was placed)."""
     fields = dict(fields)
@@ -206,6 +210,17 @@ def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -
         _check_number(fields, "latitude", "The latitude", low=-90, high=90)
         _check_number(fields, "longitude", "The longitude", low=-180, high=180)
         place = reverse_place(fields["latitude"], fields["longitude"])
+        try:
+            named = geocode_place(fields.get("address", ""))
+        except DomainError:
+            named = None
+        # The city the owner typed names the place better than the nearest gazetteer entry
+        # (often a district), as long as the pin is in or near that city.
+        if (
+            named is not None
+            and geodesic_km(named.latitude, named.longitude, place.latitude, place.longitude) <= NAMED_CITY_REACH_KM
+        ):
+            place = named
     fields.update(city=place.city[:100], country_code=place.country_code, time_zone=place.time_zone)
     return fields
 
