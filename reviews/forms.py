@@ -17,7 +17,7 @@ from reviews.models import (
     ReportDecision,
 )
 
-STARS = [(n, "★" * n) for n in range(MAX_RATING, MIN_RATING - 1, -1)]
+STARS = [(n, f"{'★' * n} ({n})") for n in range(MAX_RATING, MIN_RATING - 1, -1)]
 
 
 def _stars(label: str) -> forms.TypedChoiceField:

@@ -1,5 +1,7 @@
 """Review pages: the write form from a booking, the lists and partials, respond, report, moderate (staff only)."""
 
+from datetime import date, timedelta
+
 import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
@@ -7,6 +9,7 @@ from django.urls import reverse
 
 from reviews.models import ReportDecision, Review, ReviewReport
 from tests.conftest import make_user
+from tests.listings.factories import make_listing
 from tests.reviews.factories import TEXT, aspects_for, completed, confirmed, guest_review, host_review
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +139,21 @@ def test_the_admin_moderation_action_asks_for_a_reason_then_calls_the_service(cl
     report.refresh_from_db()
     assert (report.decision, report.decision_reason) == (ReportDecision.KEEP, "Fine.")
     assert client.get(reverse("admin:reviews_review_changelist")).status_code == 200
+
+
+def test_lists_are_newest_first_ten_a_page(client):
+    listing = make_listing(instant_book=True)
+    for number in range(11):
+        day = date(2027, 3, 1) + timedelta(days=2 * number)
+        booking = completed(listing=listing, check_in=day, check_out=day + timedelta(days=1))
+        guest_review(booking, text=f"Review number {number:02d} of this room.")
+        host_review(booking)
+    url = reverse("reviews:listing", kwargs={"listing_id": listing.pk})
+    first = client.get(url).content.decode()
+    assert "Review number 10" in first and "Review number 01" in first and "Review number 00" not in first
+    assert first.index("Review number 10") < first.index("Review number 09")
+    assert "Page 1 of 2" in first
+    second = client.get(url, {"page": 2}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Review number 00" in second and "Review number 01" not in second
+    body = client.get(f"/api/v1/reviews/listings/{listing.pk}", {"page": 2}).json()
+    assert (body["count"], body["page"], body["pages"], len(body["items"])) == (11, 2, 2, 1)
