@@ -17,11 +17,13 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from payments import gateway, services
 from payments.models import Payment
 from tests.conftest import make_user
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.payments.fixtures import THREE_D_SECURE, WEBHOOK_SECRET, card
 from tests.support.servers import asgi_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# As in tests/e2e (not imported from there: importing that conftest sets process-wide environment).
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
