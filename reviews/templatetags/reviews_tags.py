@@ -3,6 +3,7 @@
     {% load reviews_tags %}
     {% listing_reviews listing %}     (on the listing page)
     {% profile_reviews person %}      (on the public profile)
+    {% booking_review_prompt booking %}  (on the booking page: "Write your review")
 
 Both read `?reviews_page=N` from the request; the partial's own "more" links
 page through /reviews/listing/<id>/ and /reviews/people/<id>/ with htmx.
@@ -13,9 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
+from bookings.models import Booking
 from listings.models import Listing
 from reviews import selectors
+from reviews.models import Review
 from sharing.accounts.models import User
 from sharing.errors import NotFound
 
@@ -65,3 +69,19 @@ def stars(rating: float | int | None) -> str:
         return ""
     full = max(0, min(5, round(float(rating))))
     return "★" * full + "☆" * (5 - full)
+
+
+@register.inclusion_tag("reviews/_booking_prompt.html", takes_context=True)
+def booking_review_prompt(context: template.Context, booking: Booking) -> dict[str, Any]:
+    """On the booking page: "Write your review" while the viewer can, else a link to the booking's reviews."""
+    request = context.get("request")
+    viewer = request.user if request is not None else None
+    if viewer is None or not viewer.is_authenticated or selectors.direction_of(booking, viewer) is None:
+        return {"show": False}
+    can_write = selectors.write_refusal(booking=booking, user=viewer, now=timezone.now()) is None
+    return {
+        "show": can_write or Review.objects.filter(booking=booking).exists(),
+        "can_write": can_write,
+        "booking": booking,
+        "closes_at": selectors.window_closes_at(booking),
+    }

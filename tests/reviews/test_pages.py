@@ -157,3 +157,40 @@ def test_lists_are_newest_first_ten_a_page(client):
     assert "Review number 00" in second and "Review number 01" not in second
     body = client.get(f"/api/v1/reviews/listings/{listing.pk}", {"page": 2}).json()
     assert (body["count"], body["page"], body["pages"], len(body["items"])) == (11, 2, 2, 1)
+
+
+def test_the_booking_prompt_invites_each_side_until_they_wrote():
+    booking = completed()
+    template = Template("{% load reviews_tags %}{% booking_review_prompt booking %}")
+
+    def render(user, shown=booking):
+        request = RequestFactory().get("/")
+        request.user = user
+        return template.render(Context({"request": request, "booking": shown}))
+
+    assert "Write your review" in render(booking.guest)
+    assert "Write your review" in render(booking.listing.owner)
+    assert render(make_user()).strip() == ""
+    guest_review(booking)
+    assert "Write your review" not in render(booking.guest)
+    assert "Reviews of this booking" in render(booking.guest)
+    assert "Write your review" in render(booking.listing.owner)
+    upcoming = confirmed()
+    assert render(upcoming.guest, upcoming).strip() == ""
+
+
+def test_the_admin_hides_a_review_with_a_reason(client):
+    booking = completed()
+    review = guest_review(booking, rating=2)
+    host_review(booking)
+    staff = make_user(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    url = reverse("admin:reviews_review_changelist")
+    data = {"action": "hide_reviews", "_selected_action": [review.pk]}
+    assert client.post(url, {**data, "apply": "1"}).status_code == 200  # no reason yet: asked again
+    assert Review.objects.get(pk=review.pk).hidden_at is None
+    assert client.post(url, {**data, "apply": "1", "reason": "Doxxing."}).status_code == 302
+    review.refresh_from_db()
+    assert (review.hidden_by, review.hidden_reason) == (staff, "Doxxing.")
+    booking.listing.refresh_from_db()
+    assert booking.listing.rating_count == 0
