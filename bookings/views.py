@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -100,8 +100,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
     first = month.replace(day=1)
     context = {
         "month": first,
-        "previous": (first.replace(day=1) - timezone.timedelta(days=1)).strftime("%Y-%m"),
-        "next": (first.replace(day=28) + timezone.timedelta(days=4)).strftime("%Y-%m"),
+        "previous": (first - timedelta(days=1)).strftime("%Y-%m"),
+        "next": (first.replace(day=28) + timedelta(days=4)).strftime("%Y-%m"),
         "calendar": [(listing, rows[listing.pk]) for listing in listings],
     }
     return render(request, "bookings/calendar.html", context)

@@ -205,3 +205,22 @@ def test_times_are_shown_in_the_listing_time_zone(client):
     booking = request_room(listing=listing)
     page = logged_in(client, booking.guest).get(booking.get_absolute_url()).content.decode()
     assert "Fri 5 Mar 2027 15:00" in page
+
+
+def test_the_host_calendar_marks_owner_blocks_and_only_shows_the_hosts_listings(client):
+    from listings.models import BusySource
+    from listings.services import hold_slot
+
+    listing = make_listing(title="Canal room")
+    hold_slot(
+        listing=listing,
+        start=datetime(2027, 3, 10, 0, 0, tzinfo=UTC),
+        end=datetime(2027, 3, 11, 0, 0, tzinfo=UTC),
+        source=BusySource.OWNER_BLOCK,
+    )
+    make_listing(title="Somebody else's room")
+    html = logged_in(client, listing.owner).get(reverse("bookings:calendar"), {"month": "2027-03"}).content.decode()
+    assert 'class="cal-day blocked"' in html
+    assert "Canal room" in html
+    assert "Somebody else" not in html
+    assert "?month=2027-02" in html and "?month=2027-04" in html
