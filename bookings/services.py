@@ -117,6 +117,8 @@ def _notify(recipients: list[User], kind: str, booking: Booking, message: str) -
             "start": booking.start.isoformat(),
             "end": booking.end.isoformat(),
             "message": message,
+            # What the notification bell shows as the line (realtime.Notification.text).
+            "title": f"{booking.listing.title}: {message}",
         },
     )
 

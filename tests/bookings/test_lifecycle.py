@@ -47,6 +47,8 @@ def test_a_request_freezes_the_quote_and_waits_for_the_host():
     assert payload["booking_id"] == booking.pk
     assert payload["listing_title"] == listing.title
     assert payload["url"] == f"/bookings/{booking.pk}/"
+    assert payload["title"].startswith(f"{listing.title}: ")
+    assert "asks to book" in Notification.objects.get(recipient=listing.owner).text
 
 
 def test_the_frozen_quote_does_not_follow_later_price_changes():
