@@ -45,6 +45,8 @@ OPEN_REQUEST_STATUSES = (BookingStatus.REQUESTED,)
 # Ended without the service taking place: the guest gets everything back.
 UNPAID_END_STATUSES = (BookingStatus.DECLINED, BookingStatus.EXPIRED, BookingStatus.WITHDRAWN)
 CANCELLED_STATUSES = (BookingStatus.CANCELLED_BY_GUEST, BookingStatus.CANCELLED_BY_HOST)
+# Bookings whose host may be owed money once the payout time comes (see Booking.payout_amount).
+PAYOUT_STATUSES = (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED, BookingStatus.CANCELLED_BY_GUEST)
 FINAL_STATUSES = (*UNPAID_END_STATUSES, *CANCELLED_STATUSES, BookingStatus.COMPLETED)
 
 RESPONSE_WINDOW = timedelta(hours=24)
@@ -174,6 +176,13 @@ class Booking(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def payout_amount(self) -> int:
+        """What the host is owed: the frozen payout, or their share after a guest's late cancellation."""
+        if self.status in CANCELLED_STATUSES:
+            return self.host_payout_after_cancellation or 0
+        return self.host_payout
 
     def payout_due_at(self) -> datetime:
         """24 hours after the start, or the end if that comes sooner."""

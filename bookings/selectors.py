@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from bookings import pricing
 from bookings.models import HOLDING_STATUSES, Booking, BookingStatus
@@ -116,11 +116,10 @@ def due_completions(*, now: datetime) -> QuerySet[Booking]:
 
 
 def due_payouts(*, now: datetime) -> QuerySet[Booking]:
-    return Booking.objects.filter(
-        status__in=(BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED),
-        payout_release_at__lte=now,
-        payout_released_at__isnull=True,
+    owed = Q(status__in=(BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)) | Q(
+        status=BookingStatus.CANCELLED_BY_GUEST, host_payout_after_cancellation__gt=0
     )
+    return Booking.objects.filter(owed, payout_release_at__lte=now, payout_released_at__isnull=True)
 
 
 # --- Periods and quotes -------------------------------------------------------------------

@@ -35,6 +35,7 @@ from django.utils import timezone
 from bookings import pricing, selectors, tasks
 from bookings.models import (
     HOLDING_STATUSES,
+    PAYOUT_STATUSES,
     RESPONSE_WINDOW,
     Booking,
     BookingStatus,
@@ -396,7 +397,10 @@ def complete_booking(*, booking_id: int, now: datetime | None = None) -> Booking
 def release_payout(*, booking_id: int, now: datetime | None = None) -> Booking:
     """Mark the host payout released: 24 h after the start or at the end if sooner, never while disputed.
 
-    Not a status change, so no history row. Idempotent: once released, nothing changes.
+    In progress and completed bookings pay `host_payout`; a booking the guest
+    cancelled late pays the host's share (`host_payout_after_cancellation`) at the
+    same moment. Not a status change, so no history row. Idempotent: once
+    released, nothing changes.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -405,11 +409,11 @@ def release_payout(*, booking_id: int, now: datetime | None = None) -> Booking:
             return booking
         if booking.status == BookingStatus.DISPUTED:
             raise Conflict("A dispute is open: the payout waits for its decision.", code="disputed")
-        if booking.status not in (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED):
+        if booking.status not in PAYOUT_STATUSES or booking.payout_amount <= 0:
             raise _wrong_state(booking, "paid out")
         if booking.payout_release_at is None or now < booking.payout_release_at:
             raise Conflict("The payout is not due yet.", code="not_due")
-        # PAYMENTS: transfer booking.host_payout to the host's connected account here.
+        # PAYMENTS: transfer booking.payout_amount to the host's connected account here.
         booking.payout_released_at = now
         booking.save(update_fields=["payout_released_at", "updated_at"])
     return booking

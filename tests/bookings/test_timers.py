@@ -139,3 +139,20 @@ def test_the_sweep_does_not_release_a_disputed_payout():
     booking.refresh_from_db()
     assert booking.payout_released_at is None
     assert booking.status == BookingStatus.DISPUTED
+
+
+def test_a_late_guest_cancellation_pays_the_hosts_share_at_the_payout_time():
+    late = confirmed_room(cancellation_policy="strict")
+    services.cancel_by_guest(guest=late.guest, booking_id=late.pk, now=late.start - timedelta(hours=1))
+    free = confirmed_room(
+        check_in=late.start.date() + timedelta(days=10), check_out=late.end.date() + timedelta(days=10)
+    )
+    services.cancel_by_guest(guest=free.guest, booking_id=free.pk, now=NOW)  # everything refunded: nothing owed
+
+    assert sweep(late.start + timedelta(hours=23))["payouts_released"] == "0"
+    assert sweep(free.end + timedelta(days=1))["payouts_released"] == "1"
+    late.refresh_from_db()
+    free.refresh_from_db()
+    assert late.payout_amount == late.host_payout  # strict, an hour before: the host keeps their whole payout
+    assert late.payout_released_at is not None
+    assert free.payout_released_at is None
