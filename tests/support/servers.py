@@ -60,6 +60,8 @@ def child_environment(**overrides: str) -> dict[str, str]:
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
         env["CHANNEL_PREFIX"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    # Set in the test process while a Playwright browser is open; a server must keep Django's guard.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(overrides)
     return env
 
