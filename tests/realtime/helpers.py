@@ -6,6 +6,7 @@ import asyncio
 from importlib import import_module
 from typing import Any
 
+import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -17,6 +18,9 @@ from sharing.asgi import application
 from tests.conftest import make_user
 
 ORIGIN = (b"origin", b"http://testserver")
+
+# Socket tests need committed data: the consumer reads the database in another thread.
+live_db = pytest.mark.django_db(transaction=True)
 
 
 def session_key_for(user: Any) -> str:

@@ -32,6 +32,8 @@ def _free_port() -> int:
 
 def server_environment() -> dict[str, str]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sharing.settings", "DEBUG": "true"}
+    # Browser tests set this for their own process; a server must keep async safety on.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         env.update(SQLITE_PATH=str(db["NAME"]), DATABASE_URL="")
@@ -47,36 +49,39 @@ def server_environment() -> dict[str, str]:
 
 
 @contextmanager
-def daphne_server(timeout: float = 20.0) -> Iterator[int]:
-    """Start `daphne sharing.asgi:application` on a free port; yields the port, stops the process after."""
-    port = _free_port()
-    log = tempfile.NamedTemporaryFile(prefix="realtime-daphne-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "sharing.asgi:application"],
-        cwd=settings.BASE_DIR,
-        env=server_environment(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+def daphne_servers(count: int = 1, timeout: float = 30.0) -> Iterator[list[int]]:
+    """Start `count` daphne processes on free ports at once; yields the ports, stops them after."""
+    started: list[tuple[int, subprocess.Popen, Path]] = []
     try:
+        for _ in range(count):
+            port = _free_port()
+            log = Path(tempfile.mkstemp(prefix="realtime-daphne-", suffix=".log")[1])
+            command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "sharing.asgi:application"]
+            with log.open("wb") as output:
+                process = subprocess.Popen(
+                    command, cwd=settings.BASE_DIR, env=server_environment(), stdout=output, stderr=subprocess.STDOUT
+                )
+            started.append((port, process, log))
         deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("daphne did not start:\n" + Path(log.name).read_text(errors="replace")[-3000:])
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield port
+        for port, process, log in started:
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("daphne did not start:\n" + log.read_text(errors="replace")[-3000:])
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+        yield [port for port, _, _ in started]
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        Path(log.name).unlink(missing_ok=True)
+        for _, process, _ in started:
+            process.terminate()
+        for _, process, log in started:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.unlink(missing_ok=True)
 
 
 def post_json(port: int, path: str, body: dict, token: str) -> tuple[int, dict]:

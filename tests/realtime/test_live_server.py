@@ -11,10 +11,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from realtime import services
-from tests.realtime.helpers import committed_notifications, person
-from tests.realtime.live import daphne_server, post_json
+from tests.realtime.helpers import committed_notifications, live_db, person
+from tests.realtime.live import daphne_servers, post_json
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = live_db
 
 
 async def next_of(ws, kind: str, timeout: float = 10) -> dict:
@@ -54,7 +54,7 @@ async def test_real_browser_socket_gets_a_message_posted_through_the_server_and_
     guest, guest_key = await person()
     host, host_key = await person()
     thread = await thread_between(guest, host)
-    with daphne_server() as port:
+    with daphne_servers(1) as [port]:
         # Anonymous and foreign-origin handshakes are refused by the real server too.
         with pytest.raises(InvalidStatus):
             async with connect(f"ws://127.0.0.1:{port}/ws/notifications/", origin=f"http://127.0.0.1:{port}"):
@@ -92,7 +92,7 @@ async def test_scale_out_notification_committed_on_one_server_reaches_a_client_o
     guest, guest_key = await person()
     host, host_key = await person()
     thread = await thread_between(guest, host)
-    with daphne_server() as first, daphne_server() as second:
+    with daphne_servers(2) as [first, second]:
         # The mobile app of the host, token in a subprotocol, is connected to the first server...
         async with connect(
             f"ws://127.0.0.1:{first}/ws/notifications/",

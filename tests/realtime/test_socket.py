@@ -14,12 +14,13 @@ from tests.realtime.helpers import (
     browser_socket,
     committed_notifications,
     connected,
+    live_db,
     person,
     receive_notifications,
     receive_type,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = live_db
 
 
 async def test_anonymous_connection_is_refused():

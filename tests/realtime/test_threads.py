@@ -10,7 +10,7 @@ from realtime import selectors, services
 from realtime.models import Message, Notification, ThreadParticipant
 from sharing.errors import DomainError, NotFound, PermissionDenied
 from tests.conftest import make_user
-from tests.realtime.helpers import connected, person, receive_type
+from tests.realtime.helpers import connected, live_db, person, receive_type
 
 
 def booking_thread(guest, host):
@@ -130,7 +130,7 @@ def _thread_between(*people):
     return services.ensure_thread(key="listing:5:user:9", title="Question about the car", participants=people)
 
 
-@pytest.mark.django_db(transaction=True)
+@live_db
 async def test_message_and_read_receipt_reach_the_other_partys_open_page_but_not_a_strangers():
     guest, guest_key = await person()
     host, host_key = await person()

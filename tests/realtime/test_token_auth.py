@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from sharing.asgi import application
 from tests.conftest import PASSWORD
-from tests.realtime.helpers import committed_notifications, person, receive_notifications
+from tests.realtime.helpers import committed_notifications, live_db, person, receive_notifications
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = live_db
 
 
 @database_sync_to_async
