@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from listings import selectors, services
 from listings.geocoding import geocode_place
@@ -184,7 +184,7 @@ def create_listing(request: HttpRequest, payload: ListingIn):
     data = payload.dict()
     kind, details = data.pop("kind"), data.pop("details")
     listing = services.create_listing(owner=request.auth, kind=kind, fields=data, details=details)
-    return 201, _out(selectors.visible_listing(listing_id=listing.pk, viewer=request.auth))
+    return Status(201, _out(selectors.visible_listing(listing_id=listing.pk, viewer=request.auth)))
 
 
 @router.patch("/{listing_id}", response=ListingOut, auth=session_or_token_auth)

@@ -162,7 +162,7 @@ def seed_listings(hosts: list[User]) -> int:
         else:
             drivers.append(DriverDetails(listing=listing, languages="English", service_radius_km=extra["radius"]))
             coverage += [
-                DriverCoverage(listing=listing, cell=cell)
+                DriverCoverage(listing=listing, cell=cell, unit_price=listing.unit_price)
                 for cell in driver_coverage_cells(listing.latitude, listing.longitude, extra["radius"])
             ]
         pictures.append(ListingPhoto(listing=listing, image=rng.choice(photos), position=0))

@@ -218,7 +218,9 @@ class DriverDetails(models.Model):
         """Rewrite the coverage cells of this driver's service disk (search finds drivers through them)."""
         cells = driver_coverage_cells(listing.latitude, listing.longitude, self.service_radius_km)
         DriverCoverage.objects.filter(listing_id=listing.pk).delete()
-        DriverCoverage.objects.bulk_create([DriverCoverage(listing_id=listing.pk, cell=cell) for cell in cells])
+        DriverCoverage.objects.bulk_create(
+            [DriverCoverage(listing_id=listing.pk, cell=cell, unit_price=listing.unit_price) for cell in cells]
+        )
 
 
 class DriverCoverage(models.Model):
@@ -231,9 +233,12 @@ class DriverCoverage(models.Model):
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="coverage")
     cell = models.BigIntegerField()
+    # The listing's unit price, copied so that "cheapest drivers who come here" reads
+    # the (cell, price) index in order and stops after a page.
+    unit_price = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["cell", "listing"], name="driver_coverage_cell")]
+        indexes = [models.Index(fields=["cell", "unit_price", "listing"], name="driver_coverage_cell_price")]
         constraints = [models.UniqueConstraint(fields=["listing", "cell"], name="driver_coverage_unique")]
 
     def __str__(self) -> str:

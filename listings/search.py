@@ -251,7 +251,13 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
 def _driver_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     """Every driver (passing the filters) whose coverage holds the searcher's cell."""
     where, where_params = filters
-    sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE {_DRIVER_COVERAGE} AND l.kind = 'driver' AND {where}"  # noqa: S608
+    if connection.vendor == "postgresql":
+        # ARRAY(...) runs first and feeds the primary-key index; a plain IN (subquery) may be
+        # planned as a hash join over a scan of every listing.
+        covered = "l.id = ANY(ARRAY(SELECT c.listing_id FROM listings_drivercoverage c WHERE c.cell = %s))"
+    else:
+        covered = _DRIVER_COVERAGE
+    sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE {covered} AND l.kind = 'driver' AND {where}"  # noqa: S608
     rows = _fetch(sql, [geo.coverage_cell_of(query.latitude, query.longitude), *where_params])
     stats["rows"] += len(rows)
     return rows
@@ -309,15 +315,25 @@ def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.
     where, where_params = filters
     cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
     wanted = query.wanted
-    # A source is one coarse cell (rooms and cars) or the driver coverage lookup.
-    sources: list[tuple[str, list]] = []
+    # A source is one coarse cell (rooms and cars) or the driver coverage lookup:
+    # (FROM, condition, its parameters, ORDER BY that an index serves).
+    sources: list[tuple[str, str, list, str]] = []
     lat_margin = query.radius_km / 110.0 + 0.01
     box = "l.latitude >= %s AND l.latitude <= %s"
     box_params = [query.latitude - lat_margin, query.latitude + lat_margin]
     for cell in geo.to_ints(cells) if set(_kinds(query)) - {ListingKind.DRIVER} else []:
-        sources.append((f"l.cell_coarse = %s AND l.kind <> 'driver' AND {box}", [cell, *box_params]))
+        condition = f"l.cell_coarse = %s AND l.kind <> 'driver' AND {box}"
+        sources.append((_FROM, condition, [cell, *box_params], "l.unit_price, l.id"))
     if ListingKind.DRIVER in _kinds(query):
-        sources.append((_DRIVER_COVERAGE, [geo.coverage_cell_of(query.latitude, query.longitude)]))
+        sources.append(
+            (
+                "listings_drivercoverage c JOIN listings_listing l ON l.id = c.listing_id"
+                " LEFT JOIN listings_driverdetails d ON d.listing_id = l.id",
+                "c.cell = %s AND l.kind = 'driver'",
+                [geo.coverage_cell_of(query.latitude, query.longitude)],
+                "c.unit_price, c.listing_id",
+            )
+        )
     limits = [wanted] * len(sources)
     fetched: list[np.ndarray | None] = [None] * len(sources)
     pending = list(range(len(sources)))
@@ -327,10 +343,10 @@ def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.
             batch = pending[batch_start : batch_start + _SOURCES_PER_QUERY]
             parts, params = [], []
             for index in batch:
-                condition, condition_params = sources[index]
+                source_from, condition, condition_params, order = sources[index]
                 parts.append(
-                    f"SELECT * FROM (SELECT {_COLUMNS}, {index} AS src FROM {_FROM} "  # noqa: S608
-                    f"WHERE {condition} AND {where} ORDER BY l.unit_price, l.id LIMIT {limits[index]}) AS s{index}"
+                    f"SELECT * FROM (SELECT {_COLUMNS}, {index} AS src FROM {source_from} "  # noqa: S608
+                    f"WHERE {condition} AND {where} ORDER BY {order} LIMIT {limits[index]}) AS s{index}"
                 )
                 params += [*condition_params, *where_params]
             with connection.cursor() as cursor:

@@ -72,7 +72,7 @@ def bulk_listings(*, owner: User, points: list[dict]) -> list[Listing]:
             radius = spec.get("service_radius_km", 15)
             drivers.append(DriverDetails(listing=listing, service_radius_km=radius))
             coverage += [
-                DriverCoverage(listing=listing, cell=cell)
+                DriverCoverage(listing=listing, cell=cell, unit_price=listing.unit_price)
                 for cell in driver_coverage_cells(listing.latitude, listing.longitude, radius)
             ]
     DriverDetails.objects.bulk_create(drivers)
