@@ -143,6 +143,7 @@
     };
     socket.onclose = function (event) {
       socket = null;
+      bell.removeAttribute("data-connected");
       if (event.code === 4401) { return; }  // logged out: do not hammer the server
       scheduleReconnect();
     };
@@ -160,6 +161,7 @@
     switch (data.type) {
       case "hello":
         attempt = 0;
+        bell.setAttribute("data-connected", "true");
         unread = data.unread;
         renderCount();
         var cursor = storedCursor();
