@@ -110,6 +110,8 @@ def _notify(recipients: list[User], kind: str, booking: Booking, message: str) -
             "listing_title": booking.listing.title,
             "url": reverse("reviews:write", kwargs={"booking_id": booking.pk}),
             "message": message,
+            # The line the notification bell shows (realtime.Notification.text).
+            "title": f"{booking.listing.title}: {message}",
         },
     )
 

@@ -104,6 +104,9 @@ def test_the_sweep_announces_reminds_and_publishes_each_once():
     assert sweep(booking.end - timedelta(minutes=1)) == {"announced": 0, "reminded": 0, "closed": 0}
     assert sweep(booking.end + timedelta(hours=1)) == {"announced": 1, "reminded": 0, "closed": 0}
     assert notified("review.can_write") == sorted([host.pk, guest.pk])
+    payload = Notification.objects.filter(kind="review.can_write").first().payload
+    assert payload["url"] == f"/reviews/booking/{booking.pk}/"
+    assert payload["title"].startswith(f"{booking.listing.title}: How did it go?")
     assert sweep(booking.end + timedelta(hours=2)) == {"announced": 0, "reminded": 0, "closed": 0}
     assert len(notified("review.can_write")) == 2
 
