@@ -53,17 +53,18 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             form.add_error("body" if error.field == "body" else None, error.message)
         else:
             return redirect(conversation.get_absolute_url())
-    messages = selectors.recent_messages(conversation)
-    if messages and request.method == "GET":
+    # Not "messages": base.html shows that context variable as flash messages.
+    thread_messages = selectors.recent_messages(conversation)
+    if thread_messages and request.method == "GET":
         # Opening the page is reading it: the other side sees the receipt.
         services.mark_thread_read(thread=conversation, user=request.user)
     readers = selectors.readers(conversation)
     others = [r for r in readers if r.user_id != request.user.pk]
-    mine = [m.pk for m in messages if m.sender_id == request.user.pk]
+    mine = [m.pk for m in thread_messages if m.sender_id == request.user.pk]
     seen_by = [r.name for r in others if mine and r.last_read_id >= mine[-1]]
     context = {
         "thread": conversation,
-        "messages": messages,
+        "thread_messages": thread_messages,
         "form": form,
         "others": others,
         "receipt": (f"✓✓ Seen by {', '.join(seen_by)}" if seen_by else "✓ Sent") if mine else "",
