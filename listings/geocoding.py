@@ -12,22 +12,27 @@ answer cached. Both follow geopy's interface (`geocode`, `reverse` returning a
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import h3
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from geopy.location import Location
 
-from listings.geo import geodesic_km
+from listings.geo import geodesic_km, lower_bounds_km, ring
 from sharing.errors import DomainError
 
 NOT_FOUND_MESSAGE = (
     "We could not find “{query}”. Try a city name such as “Paris” or “Berlin, Germany”, or drag the pin on the map."
 )
 CACHE_SECONDS = 30 * 24 * 3600
+# Reverse geocoding buckets the gazetteer by H3 cells of ~60 km edges.
+BUCKET_RESOLUTION = 3
+MAX_BUCKET_RINGS = 12
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class _Gazetteer:
     cities: list[dict]
     latitudes: np.ndarray
     longitudes: np.ndarray
+    buckets: dict[str, list[int]]
 
 
 def _key(text: str) -> str:
@@ -73,10 +79,14 @@ def _gazetteer() -> _Gazetteer:
         countries[code.lower()] = code
         countries[country["iso3"].lower()] = code
     countries.update({"usa": "US", "united states of america": "US", "uk": "GB", "england": "GB"})
+    buckets: dict[str, list[int]] = {}
+    for index, city in enumerate(cities):
+        buckets.setdefault(h3.latlng_to_cell(city["latitude"], city["longitude"], BUCKET_RESOLUTION), []).append(index)
     return _Gazetteer(
         names=names,
         countries=countries,
         cities=cities,
+        buckets=buckets,
         latitudes=np.array([city["latitude"] for city in cities]),
         longitudes=np.array([city["longitude"] for city in cities]),
     )
@@ -109,8 +119,23 @@ class OfflineGeocoder:
         return None
 
     def reverse(self, query: tuple[float, float], exactly_one: bool = True) -> Location | None:
+        """The nearest gazetteer city: rings of H3 buckets grow until no unread bucket can hold a nearer one."""
         gazetteer = _gazetteer()
         latitude, longitude = query
+        origin = h3.latlng_to_cell(latitude, longitude, BUCKET_RESOLUTION)
+        best_index, best_distance = None, math.inf
+        for k in range(MAX_BUCKET_RINGS):
+            indices = [i for cell in ring(origin, k) for i in gazetteer.buckets.get(cell, ())]
+            if indices:
+                distances = geodesic_km(
+                    latitude, longitude, gazetteer.latitudes[indices], gazetteer.longitudes[indices]
+                )
+                nearest = int(np.argmin(distances))
+                if distances[nearest] < best_distance:
+                    best_index, best_distance = indices[nearest], float(distances[nearest])
+            if best_distance < lower_bounds_km(latitude, longitude, ring(origin, k + 1)).min():
+                return _location(gazetteer.cities[best_index])
+        # Far out at sea: measure every city.
         distances = geodesic_km(latitude, longitude, gazetteer.latitudes, gazetteer.longitudes)
         return _location(gazetteer.cities[int(np.argmin(distances))])
 
