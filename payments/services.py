@@ -269,7 +269,9 @@ def release_payout(*, payment: Payment, host: User, host_amount: int) -> Payout 
             raise PaymentStateError("The payout is on hold while a dispute is open.")
         held = payment.escrow_amount
         if held == 0:
-            return payment.payouts.order_by("-pk").first()
+            # Already released (or all refunded): a retry only retries the transfer, if one waits.
+            payout = payment.payouts.order_by("-pk").first()
+            return send_payout(payout=payout) if payout is not None else None
         if host_amount > held:
             raise DomainError(
                 f"Payout of {host_amount} refused: only {held} {payment.currency} cents are held.", field="host_amount"
