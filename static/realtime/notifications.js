@@ -15,6 +15,7 @@
   var seen = new Set();
   var recent = [];            // newest first, for the dropdown
   var unread = 0;
+  var countedUpTo = 0;        // hello's unread count already includes ids up to this one
   var socket = null;
   var attempt = 0;
   var timer = null;
@@ -114,7 +115,7 @@
     recent.unshift(n);
     recent.sort(function (a, b) { return b.id - a.id; });
     recent.length = Math.min(recent.length, 50);
-    if (!n.read) { unread += 1; }
+    if (!n.read && n.id > countedUpTo) { unread += 1; }
     renderCount(); renderList();
     if (live && !n.read) { toast(n.text, n.url); }
     document.dispatchEvent(new CustomEvent("sharing:notification", { detail: n }));
@@ -163,6 +164,7 @@
         attempt = 0;
         bell.setAttribute("data-connected", "true");
         unread = data.unread;
+        countedUpTo = data.last_id;
         renderCount();
         var cursor = storedCursor();
         if (cursor === null) {

@@ -49,12 +49,12 @@ def server_environment() -> dict[str, str]:
 
 
 @contextmanager
-def daphne_servers(count: int = 1, timeout: float = 30.0) -> Iterator[list[int]]:
-    """Start `count` daphne processes on free ports at once; yields the ports, stops them after."""
+def daphne_servers(count: int = 1, timeout: float = 30.0, ports: list[int] | None = None) -> Iterator[list[int]]:
+    """Start `count` daphne processes at once (on `ports`, else free ones); yields the ports, stops them after."""
     started: list[tuple[int, subprocess.Popen, Path]] = []
     try:
-        for _ in range(count):
-            port = _free_port()
+        for index in range(count):
+            port = ports[index] if ports else _free_port()
             log = Path(tempfile.mkstemp(prefix="realtime-daphne-", suffix=".log")[1])
             command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "sharing.asgi:application"]
             with log.open("wb") as output:

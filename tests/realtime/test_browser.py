@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
-from realtime import services
+from realtime import notify, services
 from tests.conftest import make_user
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.realtime.helpers import live_db, session_key_for
 from tests.realtime.live import daphne_servers
 
 pytestmark = [live_db, pytest.mark.browser]
+
+
+def off_loop(work: Callable[[], object]) -> None:
+    """Run ORM work in a plain thread: Playwright's event loop runs in this one, and Django refuses."""
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(run).result(timeout=30)
 
 
 def test_bell_toast_and_conversation_update_live_between_two_people():
@@ -56,4 +73,29 @@ def test_bell_toast_and_conversation_update_live_between_two_people():
         host_page.get_by_role("button", name="Send").click()
         expect(guest_page.locator("#thread-messages .rt-body").last).to_have_text("No problem <i>at all</i>")
         assert guest_page.locator("#thread-messages i").count() == 0
+        browser.close()
+
+
+def test_page_reconnects_after_a_server_restart_and_shows_what_it_missed():
+    host = make_user(display_name="Hugo Host")
+    key = session_key_for(host)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        with daphne_servers(1) as [port]:
+            site = f"http://127.0.0.1:{port}"
+            context.add_cookies([{"name": "sessionid", "value": key, "url": site}])
+            page.goto(site + "/")
+            bell = page.locator("#notifications-bell")
+            expect(bell).to_have_attribute("data-connected", "true")
+        # The server is gone: the page notices, and two notifications commit meanwhile.
+        expect(bell).not_to_have_attribute("data-connected", "true")
+        off_loop(lambda: notify([host], "booking.requested", {"title": "Someone asked for Saturday"}))
+        off_loop(lambda: notify([host], "booking.requested", {"title": "Someone asked for Sunday"}))
+        with daphne_servers(1, ports=[port]):
+            expect(bell).to_have_attribute("data-connected", "true", timeout=20_000)
+            expect(page.locator("#toasts .toast", has_text="Saturday")).to_be_visible()
+            expect(page.locator("#toasts .toast", has_text="Sunday")).to_be_visible()
+            expect(page.locator(".rt-count")).to_have_text("2")
         browser.close()
