@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from localstripe import resources, server
+from localstripe import resources
 from localstripe.errors import UserError
 from localstripe.resources import (
     Charge,
@@ -339,6 +339,12 @@ def _pi_cancel(cls, id, cancellation_reason=None, **kwargs):
 
 
 PaymentIntent._api_cancel = classmethod(_pi_cancel)
+# localstripe's routes are built from `extra_apis` when its server module is imported,
+# holding the original method: point that entry at ours first.
+resources.extra_apis[:] = [
+    (method, url, PaymentIntent._api_cancel if url == "/v1/payment_intents/{id}/cancel" else func)
+    for method, url, func in resources.extra_apis
+]
 
 _original_refund_init = Refund.__init__
 
@@ -371,6 +377,9 @@ def _refund_init(self, charge=None, payment_intent=None, amount=None, metadata=N
 
 Refund.__init__ = _refund_init
 
+
+# Imported only now: importing it registers localstripe's routes from the patched resources.
+from localstripe import server  # noqa: E402
 
 # --- Idempotency keys --------------------------------------------------------------------
 # (api key, idempotency key) -> (method, path, parameters digest, status, body)

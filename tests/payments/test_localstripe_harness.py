@@ -7,7 +7,7 @@ import requests
 
 from payments import gateway
 from payments.errors import PaymentFailed
-from tests.payments.fixtures import onboard
+from tests.payments.fixtures import card, onboard
 
 
 def auth() -> tuple[str, str]:
@@ -111,3 +111,30 @@ def test_webhooks_can_be_registered(localstripe):
     assert response.status_code == 200
     refused = requests.post(f"{localstripe}/_config/webhooks/bad", data={"url": "ftp://x", "secret": "s"}, timeout=5)
     assert refused.status_code == 400
+
+
+def events_about(localstripe: str, event_type: str, object_id: str) -> list[dict]:
+    events = requests.get(
+        f"{localstripe}/v1/events", params={"type": event_type, "limit": 10_000}, auth=auth(), timeout=5
+    ).json()["data"]
+    return [event for event in events if event["data"]["object"]["id"] == object_id]
+
+
+def test_the_harness_emits_the_events_localstripe_lacks(localstripe):
+    account_id = new_account()
+    onboard(localstripe, account_id)
+    assert len(events_about(localstripe, "account.updated", account_id)) == 1
+    transfer = gateway.create_transfer(amount=500, currency="EUR", destination=account_id, idempotency_key="ev-t")
+    assert len(events_about(localstripe, "transfer.created", transfer.id)) == 1
+
+    intent = gateway.create_payment_intent(amount=900, currency="EUR", payment_method=card(), idempotency_key="ev-pi")
+    assert len(events_about(localstripe, "payment_intent.amount_capturable_updated", intent.id)) == 1
+    gateway.capture_payment_intent(intent.id, idempotency_key="ev-capture")
+    gateway.create_refund(payment_intent_id=intent.id, amount=100, idempotency_key="ev-refund")
+    charge_id = gateway.latest_charge_id(gateway.retrieve_payment_intent(intent.id))
+    refunded = events_about(localstripe, "charge.refunded", charge_id)
+    assert [event["data"]["object"]["amount_refunded"] for event in refunded] == [100]
+
+    other = gateway.create_payment_intent(amount=900, currency="EUR", payment_method=card(), idempotency_key="ev-pi2")
+    gateway.cancel_payment_intent(other.id, idempotency_key="ev-cancel")
+    assert len(events_about(localstripe, "payment_intent.canceled", other.id)) == 1

@@ -183,3 +183,32 @@ def test_events_about_unknown_payments_are_acknowledged(client):
     response = deliver(client, "payment_intent.succeeded", {"id": "pi_not_ours"})
     assert response.status_code == 200
     assert StripeEvent.objects.get().status == StripeEvent.Status.PROCESSED
+
+
+def test_3d_secure_finished_in_the_browser_is_learnt_from_the_webhook(client, localstripe, ledger_checked):
+    from tests.conftest import make_user
+    from tests.payments.fixtures import THREE_D_SECURE, complete_3d_secure
+
+    payment = services.authorize_payment(
+        payer=make_user(), amount=3_000, currency="EUR", reference="booking:5", payment_method=card(THREE_D_SECURE)
+    )
+    complete_3d_secure(localstripe, payment.stripe_payment_intent_id, payment.client_secret)
+    intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+    deliver(client, "payment_intent.amount_capturable_updated", intent.to_dict())
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.AUTHORIZED
+
+
+def test_failed_authentication_reported_by_webhook_marks_the_payment_failed(client, localstripe, ledger_checked):
+    from tests.conftest import make_user
+    from tests.payments.fixtures import THREE_D_SECURE, complete_3d_secure
+
+    payment = services.authorize_payment(
+        payer=make_user(), amount=3_000, currency="EUR", reference="booking:5", payment_method=card(THREE_D_SECURE)
+    )
+    complete_3d_secure(localstripe, payment.stripe_payment_intent_id, payment.client_secret, success=False)
+    intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+    deliver(client, "payment_intent.payment_failed", intent.to_dict())
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.FAILED
+    assert not LedgerEntry.objects.exists()
