@@ -1,7 +1,9 @@
 """Writes of the realtime app: notifications, their read state, and conversation threads.
 
 Everything that reaches a socket is sent with `transaction.on_commit`, so a rolled-back
-domain operation never tells anybody anything.
+domain operation never tells anybody anything. The hooks are `robust`: if the channel
+layer (Redis) is down, the error is logged and the committed operation still succeeds;
+the stored notifications reach people when their sockets resume.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def notify(recipients: Iterable[AbstractBaseUser], kind: str, payload: dict[str,
             # The recipient's previous id lets a socket see at once whether it missed one.
             notification.previous_id = previous.get(user_id) or 0
             notifications.append(notification)
-        transaction.on_commit(lambda: _push(notifications))
+        transaction.on_commit(lambda: _push(notifications), robust=True)
     return notifications
 
 
@@ -106,7 +108,7 @@ def mark_notifications_read(*, user: AbstractBaseUser, ids: Iterable[int] | None
         remaining = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
         # Every open tab of this person updates its bell.
         event = {"type": "notification.read", "ids": changed if id_list is not None else None, "unread": remaining}
-        transaction.on_commit(lambda: _group_send([(user_group(user.pk), event)]))
+        transaction.on_commit(lambda: _group_send([(user_group(user.pk), event)]), robust=True)
     return len(changed)
 
 
@@ -190,7 +192,7 @@ def post_message(*, thread: Thread, sender: AbstractBaseUser, body: str) -> Mess
             },
         )
         event = {"type": "message", "thread": thread.pk, "message": message.as_message()}
-        transaction.on_commit(lambda: _thread_event(participant_ids, event))
+        transaction.on_commit(lambda: _thread_event(participant_ids, event), robust=True)
     return message
 
 
@@ -226,5 +228,5 @@ def mark_thread_read(*, thread: Thread, user: AbstractBaseUser, up_to_id: int | 
             mark_notifications_read(user=user, ids=covered_ids)
         participant_ids = _participant_ids(thread)
         event = {"type": "read", "thread": thread.pk, "user": user.pk, "last_read_id": target}
-        transaction.on_commit(lambda: _thread_event(participant_ids, event))
+        transaction.on_commit(lambda: _thread_event(participant_ids, event), robust=True)
     return target

@@ -1,0 +1,39 @@
+"""notify(): stored in the caller's transaction, pushed only after commit, never failing a commit."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.db import transaction
+
+from realtime import notify, services
+from realtime.models import Notification
+from tests.conftest import make_user
+
+
+class BrokenLayer:
+    async def group_send(self, group: str, message: dict) -> None:
+        raise ConnectionError("Redis is down")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_channel_layer_outage_does_not_fail_the_committed_operation(monkeypatch, caplog):
+    user = make_user()
+    monkeypatch.setattr(services, "get_channel_layer", lambda: BrokenLayer())
+    with caplog.at_level(logging.ERROR), transaction.atomic():
+        notify([user], "booking.accepted", {"title": "Accepted"})
+    assert Notification.objects.filter(recipient=user, kind="booking.accepted").count() == 1
+    assert "Redis is down" in caplog.text
+
+
+@pytest.mark.django_db
+def test_one_row_per_distinct_recipient_with_its_previous_id(django_capture_on_commit_callbacks):
+    alice, bob = make_user(), make_user()
+    [first] = notify([alice], "a", {})
+    with django_capture_on_commit_callbacks() as callbacks:
+        created = notify([alice, bob, alice, None], "b", {"n": 1})
+    assert len(callbacks) == 1
+    assert sorted(n.recipient_id for n in created) == sorted([alice.pk, bob.pk])
+    previous = {n.recipient_id: n.previous_id for n in created}
+    assert previous == {alice.pk: first.pk, bob.pk: 0}
