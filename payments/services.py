@@ -205,8 +205,12 @@ def cancel_payment(*, payment: Payment) -> Payment:
         return payment
 
 
-def refund_payment(*, payment: Payment, amount: int, idempotency_key_override: str | None = None) -> Payment:
-    """Give `amount` back to the guest from escrow (exactly that, never more than is held)."""
+def refund_payment(*, payment: Payment, amount: int) -> Payment:
+    """Give `amount` back to the guest from escrow (exactly that, never more than is held).
+
+    Each call is a refund: callers make their own step idempotent (a booking refunds when it
+    moves to cancelled, once). A retry after a rolled-back attempt reuses the same key.
+    """
     _check_amount(amount, "refund")
     with transaction.atomic():
         payment = _lock(payment)
@@ -217,9 +221,7 @@ def refund_payment(*, payment: Payment, amount: int, idempotency_key_override: s
                 f"Refund of {amount} refused: only {payment.escrow_amount} {payment.currency} cents are still held."
             )
         # The key includes what was refunded before: a retry of this refund reuses it, a later one does not.
-        key = idempotency_key_override or idempotency_key(
-            "payment", payment.uid, "refund", payment.refunded_amount, amount
-        )
+        key = idempotency_key("payment", payment.uid, "refund", payment.refunded_amount, amount)
         gateway.create_refund(
             payment_intent_id=payment.stripe_payment_intent_id,
             amount=amount,

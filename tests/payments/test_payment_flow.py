@@ -192,3 +192,16 @@ def test_an_authorisation_rolled_back_by_the_caller_does_not_poison_the_next_one
     payment = authorize(2_000)
     assert payment.status == Payment.Status.AUTHORIZED
     assert gateway.retrieve_payment_intent(payment.stripe_payment_intent_id).amount == 2_000
+
+
+def test_a_refund_retried_after_a_rollback_refunds_once(ledger_checked):
+    payment = services.capture_payment(payment=authorize(5_000))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.refund_payment(payment=payment, amount=2_000)
+        raise RuntimeError("the cancellation could not be saved")
+    payment.refresh_from_db()
+    assert payment.refunded_amount == 0
+    services.refund_payment(payment=payment, amount=2_000)  # same state, same key: Stripe replays its refund
+    intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+    assert gateway.retrieve_charge(gateway.latest_charge_id(intent)).amount_refunded == 2_000
+    assert ledger.balance(REFUNDS_PAID, currency="EUR") == 2_000
