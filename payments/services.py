@@ -300,6 +300,16 @@ def release_payout(*, payment: Payment, host: User, host_amount: int) -> Payout 
     return send_payout(payout=payout) if payout is not None else None
 
 
+def _payout_key(payout: Payout, action: str, *parts: int) -> str:
+    """Keyed by the payment's UUID and the payout's rank among its payouts, not by the payout's own row.
+
+    If a caller's transaction rolls the payout row back after Stripe transferred, the retry
+    creates a payout of the same rank, sends the same key, and Stripe replays the first transfer.
+    """
+    rank = Payout.objects.filter(payment_id=payout.payment_id, pk__lt=payout.pk).count()
+    return idempotency_key("payment", payout.payment.uid, "payout", rank, action, *parts)
+
+
 def send_payout(*, payout: Payout) -> Payout:
     """Transfer a waiting payout to the host's connected account if it can receive money; else leave it waiting."""
     with transaction.atomic():
@@ -319,7 +329,7 @@ def send_payout(*, payout: Payout) -> Payout:
                 currency=payout.currency,
                 destination=account.stripe_account_id,
                 transfer_group=payout.payment.transfer_group,
-                idempotency_key=idempotency_key("payout", payout.uid, "transfer", payout.reversed_amount),
+                idempotency_key=_payout_key(payout, "transfer", payout.reversed_amount),
                 metadata={"payout": str(payout.pk), "reference": payout.payment.reference},
             )
         except PaymentFailed as error:
@@ -375,7 +385,7 @@ def reverse_payout(*, payout: Payout, amount: int) -> Payout:
             gateway.reverse_transfer(
                 transfer_id=payout.stripe_transfer_id,
                 amount=amount,
-                idempotency_key=idempotency_key("payout", payout.uid, "reverse", payout.reversed_amount, amount),
+                idempotency_key=_payout_key(payout, "reverse", payout.reversed_amount, amount),
                 metadata={"payout": str(payout.pk)},
             )
             source = PAYOUTS_PAID

@@ -198,3 +198,17 @@ def test_a_host_sees_only_their_own_payouts(localstripe, client, ledger_checked)
     page = client.get(reverse("payments:payout_settings")).content.decode()
     assert "booking:99" not in page
     assert "No payouts yet" in page
+
+
+def test_a_payout_retried_after_a_rollback_transfers_once(localstripe, ledger_checked):
+    from django.db import transaction
+
+    host = host_with_payout_account(localstripe)
+    payment = captured_payment(6_000)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert services.release_payout(payment=payment, host=host, host_amount=5_000).status == Payout.Status.PAID
+        raise RuntimeError("the booking could not be saved")
+    assert not Payout.objects.exists()
+    payout = services.release_payout(payment=payment, host=host, host_amount=5_000)
+    assert payout.status == Payout.Status.PAID
+    assert [t.amount for t in transfers_to(host.payout_account.stripe_account_id)] == [5_000]
