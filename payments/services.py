@@ -157,6 +157,23 @@ def authorize_payment(
         return apply_payment_intent(payment, intent)
 
 
+def set_payment_reference(*, payment: Payment, reference: str) -> Payment:
+    """Point an authorised, not yet charged payment at what it pays for (e.g. the booking created after it).
+
+    Lets a caller authorise first, in its own committed step, and create the booking
+    afterwards; if the booking cannot be made, `cancel_payment` releases the card.
+    """
+    if not reference or len(reference) > 64:
+        raise DomainError("A payment needs a reference of at most 64 characters.", field="reference")
+    with transaction.atomic():
+        payment = _lock(payment)
+        if payment.captured_amount or payment.status in (Status.CAPTURED, Status.CANCELED, Status.FAILED):
+            raise PaymentStateError("This payment can no longer be moved to something else.")
+        payment.reference = reference
+        _save(payment, "reference")
+        return payment
+
+
 def refresh_payment(*, payment: Payment) -> Payment:
     """Re-read the PaymentIntent (after 3-D Secure, or when a webhook says it changed) and record its state."""
     if not payment.stripe_payment_intent_id:

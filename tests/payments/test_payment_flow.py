@@ -205,3 +205,14 @@ def test_a_refund_retried_after_a_rollback_refunds_once(ledger_checked):
     intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
     assert gateway.retrieve_charge(gateway.latest_charge_id(intent)).amount_refunded == 2_000
     assert ledger.balance(REFUNDS_PAID, currency="EUR") == 2_000
+
+
+def test_an_authorised_payment_can_be_pointed_at_the_booking_made_after_it(ledger_checked):
+    payment = authorize(3_000, reference="checkout:abc")
+    payment = services.set_payment_reference(payment=payment, reference="booking:77")
+    services.capture_payment(payment=payment)
+    assert ledger.escrow_balance(reference="booking:77", currency="EUR") == 3_000
+    with pytest.raises(PaymentStateError, match="no longer"):
+        services.set_payment_reference(payment=payment, reference="booking:78")
+    with pytest.raises(DomainError, match="at most 64"):
+        services.set_payment_reference(payment=authorize(100), reference="x" * 65)
