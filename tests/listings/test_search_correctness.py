@@ -23,7 +23,9 @@ HYPOTHESIS = settings(max_examples=20, deadline=None, suppress_health_check=[Hea
 def brute_force(query: SearchQuery) -> list[tuple[int, float]]:
     """Every listing read and measured with geopy, filtered and sorted in plain Python."""
     hits = []
+    rating = {}
     for listing in Listing.objects.select_related("driver").prefetch_related("busy_periods"):
+        rating[listing.pk] = listing.rating_sum / listing.rating_count if listing.rating_count else -1.0
         if listing.status != ListingStatus.ACTIVE or (query.kind and listing.kind != query.kind):
             continue
         if query.guests and listing.capacity < query.guests:
@@ -49,6 +51,8 @@ def brute_force(query: SearchQuery) -> list[tuple[int, float]]:
             hits.append((listing.pk, distance, listing.unit_price))
     if query.sort == "price":
         hits.sort(key=lambda hit: (hit[2], hit[0]))
+    elif query.sort == "rating":
+        hits.sort(key=lambda hit: (-rating[hit[0]], hit[1], hit[0]))
     else:
         hits.sort(key=lambda hit: (hit[1], hit[0]))
     return [(pk, distance) for pk, distance, _ in hits]
@@ -85,6 +89,8 @@ def scatter(centre_lat: float, centre_lng: float, spread: float):
             "capacity": st.integers(1, 6),
             "instant_book": st.booleans(),
             "service_radius_km": st.floats(1, 60),
+            "rating_count": st.integers(0, 3),
+            "rating_sum": st.integers(0, 15),
         }
     )
     return st.lists(point, min_size=0, max_size=40)
@@ -107,7 +113,7 @@ def run_case(points, centre, radius, kind, sort, page_size):
 
 
 KINDS = st.sampled_from([None, *ListingKind.values])
-SORTS = st.sampled_from(["distance", "price"])
+SORTS = st.sampled_from(["distance", "price", "rating"])
 
 
 @HYPOTHESIS
