@@ -59,6 +59,10 @@ test-postgres: $(VENV)/.installed-dev
 		echo "PostgreSQL or Redis is not answering on $(TEST_DATABASE_URL) / $(TEST_REDIS_URL): skipped the second pass."; \
 	fi
 
+# Every benchmark at sizes that finish within ~15 minutes on 2 cores, then one table.
+bench: $(VENV)/.installed-dev
+	$(PY) bench/run_all.py
+
 # The API fuzzed harder than `make test` does (which runs 15 examples per operation).
 fuzz: $(VENV)/.installed-dev
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest tests/api -q

@@ -1,0 +1,155 @@
+"""Runs every benchmark at sizes that finish within ~15 minutes on a 2-core machine and prints one table.
+
+    .venv/bin/python bench/run_all.py            (what `make bench` runs)
+    .venv/bin/python bench/run_all.py --quick    (small sizes, a smoke run)
+
+Each benchmark is its own script in this folder, run as a subprocess; its
+`key=value` lines are parsed and compared with the targets from the issues.
+PostgreSQL and Redis must answer on 127.0.0.1 (the PostgreSQL cases are left
+out, with a line saying so, when PostgreSQL does not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+
+
+@dataclass
+class Row:
+    metric: str
+    value: float | None
+    target: str
+    passed: bool | None
+
+
+def answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def run(script: str, *args: str, timeout: int) -> list[dict[str, str]]:
+    """Run one benchmark; return its key=value lines as dicts (echoing its output)."""
+    command = [sys.executable, str(BENCH_DIR / script), *args]
+    print(f"$ {' '.join(command[1:])}", flush=True)
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    sys.stdout.write(result.stdout)
+    if result.returncode != 0:
+        sys.stdout.write(result.stderr[-2000:])
+        print(f"  ! {script} exited with {result.returncode}")
+    print(f"  ({time.monotonic() - started:.0f} s)", flush=True)
+    return [dict(re.findall(r"(\w+)=(\S+)", line)) for line in result.stdout.splitlines() if "=" in line]
+
+
+def number(line: dict[str, str], key: str) -> float | None:
+    try:
+        return float(line[key])
+    except (KeyError, ValueError):
+        return None
+
+
+def below(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value < limit
+
+
+def geo_rows(db: str, n: int) -> list[Row]:
+    lines = run("geo_search.py", "--listings", str(n), "--db", db, timeout=1800)
+    rows = []
+    nearest_target = 10 if db == "postgres" else 20
+    for line in lines:
+        if "case" in line:
+            target = nearest_target if line["case"] == "nearest" else 50
+            p95 = number(line, "p95_ms")
+            rows.append(
+                Row(f"geo {line['case']} {line['place']} {db} n={n} p95_ms", p95, f"< {target}", below(p95, target))
+            )
+        elif "speedup" in line:
+            rows.append(Row(f"geo naive scan {db} n={n} p50_ms", number(line, "naive_p50_ms"), "(reference)", None))
+            rows.append(Row(f"geo speedup over naive {db} n={n}", number(line, "speedup"), "(reference)", None))
+    return rows
+
+
+def race_rows(db: str, attempts: int) -> list[Row]:
+    rows = []
+    for line in run("booking_race.py", "--attempts", str(attempts), "--db", db, timeout=900):
+        if "overlaps" not in line:
+            continue
+        label = line.get("round", "same-slot")
+        overlaps = number(line, "overlaps")
+        rows.append(Row(f"booking race {db} {label} overlaps", overlaps, "= 0", overlaps == 0))
+        if label == "same-slot":
+            confirmed = number(line, "confirmed")
+            rows.append(Row(f"booking race {db} {label} confirmed", confirmed, "= 1", confirmed == 1))
+        rate = number(line, "bookings_per_second")
+        if rate is not None:
+            rows.append(Row(f"booking race {db} {label} bookings_per_s", rate, "(reference)", None))
+    return rows
+
+
+def ws_rows(clients: int, rate: int, seconds: int) -> list[Row]:
+    rows = []
+    args = ["--clients", str(clients), "--rate", str(rate), "--seconds", str(seconds)]
+    for line in run("ws_latency.py", *args, timeout=900):
+        if "p99_ms" not in line:
+            continue
+        p99 = number(line, "p99_ms")
+        lost = number(line, "lost")
+        rows.append(Row(f"websocket clients={clients} rate={rate}/s p99_ms", p99, "< 100", below(p99, 100)))
+        rows.append(Row(f"websocket clients={clients} p50_ms", number(line, "p50_ms"), "(reference)", None))
+        rows.append(Row(f"websocket clients={clients} msgs_per_s", number(line, "msgs_per_s"), "(reference)", None))
+        rows.append(Row(f"websocket clients={clients} lost", lost, "= 0", lost == 0))
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    width = max(len(row.metric) for row in rows)
+    print()
+    print(f"Sharing benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores")
+    print(f"{'metric':<{width}}  {'value':>10}  {'target':<12} result")
+    for row in rows:
+        value = "n/a" if row.value is None else f"{row.value:,.1f}"
+        verdict = "" if row.passed is None else ("pass" if row.passed else "FAIL")
+        print(f"{row.metric:<{width}}  {value:>10}  {row.target:<12} {verdict}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every benchmark")
+    options = parser.parse_args()
+    geo_n = 10_000 if options.quick else 100_000
+    clients = 100 if options.quick else 1_000
+
+    databases = ["sqlite"] + (["postgres"] if answers(5432) else [])
+    if "postgres" not in databases:
+        print("PostgreSQL is not answering on 127.0.0.1:5432: PostgreSQL cases left out.")
+    rows: list[Row] = []
+    for db in databases:
+        rows += geo_rows(db, geo_n)
+    for db in databases:
+        rows += race_rows(db, 50 if options.quick else 200)
+    if answers(6379):
+        rows += ws_rows(clients, 200, 5 if options.quick else 15)
+    else:
+        print("Redis is not answering on 127.0.0.1:6379: the WebSocket benchmark was left out.")
+    print_table(rows)
+    return 1 if any(row.passed is False for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
