@@ -112,3 +112,27 @@ def test_html_in_the_bio_is_shown_as_text(client, user):
     page = client.get(reverse("accounts:profile", kwargs={"user_id": user.pk})).content.decode()
     assert "<script>alert" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_public_profile_shows_the_reviews_published_about_the_person(client):
+    from tests.reviews.factories import completed, guest_review, host_review
+
+    booking = completed()
+    guest_review(booking, text="Spotless room and a warm welcome from the host.")
+    host_review(booking)
+    host = booking.listing.owner
+
+    page = client.get(reverse("accounts:profile", kwargs={"user_id": host.pk})).content.decode()
+
+    assert "Spotless room and a warm welcome from the host." in page
+
+
+def test_public_profile_hides_a_review_until_the_other_side_has_written(client):
+    from tests.reviews.factories import completed, guest_review
+
+    booking = completed()
+    guest_review(booking, text="Spotless room and a warm welcome from the host.")
+
+    page = client.get(reverse("accounts:profile", kwargs={"user_id": booking.listing.owner.pk})).content.decode()
+
+    assert "Spotless room" not in page
