@@ -19,11 +19,13 @@ def test_login_page_renders_inside_the_site_layout(client):
     assert 'class="site-header"' in page
 
 
-def test_logged_in_header_shows_the_person_and_log_out(client, user):
+def test_logged_in_header_shows_the_person_their_places_and_log_out(client, user):
     client.force_login(user)
     page = client.get(reverse("home")).content.decode()
     assert "Alice Host" in page
     assert "Log out" in page
+    for url in (reverse("bookings:trips"), reverse("bookings:reservations"), reverse("realtime:inbox")):
+        assert f'href="{url}"' in page
 
 
 def test_no_asset_is_loaded_from_another_host(client):
