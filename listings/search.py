@@ -196,7 +196,7 @@ def _kinds(query: SearchQuery) -> tuple[str, ...]:
 
 
 # (column, resolution, last ring before moving to coarser cells)
-_NEAREST_PLAN = (("cell_fine", geo.RES_FINE, 3), ("cell_mid", geo.RES_MID, 4), ("cell_coarse", geo.RES_COARSE, None))
+_NEAREST_PLAN = (("cell_fine", geo.RES_FINE, 6), ("cell_mid", geo.RES_MID, 4), ("cell_coarse", geo.RES_COARSE, None))
 
 
 def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tuple[bool, np.ndarray]:
