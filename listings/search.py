@@ -212,10 +212,10 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
         origin = h3.latlng_to_cell(query.latitude, query.longitude, resolution)
         found: list[np.ndarray] = []
         pruned = math.inf  # lower bound of cells left out because they lie wholly outside the radius
-        # The first read takes two rings at once: in a dense centre that usually settles it in one query.
-        to_read = geo.ring(origin, 0) + geo.ring(origin, 1) + geo.ring(origin, 2)
+        # The searcher's cell and its neighbours first: in a dense centre that settles it in one query.
+        to_read = geo.ring(origin, 0) + geo.ring(origin, 1)
         bounds = geo.lower_bounds_km(query.latitude, query.longitude, to_read)
-        k = 2
+        k = 1
         rows_here = 0
         while True:
             inside = [cell for cell, bound in zip(to_read, bounds, strict=True) if bound <= query.radius_km]
@@ -242,7 +242,7 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
                 return False, hits
             # Too sparse for cells this small (fewer candidates than wanted next to the
             # searcher), or enough rings read: start again with cells 49 times larger.
-            if last_ring is not None and (k >= last_ring or (k == 2 and rows_here < wanted)):
+            if last_ring is not None and (k >= last_ring or (k == 1 and rows_here < wanted)):
                 break
             to_read, bounds = next_ring, next_bounds
             k += 1
