@@ -317,6 +317,15 @@ def release_payout(*, payment: Payment, host: User, host_amount: int) -> Payout 
     return send_payout(payout=payout) if payout is not None else None
 
 
+def _lock_payout(payout: Payout) -> Payout:
+    """Lock the payout's payment, then the payout: always in this order (release_payout holds the
+    payment when it sends), so two requests on one payout queue instead of deadlocking."""
+    payment = Payment.objects.select_for_update().get(pk=payout.payment_id)
+    locked = Payout.objects.select_for_update().get(pk=payout.pk)
+    locked.payment = payment
+    return locked
+
+
 def _payout_key(payout: Payout, action: str, *parts: int) -> str:
     """Keyed by the payment's UUID and the payout's rank among its payouts, not by the payout's own row.
 
@@ -330,7 +339,7 @@ def _payout_key(payout: Payout, action: str, *parts: int) -> str:
 def send_payout(*, payout: Payout) -> Payout:
     """Transfer a waiting payout to the host's connected account if it can receive money; else leave it waiting."""
     with transaction.atomic():
-        payout = Payout.objects.select_for_update().select_related("payment").get(pk=payout.pk)
+        payout = _lock_payout(payout)
         if payout.status != Payout.Status.WAITING:
             return payout
         account = PayoutAccount.objects.filter(host_id=payout.host_id).first()
@@ -347,7 +356,8 @@ def send_payout(*, payout: Payout) -> Payout:
                 destination=account.stripe_account_id,
                 transfer_group=payout.payment.transfer_group,
                 idempotency_key=_payout_key(payout, "transfer", payout.reversed_amount),
-                metadata={"payout": str(payout.pk), "reference": payout.payment.reference},
+                # No row ids here: a retry after a rollback must send identical parameters.
+                metadata={"payment": str(payout.payment.uid), "reference": payout.payment.reference},
             )
         except PaymentFailed as error:
             # No DB write failed, so this transaction can still record why the money waits.
@@ -391,8 +401,8 @@ def reverse_payout(*, payout: Payout, amount: int) -> Payout:
     """
     _check_amount(amount, "amount to take back")
     with transaction.atomic():
-        payout = Payout.objects.select_for_update().select_related("payment").get(pk=payout.pk)
-        payment = _lock(payout.payment)
+        payout = _lock_payout(payout)
+        payment = payout.payment
         remaining = payout.amount - payout.reversed_amount
         if amount > remaining:
             raise DomainError(
@@ -403,7 +413,7 @@ def reverse_payout(*, payout: Payout, amount: int) -> Payout:
                 transfer_id=payout.stripe_transfer_id,
                 amount=amount,
                 idempotency_key=_payout_key(payout, "reverse", payout.reversed_amount, amount),
-                metadata={"payout": str(payout.pk)},
+                metadata={"payment": str(payment.uid)},
             )
             source = PAYOUTS_PAID
         else:

@@ -32,7 +32,7 @@ def test_payout_goes_to_an_onboarded_host_by_transfer(localstripe, ledger_checke
     assert transfer.currency == "eur"
     assert transfer.destination == host.payout_account.stripe_account_id
     assert transfer.transfer_group == "booking:7"
-    assert transfer.metadata["payout"] == str(payout.pk)
+    assert transfer.metadata["payment"] == str(payment.uid)
     assert ledger.escrow_balance(reference="booking:7", currency="EUR") == 0
     assert ledger.balance(PLATFORM_FEES, currency="EUR") == 1_500
     assert ledger.balance(PAYOUTS_PAID, currency="EUR") == 9_700
