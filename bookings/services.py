@@ -45,6 +45,7 @@ from listings.models import Listing, ListingKind, ListingStatus
 from listings.selectors import overlapping_busy_periods
 from listings.services import DATES_TAKEN_MESSAGE, hold_slot, release_slot
 from realtime import notify
+from realtime.services import ensure_thread
 from sharing.accounts.models import User
 from sharing.accounts.selectors import has_verified_email
 from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -179,6 +180,11 @@ def _check_rules(*, listing: Listing, start: datetime, end: datetime, units: int
         )
 
 
+def booking_thread_key(booking_id: int) -> str:
+    """The conversation between a booking's guest and host (realtime threads are named by key)."""
+    return f"booking:{booking_id}"
+
+
 def request_booking(
     *,
     guest: User,
@@ -236,6 +242,12 @@ def request_booking(
         )
         BookingTransition.objects.create(
             booking=booking, from_status="", to_status=BookingStatus.REQUESTED, by=guest, at=now
+        )
+        ensure_thread(
+            key=booking_thread_key(booking.pk),
+            title=f"{listing.title}, {booking.start:%d %b} to {booking.end:%d %b %Y}",
+            link_url=booking.get_absolute_url(),
+            participants=[guest, listing.owner],
         )
         # PAYMENTS: authorise booking.total on the guest's card here (manual capture).
         if listing.instant_book:

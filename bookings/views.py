@@ -16,6 +16,7 @@ from bookings import pricing, selectors, services
 from bookings.forms import BookingForm, ReasonForm
 from bookings.models import BookingStatus
 from listings.models import Listing, ListingStatus
+from realtime.selectors import thread_id_by_key
 from sharing.errors import DomainError, NotFound, PermissionDenied
 
 
@@ -123,6 +124,7 @@ def detail(request: HttpRequest, booking_id: int) -> HttpResponse:
             booking.cancellation_policy, selectors.unit_label(booking.listing.kind)
         ),
         "now": timezone.now(),
+        "thread_id": thread_id_by_key(request.user, services.booking_thread_key(booking.pk)),
     }
     if is_guest and booking.status in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
         context["refund_now"] = services.guest_refund(booking=booking, at=timezone.now())

@@ -48,6 +48,13 @@ def thread_for(user: AbstractBaseUser, thread_id: int) -> Thread:
     return thread
 
 
+def thread_id_by_key(user: AbstractBaseUser, key: str) -> int | None:
+    """The id of the thread named `key` if `user` takes part in it (domain pages link to it by key)."""
+    if not user.is_authenticated:
+        return None
+    return Thread.objects.filter(key=key, memberships__user_id=user.pk).values_list("pk", flat=True).first()
+
+
 def inbox(user: AbstractBaseUser) -> QuerySet[Thread]:
     """The person's threads, most recently active first, each with `unread` (messages from others not yet read)."""
     my_last_read = ThreadParticipant.objects.filter(thread=OuterRef("pk"), user_id=user.pk).values(
