@@ -98,11 +98,10 @@ def generate(n: int, seed: int = 7):
     city = rng.choice(len(CITIES), size=n, p=shares / shares.sum())
     zone = rng.choice(3, size=n, p=[0.55, 0.35, 0.10])
     bearing = rng.uniform(0, 2 * math.pi, n)
-    distance_km = np.where(
-        zone == 0,
-        np.abs(rng.normal(0, 2, n)) * 1.25,
-        np.where(zone == 1, np.abs(rng.normal(0, 8, n)) * 1.25, rng.uniform(20, 90, n)),
-    )
+    # Centre and suburbs are 2-D normal clouds (Rayleigh-distributed distances), so density
+    # peaks smoothly at the centre; the countryside is spread thinly 20-90 km out.
+    rayleigh = np.sqrt(-2 * np.log(1 - rng.random(n)))
+    distance_km = np.where(zone == 0, 2 * rayleigh, np.where(zone == 1, 8 * rayleigh, rng.uniform(20, 90, n)))
     lat0 = np.array([CITIES[i][1] for i in city])
     lng0 = np.array([CITIES[i][2] for i in city])
     lat = np.clip(lat0 + distance_km * np.cos(bearing) / 111.0, -89.999, 89.999)
