@@ -225,6 +225,8 @@ STRIPE_SECRET_KEY = envstr("STRIPE_SECRET_KEY", "sk_test_sharing_localstripe")
 STRIPE_PUBLISHABLE_KEY = envstr("STRIPE_PUBLISHABLE_KEY", "pk_test_sharing_localstripe")
 STRIPE_WEBHOOK_SECRET = envstr("STRIPE_WEBHOOK_SECRET", "whsec_sharing_localstripe")
 STRIPE_API_BASE = envstr("STRIPE_API_BASE", "http://127.0.0.1:8420")
+# What moves a booking's money in its transitions (bookings.money.BookingMoney); bookings never imports payments.
+BOOKING_MONEY = envstr("BOOKING_MONEY", "payments.escrow.StripeEscrow")
 
 # --- Marketplace rules -----------------------------------------------------------------
 # Fees in basis points (1/100 of a percent) so that no float touches money.
