@@ -1,0 +1,102 @@
+"""Party pages: open a dispute about a booking, follow it, add evidence. Staff work on the admin desk."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from bookings.selectors import visible_booking
+from realtime.selectors import thread_id_by_key
+from sharing.disputes import selectors, services
+from sharing.disputes.forms import EvidenceForm, OpenDisputeForm
+from sharing.disputes.models import OPEN_WINDOW
+from sharing.errors import DomainError, NotFound
+
+
+def _form_error(form, error: DomainError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@login_required
+def open_dispute(request: HttpRequest, booking_id: int) -> HttpResponse:
+    try:
+        booking = visible_booking(user=request.user, booking_id=booking_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    if request.user.pk not in (booking.guest_id, booking.listing.owner_id):
+        raise Http404("No such booking.")
+    current = selectors.open_dispute_for(booking)
+    if current is not None:
+        return redirect(current.get_absolute_url())
+    form = OpenDisputeForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            dispute = services.open_dispute(
+                user=request.user,
+                booking_id=booking.pk,
+                category=form.cleaned_data["category"],
+                description=form.cleaned_data["description"],
+            )
+        except DomainError as error:
+            _form_error(form, error)
+            status = error.status_code
+        else:
+            photo = form.cleaned_data.get("photo")
+            if photo:
+                try:
+                    services.add_evidence(user=request.user, dispute_id=dispute.pk, image=photo)
+                except DomainError as error:
+                    messages.warning(request, f"The dispute is open, but the photo was not added: {error.message}")
+            messages.success(request, "Your dispute is open. The payout is on hold until Sharing decides.")
+            return redirect(dispute.get_absolute_url())
+    if form.errors and status == 200:
+        status = 400
+    context = {"booking": booking, "form": form, "deadline": booking.end + OPEN_WINDOW}
+    return render(request, "disputes/open.html", context, status=status)
+
+
+def _visible(request: HttpRequest, dispute_id: int):
+    try:
+        return selectors.visible_dispute(user=request.user, dispute_id=dispute_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
+@login_required
+def dispute_detail(
+    request: HttpRequest, dispute_id: int, evidence_form: EvidenceForm | None = None, status: int = 200
+) -> HttpResponse:
+    dispute = _visible(request, dispute_id)
+    context = {
+        "dispute": dispute,
+        "booking": dispute.booking,
+        "evidence": dispute.evidence.select_related("uploader"),
+        "thread_id": thread_id_by_key(request.user, dispute.thread_key),
+        "evidence_form": evidence_form or EvidenceForm(),
+    }
+    return render(request, "disputes/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def add_evidence(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    dispute = _visible(request, dispute_id)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.add_evidence(
+                user=request.user,
+                dispute_id=dispute.pk,
+                image=form.cleaned_data["image"],
+                caption=form.cleaned_data["caption"],
+            )
+        except DomainError as error:
+            _form_error(form, error)
+            return dispute_detail(request, dispute.pk, evidence_form=form, status=error.status_code)
+        messages.success(request, "Photo added to the dispute.")
+        return redirect(dispute.get_absolute_url())
+    return dispute_detail(request, dispute.pk, evidence_form=form, status=400)
