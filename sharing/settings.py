@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "payments",
     "reviews",
     "realtime",
+    "sharing.disputes",
 ]
 
 MIDDLEWARE = [

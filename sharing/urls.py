@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("realtime.urls")),
     path("payments/", include("payments.urls")),
     path("reviews/", include("reviews.urls")),
+    path("disputes/", include("sharing.disputes.urls")),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:
