@@ -1,0 +1,72 @@
+"""Builders for dispute tests: a paid booking (money captured into escrow through localstripe), staff users."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from bookings import services as booking_services
+from bookings.models import Booking
+from payments import services as payment_services
+from payments.models import Payment
+from sharing.accounts.models import User
+from sharing.disputes import services
+from sharing.disputes.models import Category, Dispute
+from sharing.disputes.selectors import booking_payment
+from tests.bookings.factories import NOW, confirmed_room
+from tests.conftest import make_user
+from tests.listings.factories import make_listing
+from tests.payments.helpers import captured_payment, host_with_payout_account
+
+__all__ = ["NOW", "open_as_guest", "paid_booking", "payment_of", "released_booking", "support_user"]
+
+
+def paid_booking() -> Booking:
+    """A confirmed room booking whose guest total is captured into escrow under "booking:<id>".
+
+    The host has a finished Stripe Connect account, so payouts really transfer.
+    """
+    host = host_with_payout_account(settings.STRIPE_API_BASE)
+    booking = confirmed_room(listing=make_listing(owner=host), now=NOW)
+    if booking_payment(booking) is None:
+        # Bookings that do not charge through payments yet: capture the booking's total the same way they will.
+        captured_payment(booking.total, reference=f"booking:{booking.pk}", payer=booking.guest)
+    assert booking_payment(booking).captured_amount == booking.total
+    return booking
+
+
+def payment_of(booking: Booking) -> Payment:
+    payment = booking_payment(booking)
+    assert payment is not None
+    return payment
+
+
+def released_booking() -> Booking:
+    """A paid booking in progress whose host payout was released and transferred (24 h after the start)."""
+    booking = paid_booking()
+    booking_services.start_booking(booking_id=booking.pk, now=booking.start)
+    booking_services.release_payout(booking_id=booking.pk, now=booking.payout_release_at)
+    payment = payment_of(booking)
+    if not payment.payouts.exists():
+        # Bookings that do not move money on release yet: release exactly what they would.
+        payment_services.release_payout(payment=payment, host=booking.listing.owner, host_amount=booking.host_payout)
+    booking.refresh_from_db()
+    return booking
+
+
+def open_as_guest(booking: Booking, *, now=None, category: str = Category.DAMAGE) -> Dispute:
+    return services.open_dispute(
+        user=booking.guest,
+        booking_id=booking.pk,
+        category=category,
+        description="The room was not clean and the heating was broken.",
+        now=now or booking.start + timedelta(hours=2),
+    )
+
+
+def support_user() -> User:
+    user = make_user(display_name="Sam Support", is_staff=True)
+    user.groups.add(Group.objects.get(name="support"))
+    return user
