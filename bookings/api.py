@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from typing import Literal
+from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -30,6 +31,20 @@ class PeriodIn(Schema):
 
 class BookingIn(PeriodIn):
     guests: int = Field(1, ge=1, le=100)
+    payment_method: str = Field(
+        min_length=1, max_length=255, description="The guest's card: a PaymentMethod id (pm_...) from Stripe's SDK."
+    )
+
+
+class RequiresActionOut(Schema):
+    """The card needs 3-D Secure: run it with Stripe's SDK (client_secret), then POST to complete_url."""
+
+    status: Literal["requires_action"]
+    checkout_id: str
+    payment_id: int
+    client_secret: str
+    authentication_url: str
+    complete_url: str
 
 
 class QuoteOut(Schema):
@@ -141,12 +156,47 @@ def quote(request: HttpRequest, payload: PeriodIn):
     }
 
 
-@router.post("/", response={201: BookingDetailOut}, summary="Request (or instant-book) a listing")
+@router.post(
+    "/",
+    response={201: BookingDetailOut, 202: RequiresActionOut},
+    summary="Request (or instant-book) a listing, paying with a card",
+)
 def create(request: HttpRequest, payload: BookingIn):
-    booking = services.request_booking(
-        guest=request.user, listing_id=payload.listing_id, start=payload.start, end=payload.end, guests=payload.guests
-    )
+    """201 with the booking once the card is authorised (and charged for instant book); 202 when the
+    guest's bank wants 3-D Secure first; 402 with the reason when the card is declined (no booking)."""
+    try:
+        booking = services.request_booking(
+            guest=request.user,
+            listing_id=payload.listing_id,
+            start=payload.start,
+            end=payload.end,
+            guests=payload.guests,
+            payment_method=payload.payment_method,
+        )
+    except services.AuthenticationRequired as pending:
+        uid = str(pending.checkout.uid)
+        return Status(
+            202,
+            {
+                "status": "requires_action",
+                "checkout_id": uid,
+                "payment_id": pending.checkout.payment_id,
+                "client_secret": pending.client_secret,
+                "authentication_url": pending.url,
+                "complete_url": f"{request.path.rstrip('/')}/checkouts/{uid}/complete",
+            },
+        )
     return Status(201, booking)
+
+
+@router.post(
+    "/checkouts/{uuid:checkout_id}/complete",
+    response={201: BookingDetailOut},
+    summary="Finish a booking after 3-D Secure",
+)
+def complete(request: HttpRequest, checkout_id: UUID):
+    """Idempotent: calling it again returns the same booking."""
+    return Status(201, services.complete_checkout(guest=request.user, checkout_uid=str(checkout_id)))
 
 
 @router.get("/", response=list[BookingOut], summary="My trips (role=guest) or my reservations (role=host)")

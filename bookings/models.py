@@ -8,6 +8,7 @@ booking time so later price edits never change what was agreed.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -206,3 +207,36 @@ class BookingTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} -> {self.to_status}"
+
+
+class PendingCheckout(models.Model):
+    """A booking waiting for the guest's bank (3-D Secure): what was asked, kept server-side.
+
+    The card is authorised for `total` under the reference "checkout:<uid>"; once the
+    guest's bank confirms, `services.complete_checkout` re-checks the quote and the
+    dates and makes the booking. `payment_id` names the payments app's row without a
+    foreign key, so bookings does not depend on payments (README "## Bookings").
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    guest = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_checkouts")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="pending_checkouts")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    guests = models.PositiveSmallIntegerField()
+    total = models.BigIntegerField(help_text="Authorised amount in minor units (the quote when asked).")
+    currency = models.CharField(max_length=3)
+    payment_id = models.BigIntegerField()
+    booking = models.OneToOneField(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(total__gt=0), name="checkout_total_positive")]
+
+    def __str__(self) -> str:
+        return f"Checkout {self.uid} for {self.listing_id} ({'booked' if self.booking_id else 'pending'})"
+
+    @property
+    def reference(self) -> str:
+        return f"checkout:{self.uid.hex}"

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from bookings import pricing
-from bookings.models import HOLDING_STATUSES, Booking, BookingStatus
+from bookings.models import HOLDING_STATUSES, Booking, BookingStatus, PendingCheckout
 from listings.models import BusyPeriod, Listing, ListingKind
+from sharing.accounts.models import User
 from sharing.errors import DomainError, NotFound
 
 BOOKING_NOT_FOUND = "No such booking."
@@ -213,3 +214,8 @@ def booking_quote(booking: Booking) -> pricing.Quote:
 def unit_label(kind: str) -> str:
     """The billed unit's name in the policy text (driving services are billed by the half hour)."""
     return {ListingKind.ROOM: "night", ListingKind.CAR: "hour"}.get(kind, "half hour")
+
+
+def checkout_listing_id(*, guest: User, checkout_uid: str) -> int | None:
+    """The listing of one of the guest's pending checkouts (to send them back to its book page)."""
+    return PendingCheckout.objects.filter(uid=checkout_uid, guest=guest).values_list("listing_id", flat=True).first()

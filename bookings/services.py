@@ -11,25 +11,31 @@ it unchanged (no second notification, no second history row); asking for a
 transition its current status does not allow raises a Conflict with a message
 for the person.
 
-PAYMENTS SEAM. The payments issue moves money inside these same transactions,
-so a booking's status and its money can never disagree. The places are marked
-with "PAYMENTS:" comments:
-  request_booking      -> authorise the guest's total (PaymentIntent, manual capture)
-  _confirm             -> capture (instant book or host accepts)
-  decline / expire / withdraw -> cancel the authorisation
-  cancel_by_guest / cancel_by_host -> refund `refund_amount` of the captured total
-  release_payout       -> transfer the host payout
-  mark_disputed        -> freeze the payout (release_payout already refuses while disputed)
-If a Stripe call fails there, raising a DomainError rolls the status change back.
+MONEY. Each transition moves the booking's money inside its own transaction through
+the money port (`bookings.money.money()`, settings.BOOKING_MONEY, by default
+payments' Stripe escrow), so a booking's status and its money can never disagree:
+  request_booking      -> authorise the guest's total first (outside the transaction),
+                          then attach it to "booking:<id>" inside it
+  _confirm             -> capture (instant book or host accepts); the overlapping
+                          requests it declines get their authorisations released
+  decline / expire / withdraw -> release the authorisation
+  cancel_by_guest / cancel_by_host -> refund exactly `refund_amount`
+  release_payout       -> the host's payout (sent, or waiting for their payout account)
+  mark_disputed / clear_dispute -> freeze / unfreeze the payout
+If the money cannot move, the port raises a DomainError and the status change rolls
+back. If the transaction rolls back after Stripe acted, retrying the transition sends
+the same idempotency key and Stripe replays its first answer (README "## Bookings").
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings import pricing, selectors, tasks
@@ -40,7 +46,9 @@ from bookings.models import (
     Booking,
     BookingStatus,
     BookingTransition,
+    PendingCheckout,
 )
+from bookings.money import booking_reference, money
 from listings.models import Listing, ListingKind, ListingStatus
 from listings.selectors import overlapping_busy_periods
 from listings.services import DATES_TAKEN_MESSAGE, hold_slot, release_slot
@@ -53,6 +61,8 @@ from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
 AUTO_DECLINE_REASON = "Another request for these dates was accepted."
 NOT_CHARGED = "You will not be charged."
 PG_BOOKING_OVERLAP_CONSTRAINT = "booking_no_overlap"
+
+logger = logging.getLogger(__name__)
 
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -185,6 +195,55 @@ def booking_thread_key(booking_id: int) -> str:
     return f"booking:{booking_id}"
 
 
+class AuthenticationRequired(DomainError):
+    """The guest's bank wants to confirm the card (3-D Secure) before the booking can be made.
+
+    Not a failure: pages send the guest to `url`, the API returns it with the
+    `client_secret` for Stripe's SDK; afterwards `complete_checkout` books.
+    """
+
+    status_code = 402
+
+    def __init__(self, *, checkout: PendingCheckout, url: str, client_secret: str) -> None:
+        super().__init__("Your bank asks you to confirm this payment.", code="requires_action")
+        self.checkout = checkout
+        self.url = url
+        self.client_secret = client_secret
+
+
+def _bookable_period(
+    *,
+    guest: User,
+    listing_id: int,
+    start: date | datetime,
+    end: date | datetime,
+    guests: int,
+    now: datetime,
+    lock: bool,
+) -> tuple[Listing, selectors.PricedPeriod]:
+    """Every rule a new booking must satisfy; with `lock`, inside the booking transaction (listing row locked)."""
+    listings = Listing.objects.select_related("owner")
+    if lock:
+        # of=("self",): lock the listing row only, not its owner's user row joined for the notification.
+        listings = listings.select_for_update(of=("self",))
+    listing = listings.filter(pk=listing_id).first()
+    if listing is None or listing.status == ListingStatus.DELETED:
+        raise NotFound("No such listing.")
+    if listing.owner_id == guest.pk:
+        raise PermissionDenied("You cannot book your own listing.", code="own_listing")
+    if not listing.is_bookable:
+        raise Conflict("This listing is not taking bookings right now.", code="listing_paused")
+    priced = selectors.price_period(listing=listing, start=start, end=end)
+    _check_rules(listing=listing, start=priced.start, end=priced.end, units=priced.quote.units, guests=guests, now=now)
+    if overlapping_busy_periods(listing_id=listing.pk, start=priced.start, end=priced.end).exists():
+        raise Conflict(DATES_TAKEN_MESSAGE, field="start", code="dates_taken")
+    if Booking.objects.filter(
+        listing=listing, guest=guest, status=BookingStatus.REQUESTED, start__lt=priced.end, end__gt=priced.start
+    ).exists():
+        raise Conflict("You have already asked for these dates.", field="start", code="duplicate_request")
+    return listing, priced
+
+
 def request_booking(
     *,
     guest: User,
@@ -192,47 +251,132 @@ def request_booking(
     start: date | datetime,
     end: date | datetime,
     guests: int,
+    payment_method: str,
     now: datetime | None = None,
 ) -> Booking:
-    """Ask for a listing's period; instant-book listings confirm at once when the slot is free.
+    """Ask for a listing's period, paying with the guest's card; instant-book listings confirm at once.
 
     Rooms take check-in/check-out dates, cars and drivers date-times (see
     `selectors.resolve_period`). Refuses unverified emails, own listings, paused or
     deleted listings, past or too-close starts, too short or too long periods,
-    too many people and dates already taken.
+    too many people and dates already taken, before touching the card.
+
+    The card is authorised first, in its own committed step (a Stripe call never
+    waits inside the listing's lock for a bank); then one transaction makes the
+    booking, attaches the payment and, for instant book, captures it. If the booking
+    cannot be made the authorisation is released. A card that needs 3-D Secure
+    raises AuthenticationRequired with a PendingCheckout; a declined card raises
+    the payment's DomainError and no booking exists.
     """
     now = now or timezone.now()
     if not has_verified_email(guest):
         raise PermissionDenied("Confirm your email address before booking.", code="email_unverified")
+    _, priced = _bookable_period(
+        guest=guest, listing_id=listing_id, start=start, end=end, guests=guests, now=now, lock=False
+    )
+    checkout = PendingCheckout(
+        guest=guest,
+        listing_id=listing_id,
+        start=priced.start,
+        end=priced.end,
+        guests=guests,
+        total=priced.quote.total,
+        currency=priced.quote.currency,
+        created_at=now,
+    )
+    authorisation = money().authorise(
+        payer=guest,
+        amount=checkout.total,
+        currency=checkout.currency,
+        reference=checkout.reference,
+        payment_method=payment_method,
+    )
+    checkout.payment_id = authorisation.payment_id
+    if authorisation.requires_action:
+        checkout.save()
+        next_url = reverse("bookings:checkout_complete", kwargs={"checkout_uid": checkout.uid})
+        raise AuthenticationRequired(
+            checkout=checkout,
+            url=money().authentication_url(payment_id=authorisation.payment_id, next_url=next_url),
+            client_secret=authorisation.client_secret,
+        )
+    try:
+        return _create_booking(checkout=checkout, now=now)
+    except DomainError:
+        _abandon(checkout.payment_id)
+        raise
+
+
+def complete_checkout(*, guest: User, checkout_uid: str, now: datetime | None = None) -> Booking:
+    """Make the booking once the guest's bank confirmed the card; idempotent (a second call returns it).
+
+    The checkout row is locked, so a double click cannot make two bookings or release
+    the authorisation of the one that was made.
+    """
+    now = now or timezone.now()
+    failure: DomainError
     with transaction.atomic():
-        # of=("self",): lock the listing row only, not its owner's user row joined for the notification.
-        listing = Listing.objects.select_for_update(of=("self",)).select_related("owner").filter(pk=listing_id).first()
-        if listing is None or listing.status == ListingStatus.DELETED:
-            raise NotFound("No such listing.")
-        if listing.owner_id == guest.pk:
-            raise PermissionDenied("You cannot book your own listing.", code="own_listing")
-        if not listing.is_bookable:
-            raise Conflict("This listing is not taking bookings right now.", code="listing_paused")
-        priced = selectors.price_period(listing=listing, start=start, end=end)
-        quote = priced.quote
-        _check_rules(listing=listing, start=priced.start, end=priced.end, units=quote.units, guests=guests, now=now)
-        if overlapping_busy_periods(listing_id=listing.pk, start=priced.start, end=priced.end).exists():
-            raise Conflict(DATES_TAKEN_MESSAGE, field="start", code="dates_taken")
-        if Booking.objects.filter(
-            listing=listing,
+        checkout = PendingCheckout.objects.select_for_update().filter(uid=checkout_uid, guest=guest).first()
+        if checkout is None:
+            raise NotFound("No such booking in progress.")
+        if checkout.booking_id is not None:
+            return Booking.objects.get(pk=checkout.booking_id)
+        if checkout.failure_message:
+            raise Conflict(checkout.failure_message, code="checkout_failed")
+        authorisation = money().confirm_authentication(payment_id=checkout.payment_id)
+        if authorisation.requires_action:
+            raise Conflict("Your bank has not confirmed the card yet. Finish its check first.", code="requires_action")
+        try:
+            if not authorisation.authorised:
+                message = authorisation.failure_message or "Your card could not be confirmed. Try another card."
+                raise DomainError(message, field="payment_method", code="payment_failed")
+            booking = _create_booking(checkout=checkout, now=now)
+        except DomainError as error:
+            failure = error
+            checkout.failure_message = error.message[:300]
+            checkout.save(update_fields=["failure_message"])
+        else:
+            checkout.booking = booking
+            checkout.save(update_fields=["booking"])
+            return booking
+    # The failure is committed first, so a second click reads it instead of trying again.
+    _abandon(checkout.payment_id)
+    raise failure
+
+
+def _abandon(payment_id: int) -> None:
+    """Release an authorisation no booking was made for; Stripe drops it after 7 days anyway if this fails."""
+    try:
+        money().abandon(payment_id=payment_id)
+    except DomainError as error:
+        logger.warning("could not release authorisation of payment %s: %s", payment_id, error.message)
+
+
+def _create_booking(*, checkout: PendingCheckout, now: datetime) -> Booking:
+    """The booking transaction: re-check every rule under the listing lock, re-price, attach the paid card."""
+    guest = checkout.guest
+    with transaction.atomic():
+        listing, priced = _bookable_period(
             guest=guest,
-            status=BookingStatus.REQUESTED,
-            start__lt=priced.end,
-            end__gt=priced.start,
-        ).exists():
-            raise Conflict("You have already asked for these dates.", field="start", code="duplicate_request")
+            listing_id=checkout.listing_id,
+            start=checkout.start,
+            end=checkout.end,
+            guests=checkout.guests,
+            now=now,
+            lock=True,
+        )
+        quote = priced.quote
+        if (quote.total, quote.currency) != (checkout.total, checkout.currency):
+            raise Conflict(
+                "The price changed while you were paying. Check the new price and book again.", code="price_changed"
+            )
         respond_by = min(now + RESPONSE_WINDOW, priced.start - timedelta(hours=listing.advance_notice_hours))
         booking = Booking.objects.create(
             guest=guest,
             listing=listing,
             start=priced.start,
             end=priced.end,
-            guests=guests,
+            guests=checkout.guests,
             status=BookingStatus.REQUESTED,
             cancellation_policy=listing.cancellation_policy,
             time_zone=listing.time_zone,
@@ -249,7 +393,7 @@ def request_booking(
             link_url=booking.get_absolute_url(),
             participants=[guest, listing.owner],
         )
-        # PAYMENTS: authorise booking.total on the guest's card here (manual capture).
+        money().attach(payment_id=checkout.payment_id, reference=booking_reference(booking.pk))
         if listing.instant_book:
             declined = _confirm(booking, by=None, now=now, reason="Instant book")
             _notify_declined(declined)
@@ -273,12 +417,13 @@ def _confirm(booking: Booking, *, by: User | None, now: datetime, reason: str) -
     booking.confirmed_at = now
     booking.payout_release_at = booking.payout_due_at()
     _move(booking, BookingStatus.CONFIRMED, by=by, now=now, reason=reason)
-    # PAYMENTS: capture the authorised total here (the money is now in escrow).
+    # Charged right after the last step that can refuse (the slot), before other guests' cards are released.
+    money().capture(reference=booking_reference(booking.pk))
     for other in selectors.overlapping_requests(booking=booking).select_for_update().order_by("pk"):
         other.listing = booking.listing
         _set_outcome(other, pricing.full_refund(selectors.booking_quote(other)), now)
         _move(other, BookingStatus.DECLINED, by=None, now=now, reason=AUTO_DECLINE_REASON)
-        # PAYMENTS: cancel `other`'s authorisation here.
+        money().release_authorisation(reference=booking_reference(other.pk))
         declined.append(other)
     tasks.schedule(tasks.start_booking_task, booking_id=booking.pk, at=booking.start)
     tasks.schedule(tasks.complete_booking_task, booking_id=booking.pk, at=booking.end)
@@ -329,7 +474,7 @@ def decline_booking(*, host: User, booking_id: int, reason: str = "", now: datet
             raise _wrong_state(booking, "declined")
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move(booking, BookingStatus.DECLINED, by=host, now=now, reason=reason or "Declined by the host")
-        # PAYMENTS: cancel the authorisation here.
+        money().release_authorisation(reference=booking_reference(booking.pk))
         _notify([booking.guest], "booking.declined", booking, f"The host declined your request. {NOT_CHARGED}")
     return booking
 
@@ -346,7 +491,7 @@ def withdraw_booking(*, guest: User, booking_id: int, now: datetime | None = Non
             raise _wrong_state(booking, "withdrawn")
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move(booking, BookingStatus.WITHDRAWN, by=guest, now=now, reason="Withdrawn by the guest")
-        # PAYMENTS: cancel the authorisation here.
+        money().release_authorisation(reference=booking_reference(booking.pk))
         _notify([_host(booking)], "booking.withdrawn", booking, f"{booking.guest.public_name} withdrew the request.")
     return booking
 
@@ -367,7 +512,7 @@ def expire_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
             raise Conflict("The host still has time to answer.", code="not_due")
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move(booking, BookingStatus.EXPIRED, by=None, now=now, reason="The host did not answer in time")
-        # PAYMENTS: cancel the authorisation here.
+        money().release_authorisation(reference=booking_reference(booking.pk))
         _notify([booking.guest], "booking.expired", booking, f"The host did not answer in time. {NOT_CHARGED}")
         _notify([_host(booking)], "booking.expired", booking, "A request expired before you answered.")
     return booking
@@ -425,7 +570,8 @@ def release_payout(*, booking_id: int, now: datetime | None = None) -> Booking:
             raise _wrong_state(booking, "paid out")
         if booking.payout_release_at is None or now < booking.payout_release_at:
             raise Conflict("The payout is not due yet.", code="not_due")
-        # PAYMENTS: transfer booking.payout_amount to the host's connected account here.
+        # Sent now, or waiting (visibly, on the host's payout page) until the host can receive money.
+        money().payout(reference=booking_reference(booking.pk), host=_host(booking), amount=booking.payout_amount)
         booking.payout_released_at = now
         booking.save(update_fields=["payout_released_at", "updated_at"])
     return booking
@@ -451,7 +597,7 @@ def cancel_by_guest(*, guest: User, booking_id: int, reason: str = "", now: date
         _move_and_free_slot(
             booking, BookingStatus.CANCELLED_BY_GUEST, by=guest, now=now, reason=reason or "Cancelled by the guest"
         )
-        # PAYMENTS: refund settlement.refund of the captured total here.
+        money().refund(reference=booking_reference(booking.pk), amount=settlement.refund)
         freed = f"{booking.guest.public_name} cancelled. The dates are free again."
         _notify([_host(booking)], "booking.cancelled", booking, freed)
         refund = pricing.format_money(settlement.refund, booking.currency)
@@ -475,7 +621,7 @@ def cancel_by_host(*, host: User, booking_id: int, reason: str = "", now: dateti
         _move_and_free_slot(
             booking, BookingStatus.CANCELLED_BY_HOST, by=host, now=now, reason=reason or "Cancelled by the host"
         )
-        # PAYMENTS: refund the whole captured total here.
+        money().refund(reference=booking_reference(booking.pk), amount=booking.refund_amount)
         _notify([booking.guest], "booking.cancelled", booking, "The host cancelled. You get everything back.")
     return booking
 
@@ -508,7 +654,7 @@ def mark_disputed(*, booking_id: int, by: User | None = None, reason: str = "", 
             raise _wrong_state(booking, "disputed")
         booking.status_before_dispute = booking.status
         _move(booking, BookingStatus.DISPUTED, by=by, now=now, reason=reason or "A dispute was opened")
-        # PAYMENTS: freeze the payout here (release_payout refuses while disputed).
+        money().freeze(reference=booking_reference(booking.pk), reason=reason or "A dispute was opened")
         _notify([booking.guest, _host(booking)], "booking.disputed", booking, "A dispute is open on this booking.")
     return booking
 
@@ -531,6 +677,7 @@ def clear_dispute(*, booking_id: int, by: User | None = None, reason: str = "", 
             booking.ended_at = booking.ended_at or now
         booking.status_before_dispute = ""
         _move(booking, to, by=by, now=now, reason=reason or "The dispute was closed")
+        money().unfreeze(reference=booking_reference(booking.pk))
         closed = "The dispute on this booking is closed."
         _notify([booking.guest, _host(booking)], "booking.dispute_closed", booking, closed)
     return booking

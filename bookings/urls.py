@@ -9,6 +9,7 @@ app_name = "bookings"
 urlpatterns = [
     path("book/<int:listing_id>/", views.book, name="book"),
     path("book/<int:listing_id>/quote/", views.quote, name="quote"),
+    path("checkout/<uuid:checkout_uid>/complete/", views.checkout_complete, name="checkout_complete"),
     path("trips/", views.trips, name="trips"),
     path("reservations/", views.reservations, name="reservations"),
     path("calendar/", views.calendar, name="calendar"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 from bookings import pricing, selectors, services
 from bookings.forms import BookingForm, ReasonForm
 from bookings.models import BookingStatus
+from bookings.money import booking_reference
 from listings.models import Listing, ListingStatus
 from realtime.selectors import thread_id_by_key
 from sharing.errors import DomainError, NotFound, PermissionDenied
@@ -42,7 +44,10 @@ def book(request: HttpRequest, listing_id: int) -> HttpResponse:
                 start=form.cleaned_data["start"],
                 end=form.cleaned_data["end"],
                 guests=form.cleaned_data["guests"],
+                payment_method=request.POST.get("payment_method", ""),
             )
+        except services.AuthenticationRequired as pending:
+            return redirect(pending.url)
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -51,6 +56,22 @@ def book(request: HttpRequest, listing_id: int) -> HttpResponse:
             return redirect(booking.get_absolute_url())
     context = {"listing": listing, "form": form, "policy_text": _policy_text(listing)}
     return render(request, "bookings/book.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def checkout_complete(request: HttpRequest, checkout_uid: UUID) -> HttpResponse:
+    """Where the 3-D Secure page sends the guest back: make the booking (idempotent, own checkouts only)."""
+    try:
+        booking = services.complete_checkout(guest=request.user, checkout_uid=str(checkout_uid))
+    except NotFound as error:
+        raise Http404(error.message) from error
+    except DomainError as error:
+        messages.error(request, error.message)
+        listing_id = selectors.checkout_listing_id(guest=request.user, checkout_uid=str(checkout_uid))
+        return redirect("bookings:book", listing_id=listing_id) if listing_id else redirect("bookings:trips")
+    confirmed = booking.status == BookingStatus.CONFIRMED
+    messages.success(request, "Booked: see you there." if confirmed else "Request sent to the host.")
+    return redirect(booking.get_absolute_url())
 
 
 @login_required
@@ -125,6 +146,7 @@ def detail(request: HttpRequest, booking_id: int) -> HttpResponse:
         ),
         "now": timezone.now(),
         "thread_id": thread_id_by_key(request.user, services.booking_thread_key(booking.pk)),
+        "money_reference": booking_reference(booking.pk),
     }
     if is_guest and booking.status in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
         context["refund_now"] = services.guest_refund(booking=booking, at=timezone.now())

@@ -1,4 +1,8 @@
-"""Small factories for bookings tests: listings with a verified guest, bookings made through the services."""
+"""Small factories for bookings tests: listings with a verified guest, bookings made through the services.
+
+Every booking is paid with a test card through the localstripe harness (the tests' conftest
+points the site at it), so the money moves exactly as in production.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from listings.models import Listing, ListingKind
 from sharing.accounts.models import User
 from tests.conftest import make_user
 from tests.listings.factories import make_listing
+from tests.payments.fixtures import VISA, card
 
 # A fixed "now" well before every period the tests book, so no test depends on today's date.
 NOW = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
@@ -25,11 +30,18 @@ def request_room(
     check_out: date = CHECK_OUT,
     guests: int = 1,
     now: datetime = NOW,
+    card_number: str = VISA,
     **listing_fields,
 ) -> Booking:
     listing = listing or make_listing(kind=ListingKind.ROOM, **listing_fields)
     return services.request_booking(
-        guest=guest or make_user(), listing_id=listing.pk, start=check_in, end=check_out, guests=guests, now=now
+        guest=guest or make_user(),
+        listing_id=listing.pk,
+        start=check_in,
+        end=check_out,
+        guests=guests,
+        payment_method=card(card_number),
+        now=now,
     )
 
 
@@ -41,6 +53,7 @@ def request_hours(
     start: datetime | None = None,
     hours: float = 3,
     now: datetime = NOW,
+    card_number: str = VISA,
     **listing_fields,
 ) -> Booking:
     listing = listing or make_listing(kind=kind, **listing_fields)
@@ -51,6 +64,7 @@ def request_hours(
         start=start,
         end=start + timedelta(hours=hours),
         guests=1,
+        payment_method=card(card_number),
         now=now,
     )
 

@@ -9,6 +9,7 @@ from listings.models import ListingKind
 from tests.bookings.factories import NOW, confirmed_room, request_room
 from tests.conftest import make_user
 from tests.listings.factories import make_listing
+from tests.payments.fixtures import card
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,12 @@ def test_creating_a_booking_returns_201_with_its_history(client):
     listing = make_listing(kind=ListingKind.CAR, instant_book=True)
     response = as_user(client, make_user()).post(
         f"{API}/",
-        {"listing_id": listing.pk, "start": "2027-03-05T10:00:00+01:00", "end": "2027-03-05T13:00:00+01:00"},
+        {
+            "payment_method": card(),
+            "listing_id": listing.pk,
+            "start": "2027-03-05T10:00:00+01:00",
+            "end": "2027-03-05T13:00:00+01:00",
+        },
         content_type="application/json",
     )
     assert response.status_code == 201, response.json()
@@ -57,7 +63,7 @@ def test_a_refusal_is_a_4xx_with_the_message_and_the_field(client):
     listing = make_listing(capacity=2)
     response = as_user(client, make_user()).post(
         f"{API}/",
-        {"listing_id": listing.pk, "start": "2027-03-05", "end": "2027-03-08", "guests": 3},
+        {"payment_method": card(), "listing_id": listing.pk, "start": "2027-03-05", "end": "2027-03-08", "guests": 3},
         content_type="application/json",
     )
     assert response.status_code == 400
@@ -70,7 +76,7 @@ def test_dates_just_taken_are_a_409(client):
     booking = confirmed_room()
     response = as_user(client, make_user()).post(
         f"{API}/",
-        {"listing_id": booking.listing_id, "start": "2027-03-06", "end": "2027-03-09"},
+        {"payment_method": card(), "listing_id": booking.listing_id, "start": "2027-03-06", "end": "2027-03-09"},
         content_type="application/json",
     )
     assert response.status_code == 409

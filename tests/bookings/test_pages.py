@@ -12,6 +12,7 @@ from listings.models import ListingKind, ListingStatus
 from tests.bookings.factories import NOW, confirmed_room, request_room
 from tests.conftest import make_user
 from tests.listings.factories import make_listing
+from tests.payments.fixtures import card
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,9 @@ def test_booking_a_room_from_the_page_creates_a_request(client):
     listing = make_listing()
     guest = make_user()
     url = reverse("bookings:book", kwargs={"listing_id": listing.pk})
-    response = logged_in(client, guest).post(url, {"start": "2027-03-05", "end": "2027-03-08", "guests": 2})
+    response = logged_in(client, guest).post(
+        url, {"start": "2027-03-05", "end": "2027-03-08", "guests": 2, "payment_method": card()}
+    )
     booking = Booking.objects.get()
     assert response.status_code == 302
     assert response["Location"] == booking.get_absolute_url()
@@ -67,7 +70,9 @@ def test_booking_a_room_from_the_page_creates_a_request(client):
 def test_booking_a_car_reads_the_times_in_the_listing_time_zone(client):
     listing = make_listing(kind=ListingKind.CAR, instant_book=True)
     url = reverse("bookings:book", kwargs={"listing_id": listing.pk})
-    logged_in(client, make_user()).post(url, {"start": "2027-03-05T10:00", "end": "2027-03-05T13:00", "guests": 1})
+    logged_in(client, make_user()).post(
+        url, {"start": "2027-03-05T10:00", "end": "2027-03-05T13:00", "guests": 1, "payment_method": card()}
+    )
     booking = Booking.objects.get()
     assert booking.start == datetime(2027, 3, 5, 9, 0, tzinfo=UTC)  # 10:00 in Paris
     assert booking.status == BookingStatus.CONFIRMED

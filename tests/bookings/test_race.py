@@ -21,7 +21,9 @@ from listings.services import DATES_TAKEN_MESSAGE
 from sharing.errors import Conflict
 from tests.bookings.factories import NOW
 from tests.conftest import make_user
+from payments.models import Payment
 from tests.listings.factories import make_listing
+from tests.payments.fixtures import card
 
 ATTEMPTS = 50
 BASE = datetime(2027, 3, 5, 8, 0, tzinfo=UTC)
@@ -68,20 +70,30 @@ def assert_one_winner(results, errors, listing):
 def test_fifty_concurrent_instant_bookings_of_overlapping_periods_confirm_exactly_one():
     listing = make_listing(kind=ListingKind.CAR, instant_book=True, max_units=72)
     guests = [make_user() for _ in range(ATTEMPTS)]
+    cards = [card() for _ in range(ATTEMPTS)]
 
     def attempt(i):
         # Every period overlaps every other: starts 0-49 h apart, each 60 h long.
         start = BASE + timedelta(hours=i)
         return lambda: services.request_booking(
-            guest=guests[i], listing_id=listing.pk, start=start, end=start + timedelta(hours=60), guests=1, now=NOW
+            guest=guests[i],
+            listing_id=listing.pk,
+            start=start,
+            end=start + timedelta(hours=60),
+            guests=1,
+            payment_method=cards[i],
+            now=NOW,
         )
 
     results, errors = run_concurrently([attempt(i) for i in range(ATTEMPTS)])
 
     assert_one_winner(results, errors, listing)
     assert results[0].status == BookingStatus.CONFIRMED
-    # the losers left nothing behind: no half-made booking
+    # the losers left nothing behind: no half-made booking, and only the winner's card was charged
     assert Booking.objects.filter(listing=listing).count() == 1
+    statuses = sorted(Payment.objects.values_list("status", flat=True))
+    assert statuses.count(Payment.Status.CAPTURED) == 1
+    assert set(statuses) <= {Payment.Status.CAPTURED, Payment.Status.CANCELED}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -97,6 +109,7 @@ def test_fifty_concurrent_accepts_of_overlapping_requests_confirm_exactly_one():
                 start=start,
                 end=start + timedelta(hours=60),
                 guests=1,
+                payment_method=card(),
                 now=NOW,
             )
         )
@@ -108,6 +121,9 @@ def test_fifty_concurrent_accepts_of_overlapping_requests_confirm_exactly_one():
 
     assert_one_winner(results, errors, listing)
     assert Booking.objects.filter(listing=listing, status=BookingStatus.DECLINED).count() == ATTEMPTS - 1
+    # one charge; every automatically declined request had its authorisation released
+    assert Payment.objects.filter(status=Payment.Status.CAPTURED).count() == 1
+    assert Payment.objects.filter(status=Payment.Status.CANCELED).count() == ATTEMPTS - 1
 
 
 def test_the_postgres_constraint_covers_exactly_the_slot_holding_statuses():

@@ -1,0 +1,94 @@
+"""The money port: what a booking's transitions need from whoever holds the guest's money.
+
+Bookings never import the payments app (dependencies point listings <- bookings <- payments).
+The transitions call this Protocol; the implementation is named by the `BOOKING_MONEY`
+setting (default "payments.escrow.StripeEscrow") and loaded with `import_string`, so
+every caller of a transition (pages, API, tasks, the advance_bookings sweep) moves the
+money with the status, inside the same transaction.
+
+Amounts are integers in minor units. Every method raises a `sharing.errors.DomainError`
+(with a message for a person) when the money cannot move, which rolls the transition back.
+References name what the money is for: "booking:<id>" once attached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from sharing.accounts.models import User
+
+
+@dataclass(frozen=True)
+class Authorisation:
+    """The outcome of authorising a guest's card: held, or waiting for the guest's bank (3-D Secure)."""
+
+    payment_id: int
+    status: str  # "authorized", "requires_action" or "failed"
+    client_secret: str = ""
+    failure_message: str = ""
+
+    @property
+    def requires_action(self) -> bool:
+        return self.status == "requires_action"
+
+    @property
+    def authorised(self) -> bool:
+        return self.status == "authorized"
+
+
+class BookingMoney(Protocol):
+    """Moves the money of one booking; every mutating method is idempotent for one booking and action."""
+
+    def authorise(
+        self, *, payer: User, amount: int, currency: str, reference: str, payment_method: str
+    ) -> Authorisation:
+        """Hold `amount` on the guest's card (not charged). A declined card raises a DomainError."""
+
+    def confirm_authentication(self, *, payment_id: int) -> Authorisation:
+        """Re-read an authorisation after the guest's bank check (3-D Secure)."""
+
+    def authentication_url(self, *, payment_id: int, next_url: str) -> str:
+        """The page where the guest finishes 3-D Secure, then goes to `next_url`."""
+
+    def attach(self, *, payment_id: int, reference: str) -> None:
+        """Point an authorised payment at the booking it pays for."""
+
+    def abandon(self, *, payment_id: int) -> None:
+        """Release an authorisation no booking was made for."""
+
+    def capture(self, *, reference: str) -> None:
+        """Charge the authorised total into escrow."""
+
+    def release_authorisation(self, *, reference: str) -> None:
+        """Release an authorisation that will never be charged (declined, expired, withdrawn)."""
+
+    def refund(self, *, reference: str, amount: int) -> None:
+        """Give exactly `amount` back to the guest from escrow; 0 does nothing."""
+
+    def payout(self, *, reference: str, host: User, amount: int) -> None:
+        """Close the escrow: `amount` to the host (sent now, or waiting until the host can receive it)."""
+
+    def freeze(self, *, reference: str, reason: str) -> None:
+        """Hold the payout while a dispute is open."""
+
+    def unfreeze(self, *, reference: str) -> None:
+        """Lift the hold once the dispute is closed."""
+
+
+@cache
+def _load(path: str) -> BookingMoney:
+    return import_string(path)()
+
+
+def money() -> BookingMoney:
+    """The configured implementation (settings.BOOKING_MONEY)."""
+    return _load(settings.BOOKING_MONEY)
+
+
+def booking_reference(booking_id: int) -> str:
+    return f"booking:{booking_id}"
