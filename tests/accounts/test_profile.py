@@ -8,6 +8,7 @@ from django.urls import reverse
 from PIL import Image
 
 from tests.conftest import make_user
+from tests.payments.fixtures import ledger_checked, localstripe, stripe_api  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +115,8 @@ def test_html_in_the_bio_is_shown_as_text(client, user):
     assert "&lt;script&gt;" in page
 
 
+# Reviews are of paid bookings: these pay through the localstripe harness.
+@pytest.mark.usefixtures("stripe_api", "ledger_checked")
 def test_public_profile_shows_the_reviews_published_about_the_person(client):
     from tests.reviews.factories import completed, guest_review, host_review
 
@@ -127,6 +130,8 @@ def test_public_profile_shows_the_reviews_published_about_the_person(client):
     assert "Spotless room and a warm welcome from the host." in page
 
 
+# Reviews are of paid bookings: these pay through the localstripe harness.
+@pytest.mark.usefixtures("stripe_api", "ledger_checked")
 def test_public_profile_hides_a_review_until_the_other_side_has_written(client):
     from tests.reviews.factories import completed, guest_review
 
