@@ -18,10 +18,10 @@ from bookings import selectors, services
 from bookings.models import HOLDING_STATUSES, Booking, BookingStatus
 from listings.models import BusyPeriod, ListingKind
 from listings.services import DATES_TAKEN_MESSAGE
+from payments.models import Payment
 from sharing.errors import Conflict
 from tests.bookings.factories import NOW
 from tests.conftest import make_user
-from payments.models import Payment
 from tests.listings.factories import make_listing
 from tests.payments.fixtures import card
 
