@@ -11,7 +11,9 @@ service on an instant-book car:
 Each round prints `attempts=... confirmed=... overlaps=...` and bookings per
 second; `overlaps` counts overlapping slot-holding pairs afterwards and must be 0.
 The database is created for the run and removed afterwards (a temp file for
-SQLite, a `sharing_bench_<pid>` database for PostgreSQL).
+SQLite, a `sharing_bench_<pid>` database for PostgreSQL). Every attempt pays with a
+test card (authorise, then capture or release) through a localstripe harness started
+for the run, as bookings do in production.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -64,6 +68,31 @@ def setup_database(kind: str, admin_url: str) -> tuple[str, object]:
     return name, cleanup
 
 
+def start_localstripe() -> subprocess.Popen:
+    """The payments harness on a free port; STRIPE_API_BASE points at it (before django.setup)."""
+    import requests
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "payments.localstripe_server", "--port", str(port), "--quiet"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+    )
+    os.environ["STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/_config/health", timeout=0.5).ok:
+                return process
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("localstripe harness did not start")
+
+
 def run_round(*, label: str, attempts: int, threads: int, periods: list[tuple[datetime, datetime]]) -> bool:
     from allauth.account.models import EmailAddress
     from django.db import connection
@@ -98,6 +127,20 @@ def run_round(*, label: str, attempts: int, threads: int, periods: list[tuple[da
         EmailAddress.objects.create(user=guest, email=guest.email, verified=True, primary=True)
         guests.append(guest)
 
+    from payments import gateway
+
+    # The guests' cards, as Stripe.js would create them in their browsers (not timed).
+    cards = [
+        gateway.client()
+        .v1.payment_methods.create(
+            params={
+                "type": "card",
+                "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+            }
+        )
+        .id
+        for _ in range(attempts)
+    ]
     now = min(start for start, _ in periods) - timedelta(days=1)
     queue = list(enumerate(periods))
     lock = threading.Lock()
@@ -113,7 +156,13 @@ def run_round(*, label: str, attempts: int, threads: int, periods: list[tuple[da
                     i, (start, end) = queue.pop()
                 try:
                     services.request_booking(
-                        guest=guests[i], listing_id=listing.pk, start=start, end=end, guests=1, now=now
+                        guest=guests[i],
+                        listing_id=listing.pk,
+                        start=start,
+                        end=end,
+                        guests=1,
+                        payment_method=cards[i],
+                        now=now,
                     )
                     key = "confirmed"
                 except Conflict:
@@ -161,6 +210,7 @@ def main() -> int:
     args = parser.parse_args()
 
     name, cleanup = setup_database(args.db, args.admin_url)
+    harness = start_localstripe()
     try:
         import django
 
@@ -185,6 +235,8 @@ def main() -> int:
         print("result=consistent" if ok else "result=INCONSISTENT")
         return 0 if ok else 1
     finally:
+        harness.terminate()
+        harness.wait(timeout=10)
         cleanup()
 
 
