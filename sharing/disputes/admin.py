@@ -163,6 +163,13 @@ class DisputeAdmin(admin.ModelAdmin):
         dispute = self.get_object(request, object_id)
         if dispute is not None and self.has_view_or_change_permission(request, dispute):
             extra_context = {**(extra_context or {}), **self._desk_context(request, dispute)}
+        # Every field is read-only: decisions go through the resolve and evidence views, never "Save".
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _desk_context(self, request: HttpRequest, dispute: Dispute) -> dict:

@@ -19,6 +19,12 @@ from sharing.disputes.models import STALE_AFTER, Dispute, DisputeStatus
 from sharing.errors import NotFound
 
 DISPUTE_NOT_FOUND = "No such dispute."
+# Ids beyond a 64-bit integer cannot exist; SQLite would overflow on them instead of finding nothing.
+MAX_ID = 2**63 - 1
+
+
+def valid_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def booking_reference(booking: Booking) -> str:
@@ -57,6 +63,8 @@ def settlement_limits(booking: Booking) -> Limits:
 
 def visible_dispute(*, user: User, dispute_id: int) -> Dispute:
     """The dispute for its two parties and staff; anyone else gets NotFound (no leak)."""
+    if not valid_id(dispute_id):
+        raise NotFound(DISPUTE_NOT_FOUND)
     dispute = (
         Dispute.objects.select_related("booking", "booking__listing", "booking__listing__owner", "booking__guest")
         .filter(pk=dispute_id)

@@ -39,7 +39,7 @@ from sharing.disputes.models import (
     DisputeStatus,
     Source,
 )
-from sharing.disputes.selectors import DISPUTE_NOT_FOUND, booking_payment, settlement_limits
+from sharing.disputes.selectors import DISPUTE_NOT_FOUND, booking_payment, settlement_limits, valid_id
 from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
 from sharing.images import normalise_image
 
@@ -54,6 +54,8 @@ MAX_EVIDENCE_PER_DISPUTE = 30
 
 def _lock_booking(booking_id: int) -> Booking:
     """The bookings app's order: listing first, then the booking."""
+    if not valid_id(booking_id):
+        raise NotFound("No such booking.")
     listing_id = Booking.objects.filter(pk=booking_id).values_list("listing_id", flat=True).first()
     if listing_id is None:
         raise NotFound("No such booking.")
@@ -64,6 +66,8 @@ def _lock_booking(booking_id: int) -> Booking:
 
 
 def _lock_dispute(dispute_id: int) -> Dispute:
+    if not valid_id(dispute_id):
+        raise NotFound(DISPUTE_NOT_FOUND)
     booking_id = Dispute.objects.filter(pk=dispute_id).values_list("booking_id", flat=True).first()
     if booking_id is None:
         raise NotFound(DISPUTE_NOT_FOUND)
@@ -483,6 +487,8 @@ def resolve_dispute(
             },
             now=now,
         )
+        # The staff member who decided can answer the parties' questions in the thread.
+        grant_thread_access(thread=_thread_for(dispute), user=staff)
         if booking.status == BookingStatus.DISPUTED:
             booking_services.clear_dispute(
                 booking_id=booking.pk, by=staff, reason=f"Dispute #{dispute.pk} resolved", now=now

@@ -23,6 +23,8 @@ def _form_error(form, error: DomainError) -> None:
 @login_required
 def open_dispute(request: HttpRequest, booking_id: int) -> HttpResponse:
     try:
+        if not selectors.valid_id(booking_id):
+            raise NotFound("No such booking.")
         booking = visible_booking(user=request.user, booking_id=booking_id)
     except NotFound as error:
         raise Http404(error.message) from error

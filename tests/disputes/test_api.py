@@ -52,3 +52,13 @@ def test_a_party_adds_a_photo_through_the_api_and_strangers_cannot(client):
     assert client.post(f"{API}{dispute_id}/evidence", {"image": photo}).status_code == 404
     assert client.get(f"{API}{dispute_id}").status_code == 404
     assert DisputeEvidence.objects.count() == 1
+
+
+def test_ids_beyond_64_bits_are_simply_not_found(client):
+    client.force_login(make_user())
+    huge = 2**70
+    assert client.get(f"{API}{huge}").status_code == 404
+    payload = {"booking_id": huge, "category": "damage", "description": "Overflow?"}
+    assert client.post(API, payload, content_type="application/json").status_code == 404
+    assert client.get(f"/disputes/{huge}/").status_code == 404
+    assert client.get(f"/disputes/bookings/{huge}/open/").status_code == 404
