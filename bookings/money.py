@@ -67,8 +67,12 @@ class BookingMoney(Protocol):
     def release_authorisation(self, *, reference: str) -> None:
         """Release an authorisation that will never be charged (declined, expired, withdrawn)."""
 
-    def refund(self, *, reference: str, amount: int) -> None:
-        """Give exactly `amount` back to the guest from escrow; 0 does nothing."""
+    def refund(self, *, reference: str, amount: int, host_keeps: int) -> None:
+        """Give exactly `amount` back to the guest; 0 does nothing.
+
+        `host_keeps` is the host's final share: if the payout was already released, what the
+        host no longer keeps (and Sharing's fee on it) comes back into escrow first.
+        """
 
     def payout(self, *, reference: str, host: User, amount: int) -> None:
         """Close the escrow: `amount` to the host (sent now, or waiting until the host can receive it)."""

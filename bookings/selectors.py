@@ -219,3 +219,8 @@ def unit_label(kind: str) -> str:
 def checkout_listing_id(*, guest: User, checkout_uid: str) -> int | None:
     """The listing of one of the guest's pending checkouts (to send them back to its book page)."""
     return PendingCheckout.objects.filter(uid=checkout_uid, guest=guest).values_list("listing_id", flat=True).first()
+
+
+def unfinished_checkouts(*, before: datetime) -> QuerySet[PendingCheckout]:
+    """3-D Secure checkouts started before `before` that neither booked nor failed."""
+    return PendingCheckout.objects.filter(booking__isnull=True, failure_message="", created_at__lt=before)

@@ -597,7 +597,9 @@ def cancel_by_guest(*, guest: User, booking_id: int, reason: str = "", now: date
         _move_and_free_slot(
             booking, BookingStatus.CANCELLED_BY_GUEST, by=guest, now=now, reason=reason or "Cancelled by the guest"
         )
-        money().refund(reference=booking_reference(booking.pk), amount=settlement.refund)
+        money().refund(
+            reference=booking_reference(booking.pk), amount=settlement.refund, host_keeps=settlement.host_payout
+        )
         freed = f"{booking.guest.public_name} cancelled. The dates are free again."
         _notify([_host(booking)], "booking.cancelled", booking, freed)
         refund = pricing.format_money(settlement.refund, booking.currency)
@@ -621,7 +623,7 @@ def cancel_by_host(*, host: User, booking_id: int, reason: str = "", now: dateti
         _move_and_free_slot(
             booking, BookingStatus.CANCELLED_BY_HOST, by=host, now=now, reason=reason or "Cancelled by the host"
         )
-        money().refund(reference=booking_reference(booking.pk), amount=booking.refund_amount)
+        money().refund(reference=booking_reference(booking.pk), amount=booking.refund_amount, host_keeps=0)
         _notify([booking.guest], "booking.cancelled", booking, "The host cancelled. You get everything back.")
     return booking
 
@@ -685,6 +687,25 @@ def clear_dispute(*, booking_id: int, by: User | None = None, reason: str = "", 
 
 # --- The sweep ---------------------------------------------------------------------------------
 
+# A guest who leaves the bank's check unfinished for this long will not come back to it.
+CHECKOUT_TIMEOUT = timedelta(hours=1)
+
+
+def abandon_checkout(*, checkout_id: int, now: datetime | None = None) -> PendingCheckout:
+    """Give up a 3-D Secure checkout the guest never finished: its authorisation is released. Idempotent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        checkout = PendingCheckout.objects.select_for_update().get(pk=checkout_id)
+        if checkout.booking_id is not None or checkout.failure_message:
+            return checkout
+        if now < checkout.created_at + CHECKOUT_TIMEOUT:
+            raise Conflict("The guest may still be confirming this card.", code="not_due")
+        checkout.failure_message = "The card check was not finished in time. Book again."
+        checkout.save(update_fields=["failure_message"])
+    # After the commit, like every other abandoned authorisation: the failure stands even if Stripe is slow.
+    _abandon(checkout.payment_id)
+    return checkout
+
 
 def advance_due_bookings(*, now: datetime | None = None) -> dict[str, int]:
     """Run every time-driven transition that is due (after downtime, or if a task was lost).
@@ -709,4 +730,12 @@ def advance_due_bookings(*, now: datetime | None = None) -> dict[str, int]:
             except DomainError:
                 continue
             counts[name] += 1
+    counts["checkouts_abandoned"] = 0
+    stale = selectors.unfinished_checkouts(before=now - CHECKOUT_TIMEOUT)
+    for checkout_id in list(stale.order_by("pk").values_list("pk", flat=True)):
+        try:
+            abandon_checkout(checkout_id=checkout_id, now=now)
+        except DomainError:
+            continue
+        counts["checkouts_abandoned"] += 1
     return counts

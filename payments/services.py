@@ -433,6 +433,32 @@ def reverse_payout(*, payout: Payout, amount: int) -> Payout:
         return payout
 
 
+def return_platform_fee(*, payment: Payment, amount: int) -> Payment:
+    """Move `amount` of Sharing's fee on this payment back into escrow, so it can be refunded.
+
+    A guest (or host) cancelling after the payout was released changes who keeps what:
+    the fee Sharing took at release shrinks with the host's share. With separate charges
+    and transfers the fee never left the platform's Stripe balance, so this is a ledger
+    movement only, no Stripe call.
+    """
+    _check_amount(amount, "fee to give back")
+    with transaction.atomic():
+        payment = _lock(payment)
+        if amount > payment.platform_fee_amount:
+            raise PaymentStateError(
+                f"Only {payment.platform_fee_amount} {payment.currency} cents of fees were kept on this payment."
+            )
+        post_transaction(
+            lines=[Line(PLATFORM_FEES, -amount, payment.currency), Line(ESCROW, amount, payment.currency)],
+            reference=payment.reference,
+            description=f"Sharing's fee on payment #{payment.pk}: {amount} back into escrow",
+            payment=payment,
+        )
+        payment.platform_fee_amount -= amount
+        _save(payment, "platform_fee_amount")
+        return payment
+
+
 # --- Hosts' payout accounts (Stripe Connect Express) ------------------------------------------
 def start_payout_onboarding(*, host: User, refresh_url: str, return_url: str) -> str:
     """The URL where the host sets up payouts; creates their connected account on first use."""

@@ -361,3 +361,81 @@ def test_no_float_in_the_code_that_moves_booking_money():
             or (isinstance(node, ast.Name) and node.id == "float")
         ]
         assert not floats, f"{name} uses a float at lines {floats}"
+
+
+# --- Cancelling after the payout went out ---------------------------------------------------------
+
+
+def released_stay(policy: str = "flexible") -> Booking:
+    """A six-night stay of an onboarded host, in progress, whose payout was transferred 24 h after the start."""
+    host = host_with_payout_account(settings.STRIPE_API_BASE)
+    booking = confirmed_room(owner=host, cancellation_policy=policy, check_out=CHECK_IN + timedelta(days=6))
+    services.start_booking(booking_id=booking.pk, now=booking.start)
+    services.release_payout(booking_id=booking.pk, now=booking.payout_release_at)
+    assert Payout.objects.get(host=host).status == Payout.Status.PAID
+    return booking
+
+
+def test_a_guest_cancelling_after_the_payout_is_refunded_from_the_host_and_the_fee():
+    booking = released_stay()
+    payout = Payout.objects.get(host=booking.listing.owner)
+
+    cancelled = services.cancel_by_guest(
+        guest=booking.guest, booking_id=booking.pk, now=booking.payout_release_at + timedelta(hours=6)
+    )
+
+    payment = payment_of(cancelled)
+    assert cancelled.refund_amount > 0
+    assert payment.refunded_amount == refunded_at_stripe(payment) == cancelled.refund_amount
+    assert payment.host_payout_amount == cancelled.host_payout_after_cancellation
+    assert payment.platform_fee_amount == cancelled.platform_keeps
+    taken_back = booking.host_payout - cancelled.host_payout_after_cancellation
+    assert gateway.retrieve_transfer(payout.stripe_transfer_id).amount_reversed == taken_back
+    assert escrow_balance(reference=booking_reference(booking.pk), currency="EUR") == 0
+
+
+def test_a_host_cancelling_after_the_payout_gives_the_guest_everything_back():
+    booking = released_stay("strict")
+    payout = Payout.objects.get(host=booking.listing.owner)
+
+    services.cancel_by_host(
+        host=booking.listing.owner, booking_id=booking.pk, now=booking.payout_release_at + timedelta(hours=6)
+    )
+
+    payment = payment_of(booking)
+    assert payment.refunded_amount == refunded_at_stripe(payment) == booking.total
+    assert (payment.host_payout_amount, payment.platform_fee_amount) == (0, 0)
+    assert gateway.retrieve_transfer(payout.stripe_transfer_id).amount_reversed == booking.host_payout
+
+
+def test_the_sweep_releases_a_3d_secure_checkout_the_guest_never_finished():
+    with pytest.raises(services.AuthenticationRequired) as pending:
+        request_room(instant_book=True, card_number=THREE_D_SECURE)
+    checkout = pending.value.checkout
+    assert services.advance_due_bookings(now=NOW + timedelta(minutes=30))["checkouts_abandoned"] == 0
+
+    counts = services.advance_due_bookings(now=NOW + timedelta(hours=2))
+    again = services.advance_due_bookings(now=NOW + timedelta(hours=3))
+
+    payment = Payment.objects.get(pk=checkout.payment_id)
+    assert (counts["checkouts_abandoned"], again["checkouts_abandoned"]) == (1, 0)
+    assert payment.status == Payment.Status.CANCELED
+    assert intent_of(payment).status == "canceled"
+    with pytest.raises(Conflict, match="not finished in time"):
+        services.complete_checkout(guest=checkout.guest, checkout_uid=str(checkout.uid), now=NOW)
+    assert not Booking.objects.exists()
+
+
+def test_the_book_page_asks_for_the_card_and_the_booking_page_shows_the_exact_refund(client):
+    listing = make_listing(cancellation_policy="moderate")
+    guest = make_user()
+    client.login(email=guest.email, password=PASSWORD)
+    page = client.get(reverse("bookings:book", kwargs={"listing_id": listing.pk})).content.decode()
+    assert 'name="payment_method"' in page and "data-card-form" in page
+
+    booking = confirmed_room(listing=listing, guest=guest)
+    services.cancel_by_guest(guest=guest, booking_id=booking.pk, now=booking.start - timedelta(days=2))
+    page = client.get(booking.get_absolute_url()).content.decode()
+
+    assert "Refunded to the guest's card: <strong>120.00 EUR</strong>" in page
+    assert "Money trail" in page

@@ -1,4 +1,8 @@
-"""Bookings in the states reviews care about, made through the bookings services, and reviews through ours."""
+"""Bookings in the states reviews care about, made through the bookings services, and reviews through ours.
+
+The bookings are paid with a test card (tests/bookings/factories.py) through the localstripe harness;
+tests/reviews/conftest.py starts it and checks the ledger after each test.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Catch up every due booking transition (expiries, starts, completions, payout releases)."""
+"""Catch up every due booking transition (expiry, start, completion, payout, stale 3-D Secure checkouts)."""
 
 from __future__ import annotations
 
