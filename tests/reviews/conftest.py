@@ -1,4 +1,4 @@
-"""Reviews are of paid bookings: each database test talks to this worker's localstripe harness, then checks the ledger."""
+"""Reviews are of paid bookings: each database test pays through the localstripe harness, then checks the ledger."""
 
 from __future__ import annotations
 
