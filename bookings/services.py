@@ -195,6 +195,12 @@ def booking_thread_key(booking_id: int) -> str:
     return f"booking:{booking_id}"
 
 
+class CardRefused(DomainError):
+    """The guest's card could not be authorised (the money port's own refusals carry their reasons too)."""
+
+    status_code = 402
+
+
 class AuthenticationRequired(DomainError):
     """The guest's bank wants to confirm the card (3-D Secure) before the booking can be made.
 
@@ -300,6 +306,9 @@ def request_booking(
             url=money().authentication_url(payment_id=authorisation.payment_id, next_url=next_url),
             client_secret=authorisation.client_secret,
         )
+    if not authorisation.authorised:
+        message = authorisation.failure_message or "Your card was refused. Try another card."
+        raise CardRefused(message, field="payment_method", code="payment_failed")
     try:
         return _create_booking(checkout=checkout, now=now)
     except DomainError:
@@ -329,7 +338,7 @@ def complete_checkout(*, guest: User, checkout_uid: str, now: datetime | None = 
         try:
             if not authorisation.authorised:
                 message = authorisation.failure_message or "Your card could not be confirmed. Try another card."
-                raise DomainError(message, field="payment_method", code="payment_failed")
+                raise CardRefused(message, field="payment_method", code="payment_failed")
             booking = _create_booking(checkout=checkout, now=now)
         except DomainError as error:
             failure = error

@@ -439,3 +439,21 @@ def test_the_book_page_asks_for_the_card_and_the_booking_page_shows_the_exact_re
 
     assert "Refunded to the guest's card: <strong>120.00 EUR</strong>" in page
     assert "Money trail" in page
+
+
+def test_a_failed_3d_secure_check_says_so_and_makes_no_booking():
+    with pytest.raises(services.AuthenticationRequired) as pending:
+        request_room(instant_book=True, card_number=THREE_D_SECURE)
+    checkout = pending.value.checkout
+    payment = Payment.objects.get(pk=checkout.payment_id)
+    complete_3d_secure(
+        settings.STRIPE_API_BASE, payment.stripe_payment_intent_id, pending.value.client_secret, success=False
+    )
+
+    with pytest.raises(services.CardRefused) as refused:
+        services.complete_checkout(guest=checkout.guest, checkout_uid=str(checkout.uid), now=NOW)
+
+    assert refused.value.status_code == 402 and refused.value.message
+    assert not Booking.objects.exists()
+    payment.refresh_from_db()
+    assert payment.captured_amount == 0 and payment.status in (Payment.Status.FAILED, Payment.Status.CANCELED)
