@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from bookings.models import Booking, BookingTransition
+from bookings.models import Booking, BookingTransition, PendingCheckout
 
 
 class BookingTransitionInline(admin.TabularInline):
@@ -32,6 +32,24 @@ class BookingAdmin(admin.ModelAdmin):
         # Every field: a status or an amount edited by hand would bypass the locks,
         # the calendar and (next) the money. Use the services instead.
         return [field.name for field in Booking._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PendingCheckout)
+class PendingCheckoutAdmin(admin.ModelAdmin):
+    """3-D Secure checkouts: read-only; the sweep releases the unfinished ones after an hour."""
+
+    list_display = ("uid", "listing", "guest", "total", "currency", "payment_id", "booking", "created_at")
+    search_fields = ("uid", "guest__email", "listing__title")
+    list_select_related = ("listing", "guest")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return [field.name for field in PendingCheckout._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
