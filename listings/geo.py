@@ -118,6 +118,14 @@ def lower_bounds_km(latitude: float, longitude: float, cells: list[str]) -> np.n
     return np.maximum(centre_distance - geometry[:, 2], 0.0)
 
 
+def upper_bounds_km(latitude: float, longitude: float, cells: list[str]) -> np.ndarray:
+    """For each cell, a distance no point of the cell can be farther than from (latitude, longitude)."""
+    if not cells:
+        return np.empty(0)
+    geometry = np.array([_cell_geometry(cell) for cell in cells])
+    return _great_circle_km(latitude, longitude, geometry[:, 0], geometry[:, 1]) * _SPHERE_HIGH + geometry[:, 2]
+
+
 def ring(cell: str, k: int) -> list[str]:
     """Cells at grid distance exactly k (works around pentagons too)."""
     if k == 0:

@@ -91,7 +91,7 @@ class Listing(models.Model):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["cell_fine"], name="listing_cell_fine"),
             models.Index(fields=["cell_mid"], name="listing_cell_mid"),
-            models.Index(fields=["cell_coarse", "unit_price"], name="listing_cell_coarse_price"),
+            models.Index(fields=["cell_coarse", "unit_price", "id"], name="listing_cell_coarse_price_id"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(latitude__gte=-90, latitude__lte=90), name="listing_latitude_range"),

@@ -322,9 +322,17 @@ def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.
     lat_margin = query.radius_km / 110.0 + 0.01
     box = "l.latitude >= %s AND l.latitude <= %s"
     box_params = [query.latitude - lat_margin, query.latitude + lat_margin]
-    for cell in geo.to_ints(cells) if set(_kinds(query)) - {ListingKind.DRIVER} else []:
-        condition = f"l.cell_coarse = %s AND l.kind <> 'driver' AND {box}"
-        sources.append((_FROM, condition, [cell, *box_params], "l.unit_price, l.id"))
+    inside = geo.upper_bounds_km(query.latitude, query.longitude, cells) <= query.radius_km
+    for cell, whole in (
+        zip(geo.to_ints(cells), inside, strict=True) if set(_kinds(query)) - {ListingKind.DRIVER} else []
+    ):
+        # A cell wholly inside the circle needs no box: its index scan in price order then stops
+        # after a page (the planner otherwise may read the whole cell to sort it).
+        if whole:
+            sources.append((_FROM, "l.cell_coarse = %s AND l.kind <> 'driver'", [cell], "l.unit_price, l.id"))
+        else:
+            condition = f"l.cell_coarse = %s AND l.kind <> 'driver' AND {box}"
+            sources.append((_FROM, condition, [cell, *box_params], "l.unit_price, l.id"))
     if ListingKind.DRIVER in _kinds(query):
         sources.append(
             (
