@@ -172,3 +172,15 @@ def test_support_can_ask_for_evidence_from_the_desk(client):
     dispute.refresh_from_db()
     assert dispute.status == DisputeStatus.AWAITING_EVIDENCE
     assert "A photo of the heater." in client.get(change_url(dispute)).content.decode()
+
+
+def test_the_support_group_has_desk_and_moderation_rights_and_nothing_on_money_or_settings():
+    from django.contrib.auth.models import Group
+
+    permissions = set(Group.objects.get(name="support").permissions.values_list("content_type__app_label", "codename"))
+    assert {("disputes", "change_dispute"), ("reviews", "change_reviewreport")} <= permissions
+    assert not {label for label, _ in permissions} & {"payments", "auth", "accounts", "sites"}
+    user = support_user()
+    assert user.has_perm("disputes.change_dispute")
+    assert not user.has_perm("payments.change_ledgerentry")
+    assert not user.has_perm("payments.view_payment")
