@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bookings.selectors import visible_booking
@@ -57,7 +58,8 @@ def open_dispute(request: HttpRequest, booking_id: int) -> HttpResponse:
             return redirect(dispute.get_absolute_url())
     if form.errors and status == 200:
         status = 400
-    context = {"booking": booking, "form": form, "deadline": booking.end + OPEN_WINDOW}
+    deadline = booking.end + OPEN_WINDOW
+    context = {"booking": booking, "form": form, "deadline": deadline, "window_closed": timezone.now() > deadline}
     return render(request, "disputes/open.html", context, status=status)
 
 

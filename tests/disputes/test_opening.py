@@ -19,7 +19,7 @@ from sharing.disputes import services
 from sharing.disputes.models import Category, Dispute, DisputeStatus, Source
 from sharing.errors import Conflict, DomainError, NotFound
 from tests.conftest import make_user
-from tests.disputes.helpers import open_as_guest, paid_booking, payment_of
+from tests.disputes.helpers import open_as_guest, paid_booking, payment_of, support_user
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +147,35 @@ def test_the_party_opens_a_dispute_from_the_page(client):
     assert response["Location"] == dispute.get_absolute_url()
     # Coming back to the open page leads to the dispute, not to a second form.
     assert client.get(url)["Location"] == dispute.get_absolute_url()
+
+
+def test_a_photo_sent_with_the_opening_form_becomes_evidence(client):
+    from tests.disputes.test_party_pages import png
+
+    booking = paid_booking()
+    client.force_login(booking.listing.owner)
+    url = reverse("disputes:open", kwargs={"booking_id": booking.pk})
+    response = client.post(url, {"category": "damage", "description": "A broken lamp.", "photo": png()})
+    assert response.status_code == 302
+    dispute = Dispute.objects.get()
+    assert dispute.evidence.get().uploader == booking.listing.owner
+
+
+def test_a_new_dispute_can_be_opened_after_the_first_was_resolved(client):
+    booking = paid_booking()
+    services.open_dispute(user=booking.guest, booking_id=booking.pk, category="other", description="First.")
+    services.resolve_dispute(
+        staff=support_user(),
+        dispute_id=Dispute.objects.get().pk,
+        guest_refund=0,
+        host_payout=0,
+        reason="Nothing to settle.",
+    )
+    booking.refresh_from_db()
+    client.force_login(booking.guest)
+    response = client.post(
+        reverse("disputes:open", kwargs={"booking_id": booking.pk}), {"category": "other", "description": "Again."}
+    )
+    # The booking is back in its dated status, so a new dispute is allowed while the window is open.
+    assert response.status_code == 302
+    assert Dispute.objects.count() == 2
