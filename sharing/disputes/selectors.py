@@ -42,23 +42,25 @@ class Limits:
     currency: str
     escrow: int
     paid_to_host: int  # released to the host (owed or transferred), net of reversals
+    platform_fee: int  # Sharing's fee taken at a release; a ledger movement can give it back
 
     @property
     def available(self) -> int:
-        return self.escrow + self.paid_to_host
+        """Everything the guest paid that was not refunded: a resolution splits all of it again."""
+        return self.escrow + self.paid_to_host + self.platform_fee
 
 
 def settlement_limits(booking: Booking) -> Limits:
-    """What a resolution can hand out: the escrow (read from the ledger) plus what the host got already."""
+    """What a resolution can hand out: the escrow (read from the ledger), what the host got, Sharing's fee."""
     payment = booking_payment(booking)
     if payment is None:
-        return Limits(currency=booking.currency, escrow=0, paid_to_host=0)
+        return Limits(currency=booking.currency, escrow=0, paid_to_host=0, platform_fee=0)
     escrow = escrow_balance(reference=payment.reference, currency=payment.currency)
     paid = sum(
         payout.amount - payout.reversed_amount
         for payout in payment.payouts.exclude(status=Payout.Status.CANCELED).only("amount", "reversed_amount")
     )
-    return Limits(currency=payment.currency, escrow=escrow, paid_to_host=paid)
+    return Limits(currency=payment.currency, escrow=escrow, paid_to_host=paid, platform_fee=payment.platform_fee_amount)
 
 
 def visible_dispute(*, user: User, dispute_id: int) -> Dispute:

@@ -386,7 +386,8 @@ class Settlement:
     guest_refund: int
     host_payout: int  # what the host has in total once it is done
     take_back: int  # taken back from a payout already sent or owed
-    platform_keeps: int  # the rest of the escrow, which goes to Sharing's fees
+    fee_back: int  # Sharing's fee (taken at an earlier release) moved back into escrow to fund the refund
+    platform_keeps: int  # what Sharing keeps in the end (its fees)
 
     @property
     def takes_back_from_host(self) -> bool:
@@ -402,16 +403,20 @@ def plan_settlement(*, dispute: Dispute, guest_refund: object, host_payout: obje
         held = format_money(limits.available, limits.currency)
         raise DomainError(
             f"The refund and the payout together can be at most {held}: that is all Sharing holds "
-            "for this booking (what is still in escrow plus what can be taken back from the host).",
+            "for this booking (what the guest paid and was not refunded yet).",
             field="guest_refund",
         )
     take_back = max(0, limits.paid_to_host - payout)
+    # After the reversal, escrow must cover the refund and any payout the host is still owed.
+    needed = refund + max(0, payout - limits.paid_to_host)
+    fee_back = max(0, needed - (limits.escrow + take_back))
     return Settlement(
         currency=limits.currency,
         available=limits.available,
         guest_refund=refund,
         host_payout=payout,
         take_back=take_back,
+        fee_back=fee_back,
         platform_keeps=limits.available - refund - payout,
     )
 
@@ -434,8 +439,10 @@ def resolve_dispute(
 
     `host_payout` is what the host keeps in total. If the payout was already released and the
     host should keep less, the difference is taken back (a Stripe transfer reversal when it was
-    sent) before the guest is refunded. Afterwards nothing stays in escrow for the booking; the
-    booking leaves `disputed` through bookings.clear_dispute, back to where its dates put it.
+    sent), and as much of Sharing's fee as the refund still needs goes back into escrow
+    (a ledger movement: the fee never left Sharing's balance), before the guest is refunded.
+    Afterwards nothing stays in escrow for the booking; the booking leaves `disputed` through
+    bookings.clear_dispute, back to where its dates put it.
     """
     now = now or timezone.now()
     require_desk_staff(staff)
@@ -452,6 +459,8 @@ def resolve_dispute(
                 payment = payment_services.unfreeze_payment(payment=payment)
             if plan.take_back:
                 _take_back(payment, plan.take_back)
+            if plan.fee_back:
+                payment = payment_services.return_platform_fee(payment=payment, amount=plan.fee_back)
             if plan.guest_refund:
                 payment = payment_services.refund_payment(payment=payment, amount=plan.guest_refund)
             payment.refresh_from_db()
@@ -483,6 +492,7 @@ def resolve_dispute(
                 "guest_refund": plan.guest_refund,
                 "host_payout": plan.host_payout,
                 "taken_back_from_host": plan.take_back,
+                "fee_returned_to_escrow": plan.fee_back,
                 "platform_keeps": plan.platform_keeps,
             },
             now=now,

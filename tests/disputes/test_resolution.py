@@ -124,13 +124,21 @@ def test_after_a_released_payout_the_resolution_reverses_the_transfer_and_says_s
     assert "taken back" in note.payload["title"]
 
 
-def test_after_a_released_payout_the_limit_is_what_can_be_taken_back():
+def test_after_a_released_payout_the_whole_payment_can_still_go_back_to_the_guest_but_not_more():
     booking = released_booking()
     dispute = open_as_guest(booking, now=booking.payout_release_at + timedelta(hours=1))
-    # Sharing's fee was already kept: only the host's payout can come back.
+    staff = support_user()
     with pytest.raises(DomainError):
-        resolve(dispute, support_user(), booking.host_payout + 1, 0)
+        resolve(dispute, staff, booking.total + 1, 0)
     assert Payout.objects.get().reversed_amount == 0
+    resolved = resolve(dispute, staff, booking.total, 0, now=booking.payout_release_at + timedelta(hours=2))
+    payment = payment_of(booking)
+    assert payment.refunded_amount == booking.total
+    assert (payment.host_payout_amount, payment.platform_fee_amount, payment.escrow_amount) == (0, 0, 0)
+    assert Payout.objects.get().reversed_amount == booking.host_payout
+    assert resolved.payout_reversed == booking.host_payout
+    details = AdminDecision.objects.get().details
+    assert details["fee_returned_to_escrow"] == booking.total - booking.host_payout
 
 
 def test_only_support_staff_can_resolve():
