@@ -181,3 +181,18 @@ def test_requesting_evidence_sets_a_deadline_records_the_decision_and_tells_both
     assert dispute.last_staff_action_at == now
     assert AdminDecision.objects.get().action == AdminDecision.Action.REQUEST_EVIDENCE
     assert Notification.objects.filter(kind="dispute.evidence_requested").count() == 2
+
+
+def test_a_payout_release_after_the_resolution_moves_nothing_more():
+    from bookings import services as booking_services
+    from payments.models import LedgerEntry
+
+    booking = paid_booking()
+    booking_services.start_booking(booking_id=booking.pk, now=booking.start)
+    dispute = open_as_guest(booking)
+    resolve(dispute, support_user(), 6_000, 4_000, now=booking.start + timedelta(hours=3))
+    entries = LedgerEntry.objects.count()
+    booking_services.release_payout(booking_id=booking.pk, now=booking.payout_release_at)
+    assert LedgerEntry.objects.count() == entries
+    payment = payment_of(booking)
+    assert (payment.refunded_amount, payment.host_payout_amount) == (6_000, 4_000)
