@@ -114,7 +114,14 @@ class EvidenceInline(admin.TabularInline):
 class DisputeAdmin(admin.ModelAdmin):
     list_display = ("pk", "booking_link", "category", "status", "source", "created_at", "paid", "flag")
     list_filter = ("status", AgeFilter, "category", AmountFilter, FlaggedFilter, "source")
-    search_fields = ("=id", "=booking__id", "booking__guest__email", "booking__listing__owner__email", "description")
+    # Text fields only: an id search with a huge number overflows SQLite's integers.
+    search_fields = (
+        "booking__guest__email",
+        "booking__listing__owner__email",
+        "booking__listing__title",
+        "description",
+        "=stripe_dispute_id",
+    )
     list_select_related = ("booking",)
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Dispute._meta.fields]

@@ -184,3 +184,37 @@ def test_the_support_group_has_desk_and_moderation_rights_and_nothing_on_money_o
     assert user.has_perm("disputes.change_dispute")
     assert not user.has_perm("payments.change_ledgerentry")
     assert not user.has_perm("payments.view_payment")
+
+
+def test_the_desk_search_and_filters_answer_for_any_input(client):
+    booking = paid_booking()
+    open_as_guest(booking)
+    client.force_login(support_user())
+    url = reverse("admin:disputes_dispute_changelist")
+    for query in (
+        {"q": booking.guest.email},
+        {"q": "99999999999999999999999"},
+        {"age": "24h"},
+        {"age": "7d+"},
+        {"amount": "100-500"},
+        {"category": "damage", "status": "open"},
+    ):
+        assert client.get(url, query).status_code == 200, query
+    assert str(booking.pk) in client.get(url, {"q": booking.guest.email}).content.decode()
+
+
+def test_the_age_and_amount_filters_pick_the_right_disputes(client):
+    booking = paid_booking()
+    dispute = open_as_guest(booking)
+    Dispute.objects.filter(pk=dispute.pk).update(created_at=timezone.now() - timedelta(days=2))
+    client.force_login(support_user())
+    url = reverse("admin:disputes_dispute_changelist")
+
+    def count(**query) -> int:
+        return client.get(url, query).context["cl"].result_count
+
+    assert count(age="1-3d") == 1 and count(age="24h") == 0 and count(age="7d+") == 0
+    bucket = "lt100" if booking.total < 10_000 else "100-500" if booking.total < 50_000 else "500+"
+    others = {"lt100", "100-500", "500+"} - {bucket}
+    assert count(amount=bucket) == 1
+    assert all(count(amount=other) == 0 for other in others)
