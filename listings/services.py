@@ -30,6 +30,8 @@ from listings.models import (
     RoomDetails,
 )
 from listings.selectors import overlapping_busy_periods
+from realtime.models import Thread
+from realtime.services import ensure_thread
 from sharing.accounts.models import User
 from sharing.accounts.selectors import has_verified_email
 from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -387,3 +389,22 @@ def unblock_period(*, listing: Listing, actor: User, busy_period_id: int) -> Non
         if period.source != BusySource.OWNER_BLOCK:
             raise DomainError("This period is a booking: cancel the booking instead.", field="busy_period")
         release_slot(busy_period=period)
+
+
+def question_thread_key(*, listing_id: int, requester_id: int) -> str:
+    """The pre-booking conversation of one requester with a listing's owner."""
+    return f"listing:{listing_id}:user:{requester_id}"
+
+
+def open_question_thread(*, listing: Listing, requester: User) -> Thread:
+    """The requester's question thread with the owner of a listing they can see, created on first ask."""
+    if requester.pk == listing.owner_id:
+        raise PermissionDenied("This is your own listing: guests ask you their questions here.")
+    if not has_verified_email(requester):
+        raise PermissionDenied("Confirm your email address before writing to hosts.", code="email_unverified")
+    return ensure_thread(
+        key=question_thread_key(listing_id=listing.pk, requester_id=requester.pk),
+        title=f"Question about {listing.title}",
+        link_url=listing.get_absolute_url(),
+        participants=[requester, listing.owner],
+    )

@@ -190,6 +190,20 @@ def detail(request: HttpRequest, listing_id: int) -> HttpResponse:
     return render(request, "listings/detail.html", context)
 
 
+@login_required
+@require_POST
+def ask_host(request: HttpRequest, listing_id: int) -> HttpResponse:
+    try:
+        listing = selectors.visible_listing(listing_id=listing_id, viewer=request.user)
+        thread = services.open_question_thread(listing=listing, requester=request.user)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("listings:detail", listing_id=listing_id)
+    return redirect("realtime:thread", thread_id=thread.pk)
+
+
 def _search_query(form: SearchForm) -> tuple[SearchQuery | None, str]:
     """The query a valid search form asks for, and the place name shown; geocodes a typed place server-side."""
     data = form.cleaned_data
