@@ -55,7 +55,7 @@ from listings.services import DATES_TAKEN_MESSAGE, hold_slot, release_slot
 from realtime import notify
 from realtime.services import ensure_thread
 from sharing.accounts.models import User
-from sharing.accounts.selectors import has_verified_email
+from sharing.accounts.selectors import ensure_not_suspended, has_verified_email
 from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 AUTO_DECLINE_REASON = "Another request for these dates was accepted."
@@ -277,6 +277,7 @@ def request_booking(
     now = now or timezone.now()
     if not has_verified_email(guest):
         raise PermissionDenied("Confirm your email address before booking.", code="email_unverified")
+    ensure_not_suspended(guest, doing="book")
     _, priced = _bookable_period(
         guest=guest, listing_id=listing_id, start=start, end=end, guests=guests, now=now, lock=False
     )
@@ -364,6 +365,8 @@ def _abandon(payment_id: int) -> None:
 def _create_booking(*, checkout: PendingCheckout, now: datetime) -> Booking:
     """The booking transaction: re-check every rule under the listing lock, re-price, attach the paid card."""
     guest = checkout.guest
+    # Suspended while at the bank: the authorisation is released by the caller's failure path.
+    ensure_not_suspended(guest, doing="book")
     with transaction.atomic():
         listing, priced = _bookable_period(
             guest=guest,
@@ -454,6 +457,7 @@ def accept_booking(*, host: User, booking_id: int, now: datetime | None = None) 
     with transaction.atomic():
         booking = _lock(booking_id)
         _require_host(booking, host, "accept")
+        ensure_not_suspended(host, doing="accept bookings")
         if booking.status == BookingStatus.CONFIRMED:
             return booking
         if booking.status != BookingStatus.REQUESTED:
@@ -634,6 +638,33 @@ def cancel_by_host(*, host: User, booking_id: int, reason: str = "", now: dateti
         )
         money().refund(reference=booking_reference(booking.pk), amount=booking.refund_amount, host_keeps=0)
         _notify([booking.guest], "booking.cancelled", booking, "The host cancelled. You get everything back.")
+    return booking
+
+
+def cancel_for_suspension(*, booking_id: int, suspended: User, reason: str, now: datetime | None = None) -> Booking:
+    """A party was suspended: a pending request is declined, a future confirmed booking cancelled.
+
+    Host-cancellation rules either way: the guest gets everything back (an unanswered
+    request's authorisation is released, a captured payment refunded in full).
+    Bookings already started are left to run. Idempotent.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if suspended.pk not in (booking.guest_id, booking.listing.owner_id):
+            raise NotFound(selectors.BOOKING_NOT_FOUND)
+        parties = [booking.guest, booking.listing.owner]
+        note = "A party's account was suspended: you get everything back."
+        if booking.status == BookingStatus.REQUESTED:
+            _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
+            _move(booking, BookingStatus.DECLINED, by=None, now=now, reason=reason)
+            money().release_authorisation(reference=booking_reference(booking.pk))
+            _notify(parties, "booking.declined", booking, f"This request was cancelled. {NOT_CHARGED}")
+        elif booking.status == BookingStatus.CONFIRMED and booking.start > now:
+            _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
+            _move_and_free_slot(booking, BookingStatus.CANCELLED_BY_HOST, by=None, now=now, reason=reason)
+            money().refund(reference=booking_reference(booking.pk), amount=booking.refund_amount, host_keeps=0)
+            _notify(parties, "booking.cancelled", booking, note)
     return booking
 
 

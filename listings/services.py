@@ -33,7 +33,7 @@ from listings.selectors import overlapping_busy_periods
 from realtime.models import Thread
 from realtime.services import ensure_thread
 from sharing.accounts.models import User
-from sharing.accounts.selectors import has_verified_email
+from sharing.accounts.selectors import ensure_not_suspended, has_verified_email
 from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
 from sharing.images import normalise_image
 
@@ -232,6 +232,7 @@ def create_listing(*, owner: User, kind: str, fields: dict, details: dict, photo
     _require(kind in ListingKind.values, f"Unknown kind “{kind}”: choose a room, a car or a driving service.", "kind")
     if not has_verified_email(owner):
         raise PermissionDenied("Confirm your email address before listing something.")
+    ensure_not_suspended(owner, doing="list anything")
     fields = _place_fields(fields, address_changed=True, point_changed=True)
     validate_listing(kind=kind, fields=fields, details=details)
     prepared = _prepare_photos(list(photos))
@@ -263,6 +264,7 @@ def _lock_own(listing: Listing, actor: User) -> Listing:
 
 def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict) -> Listing:
     """Change the owner's listing (any subset of fields); the same rules as at creation."""
+    ensure_not_suspended(actor, doing="change your listings")
     with transaction.atomic():
         locked = _lock_own(listing, actor)
         detail = DETAIL_MODELS[locked.kind].objects.filter(listing=locked).first() or DETAIL_MODELS[locked.kind](
@@ -293,6 +295,8 @@ def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict
 def set_listing_status(*, listing: Listing, actor: User, status: str) -> Listing:
     """Pause, resume or (soft) delete the owner's listing; search and other people stop seeing it unless active."""
     _require(status in ListingStatus.values, "Unknown status.", "status")
+    if status == ListingStatus.ACTIVE:
+        ensure_not_suspended(actor, doing="take bookings again")
     with transaction.atomic():
         locked = _lock_own(listing, actor)
         locked.status = status
@@ -402,9 +406,18 @@ def open_question_thread(*, listing: Listing, requester: User) -> Thread:
         raise PermissionDenied("This is your own listing: guests ask you their questions here.")
     if not has_verified_email(requester):
         raise PermissionDenied("Confirm your email address before writing to hosts.", code="email_unverified")
+    ensure_not_suspended(requester, doing="write to hosts")
     return ensure_thread(
         key=question_thread_key(listing_id=listing.pk, requester_id=requester.pk),
         title=f"Question about {listing.title}",
         link_url=listing.get_absolute_url(),
         participants=[requester, listing.owner],
     )
+
+
+def pause_listings_of_suspended_owner(*, owner: User) -> int:
+    """Take every active listing of a suspended owner out of search and booking; returns how many."""
+    with transaction.atomic():
+        return Listing.objects.filter(owner=owner, status=ListingStatus.ACTIVE).update(
+            status=ListingStatus.PAUSED, updated_at=timezone.now()
+        )

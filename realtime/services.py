@@ -154,6 +154,11 @@ def _thread_event(user_ids: list[int], event: dict[str, Any]) -> None:
 
 def post_message(*, thread: Thread, sender: AbstractBaseUser, body: str) -> Message:
     """Add a message to a thread the sender is in; the others get it live and as a notification."""
+    if getattr(sender, "is_suspended", False):
+        raise PermissionDenied(
+            "Your account is suspended, so you cannot send messages. Write to support if you think this is a mistake.",
+            code="suspended",
+        )
     text = (body or "").replace("\r\n", "\n").strip()
     if not text:
         raise DomainError("Write a message first.", field="body")

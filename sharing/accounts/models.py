@@ -45,6 +45,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     languages = models.CharField(max_length=200, blank=True, help_text="Languages you speak, separated by commas.")
     city = models.CharField(max_length=100, blank=True)
     is_active = models.BooleanField(default=True)
+    # Set by staff from the admin desk (sharing.disputes.suspensions): a suspended person
+    # can still log in and read, but cannot list, book or write to anyone.
+    is_suspended = models.BooleanField(default=False)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.TextField(max_length=2000, blank=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 

@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from django.shortcuts import get_object_or_404
 
 from sharing.accounts.models import User
+from sharing.errors import PermissionDenied
 
 
 def has_verified_email(user: User) -> bool:
@@ -13,6 +14,15 @@ def has_verified_email(user: User) -> bool:
     if not user.is_authenticated:
         return False
     return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
+SUSPENDED_MESSAGE = "Your account is suspended, so you cannot {doing}. Write to support if you think this is a mistake."
+
+
+def ensure_not_suspended(user: User, *, doing: str) -> None:
+    """Refuse what a suspended person tries to do, with a message that says why."""
+    if getattr(user, "is_suspended", False):
+        raise PermissionDenied(SUSPENDED_MESSAGE.format(doing=doing), code="suspended")
 
 
 def public_profile(user_id: int) -> User:

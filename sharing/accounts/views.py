@@ -18,6 +18,10 @@ def profile(request: HttpRequest, user_id: int) -> HttpResponse:
         "person": person,
         "email_verified": selectors.has_verified_email(person),
         "is_own_profile": request.user.is_authenticated and request.user.pk == person.pk,
+        # Support staff (who work disputes) suspend people from here.
+        "can_suspend": request.user.is_staff
+        and request.user.has_perm("disputes.change_dispute")
+        and request.user.pk != person.pk,
     }
     return render(request, "accounts/profile.html", context)
 

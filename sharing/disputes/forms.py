@@ -41,3 +41,11 @@ class EvidenceRequestForm(forms.Form):
         label="Deadline (UTC, YYYY-MM-DD HH:MM)",
         initial=lambda: (timezone.now() + timedelta(hours=48)).replace(second=0, microsecond=0),
     )
+
+
+class SuspensionForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text="Shown to the person and kept in the desk's decision log.",
+    )

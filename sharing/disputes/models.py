@@ -154,6 +154,8 @@ class AdminDecision(models.Model):
         RESOLVE_DISPUTE = "resolve_dispute", "Resolved a dispute"
         REQUEST_EVIDENCE = "request_evidence", "Asked for more evidence"
         REVIEW_DISPUTE = "review_dispute", "Looked at a dispute"
+        SUSPEND_USER = "suspend_user", "Suspended a person"
+        LIFT_SUSPENSION = "lift_suspension", "Lifted a suspension"
 
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="admin_decisions")
     at = models.DateTimeField(default=timezone.now)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bookings.selectors import visible_booking
 from realtime.selectors import thread_id_by_key
-from sharing.disputes import selectors, services
-from sharing.disputes.forms import EvidenceForm, OpenDisputeForm
+from sharing.accounts.models import User
+from sharing.disputes import selectors, services, suspensions
+from sharing.disputes.forms import EvidenceForm, OpenDisputeForm, SuspensionForm
 from sharing.disputes.models import OPEN_WINDOW
 from sharing.errors import DomainError, NotFound
 
@@ -104,3 +106,34 @@ def add_evidence(request: HttpRequest, dispute_id: int) -> HttpResponse:
         messages.success(request, "Photo added to the dispute.")
         return redirect(dispute.get_absolute_url())
     return dispute_detail(request, dispute.pk, evidence_form=form, status=400)
+
+
+@login_required
+def suspension(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The desk's page to suspend a person (or lift a suspension), with the reason asked first."""
+    try:
+        services.require_desk_staff(request.user)
+    except DomainError as error:
+        raise PermissionDenied(error.message) from None
+    person = get_object_or_404(User, pk=user_id)
+    form = SuspensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if person.is_suspended:
+                suspensions.lift_suspension(staff=request.user, person_id=person.pk, reason=form.cleaned_data["reason"])
+                messages.success(request, f"{person.public_name} can use Sharing again.")
+            else:
+                outcome = suspensions.suspend_user(
+                    staff=request.user, person_id=person.pk, reason=form.cleaned_data["reason"]
+                )
+                messages.success(
+                    request,
+                    f"{person.public_name} is suspended: {outcome.listings_paused} listing(s) paused, "
+                    f"{len(outcome.bookings_ended)} future booking(s) ended with full refunds.",
+                )
+                for booking_id, problem in outcome.bookings_failed.items():
+                    messages.error(request, f"Booking {booking_id} could not be ended yet: {problem}")
+            return redirect(person.get_absolute_url())
+        except DomainError as error:
+            _form_error(form, error)
+    return render(request, "disputes/suspension.html", {"person": person, "form": form})
