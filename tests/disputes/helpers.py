@@ -9,7 +9,6 @@ from django.contrib.auth.models import Group
 
 from bookings import services as booking_services
 from bookings.models import Booking
-from payments import services as payment_services
 from payments.models import Payment
 from sharing.accounts.models import User
 from sharing.disputes import services
@@ -18,7 +17,7 @@ from sharing.disputes.selectors import booking_payment
 from tests.bookings.factories import NOW, confirmed_room
 from tests.conftest import make_user
 from tests.listings.factories import make_listing
-from tests.payments.helpers import captured_payment, host_with_payout_account
+from tests.payments.helpers import host_with_payout_account
 
 __all__ = ["NOW", "open_as_guest", "paid_booking", "payment_of", "released_booking", "support_user"]
 
@@ -30,9 +29,6 @@ def paid_booking() -> Booking:
     """
     host = host_with_payout_account(settings.STRIPE_API_BASE)
     booking = confirmed_room(listing=make_listing(owner=host), now=NOW)
-    if booking_payment(booking) is None:
-        # Bookings that do not charge through payments yet: capture the booking's total the same way they will.
-        captured_payment(booking.total, reference=f"booking:{booking.pk}", payer=booking.guest)
     assert booking_payment(booking).captured_amount == booking.total
     return booking
 
@@ -48,10 +44,7 @@ def released_booking() -> Booking:
     booking = paid_booking()
     booking_services.start_booking(booking_id=booking.pk, now=booking.start)
     booking_services.release_payout(booking_id=booking.pk, now=booking.payout_release_at)
-    payment = payment_of(booking)
-    if not payment.payouts.exists():
-        # Bookings that do not move money on release yet: release exactly what they would.
-        payment_services.release_payout(payment=payment, host=booking.listing.owner, host_amount=booking.host_payout)
+    assert payment_of(booking).payouts.exists()
     booking.refresh_from_db()
     return booking
 
