@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
+from tests.support.browser import open_chromium
 from tests.support.servers import asgi_server
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 
@@ -41,27 +31,12 @@ def _real_password_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
 
 
-# Module, not session: while sync_playwright() is open its event loop counts as running in
+# Module, not session: while the browser is open Playwright's event loop counts as running in
 # this thread, and every async test (Channels communicator tests) the worker runs later fails.
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package.")
-    # Playwright's sync API runs an event loop in the test's thread; the ORM calls the
-    # tests make between browser steps are still plain synchronous code. Allowed only
-    # while the browser is open, so nothing else (nor any child process) inherits it.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    with open_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="session")

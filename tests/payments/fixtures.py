@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import pytest
 import requests
 
 from payments import gateway
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_SECRET = "whsec_sharing_tests"
@@ -35,16 +35,10 @@ DECLINED = "4000000000000002"
 THREE_D_SECURE = "4000002760003184"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def localstripe() -> Iterator[str]:
     """Base URL of a localstripe harness started for this session (this xdist worker)."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "payments.localstripe_server", "--port", str(port), "--quiet"],
         cwd=ROOT,

@@ -7,13 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connections
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from realtime import notify, services
 from tests.conftest import make_user
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.realtime.helpers import live_db, session_key_for
-from tests.realtime.live import daphne_servers
+from tests.support.browser import open_chromium
+from tests.support.servers import daphne_servers
 
 pytestmark = [live_db, pytest.mark.browser]
 
@@ -37,9 +37,8 @@ def test_bell_toast_and_conversation_update_live_between_two_people():
     thread = services.ensure_thread(key="booking:5", title="Room, 5 June", participants=[guest, host])
     keys = {"guest": session_key_for(guest), "host": session_key_for(host)}
 
-    with daphne_servers(1) as [port], sync_playwright() as playwright:
+    with daphne_servers(1) as [port], open_chromium() as browser:
         site = f"http://127.0.0.1:{port}"
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         pages = {}
         for who, key in keys.items():
             context = browser.new_context(viewport={"width": 1200, "height": 900})
@@ -73,14 +72,12 @@ def test_bell_toast_and_conversation_update_live_between_two_people():
         host_page.get_by_role("button", name="Send").click()
         expect(guest_page.locator("#thread-messages .rt-body").last).to_have_text("No problem <i>at all</i>")
         assert guest_page.locator("#thread-messages i").count() == 0
-        browser.close()
 
 
 def test_page_reconnects_after_a_server_restart_and_shows_what_it_missed():
     host = make_user(display_name="Hugo Host")
     key = session_key_for(host)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with open_chromium() as browser:
         context = browser.new_context(viewport={"width": 1200, "height": 900})
         page = context.new_page()
         with daphne_servers(1) as [port]:
@@ -98,4 +95,3 @@ def test_page_reconnects_after_a_server_restart_and_shows_what_it_missed():
             expect(page.locator("#toasts .toast", has_text="Saturday")).to_be_visible()
             expect(page.locator("#toasts .toast", has_text="Sunday")).to_be_visible()
             expect(page.locator(".rt-count")).to_have_text("2")
-        browser.close()

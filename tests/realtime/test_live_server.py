@@ -12,7 +12,8 @@ from websockets.exceptions import InvalidStatus
 
 from realtime import services
 from tests.realtime.helpers import committed_notifications, live_db, person
-from tests.realtime.live import daphne_servers, post_json
+from tests.realtime.live import post_json
+from tests.support.servers import daphne_servers
 
 pytestmark = live_db
 

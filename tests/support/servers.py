@@ -1,8 +1,9 @@
 """Real server processes for end-to-end tests: the ASGI app under daphne, on the test database.
 
 The process gets the test database of the calling test (the SQLite test file or
-the PostgreSQL test database) through the same environment variables that
-production uses, so it runs the real settings path, not a test-only one.
+the PostgreSQL test database) and the channel layer (REDIS_URL with this xdist
+worker's CHANNEL_PREFIX) through the same environment variables production uses,
+so it runs the real settings path, not a test-only one.
 """
 
 from __future__ import annotations
@@ -30,19 +31,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, *, process: subprocess.Popen | None = None, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server process exited early with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing answered on 127.0.0.1:{port} within {timeout:.0f} s")
-
-
 def test_database_environment() -> dict[str, str]:
     """Environment variables that point a child process at this test's database."""
     db = connection.settings_dict
@@ -56,10 +44,18 @@ def test_database_environment() -> dict[str, str]:
 
 
 def child_environment(**overrides: str) -> dict[str, str]:
-    env = {**os.environ, **test_database_environment(), "DEBUG": "true", "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    env = {
+        **os.environ,
+        **test_database_environment(),
+        "DJANGO_SETTINGS_MODULE": "sharing.settings",
+        "DEBUG": "true",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
         env["CHANNEL_PREFIX"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    else:
+        env["REDIS_URL"] = ""
     # Set in the test process while a Playwright browser is open; a server must keep Django's guard.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(overrides)
@@ -67,30 +63,51 @@ def child_environment(**overrides: str) -> dict[str, str]:
 
 
 @contextmanager
-def asgi_server(**env_overrides: str) -> Iterator[str]:
-    """Run daphne with the project's ASGI app; yields its base URL, stops it afterwards."""
-    port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix=f"daphne-{port}-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "sharing.asgi:application"],
-        cwd=BASE_DIR,
-        env=child_environment(**env_overrides),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+def daphne_servers(
+    count: int = 1, *, ports: list[int] | None = None, timeout: float = 30.0, **env_overrides: str
+) -> Iterator[list[int]]:
+    """Start `count` daphne processes at once (on `ports`, else free ones); yields their ports, stops them after."""
+    started: list[tuple[int, subprocess.Popen, Path]] = []
     try:
-        try:
-            wait_for_port(port, process=process)
-        except (RuntimeError, TimeoutError) as error:
-            log.flush()
-            output = Path(log.name).read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"{error}; server output:\n{output}") from None
-        yield f"http://127.0.0.1:{port}"
+        for index in range(count):
+            port = ports[index] if ports else free_port()
+            log = Path(tempfile.mkstemp(prefix=f"daphne-{port}-", suffix=".log")[1])
+            command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "sharing.asgi:application"]
+            with log.open("wb") as output:
+                process = subprocess.Popen(
+                    command,
+                    cwd=BASE_DIR,
+                    env=child_environment(**env_overrides),
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            started.append((port, process, log))
+        deadline = time.monotonic() + timeout
+        for port, process, log in started:
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"daphne on port {port} did not start:\n{log.read_text(errors='replace')[-3000:]}"
+                    )
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+        yield [port for port, _, _ in started]
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        Path(log.name).unlink(missing_ok=True)
+        for _, process, _ in started:
+            process.terminate()
+        for _, process, log in started:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.unlink(missing_ok=True)
+
+
+@contextmanager
+def asgi_server(**env_overrides: str) -> Iterator[str]:
+    """One daphne process with the project's ASGI app; yields its base URL."""
+    with daphne_servers(1, **env_overrides) as [port]:
+        yield f"http://127.0.0.1:{port}"
