@@ -11,8 +11,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from payments import gateway, services
 from payments.models import Payment, PayoutAccount, StripeEvent
@@ -58,6 +60,11 @@ def _on_dispute_created(obj: dict[str, Any]) -> None:
     services.freeze_payment(
         payment=payment, reason=f"Chargeback opened by the card holder ({dispute.reason})", stripe_dispute_id=dispute.id
     )
+    # Payments sits below disputes, so the dispute is opened through a hook named in
+    # settings; robust, because `manage.py open_chargeback_disputes` catches any miss.
+    if settings.CHARGEBACK_HOOK:
+        open_dispute = import_string(settings.CHARGEBACK_HOOK)
+        transaction.on_commit(lambda: open_dispute(payment_id=payment.pk), robust=True)
 
 
 def _on_account_updated(obj: dict[str, Any]) -> None:

@@ -228,6 +228,8 @@ STRIPE_WEBHOOK_SECRET = envstr("STRIPE_WEBHOOK_SECRET", "whsec_sharing_localstri
 STRIPE_API_BASE = envstr("STRIPE_API_BASE", "http://127.0.0.1:8420")
 # What moves a booking's money in its transitions (bookings.money.BookingMoney); bookings never imports payments.
 BOOKING_MONEY = envstr("BOOKING_MONEY", "payments.escrow.StripeEscrow")
+# Called (after commit) with payment_id= when Stripe reports a chargeback: opens a dispute for the desk.
+CHARGEBACK_HOOK = envstr("CHARGEBACK_HOOK", "sharing.disputes.services.open_chargeback_dispute")
 
 # --- Marketplace rules -----------------------------------------------------------------
 # Fees in basis points (1/100 of a percent) so that no float touches money.

@@ -52,6 +52,18 @@ def test_the_sweep_opens_exactly_one_dispute_per_chargeback(client, stripe_api):
     assert payment_of(booking).frozen
 
 
+def test_the_webhook_itself_opens_the_dispute_once_it_commits(client, stripe_api, django_capture_on_commit_callbacks):
+    booking = paid_booking()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        stripe_dispute_id = chargeback(client, stripe_api, booking)
+
+    dispute = Dispute.objects.get()
+    assert dispute.stripe_dispute_id == stripe_dispute_id
+    assert dispute.source == Source.CHARGEBACK
+    assert sweep() == "opened=0"
+
+
 def test_a_chargeback_joins_the_dispute_already_open_on_the_booking(client, stripe_api):
     booking = paid_booking()
     existing = open_as_guest(booking)
