@@ -466,7 +466,7 @@ def start_payout_onboarding(*, host: User, refresh_url: str, return_url: str) ->
     if account is None:
         stripe_account = gateway.create_connected_account(
             email=host.email,
-            country=getattr(settings, "STRIPE_CONNECT_COUNTRY", "FR"),
+            country=settings.STRIPE_CONNECT_COUNTRY,
             idempotency_key=idempotency_key("host", host.pk, "connect-account"),
             metadata={"host": str(host.pk)},
         )

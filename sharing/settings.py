@@ -226,6 +226,8 @@ STRIPE_SECRET_KEY = envstr("STRIPE_SECRET_KEY", "sk_test_sharing_localstripe")
 STRIPE_PUBLISHABLE_KEY = envstr("STRIPE_PUBLISHABLE_KEY", "pk_test_sharing_localstripe")
 STRIPE_WEBHOOK_SECRET = envstr("STRIPE_WEBHOOK_SECRET", "whsec_sharing_localstripe")
 STRIPE_API_BASE = envstr("STRIPE_API_BASE", "http://127.0.0.1:8420")
+# Country of the Connect Express accounts created for hosts (ISO 3166-1 alpha-2).
+STRIPE_CONNECT_COUNTRY = envstr("STRIPE_CONNECT_COUNTRY", "FR")
 # What moves a booking's money in its transitions (bookings.money.BookingMoney); bookings never imports payments.
 BOOKING_MONEY = envstr("BOOKING_MONEY", "payments.escrow.StripeEscrow")
 # Called (after commit) with payment_id= when Stripe reports a chargeback: opens a dispute for the desk.
