@@ -47,7 +47,9 @@ class RequiresActionOut(Schema):
     complete_url: str
 
 
-class QuoteOut(Schema):
+class PriceOut(Schema):
+    """The price of a period, in minor units of `currency` (what a quote shows and a booking freezes)."""
+
     start: datetime
     end: datetime
     currency: str
@@ -61,6 +63,9 @@ class QuoteOut(Schema):
     host_service_fee: int
     host_payout: int
     cancellation_policy: str
+
+
+class QuoteOut(PriceOut):
     policy_text: str
 
 
@@ -72,27 +77,14 @@ class TransitionOut(Schema):
     reason: str
 
 
-class BookingOut(Schema):
+class BookingOut(PriceOut):
     id: int
     listing_id: int
     listing_title: str
     guest_id: int
     host_id: int
     status: str
-    start: datetime
-    end: datetime
     guests: int
-    currency: str
-    units: int
-    unit_price: int
-    subtotal: int
-    discount: int
-    fee: int
-    guest_service_fee: int
-    total: int
-    host_service_fee: int
-    host_payout: int
-    cancellation_policy: str
     respond_by: datetime
     created_at: datetime
     refund_amount: int | None

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from realtime import selectors, services
-from sharing.api import session_or_token_auth
+from sharing.api import ObjectId, session_or_token_auth
 
 notifications_router = Router(tags=["notifications"], auth=session_or_token_auth)
 threads_router = Router(tags=["messages"], auth=session_or_token_auth)
@@ -39,7 +39,9 @@ class UnreadOut(Schema):
 
 
 class MarkReadIn(Schema):
-    ids: list[int] | None = Field(None, description="Ids to mark read; leave out to mark all read.", max_length=200)
+    ids: list[ObjectId] | None = Field(
+        None, description="Ids to mark read; leave out to mark all read.", max_length=200
+    )
 
 
 class MarkedOut(Schema):

@@ -6,15 +6,22 @@ person can read and, where one field is at fault, its name.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from allauth.headless.contrib.ninja.security import XSessionTokenAuth
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
 from sharing.errors import DomainError
+
+# Database ids are 64-bit: an id schema field bounded like this is refused as a 422
+# before it reaches a query, the same on SQLite and PostgreSQL.
+MAX_DATABASE_ID = 2**63 - 1
+ObjectId = Annotated[int, Field(ge=1, le=MAX_DATABASE_ID)]
 
 
 # Mobile clients send allauth's app session token (X-Session-Token); the site's own
@@ -46,11 +53,15 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return _error(request, exc.status_code, exc.message, exc.field, code=exc.code)
 
 
+SCHEMA_LOCATIONS = {"body", "query", "path", "form", "payload", "data"}
+
+
 @api.exception_handler(NinjaValidationError)
 def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "form", "payload")]
-    field = location[-1] if location else None
+    # The field is the last named part of the location: ("body", "data", "ids", 1) is "ids".
+    named = [part for part in first.get("loc", ()) if isinstance(part, str) and part not in SCHEMA_LOCATIONS]
+    field = named[-1] if named else None
     message = first.get("msg", "Invalid input.")
     detail = f"{field}: {message}" if field else message
     return _error(request, 422, detail, field, errors=exc.errors)
@@ -62,6 +73,13 @@ def on_model_validation_error(request: HttpRequest, exc: DjangoValidationError) 
         field, errors = next(iter(exc.error_dict.items()))
         return _error(request, 422, " ".join(e.messages[0] for e in errors), None if field == "__all__" else field)
     return _error(request, 422, " ".join(exc.messages))
+
+
+@api.exception_handler(OverflowError)
+def on_number_out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # An id or amount beyond 64 bits reaches the database driver, which cannot bind it
+    # (SQLite raises OverflowError); no object can have it, so it is the client's mistake.
+    return _error(request, 422, "A number in this request is too large.")
 
 
 @api.exception_handler(AuthenticationError)
