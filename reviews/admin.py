@@ -7,16 +7,13 @@ why is recorded and the averages move in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 
 from reviews import services
 from reviews.models import ReportDecision, Review, ReviewAspect, ReviewReport, ReviewWindow, UserRating
-from sharing.errors import DomainError
+from sharing.admin_tools import ask_reason_then_apply
 
 
 class ReadOnlyMixin:
@@ -31,33 +28,6 @@ class ReadOnlyMixin:
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_staff
-
-
-def _with_reason(
-    request: HttpRequest,
-    queryset: QuerySet,
-    *,
-    action: str,
-    title: str,
-    apply: Callable[[object, str], object],
-) -> HttpResponse | None:
-    """Ask for the reason on an intermediate page, then apply the service to each selected object."""
-    reason = (request.POST.get("reason") or "").strip()
-    if "apply" not in request.POST or not reason:
-        if "apply" in request.POST:
-            messages.error(request, "Give a reason: it is kept on record.")
-        context = {"title": title, "queryset": queryset, "action": action, "opts": queryset.model._meta}
-        return TemplateResponse(request, "reviews/admin/reason.html", context)
-    done = 0
-    for obj in queryset:
-        try:
-            apply(obj, reason)
-        except DomainError as error:
-            messages.error(request, f"{obj}: {error.message}")
-        else:
-            done += 1
-    messages.success(request, f"{title}: {done} done.")
-    return None
 
 
 class ReviewAspectInline(admin.TabularInline):
@@ -95,7 +65,7 @@ class ReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description="Hide the selected reviews (asks for a reason)", permissions=["moderate"])
     def hide_reviews(self, request: HttpRequest, queryset: QuerySet[Review]) -> HttpResponse | None:
-        return _with_reason(
+        return ask_reason_then_apply(
             request,
             queryset,
             action="hide_reviews",
@@ -113,7 +83,7 @@ class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
     actions = ["hide_reported_reviews", "keep_reported_reviews"]
 
     def _decide(self, request: HttpRequest, queryset: QuerySet, decision: str, action: str, title: str):
-        return _with_reason(
+        return ask_reason_then_apply(
             request,
             queryset,
             action=action,
