@@ -299,3 +299,36 @@ class BusyPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"
+
+
+class ListingReportDecision(models.TextChoices):
+    REMOVE = "remove", "Listing removed"
+    KEEP = "keep", "Listing kept"
+
+
+class ListingReport(models.Model):
+    """Someone reported a listing (fake, unsafe, not as described...); staff decide, and the decision is kept."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_reports")
+    reason = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decision = models.CharField(max_length=10, choices=ListingReportDecision.choices, blank=True)
+    decision_reason = models.TextField(max_length=1000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "reporter"], name="listing_report_once_per_person"),
+            models.CheckConstraint(
+                condition=Q(decision="") | Q(decision__in=ListingReportDecision.values),
+                name="listing_report_decision_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report on “{self.listing.title}” by {self.reporter}"

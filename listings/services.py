@@ -26,6 +26,8 @@ from listings.models import (
     Listing,
     ListingKind,
     ListingPhoto,
+    ListingReport,
+    ListingReportDecision,
     ListingStatus,
     RoomDetails,
 )
@@ -421,3 +423,51 @@ def pause_listings_of_suspended_owner(*, owner: User) -> int:
         return Listing.objects.filter(owner=owner, status=ListingStatus.ACTIVE).update(
             status=ListingStatus.PAUSED, updated_at=timezone.now()
         )
+
+
+# --- Reports and moderation ------------------------------------------------------------------
+
+REPORT_REASON_MAX = 1000
+
+
+def report_listing(*, listing: Listing, reporter: User, reason: str) -> ListingReport:
+    """Anyone logged in may report a listing they can see, once; staff then decide on the desk."""
+    text = " ".join((reason or "").split())
+    if len(text) < 10:
+        raise DomainError("Tell us what is wrong with this listing (at least 10 characters).", field="reason")
+    if len(text) > REPORT_REASON_MAX:
+        raise DomainError(f"Keep the report under {REPORT_REASON_MAX} characters.", field="reason")
+    if reporter.pk == listing.owner_id:
+        raise PermissionDenied("You cannot report your own listing.")
+    try:
+        with transaction.atomic():
+            return ListingReport.objects.create(listing=listing, reporter=reporter, reason=text)
+    except IntegrityError:
+        raise Conflict("You have already reported this listing; our team is looking at it.") from None
+
+
+def decide_listing_report(*, staff: User, report_id: int, decision: str, reason: str) -> ListingReport:
+    """Staff remove the reported listing (soft delete: bookings and the ledger keep pointing at it) or keep it."""
+    if not (staff.is_active and staff.is_staff and staff.has_perm("listings.change_listingreport")):
+        raise PermissionDenied("Only Sharing's support staff can decide reports.")
+    if decision not in ListingReportDecision.values:
+        raise DomainError("Decide to remove or keep the listing.", field="decision")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError("Give a reason: it is kept on record.", field="reason")
+    with transaction.atomic():
+        report = ListingReport.objects.select_for_update().filter(pk=report_id).first()
+        if report is None:
+            raise NotFound("No such report.")
+        if report.decision:
+            if report.decision == decision:
+                return report
+            raise Conflict("This report was already decided.")
+        if decision == ListingReportDecision.REMOVE:
+            Listing.objects.filter(pk=report.listing_id).update(status=ListingStatus.DELETED, updated_at=timezone.now())
+        report.decision = decision
+        report.decision_reason = reason[:REPORT_REASON_MAX]
+        report.decided_by = staff
+        report.decided_at = timezone.now()
+        report.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
+    return report

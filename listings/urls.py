@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:listing_id>/", views.detail, name="detail"),
     path("<int:listing_id>/edit/", views.edit, name="edit"),
     path("<int:listing_id>/ask/", views.ask_host, name="ask"),
+    path("<int:listing_id>/report/", views.report, name="report"),
     path("<int:listing_id>/photos/", views.photos, name="photos"),
     path("<int:listing_id>/pause/", views.change_status, {"status": ListingStatus.PAUSED}, name="pause"),
     path("<int:listing_id>/resume/", views.change_status, {"status": ListingStatus.ACTIVE}, name="resume"),

@@ -204,6 +204,21 @@ def ask_host(request: HttpRequest, listing_id: int) -> HttpResponse:
     return redirect("realtime:thread", thread_id=thread.pk)
 
 
+@login_required
+@require_POST
+def report(request: HttpRequest, listing_id: int) -> HttpResponse:
+    try:
+        listing = selectors.visible_listing(listing_id=listing_id, viewer=request.user)
+        services.report_listing(listing=listing, reporter=request.user, reason=request.POST.get("reason", ""))
+    except NotFound as error:
+        raise Http404(error.message) from None
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Thank you: our team will look at this listing.")
+    return redirect("listings:detail", listing_id=listing_id)
+
+
 def _search_query(form: SearchForm) -> tuple[SearchQuery | None, str]:
     """The query a valid search form asks for, and the place name shown; geocodes a typed place server-side."""
     data = form.cleaned_data

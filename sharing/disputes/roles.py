@@ -19,6 +19,9 @@ SUPPORT_PERMISSIONS = [
     ("reviews", "view_reviewreport"),
     ("reviews", "change_reviewreport"),
     ("bookings", "view_booking"),
+    ("listings", "view_listing"),
+    ("listings", "view_listingreport"),
+    ("listings", "change_listingreport"),
 ]
 
 

@@ -1,0 +1,61 @@
+"""Listings on the admin desk: the queue of reported listings, decided through the services."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from listings import services
+from listings.models import Listing, ListingReport, ListingReportDecision
+from sharing.admin_tools import ask_reason_then_apply
+
+
+@admin.register(Listing)
+class ListingAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "status", "owner", "city", "unit_price", "currency", "created_at"]
+    list_filter = ["kind", "status", "instant_book", "cancellation_policy"]
+    search_fields = ["title", "city", "owner__email"]
+    readonly_fields = [field.name for field in Listing._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ListingReport)
+class ListingReportAdmin(admin.ModelAdmin):
+    """The moderation queue: open reports first; removing a listing soft-deletes it, with the reason kept."""
+
+    list_display = ["listing", "reporter", "created_at", "decision", "decided_by", "decided_at"]
+    list_filter = ["decision"]
+    search_fields = ["listing__title", "reporter__email", "reason"]
+    readonly_fields = [field.name for field in ListingReport._meta.fields]
+    actions = ["remove_listing", "keep_listing"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet, decision: str, action: str, title: str):
+        return ask_reason_then_apply(
+            request,
+            queryset,
+            action=action,
+            title=title,
+            apply=lambda report, reason: services.decide_listing_report(
+                staff=request.user, report_id=report.pk, decision=decision, reason=reason
+            ),
+        )
+
+    @admin.action(description="Remove the reported listings", permissions=["change"])
+    def remove_listing(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._decide(request, queryset, ListingReportDecision.REMOVE, "remove_listing", "Remove listings")
+
+    @admin.action(description="Keep the reported listings", permissions=["change"])
+    def keep_listing(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._decide(request, queryset, ListingReportDecision.KEEP, "keep_listing", "Keep listings")
