@@ -17,11 +17,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from payments.money import format_money
 from realtime.models import Thread
 from realtime.selectors import recent_messages
+from sharing.accounts.admin import UserAdmin
+from sharing.accounts.models import User
 from sharing.disputes import selectors, services
 from sharing.disputes.forms import EvidenceRequestForm, ResolveForm
 from sharing.disputes.models import STALE_AFTER, AdminDecision, Dispute, DisputeEvidence
@@ -317,3 +319,35 @@ class AdminDecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+# People on the desk: the person's admin page also lists the staff decisions about them
+# (suspensions and their lifting), who took each, when and why.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonDeskAdmin(UserAdmin):
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), "staff_decisions"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: object = None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets.append(("Staff decisions about this person", {"fields": ["staff_decisions"]}))
+        return fieldsets
+
+    @admin.display(description="Decisions")
+    def staff_decisions(self, person: User) -> str:
+        decisions = decisions_for(person)
+        if not decisions:
+            return "None"
+        items = format_html_join(
+            "",
+            "<li>{} · {} · {}: {}</li>",
+            (
+                (f"{decision.at:%Y-%m-%d %H:%M}", decision.staff, decision.get_action_display(), decision.reason)
+                for decision in decisions
+            ),
+        )
+        return format_html("<ul>{}</ul>", items)

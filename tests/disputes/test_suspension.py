@@ -158,3 +158,16 @@ def test_the_profile_offers_suspension_to_support_staff_only(client):
 
     client.force_login(support_user())
     assert url in client.get(person.get_absolute_url()).content.decode()
+
+
+def test_the_persons_admin_page_shows_who_suspended_them_and_why(client):
+    person = make_user()
+    _suspend(person)
+    admin = make_user(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    page = client.get(reverse("admin:accounts_user_change", args=[person.pk])).content.decode()
+
+    assert "Suspended a person" in page
+    assert REASON in page
+    assert "Sam Support" in page
