@@ -593,18 +593,26 @@ def release_payout(*, booking_id: int, now: datetime | None = None) -> Booking:
 # --- Cancellations -----------------------------------------------------------------------------
 
 
+def _cancellable(booking: Booking, *, to: str, now: datetime) -> bool:
+    """False when the booking already has status `to` (cancelling twice changes nothing); raises when a
+    confirmed or in-progress booking is not what is being cancelled, or it has already ended."""
+    if booking.status == to:
+        return False
+    if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
+        raise _wrong_state(booking, "cancelled")
+    if now >= booking.end:
+        raise Conflict("This booking has already ended.", code="ended")
+    return True
+
+
 def cancel_by_guest(*, guest: User, booking_id: int, reason: str = "", now: datetime | None = None) -> Booking:
     """The guest cancels a confirmed or in-progress booking; the refund follows the frozen policy."""
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
         _require_guest(booking, guest, "cancel")
-        if booking.status == BookingStatus.CANCELLED_BY_GUEST:
+        if not _cancellable(booking, to=BookingStatus.CANCELLED_BY_GUEST, now=now):
             return booking
-        if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
-            raise _wrong_state(booking, "cancelled")
-        if now >= booking.end:
-            raise Conflict("This booking has already ended.", code="ended")
         settlement = guest_refund(booking=booking, at=now)
         _set_outcome(booking, settlement, now)
         _move_and_free_slot(
@@ -626,12 +634,8 @@ def cancel_by_host(*, host: User, booking_id: int, reason: str = "", now: dateti
     with transaction.atomic():
         booking = _lock(booking_id)
         _require_host(booking, host, "cancel")
-        if booking.status == BookingStatus.CANCELLED_BY_HOST:
+        if not _cancellable(booking, to=BookingStatus.CANCELLED_BY_HOST, now=now):
             return booking
-        if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
-            raise _wrong_state(booking, "cancelled")
-        if now >= booking.end:
-            raise Conflict("This booking has already ended.", code="ended")
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move_and_free_slot(
             booking, BookingStatus.CANCELLED_BY_HOST, by=host, now=now, reason=reason or "Cancelled by the host"

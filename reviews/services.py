@@ -280,12 +280,18 @@ def announce_review_window(*, booking_id: int, now: datetime | None = None) -> R
             raise Conflict(WINDOW_CLOSED, code="window_closed")
         if created:
             _schedule_window_tasks(window, now)
-        written = set(Review.objects.filter(booking=booking).values_list("direction", flat=True))
         window.can_write_sent_at = now
         window.save(update_fields=["can_write_sent_at"])
-        waiting = [person for direction, person in _parties(booking).items() if direction not in written]
-        _notify(waiting, "review.can_write", booking, "How did it go? You have 14 days to write a review.")
+        _notify(
+            _yet_to_write(booking), "review.can_write", booking, "How did it go? You have 14 days to write a review."
+        )
     return window
+
+
+def _yet_to_write(booking: Booking) -> list[User]:
+    """The parties of the booking who have not written their review."""
+    written = set(Review.objects.filter(booking=booking).values_list("direction", flat=True))
+    return [person for direction, person in _parties(booking).items() if direction not in written]
 
 
 def remind_reviewers(*, booking_id: int, now: datetime | None = None) -> ReviewWindow:
@@ -302,11 +308,9 @@ def remind_reviewers(*, booking_id: int, now: datetime | None = None) -> ReviewW
             raise Conflict("The reminder is not due yet.", code="not_due")
         if now >= window.closes_at:
             raise Conflict(WINDOW_CLOSED, code="window_closed")
-        written = set(Review.objects.filter(booking=booking).values_list("direction", flat=True))
         window.reminder_sent_at = now
         window.save(update_fields=["reminder_sent_at"])
-        waiting = [person for direction, person in _parties(booking).items() if direction not in written]
-        _notify(waiting, "review.reminder", booking, "Last day to review: the window closes tomorrow.")
+        _notify(_yet_to_write(booking), "review.reminder", booking, "Last day to review: the window closes tomorrow.")
     return window
 
 
