@@ -340,7 +340,7 @@ def main() -> None:
         django.setup()
         from django.core.management import call_command
 
-        call_command("migrate", "listings", verbosity=0)
+        call_command("migrate", verbosity=0)
         load(args.listings)
         centre_p50 = run_cases(args.db, args.listings, args.queries)
         naive_p50 = naive_scan(args.listings)

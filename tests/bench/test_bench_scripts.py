@@ -1,0 +1,56 @@
+"""Every benchmark still runs and prints its lines (at toy sizes; no timing is asserted here).
+
+The figures themselves come from `make bench`; this only keeps the scripts from
+rotting when a migration or an API they use changes.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+BENCH = Path(settings.BASE_DIR) / "bench"
+NUMBER = r"[0-9.]+"
+
+
+def run(script: str, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def test_geo_search_prints_a_line_per_case_and_place_and_the_naive_comparison():
+    out = run("geo_search.py", "--listings", "1000", "--db", "sqlite", "--queries", "3")
+    for case in ("nearest", "filtered", "cheapest"):
+        for place in ("centre", "countryside"):
+            pattern = rf"^case={case} place={place} db=sqlite n=1000 p50_ms={NUMBER} p95_ms={NUMBER} rows_p95=\d+$"
+            assert re.search(pattern, out, re.MULTILINE), out
+    assert re.search(rf"^naive_p50_ms={NUMBER} speedup={NUMBER}$", out, re.MULTILINE), out
+
+
+def test_booking_race_confirms_exactly_one_of_the_attempts_on_one_slot():
+    out = run("booking_race.py", "--attempts", "6", "--db", "sqlite", "--threads", "3")
+    same_slot = re.search(r"^round=same-slot attempts=6 confirmed=(\d+) .*overlaps=(\d+) ", out, re.MULTILINE)
+    assert same_slot, out
+    assert same_slot.groups() == ("1", "0")
+    assert "result=consistent" in out
+
+
+@pytest.mark.redis_only
+def test_ws_latency_delivers_every_notification_to_real_clients():
+    out = run("ws_latency.py", "--clients", "5", "--rate", "20", "--seconds", "1", "--redis-url", settings.REDIS_URL)
+    line = re.search(rf"^clients=5 p50_ms={NUMBER} p99_ms={NUMBER} msgs_per_s={NUMBER} lost=(\d+)$", out, re.MULTILINE)
+    assert line, out
+    assert line.group(1) == "0"
