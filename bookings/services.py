@@ -58,6 +58,8 @@ from sharing.accounts.models import User
 from sharing.accounts.selectors import ensure_not_suspended, has_verified_email
 from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
 
+CANCELLABLE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
+DISPUTABLE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
 AUTO_DECLINE_REASON = "Another request for these dates was accepted."
 NOT_CHARGED = "You will not be charged."
 PG_BOOKING_OVERLAP_CONSTRAINT = "booking_no_overlap"
@@ -98,6 +100,16 @@ def _require_guest(booking: Booking, user: User, action: str) -> None:
 def _wrong_state(booking: Booking, action: str) -> Conflict:
     label = BookingStatus(booking.status).label.lower()
     return Conflict(f"This booking is {label}: it can no longer be {action}.", field=None, code="wrong_state")
+
+
+def _needs_move(booking: Booking, *, to: str, from_: tuple[str, ...], verb: str) -> bool:
+    """False when the booking already has status `to` (the transition ran before: nothing to do);
+    a Conflict for the person when its status does not allow the transition; True otherwise."""
+    if booking.status == to:
+        return False
+    if booking.status not in from_:
+        raise _wrong_state(booking, verb)
+    return True
 
 
 def _move(booking: Booking, to: str, *, by: User | None, now: datetime, reason: str = "") -> None:
@@ -481,10 +493,8 @@ def decline_booking(*, host: User, booking_id: int, reason: str = "", now: datet
     with transaction.atomic():
         booking = _lock(booking_id)
         _require_host(booking, host, "decline")
-        if booking.status == BookingStatus.DECLINED:
+        if not _needs_move(booking, to=BookingStatus.DECLINED, from_=(BookingStatus.REQUESTED,), verb="declined"):
             return booking
-        if booking.status != BookingStatus.REQUESTED:
-            raise _wrong_state(booking, "declined")
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move(booking, BookingStatus.DECLINED, by=host, now=now, reason=reason or "Declined by the host")
         money().release_authorisation(reference=booking_reference(booking.pk))
@@ -498,10 +508,8 @@ def withdraw_booking(*, guest: User, booking_id: int, now: datetime | None = Non
     with transaction.atomic():
         booking = _lock(booking_id)
         _require_guest(booking, guest, "withdraw")
-        if booking.status == BookingStatus.WITHDRAWN:
+        if not _needs_move(booking, to=BookingStatus.WITHDRAWN, from_=(BookingStatus.REQUESTED,), verb="withdrawn"):
             return booking
-        if booking.status != BookingStatus.REQUESTED:
-            raise _wrong_state(booking, "withdrawn")
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move(booking, BookingStatus.WITHDRAWN, by=guest, now=now, reason="Withdrawn by the guest")
         money().release_authorisation(reference=booking_reference(booking.pk))
@@ -517,10 +525,8 @@ def expire_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        if booking.status == BookingStatus.EXPIRED:
+        if not _needs_move(booking, to=BookingStatus.EXPIRED, from_=(BookingStatus.REQUESTED,), verb="expired"):
             return booking
-        if booking.status != BookingStatus.REQUESTED:
-            raise _wrong_state(booking, "expired")
         if now < booking.respond_by:
             raise Conflict("The host still has time to answer.", code="not_due")
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
@@ -536,10 +542,8 @@ def start_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        if booking.status == BookingStatus.IN_PROGRESS:
+        if not _needs_move(booking, to=BookingStatus.IN_PROGRESS, from_=(BookingStatus.CONFIRMED,), verb="started"):
             return booking
-        if booking.status != BookingStatus.CONFIRMED:
-            raise _wrong_state(booking, "started")
         if now < booking.start:
             raise Conflict("This booking has not started yet.", code="not_due")
         _move(booking, BookingStatus.IN_PROGRESS, by=None, now=now, reason="Start time reached")
@@ -552,10 +556,8 @@ def complete_booking(*, booking_id: int, now: datetime | None = None) -> Booking
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        if booking.status == BookingStatus.COMPLETED:
+        if not _needs_move(booking, to=BookingStatus.COMPLETED, from_=(BookingStatus.IN_PROGRESS,), verb="completed"):
             return booking
-        if booking.status != BookingStatus.IN_PROGRESS:
-            raise _wrong_state(booking, "completed")
         if now < booking.end:
             raise Conflict("This booking has not ended yet.", code="not_due")
         booking.ended_at = now
@@ -596,10 +598,8 @@ def release_payout(*, booking_id: int, now: datetime | None = None) -> Booking:
 def _cancellable(booking: Booking, *, to: str, now: datetime) -> bool:
     """False when the booking already has status `to` (cancelling twice changes nothing); raises when a
     confirmed or in-progress booking is not what is being cancelled, or it has already ended."""
-    if booking.status == to:
+    if not _needs_move(booking, to=to, from_=CANCELLABLE_STATUSES, verb="cancelled"):
         return False
-    if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
-        raise _wrong_state(booking, "cancelled")
     if now >= booking.end:
         raise Conflict("This booking has already ended.", code="ended")
     return True
@@ -694,10 +694,8 @@ def mark_disputed(*, booking_id: int, by: User | None = None, reason: str = "", 
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        if booking.status == BookingStatus.DISPUTED:
+        if not _needs_move(booking, to=BookingStatus.DISPUTED, from_=DISPUTABLE_STATUSES, verb="disputed"):
             return booking
-        if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED):
-            raise _wrong_state(booking, "disputed")
         booking.status_before_dispute = booking.status
         _move(booking, BookingStatus.DISPUTED, by=by, now=now, reason=reason or "A dispute was opened")
         money().freeze(reference=booking_reference(booking.pk), reason=reason or "A dispute was opened")
