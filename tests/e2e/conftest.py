@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, Page
 
+from tests.payments.fixtures import WEBHOOK_SECRET, ledger_checked, localstripe  # noqa: F401
 from tests.support.browser import open_chromium
 from tests.support.servers import asgi_server
 
@@ -39,17 +40,30 @@ def browser() -> Iterator[Browser]:
         yield chromium
 
 
+# One Stripe key for the server process and this test process: both talk to the same
+# localstripe harness, so money the test moves (a task run on an advanced clock) and money
+# the server moves (a guest paying in the browser) land in one account, as in production.
+E2E_STRIPE = {
+    "STRIPE_SECRET_KEY": "sk_test_sharing_e2e",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_sharing_e2e",
+    "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+}
+
+
 @pytest.fixture(scope="session")
-def _server_process(django_db_setup, django_db_blocker) -> Iterator[str]:
+def _server_process(django_db_setup, django_db_blocker, localstripe: str)  # noqa: F811 -> Iterator[str]:
     # One server for the session: it reads the same test database that each
     # test's transactional_db empties afterwards.
-    with django_db_blocker.unblock(), asgi_server() as url:
+    with django_db_blocker.unblock(), asgi_server(STRIPE_API_BASE=localstripe, **E2E_STRIPE) as url:
         yield url
 
 
 @pytest.fixture
-def live_url(transactional_db, _server_process: str) -> str:
-    """Base URL of a daphne process serving the app on the test database."""
+def live_url(transactional_db, _server_process: str, localstripe: str, settings) -> str:  # noqa: F811
+    """Base URL of a daphne process serving the app on the test database (and its Stripe)."""
+    settings.STRIPE_API_BASE = localstripe
+    for name, value in E2E_STRIPE.items():
+        setattr(settings, name, value)
     return _server_process
 
 
