@@ -51,7 +51,7 @@ E2E_STRIPE = {
 
 
 @pytest.fixture(scope="session")
-def _server_process(django_db_setup, django_db_blocker, localstripe: str)  # noqa: F811 -> Iterator[str]:
+def _server_process(django_db_setup, django_db_blocker, localstripe: str) -> Iterator[str]:  # noqa: F811
     # One server for the session: it reads the same test database that each
     # test's transactional_db empties afterwards.
     with django_db_blocker.unblock(), asgi_server(STRIPE_API_BASE=localstripe, **E2E_STRIPE) as url:
