@@ -143,13 +143,19 @@ class OfflineGeocoder:
 class NominatimGeocoder:
     """OpenStreetMap's Nominatim through geopy: rate limited to 1 request/s and cached in Django's cache."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, base_url: str, user_agent: str) -> None:
+        from urllib.parse import urlsplit
+
         from geopy.extra.rate_limiter import RateLimiter
         from geopy.geocoders import Nominatim
 
-        service = Nominatim(user_agent=settings.GEOCODER_USER_AGENT, timeout=5)
-        self._geocode = RateLimiter(service.geocode, min_delay_seconds=1, max_retries=1, swallow_exceptions=False)
-        self._reverse = RateLimiter(service.reverse, min_delay_seconds=1, max_retries=1, swallow_exceptions=False)
+        url = urlsplit(base_url)
+        service = Nominatim(
+            user_agent=user_agent, domain=url.netloc + url.path.rstrip("/"), scheme=url.scheme, timeout=5
+        )
+        # No retry: a person is waiting on the form, and the pin works without the service.
+        self._geocode = RateLimiter(service.geocode, min_delay_seconds=1, max_retries=0, swallow_exceptions=False)
+        self._reverse = RateLimiter(service.reverse, min_delay_seconds=1, max_retries=0, swallow_exceptions=False)
 
     @staticmethod
     def _cache_key(kind: str, text: str) -> str:
@@ -175,9 +181,16 @@ class NominatimGeocoder:
         return self._cached("reverse", text, lambda: self._reverse(query, addressdetails=True))
 
 
+@lru_cache(maxsize=4)
+def _nominatim(base_url: str, user_agent: str) -> NominatimGeocoder:
+    # One instance per process and service: the rate limiter remembers the last
+    # request only within its instance, so a new one per call would not limit anything.
+    return NominatimGeocoder(base_url=base_url, user_agent=user_agent)
+
+
 def get_geocoder() -> OfflineGeocoder | NominatimGeocoder:
     if settings.GEOCODER == "nominatim":
-        return NominatimGeocoder()
+        return _nominatim(settings.GEOCODER_NOMINATIM_URL, settings.GEOCODER_USER_AGENT)
     return OfflineGeocoder()
 
 
