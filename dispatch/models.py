@@ -1,0 +1,177 @@
+"""On-demand requests, the providers who are available right now, and the offers sent to them in waves.
+
+A request is offered to the nearest available providers first, a few at a time; every
+offer is a row, so who was asked in which wave (and who may still answer) is on record,
+and a taken request can withdraw the offers still open.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from listings.models import ListingKind
+
+DISPATCH_KINDS = (ListingKind.DRIVER, ListingKind.CAR)
+
+
+class Availability(models.Model):
+    """One provider listing's "available now" switch, with where the provider is and when we last heard."""
+
+    listing = models.OneToOneField(
+        "listings.Listing", on_delete=models.CASCADE, primary_key=True, related_name="dispatch_availability"
+    )
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=[(k.value, k.label) for k in DISPATCH_KINDS])
+    is_available = models.BooleanField(default=False)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    # H3 cells of the current position (listings.geo resolutions): nearest-first reads rings of
+    # `cell` outwards, and falls back to `cell_coarse` when the area is sparse.
+    cell = models.BigIntegerField(default=0)
+    cell_coarse = models.BigIntegerField(default=0)
+    # How far from where they are the provider comes: the driving service's radius, or a setting for cars.
+    reach_km = models.FloatField()
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # Partial: only available providers are ever searched, and they are few beside all listings.
+            models.Index(fields=["kind", "cell"], condition=Q(is_available=True), name="dispatch_avail_cell"),
+            models.Index(
+                fields=["kind", "cell_coarse"], condition=Q(is_available=True), name="dispatch_avail_cell_coarse"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(latitude__gte=-90, latitude__lte=90), name="dispatch_avail_latitude"),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180), name="dispatch_avail_longitude"
+            ),
+            models.CheckConstraint(condition=Q(reach_km__gt=0), name="dispatch_avail_reach_positive"),
+            models.CheckConstraint(condition=Q(kind__in=[k.value for k in DISPATCH_KINDS]), name="dispatch_avail_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Listing {self.listing_id} {'available' if self.is_available else 'offline'}"
+
+
+class RequestState(models.TextChoices):
+    REQUESTED = "requested", "Looking for a provider"
+    ASSIGNED = "assigned", "Provider on the way"
+    EXPIRED = "expired", "Nobody accepted in time"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class DispatchRequest(models.Model):
+    """A requester's "I need a driver (or a car) now, here" for a number of hours."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=[(k.value, k.label) for k in DISPATCH_KINDS])
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    hours = models.PositiveSmallIntegerField()
+    # The card hold: the highest fare among the providers in range when asked, so whoever accepts is covered.
+    currency = models.CharField(max_length=3)
+    estimate_low = models.PositiveIntegerField()
+    estimate_amount = models.PositiveIntegerField()
+    # The money port's id of the hold (bookings.money), and the card to pay the exact fare with on acceptance.
+    payment_id = models.BigIntegerField(null=True, blank=True)
+    payment_method = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.REQUESTED)
+    waves_sent = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    assigned_listing = models.ForeignKey(
+        "listings.Listing", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    booking = models.OneToOneField(
+        "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="dispatch_request"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=RequestState.values), name="dispatch_request_state"),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in DISPATCH_KINDS]), name="dispatch_request_kind"
+            ),
+            models.CheckConstraint(condition=Q(hours__gte=1, hours__lte=24), name="dispatch_request_hours"),
+            models.CheckConstraint(condition=Q(estimate_amount__gt=0), name="dispatch_request_estimate_positive"),
+            models.CheckConstraint(
+                condition=Q(estimate_low__lte=models.F("estimate_amount")), name="dispatch_request_estimate_range"
+            ),
+            # Assigned exactly when a provider, their listing and the booking are set.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        state=RequestState.ASSIGNED,
+                        assigned_listing__isnull=False,
+                        assigned_provider__isnull=False,
+                        booking__isnull=False,
+                    )
+                    | (
+                        ~Q(state=RequestState.ASSIGNED)
+                        & Q(assigned_listing__isnull=True, assigned_provider__isnull=True, booking__isnull=True)
+                    )
+                ),
+                name="dispatch_request_assigned_iff_provider",
+            ),
+            # One live request per requester: a second tap does not page every driver twice.
+            models.UniqueConstraint(
+                fields=["requester"], condition=Q(state=RequestState.REQUESTED), name="dispatch_one_open_request"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} request {self.pk} ({self.state})"
+
+    @property
+    def reference(self) -> str:
+        """What the card hold is for, as the money port names references."""
+        return f"dispatch:{self.uid.hex}"
+
+
+class OfferState(models.TextChoices):
+    OPEN = "open", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    PASSED = "passed", "Passed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Offer(models.Model):
+    """One provider asked to take one request, in a given wave."""
+
+    request = models.ForeignKey(DispatchRequest, on_delete=models.CASCADE, related_name="offers")
+    listing = models.ForeignKey("listings.Listing", on_delete=models.CASCADE, related_name="+")
+    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    wave = models.PositiveSmallIntegerField()
+    distance_km = models.FloatField()
+    fare = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=OfferState.choices, default=OfferState.OPEN)
+    sent_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["wave", "distance_km", "pk"]
+        indexes = [models.Index(fields=["provider", "state"], name="dispatch_offer_provider_state")]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=OfferState.values), name="dispatch_offer_state"),
+            models.UniqueConstraint(fields=["request", "listing"], name="dispatch_offer_once_per_listing"),
+            # The database's own guarantee against a double assignment.
+            models.UniqueConstraint(
+                fields=["request"], condition=Q(state=OfferState.ACCEPTED), name="dispatch_one_accepted_offer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer of request {self.request_id} to listing {self.listing_id} ({self.state})"

@@ -1,0 +1,148 @@
+"""Reads of the dispatch app: who is available near a point (nearest first), live offers, visible requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import h3
+import numpy as np
+from django.conf import settings
+from django.db.models import QuerySet
+
+from dispatch.models import Availability, DispatchRequest, Offer, OfferState, RequestState
+from listings import geo
+from listings.models import ListingStatus
+from sharing.errors import NotFound
+
+# Rings of mid-resolution cells (~460 m edges) read before falling back to the coarse cover
+# of the whole reach: dense cities answer within a few rings, sparse areas in one more query.
+FINE_RINGS = 8
+
+
+@dataclass(frozen=True)
+class Candidate:
+    listing_id: int
+    provider_id: int
+    distance_km: float
+
+
+def _available(*, kind: str, hours: int, now: datetime, exclude_provider_id: int | None) -> QuerySet[Availability]:
+    """Available providers of a kind whose listing can take a job of `hours` starting soon."""
+    rows = Availability.objects.filter(
+        is_available=True,
+        kind=kind,
+        last_seen__gte=now - timedelta(seconds=settings.DISPATCH_SILENCE_SECONDS),
+        listing__status=ListingStatus.ACTIVE,
+        listing__advance_notice_hours=0,
+        listing__min_units__lte=hours,
+        listing__max_units__gte=hours,
+    )
+    if exclude_provider_id is not None:
+        rows = rows.exclude(provider_id=exclude_provider_id)
+    return rows
+
+
+def nearest_available(
+    *,
+    kind: str,
+    latitude: float,
+    longitude: float,
+    hours: int,
+    count: int,
+    now: datetime,
+    exclude_provider_id: int | None = None,
+    skip_listing_ids: frozenset[int] = frozenset(),
+) -> list[Candidate]:
+    """The `count` nearest available providers whose reach covers the point, nearest first.
+
+    Reads rings of H3 cells around the point through the partial (kind, cell) index; after
+    each ring, nobody unread can be nearer than the next ring's lower bound, so the search
+    stops as soon as the count-th candidate is nearer than that. Past FINE_RINGS rings, one
+    query over the coarse cells covering the maximum reach finishes the job. Never a scan.
+    """
+    base = _available(kind=kind, hours=hours, now=now, exclude_provider_id=exclude_provider_id)
+    columns = ("listing_id", "provider_id", "latitude", "longitude", "reach_km")
+    found: dict[int, Candidate] = {}
+    max_reach = float(settings.DISPATCH_MAX_REACH_KM)
+
+    def take(rows: list[tuple]) -> None:
+        rows = [row for row in rows if row[0] not in skip_listing_ids and row[0] not in found]
+        if not rows:
+            return
+        data = np.array([row[2:] for row in rows], dtype=np.float64)
+        distances = geo.geodesic_km(latitude, longitude, data[:, 0], data[:, 1])
+        for row, distance in zip(rows, distances, strict=True):
+            if distance <= min(row[4], max_reach):
+                found[row[0]] = Candidate(listing_id=row[0], provider_id=row[1], distance_km=float(distance))
+
+    def ordered() -> list[Candidate]:
+        return sorted(found.values(), key=lambda c: (c.distance_km, c.listing_id))
+
+    origin = h3.latlng_to_cell(latitude, longitude, geo.RES_MID)
+    for k in range(FINE_RINGS + 1):
+        cells = geo.ring(origin, k)
+        take(list(base.filter(cell__in=geo.to_ints(cells)).values_list(*columns)))
+        beyond = float(geo.lower_bounds_km(latitude, longitude, geo.ring(origin, k + 1)).min())
+        best = ordered()
+        if beyond > max_reach or (len(best) >= count and best[count - 1].distance_km <= beyond):
+            return best[:count]
+    coarse, _ = geo.covering_cells(latitude, longitude, max_reach, geo.RES_COVERAGE)
+    take(list(base.filter(cell_coarse__in=geo.to_ints(coarse)).values_list(*columns)))
+    return ordered()[:count]
+
+
+def live_offers_for(*, provider) -> QuerySet[Offer]:
+    """Offers this provider can still accept: open, on a request still looking, not expired."""
+    return (
+        Offer.objects.filter(provider=provider, state=OfferState.OPEN, request__state=RequestState.REQUESTED)
+        .select_related("request", "listing")
+        .order_by("sent_at", "pk")
+    )
+
+
+def visible_request(*, user, request_id: int) -> DispatchRequest:
+    """A request as its requester or its assigned provider sees it; anybody else: 404."""
+    request = DispatchRequest.objects.select_related("assigned_listing", "booking").filter(pk=request_id).first()
+    if request is None or user.pk not in (request.requester_id, request.assigned_provider_id):
+        raise NotFound("No such request.")
+    return request
+
+
+def offer_for(*, provider, request_id: int) -> Offer:
+    """The offer of a request made to this provider; a provider never offered it gets a 404."""
+    offer = (
+        Offer.objects.select_related("request", "listing")
+        .filter(request_id=request_id, provider=provider)
+        .order_by("pk")
+        .first()
+    )
+    if offer is None:
+        raise NotFound("No such offer.")
+    return offer
+
+
+def open_request_of(*, requester) -> DispatchRequest | None:
+    return DispatchRequest.objects.filter(requester=requester, state=RequestState.REQUESTED).first()
+
+
+def availabilities_of(*, provider) -> QuerySet[Availability]:
+    return Availability.objects.filter(provider=provider).select_related("listing")
+
+
+def offer_message(offer: Offer, *, now: datetime) -> dict:
+    """What a provider's page shows of an offer (distance, fare, time left); never the requester's identity."""
+    request = offer.request
+    return {
+        "type": "offer",
+        "offer": offer.pk,
+        "request": request.pk,
+        "kind": request.kind,
+        "listing": offer.listing_id,
+        "distance_km": round(offer.distance_km, 2),
+        "fare": offer.fare,
+        "currency": request.currency,
+        "hours": request.hours,
+        "expires_at": request.expires_at.isoformat(),
+        "seconds_left": max(0, int((request.expires_at - now).total_seconds())),
+    }

@@ -1,0 +1,563 @@
+"""Every write of the on-demand flow: availability, requests, waves of offers, acceptance, expiry, live positions.
+
+Money never gets its own code here. The card hold for the estimate goes through the
+bookings money port (`bookings.money.money()`, settings.BOOKING_MONEY); on acceptance the
+job becomes an ordinary booking of the provider's listing through
+`bookings.services.request_booking` (which authorises the exact fare) and, unless the
+listing books instantly, `accept_booking` on the provider's behalf: capture, escrow,
+payout, reviews and disputes then follow the booking lifecycle. The estimate hold is
+released as soon as the booking holds the exact fare.
+
+First accept wins: `accept_offer` locks the request row (select_for_update; SQLite's
+IMMEDIATE transactions serialise writers anyway) and only a request still `requested`
+can be taken; a partial unique constraint allows one accepted offer per request, and a
+check constraint ties `assigned` to a provider, a listing and a booking.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from bookings import services as booking_services
+from bookings.models import BookingStatus
+from bookings.money import money
+from bookings.selectors import quote_for
+from dispatch import events, selectors, tasks
+from dispatch.models import DISPATCH_KINDS, Availability, DispatchRequest, Offer, OfferState, RequestState
+from listings import geo
+from listings.models import Listing, ListingKind, ListingStatus
+from realtime import notify
+from sharing.accounts.models import User
+from sharing.accounts.selectors import ensure_not_suspended, has_verified_email
+from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
+
+logger = logging.getLogger(__name__)
+
+MAX_HOURS = 12
+MAX_WAVE = 50
+# How many of the nearest providers the estimate is drawn from.
+ESTIMATE_PROVIDERS = 10
+TAKEN_MESSAGE = "Another provider already took this request."
+KIND_WORDS = {ListingKind.DRIVER: "driver", ListingKind.CAR: "car"}
+
+
+class CardRefused(DomainError):
+    status_code = 402
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The fare range of the nearest available providers for this job; the card is held for `high`."""
+
+    low: int
+    high: int
+    currency: str
+    providers: int
+    start: datetime
+    end: datetime
+
+
+# --- Validation ---------------------------------------------------------------------------------
+
+
+def _point(latitude: object, longitude: object) -> tuple[float, float]:
+    try:
+        lat, lng = float(latitude), float(longitude)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DomainError("Give your position as a latitude and a longitude.", field="latitude") from None
+    if math.isnan(lat) or not -90 <= lat <= 90:
+        raise DomainError("The latitude must be between -90 and 90.", field="latitude")
+    if math.isnan(lng) or not -180 <= lng <= 180:
+        raise DomainError("The longitude must be between -180 and 180.", field="longitude")
+    return lat, lng
+
+
+def _kind(kind: str) -> str:
+    if kind not in [k.value for k in DISPATCH_KINDS]:
+        raise DomainError("Ask for a driver or a car.", field="kind")
+    return kind
+
+
+def _hours(hours: object) -> int:
+    if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= MAX_HOURS:
+        raise DomainError(f"Ask for 1 to {MAX_HOURS} hours.", field="hours")
+    return hours
+
+
+def job_period(now: datetime, hours: int) -> tuple[datetime, datetime]:
+    """When a job asked for now runs: from the next whole minute after the pickup time, for `hours`."""
+    start = (now + timedelta(minutes=settings.DISPATCH_PICKUP_MINUTES, seconds=60)).replace(second=0, microsecond=0)
+    return start, start + timedelta(hours=hours)
+
+
+# --- The provider's "available now" switch ------------------------------------------------------
+
+
+def _own_listing(provider: User, listing_id: int) -> Listing:
+    listing = Listing.objects.select_related("driver").filter(pk=listing_id).first()
+    if listing is None or listing.status == ListingStatus.DELETED or listing.owner_id != provider.pk:
+        raise NotFound("No such listing.")
+    if listing.kind not in [k.value for k in DISPATCH_KINDS]:
+        raise DomainError("Only driving services and cars can take jobs on demand.", field="listing")
+    return listing
+
+
+def _reach_km(listing: Listing) -> float:
+    if listing.kind == ListingKind.DRIVER:
+        return min(listing.driver.service_radius_km, settings.DISPATCH_MAX_REACH_KM)
+    return min(settings.DISPATCH_CAR_REACH_KM, settings.DISPATCH_MAX_REACH_KM)
+
+
+def go_available(
+    *, provider: User, listing_id: int, latitude: float, longitude: float, now: datetime | None = None
+) -> Availability:
+    """Switch "available now" on for one of the provider's active driving services or cars, at their position."""
+    now = now or timezone.now()
+    lat, lng = _point(latitude, longitude)
+    if not has_verified_email(provider):
+        raise PermissionDenied("Confirm your email address before taking jobs.", code="email_unverified")
+    ensure_not_suspended(provider, doing="take jobs")
+    with transaction.atomic():
+        listing = _own_listing(provider, listing_id)
+        if listing.status != ListingStatus.ACTIVE:
+            raise Conflict("This listing is paused: resume it before going available.", code="listing_paused")
+        _, cell, _ = geo.cells_for(lat, lng)
+        availability, _ = Availability.objects.update_or_create(
+            listing=listing,
+            defaults={
+                "provider": provider,
+                "kind": listing.kind,
+                "is_available": True,
+                "latitude": lat,
+                "longitude": lng,
+                "cell": cell,
+                "cell_coarse": geo.coverage_cell_of(lat, lng),
+                "reach_km": _reach_km(listing),
+                "last_seen": now,
+            },
+        )
+    return availability
+
+
+def heartbeat(
+    *, provider: User, listing_id: int, latitude: float, longitude: float, now: datetime | None = None
+) -> Availability:
+    """The provider's page says "still here, now at this point" every few seconds."""
+    now = now or timezone.now()
+    lat, lng = _point(latitude, longitude)
+    with transaction.atomic():
+        availability = Availability.objects.select_for_update().filter(listing_id=listing_id, provider=provider).first()
+        if availability is None:
+            raise NotFound("No such listing.")
+        silent = now - availability.last_seen > timedelta(seconds=settings.DISPATCH_SILENCE_SECONDS)
+        if not availability.is_available or silent:
+            if availability.is_available:
+                availability.is_available = False
+                availability.save(update_fields=["is_available"])
+            raise Conflict('You are offline: switch "available now" on again.', code="offline")
+        _, availability.cell, _ = geo.cells_for(lat, lng)
+        availability.cell_coarse = geo.coverage_cell_of(lat, lng)
+        availability.latitude, availability.longitude, availability.last_seen = lat, lng, now
+        availability.save(update_fields=["cell", "cell_coarse", "latitude", "longitude", "last_seen"])
+    return availability
+
+
+def go_offline(*, provider: User, listing_id: int) -> Availability:
+    with transaction.atomic():
+        availability = Availability.objects.select_for_update().filter(listing_id=listing_id, provider=provider).first()
+        if availability is None:
+            raise NotFound("No such listing.")
+        if availability.is_available:
+            availability.is_available = False
+            availability.save(update_fields=["is_available"])
+    return availability
+
+
+def switch_off_silent(*, now: datetime | None = None) -> int:
+    """Providers not heard from for DISPATCH_SILENCE_SECONDS go offline (search skips them already)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.DISPATCH_SILENCE_SECONDS)
+    return Availability.objects.filter(is_available=True, last_seen__lt=cutoff).update(is_available=False)
+
+
+# --- The requester ------------------------------------------------------------------------------
+
+
+def estimate(
+    *, requester: User, kind: str, latitude: float, longitude: float, hours: int, now: datetime | None = None
+) -> Estimate:
+    """The fare range of the nearest available providers who would come here, for `hours` from the pickup time."""
+    now = now or timezone.now()
+    kind, hours = _kind(kind), _hours(hours)
+    lat, lng = _point(latitude, longitude)
+    candidates = selectors.nearest_available(
+        kind=kind,
+        latitude=lat,
+        longitude=lng,
+        hours=hours,
+        count=ESTIMATE_PROVIDERS,
+        now=now,
+        exclude_provider_id=requester.pk,
+    )
+    start, end = job_period(now, hours)
+    listings = Listing.objects.select_related("car").in_bulk([c.listing_id for c in candidates])
+    quotes = [quote_for(listing=listings[c.listing_id], start=start, end=end) for c in candidates]
+    if not quotes:
+        raise Conflict(
+            f"No {KIND_WORDS[ListingKind(kind)]} is available near you right now. Try again in a few minutes.",
+            code="no_providers",
+        )
+    # The nearest provider's currency; providers pricing in another one are not offered this job.
+    currency = quotes[0].currency
+    totals = [q.total for q in quotes if q.currency == currency]
+    return Estimate(low=min(totals), high=max(totals), currency=currency, providers=len(totals), start=start, end=end)
+
+
+def request_now(
+    *,
+    requester: User,
+    kind: str,
+    latitude: float,
+    longitude: float,
+    hours: int,
+    payment_method: str,
+    now: datetime | None = None,
+) -> DispatchRequest:
+    """Hold the estimate on the requester's card, then offer the job to the nearest providers (first wave).
+
+    The card is authorised first, in its own committed step (a bank never waits inside a
+    lock); if the request cannot be opened the hold is released.
+    """
+    now = now or timezone.now()
+    if not has_verified_email(requester):
+        raise PermissionDenied("Confirm your email address before asking for a driver.", code="email_unverified")
+    ensure_not_suspended(requester, doing="book")
+    if selectors.open_request_of(requester=requester) is not None:
+        raise Conflict("You are already waiting for a provider: cancel that request first.", code="duplicate_request")
+    quote = estimate(requester=requester, kind=kind, latitude=latitude, longitude=longitude, hours=hours, now=now)
+    lat, lng = _point(latitude, longitude)
+    request = DispatchRequest(
+        requester=requester,
+        kind=kind,
+        latitude=lat,
+        longitude=lng,
+        hours=hours,
+        currency=quote.currency,
+        estimate_low=quote.low,
+        estimate_amount=quote.high,
+        payment_method=payment_method[:255],
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.DISPATCH_TIMEOUT_SECONDS),
+    )
+    authorisation = money().authorise(
+        payer=requester,
+        amount=quote.high,
+        currency=quote.currency,
+        reference=request.reference,
+        payment_method=payment_method,
+    )
+    if not authorisation.authorised:
+        if authorisation.requires_action:
+            # No 3-D Secure step on the way to a live request yet: release and say so.
+            _release(authorisation.payment_id)
+            raise CardRefused(
+                "Your bank wants to confirm this card first, which on-demand requests cannot do yet. Use another card.",
+                field="payment_method",
+                code="requires_action",
+            )
+        raise CardRefused(
+            authorisation.failure_message or "Your card was refused. Try another card.",
+            field="payment_method",
+            code="payment_failed",
+        )
+    request.payment_id = authorisation.payment_id
+    try:
+        with transaction.atomic():
+            request.save()
+            tasks.schedule(tasks.expire_request_task, request_id=request.pk, at=request.expires_at)
+            _send_wave(request, now=now)
+    except Exception:
+        _release(authorisation.payment_id)
+        raise
+    return request
+
+
+def _release(payment_id: int | None) -> None:
+    if payment_id is None:
+        return
+    try:
+        money().abandon(payment_id=payment_id)
+    except DomainError as error:
+        # Stripe drops an uncaptured authorisation after 7 days anyway.
+        logger.warning("could not release dispatch hold %s: %s", payment_id, error.message)
+
+
+def cancel_request(*, requester: User, request_id: int, now: datetime | None = None) -> DispatchRequest:
+    """The requester gives up before anybody accepted; the hold is released and the offers withdrawn."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = DispatchRequest.objects.select_for_update().filter(pk=request_id, requester=requester).first()
+        if request is None:
+            raise NotFound("No such request.")
+        if request.state == RequestState.ASSIGNED:
+            raise Conflict("A provider is on the way: cancel the booking from its page.", code="already_assigned")
+        if request.state != RequestState.REQUESTED:
+            return request
+        _close(request, RequestState.CANCELLED, now=now, reason="cancelled")
+    return request
+
+
+def expire_request(*, request_id: int, now: datetime | None = None) -> DispatchRequest:
+    """Nobody accepted in time: the request expires, the hold is released, the offers are withdrawn."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = DispatchRequest.objects.select_for_update().filter(pk=request_id).first()
+        if request is None:
+            raise NotFound("No such request.")
+        if request.state != RequestState.REQUESTED or now < request.expires_at:
+            return request
+        _close(request, RequestState.EXPIRED, now=now, reason="expired")
+        notify(
+            [request.requester],
+            "dispatch.expired",
+            {"request": request.pk, "message": "Nobody could take your request in time. You will not be charged."},
+        )
+        events.send_on_commit(request.requester_id, {"type": "expired", "request": request.pk})
+    return request
+
+
+def _close(request: DispatchRequest, state: str, *, now: datetime, reason: str) -> None:
+    """Close a request nobody took (caller holds its lock): release the hold, withdraw the open offers."""
+    request.state, request.closed_at = state, now
+    request.save(update_fields=["state", "closed_at"])
+    money().abandon(payment_id=request.payment_id)
+    _withdraw(Offer.objects.filter(request=request, state=OfferState.OPEN), now=now, reason=reason)
+
+
+def _withdraw(offers, *, now: datetime, reason: str) -> None:
+    """Withdraw open offers and tell their providers: stored (a reconnecting page replays it) and live."""
+    withdrawn = list(offers.select_related("provider").select_for_update(of=("self",)))
+    if not withdrawn:
+        return
+    Offer.objects.filter(pk__in=[o.pk for o in withdrawn]).update(state=OfferState.WITHDRAWN, answered_at=now)
+    for offer in withdrawn:
+        payload = {"request": offer.request_id, "offer": offer.pk, "reason": reason}
+        notify([offer.provider], "dispatch.offer_withdrawn", payload)
+        events.send_on_commit(offer.provider_id, {"type": "offer.withdrawn", **payload})
+
+
+# --- Waves of offers ------------------------------------------------------------------------------
+
+
+def wave_size(wave: int) -> int:
+    """Wave 0 asks DISPATCH_WAVE_SIZE providers, each later wave twice as many as the one before."""
+    return min(settings.DISPATCH_WAVE_SIZE * 2**wave, MAX_WAVE)
+
+
+def send_next_wave(*, request_id: int, now: datetime | None = None) -> list[Offer]:
+    """Offer a request still looking to the next-nearest providers not asked yet; schedules the following wave."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = DispatchRequest.objects.select_for_update().filter(pk=request_id).first()
+        if request is None:
+            raise NotFound("No such request.")
+        if request.state != RequestState.REQUESTED or now >= request.expires_at:
+            return []
+        return _send_wave(request, now=now)
+
+
+def _send_wave(request: DispatchRequest, *, now: datetime) -> list[Offer]:
+    """Caller holds the request's lock (or just created it)."""
+    asked = frozenset(Offer.objects.filter(request=request).values_list("listing_id", flat=True))
+    candidates = selectors.nearest_available(
+        kind=request.kind,
+        latitude=request.latitude,
+        longitude=request.longitude,
+        hours=request.hours,
+        count=wave_size(request.waves_sent),
+        now=now,
+        exclude_provider_id=request.requester_id,
+        skip_listing_ids=asked,
+    )
+    start, end = job_period(now, request.hours)
+    listings = Listing.objects.select_related("car").in_bulk([c.listing_id for c in candidates])
+    offers = []
+    for candidate in candidates:
+        quote = quote_for(listing=listings[candidate.listing_id], start=start, end=end)
+        # The hold covers the estimate: a provider dearer than it (or in another currency) is not asked.
+        if quote.currency != request.currency or quote.total > request.estimate_amount:
+            continue
+        offers.append(
+            Offer.objects.create(
+                request=request,
+                listing_id=candidate.listing_id,
+                provider_id=candidate.provider_id,
+                wave=request.waves_sent,
+                distance_km=candidate.distance_km,
+                fare=quote.total,
+                sent_at=now,
+            )
+        )
+    request.waves_sent += 1
+    request.save(update_fields=["waves_sent"])
+    following = now + timedelta(seconds=settings.DISPATCH_WAVE_INTERVAL_SECONDS)
+    if following < request.expires_at:
+        tasks.schedule(tasks.send_next_wave_task, request_id=request.pk, at=following)
+    for offer in offers:
+        offer.request = request
+        message = selectors.offer_message(offer, now=now)
+        events.send_on_commit(offer.provider_id, message)
+    # notify() last: on PostgreSQL it holds a lock until commit.
+    for offer in offers:
+        notify([User(pk=offer.provider_id)], "dispatch.offer", selectors.offer_message(offer, now=now))
+    return offers
+
+
+# --- The provider answers -------------------------------------------------------------------------
+
+
+class _BookingFailed(Exception):
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def accept_offer(*, provider: User, request_id: int, now: datetime | None = None) -> DispatchRequest:
+    """The first provider to accept gets the job, as a confirmed booking of their listing; later ones: 409."""
+    now = now or timezone.now()
+    try:
+        return _accept(provider=provider, request_id=request_id, now=now)
+    except _BookingFailed as failure:
+        # Their listing could not take it after all (calendar, rules): this provider is out, the others stay asked.
+        with transaction.atomic():
+            Offer.objects.filter(request_id=request_id, provider=provider, state=OfferState.OPEN).update(
+                state=OfferState.PASSED, answered_at=now
+            )
+        raise Conflict(
+            f"This job could not be booked on your listing: {failure.error.message}", code="booking_failed"
+        ) from None
+
+
+def _accept(*, provider: User, request_id: int, now: datetime) -> DispatchRequest:
+    with transaction.atomic():
+        request = DispatchRequest.objects.select_for_update().filter(pk=request_id).first()
+        offer = None
+        if request is not None:
+            offer = Offer.objects.select_for_update().filter(request=request, provider=provider).first()
+        if offer is None:
+            raise NotFound("No such offer.")
+        if request.state == RequestState.ASSIGNED:
+            if request.assigned_provider_id == provider.pk:
+                return request
+            raise Conflict(TAKEN_MESSAGE, code="already_taken")
+        if request.state != RequestState.REQUESTED or now >= request.expires_at:
+            raise Conflict("This request is closed: it expired or was cancelled.", code="request_closed")
+        if offer.state == OfferState.PASSED:
+            raise Conflict("You passed on this request.", code="offer_passed")
+        if offer.state != OfferState.OPEN:
+            raise Conflict(TAKEN_MESSAGE, code="already_taken")
+        try:
+            with transaction.atomic():
+                booking = _book(request, offer, now=now)
+        except DomainError as error:
+            raise _BookingFailed(error) from None
+        request.state, request.assigned_at = RequestState.ASSIGNED, now
+        request.assigned_listing_id, request.assigned_provider_id, request.booking = (
+            offer.listing_id,
+            provider.pk,
+            booking,
+        )
+        request.save(update_fields=["state", "assigned_at", "assigned_listing", "assigned_provider", "booking"])
+        offer.state, offer.answered_at = OfferState.ACCEPTED, now
+        offer.save(update_fields=["state", "answered_at"])
+        # Busy now: off the map, and any other request's offer to them goes away.
+        Availability.objects.filter(provider=provider, is_available=True).update(is_available=False)
+        # The exact fare is held by the booking now; the estimate hold goes.
+        money().abandon(payment_id=request.payment_id)
+        _withdraw(Offer.objects.filter(request=request, state=OfferState.OPEN), now=now, reason="taken")
+        _withdraw(Offer.objects.filter(provider=provider, state=OfferState.OPEN), now=now, reason="busy")
+        assigned = {
+            "type": "assigned",
+            "request": request.pk,
+            "booking": booking.pk,
+            "url": booking.get_absolute_url(),
+            "provider_name": provider.public_name,
+            "listing_title": offer.listing.title,
+        }
+        events.send_on_commit(request.requester_id, assigned)
+        events.send_on_commit(provider.pk, {**assigned, "requester_name": request.requester.public_name})
+        notify(
+            [request.requester], "dispatch.assigned", {**assigned, "message": f"{provider.public_name} is on the way."}
+        )
+    return request
+
+
+def _book(request: DispatchRequest, offer: Offer, *, now: datetime):
+    """The job as an ordinary booking of the provider's listing, confirmed and paid at its exact fare."""
+    start, end = job_period(now, request.hours)
+    booking = booking_services.request_booking(
+        guest=request.requester,
+        listing_id=offer.listing_id,
+        start=start,
+        end=end,
+        guests=1,
+        payment_method=request.payment_method,
+        now=now,
+    )
+    if booking.status == BookingStatus.REQUESTED:
+        booking = booking_services.accept_booking(host=offer.provider, booking_id=booking.pk, now=now)
+    return booking
+
+
+def pass_offer(*, provider: User, request_id: int, now: datetime | None = None) -> Offer:
+    """The provider says no; the request goes on to others. Passing twice changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().filter(request_id=request_id, provider=provider).first()
+        if offer is None:
+            raise NotFound("No such offer.")
+        if offer.state == OfferState.ACCEPTED:
+            raise Conflict("You already accepted this request.", code="already_accepted")
+        if offer.state == OfferState.OPEN:
+            offer.state, offer.answered_at = OfferState.PASSED, now
+            offer.save(update_fields=["state", "answered_at"])
+    return offer
+
+
+# --- Live positions while the provider is on the way ------------------------------------------------
+
+
+def share_location(*, sender: User, request_id: int, latitude: float, longitude: float) -> int:
+    """Send the sender's position to the other party of an assigned job; returns who received it.
+
+    Only the requester and the assigned provider may share, and only while the booking is
+    confirmed and not started: once the job starts or is cancelled, sharing stops. Nothing
+    is stored.
+    """
+    lat, lng = _point(latitude, longitude)
+    request = DispatchRequest.objects.select_related("booking").filter(pk=request_id).first()
+    if request is None or sender.pk not in (request.requester_id, request.assigned_provider_id):
+        raise NotFound("No such request.")
+    if request.state != RequestState.ASSIGNED or request.booking.status != BookingStatus.CONFIRMED:
+        raise Conflict("Location sharing has stopped: the job started or was cancelled.", code="sharing_stopped")
+    is_requester = sender.pk == request.requester_id
+    other = request.assigned_provider_id if is_requester else request.requester_id
+    events.send_now(
+        other,
+        {
+            "type": "location",
+            "request": request.pk,
+            "from": "requester" if is_requester else "provider",
+            "lat": lat,
+            "lng": lng,
+            "at": timezone.now().isoformat(),
+        },
+    )
+    return other

@@ -1,0 +1,148 @@
+"""First accept wins: a confirmed, paid booking for that provider; everyone else gets "already taken"."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from bookings.models import Booking, BookingStatus
+from dispatch import selectors, services
+from dispatch.models import Availability, DispatchRequest, Offer, OfferState, RequestState
+from payments.models import Payment
+from realtime.models import Notification
+from sharing.errors import Conflict, NotFound
+from tests.conftest import make_user
+from tests.dispatch.factories import NOW, provider, request_driver
+
+CONCURRENT = 20
+
+
+@pytest.mark.django_db
+def test_the_first_to_accept_gets_a_confirmed_paid_booking_and_the_second_hears_already_taken():
+    first, second = provider(km=1), provider(km=2)
+    request = request_driver(hours=2)
+
+    taken = services.accept_offer(provider=first.owner, request_id=request.pk, now=NOW + timedelta(seconds=5))
+
+    assert taken.state == RequestState.ASSIGNED
+    booking = taken.booking
+    assert (booking.listing_id, booking.guest_id, booking.status) == (first.pk, request.requester_id, "confirmed")
+    assert booking.end - booking.start == timedelta(hours=2)
+    paid = Payment.objects.get(reference=f"booking:{booking.pk}")
+    assert paid.status == Payment.Status.CAPTURED and paid.amount == booking.total <= request.estimate_amount
+    # The estimate hold is gone once the booking holds the exact fare.
+    assert Payment.objects.get(pk=request.payment_id).status == Payment.Status.CANCELED
+    assert not Availability.objects.get(listing=first).is_available
+
+    with pytest.raises(Conflict, match="already took") as late:
+        services.accept_offer(provider=second.owner, request_id=request.pk, now=NOW + timedelta(seconds=6))
+    assert late.value.code == "already_taken"
+    assert Offer.objects.get(request=request, listing=second).state == OfferState.WITHDRAWN
+    assert Notification.objects.filter(recipient=second.owner, kind="dispatch.offer_withdrawn").exists()
+    assert Notification.objects.filter(recipient=request.requester, kind="dispatch.assigned").exists()
+    assert Booking.objects.count() == 1
+    # Accepting again is harmless for the winner.
+    again = services.accept_offer(provider=first.owner, request_id=request.pk, now=NOW + timedelta(seconds=7))
+    assert again.booking_id == booking.pk
+
+
+@pytest.mark.django_db
+def test_a_provider_who_was_not_offered_the_request_cannot_take_it(settings):
+    settings.DISPATCH_WAVE_SIZE = 1
+    provider(km=1)
+    far = provider(km=40, radius_km=50)  # in reach, but not in the first wave
+    request = request_driver()
+    with pytest.raises(NotFound):
+        services.accept_offer(provider=far.owner, request_id=request.pk, now=NOW)
+    with pytest.raises(NotFound):
+        services.accept_offer(provider=make_user(), request_id=request.pk, now=NOW)
+    with pytest.raises(NotFound):
+        services.pass_offer(provider=make_user(), request_id=request.pk, now=NOW)
+    assert DispatchRequest.objects.get(pk=request.pk).state == RequestState.REQUESTED
+
+
+@pytest.mark.django_db
+def test_a_provider_who_passed_cannot_accept_and_the_others_still_can():
+    first, second = provider(km=1), provider(km=2)
+    request = request_driver()
+    services.pass_offer(provider=first.owner, request_id=request.pk, now=NOW)
+    with pytest.raises(Conflict, match="passed"):
+        services.accept_offer(provider=first.owner, request_id=request.pk, now=NOW)
+    assert services.accept_offer(provider=second.owner, request_id=request.pk, now=NOW).assigned_listing_id == second.pk
+
+
+@pytest.mark.django_db
+def test_only_the_requester_and_the_assigned_provider_see_the_request():
+    first, second = provider(km=1), provider(km=2)
+    request = request_driver()
+    services.accept_offer(provider=first.owner, request_id=request.pk, now=NOW)
+    for person in (request.requester, first.owner):
+        assert selectors.visible_request(user=person, request_id=request.pk).pk == request.pk
+    for person in (second.owner, make_user()):
+        with pytest.raises(NotFound):
+            selectors.visible_request(user=person, request_id=request.pk)
+
+
+@pytest.mark.django_db
+def test_an_offline_provider_finds_no_stale_offer_once_the_request_is_taken():
+    first, offline = provider(km=1), provider(km=2)
+    request = request_driver()
+    assert [o.request_id for o in selectors.live_offers_for(provider=offline.owner)] == [request.pk]
+    services.accept_offer(provider=first.owner, request_id=request.pk, now=NOW)
+    # What their page or app shows on reconnect: no live offer, and the replayed history ends with the withdrawal.
+    assert list(selectors.live_offers_for(provider=offline.owner)) == []
+    kinds = list(Notification.objects.filter(recipient=offline.owner).order_by("pk").values_list("kind", flat=True))
+    assert kinds[-2:] == ["dispatch.offer", "dispatch.offer_withdrawn"]
+
+
+def run_concurrently(calls):
+    """Each call in its own thread and database connection, all released at once; (results, errors)."""
+    barrier = threading.Barrier(len(calls))
+    results, errors, lock = [], [], threading.Lock()
+
+    def worker(call):
+        try:
+            barrier.wait()
+            outcome = call()
+            with lock:
+                results.append(outcome)
+        except Exception as error:  # every outcome is inspected by the test
+            with lock:
+                errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_providers_accepting_at_once_make_exactly_one_winner(settings):
+    """Real threads: PostgreSQL's row lock decides; on SQLite the IMMEDIATE transactions queue. Both passes."""
+    settings.DISPATCH_WAVE_SIZE = CONCURRENT
+    listings = [provider(km=0.3 + i * 0.2, bearing=18 * i) for i in range(CONCURRENT)]
+    request = request_driver()
+    assert Offer.objects.filter(request=request).count() == CONCURRENT
+
+    def accept(listing):
+        return lambda: services.accept_offer(provider=listing.owner, request_id=request.pk, now=NOW + timedelta(seconds=3))
+
+    results, errors = run_concurrently([accept(listing) for listing in listings])
+
+    assert len(results) == 1, errors[:3]
+    assert len(errors) == CONCURRENT - 1
+    assert all(isinstance(e, Conflict) and e.code == "already_taken" for e in errors), errors[:3]
+    request.refresh_from_db()
+    assert request.state == RequestState.ASSIGNED
+    assert Offer.objects.filter(request=request, state=OfferState.ACCEPTED).count() == 1
+    assert Offer.objects.filter(request=request, state=OfferState.WITHDRAWN).count() == CONCURRENT - 1
+    assert Booking.objects.filter(status=BookingStatus.CONFIRMED).count() == 1
+    assert Booking.objects.get().listing_id == request.assigned_listing_id
+    assert Payment.objects.filter(status=Payment.Status.CAPTURED).count() == 1
