@@ -1,0 +1,114 @@
+"""The people of the journeys: accounts that can log in, logging in through the site's own form, one tab each."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import connections
+from playwright.sync_api import Browser, Page, expect
+
+from payments import services as payment_services
+from payments.models import PayoutAccount
+from sharing.accounts.models import User
+from tests.conftest import PASSWORD, make_user
+from tests.payments.fixtures import onboard
+
+T = TypeVar("T")
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+@cache
+def _password_hash() -> str:
+    # The server checks passwords with the production hasher (about a second per hash on a busy
+    # 2-core machine): hash the shared test password once per process, not once per person.
+    return make_password(PASSWORD)
+
+
+def person(email: str, **fields: object) -> User:
+    """A verified account whose password is PASSWORD under the production hasher."""
+    user = make_user(email, password=None, **fields)
+    user.password = _password_hash()
+    user.save(update_fields=["password"])
+    return user
+
+
+def host_who_can_be_paid(email: str, **fields: object) -> User:
+    """A host who finished Stripe Connect onboarding on the harness, so released payouts really transfer."""
+    host = person(email, **fields)
+    payment_services.start_payout_onboarding(
+        host=host, refresh_url="http://testserver/r", return_url="http://testserver/ok"
+    )
+    account = PayoutAccount.objects.get(host=host)
+    onboard(settings.STRIPE_API_BASE, account.stripe_account_id)
+    payment_services.refresh_payout_account(stripe_account_id=account.stripe_account_id)
+    return host
+
+
+def log_in(page: Page, live_url: str, email: str, *, password: str = PASSWORD) -> None:
+    """Log `email` in with the log-in form, as a person would; whoever was logged in before is logged out."""
+    # A fresh cookie jar is a fresh visitor: the next person does not inherit the last one's session.
+    page.context.clear_cookies()
+    open_page(page, live_url, "/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    # The form sends people home; staying on the log-in page means it refused them (and says why).
+    expect(page, f"/accounts/login/ did not let {email} in").not_to_have_url(re.compile(r"/accounts/login/"))
+
+
+@contextmanager
+def own_tab(browser: Browser, live_url: str, user: User, *, device: dict = PHONE) -> Iterator[Page]:
+    """A second person at their own device (own cookies), logged in through the form, closed afterwards."""
+    context = browser.new_context(**device)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        log_in(page, live_url, user.email)
+        yield page
+    finally:
+        context.close()
+
+
+def open_page(page: Page, live_url: str, path: str) -> None:
+    """Go to `path`, failing with the address and the status when the site does not answer 200."""
+    response = page.goto(live_url + path)
+    status = response.status if response is not None else None
+    assert status == 200, f"{path} answered {status}"
+
+
+def snap(journey, page: Page, step: str) -> Path:
+    """The journey's screenshot of another person's tab (numbered in the same sequence)."""
+    own = journey.page
+    journey.page = page
+    try:
+        return journey.snap(step)
+    finally:
+        journey.page = own
+
+
+def off_the_browser_thread(work: Callable[[], T]) -> T:
+    """Run `work` (a factory, a booking task) in its own thread, as the worker process would.
+
+    Playwright's sync API keeps an event loop running in the test's thread, where the channel
+    layer's async_to_sync refuses to run: the notifications those writes send after commit
+    would be stored but never pushed. A plain thread has no loop, so they go out as in production.
+    """
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
