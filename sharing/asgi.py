@@ -10,13 +10,17 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from dispatch.routing import websocket_urlpatterns as dispatch_websocket_urlpatterns  # noqa: E402
 from realtime.auth import AllowedHostsOrAppOriginValidator, RealtimeAuthMiddlewareStack  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+
+# realtime imports no domain app, so each app's routes are joined here.
+routes = websocket_urlpatterns + dispatch_websocket_urlpatterns
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Session cookie or mobile app token; origins checked against ALLOWED_HOSTS (see realtime/auth.py).
-        "websocket": AllowedHostsOrAppOriginValidator(RealtimeAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOrAppOriginValidator(RealtimeAuthMiddlewareStack(URLRouter(routes))),
     }
 )

@@ -132,7 +132,9 @@ def test_twenty_providers_accepting_at_once_make_exactly_one_winner(settings):
     assert Offer.objects.filter(request=request).count() == CONCURRENT
 
     def accept(listing):
-        return lambda: services.accept_offer(provider=listing.owner, request_id=request.pk, now=NOW + timedelta(seconds=3))
+        return lambda: services.accept_offer(
+            provider=listing.owner, request_id=request.pk, now=NOW + timedelta(seconds=3)
+        )
 
     results, errors = run_concurrently([accept(listing) for listing in listings])
 

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def offered_listings(request) -> list[int]:
-    return list(Offer.objects.filter(request=request).order_by("wave", "distance_km").values_list("listing_id", flat=True))
+    return list(
+        Offer.objects.filter(request=request).order_by("wave", "distance_km").values_list("listing_id", flat=True)
+    )
 
 
 def test_only_available_providers_whose_reach_covers_the_requester_are_offered(settings):
@@ -114,8 +116,13 @@ def test_a_declined_card_opens_no_request():
     provider(km=1)
     with pytest.raises(DomainError) as refused:
         services.request_now(
-            requester=make_user(), kind="driver", latitude=48.8566, longitude=2.3522, hours=2,
-            payment_method=card(DECLINED), now=NOW,
+            requester=make_user(),
+            kind="driver",
+            latitude=48.8566,
+            longitude=2.3522,
+            hours=2,
+            payment_method=card(DECLINED),
+            now=NOW,
         )
     assert refused.value.status_code == 402
     assert not DispatchRequest.objects.exists()
