@@ -128,16 +128,17 @@ def _reason(request: HttpRequest) -> str:
     return reason
 
 
-def _listing(listing_id: int) -> Listing:
+def _listing(listing_id: int, viewer) -> Listing:
+    # A paused listing is a 404 for everybody but its owner, as in the listings API (README "Listings").
     listing = Listing.objects.filter(pk=listing_id).exclude(status=ListingStatus.DELETED).first()
-    if listing is None:
+    if listing is None or (listing.status != ListingStatus.ACTIVE and listing.owner_id != viewer.pk):
         raise NotFound("No such listing.", field="listing_id")
     return listing
 
 
 @router.post("/quote", response=QuoteOut, summary="Price a period before booking")
 def quote(request: HttpRequest, payload: PeriodIn):
-    listing = _listing(payload.listing_id)
+    listing = _listing(payload.listing_id, request.user)
     priced = selectors.price_period(listing=listing, start=payload.start, end=payload.end)
     return {
         "start": priced.start,
@@ -156,6 +157,7 @@ def quote(request: HttpRequest, payload: PeriodIn):
 def create(request: HttpRequest, payload: BookingIn):
     """201 with the booking once the card is authorised (and charged for instant book); 202 when the
     guest's bank wants 3-D Secure first; 402 with the reason when the card is declined (no booking)."""
+    _listing(payload.listing_id, request.user)
     try:
         booking = services.request_booking(
             guest=request.user,

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -17,15 +17,18 @@ from bookings import pricing, selectors, services
 from bookings.forms import BookingForm, ReasonForm
 from bookings.models import BookingStatus
 from bookings.money import booking_reference
-from listings.models import Listing, ListingStatus
+from listings.models import Listing
+from listings.selectors import visible_listing
 from realtime.selectors import thread_id_by_key
 from sharing.errors import DomainError, NotFound, PermissionDenied
 
 
-def _bookable_listing(listing_id: int) -> Listing:
-    return get_object_or_404(
-        Listing.objects.select_related("owner"), pk=listing_id, status__in=[ListingStatus.ACTIVE, ListingStatus.PAUSED]
-    )
+def _bookable_listing(listing_id: int, viewer) -> Listing:
+    # A paused listing is a 404 for everybody but its owner, as on the listing page (README "Listings").
+    try:
+        return visible_listing(listing_id=listing_id, viewer=viewer)
+    except NotFound as error:
+        raise Http404(error.message) from None
 
 
 def _policy_text(listing: Listing) -> str:
@@ -34,7 +37,7 @@ def _policy_text(listing: Listing) -> str:
 
 @login_required
 def book(request: HttpRequest, listing_id: int) -> HttpResponse:
-    listing = _bookable_listing(listing_id)
+    listing = _bookable_listing(listing_id, request.user)
     form = BookingForm(request.POST or None, listing=listing, initial=request.GET.dict() or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -77,7 +80,7 @@ def checkout_complete(request: HttpRequest, checkout_uid: UUID) -> HttpResponse:
 @login_required
 def quote(request: HttpRequest, listing_id: int) -> HttpResponse:
     """The live quote (an htmx fragment) for what is typed in the book form."""
-    listing = _bookable_listing(listing_id)
+    listing = _bookable_listing(listing_id, request.user)
     form = BookingForm(request.GET, listing=listing)
     context: dict = {"listing": listing}
     if form.is_valid():

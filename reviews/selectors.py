@@ -124,7 +124,9 @@ def _paginate(reviews: QuerySet[Review], page: int | str | None) -> Page:
 def listing_reviews(*, listing_id: int, viewer: User | None, page: int | str | None = 1) -> ReviewsPage:
     """A listing's published guest reviews, newest first, with its average and aspect averages."""
     listing = Listing.objects.filter(pk=listing_id).exclude(status=ListingStatus.DELETED).first()
-    if listing is None:
+    # A paused listing is a 404 for everybody but its owner, as on its own page.
+    hidden = listing is not None and listing.status != ListingStatus.ACTIVE
+    if listing is None or (hidden and (viewer is None or viewer.pk != listing.owner_id)):
         raise NotFound("No such listing.")
     reviews = _public(viewer).filter(listing_id=listing.pk, direction=Direction.GUEST_TO_HOST)
     return ReviewsPage(

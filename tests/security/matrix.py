@@ -1,0 +1,480 @@
+"""The attack matrix: for every route, how it is protected, and what a stranger tries against A's and G's things.
+
+Every page route name, API operation ("METHOD /api/v1/path") and WebSocket route that
+Django, the OpenAPI schema or the ASGI router knows must appear here:
+
+- `ATTEMPTS`: object-bearing routes; second user, anonymous visitor and suspended person each
+  try every method on A's (or G's) object and must get 403/404 (a log-in redirect or 401 when
+  anonymous) with nothing changed (test_object_access.py);
+- `SELF_SCOPED`: routes that only ever act on the person asking (no object id in the URL);
+  strangers see nothing of A's there, visitors are sent to log in (test_object_access.py);
+- `PUBLIC` / `PUBLIC_GROUPS`: open by design, with the reason;
+- `WEBSOCKETS`: test_websocket.py.
+
+A new route fails test_route_coverage.py until it is added to one of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+
+from tests.security.world import World, jpeg
+
+PATCH = "PATCH"
+POST = "POST"
+GET = "GET"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One thing a stranger tries: `method` on `route` (page name or API operation) aimed at someone's object."""
+
+    id: str
+    route: str
+    method: str
+    kwargs: Callable[[World], dict[str, Any]]
+    data: Callable[[World], dict[str, Any]] | None = None
+    query: str = ""
+    # Who may do it: for GETs, that person must get a 200 (proof the URL really names the object).
+    rightful: str | None = None
+    # The route answers strangers 200 but ignores them (documented, e.g. someone else's notification ids).
+    ignored: bool = False
+
+    @property
+    def is_api(self) -> bool:
+        return " " in self.route
+
+    def path(self, world: World) -> str:
+        kwargs = self.kwargs(world)
+        path = self.route.split(" ", 1)[1].format(**kwargs) if self.is_api else reverse(self.route, kwargs=kwargs)
+        return f"{path}?{self.query}" if self.query else path
+
+
+def _listing(name: str) -> Callable[[World], dict]:
+    return lambda w: {"listing_id": getattr(w, name).pk}
+
+
+def _booking(name: str) -> Callable[[World], dict]:
+    return lambda w: {"booking_id": getattr(w, name).pk}
+
+
+def _review(name: str) -> Callable[[World], dict]:
+    return lambda w: {"review_id": getattr(w, name).pk}
+
+
+def _nothing(w: World) -> dict:
+    return {}
+
+
+PERIOD = {"start": "2027-09-01", "end": "2027-09-03", "guests": 1}
+REVIEW = {"rating": 1, "text": "Terrible, never go there, the owner is a crook."}
+LISTING_EDIT = {
+    "title": "Pwned",
+    "description": "Taken over",
+    "address": "1 Rue X, Paris",
+    "unit_price": "1",
+    "capacity": "1",
+    "min_units": "1",
+    "max_units": "2",
+    "cancellation_policy": "flexible",
+}
+
+ATTEMPTS: list[Attempt] = [
+    # --- accounts ------------------------------------------------------------------------------------
+    Attempt("profile-edit", "accounts:profile_edit", GET, lambda w: {"user_id": w.host.pk}, rightful="host"),
+    Attempt(
+        "profile-edit",
+        "accounts:profile_edit",
+        POST,
+        lambda w: {"user_id": w.host.pk},
+        lambda w: {"display_name": "Pwned", "bio": "", "languages": "", "city": ""},
+    ),
+    # --- listings ------------------------------------------------------------------------------------
+    Attempt("paused-listing-page", "listings:detail", GET, _listing("paused"), rightful="host"),
+    Attempt("listing-edit", "listings:edit", GET, _listing("listing"), rightful="host"),
+    Attempt("listing-edit", "listings:edit", POST, _listing("listing"), lambda w: LISTING_EDIT),
+    Attempt("paused-listing-ask", "listings:ask", POST, _listing("paused")),
+    Attempt("paused-listing-report", "listings:report", POST, _listing("paused"), lambda w: {"reason": "Spam"}),
+    Attempt("listing-photos", "listings:photos", GET, _listing("listing"), rightful="host"),
+    Attempt("listing-photo-upload", "listings:photos", POST, _listing("listing"), lambda w: {"photos": jpeg()}),
+    Attempt(
+        "listing-photo-delete",
+        "listings:photos",
+        POST,
+        _listing("listing"),
+        lambda w: {"action": "delete", "photo": w.photo.pk},
+    ),
+    Attempt(
+        "listing-photo-cover",
+        "listings:photos",
+        POST,
+        _listing("listing"),
+        lambda w: {"action": "cover", "photo": w.photo.pk},
+    ),
+    Attempt("listing-pause", "listings:pause", POST, _listing("listing")),
+    Attempt("paused-listing-resume", "listings:resume", POST, _listing("paused")),
+    Attempt("listing-delete", "listings:delete", POST, _listing("listing")),
+    Attempt("listing-calendar", "listings:calendar", GET, _listing("listing"), rightful="host"),
+    Attempt(
+        "listing-calendar-block",
+        "listings:calendar",
+        POST,
+        _listing("listing"),
+        lambda w: {"start": "2027-08-01", "end": "2027-08-03", "note": "mine now"},
+    ),
+    Attempt(
+        "listing-calendar-unblock",
+        "listings:unblock",
+        POST,
+        lambda w: {"listing_id": w.listing.pk, "period_id": w.block.pk},
+    ),
+    # --- bookings ------------------------------------------------------------------------------------
+    Attempt("paused-listing-book", "bookings:book", GET, _listing("paused")),
+    Attempt(
+        "paused-listing-book",
+        "bookings:book",
+        POST,
+        _listing("paused"),
+        lambda w: {**PERIOD, "payment_method": "pm_card_visa"},
+    ),
+    Attempt("paused-listing-quote", "bookings:quote", GET, _listing("paused"), query="start=2027-09-01&end=2027-09-03"),
+    Attempt("checkout-complete", "bookings:checkout_complete", GET, lambda w: {"checkout_uid": w.checkout.uid}),
+    Attempt("checkout-complete", "bookings:checkout_complete", POST, lambda w: {"checkout_uid": w.checkout.uid}),
+    Attempt("booking-page", "bookings:detail", GET, _booking("requested"), rightful="host"),
+    Attempt("paid-booking-page", "bookings:detail", GET, _booking("confirmed"), rightful="guest"),
+    Attempt("booking-accept", "bookings:accept", POST, _booking("requested")),
+    Attempt("booking-decline", "bookings:decline", POST, _booking("requested"), lambda w: {"reason": "No."}),
+    Attempt("booking-withdraw", "bookings:withdraw", POST, _booking("requested")),
+    Attempt("booking-cancel", "bookings:cancel", POST, _booking("confirmed"), lambda w: {"reason": "No."}),
+    # --- conversations -------------------------------------------------------------------------------
+    Attempt("thread", "realtime:thread", GET, lambda w: {"thread_id": w.thread.pk}, rightful="guest"),
+    Attempt("thread-post", "realtime:thread", POST, lambda w: {"thread_id": w.thread.pk}, lambda w: {"body": "Hi!"}),
+    # --- payments ------------------------------------------------------------------------------------
+    Attempt(
+        "payment-authenticate",
+        "payments:payment_authenticate",
+        GET,
+        lambda w: {"payment_id": w.checkout_payment.pk},
+        rightful="guest",
+    ),
+    Attempt(
+        "payment-authenticate", "payments:payment_authenticate", POST, lambda w: {"payment_id": w.checkout_payment.pk}
+    ),
+    # --- reviews -------------------------------------------------------------------------------------
+    Attempt("booking-reviews", "reviews:write", GET, _booking("half_reviewed"), rightful="guest"),
+    Attempt("booking-review-write", "reviews:write", POST, _booking("half_reviewed"), lambda w: REVIEW),
+    Attempt("review-respond", "reviews:respond", POST, _review("published_review"), lambda w: {"response": "Lies."}),
+    Attempt(
+        "private-review-respond", "reviews:respond", POST, _review("private_review"), lambda w: {"response": "Lies."}
+    ),
+    Attempt("private-review-report", "reviews:report", GET, _review("private_review")),
+    Attempt("private-review-report", "reviews:report", POST, _review("private_review"), lambda w: {"reason": "Fake"}),
+    Attempt("review-moderate", "reviews:moderate", GET, lambda w: {"report_id": w.report.pk}, rightful="staff"),
+    Attempt(
+        "review-moderate",
+        "reviews:moderate",
+        POST,
+        lambda w: {"report_id": w.report.pk},
+        lambda w: {"decision": "hide", "reason": "I do not like it."},
+    ),
+    Attempt("paused-listing-reviews", "reviews:listing", GET, _listing("paused"), rightful="host"),
+    # --- disputes ------------------------------------------------------------------------------------
+    Attempt("dispute-open", "disputes:open", GET, _booking("confirmed"), rightful="guest"),
+    Attempt(
+        "dispute-open",
+        "disputes:open",
+        POST,
+        _booking("confirmed"),
+        lambda w: {"category": "damage", "description": "Everything was broken and dirty."},
+    ),
+    Attempt("dispute-page", "disputes:detail", GET, lambda w: {"dispute_id": w.dispute.pk}, rightful="guest"),
+    Attempt(
+        "dispute-evidence",
+        "disputes:add_evidence",
+        POST,
+        lambda w: {"dispute_id": w.dispute.pk},
+        lambda w: {"image": jpeg(), "caption": "proof"},
+    ),
+    Attempt("suspension", "disputes:suspension", GET, lambda w: {"user_id": w.host.pk}, rightful="staff"),
+    Attempt(
+        "suspension", "disputes:suspension", POST, lambda w: {"user_id": w.host.pk}, lambda w: {"reason": "Because."}
+    ),
+    # --- API: conversations and notifications --------------------------------------------------------
+    Attempt(
+        "api-thread", "GET /api/v1/threads/{thread_id}", GET, lambda w: {"thread_id": w.thread.pk}, rightful="guest"
+    ),
+    Attempt(
+        "api-thread-messages",
+        "GET /api/v1/threads/{thread_id}/messages",
+        GET,
+        lambda w: {"thread_id": w.thread.pk},
+        rightful="guest",
+    ),
+    Attempt(
+        "api-thread-post",
+        "POST /api/v1/threads/{thread_id}/messages",
+        POST,
+        lambda w: {"thread_id": w.thread.pk},
+        lambda w: {"body": "Hi!"},
+    ),
+    Attempt(
+        "api-thread-read",
+        "POST /api/v1/threads/{thread_id}/read",
+        POST,
+        lambda w: {"thread_id": w.thread.pk},
+        lambda w: {"up_to_id": None},
+    ),
+    Attempt(
+        "api-notification-read",
+        "POST /api/v1/notifications/{notification_id}/read",
+        POST,
+        lambda w: {"notification_id": w.notification.pk},
+        ignored=True,
+    ),
+    Attempt(
+        "api-notifications-read-ids",
+        "POST /api/v1/notifications/read",
+        POST,
+        _nothing,
+        lambda w: {"ids": [w.notification.pk]},
+        ignored=True,
+    ),
+    # --- API: listings -------------------------------------------------------------------------------
+    Attempt("api-paused-listing", "GET /api/v1/listings/{listing_id}", GET, _listing("paused"), rightful="host"),
+    Attempt(
+        "api-listing-patch",
+        "PATCH /api/v1/listings/{listing_id}",
+        PATCH,
+        _listing("listing"),
+        lambda w: {"title": "Pwned"},
+    ),
+    Attempt(
+        "api-listing-status",
+        "POST /api/v1/listings/{listing_id}/status",
+        POST,
+        _listing("listing"),
+        lambda w: {"status": "deleted"},
+    ),
+    Attempt(
+        "api-paused-listing-resume",
+        "POST /api/v1/listings/{listing_id}/status",
+        POST,
+        _listing("paused"),
+        lambda w: {"status": "active"},
+    ),
+    # --- API: bookings -------------------------------------------------------------------------------
+    Attempt(
+        "api-paused-listing-quote",
+        "POST /api/v1/bookings/quote",
+        POST,
+        _nothing,
+        lambda w: {"listing_id": w.paused.pk, "start": PERIOD["start"], "end": PERIOD["end"]},
+    ),
+    Attempt(
+        "api-paused-listing-book",
+        "POST /api/v1/bookings/",
+        POST,
+        _nothing,
+        lambda w: {"listing_id": w.paused.pk, **PERIOD, "payment_method": "pm_card_visa"},
+    ),
+    Attempt(
+        "api-checkout-complete",
+        "POST /api/v1/bookings/checkouts/{checkout_id}/complete",
+        POST,
+        lambda w: {"checkout_id": w.checkout.uid},
+    ),
+    Attempt("api-booking", "GET /api/v1/bookings/{booking_id}", GET, _booking("requested"), rightful="guest"),
+    Attempt("api-booking-accept", "POST /api/v1/bookings/{booking_id}/accept", POST, _booking("requested")),
+    Attempt(
+        "api-booking-decline",
+        "POST /api/v1/bookings/{booking_id}/decline",
+        POST,
+        _booking("requested"),
+        lambda w: {"reason": "No."},
+    ),
+    Attempt("api-booking-withdraw", "POST /api/v1/bookings/{booking_id}/withdraw", POST, _booking("requested")),
+    Attempt(
+        "api-booking-cancel",
+        "POST /api/v1/bookings/{booking_id}/cancel",
+        POST,
+        _booking("confirmed"),
+        lambda w: {"reason": "No."},
+    ),
+    # --- API: reviews --------------------------------------------------------------------------------
+    Attempt(
+        "api-booking-reviews",
+        "GET /api/v1/reviews/bookings/{booking_id}",
+        GET,
+        _booking("half_reviewed"),
+        rightful="guest",
+    ),
+    Attempt(
+        "api-booking-review-write",
+        "POST /api/v1/reviews/bookings/{booking_id}",
+        POST,
+        _booking("half_reviewed"),
+        lambda w: REVIEW,
+    ),
+    Attempt(
+        "api-review-respond",
+        "POST /api/v1/reviews/{review_id}/response",
+        POST,
+        _review("published_review"),
+        lambda w: {"text": "Lies."},
+    ),
+    Attempt(
+        "api-private-review-respond",
+        "POST /api/v1/reviews/{review_id}/response",
+        POST,
+        _review("private_review"),
+        lambda w: {"text": "Lies."},
+    ),
+    Attempt(
+        "api-private-review-report",
+        "POST /api/v1/reviews/{review_id}/reports",
+        POST,
+        _review("private_review"),
+        lambda w: {"reason": "Fake"},
+    ),
+    Attempt(
+        "api-report-decision",
+        "POST /api/v1/reviews/reports/{report_id}/decision",
+        POST,
+        lambda w: {"report_id": w.report.pk},
+        lambda w: {"decision": "hide", "reason": "I do not like it."},
+    ),
+    Attempt(
+        "api-paused-listing-reviews",
+        "GET /api/v1/reviews/listings/{listing_id}",
+        GET,
+        _listing("paused"),
+        rightful="host",
+    ),
+    # --- API: payments -------------------------------------------------------------------------------
+    Attempt(
+        "api-payment",
+        "GET /api/v1/payments/{payment_id}",
+        GET,
+        lambda w: {"payment_id": w.booking_payment.pk},
+        rightful="guest",
+    ),
+    Attempt(
+        "api-payment-refresh",
+        "POST /api/v1/payments/{payment_id}/refresh",
+        POST,
+        lambda w: {"payment_id": w.checkout_payment.pk},
+    ),
+    # --- API: disputes -------------------------------------------------------------------------------
+    Attempt(
+        "api-dispute-open",
+        "POST /api/v1/disputes/",
+        POST,
+        _nothing,
+        lambda w: {"booking_id": w.confirmed.pk, "category": "damage", "description": "Everything was broken."},
+    ),
+    Attempt(
+        "api-dispute",
+        "GET /api/v1/disputes/{dispute_id}",
+        GET,
+        lambda w: {"dispute_id": w.dispute.pk},
+        rightful="guest",
+    ),
+    Attempt(
+        "api-dispute-evidence",
+        "POST /api/v1/disputes/{dispute_id}/evidence",
+        POST,
+        lambda w: {"dispute_id": w.dispute.pk},
+        lambda w: {"image": jpeg(), "caption": "proof"},
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Own:
+    """A route that acts only on the person asking: strangers must see nothing of A's or G's there."""
+
+    route: str
+    method: str = GET
+    kwargs: Callable[[World], dict[str, Any]] = field(default=_nothing)
+    query: Callable[[World], str] = field(default=lambda w: "")
+
+    @property
+    def is_api(self) -> bool:
+        return " " in self.route
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.route}" if not self.is_api else self.route
+
+    def path(self, world: World) -> str:
+        kwargs = self.kwargs(world)
+        path = self.route.split(" ", 1)[1].format(**kwargs) if self.is_api else reverse(self.route, kwargs=kwargs)
+        query = self.query(world)
+        return f"{path}?{query}" if query else path
+
+
+# Query strings name A's objects where the route takes one, to show that it is ignored for others.
+SELF_SCOPED: list[Own] = [
+    Own("listings:mine"),
+    Own("listings:choose_kind"),
+    Own("listings:create", kwargs=lambda w: {"kind": "room"}),
+    Own("bookings:trips"),
+    Own("bookings:reservations"),
+    Own("bookings:calendar", query=lambda w: f"month=2027-03&listing={w.listing.pk}"),
+    Own("realtime:notifications", query=lambda w: f"before={w.notification.pk + 1}"),
+    Own("realtime:mark_all_read", method=POST),
+    Own("realtime:inbox"),
+    Own("payments:payout_settings"),
+    Own("payments:payout_settings", method=POST),
+    Own("payments:payout_onboarding_return"),
+    Own("payments:payout_onboarding_refresh"),
+    Own("GET /api/v1/notifications/"),
+    Own("GET /api/v1/notifications/recent"),
+    Own("GET /api/v1/notifications/unread-count"),
+    Own("GET /api/v1/threads/"),
+    Own("GET /api/v1/listings/mine"),
+    Own("POST /api/v1/listings/", method=POST),
+    Own("GET /api/v1/bookings/", query=lambda w: "role=host"),
+    Own("GET /api/v1/payments/payout-account"),
+    Own("POST /api/v1/payments/payout-account/onboarding", method=POST),
+]
+
+# Open to everybody by design; each says why, and where the refusals around it are tested.
+PUBLIC: dict[str, str] = {
+    "home": "the home page shows nobody's data",
+    "listings:search": "search shows active listings only (paused: tests/listings/test_privacy.py)",
+    "listings:detail": "an active listing is public; a paused one is in ATTEMPTS",
+    "accounts:profile": "public profile by design (README: Accounts); edit is in ATTEMPTS",
+    "reviews:listing": "published reviews of an active listing are public; a paused listing's are in ATTEMPTS",
+    "reviews:profile": "published reviews about a person are public",
+    "payments:stripe_webhook": "Stripe's signed events; bad signature 400 (tests/payments/test_webhooks.py)",
+    "<unnamed> media/<path:path>": "uploaded photos, served only when DEBUG or SERVE_MEDIA (names are not guessable)",
+    "api-v1:openapi-json": "the API's schema",
+    "api-v1:openapi-view": "the API's docs page",
+    "api-v1:api-root": "the API's root",
+    "GET /api/v1/listings/search": "search: active listings only",
+    "GET /api/v1/listings/{listing_id}": "an active listing is public; a paused one is in ATTEMPTS",
+    "GET /api/v1/reviews/listings/{listing_id}": "published reviews are public; a paused listing's are in ATTEMPTS",
+    "GET /api/v1/reviews/users/{user_id}": "published reviews about a person are public",
+}
+
+# Whole families open by design, matched by name prefix.
+PUBLIC_GROUPS: dict[str, str] = {
+    "account_": "allauth's log-in, sign-up, reset and e-mail pages act only on the person asking "
+    "(session fixation, rate limit, reset privacy: test_accounts.py)",
+    "headless:": "allauth's headless API for the mobile app, same flows as account_*",
+    "admin:": "Django admin: every route sends non-staff to the admin log-in (test_object_access.py)",
+    "<unnamed> admin/": "Django admin's unnamed redirects (object_id/ to change/, the catch-all), same guard",
+}
+
+WEBSOCKETS: dict[str, str] = {
+    "ws/notifications/": "test_websocket.py: foreign origin, anonymous, someone else's notifications",
+}
+
+
+def attempt_id(attempt: Attempt) -> str:
+    return f"{attempt.id}-{attempt.method.lower()}" if attempt.method != POST else attempt.id

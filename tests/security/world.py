@@ -1,0 +1,240 @@
+"""One marketplace in every state an attacker could aim at, owned by host A and guest G.
+
+Built once per test module (money moves through the localstripe harness, which costs
+seconds) inside a transaction that is rolled back afterwards; each test runs in a
+savepoint inside it, so what one attempt writes never reaches the next.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from bookings import services as booking_services
+from bookings.models import Booking, PendingCheckout
+from listings import services as listing_services
+from listings.models import BusyPeriod, Listing, ListingPhoto
+from payments import services as payment_services
+from payments.models import Payment, PayoutAccount
+from realtime import services as realtime_services
+from realtime.models import Notification, Thread
+from reviews import services as review_services
+from reviews.models import Review, ReviewReport
+from sharing.accounts.models import User
+from sharing.disputes import services as dispute_services
+from sharing.disputes.models import Category, Dispute
+from sharing.disputes.suspensions import suspend_user
+from tests.bookings.factories import NOW, request_room
+from tests.conftest import make_user
+from tests.listings.factories import make_listing
+from tests.payments.fixtures import THREE_D_SECURE, onboard
+from tests.reviews.factories import guest_review, host_review
+
+# What only A, G and the people they deal with may read: none of it may appear in a stranger's page or JSON.
+SECRET_MESSAGE = "The key is under the blue flowerpot, code 4711."
+PAUSED_TITLE = "Hidden loft while the owner is away"
+
+
+def jpeg(size: tuple[int, int] = (40, 30), name: str = "photo.jpg") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+@dataclass
+class World:
+    host: User  # "A": owns the listings, hosts every booking
+    guest: User  # "G": A's guest; the other party of each booking
+    second_user: User  # "B": verified, logged in, party to nothing of A's
+    suspended: User  # "S": verified, suspended by support staff, party to nothing of A's
+    staff: User  # support staff (suspended S)
+    listing: Listing  # A's active room, requests need A's answer
+    instant: Listing  # A's active instant-book room (confirmed, completed and disputed bookings)
+    paused: Listing  # A's paused listing: a 404 for everybody else
+    photo: ListingPhoto
+    block: BusyPeriod  # A's own block on the calendar
+    requested: Booking  # G asked, A has not answered
+    confirmed: Booking  # paid, in escrow, in the future
+    completed: Booking  # took place; both reviews published
+    half_reviewed: Booking  # took place; only G has written (the review is G's alone)
+    disputed: Booking
+    dispute: Dispute
+    published_review: Review  # G's review of A, public
+    private_review: Review  # G's unpublished review
+    report: ReviewReport  # G reported A's published review
+    checkout: PendingCheckout  # G's booking waiting for the bank (3-D Secure)
+    checkout_payment: Payment
+    booking_payment: Payment
+    payout_account: PayoutAccount
+    thread: Thread
+    notification: Notification  # one of A's notifications
+    stripe_key: str
+    # Every domain row as built; each test runs in a savepoint rolled back after it, so this is
+    # the state at the start of every test and is taken once.
+    baseline: dict[str, list[str]] = field(default_factory=dict)
+
+    def changed(self) -> dict[str, dict[str, list]]:
+        """What differs from the world as built (empty when an attempt changed nothing)."""
+        return changes(self.baseline, snapshot())
+
+    def private_strings(self) -> list[str]:
+        """Strings that only A, G (and staff) may see, for the leak checks."""
+        return [
+            SECRET_MESSAGE,
+            PAUSED_TITLE,
+            self.host.email,
+            self.guest.email,
+            self.payout_account.stripe_account_id,
+            str(self.checkout.uid),
+        ]
+
+
+def build_world(*, stripe_base: str, stripe_key: str) -> World:
+    host = make_user(display_name="Ada Host")
+    guest = make_user(display_name="Gus Guest")
+    second_user = make_user(display_name="Bea Stranger")
+    suspended = make_user(display_name="Sid Suspended")
+    staff = make_user(display_name="Sam Support", is_staff=True)
+    staff.groups.add(Group.objects.get(name="support"))
+
+    payment_services.start_payout_onboarding(
+        host=host, refresh_url="http://testserver/r", return_url="http://testserver/o"
+    )
+    payout_account = PayoutAccount.objects.get(host=host)
+    onboard(stripe_base, payout_account.stripe_account_id)
+    payout_account = payment_services.refresh_payout_account(stripe_account_id=payout_account.stripe_account_id)
+
+    listing = make_listing(owner=host, title="Ada's quiet room", instant_book=False)
+    instant = make_listing(owner=host, title="Ada's instant room", instant_book=True)
+    paused = make_listing(owner=host, title=PAUSED_TITLE)
+    listing_services.set_listing_status(listing=paused, actor=host, status="paused")
+    (photo,) = listing_services.add_photos(listing=listing, actor=host, uploads=[jpeg()])
+    block = listing_services.block_period(
+        listing=listing,
+        actor=host,
+        start=datetime(2027, 6, 1, tzinfo=UTC),
+        end=datetime(2027, 6, 4, tzinfo=UTC),
+        note="Family visit",
+    )
+
+    requested = request_room(listing=listing, guest=guest)
+    confirmed = request_room(listing=instant, guest=guest, check_in=date(2027, 4, 5), check_out=date(2027, 4, 8))
+    completed = _completed(instant, guest, date(2027, 2, 1), date(2027, 2, 3))
+    half_reviewed = _completed(instant, guest, date(2027, 2, 10), date(2027, 2, 12))
+    published_review = guest_review(completed)
+    host_review(completed)
+    published_review.refresh_from_db()
+    private_review = guest_review(half_reviewed)
+    report = review_services.report_review(
+        reporter=guest, review_id=Review.objects.get(booking=completed, author=host).pk, reason="Not true at all."
+    )
+
+    disputed = request_room(listing=instant, guest=guest, check_in=date(2027, 5, 5), check_out=date(2027, 5, 8))
+    dispute = dispute_services.open_dispute(
+        user=guest,
+        booking_id=disputed.pk,
+        category=Category.DAMAGE,
+        description="The heating was broken all weekend.",
+        now=disputed.start + timedelta(hours=2),
+    )
+
+    try:
+        request_room(
+            listing=instant,
+            guest=guest,
+            check_in=date(2027, 7, 1),
+            check_out=date(2027, 7, 3),
+            card_number=THREE_D_SECURE,
+        )
+    except booking_services.AuthenticationRequired as pending:
+        checkout = pending.checkout
+    else:  # pragma: no cover - the harness always asks for 3-D Secure with this card
+        raise AssertionError("the 3-D Secure card did not ask for authentication")
+    checkout_payment = Payment.objects.get(pk=checkout.payment_id)
+    booking_payment = Payment.objects.get(reference=f"booking:{confirmed.pk}")
+
+    thread = realtime_services.ensure_thread(
+        key=booking_services.booking_thread_key(confirmed.pk),
+        title="Ada's instant room, April",
+        link_url=confirmed.get_absolute_url(),
+        participants=[guest, host],
+    )
+    realtime_services.post_message(thread=thread, sender=guest, body=SECRET_MESSAGE)
+    notification = Notification.objects.filter(recipient=host).latest("pk")
+
+    suspend_user(staff=staff, person_id=suspended.pk, reason="Fraudulent listings.", now=NOW)
+
+    return World(
+        host=host,
+        guest=guest,
+        second_user=second_user,
+        suspended=suspended,
+        staff=staff,
+        listing=listing,
+        instant=instant,
+        paused=paused,
+        photo=photo,
+        block=block,
+        requested=requested,
+        confirmed=confirmed,
+        completed=completed,
+        half_reviewed=half_reviewed,
+        disputed=disputed,
+        dispute=dispute,
+        published_review=published_review,
+        private_review=private_review,
+        report=report,
+        checkout=checkout,
+        checkout_payment=checkout_payment,
+        booking_payment=booking_payment,
+        payout_account=payout_account,
+        thread=thread,
+        notification=notification,
+        stripe_key=stripe_key,
+    )
+
+
+def _completed(listing: Listing, guest: User, check_in: date, check_out: date) -> Booking:
+    booking = request_room(listing=listing, guest=guest, check_in=check_in, check_out=check_out)
+    booking_services.start_booking(booking_id=booking.pk, now=booking.start)
+    return booking_services.complete_booking(booking_id=booking.pk, now=booking.end)
+
+
+def new_stripe_key() -> str:
+    return "sk_test_" + uuid.uuid4().hex
+
+
+# --- "Nothing changed" -----------------------------------------------------------------------------------
+# Every row of every domain table; what an attempt may legitimately touch is left out:
+# the session machinery and the person's own last log-in time.
+DOMAIN_APPS = {"accounts", "account", "listings", "bookings", "payments", "reviews", "realtime", "disputes"}
+IGNORED_COLUMNS = {("accounts.User", "last_login")}
+
+
+def snapshot() -> dict[str, list[str]]:
+    """Each domain table as the repr of its rows in id order (JSON columns hold lists, which do not hash)."""
+    state: dict[str, list[str]] = {}
+    for model in apps.get_models():
+        if model._meta.app_label not in DOMAIN_APPS:
+            continue
+        label = model._meta.label
+        columns = [f.attname for f in model._meta.concrete_fields if (label, f.attname) not in IGNORED_COLUMNS]
+        state[label] = [repr(row) for row in model._base_manager.order_by("pk").values_list(*columns)]
+    return state
+
+
+def changes(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[str, dict[str, list]]:
+    """Per table, the rows that appeared and the rows that went away or changed (empty when nothing changed)."""
+    diff = {}
+    for label in before:
+        old, new = set(before[label]), set(after[label])
+        if old != new:
+            diff[label] = {"new": sorted(new - old)[:5], "gone_or_changed": sorted(old - new)[:5]}
+    return diff
