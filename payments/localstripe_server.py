@@ -457,7 +457,12 @@ _STRIPE_JS_ADDITIONS = """
 async def browser_middleware(request: web.Request, handler):
     if request.method == "GET" and request.path == "/js.stripe.com/v3/":
         response = await handler(request)
-        return web.Response(text=response.text + _STRIPE_JS_ADDITIONS, content_type="application/javascript")
+        # localstripe's script declares `class Element` (and other names) at the top level, which
+        # shadows the DOM's Element for every script of the page: htmx's `instanceof Element` then
+        # fails and no hx- attribute works. Run it in its own function scope; it still sets the
+        # global `Stripe` (a plain assignment), the only name the real Stripe.js gives the page.
+        script = f"(function () {{\n{response.text}\n{_STRIPE_JS_ADDITIONS}\n}})();\n"
+        return web.Response(text=script, content_type="application/javascript")
     if request.method == "POST" and request.path == "/v1/payment_methods" and "Authorization" not in request.headers:
         # Stripe.js creates card PaymentMethods with the publishable key; localstripe only
         # accepts secret keys there, so the browser's request is let through as Stripe would.

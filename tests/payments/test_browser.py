@@ -139,3 +139,16 @@ def test_card_form_sends_only_a_payment_method_id(chromium, site, ledger_checked
         payer=make_user(), amount=1_000, currency="EUR", reference="booking:2", payment_method=method_id
     )
     assert payment.status == Payment.Status.AUTHORIZED
+
+
+def test_the_harness_stripe_js_leaves_the_pages_dom_names_alone(chromium, site, localstripe):
+    # localstripe's script declares `class Element` at the top level; unscoped it shadowed the
+    # DOM's Element and htmx (which checks `instanceof Element`) ignored every hx- attribute.
+    html = f'<!doctype html><html><body><script src="{localstripe}/js.stripe.com/v3/"></script></body></html>'
+    page = chromium.new_page()
+    with checkout_page(html) as (url, _posted):
+        page.goto(url)
+        assert page.evaluate("typeof Stripe") == "function"
+        assert page.evaluate("document.body instanceof Element") is True
+        assert page.evaluate("typeof LOCALSTRIPE_BASE_API") == "undefined"
+    page.close()
