@@ -2,9 +2,12 @@
 
     python bench/geo_search.py --listings 100000 --db sqlite
     python bench/geo_search.py --listings 1000000 --db postgres [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
+    python bench/geo_search.py --listings 1000000 --db postgres --keep   # build once, reuse on later runs
 
 Builds its own throwaway database (a temp SQLite file, or a `sharing_geo_bench_<pid>`
-PostgreSQL database created and dropped here), bulk-loads N listings in ten
+PostgreSQL database created and dropped here; with --keep, `/tmp/geo-bench-keep-<N>.sqlite3`
+or `sharing_geo_bench_keep_<N>`, kept and reused while it holds exactly N listings,
+migrated on each run), bulk-loads N listings in ten
 cities on four continents (dense centres, sparse suburbs, some countryside),
 then times `listings.search.search_listing_hits` (SQL included) for:
   nearest:  nearest 20 within 10 km
@@ -51,13 +54,17 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def setup_database(kind: str, admin_url: str):
-    """Point the settings at a fresh database; return a cleanup function."""
+def setup_database(kind: str, admin_url: str, keep_n: int | None = None):
+    """Point the settings at a fresh database (or the kept one for N listings); return a cleanup function."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "sharing.settings"
     os.environ["REDIS_URL"] = ""
     # DEBUG off: Django would otherwise keep every query's SQL in memory and time it.
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "geo-bench-throwaway-key-not-used-for-anything-real")
+    if kind == "sqlite" and keep_n is not None:
+        os.environ["DATABASE_URL"] = ""
+        os.environ["SQLITE_PATH"] = os.path.join(tempfile.gettempdir(), f"geo-bench-keep-{keep_n}.sqlite3")
+        return lambda: None
     if kind == "sqlite":
         folder = tempfile.mkdtemp(prefix="geo-bench-")
         path = os.path.join(folder, "bench.sqlite3")
@@ -73,11 +80,15 @@ def setup_database(kind: str, admin_url: str):
 
     import psycopg
 
-    name = f"sharing_geo_bench_{os.getpid()}"
+    name = f"sharing_geo_bench_keep_{keep_n}" if keep_n is not None else f"sharing_geo_bench_{os.getpid()}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = f"{admin_url.rsplit('/', 1)[0]}/{name}"
     os.environ["DB_CONN_MAX_AGE"] = "0"
+    if keep_n is not None:
+        return lambda: None
 
     def cleanup() -> None:
         from django.db import connections
@@ -129,6 +140,16 @@ def load(n: int) -> None:
     """Bulk-load listings (executemany on SQLite, COPY on PostgreSQL), their driver details, coverage and busy days."""
     from django.db import connection, transaction
 
+    from listings.models import Listing
+
+    existing = Listing.objects.count()
+    if existing == n:
+        log(f"reusing the {n} listings already loaded")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # a migration since the last run may have added an index
+        return
+    if existing:
+        raise SystemExit(f"the kept database holds {existing} listings, not {n}: drop it and run again")
     with transaction.atomic():
         _load(n)
     with connection.cursor() as cursor:
@@ -264,7 +285,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
-def run_cases(db: str, n: int, queries: int) -> float:
+def run_cases(db: str, n: int, queries: int, only: set[str] | None = None) -> float:
     from listings.search import SearchQuery, search_listing_hits
 
     now = datetime.now(UTC)
@@ -282,6 +303,8 @@ def run_cases(db: str, n: int, queries: int) -> float:
     }
     centre_p50 = math.nan
     for case, extra in cases.items():
+        if only and case not in only:
+            continue
         for place in ("centre", "countryside"):
             timings, rows = [], []
             points = list(places(place, queries + 10, seed=hash((case, place)) % 1000))
@@ -331,9 +354,14 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--queries", type=int, default=200, help="timed searches per case and place")
     parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database for N listings and reuse it on the next run"
+    )
+    parser.add_argument("--no-naive", action="store_true", help="skip the (slow) naive full scan")
+    parser.add_argument("--cases", help="comma-separated subset of nearest,filtered,cheapest (default: all)")
     args = parser.parse_args()
 
-    cleanup = setup_database(args.db, args.admin_url)
+    cleanup = setup_database(args.db, args.admin_url, args.listings if args.keep else None)
     try:
         import django
 
@@ -342,7 +370,10 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         load(args.listings)
-        centre_p50 = run_cases(args.db, args.listings, args.queries)
+        only = set(args.cases.split(",")) if args.cases else None
+        centre_p50 = run_cases(args.db, args.listings, args.queries, only)
+        if args.no_naive or (only and "nearest" not in only):
+            return
         naive_p50 = naive_scan(args.listings)
         print(f"naive_p50_ms={naive_p50:.1f} speedup={naive_p50 / centre_p50:.0f}", flush=True)
     finally:

@@ -121,6 +121,8 @@ _COLUMNS = (
     "l.rating_sum, l.rating_count"
 )
 _FROM = "listings_listing l LEFT JOIN listings_driverdetails d ON d.listing_id = l.id"
+# The same columns for rows known not to be drivers: no join to plan or run.
+_ROOM_CAR_COLUMNS = "l.id, l.latitude, l.longitude, l.unit_price, -1, l.rating_sum, l.rating_count"
 ID, LAT, LNG, PRICE, REACH, RATING_SUM, RATING_COUNT = range(7)
 
 
@@ -174,12 +176,12 @@ def _cell_condition(column: str, cells: list[int], params: list) -> str:
     return f"l.{column} IN ({', '.join(['%s'] * len(cells))})"
 
 
-def _fetch(sql: str, params: list) -> np.ndarray:
+def _fetch(sql: str, params: list, width: int = 7) -> np.ndarray:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
-        return np.empty((0, 7))
+        return np.empty((0, width))
     return np.array(rows, dtype=np.float64)
 
 
@@ -249,6 +251,25 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
     raise AssertionError("the coarsest resolution always runs until the radius is exhausted")
 
 
+# A driver reaches the searcher when the geodesic to its base is within its service radius. The
+# great-circle distance shrunk by 1% is never more than the geodesic (their ratio stays within
+# 0.994-1.005, see geo), so this condition only drops drivers that the exact check would drop too.
+# Coverage cells are coarse, so most drivers found through them are too far: dropping them in SQL
+# saves reading page after page of them in price order.
+_MAY_REACH_PG = (
+    "2 * 6371.0088 * 0.99 * asin(least(1.0, sqrt(power(sin(radians(l.latitude - %s) / 2), 2)"
+    " + cos(radians(l.latitude)) * cos(radians(%s)) * power(sin(radians(l.longitude - %s) / 2), 2))))"
+    " <= COALESCE(d.service_radius_km, 0)"
+)
+
+
+def _may_reach(query: SearchQuery) -> tuple[str, list]:
+    """SQL keeping the drivers that may reach the searcher (PostgreSQL; on SQLite, without math functions, all)."""
+    if connection.vendor == "postgresql":
+        return _MAY_REACH_PG, [query.latitude, query.latitude, query.longitude]
+    return "1 = 1", []
+
+
 def _driver_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     """Every driver (passing the filters) whose coverage holds the searcher's cell."""
     where, where_params = filters
@@ -258,8 +279,9 @@ def _driver_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> 
         covered = "l.id = ANY(ARRAY(SELECT c.listing_id FROM listings_drivercoverage c WHERE c.cell = %s))"
     else:
         covered = _DRIVER_COVERAGE
-    sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE {covered} AND l.kind = 'driver' AND {where}"  # noqa: S608
-    rows = _fetch(sql, [geo.coverage_cell_of(query.latitude, query.longitude), *where_params])
+    reach, reach_params = _may_reach(query)
+    sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE {covered} AND l.kind = 'driver' AND {reach} AND {where}"  # noqa: S608
+    rows = _fetch(sql, [geo.coverage_cell_of(query.latitude, query.longitude), *reach_params, *where_params])
     stats["rows"] += len(rows)
     return rows
 
@@ -267,14 +289,13 @@ def _driver_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> 
 def _circle_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     """Every matching room/car in the circle, plus every driver whose service disk holds the searcher."""
     where, where_params = filters
-    parts = []
     params: list = []
     cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
     if cells and set(_kinds(query)) - {ListingKind.DRIVER}:
         cells_sql = _cell_condition("cell_coarse", geo.to_ints(cells), params)
         params += where_params
-        parts.append(f"SELECT {_COLUMNS} FROM {_FROM} WHERE {cells_sql} AND l.kind <> 'driver' AND {where}")  # noqa: S608
-        rows = _fetch(" UNION ALL ".join(parts), params)
+        sql = f"SELECT {_ROOM_CAR_COLUMNS} FROM listings_listing l WHERE {cells_sql} AND l.kind <> 'driver' AND {where}"  # noqa: S608
+        rows = _fetch(sql, params)
         stats["rows"] += len(rows)
     else:
         rows = np.empty((0, 7))
@@ -311,60 +332,39 @@ def _by_rating(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np
     return np.column_stack([distance[order], rows[order, ID]])
 
 
+@dataclass(frozen=True)
+class _PriceSource:
+    """Rows that come out of one index in price order: a coarse cell's rooms and cars, or the drivers coming here.
+
+    lat_box, for a cell only partly inside the circle, leaves out rows too far north or south to match.
+    """
+
+    cell: int | None  # None: the driver coverage lookup
+    lat_box: tuple[float, float] | None = None
+
+
 def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     """Cheapest first: merge per-cell price-ordered index scans, reading a cell further only while it could matter."""
-    where, where_params = filters
     cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
     wanted = query.wanted
-    # A source is one coarse cell (rooms and cars) or the driver coverage lookup:
-    # (FROM, condition, its parameters, ORDER BY that an index serves).
-    sources: list[tuple[str, str, list, str]] = []
+    sources: list[_PriceSource] = []
     lat_margin = query.radius_km / 110.0 + 0.01
-    box = "l.latitude >= %s AND l.latitude <= %s"
-    box_params = [query.latitude - lat_margin, query.latitude + lat_margin]
-    inside = geo.upper_bounds_km(query.latitude, query.longitude, cells) <= query.radius_km
-    for cell, whole in (
-        zip(geo.to_ints(cells), inside, strict=True) if set(_kinds(query)) - {ListingKind.DRIVER} else []
-    ):
-        # A cell wholly inside the circle needs no box: its index scan in price order then stops
-        # after a page (the planner otherwise may read the whole cell to sort it).
-        if whole:
-            sources.append((_FROM, "l.cell_coarse = %s AND l.kind <> 'driver'", [cell], "l.unit_price, l.id"))
-        else:
-            condition = f"l.cell_coarse = %s AND l.kind <> 'driver' AND {box}"
-            sources.append((_FROM, condition, [cell, *box_params], "l.unit_price, l.id"))
+    box = (query.latitude - lat_margin, query.latitude + lat_margin)
+    if set(_kinds(query)) - {ListingKind.DRIVER}:
+        inside = geo.upper_bounds_km(query.latitude, query.longitude, cells) <= query.radius_km
+        for cell, whole in zip(geo.to_ints(cells), inside, strict=True):
+            sources.append(_PriceSource(cell, None if whole else box))
     if ListingKind.DRIVER in _kinds(query):
-        sources.append(
-            (
-                "listings_drivercoverage c JOIN listings_listing l ON l.id = c.listing_id"
-                " LEFT JOIN listings_driverdetails d ON d.listing_id = l.id",
-                "c.cell = %s AND l.kind = 'driver'",
-                [geo.coverage_cell_of(query.latitude, query.longitude)],
-                "c.unit_price, c.listing_id",
-            )
-        )
-    limits = [wanted] * len(sources)
+        sources.append(_PriceSource(None))
+    read = _read_price_sources_pg if connection.vendor == "postgresql" else _read_price_sources
+    limit = wanted
     fetched: list[np.ndarray | None] = [None] * len(sources)
     pending = list(range(len(sources)))
     while True:
-        # SQLite allows 500 terms in one compound SELECT: read the sources in batches.
-        for batch_start in range(0, len(pending), _SOURCES_PER_QUERY):
-            batch = pending[batch_start : batch_start + _SOURCES_PER_QUERY]
-            parts, params = [], []
-            for index in batch:
-                source_from, condition, condition_params, order = sources[index]
-                parts.append(
-                    f"SELECT * FROM (SELECT {_COLUMNS}, {index} AS src FROM {source_from} "  # noqa: S608
-                    f"WHERE {condition} AND {where} ORDER BY {order} LIMIT {limits[index]}) AS s{index}"
-                )
-                params += [*condition_params, *where_params]
-            with connection.cursor() as cursor:
-                cursor.execute(" UNION ALL ".join(parts), params)
-                rows = cursor.fetchall()
-            stats["rows"] += len(rows)
-            block = np.array(rows, dtype=np.float64) if rows else np.empty((0, 8))
-            for index in batch:
-                fetched[index] = block[block[:, 7] == index]
+        block = read(query, filters, sources, pending, limit)
+        stats["rows"] += len(block)
+        for index in pending:
+            fetched[index] = block[block[:, 7] == index]
         everything = np.concatenate([part for part in fetched if part is not None]) if sources else np.empty((0, 8))
         mask, distance = _matches(query, everything)
         accepted = everything[mask]
@@ -373,16 +373,115 @@ def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.
         threshold = (
             (accepted[wanted - 1, PRICE], accepted[wanted - 1, ID]) if len(accepted) >= wanted else (math.inf, 0)
         )
-        pending = []
-        for index, part in enumerate(fetched):
-            if part is not None and len(part) >= limits[index]:
+        # A source is read further only if it filled its limit and its last row could still enter the page.
+        # The threshold only falls as rows come in, so the sources still pending all share one limit.
+        still_pending = []
+        for index in pending:
+            part = fetched[index]
+            if len(part) >= limit:
                 last = part[np.lexsort((part[:, ID], part[:, PRICE]))[-1]]
-                frontier = (last[PRICE], last[ID])
-                if frontier < threshold:
-                    pending.append(index)
-                    limits[index] *= 4
-        if not pending:
+                if (last[PRICE], last[ID]) < threshold:
+                    still_pending.append(index)
+        if not still_pending:
             return np.column_stack([accepted_distance, accepted[:, ID]])
+        pending = still_pending
+        limit *= 4
+
+
+_DRIVERS_BY_PRICE_FROM = (
+    "listings_drivercoverage c JOIN listings_listing l ON l.id = c.listing_id"
+    " LEFT JOIN listings_driverdetails d ON d.listing_id = l.id"
+)
+
+
+def _read_price_sources(
+    query: SearchQuery, filters: tuple[str, list], sources: list[_PriceSource], pending: list[int], limit: int
+) -> np.ndarray:
+    """The first `limit` rows of each pending source in price order, as rows of _COLUMNS plus the source's index.
+
+    One compound SELECT of per-source index scans (SQLite allows 500 terms: batches of 200).
+    """
+    where, where_params = filters
+    blocks = []
+    for batch_start in range(0, len(pending), _SOURCES_PER_QUERY):
+        parts, params = [], []
+        for index in pending[batch_start : batch_start + _SOURCES_PER_QUERY]:
+            source = sources[index]
+            if source.cell is None:
+                columns, source_from, order = _COLUMNS, _DRIVERS_BY_PRICE_FROM, "c.unit_price, c.listing_id"
+                condition = "c.cell = %s AND l.kind = 'driver'"
+                params.append(geo.coverage_cell_of(query.latitude, query.longitude))
+            else:
+                columns, source_from, order = _ROOM_CAR_COLUMNS, "listings_listing l", "l.unit_price, l.id"
+                # A cell wholly inside the circle needs no box: its index scan in price order then stops
+                # after a page (the planner otherwise may read the whole cell to sort it).
+                condition = "l.cell_coarse = %s AND l.kind <> 'driver'"
+                params.append(source.cell)
+                if source.lat_box is not None:
+                    condition += " AND l.latitude >= %s AND l.latitude <= %s"
+                    params += list(source.lat_box)
+            parts.append(
+                f"SELECT * FROM (SELECT {columns}, {index} AS src FROM {source_from} "  # noqa: S608
+                f"WHERE {condition} AND {where} ORDER BY {order} LIMIT {limit}) AS s{index}"
+            )
+            params += where_params
+        blocks.append(_fetch(" UNION ALL ".join(parts), params, width=8))
+    return np.concatenate(blocks) if blocks else np.empty((0, 8))
+
+
+_CELLS_BY_PRICE_PG = (
+    "SELECT s.* FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::int[]) AS c(cell, lat_lo, lat_hi, src)"
+    " CROSS JOIN LATERAL (SELECT {columns}, c.src FROM listings_listing l"
+    " WHERE l.cell_coarse = c.cell AND l.kind <> 'driver' AND l.latitude >= c.lat_lo AND l.latitude <= c.lat_hi"
+    " AND {where} ORDER BY l.unit_price, l.id LIMIT {limit}) AS s"
+)
+
+
+def _read_price_sources_pg(
+    query: SearchQuery, filters: tuple[str, list], sources: list[_PriceSource], pending: list[int], limit: int
+) -> np.ndarray:
+    """PostgreSQL: the same rows from one statement whose size does not grow with the number of cells.
+
+    The cells come in as arrays and one LATERAL subquery, planned once, walks the (cell, price, id)
+    index of each: a UNION ALL branch per cell made planning cost grow with the circle (about 40 cells
+    for 10 km: planning took longer than running).
+    """
+    where, where_params = filters
+    cells = [index for index in pending if sources[index].cell is not None]
+    parts, params = [], []
+    if cells:
+        # No box is the box of the whole globe: every row of the cell passes.
+        boxes = [sources[index].lat_box or (-90.0, 90.0) for index in cells]
+        parts.append(_CELLS_BY_PRICE_PG.format(columns=_ROOM_CAR_COLUMNS, where=where, limit=limit))
+        params += [
+            [sources[index].cell for index in cells],
+            [box[0] for box in boxes],
+            [box[1] for box in boxes],
+            cells,
+            *where_params,
+        ]
+    for index in pending:
+        if sources[index].cell is None:
+            reach, reach_params = _may_reach(query)
+            parts.append(
+                f"SELECT * FROM (SELECT {_COLUMNS}, {index} AS src FROM {_DRIVERS_BY_PRICE_FROM}"  # noqa: S608
+                f" WHERE c.cell = %s AND l.kind = 'driver' AND {reach} AND {where}"
+                f" ORDER BY c.unit_price, c.listing_id LIMIT {limit}) AS drivers"
+            )
+            params += [geo.coverage_cell_of(query.latitude, query.longitude), *reach_params, *where_params]
+    if not parts:
+        return np.empty((0, 8))
+    # The LATERAL subquery is planned once for any cell, so the planner sees an average cell and,
+    # with the filters, often expects fewer rows than the LIMIT: it would then read and sort the
+    # whole cell (a dense one holds thousands). Sorting is never needed here, every source has an
+    # index in its price order, so it is switched off for this one statement. SET LOCAL lasts until
+    # the end of the (implicit) transaction of this multi-statement string; RESET covers the case of
+    # an outer transaction. Needs Django's default client-side binding (several statements, one call).
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL enable_sort = off; {' UNION ALL '.join(parts)}; RESET enable_sort", params)
+        cursor.nextset()
+        rows = cursor.fetchall()
+    return np.array(rows, dtype=np.float64) if rows else np.empty((0, 8))
 
 
 def search_listing_hits(query: SearchQuery, *, now: datetime | None = None) -> SearchResult:
