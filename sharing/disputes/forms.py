@@ -8,6 +8,18 @@ from django import forms
 from django.utils import timezone
 
 from sharing.disputes.models import Category
+from sharing.images import normalise_image
+
+# Checked here as well as in the service so that a bad photo refuses the whole form with Pillow's
+# verdict in plain words ("too many pixels", "the limit is 8 MB") before a dispute is opened.
+CHECK_SIDE = 64
+
+
+def _checked_photo(upload: object) -> object:
+    if upload:
+        normalise_image(upload, max_side=CHECK_SIDE)
+        upload.seek(0)
+    return upload
 
 
 class OpenDisputeForm(forms.Form):
@@ -15,12 +27,20 @@ class OpenDisputeForm(forms.Form):
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}), max_length=4000, label="Tell us what happened"
     )
-    photo = forms.ImageField(required=False, label="A photo (optional)")
+    photo = forms.FileField(
+        required=False, label="A photo (optional)", widget=forms.FileInput(attrs={"accept": "image/*"})
+    )
+
+    def clean_photo(self) -> object:
+        return _checked_photo(self.cleaned_data.get("photo"))
 
 
 class EvidenceForm(forms.Form):
-    image = forms.ImageField(label="Photo")
+    image = forms.FileField(label="Photo", widget=forms.FileInput(attrs={"accept": "image/*"}))
     caption = forms.CharField(max_length=200, required=False)
+
+    def clean_image(self) -> object:
+        return _checked_photo(self.cleaned_data.get("image"))
 
 
 class ResolveForm(forms.Form):

@@ -19,7 +19,7 @@ from django.urls import reverse
 from tests.security.conftest import STRANGERS, client_for
 from tests.security.matrix import ATTEMPTS, GET, SELF_SCOPED, Attempt, Own, attempt_id
 from tests.security.routes import page_routes
-from tests.security.world import World, changes, snapshot
+from tests.security.world import World
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +149,16 @@ def test_every_admin_route_sends_non_staff_to_the_admin_log_in(in_world: World, 
                 wrong[f"{method.upper()} {path}"] = response.status_code
     assert not wrong, f"{actor} was not sent to the admin log-in: {wrong}"
     assert not in_world.changed()
+
+
+# --- The guard's own guards -----------------------------------------------------------------------------
+
+
+def test_each_attempt_starts_from_the_world_as_built(in_world: World):
+    assert not in_world.changed()
+
+
+def test_the_snapshot_sees_a_changed_row(in_world: World):
+    # "Nothing changed" would pass vacuously if the snapshot missed writes.
+    in_world.listing.__class__.objects.filter(pk=in_world.listing.pk).update(title="Changed")
+    assert "listings.Listing" in in_world.changed()
