@@ -184,6 +184,9 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# A reset asked for an address with no account sends nothing: the page answers the same either way,
+# and the form cannot be used to mail strangers (allauth would send "you have no account" notes).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_SESSION_REMEMBER = None
 # allauth's defaults, spelled out so they are visibly on: five failed log-ins
 # per 5 minutes per account, and per-IP limits on sign-up and reset.
