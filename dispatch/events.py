@@ -23,10 +23,23 @@ def dispatch_group(user_id: int) -> str:
 
 def send_now(user_id: int, event: dict[str, Any]) -> None:
     """Push one event to every open dispatch socket of a person (no database, nothing stored)."""
+    send_many([(user_id, event)])
+
+
+def send_many(messages: list[tuple[int, dict[str, Any]]]) -> None:
+    """Push several events in one trip to the channel layer (each async_to_sync hop costs a thread switch)."""
     layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(dispatch_group(user_id), {"type": "dispatch.event", "event": event})
+    if layer is None or not messages:
+        return
+
+    async def send_all() -> None:
+        for user_id, event in messages:
+            await layer.group_send(dispatch_group(user_id), {"type": "dispatch.event", "event": event})
+
+    async_to_sync(send_all)()
 
 
-def send_on_commit(user_id: int, event: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: send_now(user_id, event), robust=True)
+def send_on_commit(messages: list[tuple[int, dict[str, Any]]]) -> None:
+    """Push `(user id, event)` pairs once the current transaction commits; nothing if it rolls back."""
+    if messages:
+        transaction.on_commit(lambda: send_many(messages), robust=True)

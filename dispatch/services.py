@@ -62,6 +62,8 @@ class Estimate:
     providers: int
     start: datetime
     end: datetime
+    # The providers it was drawn from, nearest first, with their fares: the first wave reuses them.
+    priced: tuple[tuple[selectors.Candidate, int, str], ...] = ()
 
 
 # --- Validation ---------------------------------------------------------------------------------
@@ -217,7 +219,15 @@ def estimate(
     # The nearest provider's currency; providers pricing in another one are not offered this job.
     currency = quotes[0].currency
     totals = [q.total for q in quotes if q.currency == currency]
-    return Estimate(low=min(totals), high=max(totals), currency=currency, providers=len(totals), start=start, end=end)
+    return Estimate(
+        low=min(totals),
+        high=max(totals),
+        currency=currency,
+        providers=len(totals),
+        start=start,
+        end=end,
+        priced=tuple((c, q.total, q.currency) for c, q in zip(candidates, quotes, strict=True)),
+    )
 
 
 def request_now(
@@ -282,7 +292,8 @@ def request_now(
         with transaction.atomic():
             request.save()
             tasks.schedule(tasks.expire_request_task, request_id=request.pk, at=request.expires_at)
-            _send_wave(request, now=now)
+            first_wave = quote.priced if wave_size(0) <= ESTIMATE_PROVIDERS else None
+            _send_wave(request, now=now, priced=first_wave)
     except Exception:
         _release(authorisation.payment_id)
         raise
@@ -329,7 +340,7 @@ def expire_request(*, request_id: int, now: datetime | None = None) -> DispatchR
             "dispatch.expired",
             {"request": request.pk, "message": "Nobody could take your request in time. You will not be charged."},
         )
-        events.send_on_commit(request.requester_id, {"type": "expired", "request": request.pk})
+        events.send_on_commit([(request.requester_id, {"type": "expired", "request": request.pk})])
     return request
 
 
@@ -343,14 +354,21 @@ def _close(request: DispatchRequest, state: str, *, now: datetime, reason: str) 
 
 def _withdraw(offers, *, now: datetime, reason: str) -> None:
     """Withdraw open offers and tell their providers: stored (a reconnecting page replays it) and live."""
-    withdrawn = list(offers.select_related("provider").select_for_update(of=("self",)))
+    withdrawn = list(offers.select_for_update(of=("self",)))
     if not withdrawn:
         return
     Offer.objects.filter(pk__in=[o.pk for o in withdrawn]).update(state=OfferState.WITHDRAWN, answered_at=now)
+    events.send_on_commit(
+        [
+            (o.provider_id, {"type": "offer.withdrawn", "request": o.request_id, "offer": o.pk, "reason": reason})
+            for o in withdrawn
+        ]
+    )
+    by_request: dict[int, list[User]] = {}
     for offer in withdrawn:
-        payload = {"request": offer.request_id, "offer": offer.pk, "reason": reason}
-        notify([offer.provider], "dispatch.offer_withdrawn", payload)
-        events.send_on_commit(offer.provider_id, {"type": "offer.withdrawn", **payload})
+        by_request.setdefault(offer.request_id, []).append(User(pk=offer.provider_id))
+    for request_id, providers in by_request.items():
+        notify(providers, "dispatch.offer_withdrawn", {"request": request_id, "reason": reason})
 
 
 # --- Waves of offers ------------------------------------------------------------------------------
@@ -373,50 +391,67 @@ def send_next_wave(*, request_id: int, now: datetime | None = None) -> list[Offe
         return _send_wave(request, now=now)
 
 
-def _send_wave(request: DispatchRequest, *, now: datetime) -> list[Offer]:
-    """Caller holds the request's lock (or just created it)."""
-    asked = frozenset(Offer.objects.filter(request=request).values_list("listing_id", flat=True))
-    candidates = selectors.nearest_available(
-        kind=request.kind,
-        latitude=request.latitude,
-        longitude=request.longitude,
-        hours=request.hours,
-        count=wave_size(request.waves_sent),
-        now=now,
-        exclude_provider_id=request.requester_id,
-        skip_listing_ids=asked,
-    )
-    start, end = job_period(now, request.hours)
-    listings = Listing.objects.select_related("car").in_bulk([c.listing_id for c in candidates])
-    offers = []
-    for candidate in candidates:
-        quote = quote_for(listing=listings[candidate.listing_id], start=start, end=end)
-        # The hold covers the estimate: a provider dearer than it (or in another currency) is not asked.
-        if quote.currency != request.currency or quote.total > request.estimate_amount:
-            continue
-        offers.append(
-            Offer.objects.create(
+def _send_wave(
+    request: DispatchRequest, *, now: datetime, priced: tuple[tuple[selectors.Candidate, int, str], ...] | None = None
+) -> list[Offer]:
+    """Caller holds the request's lock (or just created it). `priced`: the estimate's providers, for the first wave."""
+    size = wave_size(request.waves_sent)
+    if priced is None:
+        asked = frozenset(Offer.objects.filter(request=request).values_list("listing_id", flat=True))
+        candidates = selectors.nearest_available(
+            kind=request.kind,
+            latitude=request.latitude,
+            longitude=request.longitude,
+            hours=request.hours,
+            count=size,
+            now=now,
+            exclude_provider_id=request.requester_id,
+            skip_listing_ids=asked,
+        )
+        start, end = job_period(now, request.hours)
+        listings = Listing.objects.select_related("car").in_bulk([c.listing_id for c in candidates])
+        priced = tuple(
+            (c, quote.total, quote.currency)
+            for c in candidates
+            for quote in [quote_for(listing=listings[c.listing_id], start=start, end=end)]
+        )
+    offers = Offer.objects.bulk_create(
+        [
+            Offer(
                 request=request,
                 listing_id=candidate.listing_id,
                 provider_id=candidate.provider_id,
                 wave=request.waves_sent,
                 distance_km=candidate.distance_km,
-                fare=quote.total,
+                fare=fare,
                 sent_at=now,
             )
-        )
+            for candidate, fare, currency in priced[:size]
+            # The hold covers the estimate: a provider dearer than it (or in another currency) is not asked.
+            if currency == request.currency and fare <= request.estimate_amount
+        ]
+    )
     request.waves_sent += 1
     request.save(update_fields=["waves_sent"])
     following = now + timedelta(seconds=settings.DISPATCH_WAVE_INTERVAL_SECONDS)
     if following < request.expires_at:
         tasks.schedule(tasks.send_next_wave_task, request_id=request.pk, at=following)
-    for offer in offers:
-        offer.request = request
-        message = selectors.offer_message(offer, now=now)
-        events.send_on_commit(offer.provider_id, message)
-    # notify() last: on PostgreSQL it holds a lock until commit.
-    for offer in offers:
-        notify([User(pk=offer.provider_id)], "dispatch.offer", selectors.offer_message(offer, now=now))
+    if offers:
+        # The live offer first (its hook runs first), then the stored one for the bell and the replay.
+        events.send_on_commit([(o.provider_id, selectors.offer_message(o, now=now)) for o in offers])
+        # notify() last: on PostgreSQL it holds a lock until commit. One stored notice for the wave;
+        # distance and fare are on each provider's live offer and dispatch page.
+        notify(
+            [User(pk=o.provider_id) for o in offers],
+            "dispatch.offer",
+            {
+                "request": request.pk,
+                "kind": request.kind,
+                "hours": request.hours,
+                "message": f"Someone near you needs a {KIND_WORDS[ListingKind(request.kind)]} now.",
+                "url": "/dispatch/provider/",
+            },
+        )
     return offers
 
 
@@ -491,8 +526,12 @@ def _accept(*, provider: User, request_id: int, now: datetime) -> DispatchReques
             "provider_name": provider.public_name,
             "listing_title": offer.listing.title,
         }
-        events.send_on_commit(request.requester_id, assigned)
-        events.send_on_commit(provider.pk, {**assigned, "requester_name": request.requester.public_name})
+        events.send_on_commit(
+            [
+                (request.requester_id, assigned),
+                (provider.pk, {**assigned, "requester_name": request.requester.public_name}),
+            ]
+        )
         notify(
             [request.requester], "dispatch.assigned", {**assigned, "message": f"{provider.public_name} is on the way."}
         )
