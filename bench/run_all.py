@@ -117,6 +117,16 @@ def ws_rows(clients: int, rate: int, seconds: int) -> list[Row]:
     return rows
 
 
+def dispatch_rows(db: str, providers: int) -> list[Row]:
+    rows = []
+    for line in run("dispatch.py", "--providers", str(providers), "--db", db, timeout=900):
+        if "p95_ms" in line and "providers" in line:
+            p95, label = number(line, "p95_ms"), f"dispatch first offer {db} providers={providers}"
+            rows.append(Row(f"{label} p95_ms", p95, "< 50", below(p95, 50)))
+            rows.append(Row(f"{label} p50_ms", number(line, "p50_ms"), "(reference)", None))
+    return rows
+
+
 def print_table(rows: list[Row]) -> None:
     width = max(len(row.metric) for row in rows)
     print()
@@ -143,6 +153,8 @@ def main() -> int:
         rows += geo_rows(db, geo_n)
     for db in databases:
         rows += race_rows(db, 50 if options.quick else 200)
+    for db in databases:
+        rows += dispatch_rows(db, 1_000 if options.quick else 10_000)
     if answers(6379):
         rows += ws_rows(clients, 200, 5 if options.quick else 15)
     else:

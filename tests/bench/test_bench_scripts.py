@@ -54,3 +54,8 @@ def test_ws_latency_delivers_every_notification_to_real_clients():
     line = re.search(rf"^clients=5 p50_ms={NUMBER} p99_ms={NUMBER} msgs_per_s={NUMBER} lost=(\d+)$", out, re.MULTILINE)
     assert line, out
     assert line.group(1) == "0"
+
+
+def test_dispatch_prints_the_time_to_the_first_offer():
+    out = run("dispatch.py", "--providers", "200", "--requests", "8", "--db", "sqlite")
+    assert re.search(rf"^providers=200 p50_ms={NUMBER} p95_ms={NUMBER}$", out, re.MULTILINE), out
