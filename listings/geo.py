@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from functools import lru_cache
 
 import h3
 import numpy as np
@@ -100,20 +99,41 @@ def _great_circle_km(lat1, lon1, lat2, lon2):
     return 2 * _MEAN_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
-@lru_cache(maxsize=500_000)
+# Cell geometry by cell, filled a whole batch at a time (cleared when full: a search needs a few
+# hundred cells, and numpy on one cell's six vertices costs more than the arithmetic itself).
+_GEOMETRY: dict[str, tuple[float, float, float]] = {}
+_GEOMETRY_MAX = 500_000
+
+
+def _cells_geometry(cells: list[str]) -> np.ndarray:
+    """Rows of (centre latitude, centre longitude, circumradius km, generously rounded up), one per cell."""
+    missing = [cell for cell in dict.fromkeys(cells) if cell not in _GEOMETRY]
+    if missing:
+        if len(_GEOMETRY) + len(missing) > _GEOMETRY_MAX:
+            _GEOMETRY.clear()
+        centres = np.array([h3.cell_to_latlng(cell) for cell in missing])
+        boundaries = [h3.cell_to_boundary(cell) for cell in missing]
+        # Pentagons and cells cut by icosahedron edges have other vertex counts: repeating a
+        # vertex leaves the farthest one unchanged.
+        width = max(len(boundary) for boundary in boundaries)
+        vertices = np.array([boundary + (boundary[0],) * (width - len(boundary)) for boundary in boundaries])
+        radius = _great_circle_km(centres[:, :1], centres[:, 1:], vertices[:, :, 0], vertices[:, :, 1]).max(axis=1)
+        radius = radius * _SPHERE_HIGH * _CIRCUMRADIUS_MARGIN + _CIRCUMRADIUS_SLACK_KM
+        for cell, (lat, lng), bound in zip(missing, centres.tolist(), radius.tolist(), strict=True):
+            _GEOMETRY[cell] = (lat, lng, bound)
+    return np.array([_GEOMETRY[cell] for cell in cells], dtype=np.float64).reshape(len(cells), 3)
+
+
 def _cell_geometry(cell: str) -> tuple[float, float, float]:
     """(centre latitude, centre longitude, circumradius km, generously rounded up) of a cell."""
-    lat, lng = h3.cell_to_latlng(cell)
-    boundary = np.array(h3.cell_to_boundary(cell))
-    radius = float(np.max(_great_circle_km(lat, lng, boundary[:, 0], boundary[:, 1])))
-    return lat, lng, radius * _SPHERE_HIGH * _CIRCUMRADIUS_MARGIN + _CIRCUMRADIUS_SLACK_KM
+    return tuple(_cells_geometry([cell])[0].tolist())
 
 
 def lower_bounds_km(latitude: float, longitude: float, cells: list[str]) -> np.ndarray:
     """For each cell, a distance no point of the cell can be closer than to (latitude, longitude)."""
     if not cells:
         return np.empty(0)
-    geometry = np.array([_cell_geometry(cell) for cell in cells])
+    geometry = _cells_geometry(cells)
     centre_distance = _great_circle_km(latitude, longitude, geometry[:, 0], geometry[:, 1]) * _SPHERE_LOW
     return np.maximum(centre_distance - geometry[:, 2], 0.0)
 
@@ -122,7 +142,7 @@ def upper_bounds_km(latitude: float, longitude: float, cells: list[str]) -> np.n
     """For each cell, a distance no point of the cell can be farther than from (latitude, longitude)."""
     if not cells:
         return np.empty(0)
-    geometry = np.array([_cell_geometry(cell) for cell in cells])
+    geometry = _cells_geometry(cells)
     return _great_circle_km(latitude, longitude, geometry[:, 0], geometry[:, 1]) * _SPHERE_HIGH + geometry[:, 2]
 
 

@@ -115,13 +115,16 @@ class SearchResult:
 
 # Columns read for every candidate, all numeric so they land in one numpy array:
 # reach = the driver's service radius, or -1 for rooms and cars (their reach is the searcher's radius).
+# The service radius is a subquery by primary key, run only for drivers' rows: as a LEFT JOIN,
+# PostgreSQL may hash-join a scan of every driver's details when it expects a few hundred rows.
+_SERVICE_RADIUS = "COALESCE((SELECT d.service_radius_km FROM listings_driverdetails d WHERE d.listing_id = l.id), 0)"
 _COLUMNS = (
     "l.id, l.latitude, l.longitude, l.unit_price, "
-    "CASE WHEN l.kind = 'driver' THEN COALESCE(d.service_radius_km, 0) ELSE -1 END, "
+    f"CASE WHEN l.kind = 'driver' THEN {_SERVICE_RADIUS} ELSE -1 END, "
     "l.rating_sum, l.rating_count"
 )
-_FROM = "listings_listing l LEFT JOIN listings_driverdetails d ON d.listing_id = l.id"
-# The same columns for rows known not to be drivers: no join to plan or run.
+_FROM = "listings_listing l"
+# The same columns for rows known not to be drivers.
 _ROOM_CAR_COLUMNS = "l.id, l.latitude, l.longitude, l.unit_price, -1, l.rating_sum, l.rating_count"
 ID, LAT, LNG, PRICE, REACH, RATING_SUM, RATING_COUNT = range(7)
 
@@ -259,7 +262,7 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
 _MAY_REACH_PG = (
     "2 * 6371.0088 * 0.99 * asin(least(1.0, sqrt(power(sin(radians(l.latitude - %s) / 2), 2)"
     " + cos(radians(l.latitude)) * cos(radians(%s)) * power(sin(radians(l.longitude - %s) / 2), 2))))"
-    " <= COALESCE(d.service_radius_km, 0)"
+    f" <= {_SERVICE_RADIUS}"
 )
 
 
@@ -388,10 +391,7 @@ def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.
         limit *= 4
 
 
-_DRIVERS_BY_PRICE_FROM = (
-    "listings_drivercoverage c JOIN listings_listing l ON l.id = c.listing_id"
-    " LEFT JOIN listings_driverdetails d ON d.listing_id = l.id"
-)
+_DRIVERS_BY_PRICE_FROM = "listings_drivercoverage c JOIN listings_listing l ON l.id = c.listing_id"
 
 
 def _read_price_sources(
