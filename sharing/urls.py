@@ -21,6 +21,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("reviews/", include("reviews.urls")),
     path("disputes/", include("sharing.disputes.urls")),
+    path("dispatch/", include("dispatch.urls")),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:

@@ -1,0 +1,147 @@
+"""On demand in the JSON API (/api/v1/dispatch/): estimate, request, accept or pass, the "available now" switch.
+
+Only the requester and the assigned provider see a request; only offered providers can
+accept or pass it (anyone else: 404). Refusals are the services' DomainErrors, turned into
+{"detail", "field"} by sharing/api.py ("already taken" is a 409 with code `already_taken`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+
+from dispatch import selectors, services
+from dispatch.models import DispatchRequest
+from sharing.api import session_or_token_auth
+from sharing.errors import DomainError
+
+router = Router(tags=["dispatch"], auth=session_or_token_auth)
+
+
+class WhereIn(Schema):
+    kind: Literal["driver", "car"] = "driver"
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    hours: int = Field(ge=1, le=services.MAX_HOURS)
+
+
+class RequestIn(WhereIn):
+    payment_method: str = Field(min_length=1, max_length=255, description="A PaymentMethod id (pm_...) from Stripe.")
+
+
+class EstimateOut(Schema):
+    low: int
+    high: int
+    currency: str
+    providers: int
+
+
+class RequestOut(Schema):
+    id: int
+    kind: str
+    state: str
+    hours: int
+    latitude: float
+    longitude: float
+    currency: str
+    estimate_low: int
+    estimate_amount: int
+    expires_at: datetime
+    booking_id: int | None
+    assigned_listing_id: int | None
+
+
+class OfferOut(Schema):
+    offer: int
+    request: int
+    kind: str
+    listing: int
+    distance_km: float
+    fare: int
+    currency: str
+    hours: int
+    expires_at: datetime
+    seconds_left: int
+
+
+class AvailabilityIn(Schema):
+    listing_id: int
+    available: bool
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class AvailabilityOut(Schema):
+    listing_id: int
+    kind: str
+    is_available: bool
+    latitude: float
+    longitude: float
+    last_seen: datetime
+
+
+def _request_out(request: DispatchRequest) -> dict:
+    return {
+        **{f: getattr(request, f) for f in RequestOut.model_fields if f not in ("booking_id", "assigned_listing_id")},
+        "booking_id": request.booking_id,
+        "assigned_listing_id": request.assigned_listing_id,
+    }
+
+
+@router.post("/estimate", response=EstimateOut)
+def estimate(request: HttpRequest, payload: WhereIn):
+    quote = services.estimate(requester=request.auth, **payload.dict())
+    return {"low": quote.low, "high": quote.high, "currency": quote.currency, "providers": quote.providers}
+
+
+@router.post("/requests", response={201: RequestOut})
+def create_request(request: HttpRequest, payload: RequestIn):
+    created = services.request_now(requester=request.auth, **payload.dict())
+    return Status(201, _request_out(created))
+
+
+@router.get("/requests/{request_id}", response=RequestOut)
+def read_request(request: HttpRequest, request_id: int):
+    return _request_out(selectors.visible_request(user=request.auth, request_id=request_id))
+
+
+@router.post("/requests/{request_id}/cancel", response=RequestOut)
+def cancel_request(request: HttpRequest, request_id: int):
+    return _request_out(services.cancel_request(requester=request.auth, request_id=request_id))
+
+
+@router.post("/requests/{request_id}/accept", response=RequestOut)
+def accept(request: HttpRequest, request_id: int):
+    return _request_out(services.accept_offer(provider=request.auth, request_id=request_id))
+
+
+@router.post("/requests/{request_id}/pass", response={204: None})
+def pass_offer(request: HttpRequest, request_id: int):
+    services.pass_offer(provider=request.auth, request_id=request_id)
+    return Status(204, None)
+
+
+@router.get("/offers", response=list[OfferOut])
+def live_offers(request: HttpRequest):
+    now = timezone.now()
+    return [selectors.offer_message(o, now=now) for o in selectors.live_offers_for(provider=request.auth)]
+
+
+@router.get("/availability", response=list[AvailabilityOut])
+def my_availability(request: HttpRequest):
+    return list(selectors.availabilities_of(provider=request.auth))
+
+
+@router.post("/availability", response=AvailabilityOut)
+def switch_availability(request: HttpRequest, payload: AvailabilityIn):
+    if not payload.available:
+        return services.go_offline(provider=request.auth, listing_id=payload.listing_id)
+    if payload.latitude is None or payload.longitude is None:
+        raise DomainError("Share your position to go available.", field="latitude")
+    return services.go_available(
+        provider=request.auth, listing_id=payload.listing_id, latitude=payload.latitude, longitude=payload.longitude
+    )

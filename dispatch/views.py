@@ -1,0 +1,145 @@
+"""Pages: "I need a driver now" (requester), the request page (both parties), the provider's page and its actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dispatch import selectors, services
+from dispatch.models import RequestState
+from listings.models import Listing, ListingKind, ListingStatus
+from sharing.errors import DomainError, NotFound
+
+
+def _where(data) -> dict:
+    """The requester's choice from a form post or query; services validate the values."""
+    hours = data.get("hours", "2")
+    return {
+        "kind": data.get("kind", ListingKind.DRIVER),
+        "latitude": data.get("latitude", ""),
+        "longitude": data.get("longitude", ""),
+        "hours": int(hours) if str(hours).isdigit() else hours,
+    }
+
+
+@login_required
+def need(request: HttpRequest) -> HttpResponse:
+    """Ask for a driver (or a car) now, here: position, hours, the estimate, the card."""
+    open_request = selectors.open_request_of(requester=request.user)
+    if open_request is not None:
+        return redirect("dispatch:request", request_id=open_request.pk)
+    error = None
+    where = _where(request.POST or request.GET)
+    if request.method == "POST":
+        try:
+            created = services.request_now(
+                requester=request.user, payment_method=request.POST.get("payment_method", ""), **where
+            )
+        except DomainError as refused:
+            error = refused.message
+        else:
+            return redirect("dispatch:request", request_id=created.pk)
+    return render(request, "dispatch/need.html", {"where": where, "error": error}, status=400 if error else 200)
+
+
+@login_required
+def estimate(request: HttpRequest) -> HttpResponse:
+    """The fare estimate fragment (htmx), refreshed whenever the position, kind or hours change."""
+    try:
+        quote = services.estimate(requester=request.user, **_where(request.GET))
+    except DomainError as refused:
+        return render(request, "dispatch/_estimate.html", {"error": refused.message})
+    return render(request, "dispatch/_estimate.html", {"quote": quote})
+
+
+@login_required
+def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The request as its requester or its assigned provider sees it; anybody else: 404."""
+    try:
+        job = selectors.visible_request(user=request.user, request_id=request_id)
+    except NotFound as missing:
+        raise Http404(missing.message) from None
+    context = {
+        "job": job,
+        "is_requester": job.requester_id == request.user.pk,
+        "seconds_left": max(0, int((job.expires_at - timezone.now()).total_seconds())),
+        "sharing": job.state == RequestState.ASSIGNED and job.booking.status == "confirmed",
+    }
+    return render(request, "dispatch/request.html", context)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        services.cancel_request(requester=request.user, request_id=request_id)
+    except NotFound as missing:
+        raise Http404(missing.message) from None
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    return redirect("dispatch:request", request_id=request_id)
+
+
+@login_required
+def provider(request: HttpRequest) -> HttpResponse:
+    """The provider's page: the "available now" switch per listing, and the live offers."""
+    listings = Listing.objects.filter(
+        owner=request.user, kind__in=[ListingKind.DRIVER, ListingKind.CAR], status=ListingStatus.ACTIVE
+    ).order_by("pk")
+    switches = {a.listing_id: a for a in selectors.availabilities_of(provider=request.user)}
+    now = timezone.now()
+    offers = [selectors.offer_message(o, now=now) for o in selectors.live_offers_for(provider=request.user)]
+    rows = [(listing, switches.get(listing.pk)) for listing in listings]
+    return render(request, "dispatch/provider.html", {"rows": rows, "offers": offers})
+
+
+@login_required
+@require_POST
+def availability(request: HttpRequest, listing_id: int) -> HttpResponse:
+    try:
+        if request.POST.get("available") == "on":
+            services.go_available(
+                provider=request.user,
+                listing_id=listing_id,
+                latitude=request.POST.get("latitude", ""),
+                longitude=request.POST.get("longitude", ""),
+            )
+            messages.success(request, "You are available: offers near you will appear here.")
+        else:
+            services.go_offline(provider=request.user, listing_id=listing_id)
+            messages.success(request, "You are offline.")
+    except NotFound as missing:
+        raise Http404(missing.message) from None
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    return redirect("dispatch:provider")
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        services.accept_offer(provider=request.user, request_id=request_id)
+    except NotFound as missing:
+        raise Http404(missing.message) from None
+    except DomainError as refused:
+        messages.error(request, refused.message)
+        return redirect("dispatch:provider")
+    messages.success(request, "The job is yours: the requester sees you on the way.")
+    return redirect("dispatch:request", request_id=request_id)
+
+
+@login_required
+@require_POST
+def pass_offer(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        services.pass_offer(provider=request.user, request_id=request_id)
+    except NotFound as missing:
+        raise Http404(missing.message) from None
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    return redirect("dispatch:provider")
