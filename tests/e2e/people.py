@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -54,26 +54,29 @@ def host_who_can_be_paid(email: str, **fields: object) -> User:
     return host
 
 
-def log_in(page: Page, live_url: str, email: str, *, password: str = PASSWORD) -> None:
-    """Log `email` in with the log-in form, as a person would; whoever was logged in before is logged out."""
+def log_in(page: Page, live_url: str, email: str, *, then: str = "/", password: str = PASSWORD) -> None:
+    """Log `email` in with the log-in form and land on `then` (the page that asked them to log in).
+
+    Whoever was logged in before in this tab is logged out first.
+    """
     # A fresh cookie jar is a fresh visitor: the next person does not inherit the last one's session.
     page.context.clear_cookies()
-    open_page(page, live_url, "/accounts/login/")
+    open_page(page, live_url, f"/accounts/login/?{urlencode({'next': then})}")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
-    # The form sends people home; staying on the log-in page means it refused them (and says why).
-    expect(page, f"/accounts/login/ did not let {email} in").not_to_have_url(re.compile(r"/accounts/login/"))
+    # Staying on the log-in page means the form refused them (and the page says why).
+    expect(page, f"/accounts/login/ did not let {email} in and on to {then}").to_have_url(live_url + then)
 
 
 @contextmanager
-def own_tab(browser: Browser, live_url: str, user: User, *, device: dict = PHONE) -> Iterator[Page]:
-    """A second person at their own device (own cookies), logged in through the form, closed afterwards."""
+def own_tab(browser: Browser, live_url: str, user: User, *, then: str = "/", device: dict = PHONE) -> Iterator[Page]:
+    """Another person at their own device (own cookies), logged in through the form, closed afterwards."""
     context = browser.new_context(**device)
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
-        log_in(page, live_url, user.email)
+        log_in(page, live_url, user.email, then=then)
         yield page
     finally:
         context.close()

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from bookings.models import Booking, BookingStatus
 from listings.models import CancellationPolicy, ListingKind
 from payments.models import Payment
-from tests.e2e.people import log_in, open_page, person
+from tests.e2e.people import log_in, person
 from tests.listings.factories import make_listing
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -42,8 +42,7 @@ def test_a_car_booked_instantly_and_cancelled_refunds_exactly_what_the_policy_sa
     end = start + timedelta(hours=HOURS)
     page = journey.page
 
-    log_in(page, live_url, guest.email)
-    open_page(page, live_url, f"/listings/{listing.pk}/")
+    log_in(page, live_url, guest.email, then=f"/listings/{listing.pk}/")
     panel = page.locator("#booking-panel")
     panel.get_by_label("From").fill(start.strftime("%Y-%m-%dT%H:%M"))
     panel.get_by_label("Until").fill(end.strftime("%Y-%m-%dT%H:%M"))
@@ -60,21 +59,25 @@ def test_a_car_booked_instantly_and_cancelled_refunds_exactly_what_the_policy_sa
     journey.snap("book-page-card-filled")
     page.get_by_role("button", name="Book now").click()
 
-    expect(page.get_by_text("Booked: see you there."), f"booking page after booking ({page.url})").to_be_visible()
+    expect(
+        page.locator("ul.messages").get_by_text("Booked: see you there."), f"booking page after booking ({page.url})"
+    ).to_be_visible()
     booking = Booking.objects.get(listing=listing, guest=guest)
     assert page.url == f"{live_url}/bookings/{booking.pk}/"
     expect(page.locator("h1 .booking-status"), "booking page: instant book confirms").to_have_text("Confirmed")
     expect(
-        page.get_by_text("If you cancel now you get back"), "booking page: refund before cancelling"
+        page.locator("main").get_by_text("If you cancel now you get back"), "booking page: refund before cancelling"
     ).to_contain_text(REFUND)
     journey.snap("booked-refund-announced")
 
     page.get_by_role("button", name="Cancel booking").click()
-    expect(page.get_by_text("Done."), "booking page after cancelling").to_be_visible()
+    expect(page.locator("ul.messages").get_by_text("Done."), "booking page after cancelling").to_be_visible()
     expect(page.locator("h1 .booking-status"), "booking page: status").to_have_text("Cancelled by the guest")
     refunded = page.locator("table.quote tr", has_text="Refunded to the guest")
     expect(refunded, "booking page: refund line of the price table").to_contain_text(REFUND)
-    expect(page.get_by_text("Refunded to the guest's card:"), "booking page: money section").to_contain_text(REFUND)
+    expect(
+        page.locator("main").get_by_text("Refunded to the guest's card:"), "booking page: money section"
+    ).to_contain_text(REFUND)
     trail = page.locator("table.money-trail tr", has_text="Refund to the guest").filter(
         has_text="Refunded to the guest"
     )
