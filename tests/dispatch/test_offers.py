@@ -209,3 +209,22 @@ def test_silence_switches_a_provider_off_and_the_heartbeat_then_says_so(settings
     assert not Availability.objects.get(listing=listing).is_available
     with pytest.raises(Conflict, match="You are offline"):
         services.heartbeat(provider=listing.owner, listing_id=listing.pk, latitude=48.85, longitude=2.35, now=later)
+
+
+def test_the_sweep_expires_what_a_lost_task_missed_and_a_second_run_changes_nothing():
+    from io import StringIO
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    provider(km=1)
+    request = request_driver()
+    later = request.expires_at + timedelta(seconds=1)
+    outputs = []
+    for _ in range(2):
+        out = StringIO()
+        with mock.patch("django.utils.timezone.now", return_value=later):
+            call_command("advance_dispatch", stdout=out)
+        outputs.append(out.getvalue().strip())
+    assert outputs == ["expired=1 switched_off=1", "expired=0 switched_off=0"]
+    assert Payment.objects.get(pk=request.payment_id).status == Payment.Status.CANCELED

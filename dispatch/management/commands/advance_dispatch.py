@@ -1,0 +1,22 @@
+"""Catch up what lost tasks missed: expire due requests (releasing their holds), switch silent providers off."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from dispatch import services
+from dispatch.models import DispatchRequest, RequestState
+
+
+class Command(BaseCommand):
+    help = "Expire on-demand requests past their timeout and switch off providers gone silent. Safe to re-run."
+
+    def handle(self, *args: object, **options: object) -> None:
+        now = timezone.now()
+        due = DispatchRequest.objects.filter(state=RequestState.REQUESTED, expires_at__lte=now).values_list(
+            "pk", flat=True
+        )
+        expired = sum(services.expire_request(request_id=pk, now=now).state == RequestState.EXPIRED for pk in due)
+        silent = services.switch_off_silent(now=now)
+        self.stdout.write(f"expired={expired} switched_off={silent}")
