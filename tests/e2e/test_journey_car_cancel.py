@@ -7,7 +7,7 @@ the booking page announces before the guest cancels and shows once they have.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -37,9 +37,10 @@ def test_a_car_booked_instantly_and_cancelled_refunds_exactly_what_the_policy_sa
         cancellation_policy=CancellationPolicy.MODERATE,
         unit_price=HOUR_PRICE,
     )
-    # Two days ahead at a whole hour of the car's local time, as the form's hour steps offer.
+    # Two days ahead at a whole hour of the car's local time, as the form's hour steps offer; the
+    # end is three real hours later (through UTC, so a clock change in between cannot bill 2 or 4).
     start = (timezone.now().astimezone(PARIS) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-    end = start + timedelta(hours=HOURS)
+    end = (start.astimezone(UTC) + timedelta(hours=HOURS)).astimezone(PARIS)
     page = journey.page
 
     log_in(page, live_url, guest.email, then=f"/listings/{listing.pk}/")
