@@ -179,9 +179,27 @@ def _cell_condition(column: str, cells: list[int], params: list) -> str:
     return f"l.{column} IN ({', '.join(['%s'] * len(cells))})"
 
 
-def _fetch(sql: str, params: list, width: int = 7) -> np.ndarray:
+# Planner settings for every search statement on PostgreSQL. JIT compiles a plan whose estimated
+# cost passes jit_above_cost, and estimates of reads that a one-time filter skips (or that stop
+# after a LIMIT) can pass it: compiling then takes 100 ms to seconds for a query that runs in one.
+_PLANNER_PG = {"jit": "off"}
+
+
+def _fetch(sql: str, params: list, width: int = 7, *, planner: dict[str, str] | None = None) -> np.ndarray:
+    """Rows of one search statement as floats; on PostgreSQL with the planner settings changed for it alone."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            # SET LOCAL lasts until the end of the (implicit) transaction of this multi-statement
+            # string; RESET covers the case of an outer transaction. Needs Django's default
+            # client-side binding (several statements in one call).
+            settings = {**_PLANNER_PG, **(planner or {})}
+            sets = "".join(f"SET LOCAL {name} = {value}; " for name, value in settings.items())
+            resets = "".join(f"; RESET {name}" for name in settings)
+            cursor.execute(f"{sets}{sql}{resets}", params)
+            for _ in settings:
+                cursor.nextset()
+        else:
+            cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return np.empty((0, width))
@@ -204,6 +222,72 @@ def _kinds(query: SearchQuery) -> tuple[str, ...]:
 _NEAREST_PLAN = (("cell_fine", geo.RES_FINE, 6), ("cell_mid", geo.RES_MID, 4), ("cell_coarse", geo.RES_COARSE, None))
 
 
+def _first_rings(query: SearchQuery, resolution: int) -> tuple[str, list[str], np.ndarray]:
+    """(origin, cells, their lower bounds): the searcher's cell and its neighbours at one resolution."""
+    origin = h3.latlng_to_cell(query.latitude, query.longitude, resolution)
+    cells = geo.ring(origin, 0) + geo.ring(origin, 1)
+    return origin, cells, geo.lower_bounds_km(query.latitude, query.longitude, cells)
+
+
+_FIRST_RINGS_PG = (
+    "WITH r0 AS MATERIALIZED (SELECT {columns} FROM {source} WHERE l.{column0} = ANY(%s) AND {where})"
+    ", r1 AS MATERIALIZED (SELECT {columns} FROM {source}"
+    " WHERE (SELECT count(*) FROM r0) < %s AND l.{column1} = ANY(%s) AND {where})"
+    "{more} SELECT r0.*, 0 FROM r0 UNION ALL SELECT r1.*, 1 FROM r1"
+)
+_THIRD_RING_PG = (
+    ", r2 AS MATERIALIZED (SELECT {columns} FROM {source}"
+    " WHERE (SELECT count(*) FROM r0) < %s AND (SELECT count(*) FROM r1) < %s AND l.{column2} = ANY(%s) AND {where})"
+)
+
+
+def _prefetch_first_rings(query: SearchQuery, filters: tuple[str, list], stats: dict) -> list[np.ndarray | None]:
+    """PostgreSQL: the first read of each resolution that nearest-first will go on to, in one statement.
+
+    Nearest-first moves to coarser cells when the first read finds fewer rows than wanted: in the
+    countryside that took three statements (fine, mid, coarse), each a round trip and a plan. Here
+    each coarser read runs only if the finer ones found fewer rows than wanted (a one-time filter,
+    decided before it reads anything), and is left out when the finer cells already hold the whole
+    circle, so the rows read are exactly those the statements one by one would have read.
+    Returns, per resolution, its first read's rows, or None where it was not read here.
+    """
+    read: list[np.ndarray | None] = [None] * len(_NEAREST_PLAN)
+    if connection.vendor != "postgresql":
+        return read
+    levels = []
+    for column, resolution, last_ring in _NEAREST_PLAN:
+        origin, cells, bounds = _first_rings(query, resolution)
+        levels.append(
+            (column, geo.to_ints(cell for cell, bound in zip(cells, bounds, strict=True) if bound <= query.radius_km))
+        )
+        if last_ring is None:
+            break
+        outside = bounds[bounds > query.radius_km]
+        beyond = geo.lower_bounds_km(query.latitude, query.longitude, geo.ring(origin, 2))
+        if min(float(outside.min()) if len(outside) else math.inf, float(beyond.min())) > query.radius_km:
+            break  # the circle ends within these cells: no coarser read follows
+    if len(levels) < 2:
+        return read
+    where, where_params = filters
+    wanted = query.wanted
+    names = {"columns": _COLUMNS, "source": _FROM, "where": where}
+    more = ""
+    params = [levels[0][1], *where_params, wanted, levels[1][1], *where_params]
+    if len(levels) == 3:
+        more = _THIRD_RING_PG.format(column2=levels[2][0], **names)
+        params += [wanted, wanted, levels[2][1], *where_params]
+    sql = _FIRST_RINGS_PG.format(column0=levels[0][0], column1=levels[1][0], more=more, **names)
+    if len(levels) == 3:
+        sql += " UNION ALL SELECT r2.*, 2 FROM r2"
+    rows = _fetch(sql, params, width=8)
+    stats["rows"] += len(rows)
+    for level in range(len(levels)):
+        read[level] = rows[rows[:, 7] == level][:, :7]
+        if len(read[level]) >= wanted:
+            break  # the coarser reads did not run
+    return read
+
+
 def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tuple[bool, np.ndarray]:
     """(proven, hits) with hits as rows of (distance, id, is_driver) sorted nearest first.
 
@@ -213,29 +297,31 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
     """
     where, where_params = filters
     wanted = query.wanted
-    for column, resolution, last_ring in _NEAREST_PLAN:
-        origin = h3.latlng_to_cell(query.latitude, query.longitude, resolution)
+    prefetched = _prefetch_first_rings(query, filters, stats)
+    for level, (column, resolution, last_ring) in enumerate(_NEAREST_PLAN):
         found: list[np.ndarray] = []
         pruned = math.inf  # lower bound of cells left out because they lie wholly outside the radius
         # The searcher's cell and its neighbours first: in a dense centre that settles it in one query.
-        to_read = geo.ring(origin, 0) + geo.ring(origin, 1)
-        bounds = geo.lower_bounds_km(query.latitude, query.longitude, to_read)
+        origin, to_read, bounds = _first_rings(query, resolution)
         k = 1
         rows_here = 0
         while True:
             inside = [cell for cell, bound in zip(to_read, bounds, strict=True) if bound <= query.radius_km]
             if len(inside) < len(to_read):
                 pruned = min(pruned, float(bounds[bounds > query.radius_km].min()))
-            if inside:
+            rows = np.empty((0, 7))
+            if k == 1 and prefetched[level] is not None:
+                rows = prefetched[level]
+            elif inside:
                 params: list = []
                 cells_sql = _cell_condition(column, geo.to_ints(inside), params)
                 params += where_params
                 rows = _fetch(f"SELECT {_COLUMNS} FROM {_FROM} WHERE {cells_sql} AND {where}", params)  # noqa: S608
                 stats["rows"] += len(rows)
-                rows_here += len(rows)
-                if len(rows):
-                    mask, distance = _matches(query, rows)
-                    found.append(np.column_stack([distance[mask], rows[mask, ID], rows[mask, REACH] >= 0]))
+            rows_here += len(rows)
+            if len(rows):
+                mask, distance = _matches(query, rows)
+                found.append(np.column_stack([distance[mask], rows[mask, ID], rows[mask, REACH] >= 0]))
             next_ring = geo.ring(origin, k + 1)
             next_bounds = geo.lower_bounds_km(query.latitude, query.longitude, next_ring)
             frontier = min(pruned, float(next_bounds.min()))
@@ -474,14 +560,8 @@ def _read_price_sources_pg(
     # The LATERAL subquery is planned once for any cell, so the planner sees an average cell and,
     # with the filters, often expects fewer rows than the LIMIT: it would then read and sort the
     # whole cell (a dense one holds thousands). Sorting is never needed here, every source has an
-    # index in its price order, so it is switched off for this one statement. SET LOCAL lasts until
-    # the end of the (implicit) transaction of this multi-statement string; RESET covers the case of
-    # an outer transaction. Needs Django's default client-side binding (several statements, one call).
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL enable_sort = off; {' UNION ALL '.join(parts)}; RESET enable_sort", params)
-        cursor.nextset()
-        rows = cursor.fetchall()
-    return np.array(rows, dtype=np.float64) if rows else np.empty((0, 8))
+    # index in its price order, so it is switched off for this one statement.
+    return _fetch(" UNION ALL ".join(parts), params, width=8, planner={"enable_sort": "off"})
 
 
 def search_listing_hits(query: SearchQuery, *, now: datetime | None = None) -> SearchResult:

@@ -113,17 +113,26 @@ def test_cheapest_first_walks_the_price_index_without_sorting_and_restores_the_p
             for kind in (ListingKind.ROOM, ListingKind.DRIVER)
         ],
     )
+    settings_sql = "SELECT current_setting('enable_sort'), current_setting('jit')"
+    with connection.cursor() as cursor:
+        cursor.execute(settings_sql)
+        before = cursor.fetchone()
     with CaptureQueriesContext(connection) as captured:
         search_listing_hits(SearchQuery(latitude=lat, longitude=lng, radius_km=10, sort="price"), now=NOW)
-    [statement] = [q["sql"] for q in captured.captured_queries if "LATERAL" in q["sql"]]
-    prefix, suffix = "SET LOCAL enable_sort = off; ", "; RESET enable_sort"
-    assert statement.startswith(prefix) and statement.endswith(suffix)
     with connection.cursor() as cursor:
-        cursor.execute(f"{prefix}EXPLAIN {statement[len(prefix) : -len(suffix)]}{suffix}")
-        cursor.nextset()
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        assert "listing_cell_coarse_price_id" in plan
-        assert "Sort" not in plan
         # The tests run inside a transaction, as a view under ATOMIC_REQUESTS would: still reset.
-        cursor.execute("SHOW enable_sort")
-        assert cursor.fetchone() == ("on",)
+        cursor.execute(settings_sql)
+        assert cursor.fetchone() == before == ("on", before[1])
+    [statement] = [q["sql"] for q in captured.captured_queries if "LATERAL" in q["sql"]]
+    parts = statement.split("; ")
+    sets = [part for part in parts if part.startswith("SET LOCAL ")]
+    [select] = [part for part in parts if part.startswith("SELECT ")]
+    assert "SET LOCAL enable_sort = off" in sets
+    assert parts[-len(sets) :] == [f"RESET {part.split()[2]}" for part in sets]
+    with connection.cursor() as cursor:
+        cursor.execute("".join(f"{part}; " for part in sets) + f"EXPLAIN {select}")
+        for _ in sets:
+            cursor.nextset()
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "listing_cell_coarse_price_id" in plan
+    assert "Sort" not in plan
