@@ -43,6 +43,9 @@ class Attempt:
     rightful: str | None = None
     # The route answers strangers 200 but ignores them (documented, e.g. someone else's notification ids).
     ignored: bool = False
+    # The suspension check runs first and answers with its message (a redirect), before ownership is looked
+    # at: the suspended person learns nothing about the object, and nothing changes.
+    suspension_first: bool = False
 
     @property
     def is_api(self) -> bool:
@@ -202,6 +205,49 @@ ATTEMPTS: list[Attempt] = [
     Attempt("suspension", "disputes:suspension", GET, lambda w: {"user_id": w.host.pk}, rightful="staff"),
     Attempt(
         "suspension", "disputes:suspension", POST, lambda w: {"user_id": w.host.pk}, lambda w: {"reason": "Because."}
+    ),
+    # --- dispatch (on demand) ------------------------------------------------------------------------
+    Attempt("ride-page", "dispatch:request", GET, lambda w: {"request_id": w.ride.pk}, rightful="guest"),
+    Attempt("ride-cancel", "dispatch:cancel", POST, lambda w: {"request_id": w.ride.pk}),
+    Attempt("ride-accept", "dispatch:accept", POST, lambda w: {"request_id": w.ride.pk}),
+    Attempt("ride-pass", "dispatch:pass", POST, lambda w: {"request_id": w.ride.pk}),
+    Attempt("driver-go-offline", "dispatch:availability", POST, _listing("driver"), lambda w: {"available": "off"}),
+    Attempt(
+        "driver-go-available",
+        "dispatch:availability",
+        POST,
+        _listing("driver"),
+        lambda w: {"available": "on", "latitude": "48.85", "longitude": "2.35"},
+        suspension_first=True,
+    ),
+    Attempt(
+        "api-ride",
+        "GET /api/v1/dispatch/requests/{request_id}",
+        GET,
+        lambda w: {"request_id": w.ride.pk},
+        rightful="guest",
+    ),
+    Attempt(
+        "api-ride-cancel",
+        "POST /api/v1/dispatch/requests/{request_id}/cancel",
+        POST,
+        lambda w: {"request_id": w.ride.pk},
+    ),
+    Attempt(
+        "api-ride-accept",
+        "POST /api/v1/dispatch/requests/{request_id}/accept",
+        POST,
+        lambda w: {"request_id": w.ride.pk},
+    ),
+    Attempt(
+        "api-ride-pass", "POST /api/v1/dispatch/requests/{request_id}/pass", POST, lambda w: {"request_id": w.ride.pk}
+    ),
+    Attempt(
+        "api-driver-go-offline",
+        "POST /api/v1/dispatch/availability",
+        POST,
+        _nothing,
+        lambda w: {"listing_id": w.driver.pk, "available": False},
     ),
     # --- API: conversations and notifications --------------------------------------------------------
     Attempt(
@@ -432,6 +478,13 @@ SELF_SCOPED: list[Own] = [
     Own("payments:payout_settings", method=POST),
     Own("payments:payout_onboarding_return"),
     Own("payments:payout_onboarding_refresh"),
+    Own("dispatch:need"),
+    Own("dispatch:estimate", query=lambda w: "kind=driver&latitude=48.8566&longitude=2.3522&hours=1"),
+    Own("dispatch:provider"),
+    Own("GET /api/v1/dispatch/offers"),
+    Own("GET /api/v1/dispatch/availability"),
+    Own("POST /api/v1/dispatch/estimate", method=POST),
+    Own("POST /api/v1/dispatch/requests", method=POST),
     Own("GET /api/v1/notifications/"),
     Own("GET /api/v1/notifications/recent"),
     Own("GET /api/v1/notifications/unread-count"),
@@ -473,6 +526,7 @@ PUBLIC_GROUPS: dict[str, str] = {
 
 WEBSOCKETS: dict[str, str] = {
     "ws/notifications/": "test_websocket.py: foreign origin, anonymous, someone else's notifications",
+    "ws/dispatch/": "test_websocket.py: foreign origin, anonymous; parties only (tests/dispatch/test_socket.py)",
 }
 
 

@@ -37,6 +37,8 @@ def _refused(response, actor: str, attempt: Attempt) -> bool:
     status = response.status_code
     if attempt.ignored and status in (200, 204):
         return True
+    if attempt.suspension_first and actor == "suspended" and status == 302:
+        return any("suspended" in str(message) for message in response.wsgi_request._messages)
     if actor != "anonymous":
         return status in (403, 404)
     if attempt.is_api:

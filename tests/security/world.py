@@ -19,6 +19,7 @@ from PIL import Image
 
 from bookings import services as booking_services
 from bookings.models import Booking, PendingCheckout
+from dispatch.models import DispatchRequest
 from listings import services as listing_services
 from listings.models import BusyPeriod, Listing, ListingPhoto
 from payments import services as payment_services
@@ -33,6 +34,8 @@ from sharing.disputes.models import Category, Dispute
 from sharing.disputes.suspensions import suspend_user
 from tests.bookings.factories import NOW, request_room
 from tests.conftest import make_user
+from tests.dispatch.factories import NOW as DISPATCH_NOW
+from tests.dispatch.factories import provider, request_driver
 from tests.listings.factories import make_listing
 from tests.payments.fixtures import THREE_D_SECURE, onboard
 from tests.reviews.factories import guest_review, host_review
@@ -75,6 +78,8 @@ class World:
     payout_account: PayoutAccount
     thread: Thread
     notification: Notification  # one of A's notifications
+    driver: Listing  # A's driving service, switched "available now" near G
+    ride: DispatchRequest  # G asked for a driver now; A's driver has the offer
     stripe_key: str
     # Every domain row as built; each test runs in a savepoint rolled back after it, so this is
     # the state at the start of every test and is taken once.
@@ -169,6 +174,10 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     realtime_services.post_message(thread=thread, sender=guest, body=SECRET_MESSAGE)
     notification = Notification.objects.filter(recipient=host).latest("pk")
 
+    driver = provider(owner=host, title="Ada drives")
+    ride = request_driver(requester=guest, now=DISPATCH_NOW)
+    assert ride.offers.filter(listing=driver).exists()
+
     suspend_user(staff=staff, person_id=suspended.pk, reason="Fraudulent listings.", now=NOW)
 
     return World(
@@ -197,6 +206,8 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         payout_account=payout_account,
         thread=thread,
         notification=notification,
+        driver=driver,
+        ride=ride,
         stripe_key=stripe_key,
     )
 
@@ -214,7 +225,7 @@ def new_stripe_key() -> str:
 # --- "Nothing changed" -----------------------------------------------------------------------------------
 # Every row of every domain table; what an attempt may legitimately touch is left out:
 # the session machinery and the person's own last log-in time.
-DOMAIN_APPS = {"accounts", "account", "listings", "bookings", "payments", "reviews", "realtime", "disputes"}
+DOMAIN_APPS = {"accounts", "account", "listings", "bookings", "payments", "reviews", "realtime", "disputes", "dispatch"}
 IGNORED_COLUMNS = {("accounts.User", "last_login")}
 
 
