@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.conftest import PASSWORD
+from tests.e2e.mailbox import Mailbox, smtp_mailbox
 from tests.payments.fixtures import WEBHOOK_SECRET, ledger_checked, localstripe  # noqa: F401
 from tests.support.browser import open_chromium
 from tests.support.servers import asgi_server
@@ -51,10 +54,19 @@ E2E_STRIPE = {
 
 
 @pytest.fixture(scope="session")
-def _server_process(django_db_setup, django_db_blocker, localstripe: str) -> Iterator[str]:  # noqa: F811
+def mailbox() -> Iterator[Mailbox]:
+    """Every email the server process sends, received over SMTP on loopback."""
+    with smtp_mailbox() as box:
+        yield box
+
+
+@pytest.fixture(scope="session")
+def _server_process(django_db_setup, django_db_blocker, localstripe: str, mailbox: Mailbox) -> Iterator[str]:  # noqa: F811
     # One server for the session: it reads the same test database that each
-    # test's transactional_db empties afterwards.
-    with django_db_blocker.unblock(), asgi_server(STRIPE_API_BASE=localstripe, **E2E_STRIPE) as url:
+    # test's transactional_db empties afterwards. Its email goes out by SMTP (the
+    # production path, chosen by EMAIL_HOST) to the mailbox, where journeys read it.
+    email = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(mailbox.port), "EMAIL_USE_TLS": "false"}
+    with django_db_blocker.unblock(), asgi_server(STRIPE_API_BASE=localstripe, **E2E_STRIPE, **email) as url:
         yield url
 
 
@@ -67,26 +79,108 @@ def live_url(transactional_db, _server_process: str, localstripe: str, settings)
     return _server_process
 
 
-class Journey:
-    """A browser page that saves a screenshot per step under test-artifacts/<test>/."""
+class _StepCounter:
+    def __init__(self) -> None:
+        self.value = 0
 
-    def __init__(self, page: Page, folder: Path) -> None:
+    def next(self) -> int:
+        self.value += 1
+        return self.value
+
+
+class Journey:
+    """A browser page that saves a screenshot per step under test-artifacts/<test>/.
+
+    Several people in one test (`person("host")`) share the folder and the step
+    numbering, so the screenshots read in the order things happened; each file name
+    then carries the person's label.
+    """
+
+    def __init__(self, page: Page, folder: Path, label: str = "", counter: _StepCounter | None = None) -> None:
         self.page = page
         self.folder = folder
-        self.steps = 0
+        self.label = label
+        self.counter = counter or _StepCounter()
+
+    @property
+    def steps(self) -> int:
+        return self.counter.value
 
     def snap(self, step: str) -> Path:
-        self.steps += 1
+        number = self.counter.next()
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{self.steps:02d}-{re.sub(r'[^a-z0-9]+', '-', step.lower()).strip('-')}.png"
+        name = re.sub(r"[^a-z0-9]+", "-", f"{self.label} {step}".lower()).strip("-")
+        path = self.folder / f"{number:02d}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
 
+def _phone_context(browser: Browser) -> BrowserContext:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    # Offline, map tiles fail anyway (the maps stay grey, as the README says); failing them at
+    # once keeps pages with a map from waiting on the network before their load event.
+    context.route(re.compile(r"^https?://[a-z.]*tile\.openstreetmap\.org/"), lambda route: route.abort())
+    return context
+
+
+def _artifacts_folder(request: pytest.FixtureRequest) -> Path:
+    return ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+def _snap_failure(request: pytest.FixtureRequest, journeys: list[Journey]) -> None:
+    # A failing journey leaves a picture of where each person was when it stopped.
+    if not request.node.stash.get(_CALL_FAILED, False):
+        return
+    for each in journeys:
+        with contextlib.suppress(Exception):  # the page may be gone; the failure itself is what matters
+            each.snap("at-failure")
+
+
 @pytest.fixture
 def journey(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Journey]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context = _phone_context(browser)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    yield Journey(page, ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name))
+    opened = Journey(page, _artifacts_folder(request))
+    yield opened
+    _snap_failure(request, [opened])
     context.close()
+
+
+@pytest.fixture
+def person(browser: Browser, request: pytest.FixtureRequest) -> Iterator:
+    """`person("host")`: another person's own browser (separate cookies), a Journey in this test's folder."""
+    counter, opened, contexts = _StepCounter(), [], []
+
+    def open_person(label: str) -> Journey:
+        context = _phone_context(browser)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        opened.append(Journey(page, _artifacts_folder(request), label, counter))
+        return opened[-1]
+
+    yield open_person
+    _snap_failure(request, opened)
+    for context in contexts:
+        context.close()
+
+
+def log_in(page: Page, live_url: str, email: str, password: str = PASSWORD) -> None:
+    """Log in through the log-in form, as a person would; fails saying so when the site refuses."""
+    page.goto(live_url + "/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page, f"log-in page: {email} was not let in").not_to_have_url(re.compile(r"/accounts/login/"))

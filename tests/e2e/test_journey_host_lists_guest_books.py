@@ -1,0 +1,280 @@
+"""Issue 9, journeys 1-3 in a real Chromium against the real server process.
+
+1. A host signs up, confirms the email from the link in it, lists a room with a photo and a
+   map pin, sets its price and blocks a weekend.
+2. A guest searches near that place on the map, opens the listing, asks for dates and pays
+   with a test card.
+3. The host's open reservations page shows the request live (WebSocket, no reload); the host
+   accepts; the guest's open booking page shows it accepted, live too.
+
+Screenshots of every step land in test-artifacts/<test name>/.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from bookings.models import Booking, BookingStatus
+from listings.models import BusyPeriod, Listing
+from payments.models import Payment
+from tests.conftest import PASSWORD, make_user
+from tests.e2e.conftest import log_in
+from tests.listings.factories import make_listing
+
+PARIS = ZoneInfo("Europe/Paris")
+VISA = "4242424242424242"
+
+
+def photo_png() -> dict:
+    """A small real PNG (a sunset of two colours), as a file chooser would hand it over."""
+    image = Image.new("RGB", (640, 420), (250, 170, 60))
+    image.paste((40, 60, 140), (0, 260, 640, 420))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return {"name": "room.png", "mimeType": "image/png", "buffer": buffer.getvalue()}
+
+
+def weekend_ahead(weeks: int) -> tuple[date, date]:
+    """The Saturday and Sunday `weeks` weeks or more from today in Paris."""
+    today = timezone.now().astimezone(PARIS).date()
+    saturday = today + timedelta(weeks=weeks) + timedelta(days=(5 - today.weekday()) % 7)
+    return saturday, saturday + timedelta(days=1)
+
+
+def fill_card(page: Page, where: str, number: str = VISA) -> None:
+    """Type a test card into the card form (localstripe's stand-in of Stripe.js mounts these fields)."""
+    expect(page.get_by_placeholder("number"), f"{where}: the card form (Stripe.js) did not appear").to_be_visible()
+    page.get_by_placeholder("number").fill(number)
+    page.get_by_placeholder("exp_month").fill("12")
+    page.get_by_placeholder("exp_year").fill("34")
+    page.get_by_placeholder("cvc").fill("123")
+
+
+# --- Journey 1 ---------------------------------------------------------------------------
+def test_journey_1_host_signs_up_verifies_lists_a_room_and_blocks_a_weekend(live_url, journey, mailbox):
+    page = journey.page
+    email = "hana.host@example.com"
+
+    # Sign up.
+    page.goto(live_url + "/accounts/signup/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_placeholder("Password", exact=True).fill(PASSWORD)
+    page.get_by_placeholder("Password (again)").fill(PASSWORD)
+    journey.snap("signup-filled")
+    page.get_by_role("button", name="Sign Up").click()
+    expect(
+        page.get_by_role("heading", name=re.compile("Verify Your Email", re.I)),
+        "sign-up: the page asking to confirm the email did not appear",
+    ).to_be_visible()
+    journey.snap("asked-to-verify")
+
+    # The confirmation link comes by email; the browser opens it and confirms.
+    link = mailbox.link_in(mailbox.wait_for(email), r"/accounts/confirm-email/")
+    page.goto(link)
+    journey.snap("confirm-email-page")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page, "email confirmation: the site did not move on from the confirmation page").not_to_have_url(link)
+    journey.snap("email-confirmed")
+
+    # List a room: the kind, the form, the pin on the map, the price and a photo.
+    page.goto(live_url + "/listings/new/")
+    page.get_by_role("link", name="Room", exact=True).click()
+    expect(
+        page.get_by_role("heading", name="New listing: room"), "choose kind: the room form did not open"
+    ).to_be_visible()
+    page.get_by_label("Title").fill("Sunny room by the Seine")
+    page.get_by_label("Description").fill("A quiet room with a view of the river.")
+    page.get_by_label("Address").fill("10 Rue de Rivoli, Paris")
+    pin_map = page.locator("#pin-map")
+    pin_map.click()  # drops the pin where the map is clicked (the map opens on Paris)
+    expect(
+        pin_map.locator(".leaflet-marker-icon"), "new listing form: the pin did not appear on the map"
+    ).to_be_visible()
+    latitude = page.locator("#id_latitude").input_value()
+    longitude = page.locator("#id_longitude").input_value()
+    assert latitude and longitude, "new listing form: the pin did not fill in its coordinates"
+    page.get_by_label("Price per night").fill("85")
+    page.get_by_label("Cleaning fee").fill("20")
+    page.get_by_label("Photos").set_input_files(photo_png())
+    journey.snap("room-form-filled")
+    # Publishing names the place from the pin: the first look-up after the server starts loads the
+    # gazetteer, which takes seconds on a busy machine.
+    page.get_by_role("button", name="Publish").click(timeout=30_000)
+
+    expect(
+        page.get_by_role("heading", name="Sunny room by the Seine"), "new listing: its page did not open"
+    ).to_be_visible()
+    expect(page.get_by_text("Your listing is live."), "listing page: no confirmation that it is live").to_be_visible()
+    expect(page.locator(".photo-strip img"), "listing page: the uploaded photo is not shown").to_have_count(1)
+    page.wait_for_function("document.querySelector('.photo-strip img').naturalWidth > 0")  # the file is served
+    expect(page.locator("#listing-map .leaflet-marker-icon"), "listing page: no pin on the map").to_be_visible()
+    expect(page.get_by_text("85.00 EUR").first, "listing page: the price is not shown").to_be_visible()
+    journey.snap("listing-published")
+
+    listing = Listing.objects.get(title="Sunny room by the Seine")
+    assert (listing.owner.email, listing.unit_price, listing.fee_amount) == (email, 8500, 2000)
+    assert (listing.latitude, listing.longitude) == (float(latitude), float(longitude)), "the pin was not kept"
+    assert listing.photos.count() == 1
+
+    # Block a weekend on the availability calendar.
+    saturday, sunday = weekend_ahead(3)
+    page.get_by_role("link", name="Calendar", exact=True).click()
+    page.get_by_label("First day").fill(saturday.isoformat())
+    page.get_by_label("Last day").fill(sunday.isoformat())
+    page.get_by_label("Note").fill("Family visit")
+    journey.snap("calendar-weekend-filled")
+    page.get_by_role("button", name="Block these days").click()
+    expect(page.get_by_text("Those days are blocked."), "calendar: the block was not confirmed").to_be_visible()
+    expect(
+        page.locator(".busy-list li", has_text="Family visit"), "calendar: the blocked weekend is not listed"
+    ).to_contain_text(saturday.strftime("%a %-d %b %Y"))
+    journey.snap("weekend-blocked")
+    page.get_by_role("link", name="Back to the listing").click()
+    for day in (saturday, sunday):
+        expect(
+            page.locator(f".busy-calendar li.busy[title^='{day.strftime('%a %-d %b')}:']"),
+            f"listing page: {day:%a %-d %b} is not shown as not available",
+        ).to_be_visible()
+    journey.snap("listing-shows-the-blocked-weekend")
+
+    period = BusyPeriod.objects.get(listing=listing)
+    assert period.start.astimezone(PARIS).date() == saturday
+    assert period.end.astimezone(PARIS).date() == sunday + timedelta(days=1)
+
+
+# --- Journey 2 ---------------------------------------------------------------------------
+def stay_ahead(weeks: int, nights: int = 2) -> tuple[date, date]:
+    """A Monday `weeks` weeks or more from today in Paris and the check-out `nights` later (clear of weekends)."""
+    today = timezone.now().astimezone(PARIS).date()
+    monday = today + timedelta(weeks=weeks) + timedelta(days=(7 - today.weekday()) % 7)
+    return monday, monday + timedelta(days=nights)
+
+
+def request_and_pay(page: Page, check_in: date, check_out: date) -> None:
+    """On a listing page: the booking panel's dates, then the book page's card form; ends on the booking page."""
+    page.get_by_label("Check-in").fill(check_in.isoformat())
+    page.get_by_label("Check-out").fill(check_out.isoformat())
+    page.get_by_role("button", name="Request to book").click()
+    expect(
+        page.get_by_role("heading", name=re.compile(r"^Book ")), "listing page: the book page did not open"
+    ).to_be_visible()
+    expect(page.locator("#quote th", has_text="Total"), "book page: the live quote did not appear").to_be_visible()
+    fill_card(page, "book page")
+
+
+def test_journey_2_guest_finds_the_room_on_the_map_requests_dates_and_pays(live_url, journey, ledger_checked):
+    host = make_user("hana.host@example.com", display_name="Hana Host")
+    listing = make_listing(owner=host, title="Sunny room by the Seine", unit_price=8500, fee_amount=2000)
+    make_user("gus.guest@example.com", display_name="Gus Guest")
+    page = journey.page
+    log_in(page, live_url, "gus.guest@example.com")
+
+    # Search near the place: the results list and a marker on the map.
+    page.goto(live_url + "/listings/search/")
+    page.get_by_label("Where").fill("Paris")
+    page.get_by_role("button", name="Search", exact=True).click()
+    results = page.locator("#results")
+    # The server geocodes the place; its first look-up loads the gazetteer (seconds on a busy machine).
+    expect(results.get_by_text("Around Paris"), "search page: no results around Paris").to_be_visible(timeout=30_000)
+    expect(results.locator(".result"), "search page: the room is not in the results").to_have_count(1)
+    expect(results.locator(".result")).to_contain_text("85.00 EUR / night")
+    marker = page.locator("#search-map .leaflet-marker-icon")
+    expect(marker, "search page: the room has no marker on the map").to_have_count(1)
+    journey.snap("search-results")
+
+    # Open it from the map: the marker's popup links to the listing.
+    marker.click()
+    popup_link = page.locator("#search-map .leaflet-popup a", has_text="Sunny room by the Seine")
+    expect(popup_link, "search map: the marker's popup has no link to the room").to_be_visible()
+    journey.snap("map-popup")
+    popup_link.click()
+    expect(page, "search map: the popup link did not open the listing").to_have_url(
+        live_url + listing.get_absolute_url()
+    )
+    expect(page.get_by_role("heading", name="Sunny room by the Seine")).to_be_visible()
+    journey.snap("listing-page")
+
+    # Ask for two nights and pay with the test card.
+    check_in, check_out = stay_ahead(2)
+    request_and_pay(page, check_in, check_out)
+    expect(page.locator("#quote"), "book page: the quote does not price two nights").to_contain_text("2 nights")
+    journey.snap("book-page-card-filled")
+    page.get_by_role("button", name="Request to book").click()
+
+    expect(page.get_by_text("Request sent to the host."), "book page: the request was not confirmed").to_be_visible()
+    expect(page.locator("h1 .booking-status"), "booking page: the status is not 'Requested'").to_have_text("Requested")
+    journey.snap("request-sent")
+
+    booking = Booking.objects.get(listing=listing)
+    assert booking.status == BookingStatus.REQUESTED
+    assert booking.start.astimezone(PARIS).date() == check_in
+    assert booking.subtotal == 2 * 8500
+    payment = Payment.objects.get(payer__email="gus.guest@example.com")
+    assert (payment.status, payment.amount) == (Payment.Status.AUTHORIZED, booking.total)
+
+
+# --- Journey 3 ---------------------------------------------------------------------------
+def test_journey_3_host_sees_the_request_live_accepts_and_the_guest_sees_it_live(live_url, person, ledger_checked):
+    host_user = make_user("hana.host@example.com", display_name="Hana Host")
+    listing = make_listing(owner=host_user, title="Sunny room by the Seine", unit_price=8500, fee_amount=2000)
+    make_user("gus.guest@example.com", display_name="Gus Guest")
+    host, guest = person("host"), person("guest")
+
+    # The host has the reservations page open, connected to the notifications socket.
+    log_in(host.page, live_url, "hana.host@example.com")
+    host.page.goto(live_url + "/bookings/reservations/")
+    expect(host.page.get_by_text("No request is waiting."), "reservations page: not empty at first").to_be_visible()
+    expect(
+        host.page.locator("#notifications-bell[data-connected=true]"), "reservations page: no live socket"
+    ).to_be_attached()
+    host.page.evaluate("window.stillTheSamePage = true")  # gone if the page reloads
+    host.snap("reservations-empty")
+
+    # The guest asks for dates and pays.
+    log_in(guest.page, live_url, "gus.guest@example.com")
+    guest.page.goto(live_url + listing.get_absolute_url())
+    check_in, check_out = stay_ahead(2)
+    request_and_pay(guest.page, check_in, check_out)
+    guest.page.get_by_role("button", name="Request to book").click()
+    expect(guest.page.get_by_text("Request sent to the host."), "book page: the request was not sent").to_be_visible()
+    expect(
+        guest.page.locator("#notifications-bell[data-connected=true]"), "guest's booking page: no live socket"
+    ).to_be_attached()
+    guest.page.evaluate("window.stillTheSamePage = true")
+    guest.snap("request-sent")
+
+    # The host's open page shows it without a reload.
+    request_row = host.page.locator("#reservations-live tr", has_text="Gus Guest")
+    expect(request_row, "host's reservations page: the new request did not appear live").to_be_visible()
+    expect(request_row).to_contain_text("Sunny room by the Seine")
+    expect(host.page.locator("#toasts .toast"), "host's reservations page: no toast for the request").to_contain_text(
+        "Gus Guest"
+    )
+    assert host.page.evaluate("window.stillTheSamePage === true"), "host's reservations page reloaded"
+    host.snap("request-appeared-live")
+
+    # The host accepts; the guest's open booking page turns to confirmed on its own.
+    request_row.get_by_role("button", name="Accept").click()
+    expect(host.page.locator("h1 .booking-status"), "host's booking page: not confirmed after Accept").to_have_text(
+        "Confirmed"
+    )
+    host.snap("accepted")
+    expect(
+        guest.page.locator("h1 .booking-status"), "guest's booking page: the acceptance did not appear live"
+    ).to_have_text("Confirmed")
+    expect(guest.page.locator("#toasts .toast"), "guest's booking page: no toast for the acceptance").to_contain_text(
+        "confirmed"
+    )
+    assert guest.page.evaluate("window.stillTheSamePage === true"), "guest's booking page reloaded"
+    guest.snap("confirmed-live")
+
+    booking = Booking.objects.get(listing=listing)
+    assert booking.status == BookingStatus.CONFIRMED
+    assert Payment.objects.get(payer=booking.guest).status == Payment.Status.CAPTURED
