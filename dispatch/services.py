@@ -291,9 +291,10 @@ def request_now(
     try:
         with transaction.atomic():
             request.save()
-            tasks.schedule(tasks.expire_request_task, request_id=request.pk, at=request.expires_at)
             first_wave = quote.priced if wave_size(0) <= ESTIMATE_PROVIDERS else None
             _send_wave(request, now=now, priced=first_wave)
+            # After the wave: after-commit hooks run in order, and the offers should not wait for the queue.
+            tasks.schedule(tasks.expire_request_task, request_id=request.pk, at=request.expires_at)
     except Exception:
         _release(authorisation.payment_id)
         raise
@@ -433,12 +434,12 @@ def _send_wave(
     )
     request.waves_sent += 1
     request.save(update_fields=["waves_sent"])
+    # The live offers first (after-commit hooks run in the order registered), then the next wave's task.
+    events.send_on_commit([(o.provider_id, selectors.offer_message(o, now=now)) for o in offers])
     following = now + timedelta(seconds=settings.DISPATCH_WAVE_INTERVAL_SECONDS)
     if following < request.expires_at:
         tasks.schedule(tasks.send_next_wave_task, request_id=request.pk, at=following)
     if offers:
-        # The live offer first (its hook runs first), then the stored one for the bell and the replay.
-        events.send_on_commit([(o.provider_id, selectors.offer_message(o, now=now)) for o in offers])
         # notify() last: on PostgreSQL it holds a lock until commit. One stored notice for the wave;
         # distance and fare are on each provider's live offer and dispatch page.
         notify(
