@@ -179,10 +179,11 @@ def _cell_condition(column: str, cells: list[int], params: list) -> str:
     return f"l.{column} IN ({', '.join(['%s'] * len(cells))})"
 
 
-# Planner settings for every search statement on PostgreSQL. JIT compiles a plan whose estimated
-# cost passes jit_above_cost, and estimates of reads that a one-time filter skips (or that stop
-# after a LIMIT) can pass it: compiling then takes 100 ms to seconds for a query that runs in one.
-_PLANNER_PG = {"jit": "off"}
+# Planner settings for every search statement on PostgreSQL. Estimates of reads that a one-time
+# filter skips (or that stop after a LIMIT) can be large, and large estimates bring JIT compiling
+# (100 ms to seconds) and parallel workers (tens of ms to start, even for a branch that never
+# runs) to a query that reads a few hundred rows in about a millisecond.
+_PLANNER_PG = {"jit": "off", "max_parallel_workers_per_gather": "0"}
 
 
 def _fetch(sql: str, params: list, width: int = 7, *, planner: dict[str, str] | None = None) -> np.ndarray:
