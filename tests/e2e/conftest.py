@@ -91,7 +91,7 @@ class _StepCounter:
 class Journey:
     """A browser page that saves a screenshot per step under test-artifacts/<test>/.
 
-    Several people in one test (`person("host")`) share the folder and the step
+    Several people in one test (`browser_of("host")`) share the folder and the step
     numbering, so the screenshots read in the order things happened; each file name
     then carries the person's label.
     """
@@ -159,11 +159,11 @@ def journey(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Journe
 
 
 @pytest.fixture
-def person(browser: Browser, request: pytest.FixtureRequest) -> Iterator:
-    """`person("host")`: another person's own browser (separate cookies), a Journey in this test's folder."""
+def browser_of(browser: Browser, request: pytest.FixtureRequest) -> Iterator:
+    """`browser_of("host")`: one person's own browser (separate cookies), a Journey in this test's folder."""
     counter, opened, contexts = _StepCounter(), [], []
 
-    def open_person(label: str) -> Journey:
+    def open_browser(label: str) -> Journey:
         context = _phone_context(browser)
         contexts.append(context)
         page = context.new_page()
@@ -171,7 +171,7 @@ def person(browser: Browser, request: pytest.FixtureRequest) -> Iterator:
         opened.append(Journey(page, _artifacts_folder(request), label, counter))
         return opened[-1]
 
-    yield open_person
+    yield open_browser
     _snap_failure(request, opened)
     for context in contexts:
         context.close()

@@ -221,11 +221,11 @@ def test_journey_2_guest_finds_the_room_on_the_map_requests_dates_and_pays(live_
 
 
 # --- Journey 3 ---------------------------------------------------------------------------
-def test_journey_3_host_sees_the_request_live_accepts_and_the_guest_sees_it_live(live_url, person, ledger_checked):
+def test_journey_3_host_sees_the_request_live_accepts_and_the_guest_sees_it_live(live_url, browser_of, ledger_checked):
     host_user = make_user("hana.host@example.com", display_name="Hana Host")
     listing = make_listing(owner=host_user, title="Sunny room by the Seine", unit_price=8500, fee_amount=2000)
     make_user("gus.guest@example.com", display_name="Gus Guest")
-    host, guest = person("host"), person("guest")
+    host, guest = browser_of("host"), browser_of("guest")
 
     # The host has the reservations page open, connected to the notifications socket.
     log_in(host.page, live_url, "hana.host@example.com")
