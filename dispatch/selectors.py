@@ -118,19 +118,6 @@ def visible_request(*, user, request_id: int) -> DispatchRequest:
     return request
 
 
-def offer_for(*, provider, request_id: int) -> Offer:
-    """The offer of a request made to this provider; a provider never offered it gets a 404."""
-    offer = (
-        Offer.objects.select_related("request", "listing")
-        .filter(request_id=request_id, provider=provider)
-        .order_by("pk")
-        .first()
-    )
-    if offer is None:
-        raise NotFound("No such offer.")
-    return offer
-
-
 def open_request_of(*, requester) -> DispatchRequest | None:
     return DispatchRequest.objects.filter(requester=requester, state=RequestState.REQUESTED).first()
 

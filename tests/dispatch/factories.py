@@ -37,7 +37,7 @@ def provider(
     **listing_fields,
 ) -> Listing:
     """A provider's listing, switched available at `km` from HERE (its base point is far away on purpose)."""
-    listing = make_listing(kind=kind, instant_book=True, **listing_fields)
+    listing = make_listing(kind=kind, **{"instant_book": True, **listing_fields})
     if kind == ListingKind.DRIVER:
         listing.driver.service_radius_km = radius_km
         listing.driver.save()

@@ -148,3 +148,12 @@ def test_twenty_providers_accepting_at_once_make_exactly_one_winner(settings):
     assert Booking.objects.filter(status=BookingStatus.CONFIRMED).count() == 1
     assert Booking.objects.get().listing_id == request.assigned_listing_id
     assert Payment.objects.filter(status=Payment.Status.CAPTURED).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_provider_whose_listing_needs_approval_accepting_is_the_approval():
+    listing = provider(km=1, instant_book=False)
+    request = request_driver()
+    taken = services.accept_offer(provider=listing.owner, request_id=request.pk, now=NOW)
+    assert taken.booking.status == BookingStatus.CONFIRMED
+    assert Payment.objects.get(reference=f"booking:{taken.booking_id}").status == Payment.Status.CAPTURED
