@@ -211,6 +211,23 @@ def booking_quote(booking: Booking) -> pricing.Quote:
     )
 
 
+SETTLED_BY_DISPUTE = (
+    "Sharing's decision on the dispute already settled this booking's money, so it can no longer be cancelled."
+)
+
+
+def settled_by_dispute(booking: Booking) -> bool:
+    """A dispute on this booking was resolved: that decision moved all its money, the policy no longer applies.
+
+    Only a resolution takes a booking out of `disputed` (disputes' resolve_dispute calls clear_dispute),
+    so a booking that went through `disputed` and left it was settled there.
+    """
+    return (
+        booking.status != BookingStatus.DISPUTED
+        and booking.transitions.filter(to_status=BookingStatus.DISPUTED).exists()
+    )
+
+
 def unit_label(kind: str) -> str:
     """The billed unit's name in the policy text (driving services are billed by the half hour)."""
     return {ListingKind.ROOM: "night", ListingKind.CAR: "hour"}.get(kind, "half hour")

@@ -602,6 +602,9 @@ def _cancellable(booking: Booking, *, to: str, now: datetime) -> bool:
         return False
     if now >= booking.end:
         raise Conflict("This booking has already ended.", code="ended")
+    if selectors.settled_by_dispute(booking):
+        # The policy's refund would be paid on top of the dispute's split (or fail half-way).
+        raise Conflict(selectors.SETTLED_BY_DISPUTE, code="settled_by_dispute")
     return True
 
 

@@ -139,8 +139,10 @@ def detail(request: HttpRequest, booking_id: int) -> HttpResponse:
     except NotFound as error:
         raise Http404(error.message) from error
     is_guest, is_host = request.user.pk == booking.guest_id, request.user.pk == booking.listing.owner_id
+    settled = selectors.settled_by_dispute(booking)
     context = {
         "booking": booking,
+        "settled_by_dispute": settled,
         "is_guest": is_guest,
         "is_host": is_host,
         "transitions": booking.transitions.select_related("by"),
@@ -151,7 +153,7 @@ def detail(request: HttpRequest, booking_id: int) -> HttpResponse:
         "thread_id": thread_id_by_key(request.user, services.booking_thread_key(booking.pk)),
         "money_reference": booking_reference(booking.pk),
     }
-    if is_guest and booking.status in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
+    if is_guest and not settled and booking.status in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
         context["refund_now"] = services.guest_refund(booking=booking, at=timezone.now())
     return render(request, "bookings/detail.html", context)
 

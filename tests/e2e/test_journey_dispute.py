@@ -120,6 +120,10 @@ def test_a_guest_disputes_support_splits_the_money_and_both_sides_see_the_outcom
     open_page(page, live_url, detail)
     refunded = page.locator("table.money-trail tr", has_text="Refunded to the guest")
     expect(refunded, "guest's booking page: money trail refund").to_contain_text(refund)
+    # The split is final: the page no longer offers the policy's refund on top of it.
+    settled = page.locator("main").get_by_text("it can no longer be cancelled")
+    expect(settled, "guest's booking page: the dispute settled the money").to_be_visible()
+    expect(page.get_by_role("button", name="Cancel booking"), "guest's booking page after the dispute").to_have_count(0)
     journey.snap("guest-booking-money-trail")
 
     # The host learns it from their notifications and sees the same outcome, and the payout sent.
