@@ -530,7 +530,7 @@ def _read_price_sources_pg(
     """PostgreSQL: the same rows from one statement whose size does not grow with the number of cells.
 
     The cells come in as arrays and one LATERAL subquery, planned once, walks the (cell, price, id)
-    index of each: a UNION ALL branch per cell made planning cost grow with the circle (about 40 cells
+    index of each: a UNION ALL branch per cell made planning cost grow with the circle (15-20 cells
     for 10 km: planning took longer than running).
     """
     where, where_params = filters
