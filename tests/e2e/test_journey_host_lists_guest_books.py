@@ -17,6 +17,7 @@ import re
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Page, expect
@@ -82,6 +83,7 @@ def test_journey_1_host_signs_up_verifies_lists_a_room_and_blocks_a_weekend(live
     page.get_by_role("button", name="Confirm").click()
     expect(page, "email confirmation: the site did not move on from the confirmation page").not_to_have_url(link)
     journey.snap("email-confirmed")
+    assert EmailAddress.objects.get(email=email).verified, "the email is still unverified after the link"
 
     # List a room: the kind, the form, the pin on the map, the price and a photo.
     page.goto(live_url + "/listings/new/")
@@ -113,7 +115,9 @@ def test_journey_1_host_signs_up_verifies_lists_a_room_and_blocks_a_weekend(live
     ).to_be_visible()
     expect(page.get_by_text("Your listing is live."), "listing page: no confirmation that it is live").to_be_visible()
     expect(page.locator(".photo-strip img"), "listing page: the uploaded photo is not shown").to_have_count(1)
-    page.wait_for_function("document.querySelector('.photo-strip img').naturalWidth > 0")  # the file is served
+    expect(page.locator(".photo-strip img"), "listing page: the photo's file was not served").not_to_have_js_property(
+        "naturalWidth", 0
+    )
     expect(page.locator("#listing-map .leaflet-marker-icon"), "listing page: no pin on the map").to_be_visible()
     expect(page.get_by_text("85.00 EUR").first, "listing page: the price is not shown").to_be_visible()
     journey.snap("listing-published")
@@ -122,6 +126,7 @@ def test_journey_1_host_signs_up_verifies_lists_a_room_and_blocks_a_weekend(live
     assert (listing.owner.email, listing.unit_price, listing.fee_amount) == (email, 8500, 2000)
     assert (listing.latitude, listing.longitude) == (float(latitude), float(longitude)), "the pin was not kept"
     assert listing.photos.count() == 1
+    assert (listing.city, listing.time_zone) == ("Paris", "Europe/Paris")
 
     # Block a weekend on the availability calendar.
     saturday, sunday = weekend_ahead(3)
