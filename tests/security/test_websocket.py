@@ -11,7 +11,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 
 from realtime import notify
 from sharing.asgi import application
@@ -20,6 +20,15 @@ from tests.realtime.helpers import live_db, session_key_for
 from tests.security.matrix import WEBSOCKETS
 
 pytestmark = live_db
+
+
+@pytest.fixture(autouse=True)
+async def _close_the_consumers_connection():
+    # The consumer's database thread keeps its connection (CONN_MAX_AGE); on PostgreSQL an open one
+    # stops the test database from being dropped at the end of the session.
+    yield
+    await database_sync_to_async(connections.close_all)()
+
 
 # Routes whose path needs values (none yet): route pattern -> a concrete path.
 WEBSOCKET_PATHS: dict[str, str] = {}
