@@ -145,7 +145,7 @@ def quote(request: HttpRequest, payload: PeriodIn):
         "end": priced.end,
         **priced.quote.as_dict(),
         "cancellation_policy": listing.cancellation_policy,
-        "policy_text": pricing.policy_in_plain_words(listing.cancellation_policy, selectors.unit_label(listing.kind)),
+        "policy_text": pricing.policy_in_plain_words(listing.cancellation_policy, pricing.unit_label(listing.kind)),
     }
 
 

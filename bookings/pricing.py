@@ -110,10 +110,14 @@ def billed_units(*, kind: str, time_zone: str, start: datetime, end: datetime) -
     return (end - start) // step
 
 
+def unit_label(kind: str) -> str:
+    """The billed unit's name (driving services are billed by the half hour)."""
+    return {ListingKind.ROOM: "night", ListingKind.CAR: "hour"}.get(kind, "half hour")
+
+
 def units_label(*, kind: str, units: int) -> str:
     """What a booking's units are, as people say it: "2 nights", "3 hours", "1 half hour"."""
-    singular = {ListingKind.ROOM: "night", ListingKind.CAR: "hour"}.get(kind, "half hour")
-    return f"{units} {singular}{'' if units == 1 else 's'}"
+    return f"{units} {unit_label(kind)}{'' if units == 1 else 's'}"
 
 
 # --- Quotes -----------------------------------------------------------------------

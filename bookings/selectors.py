@@ -228,11 +228,6 @@ def settled_by_dispute(booking: Booking) -> bool:
     )
 
 
-def unit_label(kind: str) -> str:
-    """The billed unit's name in the policy text (driving services are billed by the half hour)."""
-    return {ListingKind.ROOM: "night", ListingKind.CAR: "hour"}.get(kind, "half hour")
-
-
 def checkout_listing_id(*, guest: User, checkout_uid: str) -> int | None:
     """The listing of one of the guest's pending checkouts (to send them back to its book page)."""
     return PendingCheckout.objects.filter(uid=checkout_uid, guest=guest).values_list("listing_id", flat=True).first()

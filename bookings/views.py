@@ -32,7 +32,7 @@ def _bookable_listing(listing_id: int, viewer) -> Listing:
 
 
 def _policy_text(listing: Listing) -> str:
-    return pricing.policy_in_plain_words(listing.cancellation_policy, selectors.unit_label(listing.kind))
+    return pricing.policy_in_plain_words(listing.cancellation_policy, pricing.unit_label(listing.kind))
 
 
 @login_required
@@ -147,7 +147,7 @@ def detail(request: HttpRequest, booking_id: int) -> HttpResponse:
         "is_host": is_host,
         "transitions": booking.transitions.select_related("by"),
         "policy_text": pricing.policy_in_plain_words(
-            booking.cancellation_policy, selectors.unit_label(booking.listing.kind)
+            booking.cancellation_policy, pricing.unit_label(booking.listing.kind)
         ),
         "now": timezone.now(),
         "thread_id": thread_id_by_key(request.user, services.booking_thread_key(booking.pk)),
