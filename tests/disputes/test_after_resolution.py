@@ -73,3 +73,14 @@ def test_a_booking_never_disputed_still_shows_its_refund_and_cancel_button(clien
     assert "If you cancel now you get back" in page
     assert "Cancel booking" in page
     assert "it can no longer be cancelled" not in page
+
+
+
+def test_the_booking_page_says_the_earlier_dispute_is_decided_when_offering_a_new_one(client):
+    booking = resolved_during_the_stay(12_000, 14_000)
+    client.force_login(booking.listing.owner)
+
+    page = client.get(booking.get_absolute_url()).content.decode()
+
+    assert "Report a new problem (the earlier dispute is decided)" in page
+    assert "Report a problem (open a dispute)" not in page
