@@ -20,6 +20,11 @@ pids+=($!)
 (while true; do "$PY" manage.py advance_reviews >/dev/null || true; sleep 300; done) &
 pids+=($!)
 
+# On demand: requests past their timeout whose task was lost are expired (card hold
+# released) and providers gone silent are switched off, every minute.
+(while true; do "$PY" manage.py advance_dispatch >/dev/null || true; sleep 60; done) &
+pids+=($!)
+
 # Payments: when STRIPE_API_BASE points at this machine (the default), run the
 # localstripe harness there and register the site's webhook endpoint with it.
 # An empty STRIPE_API_BASE (real Stripe keys) skips this.
