@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,6 +126,12 @@ def _phone_context(browser: Browser) -> BrowserContext:
 
 def _artifacts_folder(request: pytest.FixtureRequest) -> Path:
     return ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_artifacts_folder(request: pytest.FixtureRequest) -> None:
+    # Screenshots of an earlier run (an old "at-failure" picture) must not pass for this run's.
+    shutil.rmtree(_artifacts_folder(request), ignore_errors=True)
 
 
 _CALL_FAILED = pytest.StashKey[bool]()

@@ -73,9 +73,7 @@ def test_a_requester_gets_a_driver_now_the_first_provider_to_accept_wins_the_oth
         snap(journey, ana_page, "ana-has-the-job")
         snap(journey, ben_page, "ben-offer-gone")
 
-    expect(page.locator("[data-status]"), "rider's page: the driver is on the way").to_contain_text(
-        "Ana is on the way"
-    )
+    expect(page.locator("[data-status]"), "rider's page: the driver is on the way").to_contain_text("Ana is on the way")
     journey.snap("rider-sees-ana-on-the-way")
     job.refresh_from_db()
     assert job.state == RequestState.ASSIGNED and job.assigned_listing_id == ana_listing.pk
