@@ -102,18 +102,22 @@ def race_rows(db: str, attempts: int) -> list[Row]:
     return rows
 
 
-def ws_rows(clients: int, rate: int, seconds: int) -> list[Row]:
+def ws_rows(db: str, clients: int, rate: int, seconds: int) -> list[Row]:
     rows = []
     args = ["--clients", str(clients), "--rate", str(rate), "--seconds", str(seconds)]
+    if db == "postgres":
+        # The script creates a database named after this one and drops it at the end.
+        args += ["--database-url", "postgres://postgres@127.0.0.1:5432/sharing_ws"]
     for line in run("ws_latency.py", *args, timeout=900):
         if "p99_ms" not in line:
             continue
         p99 = number(line, "p99_ms")
         lost = number(line, "lost")
-        rows.append(Row(f"websocket clients={clients} rate={rate}/s p99_ms", p99, "< 100", below(p99, 100)))
-        rows.append(Row(f"websocket clients={clients} p50_ms", number(line, "p50_ms"), "(reference)", None))
-        rows.append(Row(f"websocket clients={clients} msgs_per_s", number(line, "msgs_per_s"), "(reference)", None))
-        rows.append(Row(f"websocket clients={clients} lost", lost, "= 0", lost == 0))
+        label = f"websocket {db} clients={clients}"
+        rows.append(Row(f"{label} rate={rate}/s p99_ms", p99, "< 100", below(p99, 100)))
+        rows.append(Row(f"{label} p50_ms", number(line, "p50_ms"), "(reference)", None))
+        rows.append(Row(f"{label} msgs_per_s", number(line, "msgs_per_s"), "(reference)", None))
+        rows.append(Row(f"{label} lost", lost, "= 0", lost == 0))
     return rows
 
 
@@ -156,7 +160,8 @@ def main() -> int:
     for db in databases:
         rows += dispatch_rows(db, 1_000 if options.quick else 10_000)
     if answers(6379):
-        rows += ws_rows(clients, 200, 5 if options.quick else 15)
+        for db in databases:
+            rows += ws_rows(db, clients, 200, 5 if options.quick else 15)
     else:
         print("Redis is not answering on 127.0.0.1:6379: the WebSocket benchmark was left out.")
     print_table(rows)
