@@ -15,7 +15,6 @@ A socket only ever hears its own person's group; there is nothing to subscribe t
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -24,6 +23,7 @@ from django.utils import timezone
 
 from dispatch import selectors, services
 from dispatch.events import dispatch_group
+from realtime.consumers import client_message
 from sharing.errors import DomainError
 
 MAX_CLIENT_MESSAGE = 1024
@@ -62,16 +62,9 @@ class DispatchConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data is None or len(text_data) > MAX_CLIENT_MESSAGE:
-            await self._error("Send JSON text messages of at most 1 KB.")
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self._error("That was not JSON.")
-            return
-        if not isinstance(content, dict):
-            await self._error("Send a JSON object with a type.")
+        content, problem = client_message(text_data, max_chars=MAX_CLIENT_MESSAGE)
+        if problem:
+            await self._error(problem)
             return
         kind = content.get("type")
         if kind == "ping":

@@ -31,6 +31,21 @@ from sharing.errors import DomainError
 
 REPLAY_BATCH = 200
 MAX_CLIENT_MESSAGE = 4096
+
+
+def client_message(text_data: str | None, *, max_chars: int) -> tuple[dict[str, Any], str]:
+    """(the JSON object a client sent, "") or ({}, what was wrong with it, for the person)."""
+    if text_data is None or len(text_data) > max_chars:
+        return {}, f"Send JSON text messages of at most {max_chars // 1024} KB."
+    try:
+        content = json.loads(text_data)
+    except ValueError:
+        return {}, "That was not JSON."
+    if not isinstance(content, dict):
+        return {}, "Send a JSON object with a type."
+    return content, ""
+
+
 # Close codes in the 4000-4999 range are for applications; 4401 mirrors HTTP 401.
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -80,16 +95,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data is None or len(text_data) > MAX_CLIENT_MESSAGE:
-            await self._error("Send JSON text messages of at most 4 KB.")
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self._error("That was not JSON.")
-            return
-        if not isinstance(content, dict):
-            await self._error("Send a JSON object with a type.")
+        content, problem = client_message(text_data, max_chars=MAX_CLIENT_MESSAGE)
+        if problem:
+            await self._error(problem)
             return
         await self.receive_json(content)
 
