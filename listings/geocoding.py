@@ -92,14 +92,6 @@ def _gazetteer() -> _Gazetteer:
     )
 
 
-def preload_in_background() -> None:
-    """Load the gazetteer on a side thread at server start, so the first person to type an
-    address does not wait the seconds it takes to read 30,000 cities."""
-    import threading
-
-    threading.Thread(target=_gazetteer, name="gazetteer-preload", daemon=True).start()
-
-
 def _location(city: dict, label: str | None = None) -> Location:
     address = label or f"{city['name']}, {city['countrycode']}"
     return Location(address, (city["latitude"], city["longitude"], 0.0), dict(city))

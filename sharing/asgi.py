@@ -11,14 +11,11 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from dispatch.routing import websocket_urlpatterns as dispatch_websocket_urlpatterns  # noqa: E402
-from listings.geocoding import preload_in_background  # noqa: E402
 from realtime.auth import AllowedHostsOrAppOriginValidator, RealtimeAuthMiddlewareStack  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 # realtime imports no domain app, so each app's routes are joined here.
 routes = websocket_urlpatterns + dispatch_websocket_urlpatterns
-
-preload_in_background()
 
 application = ProtocolTypeRouter(
     {

@@ -40,16 +40,3 @@ def test_the_geocoder_follows_geopys_interface():
     location = OfflineGeocoder().geocode("Tokyo")
     assert abs(location.latitude - 35.69) < 0.1
     assert OfflineGeocoder().geocode("Qwxzyville") is None
-
-
-def test_the_server_can_load_the_gazetteer_ahead_on_a_side_thread():
-    import threading
-
-    from listings import geocoding
-
-    geocoding._gazetteer.cache_clear()
-    geocoding.preload_in_background()
-    preload = next(thread for thread in threading.enumerate() if thread.name == "gazetteer-preload")
-    preload.join(timeout=60)
-
-    assert geocoding._gazetteer.cache_info().currsize == 1
