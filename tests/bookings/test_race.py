@@ -8,7 +8,6 @@ decide. Runs in both passes of `make test`.
 
 import importlib
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,35 +23,10 @@ from tests.bookings.factories import NOW
 from tests.conftest import make_user
 from tests.listings.factories import make_listing
 from tests.payments.fixtures import card
+from tests.support.threads import run_concurrently
 
 ATTEMPTS = 50
 BASE = datetime(2027, 3, 5, 8, 0, tzinfo=UTC)
-
-
-def run_concurrently(calls):
-    """Run each call in its own thread, all released at once; return (results, errors)."""
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def worker(call):
-        try:
-            barrier.wait()
-            outcome = call()
-            with lock:
-                results.append(outcome)
-        except Exception as error:  # every outcome, good or bad, is inspected by the test
-            with lock:
-                errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
 
 
 def assert_one_winner(results, errors, listing):

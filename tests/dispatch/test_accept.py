@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from bookings.models import Booking, BookingStatus
 from dispatch import selectors, services
@@ -16,6 +14,7 @@ from realtime.models import Notification
 from sharing.errors import Conflict, NotFound
 from tests.conftest import make_user
 from tests.dispatch.factories import NOW, provider, request_driver
+from tests.support.threads import run_concurrently
 
 CONCURRENT = 20
 
@@ -96,31 +95,6 @@ def test_an_offline_provider_finds_no_stale_offer_once_the_request_is_taken():
     assert list(selectors.live_offers_for(provider=offline.owner)) == []
     kinds = list(Notification.objects.filter(recipient=offline.owner).order_by("pk").values_list("kind", flat=True))
     assert kinds[-2:] == ["dispatch.offer", "dispatch.offer_withdrawn"]
-
-
-def run_concurrently(calls):
-    """Each call in its own thread and database connection, all released at once; (results, errors)."""
-    barrier = threading.Barrier(len(calls))
-    results, errors, lock = [], [], threading.Lock()
-
-    def worker(call):
-        try:
-            barrier.wait()
-            outcome = call()
-            with lock:
-                results.append(outcome)
-        except Exception as error:  # every outcome is inspected by the test
-            with lock:
-                errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
 
 
 @pytest.mark.django_db(transaction=True)
