@@ -24,11 +24,12 @@ import random
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from scratch_db import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,36 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 def setup_database(kind: str, admin_url: str) -> tuple[str, object]:
     """Point the settings at a fresh database; return its name and a cleanup function."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sharing.settings"
-    os.environ["REDIS_URL"] = ""  # in-memory channel layer: the bench must not touch shared Redis
-    os.environ["DEBUG"] = "true"
-    if kind == "sqlite":
-        folder = tempfile.mkdtemp(prefix="booking-race-")
-        path = os.path.join(folder, "bench.sqlite3")
-        os.environ["DATABASE_URL"] = ""
-        os.environ["SQLITE_PATH"] = path
-
-        def cleanup() -> None:
-            for suffix in ("", "-wal", "-shm"):
-                Path(path + suffix).unlink(missing_ok=True)
-            os.rmdir(folder)
-
-        return path, cleanup
-
-    import psycopg
-
-    name = f"sharing_bench_{os.getpid()}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = admin_url.rsplit("/", 1)[0]
-    os.environ["DATABASE_URL"] = f"{base}/{name}"
-    os.environ["DB_CONN_MAX_AGE"] = "0"
-
-    def cleanup() -> None:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return name, cleanup
+    return scratch_database(kind, admin_url, prefix="bench", conn_max_age=0)
 
 
 def start_localstripe() -> subprocess.Popen:

@@ -24,9 +24,10 @@ import math
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from scratch_db import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,23 +52,10 @@ class NoCardMoney:
 
 
 def setup_database(kind: str, admin_url: str):
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sharing.settings"
-    os.environ["REDIS_URL"] = ""  # in-memory channel layer: one process, one clock, no shared Redis touched
-    os.environ["DEBUG"] = "true"
     os.environ["BOOKING_MONEY"] = "__main__.NoCardMoney"
     os.environ["DISPATCH_SILENCE_SECONDS"] = "86400"
-    if kind == "sqlite":
-        folder = tempfile.mkdtemp(prefix="dispatch-bench-")
-        path = os.path.join(folder, "bench.sqlite3")
-        os.environ["DATABASE_URL"] = ""
-        os.environ["SQLITE_PATH"] = path
-
-        def cleanup() -> None:
-            for suffix in ("", "-wal", "-shm"):
-                Path(path + suffix).unlink(missing_ok=True)
-            os.rmdir(folder)
-
-        return cleanup
+    _, cleanup = scratch_database(kind, admin_url, prefix="bench-dispatch", conn_max_age=600)
+    return cleanup
     import psycopg
 
     name = f"sharing_bench_dispatch_{os.getpid()}"
