@@ -56,22 +56,6 @@ def setup_database(kind: str, admin_url: str):
     os.environ["DISPATCH_SILENCE_SECONDS"] = "86400"
     _, cleanup = scratch_database(kind, admin_url, prefix="bench-dispatch", conn_max_age=600)
     return cleanup
-    import psycopg
-
-    name = f"sharing_bench_dispatch_{os.getpid()}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    os.environ["DB_CONN_MAX_AGE"] = "600"
-
-    def cleanup() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return cleanup
 
 
 def point_near(rng: random.Random, km: float) -> tuple[float, float]:
