@@ -23,6 +23,8 @@ from datetime import datetime
 
 import h3
 import numpy as np
+import psycopg
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -179,29 +181,49 @@ def _cell_condition(column: str, cells: list[int], params: list) -> str:
     return f"l.{column} IN ({', '.join(['%s'] * len(cells))})"
 
 
-# Planner settings for every search statement on PostgreSQL. Estimates of reads that a one-time
-# filter skips (or that stop after a LIMIT) can be large, and large estimates bring JIT compiling
-# (100 ms to seconds) and parallel workers (tens of ms to start, even for a branch that never
-# runs) to a query that reads a few hundred rows in about a millisecond.
-_PLANNER_PG = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+class _PreparingCursor(psycopg.Cursor):
+    """Binds parameters on the server and prepares each statement on first use on its connection."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
 
 
-def _fetch(sql: str, params: list, width: int = 7, *, planner: dict[str, str] | None = None) -> np.ndarray:
-    """Rows of one search statement as floats; on PostgreSQL with the planner settings changed for it alone."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # SET LOCAL lasts until the end of the (implicit) transaction of this multi-statement
-            # string; RESET covers the case of an outer transaction. Needs Django's default
-            # client-side binding (several statements in one call).
-            settings = {**_PLANNER_PG, **(planner or {})}
-            sets = "".join(f"SET LOCAL {name} = {value}; " for name, value in settings.items())
-            resets = "".join(f"; RESET {name}" for name in settings)
-            cursor.execute(f"{sets}{sql}{resets}", params)
-            for _ in settings:
-                cursor.nextset()
-        else:
+def _prepared_cursor():
+    connection.ensure_connection()
+    cursor = _PreparingCursor(connection.connection)
+    # Django's wrappers: database errors as Django's, and the statement logged when queries are (tests count them).
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+
+
+def _fetch(
+    sql: str, params: list, width: int = 7, *, planner: dict[str, str] | None = None, prepare: bool = False
+) -> np.ndarray:
+    """Rows of one search statement as floats.
+
+    On PostgreSQL: `planner` settings change for this statement alone; `prepare` plans the statement
+    once per connection and reuses the plan (for statements whose text does not depend on the data:
+    cells come as one array parameter). JIT and parallel workers are off for the whole session (see
+    POSTGRES_SESSION_OPTIONS in settings): a prepared statement cannot change them for itself.
+    """
+    postgres = connection.vendor == "postgresql"
+    if postgres and prepare and settings.SEARCH_PREPARED_STATEMENTS and not planner:
+        with _prepared_cursor() as cursor:
             cursor.execute(sql, params)
-        rows = cursor.fetchall()
+            rows = cursor.fetchall()
+    else:
+        with connection.cursor() as cursor:
+            if postgres and planner:
+                # SET LOCAL lasts until the end of the (implicit) transaction of this multi-statement
+                # string; RESET covers the case of an outer transaction. Needs Django's default
+                # client-side binding (several statements in one call).
+                sets = "".join(f"SET LOCAL {name} = {value}; " for name, value in planner.items())
+                resets = "".join(f"; RESET {name}" for name in planner)
+                cursor.execute(f"{sets}{sql}{resets}", params)
+                for _ in planner:
+                    cursor.nextset()
+            else:
+                cursor.execute(sql, params)
+            rows = cursor.fetchall()
     if not rows:
         return np.empty((0, width))
     return np.array(rows, dtype=np.float64)
@@ -223,70 +245,134 @@ def _kinds(query: SearchQuery) -> tuple[str, ...]:
 _NEAREST_PLAN = (("cell_fine", geo.RES_FINE, 6), ("cell_mid", geo.RES_MID, 4), ("cell_coarse", geo.RES_COARSE, None))
 
 
-def _first_rings(query: SearchQuery, resolution: int) -> tuple[str, list[str], np.ndarray]:
-    """(origin, cells, their lower bounds): the searcher's cell and its neighbours at one resolution."""
+@dataclass(frozen=True)
+class _Rings:
+    """One resolution's first two reads for nearest-first: the searcher's cell and its neighbours, then ring 2."""
+
+    column: str
+    last_ring: int | None
+    origin: str
+    first: list[str]
+    first_bounds: np.ndarray
+    second: list[str]
+    second_bounds: np.ndarray
+
+    def frontier_after_first(self, radius_km: float) -> float:
+        """A lower bound of all the first read left unread (ring 2, and its own cells outside the circle)."""
+        outside = self.first_bounds[self.first_bounds > radius_km]
+        return min(float(outside.min()) if len(outside) else math.inf, float(self.second_bounds.min()))
+
+    def second_inside(self, radius_km: float) -> list[str]:
+        return [cell for cell, bound in zip(self.second, self.second_bounds, strict=True) if bound <= radius_km]
+
+
+def _rings(query: SearchQuery, level: int) -> _Rings:
+    column, resolution, last_ring = _NEAREST_PLAN[level]
     origin = h3.latlng_to_cell(query.latitude, query.longitude, resolution)
-    cells = geo.ring(origin, 0) + geo.ring(origin, 1)
-    return origin, cells, geo.lower_bounds_km(query.latitude, query.longitude, cells)
+    first, second = geo.ring(origin, 0) + geo.ring(origin, 1), geo.ring(origin, 2)
+    bounds = geo.lower_bounds_km(query.latitude, query.longitude, first + second)
+    return _Rings(column, last_ring, origin, first, bounds[: len(first)], second, bounds[len(first) :])
 
 
-_FIRST_RINGS_PG = (
-    "WITH r0 AS MATERIALIZED (SELECT {columns} FROM {source} WHERE l.{column0} = ANY(%s) AND {where})"
-    ", r1 AS MATERIALIZED (SELECT {columns} FROM {source}"
-    " WHERE (SELECT count(*) FROM r0) < %s AND l.{column1} = ANY(%s) AND {where})"
-    "{more} SELECT r0.*, 0 FROM r0 UNION ALL SELECT r1.*, 1 FROM r1"
+class _Levels:
+    """The rings of each resolution, worked out once per search and only for the resolutions it reaches."""
+
+    def __init__(self, query: SearchQuery) -> None:
+        self._query = query
+        self._rings: dict[int, _Rings] = {}
+
+    def __getitem__(self, level: int) -> _Rings:
+        if level not in self._rings:
+            self._rings[level] = _rings(self._query, level)
+        return self._rings[level]
+
+
+# Rows of a prefetched read that are provably nearer than `frontier` and match: rooms and cars whose
+# great-circle distance grown by 0.6% (never less than the geodesic, see geo) is below it. Every row
+# counted here is one the exact check in Python counts too (drivers, whose reach varies, are not
+# counted), so the count can only make the statement read a ring Python did not need, never skip one
+# it needs.
+_PROVEN_NEAR_PG = (
+    "(SELECT count(*) FROM {read} r WHERE NOT r.driver AND 1.006 * 2 * 6371.0088 * asin(least(1.0, sqrt("
+    "power(sin(radians(r.lat - %s) / 2), 2) + cos(radians(r.lat)) * cos(radians(%s))"
+    " * power(sin(radians(r.lng - %s) / 2), 2)))) < %s)"
 )
-_THIRD_RING_PG = (
-    ", r2 AS MATERIALIZED (SELECT {columns} FROM {source}"
-    " WHERE (SELECT count(*) FROM r0) < %s AND (SELECT count(*) FROM r1) < %s AND l.{column2} = ANY(%s) AND {where})"
+# The reads keep whether a row is a driver; the service radius is looked up once, for the rows returned.
+_READ_PG = (
+    "{name}(id, lat, lng, price, driver, rating_sum, rating_count) AS MATERIALIZED"
+    " (SELECT l.id, l.latitude, l.longitude, l.unit_price, l.kind = 'driver', l.rating_sum, l.rating_count"
+    " FROM listings_listing l WHERE {gate} AND l.{column} = ANY(%s) AND {where})"
 )
+_PREFETCHED_PG = (
+    "SELECT u.id, u.lat, u.lng, u.price,"
+    " CASE WHEN u.driver THEN COALESCE((SELECT d.service_radius_km FROM listings_driverdetails d"
+    " WHERE d.listing_id = u.id), 0) ELSE -1 END, u.rating_sum, u.rating_count, u.tag FROM ({reads}) AS u"
+)
+_SECOND_READ = 10  # tag offset of a level's second read
+_RAN = 20  # tag offset of the marker row saying a level's second read ran
 
 
-def _prefetch_first_rings(query: SearchQuery, filters: tuple[str, list], stats: dict) -> list[np.ndarray | None]:
-    """PostgreSQL: the first read of each resolution that nearest-first will go on to, in one statement.
+def _prefetch(
+    query: SearchQuery, filters: tuple[str, list], levels: _Levels, stats: dict
+) -> dict[tuple[int, int], np.ndarray]:
+    """PostgreSQL: the reads nearest-first will make at each resolution's first two steps, in one statement.
 
-    Nearest-first moves to coarser cells when the first read finds fewer rows than wanted: in the
-    countryside that took three statements (fine, mid, coarse), each a round trip and a plan. Here
-    each coarser read runs only if the finer ones found fewer rows than wanted (a one-time filter,
-    decided before it reads anything), and is left out when the finer cells already hold the whole
-    circle, so the rows read are exactly those the statements one by one would have read.
-    Returns, per resolution, its first read's rows, or None where it was not read here.
+    Keyed by (level, k): k=1 is the searcher's cell and its neighbours, k=2 the ring after them.
+    Nearest-first moves to coarser cells when a first read finds fewer rows than wanted, and reads
+    the next ring when the rows read do not prove the k-th hit yet. In the countryside that took up to
+    four round trips, each with its own plan. Here every read after the first runs only under the
+    same condition (a one-time filter, decided before it reads anything): a coarser level when the
+    finer first reads found fewer rows than wanted, a second ring when the first one does not prove
+    the k-th hit by the conservative count above. A level whose first read ends the circle is the last.
+    Only reads that ran are returned, so the caller reads anything else itself.
     """
-    read: list[np.ndarray | None] = [None] * len(_NEAREST_PLAN)
     if connection.vendor != "postgresql":
-        return read
-    levels = []
-    for column, resolution, last_ring in _NEAREST_PLAN:
-        origin, cells, bounds = _first_rings(query, resolution)
-        levels.append(
-            (column, geo.to_ints(cell for cell, bound in zip(cells, bounds, strict=True) if bound <= query.radius_km))
-        )
-        if last_ring is None:
-            break
-        outside = bounds[bounds > query.radius_km]
-        beyond = geo.lower_bounds_km(query.latitude, query.longitude, geo.ring(origin, 2))
-        if min(float(outside.min()) if len(outside) else math.inf, float(beyond.min())) > query.radius_km:
+        return {}
+    radius, wanted = query.radius_km, query.wanted
+    reached = []
+    for level in range(len(_NEAREST_PLAN)):
+        reached.append(levels[level])
+        if reached[-1].last_ring is None or reached[-1].frontier_after_first(radius) > radius:
             break  # the circle ends within these cells: no coarser read follows
-    if len(levels) < 2:
-        return read
     where, where_params = filters
-    wanted = query.wanted
-    names = {"columns": _COLUMNS, "source": _FROM, "where": where}
-    more = ""
-    params = [levels[0][1], *where_params, wanted, levels[1][1], *where_params]
-    if len(levels) == 3:
-        more = _THIRD_RING_PG.format(column2=levels[2][0], **names)
-        params += [wanted, wanted, levels[2][1], *where_params]
-    sql = _FIRST_RINGS_PG.format(column0=levels[0][0], column1=levels[1][0], more=more, **names)
-    if len(levels) == 3:
-        sql += " UNION ALL SELECT r2.*, 2 FROM r2"
-    rows = _fetch(sql, params, width=8)
-    stats["rows"] += len(rows)
-    for level in range(len(levels)):
-        read[level] = rows[rows[:, 7] == level][:, :7]
-        if len(read[level]) >= wanted:
-            break  # the coarser reads did not run
-    return read
+    ctes, params, selects = [], [], []
+    for level, rings in enumerate(reached):
+        # The first read runs when every finer first read found fewer rows than wanted.
+        finer_first_reads = (f"(SELECT count(*) FROM f{finer}) < {wanted}" for finer in range(level))  # noqa: S608
+        gate = " AND ".join(["TRUE", *finer_first_reads])
+        first = [cell for cell, bound in zip(rings.first, rings.first_bounds, strict=True) if bound <= radius]
+        ctes.append(_READ_PG.format(name=f"f{level}", column=rings.column, gate=gate, where=where))
+        params += [geo.to_ints(first), *where_params]
+        selects.append(f"SELECT f{level}.*, {level} AS tag FROM f{level}")  # noqa: S608
+        frontier = rings.frontier_after_first(radius)
+        second = rings.second_inside(radius)
+        if frontier > radius or not second:
+            continue
+        go = [gate, f"{_PROVEN_NEAR_PG.format(read=f'f{level}')} < {wanted}"]
+        if rings.last_ring is not None:
+            # With fewer rows than wanted, nearest-first goes to coarser cells instead of ring 2.
+            go.append(f"(SELECT count(*) FROM f{level}) >= {wanted}")  # noqa: S608
+        ctes.append(f"g{level} AS MATERIALIZED (SELECT {' AND '.join(go)} AS go)")
+        params += [query.latitude, query.latitude, query.longitude, frontier]
+        second_gate = f"(SELECT go FROM g{level})"  # noqa: S608
+        ctes.append(_READ_PG.format(name=f"s{level}", column=rings.column, gate=second_gate, where=where))
+        params += [geo.to_ints(second), *where_params]
+        selects.append(f"SELECT s{level}.*, {_SECOND_READ + level} FROM s{level}")  # noqa: S608
+        selects.append(f"SELECT 0, 0, 0, 0, FALSE, 0, 0, {_RAN + level} FROM g{level} WHERE go")  # noqa: S608
+    if len(selects) < 2:
+        return {}  # one read: the loop makes exactly this statement itself
+    sql = f"WITH {', '.join(ctes)} {_PREFETCHED_PG.format(reads=' UNION ALL '.join(selects))}"
+    rows = _fetch(sql, params, width=8, prepare=True)
+    tags = rows[:, 7]
+    prefetched: dict[tuple[int, int], np.ndarray] = {}
+    for level in range(len(reached)):
+        prefetched[(level, 1)] = rows[tags == level][:, :7]
+        if (tags == _RAN + level).any():
+            prefetched[(level, 2)] = rows[tags == _SECOND_READ + level][:, :7]
+        if len(prefetched[(level, 1)]) >= wanted:
+            break  # the coarser first reads did not run
+    stats["rows"] += sum(len(read) for read in prefetched.values())
+    return prefetched
 
 
 def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tuple[bool, np.ndarray]:
@@ -298,12 +384,14 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
     """
     where, where_params = filters
     wanted = query.wanted
-    prefetched = _prefetch_first_rings(query, filters, stats)
-    for level, (column, resolution, last_ring) in enumerate(_NEAREST_PLAN):
+    levels = _Levels(query)
+    prefetched = _prefetch(query, filters, levels, stats)
+    for level in range(len(_NEAREST_PLAN)):
+        rings = levels[level]
         found: list[np.ndarray] = []
         pruned = math.inf  # lower bound of cells left out because they lie wholly outside the radius
         # The searcher's cell and its neighbours first: in a dense centre that settles it in one query.
-        origin, to_read, bounds = _first_rings(query, resolution)
+        to_read, bounds = rings.first, rings.first_bounds
         k = 1
         rows_here = 0
         while True:
@@ -311,20 +399,24 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
             if len(inside) < len(to_read):
                 pruned = min(pruned, float(bounds[bounds > query.radius_km].min()))
             rows = np.empty((0, 7))
-            if k == 1 and prefetched[level] is not None:
-                rows = prefetched[level]
+            if (level, k) in prefetched:
+                rows = prefetched[(level, k)]
             elif inside:
                 params: list = []
-                cells_sql = _cell_condition(column, geo.to_ints(inside), params)
+                cells_sql = _cell_condition(rings.column, geo.to_ints(inside), params)
                 params += where_params
-                rows = _fetch(f"SELECT {_COLUMNS} FROM {_FROM} WHERE {cells_sql} AND {where}", params)  # noqa: S608
+                sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE {cells_sql} AND {where}"  # noqa: S608
+                rows = _fetch(sql, params, prepare=True)
                 stats["rows"] += len(rows)
             rows_here += len(rows)
             if len(rows):
                 mask, distance = _matches(query, rows)
                 found.append(np.column_stack([distance[mask], rows[mask, ID], rows[mask, REACH] >= 0]))
-            next_ring = geo.ring(origin, k + 1)
-            next_bounds = geo.lower_bounds_km(query.latitude, query.longitude, next_ring)
+            if k == 1:
+                next_ring, next_bounds = rings.second, rings.second_bounds
+            else:
+                next_ring = geo.ring(rings.origin, k + 1)
+                next_bounds = geo.lower_bounds_km(query.latitude, query.longitude, next_ring)
             frontier = min(pruned, float(next_bounds.min()))
             hits = np.concatenate(found) if found else np.empty((0, 3))
             hits = hits[np.lexsort((hits[:, 1], hits[:, 0]))]
@@ -334,7 +426,7 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
                 return False, hits
             # Too sparse for cells this small (fewer candidates than wanted next to the
             # searcher), or enough rings read: start again with cells 49 times larger.
-            if last_ring is not None and (k >= last_ring or (k == 1 and rows_here < wanted)):
+            if rings.last_ring is not None and (k >= rings.last_ring or (k == 1 and rows_here < wanted)):
                 break
             to_read, bounds = next_ring, next_bounds
             k += 1

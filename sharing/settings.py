@@ -122,6 +122,14 @@ SQLITE_PATH = envstr("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
 DATABASE_URL = envstr("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))}
+    # Every statement of this site is short. Where the planner expects many rows (a read behind a
+    # one-time filter that skips it, a LIMIT that stops early) it would JIT-compile (100 ms to
+    # seconds) or start parallel workers (milliseconds each) for a statement that runs in one
+    # millisecond; geo-search's prepared statements rely on both being off. Empty it for a pooler
+    # that refuses startup options (and set SEARCH_PREPARED_STATEMENTS=false there too).
+    POSTGRES_SESSION_OPTIONS = envstr("POSTGRES_SESSION_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
+    if POSTGRES_SESSION_OPTIONS:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = POSTGRES_SESSION_OPTIONS
 else:
     DATABASES = {
         "default": {
@@ -138,6 +146,9 @@ else:
         }
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# Geo-search plans its hot statements once per connection (PostgreSQL prepared statements): planning
+# them took about as long as running them. Off behind a pooler in transaction mode that cannot keep them.
+SEARCH_PREPARED_STATEMENTS = envbool("SEARCH_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache ---------------------------------------------

@@ -7,6 +7,7 @@ that random data rarely hits, and check the answer against the same brute force.
 from __future__ import annotations
 
 import math
+import random
 
 import h3
 import pytest
@@ -136,3 +137,50 @@ def test_cheapest_first_walks_the_price_index_without_sorting_and_restores_the_p
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "listing_cell_coarse_price_id" in plan
     assert "Sort" not in plan
+
+
+def scattered_around(
+    centre: tuple[float, float], *, inner_km: float, outer_km: float, count: int, drivers: bool
+) -> list[dict]:
+    """`count` listings spread evenly over the ring between two distances from `centre`.
+
+    With drivers, every other one is a driver coming 5 km: those farther out do not reach the centre.
+    """
+    rng = random.Random(11)
+    points = []
+    for number in range(count):
+        distance = math.sqrt(rng.uniform(inner_km**2, outer_km**2))
+        bearing = rng.uniform(0, 2 * math.pi)
+        lat = centre[0] + distance * math.cos(bearing) / 111.0
+        lng = centre[1] + distance * math.sin(bearing) / (111.0 * math.cos(math.radians(centre[0])))
+        point = {"latitude": lat, "longitude": lng}
+        if drivers and number % 2:
+            point.update(kind=ListingKind.DRIVER, service_radius_km=5)
+        points.append(point)
+    return points
+
+
+@pytest.mark.parametrize(
+    ("inner_km", "outer_km", "count", "drivers", "reads_one_by_one"),
+    [(0.08, 0.3, 80, False, 2), (3.0, 9.5, 40, False, 4), (3.0, 9.5, 60, True, 4)],
+    # One by one: the fine cells, then the ring after them; or fine, mid, coarse, then the ring after the coarse cells.
+    ids=["dense-fine-cells", "sparse-coarse-cells", "sparse-with-drivers"],
+)
+def test_nearest_first_reads_the_ring_after_the_first_cells_in_the_same_statement(
+    inner_km, outer_km, count, drivers, reads_one_by_one
+):
+    """The first cells do not prove the 21 nearest, so the ring after them must be read too.
+
+    SQLite reads one statement at a time; PostgreSQL makes every read of the first two steps of each
+    resolution in one statement, each gated on the condition that makes nearest-first read it, and
+    must still give the brute-force answer.
+    """
+    centre = (48.8566, 2.3522)
+    points = scattered_around(centre, inner_km=inner_km, outer_km=outer_km, count=count, drivers=drivers)
+    bulk_listings(owner=make_user(), points=points)
+    query = SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=10)
+    with CaptureQueriesContext(connection) as captured:
+        search_listing_hits(query, now=NOW)
+    statements = len(captured.captured_queries)
+    assert statements == (1 if connection.vendor == "postgresql" else reads_one_by_one)
+    assert_same_page(query)
