@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from dispatch.models import Availability, DispatchRequest, Offer, OfferState, RequestState
 from listings import geo
-from listings.models import ListingStatus
+from listings.models import CarDetails, Listing, ListingStatus
 from sharing.errors import NotFound
 
 # Rings of mid-resolution cells (~460 m edges) read before falling back to the coarse cover
@@ -99,6 +99,38 @@ def nearest_available(
     coarse, _ = geo.covering_cells(latitude, longitude, max_reach, geo.RES_COVERAGE)
     take(_available(column="cell_coarse", cells=geo.to_ints(coarse), **where))
     return ordered()[:count]
+
+
+# What `bookings.selectors.quote_for` reads of a driving service or a car. Read in one plain statement:
+# every estimate prices the nearest providers, and loading whole listings through the ORM cost more
+# than the search itself. The other fields stay deferred, so a read of one of them is a query, not a wrong value.
+# In the model's field order: that is the order `Model.from_db` expects the values in.
+_QUOTE_FIELDS = [
+    field.attname
+    for field in Listing._meta.concrete_fields
+    if field.name in {"id", "kind", "time_zone", "currency", "unit_price", "fee_amount"}
+]
+_QUOTE_SQL = """
+SELECT {columns}, c.day_price
+FROM listings_listing l LEFT JOIN listings_cardetails c ON c.listing_id = l.id
+WHERE l.id IN ({{ids}})
+""".format(columns=", ".join(f"l.{Listing._meta.get_field(name).column}" for name in _QUOTE_FIELDS))
+
+
+def listings_to_quote(listing_ids: list[int]) -> dict[int, Listing]:
+    """The listings by id with what a quote needs (and a car's day price), for `quote_for`."""
+    if not listing_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_QUOTE_SQL.format(ids=", ".join(["%s"] * len(listing_ids))), list(listing_ids))
+        rows = cursor.fetchall()
+    listings = {}
+    for *fields, day_price in rows:
+        listing = Listing.from_db(connection.alias, _QUOTE_FIELDS, fields)
+        if day_price is not None:
+            listing.car = CarDetails.from_db(connection.alias, ["listing_id", "day_price"], [listing.pk, day_price])
+        listings[listing.pk] = listing
+    return listings
 
 
 def live_offers_for(*, provider) -> QuerySet[Offer]:

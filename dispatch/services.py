@@ -209,7 +209,7 @@ def estimate(
         exclude_provider_id=requester.pk,
     )
     start, end = job_period(now, hours)
-    listings = Listing.objects.select_related("car").in_bulk([c.listing_id for c in candidates])
+    listings = selectors.listings_to_quote([c.listing_id for c in candidates])
     quotes = [quote_for(listing=listings[c.listing_id], start=start, end=end) for c in candidates]
     if not quotes:
         raise Conflict(
@@ -410,7 +410,7 @@ def _send_wave(
             skip_listing_ids=asked,
         )
         start, end = job_period(now, request.hours)
-        listings = Listing.objects.select_related("car").in_bulk([c.listing_id for c in candidates])
+        listings = selectors.listings_to_quote([c.listing_id for c in candidates])
         priced = tuple(
             (c, quote.total, quote.currency)
             for c in candidates
