@@ -290,9 +290,11 @@ def request_now(
     request.payment_id = authorisation.payment_id
     try:
         with transaction.atomic():
+            # The first wave goes out in this transaction: counted in the request's own insert.
+            request.waves_sent = 1
             request.save()
             first_wave = quote.priced if wave_size(0) <= ESTIMATE_PROVIDERS else None
-            _send_wave(request, now=now, priced=first_wave)
+            _send_wave(request, wave=0, now=now, priced=first_wave)
             # After the wave: after-commit hooks run in order, and the offers should not wait for the queue.
             tasks.schedule(tasks.expire_request_task, request_id=request.pk, at=request.expires_at)
     except Exception:
@@ -389,14 +391,24 @@ def send_next_wave(*, request_id: int, now: datetime | None = None) -> list[Offe
             raise NotFound("No such request.")
         if request.state != RequestState.REQUESTED or now >= request.expires_at:
             return []
-        return _send_wave(request, now=now)
+        wave = request.waves_sent
+        request.waves_sent += 1
+        request.save(update_fields=["waves_sent"])
+        return _send_wave(request, wave=wave, now=now)
 
 
 def _send_wave(
-    request: DispatchRequest, *, now: datetime, priced: tuple[tuple[selectors.Candidate, int, str], ...] | None = None
+    request: DispatchRequest,
+    *,
+    wave: int,
+    now: datetime,
+    priced: tuple[tuple[selectors.Candidate, int, str], ...] | None = None,
 ) -> list[Offer]:
-    """Caller holds the request's lock (or just created it). `priced`: the estimate's providers, for the first wave."""
-    size = wave_size(request.waves_sent)
+    """Offer wave number `wave`; the caller holds the request's lock (or just created it) and counted the wave.
+
+    `priced`: the estimate's providers, for the first wave.
+    """
+    size = wave_size(wave)
     if priced is None:
         asked = frozenset(Offer.objects.filter(request=request).values_list("listing_id", flat=True))
         candidates = selectors.nearest_available(
@@ -422,7 +434,7 @@ def _send_wave(
                 request=request,
                 listing_id=candidate.listing_id,
                 provider_id=candidate.provider_id,
-                wave=request.waves_sent,
+                wave=wave,
                 distance_km=candidate.distance_km,
                 fare=fare,
                 sent_at=now,
@@ -432,8 +444,6 @@ def _send_wave(
             if currency == request.currency and fare <= request.estimate_amount
         ]
     )
-    request.waves_sent += 1
-    request.save(update_fields=["waves_sent"])
     # The live offers first (after-commit hooks run in the order registered), then the next wave's task.
     events.send_on_commit([(o.provider_id, selectors.offer_message(o, now=now)) for o in offers])
     following = now + timedelta(seconds=settings.DISPATCH_WAVE_INTERVAL_SECONDS)

@@ -84,6 +84,8 @@ def test_waves_widen_in_order_of_distance(settings, django_capture_on_commit_cal
     assert distances_in_wave_order == sorted(distances_in_wave_order)
     # Nobody is asked twice.
     assert services.send_next_wave(request_id=request.pk, now=NOW + timedelta(seconds=30)) == []
+    request.refresh_from_db()
+    assert request.waves_sent == 4
 
 
 def test_the_card_holds_the_highest_fare_of_the_nearest_providers_and_dearer_latecomers_are_not_asked(settings):
