@@ -37,3 +37,13 @@ def test_one_row_per_distinct_recipient_with_its_previous_id(django_capture_on_c
     assert sorted(n.recipient_id for n in created) == sorted([alice.pk, bob.pk])
     previous = {n.recipient_id: n.previous_id for n in created}
     assert previous == {alice.pk: first.pk, bob.pk: 0}
+
+
+@pytest.mark.django_db
+def test_each_recipient_is_handed_the_id_of_their_own_stored_row():
+    recipients = [make_user() for _ in range(4)]
+    created = notify(recipients, "c", {})
+    assert [n.recipient_id for n in created] == [user.pk for user in recipients]
+    stored = dict(Notification.objects.filter(kind="c").values_list("pk", "recipient_id"))
+    assert {n.pk: n.recipient_id for n in created} == stored
+    assert [n.pk for n in created] == sorted(n.pk for n in created)
