@@ -518,36 +518,48 @@ def _by_rating(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np
 class _PriceSource:
     """Rows that come out of one index in price order: a coarse cell's rooms and cars, or the drivers coming here.
 
-    lat_box, for a cell only partly inside the circle, leaves out rows too far north or south to match.
+    A cell only partly inside the circle is `partial`: its rows outside the circle's latitude band are left out.
     """
 
     cell: int | None  # None: the driver coverage lookup
-    lat_box: tuple[float, float] | None = None
+    partial: bool = False
+
+
+SRC = 7  # the column of a price-ordered row that names its source
 
 
 def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
-    """Cheapest first: merge per-cell price-ordered index scans, reading a cell further only while it could matter."""
+    """Cheapest first: merge per-cell price-ordered index scans, reading a cell further only while it could matter.
+
+    Each read returns, for the sources still pending, their first `limit` rows in price order, cut
+    to the `top` cheapest of them all, and how many rows each source had before the cut. What each
+    source holds is then a prefix of its price order, and the next row it has not returned is known
+    to lie above a bound: above its last row if it filled its limit, above the cut if the cut took
+    some of its rows. A source is read again only while that bound is below the page's last row.
+    """
     cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
     wanted = query.wanted
     sources: list[_PriceSource] = []
-    lat_margin = query.radius_km / 110.0 + 0.01
-    box = (query.latitude - lat_margin, query.latitude + lat_margin)
     if set(_kinds(query)) - {ListingKind.DRIVER}:
         inside = geo.upper_bounds_km(query.latitude, query.longitude, cells) <= query.radius_km
         for cell, whole in zip(geo.to_ints(cells), inside, strict=True):
-            sources.append(_PriceSource(cell, None if whole else box))
+            sources.append(_PriceSource(cell, partial=not whole))
     if ListingKind.DRIVER in _kinds(query):
         sources.append(_PriceSource(None))
     read = _read_price_sources_pg if connection.vendor == "postgresql" else _read_price_sources
-    limit = wanted
-    fetched: list[np.ndarray | None] = [None] * len(sources)
+    limit, top = wanted, wanted + _PRICE_TOP_MARGIN
+    held: dict[int, np.ndarray] = {}
     pending = list(range(len(sources)))
     while True:
-        block = read(query, filters, sources, pending, limit)
-        stats["rows"] += len(block)
+        block, reads = read(query, filters, sources, pending, limit, top)
+        stats["rows"] += sum(read.found for read in reads.values())
+        cut = None
+        if len(block) < sum(read.kept for read in reads.values()):
+            last = block[np.lexsort((block[:, ID], block[:, PRICE]))[-1]]
+            cut = (last[PRICE], last[ID])
         for index in pending:
-            fetched[index] = block[block[:, 7] == index]
-        everything = np.concatenate([part for part in fetched if part is not None]) if sources else np.empty((0, 8))
+            held[index] = block[block[:, SRC] == index]
+        everything = np.concatenate(list(held.values())) if held else np.empty((0, 8))
         mask, distance = _matches(query, everything)
         accepted = everything[mask]
         order = np.lexsort((accepted[:, ID], accepted[:, PRICE]))
@@ -555,32 +567,47 @@ def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.
         threshold = (
             (accepted[wanted - 1, PRICE], accepted[wanted - 1, ID]) if len(accepted) >= wanted else (math.inf, 0)
         )
-        # A source is read further only if it filled its limit and its last row could still enter the page.
-        # The threshold only falls as rows come in, so the sources still pending all share one limit.
         still_pending = []
         for index in pending:
-            part = fetched[index]
-            if len(part) >= limit:
-                last = part[np.lexsort((part[:, ID], part[:, PRICE]))[-1]]
-                if (last[PRICE], last[ID]) < threshold:
-                    still_pending.append(index)
+            read_here = reads.get(index, _SourceRead(0, 0, None))
+            if len(held[index]) < read_here.kept:
+                bound = cut  # the cut took some of its rows: its next row is above the cut
+            elif read_here.found >= limit:
+                bound = read_here.last  # it filled its limit: its next row is above its last
+            else:
+                continue  # every row it has is held
+            if bound < threshold:
+                still_pending.append(index)
         if not still_pending:
             return np.column_stack([accepted_distance, accepted[:, ID]])
         pending = still_pending
-        limit *= 4
+        limit, top = limit * 4, top * 4
 
 
+@dataclass(frozen=True)
+class _SourceRead:
+    """What one read found in one source: rows (in its first `limit`), rows kept for the cut, the last row's key."""
+
+    found: int
+    kept: int
+    last: tuple[float, float] | None
+
+
+# Rows beyond the page kept by a read: a few may still fail the exact distance check.
+_PRICE_TOP_MARGIN = 10
 _DRIVERS_BY_PRICE_FROM = "listings_drivercoverage c JOIN listings_listing l ON l.id = c.listing_id"
 
 
 def _read_price_sources(
-    query: SearchQuery, filters: tuple[str, list], sources: list[_PriceSource], pending: list[int], limit: int
-) -> np.ndarray:
-    """The first `limit` rows of each pending source in price order, as rows of _COLUMNS plus the source's index.
+    query: SearchQuery, filters: tuple[str, list], sources: list[_PriceSource], pending: list[int], limit: int, top: int
+) -> tuple[np.ndarray, dict[int, _SourceRead]]:
+    """The first `limit` rows of each pending source in price order (rows of _COLUMNS plus the source), and reads.
 
-    One compound SELECT of per-source index scans (SQLite allows 500 terms: batches of 200).
+    One compound SELECT of per-source index scans (SQLite allows 500 terms: batches of 200); no cut
+    to the `top` rows: SQLite reads in-process, moving rows costs little.
     """
     where, where_params = filters
+    lat_margin = query.radius_km / 110.0 + 0.01
     blocks = []
     for batch_start in range(0, len(pending), _SOURCES_PER_QUERY):
         parts, params = [], []
@@ -592,20 +619,26 @@ def _read_price_sources(
                 params.append(geo.coverage_cell_of(query.latitude, query.longitude))
             else:
                 columns, source_from, order = _ROOM_CAR_COLUMNS, "listings_listing l", "l.unit_price, l.id"
-                # A cell wholly inside the circle needs no box: its index scan in price order then stops
+                # A cell wholly inside the circle needs no band: its index scan in price order then stops
                 # after a page (the planner otherwise may read the whole cell to sort it).
                 condition = "l.cell_coarse = %s AND l.kind <> 'driver'"
                 params.append(source.cell)
-                if source.lat_box is not None:
+                if source.partial:
                     condition += " AND l.latitude >= %s AND l.latitude <= %s"
-                    params += list(source.lat_box)
+                    params += [query.latitude - lat_margin, query.latitude + lat_margin]
             parts.append(
                 f"SELECT * FROM (SELECT {columns}, {index} AS src FROM {source_from} "  # noqa: S608
                 f"WHERE {condition} AND {where} ORDER BY {order} LIMIT {limit}) AS s{index}"
             )
             params += where_params
         blocks.append(_fetch(" UNION ALL ".join(parts), params, width=8))
-    return np.concatenate(blocks) if blocks else np.empty((0, 8))
+    rows = np.concatenate(blocks) if blocks else np.empty((0, 8))
+    reads = {}
+    for index in np.unique(rows[:, SRC]).astype(int).tolist():
+        part = rows[rows[:, SRC] == index]
+        last = part[np.lexsort((part[:, ID], part[:, PRICE]))[-1]]
+        reads[index] = _SourceRead(found=len(part), kept=len(part), last=(last[PRICE], last[ID]))
+    return rows, reads
 
 
 _CELLS_BY_PRICE_PG = (
@@ -614,23 +647,43 @@ _CELLS_BY_PRICE_PG = (
     " WHERE l.cell_coarse = c.cell AND l.kind <> 'driver' AND l.latitude >= c.lat_lo AND l.latitude <= c.lat_hi"
     " AND {where} ORDER BY l.unit_price, l.id LIMIT {limit}) AS s"
 )
+# The rows found are cut to the `top` cheapest of those that may lie in the circle (drivers were checked
+# against their reach already): a great-circle distance shrunk by 0.6% is never more than the geodesic,
+# see geo. Per source: its last row found (its key), how many it found, and how many it kept.
+_TOP_BY_PRICE_PG = (
+    "WITH fetched(id, lat, lng, price, reach, rating_sum, rating_count, src) AS MATERIALIZED ({reads}),"
+    " kept AS MATERIALIZED (SELECT f.* FROM fetched f WHERE f.reach >= 0 OR 2 * 6371.0088 * 0.994 * asin(least(1.0,"
+    " sqrt(power(sin(radians(f.lat - %s) / 2), 2) + cos(radians(f.lat)) * cos(radians(%s))"
+    " * power(sin(radians(f.lng - %s) / 2), 2)))) <= %s)"
+    " SELECT * FROM (SELECT k.*, 0 AS part FROM kept k ORDER BY k.price, k.id LIMIT {top}) AS cheapest"
+    " UNION ALL SELECT (array_agg(f.id ORDER BY f.price DESC, f.id DESC))[1], 0, 0, max(f.price), 0,"
+    " (SELECT count(*) FROM kept k WHERE k.src = f.src), count(*), f.src, 1 FROM fetched f GROUP BY f.src"
+)
 
 
 def _read_price_sources_pg(
-    query: SearchQuery, filters: tuple[str, list], sources: list[_PriceSource], pending: list[int], limit: int
-) -> np.ndarray:
-    """PostgreSQL: the same rows from one statement whose size does not grow with the number of cells.
+    query: SearchQuery, filters: tuple[str, list], sources: list[_PriceSource], pending: list[int], limit: int, top: int
+) -> tuple[np.ndarray, dict[int, _SourceRead]]:
+    """PostgreSQL: the same reads in one statement, cut to the `top` cheapest rows, with what each source found.
 
     The cells come in as arrays and one LATERAL subquery, planned once, walks the (cell, price, id)
     index of each: a UNION ALL branch per cell made planning cost grow with the circle (15-20 cells
-    for 10 km: planning took longer than running).
+    for 10 km: planning took longer than running). The cut happens in the database: at a million
+    listings a 10 km circle's cells find ~300 rows, and moving and parsing them cost more than
+    finding them, for a page of 21.
     """
     where, where_params = filters
+    lat_margin = query.radius_km / 110.0 + 0.01
     cells = [index for index in pending if sources[index].cell is not None]
     parts, params = [], []
     if cells:
-        # No box is the box of the whole globe: every row of the cell passes.
-        boxes = [sources[index].lat_box or (-90.0, 90.0) for index in cells]
+        # A partial cell keeps the rows in the circle's latitude band; a whole cell, the whole globe's.
+        # (A finer test here would make the index scan of a cell that barely touches the circle walk
+        # through most of it.)
+        boxes = [
+            (query.latitude - lat_margin, query.latitude + lat_margin) if sources[index].partial else (-90.0, 90.0)
+            for index in cells
+        ]
         parts.append(_CELLS_BY_PRICE_PG.format(columns=_ROOM_CAR_COLUMNS, where=where, limit=limit))
         params += [
             [sources[index].cell for index in cells],
@@ -649,12 +702,21 @@ def _read_price_sources_pg(
             )
             params += [geo.coverage_cell_of(query.latitude, query.longitude), *reach_params, *where_params]
     if not parts:
-        return np.empty((0, 8))
+        return np.empty((0, 8)), {}
+    params += [query.latitude, query.latitude, query.longitude, query.radius_km]
     # The LATERAL subquery is planned once for any cell, so the planner sees an average cell and,
     # with the filters, often expects fewer rows than the LIMIT: it would then read and sort the
-    # whole cell (a dense one holds thousands). Sorting is never needed here, every source has an
-    # index in its price order, so it is switched off for this one statement.
-    return _fetch(" UNION ALL ".join(parts), params, width=8, planner={"enable_sort": "off"})
+    # whole cell (a dense one holds thousands). Sorting is never needed there, every source has an
+    # index in its price order, so it is switched off for this one statement (the cut's sort of a
+    # few hundred rows has no alternative and stays).
+    sql = _TOP_BY_PRICE_PG.format(reads=" UNION ALL ".join(parts), top=top)
+    rows = _fetch(sql, params, width=9, planner={"enable_sort": "off"})
+    summary = rows[:, 8] == 1
+    reads = {
+        int(row[SRC]): _SourceRead(found=int(row[RATING_COUNT]), kept=int(row[RATING_SUM]), last=(row[PRICE], row[ID]))
+        for row in rows[summary]
+    }
+    return rows[~summary, :8], reads
 
 
 def search_listing_hits(query: SearchQuery, *, now: datetime | None = None) -> SearchResult:
