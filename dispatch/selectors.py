@@ -158,6 +158,11 @@ def open_request_of(*, requester) -> DispatchRequest | None:
     return DispatchRequest.objects.filter(requester=requester, state=RequestState.REQUESTED).first()
 
 
+def has_open_request(*, requester) -> bool:
+    """Whether the requester is still waiting for a provider (a check on every request: no row is loaded)."""
+    return DispatchRequest.objects.filter(requester=requester, state=RequestState.REQUESTED).exists()
+
+
 def availabilities_of(*, provider) -> QuerySet[Availability]:
     return Availability.objects.filter(provider=provider).select_related("listing")
 

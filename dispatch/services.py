@@ -249,7 +249,7 @@ def request_now(
     if not has_verified_email(requester):
         raise PermissionDenied("Confirm your email address before asking for a driver.", code="email_unverified")
     ensure_not_suspended(requester, doing="book")
-    if selectors.open_request_of(requester=requester) is not None:
+    if selectors.has_open_request(requester=requester):
         raise Conflict("You are already waiting for a provider: cancel that request first.", code="duplicate_request")
     quote = estimate(requester=requester, kind=kind, latitude=latitude, longitude=longitude, hours=hours, now=now)
     lat, lng = _point(latitude, longitude)
