@@ -64,3 +64,11 @@ def test_redis_url_switches_channel_layer_and_cache():
     else:
         assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
         assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+@pytest.mark.postgres_only
+def test_postgres_sessions_run_without_jit_or_parallel_workers():
+    """Geo-search's prepared statements rely on these session settings (they cannot SET LOCAL for themselves)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')")
+        assert cursor.fetchone() == ("off", "0")
