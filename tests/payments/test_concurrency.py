@@ -7,44 +7,22 @@ replay its answer even if two got through.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from payments import gateway, ledger, services
 from payments.models import ESCROW, LedgerEntry, Payout
 from tests.conftest import make_user
 from tests.payments.fixtures import card
 from tests.payments.helpers import captured_payment, host_with_payout_account
+from tests.support.threads import run_concurrently as race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 8
 
 
 def run_concurrently(call, times: int = THREADS) -> tuple[list, list]:
-    barrier = threading.Barrier(times)
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            outcome = call()
-            with lock:
-                results.append(outcome)
-        except Exception as error:  # each outcome is inspected by the test
-            with lock:
-                errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results, errors
+    """The same call from `times` threads at once."""
+    return race([call] * times)
 
 
 def test_concurrent_captures_charge_once(ledger_checked):

@@ -1,11 +1,9 @@
 """Averages per listing, per host and per guest: exact after each publication, hidden reviews left out,
 and exact under concurrent publications (real threads, real connections)."""
 
-import threading
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
 
 from listings.models import Listing, ListingKind
 from reviews import selectors, services
@@ -13,6 +11,7 @@ from reviews.models import Role, UserRating
 from tests.conftest import make_user
 from tests.listings.factories import make_listing
 from tests.reviews.factories import TEXT, aspects_for, completed, guest_review, host_review
+from tests.support.threads import run_concurrently
 
 
 def counters(listing_id):
@@ -74,23 +73,8 @@ def test_aspect_averages_cover_the_visible_published_reviews():
 
 
 def run_at_once(calls):
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def worker(call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    """The calls in threads released at once; what they raised."""
+    _, errors = run_concurrently(calls)
     return errors
 
 
