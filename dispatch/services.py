@@ -451,7 +451,9 @@ def _send_wave(
         tasks.schedule(tasks.send_next_wave_task, request_id=request.pk, at=following)
     if offers:
         # notify() last: on PostgreSQL it holds a lock until commit. One stored notice for the wave;
-        # distance and fare are on each provider's live offer and dispatch page.
+        # distance and fare are on each provider's live offer and dispatch page. It stays inside this
+        # transaction rather than in a second one after the live offers: stored later, a quick accept's
+        # "withdrawn" notice could land before this "offer" one in a provider's replayed history.
         notify(
             [User(pk=o.provider_id) for o in offers],
             "dispatch.offer",
