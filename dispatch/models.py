@@ -67,7 +67,7 @@ class RequestState(models.TextChoices):
 
 
 class DispatchRequest(models.Model):
-    """A requester's "I need a driver (or a car) now, here" for a number of hours."""
+    """A requester's "I need a driver (or a car) here, now or at a time within the next hours", for some hours."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -75,6 +75,12 @@ class DispatchRequest(models.Model):
     latitude = models.FloatField()
     longitude = models.FloatField()
     hours = models.PositiveSmallIntegerField()
+    # Null: "now" (the booking starts DISPATCH_PICKUP_MINUTES after acceptance). Otherwise the chosen
+    # pickup time, at most DISPATCH_MAX_AHEAD_HOURS ahead: the booking runs from it for `hours`.
+    pickup_at = models.DateTimeField(null=True, blank=True)
+    # Where the pickup time is shown in local time: we have no time zone lookup by position, so it is
+    # the nearest provider's listing's time zone when asked (they work where the requester stands).
+    time_zone = models.CharField(max_length=64, default="UTC")
     # The card hold: the highest fare among the providers in range when asked, so whoever accepts is covered.
     currency = models.CharField(max_length=3)
     estimate_low = models.PositiveIntegerField()
@@ -106,6 +112,10 @@ class DispatchRequest(models.Model):
                 condition=Q(kind__in=[k.value for k in DISPATCH_KINDS]), name="dispatch_request_kind"
             ),
             models.CheckConstraint(condition=Q(hours__gte=1, hours__lte=24), name="dispatch_request_hours"),
+            models.CheckConstraint(
+                condition=Q(pickup_at__isnull=True) | Q(pickup_at__gt=models.F("created_at")),
+                name="dispatch_request_pickup_after_asking",
+            ),
             models.CheckConstraint(condition=Q(estimate_amount__gt=0), name="dispatch_request_estimate_positive"),
             models.CheckConstraint(
                 condition=Q(estimate_low__lte=models.F("estimate_amount")), name="dispatch_request_estimate_range"

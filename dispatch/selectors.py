@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import h3
 import numpy as np
@@ -11,9 +12,10 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
+from bookings.models import Booking, BookingStatus
 from dispatch.models import Availability, DispatchRequest, Offer, OfferState, RequestState
 from listings import geo
-from listings.models import CarDetails, Listing, ListingStatus
+from listings.models import BusyPeriod, CarDetails, Listing, ListingStatus
 from sharing.errors import NotFound
 
 # Rings of mid-resolution cells (~460 m edges) read before falling back to the coarse cover
@@ -30,24 +32,66 @@ class Candidate:
 
 # One statement per ring, in SQL (Django's query compiler would cost more than the query on a busy CPU).
 # `a.is_available` is written exactly as the partial index's predicate so both databases use that index.
+# Free for the job's period [start, end): nothing on the listing's calendar then (owner blocks and
+# bookings holding the slot share one table), and no dispatch job the provider already holds
+# overlapping it, on any of their listings (a driver cannot be at two pickups at once).
 _CANDIDATES_SQL = """
 SELECT a.listing_id, a.provider_id, a.latitude, a.longitude, a.reach_km
 FROM dispatch_availability a JOIN listings_listing l ON l.id = a.listing_id
 WHERE a.is_available AND a.kind = %s AND a.{column} IN ({cells})
   AND a.last_seen >= %s AND a.provider_id <> %s
-  AND l.status = %s AND l.advance_notice_hours = 0 AND l.min_units <= %s AND l.max_units >= %s
+  AND l.status = %s AND l.advance_notice_hours <= %s AND l.min_units <= %s AND l.max_units >= %s
+  AND NOT EXISTS (
+    SELECT 1 FROM {busy} b WHERE b.listing_id = a.listing_id AND b.start < %s AND b."end" > %s)
+  AND NOT EXISTS (
+    SELECT 1 FROM {requests} r JOIN {bookings} k ON k.id = r.booking_id
+    WHERE r.assigned_provider_id = a.provider_id AND r.state = %s
+      AND k.status IN (%s, %s) AND k.start < %s AND k."end" > %s)
 """
 
 
 def _available(
-    *, column: str, cells: list[int], kind: str, hours: int, now: datetime, exclude_provider_id: int | None
+    *,
+    column: str,
+    cells: list[int],
+    kind: str,
+    hours: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    exclude_provider_id: int | None,
 ) -> list[tuple]:
-    """Available providers of a kind in these cells whose listing can take a job of `hours` starting soon."""
+    """Available providers of a kind in these cells whose listing can take a job of `hours` over [start, end)."""
     if not cells:
         return []
-    cutoff = connection.ops.adapt_datetimefield_value(now - timedelta(seconds=settings.DISPATCH_SILENCE_SECONDS))
-    sql = _CANDIDATES_SQL.format(column=column, cells=", ".join(["%s"] * len(cells)))
-    params = [kind, *cells, cutoff, exclude_provider_id or 0, ListingStatus.ACTIVE.value, hours, hours]
+    adapt = connection.ops.adapt_datetimefield_value
+    cutoff = adapt(now - timedelta(seconds=settings.DISPATCH_SILENCE_SECONDS))
+    # The listing's notice is in whole hours: a job starting in 2 h 40 min suits a notice of 0, 1 or 2 hours.
+    notice_hours = max(0, int((start - now).total_seconds() // 3600))
+    sql = _CANDIDATES_SQL.format(
+        column=column,
+        cells=", ".join(["%s"] * len(cells)),
+        busy=BusyPeriod._meta.db_table,
+        requests=DispatchRequest._meta.db_table,
+        bookings=Booking._meta.db_table,
+    )
+    params = [
+        kind,
+        *cells,
+        cutoff,
+        exclude_provider_id or 0,
+        ListingStatus.ACTIVE.value,
+        notice_hours,
+        hours,
+        hours,
+        adapt(end),
+        adapt(start),
+        RequestState.ASSIGNED.value,
+        BookingStatus.CONFIRMED.value,
+        BookingStatus.IN_PROGRESS.value,
+        adapt(end),
+        adapt(start),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -59,19 +103,28 @@ def nearest_available(
     latitude: float,
     longitude: float,
     hours: int,
+    start: datetime,
+    end: datetime,
     count: int,
     now: datetime,
     exclude_provider_id: int | None = None,
     skip_listing_ids: frozenset[int] = frozenset(),
 ) -> list[Candidate]:
-    """The `count` nearest available providers whose reach covers the point, nearest first.
+    """The `count` nearest available providers whose reach covers the point and who are free over [start, end).
 
     Reads rings of H3 cells around the point through the partial (kind, cell) index; after
     each ring, nobody unread can be nearer than the next ring's lower bound, so the search
     stops as soon as the count-th candidate is nearer than that. Past FINE_RINGS rings, one
     query over the coarse cells covering the maximum reach finishes the job. Never a scan.
     """
-    where = {"kind": kind, "hours": hours, "now": now, "exclude_provider_id": exclude_provider_id}
+    where = {
+        "kind": kind,
+        "hours": hours,
+        "start": start,
+        "end": end,
+        "now": now,
+        "exclude_provider_id": exclude_provider_id,
+    }
     found: dict[int, Candidate] = {}
     max_reach = float(settings.DISPATCH_MAX_REACH_KM)
 
@@ -167,8 +220,41 @@ def availabilities_of(*, provider) -> QuerySet[Availability]:
     return Availability.objects.filter(provider=provider).select_related("listing")
 
 
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def pickup_label(pickup_at: datetime | None, *, now: datetime, time_zone: str) -> str:
+    """The pickup as people read it: "now", or how far ahead and the local time ("in 2 h, 14:30")."""
+    if pickup_at is None:
+        return "now"
+    minutes = max(0, round((pickup_at - now).total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    ahead = f"{hours} h {minutes} min" if hours and minutes else f"{hours} h" if hours else f"{minutes} min"
+    return f"in {ahead}, {pickup_at.astimezone(_zone(time_zone)):%H:%M}"
+
+
+def pickup_slots(*, now: datetime, step_minutes: int = 15) -> list[datetime]:
+    """The later pickup times the request page offers: whole steps from a "now" job's start to the limit.
+
+    The first slot leaves a step of margin after a "now" pickup, so that it is still valid
+    when the form is sent a few minutes later.
+    """
+    earliest = now + timedelta(minutes=settings.DISPATCH_PICKUP_MINUTES + step_minutes)
+    first = earliest.replace(second=0, microsecond=0) + timedelta(minutes=-earliest.minute % step_minutes)
+    last = now + timedelta(hours=settings.DISPATCH_MAX_AHEAD_HOURS)
+    slots = []
+    while first <= last:
+        slots.append(first)
+        first += timedelta(minutes=step_minutes)
+    return slots
+
+
 def offer_message(offer: Offer, *, now: datetime) -> dict:
-    """What a provider's page shows of an offer (distance, fare, time left); never the requester's identity."""
+    """What a provider's page shows of an offer (distance, fare, pickup, time left); never the requester's identity."""
     request = offer.request
     return {
         "type": "offer",
@@ -180,6 +266,8 @@ def offer_message(offer: Offer, *, now: datetime) -> dict:
         "fare": offer.fare,
         "currency": request.currency,
         "hours": request.hours,
+        "pickup_at": request.pickup_at.isoformat() if request.pickup_at else None,
+        "pickup": pickup_label(request.pickup_at, now=now, time_zone=request.time_zone),
         "expires_at": request.expires_at.isoformat(),
         "seconds_left": max(0, int((request.expires_at - now).total_seconds())),
     }

@@ -1,5 +1,9 @@
 """Every write of the on-demand flow: availability, requests, waves of offers, acceptance, expiry, live positions.
 
+A request is for "now" (pickup DISPATCH_PICKUP_MINUTES after acceptance) or for a pickup time
+the requester chooses within the next DISPATCH_MAX_AHEAD_HOURS (see `pickup_time`); either way
+it goes to providers who are available now, and only to those free for the job's period.
+
 Money never gets its own code here. The card hold for the estimate goes through the
 bookings money port (`bookings.money.money()`, settings.BOOKING_MONEY); on acceptance the
 job becomes an ordinary booking of the provider's listing through
@@ -19,7 +23,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -42,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 MAX_HOURS = 12
 MAX_WAVE = 50
+# A later pickup is chosen in whole steps of this many minutes (the page offers every third one).
+PICKUP_STEP_MINUTES = 5
 # How many of the nearest providers the estimate is drawn from.
 ESTIMATE_PROVIDERS = 10
 TAKEN_MESSAGE = "Another provider already took this request."
@@ -62,6 +68,8 @@ class Estimate:
     providers: int
     start: datetime
     end: datetime
+    # The nearest provider's listing's time zone: where the pickup time is shown in local time.
+    time_zone: str = "UTC"
     # The providers it was drawn from, nearest first, with their fares: the first wave reuses them.
     priced: tuple[tuple[selectors.Candidate, int, str], ...] = ()
 
@@ -93,10 +101,61 @@ def _hours(hours: object) -> int:
     return hours
 
 
-def job_period(now: datetime, hours: int) -> tuple[datetime, datetime]:
-    """When a job asked for now runs: from the next whole minute after the pickup time, for `hours`."""
-    start = (now + timedelta(minutes=settings.DISPATCH_PICKUP_MINUTES, seconds=60)).replace(second=0, microsecond=0)
+def earliest_pickup(now: datetime) -> datetime:
+    """When a job asked for now starts: the next whole minute after now + DISPATCH_PICKUP_MINUTES (the way there)."""
+    return (now + timedelta(minutes=settings.DISPATCH_PICKUP_MINUTES, seconds=60)).replace(second=0, microsecond=0)
+
+
+def job_period(now: datetime, hours: int, pickup_at: datetime | None = None) -> tuple[datetime, datetime]:
+    """When a job runs, for `hours`: from the chosen pickup time, or for "now" from `earliest_pickup(now)`."""
+    start = earliest_pickup(now) if pickup_at is None else pickup_at
     return start, start + timedelta(hours=hours)
+
+
+def pickup_time(when: object, *, now: datetime) -> datetime | None:
+    """The requester's "when": None for "now", else the chosen pickup time in UTC.
+
+    Accepted: "now" (or nothing), an aware datetime, or an ISO 8601 string with its offset
+    ("2027-01-10T14:30:00+01:00" or "...Z"). The time must be a whole PICKUP_STEP_MINUTES
+    step (every UTC offset in use is a whole number of 5 minutes, so local and UTC agree),
+    no sooner than a "now" job would start, and at most DISPATCH_MAX_AHEAD_HOURS ahead.
+    """
+    if when is None or (isinstance(when, str) and when.strip().lower() in ("", "now")):
+        return None
+    if isinstance(when, str):
+        try:
+            when = datetime.fromisoformat(when.strip())
+        except ValueError:
+            raise DomainError(
+                'Give the pickup time as "now" or a date and time such as 2027-01-10T14:30:00+01:00.', field="when"
+            ) from None
+    if not isinstance(when, datetime):
+        raise DomainError('Give the pickup time as "now" or a date and time.', field="when")
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise DomainError(
+            "Give the pickup time with its time zone offset, e.g. 2027-01-10T14:30:00+01:00 or ...Z.", field="when"
+        )
+    try:
+        pickup = when.astimezone(UTC)
+    except OverflowError:
+        raise DomainError("That pickup time is out of range.", field="when") from None
+    if pickup <= now:
+        raise DomainError('That pickup time has passed. Choose "now" or a later time.', field="when")
+    if pickup - now > timedelta(hours=settings.DISPATCH_MAX_AHEAD_HOURS):
+        raise DomainError(
+            f"You can ask at most {settings.DISPATCH_MAX_AHEAD_HOURS} hours ahead. Choose an earlier time.",
+            field="when",
+        )
+    if pickup.second or pickup.microsecond or pickup.minute % PICKUP_STEP_MINUTES:
+        raise DomainError(
+            f"Choose a pickup time in whole steps of {PICKUP_STEP_MINUTES} minutes (14:30, 14:35...).", field="when"
+        )
+    if pickup < earliest_pickup(now):
+        raise DomainError(
+            f'A provider needs {settings.DISPATCH_PICKUP_MINUTES} minutes to get to you: choose "now" or a later time.',
+            field="when",
+        )
+    return pickup
 
 
 # --- The provider's "available now" switch ------------------------------------------------------
@@ -193,27 +252,43 @@ def switch_off_silent(*, now: datetime | None = None) -> int:
 
 
 def estimate(
-    *, requester: User, kind: str, latitude: float, longitude: float, hours: int, now: datetime | None = None
+    *,
+    requester: User,
+    kind: str,
+    latitude: float,
+    longitude: float,
+    hours: int,
+    when: object = "now",
+    now: datetime | None = None,
 ) -> Estimate:
-    """The fare range of the nearest available providers who would come here, for `hours` from the pickup time."""
+    """The fare range of the nearest available providers who would come here and are free for the job's period.
+
+    `when`: "now" or a pickup time (see `pickup_time`); the job runs from it for `hours`.
+    """
     now = now or timezone.now()
     kind, hours = _kind(kind), _hours(hours)
     lat, lng = _point(latitude, longitude)
+    pickup_at = pickup_time(when, now=now)
+    start, end = job_period(now, hours, pickup_at)
     candidates = selectors.nearest_available(
         kind=kind,
         latitude=lat,
         longitude=lng,
         hours=hours,
+        start=start,
+        end=end,
         count=ESTIMATE_PROVIDERS,
         now=now,
         exclude_provider_id=requester.pk,
     )
-    start, end = job_period(now, hours)
     listings = selectors.listings_to_quote([c.listing_id for c in candidates])
     quotes = [quote_for(listing=listings[c.listing_id], start=start, end=end) for c in candidates]
     if not quotes:
+        word = KIND_WORDS[ListingKind(kind)]
         raise Conflict(
-            f"No {KIND_WORDS[ListingKind(kind)]} is available near you right now. Try again in a few minutes.",
+            f"No {word} is available near you right now. Try again in a few minutes."
+            if pickup_at is None
+            else f"No {word} near you is free at that time. Choose another time, or try again in a few minutes.",
             code="no_providers",
         )
     # The nearest provider's currency; providers pricing in another one are not offered this job.
@@ -226,6 +301,7 @@ def estimate(
         providers=len(totals),
         start=start,
         end=end,
+        time_zone=listings[candidates[0].listing_id].time_zone,
         priced=tuple((c, q.total, q.currency) for c, q in zip(candidates, quotes, strict=True)),
     )
 
@@ -238,9 +314,17 @@ def request_now(
     longitude: float,
     hours: int,
     payment_method: str,
+    when: object = "now",
     now: datetime | None = None,
 ) -> DispatchRequest:
     """Hold the estimate on the requester's card, then offer the job to the nearest providers (first wave).
+
+    `when` is "now" or a pickup time within the next DISPATCH_MAX_AHEAD_HOURS (`pickup_time`
+    says what is accepted). Either way the job goes to providers available now (their switch
+    is on and they were heard from) whose reach covers the point and who are free for the
+    job's period: nothing on their listing's calendar then, and no dispatch job they already
+    hold overlapping it. A later job is booked for its own period on acceptance, and the
+    provider stays available for jobs that do not overlap it (see `_accept`).
 
     The card is authorised first, in its own committed step (a bank never waits inside a
     lock); if the request cannot be opened the hold is released.
@@ -251,7 +335,10 @@ def request_now(
     ensure_not_suspended(requester, doing="book")
     if selectors.has_open_request(requester=requester):
         raise Conflict("You are already waiting for a provider: cancel that request first.", code="duplicate_request")
-    quote = estimate(requester=requester, kind=kind, latitude=latitude, longitude=longitude, hours=hours, now=now)
+    pickup_at = pickup_time(when, now=now)
+    quote = estimate(
+        requester=requester, kind=kind, latitude=latitude, longitude=longitude, hours=hours, when=pickup_at, now=now
+    )
     lat, lng = _point(latitude, longitude)
     request = DispatchRequest(
         requester=requester,
@@ -259,6 +346,8 @@ def request_now(
         latitude=lat,
         longitude=lng,
         hours=hours,
+        pickup_at=pickup_at,
+        time_zone=quote.time_zone,
         currency=quote.currency,
         estimate_low=quote.low,
         estimate_amount=quote.high,
@@ -411,17 +500,19 @@ def _send_wave(
     size = wave_size(wave)
     if priced is None:
         asked = frozenset(Offer.objects.filter(request=request).values_list("listing_id", flat=True))
+        start, end = job_period(now, request.hours, request.pickup_at)
         candidates = selectors.nearest_available(
             kind=request.kind,
             latitude=request.latitude,
             longitude=request.longitude,
             hours=request.hours,
+            start=start,
+            end=end,
             count=size,
             now=now,
             exclude_provider_id=request.requester_id,
             skip_listing_ids=asked,
         )
-        start, end = job_period(now, request.hours)
         listings = selectors.listings_to_quote([c.listing_id for c in candidates])
         priced = tuple(
             (c, quote.total, quote.currency)
@@ -461,11 +552,19 @@ def _send_wave(
                 "request": request.pk,
                 "kind": request.kind,
                 "hours": request.hours,
-                "message": f"Someone near you needs a {KIND_WORDS[ListingKind(request.kind)]} now.",
+                "message": _offer_notice(request, now=now),
                 "url": "/dispatch/provider/",
             },
         )
     return offers
+
+
+def _offer_notice(request: DispatchRequest, *, now: datetime) -> str:
+    word = KIND_WORDS[ListingKind(request.kind)]
+    if request.pickup_at is None:
+        return f"Someone near you needs a {word} now."
+    when = selectors.pickup_label(request.pickup_at, now=now, time_zone=request.time_zone)
+    return f"Someone near you needs a {word} {when}."
 
 
 # --- The provider answers -------------------------------------------------------------------------
@@ -525,12 +624,13 @@ def _accept(*, provider: User, request_id: int, now: datetime) -> DispatchReques
         request.save(update_fields=["state", "assigned_at", "assigned_listing", "assigned_provider", "booking"])
         offer.state, offer.answered_at = OfferState.ACCEPTED, now
         offer.save(update_fields=["state", "answered_at"])
-        # Busy now: off the map, and any other request's offer to them goes away.
-        Availability.objects.filter(provider=provider, is_available=True).update(is_available=False)
+        if request.pickup_at is None:
+            # Busy from now on: off the map, and any other request's offer to them goes away.
+            Availability.objects.filter(provider=provider, is_available=True).update(is_available=False)
         # The exact fare is held by the booking now; the estimate hold goes.
         money().abandon(payment_id=request.payment_id)
         _withdraw(Offer.objects.filter(request=request, state=OfferState.OPEN), now=now, reason="taken")
-        _withdraw(Offer.objects.filter(provider=provider, state=OfferState.OPEN), now=now, reason="busy")
+        _withdraw(_offers_clashing_with(request, provider=provider, now=now), now=now, reason="busy")
         assigned = {
             "type": "assigned",
             "request": request.pk,
@@ -551,9 +651,28 @@ def _accept(*, provider: User, request_id: int, now: datetime) -> DispatchReques
     return request
 
 
+def _offers_clashing_with(request: DispatchRequest, *, provider: User, now: datetime):
+    """The provider's other open offers that the job just accepted rules out.
+
+    A job now: all of them (they are off the map, as before). A later job leaves them
+    available now, so only the offers whose period overlaps the job's go; the others stay.
+    """
+    open_offers = Offer.objects.filter(provider=provider, state=OfferState.OPEN).exclude(request=request)
+    if request.pickup_at is None:
+        return open_offers
+    start, end = job_period(now, request.hours, request.pickup_at)
+    clashing = [
+        offer.pk
+        for offer in open_offers.select_related("request")
+        for other_start, other_end in [job_period(now, offer.request.hours, offer.request.pickup_at)]
+        if other_start < end and other_end > start
+    ]
+    return Offer.objects.filter(pk__in=clashing)
+
+
 def _book(request: DispatchRequest, offer: Offer, *, now: datetime):
     """The job as an ordinary booking of the provider's listing, confirmed and paid at its exact fare."""
-    start, end = job_period(now, request.hours)
+    start, end = job_period(now, request.hours, request.pickup_at)
     booking = booking_services.request_booking(
         guest=request.requester,
         listing_id=offer.listing_id,

