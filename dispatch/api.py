@@ -27,6 +27,17 @@ class WhereIn(Schema):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     hours: int = Field(ge=1, le=services.MAX_HOURS)
+    when: str = Field(
+        "now",
+        max_length=64,
+        description=(
+            'When to be picked up: "now" (the default; the provider comes within DISPATCH_PICKUP_MINUTES of'
+            " accepting) or an ISO 8601 date and time with its UTC offset, e.g. 2027-01-10T14:30:00+01:00 or"
+            " 2027-01-10T13:30:00Z: a whole 5 minutes, no sooner than a job now would start, at most"
+            " DISPATCH_MAX_AHEAD_HOURS (default 6) ahead. Refused with 400 and field `when` otherwise."
+        ),
+        examples=["now", "2027-01-10T14:30:00+01:00"],
+    )
 
 
 class RequestIn(WhereIn):
@@ -38,6 +49,8 @@ class EstimateOut(Schema):
     high: int
     currency: str
     providers: int
+    start: datetime = Field(description="When the job would start: the pickup time.")
+    end: datetime
 
 
 class RequestOut(Schema):
@@ -45,6 +58,7 @@ class RequestOut(Schema):
     kind: str
     state: str
     hours: int
+    pickup_at: datetime | None = Field(description='The chosen pickup time; null for "now".')
     latitude: float
     longitude: float
     currency: str
@@ -64,6 +78,8 @@ class OfferOut(Schema):
     fare: int
     currency: str
     hours: int
+    pickup_at: datetime | None = Field(description='The pickup time; null for a job "now".')
+    pickup: str = Field(description='"now", or how far ahead and the local time: "in 2 h, 14:30".')
     expires_at: datetime
     seconds_left: int
 
@@ -95,7 +111,14 @@ def _request_out(request: DispatchRequest) -> dict:
 @router.post("/estimate", response=EstimateOut)
 def estimate(request: HttpRequest, payload: WhereIn):
     quote = services.estimate(requester=request.auth, **payload.dict())
-    return {"low": quote.low, "high": quote.high, "currency": quote.currency, "providers": quote.providers}
+    return {
+        "low": quote.low,
+        "high": quote.high,
+        "currency": quote.currency,
+        "providers": quote.providers,
+        "start": quote.start,
+        "end": quote.end,
+    }
 
 
 @router.post("/requests", response={201: RequestOut})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,37 +24,53 @@ def _where(data) -> dict:
         "latitude": data.get("latitude", ""),
         "longitude": data.get("longitude", ""),
         "hours": int(hours) if str(hours).isdigit() else hours,
+        # "now" or an ISO 8601 pickup time with its offset (the page's options are such values).
+        "when": data.get("when", "now"),
+    }
+
+
+def _need_context(where: dict, error: str | None, error_field: str | None = None) -> dict:
+    """The form's values, its error, and the later pickup times to choose from (UTC values; the page's script
+    relabels them in the browser's local time)."""
+    return {
+        "where": where,
+        "error": error,
+        "error_field": error_field,
+        "slots": [slot.isoformat() for slot in selectors.pickup_slots(now=timezone.now())],
+        "max_ahead_hours": settings.DISPATCH_MAX_AHEAD_HOURS,
     }
 
 
 @login_required
 def need(request: HttpRequest) -> HttpResponse:
-    """Ask for a driver (or a car) now, here: position, hours, the estimate, the card."""
+    """Ask for a driver (or a car) here, now or later today: position, when, hours, the estimate, the card."""
     open_request = selectors.open_request_of(requester=request.user)
     if open_request is not None:
         return redirect("dispatch:request", request_id=open_request.pk)
-    error = None
+    refused = None
     where = _where(request.POST or request.GET)
     if request.method == "POST":
         try:
             created = services.request_now(
                 requester=request.user, payment_method=request.POST.get("payment_method", ""), **where
             )
-        except DomainError as refused:
-            error = refused.message
+        except DomainError as error:
+            refused = error
         else:
             return redirect("dispatch:request", request_id=created.pk)
-    return render(request, "dispatch/need.html", {"where": where, "error": error}, status=400 if error else 200)
+    context = _need_context(where, refused and refused.message, refused and refused.field)
+    return render(request, "dispatch/need.html", context, status=400 if refused else 200)
 
 
 @login_required
 def estimate(request: HttpRequest) -> HttpResponse:
     """The fare estimate fragment (htmx), refreshed whenever the position, kind or hours change."""
+    where = _where(request.GET)
     try:
-        quote = services.estimate(requester=request.user, **_where(request.GET))
+        quote = services.estimate(requester=request.user, **where)
     except DomainError as refused:
         return render(request, "dispatch/_estimate.html", {"error": refused.message})
-    return render(request, "dispatch/_estimate.html", {"quote": quote})
+    return render(request, "dispatch/_estimate.html", {"quote": quote, "when": where["when"]})
 
 
 @login_required
@@ -67,6 +84,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "job": job,
         "is_requester": job.requester_id == request.user.pk,
         "seconds_left": max(0, int((job.expires_at - timezone.now()).total_seconds())),
+        "pickup": selectors.pickup_label(job.pickup_at, now=timezone.now(), time_zone=job.time_zone),
         "sharing": job.state == RequestState.ASSIGNED and job.booking.status == "confirmed",
     }
     return render(request, "dispatch/request.html", context)

@@ -42,8 +42,18 @@
     return map;
   }
 
+  // Later pickup times come from the server in UTC: show them in the browser's local time.
+  function localTimes(root) {
+    root.querySelectorAll("[data-local-time]").forEach((node) => {
+      const when = new Date(node.dataset.localTime);
+      if (!Number.isNaN(when.getTime())) node.textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    });
+  }
+
   // --- The requester's form -------------------------------------------------------------
   function needPage(form) {
+    localTimes(form);
+    form.addEventListener("htmx:afterSwap", () => localTimes(form));
     const lat = form.querySelector('[name="latitude"]');
     const lng = form.querySelector('[name="longitude"]');
     const status = form.querySelector("[data-locate-status]");
@@ -120,6 +130,7 @@
       const item = template.content.firstElementChild.cloneNode(true);
       item.dataset.offer = String(offer.request);
       item.querySelector("[data-offer-title]").textContent = `${offer.kind === "car" ? "A car" : "A driver"} for ${offer.hours} h`;
+      item.querySelector("[data-offer-pickup]").textContent = offer.pickup || "now";
       item.querySelector("[data-offer-distance]").textContent = `${offer.distance_km.toFixed(1)} km away`;
       item.querySelector("[data-offer-fare]").textContent = money(offer.fare, offer.currency);
       const countdown = item.querySelector("[data-countdown]");
