@@ -48,7 +48,12 @@ def provider(
 
 
 def request_driver(
-    *, requester: User | None = None, kind: str = ListingKind.DRIVER, hours: int = 2, now: datetime = NOW
+    *,
+    requester: User | None = None,
+    kind: str = ListingKind.DRIVER,
+    hours: int = 2,
+    when: object = "now",
+    now: datetime = NOW,
 ) -> DispatchRequest:
     return services.request_now(
         requester=requester or make_user(),
@@ -57,5 +62,6 @@ def request_driver(
         longitude=HERE[1],
         hours=hours,
         payment_method=card(),
+        when=when,
         now=now,
     )
