@@ -184,3 +184,77 @@ def seed_listings(hosts: list[User]) -> int:
     ListingPhoto.objects.bulk_create(pictures)
     BusyPeriod.objects.bulk_create(busy)
     return len(planned)
+
+
+# The on-demand demo: a few drivers and cars of their own people (one listing each, so one taking a
+# job now leaves the others available) close to Paris's centre, where the demo requester stands.
+# kind, owner's email, title, km from the centre, bearing in degrees, hourly price, radius or seats
+ON_DEMAND_CENTRE = ("Paris", 48.8566, 2.3522, "FR", "Europe/Paris", "EUR")
+ON_DEMAND_LISTINGS = [
+    (ListingKind.DRIVER, "driver.lea@sharing.test", "Léa, driver on demand in Paris", 0.6, 40, 2800, 10),
+    (ListingKind.DRIVER, "driver.omar@sharing.test", "Omar, driver on demand in Paris", 1.3, 160, 3200, 15),
+    (ListingKind.DRIVER, "driver.nina@sharing.test", "Nina, driver on demand in Paris", 2.2, 270, 3600, 15),
+    (ListingKind.CAR, "car.theo@sharing.test", "Renault Zoe on demand in Paris", 0.9, 110, 1100, 5),
+    (ListingKind.CAR, "car.ines@sharing.test", "Toyota Yaris on demand in Paris", 1.8, 320, 1300, 5),
+]
+
+
+def on_demand_point(km: float, bearing_deg: float) -> tuple[float, float]:
+    """A point about `km` from the on-demand demo centre (flat offset: fine at city scale)."""
+    _, lat0, lng0, *_ = ON_DEMAND_CENTRE
+    bearing = math.radians(bearing_deg)
+    return (
+        lat0 + km * math.cos(bearing) / 111.0,
+        lng0 + km * math.sin(bearing) / (111.0 * math.cos(math.radians(lat0))),
+    )
+
+
+def seed_on_demand_listings(providers: dict[str, User]) -> list[Listing]:
+    """The on-demand demo listings (created once: found again by owner and title), based where they wait."""
+    city, _, _, country, zone, currency = ON_DEMAND_CENTRE
+    photos = _demo_photos()
+    listings = []
+    for index, (kind, email, title, km, bearing, price, reach) in enumerate(ON_DEMAND_LISTINGS):
+        lat, lng = on_demand_point(km, bearing)
+        listing, created = Listing.objects.get_or_create(
+            owner=providers[email],
+            title=title,
+            defaults={
+                "kind": kind,
+                "description": f"A demo {kind} that takes jobs on demand in {city}.",
+                "address": f"{city} ({lat:.4f}, {lng:.4f})",
+                "city": city,
+                "country_code": country,
+                "latitude": lat,
+                "longitude": lng,
+                "time_zone": zone,
+                "currency": currency,
+                "unit_price": price,
+                "min_units": 1,
+                "max_units": 12 if kind == ListingKind.DRIVER else 72,
+                "advance_notice_hours": 0,
+                "capacity": 4 if kind == ListingKind.DRIVER else 5,
+                "instant_book": True,
+                "cancellation_policy": "flexible",
+            },
+        )
+        if created:
+            listing.cell_fine, listing.cell_mid, listing.cell_coarse = cells_for(lat, lng)
+            listing.save(update_fields=["cell_fine", "cell_mid", "cell_coarse"])
+            if kind == ListingKind.DRIVER:
+                # Its save writes the coverage cells that search reads.
+                DriverDetails.objects.create(listing=listing, languages="French, English", service_radius_km=reach)
+            else:
+                make, model = title.split(" on demand")[0].split(" ", 1)
+                CarDetails.objects.create(
+                    listing=listing,
+                    make=make,
+                    model=model,
+                    year=2023,
+                    transmission="automatic",
+                    fuel="electric" if model == "Zoe" else "hybrid",
+                    day_price=price * 8,
+                )
+            ListingPhoto.objects.create(listing=listing, image=photos[index % len(photos)], position=0)
+        listings.append(listing)
+    return listings
