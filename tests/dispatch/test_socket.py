@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
@@ -73,6 +74,19 @@ async def test_offers_arrive_live_and_a_taken_request_withdraws_them_and_leaves_
     assert hello["offers"] == []
     await again.disconnect()
     await first_socket.disconnect()
+
+
+async def test_a_later_offer_arrives_live_with_its_pickup_time():
+    near = await database_sync_to_async(provider)(km=1)
+    socket, _ = await socket_of(near.owner)
+
+    pickup = NOW + timedelta(hours=2, minutes=30)
+    request = await database_sync_to_async(request_driver)(when=pickup.isoformat())
+    offer = await next_of_type(socket, "offer")
+    assert offer["request"] == request.pk
+    # 11:30 UTC is 12:30 in Paris, the listing's time zone.
+    assert offer["pickup"] == "in 2 h 30 min, 12:30" and offer["pickup_at"] == pickup.isoformat()
+    await socket.disconnect()
 
 
 async def test_positions_reach_only_the_two_parties_and_stop_when_the_job_starts():

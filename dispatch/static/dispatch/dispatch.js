@@ -54,6 +54,11 @@
   function needPage(form) {
     localTimes(form);
     form.addEventListener("htmx:afterSwap", () => localTimes(form));
+    const when = form.querySelector('[name="when"]');
+    const submit = form.querySelector("[data-submit]");
+    when.addEventListener("change", () => {
+      submit.textContent = when.value === "now" ? "Find me a driver now" : "Find me a driver for that time";
+    });
     const lat = form.querySelector('[name="latitude"]');
     const lng = form.querySelector('[name="longitude"]');
     const status = form.querySelector("[data-locate-status]");
