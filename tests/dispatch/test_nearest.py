@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch import selectors
+from dispatch import selectors, services
 from listings.models import ListingKind
 from tests.dispatch.factories import HERE, NOW, provider
 
@@ -12,8 +12,16 @@ pytestmark = pytest.mark.django_db
 
 
 def nearest(count: int) -> list[int]:
+    start, end = services.job_period(NOW, 2)
     found = selectors.nearest_available(
-        kind=ListingKind.DRIVER, latitude=HERE[0], longitude=HERE[1], hours=2, count=count, now=NOW
+        kind=ListingKind.DRIVER,
+        latitude=HERE[0],
+        longitude=HERE[1],
+        hours=2,
+        start=start,
+        end=end,
+        count=count,
+        now=NOW,
     )
     return [candidate.listing_id for candidate in found]
 
