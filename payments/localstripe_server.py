@@ -16,7 +16,8 @@ This harness adds, as localstripe-style stateful resources in the same store:
   running the request again; with other parameters it is refused, as Stripe does.
 - Behaviour fixes so that Stripe's documented test cards act as on Stripe: 4000000000000002
   is declined when charged, refunds over the unrefunded amount are refused, PaymentIntents
-  report `amount_capturable` / `amount_received`, accept `transfer_group` and `description`,
+  report `amount_capturable` / `amount_received` (the captured part after a partial capture with
+  `amount_to_capture`, whose remainder Stripe refunds automatically), accept `transfer_group` and `description`,
   and emit `payment_intent.amount_capturable_updated`, `payment_intent.canceled` and
   `charge.refunded`.
 
@@ -311,7 +312,50 @@ def _amount_capturable(self) -> int:
 
 def _amount_received(self) -> int:
     charge = self.latest_charge
-    return charge.amount if charge is not None and charge.captured and charge.status == "succeeded" else 0
+    if charge is None or not charge.captured or charge.status != "succeeded":
+        return 0
+    return charge.amount_captured
+
+
+def _amount_captured(self) -> int:
+    # Stripe's Charge.amount_captured: less than `amount` after a partial capture.
+    if not self.captured or self.status != "succeeded":
+        return 0
+    captured = getattr(self, "_amount_captured", None)
+    return self.amount if captured is None else captured
+
+
+_original_charge_capture = Charge._capture
+
+
+def _charge_capture(self, amount, on_success=None):
+    # localstripe refunds the uncaptured remainder (as Stripe does: "any additional amount is
+    # automatically refunded") but forgets how much was captured; PaymentIntent.amount_received
+    # and Charge.amount_captured report the captured part only.
+    wanted = self.amount if amount is None else try_convert_to_int(amount)
+    if not self.captured and isinstance(wanted, int) and 0 < wanted <= self.amount:
+        self._amount_captured = wanted
+    _original_charge_capture(self, amount, on_success=on_success)
+
+
+def _pi_capture(cls, id, amount_to_capture=None, **kwargs):
+    obj = cls._api_retrieve(id) if isinstance(id, str) and id.startswith("pi_") else None
+    if obj is not None and amount_to_capture is not None:
+        wanted = try_convert_to_int(amount_to_capture)
+        if not isinstance(wanted, int) or not 0 < wanted <= obj.amount:
+            raise UserError(
+                400,
+                f"The amount to capture ({amount_to_capture}) must be positive and at most the "
+                f"amount capturable ({obj.amount}).",
+                {"code": "amount_too_large", "param": "amount_to_capture"},
+            )
+    return _original_pi_capture(cls, id, amount_to_capture=amount_to_capture, **kwargs)
+
+
+Charge.amount_captured = property(_amount_captured)
+Charge._capture = _charge_capture
+_original_pi_capture = PaymentIntent._api_capture.__func__
+PaymentIntent._api_capture = classmethod(_pi_capture)
 
 
 PaymentIntent.amount_capturable = property(_amount_capturable)
@@ -341,10 +385,11 @@ def _pi_cancel(cls, id, cancellation_reason=None, **kwargs):
 PaymentIntent._api_cancel = classmethod(_pi_cancel)
 # localstripe's routes are built from `extra_apis` when its server module is imported,
 # holding the original method: point that entry at ours first.
-resources.extra_apis[:] = [
-    (method, url, PaymentIntent._api_cancel if url == "/v1/payment_intents/{id}/cancel" else func)
-    for method, url, func in resources.extra_apis
-]
+_patched_routes = {
+    "/v1/payment_intents/{id}/cancel": PaymentIntent._api_cancel,
+    "/v1/payment_intents/{id}/capture": PaymentIntent._api_capture,
+}
+resources.extra_apis[:] = [(method, url, _patched_routes.get(url, func)) for method, url, func in resources.extra_apis]
 
 _original_refund_init = Refund.__init__
 

@@ -188,20 +188,35 @@ def refresh_payment(*, payment: Payment) -> Payment:
         return apply_payment_intent(_lock(payment), intent)
 
 
-def capture_payment(*, payment: Payment) -> Payment:
-    """Charge the authorised amount: the money moves from the guest into escrow. Capturing twice is a no-op."""
+def capture_payment(*, payment: Payment, amount: int | None = None) -> Payment:
+    """Charge the authorised amount, or only `amount` of it: the money moves from the guest into escrow.
+
+    A partial capture (an on-demand job held at the estimate, charged at the exact fare) asks
+    Stripe for `amount_to_capture`; Stripe releases the rest of the hold itself, and the
+    ledger records only what was captured. Capturing twice is a no-op.
+    """
+    if amount is not None:
+        _check_amount(amount, "amount to charge")
     with transaction.atomic():
         payment = _lock(payment)
         if payment.status == Status.CAPTURED:
             return payment
         if payment.status != Status.AUTHORIZED:
             raise PaymentStateError(f"This payment cannot be charged: it is {payment.get_status_display().lower()}.")
+        if amount is not None and amount > payment.amount:
+            raise PaymentStateError(
+                f"Only {payment.amount} {payment.currency} cents are held on the card: {amount} cannot be charged."
+            )
+        # The full amount is captured without `amount_to_capture`, as before: a retry sends identical parameters.
+        partial = amount if amount is not None and amount < payment.amount else None
         intent = gateway.capture_payment_intent(
-            payment.stripe_payment_intent_id, idempotency_key=idempotency_key("payment", payment.uid, "capture")
+            payment.stripe_payment_intent_id,
+            idempotency_key=idempotency_key("payment", payment.uid, "capture"),
+            amount_to_capture=partial,
         )
         if intent.status != "succeeded":
             raise PaymentFailed("The card could not be charged. Ask the guest for another card.", code="capture_failed")
-        _record_capture(payment, int(intent.amount_received or payment.amount))
+        _record_capture(payment, int(intent.amount_received or partial or payment.amount))
         return payment
 
 

@@ -44,7 +44,9 @@ def _on_charge_refunded(obj: dict[str, Any]) -> None:
         return
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        missing = int(charge.amount_refunded or 0) - payment.refunded_amount
+        # Stripe counts the part of a hold left uncaptured (a partial capture) as refunded; it never was charged.
+        uncaptured = payment.amount - payment.captured_amount
+        missing = int(charge.amount_refunded or 0) - uncaptured - payment.refunded_amount
         if missing > 0 and payment.status == Payment.Status.CAPTURED:
             # A refund made outside the site (Stripe dashboard): record it so the ledger agrees with Stripe.
             services._record_refund(payment, missing)
