@@ -58,11 +58,18 @@ class BookingMoney(Protocol):
     def attach(self, *, payment_id: int, reference: str) -> None:
         """Point an authorised payment at the booking it pays for."""
 
+    def adopt(self, *, payment_id: int, payer: User, amount: int, currency: str, reference: str) -> None:
+        """Point an authorisation made earlier for something else at this booking (an on-demand request's hold).
+
+        Refused unless it is `payer`'s, still authorised, in `currency` and holds at least
+        `amount`; the booking's capture then charges its total and the rest of the hold goes.
+        """
+
     def abandon(self, *, payment_id: int) -> None:
         """Release an authorisation no booking was made for."""
 
-    def capture(self, *, reference: str) -> None:
-        """Charge the authorised total into escrow."""
+    def capture(self, *, reference: str, amount: int) -> None:
+        """Charge `amount` (the booking's total) into escrow; a hold larger than it is released for the rest."""
 
     def release_authorisation(self, *, reference: str) -> None:
         """Release an authorisation that will never be charged (declined, expired, withdrawn)."""

@@ -15,8 +15,9 @@ MONEY. Each transition moves the booking's money inside its own transaction thro
 the money port (`bookings.money.money()`, settings.BOOKING_MONEY, by default
 payments' Stripe escrow), so a booking's status and its money can never disagree:
   request_booking      -> authorise the guest's total first (outside the transaction),
-                          then attach it to "booking:<id>" inside it
-  _confirm             -> capture (instant book or host accepts); the overlapping
+                          then attach it to "booking:<id>" inside it; or adopt a hold
+                          the card already has (an on-demand request's estimate)
+  _confirm             -> capture the total (instant book or host accepts); the overlapping
                           requests it declines get their authorisations released
   decline / expire / withdraw -> release the authorisation
   cancel_by_guest / cancel_by_host -> refund exactly `refund_amount`
@@ -269,7 +270,8 @@ def request_booking(
     start: date | datetime,
     end: date | datetime,
     guests: int,
-    payment_method: str,
+    payment_method: str = "",
+    authorisation: int | None = None,
     now: datetime | None = None,
 ) -> Booking:
     """Ask for a listing's period, paying with the guest's card; instant-book listings confirm at once.
@@ -285,6 +287,12 @@ def request_booking(
     cannot be made the authorisation is released. A card that needs 3-D Secure
     raises AuthenticationRequired with a PendingCheckout; a declined card raises
     the payment's DomainError and no booking exists.
+
+    `authorisation` instead of `payment_method`: the booking adopts a hold the guest's
+    card already has (the money port's payment id; an on-demand request holds its
+    estimate) if it covers the total in the same currency, and charges only the total.
+    The card is not authorised a second time, and if the booking cannot be made the
+    hold stays with whoever made it.
     """
     now = now or timezone.now()
     if not has_verified_email(guest):
@@ -303,24 +311,27 @@ def request_booking(
         currency=priced.quote.currency,
         created_at=now,
     )
-    authorisation = money().authorise(
+    if authorisation is not None:
+        checkout.payment_id = authorisation
+        return _create_booking(checkout=checkout, now=now, adopt=True)
+    held = money().authorise(
         payer=guest,
         amount=checkout.total,
         currency=checkout.currency,
         reference=checkout.reference,
         payment_method=payment_method,
     )
-    checkout.payment_id = authorisation.payment_id
-    if authorisation.requires_action:
+    checkout.payment_id = held.payment_id
+    if held.requires_action:
         checkout.save()
         next_url = reverse("bookings:checkout_complete", kwargs={"checkout_uid": checkout.uid})
         raise AuthenticationRequired(
             checkout=checkout,
-            url=money().authentication_url(payment_id=authorisation.payment_id, next_url=next_url),
-            client_secret=authorisation.client_secret,
+            url=money().authentication_url(payment_id=held.payment_id, next_url=next_url),
+            client_secret=held.client_secret,
         )
-    if not authorisation.authorised:
-        message = authorisation.failure_message or "Your card was refused. Try another card."
+    if not held.authorised:
+        message = held.failure_message or "Your card was refused. Try another card."
         raise CardRefused(message, field="payment_method", code="payment_failed")
     try:
         return _create_booking(checkout=checkout, now=now)
@@ -374,8 +385,11 @@ def _abandon(payment_id: int) -> None:
         logger.warning("could not release authorisation of payment %s: %s", payment_id, error.message)
 
 
-def _create_booking(*, checkout: PendingCheckout, now: datetime) -> Booking:
-    """The booking transaction: re-check every rule under the listing lock, re-price, attach the paid card."""
+def _create_booking(*, checkout: PendingCheckout, now: datetime, adopt: bool = False) -> Booking:
+    """The booking transaction: re-check every rule under the listing lock, re-price, attach the paid card.
+
+    `adopt`: the payment is a hold made for something else, which must cover the total.
+    """
     guest = checkout.guest
     # Suspended while at the bank: the authorisation is released by the caller's failure path.
     ensure_not_suspended(guest, doing="book")
@@ -417,7 +431,16 @@ def _create_booking(*, checkout: PendingCheckout, now: datetime) -> Booking:
             link_url=booking.get_absolute_url(),
             participants=[guest, listing.owner],
         )
-        money().attach(payment_id=checkout.payment_id, reference=booking_reference(booking.pk))
+        if adopt:
+            money().adopt(
+                payment_id=checkout.payment_id,
+                payer=guest,
+                amount=booking.total,
+                currency=booking.currency,
+                reference=booking_reference(booking.pk),
+            )
+        else:
+            money().attach(payment_id=checkout.payment_id, reference=booking_reference(booking.pk))
         if listing.instant_book:
             declined = _confirm(booking, by=None, now=now, reason="Instant book")
             _notify_declined(declined)
@@ -442,7 +465,8 @@ def _confirm(booking: Booking, *, by: User | None, now: datetime, reason: str) -
     booking.payout_release_at = booking.payout_due_at()
     _move(booking, BookingStatus.CONFIRMED, by=by, now=now, reason=reason)
     # Charged right after the last step that can refuse (the slot), before other guests' cards are released.
-    money().capture(reference=booking_reference(booking.pk))
+    # Exactly the total: an adopted hold (an on-demand estimate) can be larger, and its rest is released.
+    money().capture(reference=booking_reference(booking.pk), amount=booking.total)
     for other in selectors.overlapping_requests(booking=booking).select_for_update().order_by("pk"):
         other.listing = booking.listing
         _set_outcome(other, pricing.full_refund(selectors.booking_quote(other)), now)

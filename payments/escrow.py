@@ -65,11 +65,20 @@ class StripeEscrow:
             raise PaymentStateError("The card is not authorised for this booking. Try again with your card.")
         services.set_payment_reference(payment=payment, reference=reference)
 
+    def adopt(self, *, payment_id: int, payer: User, amount: int, currency: str, reference: str) -> None:
+        payment = Payment.objects.filter(pk=payment_id, payer_id=payer.pk).first()
+        if payment is None or payment.status != Status.AUTHORIZED:
+            raise PaymentStateError("The card is no longer held for this job. Ask again with your card.")
+        if payment.currency != currency.upper() or payment.amount < amount:
+            # Never charge more than the card holds: a capture above the authorisation fails at the bank.
+            raise PaymentStateError("The fare is more than what is held on the card for this job.")
+        services.set_payment_reference(payment=payment, reference=reference)
+
     def abandon(self, *, payment_id: int) -> None:
         services.cancel_payment(payment=Payment.objects.get(pk=payment_id))
 
-    def capture(self, *, reference: str) -> None:
-        services.capture_payment(payment=_payment_for(reference))
+    def capture(self, *, reference: str, amount: int) -> None:
+        services.capture_payment(payment=_payment_for(reference), amount=amount)
 
     def release_authorisation(self, *, reference: str) -> None:
         services.cancel_payment(payment=_payment_for(reference))
