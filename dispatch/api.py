@@ -1,6 +1,8 @@
 """On demand in the JSON API (/api/v1/dispatch/): estimate, request, accept or pass, the "available now" switch.
 
-Only the requester and the assigned provider see a request; only offered providers can
+A card that needs 3-D Secure answers 202 with where to confirm it; the request goes live
+once `/requests/{id}/authenticated` is posted. Only the requester and the assigned provider
+see a request; only offered providers can
 accept or pass it (anyone else: 404). Refusals are the services' DomainErrors, turned into
 {"detail", "field"} by sharing/api.py ("already taken" is a 409 with code `already_taken`).
 """
@@ -69,6 +71,19 @@ class RequestOut(Schema):
     assigned_listing_id: int | None
 
 
+class RequiresActionOut(Schema):
+    """The card needs 3-D Secure: run it with Stripe's SDK (client_secret), then POST to complete_url.
+
+    The request exists meanwhile (`authenticating`), offered to nobody; it expires if never completed.
+    """
+
+    status: Literal["requires_action"]
+    request: RequestOut
+    client_secret: str
+    authentication_url: str
+    complete_url: str
+
+
 class OfferOut(Schema):
     offer: int
     request: int
@@ -121,10 +136,28 @@ def estimate(request: HttpRequest, payload: WhereIn):
     }
 
 
-@router.post("/requests", response={201: RequestOut})
+@router.post("/requests", response={201: RequestOut, 202: RequiresActionOut})
 def create_request(request: HttpRequest, payload: RequestIn):
-    created = services.request_now(requester=request.auth, **payload.dict())
+    try:
+        created = services.request_now(requester=request.auth, **payload.dict())
+    except services.AuthenticationRequired as pending:
+        return Status(
+            202,
+            {
+                "status": "requires_action",
+                "request": _request_out(pending.request),
+                "client_secret": pending.client_secret,
+                "authentication_url": pending.url,
+                "complete_url": f"{request.path.rstrip('/')}/{pending.request.pk}/authenticated",
+            },
+        )
     return Status(201, _request_out(created))
+
+
+@router.post("/requests/{request_id}/authenticated", response=RequestOut)
+def complete_authentication(request: HttpRequest, request_id: int):
+    """After 3-D Secure: the request goes live (its first wave is sent). Idempotent."""
+    return _request_out(services.complete_authentication(requester=request.auth, request_id=request_id))
 
 
 @router.get("/requests/{request_id}", response=RequestOut)

@@ -60,10 +60,16 @@ class Availability(models.Model):
 
 
 class RequestState(models.TextChoices):
+    # The card needs 3-D Secure: held for nobody yet, offered to nobody until the bank confirms it.
+    AUTHENTICATING = "authenticating", "Waiting for your bank"
     REQUESTED = "requested", "Looking for a provider"
     ASSIGNED = "assigned", "Provider on the way"
     EXPIRED = "expired", "Nobody accepted in time"
     CANCELLED = "cancelled", "Cancelled"
+
+
+# Requests that still hold the card and block a second one: live, or waiting for the bank's check.
+OPEN_STATES = (RequestState.AUTHENTICATING, RequestState.REQUESTED)
 
 
 class DispatchRequest(models.Model):
@@ -85,10 +91,10 @@ class DispatchRequest(models.Model):
     currency = models.CharField(max_length=3)
     estimate_low = models.PositiveIntegerField()
     estimate_amount = models.PositiveIntegerField()
-    # The money port's id of the hold (bookings.money), and the card to pay the exact fare with on acceptance.
+    # The money port's id of the hold (bookings.money), which the booking adopts on acceptance, and the card it is on.
     payment_id = models.BigIntegerField(null=True, blank=True)
     payment_method = models.CharField(max_length=255, blank=True)
-    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.REQUESTED)
+    state = models.CharField(max_length=16, choices=RequestState.choices, default=RequestState.REQUESTED)
     waves_sent = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -136,9 +142,10 @@ class DispatchRequest(models.Model):
                 ),
                 name="dispatch_request_assigned_iff_provider",
             ),
-            # One live request per requester: a second tap does not page every driver twice.
+            # One open request per requester (live, or waiting for their bank): a second tap does not
+            # page every driver twice, nor hold the card twice.
             models.UniqueConstraint(
-                fields=["requester"], condition=Q(state=RequestState.REQUESTED), name="dispatch_one_open_request"
+                fields=["requester"], condition=Q(state__in=OPEN_STATES), name="dispatch_one_open_request"
             ),
         ]
 

@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from bookings.models import Booking, BookingStatus
-from dispatch.models import Availability, DispatchRequest, Offer, OfferState, RequestState
+from dispatch.models import OPEN_STATES, Availability, DispatchRequest, Offer, OfferState, RequestState
 from listings import geo
 from listings.models import BusyPeriod, CarDetails, Listing, ListingStatus
 from sharing.errors import NotFound
@@ -208,7 +208,8 @@ def visible_request(*, user, request_id: int) -> DispatchRequest:
 
 
 def open_request_of(*, requester) -> DispatchRequest | None:
-    return DispatchRequest.objects.filter(requester=requester, state=RequestState.REQUESTED).first()
+    """The requester's request still open: live, or waiting for their bank's check (one at most)."""
+    return DispatchRequest.objects.filter(requester=requester, state__in=OPEN_STATES).first()
 
 
 def has_open_request(*, requester) -> bool:

@@ -7,10 +7,12 @@ it goes to providers who are available now, and only to those free for the job's
 Money never gets its own code here. The card hold for the estimate goes through the
 bookings money port (`bookings.money.money()`, settings.BOOKING_MONEY); on acceptance the
 job becomes an ordinary booking of the provider's listing through
-`bookings.services.request_booking` (which authorises the exact fare) and, unless the
-listing books instantly, `accept_booking` on the provider's behalf: capture, escrow,
-payout, reviews and disputes then follow the booking lifecycle. The estimate hold is
-released as soon as the booking holds the exact fare.
+`bookings.services.request_booking(authorisation=...)`, which adopts that same hold (no
+second authorisation: Stripe refuses to reuse a card not saved to a customer) and,
+unless the listing books instantly, `accept_booking` on the provider's behalf: capture
+of the exact fare (the rest of the hold is released), escrow, payout, reviews and
+disputes then follow the booking lifecycle. A card that needs 3-D Secure keeps the
+request `authenticating` (offered to nobody) until the bank confirms it.
 
 First accept wins: `accept_offer` locks the request row (select_for_update; SQLite's
 IMMEDIATE transactions serialise writers anyway) and only a request still `requested`
@@ -27,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings import services as booking_services
@@ -34,7 +37,15 @@ from bookings.models import BookingStatus
 from bookings.money import money
 from bookings.selectors import quote_for
 from dispatch import events, selectors, tasks
-from dispatch.models import DISPATCH_KINDS, Availability, DispatchRequest, Offer, OfferState, RequestState
+from dispatch.models import (
+    DISPATCH_KINDS,
+    OPEN_STATES,
+    Availability,
+    DispatchRequest,
+    Offer,
+    OfferState,
+    RequestState,
+)
 from listings import geo
 from listings.models import Listing, ListingKind, ListingStatus
 from realtime import notify
@@ -56,6 +67,23 @@ KIND_WORDS = {ListingKind.DRIVER: "driver", ListingKind.CAR: "car"}
 
 class CardRefused(DomainError):
     status_code = 402
+
+
+class AuthenticationRequired(DomainError):
+    """The requester's bank wants to confirm the card (3-D Secure) before the request goes live.
+
+    Not a failure: the request exists, `authenticating`, offered to nobody. Pages send the
+    requester to `url`, the API returns it with the `client_secret` for Stripe's SDK;
+    afterwards `complete_authentication` sends the first wave.
+    """
+
+    status_code = 402
+
+    def __init__(self, *, request: DispatchRequest, url: str, client_secret: str) -> None:
+        super().__init__("Your bank asks you to confirm this card.", code="requires_action")
+        self.request = request
+        self.url = url
+        self.client_secret = client_secret
 
 
 @dataclass(frozen=True)
@@ -327,7 +355,9 @@ def request_now(
     provider stays available for jobs that do not overlap it (see `_accept`).
 
     The card is authorised first, in its own committed step (a bank never waits inside a
-    lock); if the request cannot be opened the hold is released.
+    lock); if the request cannot be opened the hold is released. A card that needs 3-D
+    Secure opens the request `authenticating`, offered to nobody and expiring like a live
+    one, and raises AuthenticationRequired; `complete_authentication` then makes it live.
     """
     now = now or timezone.now()
     if not has_verified_email(requester):
@@ -362,34 +392,79 @@ def request_now(
         reference=request.reference,
         payment_method=payment_method,
     )
-    if not authorisation.authorised:
-        if authorisation.requires_action:
-            # No 3-D Secure step on the way to a live request yet: release and say so.
-            _release(authorisation.payment_id)
-            raise CardRefused(
-                "Your bank wants to confirm this card first, which on-demand requests cannot do yet. Use another card.",
-                field="payment_method",
-                code="requires_action",
-            )
+    if not authorisation.authorised and not authorisation.requires_action:
         raise CardRefused(
             authorisation.failure_message or "Your card was refused. Try another card.",
             field="payment_method",
             code="payment_failed",
         )
     request.payment_id = authorisation.payment_id
+    if authorisation.requires_action:
+        # Nobody is asked before the bank confirms the card; a step never finished expires like a request.
+        request.state = RequestState.AUTHENTICATING
     try:
         with transaction.atomic():
+            live = request.state == RequestState.REQUESTED
             # The first wave goes out in this transaction: counted in the request's own insert.
-            request.waves_sent = 1
+            request.waves_sent = 1 if live else 0
             request.save()
-            first_wave = quote.priced if wave_size(0) <= ESTIMATE_PROVIDERS else None
-            _send_wave(request, wave=0, now=now, priced=first_wave)
+            if live:
+                first_wave = quote.priced if wave_size(0) <= ESTIMATE_PROVIDERS else None
+                _send_wave(request, wave=0, now=now, priced=first_wave)
             # After the wave: after-commit hooks run in order, and the offers should not wait for the queue.
             tasks.schedule(tasks.expire_request_task, request_id=request.pk, at=request.expires_at)
     except Exception:
         _release(authorisation.payment_id)
         raise
+    if request.state == RequestState.AUTHENTICATING:
+        raise AuthenticationRequired(
+            request=request, url=authentication_url(request), client_secret=authorisation.client_secret
+        )
     return request
+
+
+def authentication_url(request: DispatchRequest) -> str:
+    """Where the requester confirms the card with their bank; it comes back to `complete_authentication`."""
+    next_url = reverse("dispatch:authenticated", kwargs={"request_id": request.pk})
+    return money().authentication_url(payment_id=request.payment_id, next_url=next_url)
+
+
+def complete_authentication(*, requester: User, request_id: int, now: datetime | None = None) -> DispatchRequest:
+    """The requester is back from their bank's check: the request goes live (first wave, a fresh timeout).
+
+    A bank that said no closes the request (nothing stays held) and raises CardRefused.
+    Idempotent: a request already live or closed is returned as it is. The row is locked,
+    so a double click sends one first wave.
+    """
+    now = now or timezone.now()
+    refused: CardRefused | None = None
+    with transaction.atomic():
+        request = DispatchRequest.objects.select_for_update().filter(pk=request_id, requester=requester).first()
+        if request is None:
+            raise NotFound("No such request.")
+        if request.state != RequestState.AUTHENTICATING:
+            return request
+        if now >= request.expires_at:
+            _close(request, RequestState.EXPIRED, now=now, reason="expired")
+            return request
+        held = money().confirm_authentication(payment_id=request.payment_id)
+        if held.requires_action:
+            raise Conflict("Your bank has not confirmed the card yet. Finish its check first.", code="requires_action")
+        if held.authorised:
+            request.state, request.waves_sent = RequestState.REQUESTED, 1
+            request.expires_at = now + timedelta(seconds=settings.DISPATCH_TIMEOUT_SECONDS)
+            request.save(update_fields=["state", "waves_sent", "expires_at"])
+            _send_wave(request, wave=0, now=now)
+            tasks.schedule(tasks.expire_request_task, request_id=request.pk, at=request.expires_at)
+            return request
+        _close(request, RequestState.CANCELLED, now=now, reason="card_refused")
+        refused = CardRefused(
+            held.failure_message or "Your card could not be confirmed. Try another card.",
+            field="payment_method",
+            code="payment_failed",
+        )
+    # Committed first: the request is closed even though the requester hears a refusal.
+    raise refused
 
 
 def _release(payment_id: int | None) -> None:
@@ -411,7 +486,7 @@ def cancel_request(*, requester: User, request_id: int, now: datetime | None = N
             raise NotFound("No such request.")
         if request.state == RequestState.ASSIGNED:
             raise Conflict("A provider is on the way: cancel the booking from its page.", code="already_assigned")
-        if request.state != RequestState.REQUESTED:
+        if request.state not in OPEN_STATES:
             return request
         _close(request, RequestState.CANCELLED, now=now, reason="cancelled")
     return request
@@ -424,14 +499,16 @@ def expire_request(*, request_id: int, now: datetime | None = None) -> DispatchR
         request = DispatchRequest.objects.select_for_update().filter(pk=request_id).first()
         if request is None:
             raise NotFound("No such request.")
-        if request.state != RequestState.REQUESTED or now < request.expires_at:
+        if request.state not in OPEN_STATES or now < request.expires_at:
             return request
+        at_the_bank = request.state == RequestState.AUTHENTICATING
         _close(request, RequestState.EXPIRED, now=now, reason="expired")
-        notify(
-            [request.requester],
-            "dispatch.expired",
-            {"request": request.pk, "message": "Nobody could take your request in time. You will not be charged."},
+        message = (
+            "Your bank's check was not finished in time, so nobody was asked. Nothing is held on your card."
+            if at_the_bank
+            else "Nobody could take your request in time. You will not be charged."
         )
+        notify([request.requester], "dispatch.expired", {"request": request.pk, "message": message})
         events.send_on_commit([(request.requester_id, {"type": "expired", "request": request.pk})])
     return request
 
@@ -627,8 +704,6 @@ def _accept(*, provider: User, request_id: int, now: datetime) -> DispatchReques
         if request.pickup_at is None:
             # Busy from now on: off the map, and any other request's offer to them goes away.
             Availability.objects.filter(provider=provider, is_available=True).update(is_available=False)
-        # The exact fare is held by the booking now; the estimate hold goes.
-        money().abandon(payment_id=request.payment_id)
         _withdraw(Offer.objects.filter(request=request, state=OfferState.OPEN), now=now, reason="taken")
         _withdraw(_offers_clashing_with(request, provider=provider, now=now), now=now, reason="busy")
         assigned = {
@@ -671,7 +746,11 @@ def _offers_clashing_with(request: DispatchRequest, *, provider: User, now: date
 
 
 def _book(request: DispatchRequest, offer: Offer, *, now: datetime):
-    """The job as an ordinary booking of the provider's listing, confirmed and paid at its exact fare."""
+    """The job as an ordinary booking of the provider's listing, confirmed and paid at its exact fare.
+
+    The booking adopts the request's hold (offers only go to fares within it): one
+    authorisation for the whole job, captured at the exact fare, the rest released by Stripe.
+    """
     start, end = job_period(now, request.hours, request.pickup_at)
     booking = booking_services.request_booking(
         guest=request.requester,
@@ -679,7 +758,7 @@ def _book(request: DispatchRequest, offer: Offer, *, now: datetime):
         start=start,
         end=end,
         guests=1,
-        payment_method=request.payment_method,
+        authorisation=request.payment_id,
         now=now,
     )
     if booking.status == BookingStatus.REQUESTED:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.need, name="need"),
     path("estimate/", views.estimate, name="estimate"),
     path("requests/<int:request_id>/", views.request_detail, name="request"),
+    path("requests/<int:request_id>/authenticated/", views.authenticated, name="authenticated"),
     path("requests/<int:request_id>/cancel/", views.cancel, name="cancel"),
     path("requests/<int:request_id>/accept/", views.accept, name="accept"),
     path("requests/<int:request_id>/pass/", views.pass_offer, name="pass"),

@@ -54,6 +54,8 @@ def need(request: HttpRequest) -> HttpResponse:
             created = services.request_now(
                 requester=request.user, payment_method=request.POST.get("payment_method", ""), **where
             )
+        except services.AuthenticationRequired as pending:
+            return redirect(pending.url)
         except DomainError as error:
             refused = error
         else:
@@ -87,7 +89,21 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "pickup": selectors.pickup_label(job.pickup_at, now=timezone.now(), time_zone=job.time_zone),
         "sharing": job.state == RequestState.ASSIGNED and job.booking.status == "confirmed",
     }
+    if job.state == RequestState.AUTHENTICATING and context["is_requester"]:
+        context["bank_url"] = services.authentication_url(job)
     return render(request, "dispatch/request.html", context)
+
+
+@login_required
+def authenticated(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Where the bank's 3-D Secure page sends the requester back: the request goes live (own requests only)."""
+    try:
+        services.complete_authentication(requester=request.user, request_id=request_id)
+    except NotFound as missing:
+        raise Http404(missing.message) from None
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    return redirect("dispatch:request", request_id=request_id)
 
 
 @login_required

@@ -209,6 +209,7 @@ ATTEMPTS: list[Attempt] = [
     # --- dispatch (on demand) ------------------------------------------------------------------------
     Attempt("ride-page", "dispatch:request", GET, lambda w: {"request_id": w.ride.pk}, rightful="guest"),
     Attempt("ride-cancel", "dispatch:cancel", POST, lambda w: {"request_id": w.ride.pk}),
+    Attempt("ride-authenticated", "dispatch:authenticated", GET, lambda w: {"request_id": w.ride.pk}),
     Attempt("ride-accept", "dispatch:accept", POST, lambda w: {"request_id": w.ride.pk}),
     Attempt("ride-pass", "dispatch:pass", POST, lambda w: {"request_id": w.ride.pk}),
     Attempt("driver-go-offline", "dispatch:availability", POST, _listing("driver"), lambda w: {"available": "off"}),
@@ -230,6 +231,12 @@ ATTEMPTS: list[Attempt] = [
     Attempt(
         "api-ride-cancel",
         "POST /api/v1/dispatch/requests/{request_id}/cancel",
+        POST,
+        lambda w: {"request_id": w.ride.pk},
+    ),
+    Attempt(
+        "api-ride-authenticated",
+        "POST /api/v1/dispatch/requests/{request_id}/authenticated",
         POST,
         lambda w: {"request_id": w.ride.pk},
     ),

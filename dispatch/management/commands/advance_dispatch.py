@@ -1,4 +1,5 @@
-"""Catch up what lost tasks missed: expire due requests (releasing their holds), switch silent providers off."""
+"""Catch up what lost tasks missed: expire due requests, live or stuck at the bank's check (releasing their
+holds), and switch silent providers off."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from dispatch import services
-from dispatch.models import DispatchRequest, RequestState
+from dispatch.models import OPEN_STATES, DispatchRequest, RequestState
 
 
 class Command(BaseCommand):
@@ -14,9 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         now = timezone.now()
-        due = DispatchRequest.objects.filter(state=RequestState.REQUESTED, expires_at__lte=now).values_list(
-            "pk", flat=True
-        )
+        due = DispatchRequest.objects.filter(state__in=OPEN_STATES, expires_at__lte=now).values_list("pk", flat=True)
         expired = sum(services.expire_request(request_id=pk, now=now).state == RequestState.EXPIRED for pk in due)
         silent = services.switch_off_silent(now=now)
         self.stdout.write(f"expired={expired} switched_off={silent}")
