@@ -15,7 +15,8 @@ This harness adds, as localstripe-style stateful resources in the same store:
   parameters replays the stored response (header `Idempotent-Replayed: true`) without
   running the request again; with other parameters it is refused, as Stripe does.
 - Behaviour fixes so that Stripe's documented test cards act as on Stripe: 4000000000000002
-  is declined when charged, refunds over the unrefunded amount are refused, PaymentIntents
+  is declined when charged, a PaymentMethod not attached to a Customer is refused for a
+  second PaymentIntent, refunds over the unrefunded amount are refused, PaymentIntents
   report `amount_capturable` / `amount_received` (the captured part after a partial capture with
   `amount_to_capture`, whose remainder Stripe refunds automatically), accept `transfer_group` and `description`,
   and emit `payment_intent.amount_capturable_updated`, `payment_intent.canceled` and
@@ -297,10 +298,27 @@ PaymentMethod._charging_is_declined = _charging_is_declined
 _original_pi_init = PaymentIntent.__init__
 
 
+# PaymentMethods already used by a PaymentIntent while attached to no Customer.
+_spent_payment_methods: set[str] = set()
+SPENT_PAYMENT_METHOD = (
+    "The provided PaymentMethod was previously used with a PaymentIntent without Customer attachment, "
+    "shared with a connected account without Customer attachment, or was detached from a Customer. "
+    "It may not be used again. To use a PaymentMethod multiple times, you must attach it to a Customer first."
+)
+
+
 def _pi_init(self, *args, transfer_group=None, description=None, **kwargs):
+    payment_method, customer = kwargs.get("payment_method"), kwargs.get("customer")
+    # Stripe refuses a second PaymentIntent on a card that is not saved to a customer.
+    if isinstance(payment_method, str) and not customer:
+        method = PaymentMethod._api_retrieve(payment_method)
+        if getattr(method, "customer", None) is None and payment_method in _spent_payment_methods:
+            raise UserError(400, SPENT_PAYMENT_METHOD, {"param": "payment_method"})
     _original_pi_init(self, *args, **kwargs)
     self.transfer_group = transfer_group
     self.description = description
+    if isinstance(payment_method, str) and not customer:
+        _spent_payment_methods.add(payment_method)
 
 
 PaymentIntent.__init__ = _pi_init

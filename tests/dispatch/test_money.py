@@ -12,7 +12,7 @@ from dispatch import services
 from dispatch.models import DispatchRequest, Offer, OfferState, RequestState
 from payments import gateway, ledger
 from payments.models import ESCROW, GUEST_FUNDING, REFUNDS_PAID, LedgerEntry, Payment
-from sharing.errors import Conflict
+from sharing.errors import Conflict, DomainError
 from tests.conftest import make_user
 from tests.dispatch.factories import HERE, NOW, provider
 from tests.payments.fixtures import card
@@ -75,6 +75,19 @@ def test_the_booking_adopts_the_hold_and_is_charged_exactly_its_fare(ledger_chec
     # The ledger holds exactly the fare: the rest of the hold went back to the card, uncharged.
     assert ledger.escrow_balance(reference=f"booking:{booking.pk}", currency=booking.currency) == booking.total
     assert ledger.balance(GUEST_FUNDING, currency=booking.currency) == -booking.total
+
+
+def test_why_one_hold_a_second_authorisation_on_the_requesters_card_is_refused_as_on_stripe(ledger_checked):
+    cheap, _ = cheap_and_dear()
+    method = card()
+    request = ask(payment_method=method)
+    start, end = services.job_period(NOW, request.hours)
+    # What accepting used to do: book the exact fare with the same PaymentMethod, saved to no customer.
+    with pytest.raises(DomainError, match="may not be used again"):
+        booking_services.request_booking(
+            guest=request.requester, listing_id=cheap.pk, start=start, end=end, guests=1, payment_method=method, now=NOW
+        )
+    assert services.accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW).state == RequestState.ASSIGNED
 
 
 def test_when_the_provider_cancels_the_requester_gets_back_the_fare_charged(ledger_checked):

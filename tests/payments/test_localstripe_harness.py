@@ -138,3 +138,19 @@ def test_the_harness_emits_the_events_localstripe_lacks(localstripe):
     other = gateway.create_payment_intent(amount=900, currency="EUR", payment_method=card(), idempotency_key="ev-pi2")
     gateway.cancel_payment_intent(other.id, idempotency_key="ev-cancel")
     assert len(events_about(localstripe, "payment_intent.canceled", other.id)) == 1
+
+
+def test_a_card_not_saved_to_a_customer_is_refused_for_a_second_payment_intent():
+    # As on Stripe: the only way to charge one card twice is to attach it to a Customer first.
+    method = card()
+    gateway.create_payment_intent(amount=900, currency="EUR", payment_method=method, idempotency_key="first-use")
+    with pytest.raises(PaymentFailed, match="It may not be used again"):
+        gateway.create_payment_intent(amount=500, currency="EUR", payment_method=method, idempotency_key="second-use")
+    customer = gateway.client().v1.customers.create(params={"email": "guest@example.com"})
+    saved = card()
+    gateway.client().v1.payment_methods.attach(saved, params={"customer": customer.id})
+    for key in ("saved-1", "saved-2"):
+        intent = gateway.create_payment_intent(
+            amount=500, currency="EUR", payment_method=saved, customer=customer.id, idempotency_key=key
+        )
+        assert intent.status == "requires_capture"
