@@ -77,6 +77,17 @@ def test_the_booking_adopts_the_hold_and_is_charged_exactly_its_fare(ledger_chec
     assert ledger.balance(GUEST_FUNDING, currency=booking.currency) == -booking.total
 
 
+def test_the_requester_reads_that_only_the_fare_is_charged(client):
+    cheap, _ = cheap_and_dear()
+    request = ask()
+    services.accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW)
+    client.force_login(request.requester)
+    page = client.get(f"/dispatch/requests/{request.pk}/").content.decode()
+    assert "Only the fare is charged: the rest of the" in page
+    client.force_login(cheap.owner)
+    assert "Only the fare is charged" not in client.get(f"/dispatch/requests/{request.pk}/").content.decode()
+
+
 def test_why_one_hold_a_second_authorisation_on_the_requesters_card_is_refused_as_on_stripe(ledger_checked):
     cheap, _ = cheap_and_dear()
     method = card()
