@@ -69,7 +69,9 @@ class StripeEscrow:
         payment = Payment.objects.filter(pk=payment_id, payer_id=payer.pk).first()
         if payment is None or payment.status != Status.AUTHORIZED:
             raise PaymentStateError("The card is no longer held for this job. Ask again with your card.")
-        if payment.currency != currency.upper() or payment.amount < amount:
+        if payment.currency != currency.upper():
+            raise PaymentStateError(f"The fare is in {currency.upper()}, but the card is held in {payment.currency}.")
+        if payment.amount < amount:
             # Never charge more than the card holds: a capture above the authorisation fails at the bank.
             raise PaymentStateError("The fare is more than what is held on the card for this job.")
         services.set_payment_reference(payment=payment, reference=reference)
