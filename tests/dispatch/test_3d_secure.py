@@ -18,6 +18,7 @@ from sharing.errors import Conflict, NotFound
 from tests.conftest import make_user
 from tests.dispatch.factories import HERE, NOW, provider
 from tests.payments.fixtures import THREE_D_SECURE, card, complete_3d_secure
+from tests.support.threads import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +229,22 @@ def test_the_api_answers_202_with_the_bank_step_then_completes(settings, client)
         bank_says(settings, job, yes=True)
         done = client.post(body["complete_url"])
         assert done.status_code == 200 and done.json()["state"] == "requested"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_returning_from_the_bank_twice_at_once_sends_one_first_wave(settings):
+    """Real threads (a double click, two tabs): the request row's lock lets one of them send the wave."""
+    near = provider(km=1)
+    request = ask_with_3ds().request
+    bank_says(settings, request, yes=True)
+
+    def back_from_the_bank():
+        return services.complete_authentication(requester=request.requester, request_id=request.pk, now=NOW)
+
+    results, errors = run_concurrently([back_from_the_bank] * 4)
+
+    assert not errors, errors[:2]
+    assert {r.state for r in results} == {RequestState.REQUESTED}
+    assert list(Offer.objects.filter(request=request).values_list("listing_id", flat=True)) == [near.pk]
+    assert DispatchRequest.objects.get(pk=request.pk).waves_sent == 1
+    assert Notification.objects.filter(recipient=near.owner, kind="dispatch.offer").count() == 1
