@@ -213,8 +213,9 @@ def open_request_of(*, requester) -> DispatchRequest | None:
 
 
 def has_open_request(*, requester) -> bool:
-    """Whether the requester is still waiting for a provider (a check on every request: no row is loaded)."""
-    return DispatchRequest.objects.filter(requester=requester, state=RequestState.REQUESTED).exists()
+    """Whether the requester has an open request, live or at their bank's check (a check on every request: no
+    row is loaded)."""
+    return DispatchRequest.objects.filter(requester=requester, state__in=OPEN_STATES).exists()
 
 
 def availabilities_of(*, provider) -> QuerySet[Availability]:
