@@ -38,7 +38,13 @@ def test_a_later_request_is_booked_for_the_chosen_period_and_the_provider_stays_
     booking = taken.booking
     assert (booking.start, booking.end) == (LATER, LATER + timedelta(hours=2))
     assert booking.status == "confirmed" and booking.total <= request.estimate_amount
-    assert Payment.objects.get(pk=request.payment_id).status == Payment.Status.CANCELED
+    # The booking adopted the request's hold and was charged its exact fare from it.
+    payment = Payment.objects.get(pk=request.payment_id)
+    assert (payment.status, payment.reference, payment.captured_amount) == (
+        Payment.Status.CAPTURED,
+        f"booking:{booking.pk}",
+        booking.total,
+    )
     # Not busy now: their switch stays on for jobs that do not overlap this one.
     assert Availability.objects.get(listing=near).is_available
 
