@@ -671,6 +671,11 @@ def accept_offer(*, provider: User, request_id: int, now: datetime | None = None
 
 def _accept(*, provider: User, request_id: int, now: datetime) -> DispatchRequest:
     with transaction.atomic():
+        # One accept at a time per provider (their availability rows, in a fixed order): two jobs
+        # at the same time, offered on two of their listings and accepted at once, would otherwise
+        # both be booked (or each wait on the other's offer to withdraw it). The second one then
+        # finds its offer withdrawn by the first.
+        list(Availability.objects.select_for_update().filter(provider=provider).order_by("pk").values_list("pk"))
         request = DispatchRequest.objects.select_for_update().filter(pk=request_id).first()
         offer = None
         if request is not None:
@@ -685,6 +690,9 @@ def _accept(*, provider: User, request_id: int, now: datetime) -> DispatchReques
             raise Conflict("This request is closed: it expired or was cancelled.", code="request_closed")
         if offer.state == OfferState.PASSED:
             raise Conflict("You passed on this request.", code="offer_passed")
+        if offer.state == OfferState.WITHDRAWN:
+            # The request is still looking, so the offer went because this provider took another job.
+            raise Conflict("You already took a job at that time.", code="busy")
         if offer.state != OfferState.OPEN:
             raise Conflict(TAKEN_MESSAGE, code="already_taken")
         try:

@@ -131,3 +131,35 @@ def test_a_provider_whose_listing_needs_approval_accepting_is_the_approval():
     taken = services.accept_offer(provider=listing.owner, request_id=request.pk, now=NOW)
     assert taken.booking.status == BookingStatus.CONFIRMED
     assert Payment.objects.get(reference=f"booking:{taken.booking_id}").status == Payment.Status.CAPTURED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_provider_accepting_two_jobs_at_the_same_time_at_once_gets_only_one():
+    """Two requests now, both offered to one provider's two listings, accepted by that provider in two threads.
+
+    Each accept locks its own request, so without a lock per provider both jobs would be booked (or each
+    wait on the other's offer). Exactly one wins; the other hears the provider is busy then.
+    """
+    owner = make_user()
+    first_listing = provider(km=1, owner=owner)
+    second_listing = provider(km=1.5, owner=owner)
+    requests = [request_driver(), request_driver()]
+    for request in requests:
+        assert set(Offer.objects.filter(request=request).values_list("listing_id", flat=True)) <= {
+            first_listing.pk,
+            second_listing.pk,
+        }
+        assert Offer.objects.filter(request=request, provider=owner, state=OfferState.OPEN).exists()
+
+    def accept(request):
+        return lambda: services.accept_offer(provider=owner, request_id=request.pk, now=NOW + timedelta(seconds=3))
+
+    results, errors = run_concurrently([accept(request) for request in requests])
+
+    assert len(results) == 1, errors
+    [error] = errors
+    assert isinstance(error, Conflict) and error.code == "busy", error
+    assert Booking.objects.filter(status=BookingStatus.CONFIRMED).count() == 1
+    assert DispatchRequest.objects.filter(state=RequestState.ASSIGNED).count() == 1
+    loser = DispatchRequest.objects.get(state=RequestState.REQUESTED)
+    assert not Offer.objects.filter(request=loser, provider=owner, state=OfferState.OPEN).exists()
