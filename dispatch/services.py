@@ -432,12 +432,13 @@ def authentication_url(request: DispatchRequest) -> str:
 def complete_authentication(*, requester: User, request_id: int, now: datetime | None = None) -> DispatchRequest:
     """The requester is back from their bank's check: the request goes live (first wave, a fresh timeout).
 
-    A bank that said no closes the request (nothing stays held) and raises CardRefused.
+    A bank that said no closes the request (nothing stays held) and raises CardRefused; so does a
+    check that took so long that a later pickup is now too close to make (Conflict, field "when").
     Idempotent: a request already live or closed is returned as it is. The row is locked,
     so a double click sends one first wave.
     """
     now = now or timezone.now()
-    refused: CardRefused | None = None
+    refused: DomainError | None = None
     with transaction.atomic():
         request = DispatchRequest.objects.select_for_update().filter(pk=request_id, requester=requester).first()
         if request is None:
@@ -450,19 +451,29 @@ def complete_authentication(*, requester: User, request_id: int, now: datetime |
         held = money().confirm_authentication(payment_id=request.payment_id)
         if held.requires_action:
             raise Conflict("Your bank has not confirmed the card yet. Finish its check first.", code="requires_action")
-        if held.authorised:
+        if held.authorised and request.pickup_at is not None and request.pickup_at < earliest_pickup(now):
+            # The bank's check took so long that no provider can make that pickup any more.
+            _close(request, RequestState.CANCELLED, now=now, reason="pickup_passed")
+            refused = Conflict(
+                "Your bank's check took too long for that pickup time, so nothing is held."
+                ' Ask again for "now" or a later time.',
+                field="when",
+                code="pickup_passed",
+            )
+        elif held.authorised:
             request.state, request.waves_sent = RequestState.REQUESTED, 1
             request.expires_at = now + timedelta(seconds=settings.DISPATCH_TIMEOUT_SECONDS)
             request.save(update_fields=["state", "waves_sent", "expires_at"])
             _send_wave(request, wave=0, now=now)
             tasks.schedule(tasks.expire_request_task, request_id=request.pk, at=request.expires_at)
             return request
-        _close(request, RequestState.CANCELLED, now=now, reason="card_refused")
-        refused = CardRefused(
-            held.failure_message or "Your card could not be confirmed. Try another card.",
-            field="payment_method",
-            code="payment_failed",
-        )
+        else:
+            _close(request, RequestState.CANCELLED, now=now, reason="card_refused")
+            refused = CardRefused(
+                held.failure_message or "Your card could not be confirmed. Try another card.",
+                field="payment_method",
+                code="payment_failed",
+            )
     # Committed first: the request is closed even though the requester hears a refusal.
     raise refused
 

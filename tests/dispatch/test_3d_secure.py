@@ -157,6 +157,31 @@ def test_finishing_the_bank_step_late_expires_the_request_instead_of_going_live(
     assert not Offer.objects.filter(request=request).exists()
 
 
+def test_a_bank_step_that_outlasts_a_later_pickup_closes_the_request_instead_of_going_live(settings, ledger_checked):
+    asked_at = NOW + timedelta(minutes=4, seconds=30)  # 09:04:30: 09:20 is the earliest pickup it may choose
+    near = provider(km=1, now=asked_at)
+    pickup = NOW.replace(minute=20)
+    assert services.earliest_pickup(asked_at) == pickup
+    with pytest.raises(services.AuthenticationRequired) as pending:
+        services.request_now(
+            requester=make_user(), payment_method=card(THREE_D_SECURE), now=asked_at, when=pickup, **where()
+        )
+    request = pending.value.request
+    bank_says(settings, request, yes=True)
+    back = asked_at + timedelta(seconds=60)  # within the timeout, but a provider can no longer be there by 09:20
+
+    with pytest.raises(Conflict) as too_late:
+        services.complete_authentication(requester=request.requester, request_id=request.pk, now=back)
+
+    assert (too_late.value.code, too_late.value.field) == ("pickup_passed", "when")
+    request.refresh_from_db()
+    assert request.state == RequestState.CANCELLED
+    assert Payment.objects.get(pk=request.payment_id).status == Payment.Status.CANCELED
+    assert intent_of(request).status == "canceled"
+    assert not Offer.objects.filter(request=request).exists()
+    assert not Notification.objects.filter(recipient=near.owner).exists()
+
+
 def test_the_requester_can_cancel_while_at_the_bank(ledger_checked):
     provider(km=1)
     request = ask_with_3ds().request
