@@ -146,15 +146,23 @@ def load(n: int) -> None:
     existing = Listing.objects.count()
     if existing == n:
         log(f"reusing the {n} listings already loaded")
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # a migration since the last run may have added an index
+        settle(connection)  # a migration since the last run may have added an index or rewritten rows
         return
     if existing:
         raise SystemExit(f"the kept database holds {existing} listings, not {n}: drop it and run again")
     with transaction.atomic():
         _load(n)
+    settle(connection)
+
+
+def settle(connection) -> None:
+    """Statistics for the planner; on PostgreSQL also the visibility map, as autovacuum keeps it in production.
+
+    Without it an index-only scan (driver coverage carries what search checks) still visits the
+    table for every entry of a freshly loaded or rewritten table. SQLite gets ANALYZE only.
+    """
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def _load(n: int) -> None:
@@ -240,7 +248,7 @@ def _load(n: int) -> None:
             centre_lat, centre_lng = h3int.cell_to_latlng(cell7)
             slack = geo._cell_geometry(h3int.int_to_str(cell7))[2]
             cache[key] = geo.driver_coverage_cells(centre_lat, centre_lng, radius + slack)
-        coverage += [(ids[i], cell, prices[i]) for cell in cache[key]]
+        coverage += [(ids[i], cell, prices[i], lat[i], lng[i], float(radius)) for cell in cache[key]]
     busy = []
     for i in range(n):
         if data["busy"][i]:
@@ -249,7 +257,7 @@ def _load(n: int) -> None:
     with connection.cursor() as cursor:
         tables = [
             ("listings_driverdetails", "listing_id, languages, brings_car, service_radius_km", drivers),
-            ("listings_drivercoverage", "listing_id, cell, unit_price", coverage),
+            ("listings_drivercoverage", "listing_id, cell, unit_price, latitude, longitude, reach_km", coverage),
             ("listings_busyperiod", 'listing_id, start, "end", source, note, created_at', busy),
         ]
         for table, table_columns, table_rows in tables:

@@ -28,6 +28,7 @@ from listings.models import (
     ListingKind,
     ListingPhoto,
     RoomDetails,
+    coverage_row,
 )
 from sharing.accounts.models import User
 
@@ -162,7 +163,7 @@ def seed_listings(hosts: list[User]) -> int:
         else:
             drivers.append(DriverDetails(listing=listing, languages="English", service_radius_km=extra["radius"]))
             coverage += [
-                DriverCoverage(listing=listing, cell=cell, unit_price=listing.unit_price)
+                coverage_row(listing, extra["radius"], cell)
                 for cell in driver_coverage_cells(listing.latitude, listing.longitude, extra["radius"])
             ]
         pictures.append(ListingPhoto(listing=listing, image=rng.choice(photos), position=0))

@@ -218,9 +218,7 @@ class DriverDetails(models.Model):
         """Rewrite the coverage cells of this driver's service disk (search finds drivers through them)."""
         cells = driver_coverage_cells(listing.latitude, listing.longitude, self.service_radius_km)
         DriverCoverage.objects.filter(listing_id=listing.pk).delete()
-        DriverCoverage.objects.bulk_create(
-            [DriverCoverage(listing_id=listing.pk, cell=cell, unit_price=listing.unit_price) for cell in cells]
-        )
+        DriverCoverage.objects.bulk_create([coverage_row(listing, self.service_radius_km, cell) for cell in cells])
 
 
 class DriverCoverage(models.Model):
@@ -236,13 +234,37 @@ class DriverCoverage(models.Model):
     # The listing's unit price, copied so that "cheapest drivers who come here" reads
     # the (cell, price) index in order and stops after a page.
     unit_price = models.PositiveIntegerField(default=0)
+    # The driver's point and service radius, copied too (and carried in the index on PostgreSQL):
+    # a cover is coarse, so most drivers it finds do not come this far, and checking that on the
+    # index entry saves visiting each of their listings (thousands of pages at a million listings).
+    latitude = models.FloatField(default=0)
+    longitude = models.FloatField(default=0)
+    reach_km = models.FloatField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["cell", "unit_price", "listing"], name="driver_coverage_cell_price")]
+        indexes = [
+            models.Index(
+                fields=["cell", "unit_price", "listing"],
+                include=["latitude", "longitude", "reach_km"],
+                name="driver_coverage_cell_price",
+            )
+        ]
         constraints = [models.UniqueConstraint(fields=["listing", "cell"], name="driver_coverage_unique")]
 
     def __str__(self) -> str:
         return f"Driver {self.listing_id} covers {self.cell:x}"
+
+
+def coverage_row(listing: Listing, service_radius_km: float, cell: int) -> DriverCoverage:
+    """One coverage row of a driver, with the copies search reads from the index."""
+    return DriverCoverage(
+        listing_id=listing.pk,
+        cell=cell,
+        unit_price=listing.unit_price,
+        latitude=listing.latitude,
+        longitude=listing.longitude,
+        reach_km=service_radius_km,
+    )
 
 
 def listing_photo_upload_to(photo: ListingPhoto, filename: str) -> str:

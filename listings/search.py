@@ -436,17 +436,18 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
 # A driver reaches the searcher when the geodesic to its base is within its service radius. The
 # great-circle distance shrunk by 1% is never more than the geodesic (their ratio stays within
 # 0.994-1.005, see geo), so this condition only drops drivers that the exact check would drop too.
-# Coverage cells are coarse, so most drivers found through them are too far: dropping them in SQL
-# saves reading page after page of them in price order.
+# Coverage cells are coarse, so most drivers found through them are too far: the condition reads the
+# point and radius copied onto the coverage row (and its index), so a driver too far away is dropped
+# without reading its listing.
 _MAY_REACH_PG = (
-    "2 * 6371.0088 * 0.99 * asin(least(1.0, sqrt(power(sin(radians(l.latitude - %s) / 2), 2)"
-    " + cos(radians(l.latitude)) * cos(radians(%s)) * power(sin(radians(l.longitude - %s) / 2), 2))))"
-    f" <= {_SERVICE_RADIUS}"
+    "2 * 6371.0088 * 0.99 * asin(least(1.0, sqrt(power(sin(radians(c.latitude - %s) / 2), 2)"
+    " + cos(radians(c.latitude)) * cos(radians(%s)) * power(sin(radians(c.longitude - %s) / 2), 2))))"
+    " <= c.reach_km"
 )
 
 
 def _may_reach(query: SearchQuery) -> tuple[str, list]:
-    """SQL keeping the drivers that may reach the searcher (PostgreSQL; on SQLite, without math functions, all)."""
+    """SQL on a coverage row `c` keeping drivers that may reach the searcher (SQLite, without math functions: all)."""
     if connection.vendor == "postgresql":
         return _MAY_REACH_PG, [query.latitude, query.latitude, query.longitude]
     return "1 = 1", []
@@ -455,14 +456,17 @@ def _may_reach(query: SearchQuery) -> tuple[str, list]:
 def _driver_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     """Every driver (passing the filters) whose coverage holds the searcher's cell."""
     where, where_params = filters
+    reach, reach_params = _may_reach(query)
     if connection.vendor == "postgresql":
         # ARRAY(...) runs first and feeds the primary-key index; a plain IN (subquery) may be
         # planned as a hash join over a scan of every listing.
-        covered = "l.id = ANY(ARRAY(SELECT c.listing_id FROM listings_drivercoverage c WHERE c.cell = %s))"
+        covered = (
+            "l.id = ANY(ARRAY(SELECT c.listing_id FROM listings_drivercoverage c"  # noqa: S608
+            f" WHERE c.cell = %s AND {reach}))"
+        )
     else:
-        covered = _DRIVER_COVERAGE
-    reach, reach_params = _may_reach(query)
-    sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE {covered} AND l.kind = 'driver' AND {reach} AND {where}"  # noqa: S608
+        covered = f"l.id IN (SELECT c.listing_id FROM listings_drivercoverage c WHERE c.cell = %s AND {reach})"  # noqa: S608
+    sql = f"SELECT {_COLUMNS} FROM {_FROM} WHERE {covered} AND l.kind = 'driver' AND {where}"  # noqa: S608
     rows = _fetch(sql, [geo.coverage_cell_of(query.latitude, query.longitude), *reach_params, *where_params])
     stats["rows"] += len(rows)
     return rows
@@ -487,7 +491,6 @@ def _circle_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> 
 
 
 _SOURCES_PER_QUERY = 200
-_DRIVER_COVERAGE = "l.id IN (SELECT c.listing_id FROM listings_drivercoverage c WHERE c.cell = %s)"
 
 
 def _by_distance(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from listings.geo import cells_for, driver_coverage_cells
-from listings.models import CarDetails, DriverCoverage, DriverDetails, Listing, ListingKind, RoomDetails
+from listings.models import CarDetails, DriverCoverage, DriverDetails, Listing, ListingKind, RoomDetails, coverage_row
 from sharing.accounts.models import User
 from tests.conftest import make_user
 
@@ -72,7 +72,7 @@ def bulk_listings(*, owner: User, points: list[dict]) -> list[Listing]:
             radius = spec.get("service_radius_km", 15)
             drivers.append(DriverDetails(listing=listing, service_radius_km=radius))
             coverage += [
-                DriverCoverage(listing=listing, cell=cell, unit_price=listing.unit_price)
+                coverage_row(listing, radius, cell)
                 for cell in driver_coverage_cells(listing.latitude, listing.longitude, radius)
             ]
     DriverDetails.objects.bulk_create(drivers)

@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from geopy.distance import geodesic
 
 from listings import geo
-from listings.models import DriverCoverage, ListingKind
+from listings.models import DriverCoverage, ListingKind, coverage_row
 from listings.search import SearchQuery, search_listing_hits
 from tests.conftest import make_user
-from tests.listings.factories import bulk_listings
+from tests.listings.factories import bulk_listings, make_listing
 from tests.listings.test_search_correctness import NOW, assert_same_page
 
 pytestmark = pytest.mark.django_db
@@ -73,9 +73,7 @@ def test_drivers_whose_coverage_holds_the_searcher_but_who_do_not_come_this_far_
     # A cover may hold cells the disk never reaches (it is conservative): give every driver the
     # searcher's own coverage cell, so the cheap far ones are found and must be turned away.
     here = geo.coverage_cell_of(lat, lng)
-    DriverCoverage.objects.bulk_create(
-        [DriverCoverage(listing=d, cell=here, unit_price=d.unit_price) for d in drivers], ignore_conflicts=True
-    )
+    DriverCoverage.objects.bulk_create([coverage_row(d, 3, here) for d in drivers], ignore_conflicts=True)
     for page in (1, 2):
         assert_same_page(SearchQuery(latitude=lat, longitude=lng, radius_km=2, sort=sort, page=page, page_size=3))
     hits = search_listing_hits(SearchQuery(latitude=lat, longitude=lng, radius_km=2, sort=sort), now=NOW).hits
@@ -232,3 +230,18 @@ def test_nearest_first_reads_the_ring_after_the_first_cells_in_the_same_statemen
     statements = len(captured.captured_queries)
     assert statements == (1 if connection.vendor == "postgresql" else reads_one_by_one)
     assert_same_page(query)
+
+
+def test_a_drivers_coverage_rows_carry_its_point_and_radius_and_follow_changes():
+    """Search checks a driver's reach on the coverage row: the copies must follow the listing."""
+    driver = make_listing(kind=ListingKind.DRIVER)
+    copies = lambda: set(DriverCoverage.objects.filter(listing=driver).values_list("latitude", "longitude", "reach_km"))  # noqa: E731
+    assert copies() == {(driver.latitude, driver.longitude, driver.driver.service_radius_km)}
+
+    driver.latitude, driver.longitude = 48.9, 2.4
+    driver.save()
+    details = driver.driver
+    details.service_radius_km = 25
+    details.save()
+
+    assert copies() == {(48.9, 2.4, 25.0)}
