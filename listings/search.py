@@ -17,7 +17,9 @@ loop over candidate rows.
 
 from __future__ import annotations
 
+import functools
 import math
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -439,17 +441,30 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
 # Coverage cells are coarse, so most drivers found through them are too far: the condition reads the
 # point and radius copied onto the coverage row (and its index), so a driver too far away is dropped
 # without reading its listing.
-_MAY_REACH_PG = (
-    "2 * 6371.0088 * 0.99 * asin(least(1.0, sqrt(power(sin(radians(c.latitude - %s) / 2), 2)"
+_MAY_REACH = (
+    "2 * 6371.0088 * 0.99 * asin({least}(1.0, sqrt(power(sin(radians(c.latitude - %s) / 2), 2)"
     " + cos(radians(c.latitude)) * cos(radians(%s)) * power(sin(radians(c.longitude - %s) / 2), 2))))"
     " <= c.reach_km"
 )
 
 
+@functools.cache
+def _sqlite_has_math() -> bool:
+    """Whether this Python's SQLite was built with its math functions (sin, asin, radians...): most are."""
+    try:
+        sqlite3.connect(":memory:").execute("SELECT asin(sin(radians(1)))")
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
 def _may_reach(query: SearchQuery) -> tuple[str, list]:
-    """SQL on a coverage row `c` keeping drivers that may reach the searcher (SQLite, without math functions: all)."""
+    """SQL on a coverage row `c` keeping drivers that may reach the searcher (all, on a SQLite without math)."""
+    params = [query.latitude, query.latitude, query.longitude]
     if connection.vendor == "postgresql":
-        return _MAY_REACH_PG, [query.latitude, query.latitude, query.longitude]
+        return _MAY_REACH.format(least="least"), params
+    if _sqlite_has_math():
+        return _MAY_REACH.format(least="min"), params
     return "1 = 1", []
 
 
@@ -618,8 +633,9 @@ def _read_price_sources(
             source = sources[index]
             if source.cell is None:
                 columns, source_from, order = _COLUMNS, _DRIVERS_BY_PRICE_FROM, "c.unit_price, c.listing_id"
-                condition = "c.cell = %s AND l.kind = 'driver'"
-                params.append(geo.coverage_cell_of(query.latitude, query.longitude))
+                reach, reach_params = _may_reach(query)
+                condition = f"c.cell = %s AND {reach} AND l.kind = 'driver'"
+                params += [geo.coverage_cell_of(query.latitude, query.longitude), *reach_params]
             else:
                 columns, source_from, order = _ROOM_CAR_COLUMNS, "listings_listing l", "l.unit_price, l.id"
                 # A cell wholly inside the circle needs no band: its index scan in price order then stops
