@@ -14,6 +14,7 @@ from dispatch import selectors, services
 from dispatch.models import RequestState
 from listings.models import Listing, ListingKind, ListingStatus
 from sharing.errors import DomainError, NotFound
+from sharing.pages import refusals_as_messages
 
 
 def _where(data) -> dict:
@@ -97,24 +98,16 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 def authenticated(request: HttpRequest, request_id: int) -> HttpResponse:
     """Where the bank's 3-D Secure page sends the requester back: the request goes live (own requests only)."""
-    try:
+    with refusals_as_messages(request):
         services.complete_authentication(requester=request.user, request_id=request_id)
-    except NotFound as missing:
-        raise Http404(missing.message) from None
-    except DomainError as refused:
-        messages.error(request, refused.message)
     return redirect("dispatch:request", request_id=request_id)
 
 
 @login_required
 @require_POST
 def cancel(request: HttpRequest, request_id: int) -> HttpResponse:
-    try:
+    with refusals_as_messages(request):
         services.cancel_request(requester=request.user, request_id=request_id)
-    except NotFound as missing:
-        raise Http404(missing.message) from None
-    except DomainError as refused:
-        messages.error(request, refused.message)
     return redirect("dispatch:request", request_id=request_id)
 
 
@@ -134,7 +127,7 @@ def provider(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def availability(request: HttpRequest, listing_id: int) -> HttpResponse:
-    try:
+    with refusals_as_messages(request):
         if request.POST.get("available") == "on":
             services.go_available(
                 provider=request.user,
@@ -146,10 +139,6 @@ def availability(request: HttpRequest, listing_id: int) -> HttpResponse:
         else:
             services.go_offline(provider=request.user, listing_id=listing_id)
             messages.success(request, "You are offline.")
-    except NotFound as missing:
-        raise Http404(missing.message) from None
-    except DomainError as refused:
-        messages.error(request, refused.message)
     return redirect("dispatch:provider")
 
 
@@ -170,10 +159,6 @@ def accept(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def pass_offer(request: HttpRequest, request_id: int) -> HttpResponse:
-    try:
+    with refusals_as_messages(request):
         services.pass_offer(provider=request.user, request_id=request_id)
-    except NotFound as missing:
-        raise Http404(missing.message) from None
-    except DomainError as refused:
-        messages.error(request, refused.message)
     return redirect("dispatch:provider")
