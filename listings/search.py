@@ -183,6 +183,18 @@ def _cell_condition(column: str, cells: list[int], params: list) -> str:
     return f"l.{column} IN ({', '.join(['%s'] * len(cells))})"
 
 
+def _great_circle_km_sql(latitude: str, longitude: str, *, least: str = "least") -> str:
+    """SQL for the great-circle km from the point in three parameters (lat, lat, lng) to a row's point.
+
+    Callers scale it to stay on the safe side of the geodesic (see geo: the ratio stays within
+    0.994-1.005). `least` is "min" on SQLite.
+    """
+    return (
+        f"2 * 6371.0088 * asin({least}(1.0, sqrt(power(sin(radians({latitude} - %s) / 2), 2)"
+        f" + cos(radians({latitude})) * cos(radians(%s)) * power(sin(radians({longitude} - %s) / 2), 2))))"
+    )
+
+
 class _PreparingCursor(psycopg.Cursor):
     """Binds parameters on the server and prepares each statement on first use on its connection."""
 
@@ -295,9 +307,9 @@ class _Levels:
 # counted), so the count can only make the statement read a ring Python did not need, never skip one
 # it needs.
 _PROVEN_NEAR_PG = (
-    "(SELECT count(*) FROM {read} r WHERE NOT r.driver AND 1.006 * 2 * 6371.0088 * asin(least(1.0, sqrt("
-    "power(sin(radians(r.lat - %s) / 2), 2) + cos(radians(r.lat)) * cos(radians(%s))"
-    " * power(sin(radians(r.lng - %s) / 2), 2)))) < %s)"
+    "(SELECT count(*) FROM {read} r WHERE NOT r.driver AND 1.006 * "  # noqa: S608 (constants only)
+    + _great_circle_km_sql("r.lat", "r.lng")
+    + " < %s)"
 )
 # The reads keep whether a row is a driver; the service radius is looked up once, for the rows returned.
 _READ_PG = (
@@ -441,11 +453,6 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
 # Coverage cells are coarse, so most drivers found through them are too far: the condition reads the
 # point and radius copied onto the coverage row (and its index), so a driver too far away is dropped
 # without reading its listing.
-_MAY_REACH = (
-    "2 * 6371.0088 * 0.99 * asin({least}(1.0, sqrt(power(sin(radians(c.latitude - %s) / 2), 2)"
-    " + cos(radians(c.latitude)) * cos(radians(%s)) * power(sin(radians(c.longitude - %s) / 2), 2))))"
-    " <= c.reach_km"
-)
 
 
 @functools.cache
@@ -462,9 +469,9 @@ def _may_reach(query: SearchQuery) -> tuple[str, list]:
     """SQL on a coverage row `c` keeping drivers that may reach the searcher (all, on a SQLite without math)."""
     params = [query.latitude, query.latitude, query.longitude]
     if connection.vendor == "postgresql":
-        return _MAY_REACH.format(least="least"), params
+        return f"0.99 * {_great_circle_km_sql('c.latitude', 'c.longitude')} <= c.reach_km", params
     if _sqlite_has_math():
-        return _MAY_REACH.format(least="min"), params
+        return f"0.99 * {_great_circle_km_sql('c.latitude', 'c.longitude', least='min')} <= c.reach_km", params
     return "1 = 1", []
 
 
@@ -670,10 +677,10 @@ _CELLS_BY_PRICE_PG = (
 # against their reach already): a great-circle distance shrunk by 0.6% is never more than the geodesic,
 # see geo. Per source: its last row found (its key), how many it found, and how many it kept.
 _TOP_BY_PRICE_PG = (
-    "WITH fetched(id, lat, lng, price, reach, rating_sum, rating_count, src) AS MATERIALIZED ({reads}),"
-    " kept AS MATERIALIZED (SELECT f.* FROM fetched f WHERE f.reach >= 0 OR 2 * 6371.0088 * 0.994 * asin(least(1.0,"
-    " sqrt(power(sin(radians(f.lat - %s) / 2), 2) + cos(radians(f.lat)) * cos(radians(%s))"
-    " * power(sin(radians(f.lng - %s) / 2), 2)))) <= %s)"
+    "WITH fetched(id, lat, lng, price, reach, rating_sum, rating_count, src) AS MATERIALIZED ({reads}),"  # noqa: S608 (constants only)
+    " kept AS MATERIALIZED (SELECT f.* FROM fetched f WHERE f.reach >= 0 OR 0.994 * "
+    + _great_circle_km_sql("f.lat", "f.lng")
+    + " <= %s)"
     " SELECT * FROM (SELECT k.*, 0 AS part FROM kept k ORDER BY k.price, k.id LIMIT {top}) AS cheapest"
     " UNION ALL SELECT (array_agg(f.id ORDER BY f.price DESC, f.id DESC))[1], 0, 0, max(f.price), 0,"
     " (SELECT count(*) FROM kept k WHERE k.src = f.src), count(*), f.src, 1 FROM fetched f GROUP BY f.src"
