@@ -5,9 +5,9 @@ How a search is answered without reading every listing:
   first, coarser ones when the area is sparse). After each ring, every listing
   not yet read is at least as far as the next ring's lower bound, so once the
   k-th hit is closer than that bound, it is provably the k-th.
-- cheapest first: the coarse cells that cover the circle are read in price
-  order, each through the (cell, price) index with a LIMIT, and merged; a cell
-  is read further only while its next row could still enter the page.
+- cheapest first: the coarse cells that cover the circle are each scanned in
+  price order through the (cell, price) index, and the database merges the
+  scans and stops after the page (a UNION ALL under ORDER BY ... LIMIT).
 - driving services match when the searcher is inside the driver's own service
   radius: each driver's service disk is covered by coarse cells
   (DriverCoverage), so "who comes to me" is one indexed lookup.
@@ -18,8 +18,11 @@ loop over candidate rows.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
+import re
 import sqlite3
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -128,8 +131,11 @@ _COLUMNS = (
     "l.rating_sum, l.rating_count"
 )
 _FROM = "listings_listing l"
-# The same columns for rows known not to be drivers.
-_ROOM_CAR_COLUMNS = "l.id, l.latitude, l.longitude, l.unit_price, -1, l.rating_sum, l.rating_count"
+# The same columns for rows known not to be drivers. The reach has the drivers' type: PostgreSQL
+# merges the ordered scans of a UNION ALL only when every term has the same column types.
+_ROOM_CAR_COLUMNS = (
+    "l.id, l.latitude, l.longitude, l.unit_price, CAST(-1 AS double precision), l.rating_sum, l.rating_count"
+)
 ID, LAT, LNG, PRICE, REACH, RATING_SUM, RATING_COUNT = range(7)
 
 
@@ -209,18 +215,63 @@ def _prepared_cursor():
     return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# The statements this module PREPAREd on each open connection (they live as long as its session).
+_PREPARED_ON: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _named(sql: str, params: list, prefix: str) -> tuple[str, dict]:
+    """The same SQL with its %s placeholders named prefix0, prefix1... and the parameters by name."""
+    names = iter(range(len(params)))
+    return re.sub("%s", lambda _: f"%({prefix}{next(names)})s", sql), {
+        f"{prefix}{number}": value for number, value in enumerate(params)
+    }
+
+
+def _execute_prepared(cursor, sql: str, params: dict, planner: dict[str, str]) -> None:
+    """Run a long statement with named parameters as a PREPAREd statement, planned with `planner` settings.
+
+    psycopg's own preparing converts the statement's text on every run (it caches only short ones:
+    a millisecond for a cheapest-first statement of 24 scans) and sends every placeholder as a
+    parameter; here each name is one parameter, the text is sent once per connection (PREPARE), and
+    each run sends `EXECUTE name(values)` in the same round trip as the settings it is planned with: the plan
+    is made at the first run (and again if the table's statistics change), with the settings of that
+    moment. SET LOCAL lasts until the end of this string's implicit transaction, or of an outer one,
+    which RESET covers.
+    """
+    names = list(dict.fromkeys(_PLACEHOLDER.findall(sql)))
+    number = {name: position for position, name in enumerate(names, start=1)}
+    text = _PLACEHOLDER.sub(lambda match: f"${number[match.group(1)]}", sql)
+    statement = "search_" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+    prepared = _PREPARED_ON.setdefault(connection.connection, set())
+    if statement not in prepared:
+        cursor.execute(f"PREPARE {statement} AS {text}")  # it outlives a rollback: PREPARE is not transactional
+        prepared.add(statement)
+    sets = [f"SET LOCAL {name} = {value}" for name, value in planner.items()]
+    execute = f"EXECUTE {statement}(" + ", ".join(f"%({name})s" for name in names) + ")"
+    cursor.execute("; ".join([*sets, execute, *(f"RESET {name}" for name in planner)]), params)
+    for _ in sets:
+        cursor.nextset()
+
+
 def _fetch(
-    sql: str, params: list, width: int = 7, *, planner: dict[str, str] | None = None, prepare: bool = False
+    sql: str, params: list | dict, width: int = 7, *, planner: dict[str, str] | None = None, prepare: bool = False
 ) -> np.ndarray:
     """Rows of one search statement as floats.
 
     On PostgreSQL: `planner` settings change for this statement alone; `prepare` plans the statement
     once per connection and reuses the plan (for statements whose text does not depend on the data:
-    cells come as one array parameter). JIT and parallel workers are off for the whole session (see
-    POSTGRES_SESSION_OPTIONS in settings): a prepared statement cannot change them for itself.
+    cells come as parameters). Statements with named parameters are prepared by `_execute_prepared`
+    (with the `planner` settings), others by psycopg. JIT and parallel workers are off for the whole
+    session (see POSTGRES_SESSION_OPTIONS in settings).
     """
     postgres = connection.vendor == "postgresql"
-    if postgres and prepare and settings.SEARCH_PREPARED_STATEMENTS and not planner:
+    prepared = postgres and prepare and settings.SEARCH_PREPARED_STATEMENTS
+    if prepared and isinstance(params, dict):
+        with connection.cursor() as cursor:
+            _execute_prepared(cursor, sql, params, planner or {})
+            rows = cursor.fetchall()
+    elif prepared and not planner:
         with _prepared_cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -512,9 +563,6 @@ def _circle_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> 
     return rows
 
 
-_SOURCES_PER_QUERY = 200
-
-
 def _by_distance(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     proven, hits = _nearest(query, filters, stats)
     if not proven and ListingKind.DRIVER in _kinds(query):
@@ -539,52 +587,59 @@ def _by_rating(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np
     return np.column_stack([distance[order], rows[order, ID]])
 
 
-@dataclass(frozen=True)
-class _PriceSource:
-    """Rows that come out of one index in price order: a coarse cell's rooms and cars, or the drivers coming here.
-
-    A cell only partly inside the circle is `partial`: its rows outside the circle's latitude band are left out.
-    """
-
-    cell: int | None  # None: the driver coverage lookup
-    partial: bool = False
-
-
-SRC = 7  # the column of a price-ordered row that names its source
+# Rows beyond the page asked of the database: a few may still fail the exact distance check.
+_PRICE_TOP_MARGIN = 10
+# Scans merged by one statement. SQLite allows 500 terms in a compound SELECT. On PostgreSQL each
+# number of scans is its own prepared statement, planned once per connection: counts are rounded
+# up to a multiple of _PG_SCANS_STEP with scans of a cell no listing is in (H3 cell ids are positive).
+_SCANS_PER_STATEMENT = 200
+_PG_SCANS_STEP = 8
+_NO_CELL = -1
+_DRIVERS_BY_PRICE_FROM = "listings_drivercoverage c JOIN listings_listing l ON l.id = c.listing_id"
+# A driver's row as the coverage index orders it: its price and id from the coverage row.
+_DRIVER_BY_PRICE_COLUMNS = (
+    f"c.listing_id, l.latitude, l.longitude, c.unit_price, {_SERVICE_RADIUS}, l.rating_sum, l.rating_count"
+)
+# What PostgreSQL plans the cheapest-first statement with (it is prepared, so planned once). Each scan
+# is planned for an average cell, and with the filters the planner often expects fewer rows than the
+# page: it would then read and sort whole cells (a dense one holds thousands: 450 ms instead of 1).
+# Sorting is never needed there, every scan has an index in price order; the generic plan is the
+# same for every search, so making it at once saves five custom plans per connection.
+_CHEAPEST_PLANNER = {"enable_sort": "off", "plan_cache_mode": "force_generic_plan"}
 
 
 def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
-    """Cheapest first: merge per-cell price-ordered index scans, reading a cell further only while it could matter.
+    """Cheapest first: the database merges per-cell index scans in price order and stops after the page.
 
-    Each read returns, for the sources still pending, their first `limit` rows in price order, cut
-    to the `top` cheapest of them all, and how many rows each source had before the cut. What each
-    source holds is then a prefix of its price order, and the next row it has not returned is known
-    to lie above a bound: above its last row if it filled its limit, above the cut if the cut took
-    some of its rows. A source is read again only while that bound is below the page's last row.
+    Each coarse cell covering the circle is a scan of the (cell, price, id) index, the drivers coming
+    here one of the coverage (cell, price, listing) index. A UNION ALL of those scans under ORDER BY
+    price, id LIMIT n is a k-way merge that the database stops after n rows (SQLite merges co-routines,
+    PostgreSQL plans a Merge Append): a page reads about n rows and one more per cell, however many
+    listings the cells hold. Rows that cannot be in the circle are dropped in the scans; the exact
+    check here may still turn a few away from the rim, and when that leaves the page short, the
+    statement runs again with a larger n. A large circle's cells are merged by several statements,
+    whose pages are merged here; one is run again only while its next row could still enter the page.
     """
-    cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
-    wanted = query.wanted
-    sources: list[_PriceSource] = []
+    scans: list[int | None] = []  # cells, and None for the drivers coming here
     if set(_kinds(query)) - {ListingKind.DRIVER}:
-        inside = geo.upper_bounds_km(query.latitude, query.longitude, cells) <= query.radius_km
-        for cell, whole in zip(geo.to_ints(cells), inside, strict=True):
-            sources.append(_PriceSource(cell, partial=not whole))
+        cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
+        scans += geo.to_ints(cells)
     if ListingKind.DRIVER in _kinds(query):
-        sources.append(_PriceSource(None))
-    read = _read_price_sources_pg if connection.vendor == "postgresql" else _read_price_sources
-    limit, top = wanted, wanted + _PRICE_TOP_MARGIN
+        scans.append(None)
+    batches = [scans[start : start + _SCANS_PER_STATEMENT] for start in range(0, len(scans), _SCANS_PER_STATEMENT)]
+    wanted = query.wanted
+    limit = wanted + _PRICE_TOP_MARGIN
     held: dict[int, np.ndarray] = {}
-    pending = list(range(len(sources)))
+    pending = list(range(len(batches)))
     while True:
-        block, reads = read(query, filters, sources, pending, limit, top)
-        stats["rows"] += sum(read.found for read in reads.values())
-        cut = None
-        if len(block) < sum(read.kept for read in reads.values()):
-            last = block[np.lexsort((block[:, ID], block[:, PRICE]))[-1]]
-            cut = (last[PRICE], last[ID])
+        # The key (price, id) that every row a statement did not return lies above; None: it returned all.
+        bounds: dict[int, tuple[float, float] | None] = {}
         for index in pending:
-            held[index] = block[block[:, SRC] == index]
-        everything = np.concatenate(list(held.values())) if held else np.empty((0, 8))
+            rows = _cheapest_rows(query, filters, batches[index], limit)
+            stats["rows"] += len(rows)
+            held[index] = rows
+            bounds[index] = (rows[-1, PRICE], rows[-1, ID]) if len(rows) == limit else None
+        everything = np.concatenate(list(held.values())) if held else np.empty((0, 7))
         mask, distance = _matches(query, everything)
         accepted = everything[mask]
         order = np.lexsort((accepted[:, ID], accepted[:, PRICE]))
@@ -592,157 +647,66 @@ def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.
         threshold = (
             (accepted[wanted - 1, PRICE], accepted[wanted - 1, ID]) if len(accepted) >= wanted else (math.inf, 0)
         )
-        still_pending = []
-        for index in pending:
-            read_here = reads.get(index, _SourceRead(0, 0, None))
-            if len(held[index]) < read_here.kept:
-                bound = cut  # the cut took some of its rows: its next row is above the cut
-            elif read_here.found >= limit:
-                bound = read_here.last  # it filled its limit: its next row is above its last
-            else:
-                continue  # every row it has is held
-            if bound < threshold:
-                still_pending.append(index)
-        if not still_pending:
+        pending = [index for index, bound in bounds.items() if bound is not None and bound < threshold]
+        if not pending:
             return np.column_stack([accepted_distance, accepted[:, ID]])
-        pending = still_pending
-        limit, top = limit * 4, top * 4
+        limit *= 4
 
 
-@dataclass(frozen=True)
-class _SourceRead:
-    """What one read found in one source: rows (in its first `limit`), rows kept for the cut, the last row's key."""
+def _may_lie_inside(query: SearchQuery) -> tuple[str, list]:
+    """SQL keeping the rooms and cars `l` that may lie in the circle (a superset: the exact check follows).
 
-    found: int
-    kept: int
-    last: tuple[float, float] | None
-
-
-# Rows beyond the page kept by a read: a few may still fail the exact distance check.
-_PRICE_TOP_MARGIN = 10
-_DRIVERS_BY_PRICE_FROM = "listings_drivercoverage c JOIN listings_listing l ON l.id = c.listing_id"
-
-
-def _read_price_sources(
-    query: SearchQuery, filters: tuple[str, list], sources: list[_PriceSource], pending: list[int], limit: int, top: int
-) -> tuple[np.ndarray, dict[int, _SourceRead]]:
-    """The first `limit` rows of each pending source in price order (rows of _COLUMNS plus the source), and reads.
-
-    One compound SELECT of per-source index scans (SQLite allows 500 terms: batches of 200); no cut
-    to the `top` rows: SQLite reads in-process, moving rows costs little.
+    A great-circle distance shrunk by 0.6% is never more than the geodesic (see geo). A SQLite without
+    math functions keeps the circle's latitude band.
     """
-    where, where_params = filters
-    lat_margin = query.radius_km / 110.0 + 0.01
-    blocks = []
-    for batch_start in range(0, len(pending), _SOURCES_PER_QUERY):
-        parts, params = [], []
-        for index in pending[batch_start : batch_start + _SOURCES_PER_QUERY]:
-            source = sources[index]
-            if source.cell is None:
-                columns, source_from, order = _COLUMNS, _DRIVERS_BY_PRICE_FROM, "c.unit_price, c.listing_id"
-                reach, reach_params = _may_reach(query)
-                condition = f"c.cell = %s AND {reach} AND l.kind = 'driver'"
-                params += [geo.coverage_cell_of(query.latitude, query.longitude), *reach_params]
-            else:
-                columns, source_from, order = _ROOM_CAR_COLUMNS, "listings_listing l", "l.unit_price, l.id"
-                # A cell wholly inside the circle needs no band: its index scan in price order then stops
-                # after a page (the planner otherwise may read the whole cell to sort it).
-                condition = "l.cell_coarse = %s AND l.kind <> 'driver'"
-                params.append(source.cell)
-                if source.partial:
-                    condition += " AND l.latitude >= %s AND l.latitude <= %s"
-                    params += [query.latitude - lat_margin, query.latitude + lat_margin]
-            parts.append(
-                f"SELECT * FROM (SELECT {columns}, {index} AS src FROM {source_from} "  # noqa: S608
-                f"WHERE {condition} AND {where} ORDER BY {order} LIMIT {limit}) AS s{index}"
-            )
-            params += where_params
-        blocks.append(_fetch(" UNION ALL ".join(parts), params, width=8))
-    rows = np.concatenate(blocks) if blocks else np.empty((0, 8))
-    reads = {}
-    for index in np.unique(rows[:, SRC]).astype(int).tolist():
-        part = rows[rows[:, SRC] == index]
-        last = part[np.lexsort((part[:, ID], part[:, PRICE]))[-1]]
-        reads[index] = _SourceRead(found=len(part), kept=len(part), last=(last[PRICE], last[ID]))
-    return rows, reads
+    params = [query.latitude, query.latitude, query.longitude, query.radius_km]
+    if connection.vendor == "postgresql":
+        return f"0.994 * {_great_circle_km_sql('l.latitude', 'l.longitude')} <= %s", params
+    if _sqlite_has_math():
+        return f"0.994 * {_great_circle_km_sql('l.latitude', 'l.longitude', least='min')} <= %s", params
+    margin = query.radius_km / 110.0 + 0.01
+    return "l.latitude >= %s AND l.latitude <= %s", [query.latitude - margin, query.latitude + margin]
 
 
-_CELLS_BY_PRICE_PG = (
-    "SELECT s.* FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::int[]) AS c(cell, lat_lo, lat_hi, src)"
-    " CROSS JOIN LATERAL (SELECT {columns}, c.src FROM listings_listing l"
-    " WHERE l.cell_coarse = c.cell AND l.kind <> 'driver' AND l.latitude >= c.lat_lo AND l.latitude <= c.lat_hi"
-    " AND {where} ORDER BY l.unit_price, l.id LIMIT {limit}) AS s"
-)
-# The rows found are cut to the `top` cheapest of those that may lie in the circle (drivers were checked
-# against their reach already): a great-circle distance shrunk by 0.6% is never more than the geodesic,
-# see geo. Per source: its last row found (its key), how many it found, and how many it kept.
-_TOP_BY_PRICE_PG = (
-    "WITH fetched(id, lat, lng, price, reach, rating_sum, rating_count, src) AS MATERIALIZED ({reads}),"  # noqa: S608 (constants only)
-    " kept AS MATERIALIZED (SELECT f.* FROM fetched f WHERE f.reach >= 0 OR 0.994 * "
-    + _great_circle_km_sql("f.lat", "f.lng")
-    + " <= %s)"
-    " SELECT * FROM (SELECT k.*, 0 AS part FROM kept k ORDER BY k.price, k.id LIMIT {top}) AS cheapest"
-    " UNION ALL SELECT (array_agg(f.id ORDER BY f.price DESC, f.id DESC))[1], 0, 0, max(f.price), 0,"
-    " (SELECT count(*) FROM kept k WHERE k.src = f.src), count(*), f.src, 1 FROM fetched f GROUP BY f.src"
-)
+def _cheapest_rows(query: SearchQuery, filters: tuple[str, list], scans: list[int | None], limit: int) -> np.ndarray:
+    """The `limit` cheapest rows (of _COLUMNS) of these cells' rooms and cars and of the drivers coming here.
 
-
-def _read_price_sources_pg(
-    query: SearchQuery, filters: tuple[str, list], sources: list[_PriceSource], pending: list[int], limit: int, top: int
-) -> tuple[np.ndarray, dict[int, _SourceRead]]:
-    """PostgreSQL: the same reads in one statement, cut to the `top` cheapest rows, with what each source found.
-
-    The cells come in as arrays and one LATERAL subquery, planned once, walks the (cell, price, id)
-    index of each: a UNION ALL branch per cell made planning cost grow with the circle (15-20 cells
-    for 10 km: planning took longer than running). The cut happens in the database: at a million
-    listings a 10 km circle's cells find ~300 rows, and moving and parsing them cost more than
-    finding them, for a page of 21.
+    One statement, a UNION ALL of one index scan per cell (None: the drivers) under ORDER BY price, id
+    LIMIT: rows come back in that order. Parameters are named, so that the scans share theirs.
     """
-    where, where_params = filters
-    lat_margin = query.radius_km / 110.0 + 0.01
-    cells = [index for index in pending if sources[index].cell is not None]
-    parts, params = [], []
-    if cells:
-        # A partial cell keeps the rows in the circle's latitude band; a whole cell, the whole globe's.
-        # (A finer test here would make the index scan of a cell that barely touches the circle walk
-        # through most of it.)
-        boxes = [
-            (query.latitude - lat_margin, query.latitude + lat_margin) if sources[index].partial else (-90.0, 90.0)
-            for index in cells
-        ]
-        parts.append(_CELLS_BY_PRICE_PG.format(columns=_ROOM_CAR_COLUMNS, where=where, limit=limit))
-        params += [
-            [sources[index].cell for index in cells],
-            [box[0] for box in boxes],
-            [box[1] for box in boxes],
-            cells,
-            *where_params,
-        ]
-    for index in pending:
-        if sources[index].cell is None:
-            reach, reach_params = _may_reach(query)
-            parts.append(
-                f"SELECT * FROM (SELECT {_COLUMNS}, {index} AS src FROM {_DRIVERS_BY_PRICE_FROM}"  # noqa: S608
-                f" WHERE c.cell = %s AND l.kind = 'driver' AND {reach} AND {where}"
-                f" ORDER BY c.unit_price, c.listing_id LIMIT {limit}) AS drivers"
-            )
-            params += [geo.coverage_cell_of(query.latitude, query.longitude), *reach_params, *where_params]
-    if not parts:
-        return np.empty((0, 8)), {}
-    params += [query.latitude, query.latitude, query.longitude, query.radius_km]
-    # The LATERAL subquery is planned once for any cell, so the planner sees an average cell and,
-    # with the filters, often expects fewer rows than the LIMIT: it would then read and sort the
-    # whole cell (a dense one holds thousands). Sorting is never needed there, every source has an
-    # index in its price order, so it is switched off for this one statement (the cut's sort of a
-    # few hundred rows has no alternative and stays).
-    sql = _TOP_BY_PRICE_PG.format(reads=" UNION ALL ".join(parts), top=top)
-    rows = _fetch(sql, params, width=9, planner={"enable_sort": "off"})
-    summary = rows[:, 8] == 1
-    reads = {
-        int(row[SRC]): _SourceRead(found=int(row[RATING_COUNT]), kept=int(row[RATING_SUM]), last=(row[PRICE], row[ID]))
-        for row in rows[summary]
-    }
-    return rows[~summary, :8], reads
+    postgres = connection.vendor == "postgresql"
+    where, params = _named(*filters, "f")
+    inside, inside_params = _named(*_may_lie_inside(query), "d")
+    params |= inside_params | {"limit": limit}
+    cells = [scan for scan in scans if scan is not None]
+    selects = []
+    if postgres:
+        # One array parameter: the statement's text depends only on how many cells there are.
+        cells += [_NO_CELL] * (-len(cells) % _PG_SCANS_STEP)
+        params["cells"] = cells
+        cell_params = [f"(%(cells)s::bigint[])[{position}]" for position in range(1, len(cells) + 1)]
+    else:
+        params |= {f"c{position}": cell for position, cell in enumerate(cells)}
+        cell_params = [f"%(c{position})s" for position in range(len(cells))]
+    for cell in cell_params:
+        selects.append(
+            f"SELECT {_ROOM_CAR_COLUMNS} FROM listings_listing l"  # noqa: S608
+            f" WHERE l.cell_coarse = {cell} AND l.kind <> 'driver' AND {inside} AND {where}"
+        )
+    if None in scans:
+        reach, reach_params = _named(*_may_reach(query), "r")
+        params |= reach_params | {"here": geo.coverage_cell_of(query.latitude, query.longitude)}
+        selects.append(
+            f"SELECT {_DRIVER_BY_PRICE_COLUMNS} FROM {_DRIVERS_BY_PRICE_FROM}"  # noqa: S608
+            f" WHERE c.cell = %(here)s AND {reach} AND l.kind = 'driver' AND {where}"
+        )
+    if postgres:
+        # PostgreSQL merges subqueries that each come in the order asked (SQLite orders its terms itself).
+        scans_sql = " UNION ALL ".join(f"({select} ORDER BY 4, 1)" for select in selects)
+        sql = f"SELECT * FROM ({scans_sql}) AS scans ORDER BY 4, 1 LIMIT %(limit)s"  # noqa: S608
+    else:
+        sql = " UNION ALL ".join(selects) + " ORDER BY 4, 1 LIMIT %(limit)s"
+    return _fetch(sql, params, prepare=True, planner=_CHEAPEST_PLANNER if postgres else None)
 
 
 def search_listing_hits(query: SearchQuery, *, now: datetime | None = None) -> SearchResult:

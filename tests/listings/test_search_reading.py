@@ -35,7 +35,9 @@ def cell_centre_in_paris() -> tuple[float, float]:
     return h3.cell_to_latlng(h3.latlng_to_cell(48.85, 2.35, geo.RES_COARSE))
 
 
-def test_cheapest_first_reads_further_into_a_cell_whose_cheapest_rows_lie_outside_the_circle():
+@pytest.mark.parametrize("sqlite_math", [True, False], ids=["sqlite-math", "no-sqlite-math"])
+def test_cheapest_first_passes_over_cheaper_rows_outside_the_circle(sqlite_math, monkeypatch):
+    monkeypatch.setattr(search, "_sqlite_has_math", lambda: sqlite_math)
     lat, lng = cell_centre_in_paris()
     cell = h3.latlng_to_cell(lat, lng, geo.RES_COARSE)
     # 40 cheap rooms 1.5-2.4 km east and west (outside a 1 km circle, inside its latitude band and
@@ -50,9 +52,14 @@ def test_cheapest_first_reads_further_into_a_cell_whose_cheapest_rows_lie_outsid
         query = SearchQuery(latitude=lat, longitude=lng, radius_km=1, sort="price", page=page, page_size=4)
         assert_same_page(query)
     result = search_listing_hits(SearchQuery(latitude=lat, longitude=lng, radius_km=1, sort="price", page_size=4))
-    # A first read of 5 rows finds only rooms outside: the cell had to be read further.
-    assert result.rows_examined > 40
     assert len(result.hits) == 4
+    if connection.vendor == "postgresql" or sqlite_math:
+        # The distance check in SQL passes over the 40 cheap rooms: only the 10 inside come back.
+        assert result.rows_examined == 10
+    else:
+        # Only the circle's latitude band in SQL: the first 15 rows (page + margin) were all rooms
+        # outside, so the statement ran again with a larger limit.
+        assert result.rows_examined > 40
 
 
 @pytest.mark.parametrize("sqlite_math", [True, False], ids=["sqlite-math", "no-sqlite-math"])
@@ -85,13 +92,19 @@ def test_drivers_whose_coverage_holds_the_searcher_but_who_do_not_come_this_far_
     assert {hit.listing_id for hit in hits} == {driver.pk for driver in drivers[30:]}
 
 
+def cheapest_first_reads(captured: CaptureQueriesContext) -> list[str]:
+    """The statements of cheapest-first merges (on PostgreSQL, after the first: EXECUTE of the prepared one)."""
+    sqls = [query["sql"] for query in captured.captured_queries]
+    return [sql for sql in sqls if "ORDER BY 4, 1 LIMIT" in sql or "EXECUTE search_" in sql]
+
+
 def test_cheapest_first_reads_again_when_the_cheapest_rows_it_kept_fail_the_exact_distance():
     """The cheapest rows pass the database's conservative distance checks but not the exact one.
 
     40 cheap drivers due east, 5.02-5.1 km out with a 5 km service radius (the shrunk great-circle
     check in SQL lets them through, the geodesic turns them away), and 30 dearer rooms within 2 km:
-    on PostgreSQL the first read's cut keeps mostly drivers, so the page is not proven and the
-    sources that lost rows to the cut must be read again.
+    the first read's 31 rows are all drivers, so the page is not proven and the statement must run
+    again with a larger limit.
     """
     lat, lng = 48.85, 2.35
     drivers = [
@@ -115,8 +128,7 @@ def test_cheapest_first_reads_again_when_the_cheapest_rows_it_kept_fail_the_exac
         hits = search_listing_hits(SearchQuery(latitude=lat, longitude=lng, radius_km=10, sort="price"), now=NOW).hits
     assert len(hits) == 20
     assert all(hit.distance_km <= 2.01 for hit in hits)
-    if connection.vendor == "postgresql":
-        assert len(captured.captured_queries) == 2  # the first read, and the one after its cut
+    assert len(cheapest_first_reads(captured)) == 2
 
 
 @pytest.mark.parametrize("sort", ["price", "distance"])
@@ -141,7 +153,7 @@ def test_a_driver_just_inside_its_radius_is_found_and_one_just_outside_is_not(so
 
 
 @pytest.mark.postgres_only
-def test_cheapest_first_walks_the_price_index_without_sorting_and_restores_the_planner_setting():
+def test_cheapest_first_merges_index_scans_without_sorting_and_restores_the_planner_settings():
     lat, lng = cell_centre_in_paris()
     bulk_listings(
         owner=make_user(),
@@ -151,43 +163,61 @@ def test_cheapest_first_walks_the_price_index_without_sorting_and_restores_the_p
             for kind in (ListingKind.ROOM, ListingKind.DRIVER)
         ],
     )
-    settings_sql = "SELECT current_setting('enable_sort'), current_setting('jit')"
+    settings_sql = "SELECT current_setting('enable_sort'), current_setting('plan_cache_mode')"
     with connection.cursor() as cursor:
+        # Earlier tests on this connection may have prepared the statement already: start afresh.
+        for name in search._PREPARED_ON.pop(connection.connection, ()):
+            cursor.execute(f"DEALLOCATE {name}")
         cursor.execute(settings_sql)
         before = cursor.fetchone()
     with CaptureQueriesContext(connection) as captured:
-        search_listing_hits(SearchQuery(latitude=lat, longitude=lng, radius_km=10, sort="price"), now=NOW)
+        for _ in range(2):
+            search_listing_hits(SearchQuery(latitude=lat, longitude=lng, radius_km=10, sort="price"), now=NOW)
     with connection.cursor() as cursor:
         # The tests run inside a transaction, as a view under ATOMIC_REQUESTS would: still reset.
         cursor.execute(settings_sql)
-        assert cursor.fetchone() == before == ("on", before[1])
-    [statement] = [q["sql"] for q in captured.captured_queries if "LATERAL" in q["sql"]]
-    parts = statement.split("; ")
-    sets = [part for part in parts if part.startswith("SET LOCAL ")]
-    [select] = [part for part in parts if part.startswith("WITH ")]
-    assert "SET LOCAL enable_sort = off" in sets
-    assert parts[-len(sets) :] == [f"RESET {part.split()[2]}" for part in sets]
+        assert cursor.fetchone() == before == ("on", "auto")
+    sqls = [query["sql"] for query in captured.captured_queries]
+    # Prepared once per connection, then executed with sorting off (for its planning, at the first run).
+    assert len([sql for sql in sqls if sql.startswith("PREPARE search_")]) == 1
+    first, second = [sql for sql in sqls if "EXECUTE search_" in sql]
+    assert first == second
+    assert "SET LOCAL enable_sort = off" in second
+    [execute] = [part for part in second.split("; ") if part.startswith("EXECUTE ")]
     with connection.cursor() as cursor:
-        cursor.execute("".join(f"{part}; " for part in sets) + f"EXPLAIN {select}")
-        for _ in sets:
+        sets = "".join(f"SET LOCAL {name} = {value}; " for name, value in search._CHEAPEST_PLANNER.items())
+        cursor.execute(f"{sets}EXPLAIN {execute}")
+        for _ in search._CHEAPEST_PLANNER:
             cursor.nextset()
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "listing_cell_coarse_price_id" in plan
-    # The per-cell reads (the CTE) walk the index in price order; only the cut to the page sorts.
-    lines = plan.splitlines()
-    [start] = [number for number, line in enumerate(lines) if line.strip().startswith("CTE fetched")]
-    depth = len(lines[start]) - len(lines[start].lstrip())
-    end = next(
-        (
-            number
-            for number in range(start + 1, len(lines))
-            if len(lines[number]) - len(lines[number].lstrip()) <= depth
-        ),
-        len(lines),
-    )
-    reads = "\n".join(lines[start:end])
-    assert "Index Scan using listing_cell_coarse_price_id" in reads, plan
-    assert "Sort" not in reads, plan
+        cursor.execute("".join(f"RESET {name}; " for name in search._CHEAPEST_PLANNER))
+    # One merge of the scans, each walking its index in price order; nothing sorted.
+    assert plan.count("Merge Append") == 1, plan
+    assert "Index Scan using listing_cell_coarse_price_id" in plan, plan
+    assert "using driver_coverage_cell_price" in plan, plan
+    assert not [line for line in plan.splitlines() if line.strip().startswith(("Sort  (", "->  Sort  ("))], plan
+
+
+def test_cheapest_first_over_cells_merged_by_several_statements(monkeypatch):
+    """A large circle's cells are merged by several statements (SQLite allows 500 terms in one).
+
+    With three scans per statement: the pages of the statements are merged here, and a statement
+    runs again only while its next row could still enter the page.
+    """
+    monkeypatch.setattr(search, "_SCANS_PER_STATEMENT", 3)
+    centre = (48.8566, 2.3522)
+    rng = random.Random(5)
+    points = scattered_around(centre, inner_km=0.5, outer_km=14, count=240, drivers=True)
+    for point in points:
+        point["unit_price"] = rng.randint(100, 400)  # many equal prices: ties are ordered by id
+    bulk_listings(owner=make_user(), points=points)
+    query = SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=15, sort="price", page_size=30)
+    with CaptureQueriesContext(connection) as captured:
+        search_listing_hits(query, now=NOW)
+    cells, _ = geo.covering_cells(*centre, 15, geo.RES_COARSE)
+    assert len(cheapest_first_reads(captured)) >= math.ceil((len(cells) + 1) / 3)
+    for page in (1, 2, 3):
+        assert_same_page(SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=15, sort="price", page=page))
 
 
 def scattered_around(
@@ -250,3 +280,16 @@ def test_a_drivers_coverage_rows_carry_its_point_and_radius_and_follow_changes()
     details.save()
 
     assert copies() == {(48.9, 2.4, 25.0)}
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("sort", ["price", "distance"])
+def test_without_prepared_statements_every_statement_is_sent_whole_with_the_same_answer(sort, settings):
+    """Behind a pooler in transaction mode a session's prepared statements cannot be kept."""
+    settings.SEARCH_PREPARED_STATEMENTS = False
+    centre = (48.8566, 2.3522)
+    bulk_listings(owner=make_user(), points=scattered_around(centre, inner_km=0.2, outer_km=9, count=80, drivers=True))
+    with CaptureQueriesContext(connection) as captured:
+        for page in (1, 2):
+            assert_same_page(SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=10, sort=sort, page=page))
+    assert not [query for query in captured.captured_queries if "search_" in query["sql"]]
