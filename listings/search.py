@@ -589,11 +589,12 @@ def _by_rating(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np
 
 # Rows beyond the page asked of the database: a few may still fail the exact distance check.
 _PRICE_TOP_MARGIN = 10
-# Scans merged by one statement. SQLite allows 500 terms in a compound SELECT. On PostgreSQL each
-# number of scans is its own prepared statement, planned once per connection: counts are rounded
-# up to a multiple of _PG_SCANS_STEP with scans of a cell no listing is in (H3 cell ids are positive).
+# Scans merged by one statement. SQLite allows 500 terms in a compound SELECT. Each number of scans
+# is a statement of its own, compiled (SQLite) or prepared and planned (PostgreSQL) once per
+# connection: counts are rounded up to a multiple of _SCANS_STEP with scans of a cell no listing
+# is in (H3 cell ids are positive), so that a few statements serve every search.
 _SCANS_PER_STATEMENT = 200
-_PG_SCANS_STEP = 8
+_SCANS_STEP = 8
 _NO_CELL = -1
 _DRIVERS_BY_PRICE_FROM = "listings_drivercoverage c JOIN listings_listing l ON l.id = c.listing_id"
 # A driver's row as the coverage index orders it: its price and id from the coverage row.
@@ -608,6 +609,15 @@ _DRIVER_BY_PRICE_COLUMNS = (
 _CHEAPEST_PLANNER = {"enable_sort": "off", "plan_cache_mode": "force_generic_plan"}
 
 
+@dataclass(frozen=True)
+class _PriceScan:
+    """One index scan in price order: a coarse cell's rooms and cars (`whole`: wholly inside the circle), or
+    the drivers coming here (cell None)."""
+
+    cell: int | None
+    whole: bool = False
+
+
 def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     """Cheapest first: the database merges per-cell index scans in price order and stops after the page.
 
@@ -619,13 +629,20 @@ def _by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.
     check here may still turn a few away from the rim, and when that leaves the page short, the
     statement runs again with a larger n. A large circle's cells are merged by several statements,
     whose pages are merged here; one is run again only while its next row could still enter the page.
+
+    A merge takes a first row from every scan, and a cell that only grazes the circle may hold
+    thousands of rows outside it before one inside: its scan would walk them all. So the scans stop
+    at a price cap, the page's last price among the cells wholly inside the circle (every row there
+    is a hit, so no page needs a dearer row), found by a first merge of those cells in the same
+    statement.
     """
-    scans: list[int | None] = []  # cells, and None for the drivers coming here
+    scans: list[_PriceScan] = []
     if set(_kinds(query)) - {ListingKind.DRIVER}:
         cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
-        scans += geo.to_ints(cells)
+        inside = geo.upper_bounds_km(query.latitude, query.longitude, cells) <= query.radius_km
+        scans += [_PriceScan(cell, bool(whole)) for cell, whole in zip(geo.to_ints(cells), inside, strict=True)]
     if ListingKind.DRIVER in _kinds(query):
-        scans.append(None)
+        scans.append(_PriceScan(None))
     batches = [scans[start : start + _SCANS_PER_STATEMENT] for start in range(0, len(scans), _SCANS_PER_STATEMENT)]
     wanted = query.wanted
     limit = wanted + _PRICE_TOP_MARGIN
@@ -668,45 +685,74 @@ def _may_lie_inside(query: SearchQuery) -> tuple[str, list]:
     return "l.latitude >= %s AND l.latitude <= %s", [query.latitude - margin, query.latitude + margin]
 
 
-def _cheapest_rows(query: SearchQuery, filters: tuple[str, list], scans: list[int | None], limit: int) -> np.ndarray:
+def _cheapest_rows(query: SearchQuery, filters: tuple[str, list], scans: list[_PriceScan], limit: int) -> np.ndarray:
     """The `limit` cheapest rows (of _COLUMNS) of these cells' rooms and cars and of the drivers coming here.
 
-    One statement, a UNION ALL of one index scan per cell (None: the drivers) under ORDER BY price, id
-    LIMIT: rows come back in that order. Parameters are named, so that the scans share theirs.
+    One statement, a UNION ALL of one index scan per cell (and the drivers') under ORDER BY price, id
+    LIMIT: rows come back in that order. A cell wholly inside the circle needs no distance check.
+    The other scans stop at the cap (see _by_price), the `wanted`-th price of the whole cells, when
+    they hold that many rows. Parameters are named, so that the scans share theirs.
     """
     postgres = connection.vendor == "postgresql"
     where, params = _named(*filters, "f")
-    inside, inside_params = _named(*_may_lie_inside(query), "d")
-    params |= inside_params | {"limit": limit}
-    cells = [scan for scan in scans if scan is not None]
-    selects = []
+    params["limit"] = limit
+    wholes = [scan.cell for scan in scans if scan.whole]
+    partials = [scan.cell for scan in scans if scan.cell is not None and not scan.whole]
+    capped = bool(wholes)
+    wholes += [_NO_CELL] * (-len(wholes) % _SCANS_STEP)
+    partials += [_NO_CELL] * (-len(partials) % _SCANS_STEP)
     if postgres:
-        # One array parameter: the statement's text depends only on how many cells there are.
-        cells += [_NO_CELL] * (-len(cells) % _PG_SCANS_STEP)
-        params["cells"] = cells
-        cell_params = [f"(%(cells)s::bigint[])[{position}]" for position in range(1, len(cells) + 1)]
+        # Arrays: the statement's text depends only on how many cells there are.
+        params |= {"wholes": wholes, "partials": partials}
+        whole_params = [f"(%(wholes)s::bigint[])[{position}]" for position in range(1, len(wholes) + 1)]
+        partial_params = [f"(%(partials)s::bigint[])[{position}]" for position in range(1, len(partials) + 1)]
     else:
-        params |= {f"c{position}": cell for position, cell in enumerate(cells)}
-        cell_params = [f"%(c{position})s" for position in range(len(cells))]
-    for cell in cell_params:
-        selects.append(
-            f"SELECT {_ROOM_CAR_COLUMNS} FROM listings_listing l"  # noqa: S608
-            f" WHERE l.cell_coarse = {cell} AND l.kind <> 'driver' AND {inside} AND {where}"
-        )
-    if None in scans:
+        params |= {f"w{position}": cell for position, cell in enumerate(wholes)}
+        params |= {f"p{position}": cell for position, cell in enumerate(partials)}
+        whole_params = [f"%(w{position})s" for position in range(len(wholes))]
+        partial_params = [f"%(p{position})s" for position in range(len(partials))]
+    rooms_and_cars = f"FROM listings_listing l WHERE l.kind <> 'driver' AND {where} AND l.cell_coarse = "
+    selects = [f"SELECT {_ROOM_CAR_COLUMNS} {rooms_and_cars}{cell}" for cell in whole_params]
+    cap = ""
+    with_cap = ""
+    if capped:
+        params |= {"skip": query.wanted - 1, "no_cap": _NO_PRICE_CAP}
+        cap_scans = [f"SELECT l.unit_price, l.id {rooms_and_cars}{cell}" for cell in whole_params]
+        with_cap = f"WITH cap(price, id) AS MATERIALIZED ({_merged(cap_scans, 'LIMIT 1 OFFSET %(skip)s')}) "
+        cap = " AND {price} <= COALESCE((SELECT price FROM cap), %(no_cap)s)"
+    if partials:
+        inside, inside_params = _named(*_may_lie_inside(query), "d")
+        params |= inside_params
+        selects += [
+            f"SELECT {_ROOM_CAR_COLUMNS} {rooms_and_cars}{cell}{cap.format(price='l.unit_price')} AND {inside}"
+            for cell in partial_params
+        ]
+    if any(scan.cell is None for scan in scans):
         reach, reach_params = _named(*_may_reach(query), "r")
         params |= reach_params | {"here": geo.coverage_cell_of(query.latitude, query.longitude)}
         selects.append(
             f"SELECT {_DRIVER_BY_PRICE_COLUMNS} FROM {_DRIVERS_BY_PRICE_FROM}"  # noqa: S608
-            f" WHERE c.cell = %(here)s AND {reach} AND l.kind = 'driver' AND {where}"
+            f" WHERE c.cell = %(here)s{cap.format(price='c.unit_price')} AND {reach} AND l.kind = 'driver'"
+            f" AND {where}"
         )
-    if postgres:
-        # PostgreSQL merges subqueries that each come in the order asked (SQLite orders its terms itself).
-        scans_sql = " UNION ALL ".join(f"({select} ORDER BY 4, 1)" for select in selects)
-        sql = f"SELECT * FROM ({scans_sql}) AS scans ORDER BY 4, 1 LIMIT %(limit)s"  # noqa: S608
-    else:
-        sql = " UNION ALL ".join(selects) + " ORDER BY 4, 1 LIMIT %(limit)s"
+    sql = with_cap + _merged(selects, "LIMIT %(limit)s", key="4, 1")
     return _fetch(sql, params, prepare=True, planner=_CHEAPEST_PLANNER if postgres else None)
+
+
+# "No cap": the largest price a listing can have (a 32-bit integer column on PostgreSQL).
+_NO_PRICE_CAP = 2**31 - 1
+
+
+def _merged(selects: list[str], limit: str, key: str = "1, 2") -> str:
+    """A UNION ALL of scans under ORDER BY `key` and `limit`, written so that the database merges them.
+
+    PostgreSQL merges subqueries that each come in the order asked (Merge Append); SQLite orders the
+    terms of a compound SELECT itself.
+    """
+    if connection.vendor == "postgresql":
+        scans = " UNION ALL ".join(f"({select} ORDER BY {key})" for select in selects)
+        return f"SELECT * FROM ({scans}) AS scans ORDER BY {key} {limit}"  # noqa: S608
+    return " UNION ALL ".join(selects) + f" ORDER BY {key} {limit}"
 
 
 def search_listing_hits(query: SearchQuery, *, now: datetime | None = None) -> SearchResult:

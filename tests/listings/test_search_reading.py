@@ -191,8 +191,10 @@ def test_cheapest_first_merges_index_scans_without_sorting_and_restores_the_plan
             cursor.nextset()
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("".join(f"RESET {name}; " for name in search._CHEAPEST_PLANNER))
-    # One merge of the scans, each walking its index in price order; nothing sorted.
-    assert plan.count("Merge Append") == 1, plan
+    # Two merges of scans that each walk an index in price order (the whole cells' for the cap, then
+    # every cell's and the drivers' for the page); nothing sorted.
+    assert plan.count("Merge Append") == 2, plan
+    assert "CTE cap" in plan, plan
     assert "Index Scan using listing_cell_coarse_price_id" in plan, plan
     assert "using driver_coverage_cell_price" in plan, plan
     assert not [line for line in plan.splitlines() if line.strip().startswith(("Sort  (", "->  Sort  ("))], plan
@@ -293,3 +295,34 @@ def test_without_prepared_statements_every_statement_is_sent_whole_with_the_same
         for page in (1, 2):
             assert_same_page(SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=10, sort=sort, page=page))
     assert not [query for query in captured.captured_queries if "search_" in query["sql"]]
+
+
+def test_cheapest_first_stops_scans_of_grazing_cells_at_the_whole_cells_page_price():
+    """A cell that grazes the circle holds many rows just outside it, cheaper and dearer than the cap.
+
+    Its scan stops at the cap, the 21st price of the cells wholly inside (the searcher's own cell
+    here), still finds the cheaper row of its own that is inside the circle, and returns none of
+    the rows outside.
+    """
+    lat, lng = cell_centre_in_paris()
+    own = [point_at(lat, lng, -0.5 + i * 0.03) for i in range(30)]
+    rim_inside = point_at(lat, lng, 9.6)
+    rim_outside = [point_at(lat, lng, 10.3 + i * 0.01) for i in range(60)]
+    grazing = h3.latlng_to_cell(*rim_inside, geo.RES_COARSE)
+    assert all(h3.latlng_to_cell(a, b, geo.RES_COARSE) == grazing for a, b in rim_outside)
+    cells, _ = geo.covering_cells(lat, lng, 10, geo.RES_COARSE)
+    whole = dict(zip(cells, geo.upper_bounds_km(lat, lng, cells) <= 10, strict=True))
+    assert whole[h3.latlng_to_cell(lat, lng, geo.RES_COARSE)] and not whole[grazing]
+    points = [{"latitude": a, "longitude": b, "unit_price": 1000 + i} for i, (a, b) in enumerate(own)]
+    points += [{"latitude": rim_inside[0], "longitude": rim_inside[1], "unit_price": 500}]
+    points += [
+        {"latitude": a, "longitude": b, "unit_price": 100 + i if i % 2 else 5000 + i}
+        for i, (a, b) in enumerate(rim_outside)
+    ]
+    listings = bulk_listings(owner=make_user(), points=points)
+    query = SearchQuery(latitude=lat, longitude=lng, radius_km=10, sort="price")
+    for page in (1, 2):
+        assert_same_page(SearchQuery(latitude=lat, longitude=lng, radius_km=10, sort="price", page=page))
+    result = search_listing_hits(query, now=NOW)
+    assert [hit.listing_id for hit in result.hits] == [listings[30].pk] + [listing.pk for listing in listings[:19]]
+    assert result.rows_examined <= 31
