@@ -91,7 +91,13 @@ class Listing(models.Model):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["cell_fine"], name="listing_cell_fine"),
             models.Index(fields=["cell_mid"], name="listing_cell_mid"),
-            models.Index(fields=["cell_coarse", "unit_price", "id"], name="listing_cell_coarse_price_id"),
+            # Cheapest-first walks this index in price order per cell. The point, kind and status ride
+            # along as key columns (SQLite has no INCLUDE): the distance check and the usual filters then
+            # run on the index entry, and only the rows that pass are read from the table.
+            models.Index(
+                fields=["cell_coarse", "unit_price", "id", "latitude", "longitude", "kind", "status"],
+                name="listing_coarse_price_covering",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(latitude__gte=-90, latitude__lte=90), name="listing_latitude_range"),
