@@ -75,7 +75,6 @@ def test_a_booking_never_disputed_still_shows_its_refund_and_cancel_button(clien
     assert "it can no longer be cancelled" not in page
 
 
-
 def test_the_booking_page_says_the_earlier_dispute_is_decided_when_offering_a_new_one(client):
     booking = resolved_during_the_stay(12_000, 14_000)
     client.force_login(booking.listing.owner)
