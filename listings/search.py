@@ -516,14 +516,40 @@ def _sqlite_has_math() -> bool:
     return True
 
 
+# Kilometres per degree, at least: of latitude anywhere (110.574 at the equator), and of longitude on
+# the parallel of `latitude` (the equatorial radius, 6378.137 km, is the largest a parallel can have).
+_KM_PER_DEGREE_OF_LATITUDE = 110.5
+_KM_PER_DEGREE_OF_LONGITUDE_AT_EQUATOR = 111.3
+# A driver's reach can be as large as this (a database constraint on service_radius_km).
+_MAX_REACH_KM = 200.0
+
+
 def _may_reach(query: SearchQuery) -> tuple[str, list]:
-    """SQL on a coverage row `c` keeping drivers that may reach the searcher (all, on a SQLite without math)."""
-    params = [query.latitude, query.latitude, query.longitude]
-    if connection.vendor == "postgresql":
-        return f"0.99 * {_great_circle_km_sql('c.latitude', 'c.longitude')} <= c.reach_km", params
-    if _sqlite_has_math():
-        return f"0.99 * {_great_circle_km_sql('c.latitude', 'c.longitude', least='min')} <= c.reach_km", params
-    return "1 = 1", []
+    """SQL on a coverage row `c` keeping drivers that may reach the searcher.
+
+    First a box test in plain arithmetic, rigorous on the ellipsoid: a driver farther north or south
+    than its reach, or farther east or west than its reach measured on the parallel nearest the pole
+    that a path within the reach can touch, cannot reach. Most drivers that a coarse cover finds
+    fail it, and never reach the great-circle check that follows (a dozen function calls a row).
+    """
+    pole_side = min(90.0, abs(query.latitude) + _MAX_REACH_KM / _KM_PER_DEGREE_OF_LATITUDE)
+    km_per_degree_of_longitude = _KM_PER_DEGREE_OF_LONGITUDE_AT_EQUATOR * math.cos(math.radians(pole_side))
+    postgres = connection.vendor == "postgresql"
+    least = "least" if postgres else "min"
+    box = (
+        f"abs(c.latitude - %s) * {_KM_PER_DEGREE_OF_LATITUDE} <= c.reach_km"
+        f" AND {least}(abs(c.longitude - %s), 360 - abs(c.longitude - %s)) * %s <= c.reach_km"
+    )
+    params = [query.latitude, query.longitude, query.longitude, km_per_degree_of_longitude]
+    if postgres or _sqlite_has_math():
+        great_circle = _great_circle_km_sql("c.latitude", "c.longitude", least=least)
+        return f"{box} AND 0.99 * {great_circle} <= c.reach_km", [
+            *params,
+            query.latitude,
+            query.latitude,
+            query.longitude,
+        ]
+    return box, params
 
 
 def _driver_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:

@@ -196,7 +196,7 @@ def test_cheapest_first_merges_index_scans_without_sorting_and_restores_the_plan
     assert plan.count("Merge Append") == 2, plan
     assert "CTE cap" in plan, plan
     assert "Scan using listing_coarse_price_covering" in plan, plan
-    assert "using driver_coverage_cell_price" in plan, plan
+    assert "using driver_coverage_price_reach" in plan, plan
     assert not [line for line in plan.splitlines() if line.strip().startswith(("Sort  (", "->  Sort  ("))], plan
 
 
