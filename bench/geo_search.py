@@ -3,26 +3,31 @@
     python bench/geo_search.py --listings 100000 --db sqlite
     python bench/geo_search.py --listings 1000000 --db postgres [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
     python bench/geo_search.py --listings 1000000 --db postgres --keep   # build once, reuse on later runs
+    python bench/geo_search.py --listings 1000000 --baseline 100000 --db sqlite --keep   # and the growth
 
 Builds its own throwaway database (a temp SQLite file, or a `sharing_geo_bench_<pid>`
 PostgreSQL database created and dropped here; with --keep, `/tmp/geo-bench-keep-<N>.sqlite3`
 or `sharing_geo_bench_keep_<N>`, kept and reused while it holds exactly N listings,
 migrated on each run), bulk-loads N listings in ten
 cities on four continents (dense centres, sparse suburbs, some countryside),
-then times `listings.search.search_listing_hits` (SQL included), in three rounds of
+then times `listings.search.search_listing_hits` (SQL included), in five rounds of
 200 searches each (the median round's p50 and p95 are printed, every round's p95 after them), for:
   nearest:  nearest 20 within 10 km
   filtered: the same with dates, kind and a price range
   cheapest: cheapest first within 10 km
 each in a dense centre and in the countryside, and a naive full scan measured
-with geopy. Output, one line per case and place, then the naive scan:
+with geopy. With --baseline M, a kept database of M listings is timed too, round by round
+with N, and the growth of each p95 from M to N is printed (the median of the rounds' ratios).
+Output, one line per case and place (and size), the growth lines, then the naive scan:
   case=nearest place=centre db=sqlite n=100000 p50_ms=... p95_ms=... rows_p95=... rounds_p95_ms=.../.../...
+  case=nearest place=centre db=sqlite growth_from=100000 growth_to=1000000 p95_growth=... rounds_p95_growth=...
   naive_p50_ms=... speedup=...
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import os
 import sys
@@ -65,7 +70,7 @@ def setup_database(kind: str, admin_url: str, keep_n: int | None = None):
     os.environ.setdefault("SECRET_KEY", "geo-bench-throwaway-key-not-used-for-anything-real")
     if kind == "sqlite" and keep_n is not None:
         os.environ["DATABASE_URL"] = ""
-        os.environ["SQLITE_PATH"] = os.path.join(tempfile.gettempdir(), f"geo-bench-keep-{keep_n}.sqlite3")
+        os.environ["SQLITE_PATH"] = kept_database(kind, admin_url, keep_n)
         return lambda: None
     if kind == "sqlite":
         folder = tempfile.mkdtemp(prefix="geo-bench-")
@@ -82,10 +87,11 @@ def setup_database(kind: str, admin_url: str, keep_n: int | None = None):
 
     import psycopg
 
-    name = f"sharing_geo_bench_keep_{keep_n}" if keep_n is not None else f"sharing_geo_bench_{os.getpid()}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
+    if keep_n is not None:
+        name = kept_database(kind, admin_url, keep_n)
+    else:
+        name = f"sharing_geo_bench_{os.getpid()}"
+        with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = f"{admin_url.rsplit('/', 1)[0]}/{name}"
     os.environ["DB_CONN_MAX_AGE"] = "0"
@@ -100,6 +106,19 @@ def setup_database(kind: str, admin_url: str, keep_n: int | None = None):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return cleanup
+
+
+def kept_database(kind: str, admin_url: str, n: int) -> str:
+    """The NAME of the kept database for n listings (created empty on PostgreSQL if missing)."""
+    if kind == "sqlite":
+        return os.path.join(tempfile.gettempdir(), f"geo-bench-keep-{n}.sqlite3")
+    import psycopg
+
+    name = f"sharing_geo_bench_keep_{n}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return name
 
 
 def generate(n: int, seed: int = 7):
@@ -295,11 +314,35 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
-def run_cases(db: str, n: int, queries: int, only: set[str] | None = None, rounds: int = 3) -> float:
-    """Time each case and place in `rounds` rounds (all cases in each round); print the median round's figures.
+_CONNECTIONS: dict[str, object] = {}
 
-    A p95 of a few milliseconds moves 20-30% between runs on a shared 2-core machine; a noisy
-    stretch spoils one round of every case rather than every round of one, and the median drops it.
+
+def use_database(name: str) -> None:
+    """Make the default connection one to another database (a SQLite path or a PostgreSQL name).
+
+    Each database keeps its own open connection, so that switching back finds its compiled and
+    prepared statements where it left them.
+    """
+    from django.db import connections
+    from django.db.utils import load_backend
+
+    if name not in _CONNECTIONS:
+        settings_dict = {**connections.settings["default"], "NAME": name}
+        _CONNECTIONS[name] = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
+    connections["default"] = _CONNECTIONS[name]
+
+
+def run_cases(
+    db: str, databases: dict[int, str], queries: int, only: set[str] | None = None, rounds: int = 3
+) -> dict[int, float]:
+    """Time each case and place in `rounds` rounds (all cases, at every size, in each round); print the figures.
+
+    A p95 of a few milliseconds moves 20-30% between runs on a shared 2-core machine, and the machine
+    has slow stretches of seconds: a round runs every case, each at every size (`databases`: the
+    database for each number of listings) one after the other, so a slow stretch spoils one round
+    rather than one size, and the printed p95 is the median round's. With two sizes, the growth of
+    each case's p95 is the median of the rounds' ratios, each from two measurements a second apart.
+    Returns the p50 of nearest-first in the centre, per size.
     """
     import statistics
 
@@ -319,9 +362,13 @@ def run_cases(db: str, n: int, queries: int, only: set[str] | None = None, round
         "cheapest": {"sort": "price"},
     }
     runs = [(case, place) for case in cases if not only or case in only for place in ("centre", "countryside")]
-    figures: dict[tuple[str, str], list[tuple[float, float, int]]] = {run: [] for run in runs}
+    figures: dict[tuple[int, str, str], list[tuple[float, float, int]]] = {
+        (n, case, place): [] for n in databases for case, place in runs
+    }
     for _ in range(rounds):
-        for case, place in runs:
+        for (case, place), (n, name) in itertools.product(runs, databases.items()):
+            if len(databases) > 1:
+                use_database(name)
             timings, rows = [], []
             # A seed of its own per case and place, the same on every run (hash() of a str changes per process).
             points = list(places(place, queries + 10, seed=zlib.crc32(f"{case}-{place}".encode()) % 1000))
@@ -330,22 +377,38 @@ def run_cases(db: str, n: int, queries: int, only: set[str] | None = None, round
                 began = time.perf_counter()
                 result = search_listing_hits(query, now=now)
                 elapsed = (time.perf_counter() - began) * 1000
-                if number >= 10:  # the first few warm caches and connections
+                if number >= 10:  # the first few warm caches, connections and prepared statements
                     timings.append(elapsed)
                     rows.append(result.rows_examined)
-            figures[case, place].append((percentile(timings, 50), percentile(timings, 95), int(percentile(rows, 95))))
-    centre_p50 = math.nan
-    for (case, place), measured in figures.items():
+            figures[n, case, place].append(
+                (percentile(timings, 50), percentile(timings, 95), int(percentile(rows, 95)))
+            )
+    centre_p50 = {}
+    for (n, case, place), measured in figures.items():
         p50 = statistics.median(p50 for p50, _, _ in measured)
         p95s = [p95 for _, p95, _ in measured]
         if case == "nearest" and place == "centre":
-            centre_p50 = p50
+            centre_p50[n] = p50
         print(
             f"case={case} place={place} db={db} n={n} p50_ms={p50:.2f} "
             f"p95_ms={statistics.median(p95s):.2f} rows_p95={max(rows for _, _, rows in measured)} "
             f"rounds_p95_ms={'/'.join(f'{p95:.2f}' for p95 in p95s)}",
             flush=True,
         )
+    if len(databases) == 2:
+        small, big = sorted(databases)
+        for case, place in runs:
+            ratios = [
+                big_p95 / small_p95
+                for (_, small_p95, _), (_, big_p95, _) in zip(
+                    figures[small, case, place], figures[big, case, place], strict=True
+                )
+            ]
+            print(
+                f"case={case} place={place} db={db} growth_from={small} growth_to={big} "
+                f"p95_growth={statistics.median(ratios):.2f} rounds_p95_growth={'/'.join(f'{r:.2f}' for r in ratios)}",
+                flush=True,
+            )
     return centre_p50
 
 
@@ -375,14 +438,21 @@ def main() -> None:
     parser.add_argument("--listings", type=int, default=100_000)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--queries", type=int, default=200, help="timed searches per case, place and round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of every case; the median round is printed")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of every case; the median round is printed")
     parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument(
         "--keep", action="store_true", help="keep the database for N listings and reuse it on the next run"
     )
+    parser.add_argument(
+        "--baseline",
+        type=int,
+        help="also time a kept database of this many listings, round by round with N, and print the growth",
+    )
     parser.add_argument("--no-naive", action="store_true", help="skip the (slow) naive full scan")
     parser.add_argument("--cases", help="comma-separated subset of nearest,filtered,cheapest (default: all)")
     args = parser.parse_args()
+    if args.baseline and not args.keep:
+        parser.error("--baseline needs --keep (both databases are kept)")
 
     cleanup = setup_database(args.db, args.admin_url, args.listings if args.keep else None)
     try:
@@ -390,15 +460,24 @@ def main() -> None:
 
         django.setup()
         from django.core.management import call_command
+        from django.db import connection
 
-        call_command("migrate", verbosity=0)
-        load(args.listings)
+        databases = {args.listings: connection.settings_dict["NAME"]}
+        if args.baseline:
+            databases = {args.baseline: kept_database(args.db, args.admin_url, args.baseline), **databases}
+        for n, name in databases.items():
+            use_database(name)
+            call_command("migrate", verbosity=0)
+            load(n)
         only = set(args.cases.split(",")) if args.cases else None
-        centre_p50 = run_cases(args.db, args.listings, args.queries, only, args.rounds)
+        centre_p50 = run_cases(args.db, databases, args.queries, only, args.rounds)
         if args.no_naive or (only and "nearest" not in only):
             return
-        naive_p50 = naive_scan(args.listings)
-        print(f"naive_p50_ms={naive_p50:.1f} speedup={naive_p50 / centre_p50:.0f}", flush=True)
+        # The naive scan takes seconds a search: at the smaller size only.
+        smallest = min(databases)
+        use_database(databases[smallest])
+        naive_p50 = naive_scan(smallest)
+        print(f"naive_p50_ms={naive_p50:.1f} speedup={naive_p50 / centre_p50[smallest]:.0f}", flush=True)
     finally:
         cleanup()
 

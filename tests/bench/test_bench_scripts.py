@@ -6,6 +6,7 @@ rotting when a migration or an API they use changes.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -18,7 +19,7 @@ BENCH = Path(settings.BASE_DIR) / "bench"
 NUMBER = r"[0-9.]+"
 
 
-def run(script: str, *args: str) -> str:
+def run(script: str, *args: str, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
         [sys.executable, str(BENCH / script), *args],
         cwd=settings.BASE_DIR,
@@ -26,6 +27,7 @@ def run(script: str, *args: str) -> str:
         text=True,
         timeout=300,
         check=False,
+        env={**os.environ, **(env or {})},
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     return result.stdout
@@ -37,10 +39,28 @@ def test_geo_search_prints_a_line_per_case_and_place_and_the_naive_comparison():
         for place in ("centre", "countryside"):
             pattern = (
                 rf"^case={case} place={place} db=sqlite n=1000 p50_ms={NUMBER} p95_ms={NUMBER} rows_p95=\d+"
-                rf" rounds_p95_ms={NUMBER}/{NUMBER}/{NUMBER}$"
+                rf" rounds_p95_ms={NUMBER}(/{NUMBER}){{4}}$"
             )
             assert re.search(pattern, out, re.MULTILINE), out
     assert re.search(rf"^naive_p50_ms={NUMBER} speedup={NUMBER}$", out, re.MULTILINE), out
+
+
+def test_geo_search_times_a_baseline_round_by_round_and_prints_the_growth(tmp_path):
+    # --keep writes the databases to the temporary folder: a throwaway one here.
+    out = run(
+        "geo_search.py",
+        *("--listings", "2000", "--baseline", "1000", "--db", "sqlite", "--keep", "--queries", "3"),
+        *("--cases", "cheapest", "--rounds", "2"),
+        env={"TMPDIR": str(tmp_path)},
+    )
+    for n in (1000, 2000):
+        assert re.search(rf"^case=cheapest place=countryside db=sqlite n={n} p50_ms=", out, re.MULTILINE), out
+    growth = rf"^case=cheapest place=centre db=sqlite growth_from=1000 growth_to=2000 p95_growth={NUMBER}"
+    assert re.search(rf"{growth} rounds_p95_growth={NUMBER}/{NUMBER}$", out, re.MULTILINE), out
+    assert {path.name for path in tmp_path.glob("*.sqlite3")} == {
+        "geo-bench-keep-1000.sqlite3",
+        "geo-bench-keep-2000.sqlite3",
+    }
 
 
 def test_booking_race_confirms_exactly_one_of_the_attempts_on_one_slot():
