@@ -1,5 +1,5 @@
-"""Runs every benchmark on a 2-core machine and prints one table (~15 minutes; ~22 the first time, which
-builds and keeps the 1,000,000-listing geo-search databases).
+"""Runs every benchmark on a 2-core machine and prints one table (~6 minutes; ~15 the first time, which
+builds and keeps the 100,000- and 1,000,000-listing geo-search databases).
 
     .venv/bin/python bench/run_all.py            (what `make bench` runs)
     .venv/bin/python bench/run_all.py --quick    (small sizes, a smoke run)
