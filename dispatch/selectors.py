@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from bookings.models import Booking, BookingStatus
 from dispatch.models import OPEN_STATES, Availability, DispatchRequest, Offer, OfferState, RequestState
 from listings import geo
-from listings.models import BusyPeriod, CarDetails, Listing, ListingStatus
+from listings.models import BusyPeriod, BusySource, CarDetails, Listing, ListingKind, ListingStatus
 from sharing.errors import NotFound
 
 # Rings of mid-resolution cells (~460 m edges) read before falling back to the coarse cover
@@ -33,8 +33,10 @@ class Candidate:
 # One statement per ring, in SQL (Django's query compiler would cost more than the query on a busy CPU).
 # `a.is_available` is written exactly as the partial index's predicate so both databases use that index.
 # Free for the job's period [start, end): nothing on the listing's calendar then (owner blocks and
-# bookings holding the slot share one table), and no dispatch job the provider already holds
-# overlapping it, on any of their listings (a driver cannot be at two pickups at once).
+# bookings holding the slot share one table), no dispatch job the provider already holds
+# overlapping it, on any of their listings (a driver cannot be at two pickups at once), and no
+# booking of any of their driving services then (they are at the wheel; a booked room or car is
+# not the owner's time).
 _CANDIDATES_SQL = """
 SELECT a.listing_id, a.provider_id, a.latitude, a.longitude, a.reach_km
 FROM dispatch_availability a JOIN listings_listing l ON l.id = a.listing_id
@@ -47,7 +49,12 @@ WHERE a.is_available AND a.kind = %s AND a.{column} IN ({cells})
     SELECT 1 FROM {requests} r JOIN {bookings} k ON k.id = r.booking_id
     WHERE r.assigned_provider_id = a.provider_id AND r.state = %s
       AND k.status IN (%s, %s) AND k.start < %s AND k."end" > %s)
+  AND NOT EXISTS ({driving_booked})
 """
+# A booking holds the slot of one of the provider's driving services over [start, end).
+_DRIVING_BOOKED_SQL = """
+    SELECT 1 FROM {busy} p JOIN {listings} o ON o.id = p.listing_id
+    WHERE o.owner_id = {provider} AND o.kind = %s AND p.source = %s AND p.start < %s AND p."end" > %s"""
 
 
 def _available(
@@ -74,6 +81,7 @@ def _available(
         busy=BusyPeriod._meta.db_table,
         requests=DispatchRequest._meta.db_table,
         bookings=Booking._meta.db_table,
+        driving_booked=_driving_booked_sql("a.provider_id"),
     )
     params = [
         kind,
@@ -91,10 +99,29 @@ def _available(
         BookingStatus.IN_PROGRESS.value,
         adapt(end),
         adapt(start),
+        *_driving_booked_params(start, end),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _driving_booked_sql(provider: str) -> str:
+    return _DRIVING_BOOKED_SQL.format(
+        busy=BusyPeriod._meta.db_table, listings=Listing._meta.db_table, provider=provider
+    )
+
+
+def _driving_booked_params(start: datetime, end: datetime) -> list:
+    adapt = connection.ops.adapt_datetimefield_value
+    return [ListingKind.DRIVER.value, BusySource.BOOKING.value, adapt(end), adapt(start)]
+
+
+def booked_to_drive(*, provider_id: int, start: datetime, end: datetime) -> bool:
+    """Whether a booking of one of the provider's driving services holds any of [start, end)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_driving_booked_sql("%s"), [provider_id, *_driving_booked_params(start, end)])
+        return cursor.fetchone() is not None
 
 
 def nearest_available(

@@ -706,6 +706,10 @@ def _accept(*, provider: User, request_id: int, now: datetime) -> DispatchReques
             raise Conflict("You already took a job at that time.", code="busy")
         if offer.state != OfferState.OPEN:
             raise Conflict(TAKEN_MESSAGE, code="already_taken")
+        start, end = job_period(now, request.hours, request.pickup_at)
+        if selectors.booked_to_drive(provider_id=provider.pk, start=start, end=end):
+            # Booked on one of their driving services since the offer went out.
+            raise Conflict("You are booked to drive someone at that time.", code="busy")
         try:
             with transaction.atomic():
                 booking = _book(request, offer, now=now)

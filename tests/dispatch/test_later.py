@@ -10,12 +10,13 @@ from bookings.models import Booking
 from bookings.selectors import quote_for
 from dispatch import selectors, services
 from dispatch.models import Availability, DispatchRequest, Offer, OfferState, RequestState
-from listings.models import BusyPeriod, ListingKind
+from listings.models import BusyPeriod, BusySource, ListingKind
 from payments.models import Payment
 from realtime.models import Notification
 from sharing.errors import Conflict, DomainError
 from tests.conftest import make_user
 from tests.dispatch.factories import NOW, provider, request_driver
+from tests.listings.factories import make_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +99,49 @@ def test_a_provider_holding_an_overlapping_job_is_not_offered_but_is_for_a_job_t
     assert offered_listings(fitting_now) == [busy.pk, other.pk]
     fitting_later = request_driver(kind=ListingKind.CAR, hours=1, when=LATER + timedelta(hours=2))
     assert offered_listings(fitting_later) == [own_car.pk, other_car.pk]
+
+
+def test_a_provider_booked_to_drive_at_that_time_on_another_listing_is_not_offered(settings):
+    """A booking of any of their driving services takes their time; a booked room, a booked car or a
+    block on another listing does not (the guest has the car; the room needs nobody)."""
+    settings.DISPATCH_WAVE_SIZE = 10
+    driving = provider(km=0.5)
+    tours = make_listing(kind=ListingKind.DRIVER, owner=driving.owner)
+    BusyPeriod.objects.create(
+        listing=tours, start=LATER + timedelta(hours=1), end=LATER + timedelta(hours=3), source=BusySource.BOOKING
+    )
+    elsewhere = provider(km=0.7)
+    for kind, source in [
+        (ListingKind.ROOM, BusySource.BOOKING),
+        (ListingKind.CAR, BusySource.BOOKING),
+        (ListingKind.DRIVER, BusySource.OWNER_BLOCK),
+    ]:
+        other = make_listing(kind=kind, owner=elsewhere.owner)
+        BusyPeriod.objects.create(listing=other, start=LATER, end=LATER + timedelta(hours=3), source=source)
+    free = provider(km=1)
+
+    overlapping = request_driver(hours=2, when=LATER)  # 11:30 to 13:30, the tour from 12:30
+    assert offered_listings(overlapping) == [elsewhere.pk, free.pk]
+    before_the_tour = request_driver(hours=1)  # 09:16 to 10:16
+    assert offered_listings(before_the_tour) == [driving.pk, elsewhere.pk, free.pk]
+
+
+def test_a_provider_booked_to_drive_after_the_offer_cannot_accept_it(settings):
+    settings.DISPATCH_WAVE_SIZE = 10
+    driving = provider(km=0.5)
+    request = request_driver(hours=2, when=LATER)
+    assert offered_listings(request) == [driving.pk]
+    tours = make_listing(kind=ListingKind.DRIVER, owner=driving.owner)
+    BusyPeriod.objects.create(listing=tours, start=LATER, end=LATER + timedelta(hours=1), source=BusySource.BOOKING)
+
+    with pytest.raises(Conflict, match="booked to drive someone at that time") as refused:
+        services.accept_offer(provider=driving.owner, request_id=request.pk, now=NOW + timedelta(seconds=5))
+
+    assert refused.value.code == "busy"
+    request.refresh_from_db()
+    assert request.state == RequestState.REQUESTED
+    assert not Booking.objects.filter(listing=driving).exists()
+    assert Offer.objects.get(request=request, provider=driving.owner).state == OfferState.OPEN
 
 
 def test_accepting_a_later_job_withdraws_only_the_offers_that_overlap_it(settings):
