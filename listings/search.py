@@ -236,8 +236,7 @@ def _execute_prepared(cursor, sql: str, params: dict, planner: dict[str, str]) -
     parameter; here each name is one parameter, the text is sent once per connection (PREPARE), and
     each run sends `EXECUTE name(values)` in the same round trip as the settings it is planned with: the plan
     is made at the first run (and again if the table's statistics change), with the settings of that
-    moment. SET LOCAL lasts until the end of this string's implicit transaction, or of an outer one,
-    which RESET covers.
+    moment.
     """
     names = list(dict.fromkeys(_PLACEHOLDER.findall(sql)))
     number = {name: position for position, name in enumerate(names, start=1)}
@@ -247,9 +246,19 @@ def _execute_prepared(cursor, sql: str, params: dict, planner: dict[str, str]) -
     if statement not in prepared:
         cursor.execute(f"PREPARE {statement} AS {text}")  # it outlives a rollback: PREPARE is not transactional
         prepared.add(statement)
-    sets = [f"SET LOCAL {name} = {value}" for name, value in planner.items()]
     execute = f"EXECUTE {statement}(" + ", ".join(f"%({name})s" for name in names) + ")"
-    cursor.execute("; ".join([*sets, execute, *(f"RESET {name}" for name in planner)]), params)
+    _execute_with_planner(cursor, execute, params, planner)
+
+
+def _execute_with_planner(cursor, sql: str, params: list | dict, planner: dict[str, str]) -> None:
+    """Run one statement with planner settings for it alone, in one round trip; the cursor is left on its rows.
+
+    SET LOCAL lasts until the end of the (implicit) transaction of this multi-statement string; RESET
+    covers the case of an outer transaction. Needs Django's default client-side binding (several
+    statements in one call).
+    """
+    sets = [f"SET LOCAL {name} = {value}" for name, value in planner.items()]
+    cursor.execute("; ".join([*sets, sql, *(f"RESET {name}" for name in planner)]), params)
     for _ in sets:
         cursor.nextset()
 
@@ -278,14 +287,7 @@ def _fetch(
     else:
         with connection.cursor() as cursor:
             if postgres and planner:
-                # SET LOCAL lasts until the end of the (implicit) transaction of this multi-statement
-                # string; RESET covers the case of an outer transaction. Needs Django's default
-                # client-side binding (several statements in one call).
-                sets = "".join(f"SET LOCAL {name} = {value}; " for name, value in planner.items())
-                resets = "".join(f"; RESET {name}" for name in planner)
-                cursor.execute(f"{sets}{sql}{resets}", params)
-                for _ in planner:
-                    cursor.nextset()
+                _execute_with_planner(cursor, sql, params, planner)
             else:
                 cursor.execute(sql, params)
             rows = cursor.fetchall()
