@@ -333,7 +333,7 @@ def use_database(name: str) -> None:
 
 
 def run_cases(
-    db: str, databases: dict[int, str], queries: int, only: set[str] | None = None, rounds: int = 3
+    db: str, databases: dict[int, str], queries: int, only: set[str] | None = None, rounds: int = 5
 ) -> dict[int, float]:
     """Time each case and place in `rounds` rounds (all cases, at every size, in each round); print the figures.
 
