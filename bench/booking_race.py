@@ -48,7 +48,7 @@ def start_localstripe() -> subprocess.Popen:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "payments.localstripe_server", "--port", str(port), "--quiet"],
+        [sys.executable, "-m", "devtools.localstripe_server", "--port", str(port), "--quiet"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
@@ -69,11 +69,11 @@ def run_round(*, label: str, attempts: int, threads: int, periods: list[tuple[da
     from allauth.account.models import EmailAddress
     from django.db import connection
 
+    from accounts.models import User
     from bookings import selectors, services
     from bookings.models import HOLDING_STATUSES, Booking
+    from core.errors import Conflict
     from listings.models import BusyPeriod, CarDetails, Listing, ListingKind
-    from sharing.accounts.models import User
-    from sharing.errors import Conflict
 
     host = User.objects.create_user(email=f"host-{label}@bench.test", password=None)
     listing = Listing.objects.create(

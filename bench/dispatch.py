@@ -95,10 +95,10 @@ def build(n: int, requests: int, rng: random.Random):
     from allauth.account.models import EmailAddress
     from django.utils import timezone
 
+    from accounts.models import User
     from dispatch.models import Availability
     from listings import geo
     from listings.models import DriverDetails, Listing, ListingKind
-    from sharing.accounts.models import User
 
     now = timezone.now()
     providers = User.objects.bulk_create(

@@ -189,8 +189,8 @@ def _load(n: int) -> None:
     import h3.api.basic_int as h3int
     from django.db import connection
 
+    from accounts.models import User
     from listings import geo
-    from sharing.accounts.models import User
 
     started = time.perf_counter()
     owner = User.objects.create_user(email="bench@sharing.test", password="bench-only-password")

@@ -16,9 +16,9 @@ from ninja import Field, Router, Schema, Status
 
 from bookings import pricing, selectors, services
 from bookings.models import Booking
+from core.api import session_or_token_auth
+from core.errors import DomainError, NotFound
 from listings.models import Listing, ListingStatus
-from sharing.api import session_or_token_auth
-from sharing.errors import DomainError, NotFound
 
 router = Router(tags=["bookings"], auth=session_or_token_auth)
 

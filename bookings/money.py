@@ -6,7 +6,7 @@ setting (default "payments.escrow.StripeEscrow") and loaded with `import_string`
 every caller of a transition (pages, API, tasks, the advance_bookings sweep) moves the
 money with the status, inside the same transaction.
 
-Amounts are integers in minor units. Every method raises a `sharing.errors.DomainError`
+Amounts are integers in minor units. Every method raises a `core.errors.DomainError`
 (with a message for a person) when the money cannot move, which rolls the transition back.
 References name what the money is for: "booking:<id>" once attached.
 """
@@ -20,7 +20,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from sharing.accounts.models import User
+from accounts.models import User
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core.errors import DomainError
 from listings.models import CancellationPolicy, ListingKind
-from sharing.errors import DomainError
 
 BPS = 10_000  # basis points in a whole
 HALF_HOUR = timedelta(minutes=30)
@@ -67,13 +67,6 @@ class Settlement:
     refund: int
     host_payout: int
     platform_fee: int
-
-
-def format_money(amount: int, currency: str) -> str:
-    """Minor units as people read them, e.g. 12345 EUR -> "123.45 EUR" (two-decimal currencies)."""
-    sign = "-" if amount < 0 else ""
-    major, minor = divmod(abs(amount), 100)
-    return f"{sign}{major:,}.{minor:02d} {currency}"
 
 
 # --- Periods ----------------------------------------------------------------------

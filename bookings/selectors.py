@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from accounts.models import User
 from bookings import pricing
 from bookings.models import HOLDING_STATUSES, Booking, BookingStatus, PendingCheckout
+from core.errors import DomainError, NotFound
 from listings.models import BusyPeriod, Listing, ListingKind
-from sharing.accounts.models import User
-from sharing.errors import DomainError, NotFound
 
 BOOKING_NOT_FOUND = "No such booking."
 

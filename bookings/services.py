@@ -39,6 +39,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.selectors import ensure_not_suspended, has_verified_email
 from bookings import pricing, selectors, tasks
 from bookings.models import (
     HOLDING_STATUSES,
@@ -50,14 +52,13 @@ from bookings.models import (
     PendingCheckout,
 )
 from bookings.money import booking_reference, money
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.money import format_money
 from listings.models import Listing, ListingKind, ListingStatus
 from listings.selectors import overlapping_busy_periods
 from listings.services import DATES_TAKEN_MESSAGE, hold_slot, release_slot
 from realtime import notify
 from realtime.services import ensure_thread
-from sharing.accounts.models import User
-from sharing.accounts.selectors import ensure_not_suspended, has_verified_email
-from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 CANCELLABLE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
 DISPUTABLE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
@@ -650,7 +651,7 @@ def cancel_by_guest(*, guest: User, booking_id: int, reason: str = "", now: date
         )
         freed = f"{booking.guest.public_name} cancelled. The dates are free again."
         _notify([_host(booking)], "booking.cancelled", booking, freed)
-        refund = pricing.format_money(settlement.refund, booking.currency)
+        refund = format_money(settlement.refund, booking.currency)
         _notify([guest], "booking.cancelled", booking, f"You cancelled. Refund: {refund}.")
     return booking
 

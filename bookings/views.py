@@ -17,10 +17,10 @@ from bookings import pricing, selectors, services
 from bookings.forms import BookingForm, ReasonForm
 from bookings.models import BookingStatus
 from bookings.money import booking_reference
+from core.errors import DomainError, NotFound, PermissionDenied
 from listings.models import Listing
 from listings.selectors import visible_listing
 from realtime.selectors import thread_id_by_key
-from sharing.errors import DomainError, NotFound, PermissionDenied
 
 
 def _bookable_listing(listing_id: int, viewer) -> Listing:

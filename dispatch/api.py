@@ -16,10 +16,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from core.api import session_or_token_auth
+from core.errors import DomainError
 from dispatch import selectors, services
 from dispatch.models import DispatchRequest
-from sharing.api import session_or_token_auth
-from sharing.errors import DomainError
 
 router = Router(tags=["dispatch"], auth=session_or_token_auth)
 

@@ -21,10 +21,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
+from core.errors import DomainError
 from dispatch import selectors, services
 from dispatch.events import dispatch_group
 from realtime.consumers import client_message
-from sharing.errors import DomainError
 
 MAX_CLIENT_MESSAGE = 1024
 CLOSE_UNAUTHENTICATED = 4401

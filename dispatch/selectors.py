@@ -13,10 +13,10 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from bookings.models import Booking, BookingStatus
+from core.errors import NotFound
 from dispatch.models import OPEN_STATES, Availability, DispatchRequest, Offer, OfferState, RequestState
 from listings import geo
 from listings.models import BusyPeriod, BusySource, CarDetails, Listing, ListingKind, ListingStatus
-from sharing.errors import NotFound
 
 # Rings of mid-resolution cells (~460 m edges) read before falling back to the coarse cover
 # of the whole reach: dense cities answer within a few rings, sparse areas in one more query.

@@ -32,10 +32,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.selectors import ensure_not_suspended, has_verified_email
 from bookings import services as booking_services
 from bookings.models import BookingStatus
 from bookings.money import money
 from bookings.selectors import quote_for
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from dispatch import events, selectors, tasks
 from dispatch.models import (
     DISPATCH_KINDS,
@@ -49,9 +52,6 @@ from dispatch.models import (
 from listings import geo
 from listings.models import Listing, ListingKind, ListingStatus
 from realtime import notify
-from sharing.accounts.models import User
-from sharing.accounts.selectors import ensure_not_suspended, has_verified_email
-from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django_tasks import task
 from django_tasks.base import Task
 
-from sharing.errors import DomainError
+from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError, NotFound
+from core.pages import refusals_as_messages
 from dispatch import selectors, services
 from dispatch.models import RequestState
 from listings.models import Listing, ListingKind, ListingStatus
-from sharing.errors import DomainError, NotFound
-from sharing.pages import refusals_as_messages
 
 
 def _where(data) -> dict:

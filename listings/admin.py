@@ -6,9 +6,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from core.admin_tools import ask_reason_then_apply
 from listings import services
 from listings.models import Listing, ListingReport, ListingReportDecision
-from sharing.admin_tools import ask_reason_then_apply
 
 
 @admin.register(Listing)

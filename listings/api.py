@@ -13,12 +13,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from core.api import session_or_token_auth
+from core.errors import DomainError
 from listings import selectors, services
 from listings.geocoding import geocode_place
 from listings.models import Listing, ListingKind, ListingStatus
 from listings.search import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, SearchQuery
-from sharing.api import session_or_token_auth
-from sharing.errors import DomainError
 
 router = Router(tags=["listings"])
 

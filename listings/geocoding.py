@@ -23,8 +23,8 @@ from django.conf import settings
 from django.core.cache import cache
 from geopy.location import Location
 
+from core.errors import DomainError
 from listings.geo import geodesic_km, lower_bounds_km, ring
-from sharing.errors import DomainError
 
 NOT_FOUND_MESSAGE = (
     "We could not find “{query}”. Try a city name such as “Paris” or “Berlin, Germany”, or drag the pin on the map."

@@ -33,9 +33,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from core.errors import DomainError
 from listings import geo
 from listings.models import ListingKind, ListingStatus
-from sharing.errors import DomainError
 
 DEFAULT_RADIUS_KM = 10.0
 MAX_RADIUS_KM = 100.0

@@ -9,10 +9,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import User
+from core.errors import NotFound, PermissionDenied
 from listings.models import BusyPeriod, Listing, ListingStatus
 from listings.search import SearchQuery, SearchResult, search_listing_hits
-from sharing.accounts.models import User
-from sharing.errors import NotFound, PermissionDenied
 
 LISTING_NOT_FOUND_MESSAGE = "This listing does not exist or is not available any more."
 

@@ -15,6 +15,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.selectors import ensure_not_suspended, has_verified_email
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.images import normalise_image
 from listings.geo import geodesic_km
 from listings.geocoding import geocode_place, reverse_place
 from listings.models import (
@@ -34,10 +38,6 @@ from listings.models import (
 from listings.selectors import overlapping_busy_periods
 from realtime.models import Thread
 from realtime.services import ensure_thread
-from sharing.accounts.models import User
-from sharing.accounts.selectors import ensure_not_suspended, has_verified_email
-from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
-from sharing.images import normalise_image
 
 DATES_TAKEN_MESSAGE = "Those dates were just taken. Pick other dates."
 

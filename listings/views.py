@@ -15,13 +15,13 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import verified_email_required
+from core.errors import DomainError, NotFound, PermissionDenied
 from listings import selectors, services
 from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm, to_minor
 from listings.geocoding import geocode_place, reverse_place
 from listings.models import MAX_PHOTOS_PER_LISTING, ListingKind, ListingStatus
 from listings.search import DEFAULT_RADIUS_KM, SearchQuery
-from sharing.accounts.decorators import verified_email_required
-from sharing.errors import DomainError, NotFound, PermissionDenied
 
 
 def _own(request: HttpRequest, listing_id: int):

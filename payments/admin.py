@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from core.money import format_money
 from payments.models import LedgerEntry, LedgerTransaction, Payment, Payout, PayoutAccount, StripeEvent
-from payments.money import format_money
 from payments.templatetags.money_trail import money_trail
 
 

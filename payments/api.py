@@ -6,10 +6,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router, Schema
 
+from core.api import session_or_token_auth
+from core.errors import NotFound
 from payments import selectors, services
 from payments.models import Payment
-from sharing.api import session_or_token_auth
-from sharing.errors import NotFound
 
 router = Router(tags=["payments"], auth=session_or_token_auth)
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from accounts.models import User
 from bookings.money import Authorisation
 from payments import selectors, services
 from payments.errors import PaymentStateError
 from payments.models import Payment
-from sharing.accounts.models import User
 
 Status = Payment.Status
 

@@ -1,7 +1,7 @@
 """The only module that talks to Stripe, through the official SDK's `StripeClient`.
 
 With `STRIPE_API_BASE` set (the default, http://127.0.0.1:8420) every call goes to the
-localstripe harness (`payments/localstripe_server.py`); with it empty and real keys set,
+localstripe harness (`devtools/localstripe_server.py`); with it empty and real keys set,
 the same calls go to Stripe. Every mutating call takes an idempotency key, so a retry
 after a crash or a timeout never charges or pays twice. Stripe's errors become
 `PaymentFailed` with a message a person can act on.

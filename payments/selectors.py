@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from accounts.models import User
 from payments.models import LedgerEntry, Payment, Payout, PayoutAccount
-from sharing.accounts.models import User
 
 
 def payout_account_for(host: User) -> PayoutAccount | None:

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
+from core.errors import DomainError, NotFound
 from payments import gateway
 from payments.errors import PaymentFailed, PaymentStateError
 from payments.gateway import idempotency_key
@@ -31,8 +33,6 @@ from payments.models import (
     PayoutAccount,
     host_payable,
 )
-from sharing.accounts.models import User
-from sharing.errors import DomainError, NotFound
 
 logger = logging.getLogger(__name__)
 Status = Payment.Status

@@ -15,9 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
 from payments import gateway, selectors, services, webhooks
 from payments.models import Payment
-from sharing.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from core.api import ObjectId, session_or_token_auth
 from realtime import selectors, services
-from sharing.api import ObjectId, session_or_token_auth
 
 notifications_router = Router(tags=["notifications"], auth=session_or_token_auth)
 threads_router = Router(tags=["messages"], auth=session_or_token_auth)

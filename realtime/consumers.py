@@ -25,9 +25,9 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from core.errors import DomainError
 from realtime import selectors, services
 from realtime.auth import APP_SUBPROTOCOL
-from sharing.errors import DomainError
 
 REPLAY_BATCH = 200
 MAX_CLIENT_MESSAGE = 4096

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
+from core.errors import NotFound
 from realtime.models import Message, Notification, Thread, ThreadParticipant
-from sharing.errors import NotFound
 
 MAX_PAGE = 200
 

@@ -19,8 +19,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.errors import DomainError, PermissionDenied
 from realtime.models import Message, Notification, Thread, ThreadParticipant
-from sharing.errors import DomainError, PermissionDenied
 
 # Any constant will do: it only has to be the same in every process that calls notify().
 _NOTIFY_LOCK_KEY = 0x5348_4E54  # "SHNT"

@@ -7,9 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError, NotFound
 from realtime import selectors, services
 from realtime.forms import MessageForm
-from sharing.errors import DomainError, NotFound
 
 PAGE_SIZE = 50
 

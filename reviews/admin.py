@@ -11,9 +11,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from core.admin_tools import ask_reason_then_apply
 from reviews import services
 from reviews.models import ReportDecision, Review, ReviewAspect, ReviewReport, ReviewWindow, UserRating
-from sharing.admin_tools import ask_reason_then_apply
 
 
 class ReadOnlyMixin:

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from bookings.selectors import visible_booking
+from core.api import session_or_token_auth
 from reviews import selectors, services
 from reviews.models import (
     MAX_RATING,
@@ -24,7 +25,6 @@ from reviews.models import (
     TEXT_MAX_LENGTH,
     Review,
 )
-from sharing.api import session_or_token_auth
 
 router = Router(tags=["reviews"], auth=session_or_token_auth)
 

@@ -13,7 +13,9 @@ from datetime import datetime
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Q, QuerySet
 
+from accounts.models import User
 from bookings.models import Booking, BookingStatus, BookingTransition
+from core.errors import NotFound
 from listings.models import Listing, ListingStatus
 from reviews.models import (
     REMINDER_BEFORE_CLOSE,
@@ -25,8 +27,6 @@ from reviews.models import (
     ReviewWindow,
     UserRating,
 )
-from sharing.accounts.models import User
-from sharing.errors import NotFound
 
 PAGE_SIZE = 10
 NOT_YET_REVIEWABLE = "You can review this booking once it has taken place."

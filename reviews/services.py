@@ -21,8 +21,10 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from bookings.models import Booking
 from bookings.tasks import schedule
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from listings.models import Listing
 from realtime import notify
 from reviews import selectors, tasks
@@ -47,8 +49,6 @@ from reviews.models import (
     UserRating,
 )
 from reviews.text import plain_text
-from sharing.accounts.models import User
-from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 BOOKING_NOT_FOUND = "No such booking."
 REVIEW_NOT_FOUND = "No such review."

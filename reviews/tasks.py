@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from django_tasks import task
 
-from sharing.errors import DomainError
+from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from bookings.selectors import visible_booking
+from core.errors import DomainError, NotFound, PermissionDenied
 from reviews import selectors, services
 from reviews.forms import DecisionForm, ReportForm, ResponseForm, ReviewForm
 from reviews.models import Direction, Review, ReviewReport
-from sharing.errors import DomainError, NotFound, PermissionDenied
 
 
 def _next_url(request: HttpRequest, fallback: str) -> str:

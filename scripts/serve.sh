@@ -30,7 +30,7 @@ pids+=($!)
 # An empty STRIPE_API_BASE (real Stripe keys) skips this.
 STRIPE_API_BASE=${STRIPE_API_BASE-http://127.0.0.1:8420}
 if [[ "$STRIPE_API_BASE" =~ ^http://(127\.0\.0\.1|localhost):([0-9]+)/?$ ]]; then
-  "$PY" -m payments.localstripe_server --host 127.0.0.1 --port "${BASH_REMATCH[2]}" --quiet &
+  "$PY" -m devtools.localstripe_server --host 127.0.0.1 --port "${BASH_REMATCH[2]}" --quiet &
   pids+=($!)
   webhook_host=$HOST; [[ "$HOST" == "0.0.0.0" ]] && webhook_host=127.0.0.1
   STRIPE_API_BASE="$STRIPE_API_BASE" "$PY" manage.py localstripe_webhook \

@@ -6,34 +6,13 @@ person can read and, where one field is at fault, its name.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from allauth.headless.contrib.ninja.security import XSessionTokenAuth
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, NinjaAPI
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import django_auth
 
-from sharing.errors import DomainError
-
-# Database ids are 64-bit: an id schema field bounded like this is refused as a 422
-# before it reaches a query, the same on SQLite and PostgreSQL.
-MAX_DATABASE_ID = 2**63 - 1
-ObjectId = Annotated[int, Field(ge=1, le=MAX_DATABASE_ID)]
-
-
-# Mobile clients send allauth's app session token (X-Session-Token); the site's own
-# pages call the API with the session cookie, which then also needs the CSRF token.
-class AppTokenAuth(XSessionTokenAuth):
-    """allauth's app token, described completely in the OpenAPI schema (header name included)."""
-
-    openapi_in = "header"
-    openapi_name = "X-Session-Token"
-
-
-session_or_token_auth = [AppTokenAuth(), django_auth]
+from core.errors import DomainError
 
 api = NinjaAPI(
     title="Sharing API",
@@ -92,14 +71,11 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, str(exc))
 
 
-# Routers import session_or_token_auth from this module, hence imported after it is defined.
-from realtime.api import notifications_router, threads_router  # noqa: E402
-
-api.add_router("/notifications/", notifications_router)
-api.add_router("/threads/", threads_router)
+api.add_router("/notifications/", "realtime.api.notifications_router")
+api.add_router("/threads/", "realtime.api.threads_router")
 api.add_router("/listings/", "listings.api.router")
 api.add_router("/bookings/", "bookings.api.router")
 api.add_router("/reviews/", "reviews.api.router")
 api.add_router("/payments/", "payments.api.router")
-api.add_router("/disputes/", "sharing.disputes.api.router")
+api.add_router("/disputes/", "disputes.api.router")
 api.add_router("/dispatch/", "dispatch.api.router")

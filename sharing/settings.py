@@ -71,14 +71,17 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.headless",
-    "sharing.accounts",
+    "core",
+    "accounts",
     "listings",
     "bookings",
     "payments",
     "reviews",
     "realtime",
-    "sharing.disputes",
+    "disputes",
     "dispatch",
+    # The Stripe harness's webhook registration and the demo data: development tools only.
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -246,7 +249,7 @@ STRIPE_CONNECT_COUNTRY = envstr("STRIPE_CONNECT_COUNTRY", "FR")
 # What moves a booking's money in its transitions (bookings.money.BookingMoney); bookings never imports payments.
 BOOKING_MONEY = envstr("BOOKING_MONEY", "payments.escrow.StripeEscrow")
 # Called (after commit) with payment_id= when Stripe reports a chargeback: opens a dispute for the desk.
-CHARGEBACK_HOOK = envstr("CHARGEBACK_HOOK", "sharing.disputes.services.open_chargeback_dispute")
+CHARGEBACK_HOOK = envstr("CHARGEBACK_HOOK", "disputes.services.open_chargeback_dispute")
 
 # --- Marketplace rules -----------------------------------------------------------------
 # Fees in basis points (1/100 of a percent) so that no float touches money.

@@ -12,7 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
-    path("people/", include("sharing.accounts.urls")),
+    path("people/", include("accounts.urls")),
     path("listings/", include("listings.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
@@ -20,7 +20,7 @@ urlpatterns = [
     path("", include("realtime.urls")),
     path("payments/", include("payments.urls")),
     path("reviews/", include("reviews.urls")),
-    path("disputes/", include("sharing.disputes.urls")),
+    path("disputes/", include("disputes.urls")),
     path("dispatch/", include("dispatch.urls")),
 ]
 

@@ -9,7 +9,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 
-from sharing.accounts.models import User
+from accounts.models import User
 
 _emails = itertools.count(1)
 PASSWORD = "correct-horse-battery-staple"

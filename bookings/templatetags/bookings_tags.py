@@ -1,17 +1,12 @@
-"""Template helpers for booking pages: money in minor units, and a booking's status badge class."""
+"""Template helpers for booking pages: units of a period, and a booking's status badge class."""
 
 from __future__ import annotations
 
 from django import template
 
-from bookings.pricing import format_money, units_label
+from bookings.pricing import units_label
 
 register = template.Library()
-
-
-@register.filter
-def money(amount: int | None, currency: str) -> str:
-    return "" if amount is None else format_money(int(amount), currency)
 
 
 @register.filter

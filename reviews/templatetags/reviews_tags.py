@@ -16,12 +16,12 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from accounts.models import User
 from bookings.models import Booking
+from core.errors import NotFound
 from listings.models import Listing
 from reviews import selectors
 from reviews.models import Review
-from sharing.accounts.models import User
-from sharing.errors import NotFound
 
 register = template.Library()
 

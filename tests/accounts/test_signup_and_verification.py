@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
-from sharing.accounts.models import User
+from accounts.models import User
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db

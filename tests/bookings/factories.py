@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from accounts.models import User
 from bookings import services
 from bookings.models import Booking
 from listings.models import Listing, ListingKind
-from sharing.accounts.models import User
 from tests.conftest import make_user
 from tests.listings.factories import make_listing
 from tests.payments.fixtures import VISA, card

@@ -7,9 +7,9 @@ import pytest
 from bookings import services
 from bookings.models import Booking, BookingStatus
 from bookings.money import booking_reference, money
+from core.errors import Conflict, DomainError
 from payments import gateway, ledger
 from payments.models import Payment
-from sharing.errors import Conflict, DomainError
 from tests.bookings.factories import CHECK_IN, CHECK_OUT, NOW
 from tests.conftest import make_user
 from tests.listings.factories import make_listing

@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from bookings.services import booking_thread_key
+from core.errors import PermissionDenied
 from realtime.models import Thread
 from realtime.services import post_message
-from sharing.errors import PermissionDenied
 from tests.bookings.factories import request_room
 from tests.conftest import make_user
 

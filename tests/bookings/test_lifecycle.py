@@ -7,10 +7,10 @@ import pytest
 
 from bookings import services
 from bookings.models import Booking, BookingStatus
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from listings.models import BusyPeriod, BusySource, ListingKind, ListingStatus
 from listings.services import DATES_TAKEN_MESSAGE, hold_slot
 from realtime.models import Notification
-from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
 from tests.bookings.factories import CHECK_IN, CHECK_OUT, NOW, confirmed_room, request_hours, request_room
 from tests.conftest import make_user
 from tests.listings.factories import make_listing

@@ -12,13 +12,13 @@ from django.urls import reverse
 from bookings import services
 from bookings.models import Booking, BookingStatus, PendingCheckout
 from bookings.money import booking_reference
+from core.errors import Conflict
 from listings.models import ListingKind
 from payments import gateway
 from payments.errors import PaymentFailed
 from payments.ledger import escrow_balance
 from payments.models import Payment, Payout, PayoutAccount
 from payments.services import refresh_payout_account
-from sharing.errors import Conflict
 from tests.bookings.factories import CHECK_IN, CHECK_OUT, NOW, confirmed_room, request_room
 from tests.conftest import PASSWORD, make_user
 from tests.listings.factories import make_listing

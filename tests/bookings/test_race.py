@@ -15,10 +15,10 @@ from django.db import IntegrityError, connection, transaction
 
 from bookings import selectors, services
 from bookings.models import HOLDING_STATUSES, Booking, BookingStatus
+from core.errors import Conflict
 from listings.models import BusyPeriod, ListingKind
 from listings.services import DATES_TAKEN_MESSAGE
 from payments.models import Payment
-from sharing.errors import Conflict
 from tests.bookings.factories import NOW
 from tests.conftest import make_user
 from tests.listings.factories import make_listing

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from accounts.models import User
 from dispatch import services
 from dispatch.models import DispatchRequest
 from listings.models import Listing, ListingKind
-from sharing.accounts.models import User
 from tests.conftest import make_user
 from tests.listings.factories import make_listing
 from tests.payments.fixtures import card

@@ -9,12 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from core.errors import Conflict, NotFound
 from dispatch import services
 from dispatch.models import DispatchRequest, Offer, RequestState
 from payments import gateway
 from payments.models import Payment
 from realtime.models import Notification
-from sharing.errors import Conflict, NotFound
 from tests.conftest import make_user
 from tests.dispatch.factories import HERE, NOW, provider
 from tests.payments.fixtures import THREE_D_SECURE, card, complete_3d_secure

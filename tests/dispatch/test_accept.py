@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 
 from bookings.models import Booking, BookingStatus
+from core.errors import Conflict, NotFound
 from dispatch import selectors, services
 from dispatch.models import Availability, DispatchRequest, Offer, OfferState, RequestState
 from payments.models import Payment
 from realtime.models import Notification
-from sharing.errors import Conflict, NotFound
 from tests.conftest import make_user
 from tests.dispatch.factories import NOW, provider, request_driver
 from tests.support.threads import run_concurrently

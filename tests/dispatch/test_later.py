@@ -8,12 +8,12 @@ import pytest
 
 from bookings.models import Booking
 from bookings.selectors import quote_for
+from core.errors import Conflict, DomainError
 from dispatch import selectors, services
 from dispatch.models import Availability, DispatchRequest, Offer, OfferState, RequestState
 from listings.models import BusyPeriod, BusySource, ListingKind
 from payments.models import Payment
 from realtime.models import Notification
-from sharing.errors import Conflict, DomainError
 from tests.conftest import make_user
 from tests.dispatch.factories import NOW, provider, request_driver
 from tests.listings.factories import make_listing

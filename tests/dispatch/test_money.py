@@ -8,11 +8,11 @@ import pytest
 
 from bookings import services as booking_services
 from bookings.models import BookingStatus
+from core.errors import Conflict, DomainError
 from dispatch import services
 from dispatch.models import DispatchRequest, Offer, OfferState, RequestState
 from payments import gateway, ledger
 from payments.models import ESCROW, GUEST_FUNDING, REFUNDS_PAID, LedgerEntry, Payment
-from sharing.errors import Conflict, DomainError
 from tests.conftest import make_user
 from tests.dispatch.factories import HERE, NOW, provider
 from tests.payments.fixtures import card

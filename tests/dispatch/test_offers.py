@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from django_tasks_db.models import DBTaskResult
 
+from core.errors import Conflict, DomainError
 from dispatch import services
 from dispatch.models import Availability, Offer, OfferState, RequestState
 from listings.models import ListingKind, ListingStatus
 from payments.models import Payment
 from realtime.models import Notification
-from sharing.errors import Conflict, DomainError
 from tests.conftest import make_user
 from tests.dispatch.factories import NOW, provider, request_driver
 

@@ -7,13 +7,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group
 
+from accounts.models import User
 from bookings import services as booking_services
 from bookings.models import Booking
+from disputes import services
+from disputes.models import Category, Dispute
+from disputes.selectors import booking_payment
 from payments.models import Payment
-from sharing.accounts.models import User
-from sharing.disputes import services
-from sharing.disputes.models import Category, Dispute
-from sharing.disputes.selectors import booking_payment
 from tests.bookings.factories import NOW, confirmed_room
 from tests.conftest import make_user
 from tests.listings.factories import make_listing

@@ -8,8 +8,8 @@ import pytest
 
 from bookings import services as booking_services
 from bookings.models import BookingStatus
-from sharing.disputes import services
-from sharing.errors import Conflict
+from core.errors import Conflict
+from disputes import services
 from tests.disputes.helpers import open_as_guest, paid_booking, payment_of, support_user
 
 pytestmark = pytest.mark.django_db

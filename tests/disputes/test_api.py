@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from sharing.disputes.models import Dispute, DisputeEvidence
+from disputes.models import Dispute, DisputeEvidence
 from tests.conftest import make_user
 from tests.disputes.helpers import paid_booking
 

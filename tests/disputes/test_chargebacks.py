@@ -9,8 +9,8 @@ import requests
 from django.core.management import call_command
 
 from bookings.models import BookingStatus
+from disputes.models import Category, Dispute, Source
 from payments import gateway
-from sharing.disputes.models import Category, Dispute, Source
 from tests.disputes.helpers import open_as_guest, paid_booking, payment_of
 from tests.payments.fixtures import signed_event
 

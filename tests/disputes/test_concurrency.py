@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import Conflict
+from disputes import services
+from disputes.models import AdminDecision, Dispute, DisputeStatus
 from payments.models import Payout
-from sharing.disputes import services
-from sharing.disputes.models import AdminDecision, Dispute, DisputeStatus
-from sharing.errors import Conflict
 from tests.disputes.helpers import open_as_guest, paid_booking, payment_of, support_user
 from tests.payments.test_concurrency import run_concurrently
 

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from disputes import services
+from disputes.models import AdminDecision, Dispute, DisputeStatus
 from payments.models import LedgerEntry, LedgerTransaction, Payment
-from sharing.disputes import services
-from sharing.disputes.models import AdminDecision, Dispute, DisputeStatus
 from tests.conftest import make_user
 from tests.disputes.helpers import open_as_guest, paid_booking, payment_of, support_user
 
@@ -142,7 +142,7 @@ def test_the_bulk_action_records_a_look_and_moves_no_money(client):
 
 
 def test_a_dispute_untouched_for_72_hours_is_flagged_on_the_desk(client):
-    from sharing.disputes.selectors import stale_disputes
+    from disputes.selectors import stale_disputes
 
     booking = paid_booking()
     dispute = open_as_guest(booking)

@@ -10,14 +10,14 @@ from django.urls import reverse
 from bookings import services as booking_services
 from bookings import tasks as booking_tasks
 from bookings.models import BookingStatus
+from core.errors import Conflict, DomainError, NotFound
+from disputes import services
+from disputes.models import Category, Dispute, DisputeStatus, Source
 from payments import services as payment_services
 from payments.errors import PaymentStateError
 from payments.ledger import escrow_balance
 from payments.models import Payout
 from realtime.models import Notification, Thread
-from sharing.disputes import services
-from sharing.disputes.models import Category, Dispute, DisputeStatus, Source
-from sharing.errors import Conflict, DomainError, NotFound
 from tests.conftest import make_user
 from tests.disputes.helpers import open_as_guest, paid_booking, payment_of, support_user
 

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from sharing.disputes import services
-from sharing.disputes.models import DisputeEvidence, DisputeStatus
-from sharing.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound
+from disputes import services
+from disputes.models import DisputeEvidence, DisputeStatus
 from tests.conftest import make_user
 from tests.disputes.helpers import open_as_guest, paid_booking, support_user
 

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 
 from bookings.models import BookingStatus
+from core.errors import Conflict, DomainError, PermissionDenied
+from disputes import services
+from disputes.models import AdminDecision, DisputeStatus
 from payments.ledger import escrow_balance
 from payments.models import Payout
 from realtime.models import Notification
-from sharing.disputes import services
-from sharing.disputes.models import AdminDecision, DisputeStatus
-from sharing.errors import Conflict, DomainError, PermissionDenied
 from tests.conftest import make_user
 from tests.disputes.helpers import open_as_guest, paid_booking, payment_of, released_booking, support_user
 

@@ -7,15 +7,15 @@ from django.urls import reverse
 
 from bookings import services as booking_services
 from bookings.models import BookingStatus
+from core.errors import PermissionDenied
+from disputes.models import AdminDecision
+from disputes.suspensions import lift_suspension, suspend_user
 from listings.models import ListingStatus
 from listings.services import create_listing
 from payments.models import Payment
 from payments.selectors import payments_for_reference
 from realtime.models import Notification
 from realtime.services import ensure_thread, post_message
-from sharing.disputes.models import AdminDecision
-from sharing.disputes.suspensions import lift_suspension, suspend_user
-from sharing.errors import PermissionDenied
 from tests.bookings.factories import NOW, request_room
 from tests.conftest import make_user
 from tests.disputes.helpers import paid_booking, payment_of, support_user

@@ -15,9 +15,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connections
 from playwright.sync_api import Browser, Page, expect
 
+from accounts.models import User
 from payments import services as payment_services
 from payments.models import PayoutAccount
-from sharing.accounts.models import User
 from tests.conftest import PASSWORD, make_user
 from tests.payments.fixtures import onboard
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from bookings import tasks
 from bookings.models import Booking
-from bookings.pricing import format_money
+from core.money import format_money
 from tests.bookings.factories import confirmed_room
 from tests.e2e.people import host_who_can_be_paid, log_in, off_the_browser_thread, open_page, own_tab, person, snap
 from tests.listings.factories import make_listing

@@ -16,9 +16,9 @@ from playwright.sync_api import expect
 
 from bookings import tasks
 from bookings.models import BookingStatus
-from bookings.pricing import format_money
-from sharing.disputes.models import Dispute, DisputeStatus
-from sharing.disputes.roles import SUPPORT_GROUP
+from core.money import format_money
+from disputes.models import Dispute, DisputeStatus
+from disputes.roles import SUPPORT_GROUP
 from tests.bookings.factories import confirmed_room
 from tests.e2e.people import (
     DESKTOP,

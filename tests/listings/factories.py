@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from accounts.models import User
 from listings.geo import cells_for, driver_coverage_cells
 from listings.models import CarDetails, DriverCoverage, DriverDetails, Listing, ListingKind, RoomDetails, coverage_row
-from sharing.accounts.models import User
 from tests.conftest import make_user
 
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from core.errors import Conflict, DomainError
 from listings.models import BusyPeriod, BusySource
 from listings.services import DATES_TAKEN_MESSAGE, hold_slot, release_slot
-from sharing.errors import Conflict, DomainError
 from tests.listings.factories import make_listing
 
 pytestmark = pytest.mark.django_db

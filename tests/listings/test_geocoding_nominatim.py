@@ -17,9 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.cache import cache
 
+from core.errors import DomainError
 from listings import geocoding
 from listings.geocoding import AddressNotFound, geocode_place
-from sharing.errors import DomainError
 
 LYON = {
     "lat": "45.7578137",

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from core.errors import Conflict, PermissionDenied
 from listings.models import ListingReport, ListingReportDecision, ListingStatus
 from listings.services import decide_listing_report, report_listing
-from sharing.errors import Conflict, PermissionDenied
 from tests.conftest import make_user
 from tests.listings.factories import make_listing
 

@@ -213,7 +213,7 @@ def test_paused_and_deleted_listings_are_not_found():
     ],
 )
 def test_bad_search_input_is_refused_with_a_message(fields, field, message):
-    from sharing.errors import DomainError
+    from core.errors import DomainError
 
     with pytest.raises(DomainError, match=message) as caught:
         SearchQuery(**{"latitude": 48.85, "longitude": 2.35, **fields})

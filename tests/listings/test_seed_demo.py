@@ -7,11 +7,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.models import User
 from dispatch import services
 from dispatch.models import Availability
 from listings.models import DriverCoverage, Listing, ListingKind
 from listings.search import SearchQuery, search_listing_hits
-from sharing.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """Payment test fixtures, importable by any test package's conftest.
 
-- `localstripe`: one real harness process (payments/localstripe_server.py) per test
+- `localstripe`: one real harness process (devtools/localstripe_server.py) per test
   session and xdist worker, on a free port; killed at the end.
 - `stripe_api`: points the site's Stripe settings at it for one test.
 - `ledger_checked`: runs every ledger invariant after the test (use it in any test that moves money).
@@ -40,7 +40,7 @@ def localstripe() -> Iterator[str]:
     """Base URL of a localstripe harness started for this session (this xdist worker)."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "payments.localstripe_server", "--port", str(port), "--quiet"],
+        [sys.executable, "-m", "devtools.localstripe_server", "--port", str(port), "--quiet"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from accounts.models import User
 from payments import services
 from payments.models import Payment, PayoutAccount
-from sharing.accounts.models import User
 from tests.conftest import make_user
 from tests.payments.fixtures import card, onboard
 

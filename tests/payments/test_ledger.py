@@ -9,11 +9,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
+from core.money import format_money
 from payments import ledger, services
 from payments.errors import LedgerImbalance
 from payments.ledger import Line, check_ledger, post_transaction
 from payments.models import ESCROW, GUEST_FUNDING, PLATFORM_FEES, REFUNDS_PAID, LedgerEntry, LedgerTransaction, Payment
-from payments.money import format_money
 from tests.payments.helpers import captured_payment, host_with_payout_account
 
 pytestmark = pytest.mark.django_db

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import DomainError
 from payments import gateway, ledger, services
 from payments.errors import PaymentStateError
 from payments.models import ESCROW, GUEST_FUNDING, REFUNDS_PAID, LedgerEntry, Payment
-from sharing.errors import DomainError
 from tests.conftest import make_user
 from tests.payments.fixtures import card
 from tests.payments.test_webhooks import deliver

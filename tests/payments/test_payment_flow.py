@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from core.errors import DomainError
 from payments import gateway, ledger, services
 from payments.errors import PaymentFailed, PaymentStateError
 from payments.models import ESCROW, GUEST_FUNDING, REFUNDS_PAID, LedgerEntry, Payment
-from sharing.errors import DomainError
 from tests.conftest import make_user
 from tests.payments.fixtures import DECLINED, THREE_D_SECURE, card, complete_3d_secure
 

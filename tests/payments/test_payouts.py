@@ -6,10 +6,10 @@ import pytest
 import requests
 from django.urls import reverse
 
+from core.errors import DomainError
 from payments import gateway, ledger, services
 from payments.errors import PaymentStateError
 from payments.models import ESCROW, PAYOUTS_PAID, PLATFORM_FEES, Payout, PayoutAccount, host_payable
-from sharing.errors import DomainError
 from tests.conftest import make_user
 from tests.payments.fixtures import card, onboard, signed_event
 from tests.payments.helpers import captured_payment, host_with_payout_account

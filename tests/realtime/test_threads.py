@@ -6,9 +6,9 @@ import pytest
 from channels.db import database_sync_to_async
 from django.db import transaction
 
+from core.errors import DomainError, NotFound, PermissionDenied
 from realtime import selectors, services
 from realtime.models import Message, Notification, ThreadParticipant
-from sharing.errors import DomainError, NotFound, PermissionDenied
 from tests.conftest import make_user
 from tests.realtime.helpers import connected, live_db, person, receive_type
 

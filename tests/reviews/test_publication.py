@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
+from core.errors import Conflict
 from realtime.models import Notification
 from reviews import selectors, tasks
 from reviews.models import REMINDER_BEFORE_CLOSE, REVIEW_WINDOW, Review, ReviewWindow
-from sharing.errors import Conflict
 from tests.conftest import make_user
 from tests.reviews.factories import completed, guest_review, host_review
 

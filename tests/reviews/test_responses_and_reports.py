@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from listings.models import Listing
 from reviews import selectors, services
 from reviews.models import ReportDecision, Review, UserRating
-from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
 from tests.conftest import make_user
 from tests.reviews.factories import completed, guest_review, host_review
 

@@ -6,10 +6,10 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from bookings import services as booking_services
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from listings.models import ListingKind
 from reviews import selectors, services
 from reviews.models import ASPECTS_BY_KIND, REVIEW_WINDOW, Direction, Review, ReviewWindow
-from sharing.errors import Conflict, DomainError, NotFound, PermissionDenied
 from tests.conftest import make_user
 from tests.reviews.factories import TEXT, aspects_for, completed, confirmed, guest_review, host_review, started
 

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from accounts.models import User
 from listings.models import Listing
 from realtime.models import Message
-from sharing.accounts.models import User
 from tests.listings.helpers import FORM_COMMON, FORM_DETAILS
 from tests.security.conftest import client_for
 from tests.security.world import World

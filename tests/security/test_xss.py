@@ -15,11 +15,11 @@ import pytest
 from django.db.models import F
 from django.urls import reverse
 
+from accounts.models import User
+from disputes.models import Dispute
 from listings.models import BusyPeriod, Listing, RoomDetails
 from realtime.models import Message, Notification, Thread
 from reviews.models import Review, ReviewReport
-from sharing.accounts.models import User
-from sharing.disputes.models import Dispute
 from tests.security.conftest import client_for
 from tests.security.world import World
 

@@ -18,9 +18,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from PIL import Image
 
+from accounts.models import User
 from bookings import services as booking_services
 from bookings.models import Booking, PendingCheckout
 from dispatch.models import DispatchRequest
+from disputes import services as dispute_services
+from disputes.models import Category, Dispute
+from disputes.suspensions import suspend_user
 from listings import services as listing_services
 from listings.models import BusyPeriod, Listing, ListingPhoto
 from payments import services as payment_services
@@ -29,10 +33,6 @@ from realtime import services as realtime_services
 from realtime.models import Notification, Thread
 from reviews import services as review_services
 from reviews.models import Review, ReviewReport
-from sharing.accounts.models import User
-from sharing.disputes import services as dispute_services
-from sharing.disputes.models import Category, Dispute
-from sharing.disputes.suspensions import suspend_user
 from tests.bookings.factories import NOW, request_room
 from tests.conftest import make_user
 from tests.dispatch.factories import NOW as DISPATCH_NOW

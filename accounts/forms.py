@@ -1,0 +1,44 @@
+"""Profile editing form."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import User
+from core.images import normalise_image
+
+AVATAR_MAX_SIDE = 512
+
+
+class ProfileForm(forms.ModelForm):
+    avatar = forms.FileField(
+        required=False,
+        label="Photo",
+        help_text="A JPEG, PNG, WebP or GIF photo of you, at most 8 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["display_name", "avatar", "bio", "languages", "city"]
+        labels = {"display_name": "Name shown to others", "bio": "About you"}
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 1000})}
+
+    def clean_display_name(self) -> str:
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if name and len(name) < 2:
+            raise forms.ValidationError("Use at least two characters, or leave it empty.")
+        return name
+
+    def clean_avatar(self) -> object:
+        upload = self.cleaned_data.get("avatar")
+        if upload in (None, False) or not hasattr(upload, "content_type"):
+            # Nothing new uploaded (or the "clear" box ticked): keep the model's value.
+            return upload
+        return normalise_image(upload, max_side=AVATAR_MAX_SIDE)
+
+    def clean_languages(self) -> str:
+        languages = [lang.strip() for lang in self.cleaned_data["languages"].split(",") if lang.strip()]
+        if len(languages) > 10:
+            raise forms.ValidationError("List at most ten languages.")
+        return ", ".join(languages)

@@ -1,0 +1,81 @@
+"""People on Sharing: one user model for hosts, guests and staff, with the public profile."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+
+def avatar_upload_to(user: User, filename: str) -> str:
+    return f"avatars/{user.pk}/{timezone.now():%Y%m%d%H%M%S}.jpg"
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person: logs in by email; the profile fields are what others see."""
+
+    email = models.EmailField("email address", unique=True)
+    display_name = models.CharField(max_length=60, blank=True)
+    avatar = models.ImageField(upload_to=avatar_upload_to, blank=True)
+    bio = models.TextField(max_length=1000, blank=True)
+    languages = models.CharField(max_length=200, blank=True, help_text="Languages you speak, separated by commas.")
+    city = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+    # Set by staff from the admin desk (disputes.suspensions): a suspended person
+    # can still log in and read, but cannot list, book or write to anyone.
+    is_suspended = models.BooleanField(default=False)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.TextField(max_length=2000, blank=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            # Emails are stored lower-cased; the index makes case variants collide too.
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        """What strangers see: the display name, else the email's local part."""
+        return self.display_name or self.email.split("@", 1)[0]
+
+    @property
+    def language_list(self) -> list[str]:
+        return [lang.strip() for lang in self.languages.split(",") if lang.strip()]
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:profile", kwargs={"user_id": self.pk})

@@ -1,0 +1,42 @@
+"""Helpers shared by the admin desk's moderation actions (reviews, listings)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from core.errors import DomainError
+
+
+def ask_reason_then_apply(
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    action: str,
+    title: str,
+    apply: Callable[[object, str], object],
+) -> HttpResponse | None:
+    """An admin action that asks for the reason on an intermediate page, then applies a service to each object.
+
+    The reason is required because every moderation decision is kept on record.
+    """
+    reason = (request.POST.get("reason") or "").strip()
+    if "apply" not in request.POST or not reason:
+        if "apply" in request.POST:
+            messages.error(request, "Give a reason: it is kept on record.")
+        context = {"title": title, "queryset": queryset, "action": action, "opts": queryset.model._meta}
+        return TemplateResponse(request, "admin/ask_reason.html", context)
+    done = 0
+    for obj in queryset:
+        try:
+            apply(obj, reason)
+        except DomainError as error:
+            messages.error(request, f"{obj}: {error.message}")
+        else:
+            done += 1
+    messages.success(request, f"{title}: {done} done.")
+    return None

@@ -1,0 +1,61 @@
+"""Domain errors: refusals written for the person who caused them.
+
+Services raise these; views turn them into form errors or messages, and the
+API into `{"detail": ..., "field": ...}` with the status below. Anything else
+escaping a view is a bug.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """An operation the rules do not allow; `message` is shown to the user as is."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+class PermissionDenied(DomainError):
+    """The person may not do this to this object (shown as 403)."""
+
+    status_code = 403
+
+
+class NotFound(DomainError):
+    """The object does not exist or is not visible to this person (shown as 404)."""
+
+    status_code = 404
+
+
+class Conflict(DomainError):
+    """Someone else changed the object first (dates just taken, already accepted...)."""
+
+    status_code = 409
+
+
+class CardRefused(DomainError):
+    """The person's card could not be charged or held; the message says why (shown as 402)."""
+
+    status_code = 402
+
+
+class AuthenticationRequired(DomainError):
+    """The card holder's bank wants to confirm the payment (3-D Secure) before it can go on.
+
+    Not a failure: pages send the person to `url`, the API returns it with the
+    `client_secret` for Stripe's SDK. `subject` is what waits for the bank (a pending
+    checkout, an on-demand request), for the caller that has to show it.
+    """
+
+    status_code = 402
+
+    def __init__(self, message: str, *, url: str, client_secret: str, subject: object = None) -> None:
+        super().__init__(message, code="requires_action")
+        self.url = url
+        self.client_secret = client_secret
+        self.subject = subject

@@ -1,0 +1,261 @@
+"""Demo listings for `manage.py seed_demo`: a few hundred rooms, cars and drivers in four cities.
+
+Clustered like real cities (dense centre, sparser suburbs), deterministic (a
+fixed random seed), idempotent (a listing is identified by owner and title, so a
+second run adds nothing) and fast (bulk inserts with the search cells computed here).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from PIL import Image
+
+from accounts.models import User
+from listings.geo import cells_for, driver_coverage_cells
+from listings.models import (
+    BusyPeriod,
+    BusySource,
+    CarDetails,
+    DriverCoverage,
+    DriverDetails,
+    Listing,
+    ListingKind,
+    ListingPhoto,
+    RoomDetails,
+    coverage_row,
+)
+
+# name, latitude, longitude, country, IANA zone, currency, listings
+DEMO_CITIES = [
+    ("Paris", 48.8566, 2.3522, "FR", "Europe/Paris", "EUR", 110),
+    ("Berlin", 52.5200, 13.4050, "DE", "Europe/Berlin", "EUR", 80),
+    ("New York City", 40.7128, -74.0060, "US", "America/New_York", "USD", 110),
+    ("Tokyo", 35.6762, 139.6503, "JP", "Asia/Tokyo", "USD", 60),
+]
+ROOM_WORDS = ("Sunny room", "Quiet studio", "Loft bedroom", "Garden room", "Attic room", "Canal-side room")
+CARS = (
+    ("Renault", "Clio", 5),
+    ("Volkswagen", "Golf", 5),
+    ("Toyota", "Prius", 5),
+    ("Tesla", "Model 3", 5),
+    ("Ford", "Transit", 9),
+    ("Fiat", "500", 4),
+)
+PHOTO_COLOURS = ((214, 98, 70), (70, 130, 180), (95, 158, 110), (230, 180, 80), (150, 110, 170), (120, 120, 120))
+
+
+def _demo_photos() -> list[str]:
+    """Six small solid-colour JPEGs, written once and shared by all demo listings."""
+    names = []
+    for index, colour in enumerate(PHOTO_COLOURS):
+        name = f"listings/demo/colour-{index}.jpg"
+        if not default_storage.exists(name):
+            buffer = io.BytesIO()
+            Image.new("RGB", (480, 320), colour).save(buffer, format="JPEG", quality=70)
+            default_storage.save(name, ContentFile(buffer.getvalue()))
+        names.append(name)
+    return names
+
+
+def _point(rng: random.Random, lat: float, lng: float) -> tuple[float, float]:
+    # 60% in the centre (sigma ~1.5 km), 30% suburbs (~6 km), 10% out of town (15-40 km).
+    roll = rng.random()
+    distance = abs(rng.gauss(0, 1.5)) if roll < 0.6 else abs(rng.gauss(0, 6)) if roll < 0.9 else rng.uniform(15, 40)
+    bearing = rng.uniform(0, 2 * math.pi)
+    return (
+        lat + distance * math.cos(bearing) / 111.0,
+        lng + distance * math.sin(bearing) / (111.0 * math.cos(math.radians(lat))),
+    )
+
+
+def seed_listings(hosts: list[User]) -> int:
+    """Create the demo listings that do not exist yet; return how many were created."""
+    rng = random.Random(2026)  # noqa: S311 (demo data, not secrets)
+    # Every demo title ends with "in <city> #<number>": that is what makes a second run add nothing.
+    titles = Listing.objects.filter(owner__in=hosts).values_list("title", flat=True)
+    existing = {title.rsplit(" in ", 1)[-1] for title in titles}
+    photos = _demo_photos()
+    planned: list[tuple[Listing, dict]] = []
+    for city, lat0, lng0, country, zone, currency, count in DEMO_CITIES:
+        for number in range(count):
+            owner = hosts[number % len(hosts)]
+            kind = rng.choices(ListingKind.values, weights=(5, 3, 2))[0]
+            lat, lng = _point(rng, lat0, lng0)
+            if kind == ListingKind.ROOM:
+                title, price, extra = f"{rng.choice(ROOM_WORDS)} in {city} #{number}", rng.randint(40, 180) * 100, {}
+                capacity, max_units = rng.randint(1, 4), 30
+            elif kind == ListingKind.CAR:
+                make, model, seats = rng.choice(CARS)
+                title, price, capacity, max_units = (
+                    f"{make} {model} in {city} #{number}",
+                    rng.randint(6, 25) * 100,
+                    seats,
+                    72,
+                )
+                extra = {"make": make, "model": model, "year": rng.randint(2012, 2025), "seats": seats}
+            else:
+                title, price, capacity, max_units = (
+                    f"Local driver in {city} #{number}",
+                    rng.randint(20, 60) * 100,
+                    4,
+                    12,
+                )
+                extra = {"radius": rng.choice((5, 10, 15, 25))}
+            if f"{city} #{number}" in existing:
+                continue
+            listing = Listing(
+                owner=owner,
+                kind=kind,
+                title=title,
+                description=f"A demo {kind} in {city}: book it to try Sharing.",
+                address=f"{city} ({lat:.4f}, {lng:.4f})",
+                city=city,
+                country_code=country,
+                latitude=lat,
+                longitude=lng,
+                time_zone=zone,
+                currency=currency,
+                unit_price=price,
+                fee_amount=2000 if kind == ListingKind.ROOM else 0,
+                min_units=1,
+                max_units=max_units,
+                advance_notice_hours=rng.choice((0, 0, 12, 24)),
+                capacity=capacity,
+                instant_book=rng.random() < 0.5,
+                cancellation_policy=rng.choice(("flexible", "moderate", "strict")),
+                rating_count=(ratings := rng.randint(0, 12)),
+                rating_sum=sum(rng.randint(3, 5) for _ in range(ratings)),
+            )
+            listing.cell_fine, listing.cell_mid, listing.cell_coarse = cells_for(lat, lng)
+            planned.append((listing, extra))
+    Listing.objects.bulk_create([listing for listing, _ in planned])
+    rooms, cars, drivers, coverage, pictures, busy = [], [], [], [], [], []
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    for listing, extra in planned:
+        if listing.kind == ListingKind.ROOM:
+            rooms.append(
+                RoomDetails(
+                    listing=listing,
+                    bedrooms=1,
+                    beds=listing.capacity // 2 + 1,
+                    amenities=["wifi", "kitchen"][: rng.randint(0, 2)],
+                )
+            )
+        elif listing.kind == ListingKind.CAR:
+            cars.append(
+                CarDetails(
+                    listing=listing,
+                    make=extra["make"],
+                    model=extra["model"],
+                    year=extra["year"],
+                    transmission=rng.choice(("manual", "automatic")),
+                    fuel=rng.choice(("petrol", "electric", "hybrid")),
+                    day_price=listing.unit_price * 8,
+                )
+            )
+        else:
+            drivers.append(DriverDetails(listing=listing, languages="English", service_radius_km=extra["radius"]))
+            coverage += [
+                coverage_row(listing, extra["radius"], cell)
+                for cell in driver_coverage_cells(listing.latitude, listing.longitude, extra["radius"])
+            ]
+        pictures.append(ListingPhoto(listing=listing, image=rng.choice(photos), position=0))
+        if rng.random() < 0.2:
+            start = now + timedelta(days=rng.randint(1, 20))
+            busy.append(
+                BusyPeriod(
+                    listing=listing,
+                    start=start,
+                    end=start + timedelta(days=rng.randint(1, 4)),
+                    source=BusySource.OWNER_BLOCK,
+                    note="Demo block",
+                )
+            )
+    RoomDetails.objects.bulk_create(rooms)
+    CarDetails.objects.bulk_create(cars)
+    DriverDetails.objects.bulk_create(drivers)
+    DriverCoverage.objects.bulk_create(coverage)
+    ListingPhoto.objects.bulk_create(pictures)
+    BusyPeriod.objects.bulk_create(busy)
+    return len(planned)
+
+
+# The on-demand demo: a few drivers and cars of their own people (one listing each, so one taking a
+# job now leaves the others available) close to Paris's centre, where the demo requester stands.
+# kind, owner's email, title, km from the centre, bearing in degrees, hourly price, radius or seats
+ON_DEMAND_CENTRE = ("Paris", 48.8566, 2.3522, "FR", "Europe/Paris", "EUR")
+ON_DEMAND_LISTINGS = [
+    (ListingKind.DRIVER, "driver.lea@sharing.test", "Léa, driver on demand in Paris", 0.6, 40, 2800, 10),
+    (ListingKind.DRIVER, "driver.omar@sharing.test", "Omar, driver on demand in Paris", 1.3, 160, 3200, 15),
+    (ListingKind.DRIVER, "driver.nina@sharing.test", "Nina, driver on demand in Paris", 2.2, 270, 3600, 15),
+    (ListingKind.CAR, "car.theo@sharing.test", "Renault Zoe on demand in Paris", 0.9, 110, 1100, 5),
+    (ListingKind.CAR, "car.ines@sharing.test", "Toyota Yaris on demand in Paris", 1.8, 320, 1300, 5),
+]
+
+
+def on_demand_point(km: float, bearing_deg: float) -> tuple[float, float]:
+    """A point about `km` from the on-demand demo centre (flat offset: fine at city scale)."""
+    _, lat0, lng0, *_ = ON_DEMAND_CENTRE
+    bearing = math.radians(bearing_deg)
+    return (
+        lat0 + km * math.cos(bearing) / 111.0,
+        lng0 + km * math.sin(bearing) / (111.0 * math.cos(math.radians(lat0))),
+    )
+
+
+def seed_on_demand_listings(providers: dict[str, User]) -> list[Listing]:
+    """The on-demand demo listings (created once: found again by owner and title), based where they wait."""
+    city, _, _, country, zone, currency = ON_DEMAND_CENTRE
+    photos = _demo_photos()
+    listings = []
+    for index, (kind, email, title, km, bearing, price, reach) in enumerate(ON_DEMAND_LISTINGS):
+        lat, lng = on_demand_point(km, bearing)
+        listing, created = Listing.objects.get_or_create(
+            owner=providers[email],
+            title=title,
+            defaults={
+                "kind": kind,
+                "description": f"A demo {kind} that takes jobs on demand in {city}.",
+                "address": f"{city} ({lat:.4f}, {lng:.4f})",
+                "city": city,
+                "country_code": country,
+                "latitude": lat,
+                "longitude": lng,
+                "time_zone": zone,
+                "currency": currency,
+                "unit_price": price,
+                "min_units": 1,
+                "max_units": 12 if kind == ListingKind.DRIVER else 72,
+                "advance_notice_hours": 0,
+                "capacity": 4 if kind == ListingKind.DRIVER else 5,
+                "instant_book": True,
+                "cancellation_policy": "flexible",
+            },
+        )
+        if created:
+            listing.cell_fine, listing.cell_mid, listing.cell_coarse = cells_for(lat, lng)
+            listing.save(update_fields=["cell_fine", "cell_mid", "cell_coarse"])
+            if kind == ListingKind.DRIVER:
+                # Its save writes the coverage cells that search reads.
+                DriverDetails.objects.create(listing=listing, languages="French, English", service_radius_km=reach)
+            else:
+                make, model = title.split(" on demand")[0].split(" ", 1)
+                CarDetails.objects.create(
+                    listing=listing,
+                    make=make,
+                    model=model,
+                    year=2023,
+                    transmission="automatic",
+                    fuel="electric" if model == "Zoe" else "hybrid",
+                    day_price=price * 8,
+                )
+            ListingPhoto.objects.create(listing=listing, image=photos[index % len(photos)], position=0)
+        listings.append(listing)
+    return listings

@@ -1,0 +1,88 @@
+"""Loads the demo data that `make demo` serves: hosts, guests, an admin, a few hundred listings, and a few
+drivers and cars switched "available now" near Paris's centre for the on-demand page.
+
+Idempotent: running it again updates the same people instead of adding more, and switches the
+on-demand providers on again (they go offline after DISPATCH_SILENCE_SECONDS without a heartbeat,
+like any provider whose page is closed).
+"""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+from core.errors import DomainError
+from devtools.demo import ON_DEMAND_LISTINGS, seed_listings, seed_on_demand_listings
+from dispatch import services as dispatch_services
+from listings.models import Listing
+
+DEMO_PASSWORD = "sharing-demo-2026"
+
+DEMO_PEOPLE = [
+    # email, display name, city, bio, staff
+    ("admin@sharing.test", "Ada Admin", "Paris", "Settles disputes on the admin desk.", True),
+    ("host.paris@sharing.test", "Camille Martin", "Paris", "Spare room near the canal, and a car I rarely use.", False),
+    ("host.berlin@sharing.test", "Jonas Weber", "Berlin", "Driver by the hour, Kreuzberg and around.", False),
+    ("host.newyork@sharing.test", "Maya Johnson", "New York City", "Brooklyn brownstone room, weekends.", False),
+    ("guest.one@sharing.test", "Lucas Silva", "Lisbon", "Travelling for work.", False),
+    ("guest.two@sharing.test", "Emma Brown", "London", "Weekend trips with friends.", False),
+    # On demand (devtools.demo.ON_DEMAND_LISTINGS): one driving service or car each.
+    ("driver.lea@sharing.test", "Léa Dubois", "Paris", "Drives by the hour around the Marais.", False),
+    ("driver.omar@sharing.test", "Omar Haddad", "Paris", "Airport runs and evenings out.", False),
+    ("driver.nina@sharing.test", "Nina Rossi", "Paris", "Chauffeur, quiet and on time.", False),
+    ("car.theo@sharing.test", "Théo Laurent", "Paris", "My Zoe is free most afternoons.", False),
+    ("car.ines@sharing.test", "Inès Moreau", "Paris", "Small hybrid, easy to park.", False),
+]
+ON_DEMAND_EMAILS = {email for _, email, *_ in ON_DEMAND_LISTINGS}
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo people and listings."
+
+    @transaction.atomic
+    def handle(self, *args: object, **options: object) -> None:
+        people = []
+        for email, name, city, bio, staff in DEMO_PEOPLE:
+            user, _ = User.objects.update_or_create(
+                email=email,
+                defaults={"display_name": name, "city": city, "bio": bio, "is_staff": staff, "is_superuser": staff},
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+            people.append(user)
+
+        hosts = [user for user in people if user.email.startswith("host.")]
+        created = seed_listings(hosts)
+        self.stdout.write(f"Listings: {created} created ({Listing.objects.filter(owner__in=hosts).count()} in all).")
+        self._switch_on_demand_on({user.email: user for user in people if user.email in ON_DEMAND_EMAILS})
+        self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with any of these (password for all):"))
+        for user in people:
+            role = "admin" if user.is_staff else "host" if "host" in user.email else "guest"
+            role = "on demand" if user.email in ON_DEMAND_EMAILS else role
+            self.stdout.write(f"  {role:9} {user.email:28} {DEMO_PASSWORD}")
+
+    def _switch_on_demand_on(self, providers: dict[str, User]) -> None:
+        """Switch "available now" on where each on-demand listing is based, heard from now."""
+        available = 0
+        for listing in seed_on_demand_listings(providers):
+            try:
+                dispatch_services.go_available(
+                    provider=listing.owner,
+                    listing_id=listing.pk,
+                    latitude=listing.latitude,
+                    longitude=listing.longitude,
+                )
+            except DomainError as refused:
+                # A demo user paused it, say: leave it as they chose.
+                self.stdout.write(f"  {listing.title}: not switched on ({refused.message})")
+            else:
+                available += 1
+        self.stdout.write(
+            f"On demand: {available} drivers and cars available near Paris's centre for"
+            f" {settings.DISPATCH_SILENCE_SECONDS} s (DISPATCH_SILENCE_SECONDS): run seed_demo again to switch"
+            " them back on, or keep /dispatch/provider/ open as one of them."
+        )

@@ -1,0 +1,181 @@
+"""Disputes about a booking, their evidence, and the audit log of every decision staff make.
+
+Money is integers in minor units of `currency`. A dispute's resolution records what
+the guest got back and what the host kept; the ledger (payments) records how it moved.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Booking
+
+# Either party may open a dispute until this long after the booking's end.
+OPEN_WINDOW = timedelta(hours=48)
+# A dispute no staff member has acted on for this long is flagged on the desk.
+STALE_AFTER = timedelta(hours=72)
+
+
+class Category(models.TextChoices):
+    NOT_AS_DESCRIBED = "not_as_described", "Not as described"
+    DAMAGE = "damage", "Damage"
+    NO_SHOW = "no_show", "No-show"
+    SAFETY = "safety", "Safety"
+    PAYMENT = "payment", "Payment"
+    OTHER = "other", "Other"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    AWAITING_EVIDENCE = "awaiting_evidence", "Waiting for more evidence"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Source(models.TextChoices):
+    PARTY = "party", "Opened by the guest or the host"
+    CHARGEBACK = "chargeback", "Chargeback reported by the card issuer"
+
+
+class Dispute(models.Model):
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="disputes")
+    # None for a chargeback: the card holder's bank opened it, not a person on the site.
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="disputes_opened"
+    )
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.PARTY)
+    stripe_dispute_id = models.CharField(max_length=255, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    description = models.TextField(max_length=4000)
+    status = models.CharField(max_length=20, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    evidence_deadline = models.DateTimeField(null=True, blank=True)
+    evidence_request = models.TextField(max_length=2000, blank=True, help_text="What staff asked the parties for.")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_staff_action_at = models.DateTimeField(null=True, blank=True)
+
+    # The outcome, set once by resolve_dispute.
+    guest_refund = models.BigIntegerField(null=True, blank=True, help_text="Minor units returned to the guest.")
+    host_payout = models.BigIntegerField(null=True, blank=True, help_text="Minor units the host keeps in total.")
+    currency = models.CharField(max_length=3)
+    reason = models.TextField(max_length=4000, blank=True, help_text="Shown to both parties.")
+    payout_reversed = models.BigIntegerField(default=0, help_text="Taken back from a payout already sent.")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="disputes_resolved"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking"], condition=~Q(status="resolved"), name="dispute_one_open_per_booking"
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_dispute_id"], condition=~Q(stripe_dispute_id=""), name="dispute_unique_stripe_dispute"
+            ),
+            models.CheckConstraint(
+                condition=Q(guest_refund__isnull=True) | Q(guest_refund__gte=0), name="dispute_refund_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(host_payout__isnull=True) | Q(host_payout__gte=0), name="dispute_payout_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(payout_reversed__gte=0), name="dispute_reversed_not_negative"),
+            models.CheckConstraint(condition=Q(status__in=DisputeStatus.values), name="dispute_status_known"),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="dispute_category_known"),
+            # A resolved dispute always carries its decision; an unresolved one none.
+            models.CheckConstraint(
+                condition=Q(
+                    status="resolved",
+                    guest_refund__isnull=False,
+                    host_payout__isnull=False,
+                    resolved_at__isnull=False,
+                )
+                | (~Q(status="resolved") & Q(guest_refund__isnull=True, host_payout__isnull=True)),
+                name="dispute_resolution_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.pk} on booking {self.booking_id} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("disputes:detail", kwargs={"dispute_id": self.pk})
+
+    @property
+    def thread_key(self) -> str:
+        return f"dispute:{self.pk}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status == DisputeStatus.RESOLVED
+
+    def untouched_since(self):
+        return self.last_staff_action_at or self.created_at
+
+    def is_stale(self, now=None) -> bool:
+        """Unresolved and no staff action for 72 hours (see selectors.stale_disputes)."""
+        now = now or timezone.now()
+        return not self.is_resolved and now - self.untouched_since() >= STALE_AFTER
+
+
+def evidence_upload_to(evidence: DisputeEvidence, filename: str) -> str:
+    return f"disputes/{evidence.dispute_id}/{timezone.now():%Y%m%d%H%M%S%f}.jpg"
+
+
+class DisputeEvidence(models.Model):
+    """A photo a party (or staff) added to a dispute, re-encoded by core.images.normalise_image."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence")
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    image = models.ImageField(upload_to=evidence_upload_to)
+    caption = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "dispute evidence"
+
+    def __str__(self) -> str:
+        return f"Evidence {self.pk} for dispute {self.dispute_id}"
+
+
+class AdminDecision(models.Model):
+    """One decision by a staff member: who, when, what, why, on which object. Append-only."""
+
+    class Action(models.TextChoices):
+        RESOLVE_DISPUTE = "resolve_dispute", "Resolved a dispute"
+        REQUEST_EVIDENCE = "request_evidence", "Asked for more evidence"
+        REVIEW_DISPUTE = "review_dispute", "Looked at a dispute"
+        SUSPEND_USER = "suspend_user", "Suspended a person"
+        LIFT_SUSPENSION = "lift_suspension", "Lifted a suspension"
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="admin_decisions")
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=30, choices=Action.choices)
+    reason = models.TextField(max_length=4000)
+    details = models.JSONField(default=dict, blank=True, help_text="Amounts and other facts of the decision.")
+    # Generic, so that moderation of reviews, listings and users can be recorded here too.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="admin_decision_reason_required")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.staff} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Admin decisions are an audit log: they are never edited.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,127 @@
+"""Reads for disputes: what a party may see, the desk's flags, the parties' history, what money is held."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from bookings.models import Booking
+from core.errors import NotFound
+from disputes.models import STALE_AFTER, Dispute, DisputeStatus
+from payments.ledger import escrow_balance
+from payments.models import Payment, Payout
+from payments.selectors import payments_for_reference
+from reviews.models import Review
+
+DISPUTE_NOT_FOUND = "No such dispute."
+# Ids beyond a 64-bit integer cannot exist; SQLite would overflow on them instead of finding nothing.
+MAX_ID = 2**63 - 1
+
+
+def valid_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def booking_reference(booking: Booking) -> str:
+    return f"booking:{booking.pk}"
+
+
+def booking_payment(booking: Booking) -> Payment | None:
+    """The booking's charged payment (reference "booking:<id>"); None if nothing was charged."""
+    payments = payments_for_reference(booking_reference(booking))
+    return payments.filter(status=Payment.Status.CAPTURED).order_by("-pk").first()
+
+
+@dataclass(frozen=True)
+class Limits:
+    currency: str
+    escrow: int
+    paid_to_host: int  # released to the host (owed or transferred), net of reversals
+    platform_fee: int  # Sharing's fee taken at a release; a ledger movement can give it back
+
+    @property
+    def available(self) -> int:
+        """Everything the guest paid that was not refunded: a resolution splits all of it again."""
+        return self.escrow + self.paid_to_host + self.platform_fee
+
+
+def settlement_limits(booking: Booking) -> Limits:
+    """What a resolution can hand out: the escrow (read from the ledger), what the host got, Sharing's fee."""
+    payment = booking_payment(booking)
+    if payment is None:
+        return Limits(currency=booking.currency, escrow=0, paid_to_host=0, platform_fee=0)
+    escrow = escrow_balance(reference=payment.reference, currency=payment.currency)
+    paid = sum(
+        payout.amount - payout.reversed_amount
+        for payout in payment.payouts.exclude(status=Payout.Status.CANCELED).only("amount", "reversed_amount")
+    )
+    return Limits(currency=payment.currency, escrow=escrow, paid_to_host=paid, platform_fee=payment.platform_fee_amount)
+
+
+def visible_dispute(*, user: User, dispute_id: int) -> Dispute:
+    """The dispute for its two parties and staff; anyone else gets NotFound (no leak)."""
+    if not valid_id(dispute_id):
+        raise NotFound(DISPUTE_NOT_FOUND)
+    dispute = (
+        Dispute.objects.select_related("booking", "booking__listing", "booking__listing__owner", "booking__guest")
+        .filter(pk=dispute_id)
+        .first()
+    )
+    if dispute is None or not user.is_authenticated:
+        raise NotFound(DISPUTE_NOT_FOUND)
+    booking = dispute.booking
+    if user.is_staff or user.pk in (booking.guest_id, booking.listing.owner_id):
+        return dispute
+    raise NotFound(DISPUTE_NOT_FOUND)
+
+
+def open_dispute_for(booking: Booking) -> Dispute | None:
+    return booking.disputes.exclude(status=DisputeStatus.RESOLVED).first()
+
+
+def stale_disputes(*, now: datetime | None = None) -> QuerySet[Dispute]:
+    """Unresolved disputes no staff member has acted on for 72 hours, oldest first."""
+    now = now or timezone.now()
+    return (
+        Dispute.objects.exclude(status=DisputeStatus.RESOLVED)
+        .annotate(untouched_since=Coalesce("last_staff_action_at", "created_at"))
+        .filter(untouched_since__lte=now - STALE_AFTER)
+        .order_by("untouched_since")
+    )
+
+
+@dataclass(frozen=True)
+class History:
+    """One party's past on the site, for the desk."""
+
+    person: User
+    bookings_as_guest: list[Booking]
+    bookings_as_host: list[Booking]
+    reviews_received: list[Review]
+    reviews_written: list[Review]
+    disputes: list[Dispute]
+
+
+def party_history(*, person: User, exclude_dispute: Dispute | None = None, limit: int = 20) -> History:
+    disputes = Dispute.objects.filter(Q(booking__guest=person) | Q(booking__listing__owner=person)).select_related(
+        "booking"
+    )
+    if exclude_dispute is not None:
+        disputes = disputes.exclude(pk=exclude_dispute.pk)
+    return History(
+        person=person,
+        bookings_as_guest=list(
+            Booking.objects.filter(guest=person).select_related("listing").order_by("-start")[:limit]
+        ),
+        bookings_as_host=list(
+            Booking.objects.filter(listing__owner=person).select_related("listing", "guest").order_by("-start")[:limit]
+        ),
+        reviews_received=list(Review.objects.filter(subject=person).select_related("author").order_by("-pk")[:limit]),
+        reviews_written=list(Review.objects.filter(author=person).select_related("subject").order_by("-pk")[:limit]),
+        disputes=list(disputes.order_by("-created_at")[:limit]),
+    )

@@ -1,0 +1,515 @@
+"""Disputes: opening one, evidence, staff asking for more, and the resolution that moves the money.
+
+Every function is one transaction. Locking order is the bookings app's (the listing,
+then the booking) followed by the dispute, then the payment rows that the payments
+functions lock themselves; so a dispute's operations queue behind a booking's
+transitions instead of deadlocking with them.
+
+The money never moves here directly: refunds, payouts and transfer reversals go
+through `payments.services`, inside the same transaction as the decision, so a
+refused Stripe call rolls the whole decision back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from bookings import services as booking_services
+from bookings.models import Booking, BookingStatus
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.images import normalise_image
+from core.money import format_money
+from disputes.models import (
+    OPEN_WINDOW,
+    AdminDecision,
+    Category,
+    Dispute,
+    DisputeEvidence,
+    DisputeStatus,
+    Source,
+)
+from disputes.selectors import DISPUTE_NOT_FOUND, booking_payment, settlement_limits, valid_id
+from listings.models import Listing
+from payments import services as payment_services
+from payments.models import Payment, Payout
+from realtime import notify
+from realtime.services import ensure_thread, grant_thread_access
+
+DISPUTABLE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
+DESCRIPTION_MAX = 4000
+EVIDENCE_MAX_SIDE = 1600
+MAX_EVIDENCE_PER_DISPUTE = 30
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def _lock_booking(booking_id: int) -> Booking:
+    """The bookings app's order: listing first, then the booking."""
+    if not valid_id(booking_id):
+        raise NotFound("No such booking.")
+    listing_id = Booking.objects.filter(pk=booking_id).values_list("listing_id", flat=True).first()
+    if listing_id is None:
+        raise NotFound("No such booking.")
+    listing = Listing.objects.select_for_update().get(pk=listing_id)
+    booking = Booking.objects.select_for_update().select_related("guest").get(pk=booking_id)
+    booking.listing = listing
+    return booking
+
+
+def _lock_dispute(dispute_id: int) -> Dispute:
+    if not valid_id(dispute_id):
+        raise NotFound(DISPUTE_NOT_FOUND)
+    booking_id = Dispute.objects.filter(pk=dispute_id).values_list("booking_id", flat=True).first()
+    if booking_id is None:
+        raise NotFound(DISPUTE_NOT_FOUND)
+    booking = _lock_booking(booking_id)
+    dispute = Dispute.objects.select_for_update().get(pk=dispute_id)
+    dispute.booking = booking
+    return dispute
+
+
+def _parties(booking: Booking) -> list[User]:
+    return [booking.guest, booking.listing.owner]
+
+
+def _is_party(booking: Booking, user: User) -> bool:
+    return user.is_authenticated and user.pk in (booking.guest_id, booking.listing.owner_id)
+
+
+def require_desk_staff(user: User) -> None:
+    """Staff who may work disputes: the "support" group or superusers (change permission on disputes)."""
+    if not (user.is_authenticated and user.is_active and user.is_staff and user.has_perm("disputes.change_dispute")):
+        raise PermissionDenied("Only Sharing's support staff can do this.")
+
+
+def _clean_text(value: str, *, field: str, what: str, max_length: int = DESCRIPTION_MAX) -> str:
+    text = (value or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise DomainError(f"{what} cannot be empty.", field=field)
+    if len(text) > max_length:
+        raise DomainError(f"{what} can be at most {max_length} characters; this one has {len(text)}.", field=field)
+    return text
+
+
+def _amount(value: object, *, field: str, label: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise DomainError(f"The {label} must be a whole number of cents.", field=field)
+    if value < 0:
+        raise DomainError(f"The {label} cannot be negative.", field=field)
+    return value
+
+
+def record_decision(
+    *,
+    staff: User,
+    target: models.Model,
+    action: str,
+    reason: str,
+    details: dict | None = None,
+    now: datetime | None = None,
+) -> AdminDecision:
+    """Append one line to the audit log of staff decisions (who, when, what, why, on what)."""
+    return AdminDecision.objects.create(
+        staff=staff,
+        at=now or timezone.now(),
+        action=action,
+        reason=reason,
+        details=details or {},
+        content_type=ContentType.objects.get_for_model(target),
+        object_id=target.pk,
+    )
+
+
+def _notify(recipients: list[User], kind: str, dispute: Dispute, message: str) -> None:
+    notify(
+        recipients,
+        kind,
+        {
+            "dispute_id": dispute.pk,
+            "booking_id": dispute.booking_id,
+            "status": dispute.status,
+            "message": message,
+            "title": f"{dispute.booking.listing.title}: {message}",
+            "url": dispute.get_absolute_url(),
+        },
+    )
+
+
+def _thread_for(dispute: Dispute):
+    return ensure_thread(
+        key=dispute.thread_key,
+        title=f"Dispute about {dispute.booking.listing.title}"[:200],
+        link_url=dispute.get_absolute_url(),
+        participants=_parties(dispute.booking),
+    )
+
+
+def _freeze(booking: Booking, dispute: Dispute) -> None:
+    """Hold the payout while the dispute is open (idempotent: a frozen payment stays as it is).
+
+    bookings.mark_disputed may freeze it too once payments are wired into bookings; freezing
+    twice changes nothing but the reason.
+    """
+    payment = booking_payment(booking)
+    if payment is not None and not payment.frozen:
+        payment_services.freeze_payment(payment=payment, reason=f"Dispute #{dispute.pk} is open")
+
+
+def _create(booking: Booking, **fields) -> Dispute:
+    try:
+        with transaction.atomic():
+            return Dispute.objects.create(booking=booking, currency=booking.currency, **fields)
+    except IntegrityError as error:
+        raise Conflict("A dispute is already open for this booking.", code="already_disputed") from error
+
+
+# --- Opening ----------------------------------------------------------------------------------
+
+
+def open_dispute(
+    *, user: User, booking_id: int, category: str, description: str, now: datetime | None = None
+) -> Dispute:
+    """The guest or the host opens a dispute: the booking becomes disputed, its payout frozen, a thread opens."""
+    now = now or timezone.now()
+    if category not in Category.values:
+        raise DomainError("Choose what the dispute is about.", field="category")
+    text = _clean_text(description, field="description", what="The description")
+    with transaction.atomic():
+        booking = _lock_booking(booking_id)
+        if not _is_party(booking, user):
+            # Strangers (staff included) learn nothing about the booking.
+            raise NotFound("No such booking.")
+        if booking.status == BookingStatus.DISPUTED or booking.disputes.exclude(status=DisputeStatus.RESOLVED).exists():
+            raise Conflict("A dispute is already open for this booking.", code="already_disputed")
+        if booking.status not in DISPUTABLE_STATUSES:
+            label = BookingStatus(booking.status).label.lower()
+            raise Conflict(f"This booking is {label}: there is nothing to dispute.", code="wrong_state")
+        deadline = booking.end + OPEN_WINDOW
+        if now > deadline:
+            raise Conflict(
+                "Disputes can be opened until 48 hours after the booking ends; "
+                f"the time ran out on {timezone.localtime(deadline):%d %b %Y at %H:%M}.",
+                code="window_closed",
+            )
+        dispute = _create(
+            booking, opened_by=user, source=Source.PARTY, category=category, description=text, created_at=now
+        )
+        booking_services.mark_disputed(
+            booking_id=booking.pk, by=user, reason=f"Dispute #{dispute.pk}: {Category(category).label}", now=now
+        )
+        _freeze(booking, dispute)
+        _thread_for(dispute)
+        opener = "the guest" if user.pk == booking.guest_id else "the host"
+        _notify(
+            _parties(booking), "dispute.opened", dispute, f"A dispute was opened by {opener}. The payout is on hold."
+        )
+    return dispute
+
+
+def open_chargeback_dispute(*, payment_id: int, now: datetime | None = None) -> Dispute | None:
+    """A chargeback on a booking's payment becomes a dispute (source chargeback). Idempotent.
+
+    Returns the dispute that now carries the Stripe dispute id, or None if the payment is not a booking's.
+    If the booking already has an open dispute, the chargeback joins it instead of opening a second.
+    """
+    now = now or timezone.now()
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None or not payment.stripe_dispute_id or not payment.reference.startswith("booking:"):
+        return None
+    try:
+        booking_id = int(payment.reference.split(":", 1)[1])
+    except ValueError:
+        return None
+    if not Booking.objects.filter(pk=booking_id).exists():
+        return None
+    with transaction.atomic():
+        booking = _lock_booking(booking_id)
+        existing = Dispute.objects.select_for_update().filter(stripe_dispute_id=payment.stripe_dispute_id).first()
+        if existing is not None:
+            return existing
+        current = booking.disputes.select_for_update().exclude(status=DisputeStatus.RESOLVED).first()
+        if current is not None:
+            current.stripe_dispute_id = payment.stripe_dispute_id
+            current.save(update_fields=["stripe_dispute_id"])
+            return current
+        dispute = _create(
+            booking,
+            opened_by=None,
+            source=Source.CHARGEBACK,
+            stripe_dispute_id=payment.stripe_dispute_id,
+            category=Category.PAYMENT,
+            description=f"The card holder disputed the charge with their bank. {payment.frozen_reason}".strip(),
+            created_at=now,
+        )
+        if booking.status in DISPUTABLE_STATUSES:
+            booking_services.mark_disputed(
+                booking_id=booking.pk, by=None, reason=f"Chargeback: dispute #{dispute.pk}", now=now
+            )
+        _freeze(booking, dispute)
+        _thread_for(dispute)
+        _notify(
+            _parties(booking), "dispute.opened", dispute, "The guest's bank reported a chargeback: a dispute is open."
+        )
+    return dispute
+
+
+def open_chargeback_disputes(*, now: datetime | None = None) -> list[Dispute]:
+    """The sweep: every frozen payment with a Stripe dispute id and no Dispute yet gets one."""
+    known = Dispute.objects.exclude(stripe_dispute_id="").values("stripe_dispute_id")
+    pending = (
+        Payment.objects.filter(frozen=True, reference__startswith="booking:")
+        .exclude(stripe_dispute_id="")
+        .exclude(stripe_dispute_id__in=known)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    opened = []
+    for payment_id in list(pending):
+        dispute = open_chargeback_dispute(payment_id=payment_id, now=now)
+        if dispute is not None:
+            opened.append(dispute)
+    return opened
+
+
+# --- Evidence ---------------------------------------------------------------------------------
+
+
+def add_evidence(
+    *, user: User, dispute_id: int, image: UploadedFile, caption: str = "", now: datetime | None = None
+) -> DisputeEvidence:
+    """A party (or staff) adds a photo; it is checked and re-encoded before anything is stored."""
+    now = now or timezone.now()
+    caption = (caption or "").strip()
+    if len(caption) > 200:
+        raise DomainError("Captions can be at most 200 characters.", field="caption")
+    try:
+        photo = normalise_image(image, max_side=EVIDENCE_MAX_SIDE)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), field="image") from error
+    with transaction.atomic():
+        dispute = _lock_dispute(dispute_id)
+        party = _is_party(dispute.booking, user)
+        if not party and not user.is_staff:
+            raise NotFound(DISPUTE_NOT_FOUND)
+        if dispute.is_resolved:
+            raise Conflict("This dispute is resolved: no more evidence can be added.", code="resolved")
+        if dispute.evidence.count() >= MAX_EVIDENCE_PER_DISPUTE:
+            raise Conflict(f"A dispute can hold at most {MAX_EVIDENCE_PER_DISPUTE} photos.", code="too_many")
+        evidence = DisputeEvidence(dispute=dispute, uploader=user, caption=caption, created_at=now)
+        evidence.image.save("evidence.jpg", photo, save=False)
+        evidence.save()
+        fields = []
+        if party and dispute.status == DisputeStatus.AWAITING_EVIDENCE:
+            # The parties answered: it is the desk's turn again.
+            dispute.status = DisputeStatus.OPEN
+            fields.append("status")
+        if not party:
+            dispute.last_staff_action_at = now
+            fields.append("last_staff_action_at")
+        if fields:
+            dispute.save(update_fields=fields)
+        others = [person for person in _parties(dispute.booking) if person.pk != user.pk]
+        _notify(others, "dispute.evidence", dispute, "New evidence was added to the dispute.")
+    return evidence
+
+
+def request_more_evidence(
+    *, staff: User, dispute_id: int, message: str, deadline: datetime, now: datetime | None = None
+) -> Dispute:
+    """Staff ask both parties for more evidence by `deadline`; the request is also written in the thread."""
+    now = now or timezone.now()
+    require_desk_staff(staff)
+    text = _clean_text(message, field="message", what="The request", max_length=2000)
+    if deadline is None or deadline <= now:
+        raise DomainError("The deadline must be in the future.", field="deadline")
+    with transaction.atomic():
+        dispute = _lock_dispute(dispute_id)
+        if dispute.is_resolved:
+            raise Conflict("This dispute is already resolved.", code="resolved")
+        dispute.status = DisputeStatus.AWAITING_EVIDENCE
+        dispute.evidence_deadline = deadline
+        dispute.evidence_request = text
+        dispute.last_staff_action_at = now
+        dispute.save(update_fields=["status", "evidence_deadline", "evidence_request", "last_staff_action_at"])
+        record_decision(
+            staff=staff,
+            target=dispute,
+            action=AdminDecision.Action.REQUEST_EVIDENCE,
+            reason=text,
+            details={"deadline": deadline.isoformat()},
+            now=now,
+        )
+        grant_thread_access(thread=_thread_for(dispute), user=staff)
+        when = timezone.localtime(deadline).strftime("%d %b %Y %H:%M")
+        _notify(
+            _parties(dispute.booking),
+            "dispute.evidence_requested",
+            dispute,
+            f"Sharing asks for more evidence by {when}: {text[:120]}",
+        )
+    return dispute
+
+
+def mark_reviewed(*, staff: User, dispute_id: int, reason: str, now: datetime | None = None) -> Dispute:
+    """Staff looked at the dispute (clears the 72-hour flag); never moves money."""
+    now = now or timezone.now()
+    require_desk_staff(staff)
+    text = _clean_text(reason, field="reason", what="The note")
+    with transaction.atomic():
+        dispute = _lock_dispute(dispute_id)
+        if dispute.is_resolved:
+            return dispute
+        dispute.last_staff_action_at = now
+        dispute.save(update_fields=["last_staff_action_at"])
+        record_decision(staff=staff, target=dispute, action=AdminDecision.Action.REVIEW_DISPUTE, reason=text, now=now)
+    return dispute
+
+
+# --- Resolution -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a resolution does with the money held for a booking (all minor units of `currency`)."""
+
+    currency: str
+    available: int  # escrow + what can still be taken back from the host
+    guest_refund: int
+    host_payout: int  # what the host has in total once it is done
+    take_back: int  # taken back from a payout already sent or owed
+    fee_back: int  # Sharing's fee (taken at an earlier release) moved back into escrow to fund the refund
+    platform_keeps: int  # what Sharing keeps in the end (its fees)
+
+    @property
+    def takes_back_from_host(self) -> bool:
+        return self.take_back > 0
+
+
+def plan_settlement(*, dispute: Dispute, guest_refund: object, host_payout: object) -> Settlement:
+    """Check the amounts against what is held and say where every cent will go (shown before confirming)."""
+    refund = _amount(guest_refund, field="guest_refund", label="guest's refund")
+    payout = _amount(host_payout, field="host_payout", label="host's payout")
+    limits = settlement_limits(dispute.booking)
+    if refund + payout > limits.available:
+        held = format_money(limits.available, limits.currency)
+        raise DomainError(
+            f"The refund and the payout together can be at most {held}: that is all Sharing holds "
+            "for this booking (what the guest paid and was not refunded yet).",
+            field="guest_refund",
+        )
+    take_back = max(0, limits.paid_to_host - payout)
+    # After the reversal, escrow must cover the refund and any payout the host is still owed.
+    needed = refund + max(0, payout - limits.paid_to_host)
+    fee_back = max(0, needed - (limits.escrow + take_back))
+    return Settlement(
+        currency=limits.currency,
+        available=limits.available,
+        guest_refund=refund,
+        host_payout=payout,
+        take_back=take_back,
+        fee_back=fee_back,
+        platform_keeps=limits.available - refund - payout,
+    )
+
+
+def _take_back(payment: Payment, amount: int) -> None:
+    """Reverse `amount` from the payment's payouts, newest first (a transfer reversal if it was sent)."""
+    for payout in payment.payouts.exclude(status=Payout.Status.CANCELED).order_by("-pk"):
+        if amount <= 0:
+            break
+        take = min(amount, payout.amount - payout.reversed_amount)
+        if take > 0:
+            payment_services.reverse_payout(payout=payout, amount=take)
+            amount -= take
+
+
+def resolve_dispute(
+    *, staff: User, dispute_id: int, guest_refund: object, host_payout: object, reason: str, now: datetime | None = None
+) -> Dispute:
+    """Settle a dispute: refund the guest, pay the host, the rest to Sharing's fees, all in one transaction.
+
+    `host_payout` is what the host keeps in total. If the payout was already released and the
+    host should keep less, the difference is taken back (a Stripe transfer reversal when it was
+    sent), and as much of Sharing's fee as the refund still needs goes back into escrow
+    (a ledger movement: the fee never left Sharing's balance), before the guest is refunded.
+    Afterwards nothing stays in escrow for the booking; the booking leaves `disputed` through
+    bookings.clear_dispute, back to where its dates put it.
+    """
+    now = now or timezone.now()
+    require_desk_staff(staff)
+    text = _clean_text(reason, field="reason", what="The reason")
+    with transaction.atomic():
+        dispute = _lock_dispute(dispute_id)
+        if dispute.is_resolved:
+            raise Conflict("This dispute is already resolved.", code="resolved")
+        booking = dispute.booking
+        plan = plan_settlement(dispute=dispute, guest_refund=guest_refund, host_payout=host_payout)
+        payment = booking_payment(booking)
+        if payment is not None and payment.status == Payment.Status.CAPTURED:
+            if payment.frozen:
+                payment = payment_services.unfreeze_payment(payment=payment)
+            if plan.take_back:
+                _take_back(payment, plan.take_back)
+            if plan.fee_back:
+                payment = payment_services.return_platform_fee(payment=payment, amount=plan.fee_back)
+            if plan.guest_refund:
+                payment = payment_services.refund_payment(payment=payment, amount=plan.guest_refund)
+            payment.refresh_from_db()
+            if payment.escrow_amount > 0:
+                already = payment.host_payout_amount
+                payment_services.release_payout(
+                    payment=payment, host=booking.listing.owner, host_amount=max(0, plan.host_payout - already)
+                )
+            payment.refresh_from_db()
+            if payment.escrow_amount != 0 or payment.host_payout_amount != plan.host_payout:
+                # Defensive: never record a decision the money does not match.
+                raise Conflict("The money held for this booking changed meanwhile. Reload and try again.")
+        dispute.status = DisputeStatus.RESOLVED
+        dispute.guest_refund = plan.guest_refund
+        dispute.host_payout = plan.host_payout
+        dispute.payout_reversed = plan.take_back
+        dispute.reason = text
+        dispute.resolved_by = staff
+        dispute.resolved_at = now
+        dispute.last_staff_action_at = now
+        dispute.save()
+        record_decision(
+            staff=staff,
+            target=dispute,
+            action=AdminDecision.Action.RESOLVE_DISPUTE,
+            reason=text,
+            details={
+                "currency": plan.currency,
+                "guest_refund": plan.guest_refund,
+                "host_payout": plan.host_payout,
+                "taken_back_from_host": plan.take_back,
+                "fee_returned_to_escrow": plan.fee_back,
+                "platform_keeps": plan.platform_keeps,
+            },
+            now=now,
+        )
+        # The staff member who decided can answer the parties' questions in the thread.
+        grant_thread_access(thread=_thread_for(dispute), user=staff)
+        if booking.status == BookingStatus.DISPUTED:
+            booking_services.clear_dispute(
+                booking_id=booking.pk, by=staff, reason=f"Dispute #{dispute.pk} resolved", now=now
+            )
+        money = (
+            f"Refund to the guest: {format_money(plan.guest_refund, plan.currency)}; "
+            f"the host keeps {format_money(plan.host_payout, plan.currency)}"
+        )
+        if plan.take_back:
+            money += f" ({format_money(plan.take_back, plan.currency)} taken back from the payout already sent)"
+        _notify(
+            _parties(booking), "dispute.resolved", dispute, f"The dispute is resolved. {money}. Reason: {text}"[:500]
+        )
+    return dispute

@@ -1,0 +1,139 @@
+"""Party pages: open a dispute about a booking, follow it, add evidence. Staff work on the admin desk."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from bookings.selectors import visible_booking
+from core.errors import DomainError, NotFound
+from disputes import selectors, services, suspensions
+from disputes.forms import EvidenceForm, OpenDisputeForm, SuspensionForm
+from disputes.models import OPEN_WINDOW
+from realtime.selectors import thread_id_by_key
+
+
+def _form_error(form, error: DomainError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@login_required
+def open_dispute(request: HttpRequest, booking_id: int) -> HttpResponse:
+    try:
+        if not selectors.valid_id(booking_id):
+            raise NotFound("No such booking.")
+        booking = visible_booking(user=request.user, booking_id=booking_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    if request.user.pk not in (booking.guest_id, booking.listing.owner_id):
+        raise Http404("No such booking.")
+    current = selectors.open_dispute_for(booking)
+    if current is not None:
+        return redirect(current.get_absolute_url())
+    form = OpenDisputeForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            dispute = services.open_dispute(
+                user=request.user,
+                booking_id=booking.pk,
+                category=form.cleaned_data["category"],
+                description=form.cleaned_data["description"],
+            )
+        except DomainError as error:
+            _form_error(form, error)
+            status = error.status_code
+        else:
+            photo = form.cleaned_data.get("photo")
+            if photo:
+                try:
+                    services.add_evidence(user=request.user, dispute_id=dispute.pk, image=photo)
+                except DomainError as error:
+                    messages.warning(request, f"The dispute is open, but the photo was not added: {error.message}")
+            messages.success(request, "Your dispute is open. The payout is on hold until Sharing decides.")
+            return redirect(dispute.get_absolute_url())
+    if form.errors and status == 200:
+        status = 400
+    deadline = booking.end + OPEN_WINDOW
+    context = {"booking": booking, "form": form, "deadline": deadline, "window_closed": timezone.now() > deadline}
+    return render(request, "disputes/open.html", context, status=status)
+
+
+def _visible(request: HttpRequest, dispute_id: int):
+    try:
+        return selectors.visible_dispute(user=request.user, dispute_id=dispute_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+
+
+@login_required
+def dispute_detail(
+    request: HttpRequest, dispute_id: int, evidence_form: EvidenceForm | None = None, status: int = 200
+) -> HttpResponse:
+    dispute = _visible(request, dispute_id)
+    context = {
+        "dispute": dispute,
+        "booking": dispute.booking,
+        "evidence": dispute.evidence.select_related("uploader"),
+        "thread_id": thread_id_by_key(request.user, dispute.thread_key),
+        "evidence_form": evidence_form or EvidenceForm(),
+    }
+    return render(request, "disputes/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def add_evidence(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    dispute = _visible(request, dispute_id)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.add_evidence(
+                user=request.user,
+                dispute_id=dispute.pk,
+                image=form.cleaned_data["image"],
+                caption=form.cleaned_data["caption"],
+            )
+        except DomainError as error:
+            _form_error(form, error)
+            return dispute_detail(request, dispute.pk, evidence_form=form, status=error.status_code)
+        messages.success(request, "Photo added to the dispute.")
+        return redirect(dispute.get_absolute_url())
+    return dispute_detail(request, dispute.pk, evidence_form=form, status=400)
+
+
+@login_required
+def suspension(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The desk's page to suspend a person (or lift a suspension), with the reason asked first."""
+    try:
+        services.require_desk_staff(request.user)
+    except DomainError as error:
+        raise PermissionDenied(error.message) from None
+    person = get_object_or_404(User, pk=user_id)
+    form = SuspensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if person.is_suspended:
+                suspensions.lift_suspension(staff=request.user, person_id=person.pk, reason=form.cleaned_data["reason"])
+                messages.success(request, f"{person.public_name} can use Sharing again.")
+            else:
+                outcome = suspensions.suspend_user(
+                    staff=request.user, person_id=person.pk, reason=form.cleaned_data["reason"]
+                )
+                messages.success(
+                    request,
+                    f"{person.public_name} is suspended: {outcome.listings_paused} listing(s) paused, "
+                    f"{len(outcome.bookings_ended)} future booking(s) ended with full refunds.",
+                )
+                for booking_id, problem in outcome.bookings_failed.items():
+                    messages.error(request, f"Booking {booking_id} could not be ended yet: {problem}")
+            return redirect(person.get_absolute_url())
+        except DomainError as error:
+            _form_error(form, error)
+    return render(request, "disputes/suspension.html", {"person": person, "form": form})
