@@ -10,7 +10,7 @@ accept or pass it (anyone else: 404). Refusals are the services' DomainErrors, t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -153,7 +153,7 @@ def create_request(request: HttpRequest, payload: RequestIn):
             requester=request.auth, need=payload.need(), payment_method=payload.payment_method
         )
     except AuthenticationRequired as pending:
-        waiting: DispatchRequest = pending.subject
+        waiting = cast(DispatchRequest, pending.subject)  # request_now raises it with the request waiting
         return Status(
             202,
             {

@@ -72,7 +72,7 @@ def _accept(*, provider: User, request_id: int, now: datetime) -> DispatchReques
         offer = None
         if request is not None:
             offer = Offer.objects.select_for_update().filter(request=request, provider=provider).first()
-        if offer is None:
+        if request is None or offer is None:
             raise NotFound("No such offer.")
         if request.state == RequestState.ASSIGNED:
             if request.assigned_provider_id == provider.pk:
