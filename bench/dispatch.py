@@ -5,7 +5,7 @@
 
 Builds N available driving services in one city (a disk of 10 km around central Paris,
 denser towards the middle) in a throwaway database, then makes `--requests` requests
-from random points within 5 km of the centre through the real `dispatch.services.request_now`
+from random points within 5 km of the centre through the real `dispatch.services.requests.request_now`
 (nearest-first search over the H3 cell index, quotes, the request row, the offers, the
 stored notifications, the tasks for the next wave and the expiry) and times each one
 until the first offer arrives on a provider's dispatch group of the channel layer (the
@@ -181,9 +181,12 @@ def main() -> int:
         from channels.layers import get_channel_layer
         from django.core.management import call_command
 
-        from dispatch import services
-        from dispatch.events import dispatch_group
+        from dispatch.inputs import Need, Position
         from dispatch.models import Offer
+        from dispatch.services.common import LIVE_TOPIC
+        from dispatch.services.requests import cancel_request, request_now
+        from dispatch.services.waves import wave_size
+        from realtime.live import person_group
 
         call_command("migrate", verbosity=0)
         started = time.monotonic()
@@ -198,7 +201,7 @@ def main() -> int:
 
         def cancel(requester, request) -> int:
             sent = Offer.objects.filter(request=request).count()
-            services.cancel_request(requester=requester, request_id=request.pk)
+            cancel_request(requester=requester, request_id=request.pk)
             return sent
 
         async def first_message(channel: str) -> tuple[dict, float, float]:
@@ -211,8 +214,8 @@ def main() -> int:
             # (here: one channel in every provider's group) receives on the loop.
             channel = await layer.new_channel()
             for provider in providers:
-                await layer.group_add(dispatch_group(provider.pk), channel)
-            request_now = sync_to_async(services.request_now)
+                await layer.group_add(person_group(LIVE_TOPIC, provider.pk), channel)
+            ask = sync_to_async(request_now)
             timings = []
             for index, requester in enumerate(requesters):
                 lat, lng = point_near(rng, 5.0)
@@ -221,9 +224,8 @@ def main() -> int:
                 arrival = asyncio.ensure_future(first_message(channel))
                 c0 = time.process_time()
                 t0 = time.perf_counter()
-                request = await request_now(
-                    requester=requester, kind="driver", latitude=lat, longitude=lng, hours=2, payment_method="pm_bench"
-                )
+                need = Need(kind="driver", position=Position(lat, lng), hours=2)
+                request = await ask(requester=requester, need=need, payment_method="pm_bench")
                 first, landed, cpu_landed = await arrival
                 elapsed = landed - t0
                 cpu = cpu_landed - c0
@@ -250,7 +252,7 @@ def main() -> int:
             profiler.disable()
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
         p50, p95 = np.percentile(timings, [50, 95])
-        print(f"# db={options.db} requests={len(timings)} (after 3 warm-up) first wave={services.wave_size(0)} offers")
+        print(f"# db={options.db} requests={len(timings)} (after 3 warm-up) first wave={wave_size(0)} offers")
         cpu50, cpu95 = np.percentile(cpu_times, [50, 95])
         # CPU time of this process over the same span: what the request costs without the wait for a busy core.
         layer_name = "stock in-memory" if options.stock_layer else "in-memory without the group walk"

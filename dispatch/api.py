@@ -10,16 +10,20 @@ accept or pass it (anyone else: 404). Refusals are the services' DomainErrors, t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from core.api import session_or_token_auth
-from core.errors import DomainError
-from dispatch import selectors, services
+from core.errors import AuthenticationRequired, DomainError
+from dispatch import selectors
+from dispatch.inputs import MAX_HOURS, Need, Position
 from dispatch.models import DispatchRequest
+from dispatch.services import acceptance
+from dispatch.services import availability as availability_services
+from dispatch.services import requests as request_services
 
 router = Router(tags=["dispatch"], auth=session_or_token_auth)
 
@@ -28,7 +32,7 @@ class WhereIn(Schema):
     kind: Literal["driver", "car"] = "driver"
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
-    hours: int = Field(ge=1, le=services.MAX_HOURS)
+    hours: int = Field(ge=1, le=MAX_HOURS)
     when: str = Field(
         "now",
         max_length=64,
@@ -40,6 +44,12 @@ class WhereIn(Schema):
         ),
         examples=["now", "2027-01-10T14:30:00+01:00"],
     )
+
+    def need(self) -> Need:
+        """The services' typed need; a `when` that is no pickup time is refused with 400 and field `when`."""
+        return Need.parse(
+            kind=self.kind, latitude=self.latitude, longitude=self.longitude, hours=self.hours, when=self.when
+        )
 
 
 class RequestIn(WhereIn):
@@ -125,7 +135,7 @@ def _request_out(request: DispatchRequest) -> dict:
 
 @router.post("/estimate", response=EstimateOut)
 def estimate(request: HttpRequest, payload: WhereIn):
-    quote = services.estimate(requester=request.auth, **payload.dict())
+    quote = request_services.estimate(requester=request.auth, need=payload.need())
     return {
         "low": quote.low,
         "high": quote.high,
@@ -139,16 +149,19 @@ def estimate(request: HttpRequest, payload: WhereIn):
 @router.post("/requests", response={201: RequestOut, 202: RequiresActionOut})
 def create_request(request: HttpRequest, payload: RequestIn):
     try:
-        created = services.request_now(requester=request.auth, **payload.dict())
-    except services.AuthenticationRequired as pending:
+        created = request_services.request_now(
+            requester=request.auth, need=payload.need(), payment_method=payload.payment_method
+        )
+    except AuthenticationRequired as pending:
+        waiting = cast(DispatchRequest, pending.subject)  # request_now raises it with the request waiting
         return Status(
             202,
             {
                 "status": "requires_action",
-                "request": _request_out(pending.request),
+                "request": _request_out(waiting),
                 "client_secret": pending.client_secret,
                 "authentication_url": pending.url,
-                "complete_url": f"{request.path.rstrip('/')}/{pending.request.pk}/authenticated",
+                "complete_url": f"{request.path.rstrip('/')}/{waiting.pk}/authenticated",
             },
         )
     return Status(201, _request_out(created))
@@ -157,7 +170,7 @@ def create_request(request: HttpRequest, payload: RequestIn):
 @router.post("/requests/{request_id}/authenticated", response=RequestOut)
 def complete_authentication(request: HttpRequest, request_id: int):
     """After 3-D Secure: the request goes live (its first wave is sent). Idempotent."""
-    return _request_out(services.complete_authentication(requester=request.auth, request_id=request_id))
+    return _request_out(request_services.complete_authentication(requester=request.auth, request_id=request_id))
 
 
 @router.get("/requests/{request_id}", response=RequestOut)
@@ -167,17 +180,17 @@ def read_request(request: HttpRequest, request_id: int):
 
 @router.post("/requests/{request_id}/cancel", response=RequestOut)
 def cancel_request(request: HttpRequest, request_id: int):
-    return _request_out(services.cancel_request(requester=request.auth, request_id=request_id))
+    return _request_out(request_services.cancel_request(requester=request.auth, request_id=request_id))
 
 
 @router.post("/requests/{request_id}/accept", response=RequestOut)
 def accept(request: HttpRequest, request_id: int):
-    return _request_out(services.accept_offer(provider=request.auth, request_id=request_id))
+    return _request_out(acceptance.accept_offer(provider=request.auth, request_id=request_id))
 
 
 @router.post("/requests/{request_id}/pass", response={204: None})
 def pass_offer(request: HttpRequest, request_id: int):
-    services.pass_offer(provider=request.auth, request_id=request_id)
+    acceptance.pass_offer(provider=request.auth, request_id=request_id)
     return Status(204, None)
 
 
@@ -195,9 +208,11 @@ def my_availability(request: HttpRequest):
 @router.post("/availability", response=AvailabilityOut)
 def switch_availability(request: HttpRequest, payload: AvailabilityIn):
     if not payload.available:
-        return services.go_offline(provider=request.auth, listing_id=payload.listing_id)
+        return availability_services.go_offline(provider=request.auth, listing_id=payload.listing_id)
     if payload.latitude is None or payload.longitude is None:
         raise DomainError("Share your position to go available.", field="latitude")
-    return services.go_available(
-        provider=request.auth, listing_id=payload.listing_id, latitude=payload.latitude, longitude=payload.longitude
+    return availability_services.go_available(
+        provider=request.auth,
+        listing_id=payload.listing_id,
+        position=Position(payload.latitude, payload.longitude),
     )

@@ -22,9 +22,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
 from core.errors import DomainError
-from dispatch import selectors, services
-from dispatch.events import dispatch_group
+from dispatch import selectors
+from dispatch.inputs import Position
+from dispatch.services.availability import heartbeat
+from dispatch.services.common import LIVE_TOPIC
+from dispatch.services.location import share_location
 from realtime.consumers import client_message
+from realtime.live import person_group
 
 MAX_CLIENT_MESSAGE = 1024
 CLOSE_UNAUTHENTICATED = 4401
@@ -51,7 +55,7 @@ class DispatchConsumer(AsyncJsonWebsocketConsumer):
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.group = dispatch_group(self.user.pk)
+        self.group = person_group(LIVE_TOPIC, self.user.pk)
         # Join before reading the snapshot: an offer committed in between arrives live (the page dedupes by id).
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -80,19 +84,17 @@ class DispatchConsumer(AsyncJsonWebsocketConsumer):
             await self._error(f"{kind} needs {what}, lat and lng as numbers.")
             return
         try:
+            position = Position(lat, lng)
             if kind == "location":
-                await database_sync_to_async(services.share_location)(
-                    sender=self.user, request_id=target, latitude=lat, longitude=lng
-                )
+                await database_sync_to_async(share_location)(sender=self.user, request_id=target, position=position)
             else:
-                await database_sync_to_async(services.heartbeat)(
-                    provider=self.user, listing_id=target, latitude=lat, longitude=lng
-                )
+                await database_sync_to_async(heartbeat)(provider=self.user, listing_id=target, position=position)
         except DomainError as error:
             await self.send_json({"type": "error", "detail": error.message, "code": error.code, "for": kind})
 
-    async def dispatch_event(self, event: dict[str, Any]) -> None:
-        await self.send_json(event["event"])
+    async def live_event(self, message: dict[str, Any]) -> None:
+        """A `realtime.live` event for this person on the dispatch topic: sent on as is."""
+        await self.send_json(message["event"])
 
     async def _error(self, detail: str) -> None:
         await self.send_json({"type": "error", "detail": detail})

@@ -10,21 +10,24 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError, NotFound
+from core.errors import AuthenticationRequired, DomainError, NotFound
 from core.pages import refusals_as_messages
-from dispatch import selectors, services
+from dispatch import selectors
+from dispatch.inputs import Need, Position
 from dispatch.models import RequestState
+from dispatch.services import acceptance
+from dispatch.services import availability as availability_services
+from dispatch.services import requests as request_services
 from listings.models import Listing, ListingKind, ListingStatus
 
 
 def _where(data) -> dict:
-    """The requester's choice from a form post or query; services validate the values."""
-    hours = data.get("hours", "2")
+    """The requester's choice from a form post or query, as sent (the form shows it again); `Need.parse` reads it."""
     return {
         "kind": data.get("kind", ListingKind.DRIVER),
         "latitude": data.get("latitude", ""),
         "longitude": data.get("longitude", ""),
-        "hours": int(hours) if str(hours).isdigit() else hours,
+        "hours": data.get("hours", "2"),
         # "now" or an ISO 8601 pickup time with its offset (the page's options are such values).
         "when": data.get("when", "now"),
     }
@@ -52,10 +55,10 @@ def need(request: HttpRequest) -> HttpResponse:
     where = _where(request.POST or request.GET)
     if request.method == "POST":
         try:
-            created = services.request_now(
-                requester=request.user, payment_method=request.POST.get("payment_method", ""), **where
+            created = request_services.request_now(
+                requester=request.user, need=Need.parse(**where), payment_method=request.POST.get("payment_method", "")
             )
-        except services.AuthenticationRequired as pending:
+        except AuthenticationRequired as pending:
             return redirect(pending.url)
         except DomainError as error:
             refused = error
@@ -70,7 +73,7 @@ def estimate(request: HttpRequest) -> HttpResponse:
     """The fare estimate fragment (htmx), refreshed whenever the position, kind or hours change."""
     where = _where(request.GET)
     try:
-        quote = services.estimate(requester=request.user, **where)
+        quote = request_services.estimate(requester=request.user, need=Need.parse(**where))
     except DomainError as refused:
         return render(request, "dispatch/_estimate.html", {"error": refused.message})
     return render(request, "dispatch/_estimate.html", {"quote": quote, "when": where["when"]})
@@ -91,7 +94,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "sharing": job.state == RequestState.ASSIGNED and job.booking.status == "confirmed",
     }
     if job.state == RequestState.AUTHENTICATING and context["is_requester"]:
-        context["bank_url"] = services.authentication_url(job)
+        context["bank_url"] = request_services.authentication_url(job)
     return render(request, "dispatch/request.html", context)
 
 
@@ -99,7 +102,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 def authenticated(request: HttpRequest, request_id: int) -> HttpResponse:
     """Where the bank's 3-D Secure page sends the requester back: the request goes live (own requests only)."""
     with refusals_as_messages(request):
-        services.complete_authentication(requester=request.user, request_id=request_id)
+        request_services.complete_authentication(requester=request.user, request_id=request_id)
     return redirect("dispatch:request", request_id=request_id)
 
 
@@ -107,7 +110,7 @@ def authenticated(request: HttpRequest, request_id: int) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, request_id: int) -> HttpResponse:
     with refusals_as_messages(request):
-        services.cancel_request(requester=request.user, request_id=request_id)
+        request_services.cancel_request(requester=request.user, request_id=request_id)
     return redirect("dispatch:request", request_id=request_id)
 
 
@@ -129,15 +132,14 @@ def provider(request: HttpRequest) -> HttpResponse:
 def availability(request: HttpRequest, listing_id: int) -> HttpResponse:
     with refusals_as_messages(request):
         if request.POST.get("available") == "on":
-            services.go_available(
+            availability_services.go_available(
                 provider=request.user,
                 listing_id=listing_id,
-                latitude=request.POST.get("latitude", ""),
-                longitude=request.POST.get("longitude", ""),
+                position=Position.parse(request.POST.get("latitude", ""), request.POST.get("longitude", "")),
             )
             messages.success(request, "You are available: offers near you will appear here.")
         else:
-            services.go_offline(provider=request.user, listing_id=listing_id)
+            availability_services.go_offline(provider=request.user, listing_id=listing_id)
             messages.success(request, "You are offline.")
     return redirect("dispatch:provider")
 
@@ -146,7 +148,7 @@ def availability(request: HttpRequest, listing_id: int) -> HttpResponse:
 @require_POST
 def accept(request: HttpRequest, request_id: int) -> HttpResponse:
     try:
-        services.accept_offer(provider=request.user, request_id=request_id)
+        acceptance.accept_offer(provider=request.user, request_id=request_id)
     except NotFound as missing:
         raise Http404(missing.message) from None
     except DomainError as refused:
@@ -160,5 +162,5 @@ def accept(request: HttpRequest, request_id: int) -> HttpResponse:
 @require_POST
 def pass_offer(request: HttpRequest, request_id: int) -> HttpResponse:
     with refusals_as_messages(request):
-        services.pass_offer(provider=request.user, request_id=request_id)
+        acceptance.pass_offer(provider=request.user, request_id=request_id)
     return redirect("dispatch:provider")

@@ -6,8 +6,10 @@ import math
 from datetime import UTC, datetime
 
 from accounts.models import User
-from dispatch import services
+from dispatch.inputs import Need, Position
 from dispatch.models import DispatchRequest
+from dispatch.services.availability import go_available
+from dispatch.services.requests import request_now
 from listings.models import Listing, ListingKind
 from tests.conftest import make_user
 from tests.listings.factories import make_listing
@@ -43,7 +45,7 @@ def provider(
         listing.driver.save()
     if available:
         lat, lng = point_at(km, bearing)
-        services.go_available(provider=listing.owner, listing_id=listing.pk, latitude=lat, longitude=lng, now=now)
+        go_available(provider=listing.owner, listing_id=listing.pk, position=Position(lat, lng), now=now)
     return listing
 
 
@@ -55,13 +57,6 @@ def request_driver(
     when: object = "now",
     now: datetime = NOW,
 ) -> DispatchRequest:
-    return services.request_now(
-        requester=requester or make_user(),
-        kind=kind,
-        latitude=HERE[0],
-        longitude=HERE[1],
-        hours=hours,
-        payment_method=card(),
-        when=when,
-        now=now,
-    )
+    """A request made as the pages and the API make one: `when` is read by `Need.parse` ("now", a time, a string)."""
+    need = Need.parse(kind=kind, latitude=HERE[0], longitude=HERE[1], hours=hours, when=when)
+    return request_now(requester=requester or make_user(), need=need, payment_method=card(), now=now)

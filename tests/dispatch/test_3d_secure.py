@@ -9,9 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from core.errors import Conflict, NotFound
-from dispatch import services
+from core.errors import AuthenticationRequired, CardRefused, Conflict, NotFound
+from dispatch.inputs import Need
 from dispatch.models import DispatchRequest, Offer, RequestState
+from dispatch.services.acceptance import accept_offer
+from dispatch.services.common import earliest_pickup
+from dispatch.services.requests import cancel_request, complete_authentication, expire_request, request_now
 from payments import gateway
 from payments.models import Payment
 from realtime.models import Notification
@@ -29,11 +32,13 @@ def where(**extra) -> dict:
     return {"kind": "driver", "latitude": HERE[0], "longitude": HERE[1], "hours": 2, **extra}
 
 
-def ask_with_3ds(requester=None, *, now=NOW) -> services.AuthenticationRequired:
-    with pytest.raises(services.AuthenticationRequired) as pending:
-        services.request_now(
-            requester=requester or make_user(), payment_method=card(THREE_D_SECURE), now=now, **where()
-        )
+def need(**extra) -> Need:
+    return Need.parse(**where(**extra))
+
+
+def ask_with_3ds(requester=None, *, now=NOW) -> AuthenticationRequired:
+    with pytest.raises(AuthenticationRequired) as pending:
+        request_now(requester=requester or make_user(), payment_method=card(THREE_D_SECURE), now=now, need=need())
     return pending.value
 
 
@@ -49,7 +54,7 @@ def intent_of(request: DispatchRequest):
 def test_the_request_waits_for_the_bank_offered_to_nobody_then_goes_live(settings, ledger_checked):
     near = provider(km=1)
     pending = ask_with_3ds()
-    request = pending.request
+    request = pending.subject
 
     assert request.state == RequestState.AUTHENTICATING
     assert pending.url.startswith(reverse("payments:payment_authenticate", args=[request.payment_id]))
@@ -58,12 +63,12 @@ def test_the_request_waits_for_the_bank_offered_to_nobody_then_goes_live(setting
     assert not Offer.objects.filter(request=request).exists()
     assert not Notification.objects.filter(recipient=near.owner).exists()
     with pytest.raises(Conflict, match="not confirmed the card yet"):
-        services.complete_authentication(requester=request.requester, request_id=request.pk, now=NOW)
+        complete_authentication(requester=request.requester, request_id=request.pk, now=NOW)
 
     bank_says(settings, request, yes=True)
     later = NOW + timedelta(seconds=40)
-    live = services.complete_authentication(requester=request.requester, request_id=request.pk, now=later)
-    again = services.complete_authentication(requester=request.requester, request_id=request.pk, now=later)
+    live = complete_authentication(requester=request.requester, request_id=request.pk, now=later)
+    again = complete_authentication(requester=request.requester, request_id=request.pk, now=later)
 
     assert live.state == again.state == RequestState.REQUESTED
     # A fresh timeout from the moment it went live, and one first wave however often the page is reloaded.
@@ -73,7 +78,7 @@ def test_the_request_waits_for_the_bank_offered_to_nobody_then_goes_live(setting
     assert Notification.objects.filter(recipient=near.owner, kind="dispatch.offer").count() == 1
 
     # The job is then paid from that same, confirmed hold.
-    booking = services.accept_offer(provider=near.owner, request_id=request.pk, now=later).booking
+    booking = accept_offer(provider=near.owner, request_id=request.pk, now=later).booking
     payment = Payment.objects.get(pk=request.payment_id)
     assert (payment.reference, payment.status, payment.captured_amount) == (
         f"booking:{booking.pk}",
@@ -88,18 +93,18 @@ def test_a_request_waiting_for_the_bank_blocks_a_second_one():
     requester = make_user()
     ask_with_3ds(requester)
     with pytest.raises(Conflict) as duplicate:
-        services.request_now(requester=requester, payment_method=card(), now=NOW, **where())
+        request_now(requester=requester, payment_method=card(), now=NOW, need=need())
     assert duplicate.value.code == "duplicate_request"
     assert Payment.objects.filter(payer=requester).count() == 1
 
 
 def test_a_bank_that_says_no_closes_the_request_and_nothing_stays_held(settings, ledger_checked):
     near = provider(km=1)
-    request = ask_with_3ds().request
+    request = ask_with_3ds().subject
     bank_says(settings, request, yes=False)
 
-    with pytest.raises(services.CardRefused) as refused:
-        services.complete_authentication(requester=request.requester, request_id=request.pk, now=NOW)
+    with pytest.raises(CardRefused) as refused:
+        complete_authentication(requester=request.requester, request_id=request.pk, now=NOW)
 
     assert refused.value.code == "payment_failed"
     request.refresh_from_db()
@@ -110,16 +115,16 @@ def test_a_bank_that_says_no_closes_the_request_and_nothing_stays_held(settings,
     assert not Offer.objects.filter(request=request).exists()
     assert not Notification.objects.filter(recipient=near.owner).exists()
     # Asking again with another card works: the closed request no longer blocks.
-    assert services.request_now(requester=request.requester, payment_method=card(), now=NOW, **where()).offers.exists()
+    assert request_now(requester=request.requester, payment_method=card(), now=NOW, need=need()).offers.exists()
 
 
 def test_an_abandoned_bank_step_expires_and_releases_the_hold(settings, ledger_checked):
     near = provider(km=1)
-    request = ask_with_3ds().request
+    request = ask_with_3ds().subject
 
-    still = services.expire_request(request_id=request.pk, now=request.expires_at - timedelta(seconds=1))
+    still = expire_request(request_id=request.pk, now=request.expires_at - timedelta(seconds=1))
     assert still.state == RequestState.AUTHENTICATING
-    expired = services.expire_request(request_id=request.pk, now=request.expires_at)
+    expired = expire_request(request_id=request.pk, now=request.expires_at)
 
     assert expired.state == RequestState.EXPIRED
     assert Payment.objects.get(pk=request.payment_id).status == Payment.Status.CANCELED
@@ -129,9 +134,7 @@ def test_an_abandoned_bank_step_expires_and_releases_the_hold(settings, ledger_c
     assert not Notification.objects.filter(recipient=near.owner).exists()
     # Finishing the bank step afterwards does not bring it back.
     assert (
-        services.complete_authentication(
-            requester=request.requester, request_id=request.pk, now=request.expires_at
-        ).state
+        complete_authentication(requester=request.requester, request_id=request.pk, now=request.expires_at).state
         == RequestState.EXPIRED
     )
     assert not Offer.objects.filter(request=request).exists()
@@ -139,7 +142,7 @@ def test_an_abandoned_bank_step_expires_and_releases_the_hold(settings, ledger_c
 
 def test_the_sweep_expires_a_stale_request_still_at_the_bank(ledger_checked):
     provider(km=1)
-    request = ask_with_3ds().request
+    request = ask_with_3ds().subject
     with mock.patch("django.utils.timezone.now", return_value=request.expires_at + timedelta(seconds=1)):
         call_command("advance_dispatch", stdout=mock.Mock())
     request.refresh_from_db()
@@ -149,9 +152,9 @@ def test_the_sweep_expires_a_stale_request_still_at_the_bank(ledger_checked):
 
 def test_finishing_the_bank_step_late_expires_the_request_instead_of_going_live(settings, ledger_checked):
     provider(km=1)
-    request = ask_with_3ds().request
+    request = ask_with_3ds().subject
     bank_says(settings, request, yes=True)
-    late = services.complete_authentication(requester=request.requester, request_id=request.pk, now=request.expires_at)
+    late = complete_authentication(requester=request.requester, request_id=request.pk, now=request.expires_at)
     assert late.state == RequestState.EXPIRED
     assert Payment.objects.get(pk=request.payment_id).status == Payment.Status.CANCELED
     assert not Offer.objects.filter(request=request).exists()
@@ -161,17 +164,15 @@ def test_a_bank_step_that_outlasts_a_later_pickup_closes_the_request_instead_of_
     asked_at = NOW + timedelta(minutes=4, seconds=30)  # 09:04:30: 09:20 is the earliest pickup it may choose
     near = provider(km=1, now=asked_at)
     pickup = NOW.replace(minute=20)
-    assert services.earliest_pickup(asked_at) == pickup
-    with pytest.raises(services.AuthenticationRequired) as pending:
-        services.request_now(
-            requester=make_user(), payment_method=card(THREE_D_SECURE), now=asked_at, when=pickup, **where()
-        )
-    request = pending.value.request
+    assert earliest_pickup(asked_at) == pickup
+    with pytest.raises(AuthenticationRequired) as pending:
+        request_now(requester=make_user(), payment_method=card(THREE_D_SECURE), now=asked_at, need=need(when=pickup))
+    request = pending.value.subject
     bank_says(settings, request, yes=True)
     back = asked_at + timedelta(seconds=60)  # within the timeout, but a provider can no longer be there by 09:20
 
     with pytest.raises(Conflict) as too_late:
-        services.complete_authentication(requester=request.requester, request_id=request.pk, now=back)
+        complete_authentication(requester=request.requester, request_id=request.pk, now=back)
 
     assert (too_late.value.code, too_late.value.field) == ("pickup_passed", "when")
     request.refresh_from_db()
@@ -184,20 +185,20 @@ def test_a_bank_step_that_outlasts_a_later_pickup_closes_the_request_instead_of_
 
 def test_the_requester_can_cancel_while_at_the_bank(ledger_checked):
     provider(km=1)
-    request = ask_with_3ds().request
-    cancelled = services.cancel_request(requester=request.requester, request_id=request.pk, now=NOW)
+    request = ask_with_3ds().subject
+    cancelled = cancel_request(requester=request.requester, request_id=request.pk, now=NOW)
     assert cancelled.state == RequestState.CANCELLED
     assert intent_of(request).status == "canceled"
 
 
 def test_nobody_else_can_complete_someone_elses_bank_step(settings, client):
     provider(km=1)
-    request = ask_with_3ds().request
+    request = ask_with_3ds().subject
     bank_says(settings, request, yes=True)
     stranger = make_user()
 
     with pytest.raises(NotFound):
-        services.complete_authentication(requester=stranger, request_id=request.pk, now=NOW)
+        complete_authentication(requester=stranger, request_id=request.pk, now=NOW)
     with mock.patch("django.utils.timezone.now", return_value=NOW):
         client.force_login(stranger)
         assert client.get(f"/dispatch/requests/{request.pk}/authenticated/").status_code == 404
@@ -260,11 +261,11 @@ def test_the_api_answers_202_with_the_bank_step_then_completes(settings, client)
 def test_returning_from_the_bank_twice_at_once_sends_one_first_wave(settings):
     """Real threads (a double click, two tabs): the request row's lock lets one of them send the wave."""
     near = provider(km=1)
-    request = ask_with_3ds().request
+    request = ask_with_3ds().subject
     bank_says(settings, request, yes=True)
 
     def back_from_the_bank():
-        return services.complete_authentication(requester=request.requester, request_id=request.pk, now=NOW)
+        return complete_authentication(requester=request.requester, request_id=request.pk, now=NOW)
 
     results, errors = run_concurrently([back_from_the_bank] * 4)
 

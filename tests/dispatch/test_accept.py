@@ -8,8 +8,9 @@ import pytest
 
 from bookings.models import Booking, BookingStatus
 from core.errors import Conflict, NotFound
-from dispatch import selectors, services
+from dispatch import selectors
 from dispatch.models import Availability, DispatchRequest, Offer, OfferState, RequestState
+from dispatch.services.acceptance import accept_offer, pass_offer
 from payments.models import Payment
 from realtime.models import Notification
 from tests.conftest import make_user
@@ -24,7 +25,7 @@ def test_the_first_to_accept_gets_a_confirmed_paid_booking_and_the_second_hears_
     first, second = provider(km=1), provider(km=2)
     request = request_driver(hours=2)
 
-    taken = services.accept_offer(provider=first.owner, request_id=request.pk, now=NOW + timedelta(seconds=5))
+    taken = accept_offer(provider=first.owner, request_id=request.pk, now=NOW + timedelta(seconds=5))
 
     assert taken.state == RequestState.ASSIGNED
     booking = taken.booking
@@ -37,14 +38,14 @@ def test_the_first_to_accept_gets_a_confirmed_paid_booking_and_the_second_hears_
     assert not Availability.objects.get(listing=first).is_available
 
     with pytest.raises(Conflict, match="already took") as late:
-        services.accept_offer(provider=second.owner, request_id=request.pk, now=NOW + timedelta(seconds=6))
+        accept_offer(provider=second.owner, request_id=request.pk, now=NOW + timedelta(seconds=6))
     assert late.value.code == "already_taken"
     assert Offer.objects.get(request=request, listing=second).state == OfferState.WITHDRAWN
     assert Notification.objects.filter(recipient=second.owner, kind="dispatch.offer_withdrawn").exists()
     assert Notification.objects.filter(recipient=request.requester, kind="dispatch.assigned").exists()
     assert Booking.objects.count() == 1
     # Accepting again is harmless for the winner.
-    again = services.accept_offer(provider=first.owner, request_id=request.pk, now=NOW + timedelta(seconds=7))
+    again = accept_offer(provider=first.owner, request_id=request.pk, now=NOW + timedelta(seconds=7))
     assert again.booking_id == booking.pk
 
 
@@ -55,11 +56,11 @@ def test_a_provider_who_was_not_offered_the_request_cannot_take_it(settings):
     far = provider(km=40, radius_km=50)  # in reach, but not in the first wave
     request = request_driver()
     with pytest.raises(NotFound):
-        services.accept_offer(provider=far.owner, request_id=request.pk, now=NOW)
+        accept_offer(provider=far.owner, request_id=request.pk, now=NOW)
     with pytest.raises(NotFound):
-        services.accept_offer(provider=make_user(), request_id=request.pk, now=NOW)
+        accept_offer(provider=make_user(), request_id=request.pk, now=NOW)
     with pytest.raises(NotFound):
-        services.pass_offer(provider=make_user(), request_id=request.pk, now=NOW)
+        pass_offer(provider=make_user(), request_id=request.pk, now=NOW)
     assert DispatchRequest.objects.get(pk=request.pk).state == RequestState.REQUESTED
 
 
@@ -67,17 +68,17 @@ def test_a_provider_who_was_not_offered_the_request_cannot_take_it(settings):
 def test_a_provider_who_passed_cannot_accept_and_the_others_still_can():
     first, second = provider(km=1), provider(km=2)
     request = request_driver()
-    services.pass_offer(provider=first.owner, request_id=request.pk, now=NOW)
+    pass_offer(provider=first.owner, request_id=request.pk, now=NOW)
     with pytest.raises(Conflict, match="passed"):
-        services.accept_offer(provider=first.owner, request_id=request.pk, now=NOW)
-    assert services.accept_offer(provider=second.owner, request_id=request.pk, now=NOW).assigned_listing_id == second.pk
+        accept_offer(provider=first.owner, request_id=request.pk, now=NOW)
+    assert accept_offer(provider=second.owner, request_id=request.pk, now=NOW).assigned_listing_id == second.pk
 
 
 @pytest.mark.django_db
 def test_only_the_requester_and_the_assigned_provider_see_the_request():
     first, second = provider(km=1), provider(km=2)
     request = request_driver()
-    services.accept_offer(provider=first.owner, request_id=request.pk, now=NOW)
+    accept_offer(provider=first.owner, request_id=request.pk, now=NOW)
     for person in (request.requester, first.owner):
         assert selectors.visible_request(user=person, request_id=request.pk).pk == request.pk
     for person in (second.owner, make_user()):
@@ -90,7 +91,7 @@ def test_an_offline_provider_finds_no_stale_offer_once_the_request_is_taken():
     first, offline = provider(km=1), provider(km=2)
     request = request_driver()
     assert [o.request_id for o in selectors.live_offers_for(provider=offline.owner)] == [request.pk]
-    services.accept_offer(provider=first.owner, request_id=request.pk, now=NOW)
+    accept_offer(provider=first.owner, request_id=request.pk, now=NOW)
     # What their page or app shows on reconnect: no live offer, and the replayed history ends with the withdrawal.
     assert list(selectors.live_offers_for(provider=offline.owner)) == []
     kinds = list(Notification.objects.filter(recipient=offline.owner).order_by("pk").values_list("kind", flat=True))
@@ -106,9 +107,7 @@ def test_twenty_providers_accepting_at_once_make_exactly_one_winner(settings):
     assert Offer.objects.filter(request=request).count() == CONCURRENT
 
     def accept(listing):
-        return lambda: services.accept_offer(
-            provider=listing.owner, request_id=request.pk, now=NOW + timedelta(seconds=3)
-        )
+        return lambda: accept_offer(provider=listing.owner, request_id=request.pk, now=NOW + timedelta(seconds=3))
 
     results, errors = run_concurrently([accept(listing) for listing in listings])
 
@@ -128,7 +127,7 @@ def test_twenty_providers_accepting_at_once_make_exactly_one_winner(settings):
 def test_a_provider_whose_listing_needs_approval_accepting_is_the_approval():
     listing = provider(km=1, instant_book=False)
     request = request_driver()
-    taken = services.accept_offer(provider=listing.owner, request_id=request.pk, now=NOW)
+    taken = accept_offer(provider=listing.owner, request_id=request.pk, now=NOW)
     assert taken.booking.status == BookingStatus.CONFIRMED
     assert Payment.objects.get(reference=f"booking:{taken.booking_id}").status == Payment.Status.CAPTURED
 
@@ -152,7 +151,7 @@ def test_one_provider_accepting_two_jobs_at_the_same_time_at_once_gets_only_one(
         assert Offer.objects.filter(request=request, provider=owner, state=OfferState.OPEN).exists()
 
     def accept(request):
-        return lambda: services.accept_offer(provider=owner, request_id=request.pk, now=NOW + timedelta(seconds=3))
+        return lambda: accept_offer(provider=owner, request_id=request.pk, now=NOW + timedelta(seconds=3))
 
     results, errors = run_concurrently([accept(request) for request in requests])
 

@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 
 from dispatch.models import Availability, DispatchRequest, RequestState
+from dispatch.services.acceptance import accept_offer
 from listings.models import ListingKind
 from tests.conftest import make_user
 from tests.dispatch.factories import HERE, NOW, provider, request_driver
@@ -131,9 +132,7 @@ def test_need_page_shows_the_refusal_when_nobody_is_near(client):
 def test_request_page_is_for_the_two_parties_only(client):
     first, second = provider(km=1), provider(km=2)
     job = request_driver()
-    from dispatch import services
-
-    services.accept_offer(provider=first.owner, request_id=job.pk, now=NOW)
+    accept_offer(provider=first.owner, request_id=job.pk, now=NOW)
     for person, code in ((job.requester, 200), (first.owner, 200), (second.owner, 404), (make_user(), 404)):
         assert as_user(client, person).get(f"/dispatch/requests/{job.pk}/").status_code == code
     page = as_user(client, job.requester).get(f"/dispatch/requests/{job.pk}/")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bookings.selectors import quote_for
-from dispatch import selectors, services
+from dispatch import selectors
+from dispatch.inputs import Need, Position
+from dispatch.services.common import job_period
+from dispatch.services.requests import estimate
 from listings.models import Listing, ListingKind
 from tests.conftest import make_user
 from tests.dispatch.factories import HERE, NOW, provider
@@ -14,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def full_listing_fares(listing_ids: list[int], hours: int) -> dict[int, int]:
-    start, end = services.job_period(NOW, hours)
+    start, end = job_period(NOW, hours)
     listings = Listing.objects.select_related("car").in_bulk(listing_ids)
     return {pk: quote_for(listing=listing, start=start, end=end).total for pk, listing in listings.items()}
 
@@ -32,9 +35,8 @@ def test_the_estimate_prices_each_provider_like_a_booking_of_their_whole_listing
         listings[2].car.day_price = 4000
         listings[2].car.save()
     hours = 12 if kind == ListingKind.DRIVER else 10
-    quote = services.estimate(
-        requester=make_user(), kind=kind, latitude=HERE[0], longitude=HERE[1], hours=hours, now=NOW
-    )
+    need = Need(kind=kind, position=Position(*HERE), hours=hours)
+    quote = estimate(requester=make_user(), need=need, now=NOW)
     fares = {candidate.listing_id: fare for candidate, fare, _ in quote.priced}
     assert fares == full_listing_fares([listing.pk for listing in listings], hours)
     assert (quote.low, quote.high) == (min(fares.values()), max(fares.values()))

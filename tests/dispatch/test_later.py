@@ -9,8 +9,11 @@ import pytest
 from bookings.models import Booking
 from bookings.selectors import quote_for
 from core.errors import Conflict, DomainError
-from dispatch import selectors, services
+from dispatch import selectors
+from dispatch.inputs import Need, Position, parse_when
 from dispatch.models import Availability, DispatchRequest, Offer, OfferState, RequestState
+from dispatch.services.acceptance import accept_offer
+from dispatch.services.requests import estimate, pickup_time
 from listings.models import BusyPeriod, BusySource, ListingKind
 from payments.models import Payment
 from realtime.models import Notification
@@ -34,7 +37,7 @@ def test_a_later_request_is_booked_for_the_chosen_period_and_the_provider_stays_
 
     assert request.pickup_at == LATER and request.time_zone == "Europe/Paris"
     assert offered_listings(request) == [near.pk]
-    taken = services.accept_offer(provider=near.owner, request_id=request.pk, now=NOW + timedelta(seconds=5))
+    taken = accept_offer(provider=near.owner, request_id=request.pk, now=NOW + timedelta(seconds=5))
 
     booking = taken.booking
     assert (booking.start, booking.end) == (LATER, LATER + timedelta(hours=2))
@@ -52,15 +55,8 @@ def test_a_later_request_is_booked_for_the_chosen_period_and_the_provider_stays_
 
 def test_the_estimate_prices_the_chosen_period():
     near = provider(km=1)
-    quote = services.estimate(
-        requester=make_user(),
-        kind="driver",
-        latitude=48.8566,
-        longitude=2.3522,
-        hours=3,
-        when=LATER,
-        now=NOW,
-    )
+    need = Need(kind="driver", position=Position(48.8566, 2.3522), hours=3, pickup_at=LATER)
+    quote = estimate(requester=make_user(), need=need, now=NOW)
     assert (quote.start, quote.end) == (LATER, LATER + timedelta(hours=3))
     assert quote.low == quote.high == quote_for(listing=near, start=LATER, end=LATER + timedelta(hours=3)).total
     assert quote.high != quote_for(listing=near, start=LATER, end=LATER + timedelta(hours=2)).total
@@ -88,7 +84,7 @@ def test_a_provider_holding_an_overlapping_job_is_not_offered_but_is_for_a_job_t
     other = provider(km=1)
     other_car = provider(km=1, kind=ListingKind.CAR)
     held = request_driver(hours=2, when=LATER)  # 11:30 to 13:30 UTC
-    services.accept_offer(provider=busy.owner, request_id=held.pk, now=NOW)
+    accept_offer(provider=busy.owner, request_id=held.pk, now=NOW)
 
     overlapping_now = request_driver(hours=3)  # from 09:16 to 12:16: overlaps the held job
     assert offered_listings(overlapping_now) == [other.pk]
@@ -135,7 +131,7 @@ def test_a_provider_booked_to_drive_after_the_offer_cannot_accept_it(settings):
     BusyPeriod.objects.create(listing=tours, start=LATER, end=LATER + timedelta(hours=1), source=BusySource.BOOKING)
 
     with pytest.raises(Conflict, match="booked to drive someone at that time") as refused:
-        services.accept_offer(provider=driving.owner, request_id=request.pk, now=NOW + timedelta(seconds=5))
+        accept_offer(provider=driving.owner, request_id=request.pk, now=NOW + timedelta(seconds=5))
 
     assert refused.value.code == "busy"
     request.refresh_from_db()
@@ -152,7 +148,7 @@ def test_accepting_a_later_job_withdraws_only_the_offers_that_overlap_it(setting
     overlaps = request_driver(hours=2, when=LATER + timedelta(hours=1))  # 12:30 to 14:30
     fits_after = request_driver(hours=2, when=LATER + timedelta(hours=2))  # 13:30 to 15:30
 
-    services.accept_offer(provider=driver.owner, request_id=accepted.pk, now=NOW + timedelta(seconds=5))
+    accept_offer(provider=driver.owner, request_id=accepted.pk, now=NOW + timedelta(seconds=5))
 
     state = dict(Offer.objects.filter(provider=driver.owner).values_list("request_id", "state"))
     assert state == {
@@ -163,7 +159,7 @@ def test_accepting_a_later_job_withdraws_only_the_offers_that_overlap_it(setting
     }
     assert [o.request_id for o in selectors.live_offers_for(provider=driver.owner)] == [fits_before.pk, fits_after.pk]
     # And the job now still goes through: they are free until the later job.
-    now_job = services.accept_offer(provider=driver.owner, request_id=fits_before.pk, now=NOW + timedelta(seconds=9))
+    now_job = accept_offer(provider=driver.owner, request_id=fits_before.pk, now=NOW + timedelta(seconds=9))
     assert now_job.state == RequestState.ASSIGNED
     # A job now takes them off the map, as before, and every other offer goes.
     assert not Availability.objects.get(listing=driver).is_available
@@ -237,15 +233,15 @@ def test_a_bad_pickup_time_is_refused_on_the_when_field_and_nothing_is_held(when
     ],
 )
 def test_pickup_times_within_the_window_are_taken_in_utc(when):
-    assert services.pickup_time(when, now=NOW) == datetime.fromisoformat(when).astimezone(NOW.tzinfo)
-    assert services.pickup_time("now", now=NOW) is None and services.pickup_time(None, now=NOW) is None
+    assert pickup_time(parse_when(when), now=NOW) == datetime.fromisoformat(when).astimezone(NOW.tzinfo)
+    assert parse_when("now") is None and parse_when(None) is None and pickup_time(None, now=NOW) is None
 
 
 def test_the_window_follows_the_setting(settings):
     settings.DISPATCH_MAX_AHEAD_HOURS = 2
     with pytest.raises(DomainError, match="at most 2 hours ahead"):
-        services.pickup_time(NOW + timedelta(hours=2, minutes=5), now=NOW)
+        pickup_time(NOW + timedelta(hours=2, minutes=5), now=NOW)
     slots = selectors.pickup_slots(now=NOW)
     assert slots[0] == NOW + timedelta(minutes=30) and slots[-1] == NOW + timedelta(hours=2)
     for slot in slots:
-        assert services.pickup_time(slot.isoformat(), now=NOW + timedelta(minutes=5)) == slot
+        assert pickup_time(parse_when(slot.isoformat()), now=NOW + timedelta(minutes=5)) == slot

@@ -9,8 +9,11 @@ import pytest
 from bookings import services as booking_services
 from bookings.models import BookingStatus
 from core.errors import Conflict, DomainError
-from dispatch import services
+from dispatch.inputs import Need, Position
 from dispatch.models import DispatchRequest, Offer, OfferState, RequestState
+from dispatch.services.acceptance import accept_offer
+from dispatch.services.common import job_period
+from dispatch.services.requests import request_now
 from payments import gateway, ledger
 from payments.models import ESCROW, GUEST_FUNDING, REFUNDS_PAID, LedgerEntry, Payment
 from tests.conftest import make_user
@@ -30,12 +33,9 @@ def intents_paid_with(payment_method: str) -> list:
 
 
 def ask(requester=None, *, payment_method: str | None = None) -> DispatchRequest:
-    return services.request_now(
+    return request_now(
         requester=requester or make_user(),
-        kind="driver",
-        latitude=HERE[0],
-        longitude=HERE[1],
-        hours=2,
+        need=Need(kind="driver", position=Position(*HERE), hours=2),
         payment_method=payment_method or card(),
         now=NOW,
     )
@@ -52,7 +52,7 @@ def test_the_booking_adopts_the_hold_and_is_charged_exactly_its_fare(ledger_chec
     request = ask(payment_method=method)
     assert Payment.objects.get(pk=request.payment_id).status == Payment.Status.AUTHORIZED
 
-    booking = services.accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW + timedelta(seconds=5)).booking
+    booking = accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW + timedelta(seconds=5)).booking
 
     assert booking.status == BookingStatus.CONFIRMED
     assert booking.total < request.estimate_amount
@@ -80,7 +80,7 @@ def test_the_booking_adopts_the_hold_and_is_charged_exactly_its_fare(ledger_chec
 def test_the_requester_reads_that_only_the_fare_is_charged(client):
     cheap, _ = cheap_and_dear()
     request = ask()
-    services.accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW)
+    accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW)
     client.force_login(request.requester)
     page = client.get(f"/dispatch/requests/{request.pk}/").content.decode()
     assert "Only the fare is charged: the rest of the" in page
@@ -92,19 +92,19 @@ def test_why_one_hold_a_second_authorisation_on_the_requesters_card_is_refused_a
     cheap, _ = cheap_and_dear()
     method = card()
     request = ask(payment_method=method)
-    start, end = services.job_period(NOW, request.hours)
+    start, end = job_period(NOW, request.hours)
     # What accepting used to do: book the exact fare with the same PaymentMethod, saved to no customer.
     with pytest.raises(DomainError, match="may not be used again"):
         booking_services.request_booking(
             guest=request.requester, listing_id=cheap.pk, start=start, end=end, guests=1, payment_method=method, now=NOW
         )
-    assert services.accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW).state == RequestState.ASSIGNED
+    assert accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW).state == RequestState.ASSIGNED
 
 
 def test_when_the_provider_cancels_the_requester_gets_back_the_fare_charged(ledger_checked):
     cheap, _ = cheap_and_dear()
     request = ask()
-    booking = services.accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW).booking
+    booking = accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW).booking
 
     cancelled = booking_services.cancel_by_host(host=cheap.owner, booking_id=booking.pk, now=NOW + timedelta(minutes=1))
 
@@ -124,7 +124,7 @@ def test_when_the_provider_cancels_the_requester_gets_back_the_fare_charged(ledg
 def test_when_the_requester_cancels_the_policy_refund_is_computed_on_the_fare(ledger_checked):
     cheap, _ = cheap_and_dear()
     request = ask()
-    booking = services.accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW).booking
+    booking = accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW).booking
     expected = booking_services.guest_refund(booking=booking, at=NOW + timedelta(minutes=1))
 
     cancelled = booking_services.cancel_by_guest(
@@ -147,7 +147,7 @@ def test_a_fare_that_rose_above_the_hold_is_not_booked_and_the_hold_stays_for_th
     cheap.save(update_fields=["unit_price"])
 
     with pytest.raises(Conflict, match="more than what is held") as refused:
-        services.accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW)
+        accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW)
 
     assert refused.value.code == "booking_failed"
     assert Offer.objects.get(request=request, listing=cheap).state == OfferState.PASSED
@@ -155,7 +155,7 @@ def test_a_fare_that_rose_above_the_hold_is_not_booked_and_the_hold_stays_for_th
     assert (payment.status, payment.reference) == (Payment.Status.AUTHORIZED, request.reference)
     assert not LedgerEntry.objects.exists()
     # The other provider can still take it, from the same hold.
-    booking = services.accept_offer(provider=dear.owner, request_id=request.pk, now=NOW).booking
+    booking = accept_offer(provider=dear.owner, request_id=request.pk, now=NOW).booking
     payment.refresh_from_db()
     assert (payment.captured_amount, payment.reference) == (booking.total, f"booking:{booking.pk}")
     assert DispatchRequest.objects.get(pk=request.pk).state == RequestState.ASSIGNED
@@ -164,7 +164,7 @@ def test_a_fare_that_rose_above_the_hold_is_not_booked_and_the_hold_stays_for_th
 def test_ledger_lines_of_an_on_demand_job_are_the_fare_only(ledger_checked):
     cheap, _ = cheap_and_dear()
     request = ask()
-    booking = services.accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW).booking
+    booking = accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW).booking
     lines = LedgerEntry.objects.filter(transaction__reference=f"booking:{booking.pk}")
     assert sorted(lines.values_list("account", "amount")) == sorted(
         [(GUEST_FUNDING, -booking.total), (ESCROW, booking.total)]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch import selectors, services
+from dispatch import selectors
+from dispatch.services.common import job_period
 from listings.models import ListingKind
 from tests.dispatch.factories import HERE, NOW, provider
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def nearest(count: int) -> list[int]:
-    start, end = services.job_period(NOW, 2)
+    start, end = job_period(NOW, 2)
     found = selectors.nearest_available(
         kind=ListingKind.DRIVER,
         latitude=HERE[0],

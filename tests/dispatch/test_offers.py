@@ -8,8 +8,12 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from core.errors import Conflict, DomainError
-from dispatch import services
+from dispatch.inputs import Need, Position
 from dispatch.models import Availability, Offer, OfferState, RequestState
+from dispatch.services.acceptance import accept_offer
+from dispatch.services.availability import go_available, go_offline, heartbeat, switch_off_silent
+from dispatch.services.requests import cancel_request, expire_request, request_now
+from dispatch.services.waves import send_next_wave
 from listings.models import ListingKind, ListingStatus
 from payments.models import Payment
 from realtime.models import Notification
@@ -31,7 +35,7 @@ def test_only_available_providers_whose_reach_covers_the_requester_are_offered(s
     near = provider(km=1)
     never_switched_on = provider(km=0.5, available=False)
     went_offline = provider(km=0.7)
-    services.go_offline(provider=went_offline.owner, listing_id=went_offline.pk)
+    go_offline(provider=went_offline.owner, listing_id=went_offline.pk)
     out_of_reach = provider(km=5, radius_km=3)
     silent = provider(km=0.8, now=NOW - timedelta(seconds=settings.DISPATCH_SILENCE_SECONDS + 1))
     paused = provider(km=0.9)
@@ -72,9 +76,9 @@ def test_waves_widen_in_order_of_distance(settings, django_capture_on_commit_cal
     assert offered_listings(request) == by_distance[:2]
     assert DBTaskResult.objects.filter(task_path="dispatch.tasks.send_next_wave_task").exists()
 
-    second = services.send_next_wave(request_id=request.pk, now=NOW + timedelta(seconds=10))
+    second = send_next_wave(request_id=request.pk, now=NOW + timedelta(seconds=10))
     assert [o.listing_id for o in second] == by_distance[2:6]
-    third = services.send_next_wave(request_id=request.pk, now=NOW + timedelta(seconds=20))
+    third = send_next_wave(request_id=request.pk, now=NOW + timedelta(seconds=20))
     assert [o.listing_id for o in third] == by_distance[6:]
     waves = dict(Offer.objects.filter(request=request).values_list("listing_id", "wave"))
     assert [waves[pk] for pk in by_distance] == [0, 0, 1, 1, 1, 1, 2, 2]
@@ -83,7 +87,7 @@ def test_waves_widen_in_order_of_distance(settings, django_capture_on_commit_cal
     )
     assert distances_in_wave_order == sorted(distances_in_wave_order)
     # Nobody is asked twice.
-    assert services.send_next_wave(request_id=request.pk, now=NOW + timedelta(seconds=30)) == []
+    assert send_next_wave(request_id=request.pk, now=NOW + timedelta(seconds=30)) == []
     request.refresh_from_db()
     assert request.waves_sent == 4
 
@@ -99,7 +103,7 @@ def test_the_card_holds_the_highest_fare_of_the_nearest_providers_and_dearer_lat
     assert request.estimate_low < request.estimate_amount
     assert offered_listings(request) == [cheap.pk]
     dearest = provider(km=1.5, unit_price=9000)
-    wave = services.send_next_wave(request_id=request.pk, now=NOW + timedelta(seconds=10))
+    wave = send_next_wave(request_id=request.pk, now=NOW + timedelta(seconds=10))
     assert [o.listing_id for o in wave] == [dear.pk]
     assert not Offer.objects.filter(listing=dearest).exists()
 
@@ -117,12 +121,9 @@ def test_a_declined_card_opens_no_request():
 
     provider(km=1)
     with pytest.raises(DomainError) as refused:
-        services.request_now(
+        request_now(
             requester=make_user(),
-            kind="driver",
-            latitude=48.8566,
-            longitude=2.3522,
-            hours=2,
+            need=Need(kind="driver", position=Position(48.8566, 2.3522), hours=2),
             payment_method=card(DECLINED),
             now=NOW,
         )
@@ -153,7 +154,7 @@ def test_bad_requests_are_refused_with_the_field(field, kwargs):
     provider(km=1)
     args = {"kind": "driver", "latitude": 48.8566, "longitude": 2.3522, "hours": 2, **kwargs}
     with pytest.raises(DomainError) as refused:
-        services.request_now(requester=make_user(), payment_method="pm_x", now=NOW, **args)
+        request_now(requester=make_user(), need=Need.parse(**args), payment_method="pm_x", now=NOW)
     assert refused.value.field == field
     assert not Payment.objects.exists()
 
@@ -165,11 +166,11 @@ def test_expiry_releases_the_authorisation_and_withdraws_the_offers(django_captu
     queued = DBTaskResult.objects.get(task_path="dispatch.tasks.expire_request_task")
     assert queued.run_after == request.expires_at == NOW + timedelta(seconds=180)
 
-    early = services.expire_request(request_id=request.pk, now=request.expires_at - timedelta(seconds=1))
+    early = expire_request(request_id=request.pk, now=request.expires_at - timedelta(seconds=1))
     assert early.state == RequestState.REQUESTED
     assert Payment.objects.get(pk=request.payment_id).status == Payment.Status.AUTHORIZED
 
-    expired = services.expire_request(request_id=request.pk, now=request.expires_at)
+    expired = expire_request(request_id=request.pk, now=request.expires_at)
     assert expired.state == RequestState.EXPIRED
     assert Payment.objects.get(pk=request.payment_id).status == Payment.Status.CANCELED
     assert Offer.objects.get(request=request).state == OfferState.WITHDRAWN
@@ -177,15 +178,15 @@ def test_expiry_releases_the_authorisation_and_withdraws_the_offers(django_captu
     assert Notification.objects.filter(recipient=request.requester, kind="dispatch.expired").exists()
     # A late accept is refused, and a second expiry changes nothing.
     with pytest.raises(Conflict, match="closed"):
-        services.accept_offer(provider=near.owner, request_id=request.pk, now=request.expires_at)
-    assert services.expire_request(request_id=request.pk, now=request.expires_at).state == RequestState.EXPIRED
+        accept_offer(provider=near.owner, request_id=request.pk, now=request.expires_at)
+    assert expire_request(request_id=request.pk, now=request.expires_at).state == RequestState.EXPIRED
     assert Notification.objects.filter(kind="dispatch.expired").count() == 1
 
 
 def test_the_requester_cancels_while_looking_and_the_hold_is_released():
     provider(km=1)
     request = request_driver()
-    services.cancel_request(requester=request.requester, request_id=request.pk, now=NOW)
+    cancel_request(requester=request.requester, request_id=request.pk, now=NOW)
     request.refresh_from_db()
     assert request.state == RequestState.CANCELLED
     assert Payment.objects.get(pk=request.payment_id).status == Payment.Status.CANCELED
@@ -197,20 +198,20 @@ def test_the_available_switch_needs_an_own_active_driver_or_car_listing():
 
     room = make_listing(kind=ListingKind.ROOM)
     with pytest.raises(DomainError, match="Only driving services and cars"):
-        services.go_available(provider=room.owner, listing_id=room.pk, latitude=48.85, longitude=2.35, now=NOW)
+        go_available(provider=room.owner, listing_id=room.pk, position=Position(48.85, 2.35), now=NOW)
     driver = make_listing(kind=ListingKind.DRIVER)
     with pytest.raises(DomainError, match="No such listing"):
-        services.go_available(provider=make_user(), listing_id=driver.pk, latitude=48.85, longitude=2.35, now=NOW)
+        go_available(provider=make_user(), listing_id=driver.pk, position=Position(48.85, 2.35), now=NOW)
     assert not Row.objects.exists()
 
 
 def test_silence_switches_a_provider_off_and_the_heartbeat_then_says_so(settings):
     listing = provider(km=1)
     later = NOW + timedelta(seconds=settings.DISPATCH_SILENCE_SECONDS + 1)
-    assert services.switch_off_silent(now=later) == 1
+    assert switch_off_silent(now=later) == 1
     assert not Availability.objects.get(listing=listing).is_available
     with pytest.raises(Conflict, match="You are offline"):
-        services.heartbeat(provider=listing.owner, listing_id=listing.pk, latitude=48.85, longitude=2.35, now=later)
+        heartbeat(provider=listing.owner, listing_id=listing.pk, position=Position(48.85, 2.35), now=later)
 
 
 def test_the_sweep_expires_what_a_lost_task_missed_and_a_second_run_changes_nothing():

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connections
 
 from bookings import services as booking_services
-from dispatch import services
+from dispatch.services.acceptance import accept_offer
 from sharing.asgi import application
 from tests.conftest import make_user
 from tests.dispatch.factories import NOW, provider, request_driver
@@ -66,7 +66,7 @@ async def test_offers_arrive_live_and_a_taken_request_withdraws_them_and_leaves_
     await next_of_type(first_socket, "offer")
     await second_socket.disconnect()  # offline while the request is taken
 
-    await database_sync_to_async(services.accept_offer)(provider=first.owner, request_id=request.pk, now=NOW)
+    await database_sync_to_async(accept_offer)(provider=first.owner, request_id=request.pk, now=NOW)
     assigned = await next_of_type(first_socket, "assigned")
     assert assigned["request"] == request.pk
 
@@ -93,7 +93,7 @@ async def test_positions_reach_only_the_two_parties_and_stop_when_the_job_starts
     first, second = await database_sync_to_async(lambda: (provider(km=1), provider(km=2)))()
     stranger = await database_sync_to_async(make_user)()
     request = await database_sync_to_async(request_driver)()
-    request = await database_sync_to_async(services.accept_offer)(provider=first.owner, request_id=request.pk, now=NOW)
+    request = await database_sync_to_async(accept_offer)(provider=first.owner, request_id=request.pk, now=NOW)
 
     requester_socket, _ = await socket_of(request.requester)
     driver_socket, _ = await socket_of(first.owner)

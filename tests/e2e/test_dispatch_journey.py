@@ -9,8 +9,9 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingStatus
-from dispatch import services
+from dispatch.inputs import Position
 from dispatch.models import DispatchRequest, RequestState
+from dispatch.services.availability import go_available
 from listings.models import ListingKind
 from tests.dispatch.factories import HERE, point_at
 from tests.e2e.people import log_in, own_tab, person, snap
@@ -21,7 +22,7 @@ def driver_available_at(email: str, name: str, km: float):
     owner = person(email, display_name=name)
     listing = make_listing(owner=owner, kind=ListingKind.DRIVER, title=f"{name} drives", instant_book=True)
     lat, lng = point_at(km)
-    services.go_available(provider=owner, listing_id=listing.pk, latitude=lat, longitude=lng)
+    go_available(provider=owner, listing_id=listing.pk, position=Position(lat, lng))
     return owner, listing
 
 

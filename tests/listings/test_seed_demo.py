@@ -8,8 +8,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
-from dispatch import services
+from dispatch.inputs import Need, Position
 from dispatch.models import Availability
+from dispatch.services.availability import switch_off_silent
+from dispatch.services.requests import estimate
 from listings.models import DriverCoverage, Listing, ListingKind
 from listings.search import SearchQuery, search_listing_hits
 
@@ -37,18 +39,18 @@ def test_seeded_listings_are_found_by_search_in_paris_and_new_york():
 def test_seed_demo_switches_drivers_and_cars_on_near_paris_and_a_second_run_switches_them_on_again(settings):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     guest = User.objects.get(email="guest.one@sharing.test")
-    centre = {"latitude": 48.8566, "longitude": 2.3522, "hours": 2}
-    assert services.estimate(requester=guest, kind="driver", **centre).providers == 3
-    assert services.estimate(requester=guest, kind="car", **centre).providers == 2
+    centre = {"position": Position(48.8566, 2.3522), "hours": 2}
+    assert estimate(requester=guest, need=Need(kind="driver", **centre)).providers == 3
+    assert estimate(requester=guest, need=Need(kind="car", **centre)).providers == 2
     available = Availability.objects.filter(is_available=True)
     assert available.count() == 5 and len({a.provider_id for a in available}) == 5
     listings = Listing.objects.count()
 
     # Nobody keeps their page open: they go offline like any silent provider.
     later = timezone.now() + timedelta(seconds=settings.DISPATCH_SILENCE_SECONDS + 1)
-    assert services.switch_off_silent(now=later) == 5
+    assert switch_off_silent(now=later) == 5
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert Listing.objects.count() == listings
     assert Availability.objects.count() == Availability.objects.filter(is_available=True).count() == 5
-    assert services.estimate(requester=guest, kind="driver", **centre).providers == 3
+    assert estimate(requester=guest, need=Need(kind="driver", **centre)).providers == 3

@@ -16,7 +16,8 @@ from django.db import transaction
 from accounts.models import User
 from core.errors import DomainError
 from devtools.demo import ON_DEMAND_LISTINGS, seed_listings, seed_on_demand_listings
-from dispatch import services as dispatch_services
+from dispatch.inputs import Position
+from dispatch.services.availability import go_available
 from listings.models import Listing
 
 DEMO_PASSWORD = "sharing-demo-2026"
@@ -70,11 +71,10 @@ class Command(BaseCommand):
         available = 0
         for listing in seed_on_demand_listings(providers):
             try:
-                dispatch_services.go_available(
+                go_available(
                     provider=listing.owner,
                     listing_id=listing.pk,
-                    latitude=listing.latitude,
-                    longitude=listing.longitude,
+                    position=Position(listing.latitude, listing.longitude),
                 )
             except DomainError as refused:
                 # A demo user paused it, say: leave it as they chose.

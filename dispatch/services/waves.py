@@ -1,0 +1,154 @@
+"""Waves of offers: a live request is offered to the nearest providers in growing waves, and offers withdrawn.
+
+Wave 0 goes out with the request (in its transaction) and asks DISPATCH_WAVE_SIZE providers;
+every DISPATCH_WAVE_INTERVAL_SECONDS a task sends the next wave, twice as large (at most
+MAX_WAVE), to the next-nearest providers not asked yet, until the request is taken, closed
+or expires. Only providers available now, whose reach covers the pickup point and who are
+free for the job's period, are asked; and only those whose fare fits the hold (the
+estimate's high end) in the request's currency. Each offer reaches the provider twice: live
+on their open dispatch page, and as one stored notice per wave.
+
+An offer is withdrawn when the request is taken, cancelled or expires, or when its provider
+took another job at that time; the provider is told live and by a stored notice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from bookings.selectors import quote_for
+from core.errors import NotFound
+from core.tasks import schedule_on_commit
+from dispatch import selectors, tasks
+from dispatch.models import DispatchRequest, Offer, OfferState, RequestState
+from dispatch.services.common import KIND_WORDS, job_period, tell_on_commit
+from listings.models import ListingKind
+from realtime import notify
+
+MAX_WAVE = 50
+
+
+def wave_size(wave: int) -> int:
+    """Wave 0 asks DISPATCH_WAVE_SIZE providers, each later wave twice as many as the one before."""
+    return min(settings.DISPATCH_WAVE_SIZE * 2**wave, MAX_WAVE)
+
+
+def send_next_wave(*, request_id: int, now: datetime | None = None) -> list[Offer]:
+    """Offer a request still looking to the next-nearest providers not asked yet; schedules the following wave."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = DispatchRequest.objects.select_for_update().filter(pk=request_id).first()
+        if request is None:
+            raise NotFound("No such request.")
+        if request.state != RequestState.REQUESTED or now >= request.expires_at:
+            return []
+        wave = request.waves_sent
+        request.waves_sent += 1
+        request.save(update_fields=["waves_sent"])
+        return send_wave(request, wave=wave, now=now)
+
+
+def send_wave(
+    request: DispatchRequest,
+    *,
+    wave: int,
+    now: datetime,
+    priced: tuple[tuple[selectors.Candidate, int, str], ...] | None = None,
+) -> list[Offer]:
+    """Offer wave number `wave`; the caller holds the request's lock (or just created it) and counted the wave.
+
+    `priced`: the estimate's providers, for the first wave.
+    """
+    size = wave_size(wave)
+    if priced is None:
+        asked = frozenset(Offer.objects.filter(request=request).values_list("listing_id", flat=True))
+        start, end = job_period(now, request.hours, request.pickup_at)
+        candidates = selectors.nearest_available(
+            kind=request.kind,
+            latitude=request.latitude,
+            longitude=request.longitude,
+            hours=request.hours,
+            start=start,
+            end=end,
+            count=size,
+            now=now,
+            exclude_provider_id=request.requester_id,
+            skip_listing_ids=asked,
+        )
+        listings = selectors.listings_to_quote([c.listing_id for c in candidates])
+        priced = tuple(
+            (c, quote.total, quote.currency)
+            for c in candidates
+            for quote in [quote_for(listing=listings[c.listing_id], start=start, end=end)]
+        )
+    offers = Offer.objects.bulk_create(
+        [
+            Offer(
+                request=request,
+                listing_id=candidate.listing_id,
+                provider_id=candidate.provider_id,
+                wave=wave,
+                distance_km=candidate.distance_km,
+                fare=fare,
+                sent_at=now,
+            )
+            for candidate, fare, currency in priced[:size]
+            # The hold covers the estimate: a provider dearer than it (or in another currency) is not asked.
+            if currency == request.currency and fare <= request.estimate_amount
+        ]
+    )
+    # The live offers first (after-commit hooks run in the order registered), then the next wave's task.
+    tell_on_commit([(o.provider_id, selectors.offer_message(o, now=now)) for o in offers])
+    following = now + timedelta(seconds=settings.DISPATCH_WAVE_INTERVAL_SECONDS)
+    if following < request.expires_at:
+        schedule_on_commit(tasks.send_next_wave_task, request.pk, at=following)
+    if offers:
+        # notify() last: on PostgreSQL it holds a lock until commit. One stored notice for the wave;
+        # distance and fare are on each provider's live offer and dispatch page. It stays inside this
+        # transaction rather than in a second one after the live offers: stored later, a quick accept's
+        # "withdrawn" notice could land before this "offer" one in a provider's replayed history.
+        notify(
+            [User(pk=o.provider_id) for o in offers],
+            "dispatch.offer",
+            {
+                "request": request.pk,
+                "kind": request.kind,
+                "hours": request.hours,
+                "message": _offer_notice(request, now=now),
+                "url": "/dispatch/provider/",
+            },
+        )
+    return offers
+
+
+def _offer_notice(request: DispatchRequest, *, now: datetime) -> str:
+    word = KIND_WORDS[ListingKind(request.kind)]
+    if request.pickup_at is None:
+        return f"Someone near you needs a {word} now."
+    when = selectors.pickup_label(request.pickup_at, now=now, time_zone=request.time_zone)
+    return f"Someone near you needs a {word} {when}."
+
+
+def withdraw_offers(offers: QuerySet[Offer], *, now: datetime, reason: str) -> None:
+    """Withdraw open offers and tell their providers: stored (a reconnecting page replays it) and live."""
+    withdrawn = list(offers.select_for_update(of=("self",)))
+    if not withdrawn:
+        return
+    Offer.objects.filter(pk__in=[o.pk for o in withdrawn]).update(state=OfferState.WITHDRAWN, answered_at=now)
+    tell_on_commit(
+        [
+            (o.provider_id, {"type": "offer.withdrawn", "request": o.request_id, "offer": o.pk, "reason": reason})
+            for o in withdrawn
+        ]
+    )
+    by_request: dict[int, list[User]] = {}
+    for offer in withdrawn:
+        by_request.setdefault(offer.request_id, []).append(User(pk=offer.provider_id))
+    for request_id, providers in by_request.items():
+        notify(providers, "dispatch.offer_withdrawn", {"request": request_id, "reason": reason})
