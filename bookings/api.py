@@ -14,8 +14,11 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from bookings import pricing, selectors, services
+from bookings import pricing, selectors
 from bookings.models import Booking
+from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
+from bookings.services.cancellations import cancel_by_guest, cancel_by_host
+from bookings.services.checkout import AuthenticationRequired, complete_checkout, request_booking
 from core.api import session_or_token_auth
 from core.errors import DomainError, NotFound
 from listings.models import Listing, ListingStatus
@@ -159,7 +162,7 @@ def create(request: HttpRequest, payload: BookingIn):
     guest's bank wants 3-D Secure first; 402 with the reason when the card is declined (no booking)."""
     _listing(payload.listing_id, request.user)
     try:
-        booking = services.request_booking(
+        booking = request_booking(
             guest=request.user,
             listing_id=payload.listing_id,
             start=payload.start,
@@ -167,7 +170,7 @@ def create(request: HttpRequest, payload: BookingIn):
             guests=payload.guests,
             payment_method=payload.payment_method,
         )
-    except services.AuthenticationRequired as pending:
+    except AuthenticationRequired as pending:
         uid = str(pending.checkout.uid)
         return Status(
             202,
@@ -190,7 +193,7 @@ def create(request: HttpRequest, payload: BookingIn):
 )
 def complete(request: HttpRequest, checkout_id: UUID):
     """Idempotent: calling it again returns the same booking."""
-    return Status(201, services.complete_checkout(guest=request.user, checkout_uid=str(checkout_id)))
+    return Status(201, complete_checkout(guest=request.user, checkout_uid=str(checkout_id)))
 
 
 @router.get("/", response=list[BookingOut], summary="My trips (role=guest) or my reservations (role=host)")
@@ -207,18 +210,18 @@ def read(request: HttpRequest, booking_id: int):
 
 @router.post("/{booking_id}/accept", response=BookingDetailOut, summary="Host: accept a request")
 def accept(request: HttpRequest, booking_id: int):
-    return services.accept_booking(host=request.user, booking_id=booking_id)
+    return accept_booking(host=request.user, booking_id=booking_id)
 
 
 @router.post("/{booking_id}/decline", response=BookingDetailOut, summary="Host: decline a request")
 def decline(request: HttpRequest, booking_id: int):
     """Optional JSON body: {"reason": "..."} (at most 300 characters), shown to the guest."""
-    return services.decline_booking(host=request.user, booking_id=booking_id, reason=_reason(request))
+    return decline_booking(host=request.user, booking_id=booking_id, reason=_reason(request))
 
 
 @router.post("/{booking_id}/withdraw", response=BookingDetailOut, summary="Guest: withdraw a request")
 def withdraw(request: HttpRequest, booking_id: int):
-    return services.withdraw_booking(guest=request.user, booking_id=booking_id)
+    return withdraw_booking(guest=request.user, booking_id=booking_id)
 
 
 @router.post("/{booking_id}/cancel", response=BookingDetailOut, summary="Guest or host: cancel a booking")
@@ -227,5 +230,5 @@ def cancel(request: HttpRequest, booking_id: int):
     booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
     reason = _reason(request)
     if request.user.pk == booking.listing.owner_id:
-        return services.cancel_by_host(host=request.user, booking_id=booking_id, reason=reason)
-    return services.cancel_by_guest(guest=request.user, booking_id=booking_id, reason=reason)
+        return cancel_by_host(host=request.user, booking_id=booking_id, reason=reason)
+    return cancel_by_guest(guest=request.user, booking_id=booking_id, reason=reason)

@@ -48,27 +48,27 @@ def _run(service: Callable[..., object], booking_id: int) -> str:
 
 @task()
 def expire_booking_task(booking_id: int) -> str:
-    from bookings.services import expire_booking
+    from bookings.services.clock import expire_booking
 
     return _run(expire_booking, booking_id)
 
 
 @task()
 def start_booking_task(booking_id: int) -> str:
-    from bookings.services import start_booking
+    from bookings.services.clock import start_booking
 
     return _run(start_booking, booking_id)
 
 
 @task()
 def complete_booking_task(booking_id: int) -> str:
-    from bookings.services import complete_booking
+    from bookings.services.clock import complete_booking
 
     return _run(complete_booking, booking_id)
 
 
 @task()
 def release_payout_task(booking_id: int) -> str:
-    from bookings.services import release_payout
+    from bookings.services.clock import release_payout
 
     return _run(release_payout, booking_id)

@@ -34,10 +34,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import ensure_not_suspended, has_verified_email
-from bookings import services as booking_services
 from bookings.models import BookingStatus
 from bookings.money import money
 from bookings.selectors import quote_for
+from bookings.services.answers import accept_booking
+from bookings.services.checkout import request_booking
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from dispatch import events, selectors, tasks
 from dispatch.models import (
@@ -775,7 +776,7 @@ def _book(request: DispatchRequest, offer: Offer, *, now: datetime):
     authorisation for the whole job, captured at the exact fare, the rest released by Stripe.
     """
     start, end = job_period(now, request.hours, request.pickup_at)
-    booking = booking_services.request_booking(
+    booking = request_booking(
         guest=request.requester,
         listing_id=offer.listing_id,
         start=start,
@@ -785,7 +786,7 @@ def _book(request: DispatchRequest, offer: Offer, *, now: datetime):
         now=now,
     )
     if booking.status == BookingStatus.REQUESTED:
-        booking = booking_services.accept_booking(host=offer.provider, booking_id=booking.pk, now=now)
+        booking = accept_booking(host=offer.provider, booking_id=booking.pk, now=now)
     return booking
 
 
