@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, cast
 from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from bookings import pricing, selectors
-from bookings.models import Booking
+from bookings.models import Booking, PendingCheckout
 from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
 from bookings.services.cancellations import cancel_by_guest, cancel_by_host
-from bookings.services.checkout import AuthenticationRequired, complete_checkout, request_booking
+from bookings.services.checkout import complete_checkout, request_booking
 from core.api import session_or_token_auth
-from core.errors import DomainError, NotFound
+from core.errors import AuthenticationRequired, DomainError, NotFound
 from listings.models import Listing, ListingStatus
 
 router = Router(tags=["bookings"], auth=session_or_token_auth)
@@ -171,13 +171,15 @@ def create(request: HttpRequest, payload: BookingIn):
             payment_method=payload.payment_method,
         )
     except AuthenticationRequired as pending:
-        uid = str(pending.checkout.uid)
+        # What waits for the guest's bank is the checkout request_booking left behind.
+        checkout = cast(PendingCheckout, pending.subject)
+        uid = str(checkout.uid)
         return Status(
             202,
             {
                 "status": "requires_action",
                 "checkout_id": uid,
-                "payment_id": pending.checkout.payment_id,
+                "payment_id": checkout.payment_id,
                 "client_secret": pending.client_secret,
                 "authentication_url": pending.url,
                 "complete_url": f"{request.path.rstrip('/')}/checkouts/{uid}/complete",

@@ -19,8 +19,8 @@ from bookings.models import BookingStatus
 from bookings.money import booking_reference
 from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
 from bookings.services.cancellations import cancel_by_guest, cancel_by_host, guest_refund
-from bookings.services.checkout import AuthenticationRequired, booking_thread_key, complete_checkout, request_booking
-from core.errors import DomainError, NotFound, PermissionDenied
+from bookings.services.checkout import booking_thread_key, complete_checkout, request_booking
+from core.errors import AuthenticationRequired, DomainError, NotFound, PermissionDenied
 from listings.models import Listing
 from listings.selectors import visible_listing
 from realtime.selectors import thread_id_by_key

@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking
-from bookings.tasks import schedule
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.tasks import schedule_on_commit
 from listings.models import Listing
 from realtime import notify
 from reviews import selectors, tasks
@@ -90,8 +90,8 @@ def _window(booking: Booking, ended_at: datetime) -> tuple[ReviewWindow, bool]:
 
 def _schedule_window_tasks(window: ReviewWindow, now: datetime) -> None:
     if window.remind_at > now:
-        schedule(tasks.remind_reviewers_task, booking_id=window.booking_id, at=window.remind_at)
-    schedule(tasks.close_review_window_task, booking_id=window.booking_id, at=window.closes_at)
+        schedule_on_commit(tasks.remind_reviewers_task, window.booking_id, at=window.remind_at)
+    schedule_on_commit(tasks.close_review_window_task, window.booking_id, at=window.closes_at)
 
 
 def _parties(booking: Booking) -> dict[str, User]:

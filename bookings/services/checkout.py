@@ -29,7 +29,8 @@ from bookings import selectors, tasks
 from bookings.models import RESPONSE_WINDOW, Booking, BookingStatus, BookingTransition, PendingCheckout
 from bookings.money import booking_reference, money
 from bookings.services.steps import _confirm, _notify, _notify_declined
-from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.errors import AuthenticationRequired, CardRefused, Conflict, DomainError, NotFound, PermissionDenied
+from core.tasks import schedule_on_commit
 from listings.models import Listing, ListingKind, ListingStatus
 from listings.selectors import overlapping_busy_periods
 from listings.services import DATES_TAKEN_MESSAGE
@@ -72,28 +73,6 @@ def _check_rules(*, listing: Listing, start: datetime, end: datetime, units: int
 def booking_thread_key(booking_id: int) -> str:
     """The conversation between a booking's guest and host (realtime threads are named by key)."""
     return f"booking:{booking_id}"
-
-
-class CardRefused(DomainError):
-    """The guest's card could not be authorised (the money port's own refusals carry their reasons too)."""
-
-    status_code = 402
-
-
-class AuthenticationRequired(DomainError):
-    """The guest's bank wants to confirm the card (3-D Secure) before the booking can be made.
-
-    Not a failure: pages send the guest to `url`, the API returns it with the
-    `client_secret` for Stripe's SDK; afterwards `complete_checkout` books.
-    """
-
-    status_code = 402
-
-    def __init__(self, *, checkout: PendingCheckout, url: str, client_secret: str) -> None:
-        super().__init__("Your bank asks you to confirm this payment.", code="requires_action")
-        self.checkout = checkout
-        self.url = url
-        self.client_secret = client_secret
 
 
 def _bookable_period(
@@ -151,8 +130,9 @@ def request_booking(
     waits inside the listing's lock for a bank); then one transaction makes the
     booking, attaches the payment and, for instant book, captures it. If the booking
     cannot be made the authorisation is released. A card that needs 3-D Secure
-    raises AuthenticationRequired with a PendingCheckout; a declined card raises
-    the payment's DomainError and no booking exists.
+    raises AuthenticationRequired whose `subject` is the PendingCheckout (booked by
+    `complete_checkout` once the bank said yes); a declined card raises the
+    payment's DomainError and no booking exists.
 
     `authorisation` instead of `payment_method`: the booking adopts a hold the guest's
     card already has (the money port's payment id; an on-demand request holds its
@@ -192,7 +172,8 @@ def request_booking(
         checkout.save()
         next_url = reverse("bookings:checkout_complete", kwargs={"checkout_uid": checkout.uid})
         raise AuthenticationRequired(
-            checkout=checkout,
+            "Your bank asks you to confirm this payment.",
+            subject=checkout,
             url=money().authentication_url(payment_id=held.payment_id, next_url=next_url),
             client_secret=held.client_secret,
         )
@@ -315,7 +296,7 @@ def _create_booking(*, checkout: PendingCheckout, now: datetime, adopt: bool = F
         else:
             asks = f"{guest.public_name} asks to book. Answer within 24 hours."
             _notify([listing.owner], "booking.requested", booking, asks)
-            tasks.schedule(tasks.expire_booking_task, booking_id=booking.pk, at=booking.respond_by)
+            schedule_on_commit(tasks.expire_booking_task, booking.pk, at=booking.respond_by)
     return booking
 
 

@@ -21,6 +21,7 @@ from bookings import pricing, selectors, tasks
 from bookings.models import Booking, BookingStatus, BookingTransition
 from bookings.money import booking_reference, money
 from core.errors import Conflict, NotFound, PermissionDenied
+from core.tasks import schedule_on_commit
 from listings.models import Listing
 from listings.services import DATES_TAKEN_MESSAGE, hold_slot, release_slot
 from realtime import notify
@@ -148,9 +149,9 @@ def _confirm(booking: Booking, *, by: User | None, now: datetime, reason: str) -
         _move(other, BookingStatus.DECLINED, by=None, now=now, reason=AUTO_DECLINE_REASON)
         money().release_authorisation(reference=booking_reference(other.pk))
         declined.append(other)
-    tasks.schedule(tasks.start_booking_task, booking_id=booking.pk, at=booking.start)
-    tasks.schedule(tasks.complete_booking_task, booking_id=booking.pk, at=booking.end)
-    tasks.schedule(tasks.release_payout_task, booking_id=booking.pk, at=booking.payout_release_at)
+    schedule_on_commit(tasks.start_booking_task, booking.pk, at=booking.start)
+    schedule_on_commit(tasks.complete_booking_task, booking.pk, at=booking.end)
+    schedule_on_commit(tasks.release_payout_task, booking.pk, at=booking.payout_release_at)
     return declined
 
 

@@ -13,10 +13,10 @@ from bookings.models import Booking, BookingStatus, PendingCheckout
 from bookings.money import booking_reference
 from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
 from bookings.services.cancellations import cancel_by_guest, cancel_by_host
-from bookings.services.checkout import AuthenticationRequired, CardRefused, complete_checkout
+from bookings.services.checkout import complete_checkout
 from bookings.services.clock import advance_due_bookings, release_payout, start_booking
 from bookings.services.disputes import clear_dispute, mark_disputed
-from core.errors import Conflict, NotFound
+from core.errors import AuthenticationRequired, CardRefused, Conflict, NotFound
 from listings.models import ListingKind
 from payments import gateway
 from payments.errors import PaymentFailed
@@ -152,7 +152,7 @@ def test_dates_taken_after_the_card_was_authorised_release_it():
     listing = make_listing(instant_book=True)
     with pytest.raises(AuthenticationRequired) as pending:
         request_room(listing=listing, card_number=THREE_D_SECURE)
-    checkout = pending.value.checkout
+    checkout = pending.value.subject
     confirmed_room(listing=listing)  # someone else books the dates while the guest talks to their bank
     payment = Payment.objects.get(pk=checkout.payment_id)
     complete_3d_secure(settings.STRIPE_API_BASE, payment.stripe_payment_intent_id, pending.value.client_secret)
@@ -174,7 +174,7 @@ def test_3d_secure_books_only_after_the_bank_confirms():
     with pytest.raises(AuthenticationRequired) as pending:
         request_room(listing=listing, guest=guest, card_number=THREE_D_SECURE)
     assert not Booking.objects.exists()
-    checkout = pending.value.checkout
+    checkout = pending.value.subject
     assert pending.value.url.startswith(reverse("payments:payment_authenticate", args=[checkout.payment_id]))
     with pytest.raises(Conflict, match="not confirmed the card yet"):
         complete_checkout(guest=guest, checkout_uid=str(checkout.uid), now=NOW)
@@ -416,7 +416,7 @@ def test_a_host_cancelling_after_the_payout_gives_the_guest_everything_back():
 def test_the_sweep_releases_a_3d_secure_checkout_the_guest_never_finished():
     with pytest.raises(AuthenticationRequired) as pending:
         request_room(instant_book=True, card_number=THREE_D_SECURE)
-    checkout = pending.value.checkout
+    checkout = pending.value.subject
     assert advance_due_bookings(now=NOW + timedelta(minutes=30))["checkouts_abandoned"] == 0
 
     counts = advance_due_bookings(now=NOW + timedelta(hours=2))
@@ -449,7 +449,7 @@ def test_the_book_page_asks_for_the_card_and_the_booking_page_shows_the_exact_re
 def test_a_failed_3d_secure_check_says_so_and_makes_no_booking():
     with pytest.raises(AuthenticationRequired) as pending:
         request_room(instant_book=True, card_number=THREE_D_SECURE)
-    checkout = pending.value.checkout
+    checkout = pending.value.subject
     payment = Payment.objects.get(pk=checkout.payment_id)
     complete_3d_secure(
         settings.STRIPE_API_BASE, payment.stripe_payment_intent_id, pending.value.client_secret, success=False

@@ -20,8 +20,9 @@ from PIL import Image
 
 from accounts.models import User
 from bookings.models import Booking, PendingCheckout
-from bookings.services.checkout import AuthenticationRequired, booking_thread_key
+from bookings.services.checkout import booking_thread_key
 from bookings.services.clock import complete_booking, start_booking
+from core.errors import AuthenticationRequired
 from dispatch.models import DispatchRequest
 from disputes import services as dispute_services
 from disputes.models import Category, Dispute
@@ -164,7 +165,7 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
             card_number=THREE_D_SECURE,
         )
     except AuthenticationRequired as pending:
-        checkout = pending.checkout
+        checkout = pending.subject
     else:  # pragma: no cover - the harness always asks for 3-D Secure with this card
         raise AssertionError("the 3-D Secure card did not ask for authentication")
     checkout_payment = Payment.objects.get(pk=checkout.payment_id)
