@@ -30,4 +30,9 @@ each family's docstring says which money step its transitions take. If the money
 cannot move, the port raises a DomainError and the status change rolls back. If the
 transaction rolls back after Stripe acted, retrying the transition sends the same
 idempotency key and Stripe replays its first answer (README "## Bookings").
+
+ENDED. A booking that took place and is now over (completed, or cancelled while in
+progress) is told after the commit to the hooks named in settings.BOOKING_ENDED_HOOKS
+(`bookings.ended`; reviews opens its review window), from `steps._move`, so no
+transition can forget it.
 """

@@ -6,7 +6,7 @@ advance_bookings), which catches up whatever a lost task or downtime missed; run
 transition twice changes nothing the second time.
   expire_booking   a request unanswered at `respond_by` expires
   start_booking    a confirmed booking is in progress from its start
-  complete_booking an in-progress booking is completed at its end
+  complete_booking an in-progress booking is completed at its end (and told to the ended hooks)
   release_payout   24 h after the start, or at the end if sooner; never while disputed
 MONEY:
   expire_booking   -> release the authorisation

@@ -18,7 +18,8 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from bookings import pricing, selectors, tasks
-from bookings.models import Booking, BookingStatus, BookingTransition
+from bookings.ended import booking_ended
+from bookings.models import CANCELLED_STATUSES, Booking, BookingStatus, BookingTransition
 from bookings.money import booking_reference, money
 from core.errors import Conflict, NotFound, PermissionDenied
 from core.tasks import schedule_on_commit
@@ -74,7 +75,11 @@ def _needs_move(booking: Booking, *, to: str, from_: tuple[str, ...], verb: str)
 
 
 def _move(booking: Booking, to: str, *, by: User | None, now: datetime, reason: str = "") -> None:
-    """Change the status and record the step; the caller holds the locks and the transaction."""
+    """Change the status and record the step; the caller holds the locks and the transaction.
+
+    A booking that took place and is now over (completed, or cancelled under way) is
+    announced through the booking-ended port after the commit (`bookings.ended`).
+    """
     from_status = booking.status
     booking.status = to
     try:
@@ -88,6 +93,8 @@ def _move(booking: Booking, to: str, *, by: User | None, now: datetime, reason: 
     BookingTransition.objects.create(
         booking=booking, from_status=from_status, to_status=to, by=by, at=now, reason=reason[:300]
     )
+    if to == BookingStatus.COMPLETED or (from_status == BookingStatus.IN_PROGRESS and to in CANCELLED_STATUSES):
+        booking_ended(booking_id=booking.pk, now=now)
 
 
 def _notify(recipients: list[User], kind: str, booking: Booking, message: str) -> None:
