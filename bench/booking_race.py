@@ -70,8 +70,9 @@ def run_round(*, label: str, attempts: int, threads: int, periods: list[tuple[da
     from django.db import connection
 
     from accounts.models import User
-    from bookings import selectors, services
+    from bookings import selectors
     from bookings.models import HOLDING_STATUSES, Booking
+    from bookings.services.checkout import request_booking
     from core.errors import Conflict
     from listings.models import BusyPeriod, CarDetails, Listing, ListingKind
 
@@ -127,7 +128,7 @@ def run_round(*, label: str, attempts: int, threads: int, periods: list[tuple[da
                         return
                     i, (start, end) = queue.pop()
                 try:
-                    services.request_booking(
+                    request_booking(
                         guest=guests[i],
                         listing_id=listing.pk,
                         start=start,

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, cast
 from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from bookings import pricing, selectors, services
-from bookings.models import Booking
+from bookings import pricing, selectors
+from bookings.models import Booking, PendingCheckout
+from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
+from bookings.services.cancellations import cancel_by_guest, cancel_by_host
+from bookings.services.checkout import complete_checkout, request_booking
 from core.api import session_or_token_auth
-from core.errors import DomainError, NotFound
+from core.errors import AuthenticationRequired, DomainError, NotFound
 from listings.models import Listing, ListingStatus
 
 router = Router(tags=["bookings"], auth=session_or_token_auth)
@@ -159,7 +162,7 @@ def create(request: HttpRequest, payload: BookingIn):
     guest's bank wants 3-D Secure first; 402 with the reason when the card is declined (no booking)."""
     _listing(payload.listing_id, request.user)
     try:
-        booking = services.request_booking(
+        booking = request_booking(
             guest=request.user,
             listing_id=payload.listing_id,
             start=payload.start,
@@ -167,14 +170,16 @@ def create(request: HttpRequest, payload: BookingIn):
             guests=payload.guests,
             payment_method=payload.payment_method,
         )
-    except services.AuthenticationRequired as pending:
-        uid = str(pending.checkout.uid)
+    except AuthenticationRequired as pending:
+        # What waits for the guest's bank is the checkout request_booking left behind.
+        checkout = cast(PendingCheckout, pending.subject)
+        uid = str(checkout.uid)
         return Status(
             202,
             {
                 "status": "requires_action",
                 "checkout_id": uid,
-                "payment_id": pending.checkout.payment_id,
+                "payment_id": checkout.payment_id,
                 "client_secret": pending.client_secret,
                 "authentication_url": pending.url,
                 "complete_url": f"{request.path.rstrip('/')}/checkouts/{uid}/complete",
@@ -190,7 +195,7 @@ def create(request: HttpRequest, payload: BookingIn):
 )
 def complete(request: HttpRequest, checkout_id: UUID):
     """Idempotent: calling it again returns the same booking."""
-    return Status(201, services.complete_checkout(guest=request.user, checkout_uid=str(checkout_id)))
+    return Status(201, complete_checkout(guest=request.user, checkout_uid=str(checkout_id)))
 
 
 @router.get("/", response=list[BookingOut], summary="My trips (role=guest) or my reservations (role=host)")
@@ -207,18 +212,18 @@ def read(request: HttpRequest, booking_id: int):
 
 @router.post("/{booking_id}/accept", response=BookingDetailOut, summary="Host: accept a request")
 def accept(request: HttpRequest, booking_id: int):
-    return services.accept_booking(host=request.user, booking_id=booking_id)
+    return accept_booking(host=request.user, booking_id=booking_id)
 
 
 @router.post("/{booking_id}/decline", response=BookingDetailOut, summary="Host: decline a request")
 def decline(request: HttpRequest, booking_id: int):
     """Optional JSON body: {"reason": "..."} (at most 300 characters), shown to the guest."""
-    return services.decline_booking(host=request.user, booking_id=booking_id, reason=_reason(request))
+    return decline_booking(host=request.user, booking_id=booking_id, reason=_reason(request))
 
 
 @router.post("/{booking_id}/withdraw", response=BookingDetailOut, summary="Guest: withdraw a request")
 def withdraw(request: HttpRequest, booking_id: int):
-    return services.withdraw_booking(guest=request.user, booking_id=booking_id)
+    return withdraw_booking(guest=request.user, booking_id=booking_id)
 
 
 @router.post("/{booking_id}/cancel", response=BookingDetailOut, summary="Guest or host: cancel a booking")
@@ -227,5 +232,5 @@ def cancel(request: HttpRequest, booking_id: int):
     booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
     reason = _reason(request)
     if request.user.pk == booking.listing.owner_id:
-        return services.cancel_by_host(host=request.user, booking_id=booking_id, reason=reason)
-    return services.cancel_by_guest(guest=request.user, booking_id=booking_id, reason=reason)
+        return cancel_by_host(host=request.user, booking_id=booking_id, reason=reason)
+    return cancel_by_guest(guest=request.user, booking_id=booking_id, reason=reason)

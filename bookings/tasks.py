@@ -1,40 +1,22 @@
 """Delayed tasks for the time-driven transitions, through Django's tasks API (django-tasks backport).
 
 Each task is enqueued after the deciding transaction commits, to run at its due
-time (`run_after`), and calls the idempotent service. A task that finds nothing
-to do (the host answered, the guest cancelled) returns "skipped" and changes
-nothing; `manage.py advance_bookings` catches up anything a lost task missed.
+time (`core.tasks.schedule_on_commit`), and calls the idempotent service in
+`bookings.services.clock`. A task that finds nothing to do (the host answered, the
+guest cancelled) returns "skipped" and changes nothing; `manage.py advance_bookings`
+catches up anything a lost task missed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 
-from django.db import transaction
 from django_tasks import task
-from django_tasks.base import Task
 
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
-
-
-def schedule(booking_task: Task, *, booking_id: int, at: datetime) -> None:
-    """Enqueue `booking_task(booking_id)` to run at `at`, once the current transaction commits.
-
-    robust=True: if the queue is unreachable the booking change still stands and
-    the sweep performs the transition instead of the request failing after commit.
-    """
-
-    def enqueue() -> None:
-        backend_task = booking_task
-        if booking_task.get_backend().supports_defer:
-            backend_task = booking_task.using(run_after=at)
-        backend_task.enqueue(booking_id)
-
-    transaction.on_commit(enqueue, robust=True)
 
 
 def _run(service: Callable[..., object], booking_id: int) -> str:
@@ -48,27 +30,27 @@ def _run(service: Callable[..., object], booking_id: int) -> str:
 
 @task()
 def expire_booking_task(booking_id: int) -> str:
-    from bookings.services import expire_booking
+    from bookings.services.clock import expire_booking
 
     return _run(expire_booking, booking_id)
 
 
 @task()
 def start_booking_task(booking_id: int) -> str:
-    from bookings.services import start_booking
+    from bookings.services.clock import start_booking
 
     return _run(start_booking, booking_id)
 
 
 @task()
 def complete_booking_task(booking_id: int) -> str:
-    from bookings.services import complete_booking
+    from bookings.services.clock import complete_booking
 
     return _run(complete_booking, booking_id)
 
 
 @task()
 def release_payout_task(booking_id: int) -> str:
-    from bookings.services import release_payout
+    from bookings.services.clock import release_payout
 
     return _run(release_payout, booking_id)

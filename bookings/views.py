@@ -13,11 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from bookings import pricing, selectors, services
+from bookings import pricing, selectors
 from bookings.forms import BookingForm, ReasonForm
 from bookings.models import BookingStatus
 from bookings.money import booking_reference
-from core.errors import DomainError, NotFound, PermissionDenied
+from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
+from bookings.services.cancellations import cancel_by_guest, cancel_by_host, guest_refund
+from bookings.services.checkout import booking_thread_key, complete_checkout, request_booking
+from core.errors import AuthenticationRequired, DomainError, NotFound, PermissionDenied
 from listings.models import Listing
 from listings.selectors import visible_listing
 from realtime.selectors import thread_id_by_key
@@ -41,7 +44,7 @@ def book(request: HttpRequest, listing_id: int) -> HttpResponse:
     form = BookingForm(request.POST or None, listing=listing, initial=request.GET.dict() or None)
     if request.method == "POST" and form.is_valid():
         try:
-            booking = services.request_booking(
+            booking = request_booking(
                 guest=request.user,
                 listing_id=listing.pk,
                 start=form.cleaned_data["start"],
@@ -49,7 +52,7 @@ def book(request: HttpRequest, listing_id: int) -> HttpResponse:
                 guests=form.cleaned_data["guests"],
                 payment_method=request.POST.get("payment_method", ""),
             )
-        except services.AuthenticationRequired as pending:
+        except AuthenticationRequired as pending:
             return redirect(pending.url)
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -65,7 +68,7 @@ def book(request: HttpRequest, listing_id: int) -> HttpResponse:
 def checkout_complete(request: HttpRequest, checkout_uid: UUID) -> HttpResponse:
     """Where the 3-D Secure page sends the guest back: make the booking (idempotent, own checkouts only)."""
     try:
-        booking = services.complete_checkout(guest=request.user, checkout_uid=str(checkout_uid))
+        booking = complete_checkout(guest=request.user, checkout_uid=str(checkout_uid))
     except NotFound as error:
         raise Http404(error.message) from error
     except DomainError as error:
@@ -150,11 +153,11 @@ def detail(request: HttpRequest, booking_id: int) -> HttpResponse:
             booking.cancellation_policy, pricing.unit_label(booking.listing.kind)
         ),
         "now": timezone.now(),
-        "thread_id": thread_id_by_key(request.user, services.booking_thread_key(booking.pk)),
+        "thread_id": thread_id_by_key(request.user, booking_thread_key(booking.pk)),
         "money_reference": booking_reference(booking.pk),
     }
     if is_guest and not settled and booking.status in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
-        context["refund_now"] = services.guest_refund(booking=booking, at=timezone.now())
+        context["refund_now"] = guest_refund(booking=booking, at=timezone.now())
     return render(request, "bookings/detail.html", context)
 
 
@@ -181,19 +184,17 @@ def _action(call: Callable[..., object]) -> Callable[[HttpRequest, int], HttpRes
     return view
 
 
-accept = _action(lambda user, booking_id, reason: services.accept_booking(host=user, booking_id=booking_id))
-decline = _action(
-    lambda user, booking_id, reason: services.decline_booking(host=user, booking_id=booking_id, reason=reason)
-)
-withdraw = _action(lambda user, booking_id, reason: services.withdraw_booking(guest=user, booking_id=booking_id))
+accept = _action(lambda user, booking_id, reason: accept_booking(host=user, booking_id=booking_id))
+decline = _action(lambda user, booking_id, reason: decline_booking(host=user, booking_id=booking_id, reason=reason))
+withdraw = _action(lambda user, booking_id, reason: withdraw_booking(guest=user, booking_id=booking_id))
 
 
 def _cancel(user, booking_id: int, reason: str) -> object:
     """One "cancel" button for both sides: the service follows who is asking."""
     booking = selectors.visible_booking(user=user, booking_id=booking_id)
     if user.pk == booking.listing.owner_id:
-        return services.cancel_by_host(host=user, booking_id=booking_id, reason=reason)
-    return services.cancel_by_guest(guest=user, booking_id=booking_id, reason=reason)
+        return cancel_by_host(host=user, booking_id=booking_id, reason=reason)
+    return cancel_by_guest(guest=user, booking_id=booking_id, reason=reason)
 
 
 cancel = _action(_cancel)

@@ -22,8 +22,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from bookings import services as booking_services
 from bookings.models import Booking, BookingStatus
+from bookings.services.disputes import clear_dispute, mark_disputed
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
 from core.money import format_money
@@ -203,7 +203,7 @@ def open_dispute(
         dispute = _create(
             booking, opened_by=user, source=Source.PARTY, category=category, description=text, created_at=now
         )
-        booking_services.mark_disputed(
+        mark_disputed(
             booking_id=booking.pk, by=user, reason=f"Dispute #{dispute.pk}: {Category(category).label}", now=now
         )
         _freeze(booking, dispute)
@@ -251,9 +251,7 @@ def open_chargeback_dispute(*, payment_id: int, now: datetime | None = None) -> 
             created_at=now,
         )
         if booking.status in DISPUTABLE_STATUSES:
-            booking_services.mark_disputed(
-                booking_id=booking.pk, by=None, reason=f"Chargeback: dispute #{dispute.pk}", now=now
-            )
+            mark_disputed(booking_id=booking.pk, by=None, reason=f"Chargeback: dispute #{dispute.pk}", now=now)
         _freeze(booking, dispute)
         _thread_for(dispute)
         _notify(
@@ -500,9 +498,7 @@ def resolve_dispute(
         # The staff member who decided can answer the parties' questions in the thread.
         grant_thread_access(thread=_thread_for(dispute), user=staff)
         if booking.status == BookingStatus.DISPUTED:
-            booking_services.clear_dispute(
-                booking_id=booking.pk, by=staff, reason=f"Dispute #{dispute.pk} resolved", now=now
-            )
+            clear_dispute(booking_id=booking.pk, by=staff, reason=f"Dispute #{dispute.pk} resolved", now=now)
         money = (
             f"Refund to the guest: {format_money(plan.guest_refund, plan.currency)}; "
             f"the host keeps {format_money(plan.host_payout, plan.currency)}"

@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from bookings import services as booking_services
 from bookings.models import Booking, BookingStatus
+from bookings.services.cancellations import cancel_for_suspension
 from core.errors import DomainError, NotFound
 from disputes.models import AdminDecision
 from disputes.services import _clean_text, record_decision, require_desk_staff
@@ -84,7 +84,7 @@ def suspend_user(*, staff: User, person_id: int, reason: str, now: datetime | No
     outcome = SuspensionOutcome(person=person, listings_paused=paused)
     for booking_id in _future_bookings(person, now):
         try:
-            booking_services.cancel_for_suspension(
+            cancel_for_suspension(
                 booking_id=booking_id, suspended=person, reason=f"Account suspended: {reason}"[:300], now=now
             )
             outcome.bookings_ended.append(booking_id)

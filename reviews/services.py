@@ -8,11 +8,15 @@ listing's `rating_count`/`rating_sum`, `UserRating`) change in the very
 transaction that publishes or hides a review, with F() updates so they stay exact.
 
 Time-driven steps (closing a window, the reminder) are idempotent: the delayed
-tasks in `reviews.tasks` and the `advance_reviews` sweep both call them.
+tasks in `reviews.tasks` and the `advance_reviews` sweep both call them. A review
+window opens when bookings say a booking ended (`booking_ended`, named in
+settings.BOOKING_ENDED_HOOKS, called after their commit); the sweep announces
+whatever that missed.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +27,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking
-from bookings.tasks import schedule
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.tasks import schedule_on_commit
 from listings.models import Listing
 from realtime import notify
 from reviews import selectors, tasks
@@ -53,6 +57,8 @@ from reviews.text import plain_text
 BOOKING_NOT_FOUND = "No such booking."
 REVIEW_NOT_FOUND = "No such review."
 WINDOW_CLOSED = selectors.WINDOW_CLOSED
+
+logger = logging.getLogger(__name__)
 
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -90,8 +96,8 @@ def _window(booking: Booking, ended_at: datetime) -> tuple[ReviewWindow, bool]:
 
 def _schedule_window_tasks(window: ReviewWindow, now: datetime) -> None:
     if window.remind_at > now:
-        schedule(tasks.remind_reviewers_task, booking_id=window.booking_id, at=window.remind_at)
-    schedule(tasks.close_review_window_task, booking_id=window.booking_id, at=window.closes_at)
+        schedule_on_commit(tasks.remind_reviewers_task, window.booking_id, at=window.remind_at)
+    schedule_on_commit(tasks.close_review_window_task, window.booking_id, at=window.closes_at)
 
 
 def _parties(booking: Booking) -> dict[str, User]:
@@ -286,6 +292,16 @@ def announce_review_window(*, booking_id: int, now: datetime | None = None) -> R
             _yet_to_write(booking), "review.can_write", booking, "How did it go? You have 14 days to write a review."
         )
     return window
+
+
+def booking_ended(*, booking_id: int, now: datetime | None = None) -> None:
+    """Bookings' port (settings.BOOKING_ENDED_HOOKS): a booking that took place just ended, so both
+    sides can review it now rather than at the next `advance_reviews` sweep."""
+    try:
+        announce_review_window(booking_id=booking_id, now=now)
+    except DomainError as error:
+        # Told late (a catch-up after its 14 days) or about a booking that cannot be reviewed: nothing to open.
+        logger.info("booking %s ended: no review window opened (%s)", booking_id, error.message)
 
 
 def _yet_to_write(booking: Booking) -> list[User]:

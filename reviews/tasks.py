@@ -1,9 +1,9 @@
 """Delayed tasks for the reviews' time-driven steps, through Django's tasks API (django-tasks backport).
 
-They are enqueued (with `bookings.tasks.schedule`, after the deciding transaction
-commits) when a booking's review window opens: the reminder a day before it
-closes, and the closing itself. Both call idempotent services; a task with
-nothing left to do returns "skipped". `manage.py advance_reviews` catches up
+They are enqueued (with `core.tasks.schedule_on_commit`, after the deciding
+transaction commits) when a booking's review window opens: the reminder a day
+before it closes, and the closing itself. Both call idempotent services; a task
+with nothing left to do returns "skipped". `manage.py advance_reviews` catches up
 anything a lost task missed.
 """
 

@@ -14,12 +14,6 @@ trap cleanup EXIT INT TERM
 "$PY" manage.py db_worker --interval 1 &
 pids+=($!)
 
-# Reviews: bookings do not call the reviews app, so this sweep notices newly
-# completed bookings ("you can write a review"), sends reminders and closes
-# windows every 5 minutes; the worker runs the delayed reminder/close tasks on time.
-(while true; do "$PY" manage.py advance_reviews >/dev/null || true; sleep 300; done) &
-pids+=($!)
-
 # On demand: requests past their timeout whose task was lost are expired (card hold
 # released) and providers gone silent are switched off, every minute.
 (while true; do "$PY" manage.py advance_dispatch >/dev/null || true; sleep 60; done) &

@@ -248,6 +248,9 @@ STRIPE_API_BASE = envstr("STRIPE_API_BASE", "http://127.0.0.1:8420")
 STRIPE_CONNECT_COUNTRY = envstr("STRIPE_CONNECT_COUNTRY", "FR")
 # What moves a booking's money in its transitions (bookings.money.BookingMoney); bookings never imports payments.
 BOOKING_MONEY = envstr("BOOKING_MONEY", "payments.escrow.StripeEscrow")
+# Called (after commit) with booking_id= and now= when a booking that took place ends (bookings.ended):
+# reviews opens its review window at once. Comma-separated dotted paths.
+BOOKING_ENDED_HOOKS = envlist("BOOKING_ENDED_HOOKS", "reviews.services.booking_ended")
 # Called (after commit) with payment_id= when Stripe reports a chargeback: opens a dispute for the desk.
 CHARGEBACK_HOOK = envstr("CHARGEBACK_HOOK", "disputes.services.open_chargeback_dispute")
 

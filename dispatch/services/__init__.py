@@ -12,7 +12,7 @@ Input arrives parsed (`dispatch.inputs`: `Position`, `Need`); services check the
 Money never gets its own code here. The card hold for the estimate goes through the
 bookings money port (`bookings.money.money()`, settings.BOOKING_MONEY); on acceptance the
 job becomes an ordinary booking of the provider's listing through
-`bookings.services.request_booking(authorisation=...)`, which adopts that same hold, and
+`bookings.services.checkout.request_booking(authorisation=...)`, which adopts that same hold, and
 escrow, payout, reviews and disputes then follow the booking lifecycle.
 
 Stored notices go through `realtime.notify` (the bell, replay after a reconnect); what only

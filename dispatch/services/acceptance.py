@@ -7,7 +7,7 @@ check constraint ties `assigned` to a provider, a listing and a booking. Later a
 get a 409 (`already_taken`).
 
 On acceptance the job becomes an ordinary booking of the provider's listing through
-`bookings.services.request_booking(authorisation=...)`, which adopts the request's hold (no
+`bookings.services.checkout.request_booking(authorisation=...)`, which adopts the request's hold (no
 second authorisation: Stripe refuses to reuse a card not saved to a customer) and, unless
 the listing books instantly, `accept_booking` on the provider's behalf: capture of the exact
 fare (the rest of the hold is released), escrow, payout, reviews and disputes then follow
@@ -27,8 +27,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from bookings import services as booking_services
 from bookings.models import Booking, BookingStatus
+from bookings.services.answers import accept_booking
+from bookings.services.checkout import request_booking
 from core.errors import Conflict, DomainError, NotFound
 from dispatch import selectors
 from dispatch.models import Availability, DispatchRequest, Offer, OfferState, RequestState
@@ -156,7 +157,7 @@ def _book(request: DispatchRequest, offer: Offer, *, now: datetime) -> Booking:
     authorisation for the whole job, captured at the exact fare, the rest released by Stripe.
     """
     start, end = job_period(now, request.hours, request.pickup_at)
-    booking = booking_services.request_booking(
+    booking = request_booking(
         guest=request.requester,
         listing_id=offer.listing_id,
         start=start,
@@ -166,7 +167,7 @@ def _book(request: DispatchRequest, offer: Offer, *, now: datetime) -> Booking:
         now=now,
     )
     if booking.status == BookingStatus.REQUESTED:
-        booking = booking_services.accept_booking(host=offer.provider, booking_id=booking.pk, now=now)
+        booking = accept_booking(host=offer.provider, booking_id=booking.pk, now=now)
     return booking
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from accounts.models import User
-from bookings import services
 from bookings.models import Booking
+from bookings.services.answers import accept_booking
+from bookings.services.checkout import request_booking
 from listings.models import Listing, ListingKind
 from tests.conftest import make_user
 from tests.listings.factories import make_listing
@@ -34,7 +35,7 @@ def request_room(
     **listing_fields,
 ) -> Booking:
     listing = listing or make_listing(kind=ListingKind.ROOM, **listing_fields)
-    return services.request_booking(
+    return request_booking(
         guest=guest or make_user(),
         listing_id=listing.pk,
         start=check_in,
@@ -58,7 +59,7 @@ def request_hours(
 ) -> Booking:
     listing = listing or make_listing(kind=kind, **listing_fields)
     start = start or datetime(2027, 3, 5, 10, 0, tzinfo=UTC)
-    return services.request_booking(
+    return request_booking(
         guest=guest or make_user(),
         listing_id=listing.pk,
         start=start,
@@ -72,4 +73,4 @@ def request_hours(
 def confirmed_room(**kwargs) -> Booking:
     """A room booking the host has accepted (at NOW)."""
     booking = request_room(**kwargs)
-    return services.accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=kwargs.get("now", NOW))
+    return accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=kwargs.get("now", NOW))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bookings import services
 from bookings.models import Booking, BookingStatus
 from bookings.money import booking_reference, money
+from bookings.services.answers import accept_booking
+from bookings.services.checkout import request_booking
 from core.errors import Conflict, DomainError
 from payments import gateway, ledger
 from payments.models import Payment
@@ -30,7 +31,7 @@ def hold(guest, amount: int, currency: str = "EUR") -> int:
 
 
 def book_with(guest, payment_id: int, *, listing=None) -> Booking:
-    return services.request_booking(
+    return request_booking(
         guest=guest,
         listing_id=(listing or make_listing(instant_book=True)).pk,
         start=CHECK_IN,
@@ -72,7 +73,7 @@ def test_a_request_adopts_the_hold_and_the_host_accepting_charges_the_total(ledg
     booking = book_with(guest, payment_id, listing=make_listing(instant_book=False))
     assert Payment.objects.get(pk=payment_id).status == Payment.Status.AUTHORIZED
 
-    services.accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
+    accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
 
     assert Payment.objects.get(pk=payment_id).captured_amount == ROOM_TOTAL
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from bookings import services
+from bookings.services.clock import complete_booking, start_booking
 from tests.bookings.factories import confirmed_room, request_room
 from tests.conftest import make_user
 
@@ -28,8 +28,8 @@ def test_a_request_not_yet_accepted_offers_no_dispute(client):
 
 def test_after_the_stay_the_guest_is_invited_to_review(client):
     booking = confirmed_room()
-    services.start_booking(booking_id=booking.pk, now=booking.start)
-    services.complete_booking(booking_id=booking.pk, now=booking.end)
+    start_booking(booking_id=booking.pk, now=booking.start)
+    complete_booking(booking_id=booking.pk, now=booking.end)
     client.force_login(booking.guest)
 
     page = client.get(booking.get_absolute_url()).content.decode()

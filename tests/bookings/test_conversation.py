@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from bookings.services import booking_thread_key
+from bookings.services.checkout import booking_thread_key
 from core.errors import PermissionDenied
 from realtime.models import Thread
 from realtime.services import post_message

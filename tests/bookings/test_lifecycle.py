@@ -5,8 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bookings import services
 from bookings.models import Booking, BookingStatus
+from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
+from bookings.services.cancellations import cancel_by_guest, cancel_by_host
+from bookings.services.clock import release_payout, start_booking
+from bookings.services.disputes import clear_dispute, mark_disputed
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from listings.models import BusyPeriod, BusySource, ListingKind, ListingStatus
 from listings.services import DATES_TAKEN_MESSAGE, hold_slot
@@ -176,7 +179,7 @@ def test_accepting_confirms_holds_the_slot_and_declines_overlapping_requests():
     )
     elsewhere = request_room(listing=listing, check_in=CHECK_OUT, check_out=CHECK_OUT + timedelta(days=2))
 
-    services.accept_booking(host=listing.owner, booking_id=first.pk, now=NOW + timedelta(hours=1))
+    accept_booking(host=listing.owner, booking_id=first.pk, now=NOW + timedelta(hours=1))
 
     first.refresh_from_db()
     overlapping.refresh_from_db()
@@ -195,7 +198,7 @@ def test_accepting_twice_changes_nothing_the_second_time():
     booking = confirmed_room()
     transitions = booking.transitions.count()
     notifications = Notification.objects.count()
-    again = services.accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
+    again = accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
     assert again.status == BookingStatus.CONFIRMED
     assert booking.transitions.count() == transitions
     assert Notification.objects.count() == notifications
@@ -205,16 +208,16 @@ def test_accepting_twice_changes_nothing_the_second_time():
 def test_accepting_an_auto_declined_request_says_the_dates_were_taken():
     listing = make_listing()
     first, second = request_room(listing=listing), request_room(listing=listing)
-    services.accept_booking(host=listing.owner, booking_id=first.pk, now=NOW)
+    accept_booking(host=listing.owner, booking_id=first.pk, now=NOW)
     with pytest.raises(Conflict, match=re.escape(DATES_TAKEN_MESSAGE)):
-        services.accept_booking(host=listing.owner, booking_id=second.pk, now=NOW)
+        accept_booking(host=listing.owner, booking_id=second.pk, now=NOW)
 
 
 def test_accepting_over_an_owner_block_is_refused_and_changes_nothing():
     booking = request_room()
     hold_slot(listing=booking.listing, start=booking.start, end=booking.end, source=BusySource.OWNER_BLOCK)
     with pytest.raises(Conflict, match=re.escape(DATES_TAKEN_MESSAGE)):
-        services.accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
+        accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.REQUESTED
 
@@ -222,7 +225,7 @@ def test_accepting_over_an_owner_block_is_refused_and_changes_nothing():
 def test_accepting_after_the_answer_window_is_refused():
     booking = request_room()
     with pytest.raises(Conflict, match="time to answer"):
-        services.accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW + timedelta(hours=25))
+        accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW + timedelta(hours=25))
 
 
 def test_accepting_a_request_on_a_paused_listing_is_refused():
@@ -230,22 +233,22 @@ def test_accepting_a_request_on_a_paused_listing_is_refused():
     booking.listing.status = ListingStatus.PAUSED
     booking.listing.save()
     with pytest.raises(Conflict, match="paused"):
-        services.accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
+        accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
 
 
 def test_only_the_host_accepts_the_guest_is_refused_and_a_stranger_sees_nothing():
     booking = request_room()
     with pytest.raises(PermissionDenied, match="Only the host"):
-        services.accept_booking(host=booking.guest, booking_id=booking.pk, now=NOW)
+        accept_booking(host=booking.guest, booking_id=booking.pk, now=NOW)
     with pytest.raises(NotFound):
-        services.accept_booking(host=make_user(), booking_id=booking.pk, now=NOW)
+        accept_booking(host=make_user(), booking_id=booking.pk, now=NOW)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.REQUESTED
 
 
 def test_declining_gives_everything_back_and_tells_the_guest():
     booking = request_room()
-    declined = services.decline_booking(host=booking.listing.owner, booking_id=booking.pk, reason="Renovating", now=NOW)
+    declined = decline_booking(host=booking.listing.owner, booking_id=booking.pk, reason="Renovating", now=NOW)
     assert declined.status == BookingStatus.DECLINED
     assert (declined.refund_amount, declined.host_payout_after_cancellation, declined.platform_keeps) == (
         booking.total,
@@ -255,16 +258,16 @@ def test_declining_gives_everything_back_and_tells_the_guest():
     assert declined.transitions.last().reason == "Renovating"
     assert "booking.declined" in kinds_of(booking.guest)
     # idempotent, and accepting afterwards is a wrong-state refusal
-    services.decline_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
+    decline_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
     assert declined.transitions.count() == 2
     with pytest.raises(Conflict, match="is declined"):
-        services.accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
+        accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
 
 
 def test_the_guest_cannot_decline_their_own_request():
     booking = request_room()
     with pytest.raises(PermissionDenied):
-        services.decline_booking(host=booking.guest, booking_id=booking.pk, now=NOW)
+        decline_booking(host=booking.guest, booking_id=booking.pk, now=NOW)
 
 
 # --- Withdraw ---------------------------------------------------------------------------------
@@ -272,20 +275,20 @@ def test_the_guest_cannot_decline_their_own_request():
 
 def test_the_guest_withdraws_a_request_before_the_answer():
     booking = request_room()
-    withdrawn = services.withdraw_booking(guest=booking.guest, booking_id=booking.pk, now=NOW)
+    withdrawn = withdraw_booking(guest=booking.guest, booking_id=booking.pk, now=NOW)
     assert withdrawn.status == BookingStatus.WITHDRAWN
     assert withdrawn.refund_amount == booking.total
     assert "booking.withdrawn" in kinds_of(booking.listing.owner)
-    services.withdraw_booking(guest=booking.guest, booking_id=booking.pk, now=NOW)
+    withdraw_booking(guest=booking.guest, booking_id=booking.pk, now=NOW)
     assert withdrawn.transitions.count() == 2
 
 
 def test_a_confirmed_booking_cannot_be_withdrawn_and_the_host_cannot_withdraw():
     booking = confirmed_room()
     with pytest.raises(Conflict, match="is confirmed"):
-        services.withdraw_booking(guest=booking.guest, booking_id=booking.pk, now=NOW)
+        withdraw_booking(guest=booking.guest, booking_id=booking.pk, now=NOW)
     with pytest.raises(PermissionDenied, match="Only the guest"):
-        services.withdraw_booking(guest=booking.listing.owner, booking_id=booking.pk, now=NOW)
+        withdraw_booking(guest=booking.listing.owner, booking_id=booking.pk, now=NOW)
 
 
 # --- Cancellations ----------------------------------------------------------------------------
@@ -296,7 +299,7 @@ def test_guest_cancellation_applies_the_frozen_policy_and_frees_the_dates():
     booking.listing.cancellation_policy = "flexible"  # later edits do not change the deal
     booking.listing.save()
     at = booking.start - timedelta(days=2)
-    cancelled = services.cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=at)
+    cancelled = cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=at)
 
     assert cancelled.status == BookingStatus.CANCELLED_BY_GUEST
     assert cancelled.refund_amount == 12000  # 50 % of 3 x 80.00
@@ -311,15 +314,15 @@ def test_guest_cancellation_applies_the_frozen_policy_and_frees_the_dates():
 
 def test_guest_cancellation_is_idempotent():
     booking = confirmed_room()
-    services.cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=NOW)
-    again = services.cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=NOW + timedelta(days=30))
+    cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=NOW)
+    again = cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=NOW + timedelta(days=30))
     assert again.refund_amount == booking.total  # the first decision stands
     assert again.transitions.count() == 3
 
 
 def test_host_cancellation_always_refunds_everything():
     booking = confirmed_room(cancellation_policy="strict")
-    cancelled = services.cancel_by_host(
+    cancelled = cancel_by_host(
         host=booking.listing.owner, booking_id=booking.pk, reason="Flooded", now=booking.start - timedelta(hours=1)
     )
     assert cancelled.status == BookingStatus.CANCELLED_BY_HOST
@@ -334,9 +337,9 @@ def test_host_cancellation_always_refunds_everything():
 
 def test_an_in_progress_booking_can_be_cancelled_by_the_guest():
     booking = confirmed_room(cancellation_policy="flexible")
-    services.start_booking(booking_id=booking.pk, now=booking.start)
+    start_booking(booking_id=booking.pk, now=booking.start)
     two_hours_in = booking.start + timedelta(hours=2)
-    cancelled = services.cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=two_hours_in)
+    cancelled = cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=two_hours_in)
     assert cancelled.status == BookingStatus.CANCELLED_BY_GUEST
     assert cancelled.refund_amount == 8000  # night 1 used, night 2 kept, night 3 refunded
 
@@ -344,21 +347,21 @@ def test_an_in_progress_booking_can_be_cancelled_by_the_guest():
 def test_cancellation_refusals():
     booking = request_room()
     with pytest.raises(Conflict, match="is requested"):
-        services.cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=NOW)
+        cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=NOW)
     confirmed = confirmed_room()
     with pytest.raises(PermissionDenied):
-        services.cancel_by_guest(guest=confirmed.listing.owner, booking_id=confirmed.pk, now=NOW)
+        cancel_by_guest(guest=confirmed.listing.owner, booking_id=confirmed.pk, now=NOW)
     with pytest.raises(PermissionDenied):
-        services.cancel_by_host(host=confirmed.guest, booking_id=confirmed.pk, now=NOW)
+        cancel_by_host(host=confirmed.guest, booking_id=confirmed.pk, now=NOW)
     with pytest.raises(NotFound):
-        services.cancel_by_host(host=make_user(), booking_id=confirmed.pk, now=NOW)
+        cancel_by_host(host=make_user(), booking_id=confirmed.pk, now=NOW)
     confirmed.refresh_from_db()
     assert confirmed.status == BookingStatus.CONFIRMED
 
 
 def test_a_missing_booking_is_not_found():
     with pytest.raises(NotFound):
-        services.accept_booking(host=make_user(), booking_id=999999, now=NOW)
+        accept_booking(host=make_user(), booking_id=999999, now=NOW)
 
 
 # --- Disputes hooks ---------------------------------------------------------------------------
@@ -366,20 +369,20 @@ def test_a_missing_booking_is_not_found():
 
 def test_a_dispute_keeps_the_slot_freezes_the_payout_and_clears_back_by_the_clock():
     booking = confirmed_room()
-    services.start_booking(booking_id=booking.pk, now=booking.start)
-    disputed = services.mark_disputed(booking_id=booking.pk, by=booking.guest, reason="No hot water", now=booking.start)
+    start_booking(booking_id=booking.pk, now=booking.start)
+    disputed = mark_disputed(booking_id=booking.pk, by=booking.guest, reason="No hot water", now=booking.start)
     assert disputed.status == BookingStatus.DISPUTED
     assert disputed.busy_period is not None
-    assert services.mark_disputed(booking_id=booking.pk, now=booking.start).transitions.count() == 4
+    assert mark_disputed(booking_id=booking.pk, now=booking.start).transitions.count() == 4
     with pytest.raises(Conflict, match="dispute is open"):
-        services.release_payout(booking_id=booking.pk, now=booking.end)
-    cleared = services.clear_dispute(booking_id=booking.pk, now=booking.end + timedelta(hours=1))
+        release_payout(booking_id=booking.pk, now=booking.end)
+    cleared = clear_dispute(booking_id=booking.pk, now=booking.end + timedelta(hours=1))
     assert cleared.status == BookingStatus.COMPLETED
-    released = services.release_payout(booking_id=booking.pk, now=booking.end + timedelta(hours=1))
+    released = release_payout(booking_id=booking.pk, now=booking.end + timedelta(hours=1))
     assert released.payout_released_at is not None
 
 
 def test_a_request_cannot_be_disputed():
     booking = request_room()
     with pytest.raises(Conflict):
-        services.mark_disputed(booking_id=booking.pk, now=NOW)
+        mark_disputed(booking_id=booking.pk, now=NOW)

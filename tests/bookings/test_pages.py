@@ -6,8 +6,8 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from bookings import services
 from bookings.models import Booking, BookingStatus
+from bookings.services.answers import decline_booking
 from listings.models import ListingKind, ListingStatus
 from tests.bookings.factories import NOW, confirmed_room, request_room
 from tests.conftest import make_user
@@ -177,7 +177,7 @@ def test_actions_are_post_only(client):
 
 def test_a_wrong_state_action_shows_the_message(client):
     booking = request_room()
-    services.decline_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
+    decline_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
     url = reverse("bookings:accept", kwargs={"booking_id": booking.pk})
     response = logged_in(client, booking.listing.owner).post(url, follow=True)
     assert "This booking is declined: it can no longer be accepted." in response.content.decode()

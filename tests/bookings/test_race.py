@@ -13,8 +13,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from bookings import selectors, services
+from bookings import selectors
 from bookings.models import HOLDING_STATUSES, Booking, BookingStatus
+from bookings.services.answers import accept_booking
+from bookings.services.checkout import request_booking
 from core.errors import Conflict
 from listings.models import BusyPeriod, ListingKind
 from listings.services import DATES_TAKEN_MESSAGE
@@ -49,7 +51,7 @@ def test_fifty_concurrent_instant_bookings_of_overlapping_periods_confirm_exactl
     def attempt(i):
         # Every period overlaps every other: starts 0-49 h apart, each 60 h long.
         start = BASE + timedelta(hours=i)
-        return lambda: services.request_booking(
+        return lambda: request_booking(
             guest=guests[i],
             listing_id=listing.pk,
             start=start,
@@ -77,7 +79,7 @@ def test_fifty_concurrent_accepts_of_overlapping_requests_confirm_exactly_one():
     for i in range(ATTEMPTS):
         start = BASE + timedelta(hours=i)
         requests.append(
-            services.request_booking(
+            request_booking(
                 guest=make_user(),
                 listing_id=listing.pk,
                 start=start,
@@ -89,7 +91,7 @@ def test_fifty_concurrent_accepts_of_overlapping_requests_confirm_exactly_one():
         )
 
     def accept(booking):
-        return lambda: services.accept_booking(host=listing.owner, booking_id=booking.pk, now=NOW)
+        return lambda: accept_booking(host=listing.owner, booking_id=booking.pk, now=NOW)
 
     results, errors = run_concurrently([accept(booking) for booking in requests])
 

@@ -8,8 +8,12 @@ import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from bookings import services, tasks
+from bookings import tasks
 from bookings.models import Booking, BookingStatus
+from bookings.services.cancellations import cancel_by_guest
+from bookings.services.clock import start_booking
+from bookings.services.disputes import mark_disputed
+from core.errors import Conflict
 from listings.models import BusyPeriod
 from realtime.models import Notification
 from tests.bookings.factories import NOW, confirmed_room, request_room
@@ -51,7 +55,7 @@ def test_a_confirmation_enqueues_start_completion_and_payout_release(django_capt
 
 def test_a_rolled_back_request_enqueues_nothing(django_capture_on_commit_callbacks):
     booking = confirmed_room()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.Conflict):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Conflict):
         request_room(listing=booking.listing, instant_book=True)
     assert not DBTaskResult.objects.filter(task_path="bookings.tasks.expire_booking_task").exists()
 
@@ -145,8 +149,8 @@ def test_the_sweep_catches_up_everything_due_and_a_second_run_changes_nothing():
 
 def test_the_sweep_does_not_release_a_disputed_payout():
     booking = confirmed_room()
-    services.start_booking(booking_id=booking.pk, now=booking.start)
-    services.mark_disputed(booking_id=booking.pk, now=booking.start)
+    start_booking(booking_id=booking.pk, now=booking.start)
+    mark_disputed(booking_id=booking.pk, now=booking.start)
     assert sweep(booking.end + timedelta(days=2))["payouts_released"] == "0"
     booking.refresh_from_db()
     assert booking.payout_released_at is None
@@ -155,11 +159,11 @@ def test_the_sweep_does_not_release_a_disputed_payout():
 
 def test_a_late_guest_cancellation_pays_the_hosts_share_at_the_payout_time():
     late = confirmed_room(cancellation_policy="strict")
-    services.cancel_by_guest(guest=late.guest, booking_id=late.pk, now=late.start - timedelta(hours=1))
+    cancel_by_guest(guest=late.guest, booking_id=late.pk, now=late.start - timedelta(hours=1))
     free = confirmed_room(
         check_in=late.start.date() + timedelta(days=10), check_out=late.end.date() + timedelta(days=10)
     )
-    services.cancel_by_guest(guest=free.guest, booking_id=free.pk, now=NOW)  # everything refunded: nothing owed
+    cancel_by_guest(guest=free.guest, booking_id=free.pk, now=NOW)  # everything refunded: nothing owed
 
     assert sweep(late.start + timedelta(hours=23))["payouts_released"] == "0"
     assert sweep(free.end + timedelta(days=1))["payouts_released"] == "1"

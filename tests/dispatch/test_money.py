@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from bookings import services as booking_services
 from bookings.models import BookingStatus
+from bookings.services.cancellations import cancel_by_guest, cancel_by_host, guest_refund
+from bookings.services.checkout import request_booking
 from core.errors import Conflict, DomainError
 from dispatch.inputs import Need, Position
 from dispatch.models import DispatchRequest, Offer, OfferState, RequestState
@@ -95,7 +96,7 @@ def test_why_one_hold_a_second_authorisation_on_the_requesters_card_is_refused_a
     start, end = job_period(NOW, request.hours)
     # What accepting used to do: book the exact fare with the same PaymentMethod, saved to no customer.
     with pytest.raises(DomainError, match="may not be used again"):
-        booking_services.request_booking(
+        request_booking(
             guest=request.requester, listing_id=cheap.pk, start=start, end=end, guests=1, payment_method=method, now=NOW
         )
     assert accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW).state == RequestState.ASSIGNED
@@ -106,7 +107,7 @@ def test_when_the_provider_cancels_the_requester_gets_back_the_fare_charged(ledg
     request = ask()
     booking = accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW).booking
 
-    cancelled = booking_services.cancel_by_host(host=cheap.owner, booking_id=booking.pk, now=NOW + timedelta(minutes=1))
+    cancelled = cancel_by_host(host=cheap.owner, booking_id=booking.pk, now=NOW + timedelta(minutes=1))
 
     assert cancelled.refund_amount == booking.total
     payment = Payment.objects.get(pk=request.payment_id)
@@ -125,11 +126,9 @@ def test_when_the_requester_cancels_the_policy_refund_is_computed_on_the_fare(le
     cheap, _ = cheap_and_dear()
     request = ask()
     booking = accept_offer(provider=cheap.owner, request_id=request.pk, now=NOW).booking
-    expected = booking_services.guest_refund(booking=booking, at=NOW + timedelta(minutes=1))
+    expected = guest_refund(booking=booking, at=NOW + timedelta(minutes=1))
 
-    cancelled = booking_services.cancel_by_guest(
-        guest=request.requester, booking_id=booking.pk, now=NOW + timedelta(minutes=1)
-    )
+    cancelled = cancel_by_guest(guest=request.requester, booking_id=booking.pk, now=NOW + timedelta(minutes=1))
 
     assert cancelled.refund_amount == expected.refund <= booking.total
     assert expected.refund + expected.host_payout + expected.platform_fee == booking.total

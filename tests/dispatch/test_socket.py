@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connections
 
-from bookings import services as booking_services
+from bookings.services.clock import start_booking
 from dispatch.services.acceptance import accept_offer
 from sharing.asgi import application
 from tests.conftest import make_user
@@ -115,7 +115,7 @@ async def test_positions_reach_only_the_two_parties_and_stop_when_the_job_starts
     assert await driver_socket.receive_nothing(timeout=0.1)
 
     booking = request.booking
-    await database_sync_to_async(booking_services.start_booking)(booking_id=booking.pk, now=booking.start)
+    await database_sync_to_async(start_booking)(booking_id=booking.pk, now=booking.start)
     await driver_socket.send_json_to({"type": "location", "request": request.pk, "lat": 48.86, "lng": 2.35})
     stopped = await next_of_type(driver_socket, "error")
     assert stopped["code"] == "sharing_stopped"

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 
 from accounts.models import User
-from bookings import services as booking_services
 from bookings.models import Booking
+from bookings.services.clock import release_payout, start_booking
 from disputes import services
 from disputes.models import Category, Dispute
 from disputes.selectors import booking_payment
@@ -42,8 +42,8 @@ def payment_of(booking: Booking) -> Payment:
 def released_booking() -> Booking:
     """A paid booking in progress whose host payout was released and transferred (24 h after the start)."""
     booking = paid_booking()
-    booking_services.start_booking(booking_id=booking.pk, now=booking.start)
-    booking_services.release_payout(booking_id=booking.pk, now=booking.payout_release_at)
+    start_booking(booking_id=booking.pk, now=booking.start)
+    release_payout(booking_id=booking.pk, now=booking.payout_release_at)
     assert payment_of(booking).payouts.exists()
     booking.refresh_from_db()
     return booking

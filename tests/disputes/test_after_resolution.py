@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from bookings import services as booking_services
 from bookings.models import BookingStatus
+from bookings.services.cancellations import cancel_by_guest, cancel_by_host
+from bookings.services.clock import start_booking
 from core.errors import Conflict
 from disputes import services
 from tests.disputes.helpers import open_as_guest, paid_booking, payment_of, support_user
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def resolved_during_the_stay(refund: int, payout: int):
     booking = paid_booking()
-    booking_services.start_booking(booking_id=booking.pk, now=booking.start)
+    start_booking(booking_id=booking.pk, now=booking.start)
     dispute = open_as_guest(booking)
     services.resolve_dispute(
         staff=support_user(),
@@ -47,9 +48,9 @@ def test_neither_side_can_cancel_a_booking_a_dispute_settled_and_no_money_moves(
     later = booking.start + timedelta(hours=4)
     with pytest.raises(Conflict) as refused:
         if side == "guest":
-            booking_services.cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=later)
+            cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=later)
         else:
-            booking_services.cancel_by_host(host=booking.listing.owner, booking_id=booking.pk, now=later)
+            cancel_by_host(host=booking.listing.owner, booking_id=booking.pk, now=later)
     assert refused.value.code == "settled_by_dispute"
     assert "dispute already settled this booking's money" in refused.value.message
     booking.refresh_from_db()

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from bookings import services as booking_services
 from bookings import tasks as booking_tasks
 from bookings.models import BookingStatus
+from bookings.services.clock import advance_due_bookings, start_booking
 from core.errors import Conflict, DomainError, NotFound
 from disputes import services
 from disputes.models import Category, Dispute, DisputeStatus, Source
@@ -114,7 +114,7 @@ def test_a_second_dispute_on_the_same_booking_is_refused():
 
 def test_the_payout_stays_frozen_when_the_release_task_and_sweep_run():
     booking = paid_booking()
-    booking_services.start_booking(booking_id=booking.pk, now=booking.start)
+    start_booking(booking_id=booking.pk, now=booking.start)
     open_as_guest(booking)
     held = escrow_balance(reference=f"booking:{booking.pk}", currency=booking.currency)
     assert held == booking.total
@@ -123,7 +123,7 @@ def test_the_payout_stays_frozen_when_the_release_task_and_sweep_run():
 
     with mock.patch("django.utils.timezone.now", return_value=booking.payout_release_at + timedelta(hours=1)):
         result = booking_tasks.release_payout_task.call(booking.pk)
-        counts = booking_services.advance_due_bookings()
+        counts = advance_due_bookings()
     assert result.startswith("skipped")
     assert counts["payouts_released"] == 0
     with pytest.raises(PaymentStateError):

@@ -184,15 +184,15 @@ def test_requesting_evidence_sets_a_deadline_records_the_decision_and_tells_both
 
 
 def test_a_payout_release_after_the_resolution_moves_nothing_more():
-    from bookings import services as booking_services
+    from bookings.services.clock import release_payout, start_booking
     from payments.models import LedgerEntry
 
     booking = paid_booking()
-    booking_services.start_booking(booking_id=booking.pk, now=booking.start)
+    start_booking(booking_id=booking.pk, now=booking.start)
     dispute = open_as_guest(booking)
     resolve(dispute, support_user(), 6_000, 4_000, now=booking.start + timedelta(hours=3))
     entries = LedgerEntry.objects.count()
-    booking_services.release_payout(booking_id=booking.pk, now=booking.payout_release_at)
+    release_payout(booking_id=booking.pk, now=booking.payout_release_at)
     assert LedgerEntry.objects.count() == entries
     payment = payment_of(booking)
     assert (payment.refunded_amount, payment.host_payout_amount) == (6_000, 4_000)

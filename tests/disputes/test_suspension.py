@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from bookings import services as booking_services
 from bookings.models import BookingStatus
+from bookings.services.answers import accept_booking
 from core.errors import PermissionDenied
 from disputes.models import AdminDecision
 from disputes.suspensions import lift_suspension, suspend_user
@@ -89,7 +89,7 @@ def test_the_suspended_host_cannot_accept_a_request_made_before_and_nothing_move
     host.save(update_fields=["is_suspended"])
 
     with pytest.raises(PermissionDenied, match="suspended"):
-        booking_services.accept_booking(host=host, booking_id=booking.pk, now=NOW + timedelta(hours=1))
+        accept_booking(host=host, booking_id=booking.pk, now=NOW + timedelta(hours=1))
     booking.refresh_from_db()
     assert booking.status == BookingStatus.REQUESTED
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bookings import services as booking_services
 from bookings.models import Booking
+from bookings.services.clock import complete_booking, start_booking
 from listings.models import Listing, ListingKind
 from reviews import services
 from reviews.models import ASPECTS_BY_KIND, Review
@@ -29,13 +29,13 @@ def confirmed(kind: str = ListingKind.ROOM, *, listing: Listing | None = None, *
 
 def started(kind: str = ListingKind.ROOM, **kwargs) -> Booking:
     booking = confirmed(kind, **kwargs)
-    return booking_services.start_booking(booking_id=booking.pk, now=booking.start)
+    return start_booking(booking_id=booking.pk, now=booking.start)
 
 
 def completed(kind: str = ListingKind.ROOM, **kwargs) -> Booking:
     """A booking that took place: confirmed at NOW, started at its start, completed at its end."""
     booking = started(kind, **kwargs)
-    return booking_services.complete_booking(booking_id=booking.pk, now=booking.end)
+    return complete_booking(booking_id=booking.pk, now=booking.end)
 
 
 def aspects_for(kind: str, rating: int = 5) -> dict[str, int]:

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
-from bookings import services as booking_services
+from bookings.services.cancellations import cancel_by_guest, cancel_by_host
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from listings.models import ListingKind
 from reviews import selectors, services
@@ -50,7 +50,7 @@ def test_a_review_before_completion_is_refused(make):
 
 def test_a_booking_cancelled_before_it_started_cannot_be_reviewed():
     booking = confirmed()
-    booking_services.cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=booking.start - timedelta(days=1))
+    cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=booking.start - timedelta(days=1))
     with pytest.raises(Conflict, match="once it has taken place"):
         guest_review(booking)
 
@@ -58,7 +58,7 @@ def test_a_booking_cancelled_before_it_started_cannot_be_reviewed():
 def test_a_booking_cancelled_after_it_started_can_be_reviewed_by_both_sides():
     booking = started(ListingKind.CAR)
     cancelled_at = booking.start + timedelta(hours=1)
-    booking_services.cancel_by_host(host=booking.listing.owner, booking_id=booking.pk, now=cancelled_at)
+    cancel_by_host(host=booking.listing.owner, booking_id=booking.pk, now=cancelled_at)
     review = guest_review(booking, rating=1, text="The host ended the rental an hour in.", at=cancelled_at)
     assert dict(review.aspects.values_list("aspect", "rating")) == aspects_for(ListingKind.CAR, 1)
     host_review(booking, at=cancelled_at + timedelta(hours=1))

@@ -19,8 +19,10 @@ from django.db import connection
 from PIL import Image
 
 from accounts.models import User
-from bookings import services as booking_services
 from bookings.models import Booking, PendingCheckout
+from bookings.services.checkout import booking_thread_key
+from bookings.services.clock import complete_booking, start_booking
+from core.errors import AuthenticationRequired
 from dispatch.models import DispatchRequest
 from disputes import services as dispute_services
 from disputes.models import Category, Dispute
@@ -162,15 +164,15 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
             check_out=date(2027, 7, 3),
             card_number=THREE_D_SECURE,
         )
-    except booking_services.AuthenticationRequired as pending:
-        checkout = pending.checkout
+    except AuthenticationRequired as pending:
+        checkout = pending.subject
     else:  # pragma: no cover - the harness always asks for 3-D Secure with this card
         raise AssertionError("the 3-D Secure card did not ask for authentication")
     checkout_payment = Payment.objects.get(pk=checkout.payment_id)
     booking_payment = Payment.objects.get(reference=f"booking:{confirmed.pk}")
 
     thread = realtime_services.ensure_thread(
-        key=booking_services.booking_thread_key(confirmed.pk),
+        key=booking_thread_key(confirmed.pk),
         title="Ada's instant room, April",
         link_url=confirmed.get_absolute_url(),
         participants=[guest, host],
@@ -218,8 +220,8 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
 
 def _completed(listing: Listing, guest: User, check_in: date, check_out: date) -> Booking:
     booking = request_room(listing=listing, guest=guest, check_in=check_in, check_out=check_out)
-    booking_services.start_booking(booking_id=booking.pk, now=booking.start)
-    return booking_services.complete_booking(booking_id=booking.pk, now=booking.end)
+    start_booking(booking_id=booking.pk, now=booking.start)
+    return complete_booking(booking_id=booking.pk, now=booking.end)
 
 
 def new_stripe_key() -> str:

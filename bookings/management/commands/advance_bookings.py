@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from bookings.services import advance_due_bookings
+from bookings.services.clock import advance_due_bookings
 
 
 class Command(BaseCommand):

@@ -1,0 +1,135 @@
+"""The clock: the transitions time decides, each refused (code "not_due") before its moment.
+
+They run at their due time as the delayed tasks in `bookings.tasks`, scheduled after the
+deciding transaction commits, and again in `advance_due_bookings` (manage.py
+advance_bookings), which catches up whatever a lost task or downtime missed; running a
+transition twice changes nothing the second time.
+  expire_booking   a request unanswered at `respond_by` expires
+  start_booking    a confirmed booking is in progress from its start
+  complete_booking an in-progress booking is completed at its end (and told to the ended hooks)
+  release_payout   24 h after the start, or at the end if sooner; never while disputed
+MONEY:
+  expire_booking   -> release the authorisation
+  release_payout   -> the host's payout (sent, or waiting for their payout account)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from bookings import pricing, selectors
+from bookings.models import PAYOUT_STATUSES, Booking, BookingStatus
+from bookings.money import booking_reference, money
+from bookings.services.checkout import CHECKOUT_TIMEOUT, abandon_checkout
+from bookings.services.steps import NOT_CHARGED, _host, _lock, _move, _needs_move, _notify, _set_outcome, _wrong_state
+from core.errors import Conflict, DomainError
+
+
+def expire_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
+    """A request the host left unanswered past `respond_by` expires."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if not _needs_move(booking, to=BookingStatus.EXPIRED, from_=(BookingStatus.REQUESTED,), verb="expired"):
+            return booking
+        if now < booking.respond_by:
+            raise Conflict("The host still has time to answer.", code="not_due")
+        _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
+        _move(booking, BookingStatus.EXPIRED, by=None, now=now, reason="The host did not answer in time")
+        money().release_authorisation(reference=booking_reference(booking.pk))
+        _notify([booking.guest], "booking.expired", booking, f"The host did not answer in time. {NOT_CHARGED}")
+        _notify([_host(booking)], "booking.expired", booking, "A request expired before you answered.")
+    return booking
+
+
+def start_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
+    """A confirmed booking becomes in progress at its start."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if not _needs_move(booking, to=BookingStatus.IN_PROGRESS, from_=(BookingStatus.CONFIRMED,), verb="started"):
+            return booking
+        if now < booking.start:
+            raise Conflict("This booking has not started yet.", code="not_due")
+        _move(booking, BookingStatus.IN_PROGRESS, by=None, now=now, reason="Start time reached")
+        _notify([booking.guest, _host(booking)], "booking.started", booking, "Your booking has started.")
+    return booking
+
+
+def complete_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
+    """An in-progress booking is completed at its end."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if not _needs_move(booking, to=BookingStatus.COMPLETED, from_=(BookingStatus.IN_PROGRESS,), verb="completed"):
+            return booking
+        if now < booking.end:
+            raise Conflict("This booking has not ended yet.", code="not_due")
+        booking.ended_at = now
+        _move(booking, BookingStatus.COMPLETED, by=None, now=now, reason="End time reached")
+        _notify([booking.guest, _host(booking)], "booking.completed", booking, "Your booking is complete.")
+    return booking
+
+
+def release_payout(*, booking_id: int, now: datetime | None = None) -> Booking:
+    """Mark the host payout released: 24 h after the start or at the end if sooner, never while disputed.
+
+    In progress and completed bookings pay `host_payout`; a booking the guest
+    cancelled late pays the host's share (`host_payout_after_cancellation`) at the
+    same moment. Not a status change, so no history row. Idempotent: once
+    released, nothing changes.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if booking.payout_released_at is not None:
+            return booking
+        if booking.status == BookingStatus.DISPUTED:
+            raise Conflict("A dispute is open: the payout waits for its decision.", code="disputed")
+        if booking.status not in PAYOUT_STATUSES or booking.payout_amount <= 0:
+            raise _wrong_state(booking, "paid out")
+        if booking.payout_release_at is None or now < booking.payout_release_at:
+            raise Conflict("The payout is not due yet.", code="not_due")
+        # Sent now, or waiting (visibly, on the host's payout page) until the host can receive money.
+        money().payout(reference=booking_reference(booking.pk), host=_host(booking), amount=booking.payout_amount)
+        booking.payout_released_at = now
+        booking.save(update_fields=["payout_released_at", "updated_at"])
+    return booking
+
+
+def advance_due_bookings(*, now: datetime | None = None) -> dict[str, int]:
+    """Run every time-driven transition that is due (after downtime, or if a task was lost).
+
+    Each booking goes through its own service call and transaction; a booking
+    another worker moved meanwhile is skipped. Running it twice changes nothing
+    the second time.
+    """
+    now = now or timezone.now()
+    steps: list[tuple[str, Any, Any]] = [
+        ("expired", selectors.due_expiries, expire_booking),
+        ("started", selectors.due_starts, start_booking),
+        ("completed", selectors.due_completions, complete_booking),
+        ("payouts_released", selectors.due_payouts, release_payout),
+    ]
+    counts: dict[str, int] = {}
+    for name, due, service in steps:
+        counts[name] = 0
+        for booking_id in list(due(now=now).order_by("pk").values_list("pk", flat=True)):
+            try:
+                service(booking_id=booking_id, now=now)
+            except DomainError:
+                continue
+            counts[name] += 1
+    counts["checkouts_abandoned"] = 0
+    stale = selectors.unfinished_checkouts(before=now - CHECKOUT_TIMEOUT)
+    for checkout_id in list(stale.order_by("pk").values_list("pk", flat=True)):
+        try:
+            abandon_checkout(checkout_id=checkout_id, now=now)
+        except DomainError:
+            continue
+        counts["checkouts_abandoned"] += 1
+    return counts
