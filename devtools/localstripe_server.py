@@ -9,8 +9,12 @@ This harness adds, as localstripe-style stateful resources in the same store:
   `POST /_config/accounts/{id}/onboard` in tests; emits `account.updated`.
 - Transfers (`/v1/transfers`, with `transfer_group`, metadata) and transfer reversals
   (`/v1/transfers/{id}/reversals`); emit `transfer.created` / `transfer.reversed`.
-- Disputes: `POST /_config/charges/{id}/dispute` opens one and emits `charge.dispute.created`;
-  `GET /v1/disputes/{id}` reads it.
+- Disputes: `POST /_config/charges/{id}/dispute` opens one and emits `charge.dispute.created` and
+  `charge.dispute.funds_withdrawn`; `POST /_config/disputes/{id}/close` with `outcome=won|lost` closes
+  it (`charge.dispute.closed`, and `charge.dispute.funds_reinstated` when won); `GET /v1/disputes/{id}`.
+- Balances (`GET /v1/balance`, `Stripe-Account` for a connected account): pending and available per
+  currency, with Stripe's rules for transfers, `source_transaction`, refunds and disputes
+  (devtools/stripe_balances.py lists them); `POST /_config/clock` moves the harness's clock.
 - Idempotency keys on every POST: the same key on the same path with the same
   parameters replays the stored response (header `Idempotent-Replayed: true`) without
   running the request again; with other parameters it is refused, as Stripe does.
@@ -49,11 +53,14 @@ from localstripe.resources import (
     PaymentMethod,
     Refund,
     StripeObject,
+    random_id,
     store,
     try_convert_to_bool,
     try_convert_to_int,
 )
 from localstripe.webhooks import schedule_webhook
+
+from devtools import stripe_balances as balances
 
 # --- No shared pickle file: each harness process keeps its own state in memory. -----
 resources.Store.dump_to_disk = lambda self: None  # type: ignore[method-assign]
@@ -141,6 +148,14 @@ class AccountLink(StripeObject):
 
 
 # --- Transfers and reversals ------------------------------------------------------------
+def _source_charge(source_transaction: str | None) -> Charge | None:
+    """The captured charge a transfer names as its source_transaction (None if it names none or no such)."""
+    if not isinstance(source_transaction, str) or not source_transaction.startswith("ch_"):
+        return None
+    charge = store.get("charge:" + source_transaction)
+    return charge if charge is not None and charge.captured and charge.status == "succeeded" else None
+
+
 class Transfer(StripeObject):
     object = "transfer"
     _id_prefix = "tr_"
@@ -172,7 +187,21 @@ class Transfer(StripeObject):
                 {"code": "insufficient_capabilities_for_transfer", "param": "destination"},
             )
         metadata = _check_metadata(metadata)
-        super().__init__()
+        transfer_id = self._id_prefix + random_id(14)
+        source = _source_charge(source_transaction)
+        try:
+            balances.transfer_created(
+                transfer_id=transfer_id,
+                destination=destination,
+                currency=currency,
+                amount=amount,
+                source_transaction=source_transaction,
+                source_remaining=None if source is None else source.amount_captured - source.amount_refunded,
+                source_currency=None if source is None else source.currency,
+            )
+        except balances.BalanceRefusal as refusal:
+            raise UserError(400, refusal.message, {"code": refusal.code, "param": refusal.param}) from None
+        super().__init__(id=transfer_id)
         self.amount = amount
         self.currency = currency.lower()
         self.destination = destination
@@ -258,6 +287,13 @@ class TransferReversal(StripeObject):
         self.metadata = metadata
         transfer.amount_reversed += amount
         transfer._reversals.append(self)
+        balances.transfer_reversed(
+            transfer_id=transfer.id,
+            destination=transfer.destination,
+            currency=transfer.currency,
+            amount=amount,
+            source_transaction=transfer.source_transaction,
+        )
         _emit("transfer.reversed", transfer)
 
 
@@ -275,7 +311,22 @@ class Dispute(StripeObject):
         self.reason = reason
         self.status = "needs_response"
         self.metadata = {}
+        balances.dispute_opened(dispute_id=self.id, currency=self.currency, amount=self.amount)
         _emit("charge.dispute.created", self)
+        _emit("charge.dispute.funds_withdrawn", self)
+
+    def _close(self, outcome: str) -> None:
+        """The bank's decision: `won` reinstates the disputed amount, `lost` keeps it withdrawn."""
+        if self.status not in ("needs_response", "under_review", "warning_needs_response"):
+            raise UserError(400, f"This dispute is already closed ({self.status}).")
+        if outcome not in ("won", "lost"):
+            raise UserError(400, "outcome must be won or lost", {"param": "outcome"})
+        self.status = outcome
+        if outcome == "won":
+            balances.dispute_won(dispute_id=self.id, currency=self.currency, amount=self.amount)
+        _emit("charge.dispute.closed", self)
+        if outcome == "won":
+            _emit("charge.dispute.funds_reinstated", self)
 
     @classmethod
     def _api_create(cls, **data):
@@ -283,6 +334,25 @@ class Dispute(StripeObject):
 
 
 # --- Fixes to localstripe's own resources -----------------------------------------------
+_original_trigger_payment = Charge._trigger_payment
+
+
+def _trigger_payment(self, on_success=None):
+    # The moment a charge's funds are taken: they enter the platform's pending balance
+    # (before on_success, which refunds the uncaptured rest of a partial capture).
+    if not self._is_async_payment_method():
+        method = store.get("payment_method:" + str(self.payment_method))
+        balances.charge_captured(
+            charge_id=self.id,
+            currency=self.currency,
+            amount=self.amount,
+            card_number=getattr(method, "_card_number", None),
+        )
+    _original_trigger_payment(self, on_success)
+
+
+Charge._trigger_payment = _trigger_payment
+
 _original_charging_is_declined = PaymentMethod._charging_is_declined
 
 
@@ -407,7 +477,12 @@ _patched_routes = {
     "/v1/payment_intents/{id}/cancel": PaymentIntent._api_cancel,
     "/v1/payment_intents/{id}/capture": PaymentIntent._api_capture,
 }
-resources.extra_apis[:] = [(method, url, _patched_routes.get(url, func)) for method, url, func in resources.extra_apis]
+resources.extra_apis[:] = [
+    (method, url, _patched_routes.get(url, func))
+    for method, url, func in resources.extra_apis
+    # localstripe's balance is a constant 20 EUR: ours (retrieve_balance) keeps Stripe's rules.
+    if (method, url) != ("GET", "/v1/balance")
+]
 
 _original_refund_init = Refund.__init__
 
@@ -435,6 +510,7 @@ def _refund_init(self, charge=None, payment_intent=None, amount=None, metadata=N
     )
     self.reason = reason
     if charge_obj is not None:
+        balances.charge_refunded(charge_id=charge_obj.id, currency=charge_obj.currency, amount=self.amount)
         _emit("charge.refunded", charge_obj)
 
 
@@ -569,6 +645,43 @@ async def config_dispute(request: web.Request) -> web.Response:
     return server.json_response(dispute._export())
 
 
+async def config_close_dispute(request: web.Request) -> web.Response:
+    dispute = Dispute._api_retrieve(request.match_info["id"])
+    data = await server.get_post_data(request) or {}
+    dispute._close(str(data.get("outcome", "")))
+    return server.json_response(dispute._export())
+
+
+async def config_clock(request: web.Request) -> web.Response:
+    """Move the harness's clock forward, so pending funds become available in tests."""
+    data = await server.get_post_data(request) or {}
+    seconds = try_convert_to_int(data.get("advance_seconds", 0))
+    if not isinstance(seconds, int) or seconds < 0:
+        raise UserError(400, "advance_seconds must be a whole number of seconds, not negative")
+    return web.json_response({"now": int(balances.advance_clock(seconds))})
+
+
+async def config_balance_settings(request: web.Request) -> web.Response:
+    data = await server.get_post_data(request) or {}
+    for name in ("available_after_seconds", "dispute_fee"):
+        if name in data:
+            value = try_convert_to_int(data[name])
+            if not isinstance(value, int) or value < 0:
+                raise UserError(400, f"{name} must be a whole number, not negative")
+            balances.settings[name] = value
+    return web.json_response(balances.settings)
+
+
+async def retrieve_balance(request: web.Request) -> web.Response:
+    """GET /v1/balance: the platform's, or a connected account's with the Stripe-Account header."""
+    if not server.get_api_key(request):
+        raise UserError(401, "Unauthorized")
+    account = request.headers.get("Stripe-Account") or balances.PLATFORM
+    if account != balances.PLATFORM:
+        Account._api_retrieve(account)
+    return web.json_response(balances.balance(account))
+
+
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "time": int(time.time())})
 
@@ -605,6 +718,10 @@ def _install() -> web.Application:
     router.add_route("POST", "/_config/onboarding/{id}", onboarding_page)
     router.add_post("/_config/accounts/{id}/onboard", config_onboard)
     router.add_post("/_config/charges/{id}/dispute", config_dispute)
+    router.add_post("/_config/disputes/{id}/close", config_close_dispute)
+    router.add_post("/_config/clock", config_clock)
+    router.add_post("/_config/balance_settings", config_balance_settings)
+    router.add_get("/v1/balance", retrieve_balance)
     router.add_get("/_config/health", health)
     return app
 

@@ -239,6 +239,7 @@ def create_transfer(
     destination: str,
     idempotency_key: str,
     transfer_group: str | None = None,
+    source_transaction: str | None = None,
     metadata: Metadata | None = None,
 ) -> stripe.Transfer:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
@@ -251,6 +252,8 @@ def create_transfer(
     }
     if transfer_group:
         params["transfer_group"] = transfer_group
+    if source_transaction:
+        params["source_transaction"] = source_transaction
     return _call("create_transfer", client().v1.transfers.create, params=params, options=_options(idempotency_key))
 
 

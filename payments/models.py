@@ -120,6 +120,9 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # The captured charge: payouts name it as their transfer's source_transaction, so they can
+    # go out while its funds are still pending on the platform (Stripe: separate charges and transfers).
+    stripe_charge_id = models.CharField(max_length=255, blank=True)
     client_secret = models.CharField(max_length=255, blank=True, help_text="For Stripe.js to finish 3-D Secure.")
     captured_amount = models.BigIntegerField(default=0)
     refunded_amount = models.BigIntegerField(default=0)

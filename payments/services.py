@@ -54,7 +54,7 @@ def _check_amount(amount: object, what: str) -> int:
 
 
 # --- Recording what Stripe did (shared by the operations and by webhook processing) ----------
-def _record_capture(payment: Payment, amount: int) -> None:
+def _record_capture(payment: Payment, amount: int, intent: stripe.PaymentIntent) -> None:
     post_transaction(
         lines=[Line(GUEST_FUNDING, -amount, payment.currency), Line(ESCROW, amount, payment.currency)],
         reference=payment.reference,
@@ -63,7 +63,8 @@ def _record_capture(payment: Payment, amount: int) -> None:
     )
     payment.captured_amount = amount
     payment.status = Status.CAPTURED
-    _save(payment, "captured_amount", "status")
+    payment.stripe_charge_id = gateway.latest_charge_id(intent) or ""
+    _save(payment, "captured_amount", "status", "stripe_charge_id")
 
 
 def _record_refund(payment: Payment, amount: int) -> None:
@@ -93,7 +94,7 @@ def apply_payment_intent(payment: Payment, intent: stripe.PaymentIntent) -> Paym
         payment.status = Status.AUTHORIZED
         _save(payment, "status")
     elif status == "succeeded" and payment.captured_amount == 0 and payment.status != Status.FAILED:
-        _record_capture(payment, int(intent.amount_received or payment.amount))
+        _record_capture(payment, int(intent.amount_received or payment.amount), intent)
     elif status == "canceled" and payment.status in (Status.PENDING, Status.REQUIRES_ACTION, Status.AUTHORIZED):
         payment.status = Status.CANCELED
         _save(payment, "status")
@@ -216,7 +217,7 @@ def capture_payment(*, payment: Payment, amount: int | None = None) -> Payment:
         )
         if intent.status != "succeeded":
             raise PaymentFailed("The card could not be charged. Ask the guest for another card.", code="capture_failed")
-        _record_capture(payment, int(intent.amount_received or partial or payment.amount))
+        _record_capture(payment, int(intent.amount_received or partial or payment.amount), intent)
         return payment
 
 
@@ -370,6 +371,9 @@ def send_payout(*, payout: Payout) -> Payout:
                 currency=payout.currency,
                 destination=account.stripe_account_id,
                 transfer_group=payout.payment.transfer_group,
+                # Tied to the guest's charge: Stripe then sends it even while the charge's funds are
+                # still pending on the platform, instead of refusing it for an empty available balance.
+                source_transaction=payout.payment.stripe_charge_id or None,
                 idempotency_key=_payout_key(payout, "transfer", payout.reversed_amount),
                 # No row ids here: a retry after a rollback must send identical parameters.
                 metadata={"payment": str(payout.payment.uid), "reference": payout.payment.reference},

@@ -7,7 +7,7 @@ import requests
 
 from payments import gateway
 from payments.errors import PaymentFailed
-from tests.payments.fixtures import card, onboard
+from tests.payments.fixtures import card, fund_platform, onboard
 
 
 def auth() -> tuple[str, str]:
@@ -54,6 +54,7 @@ def test_account_link_needs_http_urls():
 
 
 def test_same_key_same_path_replays_without_a_second_side_effect(localstripe):
+    fund_platform(2_000)
     account_id = new_account()
     onboard(localstripe, account_id)
     body = {"amount": "700", "currency": "eur", "destination": account_id, "transfer_group": "booking:9"}
@@ -83,6 +84,7 @@ def test_errors_are_replayed_too(localstripe):
 
 
 def test_transfer_reversals_are_bounded_by_the_transfer(localstripe):
+    fund_platform(2_000)
     account_id = new_account()
     onboard(localstripe, account_id)
     transfer = gateway.create_transfer(
@@ -121,6 +123,7 @@ def events_about(localstripe: str, event_type: str, object_id: str) -> list[dict
 
 
 def test_the_harness_emits_the_events_localstripe_lacks(localstripe):
+    fund_platform(2_000)
     account_id = new_account()
     onboard(localstripe, account_id)
     assert len(events_about(localstripe, "account.updated", account_id)) == 1
