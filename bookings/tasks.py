@@ -16,6 +16,7 @@ from django.db import transaction
 from django_tasks import task
 from django_tasks.base import Task
 
+from bookings.models import Booking
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def schedule(booking_task: Task, *, booking_id: int, at: datetime) -> None:
     transaction.on_commit(enqueue, robust=True)
 
 
-def _run(service: Callable[..., object], booking_id: int) -> str:
+def _run(service: Callable[..., Booking], booking_id: int) -> str:
     try:
         booking = service(booking_id=booking_id)
     except DomainError as error:

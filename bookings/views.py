@@ -18,6 +18,7 @@ from bookings.forms import BookingForm, ReasonForm
 from bookings.models import BookingStatus
 from bookings.money import booking_reference
 from core.errors import DomainError, NotFound, PermissionDenied
+from core.requests import SignedInRequest
 from listings.models import Listing
 from listings.selectors import visible_listing
 from realtime.selectors import thread_id_by_key
@@ -36,7 +37,7 @@ def _policy_text(listing: Listing) -> str:
 
 
 @login_required
-def book(request: HttpRequest, listing_id: int) -> HttpResponse:
+def book(request: SignedInRequest, listing_id: int) -> HttpResponse:
     listing = _bookable_listing(listing_id, request.user)
     form = BookingForm(request.POST or None, listing=listing, initial=request.GET.dict() or None)
     if request.method == "POST" and form.is_valid():
@@ -62,7 +63,7 @@ def book(request: HttpRequest, listing_id: int) -> HttpResponse:
 
 
 @login_required
-def checkout_complete(request: HttpRequest, checkout_uid: UUID) -> HttpResponse:
+def checkout_complete(request: SignedInRequest, checkout_uid: UUID) -> HttpResponse:
     """Where the 3-D Secure page sends the guest back: make the booking (idempotent, own checkouts only)."""
     try:
         booking = services.complete_checkout(guest=request.user, checkout_uid=str(checkout_uid))
@@ -133,7 +134,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, booking_id: int) -> HttpResponse:
+def detail(request: SignedInRequest, booking_id: int) -> HttpResponse:
     try:
         booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
     except NotFound as error:

@@ -56,8 +56,8 @@ from localstripe.resources import (
 from localstripe.webhooks import schedule_webhook
 
 # --- No shared pickle file: each harness process keeps its own state in memory. -----
-resources.Store.dump_to_disk = lambda self: None  # type: ignore[method-assign]
-resources.Store.try_load_from_disk = lambda self: None  # type: ignore[method-assign]
+resources.Store.dump_to_disk = lambda self: None
+resources.Store.try_load_from_disk = lambda self: None
 
 _PUBLIC_BASE = {"url": "http://127.0.0.1:8420"}
 
@@ -274,7 +274,7 @@ class Dispute(StripeObject):
         self.payment_intent = charge.payment_intent
         self.reason = reason
         self.status = "needs_response"
-        self.metadata = {}
+        self.metadata: dict[str, str] = {}
         _emit("charge.dispute.created", self)
 
     @classmethod
