@@ -24,6 +24,10 @@ This harness adds, as localstripe-style stateful resources in the same store:
 
 The store lives in memory only (localstripe's pickle file in /tmp is shared by every
 process on the machine, so it is switched off here).
+
+Size: one test harness run as one program, not application code. Its parts patch localstripe's
+resources in place and are installed together, in one order, by `_install`; split it into a
+package (resources, fixes, idempotency, routes) if it grows further.
 """
 
 from __future__ import annotations
