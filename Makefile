@@ -36,12 +36,17 @@ demo: $(VENV)/.installed
 serve: $(VENV)/.installed
 	PY=$(PY) HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
 
+# The layering contracts, ruff, formatting, types and module sizes (see pyproject.toml); `make test` runs it first.
 lint: $(VENV)/.installed-dev
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) scripts/check_module_size.py
 
 test: $(VENV)/.installed-dev
 	bash scripts/ensure_test_system_packages.sh
-	$(VENV)/bin/ruff check .
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

@@ -9,10 +9,11 @@ from functools import wraps
 from allauth.account.internal.flows.email_verification import send_verification_email_for_user
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 
 from accounts.selectors import has_verified_email
+from core.requests import SignedInRequest
 
 
 def verified_email_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -20,7 +21,7 @@ def verified_email_required(view: Callable[..., HttpResponse]) -> Callable[..., 
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapper(request: SignedInRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not has_verified_email(request.user):
             send_verification_email_for_user(request, request.user)
             messages.warning(

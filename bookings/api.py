@@ -21,6 +21,7 @@ from bookings.services.cancellations import cancel_by_guest, cancel_by_host
 from bookings.services.checkout import complete_checkout, request_booking
 from core.api import session_or_token_auth
 from core.errors import AuthenticationRequired, DomainError, NotFound
+from core.requests import ApiRequest
 from listings.models import Listing, ListingStatus
 
 router = Router(tags=["bookings"], auth=session_or_token_auth)
@@ -157,7 +158,7 @@ def quote(request: HttpRequest, payload: PeriodIn):
     response={201: BookingDetailOut, 202: RequiresActionOut},
     summary="Request (or instant-book) a listing, paying with a card",
 )
-def create(request: HttpRequest, payload: BookingIn):
+def create(request: ApiRequest, payload: BookingIn):
     """201 with the booking once the card is authorised (and charged for instant book); 202 when the
     guest's bank wants 3-D Secure first; 402 with the reason when the card is declined (no booking)."""
     _listing(payload.listing_id, request.user)
@@ -193,7 +194,7 @@ def create(request: HttpRequest, payload: BookingIn):
     response={201: BookingDetailOut},
     summary="Finish a booking after 3-D Secure",
 )
-def complete(request: HttpRequest, checkout_id: UUID):
+def complete(request: ApiRequest, checkout_id: UUID):
     """Idempotent: calling it again returns the same booking."""
     return Status(201, complete_checkout(guest=request.user, checkout_uid=str(checkout_id)))
 
@@ -211,23 +212,23 @@ def read(request: HttpRequest, booking_id: int):
 
 
 @router.post("/{booking_id}/accept", response=BookingDetailOut, summary="Host: accept a request")
-def accept(request: HttpRequest, booking_id: int):
+def accept(request: ApiRequest, booking_id: int):
     return accept_booking(host=request.user, booking_id=booking_id)
 
 
 @router.post("/{booking_id}/decline", response=BookingDetailOut, summary="Host: decline a request")
-def decline(request: HttpRequest, booking_id: int):
+def decline(request: ApiRequest, booking_id: int):
     """Optional JSON body: {"reason": "..."} (at most 300 characters), shown to the guest."""
     return decline_booking(host=request.user, booking_id=booking_id, reason=_reason(request))
 
 
 @router.post("/{booking_id}/withdraw", response=BookingDetailOut, summary="Guest: withdraw a request")
-def withdraw(request: HttpRequest, booking_id: int):
+def withdraw(request: ApiRequest, booking_id: int):
     return withdraw_booking(guest=request.user, booking_id=booking_id)
 
 
 @router.post("/{booking_id}/cancel", response=BookingDetailOut, summary="Guest or host: cancel a booking")
-def cancel(request: HttpRequest, booking_id: int):
+def cancel(request: ApiRequest, booking_id: int):
     """Optional JSON body: {"reason": "..."}. The guest's refund follows the booking's policy."""
     booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
     reason = _reason(request)

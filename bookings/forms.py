@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from listings.models import Listing, ListingKind
@@ -12,7 +14,7 @@ class BookingForm(forms.Form):
     end = forms.DateTimeField()
     guests = forms.IntegerField(min_value=1, initial=1)
 
-    def __init__(self, *args: object, listing: Listing, **kwargs: object) -> None:
+    def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.listing = listing
         if listing.kind == ListingKind.ROOM:
@@ -29,8 +31,9 @@ class BookingForm(forms.Form):
         self.fields["guests"].label = "Guests" if listing.kind == ListingKind.ROOM else "People"
         self.fields["guests"].widget.attrs["max"] = listing.capacity
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         # Date-times typed in the form are the listing's local time, not the server's.
         if self.listing.kind != ListingKind.ROOM:

@@ -105,7 +105,8 @@ def billed_units(*, kind: str, time_zone: str, start: datetime, end: datetime) -
 
 def unit_label(kind: str) -> str:
     """The billed unit's name (driving services are billed by the half hour)."""
-    return {ListingKind.ROOM: "night", ListingKind.CAR: "hour"}.get(kind, "half hour")
+    labels: dict[str, str] = {ListingKind.ROOM: "night", ListingKind.CAR: "hour"}
+    return labels.get(kind, "half hour")
 
 
 def units_label(*, kind: str, units: int) -> str:

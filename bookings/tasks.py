@@ -14,12 +14,13 @@ from collections.abc import Callable
 
 from django_tasks import task
 
+from bookings.models import Booking
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 
-def _run(service: Callable[..., object], booking_id: int) -> str:
+def _run(service: Callable[..., Booking], booking_id: int) -> str:
     try:
         booking = service(booking_id=booking_id)
     except DomainError as error:

@@ -21,6 +21,7 @@ from bookings.services.answers import accept_booking, decline_booking, withdraw_
 from bookings.services.cancellations import cancel_by_guest, cancel_by_host, guest_refund
 from bookings.services.checkout import booking_thread_key, complete_checkout, request_booking
 from core.errors import AuthenticationRequired, DomainError, NotFound, PermissionDenied
+from core.requests import SignedInRequest
 from listings.models import Listing
 from listings.selectors import visible_listing
 from realtime.selectors import thread_id_by_key
@@ -39,7 +40,7 @@ def _policy_text(listing: Listing) -> str:
 
 
 @login_required
-def book(request: HttpRequest, listing_id: int) -> HttpResponse:
+def book(request: SignedInRequest, listing_id: int) -> HttpResponse:
     listing = _bookable_listing(listing_id, request.user)
     form = BookingForm(request.POST or None, listing=listing, initial=request.GET.dict() or None)
     if request.method == "POST" and form.is_valid():
@@ -65,7 +66,7 @@ def book(request: HttpRequest, listing_id: int) -> HttpResponse:
 
 
 @login_required
-def checkout_complete(request: HttpRequest, checkout_uid: UUID) -> HttpResponse:
+def checkout_complete(request: SignedInRequest, checkout_uid: UUID) -> HttpResponse:
     """Where the 3-D Secure page sends the guest back: make the booking (idempotent, own checkouts only)."""
     try:
         booking = complete_checkout(guest=request.user, checkout_uid=str(checkout_uid))
@@ -136,7 +137,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, booking_id: int) -> HttpResponse:
+def detail(request: SignedInRequest, booking_id: int) -> HttpResponse:
     try:
         booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
     except NotFound as error:

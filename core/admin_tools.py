@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
@@ -18,7 +18,7 @@ def ask_reason_then_apply(
     *,
     action: str,
     title: str,
-    apply: Callable[[object, str], object],
+    apply: Callable[[Model, str], object],
 ) -> HttpResponse | None:
     """An admin action that asks for the reason on an intermediate page, then applies a service to each object.
 

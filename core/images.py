@@ -35,7 +35,7 @@ def normalise_image(upload: UploadedFile, *, max_side: int, quality: int = 85) -
         upload.seek(0)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(upload)
+            image: Image.Image = Image.open(upload)
             if image.format not in ACCEPTED_FORMATS:
                 raise ValidationError("Upload a photo in JPEG, PNG, WebP or GIF format.", code="bad_format")
             width, height = image.size

@@ -11,6 +11,7 @@ import io
 import math
 import random
 from datetime import timedelta
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -82,7 +83,8 @@ def seed_listings(hosts: list[User]) -> int:
     titles = Listing.objects.filter(owner__in=hosts).values_list("title", flat=True)
     existing = {title.rsplit(" in ", 1)[-1] for title in titles}
     photos = _demo_photos()
-    planned: list[tuple[Listing, dict]] = []
+    planned: list[tuple[Listing, dict[str, Any]]] = []
+    extra: dict[str, Any]
     for city, lat0, lng0, country, zone, currency, count in DEMO_CITIES:
         for number in range(count):
             owner = hosts[number % len(hosts)]

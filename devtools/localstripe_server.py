@@ -28,6 +28,10 @@ This harness adds, as localstripe-style stateful resources in the same store:
 
 The store lives in memory only (localstripe's pickle file in /tmp is shared by every
 process on the machine, so it is switched off here).
+
+Size: one test harness run as one program, not application code. Its parts patch localstripe's
+resources in place and are installed together, in one order, by `_install`; split it into a
+package (resources, fixes, idempotency, routes) if it grows further.
 """
 
 from __future__ import annotations
@@ -63,8 +67,8 @@ from localstripe.webhooks import schedule_webhook
 from devtools import stripe_balances as balances
 
 # --- No shared pickle file: each harness process keeps its own state in memory. -----
-resources.Store.dump_to_disk = lambda self: None  # type: ignore[method-assign]
-resources.Store.try_load_from_disk = lambda self: None  # type: ignore[method-assign]
+resources.Store.dump_to_disk = lambda self: None
+resources.Store.try_load_from_disk = lambda self: None
 
 _PUBLIC_BASE = {"url": "http://127.0.0.1:8420"}
 
@@ -310,7 +314,7 @@ class Dispute(StripeObject):
         self.payment_intent = charge.payment_intent
         self.reason = reason
         self.status = "needs_response"
-        self.metadata = {}
+        self.metadata: dict[str, str] = {}
         balances.dispute_opened(dispute_id=self.id, currency=self.currency, amount=self.amount)
         _emit("charge.dispute.created", self)
         _emit("charge.dispute.funds_withdrawn", self)

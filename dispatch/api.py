@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, cast
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from core.api import session_or_token_auth
 from core.errors import AuthenticationRequired, DomainError
+from core.requests import ApiRequest
 from dispatch import selectors
 from dispatch.inputs import MAX_HOURS, Need, Position
 from dispatch.models import DispatchRequest
@@ -134,7 +134,7 @@ def _request_out(request: DispatchRequest) -> dict:
 
 
 @router.post("/estimate", response=EstimateOut)
-def estimate(request: HttpRequest, payload: WhereIn):
+def estimate(request: ApiRequest, payload: WhereIn):
     quote = request_services.estimate(requester=request.auth, need=payload.need())
     return {
         "low": quote.low,
@@ -147,7 +147,7 @@ def estimate(request: HttpRequest, payload: WhereIn):
 
 
 @router.post("/requests", response={201: RequestOut, 202: RequiresActionOut})
-def create_request(request: HttpRequest, payload: RequestIn):
+def create_request(request: ApiRequest, payload: RequestIn):
     try:
         created = request_services.request_now(
             requester=request.auth, need=payload.need(), payment_method=payload.payment_method
@@ -168,45 +168,45 @@ def create_request(request: HttpRequest, payload: RequestIn):
 
 
 @router.post("/requests/{request_id}/authenticated", response=RequestOut)
-def complete_authentication(request: HttpRequest, request_id: int):
+def complete_authentication(request: ApiRequest, request_id: int):
     """After 3-D Secure: the request goes live (its first wave is sent). Idempotent."""
     return _request_out(request_services.complete_authentication(requester=request.auth, request_id=request_id))
 
 
 @router.get("/requests/{request_id}", response=RequestOut)
-def read_request(request: HttpRequest, request_id: int):
+def read_request(request: ApiRequest, request_id: int):
     return _request_out(selectors.visible_request(user=request.auth, request_id=request_id))
 
 
 @router.post("/requests/{request_id}/cancel", response=RequestOut)
-def cancel_request(request: HttpRequest, request_id: int):
+def cancel_request(request: ApiRequest, request_id: int):
     return _request_out(request_services.cancel_request(requester=request.auth, request_id=request_id))
 
 
 @router.post("/requests/{request_id}/accept", response=RequestOut)
-def accept(request: HttpRequest, request_id: int):
+def accept(request: ApiRequest, request_id: int):
     return _request_out(acceptance.accept_offer(provider=request.auth, request_id=request_id))
 
 
 @router.post("/requests/{request_id}/pass", response={204: None})
-def pass_offer(request: HttpRequest, request_id: int):
+def pass_offer(request: ApiRequest, request_id: int):
     acceptance.pass_offer(provider=request.auth, request_id=request_id)
     return Status(204, None)
 
 
 @router.get("/offers", response=list[OfferOut])
-def live_offers(request: HttpRequest):
+def live_offers(request: ApiRequest):
     now = timezone.now()
     return [selectors.offer_message(o, now=now) for o in selectors.live_offers_for(provider=request.auth)]
 
 
 @router.get("/availability", response=list[AvailabilityOut])
-def my_availability(request: HttpRequest):
+def my_availability(request: ApiRequest):
     return list(selectors.availabilities_of(provider=request.auth))
 
 
 @router.post("/availability", response=AvailabilityOut)
-def switch_availability(request: HttpRequest, payload: AvailabilityIn):
+def switch_availability(request: ApiRequest, payload: AvailabilityIn):
     if not payload.available:
         return availability_services.go_offline(provider=request.auth, listing_id=payload.listing_id)
     if payload.latitude is None or payload.longitude is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import h3
@@ -144,14 +145,9 @@ def nearest_available(
     stops as soon as the count-th candidate is nearer than that. Past FINE_RINGS rings, one
     query over the coarse cells covering the maximum reach finishes the job. Never a scan.
     """
-    where = {
-        "kind": kind,
-        "hours": hours,
-        "start": start,
-        "end": end,
-        "now": now,
-        "exclude_provider_id": exclude_provider_id,
-    }
+    available = partial(
+        _available, kind=kind, hours=hours, start=start, end=end, now=now, exclude_provider_id=exclude_provider_id
+    )
     found: dict[int, Candidate] = {}
     max_reach = float(settings.DISPATCH_MAX_REACH_KM)
 
@@ -174,14 +170,14 @@ def nearest_available(
     # early never changes the answer, only when the search may stop).
     cells = [origin, *geo.ring(origin, 1)]
     for k in range(1, FINE_RINGS + 1):
-        take(_available(column="cell", cells=geo.to_ints(cells), **where))
+        take(available(column="cell", cells=geo.to_ints(cells)))
         cells = geo.ring(origin, k + 1)
         beyond = float(geo.lower_bounds_km(latitude, longitude, cells).min())
         best = ordered()
         if beyond > max_reach or (len(best) >= count and best[count - 1].distance_km <= beyond):
             return best[:count]
     coarse, _ = geo.covering_cells(latitude, longitude, max_reach, geo.RES_COVERAGE)
-    take(_available(column="cell_coarse", cells=geo.to_ints(coarse), **where))
+    take(available(column="cell_coarse", cells=geo.to_ints(coarse)))
     return ordered()[:count]
 
 
@@ -198,7 +194,9 @@ _QUOTE_SQL = """
 SELECT {columns}, c.day_price
 FROM listings_listing l LEFT JOIN listings_cardetails c ON c.listing_id = l.id
 WHERE l.id IN ({{ids}})
-""".format(columns=", ".join(f"l.{Listing._meta.get_field(name).column}" for name in _QUOTE_FIELDS))
+""".format(
+    columns=", ".join(f"l.{field.column}" for field in Listing._meta.concrete_fields if field.attname in _QUOTE_FIELDS)
+)
 
 
 def listings_to_quote(listing_ids: list[int]) -> dict[int, Listing]:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import AuthenticationRequired, DomainError, NotFound
 from core.pages import refusals_as_messages
+from core.requests import SignedInRequest
 from dispatch import selectors
 from dispatch.inputs import Need, Position
 from dispatch.models import RequestState
@@ -46,7 +47,7 @@ def _need_context(where: dict, error: str | None, error_field: str | None = None
 
 
 @login_required
-def need(request: HttpRequest) -> HttpResponse:
+def need(request: SignedInRequest) -> HttpResponse:
     """Ask for a driver (or a car) here, now or later today: position, when, hours, the estimate, the card."""
     open_request = selectors.open_request_of(requester=request.user)
     if open_request is not None:
@@ -64,12 +65,12 @@ def need(request: HttpRequest) -> HttpResponse:
             refused = error
         else:
             return redirect("dispatch:request", request_id=created.pk)
-    context = _need_context(where, refused and refused.message, refused and refused.field)
+    context = _need_context(where, refused.message if refused else None, refused.field if refused else None)
     return render(request, "dispatch/need.html", context, status=400 if refused else 200)
 
 
 @login_required
-def estimate(request: HttpRequest) -> HttpResponse:
+def estimate(request: SignedInRequest) -> HttpResponse:
     """The fare estimate fragment (htmx), refreshed whenever the position, kind or hours change."""
     where = _where(request.GET)
     try:
@@ -91,7 +92,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "is_requester": job.requester_id == request.user.pk,
         "seconds_left": max(0, int((job.expires_at - timezone.now()).total_seconds())),
         "pickup": selectors.pickup_label(job.pickup_at, now=timezone.now(), time_zone=job.time_zone),
-        "sharing": job.state == RequestState.ASSIGNED and job.booking.status == "confirmed",
+        "sharing": job.state == RequestState.ASSIGNED and job.booking is not None and job.booking.status == "confirmed",
     }
     if job.state == RequestState.AUTHENTICATING and context["is_requester"]:
         context["bank_url"] = request_services.authentication_url(job)
@@ -99,7 +100,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @login_required
-def authenticated(request: HttpRequest, request_id: int) -> HttpResponse:
+def authenticated(request: SignedInRequest, request_id: int) -> HttpResponse:
     """Where the bank's 3-D Secure page sends the requester back: the request goes live (own requests only)."""
     with refusals_as_messages(request):
         request_services.complete_authentication(requester=request.user, request_id=request_id)
@@ -108,14 +109,14 @@ def authenticated(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, request_id: int) -> HttpResponse:
+def cancel(request: SignedInRequest, request_id: int) -> HttpResponse:
     with refusals_as_messages(request):
         request_services.cancel_request(requester=request.user, request_id=request_id)
     return redirect("dispatch:request", request_id=request_id)
 
 
 @login_required
-def provider(request: HttpRequest) -> HttpResponse:
+def provider(request: SignedInRequest) -> HttpResponse:
     """The provider's page: the "available now" switch per listing, and the live offers."""
     listings = Listing.objects.filter(
         owner=request.user, kind__in=[ListingKind.DRIVER, ListingKind.CAR], status=ListingStatus.ACTIVE
@@ -129,7 +130,7 @@ def provider(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def availability(request: HttpRequest, listing_id: int) -> HttpResponse:
+def availability(request: SignedInRequest, listing_id: int) -> HttpResponse:
     with refusals_as_messages(request):
         if request.POST.get("available") == "on":
             availability_services.go_available(
@@ -146,7 +147,7 @@ def availability(request: HttpRequest, listing_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def accept(request: HttpRequest, request_id: int) -> HttpResponse:
+def accept(request: SignedInRequest, request_id: int) -> HttpResponse:
     try:
         acceptance.accept_offer(provider=request.user, request_id=request_id)
     except NotFound as missing:
@@ -160,7 +161,7 @@ def accept(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pass_offer(request: HttpRequest, request_id: int) -> HttpResponse:
+def pass_offer(request: SignedInRequest, request_id: int) -> HttpResponse:
     with refusals_as_messages(request):
         acceptance.pass_offer(provider=request.user, request_id=request_id)
     return redirect("dispatch:provider")

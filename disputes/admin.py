@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,6 +23,7 @@ from accounts.admin import UserAdmin
 from accounts.models import User
 from core.errors import DomainError
 from core.money import format_money
+from core.requests import SignedInRequest
 from disputes import selectors, services
 from disputes.forms import EvidenceRequestForm, ResolveForm
 from disputes.models import STALE_AFTER, AdminDecision, Dispute, DisputeEvidence
@@ -30,7 +31,7 @@ from realtime.models import Thread
 from realtime.selectors import recent_messages
 
 
-def decisions_for(obj: object) -> QuerySet[AdminDecision]:
+def decisions_for(obj: Model) -> QuerySet[AdminDecision]:
     """The audit log of one object, newest first (other apps' admin pages can show it the same way)."""
     content_type = ContentType.objects.get_for_model(obj)
     return AdminDecision.objects.filter(content_type=content_type, object_id=obj.pk).select_related("staff")
@@ -155,7 +156,7 @@ class DisputeAdmin(admin.ModelAdmin):
         return "⚑ untouched 72 h" if dispute.is_stale() else ""
 
     @admin.action(description="Mark as looked at (clears the 72-hour flag; moves no money)")
-    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> None:
+    def mark_reviewed(self, request: SignedInRequest, queryset: QuerySet[Dispute]) -> None:
         done = 0
         for dispute in queryset:
             try:
@@ -235,7 +236,7 @@ class DisputeAdmin(admin.ModelAdmin):
     def _change_url(self, dispute: Dispute) -> str:
         return reverse("admin:disputes_dispute_change", args=[dispute.pk])
 
-    def resolve_view(self, request: HttpRequest, dispute_id: int) -> HttpResponse:
+    def resolve_view(self, request: SignedInRequest, dispute_id: int) -> HttpResponse:
         """GET: the form. POST: the preview (who gets what). POST with `confirm`: the money moves."""
         dispute = self._dispute_for_action(request, dispute_id)
         form = ResolveForm(request.POST or None)
@@ -273,7 +274,7 @@ class DisputeAdmin(admin.ModelAdmin):
         status = 400 if form.errors else 200
         return TemplateResponse(request, "disputes/admin/resolve.html", context, status=status)
 
-    def request_evidence_view(self, request: HttpRequest, dispute_id: int) -> HttpResponse:
+    def request_evidence_view(self, request: SignedInRequest, dispute_id: int) -> HttpResponse:
         dispute = self._dispute_for_action(request, dispute_id)
         form = EvidenceRequestForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from core.api import session_or_token_auth
+from core.requests import ApiRequest
 from disputes import selectors, services
 from disputes.models import Category, Dispute
 
@@ -57,7 +57,7 @@ def _out(dispute: Dispute) -> dict:
 
 
 @router.post("/", response={201: DisputeOut}, summary="Open a dispute about one of my bookings")
-def open_dispute(request: HttpRequest, payload: DisputeIn):
+def open_dispute(request: ApiRequest, payload: DisputeIn):
     dispute = services.open_dispute(
         user=request.auth, booking_id=payload.booking_id, category=payload.category, description=payload.description
     )
@@ -65,12 +65,12 @@ def open_dispute(request: HttpRequest, payload: DisputeIn):
 
 
 @router.get("/{dispute_id}", response=DisputeOut, summary="One dispute, with its evidence and outcome")
-def get_dispute(request: HttpRequest, dispute_id: int):
+def get_dispute(request: ApiRequest, dispute_id: int):
     return _out(selectors.visible_dispute(user=request.auth, dispute_id=dispute_id))
 
 
 @router.post("/{dispute_id}/evidence", response={201: EvidenceOut}, summary="Add a photo (multipart)")
-def add_evidence(request: HttpRequest, dispute_id: int, image: File[UploadedFile], caption: Form[str] = ""):
+def add_evidence(request: ApiRequest, dispute_id: int, image: File[UploadedFile], caption: Form[str] = ""):
     selectors.visible_dispute(user=request.auth, dispute_id=dispute_id)
     evidence = services.add_evidence(user=request.auth, dispute_id=dispute_id, image=image, caption=caption)
     return Status(

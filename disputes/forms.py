@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from core.images import normalise_image
@@ -15,7 +16,7 @@ from disputes.models import Category
 CHECK_SIDE = 64
 
 
-def _checked_photo(upload: object) -> object:
+def _checked_photo(upload: UploadedFile | None) -> UploadedFile | None:
     if upload:
         normalise_image(upload, max_side=CHECK_SIDE)
         upload.seek(0)

@@ -89,9 +89,10 @@ def stale_disputes(*, now: datetime | None = None) -> QuerySet[Dispute]:
     now = now or timezone.now()
     return (
         Dispute.objects.exclude(status=DisputeStatus.RESOLVED)
-        .annotate(untouched_since=Coalesce("last_staff_action_at", "created_at"))
-        .filter(untouched_since__lte=now - STALE_AFTER)
-        .order_by("untouched_since")
+        # Not named untouched_since: an annotation would hide the model's method of that name on every row.
+        .annotate(untouched_at=Coalesce("last_staff_action_at", "created_at"))
+        .filter(untouched_at__lte=now - STALE_AFTER)
+        .order_by("untouched_at")
     )
 
 

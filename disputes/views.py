@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from bookings.selectors import visible_booking
 from core.errors import DomainError, NotFound
+from core.requests import SignedInRequest
 from disputes import selectors, services, suspensions
 from disputes.forms import EvidenceForm, OpenDisputeForm, SuspensionForm
 from disputes.models import OPEN_WINDOW
@@ -65,7 +66,7 @@ def open_dispute(request: HttpRequest, booking_id: int) -> HttpResponse:
     return render(request, "disputes/open.html", context, status=status)
 
 
-def _visible(request: HttpRequest, dispute_id: int):
+def _visible(request: SignedInRequest, dispute_id: int):
     try:
         return selectors.visible_dispute(user=request.user, dispute_id=dispute_id)
     except NotFound as error:
@@ -74,7 +75,7 @@ def _visible(request: HttpRequest, dispute_id: int):
 
 @login_required
 def dispute_detail(
-    request: HttpRequest, dispute_id: int, evidence_form: EvidenceForm | None = None, status: int = 200
+    request: SignedInRequest, dispute_id: int, evidence_form: EvidenceForm | None = None, status: int = 200
 ) -> HttpResponse:
     dispute = _visible(request, dispute_id)
     context = {
@@ -89,7 +90,7 @@ def dispute_detail(
 
 @login_required
 @require_POST
-def add_evidence(request: HttpRequest, dispute_id: int) -> HttpResponse:
+def add_evidence(request: SignedInRequest, dispute_id: int) -> HttpResponse:
     dispute = _visible(request, dispute_id)
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
@@ -109,7 +110,7 @@ def add_evidence(request: HttpRequest, dispute_id: int) -> HttpResponse:
 
 
 @login_required
-def suspension(request: HttpRequest, user_id: int) -> HttpResponse:
+def suspension(request: SignedInRequest, user_id: int) -> HttpResponse:
     """The desk's page to suspend a person (or lift a suspension), with the reason asked first."""
     try:
         services.require_desk_staff(request.user)

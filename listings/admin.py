@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from core.admin_tools import ask_reason_then_apply
+from core.requests import SignedInRequest
 from listings import services
 from listings.models import Listing, ListingReport, ListingReportDecision
 
@@ -41,7 +42,7 @@ class ListingReportAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def _decide(self, request: HttpRequest, queryset: QuerySet, decision: str, action: str, title: str):
+    def _decide(self, request: SignedInRequest, queryset: QuerySet, decision: str, action: str, title: str):
         return ask_reason_then_apply(
             request,
             queryset,
@@ -53,9 +54,9 @@ class ListingReportAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="Remove the reported listings", permissions=["change"])
-    def remove_listing(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def remove_listing(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._decide(request, queryset, ListingReportDecision.REMOVE, "remove_listing", "Remove listings")
 
     @admin.action(description="Keep the reported listings", permissions=["change"])
-    def keep_listing(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def keep_listing(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._decide(request, queryset, ListingReportDecision.KEEP, "keep_listing", "Keep listings")

@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from core.api import session_or_token_auth
 from core.errors import DomainError
+from core.requests import ApiRequest, PublicApiRequest
 from listings import selectors, services
 from listings.geocoding import geocode_place
 from listings.models import Listing, ListingKind, ListingStatus
@@ -107,7 +108,7 @@ class SearchOut(Schema):
     has_next: bool
 
 
-DETAIL_ATTRIBUTE = {ListingKind.ROOM: "room", ListingKind.CAR: "car", ListingKind.DRIVER: "driver"}
+DETAIL_ATTRIBUTE: dict[str, str] = {ListingKind.ROOM: "room", ListingKind.CAR: "car", ListingKind.DRIVER: "driver"}
 
 
 def _out(listing: Listing) -> dict:
@@ -123,12 +124,12 @@ def _out(listing: Listing) -> dict:
     return data
 
 
-def _visible(request: HttpRequest, listing_id: int) -> Listing:
+def _visible(request: PublicApiRequest, listing_id: int) -> Listing:
     return selectors.visible_listing(listing_id=listing_id, viewer=request.auth)
 
 
 @router.get("/mine", response=list[ListingOut], auth=session_or_token_auth)
-def my_listings(request: HttpRequest):
+def my_listings(request: ApiRequest):
     return [_out(listing) for listing in selectors.listings_of(owner=request.auth)]
 
 
@@ -175,12 +176,12 @@ def search(
 
 
 @router.get("/{listing_id}", response=ListingOut, auth=public_or_authenticated)
-def get_listing(request: HttpRequest, listing_id: int):
+def get_listing(request: PublicApiRequest, listing_id: int):
     return _out(_visible(request, listing_id))
 
 
 @router.post("/", response={201: ListingOut}, auth=session_or_token_auth)
-def create_listing(request: HttpRequest, payload: ListingIn):
+def create_listing(request: ApiRequest, payload: ListingIn):
     data = payload.dict()
     kind, details = data.pop("kind"), data.pop("details")
     listing = services.create_listing(owner=request.auth, kind=kind, fields=data, details=details)
@@ -188,7 +189,7 @@ def create_listing(request: HttpRequest, payload: ListingIn):
 
 
 @router.patch("/{listing_id}", response=ListingOut, auth=session_or_token_auth)
-def update_listing(request: HttpRequest, listing_id: int, payload: ListingPatch):
+def update_listing(request: ApiRequest, listing_id: int, payload: ListingPatch):
     listing = selectors.owned_listing(listing_id=listing_id, owner=request.auth)
     data = payload.dict(exclude_unset=True)
     details = data.pop("details", {}) or {}
@@ -197,7 +198,7 @@ def update_listing(request: HttpRequest, listing_id: int, payload: ListingPatch)
 
 
 @router.post("/{listing_id}/status", response=ListingOut, auth=session_or_token_auth)
-def change_status(request: HttpRequest, listing_id: int, payload: StatusIn):
+def change_status(request: ApiRequest, listing_id: int, payload: StatusIn):
     listing = selectors.owned_listing(listing_id=listing_id, owner=request.auth)
     listing = services.set_listing_status(listing=listing, actor=request.auth, status=payload.status)
     if listing.status == ListingStatus.DELETED:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -17,7 +18,7 @@ from listings.models import CancellationPolicy, Fuel, Listing, ListingKind, Tran
 from listings.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, SortOrder
 from listings.services import CURRENCIES
 
-MONEY = {"max_digits": 9, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 9, "decimal_places": 2}
 
 
 def to_minor(amount: Decimal | None) -> int | None:
@@ -49,7 +50,7 @@ class ListingForm(forms.Form):
     instant_book = forms.BooleanField(required=False, label="Instant book (no approval needed)")
     cancellation_policy = forms.ChoiceField(choices=CancellationPolicy.choices, initial=CancellationPolicy.MODERATE)
 
-    def __init__(self, *args: object, kind: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         unit = "night" if kind == ListingKind.ROOM else "hour"
         self.fields["price"].label = f"Price per {unit}"
@@ -58,8 +59,9 @@ class ListingForm(forms.Form):
         self.fields["fee"].label = "Cleaning fee" if kind == ListingKind.ROOM else "Booking fee"
         self.fields["capacity"].label = {"room": "Guests", "car": "Seats", "driver": "Passengers"}[kind]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         low, high = data.get("min_units"), data.get("max_units")
         if low and high and high < low:
             self.add_error("max_units", "The maximum cannot be shorter than the minimum.")
@@ -155,7 +157,11 @@ class DriverForm(forms.Form):
         return {name: getattr(details, name) for name in ("languages", "brings_car", "service_radius_km")}
 
 
-DETAIL_FORMS = {ListingKind.ROOM: RoomForm, ListingKind.CAR: CarForm, ListingKind.DRIVER: DriverForm}
+DETAIL_FORMS: dict[str, type[RoomForm | CarForm | DriverForm]] = {
+    ListingKind.ROOM: RoomForm,
+    ListingKind.CAR: CarForm,
+    ListingKind.DRIVER: DriverForm,
+}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -163,7 +169,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
         super().__init__(*args, **kwargs)
 
@@ -184,8 +190,9 @@ class BlockForm(forms.Form):
     last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(max_length=140, required=False)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("first_day") and data.get("last_day") and data["last_day"] < data["first_day"]:
             self.add_error("last_day", "The last day cannot be before the first day.")
         return data
@@ -219,8 +226,9 @@ class SearchForm(forms.Form):
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if (data.get("start") is None) != (data.get("end") is None) and not self.errors:
             self.add_error("end" if data.get("start") else "start", "Give both a start and an end, or neither.")
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:

@@ -118,7 +118,7 @@ class OfflineGeocoder:
                         return _location(candidates[0], query.strip())
         return None
 
-    def reverse(self, query: tuple[float, float], exactly_one: bool = True) -> Location | None:
+    def reverse(self, query: tuple[float, float], exactly_one: bool = True) -> Location:
         """The nearest gazetteer city: rings of H3 buckets grow until no unread bucket can hold a nearer one."""
         gazetteer = _gazetteer()
         latitude, longitude = query
@@ -133,7 +133,10 @@ class OfflineGeocoder:
                 nearest = int(np.argmin(distances))
                 if distances[nearest] < best_distance:
                     best_index, best_distance = indices[nearest], float(distances[nearest])
-            if best_distance < lower_bounds_km(latitude, longitude, ring(origin, k + 1)).min():
+            if (
+                best_index is not None
+                and best_distance < lower_bounds_km(latitude, longitude, ring(origin, k + 1)).min()
+            ):
                 return _location(gazetteer.cities[best_index])
         # Far out at sea: measure every city.
         distances = geodesic_km(latitude, longitude, gazetteer.latitudes, gazetteer.longitudes)

@@ -8,6 +8,8 @@ Money is always an integer number of minor units (cents) with a currency code.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -41,6 +43,8 @@ UNIT_NAME = {ListingKind.ROOM: "night", ListingKind.CAR: "hour", ListingKind.DRI
 
 
 class Listing(models.Model):
+    # Not stored: a search sets it on the listings it returns (None where no point was searched from).
+    distance_km: float | None
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings")
     kind = models.CharField(max_length=10, choices=ListingKind.choices)
     status = models.CharField(max_length=10, choices=ListingStatus.choices, default=ListingStatus.ACTIVE)
@@ -118,7 +122,7 @@ class Listing(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The search index columns follow the point, whoever saves the row.
         self.cell_fine, self.cell_mid, self.cell_coarse = cells_for(self.latitude, self.longitude)
         update_fields = kwargs.get("update_fields")
@@ -216,7 +220,7 @@ class DriverDetails(models.Model):
     def __str__(self) -> str:
         return f"Driving service within {self.service_radius_km:g} km"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         self.refresh_coverage(listing=self.listing)
 

@@ -8,7 +8,9 @@ the listing row first, so two writers of the same calendar queue on PostgreSQL
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -98,7 +100,7 @@ COMMON_FIELDS = (
     "instant_book",
     "cancellation_policy",
 )
-DETAIL_FIELDS = {
+DETAIL_FIELDS: dict[str, tuple[str, ...]] = {
     ListingKind.ROOM: (
         "bedrooms",
         "beds",
@@ -121,7 +123,11 @@ DETAIL_FIELDS = {
     ),
     ListingKind.DRIVER: ("languages", "brings_car", "service_radius_km"),
 }
-DETAIL_MODELS = {ListingKind.ROOM: RoomDetails, ListingKind.CAR: CarDetails, ListingKind.DRIVER: DriverDetails}
+DETAIL_MODELS: dict[str, type[RoomDetails | CarDetails | DriverDetails]] = {
+    ListingKind.ROOM: RoomDetails,
+    ListingKind.CAR: CarDetails,
+    ListingKind.DRIVER: DriverDetails,
+}
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD")
 # Prices are stored in minor units; this cap (100,000.00) catches a typo of extra zeros.
 MAX_PRICE = 10_000_000
@@ -151,7 +157,8 @@ def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
     _check_number(fields, "latitude", "The latitude", low=-90, high=90)
     _check_number(fields, "longitude", "The longitude", low=-180, high=180)
     unit = "night" if kind == ListingKind.ROOM else "hour"
-    price = fields.get("unit_price")
+    # Unchecked input (Any) until the _require calls below have checked it.
+    price: Any = fields.get("unit_price")
     _require(price is not None, f"Set a price per {unit}.", "unit_price")
     _require(isinstance(price, int) and not isinstance(price, bool), "Prices are whole cents.", "unit_price")
     _require(price > 0, f"The price per {unit} must be more than zero.", "unit_price")
@@ -229,7 +236,9 @@ def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -
     return fields
 
 
-def create_listing(*, owner: User, kind: str, fields: dict, details: dict, photos: list[UploadedFile] = ()) -> Listing:
+def create_listing(
+    *, owner: User, kind: str, fields: dict, details: dict, photos: Sequence[UploadedFile] = ()
+) -> Listing:
     """A new active listing with its kind's details and photos; nothing is written if any rule is broken."""
     _require(kind in ListingKind.values, f"Unknown kind “{kind}”: choose a room, a car or a driving service.", "kind")
     if not has_verified_email(owner):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import verified_email_required
 from core.errors import DomainError, NotFound, PermissionDenied
+from core.requests import HtmxRequest, SignedInRequest
 from listings import selectors, services
 from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm, to_minor
 from listings.geocoding import geocode_place, reverse_place
@@ -24,7 +25,7 @@ from listings.models import MAX_PHOTOS_PER_LISTING, ListingKind, ListingStatus
 from listings.search import DEFAULT_RADIUS_KM, SearchQuery
 
 
-def _own(request: HttpRequest, listing_id: int):
+def _own(request: SignedInRequest, listing_id: int):
     """The requester's own listing: 404 when they may not see it, 403 when they may see but not change it."""
     try:
         return selectors.owned_listing(listing_id=listing_id, owner=request.user)
@@ -55,7 +56,7 @@ def choose_kind(request: HttpRequest) -> HttpResponse:
 
 
 @verified_email_required
-def create(request: HttpRequest, kind: str) -> HttpResponse:
+def create(request: SignedInRequest, kind: str) -> HttpResponse:
     if kind not in ListingKind.values:
         raise Http404(f"Unknown kind “{kind}”: choose a room, a car or a driving service.")
     data = request.POST if request.method == "POST" else None
@@ -81,7 +82,7 @@ def create(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
-def edit(request: HttpRequest, listing_id: int) -> HttpResponse:
+def edit(request: SignedInRequest, listing_id: int) -> HttpResponse:
     listing = _own(request, listing_id)
     if request.method == "POST":
         form, details_form = ListingForm(request.POST, kind=listing.kind), DETAIL_FORMS[listing.kind](request.POST)
@@ -106,7 +107,7 @@ def edit(request: HttpRequest, listing_id: int) -> HttpResponse:
 
 
 @login_required
-def photos(request: HttpRequest, listing_id: int) -> HttpResponse:
+def photos(request: SignedInRequest, listing_id: int) -> HttpResponse:
     listing = _own(request, listing_id)
     form = PhotosForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
@@ -128,7 +129,7 @@ def photos(request: HttpRequest, listing_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def change_status(request: HttpRequest, listing_id: int, status: str) -> HttpResponse:
+def change_status(request: SignedInRequest, listing_id: int, status: str) -> HttpResponse:
     listing = _own(request, listing_id)
     services.set_listing_status(listing=listing, actor=request.user, status=status)
     notes = {
@@ -143,7 +144,7 @@ def change_status(request: HttpRequest, listing_id: int, status: str) -> HttpRes
 
 
 @login_required
-def calendar(request: HttpRequest, listing_id: int) -> HttpResponse:
+def calendar(request: SignedInRequest, listing_id: int) -> HttpResponse:
     listing = _own(request, listing_id)
     form = BlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -164,7 +165,7 @@ def calendar(request: HttpRequest, listing_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def unblock(request: HttpRequest, listing_id: int, period_id: int) -> HttpResponse:
+def unblock(request: SignedInRequest, listing_id: int, period_id: int) -> HttpResponse:
     listing = _own(request, listing_id)
     try:
         services.unblock_period(listing=listing, actor=request.user, busy_period_id=period_id)
@@ -176,7 +177,7 @@ def unblock(request: HttpRequest, listing_id: int, period_id: int) -> HttpRespon
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: SignedInRequest) -> HttpResponse:
     return render(request, "listings/mine.html", {"listings": selectors.listings_of(owner=request.user)})
 
 
@@ -192,7 +193,7 @@ def detail(request: HttpRequest, listing_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ask_host(request: HttpRequest, listing_id: int) -> HttpResponse:
+def ask_host(request: SignedInRequest, listing_id: int) -> HttpResponse:
     try:
         listing = selectors.visible_listing(listing_id=listing_id, viewer=request.user)
         thread = services.open_question_thread(listing=listing, requester=request.user)
@@ -206,7 +207,7 @@ def ask_host(request: HttpRequest, listing_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report(request: HttpRequest, listing_id: int) -> HttpResponse:
+def report(request: SignedInRequest, listing_id: int) -> HttpResponse:
     try:
         listing = selectors.visible_listing(listing_id=listing_id, viewer=request.user)
         services.report_listing(listing=listing, reporter=request.user, reason=request.POST.get("reason", ""))
@@ -253,7 +254,7 @@ def _search_query(form: SearchForm) -> tuple[SearchQuery | None, str]:
     return query, label
 
 
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     result, query, label = None, None, ""
     if form.is_bound and form.is_valid():
@@ -268,7 +269,7 @@ def search(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "result": result, "query": query, "place_label": label}
     if query is not None and result is not None:
         params = QueryDict(mutable=True)
-        params.update({key: value for key, value in request.GET.items() if key != "page" and value})
+        params.update({key: value for key, value in request.GET.dict().items() if key != "page" and value})
         context["page_query"] = params.urlencode()
     template = "listings/_results.html" if request.htmx else "listings/search.html"
     status = 400 if form.errors else 200

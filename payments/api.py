@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router, Schema
 
 from core.api import session_or_token_auth
 from core.errors import NotFound
+from core.requests import ApiRequest
 from payments import selectors, services
 from payments.models import Payment
 
@@ -44,7 +44,7 @@ class PaymentOut(Schema):
     failure_message: str
 
 
-def _payout_account(request: HttpRequest) -> PayoutAccountOut:
+def _payout_account(request: ApiRequest) -> PayoutAccountOut:
     account = selectors.payout_account_for(request.user)
     payouts = [
         PayoutOut(
@@ -66,12 +66,12 @@ def _payout_account(request: HttpRequest) -> PayoutAccountOut:
 
 
 @router.get("/payout-account", response=PayoutAccountOut)
-def payout_account(request: HttpRequest) -> PayoutAccountOut:
+def payout_account(request: ApiRequest) -> PayoutAccountOut:
     return _payout_account(request)
 
 
 @router.post("/payout-account/onboarding", response=OnboardingOut)
-def start_onboarding(request: HttpRequest) -> OnboardingOut:
+def start_onboarding(request: ApiRequest) -> OnboardingOut:
     url = services.start_payout_onboarding(
         host=request.user,
         refresh_url=request.build_absolute_uri(reverse("payments:payout_onboarding_refresh")),
@@ -80,7 +80,7 @@ def start_onboarding(request: HttpRequest) -> OnboardingOut:
     return OnboardingOut(url=url)
 
 
-def _own_payment(request: HttpRequest, payment_id: int) -> Payment:
+def _own_payment(request: ApiRequest, payment_id: int) -> Payment:
     # Someone else's payment is reported as missing, not as forbidden, so ids reveal nothing.
     payment = Payment.objects.filter(pk=payment_id, payer=request.user).first()
     if payment is None:
@@ -101,11 +101,11 @@ def _payment_out(payment: Payment) -> PaymentOut:
 
 
 @router.get("/{int:payment_id}", response=PaymentOut)
-def payment_detail(request: HttpRequest, payment_id: int) -> PaymentOut:
+def payment_detail(request: ApiRequest, payment_id: int) -> PaymentOut:
     return _payment_out(_own_payment(request, payment_id))
 
 
 @router.post("/{int:payment_id}/refresh", response=PaymentOut)
-def refresh(request: HttpRequest, payment_id: int) -> PaymentOut:
+def refresh(request: ApiRequest, payment_id: int) -> PaymentOut:
     """After the app ran 3-D Secure with Stripe's SDK: re-read the payment's state from Stripe."""
     return _payment_out(services.refresh_payment(payment=_own_payment(request, payment_id)))

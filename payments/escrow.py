@@ -24,7 +24,8 @@ Status = Payment.Status
 
 
 def _authorisation(payment: Payment) -> Authorisation:
-    status = {Status.AUTHORIZED: "authorized", Status.REQUIRES_ACTION: "requires_action"}.get(payment.status, "failed")
+    statuses: dict[str, str] = {Status.AUTHORIZED: "authorized", Status.REQUIRES_ACTION: "requires_action"}
+    status = statuses.get(payment.status, "failed")
     return Authorisation(
         payment_id=payment.pk,
         status=status,

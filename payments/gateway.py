@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 import stripe
 from django.conf import settings
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 Metadata = dict[str, str]
 
 
-def idempotency_key(kind: str, object_id: int | str, action: str, *parts: int | str) -> str:
+def idempotency_key(kind: str, object_id: int | str | UUID, action: str, *parts: int | str) -> str:
     """A stable key for one action on one object, e.g. ("booking", 42, "capture") -> "sharing:booking:42:capture".
 
     Stripe keeps keys for 24 hours: within that window the same key always returns

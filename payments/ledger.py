@@ -122,13 +122,13 @@ def check_ledger() -> list[Problem]:
 
     # 2. Balances that cannot be negative (per account and currency), and guest funding that cannot be positive.
     per_account = LedgerEntry.objects.values("account", "currency").annotate(total=Sum("amount")).order_by("account")
-    for row in per_account:
-        account, total = row["account"], row["total"]
+    for balance in per_account:
+        account, total = balance["account"], balance["total"]
         if (account in NEVER_NEGATIVE_ACCOUNTS or account.startswith(HOST_PAYABLE_PREFIX)) and total < 0:
-            problems.append(Problem("not-negative", f"{account} is {total} {row['currency']}"))
+            problems.append(Problem("not-negative", f"{account} is {total} {balance['currency']}"))
         if account == GUEST_FUNDING and total > 0:
             problems.append(
-                Problem("not-negative", f"{account} is +{total} {row['currency']} (more refunded than paid)")
+                Problem("not-negative", f"{account} is +{total} {balance['currency']} (more refunded than paid)")
             )
 
     # 3. Per reference: escrow in the ledger = captured - refunded - released (host payout + fee), never negative.

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.requests import SignedInRequest
 from payments import gateway, selectors, services, webhooks
 from payments.models import Payment
 
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 @login_required
-def payout_settings(request: HttpRequest) -> HttpResponse:
+def payout_settings(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             url = services.start_payout_onboarding(
@@ -43,7 +44,7 @@ def payout_settings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def payout_onboarding_return(request: HttpRequest) -> HttpResponse:
+def payout_onboarding_return(request: SignedInRequest) -> HttpResponse:
     """Where Stripe sends the host back: re-read the account, since the redirect itself proves nothing."""
     account = selectors.payout_account_for(request.user)
     if account is None:

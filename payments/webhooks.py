@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,7 +23,15 @@ from payments.models import Payment, PayoutAccount, StripeEvent
 logger = logging.getLogger(__name__)
 
 
-def _payment_for_intent(payment_intent_id: str | None) -> Payment | None:
+def _stripe_id(reference: str | stripe.PaymentIntent | stripe.Charge | None) -> str | None:
+    """The id of a reference that Stripe sends as an id, or as the object itself when it was expanded."""
+    if reference is None or isinstance(reference, str):
+        return reference
+    return reference.id
+
+
+def _payment_for_intent(payment_intent: str | stripe.PaymentIntent | None) -> Payment | None:
+    payment_intent_id = _stripe_id(payment_intent)
     if not payment_intent_id:
         return None
     return Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
@@ -55,8 +64,9 @@ def _on_charge_refunded(obj: dict[str, Any]) -> None:
 def _on_dispute_created(obj: dict[str, Any]) -> None:
     dispute = gateway.retrieve_dispute(obj["id"])
     payment = _payment_for_intent(dispute.payment_intent)
-    if payment is None and dispute.charge:
-        payment = _payment_for_intent(gateway.retrieve_charge(dispute.charge).payment_intent)
+    charge_id = _stripe_id(dispute.charge)
+    if payment is None and charge_id:
+        payment = _payment_for_intent(gateway.retrieve_charge(charge_id).payment_intent)
     if payment is None:
         return
     services.freeze_payment(

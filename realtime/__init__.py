@@ -6,12 +6,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from django.contrib.auth.base_user import AbstractBaseUser
-
+    from core.requests import User
     from realtime.models import Notification
 
 
-def notify(recipients: Iterable[AbstractBaseUser], kind: str, payload: dict[str, Any]) -> list[Notification]:
+def notify(recipients: Iterable[User], kind: str, payload: dict[str, Any]) -> list[Notification]:
     """Shortcut for `realtime.services.notify`, imported lazily because app packages load before models."""
     from realtime.services import notify as _notify
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from core.api import ObjectId, session_or_token_auth
+from core.requests import ApiRequest
 from realtime import selectors, services
 
 notifications_router = Router(tags=["notifications"], auth=session_or_token_auth)
@@ -50,7 +50,7 @@ class MarkedOut(Schema):
 
 
 @notifications_router.get("/", response=NotificationPage, summary="My notifications, oldest first after an id")
-def list_notifications(request: HttpRequest, after_id: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=200)):
+def list_notifications(request: ApiRequest, after_id: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=200)):
     items = selectors.notifications_after(request.user, after_id=after_id, limit=limit + 1)
     more = len(items) > limit
     items = items[:limit]
@@ -62,23 +62,23 @@ def list_notifications(request: HttpRequest, after_id: int = Query(0, ge=0), lim
 
 
 @notifications_router.get("/recent", response=list[NotificationOut], summary="My newest notifications, newest first")
-def recent_notifications(request: HttpRequest, limit: int = Query(10, ge=1, le=50)):
+def recent_notifications(request: ApiRequest, limit: int = Query(10, ge=1, le=50)):
     return [n.as_message() for n in selectors.latest_notifications(request.user, limit=limit)]
 
 
 @notifications_router.get("/unread-count", response=UnreadOut, summary="How many of my notifications are unread")
-def unread_count(request: HttpRequest):
+def unread_count(request: ApiRequest):
     return {"unread": selectors.unread_count(request.user)}
 
 
 @notifications_router.post("/read", response=MarkedOut, summary="Mark some (ids) or all of my notifications read")
-def mark_read(request: HttpRequest, data: MarkReadIn):
+def mark_read(request: ApiRequest, data: MarkReadIn):
     marked = services.mark_notifications_read(user=request.user, ids=data.ids)
     return {"marked": marked, "unread": selectors.unread_count(request.user)}
 
 
 @notifications_router.post("/{notification_id}/read", response=MarkedOut, summary="Mark one notification read")
-def mark_one_read(request: HttpRequest, notification_id: int):
+def mark_one_read(request: ApiRequest, notification_id: int):
     marked = services.mark_notifications_read(user=request.user, ids=[notification_id])
     return {"marked": marked, "unread": selectors.unread_count(request.user)}
 
@@ -126,12 +126,12 @@ class ReadOut(Schema):
 
 
 @threads_router.get("/", response=list[ThreadOut], summary="My conversations, most recent first")
-def list_threads(request: HttpRequest):
+def list_threads(request: ApiRequest):
     return list(selectors.inbox(request.user)[:200])
 
 
 @threads_router.get("/{thread_id}", response=ThreadDetailOut, summary="One of my conversations, with read receipts")
-def thread_detail(request: HttpRequest, thread_id: int):
+def thread_detail(request: ApiRequest, thread_id: int):
     thread = selectors.thread_for(request.user, thread_id)
     return {
         **{f: getattr(thread, f) for f in ("id", "key", "title", "link_url", "created_at", "last_message_at")},
@@ -141,20 +141,20 @@ def thread_detail(request: HttpRequest, thread_id: int):
 
 @threads_router.get("/{thread_id}/messages", response=list[MessageOut], summary="Messages after an id, oldest first")
 def thread_messages(
-    request: HttpRequest, thread_id: int, after_id: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=200)
+    request: ApiRequest, thread_id: int, after_id: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=200)
 ):
     thread = selectors.thread_for(request.user, thread_id)
     return [m.as_message() for m in selectors.thread_messages(thread, after_id=after_id, limit=limit)]
 
 
 @threads_router.post("/{thread_id}/messages", response={201: MessageOut}, summary="Write in one of my conversations")
-def post_message(request: HttpRequest, thread_id: int, data: MessageIn):
+def post_message(request: ApiRequest, thread_id: int, data: MessageIn):
     thread = selectors.thread_for(request.user, thread_id)
     message = services.post_message(thread=thread, sender=request.user, body=data.body)
     return Status(201, message.as_message())
 
 
 @threads_router.post("/{thread_id}/read", response=ReadOut, summary="Tell the others how far I have read")
-def mark_thread_read(request: HttpRequest, thread_id: int, data: ReadIn):
+def mark_thread_read(request: ApiRequest, thread_id: int, data: ReadIn):
     thread = selectors.thread_for(request.user, thread_id)
     return {"last_read_id": services.mark_thread_read(thread=thread, user=request.user, up_to_id=data.up_to_id)}

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+THREAD_KEY_MAX_LENGTH = 120
+
 
 class Notification(models.Model):
     # The auto-increment id is the order clients replay in after a reconnect.
@@ -15,6 +17,8 @@ class Notification(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Not stored: `services.notify` sets it on the rows it creates, for the push (see `_push`).
+    previous_id: int
 
     class Meta:
         ordering = ["id"]
@@ -59,7 +63,7 @@ class Thread(models.Model):
     `ensure_thread` chooses the key, the title and the link back to its page.
     """
 
-    key = models.CharField(max_length=120, unique=True)
+    key = models.CharField(max_length=THREAD_KEY_MAX_LENGTH, unique=True)
     title = models.CharField(max_length=200)
     link_url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

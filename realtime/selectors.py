@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from core.errors import NotFound
+from core.requests import User
 from realtime.models import Message, Notification, Thread, ThreadParticipant
 
 MAX_PAGE = 200
 
 
-def notifications_after(user: AbstractBaseUser, *, after_id: int = 0, limit: int = 50) -> list[Notification]:
+def notifications_after(user: User, *, after_id: int = 0, limit: int = 50) -> list[Notification]:
     """The person's notifications with an id above `after_id`, oldest first: the replay and the API page."""
     limit = max(1, min(int(limit), MAX_PAGE))
     return list(Notification.objects.filter(recipient_id=user.pk, id__gt=max(0, int(after_id))).order_by("id")[:limit])
 
 
-def latest_notifications(
-    user: AbstractBaseUser, *, limit: int = 20, before_id: int | None = None
-) -> list[Notification]:
+def latest_notifications(user: User, *, limit: int = 20, before_id: int | None = None) -> list[Notification]:
     """The newest notifications first, for the bell's list and the notifications page."""
     queryset = Notification.objects.filter(recipient_id=user.pk)
     if before_id is not None:
@@ -29,16 +27,16 @@ def latest_notifications(
     return list(queryset.order_by("-id")[: max(1, min(int(limit), MAX_PAGE))])
 
 
-def unread_count(user: AbstractBaseUser) -> int:
+def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
-def last_notification_id(user: AbstractBaseUser) -> int:
+def last_notification_id(user: User) -> int:
     last = Notification.objects.filter(recipient_id=user.pk).order_by("-id").values_list("id", flat=True).first()
     return last or 0
 
 
-def thread_for(user: AbstractBaseUser, thread_id: int) -> Thread:
+def thread_for(user: User, thread_id: int) -> Thread:
     """The thread if `user` is in it; otherwise NotFound, so strangers cannot even learn that it exists."""
     if not user.is_authenticated:
         raise NotFound("That conversation does not exist or is not yours.")
@@ -48,14 +46,14 @@ def thread_for(user: AbstractBaseUser, thread_id: int) -> Thread:
     return thread
 
 
-def thread_id_by_key(user: AbstractBaseUser, key: str) -> int | None:
+def thread_id_by_key(user: User, key: str) -> int | None:
     """The id of the thread named `key` if `user` takes part in it (domain pages link to it by key)."""
     if not user.is_authenticated:
         return None
     return Thread.objects.filter(key=key, memberships__user_id=user.pk).values_list("pk", flat=True).first()
 
 
-def inbox(user: AbstractBaseUser) -> QuerySet[Thread]:
+def inbox(user: User) -> QuerySet[Thread]:
     """The person's threads, most recently active first, each with `unread` (messages from others not yet read)."""
     my_last_read = ThreadParticipant.objects.filter(thread=OuterRef("pk"), user_id=user.pk).values(
         "last_read_message_id"

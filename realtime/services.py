@@ -14,13 +14,13 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import DomainError, PermissionDenied
-from realtime.models import Message, Notification, Thread, ThreadParticipant
+from core.requests import User
+from realtime.models import THREAD_KEY_MAX_LENGTH, Message, Notification, Thread, ThreadParticipant
 
 # Any constant will do: it only has to be the same in every process that calls notify().
 _NOTIFY_LOCK_KEY = 0x5348_4E54  # "SHNT"
@@ -43,7 +43,7 @@ def _group_send(group_messages: list[tuple[str, dict[str, Any]]]) -> None:
 # --- Notifications ------------------------------------------------------------------
 
 
-def notify(recipients: Iterable[AbstractBaseUser], kind: str, payload: dict[str, Any]) -> list[Notification]:
+def notify(recipients: Iterable[User], kind: str, payload: dict[str, Any]) -> list[Notification]:
     """Store one notification per recipient and push each over the channel layer once committed.
 
     Call it inside the domain transaction: if that transaction rolls back, the
@@ -92,7 +92,7 @@ def _push(notifications: list[Notification]) -> None:
     )
 
 
-def mark_notifications_read(*, user: AbstractBaseUser, ids: Iterable[int] | None = None) -> int:
+def mark_notifications_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     """Mark some (`ids`) or all (`ids=None`) of the person's own unread notifications read; returns how many.
 
     Ids that are not theirs are ignored, never an error that would tell them the id exists.
@@ -116,12 +116,12 @@ def mark_notifications_read(*, user: AbstractBaseUser, ids: Iterable[int] | None
 # --- Conversations ------------------------------------------------------------------
 
 
-def ensure_thread(*, key: str, title: str, link_url: str = "", participants: Iterable[AbstractBaseUser]) -> Thread:
+def ensure_thread(*, key: str, title: str, link_url: str = "", participants: Iterable[User]) -> Thread:
     """The thread named `key`, created on first call; later calls add missing participants.
 
     Idempotent, so domain code can call it every time a booking or a question needs one.
     """
-    if not key or len(key) > Thread._meta.get_field("key").max_length:
+    if not key or len(key) > THREAD_KEY_MAX_LENGTH:
         raise DomainError("A conversation needs a short key.", field="key")
     with transaction.atomic():
         thread, _ = Thread.objects.get_or_create(key=key, defaults={"title": title[:200], "link_url": link_url[:300]})
@@ -134,7 +134,7 @@ def ensure_thread(*, key: str, title: str, link_url: str = "", participants: Ite
     return thread
 
 
-def grant_thread_access(*, thread: Thread, user: AbstractBaseUser) -> ThreadParticipant:
+def grant_thread_access(*, thread: Thread, user: User) -> ThreadParticipant:
     """Let a staff member read and write a thread, e.g. to settle a dispute about its booking."""
     if not user.is_staff:
         raise PermissionDenied("Only staff can be given access to someone else's conversation.")
@@ -153,7 +153,7 @@ def _thread_event(user_ids: list[int], event: dict[str, Any]) -> None:
     _group_send([(user_group(user_id), {"type": "thread.event", "event": event}) for user_id in user_ids])
 
 
-def post_message(*, thread: Thread, sender: AbstractBaseUser, body: str) -> Message:
+def post_message(*, thread: Thread, sender: User, body: str) -> Message:
     """Add a message to a thread the sender is in; the others get it live and as a notification."""
     if getattr(sender, "is_suspended", False):
         raise PermissionDenied(
@@ -202,7 +202,7 @@ def post_message(*, thread: Thread, sender: AbstractBaseUser, body: str) -> Mess
     return message
 
 
-def mark_thread_read(*, thread: Thread, user: AbstractBaseUser, up_to_id: int | None = None) -> int:
+def mark_thread_read(*, thread: Thread, user: User, up_to_id: int | None = None) -> int:
     """Record that `user` has read the thread up to `up_to_id` (default: its last message); returns that id.
 
     The other participants see the read receipt live; the person's own "new message"

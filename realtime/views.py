@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, NotFound
+from core.requests import SignedInRequest
 from realtime import selectors, services
 from realtime.forms import MessageForm
 
@@ -15,7 +16,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: SignedInRequest) -> HttpResponse:
     before = request.GET.get("before")
     before_id = int(before) if before and before.isdigit() else None
     items = selectors.latest_notifications(request.user, limit=PAGE_SIZE + 1, before_id=before_id)
@@ -29,18 +30,18 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: SignedInRequest) -> HttpResponse:
     services.mark_notifications_read(user=request.user, ids=None)
     return redirect("realtime:notifications")
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: SignedInRequest) -> HttpResponse:
     return render(request, "realtime/inbox.html", {"threads": selectors.inbox(request.user)[:200]})
 
 
 @login_required
-def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
+def thread(request: SignedInRequest, thread_id: int) -> HttpResponse:
     try:
         conversation = selectors.thread_for(request.user, thread_id)
     except NotFound as error:

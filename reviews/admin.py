@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from core.admin_tools import ask_reason_then_apply
+from core.requests import SignedInRequest
 from reviews import services
 from reviews.models import ReportDecision, Review, ReviewAspect, ReviewReport, ReviewWindow, UserRating
 
@@ -64,7 +65,7 @@ class ReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     @admin.action(description="Hide the selected reviews (asks for a reason)", permissions=["moderate"])
-    def hide_reviews(self, request: HttpRequest, queryset: QuerySet[Review]) -> HttpResponse | None:
+    def hide_reviews(self, request: SignedInRequest, queryset: QuerySet[Review]) -> HttpResponse | None:
         return ask_reason_then_apply(
             request,
             queryset,
@@ -82,7 +83,7 @@ class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
     raw_id_fields = ("review", "reporter", "decided_by")
     actions = ["hide_reported_reviews", "keep_reported_reviews"]
 
-    def _decide(self, request: HttpRequest, queryset: QuerySet, decision: str, action: str, title: str):
+    def _decide(self, request: SignedInRequest, queryset: QuerySet, decision: str, action: str, title: str):
         return ask_reason_then_apply(
             request,
             queryset,
@@ -94,11 +95,11 @@ class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
         )
 
     @admin.action(description="Hide the reported reviews (asks for a reason)", permissions=["moderate"])
-    def hide_reported_reviews(self, request: HttpRequest, queryset: QuerySet[ReviewReport]) -> HttpResponse | None:
+    def hide_reported_reviews(self, request: SignedInRequest, queryset: QuerySet[ReviewReport]) -> HttpResponse | None:
         return self._decide(request, queryset, ReportDecision.HIDE, "hide_reported_reviews", "Hide reported reviews")
 
     @admin.action(description="Keep the reported reviews (asks for a reason)", permissions=["moderate"])
-    def keep_reported_reviews(self, request: HttpRequest, queryset: QuerySet[ReviewReport]) -> HttpResponse | None:
+    def keep_reported_reviews(self, request: SignedInRequest, queryset: QuerySet[ReviewReport]) -> HttpResponse | None:
         return self._decide(request, queryset, ReportDecision.KEEP, "keep_reported_reviews", "Keep reported reviews")
 
 

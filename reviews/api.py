@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 
 from bookings.selectors import visible_booking
 from core.api import session_or_token_auth
+from core.requests import ApiRequest
 from reviews import selectors, services
 from reviews.models import (
     MAX_RATING,
@@ -160,13 +161,13 @@ def user_reviews(request: HttpRequest, user_id: int, page: int = 1):
 
 
 @router.get("/bookings/{booking_id}", response=list[ReviewOut], summary="A booking's reviews you may read")
-def booking_reviews(request: HttpRequest, booking_id: int):
+def booking_reviews(request: ApiRequest, booking_id: int):
     booking = visible_booking(user=request.user, booking_id=booking_id)
     return [_review_out(r, request.user) for r in selectors.booking_reviews(booking=booking, viewer=request.user)]
 
 
 @router.post("/bookings/{booking_id}", response={201: ReviewOut}, summary="Guest or host: review a booking")
-def write(request: HttpRequest, booking_id: int, payload: ReviewIn):
+def write(request: ApiRequest, booking_id: int, payload: ReviewIn):
     review = services.write_review(
         author=request.user,
         booking_id=booking_id,
@@ -179,18 +180,18 @@ def write(request: HttpRequest, booking_id: int, payload: ReviewIn):
 
 
 @router.post("/{review_id}/response", response=ReviewOut, summary="Reviewee: respond publicly, once")
-def respond(request: HttpRequest, review_id: int, payload: ResponseIn):
+def respond(request: ApiRequest, review_id: int, payload: ResponseIn):
     review = services.respond_to_review(responder=request.user, review_id=review_id, text=payload.text)
     return _review_out(_reloaded(review.pk), request.user)
 
 
 @router.post("/{review_id}/reports", response={201: ReportOut}, summary="Report a review as abusive, once")
-def report(request: HttpRequest, review_id: int, payload: ReportIn):
+def report(request: ApiRequest, review_id: int, payload: ReportIn):
     return Status(201, services.report_review(reporter=request.user, review_id=review_id, reason=payload.reason))
 
 
 @router.post("/reports/{report_id}/decision", response=ReportOut, summary="Staff: hide or keep a reported review")
-def decide(request: HttpRequest, report_id: int, payload: DecisionIn):
+def decide(request: ApiRequest, report_id: int, payload: DecisionIn):
     return services.moderate_report(
         staff=request.user, report_id=report_id, decision=payload.decision, reason=payload.reason
     )

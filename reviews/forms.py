@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from reviews.models import (
@@ -36,7 +38,7 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: object, kind: str, direction: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, kind: str, direction: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.aspect_names: tuple[str, ...] = ()
         if direction == Direction.GUEST_TO_HOST:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Q, QuerySet
 
@@ -52,7 +53,7 @@ def review_period_end(booking: Booking) -> datetime | None:
     return None
 
 
-def can_see(viewer: User | None, review: Review) -> bool:
+def can_see(viewer: User | AnonymousUser | None, review: Review) -> bool:
     if viewer is not None and viewer.is_authenticated and viewer.is_staff:
         return True
     if review.is_hidden:
@@ -62,7 +63,7 @@ def can_see(viewer: User | None, review: Review) -> bool:
     return viewer is not None and viewer.is_authenticated and viewer.pk == review.author_id
 
 
-def visible_reviews(viewer: User | None) -> QuerySet[Review]:
+def visible_reviews(viewer: User | AnonymousUser | None) -> QuerySet[Review]:
     """Every review `viewer` may read (see the module docstring)."""
     reviews = Review.objects.all()
     if viewer is not None and viewer.is_authenticated and viewer.is_staff:
@@ -73,7 +74,7 @@ def visible_reviews(viewer: User | None) -> QuerySet[Review]:
     return reviews.filter(visible, hidden_at__isnull=True)
 
 
-def _public(viewer: User | None) -> QuerySet[Review]:
+def _public(viewer: User | AnonymousUser | None) -> QuerySet[Review]:
     """Published reviews for the public lists; staff also see the hidden ones (marked so on the page)."""
     return (
         visible_reviews(viewer)
@@ -121,7 +122,7 @@ def _paginate(reviews: QuerySet[Review], page: int | str | None) -> Page:
     return Paginator(reviews, PAGE_SIZE).get_page(page)
 
 
-def listing_reviews(*, listing_id: int, viewer: User | None, page: int | str | None = 1) -> ReviewsPage:
+def listing_reviews(*, listing_id: int, viewer: User | AnonymousUser | None, page: int | str | None = 1) -> ReviewsPage:
     """A listing's published guest reviews, newest first, with its average and aspect averages."""
     listing = Listing.objects.filter(pk=listing_id).exclude(status=ListingStatus.DELETED).first()
     # A paused listing is a 404 for everybody but its owner, as on its own page.
@@ -138,7 +139,7 @@ def listing_reviews(*, listing_id: int, viewer: User | None, page: int | str | N
     )
 
 
-def user_reviews(*, user_id: int, viewer: User | None, page: int | str | None = 1) -> ReviewsPage:
+def user_reviews(*, user_id: int, viewer: User | AnonymousUser | None, page: int | str | None = 1) -> ReviewsPage:
     """Published reviews about a person (as a host and as a guest), newest first, with their averages."""
     person = User.objects.filter(pk=user_id, is_active=True).first()
     if person is None:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from bookings.selectors import visible_booking
 from core.errors import DomainError, NotFound, PermissionDenied
+from core.requests import HtmxRequest, SignedInRequest
 from reviews import selectors, services
 from reviews.forms import DecisionForm, ReportForm, ResponseForm, ReviewForm
 from reviews.models import Direction, Review, ReviewReport
@@ -25,7 +26,7 @@ def _next_url(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
-def _visible_review(request: HttpRequest, review_id: int) -> Review:
+def _visible_review(request: SignedInRequest, review_id: int) -> Review:
     review = Review.objects.select_related("listing", "author", "subject").filter(pk=review_id).first()
     if review is None or not selectors.can_see(request.user, review):
         raise Http404(services.REVIEW_NOT_FOUND)
@@ -33,7 +34,7 @@ def _visible_review(request: HttpRequest, review_id: int) -> Review:
 
 
 @login_required
-def write(request: HttpRequest, booking_id: int) -> HttpResponse:
+def write(request: SignedInRequest, booking_id: int) -> HttpResponse:
     """The booking's reviews as the viewer may see them, and the form while they can still write theirs."""
     try:
         booking = visible_booking(user=request.user, booking_id=booking_id)
@@ -78,7 +79,7 @@ def write(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def respond(request: HttpRequest, review_id: int) -> HttpResponse:
+def respond(request: SignedInRequest, review_id: int) -> HttpResponse:
     review = _visible_review(request, review_id)
     form = ResponseForm(request.POST)
     fallback = reverse("reviews:write", kwargs={"booking_id": review.booking_id})
@@ -97,7 +98,7 @@ def respond(request: HttpRequest, review_id: int) -> HttpResponse:
 
 
 @login_required
-def report(request: HttpRequest, review_id: int) -> HttpResponse:
+def report(request: SignedInRequest, review_id: int) -> HttpResponse:
     review = _visible_review(request, review_id)
     form = ReportForm(request.POST or None)
     fallback = reverse("reviews:listing", kwargs={"listing_id": review.listing_id})
@@ -141,7 +142,7 @@ def moderate(request: HttpRequest, report_id: int) -> HttpResponse:
     return render(request, "reviews/moderate.html", {"report": report, "form": form}, status=status)
 
 
-def listing_reviews(request: HttpRequest, listing_id: int) -> HttpResponse:
+def listing_reviews(request: HtmxRequest, listing_id: int) -> HttpResponse:
     """All reviews of a listing; htmx asks for the partial alone (pagination inside the listing page)."""
     try:
         reviews = selectors.listing_reviews(listing_id=listing_id, viewer=request.user, page=request.GET.get("page"))
@@ -152,7 +153,7 @@ def listing_reviews(request: HttpRequest, listing_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def profile_reviews(request: HttpRequest, user_id: int) -> HttpResponse:
+def profile_reviews(request: HtmxRequest, user_id: int) -> HttpResponse:
     """All reviews about a person; htmx asks for the partial alone (pagination inside the profile page)."""
     try:
         reviews = selectors.user_reviews(user_id=user_id, viewer=request.user, page=request.GET.get("page"))

@@ -84,11 +84,12 @@ def cancel_by_host(*, host: User, booking_id: int, reason: str = "", now: dateti
         _require_host(booking, host, "cancel")
         if not _cancellable(booking, to=BookingStatus.CANCELLED_BY_HOST, now=now):
             return booking
-        _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
+        settlement = pricing.full_refund(selectors.booking_quote(booking))
+        _set_outcome(booking, settlement, now)
         _move_and_free_slot(
             booking, BookingStatus.CANCELLED_BY_HOST, by=host, now=now, reason=reason or "Cancelled by the host"
         )
-        money().refund(reference=booking_reference(booking.pk), amount=booking.refund_amount, host_keeps=0)
+        money().refund(reference=booking_reference(booking.pk), amount=settlement.refund, host_keeps=0)
         _notify([booking.guest], "booking.cancelled", booking, "The host cancelled. You get everything back.")
     return booking
 
@@ -113,9 +114,10 @@ def cancel_for_suspension(*, booking_id: int, suspended: User, reason: str, now:
             money().release_authorisation(reference=booking_reference(booking.pk))
             _notify(parties, "booking.declined", booking, f"This request was cancelled. {NOT_CHARGED}")
         elif booking.status == BookingStatus.CONFIRMED and booking.start > now:
-            _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
+            settlement = pricing.full_refund(selectors.booking_quote(booking))
+            _set_outcome(booking, settlement, now)
             _move_and_free_slot(booking, BookingStatus.CANCELLED_BY_HOST, by=None, now=now, reason=reason)
-            money().refund(reference=booking_reference(booking.pk), amount=booking.refund_amount, host_keeps=0)
+            money().refund(reference=booking_reference(booking.pk), amount=settlement.refund, host_keeps=0)
             _notify(parties, "booking.cancelled", booking, note)
     return booking
 

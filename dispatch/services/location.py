@@ -22,10 +22,16 @@ def share_location(*, sender: User, request_id: int, position: Position) -> int:
     request = DispatchRequest.objects.select_related("booking").filter(pk=request_id).first()
     if request is None or sender.pk not in (request.requester_id, request.assigned_provider_id):
         raise NotFound("No such request.")
-    if request.state != RequestState.ASSIGNED or request.booking.status != BookingStatus.CONFIRMED:
+    booking, provider_id = request.booking, request.assigned_provider_id
+    if (
+        request.state != RequestState.ASSIGNED
+        or booking is None
+        or provider_id is None
+        or booking.status != BookingStatus.CONFIRMED
+    ):
         raise Conflict("Location sharing has stopped: the job started or was cancelled.", code="sharing_stopped")
     is_requester = sender.pk == request.requester_id
-    other = request.assigned_provider_id if is_requester else request.requester_id
+    other = provider_id if is_requester else request.requester_id
     tell_now(
         other,
         {

@@ -214,10 +214,17 @@ def request_now(*, requester: User, need: Need, payment_method: str, now: dateti
     return request
 
 
+def _held_payment(request: DispatchRequest) -> int:
+    """The card hold of a request that waits for the bank (every such request has one)."""
+    if request.payment_id is None:
+        raise Conflict("This request holds no card payment to confirm.", code="no_payment")
+    return request.payment_id
+
+
 def authentication_url(request: DispatchRequest) -> str:
     """Where the requester confirms the card with their bank; it comes back to `complete_authentication`."""
     next_url = reverse("dispatch:authenticated", kwargs={"request_id": request.pk})
-    return money().authentication_url(payment_id=request.payment_id, next_url=next_url)
+    return money().authentication_url(payment_id=_held_payment(request), next_url=next_url)
 
 
 def complete_authentication(*, requester: User, request_id: int, now: datetime | None = None) -> DispatchRequest:
@@ -239,7 +246,7 @@ def complete_authentication(*, requester: User, request_id: int, now: datetime |
         if now >= request.expires_at:
             _close(request, RequestState.EXPIRED, now=now, reason="expired")
             return request
-        held = money().confirm_authentication(payment_id=request.payment_id)
+        held = money().confirm_authentication(payment_id=_held_payment(request))
         if held.requires_action:
             raise Conflict("Your bank has not confirmed the card yet. Finish its check first.", code="requires_action")
         if held.authorised and request.pickup_at is not None and request.pickup_at < earliest_pickup(now):
@@ -319,5 +326,6 @@ def _close(request: DispatchRequest, state: str, *, now: datetime, reason: str) 
     """Close a request nobody took (caller holds its lock): release the hold, withdraw the open offers."""
     request.state, request.closed_at = state, now
     request.save(update_fields=["state", "closed_at"])
-    money().abandon(payment_id=request.payment_id)
+    if request.payment_id is not None:
+        money().abandon(payment_id=request.payment_id)
     withdraw_offers(Offer.objects.filter(request=request, state=OfferState.OPEN), now=now, reason=reason)

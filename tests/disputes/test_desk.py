@@ -161,6 +161,17 @@ def test_a_dispute_untouched_for_72_hours_is_flagged_on_the_desk(client):
     assert list(stale_disputes()) == []
 
 
+def test_a_stale_dispute_read_by_the_selector_still_answers_is_stale():
+    from disputes.selectors import stale_disputes
+
+    dispute = open_as_guest(paid_booking())
+    later = dispute.created_at + timedelta(hours=72)
+    [stale] = stale_disputes(now=later)
+    # The selector's annotation must not shadow the model's untouched_since() that is_stale() calls.
+    assert stale.untouched_since() == dispute.created_at
+    assert stale.is_stale(now=later)
+
+
 def test_support_can_ask_for_evidence_from_the_desk(client):
     booking = paid_booking()
     dispute = open_as_guest(booking)
