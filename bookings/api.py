@@ -27,10 +27,10 @@ class PeriodIn(Schema):
     listing_id: int
     start: datetime | date = Field(description="Rooms: the check-in date. Cars and drivers: a date-time.")
     end: datetime | date = Field(description="Rooms: the check-out date. Cars and drivers: a date-time.")
+    guests: int = Field(1, ge=1, le=100)
 
 
 class BookingIn(PeriodIn):
-    guests: int = Field(1, ge=1, le=100)
     payment_method: str = Field(
         min_length=1, max_length=255, description="The guest's card: a PaymentMethod id (pm_...) from Stripe's SDK."
     )
@@ -138,8 +138,12 @@ def _listing(listing_id: int, viewer) -> Listing:
 
 @router.post("/quote", response=QuoteOut, summary="Price a period before booking")
 def quote(request: HttpRequest, payload: PeriodIn):
+    """The price after every check a request makes (dates taken, horizon, length, people...), so a period
+    this prices is one `POST /` accepts, card permitting; a refusal says why, as the request would."""
     listing = _listing(payload.listing_id, request.user)
-    priced = selectors.price_period(listing=listing, start=payload.start, end=payload.end)
+    priced = services.quote_request(
+        guest=request.user, listing_id=listing.pk, start=payload.start, end=payload.end, guests=payload.guests
+    )
     return {
         "start": priced.start,
         "end": priced.end,

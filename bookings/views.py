@@ -83,15 +83,22 @@ def quote(request: HttpRequest, listing_id: int) -> HttpResponse:
     listing = _bookable_listing(listing_id, request.user)
     form = BookingForm(request.GET, listing=listing)
     context: dict = {"listing": listing}
-    if form.is_valid():
+    if not (request.GET.get("start") and request.GET.get("end")):
+        context["hint"] = "Pick your dates to see the price."
+    elif not form.is_valid():
+        context["error"] = " ".join(message for messages in form.errors.values() for message in messages)
+    else:
+        # The same checks as the request itself, so the reason shows before any card is asked for.
         try:
-            context["priced"] = selectors.price_period(
-                listing=listing, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+            context["priced"] = services.quote_request(
+                guest=request.user,
+                listing_id=listing.pk,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                guests=form.cleaned_data["guests"],
             )
         except DomainError as error:
             context["error"] = error.message
-    else:
-        context["error"] = "Pick your dates to see the price."
     return render(request, "bookings/_quote.html", context)
 
 

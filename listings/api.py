@@ -17,6 +17,7 @@ from core.api import session_or_token_auth
 from core.errors import DomainError
 from listings import selectors, services
 from listings.geocoding import geocode_place
+from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS
 from listings.models import Listing, ListingKind, ListingStatus
 from listings.search import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, SearchQuery
 
@@ -47,6 +48,7 @@ class ListingIn(Schema):
     capacity: int = 1
     instant_book: bool = False
     cancellation_policy: str = "moderate"
+    booking_horizon_days: int = Field(DEFAULT_BOOKING_HORIZON_DAYS, description="How many days ahead guests may book")
     details: dict = Field(default_factory=dict, description="The kind's own fields (see RoomDetails, CarDetails...)")
 
 
@@ -65,6 +67,7 @@ class ListingPatch(Schema):
     capacity: int | None = None
     instant_book: bool | None = None
     cancellation_policy: str | None = None
+    booking_horizon_days: int | None = None
     details: dict = Field(default_factory=dict)
 
 
@@ -93,6 +96,7 @@ class ListingOut(Schema):
     capacity: int
     instant_book: bool
     cancellation_policy: str
+    booking_horizon_days: int
     rating_count: int
     rating_sum: int
     details: dict

@@ -21,6 +21,7 @@ from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
 from listings.geo import geodesic_km
 from listings.geocoding import geocode_place, reverse_place
+from listings.horizon import MAX_BOOKING_HORIZON_DAYS, MIN_BOOKING_HORIZON_DAYS, check_period
 from listings.models import (
     MAX_PHOTOS_PER_LISTING,
     BusyPeriod,
@@ -97,6 +98,7 @@ COMMON_FIELDS = (
     "capacity",
     "instant_book",
     "cancellation_policy",
+    "booking_horizon_days",
 )
 DETAIL_FIELDS = {
     ListingKind.ROOM: (
@@ -170,6 +172,19 @@ def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
     )
     _check_number(fields, "advance_notice_hours", "The advance notice (hours)", low=0, high=24 * 365)
     _check_number(fields, "capacity", "Guests or seats", low=1, high=100)
+    _check_number(
+        fields,
+        "booking_horizon_days",
+        "How far ahead guests may book (days)",
+        low=MIN_BOOKING_HORIZON_DAYS,
+        high=MAX_BOOKING_HORIZON_DAYS,
+    )
+    horizon = fields.get("booking_horizon_days")
+    _require(
+        horizon is None or (isinstance(horizon, int) and not isinstance(horizon, bool)),
+        "How far ahead guests may book is a whole number of days.",
+        "booking_horizon_days",
+    )
     if kind == ListingKind.CAR:
         _require(bool(details.get("make")) and bool(details.get("model")), "Give the car's make and model.", "make")
         _check_number(details, "year", "The year", low=1950, high=timezone.now().year + 1)
@@ -376,12 +391,15 @@ def make_cover(*, listing: Listing, actor: User, photo_id: int) -> None:
 
 
 def block_period(*, listing: Listing, actor: User, start: datetime, end: datetime, note: str = "") -> BusyPeriod:
-    """The owner marks a period unavailable (refused over a booking or another block)."""
+    """The owner marks a period unavailable (refused over a booking or another block), from now to the horizon."""
     _check_period(start, end)
     if end - start > timedelta(days=366):
         raise DomainError("Block at most a year at a time.", field="end")
+    if end <= timezone.now():
+        raise DomainError("That day has passed. Pick days from today on.", field="first_day", code="past_dates")
     with transaction.atomic():
-        _lock_own(listing, actor)
+        locked = _lock_own(listing, actor)
+        check_period(time_zone=locked.time_zone, horizon_days=locked.booking_horizon_days, end=end)
         return hold_slot(listing=listing, start=start, end=end, source=BusySource.OWNER_BLOCK, note=note)
 
 

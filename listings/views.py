@@ -145,7 +145,7 @@ def change_status(request: HttpRequest, listing_id: int, status: str) -> HttpRes
 @login_required
 def calendar(request: HttpRequest, listing_id: int) -> HttpResponse:
     listing = _own(request, listing_id)
-    form = BlockForm(request.POST or None)
+    form = BlockForm(request.POST or None, listing=listing)
     if request.method == "POST" and form.is_valid():
         start, end = form.period(listing.time_zone)
         try:
