@@ -66,6 +66,7 @@ def test_journey_1_host_signs_up_verifies_lists_a_room_and_blocks_a_weekend(live
     # Sign up.
     page.goto(live_url + "/accounts/signup/")
     page.get_by_label("Email").fill(email)
+    page.get_by_label("Your name").fill("Hana")
     page.get_by_placeholder("Password", exact=True).fill(PASSWORD)
     page.get_by_placeholder("Password (again)").fill(PASSWORD)
     journey.snap("signup-filled")
