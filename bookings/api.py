@@ -12,12 +12,13 @@ from typing import Literal
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from bookings import pricing, selectors, services
 from bookings.models import Booking
 from core.api import session_or_token_auth
-from core.errors import DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from listings.models import Listing, ListingStatus
 
 router = Router(tags=["bookings"], auth=session_or_token_auth)
@@ -223,6 +224,45 @@ def decline(request: HttpRequest, booking_id: int):
 @router.post("/{booking_id}/withdraw", response=BookingDetailOut, summary="Guest: withdraw a request")
 def withdraw(request: HttpRequest, booking_id: int):
     return services.withdraw_booking(guest=request.user, booking_id=booking_id)
+
+
+class CancellationPreviewOut(Schema):
+    """What cancelling now would do, in minor units: the guest gets `refund` of `total` back and loses `forfeit`."""
+
+    currency: str
+    total: int
+    refund: int
+    forfeit: int
+    cancellation_policy: str
+    policy_text: str
+
+
+@router.get(
+    "/{booking_id}/cancel",
+    response=CancellationPreviewOut,
+    summary="Guest or host: what cancelling now would refund (before POSTing the cancel)",
+)
+def cancel_preview(request: HttpRequest, booking_id: int):
+    """Computed by the rules the cancellation applies; the amount holds until the policy's next step."""
+    booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
+    if request.user.pk not in (booking.guest_id, booking.listing.owner_id):
+        raise PermissionDenied("Only the guest or the host can cancel this booking.")
+    if booking.status not in services.CANCELLABLE_STATUSES or selectors.settled_by_dispute(booking):
+        raise Conflict("This booking can no longer be cancelled.", code="wrong_state")
+    if request.user.pk == booking.listing.owner_id:
+        refund = booking.total
+    else:
+        refund = services.guest_refund(booking=booking, at=timezone.now()).refund
+    return {
+        "currency": booking.currency,
+        "total": booking.total,
+        "refund": refund,
+        "forfeit": booking.total - refund,
+        "cancellation_policy": booking.cancellation_policy,
+        "policy_text": pricing.policy_in_plain_words(
+            booking.cancellation_policy, pricing.unit_label(booking.listing.kind)
+        ),
+    }
 
 
 @router.post("/{booking_id}/cancel", response=BookingDetailOut, summary="Guest or host: cancel a booking")

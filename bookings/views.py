@@ -203,4 +203,47 @@ def _cancel(user, booking_id: int, reason: str) -> object:
     return services.cancel_by_guest(guest=user, booking_id=booking_id, reason=reason)
 
 
-cancel = _action(_cancel)
+_cancel_now = _action(_cancel)
+
+
+def _guest_gets_back(booking, user, now) -> int:
+    """What the guest would get back if `user` cancelled now, by the rules the cancellation itself applies."""
+    if user.pk == booking.listing.owner_id:
+        return pricing.full_refund(selectors.booking_quote(booking)).refund
+    return services.guest_refund(booking=booking, at=now).refund
+
+
+@login_required
+def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Cancelling asks first (it may forfeit money): a page says "you get back X of Y", and its form cancels.
+
+    The form carries the refund it showed; if the policy's next step passed meanwhile and the guest
+    would now get back less, the page asks again with the new amount instead of cancelling.
+    """
+    try:
+        booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    is_host, is_guest = request.user.pk == booking.listing.owner_id, request.user.pk == booking.guest_id
+    if not (is_host or is_guest):
+        return HttpResponseForbidden("Only the guest or the host can cancel this booking.")
+    cancellable = booking.status in services.CANCELLABLE_STATUSES and not selectors.settled_by_dispute(booking)
+    refund = _guest_gets_back(booking, request.user, timezone.now()) if cancellable else None
+    changed = False
+    if request.method == "POST" and cancellable:
+        shown = request.POST.get("refund_shown", "")
+        changed = not shown.isdigit() or refund < int(shown)
+        if not changed:
+            return _cancel_now(request, booking_id)
+    context = {
+        "booking": booking,
+        "is_host": is_host,
+        "cancellable": cancellable,
+        "refund": refund,
+        "forfeit": booking.total - refund if refund is not None else None,
+        "changed": changed,
+        "policy_text": pricing.policy_in_plain_words(
+            booking.cancellation_policy, pricing.unit_label(booking.listing.kind)
+        ),
+    }
+    return render(request, "bookings/cancel.html", context, status=409 if changed else 200)
