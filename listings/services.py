@@ -217,6 +217,14 @@ def _apply(instance, data: dict, allowed: tuple[str, ...]) -> None:
 NAMED_CITY_REACH_KM = 40
 
 
+def pin_far_message(away_km: float, address_city: str, pin_city: str) -> str:
+    """Why a pin and its address disagree (the page's map shows the same words before saving)."""
+    return (
+        f"The pin is {away_km:.0f} km from {address_city}, where the address is, near {pin_city}. "
+        "Move the pin to the address, or correct the address (add the country if the city name is common)."
+    )
+
+
 def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -> dict:
     """Fill city, country and time zone from the pin (or geocode the address when no pin was placed)."""
     fields = dict(fields)
@@ -234,11 +242,12 @@ def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -
         except DomainError:
             named = None
         # The city the owner typed names the place better than the nearest gazetteer entry
-        # (often a district), as long as the pin is in or near that city.
-        if (
-            named is not None
-            and geodesic_km(named.latitude, named.longitude, place.latitude, place.longitude) <= NAMED_CITY_REACH_KM
-        ):
+        # (often a district), as long as the pin is in or near that city; a pin farther away is
+        # a stray tap or a wrong address, and the listing would be found in the wrong place.
+        if named is not None:
+            away = geodesic_km(named.latitude, named.longitude, place.latitude, place.longitude)
+            if away > NAMED_CITY_REACH_KM:
+                raise DomainError(pin_far_message(away, named.city, place.city), field="address", code="pin_far")
             place = named
     fields.update(city=place.city[:100], country_code=place.country_code, time_zone=place.time_zone)
     return fields
