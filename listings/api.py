@@ -17,7 +17,7 @@ from core.api import session_or_token_auth
 from core.errors import DomainError
 from listings import selectors, services
 from listings.geocoding import geocode_place
-from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS
+from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS, check_search_dates
 from listings.models import Listing, ListingKind, ListingStatus
 from listings.search import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, SearchQuery
 
@@ -154,6 +154,7 @@ def search(
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
 ):
+    check_search_dates(start=start, end=end)
     if lat is None or lng is None:
         if not q:
             raise DomainError("Give lat and lng, or a place name in q.", field="q")

@@ -257,4 +257,8 @@ class SearchForm(forms.Form):
             self.add_error("end" if data.get("start") else "start", "Give both a start and an end, or neither.")
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
             self.add_error("end", "The end must be after the start.")
+        try:
+            horizon.check_search_dates(start=data.get("start"), end=data.get("end"))
+        except DomainError as error:
+            self.add_error(error.field, error.message)
         return data

@@ -76,3 +76,17 @@ def check_days(*, time_zone: str, horizon_days: int, first: date, last: date, no
         raise DomainError("That day has passed. Pick days from today on.", field="first_day", code="past_dates")
     if last > today + timedelta(days=horizon_days):
         raise DomainError(horizon_message(horizon_days), field="last_day", code="beyond_horizon")
+
+
+def check_search_dates(*, start: datetime | None, end: datetime | None, now: datetime | None = None) -> None:
+    """Dates searched for: from today to the longest horizon any listing may have.
+
+    The place's zone is not known yet when the dates are read, so a day of slack either way.
+    """
+    today = (now or timezone.now()).date()
+    if start is not None and _wall_date(start) < today - timedelta(days=1):
+        raise DomainError("Those dates have passed. Pick dates from today on.", field="start", code="past_dates")
+    latest = today + timedelta(days=MAX_BOOKING_HORIZON_DAYS + 1)
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and _wall_date(value) > latest:
+            raise DomainError(horizon_message(MAX_BOOKING_HORIZON_DAYS), field=name, code="beyond_horizon")
