@@ -55,7 +55,8 @@ def check_typed_dates(
     """
     today = today_at(time_zone, now=now)
     if _wall_date(start) < today - timedelta(days=1):
-        raise DomainError("Those dates have passed. Pick dates from today on.", field="start", code="past_dates")
+        # The words of the exact check the request makes later (bookings.services), so both read alike.
+        raise DomainError("That start has already passed. Pick a later date.", field="start", code="past_dates")
     latest = today + timedelta(days=horizon_days + 1)
     if _wall_date(start) > latest or _wall_date(end) > latest:
         raise DomainError(horizon_message(horizon_days), field="end", code="beyond_horizon")

@@ -399,16 +399,19 @@ def make_cover(*, listing: Listing, actor: User, photo_id: int) -> None:
 # --- Owner's calendar ------------------------------------------------------------------
 
 
-def block_period(*, listing: Listing, actor: User, start: datetime, end: datetime, note: str = "") -> BusyPeriod:
+def block_period(
+    *, listing: Listing, actor: User, start: datetime, end: datetime, note: str = "", now: datetime | None = None
+) -> BusyPeriod:
     """The owner marks a period unavailable (refused over a booking or another block), from now to the horizon."""
+    now = now or timezone.now()
     _check_period(start, end)
     if end - start > timedelta(days=366):
         raise DomainError("Block at most a year at a time.", field="end")
-    if end <= timezone.now():
+    if end <= now:
         raise DomainError("That day has passed. Pick days from today on.", field="first_day", code="past_dates")
     with transaction.atomic():
         locked = _lock_own(listing, actor)
-        check_period(time_zone=locked.time_zone, horizon_days=locked.booking_horizon_days, end=end)
+        check_period(time_zone=locked.time_zone, horizon_days=locked.booking_horizon_days, end=end, now=now)
         return hold_slot(listing=listing, start=start, end=end, source=BusySource.OWNER_BLOCK, note=note)
 
 
