@@ -28,7 +28,7 @@ def test_a_new_listing_takes_bookings_365_days_ahead_by_default():
     assert make_listing().booking_horizon_days == 365
 
 
-@pytest.mark.parametrize("days", [0, 29, 731, 100_000])
+@pytest.mark.parametrize("days", [0, 29, 731, 5000])
 def test_the_database_refuses_a_horizon_outside_30_to_730_days(days):
     listing = make_listing()
     with pytest.raises(IntegrityError):
