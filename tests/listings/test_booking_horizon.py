@@ -61,3 +61,21 @@ def test_the_block_service_refuses_a_period_beyond_the_horizon(user):
 
     with pytest.raises(DomainError, match="Pick dates within the next 30 days"):
         services.block_period(listing=listing, actor=user, start=start, end=start + timedelta(days=3))
+
+
+def test_the_owner_sets_the_horizon_through_the_api_and_reads_it_back(client, user):
+    listing = make_listing(owner=user)
+    client.force_login(user)
+    url = f"/api/v1/listings/{listing.pk}"
+
+    accepted = client.patch(url, {"booking_horizon_days": 120}, content_type="application/json")
+    refused = client.patch(url, {"booking_horizon_days": 10}, content_type="application/json")
+
+    assert accepted.status_code == 200 and accepted.json()["booking_horizon_days"] == 120
+    assert refused.status_code == 400 and refused.json()["field"] == "booking_horizon_days"
+
+
+def test_the_listing_form_offers_the_horizon_with_its_bounds(client, user):
+    client.force_login(user)
+    html = client.get("/listings/new/room/").content.decode()
+    assert 'name="booking_horizon_days"' in html and 'min="30"' in html and 'max="730"' in html
