@@ -1,4 +1,4 @@
-"""Profile editing form."""
+"""Forms of people's accounts: the name asked at sign-up, and profile editing."""
 
 from __future__ import annotations
 
@@ -8,6 +8,37 @@ from accounts.models import User
 from core.images import normalise_image
 
 AVATAR_MAX_SIDE = 512
+
+
+def clean_public_name(value: str, *, required: bool) -> str:
+    """A name others may see: spaces tidied, two characters at least, and never an email address."""
+    name = " ".join(value.split())
+    if not name and not required:
+        return name
+    if len(name) < 2:
+        raise forms.ValidationError("Use at least two characters: a first name is enough.")
+    if "@" in name:
+        raise forms.ValidationError("Use a name, not an email address: others see this name.")
+    return name
+
+
+class SignupForm(forms.Form):
+    """The extra field of allauth's sign-up form (settings.ACCOUNT_SIGNUP_FORM_CLASS): the name others see,
+    so nobody is ever shown by a part of their email address."""
+
+    display_name = forms.CharField(
+        max_length=60,
+        label="Your name",
+        help_text="Shown to hosts and guests. A first name is enough; your email address is never shown.",
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+
+    def clean_display_name(self) -> str:
+        return clean_public_name(self.cleaned_data["display_name"], required=True)
+
+    def signup(self, request: object, user: User) -> None:
+        user.display_name = self.cleaned_data["display_name"]
+        user.save(update_fields=["display_name"])
 
 
 class ProfileForm(forms.ModelForm):
@@ -25,10 +56,7 @@ class ProfileForm(forms.ModelForm):
         widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 1000})}
 
     def clean_display_name(self) -> str:
-        name = " ".join(self.cleaned_data["display_name"].split())
-        if name and len(name) < 2:
-            raise forms.ValidationError("Use at least two characters, or leave it empty.")
-        return name
+        return clean_public_name(self.cleaned_data["display_name"], required=False)
 
     def clean_avatar(self) -> object:
         upload = self.cleaned_data.get("avatar")

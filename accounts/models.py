@@ -72,8 +72,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def public_name(self) -> str:
-        """What strangers see: the display name, else the email's local part."""
-        return self.display_name or self.email.split("@", 1)[0]
+        """What strangers see: the display name, else a neutral "Member <id>" (never any part of the email)."""
+        return self.display_name or f"Member {self.pk}"
 
     @property
     def language_list(self) -> list[str]:

@@ -12,15 +12,16 @@ from typing import Literal, cast
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from bookings import pricing, selectors
 from bookings.models import Booking, PendingCheckout
 from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
-from bookings.services.cancellations import cancel_by_guest, cancel_by_host
-from bookings.services.checkout import complete_checkout, request_booking
+from bookings.services.cancellations import CANCELLABLE_STATUSES, cancel_by_guest, cancel_by_host, guest_refund
+from bookings.services.checkout import complete_checkout, quote_request, request_booking
 from core.api import session_or_token_auth
-from core.errors import AuthenticationRequired, DomainError, NotFound
+from core.errors import AuthenticationRequired, Conflict, DomainError, NotFound, PermissionDenied
 from core.requests import ApiRequest
 from listings.models import Listing, ListingStatus
 
@@ -31,10 +32,10 @@ class PeriodIn(Schema):
     listing_id: int
     start: datetime | date = Field(description="Rooms: the check-in date. Cars and drivers: a date-time.")
     end: datetime | date = Field(description="Rooms: the check-out date. Cars and drivers: a date-time.")
+    guests: int = Field(1, ge=1, le=100)
 
 
 class BookingIn(PeriodIn):
-    guests: int = Field(1, ge=1, le=100)
     payment_method: str = Field(
         min_length=1, max_length=255, description="The guest's card: a PaymentMethod id (pm_...) from Stripe's SDK."
     )
@@ -141,9 +142,13 @@ def _listing(listing_id: int, viewer) -> Listing:
 
 
 @router.post("/quote", response=QuoteOut, summary="Price a period before booking")
-def quote(request: HttpRequest, payload: PeriodIn):
+def quote(request: ApiRequest, payload: PeriodIn):
+    """The price after every check a request makes (dates taken, horizon, length, people...), so a period
+    this prices is one `POST /` accepts, card permitting; a refusal says why, as the request would."""
     listing = _listing(payload.listing_id, request.user)
-    priced = selectors.price_period(listing=listing, start=payload.start, end=payload.end)
+    priced = quote_request(
+        guest=request.user, listing_id=listing.pk, start=payload.start, end=payload.end, guests=payload.guests
+    )
     return {
         "start": priced.start,
         "end": priced.end,
@@ -225,6 +230,45 @@ def decline(request: ApiRequest, booking_id: int):
 @router.post("/{booking_id}/withdraw", response=BookingDetailOut, summary="Guest: withdraw a request")
 def withdraw(request: ApiRequest, booking_id: int):
     return withdraw_booking(guest=request.user, booking_id=booking_id)
+
+
+class CancellationPreviewOut(Schema):
+    """What cancelling now would do, in minor units: the guest gets `refund` of `total` back and loses `forfeit`."""
+
+    currency: str
+    total: int
+    refund: int
+    forfeit: int
+    cancellation_policy: str
+    policy_text: str
+
+
+@router.get(
+    "/{booking_id}/cancel",
+    response=CancellationPreviewOut,
+    summary="Guest or host: what cancelling now would refund (before POSTing the cancel)",
+)
+def cancel_preview(request: ApiRequest, booking_id: int):
+    """Computed by the rules the cancellation applies; the amount holds until the policy's next step."""
+    booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
+    if request.user.pk not in (booking.guest_id, booking.listing.owner_id):
+        raise PermissionDenied("Only the guest or the host can cancel this booking.")
+    if booking.status not in CANCELLABLE_STATUSES or selectors.settled_by_dispute(booking):
+        raise Conflict("This booking can no longer be cancelled.", code="wrong_state")
+    if request.user.pk == booking.listing.owner_id:
+        refund = booking.total
+    else:
+        refund = guest_refund(booking=booking, at=timezone.now()).refund
+    return {
+        "currency": booking.currency,
+        "total": booking.total,
+        "refund": refund,
+        "forfeit": booking.total - refund,
+        "cancellation_policy": booking.cancellation_policy,
+        "policy_text": pricing.policy_in_plain_words(
+            booking.cancellation_policy, pricing.unit_label(booking.listing.kind)
+        ),
+    }
 
 
 @router.post("/{booking_id}/cancel", response=BookingDetailOut, summary="Guest or host: cancel a booking")

@@ -6,13 +6,14 @@ from typing import Any
 
 from django import forms
 
+from listings import horizon
 from listings.models import Listing, ListingKind
 
 
 class BookingForm(forms.Form):
     start = forms.DateTimeField()
     end = forms.DateTimeField()
-    guests = forms.IntegerField(min_value=1, initial=1)
+    guests = forms.IntegerField(min_value=1, initial=1, error_messages={"min_value": "Book for at least one person."})
 
     def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -30,6 +31,15 @@ class BookingForm(forms.Form):
             )
         self.fields["guests"].label = "Guests" if listing.kind == ListingKind.ROOM else "People"
         self.fields["guests"].widget.attrs["max"] = listing.capacity
+        # The pickers offer only the listing's horizon; the services check it whatever is sent.
+        today = horizon.today_at(listing.time_zone)
+        last = horizon.last_day(time_zone=listing.time_zone, horizon_days=listing.booking_horizon_days)
+        if listing.kind == ListingKind.ROOM:
+            bounds = {"min": today.isoformat(), "max": last.isoformat()}
+        else:
+            bounds = {"min": f"{today.isoformat()}T00:00", "max": f"{last.isoformat()}T23:30"}
+        for name in ("start", "end"):
+            self.fields[name].widget.attrs.update(bounds)
 
     def clean(self) -> dict[str, Any]:
         super().clean()

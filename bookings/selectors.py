@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
-from bookings import pricing
+from bookings import pricing, rules
 from bookings.models import HOLDING_STATUSES, Booking, BookingStatus, PendingCheckout
 from core.errors import DomainError, NotFound
 from listings.models import BusyPeriod, Listing, ListingKind
@@ -190,7 +191,11 @@ def quote_for(*, listing: Listing, start: datetime, end: datetime) -> pricing.Qu
     )
 
 
-def price_period(*, listing: Listing, start: date | datetime, end: date | datetime) -> PricedPeriod:
+def price_period(
+    *, listing: Listing, start: date | datetime, end: date | datetime, now: datetime | None = None
+) -> PricedPeriod:
+    """The period as the listing reads it, and its price; typed dates outside the horizon are refused first."""
+    rules.check_typed_dates(listing=listing, start=start, end=end, now=now or timezone.now())
     start_at, end_at = resolve_period(listing=listing, start=start, end=end)
     return PricedPeriod(start=start_at, end=end_at, quote=quote_for(listing=listing, start=start_at, end=end_at))
 

@@ -18,8 +18,8 @@ from bookings.forms import BookingForm, ReasonForm
 from bookings.models import BookingStatus
 from bookings.money import booking_reference
 from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
-from bookings.services.cancellations import cancel_by_guest, cancel_by_host, guest_refund
-from bookings.services.checkout import booking_thread_key, complete_checkout, request_booking
+from bookings.services.cancellations import CANCELLABLE_STATUSES, cancel_by_guest, cancel_by_host, guest_refund
+from bookings.services.checkout import booking_thread_key, complete_checkout, quote_request, request_booking
 from core.errors import AuthenticationRequired, DomainError, NotFound, PermissionDenied
 from core.requests import SignedInRequest
 from listings.models import Listing
@@ -82,20 +82,27 @@ def checkout_complete(request: SignedInRequest, checkout_uid: UUID) -> HttpRespo
 
 
 @login_required
-def quote(request: HttpRequest, listing_id: int) -> HttpResponse:
+def quote(request: SignedInRequest, listing_id: int) -> HttpResponse:
     """The live quote (an htmx fragment) for what is typed in the book form."""
     listing = _bookable_listing(listing_id, request.user)
     form = BookingForm(request.GET, listing=listing)
     context: dict = {"listing": listing}
-    if form.is_valid():
+    if not (request.GET.get("start") and request.GET.get("end")):
+        context["hint"] = "Pick your dates to see the price."
+    elif not form.is_valid():
+        context["error"] = " ".join(str(message) for messages in form.errors.values() for message in messages)
+    else:
+        # The same checks as the request itself, so the reason shows before any card is asked for.
         try:
-            context["priced"] = selectors.price_period(
-                listing=listing, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+            context["priced"] = quote_request(
+                guest=request.user,
+                listing_id=listing.pk,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                guests=form.cleaned_data["guests"],
             )
         except DomainError as error:
             context["error"] = error.message
-    else:
-        context["error"] = "Pick your dates to see the price."
     return render(request, "bookings/_quote.html", context)
 
 
@@ -198,4 +205,47 @@ def _cancel(user, booking_id: int, reason: str) -> object:
     return cancel_by_guest(guest=user, booking_id=booking_id, reason=reason)
 
 
-cancel = _action(_cancel)
+_cancel_now = _action(_cancel)
+
+
+def _guest_gets_back(booking, user, now) -> int:
+    """What the guest would get back if `user` cancelled now, by the rules the cancellation itself applies."""
+    if user.pk == booking.listing.owner_id:
+        return pricing.full_refund(selectors.booking_quote(booking)).refund
+    return guest_refund(booking=booking, at=now).refund
+
+
+@login_required
+def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Cancelling asks first (it may forfeit money): a page says "you get back X of Y", and its form cancels.
+
+    The form carries the refund it showed; if the policy's next step passed meanwhile and the guest
+    would now get back less, the page asks again with the new amount instead of cancelling.
+    """
+    try:
+        booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    is_host, is_guest = request.user.pk == booking.listing.owner_id, request.user.pk == booking.guest_id
+    if not (is_host or is_guest):
+        return HttpResponseForbidden("Only the guest or the host can cancel this booking.")
+    cancellable = booking.status in CANCELLABLE_STATUSES and not selectors.settled_by_dispute(booking)
+    refund = _guest_gets_back(booking, request.user, timezone.now()) if cancellable else None
+    changed = False
+    if request.method == "POST" and cancellable:
+        shown = request.POST.get("refund_shown", "")
+        changed = not shown.isdigit() or refund is None or refund < int(shown)
+        if not changed:
+            return _cancel_now(request, booking_id)
+    context = {
+        "booking": booking,
+        "is_host": is_host,
+        "cancellable": cancellable,
+        "refund": refund,
+        "forfeit": booking.total - refund if refund is not None else None,
+        "changed": changed,
+        "policy_text": pricing.policy_in_plain_words(
+            booking.cancellation_policy, pricing.unit_label(booking.listing.kind)
+        ),
+    }
+    return render(request, "bookings/cancel.html", context, status=409 if changed else 200)

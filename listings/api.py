@@ -18,6 +18,7 @@ from core.errors import DomainError
 from core.requests import ApiRequest, PublicApiRequest
 from listings import selectors, services
 from listings.geocoding import geocode_place
+from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS, check_search_dates
 from listings.models import Listing, ListingKind, ListingStatus
 from listings.search import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, SearchQuery
 
@@ -48,6 +49,7 @@ class ListingIn(Schema):
     capacity: int = 1
     instant_book: bool = False
     cancellation_policy: str = "moderate"
+    booking_horizon_days: int = Field(DEFAULT_BOOKING_HORIZON_DAYS, description="How many days ahead guests may book")
     details: dict = Field(default_factory=dict, description="The kind's own fields (see RoomDetails, CarDetails...)")
 
 
@@ -66,6 +68,7 @@ class ListingPatch(Schema):
     capacity: int | None = None
     instant_book: bool | None = None
     cancellation_policy: str | None = None
+    booking_horizon_days: int | None = None
     details: dict = Field(default_factory=dict)
 
 
@@ -94,6 +97,7 @@ class ListingOut(Schema):
     capacity: int
     instant_book: bool
     cancellation_policy: str
+    booking_horizon_days: int
     rating_count: int
     rating_sum: int
     details: dict
@@ -151,6 +155,7 @@ def search(
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
 ):
+    check_search_dates(start=start, end=end)
     if lat is None or lng is None:
         if not q:
             raise DomainError("Give lat and lng, or a place name in q.", field="q")

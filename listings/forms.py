@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
+from core.errors import DomainError
+from listings import horizon
 from listings.models import CancellationPolicy, Fuel, Listing, ListingKind, Transmission
 from listings.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, SortOrder
 from listings.services import CURRENCIES
@@ -48,6 +50,14 @@ class ListingForm(forms.Form):
     )
     capacity = forms.IntegerField(min_value=1, max_value=100, initial=2)
     instant_book = forms.BooleanField(required=False, label="Instant book (no approval needed)")
+    booking_horizon_days = forms.IntegerField(
+        min_value=horizon.MIN_BOOKING_HORIZON_DAYS,
+        max_value=horizon.MAX_BOOKING_HORIZON_DAYS,
+        initial=horizon.DEFAULT_BOOKING_HORIZON_DAYS,
+        required=False,
+        label="Guests may book up to (days ahead)",
+        help_text="Your calendar is open this many days ahead; 365 is a year.",
+    )
     cancellation_policy = forms.ChoiceField(choices=CancellationPolicy.choices, initial=CancellationPolicy.MODERATE)
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
@@ -85,6 +95,8 @@ class ListingForm(forms.Form):
             instant_book=data["instant_book"],
             cancellation_policy=data["cancellation_policy"],
         )
+        if data.get("booking_horizon_days") is not None:
+            fields["booking_horizon_days"] = data["booking_horizon_days"]
         return fields
 
     @staticmethod
@@ -184,17 +196,37 @@ class PhotosForm(forms.Form):
 
 
 class BlockForm(forms.Form):
-    """Days the owner blocks, first to last inclusive, in the listing's own time zone."""
+    """Days the owner blocks, first to last inclusive, in the listing's own time zone, from today to its horizon."""
 
     first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(max_length=140, required=False)
 
+    def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.listing = listing
+        # The date pickers offer only what the horizon allows; the server checks it anyway.
+        today = horizon.today_at(listing.time_zone)
+        last = horizon.last_day(time_zone=listing.time_zone, horizon_days=listing.booking_horizon_days)
+        for name in ("first_day", "last_day"):
+            self.fields[name].widget.attrs.update(min=today.isoformat(), max=last.isoformat())
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        if data.get("first_day") and data.get("last_day") and data["last_day"] < data["first_day"]:
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last and last < first:
             self.add_error("last_day", "The last day cannot be before the first day.")
+        elif first and last:
+            try:
+                horizon.check_days(
+                    time_zone=self.listing.time_zone,
+                    horizon_days=self.listing.booking_horizon_days,
+                    first=first,
+                    last=last,
+                )
+            except DomainError as error:
+                self.add_error(error.field, error.message)
         return data
 
     def period(self, time_zone: str) -> tuple[datetime, datetime]:
@@ -233,4 +265,8 @@ class SearchForm(forms.Form):
             self.add_error("end" if data.get("start") else "start", "Give both a start and an end, or neither.")
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
             self.add_error("end", "The end must be after the start.")
+        try:
+            horizon.check_search_dates(start=data.get("start"), end=data.get("end"))
+        except DomainError as error:
+            self.add_error(error.field, error.message)
         return data

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from listings.geo import cells_for, driver_coverage_cells
+from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS, MAX_BOOKING_HORIZON_DAYS, MIN_BOOKING_HORIZON_DAYS
 
 
 class ListingKind(models.TextChoices):
@@ -70,6 +71,10 @@ class Listing(models.Model):
     advance_notice_hours = models.PositiveIntegerField(default=0)
     capacity = models.PositiveIntegerField(default=1, help_text="Guests (rooms), seats (cars) or passengers (drivers).")
     instant_book = models.BooleanField(default=False)
+    # How far ahead guests may book (and the owner block): see listings/horizon.py.
+    booking_horizon_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_BOOKING_HORIZON_DAYS, help_text="Guests may book up to this many days ahead."
+    )
     cancellation_policy = models.CharField(
         max_length=10, choices=CancellationPolicy.choices, default=CancellationPolicy.MODERATE
     )
@@ -112,6 +117,13 @@ class Listing(models.Model):
             models.CheckConstraint(condition=Q(min_units__gte=1), name="listing_min_units_at_least_one"),
             models.CheckConstraint(condition=Q(max_units__gte=F("min_units")), name="listing_max_units_not_below_min"),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="listing_capacity_at_least_one"),
+            models.CheckConstraint(
+                condition=Q(
+                    booking_horizon_days__gte=MIN_BOOKING_HORIZON_DAYS,
+                    booking_horizon_days__lte=MAX_BOOKING_HORIZON_DAYS,
+                ),
+                name="listing_booking_horizon_range",
+            ),
             models.CheckConstraint(condition=Q(kind__in=ListingKind.values), name="listing_kind_known"),
             models.CheckConstraint(condition=Q(status__in=ListingStatus.values), name="listing_status_known"),
             models.CheckConstraint(

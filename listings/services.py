@@ -23,6 +23,7 @@ from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
 from listings.geo import geodesic_km
 from listings.geocoding import geocode_place, reverse_place
+from listings.horizon import MAX_BOOKING_HORIZON_DAYS, MIN_BOOKING_HORIZON_DAYS, check_period
 from listings.models import (
     MAX_PHOTOS_PER_LISTING,
     BusyPeriod,
@@ -99,6 +100,7 @@ COMMON_FIELDS = (
     "capacity",
     "instant_book",
     "cancellation_policy",
+    "booking_horizon_days",
 )
 DETAIL_FIELDS: dict[str, tuple[str, ...]] = {
     ListingKind.ROOM: (
@@ -177,6 +179,19 @@ def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
     )
     _check_number(fields, "advance_notice_hours", "The advance notice (hours)", low=0, high=24 * 365)
     _check_number(fields, "capacity", "Guests or seats", low=1, high=100)
+    _check_number(
+        fields,
+        "booking_horizon_days",
+        "How far ahead guests may book (days)",
+        low=MIN_BOOKING_HORIZON_DAYS,
+        high=MAX_BOOKING_HORIZON_DAYS,
+    )
+    horizon = fields.get("booking_horizon_days")
+    _require(
+        horizon is None or (isinstance(horizon, int) and not isinstance(horizon, bool)),
+        "How far ahead guests may book is a whole number of days.",
+        "booking_horizon_days",
+    )
     if kind == ListingKind.CAR:
         _require(bool(details.get("make")) and bool(details.get("model")), "Give the car's make and model.", "make")
         _check_number(details, "year", "The year", low=1950, high=timezone.now().year + 1)
@@ -209,6 +224,14 @@ def _apply(instance, data: dict, allowed: tuple[str, ...]) -> None:
 NAMED_CITY_REACH_KM = 40
 
 
+def pin_far_message(away_km: float, address_city: str, pin_city: str) -> str:
+    """Why a pin and its address disagree (the page's map shows the same words before saving)."""
+    return (
+        f"The pin is {away_km:.0f} km from {address_city}, where the address is, near {pin_city}. "
+        "Move the pin to the address, or correct the address (add the country if the city name is common)."
+    )
+
+
 def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -> dict:
     """Fill city, country and time zone from the pin (or geocode the address when no pin was placed)."""
     fields = dict(fields)
@@ -226,11 +249,12 @@ def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -
         except DomainError:
             named = None
         # The city the owner typed names the place better than the nearest gazetteer entry
-        # (often a district), as long as the pin is in or near that city.
-        if (
-            named is not None
-            and geodesic_km(named.latitude, named.longitude, place.latitude, place.longitude) <= NAMED_CITY_REACH_KM
-        ):
+        # (often a district), as long as the pin is in or near that city; a pin farther away is
+        # a stray tap or a wrong address, and the listing would be found in the wrong place.
+        if named is not None:
+            away = float(geodesic_km(named.latitude, named.longitude, place.latitude, place.longitude))
+            if away > NAMED_CITY_REACH_KM:
+                raise DomainError(pin_far_message(away, named.city, place.city), field="address", code="pin_far")
             place = named
     fields.update(city=place.city[:100], country_code=place.country_code, time_zone=place.time_zone)
     return fields
@@ -384,13 +408,19 @@ def make_cover(*, listing: Listing, actor: User, photo_id: int) -> None:
 # --- Owner's calendar ------------------------------------------------------------------
 
 
-def block_period(*, listing: Listing, actor: User, start: datetime, end: datetime, note: str = "") -> BusyPeriod:
-    """The owner marks a period unavailable (refused over a booking or another block)."""
+def block_period(
+    *, listing: Listing, actor: User, start: datetime, end: datetime, note: str = "", now: datetime | None = None
+) -> BusyPeriod:
+    """The owner marks a period unavailable (refused over a booking or another block), from now to the horizon."""
+    now = now or timezone.now()
     _check_period(start, end)
     if end - start > timedelta(days=366):
         raise DomainError("Block at most a year at a time.", field="end")
+    if end <= now:
+        raise DomainError("That day has passed. Pick days from today on.", field="first_day", code="past_dates")
     with transaction.atomic():
-        _lock_own(listing, actor)
+        locked = _lock_own(listing, actor)
+        check_period(time_zone=locked.time_zone, horizon_days=locked.booking_horizon_days, end=end, now=now)
         return hold_slot(listing=listing, start=start, end=end, source=BusySource.OWNER_BLOCK, note=note)
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("mine/", views.mine, name="mine"),
     path("new/", views.choose_kind, name="choose_kind"),
+    path("geocode/", views.geocode, name="geocode"),
     path("new/<str:kind>/", views.create, name="create"),
     path("<int:listing_id>/", views.detail, name="detail"),
     path("<int:listing_id>/edit/", views.edit, name="edit"),

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -146,7 +146,7 @@ def change_status(request: SignedInRequest, listing_id: int, status: str) -> Htt
 @login_required
 def calendar(request: SignedInRequest, listing_id: int) -> HttpResponse:
     listing = _own(request, listing_id)
-    form = BlockForm(request.POST or None)
+    form = BlockForm(request.POST or None, listing=listing)
     if request.method == "POST" and form.is_valid():
         start, end = form.period(listing.time_zone)
         try:
@@ -174,6 +174,24 @@ def unblock(request: SignedInRequest, listing_id: int, period_id: int) -> HttpRe
     else:
         messages.success(request, "Those days are free again.")
     return redirect("listings:calendar", listing_id=listing.pk)
+
+
+@login_required
+def geocode(request: HttpRequest) -> JsonResponse:
+    """Where a typed address is, for the listing form's map (the same offline geocoder the save uses)."""
+    try:
+        place = geocode_place(request.GET.get("q", "")[:255])
+    except DomainError as error:
+        return JsonResponse({"detail": error.message}, status=404 if error.code == "not_found" else 400)
+    return JsonResponse(
+        {
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "city": place.city,
+            "country_code": place.country_code,
+            "reach_km": services.NAMED_CITY_REACH_KM,
+        }
+    )
 
 
 @login_required

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import ensure_not_suspended, has_verified_email
-from bookings import selectors, tasks
+from bookings import rules, selectors, tasks
 from bookings.models import RESPONSE_WINDOW, Booking, BookingStatus, BookingTransition, PendingCheckout
 from bookings.money import booking_reference, money
 from bookings.services.steps import _confirm, _notify, _notify_declined
@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 def _check_rules(*, listing: Listing, start: datetime, end: datetime, units: int, guests: int, now: datetime) -> None:
     if start <= now:
         raise DomainError("That start has already passed. Pick a later date.", field="start", code="past_dates")
+    rules.check_within_horizon(listing=listing, end=end, now=now)
     if start - now < timedelta(hours=listing.advance_notice_hours):
         raise DomainError(
             f"This host needs at least {listing.advance_notice_hours} hours' notice. Pick a later start.",
@@ -97,7 +98,7 @@ def _bookable_period(
         raise PermissionDenied("You cannot book your own listing.", code="own_listing")
     if not listing.is_bookable:
         raise Conflict("This listing is not taking bookings right now.", code="listing_paused")
-    priced = selectors.price_period(listing=listing, start=start, end=end)
+    priced = selectors.price_period(listing=listing, start=start, end=end, now=now)
     _check_rules(listing=listing, start=priced.start, end=priced.end, units=priced.quote.units, guests=guests, now=now)
     if overlapping_busy_periods(listing_id=listing.pk, start=priced.start, end=priced.end).exists():
         raise Conflict(DATES_TAKEN_MESSAGE, field="start", code="dates_taken")
@@ -106,6 +107,27 @@ def _bookable_period(
     ).exists():
         raise Conflict("You have already asked for these dates.", field="start", code="duplicate_request")
     return listing, priced
+
+
+def quote_request(
+    *,
+    guest: User,
+    listing_id: int,
+    start: date | datetime,
+    end: date | datetime,
+    guests: int,
+    now: datetime | None = None,
+) -> selectors.PricedPeriod:
+    """The price of a request after every check `request_booking` makes before the card: the live quote
+    calls it too, so it never prices a period the request would refuse, and says why before any card."""
+    now = now or timezone.now()
+    if not has_verified_email(guest):
+        raise PermissionDenied("Confirm your email address before booking.", code="email_unverified")
+    ensure_not_suspended(guest, doing="book")
+    _, priced = _bookable_period(
+        guest=guest, listing_id=listing_id, start=start, end=end, guests=guests, now=now, lock=False
+    )
+    return priced
 
 
 def request_booking(
@@ -141,12 +163,7 @@ def request_booking(
     hold stays with whoever made it.
     """
     now = now or timezone.now()
-    if not has_verified_email(guest):
-        raise PermissionDenied("Confirm your email address before booking.", code="email_unverified")
-    ensure_not_suspended(guest, doing="book")
-    _, priced = _bookable_period(
-        guest=guest, listing_id=listing_id, start=start, end=end, guests=guests, now=now, lock=False
-    )
+    priced = quote_request(guest=guest, listing_id=listing_id, start=start, end=end, guests=guests, now=now)
     checkout = PendingCheckout(
         guest=guest,
         listing_id=listing_id,

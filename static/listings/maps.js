@@ -59,27 +59,80 @@
     drawResults();
   }
 
-  // Listing form: a pin the owner drags to the exact spot.
+  // Listing form: the typed address is geocoded (the server's own geocoder), the map zooms to it
+  // with the pin placed, and the owner drags the pin to the exact spot. A pin farther from the
+  // address's place than the server accepts (a stray tap) is flagged at once, in the server's words.
   var pinElement = document.getElementById("pin-map");
   if (pinElement) {
     var latInput = document.getElementById("id_latitude");
     var lngInput = document.getElementById("id_longitude");
+    var addressInput = document.getElementById("id_address");
+    var status = document.getElementById("pin-status");
+    var warning = document.getElementById("pin-warning");
     var known = latInput.value && lngInput.value;
     var start = known ? [parseFloat(latInput.value), parseFloat(lngInput.value)] : [48.8566, 2.3522];
     var pinMap = baseMap(pinElement, start[0], start[1], known ? 15 : 4);
-    var pin = L.marker(start, { draggable: true });
+    var pin = L.marker(start, { draggable: true, keyboard: true, title: "The listing's pin" });
+    var addressPlace = null; // {latitude, longitude, city, reach_km} of the typed address
+
+    function distanceKm(a, b) {
+      return pinMap.distance(a, b) / 1000;
+    }
+
+    function checkPin() {
+      if (!addressPlace || !latInput.value) { warning.hidden = true; return; }
+      var away = distanceKm([addressPlace.latitude, addressPlace.longitude], pin.getLatLng());
+      if (away > addressPlace.reach_km) {
+        warning.textContent = "The pin is " + Math.round(away) + " km from " + addressPlace.city +
+          ", where the address is. Move the pin to the address, or correct the address.";
+        warning.hidden = false;
+      } else {
+        warning.hidden = true;
+      }
+    }
+
     function place(latlng) {
       latInput.value = latlng.lat.toFixed(6);
       lngInput.value = latlng.lng.toFixed(6);
       pin.setLatLng(latlng).addTo(pinMap);
+      checkPin();
     }
-    if (known) pin.addTo(pinMap);
+
+    function geocodeAddress(moveThePin) {
+      var text = addressInput.value.trim();
+      if (!text) return;
+      status.textContent = "Looking for the address…";
+      fetch(pinElement.dataset.geocodeUrl + "?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+        .then(function (response) { return response.json().then(function (body) { return [response.ok, body]; }); })
+        .then(function (answer) {
+          if (!answer[0]) { addressPlace = null; status.textContent = answer[1].detail; checkPin(); return; }
+          addressPlace = answer[1];
+          var point = L.latLng(addressPlace.latitude, addressPlace.longitude);
+          var far = latInput.value && distanceKm(point, pin.getLatLng()) > addressPlace.reach_km;
+          if (!latInput.value || (moveThePin && far)) {
+            pinMap.setView(point, 13);
+            place(point);
+            status.textContent = "The pin is at " + addressPlace.city + ". Drag it to the exact spot.";
+          } else {
+            checkPin();
+            status.textContent = "Drag the pin to the exact spot if it is not there yet.";
+          }
+        })
+        .catch(function () { status.textContent = "The address could not be looked up: place the pin on the map."; });
+    }
+
+    if (known) { pin.addTo(pinMap); geocodeAddress(false); }
+    else if (addressInput.value.trim()) { geocodeAddress(true); }
     pin.on("dragend", function () { place(pin.getLatLng()); });
     pinMap.on("click", function (event) { place(event.latlng); });
-    // A new address means "geocode it" unless the pin is then moved again.
-    document.getElementById("id_address").addEventListener("change", function () {
-      latInput.value = ""; lngInput.value = ""; pinMap.removeLayer(pin);
+    // A new address moves the map and the pin to it (unless the pin is already near it); the owner
+    // then fine-tunes the pin.
+    var typing = null;
+    addressInput.addEventListener("input", function () {
+      clearTimeout(typing);
+      typing = setTimeout(function () { geocodeAddress(true); }, 600);
     });
+    addressInput.addEventListener("change", function () { clearTimeout(typing); geocodeAddress(true); });
   }
 
   // Listing page: where it is (and a driver's service area).

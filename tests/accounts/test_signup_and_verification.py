@@ -13,8 +13,11 @@ from tests.conftest import PASSWORD, make_user
 pytestmark = pytest.mark.django_db
 
 
-def _signup(client, email="new.person@example.com", password=PASSWORD):
-    return client.post(reverse("account_signup"), {"email": email, "password1": password, "password2": password})
+def _signup(client, email="new.person@example.com", password=PASSWORD, display_name="Nina"):
+    return client.post(
+        reverse("account_signup"),
+        {"email": email, "password1": password, "password2": password, "display_name": display_name},
+    )
 
 
 def test_signup_creates_an_unverified_account_and_mails_a_confirmation_link(client):
@@ -85,3 +88,30 @@ def test_log_out_ends_the_session(client, user):
     client.force_login(user)
     client.post(reverse("account_logout"))
     assert "_auth_user_id" not in client.session
+
+
+def test_signup_asks_for_the_name_others_see_and_keeps_it(client):
+    assert 'name="display_name"' in client.get(reverse("account_signup")).content.decode()
+
+    _signup(client, email="nina.n@example.com", display_name="  Nina   K ")
+
+    assert User.objects.get(email="nina.n@example.com").display_name == "Nina K"
+
+
+def test_signup_without_a_name_is_refused_with_a_message(client):
+    response = _signup(client, display_name="")
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_signup_refuses_an_email_address_as_the_name(client):
+    response = _signup(client, display_name="nina@example.com")
+    assert "Use a name, not an email address" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_a_person_without_a_name_is_shown_without_any_part_of_their_email():
+    person = make_user("zoe.secret@example.com", display_name="")
+    assert person.public_name == f"Member {person.pk}"
+    assert "zoe" not in str(person)

@@ -186,7 +186,7 @@ def test_a_wrong_state_action_shows_the_message(client):
 def test_cancel_follows_who_asks(client):
     booking = confirmed_room()
     url = reverse("bookings:cancel", kwargs={"booking_id": booking.pk})
-    logged_in(client, booking.listing.owner).post(url, {"reason": "Boiler broke"})
+    logged_in(client, booking.listing.owner).post(url, {"reason": "Boiler broke", "refund_shown": booking.total})
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED_BY_HOST
     assert booking.transitions.last().reason == "Boiler broke"

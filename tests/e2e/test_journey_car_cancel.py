@@ -7,6 +7,7 @@ the booking page announces before the guest cancels and shows once they have.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
@@ -71,7 +72,12 @@ def test_a_car_booked_instantly_and_cancelled_refunds_exactly_what_the_policy_sa
     ).to_contain_text(REFUND)
     journey.snap("booked-refund-announced")
 
-    page.get_by_role("button", name="Cancel booking").click()
+    page.get_by_role("link", name="Cancel booking").click()
+    expect(
+        page.locator("main .cancel-refund"), "cancel page: the refund is announced before confirming"
+    ).to_contain_text(REFUND)
+    journey.snap("cancel-confirmation")
+    page.get_by_role("button", name=re.compile("^Yes, cancel")).click()
     expect(page.locator("ul.messages").get_by_text("Done."), "booking page after cancelling").to_be_visible()
     expect(page.locator("h1 .booking-status"), "booking page: status").to_have_text("Cancelled by the guest")
     refunded = page.locator("table.quote tr", has_text="Refunded to the guest")

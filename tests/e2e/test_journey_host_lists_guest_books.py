@@ -66,6 +66,7 @@ def test_journey_1_host_signs_up_verifies_lists_a_room_and_blocks_a_weekend(live
     # Sign up.
     page.goto(live_url + "/accounts/signup/")
     page.get_by_label("Email").fill(email)
+    page.get_by_label("Your name").fill("Hana")
     page.get_by_placeholder("Password", exact=True).fill(PASSWORD)
     page.get_by_placeholder("Password (again)").fill(PASSWORD)
     journey.snap("signup-filled")
@@ -94,11 +95,18 @@ def test_journey_1_host_signs_up_verifies_lists_a_room_and_blocks_a_weekend(live
     page.get_by_label("Title").fill("Sunny room by the Seine")
     page.get_by_label("Description").fill("A quiet room with a view of the river.")
     page.get_by_label("Address").fill("10 Rue de Rivoli, Paris")
+    page.get_by_label("Address").press("Tab")
     pin_map = page.locator("#pin-map")
-    pin_map.click()  # drops the pin where the map is clicked (the map opens on Paris)
+    # The typed address is geocoded: the map zooms to it with the pin placed (the first look-up
+    # after the server starts loads the gazetteer, which takes seconds on a busy machine).
     expect(
-        pin_map.locator(".leaflet-marker-icon"), "new listing form: the pin did not appear on the map"
-    ).to_be_visible()
+        pin_map.locator(".leaflet-marker-icon"), "new listing form: the address did not place the pin"
+    ).to_be_visible(timeout=30_000)
+    expect(page.locator("#pin-status"), "new listing form: the map does not say where the pin is").to_contain_text(
+        "Paris"
+    )
+    pin_map.click()  # the owner fine-tunes the pin where the map is clicked
+    expect(page.locator("#pin-warning"), "new listing form: a pin near the address was flagged").to_be_hidden()
     latitude = page.locator("#id_latitude").input_value()
     longitude = page.locator("#id_longitude").input_value()
     assert latitude and longitude, "new listing form: the pin did not fill in its coordinates"

@@ -45,3 +45,26 @@ def test_home_page_has_the_search_box_and_nav_link(client):
     html = client.get("/").content.decode()
     assert 'action="/listings/search/"' in html
     assert "List your place" in html
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("9999-12-31T20:00", "9999-12-31T23:00", "Pick dates within the next 730 days."),
+        ("2020-01-01T10:00", "2020-01-02T10:00", "Those dates have passed. Pick dates from today on."),
+    ],
+)
+def test_search_dates_far_ahead_or_past_are_refused_with_a_message(client, start, end, message):
+    response = client.get("/listings/search/", {"q": "Paris", "start": start, "end": end})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_the_search_api_refuses_dates_beyond_any_listings_horizon(client):
+    response = client.get(
+        "/api/v1/listings/search", {"q": "Paris", "start": "2099-01-01T10:00:00Z", "end": "2099-01-02T10:00:00Z"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Pick dates within the next 730 days."

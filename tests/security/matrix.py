@@ -153,6 +153,7 @@ ATTEMPTS: list[Attempt] = [
     Attempt("booking-decline", "bookings:decline", POST, _booking("requested"), lambda w: {"reason": "No."}),
     Attempt("booking-withdraw", "bookings:withdraw", POST, _booking("requested")),
     Attempt("booking-cancel", "bookings:cancel", POST, _booking("confirmed"), lambda w: {"reason": "No."}),
+    Attempt("booking-cancel-confirm", "bookings:cancel", GET, _booking("confirmed"), rightful="guest"),
     # --- conversations -------------------------------------------------------------------------------
     Attempt("thread", "realtime:thread", GET, lambda w: {"thread_id": w.thread.pk}, rightful="guest"),
     Attempt("thread-post", "realtime:thread", POST, lambda w: {"thread_id": w.thread.pk}, lambda w: {"body": "Hi!"}),
@@ -351,6 +352,13 @@ ATTEMPTS: list[Attempt] = [
     ),
     Attempt("api-booking-withdraw", "POST /api/v1/bookings/{booking_id}/withdraw", POST, _booking("requested")),
     Attempt(
+        "api-booking-cancel-preview",
+        "GET /api/v1/bookings/{booking_id}/cancel",
+        GET,
+        _booking("confirmed"),
+        rightful="guest",
+    ),
+    Attempt(
         "api-booking-cancel",
         "POST /api/v1/bookings/{booking_id}/cancel",
         POST,
@@ -475,6 +483,7 @@ SELF_SCOPED: list[Own] = [
     Own("listings:mine"),
     Own("listings:choose_kind"),
     Own("listings:create", kwargs=lambda w: {"kind": "room"}),
+    Own("listings:geocode", query=lambda w: "q=Paris"),
     Own("bookings:trips"),
     Own("bookings:reservations"),
     Own("bookings:calendar", query=lambda w: f"month=2027-03&listing={w.listing.pk}"),

@@ -133,6 +133,7 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         start=datetime(2027, 6, 1, tzinfo=UTC),
         end=datetime(2027, 6, 4, tzinfo=UTC),
         note="Family visit",
+        now=NOW,
     )
 
     requested = request_room(listing=listing, guest=guest)
