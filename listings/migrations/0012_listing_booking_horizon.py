@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='listing',
             name='booking_horizon_days',
-            field=models.PositiveSmallIntegerField(default=365, help_text='Guests may book up to this many days ahead.'),
+            field=models.PositiveSmallIntegerField(default=365, db_default=365, help_text='Guests may book up to this many days ahead.'),
         ),
         migrations.AddConstraint(
             model_name='listing',

@@ -9,8 +9,8 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from bookings import services
 from bookings.models import Booking
+from bookings.services.answers import accept_booking
 from core.errors import DomainError
 from listings.models import BusyPeriod, BusySource, ListingKind
 from tests.bookings.factories import NOW, request_room
@@ -170,7 +170,7 @@ def test_the_live_quote_still_prices_a_period_the_request_accepts(client):
 def test_the_api_quote_refuses_dates_already_taken_as_the_request_would(client):
     listing = make_listing()
     request_room(listing=listing, instant_book=True)
-    services.accept_booking(host=listing.owner, booking_id=Booking.objects.get().pk, now=NOW)
+    accept_booking(host=listing.owner, booking_id=Booking.objects.get().pk, now=NOW)
     response = api_quote(client, listing, start="2027-03-05", end="2027-03-08")
     assert response.status_code == 409
     assert response.json()["detail"] == "Those dates were just taken. Pick other dates."
