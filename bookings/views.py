@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -17,18 +17,10 @@ from bookings import pricing, selectors, services
 from bookings.forms import BookingForm, ReasonForm
 from bookings.models import BookingStatus
 from bookings.money import booking_reference
-from core.errors import DomainError, NotFound, PermissionDenied
+from core.pages import refusal_pages, refusals
 from listings.models import Listing
 from listings.selectors import visible_listing
 from realtime.selectors import thread_id_by_key
-
-
-def _bookable_listing(listing_id: int, viewer) -> Listing:
-    # A paused listing is a 404 for everybody but its owner, as on the listing page (README "Listings").
-    try:
-        return visible_listing(listing_id=listing_id, viewer=viewer)
-    except NotFound as error:
-        raise Http404(error.message) from None
 
 
 def _policy_text(listing: Listing) -> str:
@@ -36,11 +28,14 @@ def _policy_text(listing: Listing) -> str:
 
 
 @login_required
+@refusal_pages
 def book(request: HttpRequest, listing_id: int) -> HttpResponse:
-    listing = _bookable_listing(listing_id, request.user)
+    # A paused listing is a 404 for everybody but its owner, as on the listing page (README "Listings").
+    listing = visible_listing(listing_id=listing_id, viewer=request.user)
     form = BookingForm(request.POST or None, listing=listing, initial=request.GET.dict() or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        # A card the bank wants to confirm sends the guest to the bank's page (@refusal_pages).
+        with refusals(form=form) as refused:
             booking = services.request_booking(
                 guest=request.user,
                 listing_id=listing.pk,
@@ -49,11 +44,7 @@ def book(request: HttpRequest, listing_id: int) -> HttpResponse:
                 guests=form.cleaned_data["guests"],
                 payment_method=request.POST.get("payment_method", ""),
             )
-        except services.AuthenticationRequired as pending:
-            return redirect(pending.url)
-        except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
+        if not refused:
             confirmed = booking.status == BookingStatus.CONFIRMED
             messages.success(request, "Booked: see you there." if confirmed else "Request sent to the host.")
             return redirect(booking.get_absolute_url())
@@ -64,12 +55,9 @@ def book(request: HttpRequest, listing_id: int) -> HttpResponse:
 @login_required
 def checkout_complete(request: HttpRequest, checkout_uid: UUID) -> HttpResponse:
     """Where the 3-D Secure page sends the guest back: make the booking (idempotent, own checkouts only)."""
-    try:
+    with refusals(request) as refused:
         booking = services.complete_checkout(guest=request.user, checkout_uid=str(checkout_uid))
-    except NotFound as error:
-        raise Http404(error.message) from error
-    except DomainError as error:
-        messages.error(request, error.message)
+    if refused:
         listing_id = selectors.checkout_listing_id(guest=request.user, checkout_uid=str(checkout_uid))
         return redirect("bookings:book", listing_id=listing_id) if listing_id else redirect("bookings:trips")
     confirmed = booking.status == BookingStatus.CONFIRMED
@@ -78,18 +66,19 @@ def checkout_complete(request: HttpRequest, checkout_uid: UUID) -> HttpResponse:
 
 
 @login_required
+@refusal_pages
 def quote(request: HttpRequest, listing_id: int) -> HttpResponse:
     """The live quote (an htmx fragment) for what is typed in the book form."""
-    listing = _bookable_listing(listing_id, request.user)
+    listing = visible_listing(listing_id=listing_id, viewer=request.user)
     form = BookingForm(request.GET, listing=listing)
     context: dict = {"listing": listing}
     if form.is_valid():
-        try:
+        with refusals(missing_is_404=False) as refused:
             context["priced"] = selectors.price_period(
                 listing=listing, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
             )
-        except DomainError as error:
-            context["error"] = error.message
+        if refused:
+            context["error"] = refused.message
     else:
         context["error"] = "Pick your dates to see the price."
     return render(request, "bookings/_quote.html", context)
@@ -133,11 +122,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@refusal_pages
 def detail(request: HttpRequest, booking_id: int) -> HttpResponse:
-    try:
-        booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
     is_guest, is_host = request.user.pk == booking.guest_id, request.user.pk == booking.listing.owner_id
     settled = selectors.settled_by_dispute(booking)
     context = {
@@ -163,18 +150,13 @@ def _action(call: Callable[..., object]) -> Callable[[HttpRequest, int], HttpRes
 
     @login_required
     @require_POST
+    @refusal_pages
     def view(request: HttpRequest, booking_id: int) -> HttpResponse:
         reason = ReasonForm(request.POST)
         text = reason.cleaned_data["reason"] if reason.is_valid() else ""
-        try:
+        with refusals(request, forbidden=True) as refused:
             call(request.user, booking_id, text)
-        except NotFound as error:
-            raise Http404(error.message) from error
-        except PermissionDenied as error:
-            return HttpResponseForbidden(error.message)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
+        if not refused:
             messages.success(request, "Done.")
         return redirect("bookings:detail", booking_id=booking_id)
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError, NotFound
-from core.pages import refusals_as_messages
+from core.pages import refusal_pages, refusals
 from dispatch import selectors, services
 from dispatch.models import RequestState
 from listings.models import Listing, ListingKind, ListingStatus
@@ -43,25 +42,21 @@ def _need_context(where: dict, error: str | None, error_field: str | None = None
 
 
 @login_required
+@refusal_pages
 def need(request: HttpRequest) -> HttpResponse:
     """Ask for a driver (or a car) here, now or later today: position, when, hours, the estimate, the card."""
     open_request = selectors.open_request_of(requester=request.user)
     if open_request is not None:
         return redirect("dispatch:request", request_id=open_request.pk)
-    refused = None
     where = _where(request.POST or request.GET)
-    if request.method == "POST":
-        try:
+    # A card the bank wants to confirm sends the requester to the bank's page (@refusal_pages).
+    with refusals(missing_is_404=False) as refused:
+        if request.method == "POST":
             created = services.request_now(
                 requester=request.user, payment_method=request.POST.get("payment_method", ""), **where
             )
-        except services.AuthenticationRequired as pending:
-            return redirect(pending.url)
-        except DomainError as error:
-            refused = error
-        else:
             return redirect("dispatch:request", request_id=created.pk)
-    context = _need_context(where, refused and refused.message, refused and refused.field)
+    context = _need_context(where, refused.message or None, refused.field)
     return render(request, "dispatch/need.html", context, status=400 if refused else 200)
 
 
@@ -69,20 +64,18 @@ def need(request: HttpRequest) -> HttpResponse:
 def estimate(request: HttpRequest) -> HttpResponse:
     """The fare estimate fragment (htmx), refreshed whenever the position, kind or hours change."""
     where = _where(request.GET)
-    try:
+    with refusals(missing_is_404=False) as refused:
         quote = services.estimate(requester=request.user, **where)
-    except DomainError as refused:
+    if refused:
         return render(request, "dispatch/_estimate.html", {"error": refused.message})
     return render(request, "dispatch/_estimate.html", {"quote": quote, "when": where["when"]})
 
 
 @login_required
+@refusal_pages
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     """The request as its requester or its assigned provider sees it; anybody else: 404."""
-    try:
-        job = selectors.visible_request(user=request.user, request_id=request_id)
-    except NotFound as missing:
-        raise Http404(missing.message) from None
+    job = selectors.visible_request(user=request.user, request_id=request_id)
     context = {
         "job": job,
         "is_requester": job.requester_id == request.user.pk,
@@ -98,7 +91,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 def authenticated(request: HttpRequest, request_id: int) -> HttpResponse:
     """Where the bank's 3-D Secure page sends the requester back: the request goes live (own requests only)."""
-    with refusals_as_messages(request):
+    with refusals(request):
         services.complete_authentication(requester=request.user, request_id=request_id)
     return redirect("dispatch:request", request_id=request_id)
 
@@ -106,7 +99,7 @@ def authenticated(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, request_id: int) -> HttpResponse:
-    with refusals_as_messages(request):
+    with refusals(request):
         services.cancel_request(requester=request.user, request_id=request_id)
     return redirect("dispatch:request", request_id=request_id)
 
@@ -127,7 +120,7 @@ def provider(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def availability(request: HttpRequest, listing_id: int) -> HttpResponse:
-    with refusals_as_messages(request):
+    with refusals(request):
         if request.POST.get("available") == "on":
             services.go_available(
                 provider=request.user,
@@ -145,12 +138,9 @@ def availability(request: HttpRequest, listing_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def accept(request: HttpRequest, request_id: int) -> HttpResponse:
-    try:
+    with refusals(request) as refused:
         services.accept_offer(provider=request.user, request_id=request_id)
-    except NotFound as missing:
-        raise Http404(missing.message) from None
-    except DomainError as refused:
-        messages.error(request, refused.message)
+    if refused:
         return redirect("dispatch:provider")
     messages.success(request, "The job is yours: the requester sees you on the way.")
     return redirect("dispatch:request", request_id=request_id)
@@ -159,6 +149,6 @@ def accept(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def pass_offer(request: HttpRequest, request_id: int) -> HttpResponse:
-    with refusals_as_messages(request):
+    with refusals(request):
         services.pass_offer(provider=request.user, request_id=request_id)
     return redirect("dispatch:provider")
