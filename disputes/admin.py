@@ -231,7 +231,8 @@ class DisputeAdmin(admin.ModelAdmin):
     def resolve_view(self, request: HttpRequest, dispute_id: int) -> HttpResponse:
         """GET: the form. POST: the preview (who gets what). POST with `confirm`: the money moves."""
         dispute = self._dispute_for_action(request, dispute_id)
-        form = ResolveForm(request.POST or None)
+        limits = selectors.settlement_limits(dispute.booking)
+        form = ResolveForm(request.POST or None, currency=limits.currency)
         plan = None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -249,7 +250,7 @@ class DisputeAdmin(admin.ModelAdmin):
                 plan = services.plan_settlement(
                     dispute=dispute, guest_refund=data["guest_refund"], host_payout=data["host_payout"]
                 )
-        limits = selectors.settlement_limits(dispute.booking)
+        booking = dispute.booking
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -257,6 +258,8 @@ class DisputeAdmin(admin.ModelAdmin):
             "dispute": dispute,
             "form": form,
             "plan": plan,
+            # Sharing's fees on the booking, to say whether what Sharing would keep is more than them.
+            "sharing_fees": booking.guest_service_fee + booking.host_service_fee,
             "limits": limits,
             "available": format_money(limits.available, limits.currency),
             "change_url": self._change_url(dispute),

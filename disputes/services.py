@@ -496,6 +496,8 @@ def resolve_dispute(
         )
         if plan.take_back:
             money += f" ({format_money(plan.take_back, plan.currency)} taken back from the payout already sent)"
+        if plan.platform_keeps:
+            money += f"; Sharing keeps {format_money(plan.platform_keeps, plan.currency)}"
         _notify(
             _parties(booking), "dispute.resolved", dispute, f"The dispute is resolved. {money}. Reason: {text}"[:500]
         )
