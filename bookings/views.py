@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -20,19 +20,11 @@ from bookings.money import booking_reference
 from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
 from bookings.services.cancellations import CANCELLABLE_STATUSES, cancel_by_guest, cancel_by_host, guest_refund
 from bookings.services.checkout import booking_thread_key, complete_checkout, quote_request, request_booking
-from core.errors import AuthenticationRequired, DomainError, NotFound, PermissionDenied
+from core.pages import refusal_pages, refusals
 from core.requests import SignedInRequest
 from listings.models import Listing
 from listings.selectors import visible_listing
 from realtime.selectors import thread_id_by_key
-
-
-def _bookable_listing(listing_id: int, viewer) -> Listing:
-    # A paused listing is a 404 for everybody but its owner, as on the listing page (README "Listings").
-    try:
-        return visible_listing(listing_id=listing_id, viewer=viewer)
-    except NotFound as error:
-        raise Http404(error.message) from None
 
 
 def _policy_text(listing: Listing) -> str:
@@ -40,11 +32,14 @@ def _policy_text(listing: Listing) -> str:
 
 
 @login_required
+@refusal_pages
 def book(request: SignedInRequest, listing_id: int) -> HttpResponse:
-    listing = _bookable_listing(listing_id, request.user)
+    # A paused listing is a 404 for everybody but its owner, as on the listing page (README "Listings").
+    listing = visible_listing(listing_id=listing_id, viewer=request.user)
     form = BookingForm(request.POST or None, listing=listing, initial=request.GET.dict() or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        # A card the bank wants to confirm sends the guest to the bank's page (@refusal_pages).
+        with refusals(form=form) as refused:
             booking = request_booking(
                 guest=request.user,
                 listing_id=listing.pk,
@@ -53,11 +48,7 @@ def book(request: SignedInRequest, listing_id: int) -> HttpResponse:
                 guests=form.cleaned_data["guests"],
                 payment_method=request.POST.get("payment_method", ""),
             )
-        except AuthenticationRequired as pending:
-            return redirect(pending.url)
-        except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
+        if not refused:
             confirmed = booking.status == BookingStatus.CONFIRMED
             messages.success(request, "Booked: see you there." if confirmed else "Request sent to the host.")
             return redirect(booking.get_absolute_url())
@@ -68,12 +59,9 @@ def book(request: SignedInRequest, listing_id: int) -> HttpResponse:
 @login_required
 def checkout_complete(request: SignedInRequest, checkout_uid: UUID) -> HttpResponse:
     """Where the 3-D Secure page sends the guest back: make the booking (idempotent, own checkouts only)."""
-    try:
+    with refusals(request) as refused:
         booking = complete_checkout(guest=request.user, checkout_uid=str(checkout_uid))
-    except NotFound as error:
-        raise Http404(error.message) from error
-    except DomainError as error:
-        messages.error(request, error.message)
+    if refused:
         listing_id = selectors.checkout_listing_id(guest=request.user, checkout_uid=str(checkout_uid))
         return redirect("bookings:book", listing_id=listing_id) if listing_id else redirect("bookings:trips")
     confirmed = booking.status == BookingStatus.CONFIRMED
@@ -82,9 +70,10 @@ def checkout_complete(request: SignedInRequest, checkout_uid: UUID) -> HttpRespo
 
 
 @login_required
+@refusal_pages
 def quote(request: SignedInRequest, listing_id: int) -> HttpResponse:
     """The live quote (an htmx fragment) for what is typed in the book form."""
-    listing = _bookable_listing(listing_id, request.user)
+    listing = visible_listing(listing_id=listing_id, viewer=request.user)
     form = BookingForm(request.GET, listing=listing)
     context: dict = {"listing": listing}
     if not (request.GET.get("start") and request.GET.get("end")):
@@ -93,7 +82,7 @@ def quote(request: SignedInRequest, listing_id: int) -> HttpResponse:
         context["error"] = " ".join(str(message) for messages in form.errors.values() for message in messages)
     else:
         # The same checks as the request itself, so the reason shows before any card is asked for.
-        try:
+        with refusals(missing_is_404=False) as refused:
             context["priced"] = quote_request(
                 guest=request.user,
                 listing_id=listing.pk,
@@ -101,8 +90,8 @@ def quote(request: SignedInRequest, listing_id: int) -> HttpResponse:
                 end=form.cleaned_data["end"],
                 guests=form.cleaned_data["guests"],
             )
-        except DomainError as error:
-            context["error"] = error.message
+        if refused:
+            context["error"] = refused.message
     return render(request, "bookings/_quote.html", context)
 
 
@@ -144,11 +133,9 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@refusal_pages
 def detail(request: SignedInRequest, booking_id: int) -> HttpResponse:
-    try:
-        booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
     is_guest, is_host = request.user.pk == booking.guest_id, request.user.pk == booking.listing.owner_id
     settled = selectors.settled_by_dispute(booking)
     context = {
@@ -174,18 +161,13 @@ def _action(call: Callable[..., object]) -> Callable[[HttpRequest, int], HttpRes
 
     @login_required
     @require_POST
+    @refusal_pages
     def view(request: HttpRequest, booking_id: int) -> HttpResponse:
         reason = ReasonForm(request.POST)
         text = reason.cleaned_data["reason"] if reason.is_valid() else ""
-        try:
+        with refusals(request, forbidden=True) as refused:
             call(request.user, booking_id, text)
-        except NotFound as error:
-            raise Http404(error.message) from error
-        except PermissionDenied as error:
-            return HttpResponseForbidden(error.message)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
+        if not refused:
             messages.success(request, "Done.")
         return redirect("bookings:detail", booking_id=booking_id)
 
@@ -216,16 +198,14 @@ def _guest_gets_back(booking, user, now) -> int:
 
 
 @login_required
-def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+@refusal_pages
+def cancel(request: SignedInRequest, booking_id: int) -> HttpResponse:
     """Cancelling asks first (it may forfeit money): a page says "you get back X of Y", and its form cancels.
 
     The form carries the refund it showed; if the policy's next step passed meanwhile and the guest
     would now get back less, the page asks again with the new amount instead of cancelling.
     """
-    try:
-        booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
     is_host, is_guest = request.user.pk == booking.listing.owner_id, request.user.pk == booking.guest_id
     if not (is_host or is_guest):
         return HttpResponseForbidden("Only the guest or the host can cancel this booking.")

@@ -9,7 +9,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from core.errors import DomainError
+from core.pages import apply_each
 
 
 def ask_reason_then_apply(
@@ -30,13 +30,6 @@ def ask_reason_then_apply(
             messages.error(request, "Give a reason: it is kept on record.")
         context = {"title": title, "queryset": queryset, "action": action, "opts": queryset.model._meta}
         return TemplateResponse(request, "admin/ask_reason.html", context)
-    done = 0
-    for obj in queryset:
-        try:
-            apply(obj, reason)
-        except DomainError as error:
-            messages.error(request, f"{obj}: {error.message}")
-        else:
-            done += 1
+    done = apply_each(request, queryset, lambda obj: apply(obj, reason))
     messages.success(request, f"{title}: {done} done.")
     return None

@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.errors import AuthenticationRequired, DomainError, NotFound
-from core.pages import refusals_as_messages
+from core.pages import refusal_pages, refusals
 from core.requests import SignedInRequest
 from dispatch import selectors
 from dispatch.inputs import Need, Position
@@ -47,25 +46,21 @@ def _need_context(where: dict, error: str | None, error_field: str | None = None
 
 
 @login_required
+@refusal_pages
 def need(request: SignedInRequest) -> HttpResponse:
     """Ask for a driver (or a car) here, now or later today: position, when, hours, the estimate, the card."""
     open_request = selectors.open_request_of(requester=request.user)
     if open_request is not None:
         return redirect("dispatch:request", request_id=open_request.pk)
-    refused = None
     where = _where(request.POST or request.GET)
-    if request.method == "POST":
-        try:
+    # A card the bank wants to confirm sends the requester to the bank's page (@refusal_pages).
+    with refusals(missing_is_404=False) as refused:
+        if request.method == "POST":
             created = request_services.request_now(
                 requester=request.user, need=Need.parse(**where), payment_method=request.POST.get("payment_method", "")
             )
-        except AuthenticationRequired as pending:
-            return redirect(pending.url)
-        except DomainError as error:
-            refused = error
-        else:
             return redirect("dispatch:request", request_id=created.pk)
-    context = _need_context(where, refused.message if refused else None, refused.field if refused else None)
+    context = _need_context(where, refused.message or None, refused.field)
     return render(request, "dispatch/need.html", context, status=400 if refused else 200)
 
 
@@ -73,20 +68,18 @@ def need(request: SignedInRequest) -> HttpResponse:
 def estimate(request: SignedInRequest) -> HttpResponse:
     """The fare estimate fragment (htmx), refreshed whenever the position, kind or hours change."""
     where = _where(request.GET)
-    try:
+    with refusals(missing_is_404=False) as refused:
         quote = request_services.estimate(requester=request.user, need=Need.parse(**where))
-    except DomainError as refused:
+    if refused:
         return render(request, "dispatch/_estimate.html", {"error": refused.message})
     return render(request, "dispatch/_estimate.html", {"quote": quote, "when": where["when"]})
 
 
 @login_required
-def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+@refusal_pages
+def request_detail(request: SignedInRequest, request_id: int) -> HttpResponse:
     """The request as its requester or its assigned provider sees it; anybody else: 404."""
-    try:
-        job = selectors.visible_request(user=request.user, request_id=request_id)
-    except NotFound as missing:
-        raise Http404(missing.message) from None
+    job = selectors.visible_request(user=request.user, request_id=request_id)
     context = {
         "job": job,
         "is_requester": job.requester_id == request.user.pk,
@@ -102,7 +95,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 def authenticated(request: SignedInRequest, request_id: int) -> HttpResponse:
     """Where the bank's 3-D Secure page sends the requester back: the request goes live (own requests only)."""
-    with refusals_as_messages(request):
+    with refusals(request):
         request_services.complete_authentication(requester=request.user, request_id=request_id)
     return redirect("dispatch:request", request_id=request_id)
 
@@ -110,7 +103,7 @@ def authenticated(request: SignedInRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: SignedInRequest, request_id: int) -> HttpResponse:
-    with refusals_as_messages(request):
+    with refusals(request):
         request_services.cancel_request(requester=request.user, request_id=request_id)
     return redirect("dispatch:request", request_id=request_id)
 
@@ -131,7 +124,7 @@ def provider(request: SignedInRequest) -> HttpResponse:
 @login_required
 @require_POST
 def availability(request: SignedInRequest, listing_id: int) -> HttpResponse:
-    with refusals_as_messages(request):
+    with refusals(request):
         if request.POST.get("available") == "on":
             availability_services.go_available(
                 provider=request.user,
@@ -148,12 +141,9 @@ def availability(request: SignedInRequest, listing_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def accept(request: SignedInRequest, request_id: int) -> HttpResponse:
-    try:
+    with refusals(request) as refused:
         acceptance.accept_offer(provider=request.user, request_id=request_id)
-    except NotFound as missing:
-        raise Http404(missing.message) from None
-    except DomainError as refused:
-        messages.error(request, refused.message)
+    if refused:
         return redirect("dispatch:provider")
     messages.success(request, "The job is yours: the requester sees you on the way.")
     return redirect("dispatch:request", request_id=request_id)
@@ -162,6 +152,6 @@ def accept(request: SignedInRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def pass_offer(request: SignedInRequest, request_id: int) -> HttpResponse:
-    with refusals_as_messages(request):
+    with refusals(request):
         acceptance.pass_offer(provider=request.user, request_id=request_id)
     return redirect("dispatch:provider")

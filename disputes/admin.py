@@ -21,8 +21,8 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from core.errors import DomainError
 from core.money import format_money
+from core.pages import one_by_one, refusals
 from core.requests import SignedInRequest
 from disputes import selectors, services
 from disputes.forms import EvidenceRequestForm, ResolveForm
@@ -156,16 +156,9 @@ class DisputeAdmin(admin.ModelAdmin):
         return "⚑ untouched 72 h" if dispute.is_stale() else ""
 
     @admin.action(description="Mark as looked at (clears the 72-hour flag; moves no money)")
-    def mark_reviewed(self, request: SignedInRequest, queryset: QuerySet[Dispute]) -> None:
-        done = 0
-        for dispute in queryset:
-            try:
-                services.mark_reviewed(staff=request.user, dispute_id=dispute.pk, reason="Looked at on the desk")
-            except DomainError as error:
-                messages.error(request, f"{dispute}: {error.message}")
-            else:
-                done += 1
-        messages.success(request, f"{done} dispute(s) marked as looked at.")
+    @one_by_one(done="{count} dispute(s) marked as looked at.")
+    def mark_reviewed(self, request: SignedInRequest, dispute: Dispute) -> None:
+        services.mark_reviewed(staff=request.user, dispute_id=dispute.pk, reason="Looked at on the desk")
 
     # --- The dispute page -------------------------------------------------------------------
 
@@ -239,11 +232,12 @@ class DisputeAdmin(admin.ModelAdmin):
     def resolve_view(self, request: SignedInRequest, dispute_id: int) -> HttpResponse:
         """GET: the form. POST: the preview (who gets what). POST with `confirm`: the money moves."""
         dispute = self._dispute_for_action(request, dispute_id)
-        form = ResolveForm(request.POST or None)
+        limits = selectors.settlement_limits(dispute.booking)
+        form = ResolveForm(request.POST or None, currency=limits.currency)
         plan = None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            try:
+            with refusals(form=form):
                 if "confirm" in request.POST:
                     services.resolve_dispute(
                         staff=request.user,
@@ -257,9 +251,7 @@ class DisputeAdmin(admin.ModelAdmin):
                 plan = services.plan_settlement(
                     dispute=dispute, guest_refund=data["guest_refund"], host_payout=data["host_payout"]
                 )
-            except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-        limits = selectors.settlement_limits(dispute.booking)
+        booking = dispute.booking
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -267,6 +259,8 @@ class DisputeAdmin(admin.ModelAdmin):
             "dispute": dispute,
             "form": form,
             "plan": plan,
+            # Sharing's fees on the booking, to say whether what Sharing would keep is more than them.
+            "sharing_fees": booking.guest_service_fee + booking.host_service_fee,
             "limits": limits,
             "available": format_money(limits.available, limits.currency),
             "change_url": self._change_url(dispute),
@@ -278,16 +272,14 @@ class DisputeAdmin(admin.ModelAdmin):
         dispute = self._dispute_for_action(request, dispute_id)
         form = EvidenceRequestForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
+            with refusals(form=form) as refused:
                 services.request_more_evidence(
                     staff=request.user,
                     dispute_id=dispute.pk,
                     message=form.cleaned_data["message"],
                     deadline=form.cleaned_data["deadline"],
                 )
-            except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
+            if not refused:
                 messages.success(request, "Both parties were asked for more evidence.")
                 return HttpResponseRedirect(self._change_url(dispute))
         context = {

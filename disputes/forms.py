@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from core.images import normalise_image
+from core.money import currency_exponent, minor_units
 from disputes.models import Category
 
 # Checked here as well as in the service so that a bad photo refuses the whole form with Pillow's
@@ -45,13 +48,39 @@ class EvidenceForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    """Amounts in minor units (cents): the confirm step shows them formatted before anything moves."""
+    """Amounts typed in the booking's currency (12.50 is twelve euros fifty), cleaned to minor units.
 
-    guest_refund = forms.IntegerField(min_value=0, label="Refund to the guest (cents)")
-    host_payout = forms.IntegerField(min_value=0, label="The host keeps in total (cents)")
+    The desk once took cents without saying so: typing 50 meaning euros settled 0.50 EUR and
+    Sharing kept the rest. The labels name the currency, and more decimals than it has are refused.
+    """
+
+    guest_refund = forms.DecimalField(min_value=0, label="Refund to the guest")
+    host_payout = forms.DecimalField(min_value=0, label="The host keeps in total")
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "cols": 70}), max_length=4000, label="Reason (shown to both parties)"
     )
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency.upper()
+        step = str(Decimal(1).scaleb(-currency_exponent(self.currency)))
+        for name in ("guest_refund", "host_payout"):
+            field = self.fields[name]
+            field.label = f"{field.label} ({self.currency})"
+            field.widget.attrs.update({"step": step, "inputmode": "decimal"})
+            field.help_text = f"In {self.currency}, not cents: 50 is 50 {self.currency}."
+
+    def _minor(self, name: str) -> int:
+        try:
+            return minor_units(self.cleaned_data[name], self.currency)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="decimals") from None
+
+    def clean_guest_refund(self) -> int:
+        return self._minor("guest_refund")
+
+    def clean_host_payout(self) -> int:
+        return self._minor("host_payout")
 
 
 class EvidenceRequestForm(forms.Form):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from bookings.models import Booking
 from core.errors import NotFound
-from disputes.models import STALE_AFTER, Dispute, DisputeStatus
+from disputes.models import STALE_AFTER, AdminDecision, Dispute, DisputeStatus
 from payments.ledger import escrow_balance
 from payments.models import Payment, Payout
 from payments.selectors import payments_for_reference
@@ -125,4 +126,50 @@ def party_history(*, person: User, exclude_dispute: Dispute | None = None, limit
         reviews_received=list(Review.objects.filter(subject=person).select_related("author").order_by("-pk")[:limit]),
         reviews_written=list(Review.objects.filter(author=person).select_related("subject").order_by("-pk")[:limit]),
         disputes=list(disputes.order_by("-created_at")[:limit]),
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where every part of the money held for a resolved dispute went (minor units of `currency`).
+
+    `host_keeps` includes what the host was already sent; `taken_back` is the part of that
+    payout reversed; `fee_returned` the part of Sharing's fee that went back to fund the refund;
+    the held amount is `guest_refund + host_keeps + platform_keeps`.
+    """
+
+    currency: str
+    guest_refund: int
+    host_keeps: int
+    taken_back: int
+    fee_returned: int
+    platform_keeps: int
+
+    @property
+    def held(self) -> int:
+        return self.guest_refund + self.host_keeps + self.platform_keeps
+
+
+def outcome(dispute: Dispute) -> Outcome | None:
+    """The settlement of a resolved dispute as recorded with the staff decision; None while it is open."""
+    if not dispute.is_resolved:
+        return None
+    decision = (
+        AdminDecision.objects.filter(
+            content_type=ContentType.objects.get_for_model(Dispute),
+            object_id=dispute.pk,
+            action=AdminDecision.Action.RESOLVE_DISPUTE,
+        )
+        .order_by("-at")
+        .first()
+    )
+    details = decision.details if decision is not None else {}
+    return Outcome(
+        currency=details.get("currency", dispute.currency),
+        # A resolved dispute always has both amounts (the resolution sets them in one update).
+        guest_refund=dispute.guest_refund or 0,
+        host_keeps=dispute.host_payout or 0,
+        taken_back=dispute.payout_reversed,
+        fee_returned=details.get("fee_returned_to_escrow", 0),
+        platform_keeps=details.get("platform_keeps", 0),
     )

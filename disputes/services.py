@@ -5,9 +5,10 @@ then the booking) followed by the dispute, then the payment rows that the paymen
 functions lock themselves; so a dispute's operations queue behind a booking's
 transitions instead of deadlocking with them.
 
-The money never moves here directly: refunds, payouts and transfer reversals go
-through `payments.services`, inside the same transaction as the decision, so a
-refused Stripe call rolls the whole decision back.
+The money never moves here directly: the claw-back (take back from the host, return
+Sharing's fee, refund) is `payments.clawback`'s, payouts go through `payments.services`,
+inside the same transaction as the decision, so a refused Stripe call rolls the whole
+decision back.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ from disputes.models import (
 )
 from disputes.selectors import DISPUTE_NOT_FOUND, booking_payment, settlement_limits, valid_id
 from listings.models import Listing
+from payments import clawback
 from payments import services as payment_services
-from payments.models import Payment, Payout
+from payments.models import Payment
 from realtime import notify
 from realtime.services import ensure_thread, grant_thread_access
 
@@ -419,17 +421,6 @@ def plan_settlement(*, dispute: Dispute, guest_refund: object, host_payout: obje
     )
 
 
-def _take_back(payment: Payment, amount: int) -> None:
-    """Reverse `amount` from the payment's payouts, newest first (a transfer reversal if it was sent)."""
-    for payout in payment.payouts.exclude(status=Payout.Status.CANCELED).order_by("-pk"):
-        if amount <= 0:
-            break
-        take = min(amount, payout.amount - payout.reversed_amount)
-        if take > 0:
-            payment_services.reverse_payout(payout=payout, amount=take)
-            amount -= take
-
-
 def resolve_dispute(
     *, staff: User, dispute_id: int, guest_refund: object, host_payout: object, reason: str, now: datetime | None = None
 ) -> Dispute:
@@ -455,13 +446,9 @@ def resolve_dispute(
         if payment is not None and payment.status == Payment.Status.CAPTURED:
             if payment.frozen:
                 payment = payment_services.unfreeze_payment(payment=payment)
-            if plan.take_back:
-                _take_back(payment, plan.take_back)
-            if plan.fee_back:
-                payment = payment_services.return_platform_fee(payment=payment, amount=plan.fee_back)
-            if plan.guest_refund:
-                payment = payment_services.refund_payment(payment=payment, amount=plan.guest_refund)
-            payment.refresh_from_db()
+            payment = clawback.claw_back(
+                payment=payment, take_back=plan.take_back, fee_back=plan.fee_back, refund=plan.guest_refund
+            )
             if payment.escrow_amount > 0:
                 already = payment.host_payout_amount
                 payment_services.release_payout(
@@ -505,6 +492,8 @@ def resolve_dispute(
         )
         if plan.take_back:
             money += f" ({format_money(plan.take_back, plan.currency)} taken back from the payout already sent)"
+        if plan.platform_keeps:
+            money += f"; Sharing keeps {format_money(plan.platform_keeps, plan.currency)}"
         _notify(
             _parties(booking), "dispute.resolved", dispute, f"The dispute is resolved. {money}. Reason: {text}"[:500]
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from bookings.selectors import visible_booking
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
+from core.pages import refusal_pages, refusals
 from core.requests import SignedInRequest
 from disputes import selectors, services, suspensions
 from disputes.forms import EvidenceForm, OpenDisputeForm, SuspensionForm
@@ -20,18 +20,12 @@ from disputes.models import OPEN_WINDOW
 from realtime.selectors import thread_id_by_key
 
 
-def _form_error(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 @login_required
+@refusal_pages
 def open_dispute(request: HttpRequest, booking_id: int) -> HttpResponse:
-    try:
-        if not selectors.valid_id(booking_id):
-            raise NotFound("No such booking.")
-        booking = visible_booking(user=request.user, booking_id=booking_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    if not selectors.valid_id(booking_id):
+        raise NotFound("No such booking.")
+    booking = visible_booking(user=request.user, booking_id=booking_id)
     if request.user.pk not in (booking.guest_id, booking.listing.owner_id):
         raise Http404("No such booking.")
     current = selectors.open_dispute_for(booking)
@@ -40,23 +34,20 @@ def open_dispute(request: HttpRequest, booking_id: int) -> HttpResponse:
     form = OpenDisputeForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals(form=form) as refused:
             dispute = services.open_dispute(
                 user=request.user,
                 booking_id=booking.pk,
                 category=form.cleaned_data["category"],
                 description=form.cleaned_data["description"],
             )
-        except DomainError as error:
-            _form_error(form, error)
-            status = error.status_code
-        else:
+        status = refused.status_code
+        if not refused:
             photo = form.cleaned_data.get("photo")
             if photo:
-                try:
+                not_added = "The dispute is open, but the photo was not added: "
+                with refusals(request, prefix=not_added, level=messages.WARNING):
                     services.add_evidence(user=request.user, dispute_id=dispute.pk, image=photo)
-                except DomainError as error:
-                    messages.warning(request, f"The dispute is open, but the photo was not added: {error.message}")
             messages.success(request, "Your dispute is open. The payout is on hold until Sharing decides.")
             return redirect(dispute.get_absolute_url())
     if form.errors and status == 200:
@@ -66,21 +57,16 @@ def open_dispute(request: HttpRequest, booking_id: int) -> HttpResponse:
     return render(request, "disputes/open.html", context, status=status)
 
 
-def _visible(request: SignedInRequest, dispute_id: int):
-    try:
-        return selectors.visible_dispute(user=request.user, dispute_id=dispute_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
-
-
 @login_required
+@refusal_pages
 def dispute_detail(
     request: SignedInRequest, dispute_id: int, evidence_form: EvidenceForm | None = None, status: int = 200
 ) -> HttpResponse:
-    dispute = _visible(request, dispute_id)
+    dispute = selectors.visible_dispute(user=request.user, dispute_id=dispute_id)
     context = {
         "dispute": dispute,
         "booking": dispute.booking,
+        "outcome": selectors.outcome(dispute),
         "evidence": dispute.evidence.select_related("uploader"),
         "thread_id": thread_id_by_key(request.user, dispute.thread_key),
         "evidence_form": evidence_form or EvidenceForm(),
@@ -90,36 +76,34 @@ def dispute_detail(
 
 @login_required
 @require_POST
+@refusal_pages
 def add_evidence(request: SignedInRequest, dispute_id: int) -> HttpResponse:
-    dispute = _visible(request, dispute_id)
+    dispute = selectors.visible_dispute(user=request.user, dispute_id=dispute_id)
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
+        with refusals(form=form) as refused:
             services.add_evidence(
                 user=request.user,
                 dispute_id=dispute.pk,
                 image=form.cleaned_data["image"],
                 caption=form.cleaned_data["caption"],
             )
-        except DomainError as error:
-            _form_error(form, error)
-            return dispute_detail(request, dispute.pk, evidence_form=form, status=error.status_code)
+        if refused:
+            return dispute_detail(request, dispute.pk, evidence_form=form, status=refused.status_code)
         messages.success(request, "Photo added to the dispute.")
         return redirect(dispute.get_absolute_url())
     return dispute_detail(request, dispute.pk, evidence_form=form, status=400)
 
 
 @login_required
+@refusal_pages
 def suspension(request: SignedInRequest, user_id: int) -> HttpResponse:
     """The desk's page to suspend a person (or lift a suspension), with the reason asked first."""
-    try:
-        services.require_desk_staff(request.user)
-    except DomainError as error:
-        raise PermissionDenied(error.message) from None
+    services.require_desk_staff(request.user)
     person = get_object_or_404(User, pk=user_id)
     form = SuspensionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals(form=form) as refused:
             if person.is_suspended:
                 suspensions.lift_suspension(staff=request.user, person_id=person.pk, reason=form.cleaned_data["reason"])
                 messages.success(request, f"{person.public_name} can use Sharing again.")
@@ -134,7 +118,6 @@ def suspension(request: SignedInRequest, user_id: int) -> HttpResponse:
                 )
                 for booking_id, problem in outcome.bookings_failed.items():
                     messages.error(request, f"Booking {booking_id} could not be ended yet: {problem}")
+        if not refused:
             return redirect(person.get_absolute_url())
-        except DomainError as error:
-            _form_error(form, error)
     return render(request, "disputes/suspension.html", {"person": person, "form": form})

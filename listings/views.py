@@ -16,7 +16,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import verified_email_required
-from core.errors import DomainError, NotFound, PermissionDenied
+from core.errors import DomainError
+from core.pages import add_refusal_to_form, refusal_pages, refusals
 from core.requests import HtmxRequest, SignedInRequest
 from listings import selectors, services
 from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm, to_minor
@@ -26,20 +27,21 @@ from listings.search import DEFAULT_RADIUS_KM, SearchQuery
 
 
 def _own(request: SignedInRequest, listing_id: int):
-    """The requester's own listing: 404 when they may not see it, 403 when they may see but not change it."""
-    try:
-        return selectors.owned_listing(listing_id=listing_id, owner=request.user)
-    except NotFound as error:
-        raise Http404(error.message) from None
-    except PermissionDenied as error:
-        from django.core.exceptions import PermissionDenied as Forbidden
-
-        raise Forbidden(error.message) from None
+    """The requester's own listing: NotFound when they may not see it, PermissionDenied when they may see but
+    not change it (the 404 and 403 of `@refusal_pages`)."""
+    return selectors.owned_listing(listing_id=listing_id, owner=request.user)
 
 
-def _form_error(form, error: DomainError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
+def _show_on_forms(error: DomainError | None, form, details_form, photos_form=None) -> None:
+    """A refusal of a listing's fields on the form that has the field it names (photos on their own form)."""
+    if error is None:
+        return
+    if error.field in details_form.fields:
+        add_refusal_to_form(details_form, error)
+    elif photos_form is not None and error.field == "photos":
+        add_refusal_to_form(photos_form, error)
+    else:
+        add_refusal_to_form(form, error)
 
 
 def _detail_form_for(kind: str, listing=None, data=None):
@@ -63,7 +65,7 @@ def create(request: SignedInRequest, kind: str) -> HttpResponse:
     form, details_form = ListingForm(data, kind=kind), DETAIL_FORMS[kind](data)
     photos_form = PhotosForm(data, request.FILES or None)
     if request.method == "POST" and form.is_valid() and details_form.is_valid() and photos_form.is_valid():
-        try:
+        with refusals() as refused:
             listing = services.create_listing(
                 owner=request.user,
                 kind=kind,
@@ -71,9 +73,8 @@ def create(request: SignedInRequest, kind: str) -> HttpResponse:
                 details=details_form.service_details(),
                 photos=photos_form.cleaned_data["photos"],
             )
-        except DomainError as error:
-            target = photos_form if error.field == "photos" else form
-            _form_error(details_form if error.field in details_form.fields else target, error)
+        if refused:
+            _show_on_forms(refused.error, form, details_form, photos_form)
         else:
             messages.success(request, "Your listing is live. Block any dates you are not available.")
             return redirect("listings:detail", listing_id=listing.pk)
@@ -82,20 +83,21 @@ def create(request: SignedInRequest, kind: str) -> HttpResponse:
 
 
 @login_required
+@refusal_pages
 def edit(request: SignedInRequest, listing_id: int) -> HttpResponse:
     listing = _own(request, listing_id)
     if request.method == "POST":
         form, details_form = ListingForm(request.POST, kind=listing.kind), DETAIL_FORMS[listing.kind](request.POST)
         if form.is_valid() and details_form.is_valid():
-            try:
+            with refusals() as refused:
                 services.update_listing(
                     listing=listing,
                     actor=request.user,
                     fields=form.service_fields(),
                     details=details_form.service_details(),
                 )
-            except DomainError as error:
-                _form_error(details_form if error.field in details_form.fields else form, error)
+            if refused:
+                _show_on_forms(refused.error, form, details_form)
             else:
                 messages.success(request, "Saved.")
                 return redirect("listings:detail", listing_id=listing.pk)
@@ -107,11 +109,13 @@ def edit(request: SignedInRequest, listing_id: int) -> HttpResponse:
 
 
 @login_required
+@refusal_pages
 def photos(request: SignedInRequest, listing_id: int) -> HttpResponse:
     listing = _own(request, listing_id)
     form = PhotosForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        try:
+        # A photo deleted by a double click is already gone: say so on the form rather than a 404.
+        with refusals(form=form, missing_is_404=False):
             action, photo_id = request.POST.get("action", "upload"), int(request.POST.get("photo") or 0)
             if action == "delete":
                 services.delete_photo(listing=listing, actor=request.user, photo_id=photo_id)
@@ -119,16 +123,15 @@ def photos(request: SignedInRequest, listing_id: int) -> HttpResponse:
                 services.make_cover(listing=listing, actor=request.user, photo_id=photo_id)
             elif form.is_valid():
                 services.add_photos(listing=listing, actor=request.user, uploads=form.cleaned_data["photos"])
-            if not form.errors:
-                return redirect("listings:photos", listing_id=listing.pk)
-        except DomainError as error:
-            form.add_error("photos" if error.field == "photos" else None, error.message)
+        if not form.errors:
+            return redirect("listings:photos", listing_id=listing.pk)
     context = {"listing": listing, "form": form, "max_photos": MAX_PHOTOS_PER_LISTING}
     return render(request, "listings/photos.html", context, status=400 if form.errors else 200)
 
 
 @require_POST
 @login_required
+@refusal_pages
 def change_status(request: SignedInRequest, listing_id: int, status: str) -> HttpResponse:
     listing = _own(request, listing_id)
     services.set_listing_status(listing=listing, actor=request.user, status=status)
@@ -144,18 +147,18 @@ def change_status(request: SignedInRequest, listing_id: int, status: str) -> Htt
 
 
 @login_required
+@refusal_pages
 def calendar(request: SignedInRequest, listing_id: int) -> HttpResponse:
     listing = _own(request, listing_id)
     form = BlockForm(request.POST or None, listing=listing)
     if request.method == "POST" and form.is_valid():
         start, end = form.period(listing.time_zone)
-        try:
+        # The service names its own fields (start, end), not the form's days: shown above the form.
+        with refusals(form=form, fields=()) as refused:
             services.block_period(
                 listing=listing, actor=request.user, start=start, end=end, note=form.cleaned_data["note"]
             )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
+        if not refused:
             messages.success(request, "Those days are blocked.")
             return redirect("listings:calendar", listing_id=listing.pk)
     periods = selectors.upcoming_busy_periods(listing=listing)
@@ -165,13 +168,13 @@ def calendar(request: SignedInRequest, listing_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@refusal_pages
 def unblock(request: SignedInRequest, listing_id: int, period_id: int) -> HttpResponse:
     listing = _own(request, listing_id)
-    try:
+    # Unblocked twice (a double click): the period is gone, which is a message, not a 404.
+    with refusals(request, missing_is_404=False) as refused:
         services.unblock_period(listing=listing, actor=request.user, busy_period_id=period_id)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
+    if not refused:
         messages.success(request, "Those days are free again.")
     return redirect("listings:calendar", listing_id=listing.pk)
 
@@ -199,11 +202,9 @@ def mine(request: SignedInRequest) -> HttpResponse:
     return render(request, "listings/mine.html", {"listings": selectors.listings_of(owner=request.user)})
 
 
+@refusal_pages
 def detail(request: HttpRequest, listing_id: int) -> HttpResponse:
-    try:
-        listing = selectors.visible_listing(listing_id=listing_id, viewer=request.user)
-    except NotFound as error:
-        raise Http404(error.message) from None
+    listing = selectors.visible_listing(listing_id=listing_id, viewer=request.user)
     days = selectors.busy_days(listing=listing)
     context = {"listing": listing, "busy_days": days, "is_owner": request.user.pk == listing.owner_id}
     return render(request, "listings/detail.html", context)
@@ -212,13 +213,10 @@ def detail(request: HttpRequest, listing_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def ask_host(request: SignedInRequest, listing_id: int) -> HttpResponse:
-    try:
+    with refusals(request) as refused:
         listing = selectors.visible_listing(listing_id=listing_id, viewer=request.user)
         thread = services.open_question_thread(listing=listing, requester=request.user)
-    except NotFound as error:
-        raise Http404(error.message) from None
-    except DomainError as error:
-        messages.error(request, error.message)
+    if refused:
         return redirect("listings:detail", listing_id=listing_id)
     return redirect("realtime:thread", thread_id=thread.pk)
 
@@ -226,14 +224,10 @@ def ask_host(request: SignedInRequest, listing_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def report(request: SignedInRequest, listing_id: int) -> HttpResponse:
-    try:
+    with refusals(request) as refused:
         listing = selectors.visible_listing(listing_id=listing_id, viewer=request.user)
         services.report_listing(listing=listing, reporter=request.user, reason=request.POST.get("reason", ""))
-    except NotFound as error:
-        raise Http404(error.message) from None
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
+    if not refused:
         messages.success(request, "Thank you: our team will look at this listing.")
     return redirect("listings:detail", listing_id=listing_id)
 
@@ -276,14 +270,12 @@ def search(request: HtmxRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     result, query, label = None, None, ""
     if form.is_bound and form.is_valid():
-        try:
+        with refusals(form=form) as refused:
             query, label = _search_query(form)
             if query is not None:
                 result = selectors.search_listings(query=query)
-        except DomainError as error:
-            _form_error(form, error)
-            if error.field not in form.fields:
-                form.add_error("q", error.message)
+        if refused and refused.field not in form.fields:
+            form.add_error("q", refused.message)
     context = {"form": form, "result": result, "query": query, "place_label": label}
     if query is not None and result is not None:
         params = QueryDict(mutable=True)

@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 
 from accounts.models import User
 from bookings.money import Authorisation
-from payments import selectors, services
+from payments import clawback, selectors, services
 from payments.errors import PaymentStateError
 from payments.models import Payment
 
@@ -89,21 +89,9 @@ class StripeEscrow:
     def refund(self, *, reference: str, amount: int, host_keeps: int) -> None:
         if amount <= 0:
             return
-        payment = _payment_for(reference)
-        shortfall = amount - payment.escrow_amount
-        if shortfall > 0:
-            # The escrow was already released (24 h after the start): take back from the host what
-            # they no longer keep, then the part of Sharing's fee that went with it.
-            take_back = min(shortfall, max(0, payment.host_payout_amount - host_keeps))
-            remaining = take_back
-            for payout in payment.payouts.order_by("-pk"):
-                part = min(remaining, payout.amount - payout.reversed_amount)
-                if part > 0:
-                    services.reverse_payout(payout=payout, amount=part)
-                    remaining -= part
-            if shortfall > take_back:
-                services.return_platform_fee(payment=payment, amount=shortfall - take_back)
-        services.refund_payment(payment=payment, amount=amount)
+        # Once the escrow was released (24 h after the start) the refund claws back from the host
+        # what they no longer keep, then the part of Sharing's fee that went with it.
+        clawback.refund_after_release(payment=_payment_for(reference), amount=amount, host_keeps=host_keeps)
 
     def payout(self, *, reference: str, host: User, amount: int) -> None:
         services.release_payout(payment=_payment_for(reference), host=host, host_amount=amount)

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
+from core.pages import refusals
 from core.requests import SignedInRequest
 from payments import gateway, selectors, services, webhooks
 from payments.models import Payment
@@ -26,16 +26,13 @@ logger = logging.getLogger(__name__)
 @login_required
 def payout_settings(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
-        try:
+        with refusals(request) as refused:
             url = services.start_payout_onboarding(
                 host=request.user,
                 refresh_url=request.build_absolute_uri(reverse("payments:payout_onboarding_refresh")),
                 return_url=request.build_absolute_uri(reverse("payments:payout_onboarding_return")),
             )
-        except DomainError as error:
-            messages.error(request, error.message)
-            return redirect("payments:payout_settings")
-        return redirect(url)
+        return redirect("payments:payout_settings") if refused else redirect(url)
     context = {
         "account": selectors.payout_account_for(request.user),
         "payouts": selectors.payouts_for_host(request.user)[:50],
@@ -50,10 +47,9 @@ def payout_onboarding_return(request: SignedInRequest) -> HttpResponse:
     if account is None:
         messages.error(request, "Start setting up payouts first.")
         return redirect("payments:payout_settings")
-    try:
+    with refusals(request) as refused:
         account = services.refresh_payout_account(stripe_account_id=account.stripe_account_id)
-    except DomainError as error:
-        messages.error(request, error.message)
+    if refused:
         return redirect("payments:payout_settings")
     if account.can_receive_payouts:
         messages.success(request, "Payouts are set up: your earnings will be sent to your account.")
@@ -83,10 +79,9 @@ def payment_authenticate(request: HttpRequest, payment_id: int) -> HttpResponse:
     # Someone else's payment is a 404, like one that does not exist.
     payment = get_object_or_404(Payment, pk=payment_id, payer=request.user)
     if request.method == "POST":
-        try:
+        with refusals(request) as refused:
             payment = services.refresh_payment(payment=payment)
-        except DomainError as error:
-            messages.error(request, error.message)
+        if refused:
             return redirect(request.get_full_path())
         if payment.status == Payment.Status.AUTHORIZED:
             messages.success(request, "Your card is confirmed.")

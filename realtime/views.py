@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError, NotFound
+from core.pages import refusal_pages, refusals
 from core.requests import SignedInRequest
 from realtime import selectors, services
 from realtime.forms import MessageForm
@@ -41,18 +41,14 @@ def inbox(request: SignedInRequest) -> HttpResponse:
 
 
 @login_required
+@refusal_pages
 def thread(request: SignedInRequest, thread_id: int) -> HttpResponse:
-    try:
-        conversation = selectors.thread_for(request.user, thread_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    conversation = selectors.thread_for(request.user, thread_id)
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals(form=form) as refused:
             services.post_message(thread=conversation, sender=request.user, body=form.cleaned_data["body"])
-        except DomainError as error:
-            form.add_error("body" if error.field == "body" else None, error.message)
-        else:
+        if not refused:
             return redirect(conversation.get_absolute_url())
     # Not "messages": base.html shows that context variable as flash messages.
     thread_messages = selectors.recent_messages(conversation)

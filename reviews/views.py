@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from bookings.selectors import visible_booking
-from core.errors import DomainError, NotFound, PermissionDenied
+from core.pages import refusal_pages, refusals
 from core.requests import HtmxRequest, SignedInRequest
 from reviews import selectors, services
 from reviews.forms import DecisionForm, ReportForm, ResponseForm, ReviewForm
@@ -34,12 +34,10 @@ def _visible_review(request: SignedInRequest, review_id: int) -> Review:
 
 
 @login_required
+@refusal_pages
 def write(request: SignedInRequest, booking_id: int) -> HttpResponse:
     """The booking's reviews as the viewer may see them, and the form while they can still write theirs."""
-    try:
-        booking = visible_booking(user=request.user, booking_id=booking_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
+    booking = visible_booking(user=request.user, booking_id=booking_id)
     direction = selectors.direction_of(booking, request.user)
     refusal = selectors.write_refusal(booking=booking, user=request.user, now=timezone.now())
     form = None
@@ -50,7 +48,7 @@ def write(request: SignedInRequest, booking_id: int) -> HttpResponse:
         if form is None:
             return HttpResponseForbidden(selectors.ONLY_PARTIES)
         if form.is_valid():
-            try:
+            with refusals(form=form) as refused:
                 services.write_review(
                     author=request.user,
                     booking_id=booking.pk,
@@ -59,9 +57,7 @@ def write(request: SignedInRequest, booking_id: int) -> HttpResponse:
                     aspects=form.aspects(),
                     private_note=form.cleaned_data["private_note"],
                 )
-            except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
+            if not refused:
                 messages.success(request, "Thank you. Your review will be public once both sides have written.")
                 return redirect("reviews:write", booking_id=booking.pk)
         status = 400
@@ -79,6 +75,7 @@ def write(request: SignedInRequest, booking_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@refusal_pages
 def respond(request: SignedInRequest, review_id: int) -> HttpResponse:
     review = _visible_review(request, review_id)
     form = ResponseForm(request.POST)
@@ -86,30 +83,23 @@ def respond(request: SignedInRequest, review_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Write your response first.")
         return redirect(_next_url(request, fallback))
-    try:
+    with refusals(request, forbidden=True) as refused:
         services.respond_to_review(responder=request.user, review_id=review.pk, text=form.cleaned_data["response"])
-    except PermissionDenied as error:
-        return HttpResponseForbidden(error.message)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
+    if not refused:
         messages.success(request, "Your response is public.")
     return redirect(_next_url(request, fallback))
 
 
 @login_required
+@refusal_pages
 def report(request: SignedInRequest, review_id: int) -> HttpResponse:
     review = _visible_review(request, review_id)
     form = ReportForm(request.POST or None)
     fallback = reverse("reviews:listing", kwargs={"listing_id": review.listing_id})
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals(form=form, forbidden=True) as refused:
             services.report_review(reporter=request.user, review_id=review.pk, reason=form.cleaned_data["reason"])
-        except PermissionDenied as error:
-            return HttpResponseForbidden(error.message)
-        except DomainError as error:
-            form.add_error("reason" if error.field == "reason" else None, error.message)
-        else:
+        if not refused:
             messages.success(request, "Thank you: our team will look at this review.")
             return redirect(_next_url(request, fallback))
     context = {"review": review, "form": form, "next": _next_url(request, fallback)}
@@ -117,6 +107,7 @@ def report(request: SignedInRequest, review_id: int) -> HttpResponse:
 
 
 @login_required
+@refusal_pages
 def moderate(request: HttpRequest, report_id: int) -> HttpResponse:
     """Staff decide a report (the admin has the same actions); everyone else gets 403."""
     if not request.user.is_staff:
@@ -124,41 +115,34 @@ def moderate(request: HttpRequest, report_id: int) -> HttpResponse:
     report = get_object_or_404(ReviewReport.objects.select_related("review", "reporter"), pk=report_id)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        # Every refusal of a decision is shown above the form, not on one field.
+        with refusals(form=form, fields=(), forbidden=True) as refused:
             services.moderate_report(
                 staff=request.user,
                 report_id=report.pk,
                 decision=form.cleaned_data["decision"],
                 reason=form.cleaned_data["reason"],
             )
-        except PermissionDenied as error:
-            return HttpResponseForbidden(error.message)
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
+        if not refused:
             messages.success(request, "Decision recorded.")
             return redirect("reviews:moderate", report_id=report.pk)
     status = 400 if form.errors else 200
     return render(request, "reviews/moderate.html", {"report": report, "form": form}, status=status)
 
 
+@refusal_pages
 def listing_reviews(request: HtmxRequest, listing_id: int) -> HttpResponse:
     """All reviews of a listing; htmx asks for the partial alone (pagination inside the listing page)."""
-    try:
-        reviews = selectors.listing_reviews(listing_id=listing_id, viewer=request.user, page=request.GET.get("page"))
-    except NotFound as error:
-        raise Http404(error.message) from error
+    reviews = selectors.listing_reviews(listing_id=listing_id, viewer=request.user, page=request.GET.get("page"))
     context = {"reviews": reviews, "listing": reviews.listing}
     template = "reviews/_listing_reviews.html" if request.htmx else "reviews/listing_reviews.html"
     return render(request, template, context)
 
 
+@refusal_pages
 def profile_reviews(request: HtmxRequest, user_id: int) -> HttpResponse:
     """All reviews about a person; htmx asks for the partial alone (pagination inside the profile page)."""
-    try:
-        reviews = selectors.user_reviews(user_id=user_id, viewer=request.user, page=request.GET.get("page"))
-    except NotFound as error:
-        raise Http404(error.message) from error
+    reviews = selectors.user_reviews(user_id=user_id, viewer=request.user, page=request.GET.get("page"))
     context = {"reviews": reviews, "person": reviews.person}
     template = "reviews/_profile_reviews.html" if request.htmx else "reviews/profile_reviews.html"
     return render(request, template, context)

@@ -22,7 +22,8 @@ WAIVED = {
     # Over without a good reason, reported to the lead: three families each (guest payments, host
     # payouts, Connect accounts / opening, evidence, resolution). Remove once split.
     "payments/services.py": "to split: guest payments, host payouts, payout accounts",
-    "disputes/services.py": "to split: opening, evidence, resolution",
+    # Several branches add listing operations right now (privacy, favourites, API parity); split once merged.
+    "listings/services.py": "to split: listing fields and places, photos, calendar, questions and reports",
 }
 
 

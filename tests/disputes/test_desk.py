@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from disputes import services
 from disputes.models import AdminDecision, Dispute, DisputeStatus
@@ -25,6 +27,11 @@ def change_url(dispute: Dispute) -> str:
     return reverse("admin:disputes_dispute_change", args=[dispute.pk])
 
 
+def units(minor: int) -> str:
+    """Minor units of EUR as typed on the desk (in euros)."""
+    return str(Decimal(minor).scaleb(-2))
+
+
 def assert_untouched(dispute: Dispute, booking) -> None:
     dispute.refresh_from_db()
     assert dispute.status == DisputeStatus.OPEN
@@ -36,7 +43,7 @@ def assert_untouched(dispute: Dispute, booking) -> None:
 def test_parties_and_other_users_cannot_reach_the_desk_or_the_resolve_action(client):
     booking = paid_booking()
     dispute = open_as_guest(booking)
-    form = {"guest_refund": 1000, "host_payout": 0, "reason": "Mine now.", "confirm": "1"}
+    form = {"guest_refund": "10", "host_payout": "0", "reason": "Mine now.", "confirm": "1"}
     for person in (booking.guest, booking.listing.owner, make_user()):
         client.force_login(person)
         for url in (reverse("admin:disputes_dispute_changelist"), change_url(dispute), resolve_url(dispute)):
@@ -76,7 +83,7 @@ def test_support_previews_who_gets_what_then_confirms_and_the_money_moves(client
     dispute = open_as_guest(booking)
     client.force_login(support_user())
     assert client.get(resolve_url(dispute)).status_code == 200
-    form = {"guest_refund": 5_000, "host_payout": 7_000, "reason": "Half the stay was fine."}
+    form = {"guest_refund": "50", "host_payout": "70", "reason": "Half the stay was fine."}
     preview = client.post(resolve_url(dispute), form)
     assert preview.status_code == 200
     text = preview.content.decode()
@@ -101,13 +108,64 @@ def test_the_resolve_form_refuses_more_than_is_held_with_a_message(client):
     booking = paid_booking()
     dispute = open_as_guest(booking)
     client.force_login(support_user())
-    form = {"guest_refund": booking.total, "host_payout": 1, "reason": "Everything.", "confirm": "1"}
+    form = {"guest_refund": units(booking.total), "host_payout": "0.01", "reason": "Everything.", "confirm": "1"}
     response = client.post(resolve_url(dispute), form)
     assert response.status_code == 400
     assert "can be at most" in response.content.decode()
     negative = client.post(resolve_url(dispute), {**form, "guest_refund": -5})
     assert negative.status_code == 400
     assert_untouched(dispute, booking)
+
+
+def test_the_desk_takes_amounts_in_the_currency_not_in_cents(client):
+    booking = paid_booking()
+    dispute = open_as_guest(booking)
+    client.force_login(support_user())
+    form = client.get(resolve_url(dispute)).content.decode()
+    assert "Refund to the guest (EUR)" in form and "The host keeps in total (EUR)" in form
+    assert "not cents" in form
+    done = client.post(
+        resolve_url(dispute), {"guest_refund": "50", "host_payout": "30.5", "reason": "Split."} | {"confirm": "1"}
+    )
+    assert done.status_code == 302
+    payment = payment_of(booking)
+    assert (payment.refunded_amount, payment.host_payout_amount) == (5_000, 3_050)
+
+
+@pytest.mark.parametrize("typed", ["12.345", "0.001"])
+def test_the_desk_refuses_more_decimals_than_the_currency_has(client, typed):
+    booking = paid_booking()
+    dispute = open_as_guest(booking)
+    client.force_login(support_user())
+    response = client.post(
+        resolve_url(dispute), {"guest_refund": typed, "host_payout": "0", "reason": "Split.", "confirm": "1"}
+    )
+    assert response.status_code == 400
+    assert "EUR has 2 decimals: type at most 2 digits after the point." in response.content.decode()
+    assert_untouched(dispute, booking)
+
+
+def test_the_preview_warns_loudly_when_sharing_would_keep_more_than_its_fees(client):
+    booking = paid_booking()
+    dispute = open_as_guest(booking)
+    client.force_login(support_user())
+    preview = client.post(resolve_url(dispute), {"guest_refund": "50", "host_payout": "30", "reason": "Split."})
+    text = preview.content.decode()
+    keeps = booking.total - 8_000
+    assert 'role="alert"' in text
+    assert f"Sharing would keep {units(keeps)} EUR" in text
+    assert "more than Sharing&#x27;s fees on this booking" in text or "more than Sharing's fees on this booking" in text
+    assert_untouched(dispute, booking)
+
+
+def test_the_preview_has_no_warning_when_the_parties_get_everything(client):
+    booking = paid_booking()
+    dispute = open_as_guest(booking)
+    client.force_login(support_user())
+    form = {"guest_refund": units(booking.total - 1_000), "host_payout": "10", "reason": "Split."}
+    text = client.post(resolve_url(dispute), form).content.decode()
+    assert 'name="confirm"' in text
+    assert "Sharing would keep" not in text
 
 
 def test_support_cannot_add_or_change_ledger_or_payment_records(client):
@@ -229,3 +287,13 @@ def test_the_age_and_amount_filters_pick_the_right_disputes(client):
     others = {"lt100", "100-500", "500+"} - {bucket}
     assert count(amount=bucket) == 1
     assert all(count(amount=other) == 0 for other in others)
+
+
+def test_the_desk_shows_the_booking_dates_in_the_listings_zone_and_names_it(client):
+    booking = paid_booking()
+    dispute = open_as_guest(booking)
+    client.force_login(support_user())
+    page = client.get(change_url(dispute)).content.decode()
+    local = booking.start.astimezone(ZoneInfo(booking.time_zone))
+    assert f"{dateformat.format(local, 'j M Y H:i')} to " in page
+    assert f"({booking.time_zone} time)" in page

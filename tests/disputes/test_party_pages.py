@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import dateformat
 from PIL import Image
 
 from core.errors import Conflict, DomainError, NotFound
+from core.money import format_money
 from disputes import services
-from disputes.models import DisputeEvidence, DisputeStatus
+from disputes.models import OPEN_WINDOW, DisputeEvidence, DisputeStatus
 from tests.conftest import make_user
-from tests.disputes.helpers import open_as_guest, paid_booking, support_user
+from tests.disputes.helpers import open_as_guest, paid_booking, released_booking, support_user
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +105,49 @@ def test_the_parties_see_the_outcome_with_reason_and_amounts(client):
     client.force_login(booking.listing.owner)
     page = client.get(dispute.get_absolute_url()).content.decode()
     assert "Partly right." in page and "30.00 EUR" in page and "10.00 EUR" in page
+
+
+def test_both_parties_see_where_every_part_of_the_money_went(client):
+    booking = released_booking()
+    dispute = open_as_guest(booking, now=booking.payout_release_at + timedelta(hours=1))
+    # The host keeps 40.00 less than they were sent; the guest gets 50.00: 10.00 comes from Sharing's fee.
+    services.resolve_dispute(
+        staff=support_user(),
+        dispute_id=dispute.pk,
+        guest_refund=5_000,
+        host_payout=booking.host_payout - 4_000,
+        reason="Partly right.",
+        now=booking.payout_release_at + timedelta(hours=2),
+    )
+    keeps = booking.total - 5_000 - (booking.host_payout - 4_000)
+    assert keeps > 0
+    for person in (booking.guest, booking.listing.owner):
+        client.force_login(person)
+        page = client.get(dispute.get_absolute_url()).content.decode()
+        rows = {
+            "Refund to the guest": 5_000,
+            "The host keeps": booking.host_payout - 4_000,
+            "Taken back from the payout already sent to the host": 4_000,
+            "Sharing's fee given back towards the refund": 1_000,
+            "Sharing keeps (its fees)": keeps,
+        }
+        for label, amount in rows.items():
+            assert f'<th scope="row">{label}</th><td>{format_money(amount, "EUR")}</td>' in page, label
+        assert f"Where the {format_money(booking.total, 'EUR')} held for this booking went" in page
+
+
+def test_dispute_pages_show_times_in_the_listings_zone_and_name_it(client):
+    booking = paid_booking()
+    assert booking.time_zone == "Europe/Paris"
+    zone = ZoneInfo(booking.time_zone)
+    client.force_login(booking.guest)
+    deadline = booking.end + OPEN_WINDOW
+    form = client.get(reverse("disputes:open", kwargs={"booking_id": booking.pk})).content.decode()
+    assert f"{dateformat.format(deadline.astimezone(zone), 'j M Y H:i')} (Europe/Paris time)" in form
+    assert dateformat.format(deadline.astimezone(UTC), "j M Y H:i") not in form
+
+    dispute = open_as_guest(booking)
+    page = client.get(dispute.get_absolute_url()).content.decode()
+    opened = dispute.created_at
+    assert f"opened {dateformat.format(opened.astimezone(zone), 'j M Y H:i')} (Europe/Paris time)" in page
+    assert dateformat.format(opened.astimezone(UTC), "j M Y H:i") not in page

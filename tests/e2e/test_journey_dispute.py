@@ -34,7 +34,7 @@ from tests.listings.factories import make_listing
 
 DESCRIPTION = "The heating was broken for two nights and the host did not answer."
 REASON = "The heating failed for two of the three nights: the guest gets part of the price back."
-GUEST_REFUND = 12_000  # cents, typed on the desk
+GUEST_REFUND = 12_000  # minor units; the desk types them in euros ("120")
 HOST_KEEPS = 14_000
 
 
@@ -89,8 +89,8 @@ def test_a_guest_disputes_support_splits_the_money_and_both_sides_see_the_outcom
         expect(desk.locator(".dispute-desk"), "desk: the dispute's booking").to_contain_text(f"Booking #{booking.pk}")
         desk.get_by_role("link", name="Resolve").click()
         expect(desk.get_by_role("heading", name=f"Resolve dispute #{dispute.pk}"), "desk: resolve page").to_be_visible()
-        desk.get_by_label("Refund to the guest (cents)").fill(str(GUEST_REFUND))
-        desk.get_by_label("The host keeps in total (cents)").fill(str(HOST_KEEPS))
+        desk.get_by_label("Refund to the guest (EUR)").fill(str(GUEST_REFUND // 100))
+        desk.get_by_label("The host keeps in total (EUR)").fill(str(HOST_KEEPS // 100))
         desk.get_by_label("Reason (shown to both parties)").fill(REASON)
         desk.get_by_role("button", name="Show who gets what").click()
         preview = desk.locator("#content table")
@@ -98,6 +98,10 @@ def test_a_guest_disputes_support_splits_the_money_and_both_sides_see_the_outcom
             refund
         )
         expect(preview.locator("tr", has_text="The host keeps in total"), "desk: preview payout").to_contain_text(keeps)
+        platform = format_money(booking.total - GUEST_REFUND - HOST_KEEPS, booking.currency)
+        expect(desk.locator(".keeps-warning"), "desk: warns what Sharing keeps").to_contain_text(
+            f"Sharing would keep {platform}"
+        )
         snap(journey, desk, "desk-preview")
         desk.get_by_role("button", name="Confirm: move the money and close the dispute").click()
         expect(desk.get_by_text(f"Dispute #{dispute.pk} is resolved"), "desk: after confirming").to_be_visible()
@@ -112,9 +116,11 @@ def test_a_guest_disputes_support_splits_the_money_and_both_sides_see_the_outcom
     # Inside the page's own content: the bell in the header may list the same words.
     content = page.locator("main")
     expect(content.get_by_text("Status: Resolved"), "guest's dispute page: status").to_be_visible()
-    outcome = content.get_by_text("Refund to the guest:")
-    expect(outcome, "guest's dispute page: outcome refund").to_contain_text(refund)
-    expect(outcome, "guest's dispute page: outcome payout").to_contain_text(keeps)
+    outcome = content.locator("table.dispute-outcome")
+    refund_row = outcome.locator("tr", has_text="Refund to the guest")
+    expect(refund_row, "guest's dispute page: refund").to_contain_text(refund)
+    expect(outcome.locator("tr", has_text="The host keeps"), "guest's dispute page: payout").to_contain_text(keeps)
+    expect(outcome.locator("tr", has_text="Sharing keeps"), "guest's dispute page: Sharing").to_contain_text(platform)
     expect(content.get_by_text(f"Reason: {REASON}"), "guest's dispute page: reason").to_be_visible()
     journey.snap("guest-sees-the-outcome")
     open_page(page, live_url, detail)
@@ -131,7 +137,8 @@ def test_a_guest_disputes_support_splits_the_money_and_both_sides_see_the_outcom
         host_page.locator("#notifications-page").get_by_role("link", name="The dispute is resolved.").click()
         content = host_page.locator("main")
         expect(content.get_by_text("Status: Resolved"), "host's dispute page: status").to_be_visible()
-        expect(content.get_by_text("The host keeps:"), "host's dispute page: outcome payout").to_contain_text(keeps)
+        host_row = content.locator("table.dispute-outcome tr", has_text="The host keeps")
+        expect(host_row, "host's dispute page: outcome payout").to_contain_text(keeps)
         snap(journey, host_page, "host-sees-the-outcome")
         open_page(host_page, live_url, detail)
         sent = host_page.locator("table.money-trail tr", has_text="Sent to the host")

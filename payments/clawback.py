@@ -1,0 +1,47 @@
+"""Claw-back: refunding a guest after the escrow was released (a late cancellation, a dispute's settlement).
+
+The one place that undoes a release, always in this order, so escrow holds the refund
+before it is paid: take back from the host's payouts (newest first; a Stripe transfer
+reversal when one was sent), move back the part of Sharing's fee the refund still needs
+(a ledger movement: the fee never left Sharing's balance), then refund the guest.
+Each step is a `payments.services` operation that locks its rows and posts balanced
+ledger lines; callers run them inside their own transaction, so a refused Stripe call
+rolls the whole claw-back back.
+"""
+
+from __future__ import annotations
+
+from payments import services
+from payments.models import Payment
+
+
+def take_back_from_host(*, payment: Payment, amount: int) -> None:
+    """Reverse `amount` from the payment's payouts, newest first (a canceled payout has nothing left)."""
+    remaining = amount
+    for payout in payment.payouts.order_by("-pk"):
+        if remaining <= 0:
+            break
+        part = min(remaining, payout.amount - payout.reversed_amount)
+        if part > 0:
+            services.reverse_payout(payout=payout, amount=part)
+            remaining -= part
+
+
+def claw_back(*, payment: Payment, take_back: int, fee_back: int, refund: int) -> Payment:
+    """Take `take_back` from the host, return `fee_back` of Sharing's fee to escrow, then refund `refund`."""
+    if take_back > 0:
+        take_back_from_host(payment=payment, amount=take_back)
+    if fee_back > 0:
+        payment = services.return_platform_fee(payment=payment, amount=fee_back)
+    if refund > 0:
+        payment = services.refund_payment(payment=payment, amount=refund)
+    payment.refresh_from_db()
+    return payment
+
+
+def refund_after_release(*, payment: Payment, amount: int, host_keeps: int) -> Payment:
+    """Refund `amount` to the guest, clawing back what escrow lacks: from the host what exceeds `host_keeps`
+    (their share under the cancellation policy), and the rest from Sharing's fee that went with it."""
+    shortfall = max(0, amount - payment.escrow_amount)
+    take_back = min(shortfall, max(0, payment.host_payout_amount - host_keeps))
+    return claw_back(payment=payment, take_back=take_back, fee_back=shortfall - take_back, refund=amount)
