@@ -132,11 +132,43 @@ def ws_rows(db: str, clients: int, rate: int, seconds: int) -> list[Row]:
             continue
         p99 = number(line, "p99_ms")
         lost = number(line, "lost")
+        committed = number(line, "committed_per_s")
         label = f"websocket {db} clients={clients}"
-        rows.append(Row(f"{label} rate={rate}/s p99_ms", p99, "< 100", below(p99, 100)))
+        # Issue 17: on PostgreSQL, 200 committed a second at p99 < 50 ms.
+        p99_target = 50 if db == "postgres" else 100
+        rows.append(Row(f"{label} rate={rate}/s p99_ms", p99, f"< {p99_target}", below(p99, p99_target)))
         rows.append(Row(f"{label} p50_ms", number(line, "p50_ms"), "(reference)", None))
+        ok = None if committed is None else committed >= 0.97 * rate
+        rows.append(Row(f"{label} committed_per_s", committed, f">= {rate} (3 % slack)", ok))
         rows.append(Row(f"{label} msgs_per_s", number(line, "msgs_per_s"), "(reference)", None))
         rows.append(Row(f"{label} lost", lost, "= 0", lost == 0))
+    return rows
+
+
+def ws_writer_rows(clients: int, rate: int, seconds: int) -> list[Row]:
+    """Committed notifications a second on PostgreSQL, asked for more than one process can commit,
+    from one writer process and then from two: per-person locks let the second one add (issue 17)."""
+    rows, rates = [], {}
+    for processes in (1, 2):
+        args = ["--clients", str(clients), "--rate", str(rate), "--seconds", str(seconds)]
+        args += [
+            "--writer-processes",
+            str(processes),
+            "--database-url",
+            "postgres://postgres@127.0.0.1:5432/sharing_ws",
+        ]
+        for line in run("ws_latency.py", *args, timeout=900):
+            if "committed_per_s" not in line:
+                continue
+            rates[processes] = number(line, "committed_per_s")
+            label = f"websocket postgres asked {rate}/s writer_processes={processes}"
+            rows.append(Row(f"{label} committed_per_s", rates[processes], "(reference)", None))
+            lost = number(line, "lost")
+            rows.append(Row(f"{label} lost", lost, "= 0", lost == 0))
+    if rates.get(1) and rates.get(2):
+        # Reference, not pass/fail: on the shared 2-core machine the server, Redis and PostgreSQL
+        # compete with the writers for the same cores.
+        rows.append(Row("websocket postgres committed_per_s 2 processes / 1", rates[2] / rates[1], "~2", None))
     return rows
 
 
@@ -183,6 +215,8 @@ def main() -> int:
     if answers(6379):
         for db in databases:
             rows += ws_rows(db, clients, 200, 5 if options.quick else 15)
+        if "postgres" in databases:
+            rows += ws_writer_rows(clients, 600, 5)
     else:
         print("Redis is not answering on 127.0.0.1:6379: the WebSocket benchmark was left out.")
     print_table(rows)

@@ -124,17 +124,15 @@ async def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 3
 
 async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int) -> str:
     from asgiref.sync import sync_to_async
-    from django.contrib.auth import get_user_model
-    from django.db import transaction
     from websockets.asyncio.client import connect
-
-    from realtime import notify
+    from websockets.exceptions import InvalidHandshake
 
     committed: dict[int, float] = {}
     received: dict[int, float] = {}
     sockets = []
     readers = []
-    connect_limit = asyncio.Semaphore(100)
+    # Handshakes share the server's one database thread: more at once only makes each wait longer.
+    connect_limit = asyncio.Semaphore(25)
 
     async def reader(ws) -> None:
         async for raw in ws:
@@ -144,14 +142,27 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
                 if seq is not None and seq not in received:
                     received[seq] = time.perf_counter()
 
+    retries = 0
+
     async def open_client(token: str) -> None:
+        nonlocal retries
         async with connect_limit:
-            ws = await connect(
-                f"ws://127.0.0.1:{port}/ws/notifications/?token={token}",
-                open_timeout=30,
-                ping_interval=None,
-                max_queue=None,
-            )
+            for attempt in range(1, 9):
+                try:
+                    ws = await connect(
+                        f"ws://127.0.0.1:{port}/ws/notifications/?token={token}",
+                        open_timeout=30,
+                        ping_interval=None,
+                        max_queue=None,
+                    )
+                    break
+                except (OSError, TimeoutError, InvalidHandshake):
+                    # On a busy machine daphne drops handshakes its app has not accepted within
+                    # 5 s (websocket_connect_timeout); a real client reconnects, so does this one.
+                    if attempt == 8:
+                        raise
+                    retries += 1
+                    await asyncio.sleep(0.5 * attempt)
             hello = json.loads(await asyncio.wait_for(ws.recv(), 30))
             assert hello["type"] == "hello", hello
             sockets.append(ws)
@@ -159,41 +170,31 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
 
     started = time.perf_counter()
     await asyncio.gather(*(open_client(token) for _, token in people))
-    log(f"connected {len(sockets)} clients in {time.perf_counter() - started:.1f} s")
+    log(f"connected {len(sockets)} clients in {time.perf_counter() - started:.1f} s ({retries} handshakes retried)")
 
-    def load_users() -> list:
-        by_id = {u.pk: u for u in get_user_model().objects.filter(pk__in=[pk for pk, _ in people])}
-        return [by_id[pk] for pk, _ in people]
-
-    recipients = await sync_to_async(load_users)()
-
-    def commit_one(seq: int) -> None:
-        with transaction.atomic():
-            # Registered before notify's own hook, so it runs first: the moment of commit.
-            transaction.on_commit(lambda: committed.__setitem__(seq, time.perf_counter()))
-            notify([recipients[seq % len(recipients)]], "bench.ping", {"seq": seq})
-
+    recipients = await sync_to_async(load_recipients)(people)
     total = int(args.rate * args.seconds)
-    # Several writer threads, as several server workers would commit in parallel; each
-    # keeps its own database connection. thread_sensitive=False gives real threads that
-    # still hand group_send back to this event loop (one Redis connection, as in daphne).
-    commit = sync_to_async(commit_one, thread_sensitive=False)
-    writers = asyncio.Semaphore(args.writers)
-
-    async def fire(seq: int) -> None:
-        async with writers:
-            await commit(seq)
-
-    start = time.perf_counter()
-    pending = []
-    for seq in range(total):
-        delay = start + seq / args.rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        pending.append(asyncio.create_task(fire(seq)))
-    await asyncio.gather(*pending)
-    drive_seconds = time.perf_counter() - start
-    log(f"committed {total} in {drive_seconds:.2f} s ({total / drive_seconds:.0f}/s, target {args.rate:.0f}/s)")
+    if args.writer_processes == 1:
+        start = time.perf_counter()
+        await drive(args, recipients, range(total), start, committed)
+    else:
+        # Each process commits every K-th notification (its share of the rate) from one shared start.
+        children = await asyncio.gather(*(start_writer(args, index) for index in range(args.writer_processes)))
+        start = time.perf_counter() + 0.2
+        for child in children:
+            child.stdin.write(f"{start}\n".encode())
+            await child.stdin.drain()
+        for child in children:
+            output, _ = await child.communicate()
+            if child.returncode != 0:
+                raise RuntimeError(f"a writer process exited with {child.returncode}")
+            committed.update({int(seq): at for seq, at in json.loads(output.splitlines()[-1]).items()})
+    drive_seconds = max(committed.values(), default=start) - start
+    committed_per_s = len(committed) / drive_seconds if drive_seconds > 0 else 0.0
+    log(
+        f"committed {len(committed)} of {total} in {drive_seconds:.2f} s "
+        f"({committed_per_s:.0f}/s, target {args.rate:.0f}/s)"
+    )
 
     deadline = time.perf_counter() + args.drain
     while len(received) < total and time.perf_counter() < deadline:
@@ -205,14 +206,101 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
 
     latencies = [(received[s] - committed[s]) * 1000 for s in received if s in committed]
     lost = total - len(latencies)
+    shape = f"clients={len(sockets)} processes={args.writer_processes} writers={args.writers}"
     if not latencies:
-        return f"clients={len(sockets)} p50_ms=nan p99_ms=nan msgs_per_s=0 lost={lost}"
+        return f"{shape} p50_ms=nan p99_ms=nan committed_per_s={committed_per_s:.0f} msgs_per_s=0 lost={lost}"
     first = min(committed.values())
     last = max(received.values())
     return (
-        f"clients={len(sockets)} p50_ms={statistics.median(latencies):.1f} "
-        f"p99_ms={percentile(latencies, 0.99):.1f} msgs_per_s={len(latencies) / (last - first):.0f} lost={lost}"
+        f"{shape} p50_ms={statistics.median(latencies):.1f} p99_ms={percentile(latencies, 0.99):.1f} "
+        f"committed_per_s={committed_per_s:.0f} msgs_per_s={len(latencies) / (last - first):.0f} lost={lost}"
     )
+
+
+def load_recipients(people: list[tuple[int, str]] | None = None) -> list:
+    """The benchmark's users in id order (the order `people` was made in)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(email__startswith="bench", email__endswith="@example.com")
+    if people is not None:
+        users = users.filter(pk__in=[pk for pk, _ in people])
+    return list(users.order_by("pk"))
+
+
+async def drive(
+    args: argparse.Namespace, recipients: list, seqs: range, start: float, committed: dict[int, float]
+) -> None:
+    """Commit notification `seq` at `start + seq / rate` for each of `seqs`, `--writers` at a time."""
+    from asgiref.sync import sync_to_async
+    from django.db import transaction
+
+    from realtime import notify
+
+    def commit_one(seq: int) -> None:
+        with transaction.atomic():
+            # Registered before notify's own hook, so it runs first: the moment of commit.
+            transaction.on_commit(lambda: committed.__setitem__(seq, time.perf_counter()))
+            notify([recipients[seq % len(recipients)]], "bench.ping", {"seq": seq})
+
+    # Several writer threads, as several server workers would commit in parallel; each
+    # keeps its own database connection. thread_sensitive=False gives real threads that
+    # still hand group_send back to this event loop (one Redis connection, as in daphne).
+    commit = sync_to_async(commit_one, thread_sensitive=False)
+    writers = asyncio.Semaphore(args.writers)
+
+    async def fire(seq: int) -> None:
+        async with writers:
+            await commit(seq)
+
+    pending = []
+    for seq in seqs:
+        delay = start + seq / args.rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        pending.append(asyncio.create_task(fire(seq)))
+    await asyncio.gather(*pending)
+
+
+async def start_writer(args: argparse.Namespace, index: int) -> asyncio.subprocess.Process:
+    """One more writer process (this script with --writer-child), set up and waiting for the start time."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--writer-child",
+        f"{index}/{args.writer_processes}",
+        *("--rate", str(args.rate), "--seconds", str(args.seconds), "--writers", str(args.writers)),
+        cwd=BASE_DIR,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    ready = await asyncio.wait_for(child.stdout.readline(), 60)
+    if ready.strip() != b"ready":
+        raise RuntimeError(f"a writer process did not start: {ready!r}")
+    return child
+
+
+def writer_child(args: argparse.Namespace) -> int:
+    """The body of one writer process: its share of the notifications, commit times as JSON on stdout.
+
+    Commit times are time.perf_counter() values, which on Linux read the system-wide monotonic
+    clock, so the parent can subtract them from its own receive times.
+    """
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+    index, count = (int(part) for part in args.writer_child.split("/"))
+    recipients = load_recipients()
+    print("ready", flush=True)
+    start = float(sys.stdin.readline())
+    committed: dict[int, float] = {}
+    seqs = range(index, int(args.rate * args.seconds), count)
+    asyncio.run(drive(args, recipients, seqs, start, committed))
+    from django.db import connections
+
+    connections.close_all()
+    print(json.dumps(committed), flush=True)
+    return 0
 
 
 def main() -> int:
@@ -225,7 +313,16 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=300, help="hard limit for the whole run")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
     parser.add_argument("--database-url", default="", help="postgres://... to run on PostgreSQL instead of SQLite")
+    parser.add_argument(
+        "--writer-processes",
+        type=int,
+        default=1,
+        help="processes committing notifications (each with --writers threads), as several web processes would",
+    )
+    parser.add_argument("--writer-child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.writer_child:
+        return writer_child(args)
 
     workdir = Path(tempfile.mkdtemp(prefix="sharing-ws-bench-"))
     postgres = Postgres(args.database_url) if args.database_url else None

@@ -7,7 +7,7 @@ from realtime.models import Message, Notification, Thread, ThreadParticipant
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("id", "recipient", "kind", "created_at", "read_at")
+    list_display = ("id", "recipient", "seq", "kind", "created_at", "read_at")
     list_filter = ("kind",)
     search_fields = ("recipient__email", "kind")
     raw_id_fields = ("recipient",)

@@ -20,6 +20,7 @@ threads_router = Router(tags=["messages"], auth=session_or_token_auth)
 
 class NotificationOut(Schema):
     id: int
+    seq: int = Field(description="1, 2, 3... over my own notifications, in the order they were stored")
     kind: str
     text: str
     url: str

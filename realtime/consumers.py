@@ -9,7 +9,8 @@ Protocol, JSON both ways. Client to server:
 - `{"type": "ping"}`.
 
 Server to client: `hello` (user, unread count, newest id), `notification` (one stored
-notification, ids strictly increasing on a socket), `replay.done`, `read` (ids or null for
+notification, ids strictly increasing on a socket; `seq` numbers the person's notifications
+1, 2, 3...), `replay.done`, `read` (ids or null for
 all, new unread count), `thread.message`, `thread.read`, `pong`, `error`.
 
 A socket is in exactly one group, its own user's, joined at connect. Nothing the client
@@ -64,15 +65,16 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     How nothing is lost or sent twice: the socket joins its user's group *before* it reads the
     database, so a notification committed after the read arrives live. Channels dispatches
     one message at a time, so live pushes that arrive during a replay wait in the queue and
-    are then dropped if the replay already sent them (`id <= last_sent`). Ids are handed out
-    in commit order (see `services.notify`), and each push carries the recipient's previous
-    id: when it is above `last_sent` a push overtook an earlier one on the way, and the gap
-    is filled from the database before going on.
+    are then dropped if the replay already sent them (`id <= last_sent`). One person's
+    notifications commit in id order and are numbered without holes (`seq`, see
+    `services.notify`): a push whose seq is not the next one overtook an earlier push on the
+    way, and the gap is filled from the database before going on.
     """
 
     user: Any
     group: str
     last_sent: int
+    last_seq: int
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -83,9 +85,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         subprotocol = APP_SUBPROTOCOL if APP_SUBPROTOCOL in (self.scope.get("subprotocols") or ()) else None
         await self.accept(subprotocol=subprotocol)
-        newest, unread = await self._cursor_and_unread()
-        self.last_sent = newest
-        await self.send_json({"type": "hello", "user": self.user.pk, "unread": unread, "last_id": newest})
+        (self.last_sent, self.last_seq), unread = await self._cursor_and_unread()
+        await self.send_json({"type": "hello", "user": self.user.pk, "unread": unread, "last_id": self.last_sent})
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         if "last_id" in query:
             await self._resume(query["last_id"][0])
@@ -129,11 +130,13 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         message = event["message"]
         if message["id"] <= self.last_sent:
             return  # already sent by a replay or a gap fill
-        if event.get("previous_id", 0) > self.last_sent:
+        # Not the next of this person's numbers (or no number: a push from a process older than
+        # seq): read what is missing from the database rather than trust the push's order.
+        if message.get("seq") != self.last_seq + 1:
             await self._send_stored(self.last_sent)
             return
         await self.send_json({"type": "notification", "notification": message})
-        self.last_sent = message["id"]
+        self.last_sent, self.last_seq = message["id"], message["seq"]
 
     async def notification_read(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "read", "ids": event["ids"], "unread": event["unread"]})
@@ -158,20 +161,22 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send_stored(self, after_id: int) -> None:
         """Send every stored notification of this person above `after_id`, in order."""
-        cursor = after_id
+        cursor, seq = after_id, None
         while True:
             batch = await database_sync_to_async(selectors.notifications_after)(
                 self.user, after_id=cursor, limit=REPLAY_BATCH
             )
             for notification in batch:
                 await self.send_json({"type": "notification", "notification": notification.as_message()})
-                cursor = notification.pk
+                cursor, seq = notification.pk, notification.seq
             if len(batch) < REPLAY_BATCH:
                 break
         # A resume from an older cursor can move last_sent back: live pushes between
         # the two are then re-sent, which the client drops as duplicates. Never ahead of
         # what really exists, so a bogus last_id cannot hide future notifications.
-        self.last_sent = cursor if cursor > after_id else min(after_id, await self._newest())
+        if seq is None:
+            cursor, seq = await database_sync_to_async(selectors.notification_cursor)(self.user, at_most_id=after_id)
+        self.last_sent, self.last_seq = cursor, seq
 
     async def _thread_read(self, content: dict[str, Any]) -> None:
         thread_id = _int(content.get("thread"))
@@ -186,12 +191,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self._error(error.message)
 
     @database_sync_to_async
-    def _cursor_and_unread(self) -> tuple[int, int]:
-        return selectors.last_notification_id(self.user), selectors.unread_count(self.user)
-
-    @database_sync_to_async
-    def _newest(self) -> int:
-        return selectors.last_notification_id(self.user)
+    def _cursor_and_unread(self) -> tuple[tuple[int, int], int]:
+        return selectors.notification_cursor(self.user), selectors.unread_count(self.user)
 
 
 def _mark_thread_read(user: Any, thread_id: int, up_to_id: int | None) -> int:

@@ -11,8 +11,11 @@ THREAD_KEY_MAX_LENGTH = 120
 
 
 class Notification(models.Model):
-    # The auto-increment id is the order clients replay in after a reconnect.
+    # Clients replay by id after a reconnect. `seq` numbers one person's notifications 1, 2, 3...
+    # in commit order (see realtime.services.notify); their ids are in the same order, so
+    # "everything of mine after id N" is exact without ordering anyone else's notifications.
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    seq = models.PositiveBigIntegerField(help_text="1, 2, 3... per recipient, in commit order")
     kind = models.CharField(max_length=60, help_text="e.g. booking.requested, payment.captured, message.new")
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -25,6 +28,10 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "id"]),
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "seq"], name="realtime_notification_one_seq_per_recipient"),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="realtime_notification_seq_from_one"),
         ]
 
     def __str__(self) -> str:
@@ -46,6 +53,7 @@ class Notification(models.Model):
         """The JSON shape sent over the WebSocket and returned by the API."""
         return {
             "id": self.pk,
+            "seq": self.seq,
             "kind": self.kind,
             "text": self.text,
             "url": self.url,
@@ -53,6 +61,20 @@ class Notification(models.Model):
             "created_at": self.created_at.isoformat(),
             "read": self.read_at is not None,
         }
+
+
+class NotificationSequence(models.Model):
+    """How many notifications one person has had: the row `notify` locks to number the next one.
+
+    Locking this row (not a lock for the whole platform) is what orders one person's
+    notifications; notifications to different people commit side by side.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    last_seq = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} at notification {self.last_seq}"
 
 
 class Thread(models.Model):

@@ -31,9 +31,12 @@ def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
-def last_notification_id(user: User) -> int:
-    last = Notification.objects.filter(recipient_id=user.pk).order_by("-id").values_list("id", flat=True).first()
-    return last or 0
+def notification_cursor(user: User, *, at_most_id: int | None = None) -> tuple[int, int]:
+    """(id, seq) of the person's newest notification (with an id up to `at_most_id`), (0, 0) if none."""
+    queryset = Notification.objects.filter(recipient_id=user.pk)
+    if at_most_id is not None:
+        queryset = queryset.filter(id__lte=at_most_id)
+    return queryset.order_by("-id").values_list("id", "seq").first() or (0, 0)
 
 
 def thread_for(user: User, thread_id: int) -> Thread:

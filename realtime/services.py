@@ -20,10 +20,14 @@ from django.utils import timezone
 
 from core.errors import DomainError, PermissionDenied
 from core.requests import User
-from realtime.models import THREAD_KEY_MAX_LENGTH, Message, Notification, Thread, ThreadParticipant
-
-# Any constant will do: it only has to be the same in every process that calls notify().
-_NOTIFY_LOCK_KEY = 0x5348_4E54  # "SHNT"
+from realtime.models import (
+    THREAD_KEY_MAX_LENGTH,
+    Message,
+    Notification,
+    NotificationSequence,
+    Thread,
+    ThreadParticipant,
+)
 
 
 def user_group(user_id: int) -> str:
@@ -50,34 +54,46 @@ def notify(recipients: Iterable[User], kind: str, payload: dict[str, Any]) -> li
     rows vanish and nothing is sent; if it commits, every recipient has a stored
     notification even when no socket of theirs is open.
 
-    Ids are handed out in commit order (SQLite's IMMEDIATE transactions serialise
-    writers; on PostgreSQL a transaction-scoped advisory lock does it), so a client
-    that has seen id N and asks for "everything after N" can never skip one that
-    committed late. Call notify() last in the domain transaction: the lock is held
-    until commit.
+    Each recipient's notifications are numbered 1, 2, 3... (`seq`) under a lock on that
+    person's `NotificationSequence` row, held until commit: notifications to the same
+    person commit in order, and their ids too (the id is drawn by the INSERT, after the
+    lock), so a client that has seen id N and asks for "everything of mine after N" can
+    never skip one that committed late. Notifications to different people do not wait
+    for each other. Call notify() last in the domain transaction: the lock is held until
+    commit.
     """
     unique = {user.pk: user for user in recipients if user is not None}
     # No savepoint of its own inside the caller's transaction (nobody undoes just the notifications):
     # two statements fewer on the hot paths (an on-demand request notifies a whole wave of providers).
     with transaction.atomic(savepoint=False):
-        if unique and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_NOTIFY_LOCK_KEY])
-        previous = dict(
-            Notification.objects.filter(recipient_id__in=unique)
-            .values("recipient_id")
-            .annotate(last=Max("id"))
-            .values_list("recipient_id", "last")
-        )
+        seqs = _next_seqs(sorted(unique))
         # One INSERT for all of them; both databases return the new ids in order (SQLite >= 3.35: RETURNING).
         notifications = Notification.objects.bulk_create(
-            [Notification(recipient_id=user_id, kind=kind, payload=payload) for user_id in unique]
+            [Notification(recipient_id=user_id, seq=seqs[user_id], kind=kind, payload=payload) for user_id in unique]
         )
-        for notification in notifications:
-            # The recipient's previous id lets a socket see at once whether it missed one.
-            notification.previous_id = previous.get(notification.recipient_id) or 0
         transaction.on_commit(lambda: _push(notifications), robust=True)
     return notifications
+
+
+def _next_seqs(user_ids: list[int]) -> dict[int, int]:
+    """Take the next seq of each person, locking their sequence row until commit: {user id: seq}.
+
+    One upsert for all of them. The rows are locked in the order of `user_ids` (sorted by
+    the caller), so two notify() calls with overlapping recipients cannot deadlock. On
+    SQLite the write lock of the IMMEDIATE transaction already serialises this.
+    """
+    if not user_ids:
+        return {}
+    table = connection.ops.quote_name(NotificationSequence._meta.db_table)
+    values = ", ".join(["(%s, 1)"] * len(user_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, last_seq) VALUES {values} "  # noqa: S608 (table name from the model)
+            f"ON CONFLICT (user_id) DO UPDATE SET last_seq = {table}.last_seq + 1 "
+            "RETURNING user_id, last_seq",
+            user_ids,
+        )
+        return dict(cursor.fetchall())
 
 
 def _push(notifications: list[Notification]) -> None:
@@ -85,7 +101,7 @@ def _push(notifications: list[Notification]) -> None:
         [
             (
                 user_group(n.recipient_id),
-                {"type": "notification.push", "message": n.as_message(), "previous_id": n.previous_id},
+                {"type": "notification.push", "message": n.as_message()},
             )
             for n in notifications
         ]

@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from dispatch.routing import websocket_urlpatterns as dispatch_websocket_urlpatterns  # noqa: E402
 from realtime.auth import AllowedHostsOrAppOriginValidator, RealtimeAuthMiddlewareStack  # noqa: E402
+from realtime.outage import ChannelLayerOutageGuard  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 # realtime imports no domain app, so each app's routes are joined here.
@@ -20,7 +21,10 @@ routes = websocket_urlpatterns + dispatch_websocket_urlpatterns
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # Session cookie or mobile app token; origins checked against ALLOWED_HOSTS (see realtime/auth.py).
-        "websocket": AllowedHostsOrAppOriginValidator(RealtimeAuthMiddlewareStack(URLRouter(routes))),
+        # Session cookie or mobile app token; origins checked against ALLOWED_HOSTS (see realtime/auth.py);
+        # with Redis unreachable a socket is closed with 1013 "try again later", not a 500 (realtime/outage.py).
+        "websocket": AllowedHostsOrAppOriginValidator(
+            RealtimeAuthMiddlewareStack(ChannelLayerOutageGuard(URLRouter(routes)))
+        ),
     }
 )

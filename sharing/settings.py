@@ -155,6 +155,23 @@ SEARCH_PREPARED_STATEMENTS = envbool("SEARCH_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache ---------------------------------------------
+
+
+def redis_caches(url: str) -> dict[str, dict]:
+    """The cache on Redis at `url` (also used by the tests that point it at a closed port)."""
+    return {
+        "default": {
+            # Falls back to this process's memory while Redis is unreachable, so that logging in
+            # (allauth's rate limits live here) keeps working instead of answering 500.
+            "BACKEND": "core.cache.RedisCacheWithLocalFallback",
+            "LOCATION": url,
+            "KEY_PREFIX": envstr("CACHE_PREFIX", "sharing"),
+            # A Redis that does not answer (rather than refusing) costs a request at most this long.
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
+        }
+    }
+
+
 REDIS_URL = envstr("REDIS_URL", "")
 if REDIS_URL:
     # The pub/sub layer held 1,000 concurrent clients where the default
@@ -165,13 +182,7 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL], "prefix": envstr("CHANNEL_PREFIX", "sharing")},
         }
     }
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": envstr("CACHE_PREFIX", "sharing"),
-        }
-    }
+    CACHES = redis_caches(REDIS_URL)
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

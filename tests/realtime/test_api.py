@@ -52,6 +52,8 @@ def test_list_is_paginated_by_after_id_and_holds_only_my_own(api, user, other_us
     assert [n["id"] for n in rest["items"]] == mine[2:]
     assert rest["next_after_id"] is None
     assert rest["items"][0]["text"] == "Request 2"
+    # Numbered over my own notifications only, whatever the other person got in between.
+    assert [n["seq"] for n in first["items"] + rest["items"]] == [1, 2, 3, 4, 5]
 
 
 def test_recent_lists_newest_first(api, user):

@@ -28,15 +28,15 @@ def test_a_channel_layer_outage_does_not_fail_the_committed_operation(monkeypatc
 
 
 @pytest.mark.django_db
-def test_one_row_per_distinct_recipient_with_its_previous_id(django_capture_on_commit_callbacks):
+def test_one_row_per_distinct_recipient_numbered_in_that_persons_own_sequence(django_capture_on_commit_callbacks):
     alice, bob = make_user(), make_user()
-    [first] = notify([alice], "a", {})
+    notify([alice], "a", {})
     with django_capture_on_commit_callbacks() as callbacks:
         created = notify([alice, bob, alice, None], "b", {"n": 1})
     assert len(callbacks) == 1
     assert sorted(n.recipient_id for n in created) == sorted([alice.pk, bob.pk])
-    previous = {n.recipient_id: n.previous_id for n in created}
-    assert previous == {alice.pk: first.pk, bob.pk: 0}
+    assert {n.recipient_id: n.seq for n in created} == {alice.pk: 2, bob.pk: 1}
+    assert {n.recipient_id: n.as_message()["seq"] for n in created} == {alice.pk: 2, bob.pk: 1}
 
 
 @pytest.mark.django_db

@@ -112,7 +112,7 @@ async def test_people_never_receive_each_others_notifications_even_when_asking_t
     assert await alice_socket.receive_nothing(timeout=0.3)
     # Even a raw push to Bob's group (what a compromised client would hope to hear) stays with Bob.
     await get_channel_layer().group_send(
-        user_group(bob.pk), {"type": "notification.push", "message": {"id": 10**9}, "previous_id": 0}
+        user_group(bob.pk), {"type": "notification.push", "message": {"id": 10**9, "seq": 3}}
     )
     assert await alice_socket.receive_nothing(timeout=0.3)
     await alice_socket.disconnect()
@@ -168,25 +168,21 @@ async def test_live_pushes_during_or_before_a_replay_are_not_sent_twice():
 
 async def test_a_push_that_overtakes_an_earlier_one_fills_the_gap_from_the_database():
     user, key = await person()
-    socket, hello = await connected(key)
+    socket, _ = await connected(key)
 
     @database_sync_to_async
     def two_stored_without_push() -> list[Notification]:
-        first = Notification.objects.create(recipient=user, kind="a", payload={})
-        second = Notification.objects.create(recipient=user, kind="b", payload={})
+        with transaction.atomic():
+            first = Notification.objects.create(recipient=user, seq=1, kind="a", payload={})
+            second = Notification.objects.create(recipient=user, seq=2, kind="b", payload={})
         return [first, second]
 
     first, second = await two_stored_without_push()
     layer = get_channel_layer()
     # The second push arrives first (two transactions, two threads): the socket must still
     # deliver in order, and then drop the late first push.
-    await layer.group_send(
-        user_group(user.pk), {"type": "notification.push", "message": second.as_message(), "previous_id": first.pk}
-    )
-    await layer.group_send(
-        user_group(user.pk),
-        {"type": "notification.push", "message": first.as_message(), "previous_id": hello["last_id"]},
-    )
+    await layer.group_send(user_group(user.pk), {"type": "notification.push", "message": second.as_message()})
+    await layer.group_send(user_group(user.pk), {"type": "notification.push", "message": first.as_message()})
     assert await receive_notifications(socket, 2) == [first.pk, second.pk]
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
