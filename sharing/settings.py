@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "realtime",
     "disputes",
     "dispatch",
+    # The scheduler, task leases, health and readiness: running the site as processes.
+    "operations",
     # The Stripe harness's webhook registration and the demo data: development tools only.
     "devtools",
 ]
@@ -211,6 +213,9 @@ TASKS = {
         "BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A task RUNNING for longer than this is presumed to belong to a dead worker and is queued again
+# (operations.workers). Every task is idempotent; none is expected to take more than a few seconds.
+TASK_LEASE_SECONDS = envint("TASK_LEASE_SECONDS", 300)
 
 # --- Accounts (django-allauth): email only, verified before listing or booking --
 AUTH_USER_MODEL = "accounts.User"
