@@ -8,6 +8,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sharing.settings")
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
+from operations import warmup  # noqa: E402
+
+# Only web processes load this module: they warm the gazetteer while already answering /healthz.
+warmup.start_in_background()
+
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from dispatch.routing import websocket_urlpatterns as dispatch_websocket_urlpatterns  # noqa: E402

@@ -217,6 +217,12 @@ TASKS = {
 # (operations.workers). Every task is idempotent; none is expected to take more than a few seconds.
 TASK_LEASE_SECONDS = envint("TASK_LEASE_SECONDS", 300)
 
+# --- Health (operations/) ------------------------------------------------------------
+# /readyz wants a worker and the scheduler seen within this many seconds (their heartbeats).
+READINESS_HEARTBEAT_SECONDS = envint("READINESS_HEARTBEAT_SECONDS", 60)
+# Run in the background when a web process starts; /readyz is not ready until they have run.
+WARM_UP = ["listings.geocoding.warm_up"]
+
 # --- Accounts (django-allauth): email only, verified before listing or booking --
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -346,6 +352,8 @@ USE_TZ = True
 # --- Security: strict by default whenever DEBUG is off --------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", not DEBUG) else None
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+# Probes of nginx and load balancers speak plain HTTP on the inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
