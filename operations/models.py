@@ -35,3 +35,18 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TaskOrigin(models.Model):
+    """The request id of the request that enqueued a task, so the task's logs carry it too.
+
+    Written when the task is enqueued (after the request's commit), read when a worker starts it;
+    rows older than two weeks are pruned by the scheduler with the finished tasks themselves.
+    """
+
+    task_id = models.CharField(primary_key=True, max_length=64)
+    request_id = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.task_id} <- {self.request_id}"

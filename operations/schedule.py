@@ -49,6 +49,7 @@ JOBS: list[Job] = [
     # Readiness: a task that proves a worker is draining the queue, and measures its lag.
     Job("worker_heartbeat", timedelta(seconds=20), call="operations.workers.enqueue_heartbeat"),
     Job("clearsessions", timedelta(days=1), command="clearsessions"),
+    Job("prune_task_origins", timedelta(days=1), call="operations.taskorigin.prune_task_origins"),
 ]
 
 if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":

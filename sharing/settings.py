@@ -98,6 +98,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request (and the tasks it enqueues) carries nginx's X-Request-ID.
+    "operations.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -364,17 +366,45 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# JSON lines in production (one object per line, with request_id and task_id), readable text in
+# development. One access line per request from the app (sharing.access), with its duration.
+LOG_FORMAT = envstr("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    refuse("LOG_FORMAT", f"must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "operations.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "operations.logs.JsonFormatter"},
+        "text": {"format": "%(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # daphne's runserver prints every request already; the app's own access line is for production.
+        "sharing.access": {"level": "WARNING" if DEBUG else "INFO"},
         # daphne's runserver attaches its own handler; don't print every request twice.
         "django.channels.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Metrics (Prometheus) and errors (Sentry) ---------------------------------------------
+# /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; unset, it answers 404.
+# nginx also refuses it from anywhere but this machine (deploy/nginx.conf).
+METRICS_TOKEN = envstr("METRICS_TOKEN", "")
+SENTRY_DSN = envstr("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=envstr("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(envstr("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+        # No emails, IPs or cookies leave for Sentry.
+        send_default_pii=False,
+    )
 
 # Serve uploaded media from the app (fine for one server; behind a CDN set false).
 SERVE_MEDIA = envbool("SERVE_MEDIA", True)
