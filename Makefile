@@ -51,6 +51,7 @@ lint: $(VENV)/.installed-dev
 
 test: $(VENV)/.installed-dev
 	bash scripts/ensure_test_system_packages.sh
+	bash scripts/ensure_stack_packages.sh
 	$(VENV)/bin/ruff check .
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
