@@ -4,7 +4,7 @@ Counters come from the tables that already record every event (booking transitio
 payouts, notifications, Stripe events, the task queue), so every web process answers the same
 totals however many processes and machines wrote them, and nothing is lost on a restart: no
 multi-process counter files to share. A scrape costs a handful of grouped COUNT/SUM queries.
-Not yet here: open sockets (a per-process gauge, left for the realtime consumers to publish).
+Open sockets are counted by each web process and summed through Redis (operations.sockets).
 """
 
 from __future__ import annotations
@@ -65,6 +65,21 @@ class MarketplaceCollector:
         yield webhooks
 
         yield from self._task_queue()
+        yield from self._sockets()
+
+    def _sockets(self) -> Iterator[Metric]:
+        from operations.sockets import fleet_total
+
+        try:
+            total, processes = fleet_total()
+        except Exception:  # Redis down: report no socket figures rather than fail the scrape
+            return
+        sockets = GaugeMetricFamily("sharing_open_sockets", "WebSockets open on the web processes")
+        sockets.add_metric([], total)
+        yield sockets
+        counted = GaugeMetricFamily("sharing_web_processes", "Web processes whose socket count is included")
+        counted.add_metric([], processes)
+        yield counted
 
     def _task_queue(self) -> Iterator[Metric]:
         if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":

@@ -8,10 +8,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sharing.settings")
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
-from operations import warmup  # noqa: E402
+from operations import sockets, warmup  # noqa: E402
 
-# Only web processes load this module: they warm the gazetteer while already answering /healthz.
+# Only web processes load this module: they warm the gazetteer while already answering /healthz,
+# and publish how many sockets they hold for /metrics.
 warmup.start_in_background()
+sockets.start_publishing()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
@@ -26,6 +28,8 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Session cookie or mobile app token; origins checked against ALLOWED_HOSTS (see realtime/auth.py).
-        "websocket": AllowedHostsOrAppOriginValidator(RealtimeAuthMiddlewareStack(URLRouter(routes))),
+        "websocket": sockets.counting_sockets(
+            AllowedHostsOrAppOriginValidator(RealtimeAuthMiddlewareStack(URLRouter(routes)))
+        ),
     }
 )

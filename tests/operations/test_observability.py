@@ -103,3 +103,36 @@ def test_sentry_is_on_only_when_its_dsn_is_set():
         )
         outputs.append(result.stdout.strip())
     assert outputs == ["False", "True"]
+
+
+async def test_a_web_process_counts_the_sockets_it_holds_while_they_are_open():
+    from operations.sockets import counting_sockets, open_sockets
+
+    before = open_sockets.value
+    inside = []
+
+    async def app(scope, receive, send):
+        inside.append(open_sockets.value)
+
+    await counting_sockets(app)({"type": "websocket"}, None, None)
+    assert inside == [before + 1]
+    assert open_sockets.value == before
+
+
+@pytest.mark.redis_only
+def test_socket_counts_published_by_each_process_are_summed_for_metrics():
+    from operations import sockets
+
+    sockets.open_sockets.add(3)
+    try:
+        sockets.publish_once()
+        total, processes = sockets.fleet_total()
+    finally:
+        sockets.open_sockets.add(-3)
+    assert total >= 3 and processes >= 1
+
+
+def test_metrics_report_open_sockets(client, settings):
+    settings.METRICS_TOKEN = TOKEN
+    text = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode()
+    assert "sharing_open_sockets " in text
