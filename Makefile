@@ -11,11 +11,12 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sharing
 TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 PYTEST_ARGS ?= -n 2 --dist loadfile -q
 
-.PHONY: help demo serve test test-sqlite test-postgres lint bench fuzz clean
+.PHONY: help demo serve stack test test-sqlite test-postgres lint bench fuzz clean
 
 help:
 	@echo "make demo   set up, load demo data and serve http://$(HOST):$(PORT)"
 	@echo "make test   install test tools and run the whole suite (SQLite, then PostgreSQL + Redis)"
+	@echo "make stack  production on this machine: nginx, 2 web, 2 workers, scheduler on PostgreSQL + Redis"
 
 # Installs are redone only when a requirements file changes.
 $(VENV)/.installed: requirements.txt
@@ -36,6 +37,15 @@ demo: $(VENV)/.installed
 serve: $(VENV)/.installed
 	PY=$(PY) HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
 
+# Production on one machine, on 127.0.0.1:$(STACK_PORT): nginx (Debian's package, installed when
+# missing) in front of the Procfile's processes (2 web, 2 workers, the scheduler) on PostgreSQL + Redis.
+STACK_PORT ?= 8080
+STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sharing_stack
+STACK_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+stack: $(VENV)/.installed
+	bash scripts/ensure_stack_packages.sh
+	$(PY) scripts/stack.py --listen $(STACK_PORT) --database-url "$(STACK_DATABASE_URL)" --redis-url "$(STACK_REDIS_URL)"
+
 # The layering contracts, ruff, formatting, types and module sizes (see pyproject.toml); `make test` runs it first.
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/lint-imports
@@ -46,6 +56,7 @@ lint: $(VENV)/.installed-dev
 
 test: $(VENV)/.installed-dev
 	bash scripts/ensure_test_system_packages.sh
+	bash scripts/ensure_stack_packages.sh
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres

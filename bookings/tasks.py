@@ -3,8 +3,9 @@
 Each task is enqueued after the deciding transaction commits, to run at its due
 time (`core.tasks.schedule_on_commit`), and calls the idempotent service in
 `bookings.services.clock`. A task that finds nothing to do (the host answered, the
-guest cancelled) returns "skipped" and changes nothing; `manage.py advance_bookings`
-catches up anything a lost task missed.
+guest cancelled) returns "skipped" and changes nothing; a refusal because Stripe is
+down fails the task instead (it did not happen). `manage.py advance_bookings` (fired
+every minute by the scheduler) catches up what a lost or failed task missed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def _run(service: Callable[..., Booking], booking_id: int) -> str:
     try:
         booking = service(booking_id=booking_id)
     except DomainError as error:
+        if error.retryable:
+            raise  # Stripe is down: the task fails, and the sweep (or a retry) does it once Stripe answers
         logger.info("booking %s: %s skipped (%s)", booking_id, service.__name__, error.message)
         return f"skipped: {error.message}"
     return str(booking.status)

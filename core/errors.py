@@ -12,6 +12,9 @@ class DomainError(Exception):
     """An operation the rules do not allow; `message` is shown to the user as is."""
 
     status_code = 400
+    # True when the refusal comes from another system not answering (Stripe down): the same call may
+    # succeed later, so a background task must fail (and be retried) instead of counting it as done.
+    retryable = False
 
     def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
         super().__init__(message)

@@ -25,6 +25,8 @@ def send_next_wave_task(request_id: int) -> str:
     try:
         return f"offered {len(send_next_wave(request_id=request_id))}"
     except DomainError as error:
+        if error.retryable:
+            raise  # Stripe is down: fail the task so it is retried, not recorded as done
         logger.info("dispatch request %s: wave skipped (%s)", request_id, error.message)
         return f"skipped: {error.message}"
 
@@ -36,5 +38,7 @@ def expire_request_task(request_id: int) -> str:
     try:
         return str(expire_request(request_id=request_id).state)
     except DomainError as error:
+        if error.retryable:
+            raise  # Stripe is down: fail the task so it is retried, not recorded as done
         logger.info("dispatch request %s: expiry skipped (%s)", request_id, error.message)
         return f"skipped: {error.message}"

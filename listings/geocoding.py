@@ -92,6 +92,12 @@ def _gazetteer() -> _Gazetteer:
     )
 
 
+def warm_up() -> None:
+    """Load the gazetteer now (seconds) rather than in a person's first search by place name."""
+    if settings.GEOCODER == "offline":
+        _gazetteer()
+
+
 def _location(city: dict, label: str | None = None) -> Location:
     address = label or f"{city['name']}, {city['countrycode']}"
     return Location(address, (city["latitude"], city["longitude"], 0.0), dict(city))

@@ -11,6 +11,12 @@ class PaymentFailed(DomainError):
     status_code = 402
 
 
+class PaymentServiceUnavailable(PaymentFailed):
+    """Stripe did not answer or answered with its own error: nothing changed, the same call may work later."""
+
+    retryable = True
+
+
 class PaymentStateError(Conflict):
     """The payment is not in a state that allows this operation (already captured, frozen...)."""
 

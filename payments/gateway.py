@@ -19,7 +19,7 @@ from uuid import UUID
 import stripe
 from django.conf import settings
 
-from payments.errors import PaymentFailed
+from payments.errors import PaymentFailed, PaymentServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +85,13 @@ def _stripe_errors(action: str) -> Iterator[None]:
         ) from error
     except stripe.APIConnectionError as error:
         logger.error("Stripe unreachable during %s: %s", action, error)
-        raise PaymentFailed(
+        raise PaymentServiceUnavailable(
             "The payment service is not answering right now. Nothing was charged; try again in a minute.",
             code="stripe_unreachable",
         ) from error
     except stripe.StripeError as error:
         logger.error("Stripe error during %s: %s", action, error)
-        raise PaymentFailed(
+        raise PaymentServiceUnavailable(
             "The payment service reported an error. Nothing was changed; try again later.", code="stripe_error"
         ) from error
 

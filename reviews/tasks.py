@@ -23,6 +23,8 @@ def _run(service: Callable[..., object], booking_id: int) -> str:
     try:
         service(booking_id=booking_id)
     except DomainError as error:
+        if error.retryable:
+            raise  # another system is down: fail the task so it is retried, not recorded as done
         logger.info("reviews of booking %s: %s skipped (%s)", booking_id, service.__name__, error.message)
         return f"skipped: {error.message}"
     return "done"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Serves the site on $HOST:$PORT with its background task worker; stops both on Ctrl-C.
+# Serves the site on $HOST:$PORT with its task worker and scheduler; stops them all on Ctrl-C.
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 HOST=${HOST:-127.0.0.1}
@@ -8,15 +8,14 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
-# Bookings: catch up expiries, starts, completions and payouts missed while stopped;
-# the worker then runs each booking's delayed tasks on time.
-"$PY" manage.py advance_bookings || echo "advance_bookings: catch-up failed, run it again once the database answers"
+# The task worker runs each booking's, review's and request's delayed tasks on time.
 "$PY" manage.py db_worker --interval 1 &
 pids+=($!)
 
-# On demand: requests past their timeout whose task was lost are expired (card hold
-# released) and providers gone silent are switched off, every minute.
-(while true; do "$PY" manage.py advance_dispatch >/dev/null || true; sleep 60; done) &
+# The scheduler fires every periodic job of operations/schedule.py (the advance_* sweeps, Stripe
+# retries, chargeback catch-up, expired sessions, re-queuing tasks of dead workers). At start it
+# catches up whatever fell due while the site was stopped; no shell loops.
+"$PY" manage.py scheduler &
 pids+=($!)
 
 # Payments: when STRIPE_API_BASE points at this machine (the default), run the

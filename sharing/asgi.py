@@ -8,6 +8,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sharing.settings")
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
+from operations import sockets, warmup  # noqa: E402
+
+# Only web processes load this module: they warm the gazetteer while already answering /healthz,
+# and publish how many sockets they hold for /metrics.
+warmup.start_in_background()
+sockets.start_publishing()
+
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from dispatch.routing import websocket_urlpatterns as dispatch_websocket_urlpatterns  # noqa: E402
@@ -23,8 +30,8 @@ application = ProtocolTypeRouter(
         "http": django_asgi_app,
         # Session cookie or mobile app token; origins checked against ALLOWED_HOSTS (see realtime/auth.py);
         # with Redis unreachable a socket is closed with 1013 "try again later", not a 500 (realtime/outage.py).
-        "websocket": AllowedHostsOrAppOriginValidator(
-            RealtimeAuthMiddlewareStack(ChannelLayerOutageGuard(URLRouter(routes)))
+        "websocket": sockets.counting_sockets(
+            AllowedHostsOrAppOriginValidator(RealtimeAuthMiddlewareStack(ChannelLayerOutageGuard(URLRouter(routes))))
         ),
     }
 )

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def refuse(name: str, problem: str) -> NoReturn:
+    """Stop the process at start with one line naming the variable (SystemExit prints no traceback)."""
+    raise SystemExit(f"Configuration error: {name} {problem}")
 
 
 def envstr(name: str, default: str = "") -> str:
@@ -29,12 +35,17 @@ def envbool(name: str, default: bool) -> bool:
         return True
     if value.lower() in {"0", "false", "no", "off"}:
         return False
-    raise ValueError(f"{name} must be true or false, not {value!r}")
+    refuse(name, f"must be true or false, not {value!r}.")
 
 
 def envint(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        refuse(name, f"must be a whole number, not {value!r}.")
 
 
 def envlist(name: str, default: str) -> list[str]:
@@ -47,7 +58,7 @@ DEBUG = envbool("DEBUG", True)
 _DEV_SECRET_KEY = "django-insecure-sharing-embedded-development-key-change-me"
 SECRET_KEY = envstr("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set when DEBUG is false.")
+    refuse("SECRET_KEY", "must be set when DEBUG is false.")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -80,11 +91,15 @@ INSTALLED_APPS = [
     "realtime",
     "disputes",
     "dispatch",
+    # The scheduler, task leases, health and readiness: running the site as processes.
+    "operations",
     # The Stripe harness's webhook registration and the demo data: development tools only.
     "devtools",
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request (and the tasks it enqueues) carries nginx's X-Request-ID.
+    "operations.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,27 +137,43 @@ TEMPLATES = [
 # write lock at BEGIN, so concurrent writers queue (up to the busy timeout)
 # instead of failing half-way with "database is locked".
 SQLITE_PATH = envstr("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 DATABASE_URL = envstr("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))}
-    # Every statement of this site is short. Where the planner expects many rows (a read behind a
-    # one-time filter that skips it, a LIMIT that stops early) it would JIT-compile (100 ms to
-    # seconds) or start parallel workers (milliseconds each) for a statement that runs in one
-    # millisecond; geo-search's prepared statements rely on both being off. Empty it for a pooler
-    # that refuses startup options (and set SEARCH_PREPARED_STATEMENTS=false there too).
-    POSTGRES_SESSION_OPTIONS = envstr("POSTGRES_SESSION_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
-    if POSTGRES_SESSION_OPTIONS:
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = POSTGRES_SESSION_OPTIONS
+    try:
+        _database = dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))
+    except (ValueError, dj_database_url.UnknownSchemeError):
+        refuse("DATABASE_URL", "must look like postgres://user:password@host:5432/name or sqlite:////path/db.sqlite3.")
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        # Every statement of this site is short. Where the planner expects many rows (a read behind a
+        # one-time filter that skips it, a LIMIT that stops early) it would JIT-compile (100 ms to
+        # seconds) or start parallel workers (milliseconds each) for a statement that runs in one
+        # millisecond; geo-search's prepared statements rely on both being off. Empty it for a pooler
+        # that refuses startup options (and set SEARCH_PREPARED_STATEMENTS=false there too).
+        POSTGRES_SESSION_OPTIONS = envstr("POSTGRES_SESSION_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
+        if POSTGRES_SESSION_OPTIONS:
+            _database.setdefault("OPTIONS", {})["options"] = POSTGRES_SESSION_OPTIONS
+    elif _database["ENGINE"] == "django.db.backends.sqlite3":
+        # sqlite:///path is the form people try first: the same file settings as the embedded default.
+        if not _database["NAME"] or _database["NAME"] == ":memory:":
+            refuse("DATABASE_URL", "must name a SQLite file (sqlite:////path/db.sqlite3), not memory.")
+        _database["OPTIONS"] = dict(SQLITE_OPTIONS)
+        # SQLite keeps no connection across requests usefully and closes badly across threads.
+        _database["CONN_MAX_AGE"] = 0
+        _database["TEST"] = {"NAME": envstr("SQLITE_TEST_PATH", str(BASE_DIR / ".test-db.sqlite3"))}
+    else:
+        refuse("DATABASE_URL", "must be a postgres:// or sqlite:// URL; no other database is supported.")
+    DATABASES = {"default": _database}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
             # A file, not ":memory:", so tests that use several real connections
             # (race tests, a live server in another thread) all see one database.
             "TEST": {"NAME": envstr("SQLITE_TEST_PATH", str(BASE_DIR / ".test-db.sqlite3"))},
@@ -173,6 +204,8 @@ def redis_caches(url: str) -> dict[str, dict]:
 
 
 REDIS_URL = envstr("REDIS_URL", "")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    refuse("REDIS_URL", "must look like redis://host:6379/0 (or rediss://, unix://).")
 if REDIS_URL:
     # The pub/sub layer held 1,000 concurrent clients where the default
     # RedisChannelLayer ran out of connections (see README, realtime figures).
@@ -193,6 +226,15 @@ TASKS = {
         "BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A task RUNNING for longer than this is presumed to belong to a dead worker and is queued again
+# (operations.workers). Every task is idempotent; none is expected to take more than a few seconds.
+TASK_LEASE_SECONDS = envint("TASK_LEASE_SECONDS", 300)
+
+# --- Health (operations/) ------------------------------------------------------------
+# /readyz wants a worker and the scheduler seen within this many seconds (their heartbeats).
+READINESS_HEARTBEAT_SECONDS = envint("READINESS_HEARTBEAT_SECONDS", 60)
+# Run in the background when a web process starts; /readyz is not ready until they have run.
+WARM_UP = ["listings.geocoding.warm_up"]
 
 # --- Accounts (django-allauth): email only, verified before listing or booking --
 AUTH_USER_MODEL = "accounts.User"
@@ -328,6 +370,8 @@ USE_TZ = True
 # --- Security: strict by default whenever DEBUG is off --------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", not DEBUG) else None
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+# Probes of nginx and load balancers speak plain HTTP on the inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
@@ -338,17 +382,45 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# JSON lines in production (one object per line, with request_id and task_id), readable text in
+# development. One access line per request from the app (sharing.access), with its duration.
+LOG_FORMAT = envstr("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    refuse("LOG_FORMAT", f"must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "operations.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "operations.logs.JsonFormatter"},
+        "text": {"format": "%(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # daphne's runserver prints every request already; the app's own access line is for production.
+        "sharing.access": {"level": "WARNING" if DEBUG else "INFO"},
         # daphne's runserver attaches its own handler; don't print every request twice.
         "django.channels.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Metrics (Prometheus) and errors (Sentry) ---------------------------------------------
+# /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; unset, it answers 404.
+# nginx also refuses it from anywhere but this machine (deploy/nginx.conf).
+METRICS_TOKEN = envstr("METRICS_TOKEN", "")
+SENTRY_DSN = envstr("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=envstr("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(envstr("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+        # No emails, IPs or cookies leave for Sentry.
+        send_default_pii=False,
+    )
 
 # Serve uploaded media from the app (fine for one server; behind a CDN set false).
 SERVE_MEDIA = envbool("SERVE_MEDIA", True)

@@ -5,11 +5,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from operations import metrics as operations_metrics
+from operations import views as operations_views
 from sharing import views
 from sharing.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", operations_views.healthz, name="healthz"),
+    path("readyz", operations_views.readyz, name="readyz"),
+    path("metrics", operations_metrics.metrics, name="metrics"),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("people/", include("accounts.urls")),

@@ -6,3 +6,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sharing.settings")
 application = get_wsgi_application()
+
+from operations import warmup  # noqa: E402
+
+warmup.start_in_background()

@@ -72,3 +72,34 @@ def test_postgres_sessions_run_without_jit_or_parallel_workers():
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')")
         assert cursor.fetchone() == ("off", "0")
+
+
+def test_a_sqlite_database_url_runs_in_wal_mode_with_immediate_transactions(tmp_path):
+    script = (
+        "from django.db import connection\n"
+        "cursor = connection.cursor()\n"
+        "cursor.execute('PRAGMA journal_mode')\n"
+        "print(cursor.fetchone()[0], connection.settings_dict['OPTIONS']['transaction_mode'])\n"
+    )
+    result = _manage("shell", "-v", "0", "-c", script, DATABASE_URL=f"sqlite:///{tmp_path}/site.sqlite3")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == ["wal", "IMMEDIATE"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "mysq://sharing@127.0.0.1/sharing"),
+        ("DATABASE_URL", "mysql://sharing@127.0.0.1/sharing"),
+        ("REDIS_URL", "127.0.0.1:6379"),
+        ("DB_CONN_MAX_AGE", "a minute"),
+        ("SECURE_SSL_REDIRECT", "maybe"),
+    ],
+)
+def test_a_wrong_variable_stops_the_process_with_one_line_naming_it(variable, value):
+    env = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/sharing", variable: value}
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Configuration error: {variable} ")

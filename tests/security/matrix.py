@@ -529,6 +529,9 @@ PUBLIC: dict[str, str] = {
     "GET /api/v1/listings/{listing_id}": "an active listing is public; a paused one is in ATTEMPTS",
     "GET /api/v1/reviews/listings/{listing_id}": "published reviews are public; a paused listing's are in ATTEMPTS",
     "GET /api/v1/reviews/users/{user_id}": "published reviews about a person are public",
+    "healthz": "liveness for nginx and load balancers: answers {ok: true}, nothing else",
+    "readyz": "readiness checks, no URL, secret or error text (tests/operations/test_health.py)",
+    "metrics": "404 without the METRICS_TOKEN bearer token (tests/operations/test_observability.py)",
 }
 
 # Whole families open by design, matched by name prefix.

@@ -1,0 +1,56 @@
+"""The one schedule of periodic jobs: what runs, how often. `manage.py scheduler` fires it.
+
+Every job here is a catch-up sweep, safe to run any time and any number of times: a run finds
+what is due and does it. So a period missed while no scheduler ran is caught up by one run, and a
+job fired a second time by accident changes nothing. Add a job here, never a cron line or a loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+
+MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job: a management command (with arguments) or a function called with none."""
+
+    name: str
+    every: timedelta
+    command: str = ""
+    args: tuple[str, ...] = ()
+    call: str = ""  # dotted path of a function, when the job is not a command
+    # A run still going after this long is presumed dead (its scheduler was killed) and may fire again.
+    lease: timedelta = field(default=timedelta(minutes=15))
+
+    def __post_init__(self) -> None:
+        if bool(self.command) == bool(self.call):
+            raise ValueError(f"job {self.name}: give either a command or a call")
+
+
+JOBS: list[Job] = [
+    # Bookings: expiries, starts, completions, payouts and stale 3-D Secure checkouts. The worker
+    # runs each booking's own timer tasks on time; this catches what a lost or late task missed.
+    Job("advance_bookings", MINUTE, command="advance_bookings"),
+    # Reviews: "you can write a review", reminders, windows closing.
+    Job("advance_reviews", 5 * MINUTE, command="advance_reviews"),
+    # On demand: expire requests past their timeout, switch off silent providers.
+    Job("advance_dispatch", MINUTE, command="advance_dispatch"),
+    # Payments: webhook events that failed, and payouts waiting for a host's account.
+    Job("retry_stripe_events", 5 * MINUTE, command="retry_stripe_events"),
+    # Disputes: a chargeback whose dispute was not opened when its webhook arrived.
+    Job("open_chargeback_disputes", 5 * MINUTE, command="open_chargeback_disputes"),
+    # Workers: tasks left RUNNING by a worker that died are put back in the queue.
+    Job("requeue_stale_tasks", MINUTE, call="operations.workers.requeue_stale_tasks"),
+    # Readiness: a task that proves a worker is draining the queue, and measures its lag.
+    Job("worker_heartbeat", timedelta(seconds=20), call="operations.workers.enqueue_heartbeat"),
+    Job("clearsessions", timedelta(days=1), command="clearsessions"),
+    Job("prune_task_origins", timedelta(days=1), call="operations.taskorigin.prune_task_origins"),
+]
+
+if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+    JOBS.append(Job("prune_task_results", timedelta(days=1), command="prune_db_task_results"))

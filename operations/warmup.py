@@ -1,0 +1,63 @@
+"""Warm what a web process needs before its first person arrives (the city gazetteer took 4.9 s on first use).
+
+The web entry points (sharing/asgi.py, sharing/wsgi.py) start the warm-up in a background thread as
+they load, so the server starts answering at once (/healthz) while /readyz stays not-ready until
+every step of settings.WARM_UP has run. Workers and the scheduler never import those modules, so
+they do not pay for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("sharing.warmup")
+
+
+class WarmUp:
+    """The warm-up of one process: started once, done when every step has run (failed steps are listed)."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self.done = threading.Event()
+        self.failed: list[str] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.started:
+                return
+            self.started = True
+        threading.Thread(target=self._run, args=(list(settings.WARM_UP),), name="warm-up", daemon=True).start()
+
+    def _run(self, steps: list[str]) -> None:
+        for path in steps:
+            began = time.perf_counter()
+            try:
+                import_string(path)()
+            except Exception:  # a failed step leaves the process usable, only slower on first use
+                logger.exception("warm-up step %s failed", path)
+                self.failed.append(path)
+                continue
+            logger.info("warmed %s in %.2f s", path, time.perf_counter() - began)
+        self.done.set()
+
+
+state = WarmUp()
+
+
+def start_in_background() -> None:
+    """Start this process's warm-up (once; later calls do nothing)."""
+    state.start()
+
+
+def is_warm() -> bool:
+    return state.done.is_set()
+
+
+def failed_steps() -> list[str]:
+    return list(state.failed)

@@ -1,0 +1,80 @@
+"""Background tasks and their failures: Stripe down fails a task (not "skipped"); a dead worker's task is re-queued."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from bookings import tasks
+from bookings.models import BookingStatus
+from operations.workers import requeue_stale_tasks
+from payments.errors import PaymentServiceUnavailable
+from tests.bookings.factories import confirmed_room, request_room
+
+pytestmark = pytest.mark.django_db
+STRIPE_DOWN = "http://127.0.0.1:9"  # nothing listens on the discard port
+
+
+def at(moment):
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def run_worker() -> None:
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0", verbosity=0)
+
+
+@pytest.mark.usefixtures("stripe_api", "ledger_checked")
+def test_an_expiry_that_meets_a_stripe_outage_fails_instead_of_being_skipped(settings):
+    booking = request_room()
+    settings.STRIPE_API_BASE = STRIPE_DOWN
+    with at(booking.respond_by + timedelta(hours=1)), pytest.raises(PaymentServiceUnavailable):
+        tasks.expire_booking_task.call(booking.pk)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.REQUESTED
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("stripe_api")
+def test_the_worker_records_a_task_that_met_a_stripe_outage_as_failed(settings):
+    booking = request_room()  # commits, and so enqueues its expiry at the answer deadline
+    settings.STRIPE_API_BASE = STRIPE_DOWN
+    with at(booking.respond_by + timedelta(hours=1)):
+        run_worker()
+    result = DBTaskResult.objects.get(task_path="bookings.tasks.expire_booking_task")
+    assert result.status == "FAILED"
+    assert result.exception_class_path == "payments.errors.PaymentServiceUnavailable"
+
+
+@pytest.mark.usefixtures("stripe_api", "ledger_checked")
+def test_a_refusal_by_the_rules_is_still_skipped():
+    booking = confirmed_room()
+    with at(booking.respond_by + timedelta(hours=1)):
+        assert tasks.expire_booking_task.call(booking.pk).startswith("skipped")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("stripe_api")
+def test_a_task_left_running_by_a_dead_worker_is_queued_again_after_the_lease():
+    booking = request_room()  # commits, and so enqueues its expiry at the answer deadline
+    # A worker claimed it, then was killed before finishing: the row stays RUNNING.
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now() - timedelta(minutes=10))
+    assert requeue_stale_tasks(lease=timedelta(minutes=5)) == "requeued=1"
+    with at(booking.respond_by + timedelta(hours=1)):
+        run_worker()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.EXPIRED
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.usefixtures("stripe_api", "ledger_checked")
+def test_a_task_running_within_its_lease_is_left_alone():
+    booking = request_room()
+    tasks.expire_booking_task.enqueue(booking.pk)
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now() - timedelta(minutes=1))
+    assert requeue_stale_tasks(lease=timedelta(minutes=5)) == "requeued=0"
+    assert DBTaskResult.objects.get().status == "RUNNING"
