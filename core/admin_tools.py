@@ -1,15 +1,41 @@
-"""Helpers shared by the admin desk's moderation actions (reviews, listings)."""
+"""Helpers shared by the admin desk: read-only record pages and moderation actions (reviews, listings)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from core.pages import apply_each
+
+
+class ReadOnlyMixin:
+    """Records kept for the books (ledger, payments, reviews): nobody adds, changes or deletes them by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent's admin page, never edited there."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 def ask_reason_then_apply(

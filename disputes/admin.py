@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from core.admin_tools import ReadOnlyInline
 from core.money import format_money
 from core.pages import one_by_one, refusals
 from core.requests import SignedInRequest
@@ -91,18 +92,10 @@ class FlaggedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(ReadOnlyInline):
     model = DisputeEvidence
     fields = ("thumbnail", "caption", "uploader", "created_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.display(description="photo")
     def thumbnail(self, evidence: DisputeEvidence) -> str:

@@ -6,34 +6,20 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from core.admin_tools import ReadOnlyInline, ReadOnlyMixin
 from core.money import format_money
 from payments.models import LedgerEntry, LedgerTransaction, Payment, Payout, PayoutAccount, StripeEvent
 from payments.templatetags.money_trail import money_trail
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    pass
 
 
-class LedgerEntryInline(admin.TabularInline):
+class LedgerEntryInline(ReadOnlyInline):
     model = LedgerEntry
     fields = ("account", "amount", "currency")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(LedgerTransaction)
@@ -55,18 +41,13 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         return format_money(entry.amount, entry.currency)
 
 
-class PaymentLedgerInline(admin.TabularInline):
+class PaymentLedgerInline(ReadOnlyInline):
     """The payment's money trail, right on its page."""
 
     model = LedgerTransaction
     fk_name = "payment"
     fields = ("created_at", "description")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -11,51 +11,40 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from core.admin_tools import ask_reason_then_apply
+from core.admin_tools import ReadOnlyInline, ReadOnlyMixin, ask_reason_then_apply
 from core.requests import SignedInRequest
 from reviews import services
 from reviews.models import ReportDecision, Review, ReviewAspect, ReviewReport, ReviewWindow, UserRating
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+class ModeratedRecords(ReadOnlyMixin):
+    """Reviews and reports are records: staff moderate them through actions, never by editing."""
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_staff
 
 
-class ReviewAspectInline(admin.TabularInline):
+class ReviewAspectInline(ReadOnlyInline):
     model = ReviewAspect
     fields = ("aspect", "rating")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 
-class ReviewReportInline(admin.TabularInline):
+class ReviewReportInline(ReadOnlyInline):
     model = ReviewReport
     fk_name = "review"
     fields = ("reporter", "reason", "created_at", "decision", "decision_reason", "decided_by", "decided_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 
 @admin.register(Review)
-class ReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReviewAdmin(ModeratedRecords, admin.ModelAdmin):
     list_display = ("pk", "booking", "direction", "rating", "author", "subject", "published_at", "hidden_at")
     list_filter = ("direction", "rating", ("published_at", admin.EmptyFieldListFilter), "hidden_at")
     search_fields = ("text", "author__email", "subject__email", "listing__title")
@@ -76,7 +65,7 @@ class ReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewReport)
-class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReviewReportAdmin(ModeratedRecords, admin.ModelAdmin):
     list_display = ("pk", "review", "reporter", "created_at", "decision", "decided_by", "decided_at")
     list_filter = ("decision",)
     search_fields = ("reason", "review__text", "reporter__email")
@@ -104,13 +93,13 @@ class ReviewReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewWindow)
-class ReviewWindowAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReviewWindowAdmin(ModeratedRecords, admin.ModelAdmin):
     list_display = ("booking", "ended_at", "closes_at", "can_write_sent_at", "reminder_sent_at", "closed_at")
     raw_id_fields = ("booking",)
 
 
 @admin.register(UserRating)
-class UserRatingAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class UserRatingAdmin(ModeratedRecords, admin.ModelAdmin):
     list_display = ("user", "role", "count", "total", "average")
     list_filter = ("role",)
     raw_id_fields = ("user",)
