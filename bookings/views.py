@@ -18,6 +18,7 @@ from bookings.forms import BookingForm, ReasonForm
 from bookings.models import BookingStatus
 from bookings.money import booking_reference
 from core.errors import DomainError, NotFound, PermissionDenied
+from listings import privacy
 from listings.models import Listing
 from listings.selectors import visible_listing
 from realtime.selectors import thread_id_by_key
@@ -152,6 +153,7 @@ def detail(request: HttpRequest, booking_id: int) -> HttpResponse:
         "now": timezone.now(),
         "thread_id": thread_id_by_key(request.user, services.booking_thread_key(booking.pk)),
         "money_reference": booking_reference(booking.pk),
+        "place": privacy.whereabouts(booking.listing, request.user),
     }
     if is_guest and not settled and booking.status in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
         context["refund_now"] = services.guest_refund(booking=booking, at=timezone.now())

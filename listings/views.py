@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import verified_email_required
 from core.errors import DomainError, NotFound, PermissionDenied
-from listings import selectors, services
+from listings import privacy, selectors, services
 from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm, to_minor
 from listings.geocoding import geocode_place, reverse_place
 from listings.models import MAX_PHOTOS_PER_LISTING, ListingKind, ListingStatus
@@ -186,7 +186,8 @@ def detail(request: HttpRequest, listing_id: int) -> HttpResponse:
     except NotFound as error:
         raise Http404(error.message) from None
     days = selectors.busy_days(listing=listing)
-    context = {"listing": listing, "busy_days": days, "is_owner": request.user.pk == listing.owner_id}
+    place = privacy.whereabouts(listing, request.user)
+    context = {"listing": listing, "busy_days": days, "is_owner": request.user.pk == listing.owner_id, "place": place}
     return render(request, "listings/detail.html", context)
 
 
@@ -260,7 +261,7 @@ def search(request: HttpRequest) -> HttpResponse:
         try:
             query, label = _search_query(form)
             if query is not None:
-                result = selectors.search_listings(query=query)
+                result = privacy.public_search(query=query)
         except DomainError as error:
             _form_error(form, error)
             if error.field not in form.fields:

@@ -539,3 +539,40 @@ WEBSOCKETS: dict[str, str] = {
 
 def attempt_id(attempt: Attempt) -> str:
     return f"{attempt.id}-{attempt.method.lower()}" if attempt.method != POST else attempt.id
+
+
+# --- Where A's listings are (listings.privacy) -------------------------------------------------------------
+# Every PUBLIC route is read by test_location_privacy.py as each kind of viewer, at the paths below (those
+# that show A's listings); every GET in ATTEMPTS and SELF_SCOPED is read too. A public route added without
+# an entry here or in LOCATION_EXEMPT fails test_route_coverage.py.
+SEARCH_AROUND_A = "lat=48.86&lng=2.345&radius=20"
+
+
+def _detail_pages(route: str) -> Callable[[World], list[str]]:
+    return lambda w: [reverse(route, kwargs={"listing_id": x.pk}) for x in (w.listing, w.instant, w.driver)]
+
+
+PUBLIC_PATHS: dict[str, Callable[[World], list[str]]] = {
+    "home": lambda w: [reverse("home")],
+    "listings:search": lambda w: [f"{reverse('listings:search')}?{SEARCH_AROUND_A}", reverse("listings:search")],
+    "listings:detail": _detail_pages("listings:detail"),
+    "accounts:profile": lambda w: [reverse("accounts:profile", kwargs={"user_id": w.host.pk})],
+    "reviews:listing": _detail_pages("reviews:listing"),
+    "reviews:profile": lambda w: [reverse("reviews:profile", kwargs={"user_id": w.host.pk})],
+    "GET /api/v1/listings/search": lambda w: [f"/api/v1/listings/search?{SEARCH_AROUND_A}"],
+    "GET /api/v1/listings/{listing_id}": lambda w: [
+        f"/api/v1/listings/{x.pk}" for x in (w.listing, w.instant, w.driver)
+    ],
+    "GET /api/v1/reviews/listings/{listing_id}": lambda w: [
+        f"/api/v1/reviews/listings/{x.pk}" for x in (w.listing, w.instant, w.driver)
+    ],
+    "GET /api/v1/reviews/users/{user_id}": lambda w: [f"/api/v1/reviews/users/{w.host.pk}"],
+}
+
+LOCATION_EXEMPT: dict[str, str] = {
+    "payments:stripe_webhook": "POST only, Stripe's events; shows nothing",
+    "<unnamed> media/<path:path>": "uploaded files (photos); no place data",
+    "api-v1:openapi-json": "the API's schema, no data",
+    "api-v1:openapi-view": "the API's docs page, no data",
+    "api-v1:api-root": "the API's root, no data",
+}

@@ -46,6 +46,34 @@ SECRET_MESSAGE = "The key is under the blue flowerpot, code 4711."
 PAUSED_TITLE = "Hidden loft while the owner is away"
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where one of A's listings really is: private until a booking of it is confirmed (listings.privacy)."""
+
+    address: str
+    latitude: float
+    longitude: float
+
+    @property
+    def fields(self) -> dict:
+        return {"address": self.address, "latitude": self.latitude, "longitude": self.longitude}
+
+    def shown_in(self, text: str) -> bool:
+        """Whether `text` gives the place away: its street address, or both coordinates to ~10 m."""
+        lat, lng = f"{self.latitude:.6f}"[:-2], f"{self.longitude:.6f}"[:-2]
+        return self.address in text or (lat in text and lng in text)
+
+
+# Distinct places, so that seeing one (G's confirmed booking) is not mistaken for seeing another;
+# ASCII addresses, so they read the same in HTML and in JSON (which escapes accents).
+PLACES = {
+    "listing": Place("17 Rue des Jardins Secrets, Paris", 48.861234, 2.341876),
+    "instant": Place("5 Impasse des Lilas Caches, Paris", 48.872468, 2.331357),
+    "paused": Place("9 Quai du Loft Absent, Paris", 48.851579, 2.362468),
+    "driver": Place("3 Allée du Garage Discret, Paris", 48.842135, 2.352791),
+}
+
+
 def jpeg(size: tuple[int, int] = (40, 30), name: str = "photo.jpg") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 120, 40)).save(buffer, "JPEG")
@@ -120,9 +148,9 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     onboard(stripe_base, payout_account.stripe_account_id)
     payout_account = payment_services.refresh_payout_account(stripe_account_id=payout_account.stripe_account_id)
 
-    listing = make_listing(owner=host, title="Ada's quiet room", instant_book=False)
-    instant = make_listing(owner=host, title="Ada's instant room", instant_book=True)
-    paused = make_listing(owner=host, title=PAUSED_TITLE)
+    listing = make_listing(owner=host, title="Ada's quiet room", instant_book=False, **PLACES["listing"].fields)
+    instant = make_listing(owner=host, title="Ada's instant room", instant_book=True, **PLACES["instant"].fields)
+    paused = make_listing(owner=host, title=PAUSED_TITLE, **PLACES["paused"].fields)
     listing_services.set_listing_status(listing=paused, actor=host, status="paused")
     (photo,) = listing_services.add_photos(listing=listing, actor=host, uploads=[jpeg()])
     block = listing_services.block_period(
@@ -178,7 +206,7 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     realtime_services.post_message(thread=thread, sender=guest, body=SECRET_MESSAGE)
     notification = Notification.objects.filter(recipient=host).latest("pk")
 
-    driver = provider(owner=host, title="Ada drives")
+    driver = provider(owner=host, title="Ada drives", **PLACES["driver"].fields)
     ride = request_driver(requester=guest, now=DISPATCH_NOW)
     assert ride.offers.filter(listing=driver).exists()
 
