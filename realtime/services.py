@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import DomainError, PermissionDenied
+from realtime.guards import check_message_allowed
 from realtime.models import Message, Notification, Thread, ThreadParticipant
 
 # Any constant will do: it only has to be the same in every process that calls notify().
@@ -175,6 +176,7 @@ def post_message(*, thread: Thread, sender: AbstractBaseUser, body: str) -> Mess
         )
         if membership is None:
             raise PermissionDenied("You are not part of this conversation.")
+        check_message_allowed(thread=thread, sender=sender)
         message = Message.objects.create(thread=thread, sender_id=sender.pk, body=text)
         message.sender = sender
         Thread.objects.filter(pk=thread.pk).update(last_message_at=message.created_at)

@@ -250,6 +250,8 @@ STRIPE_CONNECT_COUNTRY = envstr("STRIPE_CONNECT_COUNTRY", "FR")
 BOOKING_MONEY = envstr("BOOKING_MONEY", "payments.escrow.StripeEscrow")
 # Called (after commit) with payment_id= when Stripe reports a chargeback: opens a dispute for the desk.
 CHARGEBACK_HOOK = envstr("CHARGEBACK_HOOK", "disputes.services.open_chargeback_dispute")
+# Asked before every message (sender=, participant_ids=, staff_present=); raises to refuse (blocks).
+REALTIME_MESSAGE_GUARD = envstr("REALTIME_MESSAGE_GUARD", "accounts.safety.refuse_blocked_message")
 
 # --- Marketplace rules -----------------------------------------------------------------
 # Fees in basis points (1/100 of a percent) so that no float touches money.

@@ -73,6 +73,12 @@ def _nothing(w: World) -> dict:
     return {}
 
 
+def _world_message(w: World) -> int:
+    from realtime.models import Message
+
+    return Message.objects.filter(thread=w.thread).values_list("pk", flat=True).first()
+
+
 PERIOD = {"start": "2027-09-01", "end": "2027-09-03", "guests": 1}
 REVIEW = {"rating": 1, "text": "Terrible, never go there, the owner is a crook."}
 LISTING_EDIT = {
@@ -96,6 +102,23 @@ ATTEMPTS: list[Attempt] = [
         lambda w: {"user_id": w.host.pk},
         lambda w: {"display_name": "Pwned", "bio": "", "languages": "", "city": ""},
     ),
+    # Reporting a message of A and G's conversation: only its participants may (strangers get a 404).
+    Attempt(
+        "message-report",
+        "accounts:report",
+        POST,
+        _nothing,
+        lambda w: {"message": _world_message(w), "reason": "Spam spam spam spam."},
+    ),
+    Attempt(
+        "api-message-report",
+        "POST /api/v1/safety/reports",
+        POST,
+        _nothing,
+        lambda w: {"message_id": _world_message(w), "reason": "Spam spam spam spam."},
+    ),
+    # Unblocking acts on the asker's own blocks: nobody can lift G's block of someone else.
+    Attempt("api-unblock", "DELETE /api/v1/safety/blocks/{user_id}", "DELETE", lambda w: {"user_id": w.blocked.pk}),
     # --- listings ------------------------------------------------------------------------------------
     Attempt("paused-listing-page", "listings:detail", GET, _listing("paused"), rightful="host"),
     Attempt("listing-edit", "listings:edit", GET, _listing("listing"), rightful="host"),
@@ -472,6 +495,13 @@ class Own:
 
 # Query strings name A's objects where the route takes one, to show that it is ignored for others.
 SELF_SCOPED: list[Own] = [
+    Own("accounts:blocks"),
+    Own("accounts:blocks", method=POST),
+    Own("accounts:unblock", method=POST),
+    Own("accounts:report", query=lambda w: f"person={w.host.pk}"),
+    Own("accounts:report", method=POST),
+    Own("GET /api/v1/safety/blocks"),
+    Own("POST /api/v1/safety/blocks", method=POST),
     Own("listings:mine"),
     Own("listings:choose_kind"),
     Own("listings:create", kwargs=lambda w: {"kind": "room"}),

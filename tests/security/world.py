@@ -19,6 +19,7 @@ from django.db import connection
 from PIL import Image
 
 from accounts.models import User
+from accounts.safety import block_person
 from bookings import services as booking_services
 from bookings.models import Booking, PendingCheckout
 from dispatch.models import DispatchRequest
@@ -107,6 +108,7 @@ class World:
     payout_account: PayoutAccount
     thread: Thread
     notification: Notification  # one of A's notifications
+    blocked: User  # someone G has blocked (accounts.safety)
     driver: Listing  # A's driving service, switched "available now" near G
     ride: DispatchRequest  # G asked for a driver now; A's driver has the offer
     stripe_key: str
@@ -211,6 +213,8 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     assert ride.offers.filter(listing=driver).exists()
 
     suspend_user(staff=staff, person_id=suspended.pk, reason="Fraudulent listings.", now=NOW)
+    blocked = make_user(display_name="Bo Blocked")
+    block_person(blocker=guest, person_id=blocked.pk)
 
     return World(
         host=host,
@@ -238,6 +242,7 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         payout_account=payout_account,
         thread=thread,
         notification=notification,
+        blocked=blocked,
         driver=driver,
         ride=ride,
         stripe_key=stripe_key,
