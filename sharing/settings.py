@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "realtime",
     "disputes",
     "dispatch",
+    # Download my data, delete my account: reads every app above, so it comes last.
+    "personaldata",
     # The Stripe harness's webhook registration and the demo data: development tools only.
     "devtools",
 ]

@@ -119,6 +119,15 @@ ATTEMPTS: list[Attempt] = [
     ),
     # Unblocking acts on the asker's own blocks: nobody can lift G's block of someone else.
     Attempt("api-unblock", "DELETE /api/v1/safety/blocks/{user_id}", "DELETE", lambda w: {"user_id": w.blocked.pk}),
+    # G's "download my data" archive: G only, by its token.
+    Attempt("data-export", "personaldata:download", GET, lambda w: {"token": w.export.token}, rightful="guest"),
+    Attempt(
+        "api-data-export",
+        "GET /api/v1/me/exports/{token}",
+        GET,
+        lambda w: {"token": w.export.token},
+        rightful="guest",
+    ),
     # --- listings ------------------------------------------------------------------------------------
     Attempt("paused-listing-page", "listings:detail", GET, _listing("paused"), rightful="host"),
     Attempt("listing-edit", "listings:edit", GET, _listing("listing"), rightful="host"),
@@ -501,6 +510,13 @@ SELF_SCOPED: list[Own] = [
     Own("accounts:report", query=lambda w: f"person={w.host.pk}"),
     Own("accounts:report", method=POST),
     Own("GET /api/v1/safety/blocks"),
+    Own("personaldata:my_data"),
+    Own("personaldata:export", method=POST),
+    Own("personaldata:delete", method=POST),
+    Own("GET /api/v1/me/exports"),
+    Own("POST /api/v1/me/exports", method=POST),
+    Own("GET /api/v1/me/deletion"),
+    Own("POST /api/v1/me/delete", method=POST),
     Own("POST /api/v1/safety/blocks", method=POST),
     Own("listings:mine"),
     Own("listings:choose_kind"),

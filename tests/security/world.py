@@ -30,6 +30,8 @@ from listings import services as listing_services
 from listings.models import BusyPeriod, Listing, ListingPhoto
 from payments import services as payment_services
 from payments.models import Payment, PayoutAccount
+from personaldata import services as data_services
+from personaldata.models import DataExport
 from realtime import services as realtime_services
 from realtime.models import Notification, Thread
 from reviews import services as review_services
@@ -109,6 +111,7 @@ class World:
     thread: Thread
     notification: Notification  # one of A's notifications
     blocked: User  # someone G has blocked (accounts.safety)
+    export: DataExport  # G's "download my data" archive, ready
     driver: Listing  # A's driving service, switched "available now" near G
     ride: DispatchRequest  # G asked for a driver now; A's driver has the offer
     stripe_key: str
@@ -127,6 +130,7 @@ class World:
         """Strings that only A, G (and staff) may see, for the leak checks."""
         return [
             SECRET_MESSAGE,
+            self.export.token,
             PAUSED_TITLE,
             self.host.email,
             self.guest.email,
@@ -215,6 +219,7 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     suspend_user(staff=staff, person_id=suspended.pk, reason="Fraudulent listings.", now=NOW)
     blocked = make_user(display_name="Bo Blocked")
     block_person(blocker=guest, person_id=blocked.pk)
+    export = data_services.build_export(export_id=data_services.request_export(user=guest).pk)
 
     return World(
         host=host,
@@ -243,6 +248,7 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         thread=thread,
         notification=notification,
         blocked=blocked,
+        export=export,
         driver=driver,
         ride=ride,
         stripe_key=stripe_key,
@@ -262,7 +268,18 @@ def new_stripe_key() -> str:
 # --- "Nothing changed" -----------------------------------------------------------------------------------
 # Every row of every domain table; what an attempt may legitimately touch is left out:
 # the session machinery and the person's own last log-in time.
-DOMAIN_APPS = {"accounts", "account", "listings", "bookings", "payments", "reviews", "realtime", "disputes", "dispatch"}
+DOMAIN_APPS = {
+    "accounts",
+    "account",
+    "listings",
+    "bookings",
+    "payments",
+    "reviews",
+    "realtime",
+    "disputes",
+    "dispatch",
+    "personaldata",
+}
 IGNORED_COLUMNS = {("accounts.User", "last_login")}
 
 
