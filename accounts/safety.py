@@ -31,6 +31,12 @@ def is_blocked_between(first_id: int | None, second_id: int | None) -> bool:
     return Block.objects.filter(pair).exists()
 
 
+def blocked_either_way(user_id: int) -> set[int]:
+    """Everyone `user_id` has blocked or been blocked by (for filtering a list of people at once)."""
+    pairs = Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list("blocker_id", "blocked_id")
+    return {other for pair in pairs for other in pair if other != user_id}
+
+
 def ensure_not_blocked(first: User, second_id: int, *, doing: str) -> None:
     """Refuse what `first` tries towards `second_id` when a block stands between them, saying why."""
     if is_blocked_between(first.pk, second_id):
