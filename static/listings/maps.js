@@ -37,9 +37,8 @@
       var centre = [parseFloat(list.dataset.centreLat), parseFloat(list.dataset.centreLng)];
       var circle = L.circle(centre, { radius: parseFloat(list.dataset.radius) * 1000, fill: false }).addTo(layer);
       list.querySelectorAll(".result").forEach(function (card) {
-        // The card carries the listing's area (its centre is not the listing): a circle, not a pin.
-        var marker = L.circle([parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)],
-          { radius: parseFloat(card.dataset.area) || 1000 }).addTo(layer);
+        // The card carries the centre of the listing's area (listings.privacy), never the listing itself.
+        var marker = L.marker([parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)]).addTo(layer);
         var link = document.createElement("a");
         link.href = card.dataset.url;
         link.textContent = card.dataset.title;
