@@ -1,7 +1,14 @@
+"""The admin desk for people: accounts, and the queue of reports on people and messages."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 
-from accounts.models import User
+from accounts import safety
+from accounts.models import PersonReport, ReportDecision, User
+from core.admin_tools import ask_reason_then_apply
+from core.requests import SignedInRequest
 
 
 @admin.register(User)
@@ -20,3 +27,44 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(PersonReport)
+class PersonReportAdmin(admin.ModelAdmin):
+    """The staff queue of reports on people and messages: open ones first, each with its context."""
+
+    list_display = ["person", "reporter", "reported_message", "created_at", "decision", "decided_by"]
+    list_filter = [("decision", admin.EmptyFieldListFilter), "decision"]
+    search_fields = ["person__email", "person__display_name", "reporter__email", "reason", "context"]
+    readonly_fields = [field.name for field in PersonReport._meta.fields]
+    fields = ["person", "reporter", "message", "reason", "context", "created_at", "decision", "decision_reason"]
+    actions = ["action_taken", "no_action"]
+
+    @admin.display(description="Message", boolean=True)
+    def reported_message(self, report: PersonReport) -> bool:
+        return report.message_id is not None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def _decide(self, request: SignedInRequest, queryset: QuerySet, decision: str, action: str, title: str):
+        return ask_reason_then_apply(
+            request,
+            queryset,
+            action=action,
+            title=title,
+            apply=lambda report, reason: safety.decide_report(
+                staff=request.user, report_id=report.pk, decision=decision, reason=reason
+            ),
+        )
+
+    @admin.action(description="Close: action taken", permissions=["change"])
+    def action_taken(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._decide(request, queryset, ReportDecision.ACTION, "action_taken", "Action taken")
+
+    @admin.action(description="Close: no action needed", permissions=["change"])
+    def no_action(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._decide(request, queryset, ReportDecision.DISMISS, "no_action", "No action needed")

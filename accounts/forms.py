@@ -1,4 +1,4 @@
-"""Forms of people's accounts: the name asked at sign-up, and profile editing."""
+"""Forms of people's accounts: the name asked at sign-up, profile editing, and the report form (accounts.safety)."""
 
 from __future__ import annotations
 
@@ -70,3 +70,13 @@ class ProfileForm(forms.ModelForm):
         if len(languages) > 10:
             raise forms.ValidationError("List at most ten languages.")
         return ", ".join(languages)
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label="What happened?",
+        min_length=10,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
+        help_text="Only Sharing's staff read this. The person is not told who reported them.",
+    )

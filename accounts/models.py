@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -81,3 +82,71 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", kwargs={"user_id": self.pk})
+
+
+class Block(models.Model):
+    """`blocker` does not want to hear from `blocked`: no messages and no booking requests, either way.
+
+    Bookings made before the block go on as agreed (the money and the stay are already promised).
+    """
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once_per_pair"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="block_not_oneself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker} blocked {self.blocked}"
+
+
+class ReportDecision(models.TextChoices):
+    ACTION = "action", "Action taken"
+    DISMISS = "dismiss", "No action needed"
+
+
+class PersonReport(models.Model):
+    """Someone reported a person, or one of their messages; staff decide on the admin desk.
+
+    `context` is a snapshot taken when the report is made (the message and the ones before it, the
+    conversation's title): staff judge what was reported even if the thread changes later.
+    """
+
+    reporter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="person_reports_made")
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="person_reports_received")
+    message = models.ForeignKey(
+        "realtime.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    reason = models.TextField(max_length=1000)
+    context = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decision = models.CharField(max_length=10, choices=ReportDecision.choices, blank=True)
+    decision_reason = models.TextField(max_length=1000, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open report per person (and per message): a second one says nothing new to staff.
+            models.UniqueConstraint(
+                fields=["reporter", "person"],
+                condition=Q(message__isnull=True, decision=""),
+                name="person_report_once_while_open",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "message"], condition=Q(message__isnull=False), name="message_report_once"
+            ),
+            models.CheckConstraint(condition=~Q(reporter=F("person")), name="person_report_not_oneself"),
+            models.CheckConstraint(
+                condition=Q(decision="") | Q(decision__in=ReportDecision.values), name="person_report_decision_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report on {self.person} by {self.reporter}"

@@ -23,6 +23,7 @@ from bookings.services.checkout import complete_checkout, quote_request, request
 from core.api import session_or_token_auth
 from core.errors import AuthenticationRequired, Conflict, DomainError, NotFound, PermissionDenied
 from core.requests import ApiRequest
+from listings import privacy
 from listings.models import Listing, ListingStatus
 
 router = Router(tags=["bookings"], auth=session_or_token_auth)
@@ -82,6 +83,15 @@ class TransitionOut(Schema):
     reason: str
 
 
+class ListingLocationOut(Schema):
+    exact: bool
+    address: str | None = Field(None, description="Only when exact")
+    city: str
+    latitude: float = Field(description="The exact point, or the centre of the area when not exact")
+    longitude: float
+    radius_m: int = Field(description="The area's radius; 0 when exact")
+
+
 class BookingOut(PriceOut):
     id: int
     listing_id: int
@@ -96,10 +106,26 @@ class BookingOut(PriceOut):
     host_payout_after_cancellation: int | None
     platform_keeps: int | None
     url: str
+    listing_location: ListingLocationOut = Field(
+        description="Exact address and point for the host, and for the guest once the booking is confirmed"
+    )
 
     @staticmethod
     def resolve_listing_title(obj: Booking) -> str:
         return obj.listing.title
+
+    @staticmethod
+    def resolve_listing_location(obj: Booking, context) -> dict:
+        request = context["request"]
+        place = privacy.whereabouts(obj.listing, getattr(request, "auth", None) or request.user)
+        return {
+            "exact": place.exact,
+            "address": place.address,
+            "city": place.city,
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "radius_m": place.radius_m,
+        }
 
     @staticmethod
     def resolve_host_id(obj: Booking) -> int:

@@ -22,6 +22,7 @@ from bookings.services.cancellations import CANCELLABLE_STATUSES, cancel_by_gues
 from bookings.services.checkout import booking_thread_key, complete_checkout, quote_request, request_booking
 from core.pages import refusal_pages, refusals
 from core.requests import SignedInRequest
+from listings import privacy
 from listings.models import Listing
 from listings.selectors import visible_listing
 from realtime.selectors import thread_id_by_key
@@ -150,6 +151,7 @@ def detail(request: SignedInRequest, booking_id: int) -> HttpResponse:
         "now": timezone.now(),
         "thread_id": thread_id_by_key(request.user, booking_thread_key(booking.pk)),
         "money_reference": booking_reference(booking.pk),
+        "place": privacy.whereabouts(booking.listing, request.user),
     }
     if is_guest and not settled and booking.status in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
         context["refund_now"] = guest_refund(booking=booking, at=timezone.now())

@@ -22,6 +22,9 @@ SUPPORT_PERMISSIONS = [
     ("listings", "view_listing"),
     ("listings", "view_listingreport"),
     ("listings", "change_listingreport"),
+    # Reports on people and messages (accounts.safety): the queue holds the reported context.
+    ("accounts", "view_personreport"),
+    ("accounts", "change_personreport"),
 ]
 
 

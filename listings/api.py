@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from core.api import session_or_token_auth
 from core.errors import DomainError
 from core.requests import ApiRequest, PublicApiRequest
-from listings import selectors, services
+from listings import privacy, selectors, services
 from listings.geocoding import geocode_place
 from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS, check_search_dates
 from listings.models import Listing, ListingKind, ListingStatus
@@ -76,17 +76,27 @@ class StatusIn(Schema):
     status: str = Field(description="active, paused or deleted")
 
 
+class AreaOut(Schema):
+    latitude: float = Field(description="Centre of the area: a point near the listing, never the listing itself")
+    longitude: float
+    radius_m: int = Field(description="Radius of the circle the listing lies in")
+
+
 class ListingOut(Schema):
     id: int
     kind: str
     status: str
     title: str
     description: str
-    address: str
+    exact_location: bool = Field(
+        description="True for the owner and for a guest with a confirmed booking: address and point are exact"
+    )
+    address: str | None = Field(None, description="Only with exact_location; null for everybody else")
     city: str
     country_code: str
-    latitude: float
-    longitude: float
+    latitude: float | None = Field(None, description="Only with exact_location")
+    longitude: float | None = None
+    area: AreaOut
     time_zone: str
     currency: str
     unit_price: int
@@ -103,7 +113,7 @@ class ListingOut(Schema):
     details: dict
     photos: list[str]
     url: str
-    distance_km: float | None = None
+    distance_km: float | None = Field(None, description="Search only: to the area, rounded to 0.5 km")
 
 
 class SearchOut(Schema):
@@ -115,8 +125,21 @@ class SearchOut(Schema):
 DETAIL_ATTRIBUTE: dict[str, str] = {ListingKind.ROOM: "room", ListingKind.CAR: "car", ListingKind.DRIVER: "driver"}
 
 
-def _out(listing: Listing) -> dict:
+def _out(listing: Listing, viewer=None) -> dict:
+    """The listing as `viewer` may see it: the exact place for the owner and booked guests, else its area.
+
+    Search results pass no viewer and carry the area their `whereabouts` was computed for.
+    """
     data = {name: getattr(listing, name) for name in ListingOut.model_fields if hasattr(listing, name)}
+    place = getattr(listing, "whereabouts", None) or privacy.whereabouts(listing, viewer)
+    area = place if not place.exact else privacy.area(listing)
+    data.update(
+        exact_location=place.exact,
+        address=place.address,
+        latitude=place.latitude if place.exact else None,
+        longitude=place.longitude if place.exact else None,
+        area={"latitude": area.latitude, "longitude": area.longitude, "radius_m": area.radius_m},
+    )
     details = getattr(listing, DETAIL_ATTRIBUTE[listing.kind], None)
     data["details"] = {name: getattr(details, name) for name in services.DETAIL_FIELDS[listing.kind]} if details else {}
     for key, value in data["details"].items():
@@ -134,7 +157,7 @@ def _visible(request: PublicApiRequest, listing_id: int) -> Listing:
 
 @router.get("/mine", response=list[ListingOut], auth=session_or_token_auth)
 def my_listings(request: ApiRequest):
-    return [_out(listing) for listing in selectors.listings_of(owner=request.auth)]
+    return [_out(listing, request.auth) for listing in selectors.listings_of(owner=request.auth)]
 
 
 @router.get("/search", response=SearchOut, auth=None)
@@ -176,13 +199,13 @@ def search(
         page=page,
         page_size=page_size,
     )
-    result = selectors.search_listings(query=query)
+    result = privacy.public_search(query=query)
     return {"results": [_out(listing) for listing in result.listings], "page": result.page, "has_next": result.has_next}
 
 
 @router.get("/{listing_id}", response=ListingOut, auth=public_or_authenticated)
 def get_listing(request: PublicApiRequest, listing_id: int):
-    return _out(_visible(request, listing_id))
+    return _out(_visible(request, listing_id), request.auth)
 
 
 @router.post("/", response={201: ListingOut}, auth=session_or_token_auth)
@@ -190,7 +213,7 @@ def create_listing(request: ApiRequest, payload: ListingIn):
     data = payload.dict()
     kind, details = data.pop("kind"), data.pop("details")
     listing = services.create_listing(owner=request.auth, kind=kind, fields=data, details=details)
-    return Status(201, _out(selectors.visible_listing(listing_id=listing.pk, viewer=request.auth)))
+    return Status(201, _out(selectors.visible_listing(listing_id=listing.pk, viewer=request.auth), request.auth))
 
 
 @router.patch("/{listing_id}", response=ListingOut, auth=session_or_token_auth)
@@ -199,7 +222,7 @@ def update_listing(request: ApiRequest, listing_id: int, payload: ListingPatch):
     data = payload.dict(exclude_unset=True)
     details = data.pop("details", {}) or {}
     services.update_listing(listing=listing, actor=request.auth, fields=data, details=details)
-    return _out(selectors.visible_listing(listing_id=listing.pk, viewer=request.auth))
+    return _out(selectors.visible_listing(listing_id=listing.pk, viewer=request.auth), request.auth)
 
 
 @router.post("/{listing_id}/status", response=ListingOut, auth=session_or_token_auth)
@@ -208,4 +231,4 @@ def change_status(request: ApiRequest, listing_id: int, payload: StatusIn):
     listing = services.set_listing_status(listing=listing, actor=request.auth, status=payload.status)
     if listing.status == ListingStatus.DELETED:
         listing.distance_km = None
-    return _out(listing)
+    return _out(listing, request.auth)

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.safety import ensure_not_blocked
 from accounts.selectors import ensure_not_suspended, has_verified_email
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
@@ -448,6 +449,7 @@ def open_question_thread(*, listing: Listing, requester: User) -> Thread:
     if not has_verified_email(requester):
         raise PermissionDenied("Confirm your email address before writing to hosts.", code="email_unverified")
     ensure_not_suspended(requester, doing="write to hosts")
+    ensure_not_blocked(requester, listing.owner_id, doing="write to this host")
     return ensure_thread(
         key=question_thread_key(listing_id=listing.pk, requester_id=requester.pk),
         title=f"Question about {listing.title}",

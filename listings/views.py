@@ -19,7 +19,7 @@ from accounts.decorators import verified_email_required
 from core.errors import DomainError
 from core.pages import add_refusal_to_form, refusal_pages, refusals
 from core.requests import HtmxRequest, SignedInRequest
-from listings import selectors, services
+from listings import privacy, selectors, services
 from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm, to_minor
 from listings.geocoding import geocode_place, reverse_place
 from listings.models import MAX_PHOTOS_PER_LISTING, ListingKind, ListingStatus
@@ -206,7 +206,8 @@ def mine(request: SignedInRequest) -> HttpResponse:
 def detail(request: HttpRequest, listing_id: int) -> HttpResponse:
     listing = selectors.visible_listing(listing_id=listing_id, viewer=request.user)
     days = selectors.busy_days(listing=listing)
-    context = {"listing": listing, "busy_days": days, "is_owner": request.user.pk == listing.owner_id}
+    place = privacy.whereabouts(listing, request.user)
+    context = {"listing": listing, "busy_days": days, "is_owner": request.user.pk == listing.owner_id, "place": place}
     return render(request, "listings/detail.html", context)
 
 
@@ -273,7 +274,7 @@ def search(request: HtmxRequest) -> HttpResponse:
         with refusals(form=form) as refused:
             query, label = _search_query(form)
             if query is not None:
-                result = selectors.search_listings(query=query)
+                result = privacy.public_search(query=query)
         if refused and refused.field not in form.fields:
             form.add_error("q", refused.message)
     context = {"form": form, "result": result, "query": query, "place_label": label}

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.errors import DomainError, PermissionDenied
 from core.requests import User
+from realtime.guards import check_message_allowed
 from realtime.models import (
     THREAD_KEY_MAX_LENGTH,
     Message,
@@ -191,6 +192,7 @@ def post_message(*, thread: Thread, sender: User, body: str) -> Message:
         )
         if membership is None:
             raise PermissionDenied("You are not part of this conversation.")
+        check_message_allowed(thread=thread, sender=sender)
         message = Message.objects.create(thread=thread, sender_id=sender.pk, body=text)
         message.sender = sender
         Thread.objects.filter(pk=thread.pk).update(last_message_at=message.created_at)

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "realtime",
     "disputes",
     "dispatch",
+    # Download my data, delete my account: reads every app above, so it comes last.
+    "personaldata",
     # The scheduler, task leases, health and readiness: running the site as processes.
     "operations",
     # The Stripe harness's webhook registration and the demo data: development tools only.
@@ -308,6 +310,8 @@ BOOKING_MONEY = envstr("BOOKING_MONEY", "payments.escrow.StripeEscrow")
 BOOKING_ENDED_HOOKS = envlist("BOOKING_ENDED_HOOKS", "reviews.services.booking_ended")
 # Called (after commit) with payment_id= when Stripe reports a chargeback: opens a dispute for the desk.
 CHARGEBACK_HOOK = envstr("CHARGEBACK_HOOK", "disputes.services.open_chargeback_dispute")
+# Asked before every message (sender=, participant_ids=, staff_present=); raises to refuse (blocks).
+REALTIME_MESSAGE_GUARD = envstr("REALTIME_MESSAGE_GUARD", "accounts.safety.refuse_blocked_message")
 
 # --- Marketplace rules -----------------------------------------------------------------
 # Fees in basis points (1/100 of a percent) so that no float touches money.

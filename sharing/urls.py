@@ -26,6 +26,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("reviews/", include("reviews.urls")),
     path("disputes/", include("disputes.urls")),
+    path("my-data/", include("personaldata.urls")),
     path("dispatch/", include("dispatch.urls")),
 ]
 

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.safety import ensure_not_blocked
 from accounts.selectors import ensure_not_suspended, has_verified_email
 from bookings import rules, selectors, tasks
 from bookings.models import RESPONSE_WINDOW, Booking, BookingStatus, BookingTransition, PendingCheckout
@@ -96,6 +97,7 @@ def _bookable_period(
         raise NotFound("No such listing.")
     if listing.owner_id == guest.pk:
         raise PermissionDenied("You cannot book your own listing.", code="own_listing")
+    ensure_not_blocked(guest, listing.owner_id, doing="ask to book this listing")
     if not listing.is_bookable:
         raise Conflict("This listing is not taking bookings right now.", code="listing_paused")
     priced = selectors.price_period(listing=listing, start=start, end=end, now=now)

@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.safety import blocked_either_way
 from bookings.selectors import quote_for
 from core.errors import NotFound
 from core.tasks import schedule_on_commit
@@ -87,6 +88,7 @@ def send_wave(
             for c in candidates
             for quote in [quote_for(listing=listings[c.listing_id], start=start, end=end)]
         )
+    blocked = blocked_either_way(request.requester_id)
     offers = Offer.objects.bulk_create(
         [
             Offer(
@@ -100,7 +102,10 @@ def send_wave(
             )
             for candidate, fare, currency in priced[:size]
             # The hold covers the estimate: a provider dearer than it (or in another currency) is not asked.
-            if currency == request.currency and fare <= request.estimate_amount
+            if currency == request.currency
+            and fare <= request.estimate_amount
+            # A block means no booking requests either way: a blocked provider is never offered the job.
+            and candidate.provider_id not in blocked
         ]
     )
     # The live offers first (after-commit hooks run in the order registered), then the next wave's task.

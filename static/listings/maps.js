@@ -37,6 +37,7 @@
       var centre = [parseFloat(list.dataset.centreLat), parseFloat(list.dataset.centreLng)];
       var circle = L.circle(centre, { radius: parseFloat(list.dataset.radius) * 1000, fill: false }).addTo(layer);
       list.querySelectorAll(".result").forEach(function (card) {
+        // The card carries the centre of the listing's area (listings.privacy), never the listing itself.
         var marker = L.marker([parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)]).addTo(layer);
         var link = document.createElement("a");
         link.href = card.dataset.url;
@@ -140,7 +141,12 @@
   if (listingElement) {
     var point = [parseFloat(listingElement.dataset.lat), parseFloat(listingElement.dataset.lng)];
     var listingMap = baseMap(listingElement, point[0], point[1], 13);
-    L.marker(point).addTo(listingMap);
+    // The exact pin only for the host and booked guests; everybody else sees the area around the place.
+    if ("exact" in listingElement.dataset) {
+      L.marker(point).addTo(listingMap);
+    } else {
+      L.circle(point, { radius: parseFloat(listingElement.dataset.area) }).addTo(listingMap);
+    }
     if (listingElement.dataset.radius) {
       var area = L.circle(point, { radius: parseFloat(listingElement.dataset.radius) * 1000 }).addTo(listingMap);
       listingMap.fitBounds(area.getBounds());

@@ -248,7 +248,12 @@ def test_the_support_group_has_desk_and_moderation_rights_and_nothing_on_money_o
 
     permissions = set(Group.objects.get(name="support").permissions.values_list("content_type__app_label", "codename"))
     assert {("disputes", "change_dispute"), ("reviews", "change_reviewreport")} <= permissions
-    assert not {label for label, _ in permissions} & {"payments", "auth", "accounts", "sites"}
+    assert not {label for label, _ in permissions} & {"payments", "auth", "sites"}
+    # In accounts, only the queue of reports on people (accounts.safety): nothing on users themselves.
+    assert {codename for label, codename in permissions if label == "accounts"} == {
+        "view_personreport",
+        "change_personreport",
+    }
     user = support_user()
     assert user.has_perm("disputes.change_dispute")
     assert not user.has_perm("payments.change_ledgerentry")

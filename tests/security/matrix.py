@@ -73,6 +73,12 @@ def _nothing(w: World) -> dict:
     return {}
 
 
+def _world_message(w: World) -> int:
+    from realtime.models import Message
+
+    return Message.objects.filter(thread=w.thread).values_list("pk", flat=True).first()
+
+
 PERIOD = {"start": "2027-09-01", "end": "2027-09-03", "guests": 1}
 REVIEW = {"rating": 1, "text": "Terrible, never go there, the owner is a crook."}
 LISTING_EDIT = {
@@ -95,6 +101,32 @@ ATTEMPTS: list[Attempt] = [
         POST,
         lambda w: {"user_id": w.host.pk},
         lambda w: {"display_name": "Pwned", "bio": "", "languages": "", "city": ""},
+    ),
+    # Reporting a message of A and G's conversation: only its participants may (strangers get a 404).
+    Attempt(
+        "message-report",
+        "accounts:report",
+        POST,
+        _nothing,
+        lambda w: {"message": _world_message(w), "reason": "Spam spam spam spam."},
+    ),
+    Attempt(
+        "api-message-report",
+        "POST /api/v1/safety/reports",
+        POST,
+        _nothing,
+        lambda w: {"message_id": _world_message(w), "reason": "Spam spam spam spam."},
+    ),
+    # Unblocking acts on the asker's own blocks: nobody can lift G's block of someone else.
+    Attempt("api-unblock", "DELETE /api/v1/safety/blocks/{user_id}", "DELETE", lambda w: {"user_id": w.blocked.pk}),
+    # G's "download my data" archive: G only, by its token.
+    Attempt("data-export", "personaldata:download", GET, lambda w: {"token": w.export.token}, rightful="guest"),
+    Attempt(
+        "api-data-export",
+        "GET /api/v1/me/exports/{token}",
+        GET,
+        lambda w: {"token": w.export.token},
+        rightful="guest",
     ),
     # --- listings ------------------------------------------------------------------------------------
     Attempt("paused-listing-page", "listings:detail", GET, _listing("paused"), rightful="host"),
@@ -480,6 +512,20 @@ class Own:
 
 # Query strings name A's objects where the route takes one, to show that it is ignored for others.
 SELF_SCOPED: list[Own] = [
+    Own("accounts:blocks"),
+    Own("accounts:blocks", method=POST),
+    Own("accounts:unblock", method=POST),
+    Own("accounts:report", query=lambda w: f"person={w.host.pk}"),
+    Own("accounts:report", method=POST),
+    Own("GET /api/v1/safety/blocks"),
+    Own("personaldata:my_data"),
+    Own("personaldata:export", method=POST),
+    Own("personaldata:delete", method=POST),
+    Own("GET /api/v1/me/exports"),
+    Own("POST /api/v1/me/exports", method=POST),
+    Own("GET /api/v1/me/deletion"),
+    Own("POST /api/v1/me/delete", method=POST),
+    Own("POST /api/v1/safety/blocks", method=POST),
     Own("listings:mine"),
     Own("listings:choose_kind"),
     Own("listings:create", kwargs=lambda w: {"kind": "room"}),
@@ -551,3 +597,40 @@ WEBSOCKETS: dict[str, str] = {
 
 def attempt_id(attempt: Attempt) -> str:
     return f"{attempt.id}-{attempt.method.lower()}" if attempt.method != POST else attempt.id
+
+
+# --- Where A's listings are (listings.privacy) -------------------------------------------------------------
+# Every PUBLIC route is read by test_location_privacy.py as each kind of viewer, at the paths below (those
+# that show A's listings); every GET in ATTEMPTS and SELF_SCOPED is read too. A public route added without
+# an entry here or in LOCATION_EXEMPT fails test_route_coverage.py.
+SEARCH_AROUND_A = "lat=48.86&lng=2.345&radius=20"
+
+
+def _detail_pages(route: str) -> Callable[[World], list[str]]:
+    return lambda w: [reverse(route, kwargs={"listing_id": x.pk}) for x in (w.listing, w.instant, w.driver)]
+
+
+PUBLIC_PATHS: dict[str, Callable[[World], list[str]]] = {
+    "home": lambda w: [reverse("home")],
+    "listings:search": lambda w: [f"{reverse('listings:search')}?{SEARCH_AROUND_A}", reverse("listings:search")],
+    "listings:detail": _detail_pages("listings:detail"),
+    "accounts:profile": lambda w: [reverse("accounts:profile", kwargs={"user_id": w.host.pk})],
+    "reviews:listing": _detail_pages("reviews:listing"),
+    "reviews:profile": lambda w: [reverse("reviews:profile", kwargs={"user_id": w.host.pk})],
+    "GET /api/v1/listings/search": lambda w: [f"/api/v1/listings/search?{SEARCH_AROUND_A}"],
+    "GET /api/v1/listings/{listing_id}": lambda w: [
+        f"/api/v1/listings/{x.pk}" for x in (w.listing, w.instant, w.driver)
+    ],
+    "GET /api/v1/reviews/listings/{listing_id}": lambda w: [
+        f"/api/v1/reviews/listings/{x.pk}" for x in (w.listing, w.instant, w.driver)
+    ],
+    "GET /api/v1/reviews/users/{user_id}": lambda w: [f"/api/v1/reviews/users/{w.host.pk}"],
+}
+
+LOCATION_EXEMPT: dict[str, str] = {
+    "payments:stripe_webhook": "POST only, Stripe's events; shows nothing",
+    "<unnamed> media/<path:path>": "uploaded files (photos); no place data",
+    "api-v1:openapi-json": "the API's schema, no data",
+    "api-v1:openapi-view": "the API's docs page, no data",
+    "api-v1:api-root": "the API's root, no data",
+}

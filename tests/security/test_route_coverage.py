@@ -59,3 +59,14 @@ def test_the_enumeration_sees_routes_of_every_kind():
     assert {"bookings:cancel", "listings:edit", "account_login", "admin:index"} <= names
     assert "POST /api/v1/bookings/{booking_id}/cancel" in api_operations()
     assert "ws/notifications/" in websocket_routes()
+
+
+def test_every_public_route_is_read_by_the_location_scan_or_exempt_with_a_reason():
+    # A new public page or API read must say where it is read by test_location_privacy.py, or why not.
+    from tests.security.matrix import LOCATION_EXEMPT, PUBLIC_PATHS
+
+    missing = sorted(set(PUBLIC) - set(PUBLIC_PATHS) - set(LOCATION_EXEMPT))
+    assert not missing, "Public routes not read by the location scan (matrix.PUBLIC_PATHS): " + ", ".join(missing)
+    assert not set(PUBLIC_PATHS) & set(LOCATION_EXEMPT)
+    assert set(PUBLIC_PATHS) | set(LOCATION_EXEMPT) <= set(PUBLIC), "stale location entries"
+    assert all(reason.strip() for reason in LOCATION_EXEMPT.values())

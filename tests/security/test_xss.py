@@ -89,7 +89,12 @@ FIELDS = [
     Field(
         "listing-description", _set(Listing, lambda w: w.listing.pk, description=PAYLOAD), (("anonymous", "listing"),)
     ),
-    Field("listing-address", _set(Listing, lambda w: w.listing.pk, address=PAYLOAD), (("anonymous", "listing"),)),
+    # The address is the host's (and booked guests') only: listings.privacy.
+    Field(
+        "listing-address",
+        _set(Listing, lambda w: w.listing.pk, address=PAYLOAD),
+        (("host", "listing"), ("host", "booking")),
+    ),
     Field(
         "house-rules",
         _set(RoomDetails, lambda w: w.listing.room.pk, house_rules=PAYLOAD),

@@ -19,6 +19,7 @@ from django.db import connection
 from PIL import Image
 
 from accounts.models import User
+from accounts.safety import block_person
 from bookings.models import Booking, PendingCheckout
 from bookings.services.checkout import booking_thread_key
 from bookings.services.clock import complete_booking, start_booking
@@ -31,6 +32,8 @@ from listings import services as listing_services
 from listings.models import BusyPeriod, Listing, ListingPhoto
 from payments import services as payment_services
 from payments.models import Payment, PayoutAccount
+from personaldata import services as data_services
+from personaldata.models import DataExport
 from realtime import services as realtime_services
 from realtime.models import Notification, Thread
 from reviews import services as review_services
@@ -46,6 +49,34 @@ from tests.reviews.factories import guest_review, host_review
 # What only A, G and the people they deal with may read: none of it may appear in a stranger's page or JSON.
 SECRET_MESSAGE = "The key is under the blue flowerpot, code 4711."
 PAUSED_TITLE = "Hidden loft while the owner is away"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where one of A's listings really is: private until a booking of it is confirmed (listings.privacy)."""
+
+    address: str
+    latitude: float
+    longitude: float
+
+    @property
+    def fields(self) -> dict:
+        return {"address": self.address, "latitude": self.latitude, "longitude": self.longitude}
+
+    def shown_in(self, text: str) -> bool:
+        """Whether `text` gives the place away: its street address, or both coordinates to ~10 m."""
+        lat, lng = f"{self.latitude:.6f}"[:-2], f"{self.longitude:.6f}"[:-2]
+        return self.address in text or (lat in text and lng in text)
+
+
+# Distinct places, so that seeing one (G's confirmed booking) is not mistaken for seeing another;
+# ASCII addresses, so they read the same in HTML and in JSON (which escapes accents).
+PLACES = {
+    "listing": Place("17 Rue des Jardins Secrets, Paris", 48.861234, 2.341876),
+    "instant": Place("5 Impasse des Lilas Caches, Paris", 48.872468, 2.331357),
+    "paused": Place("9 Quai du Loft Absent, Paris", 48.851579, 2.362468),
+    "driver": Place("3 Allée du Garage Discret, Paris", 48.842135, 2.352791),
+}
 
 
 def jpeg(size: tuple[int, int] = (40, 30), name: str = "photo.jpg") -> SimpleUploadedFile:
@@ -81,6 +112,8 @@ class World:
     payout_account: PayoutAccount
     thread: Thread
     notification: Notification  # one of A's notifications
+    blocked: User  # someone G has blocked (accounts.safety)
+    export: DataExport  # G's "download my data" archive, ready
     driver: Listing  # A's driving service, switched "available now" near G
     ride: DispatchRequest  # G asked for a driver now; A's driver has the offer
     stripe_key: str
@@ -99,6 +132,7 @@ class World:
         """Strings that only A, G (and staff) may see, for the leak checks."""
         return [
             SECRET_MESSAGE,
+            self.export.token,
             PAUSED_TITLE,
             self.host.email,
             self.guest.email,
@@ -122,9 +156,9 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     onboard(stripe_base, payout_account.stripe_account_id)
     payout_account = payment_services.refresh_payout_account(stripe_account_id=payout_account.stripe_account_id)
 
-    listing = make_listing(owner=host, title="Ada's quiet room", instant_book=False)
-    instant = make_listing(owner=host, title="Ada's instant room", instant_book=True)
-    paused = make_listing(owner=host, title=PAUSED_TITLE)
+    listing = make_listing(owner=host, title="Ada's quiet room", instant_book=False, **PLACES["listing"].fields)
+    instant = make_listing(owner=host, title="Ada's instant room", instant_book=True, **PLACES["instant"].fields)
+    paused = make_listing(owner=host, title=PAUSED_TITLE, **PLACES["paused"].fields)
     listing_services.set_listing_status(listing=paused, actor=host, status="paused")
     (photo,) = listing_services.add_photos(listing=listing, actor=host, uploads=[jpeg()])
     block = listing_services.block_period(
@@ -181,11 +215,14 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     realtime_services.post_message(thread=thread, sender=guest, body=SECRET_MESSAGE)
     notification = Notification.objects.filter(recipient=host).latest("pk")
 
-    driver = provider(owner=host, title="Ada drives")
+    driver = provider(owner=host, title="Ada drives", **PLACES["driver"].fields)
     ride = request_driver(requester=guest, now=DISPATCH_NOW)
     assert ride.offers.filter(listing=driver).exists()
 
     suspend_user(staff=staff, person_id=suspended.pk, reason="Fraudulent listings.", now=NOW)
+    blocked = make_user(display_name="Bo Blocked")
+    block_person(blocker=guest, person_id=blocked.pk)
+    export = data_services.build_export(export_id=data_services.request_export(user=guest).pk)
 
     return World(
         host=host,
@@ -213,6 +250,8 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         payout_account=payout_account,
         thread=thread,
         notification=notification,
+        blocked=blocked,
+        export=export,
         driver=driver,
         ride=ride,
         stripe_key=stripe_key,
@@ -232,7 +271,18 @@ def new_stripe_key() -> str:
 # --- "Nothing changed" -----------------------------------------------------------------------------------
 # Every row of every domain table; what an attempt may legitimately touch is left out:
 # the session machinery and the person's own last log-in time.
-DOMAIN_APPS = {"accounts", "account", "listings", "bookings", "payments", "reviews", "realtime", "disputes", "dispatch"}
+DOMAIN_APPS = {
+    "accounts",
+    "account",
+    "listings",
+    "bookings",
+    "payments",
+    "reviews",
+    "realtime",
+    "disputes",
+    "dispatch",
+    "personaldata",
+}
 IGNORED_COLUMNS = {("accounts.User", "last_login")}
 
 

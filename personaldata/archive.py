@@ -1,0 +1,60 @@
+"""What "download my data" contains: everything Sharing holds about one person, as one JSON document.
+
+One section per kind of record, each a list of plain rows (the model's own fields, dates in ISO 8601,
+money in minor units with its currency). Secrets are left out: the password hash and session tokens.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Block, PersonReport, User
+from bookings.models import Booking
+from dispatch.models import DispatchRequest
+from disputes.models import Dispute, DisputeEvidence
+from listings.models import Listing
+from payments.models import Payment, Payout, PayoutAccount
+from realtime.models import Message, Notification
+from reviews.models import Review
+
+FORMAT_VERSION = 1
+USER_FIELDS = ["id", "email", "display_name", "bio", "languages", "city", "date_joined", "last_login", "is_suspended"]
+
+
+def _rows(queryset: QuerySet, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    model: type[Model] = queryset.model
+    names = [f.attname for f in model._meta.concrete_fields if f.attname not in exclude]
+    return list(queryset.order_by("pk").values(*names))
+
+
+def build_archive(user: User) -> str:
+    """The person's data as a JSON text (what the worker stores and the download serves)."""
+    bookings = Booking.objects.filter(Q(guest=user) | Q(listing__owner=user))
+    data = {
+        "format": FORMAT_VERSION,
+        "generated_at": timezone.now(),
+        "profile": {name: getattr(user, name) for name in USER_FIELDS} | {"avatar": user.avatar.name or None},
+        "email_addresses": _rows(EmailAddress.objects.filter(user=user)),
+        "listings": _rows(Listing.objects.filter(owner=user)),
+        "bookings_as_guest": _rows(bookings.filter(guest=user)),
+        "bookings_as_host": _rows(bookings.filter(listing__owner=user)),
+        "payments": _rows(Payment.objects.filter(payer=user)),
+        "payouts": _rows(Payout.objects.filter(host=user)),
+        "payout_account": _rows(PayoutAccount.objects.filter(host=user)),
+        "reviews_written": _rows(Review.objects.filter(author=user)),
+        "reviews_about_me": _rows(Review.objects.filter(subject=user, published_at__isnull=False)),
+        "messages_sent": _rows(Message.objects.filter(sender=user)),
+        "notifications": _rows(Notification.objects.filter(recipient=user)),
+        "disputes": _rows(Dispute.objects.filter(booking__in=bookings)),
+        "dispute_evidence_uploaded": _rows(DisputeEvidence.objects.filter(uploader=user)),
+        "driver_requests": _rows(DispatchRequest.objects.filter(requester=user)),
+        "people_blocked": _rows(Block.objects.filter(blocker=user)),
+        "reports_made": _rows(PersonReport.objects.filter(reporter=user), exclude=("decided_by_id",)),
+    }
+    return json.dumps(data, cls=DjangoJSONEncoder, indent=1, ensure_ascii=False)
