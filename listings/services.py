@@ -1,4 +1,6 @@
-"""Writes of the listings app: listings, their photos and the availability calendar.
+"""Writes of the listings app: listings, their photos at creation, and the availability calendar.
+
+The owner's later photo changes (add, delete, cover, reorder, caption) are in listings.photos.
 
 Every function is one transaction. Whatever changes a listing's calendar locks
 the listing row first, so two writers of the same calendar queue on PostgreSQL
@@ -369,40 +371,6 @@ def _store_photos(listing: Listing, prepared: list) -> list[ListingPhoto]:
         photo.save()
         photos.append(photo)
     return photos
-
-
-def add_photos(*, listing: Listing, actor: User, uploads: list[UploadedFile]) -> list[ListingPhoto]:
-    """Store the uploads after the existing photos (the first photo is the cover), all or none."""
-    prepared = _prepare_photos(uploads)
-    with transaction.atomic():
-        locked = _lock_own(listing, actor)
-        return _store_photos(locked, prepared)
-
-
-def delete_photo(*, listing: Listing, actor: User, photo_id: int) -> None:
-    with transaction.atomic():
-        locked = _lock_own(listing, actor)
-        photo = locked.photos.filter(pk=photo_id).first()
-        if photo is None:
-            raise NotFound("That photo is not on this listing.")
-        photo.delete()
-        for position, remaining in enumerate(locked.photos.order_by("position", "pk")):
-            if remaining.position != position:
-                remaining.position = position
-                remaining.save(update_fields=["position"])
-
-
-def make_cover(*, listing: Listing, actor: User, photo_id: int) -> None:
-    """Move a photo first (the cover), keeping the others in order."""
-    with transaction.atomic():
-        locked = _lock_own(listing, actor)
-        photos = list(locked.photos.order_by("position", "pk"))
-        chosen = [photo for photo in photos if photo.pk == photo_id]
-        if not chosen:
-            raise NotFound("That photo is not on this listing.")
-        for position, photo in enumerate(chosen + [photo for photo in photos if photo.pk != photo_id]):
-            photo.position = position
-            photo.save(update_fields=["position"])
 
 
 # --- Owner's calendar ------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import verified_email_required
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.requests import HtmxRequest, SignedInRequest
+from listings import photos as photo_services
 from listings import selectors, services
 from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm, to_minor
 from listings.geocoding import geocode_place, reverse_place
@@ -114,11 +115,11 @@ def photos(request: SignedInRequest, listing_id: int) -> HttpResponse:
         try:
             action, photo_id = request.POST.get("action", "upload"), int(request.POST.get("photo") or 0)
             if action == "delete":
-                services.delete_photo(listing=listing, actor=request.user, photo_id=photo_id)
+                photo_services.delete_photo(listing=listing, actor=request.user, photo_id=photo_id)
             elif action == "cover":
-                services.make_cover(listing=listing, actor=request.user, photo_id=photo_id)
+                photo_services.make_cover(listing=listing, actor=request.user, photo_id=photo_id)
             elif form.is_valid():
-                services.add_photos(listing=listing, actor=request.user, uploads=form.cleaned_data["photos"])
+                photo_services.add_photos(listing=listing, actor=request.user, uploads=form.cleaned_data["photos"])
             if not form.errors:
                 return redirect("listings:photos", listing_id=listing.pk)
         except DomainError as error:

@@ -25,6 +25,8 @@ from django.urls import reverse
 from tests.security.world import World, jpeg
 
 PATCH = "PATCH"
+PUT = "PUT"
+DELETE = "DELETE"
 POST = "POST"
 GET = "GET"
 
@@ -320,6 +322,80 @@ ATTEMPTS: list[Attempt] = [
         _listing("paused"),
         lambda w: {"status": "active"},
     ),
+    Attempt(
+        "api-listing-photos",
+        "GET /api/v1/listings/{listing_id}/photos",
+        GET,
+        _listing("listing"),
+        rightful="host",
+    ),
+    Attempt(
+        "api-listing-photo-upload",
+        "POST /api/v1/listings/{listing_id}/photos",
+        POST,
+        _listing("listing"),
+        lambda w: {"photos": jpeg()},
+    ),
+    Attempt(
+        "api-listing-photo-order",
+        "PUT /api/v1/listings/{listing_id}/photos/order",
+        PUT,
+        _listing("listing"),
+        lambda w: {"photo_ids": [w.photo.pk]},
+    ),
+    Attempt(
+        "api-listing-photo-cover",
+        "POST /api/v1/listings/{listing_id}/photos/{photo_id}/cover",
+        POST,
+        lambda w: {"listing_id": w.listing.pk, "photo_id": w.photo.pk},
+    ),
+    Attempt(
+        "api-listing-photo-caption",
+        "PATCH /api/v1/listings/{listing_id}/photos/{photo_id}",
+        PATCH,
+        lambda w: {"listing_id": w.listing.pk, "photo_id": w.photo.pk},
+        lambda w: {"caption": "Pwned"},
+    ),
+    Attempt(
+        "api-listing-photo-delete",
+        "DELETE /api/v1/listings/{listing_id}/photos/{photo_id}",
+        DELETE,
+        lambda w: {"listing_id": w.listing.pk, "photo_id": w.photo.pk},
+    ),
+    Attempt(
+        "api-listing-calendar",
+        "GET /api/v1/listings/{listing_id}/calendar",
+        GET,
+        _listing("listing"),
+        rightful="host",
+    ),
+    Attempt(
+        "api-listing-calendar-block",
+        "POST /api/v1/listings/{listing_id}/calendar",
+        POST,
+        _listing("listing"),
+        lambda w: {"first_day": "2027-08-01", "last_day": "2027-08-03", "note": "mine now"},
+    ),
+    Attempt(
+        "api-listing-calendar-unblock",
+        "DELETE /api/v1/listings/{listing_id}/calendar/{period_id}",
+        DELETE,
+        lambda w: {"listing_id": w.listing.pk, "period_id": w.block.pk},
+    ),
+    Attempt(
+        "api-paused-listing-ask",
+        "POST /api/v1/listings/{listing_id}/questions",
+        POST,
+        _listing("paused"),
+        lambda w: {"body": "Hello?"},
+    ),
+    Attempt(
+        "api-paused-listing-report",
+        "POST /api/v1/listings/{listing_id}/reports",
+        POST,
+        _listing("paused"),
+        lambda w: {"reason": "Spam spam spam"},
+    ),
     # --- API: bookings -------------------------------------------------------------------------------
     Attempt(
         "api-paused-listing-quote",
@@ -506,6 +582,10 @@ SELF_SCOPED: list[Own] = [
     Own("GET /api/v1/notifications/unread-count"),
     Own("GET /api/v1/threads/"),
     Own("GET /api/v1/listings/mine"),
+    Own("GET /api/v1/people/me"),
+    Own("PATCH /api/v1/people/me", method=PATCH),
+    Own("POST /api/v1/people/me/photo", method=POST),
+    Own("DELETE /api/v1/people/me/photo", method=DELETE),
     Own("POST /api/v1/listings/", method=POST),
     Own("GET /api/v1/bookings/", query=lambda w: "role=host"),
     Own("GET /api/v1/payments/payout-account"),
@@ -529,6 +609,7 @@ PUBLIC: dict[str, str] = {
     "GET /api/v1/listings/{listing_id}": "an active listing is public; a paused one is in ATTEMPTS",
     "GET /api/v1/reviews/listings/{listing_id}": "published reviews are public; a paused listing's are in ATTEMPTS",
     "GET /api/v1/reviews/users/{user_id}": "published reviews about a person are public",
+    "GET /api/v1/people/{user_id}": "public profile by design, as accounts:profile (no email)",
 }
 
 # Whole families open by design, matched by name prefix.

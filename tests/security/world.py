@@ -27,6 +27,7 @@ from dispatch.models import DispatchRequest
 from disputes import services as dispute_services
 from disputes.models import Category, Dispute
 from disputes.suspensions import suspend_user
+from listings import photos as listing_photos
 from listings import services as listing_services
 from listings.models import BusyPeriod, Listing, ListingPhoto
 from payments import services as payment_services
@@ -126,7 +127,7 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     instant = make_listing(owner=host, title="Ada's instant room", instant_book=True)
     paused = make_listing(owner=host, title=PAUSED_TITLE)
     listing_services.set_listing_status(listing=paused, actor=host, status="paused")
-    (photo,) = listing_services.add_photos(listing=listing, actor=host, uploads=[jpeg()])
+    (photo,) = listing_photos.add_photos(listing=listing, actor=host, uploads=[jpeg()])
     block = listing_services.block_period(
         listing=listing,
         actor=host,
