@@ -23,6 +23,7 @@ from accounts.models import User
 from accounts.selectors import ensure_not_suspended, has_verified_email
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
+from listings.changes import PRICE_DROP, PUBLISHED, listing_changed
 from listings.geo import geodesic_km
 from listings.geocoding import geocode_place, reverse_place
 from listings.horizon import MAX_BOOKING_HORIZON_DAYS, MIN_BOOKING_HORIZON_DAYS, check_period
@@ -287,6 +288,7 @@ def create_listing(
         detail.listing = listing
         detail.save()
         _store_photos(listing, prepared)
+        listing_changed(listing_id=listing.pk, reason=PUBLISHED)
     return listing
 
 
@@ -316,6 +318,7 @@ def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict
         point_changed = (merged["latitude"], merged["longitude"]) != (locked.latitude, locked.longitude)
         merged = _place_fields(merged, address_changed=merged["address"] != locked.address, point_changed=point_changed)
         merged_details = {**current_details, **details}
+        was_price = locked.unit_price
         validate_listing(kind=locked.kind, fields=merged, details=merged_details)
         _apply(locked, merged, (*COMMON_FIELDS, "city", "country_code", "time_zone"))
         _apply(detail, merged_details, DETAIL_FIELDS[locked.kind])
@@ -326,6 +329,8 @@ def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict
             raise _model_errors_to_domain(error) from None
         locked.save()
         detail.save()
+        if locked.unit_price < was_price and locked.status == ListingStatus.ACTIVE:
+            listing_changed(listing_id=locked.pk, reason=PRICE_DROP)
     return locked
 
 
@@ -336,8 +341,11 @@ def set_listing_status(*, listing: Listing, actor: User, status: str) -> Listing
         ensure_not_suspended(actor, doing="take bookings again")
     with transaction.atomic():
         locked = _lock_own(listing, actor)
+        republished = locked.status != ListingStatus.ACTIVE and status == ListingStatus.ACTIVE
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
+        if republished:
+            listing_changed(listing_id=locked.pk, reason=PUBLISHED)
     return locked
 
 

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "realtime",
     "disputes",
     "dispatch",
+    "discovery",
     # The Stripe harness's webhook registration and the demo data: development tools only.
     "devtools",
 ]
@@ -255,6 +256,8 @@ BOOKING_MONEY = envstr("BOOKING_MONEY", "payments.escrow.StripeEscrow")
 BOOKING_ENDED_HOOKS = envlist("BOOKING_ENDED_HOOKS", "reviews.services.booking_ended")
 # Called (after commit) with payment_id= when Stripe reports a chargeback: opens a dispute for the desk.
 CHARGEBACK_HOOK = envstr("CHARGEBACK_HOOK", "disputes.services.open_chargeback_dispute")
+# Called (after commit) with listing_id= and reason= ("published", "price_drop"): saved-search alerts.
+LISTING_CHANGE_HOOKS = envlist("LISTING_CHANGE_HOOKS", "discovery.alerts.listing_changed")
 
 # --- Marketplace rules -----------------------------------------------------------------
 # Fees in basis points (1/100 of a percent) so that no float touches money.

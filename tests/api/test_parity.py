@@ -58,6 +58,16 @@ TWINS: dict[str, list[str]] = {
     "dispatch:accept": ["POST /api/v1/dispatch/requests/{request_id}/accept"],
     "dispatch:pass": ["POST /api/v1/dispatch/requests/{request_id}/pass"],
     "dispatch:availability": ["POST /api/v1/dispatch/availability"],
+    "discovery:heart": ["PUT /api/v1/saved/favourites/{listing_id}", "DELETE /api/v1/saved/favourites/{listing_id}"],
+    "discovery:lists": ["POST /api/v1/saved/lists"],
+    "discovery:list": [
+        "PATCH /api/v1/saved/lists/{list_id}",
+        "DELETE /api/v1/saved/lists/{list_id}",
+        "DELETE /api/v1/saved/lists/{list_id}/listings/{listing_id}",
+    ],
+    "discovery:add": ["POST /api/v1/saved/lists", "PUT /api/v1/saved/lists/{list_id}/listings/{listing_id}"],
+    "discovery:searches": ["POST /api/v1/saved/searches"],
+    "discovery:delete_search": ["DELETE /api/v1/saved/searches/{saved_search_id}"],
 }
 
 # Page actions with no API twin on purpose, each with the reason.

@@ -23,6 +23,9 @@ from bookings.models import Booking, PendingCheckout
 from bookings.services.checkout import booking_thread_key
 from bookings.services.clock import complete_booking, start_booking
 from core.errors import AuthenticationRequired
+from discovery import favourites as favourite_services
+from discovery import saved_searches as saved_search_services
+from discovery.models import FavouriteList, SavedSearch
 from dispatch.models import DispatchRequest
 from disputes import services as dispute_services
 from disputes.models import Category, Dispute
@@ -47,6 +50,7 @@ from tests.reviews.factories import guest_review, host_review
 # What only A, G and the people they deal with may read: none of it may appear in a stranger's page or JSON.
 SECRET_MESSAGE = "The key is under the blue flowerpot, code 4711."
 PAUSED_TITLE = "Hidden loft while the owner is away"
+PRIVATE_LIST_NAME = "Ada's secret weekend plans"
 
 
 def jpeg(size: tuple[int, int] = (40, 30), name: str = "photo.jpg") -> SimpleUploadedFile:
@@ -84,6 +88,8 @@ class World:
     notification: Notification  # one of A's notifications
     driver: Listing  # A's driving service, switched "available now" near G
     ride: DispatchRequest  # G asked for a driver now; A's driver has the offer
+    favourites: FavouriteList  # A's private list, holding A's active room
+    saved_search: SavedSearch  # A's saved search
     stripe_key: str
     # Every domain row as built; each test runs in a savepoint rolled back after it, so this is
     # the state at the start of every test and is taken once (fast fingerprint and readable rows).
@@ -105,6 +111,8 @@ class World:
             self.guest.email,
             self.payout_account.stripe_account_id,
             str(self.checkout.uid),
+            PRIVATE_LIST_NAME,
+            self.favourites.share_token,
         ]
 
 
@@ -186,6 +194,12 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     ride = request_driver(requester=guest, now=DISPATCH_NOW)
     assert ride.offers.filter(listing=driver).exists()
 
+    favourites = favourite_services.create_list(owner=host, name=PRIVATE_LIST_NAME)
+    favourite_services.add_to_list(owner=host, listing_id=instant.pk, list_id=favourites.pk)
+    saved_search = saved_search_services.save_search(
+        owner=host, name="Rooms near Lyon", latitude=45.76, longitude=4.84, radius_km=10
+    )
+
     suspend_user(staff=staff, person_id=suspended.pk, reason="Fraudulent listings.", now=NOW)
 
     return World(
@@ -216,6 +230,8 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         notification=notification,
         driver=driver,
         ride=ride,
+        favourites=favourites,
+        saved_search=saved_search,
         stripe_key=stripe_key,
     )
 
@@ -233,7 +249,18 @@ def new_stripe_key() -> str:
 # --- "Nothing changed" -----------------------------------------------------------------------------------
 # Every row of every domain table; what an attempt may legitimately touch is left out:
 # the session machinery and the person's own last log-in time.
-DOMAIN_APPS = {"accounts", "account", "listings", "bookings", "payments", "reviews", "realtime", "disputes", "dispatch"}
+DOMAIN_APPS = {
+    "accounts",
+    "account",
+    "listings",
+    "bookings",
+    "payments",
+    "reviews",
+    "realtime",
+    "disputes",
+    "dispatch",
+    "discovery",
+}
 IGNORED_COLUMNS = {("accounts.User", "last_login")}
 
 
