@@ -1,68 +1,100 @@
-"""Block and report in the JSON API, mounted at /api/v1/safety/ (same rules as the pages: accounts.safety)."""
+"""JSON API of profiles, mounted at /api/v1/people/: anyone's public profile, and my own (read, edit, photo).
+
+Edits go through the profile page's own form (ProfileForm) and service, so the API refuses exactly
+what the page refuses (an email address as a name, more than ten languages, a file that is no image).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from django.http import Http404, HttpRequest
+from django.utils.datastructures import MultiValueDict
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
 
-from ninja import Field, Router, Schema, Status
-
-from accounts import safety
-from core.api import session_or_token_auth
-from core.errors import DomainError
+from accounts import selectors, services
+from accounts.forms import ProfileForm
+from accounts.models import User
+from core.api import ObjectId, session_or_token_auth
+from core.errors import DomainError, NotFound
 from core.requests import ApiRequest
 
-router = Router(tags=["safety"], auth=session_or_token_auth)
+router = Router(tags=["people"])
+
+EDITABLE = ("display_name", "bio", "languages", "city")
 
 
-class BlockIn(Schema):
-    user_id: int
-
-
-class BlockOut(Schema):
-    user_id: int = Field(validation_alias="blocked_id")
-    name: str
-    created_at: datetime
-
-    @staticmethod
-    def resolve_name(obj) -> str:
-        return obj.blocked.public_name
-
-
-class ReportIn(Schema):
-    user_id: int | None = Field(None, description="The person reported (or give message_id)")
-    message_id: int | None = Field(None, description="A message in one of your conversations")
-    reason: str
-
-
-class ReportOut(Schema):
+class PublicProfileOut(Schema):
     id: int
-    user_id: int = Field(validation_alias="person_id")
-    message_id: int | None
-    created_at: datetime
+    name: str
+    bio: str
+    languages: list[str]
+    city: str
+    photo_url: str | None
+    email_verified: bool
 
 
-@router.get("/blocks", response=list[BlockOut], summary="The people I have blocked")
-def list_blocks(request: ApiRequest):
-    return list(safety.blocked_by(request.auth))
+class MyProfileOut(PublicProfileOut):
+    email: str
+    display_name: str
 
 
-@router.post("/blocks", response={201: BlockOut}, summary="Block a person: no messages, no booking requests")
-def block(request: ApiRequest, payload: BlockIn):
-    return Status(201, safety.block_person(blocker=request.auth, person_id=payload.user_id))
+class ProfilePatch(Schema):
+    display_name: str | None = None
+    bio: str | None = None
+    languages: str | None = None
+    city: str | None = None
 
 
-@router.delete("/blocks/{user_id}", response={204: None}, summary="Unblock a person")
-def unblock(request: ApiRequest, user_id: int):
-    safety.unblock_person(blocker=request.auth, person_id=user_id)
-    return Status(204, None)
+def _public(person: User) -> dict:
+    return {
+        "id": person.pk,
+        "name": person.public_name,
+        "bio": person.bio,
+        "languages": person.language_list,
+        "city": person.city,
+        "photo_url": person.avatar.url if person.avatar else None,
+        "email_verified": selectors.has_verified_email(person),
+    }
 
 
-@router.post("/reports", response={201: ReportOut}, summary="Report a person or a message to Sharing's staff")
-def report(request: ApiRequest, payload: ReportIn):
-    if payload.message_id is not None and payload.user_id is None:
-        made = safety.report_message(reporter=request.auth, message_id=payload.message_id, reason=payload.reason)
-    elif payload.user_id is not None and payload.message_id is None:
-        made = safety.report_person(reporter=request.auth, person_id=payload.user_id, reason=payload.reason)
-    else:
-        raise DomainError("Report either a person (user_id) or a message (message_id).", field="user_id")
-    return Status(201, made)
+def _mine(person: User) -> dict:
+    return {**_public(person), "email": person.email, "display_name": person.display_name}
+
+
+def _save(person: User, data: dict, files: MultiValueDict | None = None) -> User:
+    """Validate with the page's form (the other fields keep their values) and save through its service."""
+    current = {name: getattr(person, name) for name in EDITABLE}
+    form = ProfileForm({**current, **data}, files, instance=person)
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        raise DomainError(str(errors[0]), field=None if field == "__all__" else field)
+    return services.update_profile(actor=person, profile_owner=person, form=form)
+
+
+@router.get("/me", response=MyProfileOut, auth=session_or_token_auth, summary="My profile, with my email")
+def my_profile(request: ApiRequest):
+    return _mine(request.auth)
+
+
+@router.patch("/me", response=MyProfileOut, auth=session_or_token_auth, summary="Edit my profile")
+def edit_my_profile(request: ApiRequest, data: ProfilePatch):
+    return _mine(_save(request.auth, data.dict(exclude_none=True)))
+
+
+@router.post("/me/photo", response=MyProfileOut, auth=session_or_token_auth, summary="Set my photo (multipart)")
+def set_my_photo(request: ApiRequest, photo: File[UploadedFile]):
+    return _mine(_save(request.auth, {}, MultiValueDict({"avatar": [photo]})))
+
+
+@router.delete("/me/photo", response=MyProfileOut, auth=session_or_token_auth, summary="Remove my photo")
+def remove_my_photo(request: ApiRequest):
+    # ClearableFileInput's "clear" box, as the page sends it.
+    return _mine(_save(request.auth, {"avatar-clear": "on"}))
+
+
+@router.get("/{user_id}", response=PublicProfileOut, auth=None, summary="Someone's public profile")
+def public_profile(request: HttpRequest, user_id: ObjectId):
+    try:
+        return _public(selectors.public_profile(user_id))
+    except Http404:
+        raise NotFound("No such person.") from None

@@ -1,4 +1,6 @@
-"""Writes of the listings app: listings, their photos and the availability calendar.
+"""Writes of the listings app: listings, their photos at creation, and the availability calendar.
+
+The owner's later photo changes (add, delete, cover, reorder, caption) are in listings.photos.
 
 Every function is one transaction. Whatever changes a listing's calendar locks
 the listing row first, so two writers of the same calendar queue on PostgreSQL
@@ -22,6 +24,7 @@ from accounts.safety import ensure_not_blocked
 from accounts.selectors import ensure_not_suspended, has_verified_email
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
+from listings.changes import PRICE_DROP, PUBLISHED, listing_changed
 from listings.geo import geodesic_km
 from listings.geocoding import geocode_place, reverse_place
 from listings.horizon import MAX_BOOKING_HORIZON_DAYS, MIN_BOOKING_HORIZON_DAYS, check_period
@@ -286,6 +289,7 @@ def create_listing(
         detail.listing = listing
         detail.save()
         _store_photos(listing, prepared)
+        listing_changed(listing_id=listing.pk, reason=PUBLISHED)
     return listing
 
 
@@ -315,6 +319,7 @@ def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict
         point_changed = (merged["latitude"], merged["longitude"]) != (locked.latitude, locked.longitude)
         merged = _place_fields(merged, address_changed=merged["address"] != locked.address, point_changed=point_changed)
         merged_details = {**current_details, **details}
+        was_price = locked.unit_price
         validate_listing(kind=locked.kind, fields=merged, details=merged_details)
         _apply(locked, merged, (*COMMON_FIELDS, "city", "country_code", "time_zone"))
         _apply(detail, merged_details, DETAIL_FIELDS[locked.kind])
@@ -325,6 +330,8 @@ def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict
             raise _model_errors_to_domain(error) from None
         locked.save()
         detail.save()
+        if locked.unit_price < was_price and locked.status == ListingStatus.ACTIVE:
+            listing_changed(listing_id=locked.pk, reason=PRICE_DROP)
     return locked
 
 
@@ -335,8 +342,11 @@ def set_listing_status(*, listing: Listing, actor: User, status: str) -> Listing
         ensure_not_suspended(actor, doing="take bookings again")
     with transaction.atomic():
         locked = _lock_own(listing, actor)
+        republished = locked.status != ListingStatus.ACTIVE and status == ListingStatus.ACTIVE
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
+        if republished:
+            listing_changed(listing_id=locked.pk, reason=PUBLISHED)
     return locked
 
 
@@ -370,40 +380,6 @@ def _store_photos(listing: Listing, prepared: list) -> list[ListingPhoto]:
         photo.save()
         photos.append(photo)
     return photos
-
-
-def add_photos(*, listing: Listing, actor: User, uploads: list[UploadedFile]) -> list[ListingPhoto]:
-    """Store the uploads after the existing photos (the first photo is the cover), all or none."""
-    prepared = _prepare_photos(uploads)
-    with transaction.atomic():
-        locked = _lock_own(listing, actor)
-        return _store_photos(locked, prepared)
-
-
-def delete_photo(*, listing: Listing, actor: User, photo_id: int) -> None:
-    with transaction.atomic():
-        locked = _lock_own(listing, actor)
-        photo = locked.photos.filter(pk=photo_id).first()
-        if photo is None:
-            raise NotFound("That photo is not on this listing.")
-        photo.delete()
-        for position, remaining in enumerate(locked.photos.order_by("position", "pk")):
-            if remaining.position != position:
-                remaining.position = position
-                remaining.save(update_fields=["position"])
-
-
-def make_cover(*, listing: Listing, actor: User, photo_id: int) -> None:
-    """Move a photo first (the cover), keeping the others in order."""
-    with transaction.atomic():
-        locked = _lock_own(listing, actor)
-        photos = list(locked.photos.order_by("position", "pk"))
-        chosen = [photo for photo in photos if photo.pk == photo_id]
-        if not chosen:
-            raise NotFound("That photo is not on this listing.")
-        for position, photo in enumerate(chosen + [photo for photo in photos if photo.pk != photo_id]):
-            photo.position = position
-            photo.save(update_fields=["position"])
 
 
 # --- Owner's calendar ------------------------------------------------------------------

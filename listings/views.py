@@ -19,6 +19,7 @@ from accounts.decorators import verified_email_required
 from core.errors import DomainError
 from core.pages import add_refusal_to_form, refusal_pages, refusals
 from core.requests import HtmxRequest, SignedInRequest
+from listings import photos as photo_services
 from listings import privacy, selectors, services
 from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm, to_minor
 from listings.geocoding import geocode_place, reverse_place
@@ -118,11 +119,11 @@ def photos(request: SignedInRequest, listing_id: int) -> HttpResponse:
         with refusals(form=form, missing_is_404=False):
             action, photo_id = request.POST.get("action", "upload"), int(request.POST.get("photo") or 0)
             if action == "delete":
-                services.delete_photo(listing=listing, actor=request.user, photo_id=photo_id)
+                photo_services.delete_photo(listing=listing, actor=request.user, photo_id=photo_id)
             elif action == "cover":
-                services.make_cover(listing=listing, actor=request.user, photo_id=photo_id)
+                photo_services.make_cover(listing=listing, actor=request.user, photo_id=photo_id)
             elif form.is_valid():
-                services.add_photos(listing=listing, actor=request.user, uploads=form.cleaned_data["photos"])
+                photo_services.add_photos(listing=listing, actor=request.user, uploads=form.cleaned_data["photos"])
         if not form.errors:
             return redirect("listings:photos", listing_id=listing.pk)
     context = {"listing": listing, "form": form, "max_photos": MAX_PHOTOS_PER_LISTING}

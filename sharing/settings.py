@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "realtime",
     "disputes",
     "dispatch",
+    "discovery",
     # Download my data, delete my account: reads every app above, so it comes last.
     "personaldata",
     # The scheduler, task leases, health and readiness: running the site as processes.
@@ -312,6 +313,8 @@ BOOKING_ENDED_HOOKS = envlist("BOOKING_ENDED_HOOKS", "reviews.services.booking_e
 CHARGEBACK_HOOK = envstr("CHARGEBACK_HOOK", "disputes.services.open_chargeback_dispute")
 # Asked before every message (sender=, participant_ids=, staff_present=); raises to refuse (blocks).
 REALTIME_MESSAGE_GUARD = envstr("REALTIME_MESSAGE_GUARD", "accounts.safety.refuse_blocked_message")
+# Called (after commit) with listing_id= and reason= ("published", "price_drop"): saved-search alerts.
+LISTING_CHANGE_HOOKS = envlist("LISTING_CHANGE_HOOKS", "discovery.alerts.listing_changed")
 
 # --- Marketplace rules -----------------------------------------------------------------
 # Fees in basis points (1/100 of a percent) so that no float touches money.

@@ -28,6 +28,7 @@ urlpatterns = [
     path("disputes/", include("disputes.urls")),
     path("my-data/", include("personaldata.urls")),
     path("dispatch/", include("dispatch.urls")),
+    path("saved/", include("discovery.urls")),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:

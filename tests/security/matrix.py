@@ -25,6 +25,8 @@ from django.urls import reverse
 from tests.security.world import World, jpeg
 
 PATCH = "PATCH"
+PUT = "PUT"
+DELETE = "DELETE"
 POST = "POST"
 GET = "GET"
 
@@ -352,6 +354,156 @@ ATTEMPTS: list[Attempt] = [
         _listing("paused"),
         lambda w: {"status": "active"},
     ),
+    Attempt(
+        "api-listing-photos",
+        "GET /api/v1/listings/{listing_id}/photos",
+        GET,
+        _listing("listing"),
+        rightful="host",
+    ),
+    Attempt(
+        "api-listing-photo-upload",
+        "POST /api/v1/listings/{listing_id}/photos",
+        POST,
+        _listing("listing"),
+        lambda w: {"photos": jpeg()},
+    ),
+    Attempt(
+        "api-listing-photo-order",
+        "PUT /api/v1/listings/{listing_id}/photos/order",
+        PUT,
+        _listing("listing"),
+        lambda w: {"photo_ids": [w.photo.pk]},
+    ),
+    Attempt(
+        "api-listing-photo-cover",
+        "POST /api/v1/listings/{listing_id}/photos/{photo_id}/cover",
+        POST,
+        lambda w: {"listing_id": w.listing.pk, "photo_id": w.photo.pk},
+    ),
+    Attempt(
+        "api-listing-photo-caption",
+        "PATCH /api/v1/listings/{listing_id}/photos/{photo_id}",
+        PATCH,
+        lambda w: {"listing_id": w.listing.pk, "photo_id": w.photo.pk},
+        lambda w: {"caption": "Pwned"},
+    ),
+    Attempt(
+        "api-listing-photo-delete",
+        "DELETE /api/v1/listings/{listing_id}/photos/{photo_id}",
+        DELETE,
+        lambda w: {"listing_id": w.listing.pk, "photo_id": w.photo.pk},
+    ),
+    Attempt(
+        "api-listing-calendar",
+        "GET /api/v1/listings/{listing_id}/calendar",
+        GET,
+        _listing("listing"),
+        rightful="host",
+    ),
+    Attempt(
+        "api-listing-calendar-block",
+        "POST /api/v1/listings/{listing_id}/calendar",
+        POST,
+        _listing("listing"),
+        lambda w: {"first_day": "2027-08-01", "last_day": "2027-08-03", "note": "mine now"},
+    ),
+    Attempt(
+        "api-listing-calendar-unblock",
+        "DELETE /api/v1/listings/{listing_id}/calendar/{period_id}",
+        DELETE,
+        lambda w: {"listing_id": w.listing.pk, "period_id": w.block.pk},
+    ),
+    Attempt(
+        "api-paused-listing-ask",
+        "POST /api/v1/listings/{listing_id}/questions",
+        POST,
+        _listing("paused"),
+        lambda w: {"body": "Hello?"},
+    ),
+    Attempt(
+        "api-paused-listing-report",
+        "POST /api/v1/listings/{listing_id}/reports",
+        POST,
+        _listing("paused"),
+        lambda w: {"reason": "Spam spam spam"},
+    ),
+    # --- favourites and saved searches ---------------------------------------------------------------
+    Attempt("favourite-list", "discovery:list", GET, lambda w: {"list_id": w.favourites.pk}, rightful="host"),
+    Attempt(
+        "favourite-list-share",
+        "discovery:list",
+        POST,
+        lambda w: {"list_id": w.favourites.pk},
+        lambda w: {"action": "share"},
+    ),
+    Attempt(
+        "favourite-list-remove",
+        "discovery:list",
+        POST,
+        lambda w: {"list_id": w.favourites.pk},
+        lambda w: {"action": "remove", "listing": w.instant.pk},
+    ),
+    Attempt(
+        "favourite-list-add",
+        "discovery:add",
+        POST,
+        _listing("listing"),
+        lambda w: {"list": w.favourites.pk},
+    ),
+    Attempt("paused-listing-heart", "discovery:heart", POST, _listing("paused")),
+    Attempt(
+        "saved-search-delete",
+        "discovery:delete_search",
+        POST,
+        lambda w: {"saved_search_id": w.saved_search.pk},
+    ),
+    Attempt(
+        "api-favourite-list",
+        "GET /api/v1/saved/lists/{list_id}",
+        GET,
+        lambda w: {"list_id": w.favourites.pk},
+        rightful="host",
+    ),
+    Attempt(
+        "api-favourite-list-share",
+        "PATCH /api/v1/saved/lists/{list_id}",
+        PATCH,
+        lambda w: {"list_id": w.favourites.pk},
+        lambda w: {"shared": True},
+    ),
+    Attempt(
+        "api-favourite-list-delete",
+        "DELETE /api/v1/saved/lists/{list_id}",
+        DELETE,
+        lambda w: {"list_id": w.favourites.pk},
+    ),
+    Attempt(
+        "api-favourite-list-add",
+        "PUT /api/v1/saved/lists/{list_id}/listings/{listing_id}",
+        PUT,
+        lambda w: {"list_id": w.favourites.pk, "listing_id": w.listing.pk},
+    ),
+    Attempt(
+        "api-favourite-list-remove",
+        "DELETE /api/v1/saved/lists/{list_id}/listings/{listing_id}",
+        DELETE,
+        lambda w: {"list_id": w.favourites.pk, "listing_id": w.instant.pk},
+    ),
+    Attempt("api-paused-listing-heart", "PUT /api/v1/saved/favourites/{listing_id}", PUT, _listing("paused")),
+    Attempt(
+        "api-unheart",
+        "DELETE /api/v1/saved/favourites/{listing_id}",
+        DELETE,
+        _listing("instant"),
+        ignored=True,
+    ),
+    Attempt(
+        "api-saved-search-delete",
+        "DELETE /api/v1/saved/searches/{saved_search_id}",
+        DELETE,
+        lambda w: {"saved_search_id": w.saved_search.pk},
+    ),
     # --- API: bookings -------------------------------------------------------------------------------
     Attempt(
         "api-paused-listing-quote",
@@ -552,6 +704,19 @@ SELF_SCOPED: list[Own] = [
     Own("GET /api/v1/notifications/unread-count"),
     Own("GET /api/v1/threads/"),
     Own("GET /api/v1/listings/mine"),
+    Own("GET /api/v1/people/me"),
+    Own("discovery:lists"),
+    Own("discovery:lists", method=POST),
+    Own("discovery:searches"),
+    Own("discovery:searches", method=POST),
+    Own("GET /api/v1/saved/favourites"),
+    Own("GET /api/v1/saved/lists"),
+    Own("POST /api/v1/saved/lists", method=POST),
+    Own("GET /api/v1/saved/searches"),
+    Own("POST /api/v1/saved/searches", method=POST),
+    Own("PATCH /api/v1/people/me", method=PATCH),
+    Own("POST /api/v1/people/me/photo", method=POST),
+    Own("DELETE /api/v1/people/me/photo", method=DELETE),
     Own("POST /api/v1/listings/", method=POST),
     Own("GET /api/v1/bookings/", query=lambda w: "role=host"),
     Own("GET /api/v1/payments/payout-account"),
@@ -578,6 +743,10 @@ PUBLIC: dict[str, str] = {
     "healthz": "liveness for nginx and load balancers: answers {ok: true}, nothing else",
     "readyz": "readiness checks, no URL, secret or error text (tests/operations/test_health.py)",
     "metrics": "404 without the METRICS_TOKEN bearer token (tests/operations/test_observability.py)",
+    "discovery:shared": "a list its owner shares by an unguessable link, read-only; private lists 404 "
+    "(tests/discovery/test_favourites.py)",
+    "GET /api/v1/saved/shared/{token}": "as discovery:shared",
+    "GET /api/v1/people/{user_id}": "public profile by design, as accounts:profile (no email)",
 }
 
 # Whole families open by design, matched by name prefix.

@@ -107,7 +107,7 @@ def test_visitors_are_sent_to_log_in_from_personal_routes(in_world: World, own: 
     if own.method == GET:
         response = client.get(own.path(in_world))
     else:
-        response = client.post(own.path(in_world), "{}", content_type="application/json")
+        response = client.generic(own.method, own.path(in_world), "{}", content_type="application/json")
     if own.is_api:
         assert response.status_code == 401
     else:

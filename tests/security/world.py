@@ -24,10 +24,14 @@ from bookings.models import Booking, PendingCheckout
 from bookings.services.checkout import booking_thread_key
 from bookings.services.clock import complete_booking, start_booking
 from core.errors import AuthenticationRequired
+from discovery import favourites as favourite_services
+from discovery import saved_searches as saved_search_services
+from discovery.models import FavouriteList, SavedSearch
 from dispatch.models import DispatchRequest
 from disputes import services as dispute_services
 from disputes.models import Category, Dispute
 from disputes.suspensions import suspend_user
+from listings import photos as listing_photos
 from listings import services as listing_services
 from listings.models import BusyPeriod, Listing, ListingPhoto
 from payments import services as payment_services
@@ -49,6 +53,7 @@ from tests.reviews.factories import guest_review, host_review
 # What only A, G and the people they deal with may read: none of it may appear in a stranger's page or JSON.
 SECRET_MESSAGE = "The key is under the blue flowerpot, code 4711."
 PAUSED_TITLE = "Hidden loft while the owner is away"
+PRIVATE_LIST_NAME = "Ada's secret weekend plans"
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,8 @@ class World:
     export: DataExport  # G's "download my data" archive, ready
     driver: Listing  # A's driving service, switched "available now" near G
     ride: DispatchRequest  # G asked for a driver now; A's driver has the offer
+    favourites: FavouriteList  # A's private list, holding A's active room
+    saved_search: SavedSearch  # A's saved search
     stripe_key: str
     # Every domain row as built; each test runs in a savepoint rolled back after it, so this is
     # the state at the start of every test and is taken once (fast fingerprint and readable rows).
@@ -138,6 +145,8 @@ class World:
             self.guest.email,
             self.payout_account.stripe_account_id,
             str(self.checkout.uid),
+            PRIVATE_LIST_NAME,
+            self.favourites.share_token,
         ]
 
 
@@ -160,7 +169,7 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     instant = make_listing(owner=host, title="Ada's instant room", instant_book=True, **PLACES["instant"].fields)
     paused = make_listing(owner=host, title=PAUSED_TITLE, **PLACES["paused"].fields)
     listing_services.set_listing_status(listing=paused, actor=host, status="paused")
-    (photo,) = listing_services.add_photos(listing=listing, actor=host, uploads=[jpeg()])
+    (photo,) = listing_photos.add_photos(listing=listing, actor=host, uploads=[jpeg()])
     block = listing_services.block_period(
         listing=listing,
         actor=host,
@@ -219,6 +228,12 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     ride = request_driver(requester=guest, now=DISPATCH_NOW)
     assert ride.offers.filter(listing=driver).exists()
 
+    favourites = favourite_services.create_list(owner=host, name=PRIVATE_LIST_NAME)
+    favourite_services.add_to_list(owner=host, listing_id=instant.pk, list_id=favourites.pk)
+    saved_search = saved_search_services.save_search(
+        owner=host, name="Rooms near Lyon", latitude=45.76, longitude=4.84, radius_km=10
+    )
+
     suspend_user(staff=staff, person_id=suspended.pk, reason="Fraudulent listings.", now=NOW)
     blocked = make_user(display_name="Bo Blocked")
     block_person(blocker=guest, person_id=blocked.pk)
@@ -254,6 +269,8 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         export=export,
         driver=driver,
         ride=ride,
+        favourites=favourites,
+        saved_search=saved_search,
         stripe_key=stripe_key,
     )
 
@@ -282,6 +299,7 @@ DOMAIN_APPS = {
     "disputes",
     "dispatch",
     "personaldata",
+    "discovery",
 }
 IGNORED_COLUMNS = {("accounts.User", "last_login")}
 
