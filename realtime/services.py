@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import DomainError, PermissionDenied
+from realtime.delivery import deliver_off_site
 from realtime.models import Message, Notification, Thread, ThreadParticipant
 
 # Any constant will do: it only has to be the same in every process that calls notify().
@@ -77,6 +78,8 @@ def notify(recipients: Iterable[AbstractBaseUser], kind: str, payload: dict[str,
             # The recipient's previous id lets a socket see at once whether it missed one.
             notification.previous_id = previous.get(notification.recipient_id) or 0
         transaction.on_commit(lambda: _push(notifications), robust=True)
+        # Email and push: the delivery hook only enqueues work for the task worker.
+        transaction.on_commit(lambda: deliver_off_site(notifications), robust=True)
     return notifications
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("disputes/", include("disputes.urls")),
     path("dispatch/", include("dispatch.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:

@@ -1,0 +1,19 @@
+"""Background tasks of delivery: planning the deliveries of committed notifications, sending one email."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def plan_deliveries_task(notification_ids: list[int]) -> int:
+    from notifications.services import plan_deliveries
+
+    return len(plan_deliveries(notification_ids=notification_ids))
+
+
+@task()
+def send_email_task(delivery_id: int) -> str:
+    from notifications.services import send_email
+
+    return str(send_email(delivery_id=delivery_id))
