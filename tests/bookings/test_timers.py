@@ -50,6 +50,8 @@ def test_a_confirmation_enqueues_start_completion_and_payout_release(django_capt
         "bookings.tasks.complete_booking_task": booking.end,
         # 24 h after the start, the stay being longer than that
         "bookings.tasks.release_payout_task": booking.start + timedelta(hours=24),
+        # the "starts tomorrow" reminder to both sides
+        "bookings.tasks.remind_starts_tomorrow_task": booking.start - timedelta(hours=24),
     }
 
 
