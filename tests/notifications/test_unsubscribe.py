@@ -1,4 +1,4 @@
-"""Preferences and RFC 8058 one-click unsubscribe: by POST without a session, only that kind; forged links change nothing."""
+"""Preferences and RFC 8058 one-click unsubscribe: POST without a session, only that kind; forged links do nothing."""
 
 from __future__ import annotations
 
