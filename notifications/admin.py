@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from notifications import services
-from notifications.models import Delivery, Preference
+from notifications.models import Delivery, Preference, PushSubscription
 
 
 @admin.register(Delivery)
@@ -31,4 +31,11 @@ class PreferenceAdmin(admin.ModelAdmin):
     list_display = ("user", "kind", "channel", "enabled", "updated_at")
     list_filter = ("channel", "enabled")
     search_fields = ("user__email", "kind")
+    raw_id_fields = ("user",)
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("id", "user", "user_agent", "created_at", "last_success_at")
+    search_fields = ("user__email",)
     raw_id_fields = ("user",)

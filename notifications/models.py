@@ -84,3 +84,21 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.channel} for user {self.user_id}: {'on' if self.enabled else 'off'}"
+
+
+class PushSubscription(models.Model):
+    """One device (browser) of a person that accepted Web Push: where to send, and the keys to encrypt with."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"push device {self.pk} of user {self.user_id}"
+
+    def as_subscription_info(self) -> dict:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

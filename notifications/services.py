@@ -28,10 +28,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import DomainError
-from notifications import mail, selectors
-from notifications.models import ALL_KINDS, Delivery, Preference
+from notifications import mail, push, selectors
+from notifications.models import ALL_KINDS, Delivery, Preference, PushSubscription
 from notifications.tokens import Unsubscribe, read_unsubscribe_token
-from realtime.kinds import EMAIL, KINDS, OPTIONAL_CHANNELS, get_kind
+from realtime.kinds import EMAIL, KINDS, OPTIONAL_CHANNELS, PUSH, Kind, get_kind
 from realtime.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -52,62 +52,92 @@ def _enqueue_send(delivery: Delivery) -> None:
     from notifications import tasks
 
     priority = URGENT_PRIORITY if get_kind(delivery.kind).urgent else 0
-    task = tasks.send_email_task.using(priority=priority)
+    task = tasks.send_email_task if delivery.channel == EMAIL else tasks.send_push_task
+    task = task.using(priority=priority)
     if task.get_backend().supports_defer and delivery.due_at > timezone.now():
         task = task.using(run_after=delivery.due_at)
     task.enqueue(delivery.pk)
 
 
 def plan_deliveries(*, notification_ids: list[int], now: datetime | None = None) -> list[Delivery]:
-    """Create the email deliveries these notifications call for (once each) and enqueue their sending.
+    """Create the email and push deliveries these notifications call for (once each) and enqueue their sending.
 
-    A kind without email, a person who turned the kind off (unless it is required), or one
-    without an address gets none. Running it twice creates nothing new.
+    A kind without the channel, a person who turned the kind off there (unless it is required),
+    one without an address (email) or without a device (push) gets none. Running it twice
+    creates nothing new.
     """
     now = now or timezone.now()
-    window = timedelta(seconds=settings.MESSAGE_EMAIL_WINDOW_SECONDS)
-    delay = timedelta(seconds=settings.MESSAGE_EMAIL_DELAY_SECONDS)
     with transaction.atomic():
-        notifications = list(
-            Notification.objects.filter(pk__in=notification_ids)
-            .exclude(deliveries__channel=EMAIL)
-            .select_related("recipient")
-            .order_by("id")
+        existing = set(
+            Delivery.objects.filter(notification_id__in=notification_ids).values_list("notification_id", "channel")
         )
-        emailed = [n for n in notifications if get_kind(n.kind).email]
-        if not emailed:
+        notifications = [
+            n
+            for n in Notification.objects.filter(pk__in=notification_ids).select_related("recipient").order_by("id")
+            if len(get_kind(n.kind).channels) > 1
+        ]
+        if not notifications:
             return []
-        recipient_ids = sorted({n.recipient_id for n in emailed})
-        if any(get_kind(n.kind).batch_by for n in emailed):
+        recipient_ids = sorted({n.recipient_id for n in notifications})
+        if any(get_kind(n.kind).batch_by for n in notifications):
             # Two workers planning messages of one thread for one person would both start an email:
             # take the people's rows in id order so the second waits and joins the first's batch.
             list(get_user_model().objects.select_for_update().filter(pk__in=recipient_ids).order_by("pk"))
-        off = selectors.turned_off(recipient_ids, EMAIL)
+        off = {channel: selectors.turned_off(recipient_ids, channel) for channel in (EMAIL, PUSH)}
+        with_devices = (
+            set(PushSubscription.objects.filter(user_id__in=recipient_ids).values_list("user_id", flat=True))
+            if push.push_enabled()
+            else set()
+        )
         created: list[Delivery] = []
-        for notification in emailed:
+        for notification in notifications:
             kind = get_kind(notification.kind)
             person = notification.recipient
-            if not selectors.wants(off, person.pk, kind) or not person.email or not person.is_active:
+            if not person.is_active:
                 continue
-            delivery = Delivery(notification=notification, recipient=person, channel=EMAIL, kind=kind.name, due_at=now)
-            if kind.batch_by:
-                delivery.batch_key = f"{kind.name}:{notification.payload.get(kind.batch_by, '')}"[:100]
-                same = Delivery.objects.filter(recipient=person, channel=EMAIL, batch_key=delivery.batch_key)
-                waiting = same.filter(status=Delivery.Status.PENDING).order_by("id").first()
-                if waiting is not None:
-                    delivery.status = Delivery.Status.BATCHED
-                    delivery.batched_into = waiting
-                else:
-                    last = same.filter(status__in=[Delivery.Status.SENT, Delivery.Status.SENDING]).aggregate(
-                        at=Max(Coalesce("sent_at", "claimed_at"))
-                    )["at"]
-                    delivery.due_at = max(now + delay, last + window) if last else now + delay
-            delivery.save()
-            created.append(delivery)
+            if (
+                kind.email
+                and (notification.pk, EMAIL) not in existing
+                and person.email
+                and selectors.wants(off[EMAIL], person.pk, kind)
+            ):
+                created.append(_email_delivery(notification, kind, now))
+            if (
+                kind.push
+                and (notification.pk, PUSH) not in existing
+                and person.pk in with_devices
+                and selectors.wants(off[PUSH], person.pk, kind)
+            ):
+                created.append(
+                    Delivery.objects.create(
+                        notification=notification, recipient=person, channel=PUSH, kind=kind.name, due_at=now
+                    )
+                )
         for delivery in created:
             if delivery.status == Delivery.Status.PENDING:
                 transaction.on_commit(lambda d=delivery: _enqueue_send(d), robust=True)
     return created
+
+
+def _email_delivery(notification: Notification, kind: Kind, now: datetime) -> Delivery:
+    person = notification.recipient
+    delivery = Delivery(notification=notification, recipient=person, channel=EMAIL, kind=kind.name, due_at=now)
+    if kind.batch_by:
+        window = timedelta(seconds=settings.MESSAGE_EMAIL_WINDOW_SECONDS)
+        delay = timedelta(seconds=settings.MESSAGE_EMAIL_DELAY_SECONDS)
+        delivery.batch_key = f"{kind.name}:{notification.payload.get(kind.batch_by, '')}"[:100]
+        same = Delivery.objects.filter(recipient=person, channel=EMAIL, batch_key=delivery.batch_key)
+        waiting = same.filter(status=Delivery.Status.PENDING).order_by("id").first()
+        if waiting is not None:
+            delivery.status = Delivery.Status.BATCHED
+            delivery.batched_into = waiting
+        else:
+            last = same.filter(status__in=[Delivery.Status.SENT, Delivery.Status.SENDING]).aggregate(
+                at=Max(Coalesce("sent_at", "claimed_at"))
+            )["at"]
+            delivery.due_at = max(now + delay, last + window) if last else now + delay
+    delivery.save()
+    return delivery
 
 
 def _claim(delivery_id: int, now: datetime) -> bool:
@@ -132,7 +162,7 @@ def send_email(*, delivery_id: int, now: datetime | None = None) -> str:
     """Send one email delivery if it is due and nobody sent it yet; returns its status afterwards."""
     now = now or timezone.now()
     if not _claim(delivery_id, now):
-        return Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() or "missing"
+        return _status_of(delivery_id)
     delivery = Delivery.objects.select_related("notification", "recipient").get(pk=delivery_id)
     kind = get_kind(delivery.kind)
     notifications = [delivery.notification]
@@ -155,15 +185,34 @@ def send_email(*, delivery_id: int, now: datetime | None = None) -> str:
     return Delivery.Status.SENT
 
 
-def _record_failure(delivery: Delivery, error: Exception, now: datetime) -> str:
-    text = f"{type(error).__name__}: {error}"[:1000]
+def send_push_delivery(*, delivery_id: int, now: datetime | None = None) -> str:
+    """Send one push delivery to every device of its recipient if due and not sent yet; its status afterwards."""
+    now = now or timezone.now()
+    if not _claim(delivery_id, now):
+        return _status_of(delivery_id)
+    delivery = Delivery.objects.select_related("notification").get(pk=delivery_id)
+    status, errors = push.send_push(delivery=delivery, now=now)
+    if status == Delivery.Status.PENDING:
+        return _record_failure(delivery, None, now, text=errors)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=status, sent_at=now if status == Delivery.Status.SENT else None, last_error=errors[:1000]
+    )
+    return status
+
+
+def _status_of(delivery_id: int) -> str:
+    return Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() or "missing"
+
+
+def _record_failure(delivery: Delivery, error: Exception | None, now: datetime, *, text: str = "") -> str:
+    text = (text or f"{type(error).__name__}: {error}")[:1000]
     attempt = delivery.attempts  # read after the claim, which counted this attempt
-    if _is_permanent(error) or attempt > len(RETRY_BACKOFF):
-        logger.warning("email delivery %s failed for good: %s", delivery.pk, text)
+    if (error is not None and _is_permanent(error)) or attempt > len(RETRY_BACKOFF):
+        logger.warning("%s delivery %s failed for good: %s", delivery.channel, delivery.pk, text)
         Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.FAILED, last_error=text)
         return Delivery.Status.FAILED
     retry_at = now + timedelta(seconds=RETRY_BACKOFF[attempt - 1])
-    logger.info("email delivery %s: %s; retrying at %s", delivery.pk, text, retry_at.isoformat())
+    logger.info("%s delivery %s: %s; retrying at %s", delivery.channel, delivery.pk, text, retry_at.isoformat())
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.PENDING, due_at=retry_at, last_error=text)
         delivery.due_at = retry_at

@@ -17,3 +17,10 @@ def send_email_task(delivery_id: int) -> str:
     from notifications.services import send_email
 
     return str(send_email(delivery_id=delivery_id))
+
+
+@task()
+def send_push_task(delivery_id: int) -> str:
+    from notifications.services import send_push_delivery
+
+    return str(send_push_delivery(delivery_id=delivery_id))

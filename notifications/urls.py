@@ -8,4 +8,5 @@ app_name = "notifications"
 urlpatterns = [
     path("settings/notifications/", views.settings_page, name="settings"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("sw.js", views.service_worker, name="service_worker"),
 ]

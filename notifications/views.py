@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
-from notifications import selectors, services
+from notifications import push, selectors, services
 from notifications.tokens import read_unsubscribe_token
 from realtime.kinds import get_kind
 
@@ -31,7 +32,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Saved.")
         return redirect("notifications:settings")
-    return render(request, "notifications/settings.html", {"rows": selectors.preferences_of(request.user)})
+    context = {"rows": selectors.preferences_of(request.user), "push_enabled": push.push_enabled()}
+    return render(request, "notifications/settings.html", context)
 
 
 # A mail client's one-click POST (RFC 8058) carries no session and no CSRF token; the signed token is the proof.
@@ -50,3 +52,14 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as error:
         return render(request, "notifications/unsubscribe.html", {"bad": True, "reason": error.message}, status=400)
     return render(request, "notifications/unsubscribe.html", {**context, "done": True})
+
+
+# Served from the site's root so that the worker's scope covers every page.
+SERVICE_WORKER = finders.find("notifications/sw.js")
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    with open(SERVICE_WORKER, encoding="utf-8") as source:
+        response = HttpResponse(source.read(), content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -8,6 +8,13 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
+# Web Push: the demo makes its own VAPID key pair once (kept in .vapid-keys.env) and the site and
+# the worker share it; production sets WEBPUSH_VAPID_PRIVATE_KEY / _PUBLIC_KEY (manage.py generate_vapid_keys).
+if [[ -z "${WEBPUSH_VAPID_PRIVATE_KEY:-}" ]]; then
+  [[ -s .vapid-keys.env ]] || "$PY" manage.py generate_vapid_keys > .vapid-keys.env
+  set -a; source .vapid-keys.env; set +a
+fi
+
 # Bookings: catch up expiries, starts, completions and payouts missed while stopped;
 # the worker then runs each booking's delayed tasks on time.
 "$PY" manage.py advance_bookings || echo "advance_bookings: catch-up failed, run it again once the database answers"

@@ -250,6 +250,14 @@ MESSAGE_EMAIL_DELAY_SECONDS = envint("MESSAGE_EMAIL_DELAY_SECONDS", 120)
 MESSAGE_EMAIL_WINDOW_SECONDS = envint("MESSAGE_EMAIL_WINDOW_SECONDS", 900)
 # How long an email's one-click unsubscribe link works.
 UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS = envint("UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS", 60)
+# Web Push: `manage.py generate_vapid_keys` prints a pair. Without them, push is off (email and in-app still work).
+WEBPUSH_VAPID_PRIVATE_KEY = envstr("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_VAPID_PUBLIC_KEY = envstr("WEBPUSH_VAPID_PUBLIC_KEY", "")
+# Who push services may contact about this site's pushes (a mailto: or https: URL).
+WEBPUSH_VAPID_SUBJECT = envstr("WEBPUSH_VAPID_SUBJECT", "mailto:admin@sharing.local")
+# Seconds to wait for a push service; how long it keeps a push for a device that is offline.
+WEBPUSH_TIMEOUT = envint("WEBPUSH_TIMEOUT", 10)
+WEBPUSH_TTL = envint("WEBPUSH_TTL", 86400)
 
 # --- Stripe -------------------------------------------------------------------------
 # Empty keys mean "talk to the localstripe server at STRIPE_API_BASE" (make demo

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from notifications.models import Delivery
-from notifications.services import plan_deliveries, send_email
+from notifications.services import plan_deliveries, send_email, send_push_delivery
 from realtime import notify
 
 
@@ -18,5 +18,6 @@ def deliver(notifications, *, now: datetime | None = None) -> list[Delivery]:
     planned = plan_deliveries(notification_ids=[n.pk for n in notifications], now=now)
     for delivery in planned:
         if delivery.status == Delivery.Status.PENDING:
-            send_email(delivery_id=delivery.pk, now=now or delivery.due_at)
+            send = send_email if delivery.channel == "email" else send_push_delivery
+            send(delivery_id=delivery.pk, now=now or delivery.due_at)
     return [Delivery.objects.get(pk=d.pk) for d in planned]
