@@ -26,6 +26,10 @@ pids+=($!)
 (while true; do "$PY" manage.py advance_dispatch >/dev/null || true; sleep 60; done) &
 pids+=($!)
 
+# Email and push: deliveries due whose task was lost are sent, every minute (claimed first, so never twice).
+(while true; do "$PY" manage.py send_due_notifications >/dev/null || true; sleep 60; done) &
+pids+=($!)
+
 # Payments: when STRIPE_API_BASE points at this machine (the default), run the
 # localstripe harness there and register the site's webhook endpoint with it.
 # An empty STRIPE_API_BASE (real Stripe keys) skips this.
