@@ -41,11 +41,15 @@ RETRY_BACKOFF = (60, 300, 1800, 7200, 21600)
 URGENT_PRIORITY = 50
 
 
-def notifications_committed(*, notification_ids: list[int]) -> None:
-    """Realtime's port (settings.NOTIFICATION_DELIVERY_HOOK), called after commit: hand the work to the worker."""
+def notifications_committed(*, notification_ids: list[int], urgent: bool = False) -> None:
+    """Realtime's port (settings.NOTIFICATION_DELIVERY_HOOK), called after commit: hand the work to the worker.
+
+    Deadline kinds (`urgent`) are planned, and then sent, ahead of whatever else is queued.
+    """
     from notifications import tasks
 
-    tasks.plan_deliveries_task.enqueue(list(notification_ids))
+    task = tasks.plan_deliveries_task.using(priority=URGENT_PRIORITY) if urgent else tasks.plan_deliveries_task
+    task.enqueue(list(notification_ids))
 
 
 def _enqueue_send(delivery: Delivery) -> None:

@@ -141,3 +141,14 @@ def test_another_persons_failure_does_not_stop_their_mail(smtp):
     smtp.answer = ""
     [sent] = deliver(notified([fine], "booking.confirmed"))
     assert (failed.status, sent.status) == (Delivery.Status.FAILED, Delivery.Status.SENT)
+
+
+def test_deadline_mails_are_planned_ahead_of_others(django_capture_on_commit_callbacks):
+    person = make_user()
+    with django_capture_on_commit_callbacks(execute=True):
+        [ordinary] = notified([person], "review.can_write")
+    with django_capture_on_commit_callbacks(execute=True):
+        [deadline] = notified([person], "booking.requested")
+    queue = DBTaskResult.objects.filter(task_path="notifications.tasks.plan_deliveries_task")
+    first, second = queue.order_by("-priority", "enqueued_at")  # the order the worker takes them in
+    assert (first.args_kwargs["args"], second.args_kwargs["args"]) == ([[deadline.pk]], [[ordinary.pk]])
