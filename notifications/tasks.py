@@ -1,4 +1,4 @@
-"""Background tasks of delivery: planning the deliveries of committed notifications, sending one email."""
+"""Background tasks of delivery: plan (and send at once) the deliveries of committed notifications; send one later."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from django_tasks import task
 
 @task()
 def plan_deliveries_task(notification_ids: list[int]) -> int:
-    from notifications.services import plan_deliveries
+    from notifications.services import plan_and_send
 
-    return len(plan_deliveries(notification_ids=notification_ids))
+    return len(plan_and_send(notification_ids=notification_ids))
 
 
 @task()
