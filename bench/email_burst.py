@@ -56,7 +56,7 @@ class Sink:
         self.lock = threading.Lock()
         self.accepted: list[tuple[str, str, float]] = []
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope) -> str:
         message = message_from_bytes(envelope.original_content)
         with self.lock:
             self.accepted.append((message["Message-ID"], message["X-Sharing-Kind"], time.time()))
