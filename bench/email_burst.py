@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/email_burst.py --notifications 10000 --workers 2
 
-It makes its own database (a temporary SQLite file, or with --database postgres a PostgreSQL
+It makes its own database (a temporary SQLite file, or with --db postgres a PostgreSQL
 database it creates and drops), starts a local SMTP sink (aiosmtpd) and `--workers` task
 workers (`manage.py db_worker`), then commits `--notifications` notifications through
 `realtime.notify` in a burst (transactions of --per-commit), one in `--deadline-every` of them a
@@ -70,7 +70,7 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=500)
     parser.add_argument("--per-commit", type=int, default=100)
     parser.add_argument("--deadline-every", type=int, default=100, help="one deadline notification in this many")
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--admin-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--timeout", type=float, default=1200)
     args = parser.parse_args()
@@ -80,7 +80,7 @@ def main() -> int:
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
-    name, cleanup = scratch_database(args.database, args.admin_url, prefix="email-burst", conn_max_age=60)
+    name, cleanup = scratch_database(args.db, args.admin_url, prefix="email-burst", conn_max_age=60)
     os.environ.update(
         {
             "EMAIL_HOST": "127.0.0.1",
