@@ -66,6 +66,8 @@ def payload_of(delivery: Delivery) -> str:
 
 def send_push(*, delivery: Delivery, now: datetime) -> tuple[str, str]:
     """Send a claimed push delivery to each device of its recipient; (new status, error text)."""
+    if not push_enabled():
+        return Delivery.Status.SKIPPED, "Push is not set up on this site (no VAPID keys)."
     devices = list(PushSubscription.objects.filter(user_id=delivery.recipient_id))
     if not devices:
         return Delivery.Status.SKIPPED, "No device has push turned on."

@@ -195,7 +195,16 @@ def send_email(*, delivery_id: int, now: datetime | None = None) -> str:
                 status=Delivery.Status.SKIPPED, last_error="Read on the site before the email was due."
             )
             return Delivery.Status.SKIPPED
-    message = mail.build_email(delivery, notifications)
+    try:
+        message = mail.build_email(delivery, notifications)
+    except Exception as error:
+        # A broken template is a bug, not a mail server's mood: record it rather than leave the row "sending".
+        logger.exception("email delivery %s could not be written", delivery.pk)
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.Status.FAILED,
+            last_error=f"Could not write the email: {type(error).__name__}: {error}"[:1000],
+        )
+        return Delivery.Status.FAILED
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as error:

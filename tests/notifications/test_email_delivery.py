@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from bookings.models import BookingStatus
 from notifications.models import Delivery
 from notifications.services import RETRY_BACKOFF, plan_deliveries, send_email
 from tests.bookings.factories import request_room
@@ -26,7 +27,9 @@ def link_in(text: str) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_offline_host_gets_the_request_by_email_through_smtp_with_a_working_link(smtp, stripe_api, settings, client):
+def test_an_offline_host_gets_the_request_by_email_through_smtp_follows_its_link_and_accepts(
+    smtp, stripe_api, settings, client
+):
     settings.SITE_URL = "http://sharing.test:8000"
     booking = request_room()  # the guest asks; the host has no page open
     host = booking.listing.owner
@@ -45,7 +48,11 @@ def test_an_offline_host_gets_the_request_by_email_through_smtp_with_a_working_l
     client.force_login(host)
     page = client.get(link.removeprefix(settings.SITE_URL))
     assert page.status_code == 200
-    assert b"Accept" in page.content
+    accept = f"/bookings/{booking.pk}/accept/"
+    assert f'action="{accept}"'.encode() in page.content
+    client.post(accept)  # the host accepts from the page the email led to
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
     assert Delivery.objects.get(recipient=host).status == Delivery.Status.SENT
 
 
@@ -152,3 +159,15 @@ def test_deadline_mails_are_planned_ahead_of_others(django_capture_on_commit_cal
     queue = DBTaskResult.objects.filter(task_path="notifications.tasks.plan_deliveries_task")
     first, second = queue.order_by("-priority", "enqueued_at")  # the order the worker takes them in
     assert (first.args_kwargs["args"], second.args_kwargs["args"]) == ([[deadline.pk]], [[ordinary.pk]])
+
+
+def test_an_email_that_cannot_be_written_is_recorded_as_failed_not_left_sending(monkeypatch):
+    from notifications import mail as mail_module
+
+    def broken(*args):
+        raise ValueError("template bug")
+
+    monkeypatch.setattr(mail_module, "build_email", broken)
+    [delivery] = deliver(notified([make_user()], "booking.confirmed"))
+    assert delivery.status == Delivery.Status.FAILED
+    assert "template bug" in delivery.last_error
