@@ -58,3 +58,22 @@ def release_payout_task(booking_id: int) -> str:
     from bookings.services.clock import release_payout
 
     return _run(release_payout, booking_id)
+
+
+@task()
+def remind_host_to_answer_task(booking_id: int, hours_left: int) -> str:
+    from bookings.services.reminders import remind_host_to_answer
+
+    try:
+        booking = remind_host_to_answer(booking_id=booking_id, hours_left=hours_left)
+    except DomainError as error:
+        logger.info("booking %s: answer reminder skipped (%s)", booking_id, error.message)
+        return f"skipped: {error.message}"
+    return str(booking.status)
+
+
+@task()
+def remind_starts_tomorrow_task(booking_id: int) -> str:
+    from bookings.services.reminders import remind_starts_tomorrow
+
+    return _run(remind_starts_tomorrow, booking_id)

@@ -48,6 +48,10 @@ JOBS: list[Job] = [
     Job("requeue_stale_tasks", MINUTE, call="operations.workers.requeue_stale_tasks"),
     # Readiness: a task that proves a worker is draining the queue, and measures its lag.
     Job("worker_heartbeat", timedelta(seconds=20), call="operations.workers.enqueue_heartbeat"),
+    # Email and push: deliveries due whose task was lost (each is claimed first, so never sent twice).
+    Job("send_due_notifications", MINUTE, command="send_due_notifications"),
+    # People's data: archives of "download my data" past their expiry are emptied.
+    Job("purge_data_exports", timedelta(days=1), command="purge_data_exports"),
     Job("clearsessions", timedelta(days=1), command="clearsessions"),
     Job("prune_task_origins", timedelta(days=1), call="operations.taskorigin.prune_task_origins"),
 ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.errors import DomainError, PermissionDenied
 from core.requests import User
+from realtime.delivery import deliver_off_site
 from realtime.guards import check_message_allowed
 from realtime.models import (
     THREAD_KEY_MAX_LENGTH,
@@ -73,6 +74,8 @@ def notify(recipients: Iterable[User], kind: str, payload: dict[str, Any]) -> li
             [Notification(recipient_id=user_id, seq=seqs[user_id], kind=kind, payload=payload) for user_id in unique]
         )
         transaction.on_commit(lambda: _push(notifications), robust=True)
+        # Email and push: the delivery hook only enqueues work for the task worker.
+        transaction.on_commit(lambda: deliver_off_site(notifications), robust=True)
     return notifications
 
 

@@ -8,6 +8,13 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
+# Web Push: the demo makes its own VAPID key pair once (kept in .vapid-keys.env) and the site and
+# the worker share it; production sets WEBPUSH_VAPID_PRIVATE_KEY / _PUBLIC_KEY (manage.py generate_vapid_keys).
+if [[ -z "${WEBPUSH_VAPID_PRIVATE_KEY:-}" ]]; then
+  [[ -s .vapid-keys.env ]] || "$PY" manage.py generate_vapid_keys > .vapid-keys.env
+  set -a; source .vapid-keys.env; set +a
+fi
+
 # The task worker runs each booking's, review's and request's delayed tasks on time.
 "$PY" manage.py db_worker --interval 1 &
 pids+=($!)

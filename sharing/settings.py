@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "disputes",
     "dispatch",
     "discovery",
+    "notifications",
     # Download my data, delete my account: reads every app above, so it comes last.
     "personaldata",
     # The scheduler, task leases, health and readiness: running the site as processes.
@@ -294,6 +295,27 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Sharing <no-reply@sharing.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that does not answer must not hold a worker for minutes; the delivery is retried later.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+
+# --- Notifications by email and push (notifications/) ----------------------------------------
+# Called after commit with notification_ids= for notifications whose kind has email or push;
+# realtime never imports the app behind it. Empty: in-app only.
+NOTIFICATION_DELIVERY_HOOK = envstr("NOTIFICATION_DELIVERY_HOOK", "notifications.services.notifications_committed")
+# Messages of one thread: the first email waits this long (an open page marks them read first),
+# and a person gets at most one email per thread per window.
+MESSAGE_EMAIL_DELAY_SECONDS = envint("MESSAGE_EMAIL_DELAY_SECONDS", 120)
+MESSAGE_EMAIL_WINDOW_SECONDS = envint("MESSAGE_EMAIL_WINDOW_SECONDS", 900)
+# How long an email's one-click unsubscribe link works.
+UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS = envint("UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS", 60)
+# Web Push: `manage.py generate_vapid_keys` prints a pair. Without them, push is off (email and in-app still work).
+WEBPUSH_VAPID_PRIVATE_KEY = envstr("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_VAPID_PUBLIC_KEY = envstr("WEBPUSH_VAPID_PUBLIC_KEY", "")
+# Who push services may contact about this site's pushes (a mailto: or https: URL).
+WEBPUSH_VAPID_SUBJECT = envstr("WEBPUSH_VAPID_SUBJECT", "mailto:admin@sharing.local")
+# Seconds to wait for a push service; how long it keeps a push for a device that is offline.
+WEBPUSH_TIMEOUT = envint("WEBPUSH_TIMEOUT", 10)
+WEBPUSH_TTL = envint("WEBPUSH_TTL", 86400)
 
 # --- Stripe -------------------------------------------------------------------------
 # Empty keys mean "talk to the localstripe server at STRIPE_API_BASE" (make demo

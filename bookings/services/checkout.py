@@ -29,6 +29,7 @@ from accounts.selectors import ensure_not_suspended, has_verified_email
 from bookings import rules, selectors, tasks
 from bookings.models import RESPONSE_WINDOW, Booking, BookingStatus, BookingTransition, PendingCheckout
 from bookings.money import booking_reference, money
+from bookings.reminder_times import answer_reminders_due
 from bookings.services.steps import _confirm, _notify, _notify_declined
 from core.errors import AuthenticationRequired, CardRefused, Conflict, DomainError, NotFound, PermissionDenied
 from core.tasks import schedule_on_commit
@@ -316,6 +317,8 @@ def _create_booking(*, checkout: PendingCheckout, now: datetime, adopt: bool = F
             asks = f"{guest.public_name} asks to book. Answer within 24 hours."
             _notify([listing.owner], "booking.requested", booking, asks)
             schedule_on_commit(tasks.expire_booking_task, booking.pk, at=booking.respond_by)
+            for hours_left, at in answer_reminders_due(booking, now):
+                schedule_on_commit(tasks.remind_host_to_answer_task, booking.pk, hours_left, at=at)
     return booking
 
 

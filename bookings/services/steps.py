@@ -21,6 +21,7 @@ from bookings import pricing, selectors, tasks
 from bookings.ended import booking_ended
 from bookings.models import CANCELLED_STATUSES, Booking, BookingStatus, BookingTransition
 from bookings.money import booking_reference, money
+from bookings.reminder_times import starts_tomorrow_at
 from core.errors import Conflict, NotFound, PermissionDenied
 from core.tasks import schedule_on_commit
 from listings.models import Listing
@@ -159,6 +160,8 @@ def _confirm(booking: Booking, *, by: User | None, now: datetime, reason: str) -
     schedule_on_commit(tasks.start_booking_task, booking.pk, at=booking.start)
     schedule_on_commit(tasks.complete_booking_task, booking.pk, at=booking.end)
     schedule_on_commit(tasks.release_payout_task, booking.pk, at=booking.payout_release_at)
+    if starts_tomorrow_at(booking) > now:
+        schedule_on_commit(tasks.remind_starts_tomorrow_task, booking.pk, at=starts_tomorrow_at(booking))
     return declined
 
 

@@ -44,12 +44,14 @@ def test_a_request_enqueues_its_expiry_at_the_answer_deadline(django_capture_on_
 def test_a_confirmation_enqueues_start_completion_and_payout_release(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         booking = request_room(instant_book=True)
-    runs = dict(DBTaskResult.objects.values_list("task_path", "run_after"))
+    runs = dict(DBTaskResult.objects.filter(task_path__startswith="bookings.").values_list("task_path", "run_after"))
     assert runs == {
         "bookings.tasks.start_booking_task": booking.start,
         "bookings.tasks.complete_booking_task": booking.end,
         # 24 h after the start, the stay being longer than that
         "bookings.tasks.release_payout_task": booking.start + timedelta(hours=24),
+        # the "starts tomorrow" reminder to both sides
+        "bookings.tasks.remind_starts_tomorrow_task": booking.start - timedelta(hours=24),
     }
 
 

@@ -1,0 +1,95 @@
+"""Reminders before a booking's deadlines, scheduled from its clock and sent only while still needed.
+
+  remind_host_to_answer  12 h and 2 h before an unanswered request expires (host)
+  remind_starts_tomorrow 24 h before a confirmed booking starts (guest and host), with the
+                         practical details: the address (or the car's pickup spot) and the time
+
+Each is a delayed task (`bookings.tasks`), enqueued on commit when the request is made or the
+booking confirmed. A reminder whose deadline was met (the host answered, the booking was
+cancelled) is skipped with code "not_needed"; one that is not due yet with "not_due"; each is
+sent at most once (the stored notification is the record).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.models import Booking, BookingStatus
+from bookings.reminder_times import starts_tomorrow_at
+from bookings.services.steps import _host, _lock
+from core.errors import Conflict
+from realtime import notify
+from realtime.models import Notification
+
+
+def _already_sent(booking: Booking, kind: str, **payload: object) -> bool:
+    lookups = {f"payload__{key}": value for key, value in payload.items()}
+    return Notification.objects.filter(kind=kind, payload__booking_id=booking.pk, **lookups).exists()
+
+
+def _base_payload(booking: Booking, message: str) -> dict[str, object]:
+    return {
+        "booking_id": booking.pk,
+        "listing_title": booking.listing.title,
+        "url": booking.get_absolute_url(),
+        "status": booking.status,
+        "start": booking.start.isoformat(),
+        "end": booking.end.isoformat(),
+        "message": message,
+        "title": f"{booking.listing.title}: {message}",
+    }
+
+
+def remind_host_to_answer(*, booking_id: int, hours_left: int, now: datetime | None = None) -> Booking:
+    """Tell the host a request still waits for their answer, `hours_left` hours before it expires."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if booking.status != BookingStatus.REQUESTED or now >= booking.respond_by:
+            raise Conflict("The request was answered or has ended: no reminder needed.", code="not_needed")
+        if now < booking.respond_by - timedelta(hours=hours_left):
+            raise Conflict("The reminder is not due yet.", code="not_due")
+        if _already_sent(booking, "booking.answer_reminder", hours_left=hours_left):
+            return booking
+        message = f"{booking.guest.public_name}'s request expires in {hours_left} hours if you do not answer."
+        payload = {**_base_payload(booking, message), "hours_left": hours_left}
+        notify([_host(booking)], "booking.answer_reminder", payload)
+    return booking
+
+
+def _practical_details(booking: Booking, *, for_guest: bool) -> dict[str, str]:
+    listing = booking.listing
+    local_start = booking.start.astimezone(ZoneInfo(booking.time_zone or listing.time_zone or "UTC"))
+    details = {"starts_at": local_start.strftime("%A %d %B, %H:%M"), "city": listing.city}
+    room = getattr(listing, "room", None) if listing.kind == "room" else None
+    if room is not None:
+        details["check_in"] = room.check_in_time.strftime("%H:%M")
+    if for_guest:
+        # The address is the guest's to know once the booking is confirmed; the car is picked up there too.
+        details["address"] = listing.address
+    return details
+
+
+def remind_starts_tomorrow(*, booking_id: int, now: datetime | None = None) -> Booking:
+    """The day before a confirmed booking starts, tell both sides, with where and when."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if booking.status != BookingStatus.CONFIRMED or now >= booking.start:
+            raise Conflict("The booking is no longer about to start: no reminder needed.", code="not_needed")
+        if now < starts_tomorrow_at(booking):
+            raise Conflict("The reminder is not due yet.", code="not_due")
+        if _already_sent(booking, "booking.starts_tomorrow"):
+            return booking
+        guest_message = "Your booking starts tomorrow."
+        host_message = f"{booking.guest.public_name} arrives tomorrow."
+        guest_payload = {**_base_payload(booking, guest_message), **_practical_details(booking, for_guest=True)}
+        host_payload = {**_base_payload(booking, host_message), **_practical_details(booking, for_guest=False)}
+        # notify() last, once per side: each gets their own words and details.
+        notify([booking.guest], "booking.starts_tomorrow", guest_payload)
+        notify([_host(booking)], "booking.starts_tomorrow", host_payload)
+    return booking

@@ -1,0 +1,41 @@
+"""Staff view of email and push deliveries: what was sent, what is waiting, and what failed for good (and why)."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from notifications import services
+from notifications.models import Delivery, Preference, PushSubscription
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ("id", "recipient", "channel", "kind", "status", "attempts", "due_at", "sent_at", "last_error")
+    list_filter = ("status", "channel", "kind")
+    search_fields = ("recipient__email", "kind")
+    raw_id_fields = ("notification", "recipient", "batched_into")
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    actions = ["retry"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Send the selected failed deliveries again")
+    def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        count = services.retry_failed(delivery_ids=list(queryset.values_list("pk", flat=True)))
+        messages.success(request, f"{count} queued again.")
+
+
+@admin.register(Preference)
+class PreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "channel", "enabled", "updated_at")
+    list_filter = ("channel", "enabled")
+    search_fields = ("user__email", "kind")
+    raw_id_fields = ("user",)
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("id", "user", "user_agent", "created_at", "last_success_at")
+    search_fields = ("user__email",)
+    raw_id_fields = ("user",)

@@ -1,0 +1,104 @@
+"""Deliveries of notifications by email and push, and each person's choices of what reaches them where.
+
+A `Delivery` is the record of one notification on one channel: the database allows one per
+notification and channel, so a task run twice (a retry, a restarted worker) can never send a
+second email for the same event.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from realtime.kinds import EMAIL, PUSH
+from realtime.models import Notification
+
+# The kind a Preference names to mean "every kind that may be turned off".
+ALL_KINDS = "*"
+
+
+class Delivery(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = EMAIL, "Email"
+        PUSH = PUSH, "Push"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        # Messages in a thread: sent inside another delivery's email (batched_into).
+        BATCHED = "batched", "Sent with another"
+        # Nothing to send any more (the person read it on the site first).
+        SKIPPED = "skipped", "Not needed"
+        FAILED = "failed", "Failed"
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    kind = models.CharField(max_length=60)
+    # Emails of one group (a message thread) go out at most once per batching window.
+    batch_key = models.CharField(max_length=100, blank=True)
+    batched_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="batched")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    due_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="notifications_one_delivery_per_channel"),
+            models.CheckConstraint(
+                condition=~Q(status="batched") | Q(batched_into__isnull=False),
+                name="notifications_batched_names_its_email",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["recipient", "channel", "batch_key", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} of {self.kind} to user {self.recipient_id}: {self.status}"
+
+
+class Preference(models.Model):
+    """A person's choice for one optional kind (or ALL_KINDS) on one channel; no row means on."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_preferences")
+    kind = models.CharField(max_length=60)
+    channel = models.CharField(max_length=10, choices=Delivery.Channel.choices)
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "channel"], name="notifications_one_preference_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.channel} for user {self.user_id}: {'on' if self.enabled else 'off'}"
+
+
+class PushSubscription(models.Model):
+    """One device (browser) of a person that accepted Web Push: where to send, and the keys to encrypt with."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"push device {self.pk} of user {self.user_id}"
+
+    def as_subscription_info(self) -> dict:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

@@ -1,0 +1,128 @@
+"""Every notification kind, declared once: which channels it reaches people on, and whether they may turn it off.
+
+In-app (the bell, the notifications page) is always on: every stored notification shows there.
+Email and push are per kind. Money, safety and deadline kinds are `required`: a person cannot
+turn them off (a host who unsubscribed from everything must still hear that a request waits
+for them, or the 24-hour rule is not fair). Everything else is optional, per kind and channel.
+
+Realtime imports no domain app, so the kinds are plain strings here; the domain apps pass the
+same strings to `notify()` (a test greps the source and checks each one is declared).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+IN_APP = "in_app"
+EMAIL = "email"
+PUSH = "push"
+CHANNELS = (IN_APP, EMAIL, PUSH)
+# The channels a person can have preferences for (in-app is always on).
+OPTIONAL_CHANNELS = (EMAIL, PUSH)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    # What the settings page calls it ("A guest asks to book").
+    label: str
+    email: bool = False
+    push: bool = False
+    # Money, safety and deadline kinds: a person cannot turn them off.
+    required: bool = False
+    # The words on the email's one button.
+    action: str = "Open Sharing"
+    # A payload key whose value groups emails: at most one email per group per batching window
+    # (messages: one per thread per 15 minutes).
+    batch_by: str = ""
+    # Deadline mails go out ahead of a burst of ordinary ones.
+    urgent: bool = False
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return (IN_APP,) + ((EMAIL,) if self.email else ()) + ((PUSH,) if self.push else ())
+
+    @property
+    def optional(self) -> bool:
+        return not self.required
+
+
+def _kinds(*kinds: Kind) -> dict[str, Kind]:
+    return {kind.name: kind for kind in kinds}
+
+
+KINDS: dict[str, Kind] = _kinds(
+    # --- Bookings: money and deadlines ------------------------------------------------
+    Kind(
+        "booking.requested",
+        "A guest asks to book (answer within 24 hours)",
+        email=True,
+        push=True,
+        required=True,
+        urgent=True,
+        action="Answer the request",
+    ),
+    Kind(
+        "booking.answer_reminder",
+        "Reminder: a request waits for your answer",
+        email=True,
+        push=True,
+        required=True,
+        urgent=True,
+        action="Answer the request",
+    ),
+    Kind("booking.confirmed", "Booking confirmed", email=True, push=True, required=True, action="See the booking"),
+    Kind("booking.declined", "Booking declined", email=True, push=True, required=True, action="See the booking"),
+    Kind("booking.expired", "Request expired", email=True, push=True, required=True, action="See the booking"),
+    Kind("booking.cancelled", "Booking cancelled", email=True, push=True, required=True, action="See the booking"),
+    Kind("booking.withdrawn", "A guest withdrew a request", email=True, push=True, action="See the booking"),
+    Kind("booking.starts_tomorrow", "Your booking starts tomorrow", email=True, push=True, action="See the details"),
+    Kind("booking.started", "Booking started", push=True),
+    Kind("booking.completed", "Booking completed", push=True),
+    Kind("booking.disputed", "A dispute on a booking", email=True, push=True, required=True, action="See the booking"),
+    Kind(
+        "booking.dispute_closed",
+        "A dispute on a booking closed",
+        email=True,
+        push=True,
+        required=True,
+        action="See the booking",
+    ),
+    # --- Disputes: money and safety -------------------------------------------------
+    Kind("dispute.opened", "Dispute opened", email=True, push=True, required=True, action="See the dispute"),
+    Kind("dispute.evidence", "New evidence in a dispute", email=True, required=True, action="See the dispute"),
+    Kind(
+        "dispute.evidence_requested",
+        "Evidence asked of you",
+        email=True,
+        push=True,
+        required=True,
+        urgent=True,
+        action="Add evidence",
+    ),
+    Kind("dispute.resolved", "Dispute decided", email=True, push=True, required=True, action="See the decision"),
+    Kind("account.suspended", "Your account is suspended", email=True, required=True, action="See your account"),
+    # --- Reviews --------------------------------------------------------------------
+    Kind("review.can_write", "You can review a stay", email=True, push=True, action="Write a review"),
+    Kind("review.reminder", "Last day to review", email=True, push=True, action="Write a review"),
+    Kind("review.published", "Reviews published", email=True, action="Read the reviews"),
+    # --- Messages -------------------------------------------------------------------
+    Kind("message.new", "New message", email=True, push=True, action="Reply", batch_by="thread_id"),
+    # --- On demand: minutes count, so push, not email -------------------------------
+    Kind("dispatch.offer", "A job near you", push=True),
+    Kind("dispatch.offer_withdrawn", "A job offer was withdrawn"),
+    Kind("dispatch.assigned", "Someone is on the way", push=True, required=True),
+    Kind("dispatch.expired", "Nobody was free", email=True, push=True, required=True, action="See the request"),
+    # --- Tools ----------------------------------------------------------------------
+    Kind("bench.ping", "Benchmark ping"),
+)
+
+
+def get_kind(name: str) -> Kind:
+    """The declared kind; an undeclared one reaches people in-app only (a test keeps the list complete)."""
+    return KINDS.get(name) or Kind(name, name.replace(".", " ").replace("_", " ").capitalize())
+
+
+def optional_kinds() -> list[Kind]:
+    """The kinds a person may turn off, on at least one channel besides in-app (the settings page's rows)."""
+    return [kind for kind in KINDS.values() if kind.optional and (kind.email or kind.push)]
