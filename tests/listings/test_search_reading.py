@@ -15,9 +15,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from geopy.distance import geodesic
 
-from listings import geo, search
+from listings import geo
 from listings.models import DriverCoverage, ListingKind, coverage_row
-from listings.search import SearchQuery, search_listing_hits
+from listings.search import SearchQuery, cheapest, search_listing_hits, statements
 from tests.conftest import make_user
 from tests.listings.factories import bulk_listings, make_listing
 from tests.listings.test_search_correctness import NOW, assert_same_page
@@ -37,7 +37,7 @@ def cell_centre_in_paris() -> tuple[float, float]:
 
 @pytest.mark.parametrize("sqlite_math", [True, False], ids=["sqlite-math", "no-sqlite-math"])
 def test_cheapest_first_passes_over_cheaper_rows_outside_the_circle(sqlite_math, monkeypatch):
-    monkeypatch.setattr(search, "_sqlite_has_math", lambda: sqlite_math)
+    monkeypatch.setattr(statements, "sqlite_has_math", lambda: sqlite_math)
     lat, lng = cell_centre_in_paris()
     cell = h3.latlng_to_cell(lat, lng, geo.RES_COARSE)
     # 40 cheap rooms 1.5-2.4 km east and west (outside a 1 km circle, inside its latitude band and
@@ -68,7 +68,7 @@ def test_drivers_whose_coverage_holds_the_searcher_but_who_do_not_come_this_far_
     sort, sqlite_math, monkeypatch
 ):
     # Without SQLite's math functions the far drivers come back from SQL and the exact check drops them.
-    monkeypatch.setattr(search, "_sqlite_has_math", lambda: sqlite_math)
+    monkeypatch.setattr(statements, "sqlite_has_math", lambda: sqlite_math)
     lat, lng = 48.85, 2.35
     far = [
         {**dict(zip(("latitude", "longitude"), point_at(lat, lng, 5 + i * 0.1), strict=True)), "unit_price": 500 + i}
@@ -166,7 +166,7 @@ def test_cheapest_first_merges_index_scans_without_sorting_and_restores_the_plan
     settings_sql = "SELECT current_setting('enable_sort'), current_setting('plan_cache_mode')"
     with connection.cursor() as cursor:
         # Earlier tests on this connection may have prepared the statement already: start afresh.
-        for name in search._PREPARED_ON.pop(connection.connection, ()):
+        for name in statements._PREPARED_ON.pop(connection.connection, ()):
             cursor.execute(f"DEALLOCATE {name}")
         cursor.execute(settings_sql)
         before = cursor.fetchone()
@@ -185,12 +185,12 @@ def test_cheapest_first_merges_index_scans_without_sorting_and_restores_the_plan
     assert "SET LOCAL enable_sort = off" in second
     [execute] = [part for part in second.split("; ") if part.startswith("EXECUTE ")]
     with connection.cursor() as cursor:
-        sets = "".join(f"SET LOCAL {name} = {value}; " for name, value in search._CHEAPEST_PLANNER.items())
+        sets = "".join(f"SET LOCAL {name} = {value}; " for name, value in cheapest._CHEAPEST_PLANNER.items())
         cursor.execute(f"{sets}EXPLAIN {execute}")
-        for _ in search._CHEAPEST_PLANNER:
+        for _ in cheapest._CHEAPEST_PLANNER:
             cursor.nextset()
         plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("".join(f"RESET {name}; " for name in search._CHEAPEST_PLANNER))
+        cursor.execute("".join(f"RESET {name}; " for name in cheapest._CHEAPEST_PLANNER))
     # Two merges of scans that each walk an index in price order (the whole cells' for the cap, then
     # every cell's and the drivers' for the page); nothing sorted.
     assert plan.count("Merge Append") == 2, plan
@@ -206,7 +206,7 @@ def test_cheapest_first_over_cells_merged_by_several_statements(monkeypatch):
     With three scans per statement: the pages of the statements are merged here, and a statement
     runs again only while its next row could still enter the page.
     """
-    monkeypatch.setattr(search, "_SCANS_PER_STATEMENT", 3)
+    monkeypatch.setattr(cheapest, "_SCANS_PER_STATEMENT", 3)
     centre = (48.8566, 2.3522)
     rng = random.Random(5)
     points = scattered_around(centre, inner_km=0.5, outer_km=14, count=240, drivers=True)
