@@ -62,8 +62,8 @@ def may_reach(query: SearchQuery) -> tuple[str, list]:
     return box, params
 
 
-def driver_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
-    """Every driver (passing the filters) whose coverage holds the searcher's cell."""
+def driver_statement(query: SearchQuery, filters: tuple[str, list]) -> tuple[str, list]:
+    """The statement (of COLUMNS) reading every driver passing the filters whose coverage holds the searcher."""
     where, where_params = filters
     reach, reach_params = may_reach(query)
     if connection.vendor == "postgresql":
@@ -76,6 +76,11 @@ def driver_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> n
     else:
         covered = f"l.id IN (SELECT c.listing_id FROM listings_drivercoverage c WHERE c.cell = %s AND {reach})"  # noqa: S608
     sql = f"SELECT {COLUMNS} FROM {FROM} WHERE {covered} AND l.kind = 'driver' AND {where}"  # noqa: S608
-    rows = fetch(sql, [geo.coverage_cell_of(query.latitude, query.longitude), *reach_params, *where_params])
+    return sql, [geo.coverage_cell_of(query.latitude, query.longitude), *reach_params, *where_params]
+
+
+def driver_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
+    """Every driver (passing the filters) whose coverage holds the searcher's cell."""
+    rows = fetch(*driver_statement(query, filters))
     stats["rows"] += len(rows)
     return rows

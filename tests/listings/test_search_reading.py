@@ -326,3 +326,29 @@ def test_cheapest_first_stops_scans_of_grazing_cells_at_the_whole_cells_page_pri
     result = search_listing_hits(query, now=NOW)
     assert [hit.listing_id for hit in result.hits] == [listings[30].pk] + [listing.pk for listing in listings[:19]]
     assert result.rows_examined <= 31
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(
+    ("inner_km", "outer_km", "others"),
+    [(5.0, 5.04, (8.0, 8.5, 25)), (10.01, 10.05, (1.0, 2.0, 5))],
+    ids=["thin-ring", "just-outside-the-circle"],
+)
+def test_nearest_first_on_postgresql_reads_further_when_the_first_knn_read_cannot_prove_the_page(
+    inner_km, outer_km, others
+):
+    """60 rooms at nearly one distance, so the first KNN read (31 rows) cannot prove the page.
+
+    On a thin ring, the 21st hit is not nearer than 0.99 x the read's last row; just outside the
+    circle (inside the index's 1% gate), the read holds fewer hits than the page. The KNN read runs
+    again with a larger limit, and the page is the brute force's.
+    """
+    centre = (48.8566, 2.3522)
+    points = scattered_around(centre, inner_km=inner_km, outer_km=outer_km, count=60, drivers=False)
+    points += scattered_around(centre, inner_km=others[0], outer_km=others[1], count=others[2], drivers=False)
+    bulk_listings(owner=make_user(), points=points)
+    query = SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=10)
+    with CaptureQueriesContext(connection) as captured:
+        search_listing_hits(query, now=NOW)
+    assert len([sql for sql in captured.captured_queries if "<->" in sql["sql"]]) == 2
+    assert_same_page(query)
