@@ -25,9 +25,12 @@ from listings.search.query import SearchQuery, kinds_of
 from listings.search.statements import (
     COLUMNS,
     FROM,
+    GATE_METRES_PER_KM,
+    GENERIC_PLAN,
+    HERE,
     ID,
+    POINT,
     REACH,
-    ROOM_CAR_COLUMNS,
     cell_condition,
     fetch,
     matches,
@@ -127,23 +130,28 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
 
 
 # On PostgreSQL, rooms and cars come from the GiST index on their point (migration 0012), walked in
-# order of sphere distance (KNN). The sphere's distance is within 0.994-1.006 of the geodesic (see
-# geo), so: the index is gated at 1% beyond the radius (no row within it is missed), and when a
-# read stops at its limit, every row it did not return is at least 0.99 x the last one's sphere
-# distance away; a page whose last hit is nearer than that is proven, otherwise the read runs again
-# with a limit four times larger.
-_POINT = "(ST_SetSRID(ST_MakePoint(l.longitude, l.latitude), 4326)::geography)"
-_HERE = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"
+# order of sphere distance (KNN), and PostGIS measures each row's geodesic (ST_Distance on the
+# WGS-84 spheroid: GeographicLib, the algorithm geopy uses, so no geodesic is computed here). The
+# geodesic is within 0.994-1.006 of the sphere's distance (see geo), so: the index is gated at 1%
+# beyond the radius (no row within the radius is missed); and when a read stops at its limit, every
+# row it did not return is at least as far on the sphere as each row it did, hence at least
+# 0.994 / 1.006 (0.988; 0.985 here) x the largest geodesic read. A page whose last hit is nearer
+# than that is proven; otherwise the read runs again with a limit four times larger.
 _KNN_SQL = (
-    f"(SELECT {ROOM_CAR_COLUMNS}, ({_POINT} <-> {_HERE}) / 1000 FROM listings_listing l"  # noqa: S608
-    f" WHERE l.kind <> 'driver' AND {{where}} AND ST_DWithin({_POINT}, {_HERE}, %s, false)"
-    f" ORDER BY {_POINT} <-> {_HERE} LIMIT %s)"
+    f"(SELECT l.id, ST_Distance({POINT}, {HERE}) / 1000, CAST(-1 AS double precision)"  # noqa: S608
+    f" FROM listings_listing l WHERE l.kind <> 'driver' AND {{where}} AND ST_DWithin({POINT}, {HERE}, %s, false)"
+    f" ORDER BY {POINT} <-> {HERE} LIMIT %s)"
 )
-_UNREAD_FACTOR = 0.99
-_GATE_FACTOR = 1010  # metres a kilometre of radius, for the sphere's gate
+# Drivers by the coverage lookup (drivers.driver_statement), measured the same way.
+_DRIVERS_SQL = (
+    "(SELECT d.id, ST_Distance(ST_SetSRID(ST_MakePoint(d.longitude, d.latitude), 4326)::geography,"  # noqa: S608
+    f" {HERE}) / 1000, d.reach FROM ({{drivers}})"
+    " AS d(id, latitude, longitude, price, reach, rating_sum, rating_count))"
+)
+_UNREAD_FACTOR = 0.985
 # The first read's limit: the page and a margin for rows in the gate but outside the circle.
 _KNN_MARGIN = 10
-SPHERE = 7  # the column of a KNN read's sphere distance (km)
+_DISTANCE, _REACH = 1, 2  # columns of the rows read: id, geodesic km, reach (-1: a room or car)
 
 
 def _nearest_postgis(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
@@ -156,32 +164,32 @@ def _nearest_postgis(query: SearchQuery, filters: tuple[str, list], stats: dict)
     kinds = set(kinds_of(query))
     wanted = query.wanted
     limit = wanted + _KNN_MARGIN
-    knn_params = [query.longitude, query.latitude]
-    drivers = np.empty((0, 7))
+    here = [query.longitude, query.latitude]
+    drivers = np.empty((0, 3))
     first = True
     while True:
         parts, params = [], []
         if kinds - {ListingKind.DRIVER}:
             parts.append(_KNN_SQL.format(where=where))
-            params += [*knn_params, *where_params, *knn_params, query.radius_km * _GATE_FACTOR, *knn_params, limit]
+            params += [*here, *where_params, *here, query.radius_km * GATE_METRES_PER_KM, *here, limit]
         if first and ListingKind.DRIVER in kinds:
             sql, driver_params = driver_statement(query, filters)
-            parts.append(f"(SELECT *, CAST(0 AS double precision) FROM ({sql}) AS drivers)")  # noqa: S608
-            params += driver_params
-        rows = fetch(" UNION ALL ".join(parts), params, width=8, prepare=True)
+            parts.append(_DRIVERS_SQL.format(drivers=sql))
+            params += [*here, *driver_params]
+        rows = fetch(" UNION ALL ".join(parts), params, width=3, prepare=True, planner=GENERIC_PLAN)
         stats["rows"] += len(rows)
-        is_driver = rows[:, REACH] >= 0
+        is_driver = rows[:, _REACH] >= 0
         if first:
-            drivers = rows[is_driver, :7]
+            drivers = rows[is_driver]
             first = False
         knn = rows[~is_driver]
-        everything = np.concatenate([knn[:, :7], drivers])
-        mask, distance = matches(query, everything)
-        hits = np.column_stack([distance[mask], everything[mask, ID]])
+        both = np.concatenate([knn, drivers])
+        reach = np.where(both[:, _REACH] < 0, query.radius_km, both[:, _REACH])
+        hits = both[both[:, _DISTANCE] <= reach][:, [_DISTANCE, 0]]
         hits = hits[np.lexsort((hits[:, 1], hits[:, 0]))]
         if len(knn) < limit:
             return hits  # every room and car within the gate was read
-        unread = _UNREAD_FACTOR * float(knn[:, SPHERE].max())
+        unread = _UNREAD_FACTOR * float(knn[:, _DISTANCE].max())
         if len(hits) >= wanted and hits[wanted - 1, 0] < unread:
             return hits
         limit *= 4

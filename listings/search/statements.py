@@ -17,7 +17,6 @@ import weakref
 from datetime import datetime
 
 import numpy as np
-import psycopg
 from django.conf import settings
 from django.db import connection
 
@@ -42,6 +41,18 @@ ROOM_CAR_COLUMNS = (
     "l.id, l.latitude, l.longitude, l.unit_price, CAST(-1 AS double precision), l.rating_sum, l.rating_count"
 )
 ID, LAT, LNG, PRICE, REACH, RATING_SUM, RATING_COUNT = range(7)
+
+# PostgreSQL (PostGIS): a listing's point as a geography, the expression of the GiST index of rooms
+# and cars (migration 0012), and the searcher's point from two parameters (longitude, latitude).
+POINT = "(ST_SetSRID(ST_MakePoint(l.longitude, l.latitude), 4326)::geography)"
+HERE = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"
+# The sphere's distance is within 0.994-1.006 of the geodesic (see geo): an index gate 1% beyond the
+# radius (metres a kilometre of radius, sphere distances) misses no row within it.
+GATE_METRES_PER_KM = 1010
+# The PostGIS statements' plan does not depend on the point or the filters' values: made once per
+# connection, instead of a custom plan for each of the first five runs and whenever the planner
+# prefers one.
+GENERIC_PLAN = {"plan_cache_mode": "force_generic_plan"}
 
 
 def where_filters(query: SearchQuery, kinds: tuple[str, ...], now: datetime) -> tuple[str, list]:
@@ -100,20 +111,6 @@ def great_circle_km_sql(latitude: str, longitude: str, *, least: str = "least") 
     )
 
 
-class _PreparingCursor(psycopg.Cursor):
-    """Binds parameters on the server and prepares each statement on first use on its connection."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-def _prepared_cursor():
-    connection.ensure_connection()
-    cursor = _PreparingCursor(connection.connection)
-    # Django's wrappers: database errors as Django's, and the statement logged when queries are (tests count them).
-    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
-
-
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # The statements this module PREPAREd on each open connection (they live as long as its session).
 _PREPARED_ON: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -169,19 +166,18 @@ def fetch(
 
     On PostgreSQL: `planner` settings change for this statement alone; `prepare` plans the statement
     once per connection and reuses the plan (for statements whose text does not depend on the data:
-    cells come as parameters). Statements with named parameters are prepared by `_execute_prepared`
-    (with the `planner` settings), others by psycopg. JIT and parallel workers are off for the whole
-    session (see POSTGRES_SESSION_OPTIONS in settings).
+    cells come as parameters), by `_execute_prepared`. Not psycopg's own preparing: Django opens its
+    connections with prepare_threshold=None, under which psycopg prepares nothing, not even with
+    prepare=True (measured: 0.5-1 ms a search spent parsing and planning again); and were it on,
+    psycopg answers any ROLLBACK on the connection with DEALLOCATE ALL. JIT and parallel workers are
+    off for the whole session (see POSTGRES_SESSION_OPTIONS in settings).
     """
     postgres = connection.vendor == "postgresql"
-    prepared = postgres and prepare and settings.SEARCH_PREPARED_STATEMENTS
-    if prepared and isinstance(params, dict):
+    if postgres and prepare and settings.SEARCH_PREPARED_STATEMENTS:
+        if not isinstance(params, dict):
+            sql, params = named(sql, params, "p")
         with connection.cursor() as cursor:
             _execute_prepared(cursor, sql, params, planner or {})
-            rows = cursor.fetchall()
-    elif prepared and not planner:
-        with _prepared_cursor() as cursor:
-            cursor.execute(sql, params)
             rows = cursor.fetchall()
     else:
         with connection.cursor() as cursor:
