@@ -34,6 +34,7 @@ class Row:
     value: float | None
     target: str
     passed: bool | None
+    digits: int = 1
 
 
 def answers(port: int) -> bool:
@@ -92,18 +93,18 @@ def geo_rows(db: str, n: int, big_n: int | None) -> list[Row]:
             size, ratio = int(line["n"]), number(line, "ratio")
             label = f"geo {line['case']} {line['place']} {db} n={size} p95 ours/PostGIS"
             if big_n and size != big_n:
-                rows.append(Row(label, ratio, "(reference)", None))
+                rows.append(Row(label, ratio, "(reference)", None, digits=2))
             else:
-                rows.append(Row(label, ratio, "<= 1.0", None if ratio is None else ratio <= 1.0))
+                rows.append(Row(label, ratio, "<= 1.0", None if ratio is None else ratio <= 1.0, digits=2))
             agreed, _, pages = line.get("agree", "").partition("/")
             label = f"geo {line['case']} {line['place']} {db} n={size} pages agreeing with PostGIS"
-            rows.append(Row(label, float(agreed or 0), f"= {pages}", agreed == pages))
+            rows.append(Row(label, float(agreed or 0), f"= {pages}", agreed == pages, digits=0))
         elif "ratio_growth_from" in line:
             label = (
                 f"geo {line['case']} {line['place']} {db} ours/PostGIS {line['ratio_growth_from']}->"
                 f"{line['ratio_growth_to']} (from {line['ratio_from']})"
             )
-            rows.append(Row(label, number(line, "ratio_to"), "(reference)", None))
+            rows.append(Row(label, number(line, "ratio_to"), "(reference)", None, digits=2))
         elif "p95_growth" in line:
             growth = number(line, "p95_growth")
             label = f"geo {line['case']} {line['place']} {db} p95 growth {line['growth_from']}->{line['growth_to']}"
@@ -175,7 +176,7 @@ def print_table(rows: list[Row]) -> None:
     print(f"Sharing benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores")
     print(f"{'metric':<{width}}  {'value':>10}  {'target':<12} result")
     for row in rows:
-        value = "n/a" if row.value is None else f"{row.value:,.1f}"
+        value = "n/a" if row.value is None else f"{row.value:,.{row.digits}f}"
         verdict = "" if row.passed is None else ("pass" if row.passed else "FAIL")
         print(f"{row.metric:<{width}}  {value:>10}  {row.target:<12} {verdict}")
 
