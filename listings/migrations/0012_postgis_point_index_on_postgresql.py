@@ -1,4 +1,4 @@
-"""On PostgreSQL: PostGIS, and a GiST index on each room's and car's point as a geography.
+"""On PostgreSQL: PostGIS, and a GiST index on each listing's point as a geography.
 
 Nearest-first on PostgreSQL walks this index in distance order (KNN, see listings.search.nearest):
 measured against the H3 rings on the same 1,000,000 listings it is the faster of the two in every
@@ -15,16 +15,23 @@ POINT = "(ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)::geography)"
 def create(apps, schema_editor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
+        if cursor.fetchone() is None:
+            raise RuntimeError(
+                "Search on PostgreSQL needs PostGIS, which this server does not have: install it with"
+                " scripts/ensure_postgis.sh (Debian's postgresql-15-postgis-3) and migrate again."
+            )
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     schema_editor.execute(
-        f"CREATE INDEX listing_point_rooms_cars ON listings_listing USING gist ({POINT}) WHERE kind <> 'driver'"
+        f"CREATE INDEX listing_point ON listings_listing USING gist ({POINT})"
     )
 
 
 def drop(apps, schema_editor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute("DROP INDEX IF EXISTS listing_point_rooms_cars")
+    schema_editor.execute("DROP INDEX IF EXISTS listing_point")
 
 
 class Migration(migrations.Migration):

@@ -31,6 +31,7 @@ from listings.search.statements import (
     ID,
     POINT,
     REACH,
+    SERVICE_RADIUS,
     cell_condition,
     fetch,
     matches,
@@ -129,24 +130,28 @@ def _nearest(query: SearchQuery, filters: tuple[str, list], stats: dict) -> tupl
     raise AssertionError("the coarsest resolution always runs until the radius is exhausted")
 
 
-# On PostgreSQL, rooms and cars come from the GiST index on their point (migration 0012), walked in
-# order of sphere distance (KNN), and PostGIS measures each row's geodesic (ST_Distance on the
-# WGS-84 spheroid: GeographicLib, the algorithm geopy uses, so no geodesic is computed here). The
-# geodesic is within 0.994-1.006 of the sphere's distance (see geo), so: the index is gated at 1%
-# beyond the radius (no row within the radius is missed); and when a read stops at its limit, every
-# row it did not return is at least as far on the sphere as each row it did, hence at least
-# 0.994 / 1.006 (0.988; 0.985 here) x the largest geodesic read. A page whose last hit is nearer
-# than that is proven; otherwise the read runs again with a limit four times larger.
+# On PostgreSQL, listings come from the GiST index on their point (migration 0012), walked in order
+# of sphere distance (KNN), and PostGIS measures each row's geodesic (ST_Distance on the WGS-84
+# spheroid: GeographicLib, the algorithm geopy uses, so no geodesic is computed here). The geodesic
+# is within 0.994-1.006 of the sphere's distance (see geo), so: the index is gated at 1% beyond the
+# radius (no row within it is missed, and every row beyond the gate is farther than the radius);
+# and when a read stops at its limit, every row it did not return is at least as far on the sphere
+# as each row it did, hence at least 0.994 / 1.006 (0.988; 0.985 here) x the largest geodesic read.
+# A page whose last hit is nearer than that is proven; otherwise the read runs again with a limit
+# four times larger. Drivers are read as rows like the others (a hit when within their own reach);
+# only when the circle ends before the page is full may drivers based farther away still reach the
+# searcher, and then the coverage lookup (drivers) brings every driver that does.
 _KNN_SQL = (
-    f"(SELECT l.id, ST_Distance({POINT}, {HERE}) / 1000, CAST(-1 AS double precision)"  # noqa: S608
-    f" FROM listings_listing l WHERE l.kind <> 'driver' AND {{where}} AND ST_DWithin({POINT}, {HERE}, %s, false)"
-    f" ORDER BY {POINT} <-> {HERE} LIMIT %s)"
+    f"SELECT l.id, ST_Distance({POINT}, {HERE}) / 1000,"  # noqa: S608
+    f" CASE WHEN l.kind = 'driver' THEN {SERVICE_RADIUS} ELSE -1 END"
+    f" FROM listings_listing l WHERE {{where}} AND ST_DWithin({POINT}, {HERE}, %s, false)"
+    f" ORDER BY {POINT} <-> {HERE} LIMIT %s"
 )
 # Drivers by the coverage lookup (drivers.driver_statement), measured the same way.
 _DRIVERS_SQL = (
-    "(SELECT d.id, ST_Distance(ST_SetSRID(ST_MakePoint(d.longitude, d.latitude), 4326)::geography,"  # noqa: S608
+    "SELECT d.id, ST_Distance(ST_SetSRID(ST_MakePoint(d.longitude, d.latitude), 4326)::geography,"  # noqa: S608
     f" {HERE}) / 1000, d.reach FROM ({{drivers}})"
-    " AS d(id, latitude, longitude, price, reach, rating_sum, rating_count))"
+    " AS d(id, latitude, longitude, price, reach, rating_sum, rating_count)"
 )
 _UNREAD_FACTOR = 0.985
 # The first read's limit: the page and a margin for rows in the gate but outside the circle.
@@ -154,45 +159,40 @@ _KNN_MARGIN = 10
 _DISTANCE, _REACH = 1, 2  # columns of the rows read: id, geodesic km, reach (-1: a room or car)
 
 
-def _nearest_postgis(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
-    """PostgreSQL: rows of (distance, id) nearest first, rooms and cars by KNN, drivers by coverage, one statement.
+def _hits(query: SearchQuery, rows: np.ndarray) -> np.ndarray:
+    """Rows of (distance, id) nearest first, then by id: rooms and cars within the radius, drivers within reach."""
+    reach = np.where(rows[:, _REACH] < 0, query.radius_km, rows[:, _REACH])
+    hits = rows[rows[:, _DISTANCE] <= reach][:, [_DISTANCE, 0]]
+    return hits[np.lexsort((hits[:, 1], hits[:, 0]))]
 
-    The drivers' read (see drivers) comes in the same statement as the first KNN read; a KNN read
-    that cannot prove the page runs again alone, with a larger limit.
-    """
+
+def _nearest_postgis(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
+    """PostgreSQL: rows of (distance, id) nearest first, by KNN, and by the drivers' coverage when the circle ends."""
     where, where_params = filters
-    kinds = set(kinds_of(query))
     wanted = query.wanted
     limit = wanted + _KNN_MARGIN
     here = [query.longitude, query.latitude]
-    drivers = np.empty((0, 3))
-    first = True
     while True:
-        parts, params = [], []
-        if kinds - {ListingKind.DRIVER}:
-            parts.append(_KNN_SQL.format(where=where))
-            params += [*here, *where_params, *here, query.radius_km * GATE_METRES_PER_KM, *here, limit]
-        if first and ListingKind.DRIVER in kinds:
-            sql, driver_params = driver_statement(query, filters)
-            parts.append(_DRIVERS_SQL.format(drivers=sql))
-            params += [*here, *driver_params]
-        rows = fetch(" UNION ALL ".join(parts), params, width=3, prepare=True, planner=GENERIC_PLAN)
+        params = [*here, *where_params, *here, query.radius_km * GATE_METRES_PER_KM, *here, limit]
+        rows = fetch(_KNN_SQL.format(where=where), params, width=3, prepare=True, planner=GENERIC_PLAN)
         stats["rows"] += len(rows)
-        is_driver = rows[:, _REACH] >= 0
-        if first:
-            drivers = rows[is_driver]
-            first = False
-        knn = rows[~is_driver]
-        both = np.concatenate([knn, drivers])
-        reach = np.where(both[:, _REACH] < 0, query.radius_km, both[:, _REACH])
-        hits = both[both[:, _DISTANCE] <= reach][:, [_DISTANCE, 0]]
-        hits = hits[np.lexsort((hits[:, 1], hits[:, 0]))]
-        if len(knn) < limit:
-            return hits  # every room and car within the gate was read
-        unread = _UNREAD_FACTOR * float(knn[:, _DISTANCE].max())
-        if len(hits) >= wanted and hits[wanted - 1, 0] < unread:
+        hits = _hits(query, rows)
+        if len(rows) == limit:
+            unread = _UNREAD_FACTOR * float(rows[:, _DISTANCE].max())
+            if len(hits) >= wanted and hits[wanted - 1, 0] < unread:
+                return hits
+            limit *= 4
+            continue
+        # Every listing within the gate was read: every other one is farther than the radius.
+        if (len(hits) >= wanted and hits[wanted - 1, 0] <= query.radius_km) or ListingKind.DRIVER not in set(
+            kinds_of(query)
+        ):
             return hits
-        limit *= 4
+        sql, driver_params = driver_statement(query, filters)
+        drivers = fetch(_DRIVERS_SQL.format(drivers=sql), [*here, *driver_params], width=3)
+        stats["rows"] += len(drivers)
+        # The coverage lookup holds every driver that reaches the searcher, those read above too.
+        return _hits(query, np.concatenate([rows[rows[:, _REACH] < 0], drivers]))
 
 
 def by_distance(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
