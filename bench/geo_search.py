@@ -4,6 +4,7 @@
     python bench/geo_search.py --listings 1000000 --db postgres [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
     python bench/geo_search.py --listings 1000000 --db postgres --keep   # build once, reuse on later runs
     python bench/geo_search.py --listings 1000000 --baseline 100000 --db sqlite --keep   # and the growth
+    python bench/geo_search.py --listings 1000000 --baseline 100000 --db postgres --keep --postgis   # vs PostGIS
 
 Builds its own throwaway database (a temp SQLite file, or a `sharing_geo_bench_<pid>`
 PostgreSQL database created and dropped here; with --keep, `/tmp/geo-bench-keep-<N>.sqlite3`
@@ -22,6 +23,12 @@ Output, one line per case and place (and size), the growth lines, then the naive
   case=nearest place=centre db=sqlite n=100000 p50_ms=... p95_ms=... rows_p95=... rounds_p95_ms=.../.../...
   case=nearest place=centre db=sqlite growth_from=100000 growth_to=1000000 p95_growth=... rounds_p95_growth=...
   naive_p50_ms=... speedup=...
+With --postgis (PostgreSQL), PostGIS answers the same queries on the same rows (see postgis_reference:
+installed by scripts/ensure_postgis.sh, tables built once in the kept database), each search timed
+alternately with ours, nearest-first for rooms alone timed too; per case, place and size, then the
+ratio at each size:
+  case=nearest place=centre db=postgres n=1000000 p95_ms=... postgis_p95_ms=... ratio=... agree=200/200
+  case=nearest place=centre db=postgres ratio_growth_from=100000 ratio_growth_to=1000000 ratio_from=... ratio_to=...
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import postgis_reference  # noqa: E402 (this folder, as the script runs)
 
 CITIES = [
     # name, latitude, longitude, share of the listings
@@ -333,7 +342,12 @@ def use_database(name: str) -> None:
 
 
 def run_cases(
-    db: str, databases: dict[int, str], queries: int, only: set[str] | None = None, rounds: int = 5
+    db: str,
+    databases: dict[int, str],
+    queries: int,
+    only: set[str] | None = None,
+    rounds: int = 5,
+    references: dict[int, object] | None = None,
 ) -> dict[int, float]:
     """Time each case and place in `rounds` rounds (all cases, at every size, in each round); print the figures.
 
@@ -342,6 +356,10 @@ def run_cases(
     database for each number of listings) one after the other, so a slow stretch spoils one round
     rather than one size, and the printed p95 is the median round's. With two sizes, the growth of
     each case's p95 is the median of the rounds' ratios, each from two measurements a second apart.
+    With `references` (a PostGIS reference per size, see postgis_reference), every search is timed
+    alternately with the reference's statement for the same query (which goes first alternates
+    too), their pages are compared, and a line per case, place and size gives the reference's p95,
+    the ratio of the p95s (the median of the rounds' ratios) and how many pages agreed.
     Returns the p50 of nearest-first in the centre, per size.
     """
     import statistics
@@ -352,6 +370,7 @@ def run_cases(
     start = (now + timedelta(days=3)).replace(hour=14, minute=0, second=0, microsecond=0)
     cases = {
         "nearest": {},
+        "rooms": {"kind": "room"},
         "filtered": {
             "kind": "room",
             "start": start,
@@ -361,28 +380,46 @@ def run_cases(
         },
         "cheapest": {"sort": "price"},
     }
-    runs = [(case, place) for case in cases if not only or case in only for place in ("centre", "countryside")]
+    # Rooms alone (the plain nearest-neighbour search) are timed for the PostGIS comparison, or when asked.
+    default = set(cases) - (set() if references else {"rooms"})
+    runs = [(case, place) for case in cases if case in (only or default) for place in ("centre", "countryside")]
     figures: dict[tuple[int, str, str], list[tuple[float, float, int]]] = {
         (n, case, place): [] for n in databases for case, place in runs
     }
+    # Per size, case and place: each round's (reference p95, agreed pages, pages).
+    compared: dict[tuple[int, str, str], list[tuple[float, int, int]]] = {key: [] for key in figures}
     for _ in range(rounds):
         for (case, place), (n, name) in itertools.product(runs, databases.items()):
             if len(databases) > 1:
                 use_database(name)
-            timings, rows = [], []
+            timings, rows, reference_timings, agreed = [], [], [], 0
+            reference = references[n] if references else None
             # A seed of its own per case and place, the same on every run (hash() of a str changes per process).
             points = list(places(place, queries + 10, seed=zlib.crc32(f"{case}-{place}".encode()) % 1000))
             for number, (lat, lng) in enumerate(points):
                 query = SearchQuery(latitude=lat, longitude=lng, radius_km=10, page_size=20, **cases[case])
+                if reference is not None and number % 2:
+                    reference_began = time.perf_counter()
+                    expected = reference.search(query, now)
+                    reference_elapsed = (time.perf_counter() - reference_began) * 1000
                 began = time.perf_counter()
                 result = search_listing_hits(query, now=now)
                 elapsed = (time.perf_counter() - began) * 1000
+                if reference is not None and not number % 2:
+                    reference_began = time.perf_counter()
+                    expected = reference.search(query, now)
+                    reference_elapsed = (time.perf_counter() - reference_began) * 1000
                 if number >= 10:  # the first few warm caches, connections and prepared statements
                     timings.append(elapsed)
                     rows.append(result.rows_examined)
+                    if reference is not None:
+                        reference_timings.append(reference_elapsed)
+                        agreed += postgis_reference.agree(result.hits, expected, query.sort)
             figures[n, case, place].append(
                 (percentile(timings, 50), percentile(timings, 95), int(percentile(rows, 95)))
             )
+            if reference is not None:
+                compared[n, case, place].append((percentile(reference_timings, 95), agreed, len(timings)))
     centre_p50 = {}
     for (n, case, place), measured in figures.items():
         p50 = statistics.median(p50 for p50, _, _ in measured)
@@ -395,6 +432,8 @@ def run_cases(
             f"rounds_p95_ms={'/'.join(f'{p95:.2f}' for p95 in p95s)}",
             flush=True,
         )
+    if references:
+        print_comparison(db, figures, compared)
     if len(databases) == 2:
         small, big = sorted(databases)
         for case, place in runs:
@@ -410,6 +449,39 @@ def run_cases(
                 flush=True,
             )
     return centre_p50
+
+
+def print_comparison(db: str, figures: dict, compared: dict) -> None:
+    """One line per size, case and place: our p95, PostGIS's, their ratio, agreement; then the ratio's growth.
+
+    The ratio is the median of the rounds' ratios (each from searches timed alternately); agreement
+    counts the pages of every round (a page that disagrees once is a wrong answer).
+    """
+    import statistics
+
+    ratios: dict[tuple[int, str, str], float] = {}
+    for (n, case, place), measured in compared.items():
+        ours = [p95 for _, p95, _ in figures[n, case, place]]
+        ratios[n, case, place] = statistics.median(
+            mine / theirs for mine, (theirs, _, _) in zip(ours, measured, strict=True)
+        )
+        agreed = sum(count for _, count, _ in measured)
+        pages = sum(total for _, _, total in measured)
+        print(
+            f"case={case} place={place} db={db} n={n} p95_ms={statistics.median(ours):.2f} "
+            f"postgis_p95_ms={statistics.median(p95 for p95, _, _ in measured):.2f} "
+            f"ratio={ratios[n, case, place]:.2f} agree={agreed}/{pages}",
+            flush=True,
+        )
+    sizes = sorted({n for n, _, _ in compared})
+    if len(sizes) == 2:
+        small, big = sizes
+        for _, case, place in sorted(key for key in compared if key[0] == big):
+            print(
+                f"case={case} place={place} db={db} ratio_growth_from={small} ratio_growth_to={big} "
+                f"ratio_from={ratios[small, case, place]:.2f} ratio_to={ratios[big, case, place]:.2f}",
+                flush=True,
+            )
 
 
 def naive_scan(n: int) -> float:
@@ -449,10 +521,19 @@ def main() -> None:
         help="also time a kept database of this many listings, round by round with N, and print the growth",
     )
     parser.add_argument("--no-naive", action="store_true", help="skip the (slow) naive full scan")
-    parser.add_argument("--cases", help="comma-separated subset of nearest,filtered,cheapest (default: all)")
+    parser.add_argument(
+        "--cases", help="comma-separated subset of nearest,rooms,filtered,cheapest (default: all but rooms)"
+    )
+    parser.add_argument(
+        "--postgis",
+        action="store_true",
+        help="PostgreSQL: time PostGIS on the same rows alongside (installs it, see scripts/ensure_postgis.sh)",
+    )
     args = parser.parse_args()
     if args.baseline and not args.keep:
         parser.error("--baseline needs --keep (both databases are kept)")
+    if args.postgis and args.db != "postgres":
+        parser.error("--postgis needs --db postgres")
 
     cleanup = setup_database(args.db, args.admin_url, args.listings if args.keep else None)
     try:
@@ -469,8 +550,15 @@ def main() -> None:
             use_database(name)
             call_command("migrate", verbosity=0)
             load(n)
+        references = None
+        if args.postgis:
+            references = {}
+            for n, name in databases.items():
+                url = f"{args.admin_url.rsplit('/', 1)[0]}/{name}"
+                postgis_reference.prepare(url)
+                references[n] = postgis_reference.Reference(url)
         only = set(args.cases.split(",")) if args.cases else None
-        centre_p50 = run_cases(args.db, databases, args.queries, only, args.rounds)
+        centre_p50 = run_cases(args.db, databases, args.queries, only, args.rounds, references)
         if args.no_naive or (only and "nearest" not in only):
             return
         # The naive scan takes seconds a search: at the smaller size only.

@@ -15,14 +15,25 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from geopy.distance import geodesic
 
-from listings import geo, search
+from listings import geo
 from listings.models import DriverCoverage, ListingKind, coverage_row
-from listings.search import SearchQuery, search_listing_hits
+from listings.search import SearchQuery, cheapest, nearest, search_listing_hits, statements
+from listings.search.statements import fetch
 from tests.conftest import make_user
 from tests.listings.factories import bulk_listings, make_listing
 from tests.listings.test_search_correctness import NOW, assert_same_page
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cheapest_by_merge(monkeypatch):
+    """Cheapest first by the merge of per-cell scans on PostgreSQL too, however few rows the circle holds.
+
+    On PostgreSQL a sparse circle is read whole through the PostGIS index instead (a test's few
+    rows always are): the tests of the merge's reading turn that off.
+    """
+    monkeypatch.setattr(cheapest, "_SPARSE", 0)
 
 
 def point_at(latitude: float, longitude: float, km_east: float) -> tuple[float, float]:
@@ -35,9 +46,10 @@ def cell_centre_in_paris() -> tuple[float, float]:
     return h3.cell_to_latlng(h3.latlng_to_cell(48.85, 2.35, geo.RES_COARSE))
 
 
+@pytest.mark.usefixtures("cheapest_by_merge")
 @pytest.mark.parametrize("sqlite_math", [True, False], ids=["sqlite-math", "no-sqlite-math"])
 def test_cheapest_first_passes_over_cheaper_rows_outside_the_circle(sqlite_math, monkeypatch):
-    monkeypatch.setattr(search, "_sqlite_has_math", lambda: sqlite_math)
+    monkeypatch.setattr(statements, "sqlite_has_math", lambda: sqlite_math)
     lat, lng = cell_centre_in_paris()
     cell = h3.latlng_to_cell(lat, lng, geo.RES_COARSE)
     # 40 cheap rooms 1.5-2.4 km east and west (outside a 1 km circle, inside its latitude band and
@@ -68,7 +80,7 @@ def test_drivers_whose_coverage_holds_the_searcher_but_who_do_not_come_this_far_
     sort, sqlite_math, monkeypatch
 ):
     # Without SQLite's math functions the far drivers come back from SQL and the exact check drops them.
-    monkeypatch.setattr(search, "_sqlite_has_math", lambda: sqlite_math)
+    monkeypatch.setattr(statements, "sqlite_has_math", lambda: sqlite_math)
     lat, lng = 48.85, 2.35
     far = [
         {**dict(zip(("latitude", "longitude"), point_at(lat, lng, 5 + i * 0.1), strict=True)), "unit_price": 500 + i}
@@ -94,10 +106,12 @@ def test_drivers_whose_coverage_holds_the_searcher_but_who_do_not_come_this_far_
 
 def cheapest_first_reads(captured: CaptureQueriesContext) -> list[str]:
     """The statements of cheapest-first merges (on PostgreSQL, after the first: EXECUTE of the prepared one)."""
-    sqls = [query["sql"] for query in captured.captured_queries]
+    # A statement psycopg prepared is logged without its text (None).
+    sqls = [query["sql"] or "" for query in captured.captured_queries]
     return [sql for sql in sqls if "ORDER BY 4, 1 LIMIT" in sql or "EXECUTE search_" in sql]
 
 
+@pytest.mark.usefixtures("cheapest_by_merge")
 def test_cheapest_first_reads_again_when_the_cheapest_rows_it_kept_fail_the_exact_distance():
     """The cheapest rows pass the database's conservative distance checks but not the exact one.
 
@@ -152,6 +166,7 @@ def test_a_driver_just_inside_its_radius_is_found_and_one_just_outside_is_not(so
     assert [hit.listing_id for hit in hits] == [just_inside.pk]
 
 
+@pytest.mark.usefixtures("cheapest_by_merge")
 @pytest.mark.postgres_only
 def test_cheapest_first_merges_index_scans_without_sorting_and_restores_the_planner_settings():
     lat, lng = cell_centre_in_paris()
@@ -166,7 +181,7 @@ def test_cheapest_first_merges_index_scans_without_sorting_and_restores_the_plan
     settings_sql = "SELECT current_setting('enable_sort'), current_setting('plan_cache_mode')"
     with connection.cursor() as cursor:
         # Earlier tests on this connection may have prepared the statement already: start afresh.
-        for name in search._PREPARED_ON.pop(connection.connection, ()):
+        for name in statements._PREPARED_ON.pop(connection.connection, ()):
             cursor.execute(f"DEALLOCATE {name}")
         cursor.execute(settings_sql)
         before = cursor.fetchone()
@@ -185,12 +200,12 @@ def test_cheapest_first_merges_index_scans_without_sorting_and_restores_the_plan
     assert "SET LOCAL enable_sort = off" in second
     [execute] = [part for part in second.split("; ") if part.startswith("EXECUTE ")]
     with connection.cursor() as cursor:
-        sets = "".join(f"SET LOCAL {name} = {value}; " for name, value in search._CHEAPEST_PLANNER.items())
+        sets = "".join(f"SET LOCAL {name} = {value}; " for name, value in cheapest._CHEAPEST_PLANNER.items())
         cursor.execute(f"{sets}EXPLAIN {execute}")
-        for _ in search._CHEAPEST_PLANNER:
+        for _ in cheapest._CHEAPEST_PLANNER:
             cursor.nextset()
         plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute("".join(f"RESET {name}; " for name in search._CHEAPEST_PLANNER))
+        cursor.execute("".join(f"RESET {name}; " for name in cheapest._CHEAPEST_PLANNER))
     # Two merges of scans that each walk an index in price order (the whole cells' for the cap, then
     # every cell's and the drivers' for the page); nothing sorted.
     assert plan.count("Merge Append") == 2, plan
@@ -200,13 +215,14 @@ def test_cheapest_first_merges_index_scans_without_sorting_and_restores_the_plan
     assert not [line for line in plan.splitlines() if line.strip().startswith(("Sort  (", "->  Sort  ("))], plan
 
 
+@pytest.mark.usefixtures("cheapest_by_merge")
 def test_cheapest_first_over_cells_merged_by_several_statements(monkeypatch):
     """A large circle's cells are merged by several statements (SQLite allows 500 terms in one).
 
     With three scans per statement: the pages of the statements are merged here, and a statement
     runs again only while its next row could still enter the page.
     """
-    monkeypatch.setattr(search, "_SCANS_PER_STATEMENT", 3)
+    monkeypatch.setattr(cheapest, "_SCANS_PER_STATEMENT", 3)
     centre = (48.8566, 2.3522)
     rng = random.Random(5)
     points = scattered_around(centre, inner_km=0.5, outer_km=14, count=240, drivers=True)
@@ -244,18 +260,19 @@ def scattered_around(
 
 
 @pytest.mark.parametrize(
-    ("inner_km", "outer_km", "count", "drivers", "reads_one_by_one"),
-    [(0.08, 0.3, 80, False, 2), (3.0, 9.5, 40, False, 4), (3.0, 9.5, 60, True, 4)],
+    ("inner_km", "outer_km", "count", "drivers", "reads_one_by_one", "postgres_reads"),
+    [(0.08, 0.3, 80, False, 2, 1), (3.0, 9.5, 40, False, 4, 1), (3.0, 9.5, 60, True, 4, 2)],
     # One by one: the fine cells, then the ring after them; or fine, mid, coarse, then the ring after the coarse cells.
+    # PostgreSQL: one KNN read; with drivers and fewer hits than the page in the circle, the coverage lookup too.
     ids=["dense-fine-cells", "sparse-coarse-cells", "sparse-with-drivers"],
 )
 def test_nearest_first_reads_the_ring_after_the_first_cells_in_the_same_statement(
-    inner_km, outer_km, count, drivers, reads_one_by_one
+    inner_km, outer_km, count, drivers, reads_one_by_one, postgres_reads
 ):
     """The first cells do not prove the 21 nearest, so the ring after them must be read too.
 
-    SQLite reads one statement at a time; PostgreSQL makes every read of the first two steps of each
-    resolution in one statement, each gated on the condition that makes nearest-first read it, and
+    SQLite reads one statement at a time; PostgreSQL walks the PostGIS index in distance order in one
+    statement (and looks drivers up by coverage when the circle ends before the page is full), and
     must still give the brute-force answer.
     """
     centre = (48.8566, 2.3522)
@@ -264,8 +281,9 @@ def test_nearest_first_reads_the_ring_after_the_first_cells_in_the_same_statemen
     query = SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=10)
     with CaptureQueriesContext(connection) as captured:
         search_listing_hits(query, now=NOW)
-    statements = len(captured.captured_queries)
-    assert statements == (1 if connection.vendor == "postgresql" else reads_one_by_one)
+    # PREPARE is sent once per connection with the first EXECUTE, in its own round trip.
+    statements = len([query for query in captured.captured_queries if not query["sql"].startswith("PREPARE ")])
+    assert statements == (postgres_reads if connection.vendor == "postgresql" else reads_one_by_one)
     assert_same_page(query)
 
 
@@ -297,6 +315,7 @@ def test_without_prepared_statements_every_statement_is_sent_whole_with_the_same
     assert not [query for query in captured.captured_queries if "search_" in query["sql"]]
 
 
+@pytest.mark.usefixtures("cheapest_by_merge")
 def test_cheapest_first_stops_scans_of_grazing_cells_at_the_whole_cells_page_price():
     """A cell that grazes the circle holds many rows just outside it, cheaper and dearer than the cap.
 
@@ -326,3 +345,62 @@ def test_cheapest_first_stops_scans_of_grazing_cells_at_the_whole_cells_page_pri
     result = search_listing_hits(query, now=NOW)
     assert [hit.listing_id for hit in result.hits] == [listings[30].pk] + [listing.pk for listing in listings[:19]]
     assert result.rows_examined <= 31
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(
+    ("inner_km", "outer_km", "others"),
+    [(5.0, 5.04, (8.0, 8.5, 25)), (10.01, 10.05, (1.0, 2.0, 5))],
+    ids=["thin-ring", "just-outside-the-circle"],
+)
+def test_nearest_first_on_postgresql_reads_further_when_the_first_knn_read_cannot_prove_the_page(
+    inner_km, outer_km, others, monkeypatch
+):
+    """60 rooms at nearly one distance, so the first KNN read (31 rows) cannot prove the page.
+
+    On a thin ring, the 21st hit is not nearer than 0.99 x the read's last row; just outside the
+    circle (inside the index's 1% gate), the read holds fewer hits than the page. The KNN read runs
+    again with a larger limit, and the page is the brute force's.
+    """
+    centre = (48.8566, 2.3522)
+    points = scattered_around(centre, inner_km=inner_km, outer_km=outer_km, count=60, drivers=False)
+    points += scattered_around(centre, inner_km=others[0], outer_km=others[1], count=others[2], drivers=False)
+    bulk_listings(owner=make_user(), points=points)
+    query = SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=10)
+    reads = []
+    monkeypatch.setattr(nearest, "fetch", lambda sql, *args, **kwargs: reads.append(sql) or fetch(sql, *args, **kwargs))
+    search_listing_hits(query, now=NOW)
+    assert len([sql for sql in reads if "<->" in sql]) == 2
+    assert_same_page(query)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("page", [1, 2])
+def test_cheapest_first_on_postgresql_reads_a_sparse_circle_whole_in_one_statement(page, monkeypatch):
+    """Few rooms and cars in the circle: one statement reads them through the PostGIS index, and the drivers."""
+    centre = (48.8566, 2.3522)
+    points = scattered_around(centre, inner_km=0.5, outer_km=14, count=120, drivers=True)
+    for number, point in enumerate(points):
+        point["unit_price"] = 100 + (number * 37) % 500
+    bulk_listings(owner=make_user(), points=points)
+    reads = []
+    monkeypatch.setattr(
+        cheapest, "fetch", lambda sql, *args, **kwargs: reads.append(sql) or fetch(sql, *args, **kwargs)
+    )
+    query = SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=10, sort="price", page=page)
+    assert_same_page(query)
+    assert len(reads) == 1 and "ST_DWithin" in reads[0]
+
+
+@pytest.mark.postgres_only
+def test_cheapest_first_on_postgresql_merges_cell_scans_when_the_circle_holds_many_rows(monkeypatch):
+    monkeypatch.setattr(cheapest, "_SPARSE", 30)
+    centre = (48.8566, 2.3522)
+    bulk_listings(owner=make_user(), points=scattered_around(centre, inner_km=0.5, outer_km=9, count=80, drivers=True))
+    reads = []
+    monkeypatch.setattr(
+        cheapest, "fetch", lambda sql, *args, **kwargs: reads.append(sql) or fetch(sql, *args, **kwargs)
+    )
+    for page in (1, 2):
+        assert_same_page(SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=10, sort="price", page=page))
+    assert len(reads) == 4 and "ST_DWithin" in reads[0] and "UNION ALL" in reads[1]

@@ -1,0 +1,75 @@
+"""Geo-search over the H3 cell index: nearest first, cheapest first or best rated, with filters.
+
+`search_listing_hits` is the interface; the modules of this package each hold one job: `query`
+(what is asked, validated), `statements` (SQL plumbing shared by every order: columns, filters,
+prepared statements, planner settings), `drivers` (who comes to the searcher), `nearest`,
+`cheapest` and `rating` (one order each).
+
+How a search is answered without reading every listing:
+- nearest first: rings of cells grow from the searcher's cell (fine cells
+  first, coarser ones when the area is sparse). After each ring, every listing
+  not yet read is at least as far as the next ring's lower bound, so once the
+  k-th hit is closer than that bound, it is provably the k-th.
+- cheapest first: the coarse cells that cover the circle are each scanned in
+  price order through the (cell, price) index, and the database merges the
+  scans and stops after the page (a UNION ALL under ORDER BY ... LIMIT).
+- driving services match when the searcher is inside the driver's own service
+  radius: each driver's service disk is covered by coarse cells
+  (DriverCoverage), so "who comes to me" is one indexed lookup.
+Filters run in SQL; exact distances are computed with numpy, never in a Python
+loop over candidate rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from listings.search.cheapest import by_price
+from listings.search.nearest import by_distance
+from listings.search.query import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_RADIUS_KM,
+    MAX_PAGE_SIZE,
+    MAX_RADIUS_KM,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    SortOrder,
+    kinds_of,
+    units_between,
+)
+from listings.search.rating import by_rating
+from listings.search.statements import where_filters
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_RADIUS_KM",
+    "MAX_PAGE_SIZE",
+    "MAX_RADIUS_KM",
+    "SearchHit",
+    "SearchQuery",
+    "SearchResult",
+    "SortOrder",
+    "search_listing_hits",
+    "units_between",
+]
+
+
+def search_listing_hits(query: SearchQuery, *, now: datetime | None = None) -> SearchResult:
+    """The page of hits (listing id, exact distance) for the query, without loading the listings."""
+    now = now or timezone.now()
+    stats = {"rows": 0}
+    filters = where_filters(query, kinds_of(query), now)
+    ranked = {SortOrder.DISTANCE: by_distance, SortOrder.PRICE: by_price, SortOrder.RATING: by_rating}[query.sort](
+        query, filters, stats
+    )
+    offset = (query.page - 1) * query.page_size
+    page = ranked[offset : offset + query.page_size]
+    return SearchResult(
+        hits=[SearchHit(listing_id=int(listing_id), distance_km=float(distance)) for distance, listing_id in page],
+        page=query.page,
+        has_next=len(ranked) > offset + query.page_size,
+        rows_examined=stats["rows"],
+    )

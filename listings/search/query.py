@@ -1,0 +1,108 @@
+"""What a search asks for and what it answers: the validated query, the hits and the page.
+
+A query is built from a form, the API or a benchmark and validated on construction, so every
+search algorithm can trust its fields (radius within MAX_RADIUS_KM, dates with a time zone and in
+order, prices not negative...). Periods count whole units: any started night or hour counts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.errors import DomainError
+from listings.models import ListingKind
+
+DEFAULT_RADIUS_KM = 10.0
+MAX_RADIUS_KM = 100.0
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class SortOrder:
+    DISTANCE = "distance"
+    PRICE = "price"
+    RATING = "rating"
+    CHOICES = (DISTANCE, PRICE, RATING)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a requester asks for; built from a form, the API or a benchmark, and validated here."""
+
+    latitude: float
+    longitude: float
+    radius_km: float = DEFAULT_RADIUS_KM
+    kind: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    guests: int | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    instant_book: bool = False
+    sort: str = SortOrder.DISTANCE
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        if not (-90 <= self.latitude <= 90) or math.isnan(self.latitude):
+            raise DomainError("The latitude must be between -90 and 90.", field="latitude")
+        if not (-180 <= self.longitude <= 180) or math.isnan(self.longitude):
+            raise DomainError("The longitude must be between -180 and 180.", field="longitude")
+        if not (0 < self.radius_km <= MAX_RADIUS_KM):
+            raise DomainError(f"The radius must be more than 0 and at most {MAX_RADIUS_KM:g} km.", field="radius_km")
+        if self.kind not in (None, *ListingKind.values):
+            raise DomainError("Choose rooms, cars or drivers (or any).", field="kind")
+        if (self.start is None) != (self.end is None):
+            raise DomainError("Give both a start and an end, or neither.", field="end" if self.start else "start")
+        if self.start is not None and self.end is not None:
+            if self.start.tzinfo is None or self.end.tzinfo is None:
+                raise DomainError("Dates must include a time zone.", field="start")
+            if self.end <= self.start:
+                raise DomainError("The end must be after the start.", field="end")
+        if self.guests is not None and self.guests < 1:
+            raise DomainError("Guests or seats must be at least 1.", field="guests")
+        if self.min_price is not None and self.min_price < 0:
+            raise DomainError("The minimum price cannot be negative.", field="min_price")
+        if self.max_price is not None and self.max_price < 0:
+            raise DomainError("The maximum price cannot be negative.", field="max_price")
+        if self.min_price is not None and self.max_price is not None and self.max_price < self.min_price:
+            raise DomainError("The maximum price is below the minimum price.", field="max_price")
+        if self.sort not in SortOrder.CHOICES:
+            raise DomainError("Sort by distance, price or rating.", field="sort")
+        if self.page < 1:
+            raise DomainError("Pages start at 1.", field="page")
+        if not (1 <= self.page_size <= MAX_PAGE_SIZE):
+            raise DomainError(f"A page holds 1 to {MAX_PAGE_SIZE} results.", field="page_size")
+
+    @property
+    def wanted(self) -> int:
+        """Hits needed to fill this page and know whether another follows."""
+        return self.page * self.page_size + 1
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    listing_id: int
+    distance_km: float
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    page: int
+    has_next: bool
+    rows_examined: int = 0
+    listings: list = field(default_factory=list)
+
+
+def units_between(start: datetime, end: datetime) -> tuple[int, int]:
+    """(nights, hours) a period counts for: any started night or hour counts whole."""
+    seconds = (end - start).total_seconds()
+    return math.ceil(seconds / 86400), math.ceil(seconds / 3600)
+
+
+def kinds_of(query: SearchQuery) -> tuple[str, ...]:
+    """The listing kinds the query searches: the one asked for, or all."""
+    return (query.kind,) if query.kind else tuple(ListingKind.values)
