@@ -6,6 +6,9 @@
     python bench/geo_search.py --listings 1000000 --baseline 100000 --db sqlite --keep   # and the growth
     python bench/geo_search.py --listings 1000000 --baseline 100000 --db postgres --keep --postgis   # vs PostGIS
 
+Size: one command-line program whose parts (loading the rows, the cases, the paired timing and the
+report) share the loaded database and its connections; the PostGIS reference is bench/postgis_reference.py.
+
 Builds its own throwaway database (a temp SQLite file, or a `sharing_geo_bench_<pid>`
 PostgreSQL database created and dropped here; with --keep, `/tmp/geo-bench-keep-<N>.sqlite3`
 or `sharing_geo_bench_keep_<N>`, kept and reused while it holds exactly N listings,

@@ -25,7 +25,7 @@ def create(apps, schema_editor) -> None:
             )
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     schema_editor.execute(
-        f"CREATE INDEX listing_point ON listings_listing USING gist ({POINT})"
+        f"CREATE INDEX IF NOT EXISTS listing_point ON listings_listing USING gist ({POINT})"
     )
 
 
@@ -37,7 +37,7 @@ def drop(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("listings", "0011_driver_coverage_index_carries_reach_on_sqlite_too"),
+        ("listings", "0012_listing_booking_horizon"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
