@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from accounts import safety
 from accounts.models import Block, PersonReport, ReportDecision
-from bookings import services as booking_services
 from bookings.models import Booking, BookingStatus
+from bookings.services.answers import accept_booking
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from listings.services import open_question_thread
 from realtime import services as realtime_services
@@ -98,7 +98,7 @@ def test_a_block_leaves_existing_bookings_as_they_are(user, other_user):
     confirmed.refresh_from_db()
     assert confirmed.status == BookingStatus.CONFIRMED
     # A request made before the block is still the host's to answer.
-    accepted = booking_services.accept_booking(host=user, booking_id=requested.pk, now=NOW)
+    accepted = accept_booking(host=user, booking_id=requested.pk, now=NOW)
     assert accepted.status == BookingStatus.CONFIRMED
 
 

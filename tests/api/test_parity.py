@@ -20,6 +20,12 @@ TWINS: dict[str, list[str]] = {
         "POST /api/v1/people/me/photo",
         "DELETE /api/v1/people/me/photo",
     ],
+    "accounts:blocks": ["GET /api/v1/safety/blocks", "POST /api/v1/safety/blocks"],
+    "accounts:unblock": ["DELETE /api/v1/safety/blocks/{user_id}"],
+    "accounts:report": ["POST /api/v1/safety/reports"],
+    "notifications:settings": ["GET /api/v1/notification-settings/", "PUT /api/v1/notification-settings/"],
+    "personaldata:export": ["POST /api/v1/me/exports"],
+    "personaldata:delete": ["POST /api/v1/me/delete"],
     "listings:create": ["POST /api/v1/listings/"],
     "listings:edit": ["PATCH /api/v1/listings/{listing_id}"],
     "listings:ask": ["POST /api/v1/listings/{listing_id}/questions", "POST /api/v1/threads/{thread_id}/messages"],
@@ -74,6 +80,8 @@ TWINS: dict[str, list[str]] = {
 PAGE_ONLY: dict[str, str] = {
     # Stripe calls this, not a person; its signature is the authentication.
     "payments:stripe_webhook": "Stripe's signed webhook events",
+    # Mail clients post it (RFC 8058 one-click), not the app: the app turns kinds off through its settings API.
+    "notifications:unsubscribe": "the one-click unsubscribe link in emails",
     # Support staff work from the browser desk (like the admin), never from the mobile app.
     "disputes:suspension": "the support desk's suspension form (staff only)",
 }

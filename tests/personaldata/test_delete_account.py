@@ -138,9 +138,9 @@ def test_the_api_says_why_and_refuses_then_deletes(client, user, other_user):
     assert check["can_delete"] is False and "still open" in check["reasons"][0]
     refused = _post(client, "/api/v1/me/delete", {"confirm_email": user.email})
     assert refused.status_code == 409 and "still open" in refused.json()["detail"]
-    from bookings import services as booking_services
+    from bookings.services.answers import withdraw_booking
 
-    booking_services.withdraw_booking(guest=user, booking_id=booking.pk)
+    withdraw_booking(guest=user, booking_id=booking.pk)
     assert client.get("/api/v1/me/deletion").json() == {"can_delete": True, "reasons": []}
     assert _post(client, "/api/v1/me/delete", {"confirm_email": user.email}).status_code == 204
     assert not User.objects.get(pk=user.pk).is_active

@@ -664,6 +664,13 @@ class Own:
 
 # Query strings name A's objects where the route takes one, to show that it is ignored for others.
 SELF_SCOPED: list[Own] = [
+    Own("notifications:settings"),
+    Own("notifications:settings", method=POST),
+    Own("GET /api/v1/notification-settings/"),
+    Own("PUT /api/v1/notification-settings/", method=PUT),
+    Own("GET /api/v1/notification-settings/push/key"),
+    Own("POST /api/v1/notification-settings/push/subscriptions", method=POST),
+    Own("POST /api/v1/notification-settings/push/unsubscribe", method=POST),
     Own("accounts:blocks"),
     Own("accounts:blocks", method=POST),
     Own("accounts:unblock", method=POST),
@@ -747,6 +754,9 @@ PUBLIC: dict[str, str] = {
     "(tests/discovery/test_favourites.py)",
     "GET /api/v1/saved/shared/{token}": "as discovery:shared",
     "GET /api/v1/people/{user_id}": "public profile by design, as accounts:profile (no email)",
+    "notifications:service_worker": "the Web Push service worker script: static code, no data",
+    "notifications:unsubscribe": "RFC 8058 one-click unsubscribe: the signed token is the authentication, a "
+    "forged or expired one changes nothing (tests/notifications/test_unsubscribe.py)",
 }
 
 # Whole families open by design, matched by name prefix.
@@ -797,6 +807,15 @@ PUBLIC_PATHS: dict[str, Callable[[World], list[str]]] = {
 }
 
 LOCATION_EXEMPT: dict[str, str] = {
+    "healthz": "answers {ok: true}, nothing else",
+    "readyz": "names of checks and their state, no data",
+    "metrics": "counters without people or places (and 404 without the token)",
+    "discovery:shared": "the world's list is private (404, in ATTEMPTS); a shared list shows listing cards, which "
+    "carry only the area (`whereabouts`) and the city",
+    "GET /api/v1/saved/shared/{token}": "id, title, city and link of each listing: no address, no point",
+    "GET /api/v1/people/{user_id}": "a person's name, bio, languages and city: no listing places",
+    "notifications:service_worker": "static script",
+    "notifications:unsubscribe": "a yes/no page about one kind of email",
     "payments:stripe_webhook": "POST only, Stripe's events; shows nothing",
     "<unnamed> media/<path:path>": "uploaded files (photos); no place data",
     "api-v1:openapi-json": "the API's schema, no data",

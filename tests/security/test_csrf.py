@@ -24,6 +24,7 @@ NO_COOKIE_AUTH = {
     "payments:stripe_webhook": "Stripe's server posts it; the signature (STRIPE_WEBHOOK_SECRET) is the check",
     "headless:app:": "allauth's app API authenticates by X-Session-Token only, never by cookie",
     "<unnamed> media/": "static files, no POST handling",
+    "notifications:unsubscribe": "RFC 8058: mail clients POST it with no session or token; the signed URL is the check",
 }
 
 # Routes whose URL needs an object: the matrix's first attempt on them names it; these name the rest.
