@@ -18,6 +18,12 @@ def serious_violations(page: Page) -> list[str]:
     """axe's serious and critical violations on the page as it is now, one line per rule."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE_JS.read_text())
+    # A popup still fading in (Leaflet's 0.2 s opacity transition) reads as low contrast: let
+    # running transitions and animations finish before axe looks.
+    page.evaluate(
+        "async () => { const done = Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)));"
+        " await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1000))]); }"
+    )
     violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
     return [
         f"{page.url}: {each['id']} ({each['impact']}): {each['help']} -- "
