@@ -103,7 +103,8 @@
     if (!box) { return; }
     var node = el(url ? "a" : "div", "toast", text);
     if (url) { node.href = url; }
-    node.setAttribute("role", "status");
+    // No role on the toast itself: role=status on a link hides that it is a link and takes its name
+    // away; the #toasts container is the live region.
     box.appendChild(node);
     setTimeout(function () { node.remove(); }, 6000);
   }

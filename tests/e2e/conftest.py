@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.conftest import PASSWORD
 from tests.e2e.mailbox import Mailbox, smtp_mailbox
 from tests.payments.fixtures import WEBHOOK_SECRET, ledger_checked, localstripe  # noqa: F401
+from tests.support.axe import serious_violations
 from tests.support.browser import open_chromium
 from tests.support.servers import asgi_server
 
@@ -99,6 +100,7 @@ class Journey:
 
     def __init__(self, page: Page, folder: Path, label: str = "", counter: _StepCounter | None = None) -> None:
         self.page = page
+        self.accessibility: list[str] = []
         self.folder = folder
         self.label = label
         self.counter = counter or _StepCounter()
@@ -113,6 +115,9 @@ class Journey:
         name = re.sub(r"[^a-z0-9]+", "-", f"{self.label} {step}".lower()).strip("-")
         path = self.folder / f"{number:02d}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
+        if step != "at-failure":
+            # Every page a journey shows is also checked by axe on the phone viewport.
+            self.accessibility.extend(serious_violations(self.page))
         return path
 
 
@@ -145,6 +150,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def _fail_on_violations(journeys: list[Journey]) -> None:
+    found = sorted({line for each in journeys for line in each.accessibility})
+    if found:
+        pytest.fail("axe: serious or critical violations:\n" + "\n".join(found), pytrace=False)
+
+
 def _snap_failure(request: pytest.FixtureRequest, journeys: list[Journey]) -> None:
     # A failing journey leaves a picture of where each person was when it stopped.
     if not request.node.stash.get(_CALL_FAILED, False):
@@ -163,6 +174,7 @@ def journey(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Journe
     yield opened
     _snap_failure(request, [opened])
     context.close()
+    _fail_on_violations([opened])
 
 
 @pytest.fixture
@@ -182,6 +194,7 @@ def browser_of(browser: Browser, request: pytest.FixtureRequest) -> Iterator:
     _snap_failure(request, opened)
     for context in contexts:
         context.close()
+    _fail_on_violations(opened)
 
 
 def log_in(page: Page, live_url: str, email: str, password: str = PASSWORD) -> None:
