@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from bookings import services
+from bookings.services.clock import start_booking
 from payments.models import LedgerEntry
 from tests.bookings.factories import confirmed_room
 from tests.support import servers
@@ -43,7 +43,7 @@ def new_database_url():
 @pytest.mark.usefixtures("stripe_api")
 def test_a_backup_restored_into_a_new_database_keeps_bookings_and_a_balanced_ledger(tmp_path: Path, new_database_url):
     booking = confirmed_room()
-    services.start_booking(booking_id=booking.pk, now=booking.start)  # captures the guest's payment
+    start_booking(booking_id=booking.pk, now=booking.start)  # captures the guest's payment
     assert LedgerEntry.objects.exists()
     source = servers.test_database_environment()["DATABASE_URL"]
 
