@@ -3,11 +3,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
 from accounts import safety
 from accounts.models import PersonReport, ReportDecision, User
-from core.admin_tools import ask_reason_then_apply
+from core.admin_tools import ReportQueueAdmin
 from core.requests import SignedInRequest
 
 
@@ -30,7 +30,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(PersonReport)
-class PersonReportAdmin(admin.ModelAdmin):
+class PersonReportAdmin(ReportQueueAdmin):
     """The staff queue of reports on people and messages: open ones first, each with its context."""
 
     list_display = ["person", "reporter", "reported_message", "created_at", "decision", "decided_by"]
@@ -44,27 +44,13 @@ class PersonReportAdmin(admin.ModelAdmin):
     def reported_message(self, report: PersonReport) -> bool:
         return report.message_id is not None
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def _decide(self, request: SignedInRequest, queryset: QuerySet, decision: str, action: str, title: str):
-        return ask_reason_then_apply(
-            request,
-            queryset,
-            action=action,
-            title=title,
-            apply=lambda report, reason: safety.decide_report(
-                staff=request.user, report_id=report.pk, decision=decision, reason=reason
-            ),
-        )
+    def decide_report(self, *, staff: User, report_id: int, decision: str, reason: str) -> object:
+        return safety.decide_report(staff=staff, report_id=report_id, decision=decision, reason=reason)
 
     @admin.action(description="Close: action taken", permissions=["change"])
     def action_taken(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self._decide(request, queryset, ReportDecision.ACTION, "action_taken", "Action taken")
+        return self.decide(request, queryset, ReportDecision.ACTION, "action_taken", "Action taken")
 
     @admin.action(description="Close: no action needed", permissions=["change"])
     def no_action(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self._decide(request, queryset, ReportDecision.DISMISS, "no_action", "No action needed")
+        return self.decide(request, queryset, ReportDecision.DISMISS, "no_action", "No action needed")

@@ -1,4 +1,4 @@
-"""Helpers shared by the admin desk: read-only record pages and moderation actions (reviews, listings)."""
+"""Helpers shared by the admin desk: read-only record pages and the report queues (people, listings, reviews)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from core.pages import apply_each
+from core.requests import SignedInRequest, User
 
 
 class ReadOnlyMixin:
@@ -59,3 +60,31 @@ def ask_reason_then_apply(
     done = apply_each(request, queryset, lambda obj: apply(obj, reason))
     messages.success(request, f"{title}: {done} done.")
     return None
+
+
+class ReportQueueAdmin(admin.ModelAdmin):
+    """A staff queue of reports: nobody files or deletes a report here, every decision asks for a reason.
+
+    Subclasses name the app's decide service in `decide_report` and declare one action per decision,
+    each calling `self.decide(...)`, so the reason page and the per-report refusals are written once.
+    """
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def decide_report(self, *, staff: User, report_id: int, decision: str, reason: str) -> object:
+        raise NotImplementedError("a report queue names the service that decides its reports")
+
+    def decide(self, request: SignedInRequest, queryset: QuerySet, decision: str, action: str, title: str):
+        return ask_reason_then_apply(
+            request,
+            queryset,
+            action=action,
+            title=title,
+            apply=lambda report, reason: self.decide_report(
+                staff=request.user, report_id=report.pk, decision=decision, reason=reason
+            ),
+        )

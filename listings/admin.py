@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from core.admin_tools import ask_reason_then_apply
-from core.requests import SignedInRequest
+from core.admin_tools import ReportQueueAdmin
+from core.requests import SignedInRequest, User
 from listings import services
 from listings.models import Listing, ListingReport, ListingReportDecision
 
@@ -27,7 +27,7 @@ class ListingAdmin(admin.ModelAdmin):
 
 
 @admin.register(ListingReport)
-class ListingReportAdmin(admin.ModelAdmin):
+class ListingReportAdmin(ReportQueueAdmin):
     """The moderation queue: open reports first; removing a listing soft-deletes it, with the reason kept."""
 
     list_display = ["listing", "reporter", "created_at", "decision", "decided_by", "decided_at"]
@@ -36,27 +36,13 @@ class ListingReportAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in ListingReport._meta.fields]
     actions = ["remove_listing", "keep_listing"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def _decide(self, request: SignedInRequest, queryset: QuerySet, decision: str, action: str, title: str):
-        return ask_reason_then_apply(
-            request,
-            queryset,
-            action=action,
-            title=title,
-            apply=lambda report, reason: services.decide_listing_report(
-                staff=request.user, report_id=report.pk, decision=decision, reason=reason
-            ),
-        )
+    def decide_report(self, *, staff: User, report_id: int, decision: str, reason: str) -> object:
+        return services.decide_listing_report(staff=staff, report_id=report_id, decision=decision, reason=reason)
 
     @admin.action(description="Remove the reported listings", permissions=["change"])
     def remove_listing(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self._decide(request, queryset, ListingReportDecision.REMOVE, "remove_listing", "Remove listings")
+        return self.decide(request, queryset, ListingReportDecision.REMOVE, "remove_listing", "Remove listings")
 
     @admin.action(description="Keep the reported listings", permissions=["change"])
     def keep_listing(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
-        return self._decide(request, queryset, ListingReportDecision.KEEP, "keep_listing", "Keep listings")
+        return self.decide(request, queryset, ListingReportDecision.KEEP, "keep_listing", "Keep listings")

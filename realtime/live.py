@@ -37,7 +37,15 @@ def send_live(topic: str, events: LiveEvents) -> None:
     All in one trip to the channel layer: each async_to_sync hop costs a thread switch, and a
     wave of offers is dozens of events.
     """
-    messages = [(person_group(topic, user_id), {"type": LIVE_EVENT, "event": event}) for user_id, event in events]
+    send_to_groups([(person_group(topic, user_id), {"type": LIVE_EVENT, "event": event}) for user_id, event in events])
+
+
+def send_to_groups(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send `(group, message)` pairs over the channel layer now, all in one trip (nothing when there is no layer).
+
+    The one place that crosses from sync code into the channel layer: notifications, read
+    receipts, conversation events and live events all go through it.
+    """
     layer = get_channel_layer()
     if layer is None or not messages:
         return

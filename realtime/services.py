@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Max
@@ -22,6 +20,7 @@ from core.errors import DomainError, PermissionDenied
 from core.requests import User
 from realtime.delivery import deliver_off_site
 from realtime.guards import check_message_allowed
+from realtime.live import send_to_groups
 from realtime.models import (
     THREAD_KEY_MAX_LENGTH,
     Message,
@@ -35,15 +34,6 @@ from realtime.models import (
 def user_group(user_id: int) -> str:
     """The channel-layer group that holds every open socket of one person."""
     return f"user.{user_id}"
-
-
-def _group_send(group_messages: list[tuple[str, dict[str, Any]]]) -> None:
-    channel_layer = get_channel_layer()
-    if channel_layer is None:
-        return
-    send = async_to_sync(channel_layer.group_send)
-    for group, message in group_messages:
-        send(group, message)
 
 
 # --- Notifications ------------------------------------------------------------------
@@ -101,7 +91,7 @@ def _next_seqs(user_ids: list[int]) -> dict[int, int]:
 
 
 def _push(notifications: list[Notification]) -> None:
-    _group_send(
+    send_to_groups(
         [
             (
                 user_group(n.recipient_id),
@@ -129,7 +119,7 @@ def mark_notifications_read(*, user: User, ids: Iterable[int] | None = None) -> 
         remaining = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
         # Every open tab of this person updates its bell.
         event = {"type": "notification.read", "ids": changed if id_list is not None else None, "unread": remaining}
-        transaction.on_commit(lambda: _group_send([(user_group(user.pk), event)]), robust=True)
+        transaction.on_commit(lambda: send_to_groups([(user_group(user.pk), event)]), robust=True)
     return len(changed)
 
 
@@ -170,7 +160,7 @@ def _participant_ids(thread: Thread) -> list[int]:
 
 
 def _thread_event(user_ids: list[int], event: dict[str, Any]) -> None:
-    _group_send([(user_group(user_id), {"type": "thread.event", "event": event}) for user_id in user_ids])
+    send_to_groups([(user_group(user_id), {"type": "thread.event", "event": event}) for user_id in user_ids])
 
 
 def post_message(*, thread: Thread, sender: User, body: str) -> Message:

@@ -11,8 +11,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from core.admin_tools import ReadOnlyInline, ReadOnlyMixin, ask_reason_then_apply
-from core.requests import SignedInRequest
+from core.admin_tools import ReadOnlyInline, ReadOnlyMixin, ReportQueueAdmin, ask_reason_then_apply
+from core.requests import SignedInRequest, User
 from reviews import services
 from reviews.models import ReportDecision, Review, ReviewAspect, ReviewReport, ReviewWindow, UserRating
 
@@ -29,18 +29,12 @@ class ReviewAspectInline(ReadOnlyInline):
     fields = ("aspect", "rating")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 class ReviewReportInline(ReadOnlyInline):
     model = ReviewReport
     fk_name = "review"
     fields = ("reporter", "reason", "created_at", "decision", "decision_reason", "decided_by", "decided_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Review)
@@ -65,31 +59,23 @@ class ReviewAdmin(ModeratedRecords, admin.ModelAdmin):
 
 
 @admin.register(ReviewReport)
-class ReviewReportAdmin(ModeratedRecords, admin.ModelAdmin):
+class ReviewReportAdmin(ModeratedRecords, ReportQueueAdmin):
     list_display = ("pk", "review", "reporter", "created_at", "decision", "decided_by", "decided_at")
     list_filter = ("decision",)
     search_fields = ("reason", "review__text", "reporter__email")
     raw_id_fields = ("review", "reporter", "decided_by")
     actions = ["hide_reported_reviews", "keep_reported_reviews"]
 
-    def _decide(self, request: SignedInRequest, queryset: QuerySet, decision: str, action: str, title: str):
-        return ask_reason_then_apply(
-            request,
-            queryset,
-            action=action,
-            title=title,
-            apply=lambda report, reason: services.moderate_report(
-                staff=request.user, report_id=report.pk, decision=decision, reason=reason
-            ),
-        )
+    def decide_report(self, *, staff: User, report_id: int, decision: str, reason: str) -> object:
+        return services.moderate_report(staff=staff, report_id=report_id, decision=decision, reason=reason)
 
     @admin.action(description="Hide the reported reviews (asks for a reason)", permissions=["moderate"])
     def hide_reported_reviews(self, request: SignedInRequest, queryset: QuerySet[ReviewReport]) -> HttpResponse | None:
-        return self._decide(request, queryset, ReportDecision.HIDE, "hide_reported_reviews", "Hide reported reviews")
+        return self.decide(request, queryset, ReportDecision.HIDE, "hide_reported_reviews", "Hide reported reviews")
 
     @admin.action(description="Keep the reported reviews (asks for a reason)", permissions=["moderate"])
     def keep_reported_reviews(self, request: SignedInRequest, queryset: QuerySet[ReviewReport]) -> HttpResponse | None:
-        return self._decide(request, queryset, ReportDecision.KEEP, "keep_reported_reviews", "Keep reported reviews")
+        return self.decide(request, queryset, ReportDecision.KEEP, "keep_reported_reviews", "Keep reported reviews")
 
 
 @admin.register(ReviewWindow)

@@ -7,7 +7,7 @@ import logging
 import pytest
 from django.db import transaction
 
-from realtime import notify, services
+from realtime import live, notify
 from realtime.models import Notification
 from tests.conftest import make_user
 
@@ -20,7 +20,7 @@ class BrokenLayer:
 @pytest.mark.django_db(transaction=True)
 def test_a_channel_layer_outage_does_not_fail_the_committed_operation(monkeypatch, caplog):
     user = make_user()
-    monkeypatch.setattr(services, "get_channel_layer", lambda: BrokenLayer())
+    monkeypatch.setattr(live, "get_channel_layer", lambda: BrokenLayer())
     with caplog.at_level(logging.ERROR), transaction.atomic():
         notify([user], "booking.accepted", {"title": "Accepted"})
     assert Notification.objects.filter(recipient=user, kind="booking.accepted").count() == 1
