@@ -12,11 +12,10 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from core.api import ObjectId, session_or_token_auth
-from core.errors import DomainError
 from core.requests import ApiRequest
 from discovery import favourites, saved_searches, selectors
 from discovery.models import FavouriteList, SavedSearch
-from listings.geocoding import geocode_place
+from listings.geocoding import search_point
 from listings.search import DEFAULT_RADIUS_KM
 
 router = Router(tags=["saved"], auth=session_or_token_auth)
@@ -184,12 +183,7 @@ def my_searches(request: ApiRequest):
 
 @router.post("/searches", response={201: SavedSearchOut}, summary="Save a search, to be alerted when it matches")
 def save_search(request: ApiRequest, data: SavedSearchIn):
-    lat, lng = data.lat, data.lng
-    if lat is None or lng is None:
-        if not data.q:
-            raise DomainError("Give lat and lng, or a place name in q.", field="q")
-        place = geocode_place(data.q)
-        lat, lng = place.latitude, place.longitude
+    lat, lng = search_point(data.lat, data.lng, data.q)
     saved: SavedSearch = saved_searches.save_search(
         owner=request.auth,
         name=data.name or (data.q or f"Within {data.radius:g} km"),

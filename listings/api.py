@@ -14,10 +14,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from core.api import session_or_token_auth
-from core.errors import DomainError
 from core.requests import ApiRequest, PublicApiRequest
 from listings import privacy, selectors, services
-from listings.geocoding import geocode_place
+from listings.geocoding import search_point
 from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS, check_search_dates
 from listings.models import Listing, ListingKind, ListingStatus
 from listings.search import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, SearchQuery
@@ -179,11 +178,7 @@ def search(
     page_size: int = DEFAULT_PAGE_SIZE,
 ):
     check_search_dates(start=start, end=end)
-    if lat is None or lng is None:
-        if not q:
-            raise DomainError("Give lat and lng, or a place name in q.", field="q")
-        place = geocode_place(q)
-        lat, lng = place.latitude, place.longitude
+    lat, lng = search_point(lat, lng, q)
     query = SearchQuery(
         latitude=lat,
         longitude=lng,

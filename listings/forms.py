@@ -16,6 +16,7 @@ from django import forms
 
 from core.errors import DomainError
 from listings import horizon
+from listings.geocoding import geocode_place, reverse_place
 from listings.models import CancellationPolicy, Fuel, Listing, ListingKind, Transmission
 from listings.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, SortOrder
 from listings.services import CURRENCIES
@@ -270,3 +271,38 @@ class SearchForm(forms.Form):
         except DomainError as error:
             self.add_error(error.field, error.message)
         return data
+
+    def criteria(self) -> tuple[dict[str, Any] | None, str]:
+        """What a valid form searches for, as `SearchQuery`'s filter fields, and the place name shown.
+
+        The place is the pin when there is one, else the typed name geocoded server-side; the dates
+        typed are wall-clock times at that place. None when the form names no place yet. One reading
+        of the search form for the search page and for a search saved from it.
+        """
+        data = self.cleaned_data
+        if data.get("lat") is not None and data.get("lng") is not None:
+            place = reverse_place(data["lat"], data["lng"])
+            latitude, longitude, label = data["lat"], data["lng"], data.get("q") or place.city
+        elif data.get("q"):
+            place = geocode_place(data["q"])
+            latitude, longitude, label = place.latitude, place.longitude, place.label
+        else:
+            return None, ""
+        zone = ZoneInfo(place.time_zone)
+
+        def local(value: datetime | None) -> datetime | None:
+            return value.replace(tzinfo=zone) if value else None
+
+        fields = {
+            "latitude": latitude,
+            "longitude": longitude,
+            "radius_km": data.get("radius") or DEFAULT_RADIUS_KM,
+            "kind": data.get("kind") or None,
+            "start": local(data.get("start")),
+            "end": local(data.get("end")),
+            "guests": data.get("guests"),
+            "min_price": to_minor(data.get("min_price")),
+            "max_price": to_minor(data.get("max_price")),
+            "instant_book": bool(data.get("instant")),
+        }
+        return fields, label

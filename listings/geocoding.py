@@ -234,6 +234,16 @@ def geocode_place(text: str) -> Place:
     return _place(location, text)
 
 
+def search_point(lat: float | None, lng: float | None, q: str | None) -> tuple[float, float]:
+    """Where an API search is centred: the point given, else the place named in `q` geocoded."""
+    if lat is not None and lng is not None:
+        return lat, lng
+    if not q:
+        raise DomainError("Give lat and lng, or a place name in q.", field="q")
+    place = geocode_place(q)
+    return place.latitude, place.longitude
+
+
 def reverse_place(latitude: float, longitude: float) -> Place:
     """The nearest known place to a map pin (its city, country and time zone)."""
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):

@@ -6,9 +6,6 @@ DomainErrors become field errors (forms) or a message, never a 500.
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -21,10 +18,10 @@ from core.pages import add_refusal_to_form, refusal_pages, refusals
 from core.requests import HtmxRequest, SignedInRequest
 from listings import photos as photo_services
 from listings import privacy, selectors, services
-from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm, to_minor
-from listings.geocoding import geocode_place, reverse_place
+from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm
+from listings.geocoding import geocode_place
 from listings.models import MAX_PHOTOS_PER_LISTING, ListingKind, ListingStatus
-from listings.search import DEFAULT_RADIUS_KM, SearchQuery
+from listings.search import SearchQuery
 
 
 def _own(request: SignedInRequest, listing_id: int):
@@ -235,37 +232,12 @@ def report(request: SignedInRequest, listing_id: int) -> HttpResponse:
 
 
 def _search_query(form: SearchForm) -> tuple[SearchQuery | None, str]:
-    """The query a valid search form asks for, and the place name shown; geocodes a typed place server-side."""
-    data = form.cleaned_data
-    if data.get("lat") is not None and data.get("lng") is not None:
-        place = reverse_place(data["lat"], data["lng"])
-        latitude, longitude, label = data["lat"], data["lng"], data.get("q") or place.city
-    elif data.get("q"):
-        place = geocode_place(data["q"])
-        latitude, longitude, label = place.latitude, place.longitude, place.label
-    else:
+    """The query a valid search form asks for, and the place name shown."""
+    fields, label = form.criteria()
+    if fields is None:
         return None, ""
-    zone = ZoneInfo(place.time_zone)
-
-    def local(value: datetime | None) -> datetime | None:
-        # The dates typed are wall-clock times at the place searched.
-        return value.replace(tzinfo=zone) if value else None
-
-    query = SearchQuery(
-        latitude=latitude,
-        longitude=longitude,
-        radius_km=data.get("radius") or DEFAULT_RADIUS_KM,
-        kind=data.get("kind") or None,
-        start=local(data.get("start")),
-        end=local(data.get("end")),
-        guests=data.get("guests"),
-        min_price=to_minor(data.get("min_price")),
-        max_price=to_minor(data.get("max_price")),
-        instant_book=bool(data.get("instant")),
-        sort=data.get("sort") or "distance",
-        page=data.get("page") or 1,
-    )
-    return query, label
+    data = form.cleaned_data
+    return SearchQuery(**fields, sort=data.get("sort") or "distance", page=data.get("page") or 1), label
 
 
 def search(request: HtmxRequest) -> HttpResponse:
