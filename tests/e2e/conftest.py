@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD
 from tests.e2e.mailbox import Mailbox, smtp_mailbox
 from tests.payments.fixtures import WEBHOOK_SECRET, ledger_checked, localstripe  # noqa: F401
 from tests.support.axe import serious_violations
-from tests.support.browser import open_chromium
+from tests.support.browser import PAGE_TIMEOUT_MS, open_chromium
 from tests.support.servers import asgi_server
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
@@ -169,7 +169,7 @@ def _snap_failure(request: pytest.FixtureRequest, journeys: list[Journey]) -> No
 def journey(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Journey]:
     context = _phone_context(browser)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     opened = Journey(page, _artifacts_folder(request))
     yield opened
     _snap_failure(request, [opened])
@@ -186,7 +186,7 @@ def browser_of(browser: Browser, request: pytest.FixtureRequest) -> Iterator:
         context = _phone_context(browser)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
         opened.append(Journey(page, _artifacts_folder(request), label, counter))
         return opened[-1]
 

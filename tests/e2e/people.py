@@ -20,6 +20,7 @@ from payments import services as payment_services
 from payments.models import PayoutAccount
 from tests.conftest import PASSWORD, make_user
 from tests.payments.fixtures import onboard
+from tests.support.browser import PAGE_TIMEOUT_MS
 
 T = TypeVar("T")
 
@@ -74,7 +75,7 @@ def own_tab(browser: Browser, live_url: str, user: User, *, then: str = "/", dev
     """Another person at their own device (own cookies), logged in through the form, closed afterwards."""
     context = browser.new_context(**device)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     try:
         log_in(page, live_url, user.email, then=then)
         yield page

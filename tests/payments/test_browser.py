@@ -16,7 +16,7 @@ from payments import gateway, services
 from payments.models import Payment
 from tests.conftest import make_user
 from tests.payments.fixtures import THREE_D_SECURE, WEBHOOK_SECRET, card
-from tests.support.browser import open_chromium
+from tests.support.browser import PAGE_TIMEOUT_MS, open_chromium
 from tests.support.servers import asgi_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,7 +45,7 @@ def logged_in_page(chromium: Browser, client, site: str, user):
     context = chromium.new_context()
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site}])
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     return page
 
 
@@ -114,7 +114,7 @@ def test_card_form_sends_only_a_payment_method_id(chromium, site, ledger_checked
         f'{form}<button type="submit">Book</button></form></body></html>'
     )
     page = chromium.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     with checkout_page(html) as (url, posted):
         page.goto(url)
         expect(page.get_by_placeholder("number")).to_be_visible()  # Stripe.js mounted the card element

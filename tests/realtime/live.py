@@ -17,5 +17,5 @@ def post_json(port: int, path: str, body: dict, token: str) -> tuple[int, dict]:
         headers={"Content-Type": "application/json", "X-Session-Token": token},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=30) as response:
         return response.status, json.loads(response.read())

@@ -18,7 +18,7 @@ from tests.support.servers import daphne_servers
 pytestmark = live_db
 
 
-async def next_of(ws, kind: str, timeout: float = 10) -> dict:
+async def next_of(ws, kind: str, timeout: float = 30) -> dict:
     async with asyncio.timeout(timeout):
         while True:
             message = json.loads(await ws.recv())
@@ -26,7 +26,7 @@ async def next_of(ws, kind: str, timeout: float = 10) -> dict:
                 return message
 
 
-async def both(ws, kinds: set[str], timeout: float = 10) -> dict[str, dict]:
+async def both(ws, kinds: set[str], timeout: float = 30) -> dict[str, dict]:
     """The next message of each kind, whatever order they come in."""
     found: dict[str, dict] = {}
     async with asyncio.timeout(timeout):
@@ -47,7 +47,7 @@ def browser(port: int, session_key: str, query: str = ""):
         f"ws://127.0.0.1:{port}/ws/notifications/{query}",
         origin=f"http://127.0.0.1:{port}",
         additional_headers={"Cookie": f"sessionid={session_key}"},
-        open_timeout=10,
+        open_timeout=30,
     )
 
 
@@ -98,7 +98,7 @@ async def test_scale_out_notification_committed_on_one_server_reaches_a_client_o
         async with connect(
             f"ws://127.0.0.1:{first}/ws/notifications/",
             subprotocols=["sharing.v1", f"session-token.{host_key}"],
-            open_timeout=10,
+            open_timeout=30,
         ) as ws:
             assert ws.subprotocol == "sharing.v1"
             await next_of(ws, "hello")

@@ -20,6 +20,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# How long a page action may wait before the test fails as hung. A guard, not a speed target: on a
+# loaded 2-core machine a first page load (static files, the gazetteer) has taken more than 10 s.
+PAGE_TIMEOUT_MS = 30_000
 
 
 @contextmanager
