@@ -5,6 +5,11 @@ derived from the object and the action, and records the result in the ledger in 
 same transaction. If Stripe refuses, the transaction rolls back and nothing changes;
 if the process dies after Stripe acted but before the commit, running the operation
 again sends the same key, gets Stripe's stored answer, and records it once.
+
+Bookings do not call capture/cancel/refund here from their transactions any more: the
+escrow port records them in the money outbox (`payments.outbox`), which sends them after
+the commit. `send_payout` itself runs in phases (claim, transfer with no transaction open,
+record); `release_escrow` is the ledger-only half of `release_payout`.
 """
 
 from __future__ import annotations
@@ -294,6 +299,13 @@ def release_payout(*, payment: Payment, host: User, host_amount: int) -> Payout 
     the payout waits, visible on their payout page, and goes out once they can.
     Releasing an already-released payment returns its payout without moving anything.
     """
+    payout = release_escrow(payment=payment, host=host, host_amount=host_amount)
+    return send_payout(payout=payout) if payout is not None else None
+
+
+def release_escrow(*, payment: Payment, host: User, host_amount: int) -> Payout | None:
+    """The ledger half of `release_payout`, no Stripe call: the escrow goes to the host's payable and
+    Sharing's fee; returns the payout to send (waiting), or the existing one when already released."""
     if not isinstance(host_amount, int) or isinstance(host_amount, bool) or host_amount < 0:
         raise DomainError("The host's amount must be zero or a positive amount in cents.", field="host_amount")
     with transaction.atomic():
@@ -305,8 +317,7 @@ def release_payout(*, payment: Payment, host: User, host_amount: int) -> Payout 
         held = payment.escrow_amount
         if held == 0:
             # Already released (or all refunded): a retry only retries the transfer, if one waits.
-            payout = payment.payouts.order_by("-pk").first()
-            return send_payout(payout=payout) if payout is not None else None
+            return payment.payouts.order_by("-pk").first()
         if host_amount > held:
             raise DomainError(
                 f"Payout of {host_amount} refused: only {held} {payment.currency} cents are held.", field="host_amount"
@@ -330,7 +341,7 @@ def release_payout(*, payment: Payment, host: User, host_amount: int) -> Payout 
             payout = Payout.objects.create(
                 payment=payment, host=host, amount=host_amount, currency=payment.currency, created_at=timezone.now()
             )
-    return send_payout(payout=payout) if payout is not None else None
+        return payout
 
 
 def _lock_payout(payout: Payout) -> Payout:
@@ -353,7 +364,13 @@ def _payout_key(payout: Payout, action: str, *parts: int) -> str:
 
 
 def send_payout(*, payout: Payout) -> Payout:
-    """Transfer a waiting payout to the host's connected account if it can receive money; else leave it waiting."""
+    """Transfer a waiting payout to the host's connected account if it can receive money; else leave it waiting.
+
+    In three phases, with no transaction open during the Stripe call: claim (attempt counted),
+    transfer, record. The waiting payout is its own outbox row: a crash or timeout between the
+    transfer and the record leaves it waiting, and the next try (`retry_waiting_payouts`, the
+    re-driver) sends the same key, so Stripe replays the first transfer instead of paying twice.
+    """
     with transaction.atomic():
         payout = _lock_payout(payout)
         if payout.status != Payout.Status.WAITING:
@@ -364,24 +381,39 @@ def send_payout(*, payout: Payout) -> Payout:
             payout.save(update_fields=["last_error"])
             return payout
         amount = payout.amount - payout.reversed_amount
+        reversed_before = payout.reversed_amount
+        key = _payout_key(payout, "transfer", payout.reversed_amount)
         payout.attempts += 1
-        try:
-            transfer = gateway.create_transfer(
-                amount=amount,
-                currency=payout.currency,
-                destination=account.stripe_account_id,
-                transfer_group=payout.payment.transfer_group,
-                # Tied to the guest's charge: Stripe then sends it even while the charge's funds are
-                # still pending on the platform, instead of refusing it for an empty available balance.
-                source_transaction=payout.payment.stripe_charge_id or None,
-                idempotency_key=_payout_key(payout, "transfer", payout.reversed_amount),
-                # No row ids here: a retry after a rollback must send identical parameters.
-                metadata={"payment": str(payout.payment.uid), "reference": payout.payment.reference},
-            )
-        except PaymentFailed as error:
-            # No DB write failed, so this transaction can still record why the money waits.
+        payout.save(update_fields=["attempts"])
+    try:
+        transfer = gateway.create_transfer(
+            amount=amount,
+            currency=payout.currency,
+            destination=account.stripe_account_id,
+            transfer_group=payout.payment.transfer_group,
+            # Tied to the guest's charge: Stripe then sends it even while the charge's funds are
+            # still pending on the platform, instead of refusing it for an empty available balance.
+            source_transaction=payout.payment.stripe_charge_id or None,
+            idempotency_key=key,
+            # No row ids here: a retry after a rollback must send identical parameters.
+            metadata={"payment": str(payout.payment.uid), "reference": payout.payment.reference},
+        )
+    except PaymentFailed as error:
+        with transaction.atomic():
+            payout = _lock_payout(payout)
             payout.last_error = error.message[:300]
-            payout.save(update_fields=["last_error", "attempts"])
+            payout.save(update_fields=["last_error"])
+        return payout
+    with transaction.atomic():
+        payout = _lock_payout(payout)
+        if payout.status != Payout.Status.WAITING:
+            return payout
+        if payout.reversed_amount != reversed_before:
+            # Taken back while the transfer was on its way: the ledger no longer owes that amount.
+            # Left waiting with the reason for staff (the transfer id says what Stripe sent).
+            payout.last_error = f"Changed while transfer {transfer.id} was being sent: check with Stripe."[:300]
+            payout.save(update_fields=["last_error"])
+            logger.error("payout %s reversed while its transfer %s was in flight", payout.pk, transfer.id)
             return payout
         post_transaction(
             lines=[
@@ -396,7 +428,7 @@ def send_payout(*, payout: Payout) -> Payout:
         payout.stripe_transfer_id = transfer.id
         payout.paid_at = timezone.now()
         payout.last_error = ""
-        payout.save(update_fields=["status", "stripe_transfer_id", "paid_at", "last_error", "attempts"])
+        payout.save(update_fields=["status", "stripe_transfer_id", "paid_at", "last_error"])
         return payout
 
 
