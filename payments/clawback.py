@@ -13,8 +13,8 @@ and then sends the refund with its own recorded key.
 
 from __future__ import annotations
 
-from payments import services
 from payments.models import Payment
+from payments.services import guest_payments, host_payouts
 
 
 def take_back_from_host(*, payment: Payment, amount: int) -> None:
@@ -25,7 +25,7 @@ def take_back_from_host(*, payment: Payment, amount: int) -> None:
             break
         part = min(remaining, payout.amount - payout.reversed_amount)
         if part > 0:
-            services.reverse_payout(payout=payout, amount=part)
+            host_payouts.reverse_payout(payout=payout, amount=part)
             remaining -= part
 
 
@@ -34,9 +34,9 @@ def claw_back(*, payment: Payment, take_back: int, fee_back: int, refund: int) -
     if take_back > 0:
         take_back_from_host(payment=payment, amount=take_back)
     if fee_back > 0:
-        payment = services.return_platform_fee(payment=payment, amount=fee_back)
+        payment = host_payouts.return_platform_fee(payment=payment, amount=fee_back)
     if refund > 0:
-        payment = services.refund_payment(payment=payment, amount=refund)
+        payment = guest_payments.refund_payment(payment=payment, amount=refund)
     payment.refresh_from_db()
     return payment
 

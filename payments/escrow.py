@@ -17,9 +17,10 @@ from django.utils.http import urlencode
 
 from accounts.models import User
 from bookings.money import Authorisation
-from payments import outbox, selectors, services
+from payments import outbox, selectors
 from payments.errors import PaymentStateError
 from payments.models import Payment
+from payments.services import guest_payments
 
 Status = Payment.Status
 
@@ -49,13 +50,13 @@ class StripeEscrow:
     def authorise(
         self, *, payer: User, amount: int, currency: str, reference: str, payment_method: str
     ) -> Authorisation:
-        payment = services.authorize_payment(
+        payment = guest_payments.authorize_payment(
             payer=payer, amount=amount, currency=currency, reference=reference, payment_method=payment_method
         )
         return _authorisation(payment)
 
     def confirm_authentication(self, *, payment_id: int) -> Authorisation:
-        return _authorisation(services.refresh_payment(payment=Payment.objects.get(pk=payment_id)))
+        return _authorisation(guest_payments.refresh_payment(payment=Payment.objects.get(pk=payment_id)))
 
     def authentication_url(self, *, payment_id: int, next_url: str) -> str:
         page = reverse("payments:payment_authenticate", kwargs={"payment_id": payment_id})
@@ -65,7 +66,7 @@ class StripeEscrow:
         payment = Payment.objects.get(pk=payment_id)
         if payment.status != Status.AUTHORIZED:
             raise PaymentStateError("The card is not authorised for this booking. Try again with your card.")
-        services.set_payment_reference(payment=payment, reference=reference)
+        guest_payments.set_payment_reference(payment=payment, reference=reference)
 
     def adopt(self, *, payment_id: int, payer: User, amount: int, currency: str, reference: str) -> None:
         payment = Payment.objects.filter(pk=payment_id, payer_id=payer.pk).first()
@@ -76,10 +77,10 @@ class StripeEscrow:
         if payment.amount < amount:
             # Never charge more than the card holds: a capture above the authorisation fails at the bank.
             raise PaymentStateError("The fare is more than what is held on the card for this job.")
-        services.set_payment_reference(payment=payment, reference=reference)
+        guest_payments.set_payment_reference(payment=payment, reference=reference)
 
     def abandon(self, *, payment_id: int) -> None:
-        services.cancel_payment(payment=Payment.objects.get(pk=payment_id))
+        guest_payments.cancel_payment(payment=Payment.objects.get(pk=payment_id))
 
     def capture(self, *, reference: str, amount: int) -> None:
         outbox.record_capture(payment=_payment_for(reference), amount=amount)
@@ -99,7 +100,7 @@ class StripeEscrow:
         return outbox.describe_pending(reference=reference)
 
     def freeze(self, *, reference: str, reason: str) -> None:
-        services.freeze_payment(payment=_payment_for(reference), reason=reason)
+        guest_payments.freeze_payment(payment=_payment_for(reference), reason=reason)
 
     def unfreeze(self, *, reference: str) -> None:
-        services.unfreeze_payment(payment=_payment_for(reference))
+        guest_payments.unfreeze_payment(payment=_payment_for(reference))

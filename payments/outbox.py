@@ -16,7 +16,7 @@ A refusal that retrying cannot fix (or MONEY_MAX_ATTEMPTS transient failures) ma
 row failed: it waits in the admin's "Money operations" queue for staff.
 
 Payouts use their own row as their outbox (`Payout`, status waiting, keyed by the
-payment and the payout's rank): see `services.send_payout`.
+payment and the payout's rank): see `host_payouts.send_payout`.
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from payments import clawback, gateway, services
+from payments import clawback, gateway
 from payments.errors import PaymentFailed, PaymentStateError
 from payments.models import MoneyOperation, Payment, Payout
+from payments.services import host_payouts, recording
 
 logger = logging.getLogger(__name__)
 Kind = MoneyOperation.Kind
@@ -78,7 +79,7 @@ def pending_capture(payment: Payment) -> bool:
 
 def record_capture(*, payment: Payment, amount: int) -> MoneyOperation | None:
     """Charge `amount` (at most the hold) after commit; None if it is charged or being charged already."""
-    payment = services._lock(payment)
+    payment = recording.lock_payment(payment)
     existing = payment.operations.filter(kind=Kind.CAPTURE).first()
     if payment.status == Status.CAPTURED or existing is not None:
         return existing
@@ -93,7 +94,7 @@ def record_capture(*, payment: Payment, amount: int) -> MoneyOperation | None:
 
 def record_cancel(*, payment: Payment) -> MoneyOperation | None:
     """Release an authorisation that will never be charged, after commit. Twice is a no-op."""
-    payment = services._lock(payment)
+    payment = recording.lock_payment(payment)
     existing = payment.operations.filter(kind=Kind.CANCEL).first()
     if payment.status in (Status.CANCELED, Status.FAILED) or existing is not None:
         return existing
@@ -104,7 +105,7 @@ def record_cancel(*, payment: Payment) -> MoneyOperation | None:
 
 def record_refund(*, payment: Payment, amount: int, host_keeps: int) -> MoneyOperation:
     """Give exactly `amount` back after commit (taking back from the host first what they no longer keep)."""
-    payment = services._lock(payment)
+    payment = recording.lock_payment(payment)
     if payment.status != Status.CAPTURED and not pending_capture(payment):
         raise PaymentStateError("Only a charged payment can be refunded; cancel an authorisation instead.")
     if payment.frozen and payment.stripe_dispute_id:
@@ -124,10 +125,10 @@ def release_escrow_after_commit(*, payment: Payment, host: Any, host_amount: int
     """Close the escrow in the caller's transaction (ledger only); the transfer goes after commit."""
     if pending_capture(payment):
         raise PaymentStateError("The guest's charge is still pending: the payout waits for it.", code="capture_waiting")
-    payout = services.release_escrow(payment=payment, host=host, host_amount=host_amount)
+    payout = host_payouts.release_escrow(payment=payment, host=host, host_amount=host_amount)
     if payout is not None and payout.status == Payout.Status.WAITING:
         payout_id = payout.pk
-        after_commit(lambda: services.send_payout(payout=Payout.objects.get(pk=payout_id)))
+        after_commit(lambda: host_payouts.send_payout(payout=Payout.objects.get(pk=payout_id)))
     return payout
 
 
@@ -145,7 +146,7 @@ def _apply_capture(operation: MoneyOperation, payment: Payment, intent: Any) -> 
     if intent.status != "succeeded":
         raise PaymentFailed("The card could not be charged. Ask the guest for another card.", code="capture_failed")
     if payment.captured_amount == 0:  # a `payment_intent.succeeded` webhook may have recorded it first
-        services._record_capture(payment, int(intent.amount_received or operation.amount), intent)
+        recording.post_capture(payment, int(intent.amount_received or operation.amount), intent)
     operation.stripe_object_id = intent.id
 
 
@@ -159,7 +160,7 @@ def _send_cancel(operation: MoneyOperation) -> Any:
 def _apply_cancel(operation: MoneyOperation, payment: Payment, intent: Any) -> None:
     if payment.status in (Status.PENDING, Status.REQUIRES_ACTION, Status.AUTHORIZED):
         payment.status = Status.CANCELED
-        services._save(payment, "status")
+        recording.save_payment(payment, "status")
 
 
 def _send_refund(operation: MoneyOperation) -> Any:
@@ -187,12 +188,12 @@ def _take_back_released_money(operation: MoneyOperation) -> None:
     the host what they no longer keep, then the part of Sharing's fee that went with it. Converges on a
     re-drive: it works from what is still held, which a finished first try already refilled.
 
-    The payout reversal is `services.reverse_payout`'s own short transaction with its Stripe call inside."""
+    The payout reversal is `host_payouts.reverse_payout`'s own short transaction with its Stripe call inside."""
     clawback.make_room_for_refund(payment=operation.payment, amount=operation.amount, host_keeps=operation.host_keeps)
 
 
 def _apply_refund(operation: MoneyOperation, payment: Payment, refund: Any) -> None:
-    services._record_refund(payment, operation.amount)
+    recording.post_refund(payment, operation.amount)
     operation.stripe_object_id = refund.id
 
 
@@ -249,7 +250,7 @@ def send_operation(*, operation_id: int) -> MoneyOperation:
             locked = MoneyOperation.objects.select_for_update().get(pk=operation_id)
             if locked.status != OpStatus.PENDING:
                 return locked
-            payment = services._lock(operation.payment)
+            payment = recording.lock_payment(operation.payment)
             APPLIERS[locked.kind](locked, payment, answer)
             locked.status = OpStatus.DONE
             locked.completed_at = timezone.now()
@@ -281,7 +282,7 @@ def redrive_money_operations(*, now: Any = None, limit: int = 200) -> dict[str, 
             counts["pending"] += 1
             continue
         counts[{"done": "done", "failed": "failed"}.get(operation.status, "pending")] += 1
-    counts["payouts_sent"] = len(services.retry_waiting_payouts())
+    counts["payouts_sent"] = len(host_payouts.retry_waiting_payouts())
     return counts
 
 

@@ -22,7 +22,7 @@ from payments import gateway
 from payments.errors import PaymentFailed
 from payments.ledger import escrow_balance
 from payments.models import MoneyOperation, Payment, Payout, PayoutAccount
-from payments.services import refresh_payout_account
+from payments.services.payout_accounts import refresh_payout_account
 from tests.bookings.factories import CHECK_IN, CHECK_OUT, NOW, confirmed_room, request_room
 from tests.conftest import PASSWORD, make_user
 from tests.listings.factories import make_listing

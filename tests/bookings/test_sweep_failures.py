@@ -9,9 +9,9 @@ from bookings import tasks
 from bookings.models import BookingStatus, StuckTransition
 from bookings.money import booking_reference
 from bookings.services.clock import advance_due_bookings
-from payments import services
 from payments.errors import PaymentStateError
 from payments.models import Payment
+from payments.services import guest_payments
 from tests.bookings.factories import request_room
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +22,8 @@ def charged_request():
     its expiry cannot release the authorisation any more, so the expiry fails every time."""
     booking = request_room()
     payment = Payment.objects.get(reference=booking_reference(booking.pk))
-    services.capture_payment(payment=payment)
-    services.refund_payment(payment=payment, amount=payment.amount)  # keeps the ledger clean for ledger_check
+    guest_payments.capture_payment(payment=payment)
+    guest_payments.refund_payment(payment=payment, amount=payment.amount)  # keeps the ledger clean for ledger_check
     return booking
 
 
