@@ -99,7 +99,21 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "host", "payment", "amount", "currency", "status", "last_error", "created_at", "paid_at")
+    """Payouts; filter on "waiting" for the ones stuck, with why (`last_error`) and the scheduler's next try."""
+
+    list_display = (
+        "pk",
+        "host",
+        "payment",
+        "amount",
+        "currency",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+        "paid_at",
+    )
     list_filter = ("status",)
     search_fields = ("host__email", "stripe_transfer_id", "payment__reference")
 

@@ -212,6 +212,9 @@ class Payout(models.Model):
     stripe_transfer_id = models.CharField(max_length=255, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="After a refused transfer: the scheduler's next try (backoff); empty = now."
+    )
     created_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
 

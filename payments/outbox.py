@@ -282,7 +282,7 @@ def redrive_money_operations(*, now: Any = None, limit: int = 200) -> dict[str, 
             counts["pending"] += 1
             continue
         counts[{"done": "done", "failed": "failed"}.get(operation.status, "pending")] += 1
-    counts["payouts_sent"] = len(host_payouts.retry_waiting_payouts())
+    counts["payouts_sent"] = len(host_payouts.retry_waiting_payouts(now=now))
     return counts
 
 

@@ -10,8 +10,10 @@ Taking money back (`reverse_payout`, `return_platform_fee`) is the claw-back's
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -136,8 +138,14 @@ def send_payout(*, payout: Payout) -> Payout:
     except PaymentFailed as error:
         with transaction.atomic():
             payout = lock_payout(payout)
-            payout.last_error = error.message[:300]
-            payout.save(update_fields=["last_error"])
+            # Stripe does not retry a refused transfer: the scheduler does, later and later, and staff
+            # see why it waits (payout admin, the host's payout page) meanwhile.
+            payout.last_error = f"Try {payout.attempts} refused by Stripe: {error.message}"[:300]
+            payout.next_attempt_at = timezone.now() + retry_backoff(payout.attempts)
+            payout.save(update_fields=["last_error", "next_attempt_at"])
+            logger.warning(
+                "payout %s: transfer refused (%s), next try at %s", payout.pk, error.code, payout.next_attempt_at
+            )
         return payout
     with transaction.atomic():
         payout = lock_payout(payout)
@@ -163,15 +171,29 @@ def send_payout(*, payout: Payout) -> Payout:
         payout.stripe_transfer_id = transfer.id
         payout.paid_at = timezone.now()
         payout.last_error = ""
-        payout.save(update_fields=["status", "stripe_transfer_id", "paid_at", "last_error"])
+        payout.next_attempt_at = None
+        payout.save(update_fields=["status", "stripe_transfer_id", "paid_at", "last_error", "next_attempt_at"])
         return payout
 
 
-def retry_waiting_payouts(*, host: User | None = None) -> list[Payout]:
-    """Try every waiting payout again (all hosts, or one); returns those that went out."""
+def retry_backoff(attempts: int) -> timedelta:
+    """Wait after the `attempts`-th refused transfer: 5 min, 10 min, 20 min ... capped at 12 hours."""
+    return timedelta(minutes=min(720, 5 * 2 ** max(0, attempts - 1)))
+
+
+def retry_waiting_payouts(*, host: User | None = None, now: datetime | None = None) -> list[Payout]:
+    """Try waiting payouts again; returns those that went out.
+
+    The scheduler's run (no `host`) skips payouts whose last transfer Stripe refused until their
+    backoff has passed (`next_attempt_at`). A host's account becoming able to receive money
+    (`host`) tries all of that host's waiting payouts at once.
+    """
+    now = now or timezone.now()
     waiting = Payout.objects.filter(status=Payout.Status.WAITING)
     if host is not None:
         waiting = waiting.filter(host_id=host.pk)
+    else:
+        waiting = waiting.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
     sent = []
     for payout in waiting.order_by("pk"):
         payout = send_payout(payout=payout)

@@ -213,3 +213,66 @@ def test_a_payout_retried_after_a_rollback_transfers_once(localstripe, ledger_ch
     payout = host_payouts.release_payout(payment=payment, host=host, host_amount=5_000)
     assert payout.status == Payout.Status.PAID
     assert [t.amount for t in transfers_to(host.payout_account.stripe_account_id)] == [5_000]
+
+
+def refused_transfers():
+    """Stripe refusing every transfer (it does not retry them itself)."""
+    from unittest import mock
+
+    from payments.errors import PaymentServiceUnavailable
+
+    refusal = PaymentServiceUnavailable("Stripe is not answering. Try again in a few minutes.", code="stripe_error")
+    return mock.patch.object(gateway, "create_transfer", side_effect=refusal)
+
+
+def test_a_refused_transfer_waits_with_its_reason_and_is_retried_after_its_backoff(localstripe, ledger_checked):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    host = host_with_payout_account(localstripe)
+    payment = captured_payment(6_000)
+    with refused_transfers():
+        payout = host_payouts.release_payout(payment=payment, host=host, host_amount=5_000)
+    refused_at = timezone.now()
+    assert (payout.status, payout.attempts) == (Payout.Status.WAITING, 1)
+    assert payout.last_error == "Try 1 refused by Stripe: Stripe is not answering. Try again in a few minutes."
+    assert refused_at < payout.next_attempt_at <= refused_at + timedelta(minutes=5)
+
+    assert host_payouts.retry_waiting_payouts(now=refused_at + timedelta(minutes=1)) == []
+    payout.refresh_from_db()
+    assert (payout.status, payout.attempts) == (Payout.Status.WAITING, 1)  # not even tried: backing off
+
+    assert host_payouts.retry_waiting_payouts(now=refused_at + timedelta(minutes=6)) == [payout]
+    payout.refresh_from_db()
+    assert (payout.status, payout.last_error, payout.next_attempt_at) == (Payout.Status.PAID, "", None)
+    assert [t.amount for t in transfers_to(host.payout_account.stripe_account_id)] == [5_000]
+
+
+def test_each_refusal_doubles_the_wait_before_the_next_try(localstripe, ledger_checked):
+    from django.utils import timezone
+
+    host = host_with_payout_account(localstripe)
+    payment = captured_payment(6_000)
+    with refused_transfers():
+        payout = host_payouts.release_payout(payment=payment, host=host, host_amount=5_000)
+        first_wait = payout.next_attempt_at - timezone.now()
+        sent = host_payouts.retry_waiting_payouts(now=payout.next_attempt_at)
+        second_try = timezone.now()
+    payout.refresh_from_db()
+    assert sent == []
+    assert payout.attempts == 2
+    assert payout.last_error.startswith("Try 2 refused by Stripe")
+    assert payout.next_attempt_at - second_try > first_wait  # 10 minutes after 5
+
+
+def test_a_host_finishing_onboarding_sends_a_backing_off_payout_at_once(localstripe, ledger_checked):
+    host = host_with_payout_account(localstripe)
+    payment = captured_payment(6_000)
+    with refused_transfers():
+        payout = host_payouts.release_payout(payment=payment, host=host, host_amount=5_000)
+
+    payout_accounts.refresh_payout_account(stripe_account_id=host.payout_account.stripe_account_id)
+
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.PAID
