@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from bookings.models import Booking, BookingTransition, PendingCheckout
+from bookings.models import Booking, BookingTransition, PendingCheckout, StuckTransition
 
 
 class BookingTransitionInline(admin.TabularInline):
@@ -56,3 +56,32 @@ class PendingCheckoutAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(StuckTransition)
+class StuckTransitionAdmin(admin.ModelAdmin):
+    """The staff queue of time-driven transitions that keep failing (filter on "gave up")."""
+
+    list_display = ("step", "object_id", "attempts", "gave_up", "last_error", "next_attempt_at", "resolved_at")
+    list_filter = ("gave_up", "step", ("resolved_at", admin.EmptyFieldListFilter))
+    search_fields = ("object_id", "last_error")
+    readonly_fields = (
+        "step",
+        "object_id",
+        "attempts",
+        "last_error",
+        "first_failed_at",
+        "last_failed_at",
+        "resolved_at",
+    )
+    actions = ["try_again"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Try again at the next sweep (fresh tries)")
+    def try_again(self, request: HttpRequest, queryset: object) -> None:
+        from django.utils import timezone
+
+        count = queryset.update(gave_up=False, attempts=0, next_attempt_at=timezone.now())  # type: ignore[attr-defined]
+        self.message_user(request, f"{count} transition(s) will be tried again at the next sweep.")

@@ -17,6 +17,7 @@ from ninja import Field, Router, Schema, Status
 
 from bookings import pricing, selectors
 from bookings.models import Booking, PendingCheckout
+from bookings.money import booking_reference, money
 from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
 from bookings.services.cancellations import CANCELLABLE_STATUSES, cancel_by_guest, cancel_by_host, guest_refund
 from bookings.services.checkout import complete_checkout, quote_request, request_booking
@@ -109,6 +110,13 @@ class BookingOut(PriceOut):
     listing_location: ListingLocationOut = Field(
         description="Exact address and point for the host, and for the guest once the booking is confirmed"
     )
+    # "" once the money matches the status; otherwise what is still on its way to the bank (or stuck),
+    # e.g. "Payment pending: the charge of the guest's card is being processed with the bank."
+    money_pending: str
+
+    @staticmethod
+    def resolve_money_pending(obj: Booking) -> str:
+        return money().money_pending(reference=booking_reference(obj.pk))
 
     @staticmethod
     def resolve_listing_title(obj: Booking) -> str:

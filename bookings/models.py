@@ -240,3 +240,29 @@ class PendingCheckout(models.Model):
     @property
     def reference(self) -> str:
         return f"checkout:{self.uid.hex}"
+
+
+class StuckTransition(models.Model):
+    """A time-driven transition that failed in a sweep or a task: retried with backoff, then waits for staff.
+
+    One row per (step, object): `attempts` counts the failures; after settings.SWEEP_MAX_ATTEMPTS
+    `gave_up` is set and the sweep leaves it to staff (admin "Stuck transitions"). A success later
+    (a retry, or staff fixing the cause) sets `resolved_at`.
+    """
+
+    step = models.CharField(max_length=30, help_text='The sweep\'s name for it, e.g. "expired", "payouts_released".')
+    object_id = models.PositiveBigIntegerField(help_text="The booking (or 3-D Secure checkout) id.")
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField()
+    gave_up = models.BooleanField(default=False, help_text="Out of tries: needs staff.")
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_failed_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["step", "object_id"], name="stuck_transition_once")]
+
+    def __str__(self) -> str:
+        return f"{self.step} #{self.object_id}: {self.attempts} failure(s)"

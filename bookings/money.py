@@ -3,8 +3,12 @@
 Bookings never import the payments app (dependencies point listings <- bookings <- payments).
 The transitions call this Protocol; the implementation is named by the `BOOKING_MONEY`
 setting (default "payments.escrow.StripeEscrow") and loaded with `import_string`, so
-every caller of a transition (pages, API, tasks, the advance_bookings sweep) moves the
-money with the status, inside the same transaction.
+every caller of a transition (pages, API, tasks, the advance_bookings sweep) decides the
+money with the status, inside the same transaction. capture, release_authorisation,
+refund and payout only RECORD the operation there; the implementation sends it to Stripe
+after the commit (never while the booking's rows are locked) and re-drives it after a
+crash, so for a moment a booking can be "confirmed, charge pending": `money_pending`
+says so in words for both parties.
 
 Amounts are integers in minor units. Every method raises a `core.errors.DomainError`
 (with a message for a person) when the money cannot move, which rolls the transition back.
@@ -83,6 +87,9 @@ class BookingMoney(Protocol):
 
     def payout(self, *, reference: str, host: User, amount: int) -> None:
         """Close the escrow: `amount` to the host (sent now, or waiting until the host can receive it)."""
+
+    def money_pending(self, *, reference: str) -> str:
+        """What is still on its way to the bank (or stuck) for this booking, for both parties; "" if nothing."""
 
     def freeze(self, *, reference: str, reason: str) -> None:
         """Hold the payout while a dispute is open."""

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from bookings import pricing, selectors
 from bookings.forms import BookingForm, ReasonForm
 from bookings.models import BookingStatus
-from bookings.money import booking_reference
+from bookings.money import booking_reference, money
 from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
 from bookings.services.cancellations import CANCELLABLE_STATUSES, cancel_by_guest, cancel_by_host, guest_refund
 from bookings.services.checkout import booking_thread_key, complete_checkout, quote_request, request_booking
@@ -152,6 +152,7 @@ def detail(request: SignedInRequest, booking_id: int) -> HttpResponse:
         "thread_id": thread_id_by_key(request.user, booking_thread_key(booking.pk)),
         "money_reference": booking_reference(booking.pk),
         "place": privacy.whereabouts(booking.listing, request.user),
+        "money_pending": money().money_pending(reference=booking_reference(booking.pk)),
     }
     if is_guest and not settled and booking.status in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
         context["refund_now"] = guest_refund(booking=booking, at=timezone.now())

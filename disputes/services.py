@@ -6,7 +6,7 @@ functions lock themselves; so a dispute's operations queue behind a booking's
 transitions instead of deadlocking with them.
 
 The money never moves here directly: the claw-back (take back from the host, return
-Sharing's fee, refund) is `payments.clawback`'s, payouts go through `payments.services`,
+Sharing's fee, refund) is `payments.clawback`'s, payouts go through `payments.services.host_payouts`,
 inside the same transaction as the decision, so a refused Stripe call rolls the whole
 decision back.
 """
@@ -40,8 +40,8 @@ from disputes.models import (
 from disputes.selectors import DISPUTE_NOT_FOUND, booking_payment, settlement_limits, valid_id
 from listings.models import Listing
 from payments import clawback
-from payments import services as payment_services
 from payments.models import Payment
+from payments.services import guest_payments, host_payouts
 from realtime import notify
 from realtime.services import ensure_thread, grant_thread_access
 
@@ -163,7 +163,7 @@ def _freeze(booking: Booking, dispute: Dispute) -> None:
     """
     payment = booking_payment(booking)
     if payment is not None and not payment.frozen:
-        payment_services.freeze_payment(payment=payment, reason=f"Dispute #{dispute.pk} is open")
+        guest_payments.freeze_payment(payment=payment, reason=f"Dispute #{dispute.pk} is open")
 
 
 def _create(booking: Booking, **fields) -> Dispute:
@@ -445,13 +445,13 @@ def resolve_dispute(
         payment = booking_payment(booking)
         if payment is not None and payment.status == Payment.Status.CAPTURED:
             if payment.frozen:
-                payment = payment_services.unfreeze_payment(payment=payment)
+                payment = guest_payments.unfreeze_payment(payment=payment)
             payment = clawback.claw_back(
                 payment=payment, take_back=plan.take_back, fee_back=plan.fee_back, refund=plan.guest_refund
             )
             if payment.escrow_amount > 0:
                 already = payment.host_payout_amount
-                payment_services.release_payout(
+                host_payouts.release_payout(
                     payment=payment, host=booking.listing.owner, host_amount=max(0, plan.host_payout - already)
                 )
             payment.refresh_from_db()

@@ -40,6 +40,9 @@ JOBS: list[Job] = [
     Job("advance_reviews", 5 * MINUTE, command="advance_reviews"),
     # On demand: expire requests past their timeout, switch off silent providers.
     Job("advance_dispatch", MINUTE, command="advance_dispatch"),
+    # Payments: money operations (capture, release, refund) recorded by a booking's transaction but
+    # left pending by a crash, a timeout or an outage, sent again with their key (payments.outbox).
+    Job("redrive_money", MINUTE, command="redrive_money"),
     # Payments: webhook events that failed, and payouts waiting for a host's account.
     Job("retry_stripe_events", 5 * MINUTE, command="retry_stripe_events"),
     # Disputes: a chargeback whose dispute was not opened when its webhook arrived.

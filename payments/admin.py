@@ -8,7 +8,15 @@ from django.template.loader import render_to_string
 
 from core.admin_tools import ReadOnlyInline, ReadOnlyMixin
 from core.money import format_money
-from payments.models import LedgerEntry, LedgerTransaction, Payment, Payout, PayoutAccount, StripeEvent
+from payments.models import (
+    LedgerEntry,
+    LedgerTransaction,
+    MoneyOperation,
+    Payment,
+    Payout,
+    PayoutAccount,
+    StripeEvent,
+)
 from payments.templatetags.money_trail import money_trail
 
 
@@ -91,7 +99,21 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "host", "payment", "amount", "currency", "status", "last_error", "created_at", "paid_at")
+    """Payouts; filter on "waiting" for the ones stuck, with why (`last_error`) and the scheduler's next try."""
+
+    list_display = (
+        "pk",
+        "host",
+        "payment",
+        "amount",
+        "currency",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+        "paid_at",
+    )
     list_filter = ("status",)
     search_fields = ("host__email", "stripe_transfer_id", "payment__reference")
 
@@ -107,3 +129,29 @@ class StripeEventAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "type", "status", "attempts", "received_at", "processed_at")
     list_filter = ("status", "type")
     search_fields = ("event_id",)
+
+
+@admin.register(MoneyOperation)
+class MoneyOperationAdmin(ReadOnlyAdmin):
+    """The money outbox, and its staff queue: filter on "Failed: needs staff"."""
+
+    list_display = ("pk", "kind", "payment", "amount", "status", "attempts", "next_attempt_at", "last_error")
+    list_filter = ("status", "kind")
+    search_fields = ("payment__reference", "uid", "stripe_object_id")
+    actions = ["send_again"]
+
+    @admin.action(description="Send again to Stripe (same key and amount)")
+    def send_again(self, request: HttpRequest, queryset: object) -> None:
+        from django.utils import timezone
+
+        from payments.outbox import send_operation
+
+        sent = 0
+        for operation in queryset.filter(status=MoneyOperation.Status.FAILED):  # type: ignore[attr-defined]
+            # Back to pending with a fresh budget of tries; the key is the row's, so nothing happens twice.
+            MoneyOperation.objects.filter(pk=operation.pk, status=MoneyOperation.Status.FAILED).update(
+                status=MoneyOperation.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+            )
+            if send_operation(operation_id=operation.pk).status == MoneyOperation.Status.DONE:
+                sent += 1
+        self.message_user(request, f"{sent} operation(s) went through.")

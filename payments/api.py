@@ -8,8 +8,9 @@ from ninja import Router, Schema
 from core.api import session_or_token_auth
 from core.errors import NotFound
 from core.requests import ApiRequest
-from payments import selectors, services
+from payments import selectors
 from payments.models import Payment
+from payments.services import guest_payments, payout_accounts
 
 router = Router(tags=["payments"], auth=session_or_token_auth)
 
@@ -72,7 +73,7 @@ def payout_account(request: ApiRequest) -> PayoutAccountOut:
 
 @router.post("/payout-account/onboarding", response=OnboardingOut)
 def start_onboarding(request: ApiRequest) -> OnboardingOut:
-    url = services.start_payout_onboarding(
+    url = payout_accounts.start_payout_onboarding(
         host=request.user,
         refresh_url=request.build_absolute_uri(reverse("payments:payout_onboarding_refresh")),
         return_url=request.build_absolute_uri(reverse("payments:payout_onboarding_return")),
@@ -108,4 +109,4 @@ def payment_detail(request: ApiRequest, payment_id: int) -> PaymentOut:
 @router.post("/{int:payment_id}/refresh", response=PaymentOut)
 def refresh(request: ApiRequest, payment_id: int) -> PaymentOut:
     """After the app ran 3-D Secure with Stripe's SDK: re-read the payment's state from Stripe."""
-    return _payment_out(services.refresh_payment(payment=_own_payment(request, payment_id)))
+    return _payment_out(guest_payments.refresh_payment(payment=_own_payment(request, payment_id)))

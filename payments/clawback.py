@@ -5,14 +5,16 @@ before it is paid: take back from the host's payouts (newest first; a Stripe tra
 reversal when one was sent), move back the part of Sharing's fee the refund still needs
 (a ledger movement: the fee never left Sharing's balance), then refund the guest.
 Each step is a `payments.services` operation that locks its rows and posts balanced
-ledger lines; callers run them inside their own transaction, so a refused Stripe call
-rolls the whole claw-back back.
+ledger lines; a dispute's settlement runs them inside its own transaction, so a refused
+Stripe call rolls the whole claw-back back. A booking's refund goes through the money
+outbox (`payments.outbox`), which calls `make_room_for_refund` with no transaction open
+and then sends the refund with its own recorded key.
 """
 
 from __future__ import annotations
 
-from payments import services
 from payments.models import Payment
+from payments.services import guest_payments, host_payouts
 
 
 def take_back_from_host(*, payment: Payment, amount: int) -> None:
@@ -23,7 +25,7 @@ def take_back_from_host(*, payment: Payment, amount: int) -> None:
             break
         part = min(remaining, payout.amount - payout.reversed_amount)
         if part > 0:
-            services.reverse_payout(payout=payout, amount=part)
+            host_payouts.reverse_payout(payout=payout, amount=part)
             remaining -= part
 
 
@@ -32,16 +34,19 @@ def claw_back(*, payment: Payment, take_back: int, fee_back: int, refund: int) -
     if take_back > 0:
         take_back_from_host(payment=payment, amount=take_back)
     if fee_back > 0:
-        payment = services.return_platform_fee(payment=payment, amount=fee_back)
+        payment = host_payouts.return_platform_fee(payment=payment, amount=fee_back)
     if refund > 0:
-        payment = services.refund_payment(payment=payment, amount=refund)
+        payment = guest_payments.refund_payment(payment=payment, amount=refund)
     payment.refresh_from_db()
     return payment
 
 
-def refund_after_release(*, payment: Payment, amount: int, host_keeps: int) -> Payment:
-    """Refund `amount` to the guest, clawing back what escrow lacks: from the host what exceeds `host_keeps`
-    (their share under the cancellation policy), and the rest from Sharing's fee that went with it."""
+def make_room_for_refund(*, payment: Payment, amount: int, host_keeps: int) -> Payment:
+    """Before refunding `amount` to the guest after the release, refill escrow with what it lacks: from the
+    host what exceeds `host_keeps` (their share under the cancellation policy), then from Sharing's fee that
+    went with it. Works from what escrow holds now, so running it again after a finished first run (the
+    money outbox re-driving a refund) takes nothing more. The refund itself is the caller's."""
+    payment = Payment.objects.get(pk=payment.pk)
     shortfall = max(0, amount - payment.escrow_amount)
     take_back = min(shortfall, max(0, payment.host_payout_amount - host_keeps))
-    return claw_back(payment=payment, take_back=take_back, fee_back=shortfall - take_back, refund=amount)
+    return claw_back(payment=payment, take_back=take_back, fee_back=shortfall - take_back, refund=0)

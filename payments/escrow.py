@@ -1,12 +1,13 @@
 """Stripe escrow behind the bookings money port (`bookings.money.BookingMoney`), named in settings.BOOKING_MONEY.
 
-Bookings call these from inside each transition's transaction. Each call runs one
-payments service, which locks the Payment row (after the booking's listing and booking
-rows: one lock order everywhere), calls Stripe with the idempotency key payments derives
-from the payment's UUID and the action, and posts the ledger lines in the same
-transaction. If the booking's transaction rolls back after Stripe acted, a retry of the
-transition sends the same key and Stripe replays its first answer, so nothing is charged,
-refunded or paid twice (see README "## Bookings and payments").
+Authorising (and its 3-D Secure) happens before any booking transaction, in payments'
+own committed steps, because the guest waits for the bank's answer. Everything a
+transition decides later (capture, release, refund, payout) is only recorded here, in
+the booking's transaction, as a money operation (`payments.outbox`): the Stripe call goes
+after the commit, with a key derived from the recorded row, and a crash or timeout
+leaves the row pending for the re-driver. So no Stripe call ever runs while the
+booking's (or listing's) rows are locked, and what the database refuses is still
+refused before anything is recorded (a DomainError rolls the transition back).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from django.utils.http import urlencode
 
 from accounts.models import User
 from bookings.money import Authorisation
-from payments import clawback, selectors, services
+from payments import outbox, selectors
 from payments.errors import PaymentStateError
 from payments.models import Payment
+from payments.services import guest_payments
 
 Status = Payment.Status
 
@@ -48,13 +50,13 @@ class StripeEscrow:
     def authorise(
         self, *, payer: User, amount: int, currency: str, reference: str, payment_method: str
     ) -> Authorisation:
-        payment = services.authorize_payment(
+        payment = guest_payments.authorize_payment(
             payer=payer, amount=amount, currency=currency, reference=reference, payment_method=payment_method
         )
         return _authorisation(payment)
 
     def confirm_authentication(self, *, payment_id: int) -> Authorisation:
-        return _authorisation(services.refresh_payment(payment=Payment.objects.get(pk=payment_id)))
+        return _authorisation(guest_payments.refresh_payment(payment=Payment.objects.get(pk=payment_id)))
 
     def authentication_url(self, *, payment_id: int, next_url: str) -> str:
         page = reverse("payments:payment_authenticate", kwargs={"payment_id": payment_id})
@@ -64,7 +66,7 @@ class StripeEscrow:
         payment = Payment.objects.get(pk=payment_id)
         if payment.status != Status.AUTHORIZED:
             raise PaymentStateError("The card is not authorised for this booking. Try again with your card.")
-        services.set_payment_reference(payment=payment, reference=reference)
+        guest_payments.set_payment_reference(payment=payment, reference=reference)
 
     def adopt(self, *, payment_id: int, payer: User, amount: int, currency: str, reference: str) -> None:
         payment = Payment.objects.filter(pk=payment_id, payer_id=payer.pk).first()
@@ -75,29 +77,30 @@ class StripeEscrow:
         if payment.amount < amount:
             # Never charge more than the card holds: a capture above the authorisation fails at the bank.
             raise PaymentStateError("The fare is more than what is held on the card for this job.")
-        services.set_payment_reference(payment=payment, reference=reference)
+        guest_payments.set_payment_reference(payment=payment, reference=reference)
 
     def abandon(self, *, payment_id: int) -> None:
-        services.cancel_payment(payment=Payment.objects.get(pk=payment_id))
+        guest_payments.cancel_payment(payment=Payment.objects.get(pk=payment_id))
 
     def capture(self, *, reference: str, amount: int) -> None:
-        services.capture_payment(payment=_payment_for(reference), amount=amount)
+        outbox.record_capture(payment=_payment_for(reference), amount=amount)
 
     def release_authorisation(self, *, reference: str) -> None:
-        services.cancel_payment(payment=_payment_for(reference))
+        outbox.record_cancel(payment=_payment_for(reference))
 
     def refund(self, *, reference: str, amount: int, host_keeps: int) -> None:
         if amount <= 0:
             return
-        # Once the escrow was released (24 h after the start) the refund claws back from the host
-        # what they no longer keep, then the part of Sharing's fee that went with it.
-        clawback.refund_after_release(payment=_payment_for(reference), amount=amount, host_keeps=host_keeps)
+        outbox.record_refund(payment=_payment_for(reference), amount=amount, host_keeps=host_keeps)
 
     def payout(self, *, reference: str, host: User, amount: int) -> None:
-        services.release_payout(payment=_payment_for(reference), host=host, host_amount=amount)
+        outbox.release_escrow_after_commit(payment=_payment_for(reference), host=host, host_amount=amount)
+
+    def money_pending(self, *, reference: str) -> str:
+        return outbox.describe_pending(reference=reference)
 
     def freeze(self, *, reference: str, reason: str) -> None:
-        services.freeze_payment(payment=_payment_for(reference), reason=reason)
+        guest_payments.freeze_payment(payment=_payment_for(reference), reason=reason)
 
     def unfreeze(self, *, reference: str) -> None:
-        services.unfreeze_payment(payment=_payment_for(reference))
+        guest_payments.unfreeze_payment(payment=_payment_for(reference))

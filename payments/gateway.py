@@ -39,17 +39,33 @@ def idempotency_key(kind: str, object_id: int | str | UUID, action: str, *parts:
 
 
 @functools.cache
-def _client_for(api_key: str, api_base: str) -> stripe.StripeClient:
+def _client_for(
+    api_key: str, api_base: str, connect_timeout: float, read_timeout: float, retries: int
+) -> stripe.StripeClient:
     base_addresses: dict[str, str] = {}
     if api_base:
         base_addresses = {"api": api_base, "connect": api_base, "files": api_base}
-    # Retries reuse the idempotency key, so they are safe; two cover a dropped connection.
-    return stripe.StripeClient(api_key, base_addresses=base_addresses, max_network_retries=2)  # type: ignore[arg-type]
+    # Bounded: connect and read in seconds (the SDK's default is 80 s, retried), so a Stripe that
+    # hangs costs seconds and the operation stays pending for the re-driver. Retries reuse the
+    # idempotency key, so they are safe; one covers a dropped connection.
+    http_client = stripe.RequestsClient(timeout=(connect_timeout, read_timeout))
+    return stripe.StripeClient(
+        api_key,
+        base_addresses=base_addresses,  # type: ignore[arg-type]
+        http_client=http_client,
+        max_network_retries=retries,
+    )
 
 
 def client() -> stripe.StripeClient:
     """The SDK client for the current settings (tests point STRIPE_API_BASE at their own harness)."""
-    return _client_for(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE.rstrip("/"))
+    return _client_for(
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE.rstrip("/"),
+        settings.STRIPE_CONNECT_TIMEOUT,  # seconds (settings make them numbers), not money
+        settings.STRIPE_READ_TIMEOUT,
+        int(settings.STRIPE_MAX_NETWORK_RETRIES),
+    )
 
 
 _DECLINE_MESSAGES = {
@@ -188,6 +204,12 @@ def create_refund(
         raise ValueError("refund amount must be a positive integer in minor units")
     params = {"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata or {}}
     return _call("create_refund", client().v1.refunds.create, params=params, options=_options(idempotency_key))
+
+
+def list_refunds(payment_intent_id: str) -> list[stripe.Refund]:
+    """Every refund Stripe made on this PaymentIntent (with the metadata we sent)."""
+    page = _call("list_refunds", client().v1.refunds.list, params={"payment_intent": payment_intent_id, "limit": 100})
+    return list(page.data)
 
 
 def latest_charge_id(intent: stripe.PaymentIntent) -> str | None:

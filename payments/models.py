@@ -212,6 +212,9 @@ class Payout(models.Model):
     stripe_transfer_id = models.CharField(max_length=255, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="After a refused transfer: the scheduler's next try (backoff); empty = now."
+    )
     created_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
 
@@ -257,3 +260,58 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type} ({self.status})"
+
+
+class MoneyOperation(models.Model):
+    """The money outbox: one Stripe operation a booking's transaction decided, sent after it commits.
+
+    Written in the caller's transaction with the amount first decided; `payments.outbox`
+    sends it once the transaction has committed (no Stripe call while a row is locked)
+    and records Stripe's answer in a second short transaction. The idempotency key
+    derives from `uid` alone, so a re-drive after a crash sends the same key and the
+    same amount, and Stripe replays its first answer instead of acting twice.
+    """
+
+    class Kind(models.TextChoices):
+        CAPTURE = "capture", "Charge the card"
+        CANCEL = "cancel", "Release the authorisation"
+        REFUND = "refund", "Refund the guest"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending (being sent to Stripe)"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed: needs staff"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="operations")
+    amount = models.BigIntegerField(help_text="Minor units, as first recorded; a retry sends exactly this.")
+    host_keeps = models.BigIntegerField(
+        default=0, help_text="Refunds: the host's final share (what is taken back from a released payout)."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(help_text="When the re-driver may send it again.")
+    last_error = models.CharField(max_length=300, blank=True)
+    stripe_object_id = models.CharField(max_length=255, blank=True, help_text="Stripe's refund or intent id.")
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="money_op_due")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0) & Q(host_keeps__gte=0), name="money_op_amounts"),
+            # A payment is charged once and released once; a second request finds the first row.
+            models.UniqueConstraint(
+                fields=["payment", "kind"], condition=Q(kind__in=["capture", "cancel"]), name="money_op_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        payment = self.payment
+        return f"{self.get_kind_display()} {self.amount} {payment.currency} for {payment.reference} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"sharing:moneyop:{self.uid}:{self.kind}"

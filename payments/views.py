@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 
 from core.pages import refusals
 from core.requests import SignedInRequest
-from payments import gateway, selectors, services, webhooks
+from payments import gateway, selectors, webhooks
 from payments.models import Payment
+from payments.services import guest_payments, payout_accounts
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 def payout_settings(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         with refusals(request) as refused:
-            url = services.start_payout_onboarding(
+            url = payout_accounts.start_payout_onboarding(
                 host=request.user,
                 refresh_url=request.build_absolute_uri(reverse("payments:payout_onboarding_refresh")),
                 return_url=request.build_absolute_uri(reverse("payments:payout_onboarding_return")),
@@ -48,7 +49,7 @@ def payout_onboarding_return(request: SignedInRequest) -> HttpResponse:
         messages.error(request, "Start setting up payouts first.")
         return redirect("payments:payout_settings")
     with refusals(request) as refused:
-        account = services.refresh_payout_account(stripe_account_id=account.stripe_account_id)
+        account = payout_accounts.refresh_payout_account(stripe_account_id=account.stripe_account_id)
     if refused:
         return redirect("payments:payout_settings")
     if account.can_receive_payouts:
@@ -80,7 +81,7 @@ def payment_authenticate(request: HttpRequest, payment_id: int) -> HttpResponse:
     payment = get_object_or_404(Payment, pk=payment_id, payer=request.user)
     if request.method == "POST":
         with refusals(request) as refused:
-            payment = services.refresh_payment(payment=payment)
+            payment = guest_payments.refresh_payment(payment=payment)
         if refused:
             return redirect(request.get_full_path())
         if payment.status == Payment.Status.AUTHORIZED:

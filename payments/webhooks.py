@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from payments import gateway, services
-from payments.models import Payment, PayoutAccount, StripeEvent
+from payments import gateway
+from payments.models import MoneyOperation, Payment, PayoutAccount, StripeEvent
+from payments.services import guest_payments, payout_accounts, recording
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def _on_payment_intent(obj: dict[str, Any]) -> None:
         return  # not one of ours (or created by another system on the same account)
     intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
     with transaction.atomic():
-        services.apply_payment_intent(Payment.objects.select_for_update().get(pk=payment.pk), intent)
+        recording.apply_payment_intent(Payment.objects.select_for_update().get(pk=payment.pk), intent)
 
 
 def _on_charge_refunded(obj: dict[str, Any]) -> None:
@@ -51,14 +52,35 @@ def _on_charge_refunded(obj: dict[str, Any]) -> None:
     payment = _payment_for_intent(charge.payment_intent)
     if payment is None:
         return
+    # Our own refunds carry their outbox row's uid: one Stripe made but whose answer is not recorded
+    # yet (a crash, a timeout) is the re-driver's to record, not an outside refund to record here.
+    in_flight = _refunds_in_flight(payment)
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         # Stripe counts the part of a hold left uncaptured (a partial capture) as refunded; it never was charged.
         uncaptured = payment.amount - payment.captured_amount
-        missing = int(charge.amount_refunded or 0) - uncaptured - payment.refunded_amount
+        missing = int(charge.amount_refunded or 0) - uncaptured - payment.refunded_amount - in_flight
         if missing > 0 and payment.status == Payment.Status.CAPTURED:
             # A refund made outside the site (Stripe dashboard): record it so the ledger agrees with Stripe.
-            services._record_refund(payment, missing)
+            recording.post_refund(payment, missing)
+
+
+def _refunds_in_flight(payment: Payment) -> int:
+    """What Stripe refunded for outbox operations that are not recorded as done yet."""
+    pending = {
+        str(uid)
+        for uid in payment.operations.filter(
+            kind=MoneyOperation.Kind.REFUND, status=MoneyOperation.Status.PENDING
+        ).values_list("uid", flat=True)
+    }
+    if not pending:
+        return 0
+    total = 0
+    for refund in gateway.list_refunds(payment.stripe_payment_intent_id):
+        metadata: Any = refund.metadata or {}
+        if str(metadata.get("operation", "")) in pending:
+            total += int(refund.amount)
+    return total
 
 
 def _on_dispute_created(obj: dict[str, Any]) -> None:
@@ -69,7 +91,7 @@ def _on_dispute_created(obj: dict[str, Any]) -> None:
         payment = _payment_for_intent(gateway.retrieve_charge(charge_id).payment_intent)
     if payment is None:
         return
-    services.freeze_payment(
+    guest_payments.freeze_payment(
         payment=payment, reason=f"Chargeback opened by the card holder ({dispute.reason})", stripe_dispute_id=dispute.id
     )
     # Payments sits below disputes, so the dispute is opened through a hook named in
@@ -82,7 +104,7 @@ def _on_dispute_created(obj: dict[str, Any]) -> None:
 def _on_account_updated(obj: dict[str, Any]) -> None:
     if not PayoutAccount.objects.filter(stripe_account_id=obj["id"]).exists():
         return
-    services.refresh_payout_account(stripe_account_id=obj["id"])
+    payout_accounts.refresh_payout_account(stripe_account_id=obj["id"])
 
 
 HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {

@@ -324,6 +324,16 @@ STRIPE_SECRET_KEY = envstr("STRIPE_SECRET_KEY", "sk_test_sharing_localstripe")
 STRIPE_PUBLISHABLE_KEY = envstr("STRIPE_PUBLISHABLE_KEY", "pk_test_sharing_localstripe")
 STRIPE_WEBHOOK_SECRET = envstr("STRIPE_WEBHOOK_SECRET", "whsec_sharing_localstripe")
 STRIPE_API_BASE = envstr("STRIPE_API_BASE", "http://127.0.0.1:8420")
+# Stripe client timeouts in seconds, and how often the SDK itself retries a dropped connection.
+# Short and bounded: the SDK's default (80 s read, retried) held the site for minutes when Stripe hung.
+# A timeout leaves the money operation pending; `manage.py redrive_money` sends it again with its key.
+STRIPE_CONNECT_TIMEOUT = float(envstr("STRIPE_CONNECT_TIMEOUT", "3"))
+STRIPE_READ_TIMEOUT = float(envstr("STRIPE_READ_TIMEOUT", "10"))
+STRIPE_MAX_NETWORK_RETRIES = envint("STRIPE_MAX_NETWORK_RETRIES", 1)
+# A money operation (capture, release, refund) that Stripe keeps failing, or a booking transition a
+# sweep keeps failing, is retried with backoff this many times, then waits for staff (admin).
+MONEY_MAX_ATTEMPTS = envint("MONEY_MAX_ATTEMPTS", 8)
+SWEEP_MAX_ATTEMPTS = envint("SWEEP_MAX_ATTEMPTS", 5)
 # Country of the Connect Express accounts created for hosts (ISO 3166-1 alpha-2).
 STRIPE_CONNECT_COUNTRY = envstr("STRIPE_CONNECT_COUNTRY", "FR")
 # What moves a booking's money in its transitions (bookings.money.BookingMoney); bookings never imports payments.

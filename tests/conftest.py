@@ -10,6 +10,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 
 from accounts.models import User
+from tests.payments.fixtures import money_sent_after_commit  # noqa: F401
 
 _emails = itertools.count(1)
 PASSWORD = "correct-horse-battery-staple"
@@ -43,6 +44,11 @@ def _channel_layer_per_worker() -> None:
         prefix = f"{layer['CONFIG']['prefix']}-{worker}"
         settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer["CONFIG"], "prefix": prefix}}}
         channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _money_after_commit(money_sent_after_commit: None) -> None:  # noqa: F811
+    """Bookings' money goes to Stripe after the booking's commit; see the fixture for how tests see that."""
 
 
 @pytest.fixture(autouse=True)

@@ -23,13 +23,14 @@ it unchanged (no second notification, no second history row); asking for a
 transition its current status does not allow raises a Conflict with a message
 for the person.
 
-MONEY. Each transition moves the booking's money inside its own transaction through
+MONEY. Each transition decides the booking's money inside its own transaction through
 the money port (`bookings.money.money()`, settings.BOOKING_MONEY, by default
-payments' Stripe escrow), so a booking's status and its money can never disagree;
-each family's docstring says which money step its transitions take. If the money
-cannot move, the port raises a DomainError and the status change rolls back. If the
-transaction rolls back after Stripe acted, retrying the transition sends the same
-idempotency key and Stripe replays its first answer (README "## Bookings").
+payments' Stripe escrow); each family's docstring says which money step its
+transitions take. The port checks what the database knows (a DomainError rolls the
+status change back) and records the operation; Stripe is called after the commit,
+never inside this transaction, and a crash before its answer is recorded is re-driven
+with the same key (payments.outbox). Until then the booking page says the money is
+pending (`money().money_pending`).
 
 ENDED. A booking that took place and is now over (completed, or cancelled while in
 progress) is told after the commit to the hooks named in settings.BOOKING_ENDED_HOOKS

@@ -153,7 +153,8 @@ def request_booking(
 
     The card is authorised first, in its own committed step (a Stripe call never
     waits inside the listing's lock for a bank); then one transaction makes the
-    booking, attaches the payment and, for instant book, captures it. If the booking
+    booking, attaches the payment and, for instant book, records its capture (sent to Stripe
+    after the commit). If the booking
     cannot be made the authorisation is released. A card that needs 3-D Secure
     raises AuthenticationRequired whose `subject` is the PendingCheckout (booked by
     `complete_checkout` once the bank said yes); a declined card raises the
@@ -215,15 +216,20 @@ def complete_checkout(*, guest: User, checkout_uid: str, now: datetime | None = 
     """
     now = now or timezone.now()
     failure: DomainError
+    seen = PendingCheckout.objects.filter(uid=checkout_uid, guest=guest).first()
+    if seen is None:
+        raise NotFound("No such booking in progress.")
+    authorisation = None
+    if seen.booking_id is None and not seen.failure_message:
+        # Asked of the bank before any lock is taken (no Stripe call inside a transaction);
+        # reading it twice on a double click is harmless, the lock below decides who books.
+        authorisation = money().confirm_authentication(payment_id=seen.payment_id)
     with transaction.atomic():
-        checkout = PendingCheckout.objects.select_for_update().filter(uid=checkout_uid, guest=guest).first()
-        if checkout is None:
-            raise NotFound("No such booking in progress.")
+        checkout = PendingCheckout.objects.select_for_update().get(pk=seen.pk)
         if checkout.booking_id is not None:
             return Booking.objects.get(pk=checkout.booking_id)
-        if checkout.failure_message:
+        if checkout.failure_message or authorisation is None:
             raise Conflict(checkout.failure_message, code="checkout_failed")
-        authorisation = money().confirm_authentication(payment_id=checkout.payment_id)
         if authorisation.requires_action:
             raise Conflict("Your bank has not confirmed the card yet. Finish its check first.", code="requires_action")
         try:

@@ -15,7 +15,10 @@ MONEY:
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -24,9 +27,12 @@ from django.utils import timezone
 from bookings import pricing, selectors
 from bookings.models import PAYOUT_STATUSES, Booking, BookingStatus
 from bookings.money import booking_reference, money
+from bookings.services import retries
 from bookings.services.checkout import CHECKOUT_TIMEOUT, abandon_checkout
 from bookings.services.steps import NOT_CHARGED, _host, _lock, _move, _needs_move, _notify, _set_outcome, _wrong_state
 from core.errors import Conflict, DomainError
+
+logger = logging.getLogger(__name__)
 
 
 def expire_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
@@ -106,7 +112,10 @@ def advance_due_bookings(*, now: datetime | None = None) -> dict[str, int]:
 
     Each booking goes through its own service call and transaction; a booking
     another worker moved meanwhile is skipped. Running it twice changes nothing
-    the second time.
+    the second time. Failures are never hidden: each is counted (`failed`),
+    recorded with its reason and retried with backoff (`retries`); after
+    SWEEP_MAX_ATTEMPTS it is left to staff (`given_up`, the admin's stuck transitions).
+    `waiting` counts what is backing off or given up and was not tried this run.
     """
     now = now or timezone.now()
     steps: list[tuple[str, Any, Any]] = [
@@ -115,21 +124,44 @@ def advance_due_bookings(*, now: datetime | None = None) -> dict[str, int]:
         ("completed", selectors.due_completions, complete_booking),
         ("payouts_released", selectors.due_payouts, release_payout),
     ]
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {"failed": 0, "given_up": 0, "waiting": 0}
     for name, due, service in steps:
         counts[name] = 0
-        for booking_id in list(due(now=now).order_by("pk").values_list("pk", flat=True)):
-            try:
-                service(booking_id=booking_id, now=now)
-            except DomainError:
-                continue
-            counts[name] += 1
+        ids = list(due(now=now).order_by("pk").values_list("pk", flat=True))
+        _attempt_each(name, ids, partial(_run_step, service, now), now, counts)
     counts["checkouts_abandoned"] = 0
     stale = selectors.unfinished_checkouts(before=now - CHECKOUT_TIMEOUT)
-    for checkout_id in list(stale.order_by("pk").values_list("pk", flat=True)):
-        try:
-            abandon_checkout(checkout_id=checkout_id, now=now)
-        except DomainError:
-            continue
-        counts["checkouts_abandoned"] += 1
+    ids = list(stale.order_by("pk").values_list("pk", flat=True))
+    _attempt_each("checkouts_abandoned", ids, lambda pk: abandon_checkout(checkout_id=pk, now=now), now, counts)
     return counts
+
+
+def _run_step(service: Callable[..., Booking], now: datetime, booking_id: int) -> Booking:
+    return service(booking_id=booking_id, now=now)
+
+
+def _attempt_each(
+    name: str, ids: list[int], run: Callable[[int], object], now: datetime, counts: dict[str, int]
+) -> None:
+    """Run `run` for each id not backing off; count successes under `name`, failures in `failed`."""
+    skip = retries.waiting(step=name, now=now)
+    for object_id in ids:
+        if object_id in skip:
+            counts["waiting"] += 1
+            continue
+        try:
+            run(object_id)
+        except DomainError as error:
+            if error.code in retries.BENIGN_CODES:
+                continue
+            failure: Exception = error
+        except Exception as error:  # an outage or a bug: counted and retried, never a silent success
+            logger.exception("%s of %s failed in the sweep", name, object_id)
+            failure = error
+        else:
+            retries.record_success(step=name, object_id=object_id, now=now)
+            counts[name] += 1
+            continue
+        row = retries.record_failure(step=name, object_id=object_id, error=failure, now=now)
+        counts["failed"] += 1
+        counts["given_up"] += int(row.gave_up)

@@ -84,3 +84,12 @@ def test_ws_latency_delivers_every_notification_to_real_clients():
 def test_dispatch_prints_the_time_to_the_first_offer():
     out = run("dispatch.py", "--providers", "200", "--requests", "8", "--db", "sqlite")
     assert re.search(rf"^providers=200 p50_ms={NUMBER} p95_ms={NUMBER}$", out, re.MULTILINE), out
+
+
+def test_slow_stripe_accepts_every_request_and_calls_stripe_outside_transactions():
+    out = run("slow_stripe.py", "--db", "sqlite", "--hosts", "3", "--writers", "2", "--latency-ms", "50")
+    pattern = (
+        rf"^db=sqlite accepts=3 failed_accepts=0 locked=0 write_p50_ms={NUMBER} write_p99_ms={NUMBER}"
+        r" writes=\d+ captured=3 stripe_calls_in_transaction=0$"
+    )
+    assert re.search(pattern, out, re.MULTILINE), out

@@ -133,6 +133,9 @@ def test_the_sweep_catches_up_everything_due_and_a_second_run_changes_nothing():
         "completed": "1",
         "payouts_released": "1",
         "checkouts_abandoned": "0",
+        "failed": "0",
+        "given_up": "0",
+        "waiting": "0",
     }
     assert sweep(after_downtime) == {
         "expired": "0",
@@ -140,6 +143,9 @@ def test_the_sweep_catches_up_everything_due_and_a_second_run_changes_nothing():
         "completed": "0",
         "payouts_released": "0",
         "checkouts_abandoned": "0",
+        "failed": "0",
+        "given_up": "0",
+        "waiting": "0",
     }
 
     statuses = {b.pk: b.status for b in Booking.objects.all()}

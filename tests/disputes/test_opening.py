@@ -13,10 +13,10 @@ from bookings.services.clock import advance_due_bookings, start_booking
 from core.errors import Conflict, DomainError, NotFound
 from disputes import services
 from disputes.models import Category, Dispute, DisputeStatus, Source
-from payments import services as payment_services
 from payments.errors import PaymentStateError
 from payments.ledger import escrow_balance
 from payments.models import Payout
+from payments.services import host_payouts
 from realtime.models import Notification, Thread
 from tests.conftest import make_user
 from tests.disputes.helpers import open_as_guest, paid_booking, payment_of, support_user
@@ -127,7 +127,7 @@ def test_the_payout_stays_frozen_when_the_release_task_and_sweep_run():
     assert result.startswith("skipped")
     assert counts["payouts_released"] == 0
     with pytest.raises(PaymentStateError):
-        payment_services.release_payout(
+        host_payouts.release_payout(
             payment=payment_of(booking), host=booking.listing.owner, host_amount=booking.host_payout
         )
     booking.refresh_from_db()

@@ -16,8 +16,8 @@ from django.db import connections
 from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
-from payments import services as payment_services
 from payments.models import PayoutAccount
+from payments.services import payout_accounts
 from tests.conftest import PASSWORD, make_user
 from tests.payments.fixtures import onboard
 from tests.support.browser import PAGE_TIMEOUT_MS
@@ -46,12 +46,12 @@ def person(email: str, **fields: object) -> User:
 def host_who_can_be_paid(email: str, **fields: object) -> User:
     """A host who finished Stripe Connect onboarding on the harness, so released payouts really transfer."""
     host = person(email, **fields)
-    payment_services.start_payout_onboarding(
+    payout_accounts.start_payout_onboarding(
         host=host, refresh_url="http://testserver/r", return_url="http://testserver/ok"
     )
     account = PayoutAccount.objects.get(host=host)
     onboard(settings.STRIPE_API_BASE, account.stripe_account_id)
-    payment_services.refresh_payout_account(stripe_account_id=account.stripe_account_id)
+    payout_accounts.refresh_payout_account(stripe_account_id=account.stripe_account_id)
     return host
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -78,6 +79,59 @@ def stripe_api(localstripe: str, settings) -> str:
     settings.STRIPE_SECRET_KEY = "sk_test_" + uuid.uuid4().hex
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     return localstripe
+
+
+@pytest.fixture
+def money_sent_after_commit(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run the money outbox's after-commit sends when the service's transaction ends, as a commit would.
+
+    A non-transactional database test runs inside a transaction that never commits, so
+    `transaction.on_commit` callbacks would never run and no booking's money would move. This
+    runs the outbox's callbacks (marked `money_outbox`, payments.outbox.after_commit) when the
+    last atomic block opened by the code under test exits without error; a rolled-back block
+    has already dropped its callbacks. Failures are logged and swallowed, as robust callbacks are.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    transactional = transactional or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    if transactional or (marker is None and "db" not in request.fixturenames):
+        yield  # real commits run the callbacks themselves; no database, nothing to send
+        return
+    request.getfixturevalue("db")
+    from django.db import connection, transaction
+
+    baseline = len(connection.savepoint_ids)
+    original_exit = transaction.Atomic.__exit__
+
+    def exit_and_send(self, exc_type, exc_value, traceback):  # type: ignore[no-untyped-def]
+        result = original_exit(self, exc_type, exc_value, traceback)
+        if (
+            exc_type is None
+            and connection.in_atomic_block
+            and not connection.needs_rollback
+            and len(connection.savepoint_ids) == baseline
+        ):
+            due = []
+            for index, (sids, func, robust) in enumerate(connection.run_on_commit):
+                if getattr(func, "money_outbox", False):
+                    connection.run_on_commit[index] = (sids, _sent, robust)
+                    due.append(func)
+            for func in due:
+                try:
+                    func()
+                except Exception:
+                    logging.getLogger(__name__).exception("after-commit money send failed (as a robust callback)")
+        return result
+
+    transaction.Atomic.__exit__ = exit_and_send
+    try:
+        yield
+    finally:
+        transaction.Atomic.__exit__ = original_exit
+
+
+def _sent() -> None:
+    """Stands in for an outbox callback the fixture already ran."""
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from payments import services
+from payments.services import guest_payments
 from tests.conftest import make_user
 from tests.payments.fixtures import THREE_D_SECURE, card, complete_3d_secure
 
@@ -31,7 +31,7 @@ def test_host_starts_onboarding_and_sees_the_account(client, localstripe):
 
 def test_payer_finishes_3d_secure_through_the_api(client, localstripe, ledger_checked):
     payer = make_user()
-    payment = services.authorize_payment(
+    payment = guest_payments.authorize_payment(
         payer=payer, amount=2_000, currency="EUR", reference="booking:1", payment_method=card(THREE_D_SECURE)
     )
     client.force_login(payer)
@@ -44,7 +44,7 @@ def test_payer_finishes_3d_secure_through_the_api(client, localstripe, ledger_ch
 
 
 def test_someone_elses_payment_is_not_found(client, ledger_checked):
-    payment = services.authorize_payment(
+    payment = guest_payments.authorize_payment(
         payer=make_user(), amount=2_000, currency="EUR", reference="booking:1", payment_method=card()
     )
     client.force_login(make_user())

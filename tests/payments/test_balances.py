@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from payments import gateway, services
+from payments import gateway
 from payments.errors import PaymentFailed
 from payments.models import Payout
+from payments.services import guest_payments, host_payouts
 from tests.conftest import make_user
 from tests.payments.fixtures import card
 from tests.payments.helpers import host_with_payout_account
@@ -22,10 +23,10 @@ TWO_DAYS_AND_AN_HOUR = 2 * 86400 + 3600
 
 
 def captured(amount: int, currency: str, *, number: str = "4242424242424242"):
-    payment = services.authorize_payment(
+    payment = guest_payments.authorize_payment(
         payer=make_user(), amount=amount, currency=currency, reference="booking:1", payment_method=card(number)
     )
-    return services.capture_payment(payment=payment)
+    return guest_payments.capture_payment(payment=payment)
 
 
 def balance(currency: str, account: str | None = None) -> tuple[int, int]:
@@ -55,7 +56,7 @@ def test_payout_goes_out_while_the_platform_has_nothing_available(localstripe, l
     payment = captured(11_200, "CHF")
     assert balance("CHF") == (0, 11_200)
 
-    payout = services.release_payout(payment=payment, host=host, host_amount=9_700)
+    payout = host_payouts.release_payout(payment=payment, host=host, host_amount=9_700)
 
     assert payout.status == Payout.Status.PAID
     transfer = gateway.retrieve_transfer(payout.stripe_transfer_id)
@@ -82,7 +83,7 @@ def test_the_harness_refuses_the_same_payout_without_its_charge(localstripe):
 def test_a_transfer_cannot_take_more_than_is_left_of_its_charge(localstripe):
     host = host_with_payout_account(localstripe)
     payment = captured(5_000, "PLN")
-    services.refund_payment(payment=payment, amount=2_000)
+    guest_payments.refund_payment(payment=payment, amount=2_000)
     with pytest.raises(PaymentFailed):
         gateway.create_transfer(
             amount=3_001,

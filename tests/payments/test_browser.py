@@ -12,8 +12,9 @@ import pytest
 from django.template.loader import render_to_string
 from playwright.sync_api import Browser, expect
 
-from payments import gateway, services
+from payments import gateway
 from payments.models import Payment
+from payments.services import guest_payments
 from tests.conftest import make_user
 from tests.payments.fixtures import THREE_D_SECURE, WEBHOOK_SECRET, card
 from tests.support.browser import PAGE_TIMEOUT_MS, open_chromium
@@ -51,7 +52,7 @@ def logged_in_page(chromium: Browser, client, site: str, user):
 
 def test_guest_confirms_3d_secure_in_the_page(chromium, client, site, ledger_checked):
     guest = make_user()
-    payment = services.authorize_payment(
+    payment = guest_payments.authorize_payment(
         payer=guest, amount=4_500, currency="EUR", reference="booking:1", payment_method=card(THREE_D_SECURE)
     )
     page = logged_in_page(chromium, client, site, guest)
@@ -67,7 +68,7 @@ def test_guest_confirms_3d_secure_in_the_page(chromium, client, site, ledger_che
 
 
 def test_someone_elses_3d_secure_page_is_not_found(client):
-    payment = services.authorize_payment(
+    payment = guest_payments.authorize_payment(
         payer=make_user(), amount=4_500, currency="EUR", reference="booking:1", payment_method=card(THREE_D_SECURE)
     )
     client.force_login(make_user())
@@ -135,7 +136,7 @@ def test_card_form_sends_only_a_payment_method_id(chromium, site, ledger_checked
     assert set(fields) == {"payment_method"}  # no card number reaches the site
     method_id = fields["payment_method"][0]
     assert gateway.client().v1.payment_methods.retrieve(method_id).card.last4 == "4242"
-    payment = services.authorize_payment(
+    payment = guest_payments.authorize_payment(
         payer=make_user(), amount=1_000, currency="EUR", reference="booking:2", payment_method=method_id
     )
     assert payment.status == Payment.Status.AUTHORIZED

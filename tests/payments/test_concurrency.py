@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from payments import gateway, ledger, services
+from payments import gateway, ledger
 from payments.models import ESCROW, LedgerEntry, Payout
+from payments.services import guest_payments, host_payouts
 from tests.conftest import make_user
 from tests.payments.fixtures import card
 from tests.payments.helpers import captured_payment, host_with_payout_account
@@ -26,10 +27,10 @@ def run_concurrently(call, times: int = THREADS) -> tuple[list, list]:
 
 
 def test_concurrent_captures_charge_once(ledger_checked):
-    payment = services.authorize_payment(
+    payment = guest_payments.authorize_payment(
         payer=make_user(), amount=12_345, currency="EUR", reference="booking:1", payment_method=card()
     )
-    results, errors = run_concurrently(lambda: services.capture_payment(payment=payment))
+    results, errors = run_concurrently(lambda: guest_payments.capture_payment(payment=payment))
     assert errors == []
     assert {p.captured_amount for p in results} == {12_345}
     assert LedgerEntry.objects.filter(account=ESCROW).count() == 1
@@ -40,7 +41,9 @@ def test_concurrent_captures_charge_once(ledger_checked):
 def test_concurrent_payout_releases_pay_once(localstripe, ledger_checked):
     host = host_with_payout_account(localstripe)
     payment = captured_payment(10_000)
-    results, errors = run_concurrently(lambda: services.release_payout(payment=payment, host=host, host_amount=8_800))
+    results, errors = run_concurrently(
+        lambda: host_payouts.release_payout(payment=payment, host=host, host_amount=8_800)
+    )
     assert errors == []
     assert Payout.objects.count() == 1
     assert {p.pk for p in results} == {Payout.objects.get().pk}

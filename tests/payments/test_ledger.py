@@ -10,10 +10,11 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from core.money import format_money
-from payments import ledger, services
+from payments import ledger
 from payments.errors import LedgerImbalance
 from payments.ledger import Line, check_ledger, post_transaction
 from payments.models import ESCROW, GUEST_FUNDING, PLATFORM_FEES, REFUNDS_PAID, LedgerEntry, LedgerTransaction, Payment
+from payments.services import guest_payments, host_payouts
 from tests.payments.helpers import captured_payment, host_with_payout_account
 
 pytestmark = pytest.mark.django_db
@@ -95,8 +96,8 @@ def test_ledger_rows_cannot_be_edited_or_deleted():
 def test_ledger_check_passes_after_a_full_money_trail(localstripe, capsys):
     host = host_with_payout_account(localstripe)
     payment = captured_payment(10_000)
-    services.refund_payment(payment=payment, amount=2_000)
-    services.release_payout(payment=payment, host=host, host_amount=7_000)
+    guest_payments.refund_payment(payment=payment, amount=2_000)
+    host_payouts.release_payout(payment=payment, host=host, host_amount=7_000)
     call_command("ledger_check")
     assert "Ledger OK" in capsys.readouterr().out
     assert ledger.balance(PLATFORM_FEES, currency="EUR") == 1_000
@@ -161,7 +162,7 @@ def test_money_trail_lists_each_ledger_line_of_a_reference():
     from django.template import Context, Template
 
     payment = captured_payment(5_000, reference="booking:8")
-    services.refund_payment(payment=payment, amount=1_250)
+    guest_payments.refund_payment(payment=payment, amount=1_250)
     html = Template('{% load money_trail %}{% money_trail "booking:8" %}').render(Context())
     assert html.count("<tr><td>") == 4
     assert "Held by Sharing" in html

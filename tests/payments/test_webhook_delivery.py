@@ -9,8 +9,8 @@ import pytest
 import requests
 from django.conf import settings
 
-from payments import services
 from payments.models import Payout, PayoutAccount, StripeEvent
+from payments.services import host_payouts
 from tests.payments.fixtures import onboard
 from tests.payments.helpers import captured_payment, host_with_payout_account
 
@@ -28,7 +28,7 @@ def test_account_updated_from_the_harness_releases_the_waiting_payout(localstrip
     )
     response.raise_for_status()
     host = host_with_payout_account(localstripe, onboarded=False)
-    payout = services.release_payout(payment=captured_payment(4_000), host=host, host_amount=3_500)
+    payout = host_payouts.release_payout(payment=captured_payment(4_000), host=host, host_amount=3_500)
     assert payout.status == Payout.Status.WAITING
 
     onboard(localstripe, PayoutAccount.objects.get(host=host).stripe_account_id)

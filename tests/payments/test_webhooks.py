@@ -7,8 +7,9 @@ import requests
 from django.core.management import call_command
 from django.urls import reverse
 
-from payments import gateway, ledger, services
+from payments import gateway, ledger
 from payments.models import LedgerEntry, Payment, StripeEvent
+from payments.services import guest_payments
 from tests.payments.fixtures import card, signed_event
 from tests.payments.helpers import captured_payment
 
@@ -24,7 +25,7 @@ def deliver(client, event_type: str, obj: dict, **kwargs):
 def authorised_payment() -> Payment:
     from tests.conftest import make_user
 
-    return services.authorize_payment(
+    return guest_payments.authorize_payment(
         payer=make_user(), amount=6_000, currency="EUR", reference="booking:3", payment_method=card()
     )
 
@@ -97,7 +98,7 @@ def test_replayed_event_is_processed_once(client, ledger_checked):
 def test_out_of_order_events_leave_the_latest_state(client, ledger_checked):
     payment = authorised_payment()
     stale = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id).to_dict()  # requires_capture
-    services.capture_payment(payment=payment)
+    guest_payments.capture_payment(payment=payment)
     fresh = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id).to_dict()  # succeeded
     # Stripe delivers "succeeded" first and the older "amount_capturable_updated" afterwards.
     deliver(client, "payment_intent.succeeded", fresh)
@@ -132,7 +133,7 @@ def test_refund_made_in_the_dashboard_is_recorded_once(client, ledger_checked):
 
 
 def test_refund_made_by_the_site_is_not_counted_again(client, ledger_checked):
-    payment = services.refund_payment(payment=captured_payment(9_000), amount=1_000)
+    payment = guest_payments.refund_payment(payment=captured_payment(9_000), amount=1_000)
     charge_id = gateway.latest_charge_id(gateway.retrieve_payment_intent(payment.stripe_payment_intent_id))
     deliver(client, "charge.refunded", gateway.retrieve_charge(charge_id).to_dict())
     payment.refresh_from_db()
@@ -189,7 +190,7 @@ def test_3d_secure_finished_in_the_browser_is_learnt_from_the_webhook(client, lo
     from tests.conftest import make_user
     from tests.payments.fixtures import THREE_D_SECURE, complete_3d_secure
 
-    payment = services.authorize_payment(
+    payment = guest_payments.authorize_payment(
         payer=make_user(), amount=3_000, currency="EUR", reference="booking:5", payment_method=card(THREE_D_SECURE)
     )
     complete_3d_secure(localstripe, payment.stripe_payment_intent_id, payment.client_secret)
@@ -203,7 +204,7 @@ def test_failed_authentication_reported_by_webhook_marks_the_payment_failed(clie
     from tests.conftest import make_user
     from tests.payments.fixtures import THREE_D_SECURE, complete_3d_secure
 
-    payment = services.authorize_payment(
+    payment = guest_payments.authorize_payment(
         payer=make_user(), amount=3_000, currency="EUR", reference="booking:5", payment_method=card(THREE_D_SECURE)
     )
     complete_3d_secure(localstripe, payment.stripe_payment_intent_id, payment.client_secret, success=False)

@@ -14,7 +14,7 @@ from core.errors import Conflict, DomainError, PermissionDenied
 from listings.models import ListingStatus
 from payments.ledger import check_ledger
 from payments.models import LedgerEntry, Payment, Payout
-from payments.services import release_payout
+from payments.services.host_payouts import release_payout
 from personaldata import services
 from realtime import services as realtime_services
 from realtime.models import Message

@@ -34,8 +34,8 @@ from disputes.suspensions import suspend_user
 from listings import photos as listing_photos
 from listings import services as listing_services
 from listings.models import BusyPeriod, Listing, ListingPhoto
-from payments import services as payment_services
 from payments.models import Payment, PayoutAccount
+from payments.services import payout_accounts
 from personaldata import services as data_services
 from personaldata.models import DataExport
 from realtime import services as realtime_services
@@ -158,12 +158,12 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     staff = make_user(display_name="Sam Support", is_staff=True)
     staff.groups.add(Group.objects.get(name="support"))
 
-    payment_services.start_payout_onboarding(
+    payout_accounts.start_payout_onboarding(
         host=host, refresh_url="http://testserver/r", return_url="http://testserver/o"
     )
     payout_account = PayoutAccount.objects.get(host=host)
     onboard(stripe_base, payout_account.stripe_account_id)
-    payout_account = payment_services.refresh_payout_account(stripe_account_id=payout_account.stripe_account_id)
+    payout_account = payout_accounts.refresh_payout_account(stripe_account_id=payout_account.stripe_account_id)
 
     listing = make_listing(owner=host, title="Ada's quiet room", instant_book=False, **PLACES["listing"].fields)
     instant = make_listing(owner=host, title="Ada's instant room", instant_book=True, **PLACES["instant"].fields)

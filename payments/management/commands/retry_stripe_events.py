@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from payments import services, webhooks
+from payments import webhooks
+from payments.services import host_payouts
 
 
 class Command(BaseCommand):
@@ -19,5 +20,5 @@ class Command(BaseCommand):
         failed = [event for event in events if event.status == event.Status.FAILED]
         self.stdout.write(f"events retried={len(events)} still_failing={len(failed)}")
         if not no_payouts:
-            sent = services.retry_waiting_payouts()
+            sent = host_payouts.retry_waiting_payouts()
             self.stdout.write(f"payouts sent={len(sent)}")

@@ -1,0 +1,307 @@
+"""The money outbox: a booking's transaction records a Stripe operation; it is sent after commit, in three phases.
+
+1. `record_*` (inside the caller's transaction): check what the database knows, write a
+   MoneyOperation with the amount decided now and ask for it to be sent once the
+   transaction commits. A rollback takes the row with it: nothing is ever sent for it.
+2. `send_operation` (no transaction open): claim the row in a short transaction (attempt
+   counted, next try pushed back), call Stripe with the key derived from the row
+   (`sharing:moneyop:<uid>:<kind>`) and the amount first recorded.
+3. Still in `send_operation`: record Stripe's answer (ledger, payment state, row done) in a
+   second short transaction that re-checks the row, so an answer is recorded once.
+
+A crash, a timeout or an outage between 2 and 3 leaves the row pending; the re-driver
+(`redrive_money_operations`, `manage.py redrive_money`, run by the scheduler) sends it
+again with the same key and amount, so Stripe replays its first answer: exactly once.
+A refusal that retrying cannot fix (or MONEY_MAX_ATTEMPTS transient failures) marks the
+row failed: it waits in the admin's "Money operations" queue for staff.
+
+Payouts use their own row as their outbox (`Payout`, status waiting, keyed by the
+payment and the payout's rank): see `host_payouts.send_payout`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from payments import clawback, gateway
+from payments.errors import PaymentFailed, PaymentStateError
+from payments.models import MoneyOperation, Payment, Payout
+from payments.services import host_payouts, recording
+
+logger = logging.getLogger(__name__)
+Kind = MoneyOperation.Kind
+OpStatus = MoneyOperation.Status
+Status = Payment.Status
+
+# Stripe's answers that may change on a later try (unreachable, timeout, 5xx, rate limit):
+# the row stays pending. Every other refusal is final and goes to staff.
+TRANSIENT_CODES = frozenset({"stripe_unreachable", "stripe_error", "rate_limit", "capture_waiting"})
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before try `attempts + 1`: 30 s, 1 min, 2 min ... capped at 1 h."""
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+# --- Phase 1: record, inside the caller's transaction ----------------------------------------
+def _record(payment: Payment, kind: str, amount: int, host_keeps: int = 0) -> MoneyOperation:
+    now = timezone.now()
+    operation = MoneyOperation.objects.create(
+        payment=payment, kind=kind, amount=amount, host_keeps=host_keeps, next_attempt_at=now, created_at=now
+    )
+    operation_id = operation.pk
+    after_commit(lambda: send_operation(operation_id=operation_id))
+    return operation
+
+
+def after_commit(send: Callable[[], object]) -> None:
+    """Run `send` once the caller's transaction commits (never for a rollback).
+
+    robust: the caller's change stands whatever Stripe says; the re-driver catches up. The
+    mark lets the test suite, whose tests run inside one transaction that never commits,
+    run these at the moment a real commit would (tests/payments/fixtures.py).
+    """
+    send.money_outbox = True  # type: ignore[attr-defined]
+    transaction.on_commit(send, robust=True)
+
+
+def pending_capture(payment: Payment) -> bool:
+    return payment.operations.filter(kind=Kind.CAPTURE, status=OpStatus.PENDING).exists()
+
+
+def record_capture(*, payment: Payment, amount: int) -> MoneyOperation | None:
+    """Charge `amount` (at most the hold) after commit; None if it is charged or being charged already."""
+    payment = recording.lock_payment(payment)
+    existing = payment.operations.filter(kind=Kind.CAPTURE).first()
+    if payment.status == Status.CAPTURED or existing is not None:
+        return existing
+    if payment.status != Status.AUTHORIZED:
+        raise PaymentStateError(f"This payment cannot be charged: it is {payment.get_status_display().lower()}.")
+    if amount > payment.amount:
+        raise PaymentStateError(
+            f"Only {payment.amount} {payment.currency} cents are held on the card: {amount} cannot be charged."
+        )
+    return _record(payment, Kind.CAPTURE, amount)
+
+
+def record_cancel(*, payment: Payment) -> MoneyOperation | None:
+    """Release an authorisation that will never be charged, after commit. Twice is a no-op."""
+    payment = recording.lock_payment(payment)
+    existing = payment.operations.filter(kind=Kind.CANCEL).first()
+    if payment.status in (Status.CANCELED, Status.FAILED) or existing is not None:
+        return existing
+    if payment.status == Status.CAPTURED or pending_capture(payment):
+        raise PaymentStateError("This payment was already charged: refund it instead of cancelling.")
+    return _record(payment, Kind.CANCEL, 0)
+
+
+def record_refund(*, payment: Payment, amount: int, host_keeps: int) -> MoneyOperation:
+    """Give exactly `amount` back after commit (taking back from the host first what they no longer keep)."""
+    payment = recording.lock_payment(payment)
+    if payment.status != Status.CAPTURED and not pending_capture(payment):
+        raise PaymentStateError("Only a charged payment can be refunded; cancel an authorisation instead.")
+    if payment.frozen and payment.stripe_dispute_id:
+        raise PaymentStateError("This charge is under a chargeback: support must settle it with the bank first.")
+    pending = sum(payment.operations.filter(kind=Kind.REFUND, status=OpStatus.PENDING).values_list("amount", flat=True))
+    capture = payment.operations.filter(kind=Kind.CAPTURE).first()
+    charged = payment.captured_amount or (capture.amount if capture is not None else 0)
+    refundable = charged - payment.refunded_amount - pending
+    if amount > refundable:
+        raise PaymentStateError(
+            f"Refund of {amount} refused: only {refundable} {payment.currency} cents can still be given back."
+        )
+    return _record(payment, Kind.REFUND, amount, host_keeps)
+
+
+def release_escrow_after_commit(*, payment: Payment, host: Any, host_amount: int) -> Payout | None:
+    """Close the escrow in the caller's transaction (ledger only); the transfer goes after commit."""
+    if pending_capture(payment):
+        raise PaymentStateError("The guest's charge is still pending: the payout waits for it.", code="capture_waiting")
+    payout = host_payouts.release_escrow(payment=payment, host=host, host_amount=host_amount)
+    if payout is not None and payout.status == Payout.Status.WAITING:
+        payout_id = payout.pk
+        after_commit(lambda: host_payouts.send_payout(payout=Payout.objects.get(pk=payout_id)))
+    return payout
+
+
+# --- Phases 2 and 3: send, then record the answer ---------------------------------------------
+def _send_capture(operation: MoneyOperation) -> Any:
+    payment = operation.payment
+    # The full hold is captured without `amount_to_capture`: Stripe charges exactly the authorisation.
+    partial = operation.amount if operation.amount < payment.amount else None
+    return gateway.capture_payment_intent(
+        payment.stripe_payment_intent_id, idempotency_key=operation.idempotency_key, amount_to_capture=partial
+    )
+
+
+def _apply_capture(operation: MoneyOperation, payment: Payment, intent: Any) -> None:
+    if intent.status != "succeeded":
+        raise PaymentFailed("The card could not be charged. Ask the guest for another card.", code="capture_failed")
+    if payment.captured_amount == 0:  # a `payment_intent.succeeded` webhook may have recorded it first
+        recording.post_capture(payment, int(intent.amount_received or operation.amount), intent)
+    operation.stripe_object_id = intent.id
+
+
+def _send_cancel(operation: MoneyOperation) -> Any:
+    payment = operation.payment
+    if not payment.stripe_payment_intent_id:
+        return None
+    return gateway.cancel_payment_intent(payment.stripe_payment_intent_id, idempotency_key=operation.idempotency_key)
+
+
+def _apply_cancel(operation: MoneyOperation, payment: Payment, intent: Any) -> None:
+    if payment.status in (Status.PENDING, Status.REQUIRES_ACTION, Status.AUTHORIZED):
+        payment.status = Status.CANCELED
+        recording.save_payment(payment, "status")
+
+
+def _send_refund(operation: MoneyOperation) -> Any:
+    payment = operation.payment
+    if payment.status != Status.CAPTURED:
+        # The capture recorded before it is still on its way (or failed): retried after it.
+        raise PaymentFailed("The charge is not recorded yet; the refund waits for it.", code="capture_waiting")
+    if payment.frozen and payment.stripe_dispute_id:
+        raise PaymentFailed(
+            "This charge is under a chargeback: Stripe refuses refunds on it. Settle the dispute first.",
+            code="charge_disputed",
+        )
+    _take_back_released_money(operation)
+    return gateway.create_refund(
+        payment_intent_id=payment.stripe_payment_intent_id,
+        amount=operation.amount,
+        idempotency_key=operation.idempotency_key,
+        # `operation` lets the charge.refunded webhook tell our refund from one made in Stripe's dashboard.
+        metadata={"payment": str(payment.pk), "reference": payment.reference, "operation": str(operation.uid)},
+    )
+
+
+def _take_back_released_money(operation: MoneyOperation) -> None:
+    """If the escrow was already released (24 h after the start), the one claw-back service takes back from
+    the host what they no longer keep, then the part of Sharing's fee that went with it. Converges on a
+    re-drive: it works from what is still held, which a finished first try already refilled.
+
+    The payout reversal is `host_payouts.reverse_payout`'s own short transaction with its Stripe call inside."""
+    clawback.make_room_for_refund(payment=operation.payment, amount=operation.amount, host_keeps=operation.host_keeps)
+
+
+def _apply_refund(operation: MoneyOperation, payment: Payment, refund: Any) -> None:
+    recording.post_refund(payment, operation.amount)
+    operation.stripe_object_id = refund.id
+
+
+SENDERS: dict[str, Callable[[MoneyOperation], Any]] = {
+    Kind.CAPTURE: _send_capture,
+    Kind.CANCEL: _send_cancel,
+    Kind.REFUND: _send_refund,
+}
+APPLIERS: dict[str, Callable[[MoneyOperation, Payment, Any], None]] = {
+    Kind.CAPTURE: _apply_capture,
+    Kind.CANCEL: _apply_cancel,
+    Kind.REFUND: _apply_refund,
+}
+
+
+def _claim(operation_id: int) -> MoneyOperation | None:
+    now = timezone.now()
+    with transaction.atomic():
+        operation = MoneyOperation.objects.select_for_update().select_related("payment").get(pk=operation_id)
+        if operation.status != OpStatus.PENDING:
+            return None
+        operation.attempts += 1
+        # Pushed back now, so a re-driver running meanwhile leaves it to this try.
+        operation.next_attempt_at = now + backoff(operation.attempts)
+        operation.save(update_fields=["attempts", "next_attempt_at"])
+        return operation
+
+
+def _fail(operation_id: int, error: PaymentFailed) -> MoneyOperation:
+    with transaction.atomic():
+        operation = MoneyOperation.objects.select_for_update().get(pk=operation_id)
+        if operation.status != OpStatus.PENDING:
+            return operation
+        operation.last_error = f"{error.code}: {error.message}"[:300]
+        final = error.code not in TRANSIENT_CODES or operation.attempts >= settings.MONEY_MAX_ATTEMPTS
+        if final:
+            operation.status = OpStatus.FAILED
+            logger.error("money operation %s failed for good: %s", operation.pk, operation.last_error)
+        operation.save(update_fields=["last_error", "status"])
+        return operation
+
+
+def send_operation(*, operation_id: int) -> MoneyOperation:
+    """Send one pending operation to Stripe and record its answer; call with no transaction open."""
+    operation = _claim(operation_id)
+    if operation is None:
+        return MoneyOperation.objects.get(pk=operation_id)
+    try:
+        answer = SENDERS[operation.kind](operation)
+    except PaymentFailed as error:
+        return _fail(operation_id, error)
+    try:
+        with transaction.atomic():
+            locked = MoneyOperation.objects.select_for_update().get(pk=operation_id)
+            if locked.status != OpStatus.PENDING:
+                return locked
+            payment = recording.lock_payment(operation.payment)
+            APPLIERS[locked.kind](locked, payment, answer)
+            locked.status = OpStatus.DONE
+            locked.completed_at = timezone.now()
+            locked.last_error = ""
+            locked.save(update_fields=["status", "completed_at", "last_error", "stripe_object_id"])
+            return locked
+    except PaymentFailed as error:
+        return _fail(operation_id, error)
+
+
+def due_operations(*, now: Any = None) -> Any:
+    now = now or timezone.now()
+    return MoneyOperation.objects.filter(status=OpStatus.PENDING, next_attempt_at__lte=now).order_by("pk")
+
+
+def redrive_money_operations(*, now: Any = None, limit: int = 200) -> dict[str, int]:
+    """Send again every pending operation whose time has come, then payouts left waiting.
+
+    For the scheduler (and `manage.py redrive_money`). Same key and amount as the first
+    try, so what Stripe already did is replayed, not repeated. Returns counts: `done`,
+    `pending` (will be tried again), `failed` (now in the staff queue), `payouts_sent`.
+    """
+    counts = {"done": 0, "pending": 0, "failed": 0, "payouts_sent": 0}
+    for operation_id in list(due_operations(now=now).values_list("pk", flat=True)[:limit]):
+        try:
+            operation = send_operation(operation_id=operation_id)
+        except Exception:  # a bug in one row must not stop the others; it stays pending and is logged
+            logger.exception("money operation %s could not be sent", operation_id)
+            counts["pending"] += 1
+            continue
+        counts[{"done": "done", "failed": "failed"}.get(operation.status, "pending")] += 1
+    counts["payouts_sent"] = len(host_payouts.retry_waiting_payouts(now=now))
+    return counts
+
+
+def describe_pending(*, reference: str) -> str:
+    """What is still on its way to Stripe (or stuck) for `reference`, in words for both parties; "" if nothing."""
+    operations = MoneyOperation.objects.filter(
+        Q(status=OpStatus.PENDING) | Q(status=OpStatus.FAILED), payment__reference=reference
+    ).order_by("pk")
+    words: dict[str, str] = {
+        Kind.CAPTURE: "the charge of the guest's card",
+        Kind.CANCEL: "the release of the card hold",
+        Kind.REFUND: "the refund to the guest",
+    }
+    for operation in operations:
+        what = words[operation.kind]
+        if operation.status == OpStatus.FAILED:
+            return f"Payment problem: {what} did not go through. Our support team has been told and will fix it."
+        return f"Payment pending: {what} is being processed with the bank."
+    waiting = Payout.objects.filter(payment__reference=reference, status=Payout.Status.WAITING).first()
+    if waiting is not None and waiting.attempts > 0 and waiting.last_error:
+        return f"Payout pending: {waiting.last_error}"
+    return ""

@@ -1,0 +1,198 @@
+"""The guest's card: authorise, confirm after 3-D Secure, capture, cancel, refund, freeze.
+
+Each operation is idempotent through its key (`payment:<uuid>:<action>`); see the package docstring.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from core.errors import DomainError
+from payments import gateway
+from payments.errors import PaymentFailed, PaymentStateError
+from payments.gateway import idempotency_key
+from payments.models import Payment
+from payments.services import recording
+
+Status = Payment.Status
+
+
+def authorize_payment(
+    *,
+    payer: User,
+    amount: int,
+    currency: str,
+    reference: str,
+    payment_method: str,
+    customer: str | None = None,
+) -> Payment:
+    """Authorise (not charge) `amount` on the guest's card for `reference` ("booking:12").
+
+    Returns the payment as `authorized`, or as `requires_action` with a `client_secret`
+    for Stripe.js to run 3-D Secure (then call `refresh_payment`). A declined card
+    raises PaymentFailed with the reason; the attempt stays recorded as `failed` and
+    no money moves.
+    """
+    recording.check_amount(amount, "payment amount")
+    currency = currency.upper()
+    if not reference or len(reference) > 64:
+        raise DomainError("A payment needs a reference of at most 64 characters.", field="reference")
+    if not payment_method:
+        raise DomainError("Enter your card details first.", field="payment_method")
+    now = timezone.now()
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            payer=payer, reference=reference, amount=amount, currency=currency, created_at=now, updated_at=now
+        )
+    try:
+        intent = gateway.create_payment_intent(
+            amount=amount,
+            currency=currency,
+            payment_method=payment_method,
+            customer=customer,
+            idempotency_key=idempotency_key("payment", payment.uid, "authorize"),
+            metadata={"payment": str(payment.pk), "reference": reference},
+            transfer_group=reference,
+        )
+    except PaymentFailed as error:
+        with transaction.atomic():
+            payment = recording.lock_payment(payment)
+            payment.status = Status.FAILED
+            payment.failure_message = error.message[:300]
+            recording.save_payment(payment, "status", "failure_message")
+        raise
+    with transaction.atomic():
+        payment = recording.lock_payment(payment)
+        payment.stripe_payment_intent_id = intent.id
+        recording.save_payment(payment, "stripe_payment_intent_id")
+        return recording.apply_payment_intent(payment, intent)
+
+
+def set_payment_reference(*, payment: Payment, reference: str) -> Payment:
+    """Point an authorised, not yet charged payment at what it pays for (e.g. the booking created after it).
+
+    Lets a caller authorise first, in its own committed step, and create the booking
+    afterwards; if the booking cannot be made, `cancel_payment` releases the card.
+    """
+    if not reference or len(reference) > 64:
+        raise DomainError("A payment needs a reference of at most 64 characters.", field="reference")
+    with transaction.atomic():
+        payment = recording.lock_payment(payment)
+        if payment.captured_amount or payment.status in (Status.CAPTURED, Status.CANCELED, Status.FAILED):
+            raise PaymentStateError("This payment can no longer be moved to something else.")
+        payment.reference = reference
+        recording.save_payment(payment, "reference")
+        return payment
+
+
+def refresh_payment(*, payment: Payment) -> Payment:
+    """Re-read the PaymentIntent (after 3-D Secure, or when a webhook says it changed) and record its state."""
+    if not payment.stripe_payment_intent_id:
+        return payment
+    intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+    if intent.status == "requires_confirmation":
+        # Authentication done in the browser; confirming is the server's job with manual confirmation.
+        intent = gateway.confirm_payment_intent(
+            intent.id, idempotency_key=idempotency_key("payment", payment.uid, "confirm")
+        )
+    with transaction.atomic():
+        return recording.apply_payment_intent(recording.lock_payment(payment), intent)
+
+
+def capture_payment(*, payment: Payment, amount: int | None = None) -> Payment:
+    """Charge the authorised amount, or only `amount` of it: the money moves from the guest into escrow.
+
+    A partial capture (an on-demand job held at the estimate, charged at the exact fare) asks
+    Stripe for `amount_to_capture`; Stripe releases the rest of the hold itself, and the
+    ledger records only what was captured. Capturing twice is a no-op.
+    """
+    if amount is not None:
+        recording.check_amount(amount, "amount to charge")
+    with transaction.atomic():
+        payment = recording.lock_payment(payment)
+        if payment.status == Status.CAPTURED:
+            return payment
+        if payment.status != Status.AUTHORIZED:
+            raise PaymentStateError(f"This payment cannot be charged: it is {payment.get_status_display().lower()}.")
+        if amount is not None and amount > payment.amount:
+            raise PaymentStateError(
+                f"Only {payment.amount} {payment.currency} cents are held on the card: {amount} cannot be charged."
+            )
+        # The full amount is captured without `amount_to_capture`, as before: a retry sends identical parameters.
+        partial = amount if amount is not None and amount < payment.amount else None
+        intent = gateway.capture_payment_intent(
+            payment.stripe_payment_intent_id,
+            idempotency_key=idempotency_key("payment", payment.uid, "capture"),
+            amount_to_capture=partial,
+        )
+        if intent.status != "succeeded":
+            raise PaymentFailed("The card could not be charged. Ask the guest for another card.", code="capture_failed")
+        recording.post_capture(payment, int(intent.amount_received or partial or payment.amount), intent)
+        return payment
+
+
+def cancel_payment(*, payment: Payment) -> Payment:
+    """Release an authorisation that was never charged. Cancelling twice is a no-op."""
+    with transaction.atomic():
+        payment = recording.lock_payment(payment)
+        if payment.status in (Status.CANCELED, Status.FAILED):
+            return payment
+        if payment.status == Status.CAPTURED:
+            raise PaymentStateError("This payment was already charged: refund it instead of cancelling.")
+        if payment.stripe_payment_intent_id:
+            gateway.cancel_payment_intent(
+                payment.stripe_payment_intent_id, idempotency_key=idempotency_key("payment", payment.uid, "cancel")
+            )
+        payment.status = Status.CANCELED
+        recording.save_payment(payment, "status")
+        return payment
+
+
+def refund_payment(*, payment: Payment, amount: int) -> Payment:
+    """Give `amount` back to the guest from escrow (exactly that, never more than is held).
+
+    Each call is a refund: callers make their own step idempotent (a booking refunds when it
+    moves to cancelled, once). A retry after a rolled-back attempt reuses the same key.
+    """
+    recording.check_amount(amount, "refund")
+    with transaction.atomic():
+        payment = recording.lock_payment(payment)
+        if payment.status != Status.CAPTURED:
+            raise PaymentStateError("Only a charged payment can be refunded; cancel an authorisation instead.")
+        if amount > payment.escrow_amount:
+            raise PaymentStateError(
+                f"Refund of {amount} refused: only {payment.escrow_amount} {payment.currency} cents are still held."
+            )
+        # The key includes what was refunded before: a retry of this refund reuses it, a later one does not.
+        key = idempotency_key("payment", payment.uid, "refund", payment.refunded_amount, amount)
+        gateway.create_refund(
+            payment_intent_id=payment.stripe_payment_intent_id,
+            amount=amount,
+            idempotency_key=key,
+            metadata={"payment": str(payment.pk), "reference": payment.reference},
+        )
+        recording.post_refund(payment, amount)
+        return payment
+
+
+def freeze_payment(*, payment: Payment, reason: str, stripe_dispute_id: str = "") -> Payment:
+    """Hold the payout (a dispute or a chargeback): release_payout refuses until unfrozen."""
+    with transaction.atomic():
+        payment = recording.lock_payment(payment)
+        payment.frozen = True
+        payment.frozen_reason = reason[:200]
+        if stripe_dispute_id:
+            payment.stripe_dispute_id = stripe_dispute_id
+        recording.save_payment(payment, "frozen", "frozen_reason", "stripe_dispute_id")
+        return payment
+
+
+def unfreeze_payment(*, payment: Payment) -> Payment:
+    with transaction.atomic():
+        payment = recording.lock_payment(payment)
+        payment.frozen = False
+        payment.frozen_reason = ""
+        recording.save_payment(payment, "frozen", "frozen_reason")
+        return payment

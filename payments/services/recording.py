@@ -1,0 +1,91 @@
+"""What Stripe did, into the ledger and the payment row: shared by the service families, the money outbox
+(`payments.outbox`) and webhook processing (`payments.webhooks`).
+
+Every function here runs inside its caller's transaction, on a payment the caller has locked
+(`lock_payment`); none calls Stripe.
+"""
+
+from __future__ import annotations
+
+import stripe
+from django.utils import timezone
+
+from core.errors import DomainError
+from payments import gateway
+from payments.errors import PaymentStateError
+from payments.ledger import Line, post_transaction
+from payments.models import ESCROW, GUEST_FUNDING, REFUNDS_PAID, Payment
+
+Status = Payment.Status
+
+
+def lock_payment(payment: Payment) -> Payment:
+    """The payment row, locked for the rest of the caller's transaction."""
+    return Payment.objects.select_for_update().get(pk=payment.pk)
+
+
+def save_payment(payment: Payment, *fields: str) -> None:
+    """Save `fields` and the payment's `updated_at`."""
+    payment.updated_at = timezone.now()
+    payment.save(update_fields=[*fields, "updated_at"])
+
+
+def check_amount(amount: object, what: str) -> int:
+    """`amount` if it is a positive integer (minor units); a DomainError naming `what` otherwise."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise DomainError(f"The {what} must be a positive amount in cents.", field="amount")
+    return amount
+
+
+def post_capture(payment: Payment, amount: int, intent: stripe.PaymentIntent) -> None:
+    """Record a capture of `amount`: guest funding into escrow; the payment becomes captured."""
+    post_transaction(
+        lines=[Line(GUEST_FUNDING, -amount, payment.currency), Line(ESCROW, amount, payment.currency)],
+        reference=payment.reference,
+        description=f"Guest payment #{payment.pk} captured into escrow",
+        payment=payment,
+    )
+    payment.captured_amount = amount
+    payment.status = Status.CAPTURED
+    payment.stripe_charge_id = gateway.latest_charge_id(intent) or ""
+    save_payment(payment, "captured_amount", "status", "stripe_charge_id")
+
+
+def post_refund(payment: Payment, amount: int) -> None:
+    """Record a refund of `amount` out of escrow (refused when escrow holds less)."""
+    if amount > payment.escrow_amount:
+        raise PaymentStateError(
+            f"Only {payment.escrow_amount} {payment.currency} cents are still held for this payment; "
+            f"a refund of {amount} needs the host's payout taken back first."
+        )
+    post_transaction(
+        lines=[Line(ESCROW, -amount, payment.currency), Line(REFUNDS_PAID, amount, payment.currency)],
+        reference=payment.reference,
+        description=f"Refund to the guest from payment #{payment.pk}",
+        payment=payment,
+    )
+    payment.refunded_amount += amount
+    save_payment(payment, "refunded_amount")
+
+
+def apply_payment_intent(payment: Payment, intent: stripe.PaymentIntent) -> Payment:
+    """Bring a locked payment in line with the PaymentIntent's current state; never moves it backwards."""
+    status = intent.status
+    if status in ("requires_action", "requires_confirmation") and payment.status in (Status.PENDING,):
+        payment.status = Status.REQUIRES_ACTION
+        payment.client_secret = intent.client_secret or ""
+        save_payment(payment, "status", "client_secret")
+    elif status == "requires_capture" and payment.status in (Status.PENDING, Status.REQUIRES_ACTION):
+        payment.status = Status.AUTHORIZED
+        save_payment(payment, "status")
+    elif status == "succeeded" and payment.captured_amount == 0 and payment.status != Status.FAILED:
+        post_capture(payment, int(intent.amount_received or payment.amount), intent)
+    elif status == "canceled" and payment.status in (Status.PENDING, Status.REQUIRES_ACTION, Status.AUTHORIZED):
+        payment.status = Status.CANCELED
+        save_payment(payment, "status")
+    elif status == "requires_payment_method" and payment.status in (Status.PENDING, Status.REQUIRES_ACTION):
+        error = intent.last_payment_error
+        payment.status = Status.FAILED
+        payment.failure_message = ((error.message if error else "") or "The card was refused.")[:300]
+        save_payment(payment, "status", "failure_message")
+    return payment
