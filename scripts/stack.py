@@ -2,7 +2,8 @@
 """`make stack`: Sharing as production runs it, on this machine, on 127.0.0.1.
 
 nginx (Debian's package) in front of 2 web processes (uvicorn), 2 task workers and the scheduler,
-all from the Procfile through honcho, on PostgreSQL and Redis, with the production settings
+all from the Procfile (read with honcho's parser; supervised here, so that a process that dies is
+restarted while the others keep serving), on PostgreSQL and Redis, with the production settings
 (DEBUG=false, collectstatic, manifest storage) except HTTPS, which a local stack does not have.
 Ctrl-C (or SIGTERM) stops everything gracefully.
 
@@ -27,12 +28,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from honcho.environ import expand_processes, parse_procfile  # type: ignore[import-untyped]
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 NGINX_TEMPLATE = BASE_DIR / "deploy" / "nginx.conf"
 
 
 def render_nginx(*, listen: str, web_ports: list[int], static_root: Path, run_dir: Path, user: str) -> str:
-    upstreams = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in web_ports)
+    upstreams = "\n".join(f"        server 127.0.0.1:{port} max_fails=0;" for port in web_ports)
     text = NGINX_TEMPLATE.read_text()
     for name, value in {
         "USER": f"user {user};" if user else "",
@@ -87,6 +90,54 @@ def wait_ready(url: str, timeout: float, processes: list[subprocess.Popen]) -> b
     return False
 
 
+class Supervisor:
+    """The Procfile's processes, each restarted a second after it dies, as systemd's Restart=always does.
+
+    honcho (the Procfile's usual runner) stops every process when one exits: a web process killed by
+    the OOM killer would take the whole machine's site down with it. Here the others keep serving
+    (nginx skips the dead one) while it comes back. Each process's pid is in run_dir/pids/NAME.pid.
+    """
+
+    def __init__(self, params: list, *, cwd: Path, pid_dir: Path) -> None:
+        self.params = {p.name: p for p in params}
+        self.cwd = cwd
+        self.pid_dir = pid_dir
+        self.running: dict[str, subprocess.Popen] = {}
+        self.stopping = False
+        pid_dir.mkdir(parents=True, exist_ok=True)
+
+    def start(self, name: str) -> None:
+        params = self.params[name]
+        # exec: the process is the server itself, so its pid is the one a signal must reach.
+        process = subprocess.Popen(["/bin/sh", "-c", f"exec {params.cmd}"], cwd=self.cwd, env=params.env)
+        self.running[name] = process
+        (self.pid_dir / f"{name}.pid").write_text(str(process.pid))
+
+    def start_all(self) -> None:
+        for name in self.params:
+            self.start(name)
+
+    def restart_dead(self) -> None:
+        for name, process in list(self.running.items()):
+            if process.poll() is not None and not self.stopping:
+                print(f"stack: {name} (pid {process.pid}) exited with {process.returncode}; restarting", flush=True)
+                time.sleep(1)
+                self.start(name)
+
+    def stop_all(self, timeout: float = 30) -> None:
+        self.stopping = True
+        for process in self.running.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in self.running.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 def stack_environment(args: argparse.Namespace, run_dir: Path) -> dict[str, str]:
     secret_file = run_dir / "secret_key"
     if not secret_file.exists():
@@ -126,6 +177,9 @@ def main() -> int:
         "--database-url", default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/sharing_stack"
     )
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
+    parser.add_argument(
+        "--web-command", default="", help="instead of the Procfile's web line (another ASGI server; uses $PORT)"
+    )
     parser.add_argument("--run-dir", default=str(BASE_DIR / ".stack"))
     parser.add_argument("--print-nginx", action="store_true", help="print the nginx configuration and exit")
     parser.add_argument("--web-ports", default="", help="with --print-nginx: comma-separated web ports")
@@ -187,22 +241,20 @@ def main() -> int:
     )
     subprocess.run([nginx, "-t", "-q", "-c", str(conf)], check=True)
 
-    concurrency = f"web={args.web},worker={args.workers},scheduler=1"
-    honcho = [
-        python,
-        "-m",
-        "honcho",
-        "start",
-        "-f",
-        str(BASE_DIR / "Procfile"),
-        "-d",
-        str(BASE_DIR),
-        "-p",
-        str(args.web_base_port),
-        "-c",
-        concurrency,
-    ]
-    processes.append(subprocess.Popen(honcho, cwd=BASE_DIR, env=env))
+    procfile = parse_procfile((BASE_DIR / "Procfile").read_text())
+    if args.web_command:
+        procfile.processes["web"] = args.web_command
+    supervisor = Supervisor(
+        expand_processes(
+            procfile.processes,
+            concurrency={"web": args.web, "worker": args.workers, "scheduler": 1},
+            env=env,
+            port=args.web_base_port,
+        ),
+        cwd=BASE_DIR,
+        pid_dir=run_dir / "pids",
+    )
+    supervisor.start_all()
     processes.append(subprocess.Popen([nginx, "-c", str(conf), "-g", "daemon off;"], cwd=BASE_DIR, env=env))
 
     def stop(*_: object) -> None:
@@ -219,14 +271,16 @@ def main() -> int:
         else:
             print(f"Sharing stack: {url}readyz is not ready yet; see the processes' output above.", flush=True)
         while all(process.poll() is None for process in processes):
+            supervisor.restart_dead()
             time.sleep(0.5)
         return 1
     except KeyboardInterrupt:
         return 0
     finally:
+        supervisor.stop_all()
         for process in reversed(processes):
             if process.poll() is None:
-                # nginx: SIGQUIT finishes open requests; honcho passes SIGTERM on to every process.
+                # nginx: SIGQUIT finishes open requests.
                 process.send_signal(signal.SIGQUIT if process.args[0] == nginx else signal.SIGTERM)
         for process in reversed(processes):
             try:
