@@ -11,6 +11,9 @@ Messages of one thread are batched: at most one email per thread and person per
 MESSAGE_EMAIL_WINDOW_SECONDS, sent after MESSAGE_EMAIL_DELAY_SECONDS, and none when the person
 has read the messages on the site by then. Realtime keeps no record of open pages; an open
 thread page marks each message read as it arrives, so "read" is what "had it open" leaves behind.
+
+An address the provider reported as bouncing or complaining (notifications.bounces) gets no email:
+the delivery is recorded as skipped with the reason, when planned and again just before sending.
 """
 
 from __future__ import annotations
