@@ -20,7 +20,7 @@ from core.requests import ApiRequest
 
 router = Router(tags=["people"])
 
-EDITABLE = ("display_name", "bio", "languages", "city")
+EDITABLE = ("display_name", "bio", "languages", "city", "language")
 
 
 class PublicProfileOut(Schema):
@@ -36,6 +36,7 @@ class PublicProfileOut(Schema):
 class MyProfileOut(PublicProfileOut):
     email: str
     display_name: str
+    language: str  # of the emails we send; "" is the site's
 
 
 class ProfilePatch(Schema):
@@ -43,6 +44,7 @@ class ProfilePatch(Schema):
     bio: str | None = None
     languages: str | None = None
     city: str | None = None
+    language: str | None = None
 
 
 def _public(person: User) -> dict:
@@ -58,7 +60,7 @@ def _public(person: User) -> dict:
 
 
 def _mine(person: User) -> dict:
-    return {**_public(person), "email": person.email, "display_name": person.display_name}
+    return {**_public(person), "email": person.email, "display_name": person.display_name, "language": person.language}
 
 
 def _save(person: User, data: dict, files: MultiValueDict | None = None) -> User:

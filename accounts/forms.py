@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from accounts.models import User
 from core.images import normalise_image
@@ -33,6 +34,16 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        default = dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)
+        self.fields["language"] = forms.ChoiceField(
+            choices=[("", f"The site's language ({default})"), *settings.LANGUAGES],
+            required=False,
+            label="Language of our emails",
+            help_text="The emails we send you are written in it where we have a translation.",
+        )
+
     def clean_display_name(self) -> str:
         return clean_public_name(self.cleaned_data["display_name"], required=True)
 
@@ -51,9 +62,19 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "avatar", "bio", "languages", "city"]
+        fields = ["display_name", "avatar", "bio", "languages", "city", "language"]
         labels = {"display_name": "Name shown to others", "bio": "About you"}
         widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 1000})}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        default = dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)
+        self.fields["language"] = forms.ChoiceField(
+            choices=[("", f"The site's language ({default})"), *settings.LANGUAGES],
+            required=False,
+            label="Language of our emails",
+            help_text="The emails we send you are written in it where we have a translation.",
+        )
 
     def clean_display_name(self) -> str:
         return clean_public_name(self.cleaned_data["display_name"], required=False)

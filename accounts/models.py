@@ -47,6 +47,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     bio = models.TextField(max_length=1000, blank=True)
     languages = models.CharField(max_length=200, blank=True, help_text="Languages you speak, separated by commas.")
     city = models.CharField(max_length=100, blank=True)
+    # The language we write to this person in (emails, notifications/mail.py); blank: the site's default.
+    language = models.CharField("language of our emails", max_length=10, blank=True)
     is_active = models.BooleanField(default=True)
     # Set by staff from the admin desk (disputes.suspensions): a suspended person
     # can still log in and read, but cannot list, book or write to anyone.

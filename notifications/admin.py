@@ -1,11 +1,12 @@
 """Staff view of email and push deliveries: what was sent, what is waiting, and what failed for good (and why)."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from notifications import services
-from notifications.models import Delivery, Preference, PushSubscription
+from notifications import bounces, services
+from notifications.models import Delivery, Preference, PushSubscription, UndeliverableAddress
 
 
 @admin.register(Delivery)
@@ -39,3 +40,27 @@ class PushSubscriptionAdmin(admin.ModelAdmin):
     list_display = ("id", "user", "user_agent", "created_at", "last_success_at")
     search_fields = ("user__email",)
     raw_id_fields = ("user",)
+
+
+@admin.register(UndeliverableAddress)
+class UndeliverableAddressAdmin(admin.ModelAdmin):
+    """Addresses no notification email goes to, because the provider reported a bounce or a spam complaint."""
+
+    list_display = ("email", "person", "reason", "provider", "occurred_at", "detail")
+    list_filter = ("reason", "provider")
+    search_fields = ("email",)
+    readonly_fields = [f.name for f in UndeliverableAddress._meta.fields]
+    actions = ["clear"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="person")
+    def person(self, record: UndeliverableAddress) -> str:
+        owner = get_user_model().objects.filter(email__iexact=record.email).first()
+        return str(owner) if owner else "(nobody has this address now)"
+
+    @admin.action(description="Email these addresses again (the person fixed their mailbox)")
+    def clear(self, request: HttpRequest, queryset: QuerySet[UndeliverableAddress]) -> None:
+        count = bounces.clear(emails=list(queryset.values_list("email", flat=True)))
+        messages.success(request, f"{count} address(es) will get email again.")

@@ -3,7 +3,8 @@
 Templates: `notifications/email/<kind>.txt` and `.html` when the kind has its own, else
 `notifications/email/default.*`; both extend a layout with the button. Links are absolute
 (settings.SITE_URL + the notification's path). The Message-ID is the delivery's, so a
-receiving server sees a retry of the same email as the same message.
+receiving server sees a retry of the same email as the same message. Each email is written in
+its recipient's language (`User.language`, else LANGUAGE_CODE) where a translation exists.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from notifications.models import Delivery
 from realtime.kinds import get_kind
@@ -37,8 +39,23 @@ def unsubscribe_url(delivery: Delivery) -> str:
     return absolute(reverse("notifications:unsubscribe", kwargs={"token": token}))
 
 
+def language_of(person: object) -> str:
+    """The language to write to this person in: theirs if the site knows it, else the site's."""
+    chosen = getattr(person, "language", "") or ""
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def build_email(delivery: Delivery, notifications: list[Notification]) -> EmailMultiAlternatives:
     """The message for one delivery; `notifications` are what it tells (several for a batch of messages)."""
+    language = language_of(delivery.recipient)
+    # The worker serves many people in turn: the language is set for this email only, then restored.
+    with translation.override(language):
+        message = _build_email(delivery, notifications)
+    message.extra_headers["Content-Language"] = language
+    return message
+
+
+def _build_email(delivery: Delivery, notifications: list[Notification]) -> EmailMultiAlternatives:
     kind = get_kind(delivery.kind)
     first = notifications[0]
     person = delivery.recipient

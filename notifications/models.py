@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from realtime.kinds import EMAIL, PUSH
@@ -102,3 +103,36 @@ class PushSubscription(models.Model):
 
     def as_subscription_info(self) -> dict:
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+class UndeliverableAddress(models.Model):
+    """An address the email provider reported as bouncing, or whose owner marked our email as spam.
+
+    No notification email goes to it until the person fixes it (a new address, or "try it again"
+    on their settings page) or staff clear it. Kept per address, not per person: the provider
+    speaks of addresses, and a changed address is a fresh start by itself.
+    """
+
+    class Reason(models.TextChoices):
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Marked as spam"
+
+    # Lower-case (a constraint), so one address has one row however a provider spells it.
+    email = models.EmailField(max_length=254, unique=True)
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    provider = models.CharField(max_length=40)
+    # What the provider or the receiving mail server said, for the person and for staff.
+    detail = models.TextField(blank=True)
+    event_id = models.CharField(max_length=200, blank=True)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "undeliverable address"
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="notifications_undeliverable_lowercase"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.get_reason_display().lower()}"

@@ -11,6 +11,9 @@ Messages of one thread are batched: at most one email per thread and person per
 MESSAGE_EMAIL_WINDOW_SECONDS, sent after MESSAGE_EMAIL_DELAY_SECONDS, and none when the person
 has read the messages on the site by then. Realtime keeps no record of open pages; an open
 thread page marks each message read as it arrives, so "read" is what "had it open" leaves behind.
+
+An address the provider reported as bouncing or complaining (notifications.bounces) gets no email:
+the delivery is recorded as skipped with the reason, when planned and again just before sending.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import logging
 import smtplib
 from datetime import datetime, timedelta
 
+from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -28,8 +32,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import DomainError
-from notifications import mail, push, selectors
-from notifications.models import ALL_KINDS, Delivery, Preference, PushSubscription
+from notifications import bounces, mail, push, selectors
+from notifications.models import ALL_KINDS, Delivery, Preference, PushSubscription, UndeliverableAddress
 from notifications.tokens import Unsubscribe, read_unsubscribe_token
 from realtime.kinds import EMAIL, KINDS, OPTIONAL_CHANNELS, PUSH, Kind, get_kind
 from realtime.models import Notification
@@ -92,6 +96,7 @@ def plan_deliveries(
             # take the people's rows in id order so the second waits and joins the first's batch.
             list(get_user_model().objects.select_for_update().filter(pk__in=recipient_ids).order_by("pk"))
         off = {channel: selectors.turned_off(recipient_ids, channel) for channel in (EMAIL, PUSH)}
+        blocked = bounces.undeliverable_among([n.recipient.email for n in notifications if get_kind(n.kind).email])
         with_devices = (
             set(PushSubscription.objects.filter(user_id__in=recipient_ids).values_list("user_id", flat=True))
             if push.push_enabled()
@@ -109,7 +114,11 @@ def plan_deliveries(
                 and person.email
                 and selectors.wants(off[EMAIL], person.pk, kind)
             ):
-                created.append(_email_delivery(notification, kind, now))
+                record = blocked.get(person.email.strip().lower())
+                if record is None:
+                    created.append(_email_delivery(notification, kind, now))
+                else:
+                    created.append(_skipped_email(notification, kind, now, bounces.skip_reason(record)))
             if (
                 kind.push
                 and (notification.pk, PUSH) not in existing
@@ -159,6 +168,19 @@ def _email_delivery(notification: Notification, kind: Kind, now: datetime) -> De
     return delivery
 
 
+def _skipped_email(notification: Notification, kind: Kind, now: datetime, reason: str) -> Delivery:
+    """The record that an email was not sent because its address bounced or complained (staff see why)."""
+    return Delivery.objects.create(
+        notification=notification,
+        recipient=notification.recipient,
+        channel=EMAIL,
+        kind=kind.name,
+        due_at=now,
+        status=Delivery.Status.SKIPPED,
+        last_error=reason,
+    )
+
+
 def _claim(delivery_id: int, now: datetime) -> bool:
     with transaction.atomic():
         return bool(
@@ -170,6 +192,8 @@ def _claim(delivery_id: int, now: datetime) -> bool:
 
 def _is_permanent(error: Exception) -> bool:
     """A 5xx answer means "this will never work" (no such mailbox, refused); anything else may pass later."""
+    if isinstance(error, AnymailRecipientsRefused):  # the provider refused every recipient of this message
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
     if isinstance(error, smtplib.SMTPResponseException):
@@ -184,6 +208,12 @@ def send_email(*, delivery_id: int, now: datetime | None = None) -> str:
         return _status_of(delivery_id)
     delivery = Delivery.objects.select_related("notification", "recipient").get(pk=delivery_id)
     kind = get_kind(delivery.kind)
+    blocked = bounces.undeliverable_address_of(delivery.recipient)
+    if blocked is not None:  # it bounced or complained after this delivery was planned
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.Status.SKIPPED, last_error=bounces.skip_reason(blocked)
+        )
+        return Delivery.Status.SKIPPED
     notifications = [delivery.notification]
     if kind.batch_by:
         batch = [delivery.notification] + [
@@ -207,7 +237,16 @@ def send_email(*, delivery_id: int, now: datetime | None = None) -> str:
         return Delivery.Status.FAILED
     try:
         message.send()
-    except (smtplib.SMTPException, OSError) as error:
+    except (smtplib.SMTPException, OSError, AnymailError) as error:
+        if isinstance(error, AnymailRecipientsRefused):
+            # The provider keeps its own list of addresses that bounced or complained: ours must agree.
+            bounces.mark_undeliverable(
+                email=delivery.recipient.email,
+                reason=UndeliverableAddress.Reason.BOUNCED,
+                provider=settings.EMAIL_PROVIDER or "email provider",
+                detail="The email provider refused to send to this address.",
+                occurred_at=now,
+            )
         return _record_failure(delivery, error, now)
     Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SENT, sent_at=now, last_error="")
     return Delivery.Status.SENT

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "anymail",
     "allauth",
     "allauth.account",
     "allauth.headless",
@@ -293,6 +294,22 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# An email provider's API instead of SMTP (django-anymail), e.g. EMAIL_PROVIDER=postmark. Its settings come
+# from variables named ANYMAIL_<SETTING> (ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY, ...), and
+# ANYMAIL_WEBHOOK_SECRET ("user:password") guards the bounce/complaint webhook at
+# /webhooks/email/<provider>/tracking/ (without it the webhook answers 404).
+EMAIL_PROVIDERS = [
+    *["amazon_ses", "brevo", "mailersend", "mailgun", "mailjet", "mailtrap", "mandrill", "postal", "postmark"],
+    *["resend", "sendgrid", "sparkpost", "unisender_go"],
+]
+EMAIL_PROVIDER = envstr("EMAIL_PROVIDER", "")
+if EMAIL_PROVIDER:
+    if EMAIL_PROVIDER not in EMAIL_PROVIDERS:
+        refuse("EMAIL_PROVIDER", f"must be one of {', '.join(EMAIL_PROVIDERS)}, not {EMAIL_PROVIDER!r}.")
+    EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_") and value
+}
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Sharing <no-reply@sharing.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A mail server that does not answer must not hold a worker for minutes; the delivery is retried later.

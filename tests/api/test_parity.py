@@ -82,6 +82,8 @@ PAGE_ONLY: dict[str, str] = {
     "payments:stripe_webhook": "Stripe's signed webhook events",
     # Mail clients post it (RFC 8058 one-click), not the app: the app turns kinds off through its settings API.
     "notifications:unsubscribe": "the one-click unsubscribe link in emails",
+    # The email provider calls it with bounces and complaints; its basic auth is the authentication.
+    "notifications:email_tracking_webhook": "the email provider's bounce and complaint events",
     # Support staff work from the browser desk (like the admin), never from the mobile app.
     "disputes:suspension": "the support desk's suspension form (staff only)",
 }

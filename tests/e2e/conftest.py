@@ -12,12 +12,14 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from notifications.management.commands.generate_vapid_keys import new_vapid_keys
 from tests.conftest import PASSWORD
 from tests.e2e.mailbox import Mailbox, smtp_mailbox
 from tests.payments.fixtures import WEBHOOK_SECRET, ledger_checked, localstripe  # noqa: F401
 from tests.support.axe import serious_violations
 from tests.support.browser import PAGE_TIMEOUT_MS, open_chromium
 from tests.support.servers import asgi_server
+from tests.support.smtp import smtp  # noqa: F401
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
@@ -55,6 +57,10 @@ E2E_STRIPE = {
 }
 
 
+# Web Push is on in the server process (the bell menu offers it); the worker a journey starts signs with the same key.
+E2E_PUSH = dict(zip(("WEBPUSH_VAPID_PRIVATE_KEY", "WEBPUSH_VAPID_PUBLIC_KEY"), new_vapid_keys(), strict=True))
+
+
 @pytest.fixture(scope="session")
 def mailbox() -> Iterator[Mailbox]:
     """Every email the server process sends, received over SMTP on loopback."""
@@ -68,7 +74,10 @@ def _server_process(django_db_setup, django_db_blocker, localstripe: str, mailbo
     # test's transactional_db empties afterwards. Its email goes out by SMTP (the
     # production path, chosen by EMAIL_HOST) to the mailbox, where journeys read it.
     email = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(mailbox.port), "EMAIL_USE_TLS": "false"}
-    with django_db_blocker.unblock(), asgi_server(STRIPE_API_BASE=localstripe, **E2E_STRIPE, **email) as url:
+    with (
+        django_db_blocker.unblock(),
+        asgi_server(STRIPE_API_BASE=localstripe, **E2E_STRIPE, **E2E_PUSH, **email) as url,
+    ):
         yield url
 
 
@@ -76,7 +85,7 @@ def _server_process(django_db_setup, django_db_blocker, localstripe: str, mailbo
 def live_url(transactional_db, _server_process: str, localstripe: str, settings) -> str:  # noqa: F811
     """Base URL of a daphne process serving the app on the test database (and its Stripe)."""
     settings.STRIPE_API_BASE = localstripe
-    for name, value in E2E_STRIPE.items():
+    for name, value in {**E2E_STRIPE, **E2E_PUSH}.items():
         setattr(settings, name, value)
     return _server_process
 

@@ -757,6 +757,8 @@ PUBLIC: dict[str, str] = {
     "notifications:service_worker": "the Web Push service worker script: static code, no data",
     "notifications:unsubscribe": "RFC 8058 one-click unsubscribe: the signed token is the authentication, a "
     "forged or expired one changes nothing (tests/notifications/test_unsubscribe.py)",
+    "notifications:email_tracking_webhook": "the email provider's bounce/complaint events: 404 unless configured "
+    "with ANYMAIL_WEBHOOK_SECRET, bad basic auth or signature 400 (tests/notifications/test_bounces.py)",
 }
 
 # Whole families open by design, matched by name prefix.
@@ -817,6 +819,7 @@ LOCATION_EXEMPT: dict[str, str] = {
     "notifications:service_worker": "static script",
     "notifications:unsubscribe": "a yes/no page about one kind of email",
     "payments:stripe_webhook": "POST only, Stripe's events; shows nothing",
+    "notifications:email_tracking_webhook": "POST only, the provider's events; shows nothing",
     "<unnamed> media/<path:path>": "uploaded files (photos); no place data",
     "api-v1:openapi-json": "the API's schema, no data",
     "api-v1:openapi-view": "the API's docs page, no data",

@@ -25,6 +25,7 @@ NO_COOKIE_AUTH = {
     "headless:app:": "allauth's app API authenticates by X-Session-Token only, never by cookie",
     "<unnamed> media/": "static files, no POST handling",
     "notifications:unsubscribe": "RFC 8058: mail clients POST it with no session or token; the signed URL is the check",
+    "notifications:email_tracking_webhook": "the email provider posts it; its basic auth (and signature) is the check",
 }
 
 # Routes whose URL needs an object: the matrix's first attempt on them names it; these name the rest.
