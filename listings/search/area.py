@@ -109,6 +109,10 @@ class Bounds:
             return in_band & ((lngs >= self.west) | (lngs <= self.east))
         return in_band & (lngs >= self.west) & (lngs <= self.east)
 
+    def holds(self, latitude: float, longitude: float) -> bool:
+        """The same test for one point."""
+        return bool(self.contains(np.array([latitude]), np.array([longitude]))[0])
+
     def widened(self, km: float) -> Bounds:
         """A rectangle `km` larger on every side (clamped at the poles; longitudes wrap), for public searches.
 
