@@ -122,7 +122,8 @@ def _widened(query: SearchQuery) -> SearchQuery:
     """The query searched in the index: its circle, or its rectangle, larger by the largest area offset."""
     if query.bounds is None:
         return replace(query, radius_km=min(MAX_RADIUS_KM, query.radius_km + OFFSET_MAX_M / 1000))
-    wider = query.bounds.widened(OFFSET_MAX_M / 1000)
+    # 10 m more for the area point's rounding to 5 decimals (about a metre).
+    wider = query.bounds.widened(OFFSET_MAX_M / 1000 + 0.01)
     latitude, longitude, radius_km = wider.circle()
     return replace(query, bounds=wider, latitude=latitude, longitude=longitude, radius_km=radius_km)
 

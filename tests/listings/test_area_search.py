@@ -156,3 +156,20 @@ def test_the_covering_circle_holds_every_corner_and_edge_of_the_rectangle():
     for lat in (60.0, 61.0, 62.0, 63.0, 64.0):
         for lng in (170.0, 175.0, 179.999, -179.999, -175.0):
             assert geodesic((latitude, longitude), (lat, lng)).km <= radius
+
+
+@HYPOTHESIS
+@given(
+    bounds=st.one_of(boxes(48.85, 2.35, 0.05), boxes(-16.5, 179.99, 0.05), boxes(89.9, 10, 0.05), boxes(0, 0, 0.05)),
+    nudge=st.tuples(st.floats(-0.05, 0.05), st.floats(-0.05, 0.05)),
+    listing_id=st.integers(1, 10**6),
+)
+def test_a_home_whose_area_point_is_in_the_rectangle_is_in_the_widened_rectangle(bounds, nudge, listing_id):
+    # What privacy.public_search relies on: the index, searched on the widened rectangle, holds every such home.
+    from listings import privacy
+
+    latitude, longitude = bounds.centre
+    home = (max(-90.0, min(90.0, latitude + nudge[0])), (longitude + nudge[1] + 180) % 360 - 180)
+    place = privacy.area(Listing(pk=listing_id, latitude=home[0], longitude=home[1]))
+    if bounds.holds(place.latitude, place.longitude):
+        assert bounds.widened(privacy.OFFSET_MAX_M / 1000 + 0.01).holds(*home)
