@@ -132,6 +132,42 @@ class Bounds:
         east = (self.east + degrees_of_longitude + 180.0) % 360.0 - 180.0
         return _unchecked(south, west, north, east)
 
+    def prune(self, cells: list[str], whole: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """The cells that may hold a point of the rectangle, and which of them are `whole` and wholly inside it.
+
+        A search's cells cover its circle, whose corners lie outside the rectangle: a cell there would
+        be scanned for rows the rectangle then turns away (in a dense centre, thousands). Each cell is
+        held by its disc (geo.cell_discs), and the disc by a box: `radius` km of geodesic moves at most
+        radius / 110.5 degrees of latitude, and radius / (111.3 cos φ) degrees of longitude, φ the
+        latitude nearest a pole it can reach (see drivers.may_reach for the same bounds).
+        """
+        if not cells:
+            return cells, whole
+        discs = geo.cell_discs(cells)
+        latitude, longitude, radius = discs[:, 0], discs[:, 1], discs[:, 2]
+        degrees_of_latitude = radius / 110.5
+        polar = np.abs(latitude) + degrees_of_latitude
+        near_pole = polar >= 89.0
+        degrees_of_longitude = np.where(
+            near_pole, 360.0, radius / (111.3 * np.cos(np.radians(np.minimum(polar, 89.0))))
+        )
+        # Longitudes as degrees east of the west edge, 0 to 360: the rectangle is [0, span].
+        east_of_west = (longitude - self.west) % 360.0
+        meets_band = (latitude + degrees_of_latitude >= self.south) & (latitude - degrees_of_latitude <= self.north)
+        meets_span = (
+            (east_of_west - degrees_of_longitude <= self.span)
+            | (east_of_west + degrees_of_longitude >= 360.0)
+            | (degrees_of_longitude >= 180.0)
+        )
+        within = (
+            (latitude - degrees_of_latitude >= self.south)
+            & (latitude + degrees_of_latitude <= self.north)
+            & (east_of_west - degrees_of_longitude >= 0.0)
+            & (east_of_west + degrees_of_longitude <= self.span)
+        )
+        keep = meets_band & meets_span
+        return [cell for cell, kept in zip(cells, keep, strict=True) if kept], (whole & within)[keep]
+
     def as_params(self) -> dict[str, float]:
         return {"south": self.south, "west": self.west, "north": self.north, "east": self.east}
 

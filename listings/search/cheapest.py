@@ -134,6 +134,8 @@ def by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.n
     if placed_kinds(query):
         cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
         inside = geo.upper_bounds_km(query.latitude, query.longitude, cells) <= query.radius_km
+        if query.bounds is not None:  # an area search: the cells that meet its rectangle (see area)
+            cells, inside = query.bounds.prune(cells, inside)
         scans += [_PriceScan(cell, bool(whole)) for cell, whole in zip(geo.to_ints(cells), inside, strict=True)]
     if come_to_searcher(query):
         scans.append(_PriceScan(None))

@@ -15,6 +15,8 @@ def _circle_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> 
     where, where_params = filters
     params: list = []
     cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
+    if query.bounds is not None:  # an area search: the cells that meet its rectangle (see area)
+        cells, _ = query.bounds.prune(cells, np.zeros(len(cells), dtype=bool))
     if cells and placed_kinds(query):
         cells_sql = cell_condition("cell_coarse", geo.to_ints(cells), params)
         params += where_params

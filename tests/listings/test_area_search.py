@@ -173,3 +173,27 @@ def test_a_home_whose_area_point_is_in_the_rectangle_is_in_the_widened_rectangle
     place = privacy.area(Listing(pk=listing_id, latitude=home[0], longitude=home[1]))
     if bounds.holds(place.latitude, place.longitude):
         assert bounds.widened(privacy.OFFSET_MAX_M / 1000 + 0.01).holds(*home)
+
+
+@HYPOTHESIS
+@given(
+    bounds=st.one_of(boxes(48.85, 2.35, 2.0), boxes(-16.5, 179.99, 2.0), boxes(75, -60, 3.0), boxes(0, 0, 1.0)),
+    where=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+)
+def test_pruning_keeps_the_cell_of_every_point_of_the_rectangle_and_flags_only_cells_inside(bounds, where):
+    import h3
+    import numpy as np
+
+    from listings import geo
+
+    latitude = bounds.south + where[0] * (bounds.north - bounds.south)
+    longitude = (bounds.west + where[1] * bounds.span + 180) % 360 - 180
+    cell = h3.latlng_to_cell(latitude, longitude, geo.RES_COARSE)
+    centre_lat, centre_lng, radius = bounds.circle()
+    cells, _ = geo.covering_cells(centre_lat, centre_lng, radius, geo.RES_COARSE)
+    kept, whole = bounds.prune(cells, np.ones(len(cells), dtype=bool))
+    assert cell in kept
+    assert len(whole) == len(kept)
+    for inside, flagged in zip(kept, whole, strict=True):
+        if flagged:  # a cell taken as wholly inside: every vertex is (edges bulge by centimetres)
+            assert all(bounds.holds(lat, lng) for lat, lng in h3.cell_to_boundary(inside))
