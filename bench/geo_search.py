@@ -19,6 +19,8 @@ then times `listings.search.search_listing_hits` (SQL included), in five rounds 
   nearest:  nearest 20 within 10 km
   filtered: the same with dates, kind and a price range
   cheapest: cheapest first within 10 km
+  area:     a city-sized map view (12 km by 8 km, "search this area"), nearest its centre first
+  area_cheapest: the same view, cheapest first
 each in a dense centre and in the countryside, and a naive full scan measured
 with geopy. With --baseline M, a kept database of M listings is timed too, round by round
 with N, and the growth of each p95 from M to N is printed (the median of the rounds' ratios).
@@ -321,6 +323,25 @@ def places(kind: str, count: int, seed: int):
         yield lat, (lng + 180) % 360 - 180
 
 
+# A city-sized map view, width by height: a laptop's map at zoom 12-13.
+CITY_VIEW_KM = (12.0, 8.0)
+
+
+def make_query(lat: float, lng: float, view_km: tuple[float, float] | None = None, **fields):
+    """The searched query: 10 km around the point, or (view_km) the map view centred on it."""
+    from listings.search import Bounds, SearchQuery
+
+    if view_km is None:
+        return SearchQuery(latitude=lat, longitude=lng, radius_km=10, page_size=20, **fields)
+    half_height = view_km[1] / 2 / 111.0
+    half_width = view_km[0] / 2 / (111.0 * math.cos(math.radians(lat)))
+    wrap = lambda value: (value + 180) % 360 - 180  # noqa: E731
+    bounds = Bounds(
+        south=lat - half_height, west=wrap(lng - half_width), north=lat + half_height, east=wrap(lng + half_width)
+    )
+    return SearchQuery.in_area(bounds, page_size=20, **fields)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1)]
@@ -367,7 +388,7 @@ def run_cases(
     """
     import statistics
 
-    from listings.search import SearchQuery, search_listing_hits
+    from listings.search import search_listing_hits
 
     now = datetime.now(UTC)
     start = (now + timedelta(days=3)).replace(hour=14, minute=0, second=0, microsecond=0)
@@ -382,6 +403,8 @@ def run_cases(
             "max_price": 15000,
         },
         "cheapest": {"sort": "price"},
+        "area": {"view_km": CITY_VIEW_KM},
+        "area_cheapest": {"view_km": CITY_VIEW_KM, "sort": "price"},
     }
     # Rooms alone (the plain nearest-neighbour search) are timed for the PostGIS comparison, or when asked.
     default = set(cases) - (set() if references else {"rooms"})
@@ -396,11 +419,12 @@ def run_cases(
             if len(databases) > 1:
                 use_database(name)
             timings, rows, reference_timings, agreed = [], [], [], 0
-            reference = references[n] if references else None
+            # PostGIS's reference statements answer circles: a map view is timed without it.
+            reference = references[n] if references and not case.startswith("area") else None
             # A seed of its own per case and place, the same on every run (hash() of a str changes per process).
             points = list(places(place, queries + 10, seed=zlib.crc32(f"{case}-{place}".encode()) % 1000))
             for number, (lat, lng) in enumerate(points):
-                query = SearchQuery(latitude=lat, longitude=lng, radius_km=10, page_size=20, **cases[case])
+                query = make_query(lat, lng, **cases[case])
                 if reference is not None and number % 2:
                     reference_began = time.perf_counter()
                     expected = reference.search(query, now)
@@ -463,6 +487,7 @@ def print_comparison(db: str, figures: dict, compared: dict) -> None:
     import statistics
 
     ratios: dict[tuple[int, str, str], float] = {}
+    compared = {key: measured for key, measured in compared.items() if measured}
     for (n, case, place), measured in compared.items():
         ours = [p95 for _, p95, _ in figures[n, case, place]]
         ratios[n, case, place] = statistics.median(
@@ -525,7 +550,8 @@ def main() -> None:
     )
     parser.add_argument("--no-naive", action="store_true", help="skip the (slow) naive full scan")
     parser.add_argument(
-        "--cases", help="comma-separated subset of nearest,rooms,filtered,cheapest (default: all but rooms)"
+        "--cases",
+        help="comma-separated subset of nearest,rooms,filtered,cheapest,area,area_cheapest (default: all but rooms)",
     )
     parser.add_argument(
         "--postgis",

@@ -8,6 +8,7 @@ Prices are integers in minor units (cents).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
@@ -19,7 +20,7 @@ from listings import privacy, selectors, services
 from listings.geocoding import search_point
 from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS, check_search_dates
 from listings.models import Listing, ListingKind, ListingStatus
-from listings.search import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, SearchQuery
+from listings.search import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, SearchQuery, bounds_from
 
 router = Router(tags=["listings"])
 
@@ -176,13 +177,22 @@ def search(
     sort: str = "distance",
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
+    south: float | None = Query(None, description="The area south edge: with west, north, east, a rectangle"),
+    west: float | None = Query(None, description="The area west edge (east of `east` across the antimeridian)"),
+    north: float | None = Query(None, description="The area's north edge"),
+    east: float | None = Query(None, description="The area's east edge"),
 ):
+    """Listings around a point (lat/lng, or q geocoded) within `radius`, or in a map's rectangle
+    (south, west, north, east: at most 1000 km across), as the public sees them (their area)."""
     check_search_dates(start=start, end=end)
-    lat, lng = search_point(lat, lng, q)
+    bounds = bounds_from(south, west, north, east)
+    if bounds is None:
+        lat, lng = search_point(lat, lng, q)
+        where: dict[str, Any] = {"latitude": lat, "longitude": lng, "radius_km": radius}
+    else:
+        where = dict(zip(("latitude", "longitude", "radius_km"), bounds.circle(), strict=True)) | {"bounds": bounds}
     query = SearchQuery(
-        latitude=lat,
-        longitude=lng,
-        radius_km=radius,
+        **where,
         kind=kind or None,
         start=start,
         end=end,

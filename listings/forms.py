@@ -18,7 +18,7 @@ from core.errors import DomainError
 from listings import horizon
 from listings.geocoding import geocode_place, reverse_place
 from listings.models import CancellationPolicy, Fuel, Listing, ListingKind, Transmission
-from listings.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, SortOrder
+from listings.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, Bounds, SortOrder, bounds_from
 from listings.services import CURRENCIES
 
 MONEY: dict[str, Any] = {"max_digits": 9, "decimal_places": 2}
@@ -258,10 +258,23 @@ class SearchForm(forms.Form):
         choices=[(SortOrder.DISTANCE, "Nearest"), (SortOrder.PRICE, "Cheapest"), (SortOrder.RATING, "Best rated")],
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # The map's visible rectangle ("Search this area"): its edges in degrees; west > east across the antimeridian.
+    south = forms.FloatField(required=False, widget=forms.HiddenInput)
+    west = forms.FloatField(required=False, widget=forms.HiddenInput)
+    north = forms.FloatField(required=False, widget=forms.HiddenInput)
+    east = forms.FloatField(required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        try:
+            data["bounds"] = bounds_from(data.get("south"), data.get("west"), data.get("north"), data.get("east"))
+        except DomainError as error:
+            data["bounds"] = None
+            self.add_error(None, error.message)
+        if data["bounds"] is not None:
+            # An area search is centred on its rectangle (the time zone of its dates is the centre's).
+            data["lat"], data["lng"] = data["bounds"].centre
         if (data.get("start") is None) != (data.get("end") is None) and not self.errors:
             self.add_error("end" if data.get("start") else "start", "Give both a start and an end, or neither.")
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
@@ -293,10 +306,12 @@ class SearchForm(forms.Form):
         def local(value: datetime | None) -> datetime | None:
             return value.replace(tzinfo=zone) if value else None
 
+        bounds: Bounds | None = data.get("bounds")
         fields = {
             "latitude": latitude,
             "longitude": longitude,
-            "radius_km": data.get("radius") or DEFAULT_RADIUS_KM,
+            # An area saved as a search is the circle that holds it, as far as a circle search reaches.
+            "radius_km": min(MAX_RADIUS_KM, bounds.circle()[2]) if bounds else data.get("radius") or DEFAULT_RADIUS_KM,
             "kind": data.get("kind") or None,
             "start": local(data.get("start")),
             "end": local(data.get("end")),

@@ -99,6 +99,15 @@ def _great_circle_km(lat1, lon1, lat2, lon2):
     return 2 * _MEAN_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
+def sphere_circumradius_km(latitude: float, longitude: float, lats: np.ndarray, lngs: np.ndarray) -> float:
+    """A geodesic radius around the point that holds every point no farther on the sphere than the farthest given.
+
+    The geodesic is at most _SPHERE_HIGH times the great-circle figure (above), plus a few metres for rounding.
+    """
+    farthest = float(_great_circle_km(latitude, longitude, lats, lngs).max())
+    return farthest * _SPHERE_HIGH + _CIRCUMRADIUS_SLACK_KM
+
+
 # Cell geometry by cell, filled a whole batch at a time (cleared when full: a search needs a few
 # hundred cells, and numpy on one cell's six vertices costs more than the arithmetic itself).
 _GEOMETRY: dict[str, tuple[float, float, float]] = {}
@@ -122,6 +131,11 @@ def _cells_geometry(cells: list[str]) -> np.ndarray:
         for cell, (lat, lng), bound in zip(missing, centres.tolist(), radius.tolist(), strict=True):
             _GEOMETRY[cell] = (lat, lng, bound)
     return np.array([_GEOMETRY[cell] for cell in cells], dtype=np.float64).reshape(len(cells), 3)
+
+
+def cell_discs(cells: list[str]) -> np.ndarray:
+    """Rows of (centre latitude, centre longitude, radius km): a disc (geodesic) holding each cell."""
+    return _cells_geometry(cells)
 
 
 def _cell_geometry(cell: str) -> tuple[float, float, float]:

@@ -118,6 +118,16 @@ def rounded_km(distance_km: float) -> float:
     return max(DISTANCE_STEP_KM, round(distance_km / DISTANCE_STEP_KM) * DISTANCE_STEP_KM)
 
 
+def _widened(query: SearchQuery) -> SearchQuery:
+    """The query searched in the index: its circle, or its rectangle, larger by the largest area offset."""
+    if query.bounds is None:
+        return replace(query, radius_km=min(MAX_RADIUS_KM, query.radius_km + OFFSET_MAX_M / 1000))
+    # 10 m more for the area point's rounding to 5 decimals (about a metre).
+    wider = query.bounds.widened(OFFSET_MAX_M / 1000 + 0.01)
+    latitude, longitude, radius_km = wider.circle()
+    return replace(query, bounds=wider, latitude=latitude, longitude=longitude, radius_km=radius_km)
+
+
 def public_search(*, query: SearchQuery) -> SearchResult:
     """One page of results as the public sees them: areas, rounded distances to them, area inside the radius.
 
@@ -125,22 +135,29 @@ def public_search(*, query: SearchQuery) -> SearchResult:
     listing is kept when its *area point* is within the asked radius: whether a home appears thus depends
     on its area point alone, so probing the edge of the circle from many places does not find the home.
     A page can therefore hold a few results fewer than asked near the edge; the next page is unaffected.
+    An area search (query.bounds, a map's rectangle) works the same way: the rectangle is widened by the
+    largest offset on every side, and a listing is kept when its area point, where its marker is drawn,
+    is in the rectangle asked.
     Each listing carries `distance_km` (rounded, to the area) and `whereabouts` (the area).
     """
-    widened = replace(query, radius_km=min(MAX_RADIUS_KM, query.radius_km + OFFSET_MAX_M / 1000))
-    found = selectors.search_listings(query=widened)
+    found = selectors.search_listings(query=_widened(query))
     kept: list[tuple[float, Listing]] = []
     for listing in found.listings:
         place = area(listing)
         distance = great_circle_km(query.latitude, query.longitude, place.latitude, place.longitude)
-        reach = query.radius_km
-        driver = getattr(listing, "driver", None) if listing.kind == "driver" else None
-        if driver is not None:
-            # A driver is found where it comes to (its service radius around its base), not within the
-            # searcher's radius; the same rule, measured from its area point.
-            reach = float(driver.service_radius_km)
-        if distance > reach:
-            continue
+        if query.bounds is not None:
+            # An area search: the listings whose area point (their marker) is in the rectangle, drivers too.
+            if not query.bounds.holds(place.latitude, place.longitude):
+                continue
+        else:
+            reach = query.radius_km
+            driver = getattr(listing, "driver", None) if listing.kind == "driver" else None
+            if driver is not None:
+                # A driver is found where it comes to (its service radius around its base), not within the
+                # searcher's radius; the same rule, measured from its area point.
+                reach = float(driver.service_radius_km)
+            if distance > reach:
+                continue
         listing.whereabouts = place
         listing.distance_km = rounded_km(distance)
         kept.append((distance, listing))

@@ -6,6 +6,8 @@ DomainErrors become field errors (forms) or a message, never a 500.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -237,7 +239,11 @@ def _search_query(form: SearchForm) -> tuple[SearchQuery | None, str]:
     if fields is None:
         return None, ""
     data = form.cleaned_data
-    return SearchQuery(**fields, sort=data.get("sort") or "distance", page=data.get("page") or 1), label
+    ordering: dict[str, Any] = {"sort": data.get("sort") or "distance", "page": data.get("page") or 1}
+    if data.get("bounds") is not None:
+        filters = {name: value for name, value in fields.items() if name not in ("latitude", "longitude", "radius_km")}
+        return SearchQuery.in_area(data["bounds"], **filters, **ordering), "the area shown on the map"
+    return SearchQuery(**fields, **ordering), label
 
 
 def search(request: HtmxRequest) -> HttpResponse:

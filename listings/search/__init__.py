@@ -1,9 +1,9 @@
 """Geo-search over the H3 cell index: nearest first, cheapest first or best rated, with filters.
 
 `search_listing_hits` is the interface; the modules of this package each hold one job: `query`
-(what is asked, validated), `statements` (SQL plumbing shared by every order: columns, filters,
-prepared statements, planner settings), `drivers` (who comes to the searcher), `nearest`,
-`cheapest` and `rating` (one order each).
+(what is asked, validated), `area` (a map's rectangle as the place searched), `statements` (SQL
+plumbing shared by every order: columns, filters, prepared statements, planner settings),
+`drivers` (who comes to the searcher), `nearest`, `cheapest` and `rating` (one order each).
 
 How a search is answered without reading every listing:
 - nearest first: rings of cells grow from the searcher's cell (fine cells
@@ -13,6 +13,8 @@ How a search is answered without reading every listing:
 - cheapest first: the coarse cells that cover the circle are each scanned in
   price order through the (cell, price) index, and the database merges the
   scans and stops after the page (a UNION ALL under ORDER BY ... LIMIT).
+- an area (a map's rectangle, `area`) is searched on the circle holding it, the
+  rectangle being one more SQL condition, so each order above answers it unchanged;
 - driving services match when the searcher is inside the driver's own service
   radius: each driver's service disk is covered by coarse cells
   (DriverCoverage), so "who comes to me" is one indexed lookup.
@@ -26,6 +28,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from listings.search.area import MAX_ACROSS_KM, Bounds, bounds_from
 from listings.search.cheapest import by_price
 from listings.search.nearest import by_distance
 from listings.search.query import (
@@ -46,12 +49,15 @@ from listings.search.statements import where_filters
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_RADIUS_KM",
+    "MAX_ACROSS_KM",
     "MAX_PAGE_SIZE",
     "MAX_RADIUS_KM",
+    "Bounds",
     "SearchHit",
     "SearchQuery",
     "SearchResult",
     "SortOrder",
+    "bounds_from",
     "search_listing_hits",
     "units_between",
 ]

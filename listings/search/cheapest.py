@@ -14,10 +14,9 @@ import numpy as np
 from django.db import connection
 
 from listings import geo
-from listings.models import ListingKind
 from listings.search import statements
-from listings.search.drivers import driver_statement, may_reach
-from listings.search.query import SearchQuery, kinds_of
+from listings.search.drivers import come_to_searcher, driver_statement, may_reach, placed_kinds, placed_sql
+from listings.search.query import SearchQuery
 from listings.search.statements import (
     GATE_METRES_PER_KM,
     GENERIC_PLAN,
@@ -74,7 +73,7 @@ _SPARSE = 400
 _DENSE_MARKER = -2
 _SPARSE_SQL = (
     f"WITH near AS MATERIALIZED (SELECT l.id, l.unit_price, l.latitude, l.longitude FROM listings_listing l"  # noqa: S608
-    f" WHERE l.kind <> 'driver' AND {{where}} AND ST_DWithin({POINT}, {HERE}, %s, false) LIMIT %s),"
+    f" WHERE {{placed}} AND {{where}} AND ST_DWithin({POINT}, {HERE}, %s, false) LIMIT %s),"
     " sparse AS MATERIALIZED (SELECT count(*) <= %s AS yes FROM near)"
     " (SELECT * FROM (SELECT l.id, l.unit_price, CAST(ST_Distance({point}, {here}) / 1000 AS double precision) AS km,"
     " CAST(-1 AS double precision) FROM near l WHERE (SELECT yes FROM sparse)) AS rooms_and_cars"
@@ -92,10 +91,10 @@ def _cheapest_where_sparse(query: SearchQuery, filters: tuple[str, list], stats:
     """PostgreSQL: rows of (distance, id) cheapest first when the circle holds few rooms and cars, else None."""
     where, where_params = filters
     here = [query.longitude, query.latitude]
-    sql = _SPARSE_SQL.format(where=where, point=POINT, here=HERE)
+    sql = _SPARSE_SQL.format(placed=placed_sql(query), where=where, point=POINT, here=HERE)
     params = [*where_params, *here, query.radius_km * GATE_METRES_PER_KM, _SPARSE + 1, _SPARSE]
     params += [*here, query.radius_km, query.wanted]
-    if ListingKind.DRIVER in kinds_of(query):
+    if come_to_searcher(query):
         drivers, driver_params = driver_statement(query, filters)
         sql += _SPARSE_DRIVERS_SQL.format(drivers=drivers)
         params += [*here, *driver_params]
@@ -127,16 +126,18 @@ def by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.n
     is a hit, so no page needs a dearer row), found by a first merge of those cells in the same
     statement.
     """
-    if connection.vendor == "postgresql" and _SPARSE and set(kinds_of(query)) - {ListingKind.DRIVER}:
+    if connection.vendor == "postgresql" and _SPARSE and placed_kinds(query):
         sparse = _cheapest_where_sparse(query, filters, stats)
         if sparse is not None:
             return sparse
     scans: list[_PriceScan] = []
-    if set(kinds_of(query)) - {ListingKind.DRIVER}:
+    if placed_kinds(query):
         cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
         inside = geo.upper_bounds_km(query.latitude, query.longitude, cells) <= query.radius_km
+        if query.bounds is not None:  # an area search: the cells that meet its rectangle (see area)
+            cells, inside = query.bounds.prune(cells, inside)
         scans += [_PriceScan(cell, bool(whole)) for cell, whole in zip(geo.to_ints(cells), inside, strict=True)]
-    if ListingKind.DRIVER in kinds_of(query):
+    if come_to_searcher(query):
         scans.append(_PriceScan(None))
     batches = [scans[start : start + _SCANS_PER_STATEMENT] for start in range(0, len(scans), _SCANS_PER_STATEMENT)]
     wanted = query.wanted
@@ -206,7 +207,7 @@ def _cheapest_rows(query: SearchQuery, filters: tuple[str, list], scans: list[_P
         params |= {f"p{position}": cell for position, cell in enumerate(partials)}
         whole_params = [f"%(w{position})s" for position in range(len(wholes))]
         partial_params = [f"%(p{position})s" for position in range(len(partials))]
-    rooms_and_cars = f"FROM listings_listing l WHERE l.kind <> 'driver' AND {where} AND l.cell_coarse = "
+    rooms_and_cars = f"FROM listings_listing l WHERE {placed_sql(query)} AND {where} AND l.cell_coarse = "
     selects = [f"SELECT {ROOM_CAR_COLUMNS} {rooms_and_cars}{cell}" for cell in whole_params]
     cap = ""
     with_cap = ""

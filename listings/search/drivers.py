@@ -2,7 +2,8 @@
 
 A driver matches when the searcher is inside the driver's service disk. Each disk is covered by
 coarse cells (DriverCoverage), so "who comes to me" is one indexed lookup of the searcher's
-coverage cell, whichever order the results are sorted in.
+coverage cell, whichever order the results are sorted in. In an area search, drivers are found where
+they are based, read with the rooms and cars (`placed_sql`), and none through the coverage.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import numpy as np
 from django.db import connection
 
 from listings import geo
+from listings.models import ListingKind
 from listings.search import statements
-from listings.search.query import SearchQuery
+from listings.search.query import SearchQuery, kinds_of
 from listings.search.statements import COLUMNS, FROM, fetch, great_circle_km_sql
 
 # A driver reaches the searcher when the geodesic to its base is within its service radius. The
@@ -31,6 +33,22 @@ _KM_PER_DEGREE_OF_LATITUDE = 110.5
 _KM_PER_DEGREE_OF_LONGITUDE_AT_EQUATOR = 111.3
 # A driver's reach can be as large as this (a database constraint on service_radius_km).
 _MAX_REACH_KM = 200.0
+
+
+def come_to_searcher(query: SearchQuery) -> bool:
+    """Whether drivers are searched by where they come to (their coverage): a circle search for drivers."""
+    return query.bounds is None and ListingKind.DRIVER in kinds_of(query)
+
+
+def placed_kinds(query: SearchQuery) -> set[str]:
+    """The kinds searched by where the listing is: rooms and cars, and drivers too in an area search."""
+    kinds = set(kinds_of(query))
+    return kinds if query.bounds is not None else kinds - {ListingKind.DRIVER}
+
+
+def placed_sql(query: SearchQuery) -> str:
+    """SQL keeping the listings `l` searched by where they are (the kinds filter itself is in where_filters)."""
+    return "l.kind <> 'driver'" if query.bounds is None else "l.kind = l.kind"
 
 
 def may_reach(query: SearchQuery) -> tuple[str, list]:

@@ -19,9 +19,8 @@ import numpy as np
 from django.db import connection
 
 from listings import geo
-from listings.models import ListingKind
-from listings.search.drivers import driver_rows, driver_statement
-from listings.search.query import SearchQuery, kinds_of
+from listings.search.drivers import come_to_searcher, driver_rows, driver_statement
+from listings.search.query import SearchQuery
 from listings.search.statements import (
     COLUMNS,
     FROM,
@@ -160,8 +159,10 @@ _DISTANCE, _REACH = 1, 2  # columns of the rows read: id, geodesic km, reach (-1
 
 
 def _hits(query: SearchQuery, rows: np.ndarray) -> np.ndarray:
-    """Rows of (distance, id) nearest first, then by id: rooms and cars within the radius, drivers within reach."""
-    reach = np.where(rows[:, _REACH] < 0, query.radius_km, rows[:, _REACH])
+    """Rows of (distance, id) nearest first, then by id: rooms and cars within the radius, drivers within reach.
+
+    In an area search, drivers too within the radius (the rows read are in the rectangle: see area)."""
+    reach = np.where((rows[:, _REACH] < 0) | (query.bounds is not None), query.radius_km, rows[:, _REACH])
     hits = rows[rows[:, _DISTANCE] <= reach][:, [_DISTANCE, 0]]
     return hits[np.lexsort((hits[:, 1], hits[:, 0]))]
 
@@ -184,9 +185,7 @@ def _nearest_postgis(query: SearchQuery, filters: tuple[str, list], stats: dict)
             limit *= 4
             continue
         # Every listing within the gate was read: every other one is farther than the radius.
-        if (len(hits) >= wanted and hits[wanted - 1, 0] <= query.radius_km) or ListingKind.DRIVER not in set(
-            kinds_of(query)
-        ):
+        if (len(hits) >= wanted and hits[wanted - 1, 0] <= query.radius_km) or not come_to_searcher(query):
             return hits
         sql, driver_params = driver_statement(query, filters)
         drivers = fetch(_DRIVERS_SQL.format(drivers=sql), [*here, *driver_params], width=3)
@@ -199,7 +198,7 @@ def by_distance(query: SearchQuery, filters: tuple[str, list], stats: dict) -> n
     if connection.vendor == "postgresql":
         return _nearest_postgis(query, filters, stats)
     proven, hits = _nearest(query, filters, stats)
-    if not proven and ListingKind.DRIVER in kinds_of(query):
+    if not proven and come_to_searcher(query):
         # Rooms and cars in the circle are all known; drivers come from the coverage lookup, complete.
         drivers = driver_rows(query, filters, stats)
         mask, distance = matches(query, drivers)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from core.errors import DomainError
 from listings.models import ListingKind
+from listings.search.area import Bounds
 
 DEFAULT_RADIUS_KM = 10.0
 MAX_RADIUS_KM = 100.0
@@ -44,14 +46,25 @@ class SearchQuery:
     sort: str = SortOrder.DISTANCE
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
+    # A map's visible rectangle (see area): the listings in it, searched on the circle that holds it.
+    bounds: Bounds | None = None
+
+    @classmethod
+    def in_area(cls, bounds: Bounds, **fields: Any) -> SearchQuery:
+        """A search of the rectangle: centre and radius are the circle holding it (Bounds.circle)."""
+        latitude, longitude, radius_km = bounds.circle()
+        return cls(latitude=latitude, longitude=longitude, radius_km=radius_km, bounds=bounds, **fields)
 
     def __post_init__(self) -> None:
+        if self.bounds is not None:
+            if (self.latitude, self.longitude, self.radius_km) != self.bounds.circle():
+                raise ValueError("an area search's centre and radius are its rectangle's circle: use in_area")
+        elif not (0 < self.radius_km <= MAX_RADIUS_KM):
+            raise DomainError(f"The radius must be more than 0 and at most {MAX_RADIUS_KM:g} km.", field="radius_km")
         if not (-90 <= self.latitude <= 90) or math.isnan(self.latitude):
             raise DomainError("The latitude must be between -90 and 90.", field="latitude")
         if not (-180 <= self.longitude <= 180) or math.isnan(self.longitude):
             raise DomainError("The longitude must be between -180 and 180.", field="longitude")
-        if not (0 < self.radius_km <= MAX_RADIUS_KM):
-            raise DomainError(f"The radius must be more than 0 and at most {MAX_RADIUS_KM:g} km.", field="radius_km")
         if self.kind not in (None, *ListingKind.values):
             raise DomainError("Choose rooms, cars or drivers (or any).", field="kind")
         if (self.start is None) != (self.end is None):

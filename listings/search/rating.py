@@ -5,26 +5,27 @@ from __future__ import annotations
 import numpy as np
 
 from listings import geo
-from listings.models import ListingKind
-from listings.search.drivers import driver_rows
-from listings.search.query import SearchQuery, kinds_of
+from listings.search.drivers import come_to_searcher, driver_rows, placed_kinds, placed_sql
+from listings.search.query import SearchQuery
 from listings.search.statements import ID, RATING_COUNT, RATING_SUM, ROOM_CAR_COLUMNS, cell_condition, fetch, matches
 
 
 def _circle_rows(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
-    """Every matching room/car in the circle, plus every driver whose service disk holds the searcher."""
+    """Every matching room/car in the circle, and every driver whose service disk holds the searcher (see area)."""
     where, where_params = filters
     params: list = []
     cells, _ = geo.covering_cells(query.latitude, query.longitude, query.radius_km, geo.RES_COARSE)
-    if cells and set(kinds_of(query)) - {ListingKind.DRIVER}:
+    if query.bounds is not None:  # an area search: the cells that meet its rectangle (see area)
+        cells, _ = query.bounds.prune(cells, np.zeros(len(cells), dtype=bool))
+    if cells and placed_kinds(query):
         cells_sql = cell_condition("cell_coarse", geo.to_ints(cells), params)
         params += where_params
-        sql = f"SELECT {ROOM_CAR_COLUMNS} FROM listings_listing l WHERE {cells_sql} AND l.kind <> 'driver' AND {where}"  # noqa: S608
+        sql = f"SELECT {ROOM_CAR_COLUMNS} FROM listings_listing l WHERE {cells_sql} AND {placed_sql(query)} AND {where}"  # noqa: S608
         rows = fetch(sql, params)
         stats["rows"] += len(rows)
     else:
         rows = np.empty((0, 7))
-    if ListingKind.DRIVER in kinds_of(query):
+    if come_to_searcher(query):
         rows = np.concatenate([rows, driver_rows(query, filters, stats)])
     return rows
 

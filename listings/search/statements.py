@@ -88,6 +88,11 @@ def where_filters(query: SearchQuery, kinds: tuple[str, ...], now: datetime) -> 
             "NOT EXISTS (SELECT 1 FROM listings_busyperiod b WHERE b.listing_id = l.id AND b.start < %s AND b.end > %s)"
         )
         params += [query.end, query.start]
+    if query.bounds is not None:
+        # An area search: the rectangle, one more condition (see area).
+        box, box_params = query.bounds.sql()
+        sql.append(box)
+        params += box_params
     return " AND ".join(sql), params
 
 
@@ -192,8 +197,13 @@ def fetch(
 
 
 def matches(query: SearchQuery, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(mask of rows that match, their distances): rooms and cars within the radius, drivers within their reach."""
+    """(mask of rows that match, their distances): rooms and cars within the radius, drivers within their reach.
+
+    In an area search, every listing in the rectangle, drivers too (see area).
+    """
     distance = geo.geodesic_km(query.latitude, query.longitude, rows[:, LAT], rows[:, LNG])
+    if query.bounds is not None:
+        return query.bounds.contains(rows[:, LAT], rows[:, LNG]) & (distance <= query.radius_km), distance
     reach = rows[:, REACH]
     limit = np.where(reach < 0, query.radius_km, reach)
     return distance <= limit, distance

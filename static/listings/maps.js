@@ -13,42 +13,136 @@
     return map;
   }
 
-  // Search page: markers for the results, a click or "use my location" searches there.
+  // Search page: markers for the results (clustered when they crowd), a click or "use my location"
+  // searches around a point, and after a pan or zoom "Search this area" searches the visible rectangle.
+  // Every search goes through the form, whose fields are in the URL (htmx pushes it): a search can be shared.
   var searchElement = document.getElementById("search-map");
   if (searchElement) {
     var form = document.getElementById("search-form");
     var lat = document.getElementById("id_lat");
     var lng = document.getElementById("id_lng");
     var query = document.getElementById("id_q");
+    var edges = ["south", "west", "north", "east"].map(function (name) { return document.getElementById("id_" + name); });
+    var areaButton = document.getElementById("search-this-area");
     var map = baseMap(searchElement, 48.8566, 2.3522, 3);
-    var layer = L.layerGroup().addTo(map);
+    var layer = L.layerGroup().addTo(map); // the results' markers and clusters
+    var outline = L.layerGroup().addTo(map); // the circle or rectangle searched
+    var markers = []; // [{latlng, card}] of the results shown
+    var moving = false; // true while the map moves by itself (to show results), not by the person
+
+    function submit() {
+      areaButton.hidden = true;
+      if (window.htmx) { htmx.trigger(form, "submit"); } else { form.submit(); }
+    }
+
+    function setEdges(values) {
+      edges.forEach(function (input, index) { input.value = values ? values[index] : ""; });
+    }
 
     function searchAt(latitude, longitude) {
       lat.value = latitude.toFixed(6);
       lng.value = longitude.toFixed(6);
       query.value = "";
-      if (window.htmx) { htmx.trigger(form, "submit"); } else { form.submit(); }
+      setEdges(null);
+      submit();
     }
 
-    function drawResults() {
+    function wrap(longitude) {
+      return ((((longitude + 180) % 360) + 360) % 360) - 180;
+    }
+
+    // The visible rectangle, longitudes folded into -180..180: a west edge east of the east edge
+    // means the view crosses the antimeridian (the server reads it so).
+    function searchThisArea() {
+      var view = map.getBounds();
+      var west = view.getWest(), east = view.getEast();
+      if (east - west >= 360) { west = -180; east = 180; } else { west = wrap(west); east = wrap(east); }
+      var south = Math.max(-90, view.getSouth()), north = Math.min(90, view.getNorth());
+      var centre = map.getCenter();
+      lat.value = centre.lat.toFixed(6);
+      lng.value = wrap(centre.lng).toFixed(6);
+      query.value = "";
+      setEdges([south.toFixed(6), west.toFixed(6), north.toFixed(6), east.toFixed(6)]);
+      submit();
+    }
+
+    function showView(bounds) {
+      moving = true;
+      map.fitBounds(bounds, { animate: false });
+      moving = false;
+    }
+
+    // Grid clustering in screen space: results whose markers fall in the same 60-pixel square at
+    // this zoom are one marker with their count; a click zooms in to them.
+    var CLUSTER_PX = 60;
+    function drawMarkers() {
       layer.clearLayers();
+      var cells = {};
+      markers.forEach(function (item) {
+        var point = map.latLngToLayerPoint(item.latlng);
+        var key = Math.floor(point.x / CLUSTER_PX) + ":" + Math.floor(point.y / CLUSTER_PX);
+        (cells[key] = cells[key] || []).push(item);
+      });
+      Object.keys(cells).forEach(function (key) {
+        var group = cells[key];
+        if (group.length === 1) {
+          var item = group[0];
+          var marker = L.marker(item.latlng, { title: item.card.dataset.title }).addTo(layer);
+          var link = document.createElement("a");
+          link.href = item.card.dataset.url;
+          link.textContent = item.card.dataset.title;
+          marker.bindPopup(link);
+          marker.on("click", function () { highlight(item.card); });
+          item.marker = marker;
+          return;
+        }
+        var bounds = L.latLngBounds(group.map(function (member) { return member.latlng; }));
+        var cluster = L.marker(bounds.getCenter(), {
+          title: group.length + " results here: zoom in",
+          icon: L.divIcon({ className: "", html: '<span class="result-cluster">' + group.length + "</span>", iconSize: [36, 36] }),
+        }).addTo(layer);
+        cluster.on("click", function () { map.fitBounds(bounds.pad(0.5)); });
+        group.forEach(function (member) { member.marker = cluster; });
+      });
+    }
+
+    function highlight(card) {
+      document.querySelectorAll("#results .result.highlighted").forEach(function (other) { other.classList.remove("highlighted"); });
+      if (card) { card.classList.add("highlighted"); card.scrollIntoView({ block: "nearest" }); }
+    }
+
+    // The list and the map in step: the map shows the listed results, and moves to the area searched.
+    function drawResults() {
+      markers = [];
+      outline.clearLayers();
       var list = document.querySelector("#results .result-list");
-      if (!list) return;
-      var centre = [parseFloat(list.dataset.centreLat), parseFloat(list.dataset.centreLng)];
-      var circle = L.circle(centre, { radius: parseFloat(list.dataset.radius) * 1000, fill: false }).addTo(layer);
+      if (!list) { layer.clearLayers(); return; }
       list.querySelectorAll(".result").forEach(function (card) {
         // The card carries the centre of the listing's area (listings.privacy), never the listing itself.
-        var marker = L.marker([parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)]).addTo(layer);
-        var link = document.createElement("a");
-        link.href = card.dataset.url;
-        link.textContent = card.dataset.title;
-        marker.bindPopup(link);
+        var item = { latlng: L.latLng(parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)), card: card };
+        markers.push(item);
+        card.addEventListener("mouseenter", function () { if (item.marker && item.marker.openPopup && item.marker.getPopup()) item.marker.openPopup(); });
       });
-      map.fitBounds(circle.getBounds());
+      if (list.dataset.south) {
+        var west = parseFloat(list.dataset.west), east = parseFloat(list.dataset.east);
+        if (east < west) east += 360; // across the antimeridian: Leaflet takes longitudes past 180
+        var area = L.latLngBounds([parseFloat(list.dataset.south), west], [parseFloat(list.dataset.north), east]);
+        L.rectangle(area, { fill: false, weight: 1, dashArray: "4" }).addTo(outline);
+        showView(area);
+      } else {
+        var centre = [parseFloat(list.dataset.centreLat), parseFloat(list.dataset.centreLng)];
+        var circle = L.circle(centre, { radius: parseFloat(list.dataset.radius) * 1000, fill: false }).addTo(outline);
+        showView(circle.getBounds());
+      }
+      drawMarkers();
+      areaButton.hidden = true;
     }
 
-    map.on("click", function (event) { searchAt(event.latlng.lat, event.latlng.lng); });
-    query.addEventListener("input", function () { lat.value = ""; lng.value = ""; });
+    map.on("zoomend", drawMarkers);
+    map.on("moveend", function () { if (!moving) areaButton.hidden = false; });
+    areaButton.addEventListener("click", searchThisArea);
+    map.on("click", function (event) { searchAt(event.latlng.lat, wrap(event.latlng.lng)); });
+    query.addEventListener("input", function () { lat.value = ""; lng.value = ""; setEdges(null); });
     document.getElementById("use-my-location").addEventListener("click", function () {
       if (!navigator.geolocation) { alert("Your browser cannot share its location."); return; }
       navigator.geolocation.getCurrentPosition(
