@@ -38,7 +38,7 @@ DEMO_CITIES = [
     ("Paris", 48.8566, 2.3522, "FR", "Europe/Paris", "EUR", 110),
     ("Berlin", 52.5200, 13.4050, "DE", "Europe/Berlin", "EUR", 80),
     ("New York City", 40.7128, -74.0060, "US", "America/New_York", "USD", 110),
-    ("Tokyo", 35.6762, 139.6503, "JP", "Asia/Tokyo", "USD", 60),
+    ("Tokyo", 35.6762, 139.6503, "JP", "Asia/Tokyo", "JPY", 60),
 ]
 ROOM_WORDS = ("Sunny room", "Quiet studio", "Loft bedroom", "Garden room", "Attic room", "Canal-side room")
 CARS = (

@@ -2,7 +2,7 @@
 
 Same services and rules as the pages: a refused listing comes back as
 `{"detail": ..., "field": ...}` with the message the form would show.
-Prices are integers in minor units (cents).
+Prices are integers in the currency's minor units (ISO 4217: cents for EUR, yen for JPY).
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ class ListingIn(Schema):
     address: str
     latitude: float | None = Field(None, description="Omit both coordinates to geocode the address.")
     longitude: float | None = None
-    currency: str = "EUR"
-    unit_price: int = Field(description="Per night (rooms) or per hour, in minor units")
+    currency: str | None = Field(None, description="ISO 4217 code; omit it for the currency of the listing's country")
+    unit_price: int = Field(description="Per night (rooms) or per hour, in the currency's minor units (JPY: yen)")
     fee_amount: int = 0
     min_units: int = 1
     max_units: int = 30

@@ -15,22 +15,47 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from core.errors import DomainError
+from core.money import CURRENCIES, DEFAULT_CURRENCY, currency_for_country
+from core.money import to_major as money_to_major
+from core.money import to_minor as money_to_minor
 from listings import horizon
 from listings.geocoding import geocode_place, reverse_place
 from listings.models import CancellationPolicy, Fuel, Listing, ListingKind, Transmission
 from listings.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, Bounds, SortOrder, bounds_from
-from listings.services import CURRENCIES
 
-MONEY: dict[str, Any] = {"max_digits": 9, "decimal_places": 2}
-
-
-def to_minor(amount: Decimal | None) -> int | None:
-    """Currency units typed by a person to minor units (all our currencies have 2 decimals; exact, no rounding)."""
-    return None if amount is None else int(amount * 100)
+# Two decimals at most (the most any of our currencies has); each currency's own exponent is checked
+# when the amount becomes minor units (to_minor: 10.5 JPY is refused, never rounded).
+MONEY: dict[str, Any] = {"max_digits": 11, "decimal_places": 2}
 
 
-def to_major(minor: int | None) -> Decimal | None:
-    return None if minor is None else Decimal(minor) / 100
+def to_minor(amount: Decimal | None, currency: str) -> int | None:
+    """Currency units typed by a person to minor units with the currency's ISO 4217 exponent (exact)."""
+    return None if amount is None else money_to_minor(amount, currency)
+
+
+def to_major(minor: int | None, currency: str) -> Decimal | None:
+    return None if minor is None else money_to_major(minor, currency)
+
+
+def _minor_or_error(form: forms.Form, field: str, currency: str) -> int | None:
+    """The field's amount in minor units, or None with the reason on the field (too many decimals)."""
+    try:
+        return to_minor(form.cleaned_data.get(field), currency)
+    except ValueError as error:
+        form.add_error(field, str(error))
+        return None
+
+
+def _country_currency(data: dict) -> str | None:
+    """The currency of the country the pin (or else the address) is in; None when neither is known yet."""
+    try:
+        if data.get("latitude") is not None and data.get("longitude") is not None:
+            return currency_for_country(reverse_place(data["latitude"], data["longitude"]).country_code)
+        if data.get("address"):
+            return currency_for_country(geocode_place(data["address"]).country_code)
+    except DomainError:
+        return None
+    return None
 
 
 class ListingForm(forms.Form):
@@ -41,7 +66,11 @@ class ListingForm(forms.Form):
     )
     latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
     longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
-    currency = forms.ChoiceField(choices=[(code, code) for code in CURRENCIES], initial="EUR")
+    currency = forms.ChoiceField(
+        choices=[("", "The listing's country's currency"), *((code, code) for code in CURRENCIES)],
+        required=False,
+        help_text="Guests are charged in this currency; searchers also see an approximate price in theirs.",
+    )
     price = forms.DecimalField(**MONEY, min_value=Decimal("0.01"), label="Price")
     fee = forms.DecimalField(**MONEY, min_value=Decimal("0"), initial=0, required=False, label="Fee per booking")
     min_units = forms.IntegerField(min_value=1, initial=1, label="Minimum")
@@ -80,6 +109,12 @@ class ListingForm(forms.Form):
             value, limit = data.get(field), 90 if field == "latitude" else 180
             if value is not None and not -limit <= value <= limit:
                 self.add_error("address", f"The pin's {label} must be between -{limit} and {limit}.")
+        if not self.errors and not data.get("currency"):
+            data["currency"] = _country_currency(data)
+            if data["currency"] is None:
+                self.add_error("currency", "Choose a currency: we could not tell the listing's country yet.")
+        if data.get("currency"):
+            self.minor = {name: _minor_or_error(self, name, data["currency"]) for name in ("price", "fee")}
         return data
 
     def service_fields(self) -> dict:
@@ -87,8 +122,8 @@ class ListingForm(forms.Form):
         fields = {name: data[name] for name in ("title", "description", "address", "latitude", "longitude")}
         fields.update(
             currency=data["currency"],
-            unit_price=to_minor(data["price"]),
-            fee_amount=to_minor(data.get("fee") or Decimal(0)),
+            unit_price=self.minor["price"],
+            fee_amount=self.minor["fee"] or 0,
             min_units=data["min_units"],
             max_units=data["max_units"],
             advance_notice_hours=data["advance_notice_hours"],
@@ -103,7 +138,9 @@ class ListingForm(forms.Form):
     @staticmethod
     def initial_for(listing: Listing) -> dict:
         initial = {name: getattr(listing, name) for name in ListingForm.base_fields if hasattr(listing, name)}
-        initial.update(price=to_major(listing.unit_price), fee=to_major(listing.fee_amount))
+        initial.update(
+            price=to_major(listing.unit_price, listing.currency), fee=to_major(listing.fee_amount, listing.currency)
+        )
         return initial
 
 
@@ -115,7 +152,7 @@ class RoomForm(forms.Form):
     check_out_time = forms.TimeField(initial=time(11), widget=forms.TimeInput(attrs={"type": "time"}))
     house_rules = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def service_details(self) -> dict:
+    def service_details(self, currency: str) -> dict:
         data = dict(self.cleaned_data)
         data["amenities"] = [item.strip() for item in data["amenities"].split(",") if item.strip()]
         return data
@@ -142,16 +179,24 @@ class CarForm(forms.Form):
     daily_distance_limit_km = forms.IntegerField(min_value=0, max_value=5000, initial=200, label="Km included per day")
     extra_km_price = forms.DecimalField(**MONEY, min_value=Decimal("0"), initial=0, label="Price per extra km")
 
-    def service_details(self) -> dict:
+    def service_details(self, currency: str) -> dict:
+        """The details for the services, amounts in minor units of the listing's currency (DomainError if inexact)."""
         data = dict(self.cleaned_data)
-        data["day_price"], data["extra_km_price"] = to_minor(data["day_price"]), to_minor(data["extra_km_price"])
+        for name in ("day_price", "extra_km_price"):
+            try:
+                data[name] = to_minor(data[name], currency)
+            except ValueError as error:
+                raise DomainError(str(error), field=name) from None
         return data
 
     @staticmethod
     def initial_for(details) -> dict:
         fields = ("make", "model", "year", "transmission", "fuel", "daily_distance_limit_km")
         initial = {name: getattr(details, name) for name in fields}
-        initial.update(day_price=to_major(details.day_price), extra_km_price=to_major(details.extra_km_price))
+        currency = details.listing.currency
+        initial.update(
+            day_price=to_major(details.day_price, currency), extra_km_price=to_major(details.extra_km_price, currency)
+        )
         return initial
 
 
@@ -162,7 +207,7 @@ class DriverForm(forms.Form):
         min_value=0.5, max_value=200, initial=15, label="Service radius (km)", help_text="How far you come to people."
     )
 
-    def service_details(self) -> dict:
+    def service_details(self, currency: str) -> dict:
         return dict(self.cleaned_data)
 
     @staticmethod
@@ -252,6 +297,9 @@ class SearchForm(forms.Form):
     guests = forms.IntegerField(required=False, min_value=1, max_value=100, label="Guests / seats")
     min_price = forms.DecimalField(required=False, min_value=0, **MONEY)
     max_price = forms.DecimalField(required=False, min_value=0, **MONEY)
+    currency = forms.ChoiceField(
+        required=False, choices=[("", "My currency"), *((code, code) for code in CURRENCIES)], label="Prices in"
+    )
     instant = forms.BooleanField(required=False, label="Instant book only")
     sort = forms.ChoiceField(
         required=False,
@@ -283,6 +331,8 @@ class SearchForm(forms.Form):
             horizon.check_search_dates(start=data.get("start"), end=data.get("end"))
         except DomainError as error:
             self.add_error(error.field, error.message)
+        currency = data.get("currency") or DEFAULT_CURRENCY
+        self.minor = {name: _minor_or_error(self, name, currency) for name in ("min_price", "max_price")}
         return data
 
     def criteria(self) -> tuple[dict[str, Any] | None, str]:
@@ -316,8 +366,8 @@ class SearchForm(forms.Form):
             "start": local(data.get("start")),
             "end": local(data.get("end")),
             "guests": data.get("guests"),
-            "min_price": to_minor(data.get("min_price")),
-            "max_price": to_minor(data.get("max_price")),
+            "min_price": self.minor["min_price"],
+            "max_price": self.minor["max_price"],
             "instant_book": bool(data.get("instant")),
         }
         return fields, label

@@ -24,6 +24,7 @@ from accounts.safety import ensure_not_blocked
 from accounts.selectors import ensure_not_suspended, has_verified_email
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
+from core.money import DEFAULT_CURRENCY, checked_currency, currency_for_country
 from listings.changes import PRICE_DROP, PUBLISHED, listing_changed
 from listings.geo import geodesic_km
 from listings.geocoding import geocode_place, reverse_place
@@ -134,7 +135,6 @@ DETAIL_MODELS: dict[str, type[RoomDetails | CarDetails | DriverDetails]] = {
     ListingKind.CAR: CarDetails,
     ListingKind.DRIVER: DriverDetails,
 }
-CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD")
 # Prices are stored in minor units; this cap (100,000.00) catches a typo of extra zeros.
 MAX_PRICE = 10_000_000
 
@@ -166,14 +166,12 @@ def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
     # Unchecked input (Any) until the _require calls below have checked it.
     price: Any = fields.get("unit_price")
     _require(price is not None, f"Set a price per {unit}.", "unit_price")
-    _require(isinstance(price, int) and not isinstance(price, bool), "Prices are whole cents.", "unit_price")
+    _require(isinstance(price, int) and not isinstance(price, bool), "Prices are whole cents (or yen).", "unit_price")
     _require(price > 0, f"The price per {unit} must be more than zero.", "unit_price")
     _require(price <= MAX_PRICE, "That price looks too high: check the number of zeros.", "unit_price")
     fee = fields.get("fee_amount", 0)
     _require(isinstance(fee, int) and 0 <= fee <= MAX_PRICE, "The fee cannot be negative.", "fee_amount")
-    _require(
-        fields.get("currency", "EUR") in CURRENCIES, f"Choose a currency among {', '.join(CURRENCIES)}.", "currency"
-    )
+    checked_currency(fields.get("currency", DEFAULT_CURRENCY))
     min_units, max_units = fields.get("min_units", 1), fields.get("max_units", 30)
     _require(isinstance(min_units, int) and min_units >= 1, f"The minimum is at least one {unit}.", "min_units")
     _require(
@@ -264,6 +262,16 @@ def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -
     return fields
 
 
+def _priced_in(fields: dict) -> dict:
+    """The fields with their currency checked, or (none given) the listing's country's currency."""
+    fields = dict(fields)
+    if fields.get("currency"):
+        fields["currency"] = checked_currency(fields["currency"])
+    else:
+        fields["currency"] = currency_for_country(fields.get("country_code") or "")
+    return fields
+
+
 def create_listing(
     *, owner: User, kind: str, fields: dict, details: dict, photos: Sequence[UploadedFile] = ()
 ) -> Listing:
@@ -272,7 +280,7 @@ def create_listing(
     if not has_verified_email(owner):
         raise PermissionDenied("Confirm your email address before listing something.")
     ensure_not_suspended(owner, doing="list anything")
-    fields = _place_fields(fields, address_changed=True, point_changed=True)
+    fields = _priced_in(_place_fields(fields, address_changed=True, point_changed=True))
     validate_listing(kind=kind, fields=fields, details=details)
     prepared = _prepare_photos(list(photos))
     with transaction.atomic():
@@ -318,6 +326,7 @@ def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict
         merged = {**current, **fields}
         point_changed = (merged["latitude"], merged["longitude"]) != (locked.latitude, locked.longitude)
         merged = _place_fields(merged, address_changed=merged["address"] != locked.address, point_changed=point_changed)
+        merged = _priced_in(merged)
         merged_details = {**current_details, **details}
         was_price = locked.unit_price
         validate_listing(kind=locked.kind, fields=merged, details=merged_details)

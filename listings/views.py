@@ -70,7 +70,7 @@ def create(request: SignedInRequest, kind: str) -> HttpResponse:
                 owner=request.user,
                 kind=kind,
                 fields=form.service_fields(),
-                details=details_form.service_details(),
+                details=details_form.service_details(form.cleaned_data["currency"]),
                 photos=photos_form.cleaned_data["photos"],
             )
         if refused:
@@ -94,7 +94,7 @@ def edit(request: SignedInRequest, listing_id: int) -> HttpResponse:
                     listing=listing,
                     actor=request.user,
                     fields=form.service_fields(),
-                    details=details_form.service_details(),
+                    details=details_form.service_details(form.cleaned_data["currency"]),
                 )
             if refused:
                 _show_on_forms(refused.error, form, details_form)

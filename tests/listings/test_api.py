@@ -127,3 +127,27 @@ def test_openapi_schema_lists_the_listings_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/listings/search" in paths
     assert "/api/v1/listings/" in paths
+
+
+def test_a_listing_in_tokyo_without_a_currency_is_priced_in_yen(client, user):
+    client.force_login(user)
+    payload = api_payload("room", address="Shibuya, Tokyo", latitude=35.6595, longitude=139.7005, unit_price=12000)
+    response = client.post("/api/v1/listings/", payload, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert (response.json()["currency"], response.json()["unit_price"]) == ("JPY", 12000)
+
+
+def test_a_listing_keeps_the_currency_its_owner_chose(client, user):
+    client.force_login(user)
+    payload = api_payload("room", address="Shibuya, Tokyo", latitude=35.6595, longitude=139.7005, currency="usd")
+    response = client.post("/api/v1/listings/", payload, content_type="application/json")
+    assert (response.status_code, response.json()["currency"]) == (201, "USD")
+
+
+def test_an_unknown_currency_is_refused_and_nothing_written(client, user):
+    client.force_login(user)
+    response = client.post("/api/v1/listings/", api_payload("room", currency="XYZ"), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["field"] == "currency"
+    assert response.json()["detail"].startswith("“XYZ” is not a currency we handle")
+    assert not Listing.objects.exists()

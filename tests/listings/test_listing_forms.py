@@ -136,3 +136,38 @@ def test_eleven_photos_are_refused(client, user):
     response = client.post(url, {"action": "upload", "photos": [jpeg(f"{i}.jpg") for i in range(11)]})
     assert "A listing holds up to 10 photos" in response.content.decode()
     assert not listing.photos.exists()
+
+
+def test_a_yen_price_is_typed_in_whole_yen_and_stored_as_is(client, user):
+    client.force_login(user)
+    data = {**FORM_COMMON, **FORM_DETAILS["room"], "currency": "JPY", "price": "12000", "fee": "3000"}
+    response = client.post(reverse("listings:create", kwargs={"kind": "room"}), data)
+    assert response.status_code == 302
+    listing = Listing.objects.get()
+    assert (listing.currency, listing.unit_price, listing.fee_amount) == ("JPY", 12000, 3000)
+    assert "12,000 JPY" in client.get(listing.get_absolute_url()).content.decode()
+
+
+def test_a_yen_price_with_decimals_is_refused_on_its_field(client, user):
+    client.force_login(user)
+    data = {**FORM_COMMON, **FORM_DETAILS["car"], "currency": "JPY", "price": "1200.50"}
+    response = client.post(reverse("listings:create", kwargs={"kind": "car"}), data)
+    assert response.status_code == 200
+    assert "JPY has no smaller unit: type a whole number of JPY." in response.content.decode()
+    assert not Listing.objects.exists()
+
+
+def test_a_car_day_price_in_yen_with_decimals_is_refused_on_its_field(client, user):
+    client.force_login(user)
+    data = {**FORM_COMMON, **FORM_DETAILS["car"], "currency": "JPY", "price": "1200", "day_price": "60.5"}
+    response = client.post(reverse("listings:create", kwargs={"kind": "car"}), data)
+    assert "JPY has no smaller unit" in response.content.decode()
+    assert not Listing.objects.exists()
+
+
+def test_the_currency_left_blank_is_the_pins_countrys(client, user):
+    client.force_login(user)
+    data = {**FORM_COMMON, **FORM_DETAILS["room"], "currency": "", "address": "Shibuya, Tokyo"}
+    data.update(latitude="35.6595", longitude="139.7005", price="9000", fee="0")
+    assert client.post(reverse("listings:create", kwargs={"kind": "room"}), data).status_code == 302
+    assert (Listing.objects.get().currency, Listing.objects.get().unit_price) == ("JPY", 9000)
