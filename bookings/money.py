@@ -97,6 +97,30 @@ class BookingMoney(Protocol):
     def unfreeze(self, *, reference: str) -> None:
         """Lift the hold once the dispute is closed."""
 
+    # --- Cars: a card kept for the rental, its deposit hold and extra charges (payments/deposits.py) ---
+    # None of these may be called inside a database transaction: each calls the card's bank.
+
+    def save_card(self, *, payer: User, payment_method: str, reference: str) -> str:
+        """Keep the renter's card for off-session charges of this rental; returns an opaque card token.
+
+        Idempotent per `reference` ("car:<booking id>"). A refused card raises a DomainError.
+        """
+
+    def hold_deposit(self, *, card: str, payer: User, amount: int, currency: str, reference: str) -> Authorisation:
+        """Hold (not charge) `amount` on the kept card; once per `reference` ("deposit:<booking id>")."""
+
+    def release_deposit(self, *, payment_id: int) -> None:
+        """Let the deposit hold go; releasing twice is a no-op."""
+
+    def capture_deposit(self, *, payment_id: int, amount: int, host: User) -> None:
+        """Charge `amount` of the deposit hold (a claim support decided) for the host; the rest is released."""
+
+    def charge_extra(self, *, card: str, payer: User, host: User, amount: int, currency: str, reference: str) -> int:
+        """Charge `amount` off-session on the kept card for the host (extra kilometres); returns the payment id.
+
+        Once per `reference` ("extras:<booking id>"): a retry finds the first charge.
+        """
+
 
 @cache
 def _load(path: str) -> BookingMoney:

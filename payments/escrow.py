@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from accounts.models import User
 from bookings.money import Authorisation
 from payments import outbox, selectors
+from payments.deposits import CarMoney
 from payments.errors import PaymentStateError
 from payments.models import Payment
 from payments.services import guest_payments
@@ -44,7 +45,7 @@ def _payment_for(reference: str) -> Payment:
     return payment
 
 
-class StripeEscrow:
+class StripeEscrow(CarMoney):
     """Guest money held by Sharing through Stripe (manual capture, then separate transfers to hosts)."""
 
     def authorise(

@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "disputes",
     "dispatch",
     "discovery",
+    # Cars handed over on the record (pickup and return reports) and their deposits.
+    "handover",
     "notifications",
     # Download my data, delete my account: reads every app above, so it comes last.
     "personaldata",
@@ -398,6 +400,9 @@ GEOCODER_NOMINATIM_URL = envstr("GEOCODER_NOMINATIM_URL", "https://nominatim.ope
 # --- Uploads -------------------------------------------------------------------------
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
+# Files only their owners and staff may read (car handover photos, driving licences): never under
+# MEDIA_ROOT, served by views that check who asks (core/private_files.py).
+PRIVATE_MEDIA_ROOT = Path(envstr("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
 MAX_IMAGE_UPLOAD_BYTES = envint("MAX_IMAGE_UPLOAD_BYTES", 8 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

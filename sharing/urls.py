@@ -29,6 +29,7 @@ urlpatterns = [
     path("my-data/", include("personaldata.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("saved/", include("discovery.urls")),
+    path("handover/", include("handover.urls")),
     path("", include("notifications.urls")),
 ]
 

@@ -52,8 +52,10 @@ def _money_after_commit(money_sent_after_commit: None) -> None:  # noqa: F811
 
 
 @pytest.fixture(autouse=True)
-def _hermetic_settings(settings, tmp_path):
+def _hermetic_settings(settings, tmp_path, tmp_path_factory):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # One place per test run (not per test): module-wide worlds (tests/security) store files before any test runs.
+    settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.getbasetemp() / "private_media"
     # Hashing with the production hasher costs ~250 ms per user; tests do not need it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

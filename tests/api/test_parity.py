@@ -15,6 +15,9 @@ from tests.security.routes import api_operations
 
 # Page action -> the API operations that do the same (one page form may be several API calls).
 TWINS: dict[str, list[str]] = {
+    "handover:keep_card": ["POST /api/v1/handover/bookings/{booking_id}/card"],
+    "handover:file_report": ["POST /api/v1/handover/bookings/{booking_id}/reports"],
+    "handover:confirm": ["POST /api/v1/handover/reports/{report_id}/confirm"],
     "accounts:profile_edit": [
         "PATCH /api/v1/people/me",
         "POST /api/v1/people/me/photo",

@@ -28,6 +28,7 @@ def world(django_db_setup, django_db_blocker, localstripe, tmp_path_factory) -> 
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
             MEDIA_ROOT=tmp_path_factory.mktemp("security-media"),
+            PRIVATE_MEDIA_ROOT=tmp_path_factory.getbasetemp() / "private_media",
         ),
     ):
         outer = transaction.atomic()

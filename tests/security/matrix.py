@@ -71,6 +71,10 @@ def _review(name: str) -> Callable[[World], dict]:
     return lambda w: {"review_id": getattr(w, name).pk}
 
 
+def _car_photos() -> dict[str, Any]:
+    return {angle: jpeg(name=f"{angle}.jpg") for angle in ("front", "back", "left", "right", "interior", "dashboard")}
+
+
 def _nothing(w: World) -> dict:
     return {}
 
@@ -620,6 +624,51 @@ ATTEMPTS: list[Attempt] = [
         POST,
         _nothing,
         lambda w: {"booking_id": w.confirmed.pk, "category": "damage", "description": "Everything was broken."},
+    ),
+    # --- car handover: G and A only (staff read) -------------------------------------------------------
+    Attempt("handover", "handover:detail", GET, _booking("car_rental"), rightful="guest"),
+    Attempt(
+        "handover-photo",
+        "handover:photo",
+        GET,
+        lambda w: {"photo_id": w.car_report.photos.first().pk},
+        rightful="guest",
+    ),
+    Attempt("handover-card", "handover:keep_card", POST, _booking("car_rental"), lambda w: {"payment_method": "pm_x"}),
+    Attempt(
+        "handover-file",
+        "handover:file_report",
+        POST,
+        lambda w: {"booking_id": w.car_rental.pk, "stage": "pickup"},
+        lambda w: {"odometer_km": "1", "fuel_percent": "1", **_car_photos()},
+    ),
+    Attempt("handover-confirm", "handover:confirm", POST, lambda w: {"report_id": w.car_report.pk}),
+    Attempt(
+        "api-handover",
+        "GET /api/v1/handover/bookings/{booking_id}",
+        GET,
+        _booking("car_rental"),
+        rightful="guest",
+    ),
+    Attempt(
+        "api-handover-card",
+        "POST /api/v1/handover/bookings/{booking_id}/card",
+        POST,
+        _booking("car_rental"),
+        lambda w: {"payment_method": "pm_x"},
+    ),
+    Attempt(
+        "api-handover-file",
+        "POST /api/v1/handover/bookings/{booking_id}/reports",
+        POST,
+        _booking("car_rental"),
+        lambda w: {"stage": "pickup", "odometer_km": "1", "fuel_percent": "1", **_car_photos()},
+    ),
+    Attempt(
+        "api-handover-confirm",
+        "POST /api/v1/handover/reports/{report_id}/confirm",
+        POST,
+        lambda w: {"report_id": w.car_report.pk},
     ),
     Attempt(
         "api-dispute",

@@ -31,6 +31,8 @@ from dispatch.models import DispatchRequest
 from disputes import services as dispute_services
 from disputes.models import Category, Dispute
 from disputes.suspensions import suspend_user
+from handover import services as handover_services
+from handover.models import Angle, HandoverReport
 from listings import photos as listing_photos
 from listings import services as listing_services
 from listings.models import BusyPeriod, Listing, ListingPhoto
@@ -42,7 +44,7 @@ from realtime import services as realtime_services
 from realtime.models import Notification, Thread
 from reviews import services as review_services
 from reviews.models import Review, ReviewReport
-from tests.bookings.factories import NOW, request_room
+from tests.bookings.factories import NOW, request_hours, request_room
 from tests.conftest import make_user
 from tests.dispatch.factories import NOW as DISPATCH_NOW
 from tests.dispatch.factories import provider, request_driver
@@ -54,6 +56,7 @@ from tests.reviews.factories import guest_review, host_review
 SECRET_MESSAGE = "The key is under the blue flowerpot, code 4711."
 PAUSED_TITLE = "Hidden loft while the owner is away"
 PRIVATE_LIST_NAME = "Ada's secret weekend plans"
+SECRET_CAR_NOTE = "Spare key in the glovebox, alarm code 2468."
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ PLACES = {
     "listing": Place("17 Rue des Jardins Secrets, Paris", 48.861234, 2.341876),
     "instant": Place("5 Impasse des Lilas Caches, Paris", 48.872468, 2.331357),
     "paused": Place("9 Quai du Loft Absent, Paris", 48.851579, 2.362468),
+    "car": Place("8 Rue du Parking Prive, Paris", 48.866642, 2.322519),
     "driver": Place("3 Allée du Garage Discret, Paris", 48.842135, 2.352791),
 }
 
@@ -123,6 +127,8 @@ class World:
     ride: DispatchRequest  # G asked for a driver now; A's driver has the offer
     favourites: FavouriteList  # A's private list, holding A's active room
     saved_search: SavedSearch  # A's saved search
+    car_rental: Booking  # G rents A's car (confirmed); A filed the pickup report, not yet confirmed
+    car_report: HandoverReport  # A's pickup report of the car, with its photos (private files)
     stripe_key: str
     # Every domain row as built; each test runs in a savepoint rolled back after it, so this is
     # the state at the start of every test and is taken once (fast fingerprint and readable rows).
@@ -146,6 +152,7 @@ class World:
             self.payout_account.stripe_account_id,
             str(self.checkout.uid),
             PRIVATE_LIST_NAME,
+            SECRET_CAR_NOTE,
             self.favourites.share_token,
         ]
 
@@ -234,6 +241,8 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         owner=host, name="Rooms near Lyon", latitude=45.76, longitude=4.84, radius_km=10
     )
 
+    car_rental, car_report = _car_handover(host, guest)
+
     suspend_user(staff=staff, person_id=suspended.pk, reason="Fraudulent listings.", now=NOW)
     blocked = make_user(display_name="Bo Blocked")
     block_person(blocker=guest, person_id=blocked.pk)
@@ -271,8 +280,27 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         ride=ride,
         favourites=favourites,
         saved_search=saved_search,
+        car_rental=car_rental,
+        car_report=car_report,
         stripe_key=stripe_key,
     )
+
+
+def _car_handover(host: User, guest: User) -> tuple[Booking, HandoverReport]:
+    car = make_listing(owner=host, kind="car", title="Ada's car", instant_book=True, **PLACES["car"].fields)
+    start = datetime(2027, 8, 2, 9, 0, tzinfo=UTC)
+    rental = request_hours(listing=car, guest=guest, start=start, hours=24)
+    report = handover_services.file_report(
+        author=host,
+        booking_id=rental.pk,
+        stage="pickup",
+        odometer_km=42_000,
+        fuel_percent=90,
+        notes=SECRET_CAR_NOTE,
+        photos={angle.value: jpeg(name=f"{angle.value}.jpg") for angle in Angle},
+        now=start,
+    )
+    return rental, report
 
 
 def _completed(listing: Listing, guest: User, check_in: date, check_out: date) -> Booking:
@@ -300,6 +328,7 @@ DOMAIN_APPS = {
     "dispatch",
     "personaldata",
     "discovery",
+    "handover",
 }
 IGNORED_COLUMNS = {("accounts.User", "last_login")}
 

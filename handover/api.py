@@ -1,0 +1,135 @@
+"""Car handovers in the JSON API (/api/v1/handover/): read one, keep a card, file a report, confirm one.
+
+Only the booking's two parties (and staff, to read) get anything; anyone else is told there is no
+such booking. Photos are fetched from the `photo_url` of each (the page route, for the same people).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.urls import reverse
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from core.api import session_or_token_auth
+from core.requests import ApiRequest
+from handover import selectors, services
+from handover.models import HandoverReport, Settlement
+
+router = Router(tags=["handover"], auth=session_or_token_auth)
+
+
+class PhotoOut(Schema):
+    angle: str
+    photo_url: str
+
+
+class ReportOut(Schema):
+    id: int
+    stage: str
+    side: str
+    odometer_km: int
+    fuel_percent: int
+    notes: str
+    created_at: datetime
+    confirmed_at: datetime | None
+    photos: list[PhotoOut]
+
+
+class SettlementOut(Schema):
+    pickup_km: int
+    return_km: int
+    driven_km: int
+    included_km: int
+    extra_km: int
+    extra_km_price: int
+    extra_amount: int
+    currency: str
+    charge_status: str
+
+
+class HandoverOut(Schema):
+    booking_id: int
+    card_kept: bool
+    reports: list[ReportOut]
+    settlement: SettlementOut | None
+
+
+class CardIn(Schema):
+    payment_method: str
+
+
+def _report(report: HandoverReport) -> dict:
+    data = {name: getattr(report, name) for name in ReportOut.model_fields if name != "photos"}
+    data["photos"] = [
+        {"angle": p.angle, "photo_url": reverse("handover:photo", kwargs={"photo_id": p.pk})}
+        for p in report.photos.all()
+    ]
+    return data
+
+
+def _settlement(settlement: Settlement | None) -> dict | None:
+    if settlement is None:
+        return None
+    return {name: getattr(settlement, name) for name in SettlementOut.model_fields}
+
+
+def _out(user, booking_id: int) -> dict:
+    handover = selectors.handover_for(user=user, booking_id=booking_id)
+    return {
+        "booking_id": handover.booking.pk,
+        "card_kept": handover.card_kept,
+        "reports": [_report(report) for report in handover.reports.values()],
+        "settlement": _settlement(handover.settlement),
+    }
+
+
+@router.get("/bookings/{booking_id}", response=HandoverOut, summary="A car booking's handover reports and return")
+def get_handover(request: ApiRequest, booking_id: int):
+    return _out(request.auth, booking_id)
+
+
+@router.post("/bookings/{booking_id}/card", response=HandoverOut, summary="Keep the renter's card for the rental")
+def keep_card(request: ApiRequest, booking_id: int, payload: CardIn):
+    services.keep_card(guest=request.auth, booking_id=booking_id, payment_method=payload.payment_method)
+    return _out(request.auth, booking_id)
+
+
+@router.post(
+    "/bookings/{booking_id}/reports",
+    response={201: ReportOut},
+    summary="File my pickup or return report (multipart: six photos, one per angle)",
+)
+def file_report(
+    request: ApiRequest,
+    booking_id: int,
+    stage: Form[str],
+    odometer_km: Form[int],
+    fuel_percent: Form[int],
+    notes: Form[str] = "",
+    front: File[UploadedFile | None] = None,
+    back: File[UploadedFile | None] = None,
+    left: File[UploadedFile | None] = None,
+    right: File[UploadedFile | None] = None,
+    interior: File[UploadedFile | None] = None,
+    dashboard: File[UploadedFile | None] = None,
+):
+    selectors.handover_for(user=request.auth, booking_id=booking_id)
+    photos = {"front": front, "back": back, "left": left, "right": right, "interior": interior, "dashboard": dashboard}
+    report = services.file_report(
+        author=request.auth,
+        booking_id=booking_id,
+        stage=stage,
+        odometer_km=odometer_km,
+        fuel_percent=fuel_percent,
+        notes=notes,
+        photos=photos,
+    )
+    return Status(201, _report(report))
+
+
+@router.post("/reports/{report_id}/confirm", response=ReportOut, summary="Confirm the other party's report")
+def confirm_report(request: ApiRequest, report_id: int):
+    selectors.visible_report(user=request.auth, report_id=report_id)
+    return _report(services.confirm_report(user=request.auth, report_id=report_id))

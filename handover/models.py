@@ -1,0 +1,154 @@
+"""Cars handed over on the record: each side's condition report at pickup and at return, and the deposit.
+
+A report is one party's account of the car at one stage (odometer, fuel or charge, photos from
+fixed angles, notes); the other party confirms it. When both return reports are confirmed, the
+settlement fixes the kilometres driven, those beyond the listing's included distance and what
+they cost at the advertised extra-kilometre price. Money is integers in minor units.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from bookings.models import Booking
+from core.private_files import private_storage
+
+
+class Stage(models.TextChoices):
+    PICKUP = "pickup", "Pickup"
+    RETURN = "return", "Return"
+
+
+class Side(models.TextChoices):
+    HOST = "host", "Owner"
+    GUEST = "guest", "Renter"
+
+
+class Angle(models.TextChoices):
+    FRONT = "front", "Front"
+    BACK = "back", "Back"
+    LEFT = "left", "Left side"
+    RIGHT = "right", "Right side"
+    INTERIOR = "interior", "Interior"
+    DASHBOARD = "dashboard", "Dashboard (odometer and fuel)"
+
+
+class HandoverReport(models.Model):
+    """One party's record of the car at pickup or at return; the other party confirms it."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="handover_reports")
+    stage = models.CharField(max_length=6, choices=Stage.choices)
+    side = models.CharField(max_length=5, choices=Side.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    odometer_km = models.PositiveIntegerField()
+    fuel_percent = models.PositiveSmallIntegerField(help_text="Fuel or charge level, 0 to 100.")
+    notes = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="When the other party confirmed it.")
+
+    class Meta:
+        ordering = ["booking", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "stage", "side"], name="handover_one_report_per_side"),
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="handover_stage_known"),
+            models.CheckConstraint(condition=Q(side__in=Side.values), name="handover_side_known"),
+            models.CheckConstraint(condition=Q(fuel_percent__lte=100), name="handover_fuel_percent_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} report by the {self.side} of booking {self.booking_id}"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+def handover_photo_upload_to(photo: HandoverPhoto, filename: str) -> str:
+    return f"handover/{photo.report.booking_id}/{photo.report.stage}-{photo.report.side}-{photo.angle}.jpg"
+
+
+class HandoverPhoto(models.Model):
+    report = models.ForeignKey(HandoverReport, on_delete=models.CASCADE, related_name="photos")
+    angle = models.CharField(max_length=10, choices=Angle.choices)
+    image = models.ImageField(upload_to=handover_photo_upload_to, storage=private_storage)
+
+    class Meta:
+        ordering = ["report", "pk"]
+        constraints = [models.UniqueConstraint(fields=["report", "angle"], name="handover_one_photo_per_angle")]
+
+    def __str__(self) -> str:
+        return f"{self.get_angle_display()} of {self.report}"
+
+
+class ChargeStatus(models.TextChoices):
+    NOTHING = "nothing", "Nothing to charge"
+    DUE = "due", "To be charged"
+    CHARGED = "charged", "Charged"
+    FAILED = "failed", "Charge refused, retrying"
+
+
+class Settlement(models.Model):
+    """What the return costs beyond the booking: the kilometres both reports show beyond the included distance.
+
+    Fixed once both return reports are confirmed; the extra charge is then collected through
+    the money port after the commit (status `due` until the card answered).
+    """
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="handover_settlement")
+    pickup_km = models.PositiveIntegerField()
+    return_km = models.PositiveIntegerField()
+    included_km = models.PositiveIntegerField()
+    extra_km = models.PositiveIntegerField()
+    extra_km_price = models.PositiveIntegerField(help_text="Per km, minor units, as advertised.")
+    extra_amount = models.PositiveIntegerField(help_text="extra_km x extra_km_price, minor units.")
+    currency = models.CharField(max_length=3)
+    charge_status = models.CharField(max_length=10, choices=ChargeStatus.choices)
+    charge_payment_id = models.BigIntegerField(null=True, blank=True)
+    charge_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    charged_at = models.DateTimeField(null=True, blank=True)
+
+    ChargeStatus = ChargeStatus
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(return_km__gte=F("pickup_km")), name="settlement_odometer_forward"),
+            models.CheckConstraint(
+                condition=Q(extra_amount=F("extra_km") * F("extra_km_price")), name="settlement_extra_adds_up"
+            ),
+            models.CheckConstraint(
+                condition=Q(charge_status__in=ChargeStatus.values), name="settlement_charge_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(extra_amount=0, charge_status="nothing")
+                | Q(extra_amount__gt=0) & ~Q(charge_status="nothing"),
+                name="settlement_nothing_iff_zero",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Return of booking {self.booking_id}: {self.extra_km} km extra"
+
+    @property
+    def driven_km(self) -> int:
+        return self.return_km - self.pickup_km
+
+
+class RentalCard(models.Model):
+    """The renter's card kept for a car rental: deposits and extra kilometres are charged to it off-session.
+
+    `token` is the money port's opaque reference to the kept card (payments/deposits.py).
+    """
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="rental_card")
+    token = models.CharField(max_length=255)
+    kept_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(token=""), name="rental_card_token_required")]
+
+    def __str__(self) -> str:
+        return f"Card kept for booking {self.booking_id}"

@@ -1,0 +1,84 @@
+"""Reads of a car handover, for its two parties and staff only (anyone else: no such booking)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accounts.models import User
+from bookings.models import Booking
+from bookings.selectors import visible_booking
+from core.errors import NotFound
+from handover.models import HandoverPhoto, HandoverReport, RentalCard, Settlement, Side, Stage
+from listings.models import ListingKind
+
+PHOTO_NOT_FOUND = "No such photo."
+
+
+@dataclass
+class Handover:
+    booking: Booking
+    reports: dict[tuple[str, str], HandoverReport]
+    settlement: Settlement | None
+    card_kept: bool
+    viewer_side: str | None  # None for staff
+
+    def report(self, stage: str, side: str) -> HandoverReport | None:
+        return self.reports.get((stage, side))
+
+    @property
+    def rows(self) -> list[dict]:
+        """Each stage with both sides' reports, for the page and the API."""
+        return [
+            {
+                "stage": stage,
+                "label": stage.label,
+                "sides": [{"side": side, "label": side.label, "report": self.report(stage, side)} for side in Side],
+            }
+            for stage in Stage
+        ]
+
+
+def handover_for(*, user: User, booking_id: int) -> Handover:
+    """The car handover of a booking for its guest, its host or staff; NotFound for anyone else or a non-car."""
+    booking = visible_booking(user=user, booking_id=booking_id)
+    if booking.listing.kind != ListingKind.CAR:
+        raise NotFound("This booking has no car handover.")
+    reports = booking.handover_reports.prefetch_related("photos").select_related("author")
+    side = Side.GUEST if user.pk == booking.guest_id else Side.HOST if user.pk == booking.listing.owner_id else None
+    return Handover(
+        booking=booking,
+        reports={(report.stage, report.side): report for report in reports},
+        settlement=Settlement.objects.filter(booking=booking).first(),
+        card_kept=RentalCard.objects.filter(booking=booking).exists(),
+        viewer_side=side,
+    )
+
+
+def visible_photo(*, user: User, photo_id: int) -> HandoverPhoto:
+    """A handover photo for the booking's two parties and staff; NotFound for anyone else."""
+    photo = (
+        HandoverPhoto.objects.select_related("report__booking__listing").filter(pk=photo_id).first()
+        if 0 < photo_id < 2**63
+        else None
+    )
+    if photo is None or not user.is_authenticated:
+        raise NotFound(PHOTO_NOT_FOUND)
+    booking = photo.report.booking
+    if user.is_staff or user.pk in (booking.guest_id, booking.listing.owner_id):
+        return photo
+    raise NotFound(PHOTO_NOT_FOUND)
+
+
+def visible_report(*, user: User, report_id: int) -> HandoverReport:
+    """A handover report for the booking's two parties and staff; NotFound for anyone else."""
+    report = (
+        HandoverReport.objects.select_related("booking__listing").filter(pk=report_id).first()
+        if 0 < report_id < 2**63
+        else None
+    )
+    if report is None or not user.is_authenticated:
+        raise NotFound("No such report.")
+    booking = report.booking
+    if user.is_staff or user.pk in (booking.guest_id, booking.listing.owner_id):
+        return report
+    raise NotFound("No such report.")

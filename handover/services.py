@@ -1,0 +1,348 @@
+"""Handover reports: file one at pickup or return, confirm the other side's, settle the return.
+
+Rules (each refusal is a message for a person):
+- only the booking's guest and host file or confirm; anyone else is told there is no such booking;
+- cars only; pickup from PICKUP_OPENS before the start while the booking is confirmed or under way;
+  return once both pickup reports are confirmed, while under way or completed, until RETURN_CLOSES
+  after the end;
+- one report per side and stage; six photos from the fixed angles, checked like every upload
+  (core.images) before any transaction opens;
+- a return odometer below the highest pickup reading is refused (odometers never run backwards);
+- the other side confirms a report, once; when both return reports are confirmed the settlement
+  is written in the same transaction: driven = lowest return reading - highest pickup reading
+  (the benefit of a disagreement goes to the renter; a larger one is for a dispute), extra =
+  driven beyond daily_distance_limit_km x started days, charged at the listing's extra_km_price.
+The extra charge moves money through the bookings money port after the commit (`collect_extra_charge`),
+never inside a transaction: record "due", commit, call the card, record the answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from bookings.models import Booking, BookingStatus
+from bookings.money import money
+from bookings.selectors import BOOKING_NOT_FOUND
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.images import normalise_image
+from core.tasks import schedule_on_commit
+from handover.models import Angle, HandoverPhoto, HandoverReport, RentalCard, Settlement, Side, Stage
+from listings.models import CarDetails, Listing, ListingKind
+from realtime.services import notify
+
+PICKUP_OPENS = timedelta(hours=24)
+RETURN_CLOSES = timedelta(hours=48)
+PHOTO_MAX_SIDE = 1600
+NOTES_MAX = 2000
+PICKUP_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
+RETURN_STATUSES = (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
+
+
+def _lock(booking_id: int) -> Booking:
+    """The bookings app's lock order: the listing, then the booking."""
+    listing_id = Booking.objects.filter(pk=booking_id).values_list("listing_id", flat=True).first()
+    if listing_id is None:
+        raise NotFound(BOOKING_NOT_FOUND)
+    listing = Listing.objects.select_for_update().get(pk=listing_id)
+    booking = Booking.objects.select_for_update().select_related("guest").get(pk=booking_id)
+    booking.listing = listing
+    return booking
+
+
+def side_of(booking: Booking, user: User) -> str:
+    """Which party `user` is; anyone else gets NotFound, as if the booking did not exist."""
+    if user.pk == booking.guest_id:
+        return Side.GUEST
+    if user.pk == booking.listing.owner_id:
+        return Side.HOST
+    raise NotFound(BOOKING_NOT_FOUND)
+
+
+def _other(booking: Booking, side: str) -> User:
+    return booking.listing.owner if side == Side.GUEST else booking.guest
+
+
+def prepare_photos(photos: Mapping[str, UploadedFile | None]) -> dict[str, ContentFile]:
+    """Every fixed angle, checked and re-encoded (outside any transaction); a missing or bad one is refused."""
+    prepared = {}
+    for angle in Angle:
+        upload = photos.get(angle.value)
+        if upload is None:
+            raise DomainError(f"Add a photo of the {angle.label.lower()}.", field=angle.value, code="photo_missing")
+        try:
+            prepared[angle.value] = normalise_image(upload, max_side=PHOTO_MAX_SIDE)
+        except ValidationError as error:
+            raise DomainError(f"{angle.label}: {error.messages[0]}", field=angle.value, code="bad_photo") from None
+    return prepared
+
+
+def _check_numbers(odometer_km: object, fuel_percent: object) -> tuple[int, int]:
+    if not isinstance(odometer_km, int) or isinstance(odometer_km, bool) or not 0 <= odometer_km <= 2_000_000:
+        raise DomainError("Enter the odometer reading in whole kilometres.", field="odometer_km")
+    if not isinstance(fuel_percent, int) or isinstance(fuel_percent, bool) or not 0 <= fuel_percent <= 100:
+        raise DomainError("Enter the fuel or charge level as a percentage from 0 to 100.", field="fuel_percent")
+    return odometer_km, fuel_percent
+
+
+def _check_stage(booking: Booking, stage: str, odometer_km: int, now: datetime) -> None:
+    if booking.listing.kind != ListingKind.CAR:
+        raise Conflict("Handover reports are for car rentals only.", code="not_a_car")
+    if stage == Stage.PICKUP:
+        if booking.status not in PICKUP_STATUSES:
+            label = BookingStatus(booking.status).label.lower()
+            raise Conflict(f"This booking is {label}: there is no pickup to report.", code="wrong_state")
+        if now < booking.start - PICKUP_OPENS:
+            raise Conflict("Pickup reports open 24 hours before the start.", code="too_early")
+        return
+    if booking.status not in RETURN_STATUSES:
+        label = BookingStatus(booking.status).label.lower()
+        raise Conflict(f"This booking is {label}: there is no return to report.", code="wrong_state")
+    if now > booking.end + RETURN_CLOSES:
+        raise Conflict("Return reports close 48 hours after the end of the rental.", code="too_late")
+    pickups = list(booking.handover_reports.filter(stage=Stage.PICKUP))
+    if len(pickups) < 2 or not all(report.confirmed for report in pickups):
+        raise Conflict("Both pickup reports must be filed and confirmed before the return.", code="pickup_open")
+    highest = max(report.odometer_km for report in pickups)
+    if odometer_km < highest:
+        raise DomainError(
+            f"The odometer cannot read less than at pickup ({highest} km).", field="odometer_km", code="odometer_back"
+        )
+
+
+def handover_url(booking_id: int) -> str:
+    return reverse("handover:detail", kwargs={"booking_id": booking_id})
+
+
+def card_needed(listing: Listing) -> bool:
+    """A car whose return may cost more than the booking (extra kilometres) keeps the renter's card."""
+    car = CarDetails.objects.filter(listing_id=listing.pk).first()
+    return car is not None and car.extra_km_price > 0
+
+
+def car_reference(booking_id: int) -> str:
+    return f"car:{booking_id}"
+
+
+def keep_card(*, guest: User, booking_id: int, payment_method: str, now: datetime | None = None) -> RentalCard:
+    """Keep the renter's card for the rental (before their pickup report): call the bank, then record it."""
+    now = now or timezone.now()
+    booking = Booking.objects.select_related("listing").filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound(BOOKING_NOT_FOUND)
+    if side_of(booking, guest) != Side.GUEST:
+        raise PermissionDenied("Only the renter gives a card for the rental.", code="not_the_renter")
+    if booking.listing.kind != ListingKind.CAR:
+        raise Conflict("Handover reports are for car rentals only.", code="not_a_car")
+    if booking.status not in PICKUP_STATUSES:
+        label = BookingStatus(booking.status).label.lower()
+        raise Conflict(f"This booking is {label}: no card is needed for it.", code="wrong_state")
+    kept = RentalCard.objects.filter(booking=booking).first()
+    if kept is not None:
+        return kept
+    token = money().save_card(payer=guest, payment_method=payment_method, reference=car_reference(booking.pk))
+    with transaction.atomic():
+        card, _ = RentalCard.objects.get_or_create(booking=booking, defaults={"token": token, "kept_at": now})
+        return card
+
+
+def _payload(report: HandoverReport, message: str) -> dict:
+    booking = report.booking
+    return {
+        "booking_id": booking.pk,
+        "report_id": report.pk,
+        "stage": report.stage,
+        "message": message,
+        "title": f"{booking.listing.title}: {message}",
+        "url": handover_url(booking.pk),
+    }
+
+
+def file_report(
+    *,
+    author: User,
+    booking_id: int,
+    stage: str,
+    odometer_km: object,
+    fuel_percent: object,
+    notes: str = "",
+    photos: Mapping[str, UploadedFile | None],
+    now: datetime | None = None,
+) -> HandoverReport:
+    """File the author's report of the car at `stage` ("pickup" or "return"), with a photo from every angle."""
+    now = now or timezone.now()
+    if stage not in Stage.values:
+        raise DomainError("Say whether this is the pickup or the return.", field="stage")
+    odometer, fuel = _check_numbers(odometer_km, fuel_percent)
+    text = (notes or "").strip()
+    if len(text) > NOTES_MAX:
+        raise DomainError(f"Keep the notes under {NOTES_MAX} characters.", field="notes")
+    prepared = prepare_photos(photos)
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        side = side_of(booking, author)
+        _check_stage(booking, stage, odometer, now)
+        if (
+            side == Side.GUEST
+            and stage == Stage.PICKUP
+            and card_needed(booking.listing)
+            and not RentalCard.objects.filter(booking=booking).exists()
+        ):
+            raise Conflict(
+                "Give a card for the rental first: extra kilometres are charged to it.",
+                field="payment_method",
+                code="card_needed",
+            )
+        if booking.handover_reports.filter(stage=stage, side=side).exists():
+            raise Conflict(f"You already filed your {Stage(stage).label.lower()} report.", code="already_filed")
+        try:
+            with transaction.atomic():
+                report = HandoverReport.objects.create(
+                    booking=booking,
+                    stage=stage,
+                    side=side,
+                    author=author,
+                    odometer_km=odometer,
+                    fuel_percent=fuel,
+                    notes=text,
+                    created_at=now,
+                )
+        except IntegrityError:
+            raise Conflict(
+                f"You already filed your {Stage(stage).label.lower()} report.", code="already_filed"
+            ) from None
+        for angle, content in prepared.items():
+            photo = HandoverPhoto(report=report, angle=angle)
+            photo.image.save(f"{angle}.jpg", content, save=False)
+            photo.save()
+        notify(
+            [_other(booking, side)],
+            "handover.reported",
+            _payload(report, f"The {Side(side).label.lower()}'s {Stage(stage).label.lower()} report waits for you"),
+        )
+        return report
+
+
+def confirm_report(*, user: User, report_id: int, now: datetime | None = None) -> HandoverReport:
+    """The other party confirms a report; confirming the second return report settles the return."""
+    now = now or timezone.now()
+    booking_id = HandoverReport.objects.filter(pk=report_id).values_list("booking_id", flat=True).first()
+    if booking_id is None:
+        raise NotFound("No such report.")
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        side = side_of(booking, user)
+        report = HandoverReport.objects.select_for_update().get(pk=report_id)
+        if report.side == side:
+            raise PermissionDenied("The other party confirms your report, not you.", code="own_report")
+        if report.confirmed:
+            raise Conflict("This report is already confirmed.", code="already_confirmed")
+        report.confirmed_at = now
+        report.save(update_fields=["confirmed_at"])
+        notify([report.author], "handover.confirmed", _payload(report, "Your handover report was confirmed"))
+        if report.stage == Stage.RETURN:
+            _settle_if_complete(booking, now=now)
+        return report
+
+
+def included_km(booking: Booking, car: CarDetails) -> int:
+    """The daily limit for every started day of the rental (a 25-hour rental includes two days)."""
+    days = max(1, math.ceil((booking.end - booking.start) / timedelta(days=1)))
+    return car.daily_distance_limit_km * days
+
+
+def _settle_if_complete(booking: Booking, *, now: datetime) -> Settlement | None:
+    reports = list(booking.handover_reports.all())
+    pickups = [r for r in reports if r.stage == Stage.PICKUP]
+    returns = [r for r in reports if r.stage == Stage.RETURN]
+    if len(returns) < 2 or not all(r.confirmed for r in returns) or Settlement.objects.filter(booking=booking).exists():
+        return None
+    car = CarDetails.objects.get(listing_id=booking.listing_id)
+    pickup_km = max(r.odometer_km for r in pickups)
+    return_km = min(r.odometer_km for r in returns)
+    extra = max(0, return_km - pickup_km - included_km(booking, car))
+    amount = extra * car.extra_km_price
+    settlement = Settlement.objects.create(
+        booking=booking,
+        pickup_km=pickup_km,
+        return_km=return_km,
+        included_km=included_km(booking, car),
+        extra_km=extra,
+        extra_km_price=car.extra_km_price,
+        extra_amount=amount,
+        currency=booking.currency,
+        charge_status=Settlement.ChargeStatus.DUE if amount else Settlement.ChargeStatus.NOTHING,
+        created_at=now,
+    )
+    if amount:
+        from handover import tasks
+
+        schedule_on_commit(tasks.collect_extra_charge_task, settlement.pk)
+    return settlement
+
+
+def extra_reference(booking_id: int) -> str:
+    return f"extras:{booking_id}"
+
+
+def collect_extra_charge(*, settlement_id: int, now: datetime | None = None) -> Settlement:
+    """Charge a due extra on the renter's card, outside any transaction, then record the answer.
+
+    Idempotent: the money port charges once per reference ("extras:<booking id>"), so a retry after
+    a crash between the call and the record finds the first charge instead of making a second.
+    """
+    now = now or timezone.now()
+    settlement = Settlement.objects.select_related("booking__listing__owner", "booking__guest").get(pk=settlement_id)
+    if settlement.charge_status not in (Settlement.ChargeStatus.DUE, Settlement.ChargeStatus.FAILED):
+        return settlement
+    booking = settlement.booking
+    card = RentalCard.objects.filter(booking=booking).first()
+    try:
+        if card is None:
+            raise Conflict("No card was kept for this rental.", code="card_missing")
+        payment_id = money().charge_extra(
+            card=card.token,
+            reference=extra_reference(booking.pk),
+            payer=booking.guest,
+            host=booking.listing.owner,
+            amount=settlement.extra_amount,
+            currency=settlement.currency,
+        )
+    except DomainError as error:
+        with transaction.atomic():
+            locked = Settlement.objects.select_for_update().get(pk=settlement_id)
+            if locked.charge_status == Settlement.ChargeStatus.DUE:
+                locked.charge_status = Settlement.ChargeStatus.FAILED
+            locked.charge_error = error.message[:300]
+            locked.save(update_fields=["charge_status", "charge_error"])
+        raise
+    with transaction.atomic():
+        locked = Settlement.objects.select_for_update().get(pk=settlement_id)
+        if locked.charge_status == Settlement.ChargeStatus.CHARGED:
+            return locked
+        locked.charge_status = Settlement.ChargeStatus.CHARGED
+        locked.charge_payment_id = payment_id
+        locked.charge_error = ""
+        locked.charged_at = now
+        locked.save(update_fields=["charge_status", "charge_payment_id", "charge_error", "charged_at"])
+        message = f"{locked.extra_km} km beyond the included {locked.included_km} km were charged"
+        notify(
+            [booking.guest, booking.listing.owner],
+            "handover.extra_charged",
+            {
+                "booking_id": booking.pk,
+                "message": message,
+                "title": f"{booking.listing.title}: {message}",
+                "url": handover_url(booking.pk),
+            },
+        )
+        return locked

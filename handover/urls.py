@@ -1,0 +1,13 @@
+from django.urls import path
+
+from handover import views
+
+app_name = "handover"
+
+urlpatterns = [
+    path("bookings/<int:booking_id>/", views.detail, name="detail"),
+    path("bookings/<int:booking_id>/card/", views.keep_card, name="keep_card"),
+    path("bookings/<int:booking_id>/<str:stage>/", views.file_report, name="file_report"),
+    path("reports/<int:report_id>/confirm/", views.confirm_report, name="confirm"),
+    path("photos/<int:photo_id>/", views.photo, name="photo"),
+]

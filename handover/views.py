@@ -1,0 +1,87 @@
+"""Pages of a car handover: both sides' reports at pickup and return, filing, confirming, the photos."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core.pages import refusal_pages, refusals
+from core.requests import SignedInRequest
+from handover import selectors, services
+from handover.forms import ReportForm
+from handover.models import Angle, Stage
+
+
+@login_required
+@refusal_pages
+def detail(
+    request: SignedInRequest, booking_id: int, form: ReportForm | None = None, status: int = 200
+) -> HttpResponse:
+    handover = selectors.handover_for(user=request.user, booking_id=booking_id)
+    context = {"handover": handover, "booking": handover.booking, "form": form or ReportForm(), "stages": Stage}
+    return render(request, "handover/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+@refusal_pages
+def file_report(request: SignedInRequest, booking_id: int, stage: str) -> HttpResponse:
+    selectors.handover_for(user=request.user, booking_id=booking_id)
+    form = ReportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return detail(request, booking_id, form=form, status=400)
+    with refusals(form=form) as refused:
+        services.file_report(
+            author=request.user,
+            booking_id=booking_id,
+            stage=stage,
+            odometer_km=form.cleaned_data["odometer_km"],
+            fuel_percent=form.cleaned_data["fuel_percent"],
+            notes=form.cleaned_data["notes"],
+            photos={angle.value: form.cleaned_data.get(angle.value) for angle in Angle},
+        )
+    if refused:
+        return detail(request, booking_id, form=form, status=refused.status_code)
+    messages.success(request, "Report filed. The other party confirms it next.")
+    return redirect("handover:detail", booking_id=booking_id)
+
+
+@login_required
+@require_POST
+@refusal_pages
+def keep_card(request: SignedInRequest, booking_id: int) -> HttpResponse:
+    with refusals(request):
+        services.keep_card(
+            guest=request.user, booking_id=booking_id, payment_method=request.POST.get("payment_method", "")
+        )
+        messages.success(request, "Card kept for this rental.")
+    return redirect("handover:detail", booking_id=booking_id)
+
+
+@login_required
+@require_POST
+@refusal_pages
+def confirm_report(request: SignedInRequest, report_id: int) -> HttpResponse:
+    report = selectors.visible_report(user=request.user, report_id=report_id)
+    with refusals(request):
+        services.confirm_report(user=request.user, report_id=report.pk)
+        messages.success(request, "Report confirmed.")
+    return redirect("handover:detail", booking_id=report.booking_id)
+
+
+@login_required
+@refusal_pages
+def photo(request: SignedInRequest, photo_id: int) -> HttpResponse:
+    """The photo itself, for the two parties and staff only (the file is outside the public media)."""
+    found = selectors.visible_photo(user=request.user, photo_id=photo_id)
+    try:
+        with found.image.open("rb") as file:
+            # Re-encoded photos are at most 1600 px a side (a few hundred KB): read whole.
+            response = HttpResponse(file.read(), content_type="image/jpeg")
+    except FileNotFoundError:
+        raise Http404("This photo is no longer kept.") from None
+    response["Cache-Control"] = "private, no-store"
+    return response

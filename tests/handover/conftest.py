@@ -1,0 +1,15 @@
+"""Car handovers move real money (deposits, extra kilometres): every database test talks to localstripe."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.payments.fixtures import ledger_checked, localstripe, stripe_api  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _handover_pays_through_localstripe(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("stripe_api")
+    request.getfixturevalue("ledger_checked")
