@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -23,6 +23,8 @@ CHROMIUM_ARGS = [
 # How long a page action may wait before the test fails as hung. A guard, not a speed target: on a
 # loaded 2-core machine a first page load (static files, the gazetteer) has taken more than 10 s.
 PAGE_TIMEOUT_MS = 30_000
+# Playwright's assertions (expect) retry for 5 s by default: the same guard, for every browser test.
+expect.set_options(timeout=PAGE_TIMEOUT_MS)
 
 
 @contextmanager
