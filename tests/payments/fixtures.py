@@ -111,16 +111,7 @@ def money_sent_after_commit(request: pytest.FixtureRequest) -> Iterator[None]:
             and not connection.needs_rollback
             and len(connection.savepoint_ids) == baseline
         ):
-            due = []
-            for index, (sids, func, robust) in enumerate(connection.run_on_commit):
-                if getattr(func, "money_outbox", False):
-                    connection.run_on_commit[index] = (sids, _sent, robust)
-                    due.append(func)
-            for func in due:
-                try:
-                    func()
-                except Exception:
-                    logging.getLogger(__name__).exception("after-commit money send failed (as a robust callback)")
+            send_queued_money()
         return result
 
     transaction.Atomic.__exit__ = exit_and_send
@@ -132,6 +123,26 @@ def money_sent_after_commit(request: pytest.FixtureRequest) -> Iterator[None]:
 
 def _sent() -> None:
     """Stands in for an outbox callback the fixture already ran."""
+
+
+def send_queued_money() -> None:
+    """Run the money outbox's callbacks waiting for a commit that will not come (a test's transaction).
+
+    For code that builds data inside a transaction it rolls back (tests/security's module-wide
+    world): its bookings' money is sent now, as a commit would, before anything is compared.
+    """
+    from django.db import connection
+
+    due = []
+    for index, (sids, func, robust) in enumerate(connection.run_on_commit):
+        if getattr(func, "money_outbox", False):
+            connection.run_on_commit[index] = (sids, _sent, robust)
+            due.append(func)
+    for func in due:
+        try:
+            func()
+        except Exception:
+            logging.getLogger(__name__).exception("after-commit money send failed (as a robust callback)")
 
 
 @pytest.fixture
