@@ -78,9 +78,12 @@ class Bounds:
 
     @property
     def across_km(self) -> float:
-        """The longer diagonal (geodesic), what a person means by how large the view is."""
+        """Twice the geodesic from the centre to the farthest corner: about the diagonal, what a person means by
+        how large the view is. (Not the corner-to-corner geodesic: a rectangle wrapping most of the way round
+        the globe has corners close together the short way.)"""
         lats, lngs = self._corners()
-        return float(geo.geodesic_km(lats[:2], lngs[:2], lats[[3, 2]], lngs[[3, 2]]).max())
+        latitude, longitude = self.centre
+        return 2 * float(geo.geodesic_km(latitude, longitude, lats, lngs).max())
 
     def circle(self) -> tuple[float, float, float]:
         """(latitude, longitude, radius_km): a circle around the centre holding the whole rectangle.
