@@ -21,7 +21,7 @@ import numpy as np
 from core.errors import DomainError
 from listings import geo
 
-# "More than a country": the longest distance across the view (between opposite corners).
+# "More than a country": how far across a view may be (Bounds.across_km, about its diagonal).
 MAX_ACROSS_KM = 1000.0
 # Degrees around a cell's vertices that hold its edges (see Bounds.prune), and the latitude beyond
 # which cells are not pruned.
@@ -55,7 +55,7 @@ class Bounds:
         if self.west == self.east:
             raise DomainError("The area has no width: its west and east edges are the same.", field="west")
         across = self.across_km
-        if across > MAX_ACROSS_KM:
+        if not across <= MAX_ACROSS_KM:  # NaN too: Vincenty may not converge for nearly antipodal corners
             raise DomainError(
                 f"This area is {across:,.0f} km across, more than the {MAX_ACROSS_KM:,.0f} km a search covers."
                 " Zoom in and search again.",
