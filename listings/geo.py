@@ -133,11 +133,6 @@ def _cells_geometry(cells: list[str]) -> np.ndarray:
     return np.array([_GEOMETRY[cell] for cell in cells], dtype=np.float64).reshape(len(cells), 3)
 
 
-def cell_discs(cells: list[str]) -> np.ndarray:
-    """Rows of (centre latitude, centre longitude, radius km): a disc (geodesic) holding each cell."""
-    return _cells_geometry(cells)
-
-
 def _cell_geometry(cell: str) -> tuple[float, float, float]:
     """(centre latitude, centre longitude, circumradius km, generously rounded up) of a cell."""
     return tuple(_cells_geometry([cell])[0].tolist())

@@ -15,13 +15,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import h3
 import numpy as np
 
 from core.errors import DomainError
 from listings import geo
 
-# "More than a country": the longest distance across the view (between opposite corners).
+# "More than a country": how far across a view may be (Bounds.across_km, about its diagonal).
 MAX_ACROSS_KM = 1000.0
+# Degrees around a cell's vertices that hold its edges (see Bounds.prune), and the latitude beyond
+# which cells are not pruned.
+_CELL_SLACK = 0.001
+_POLAR = 85.0
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class Bounds:
         if self.west == self.east:
             raise DomainError("The area has no width: its west and east edges are the same.", field="west")
         across = self.across_km
-        if across > MAX_ACROSS_KM:
+        if not across <= MAX_ACROSS_KM:  # NaN too: Vincenty may not converge for nearly antipodal corners
             raise DomainError(
                 f"This area is {across:,.0f} km across, more than the {MAX_ACROSS_KM:,.0f} km a search covers."
                 " Zoom in and search again.",
@@ -78,9 +83,12 @@ class Bounds:
 
     @property
     def across_km(self) -> float:
-        """The longer diagonal (geodesic), what a person means by how large the view is."""
+        """Twice the geodesic from the centre to the farthest corner: about the diagonal, what a person means by
+        how large the view is. (Not the corner-to-corner geodesic: a rectangle wrapping most of the way round
+        the globe has corners close together the short way.)"""
         lats, lngs = self._corners()
-        return float(geo.geodesic_km(lats[:2], lngs[:2], lats[[3, 2]], lngs[[3, 2]]).max())
+        latitude, longitude = self.centre
+        return 2 * float(geo.geodesic_km(latitude, longitude, lats, lngs).max())
 
     def circle(self) -> tuple[float, float, float]:
         """(latitude, longitude, radius_km): a circle around the centre holding the whole rectangle.
@@ -136,37 +144,30 @@ class Bounds:
         """The cells that may hold a point of the rectangle, and which of them are `whole` and wholly inside it.
 
         A search's cells cover its circle, whose corners lie outside the rectangle: a cell there would
-        be scanned for rows the rectangle then turns away (in a dense centre, thousands). Each cell is
-        held by its disc (geo.cell_discs), and the disc by a box: `radius` km of geodesic moves at most
-        radius / 110.5 degrees of latitude, and radius / (111.3 cos φ) degrees of longitude, φ the
-        latitude nearest a pole it can reach (see drivers.may_reach for the same bounds).
+        be scanned for rows the rectangle then turns away (in a dense centre, thousands). A cell's
+        edges are great-circle arcs between its vertices (H3), a few kilometres long, which stray from
+        the vertices' range of latitudes and longitudes by metres at most: the range widened by
+        _CELL_SLACK degrees holds the cell. Near a pole a cell is simply kept (and not called whole).
         """
         if not cells:
             return cells, whole
-        discs = geo.cell_discs(cells)
-        latitude, longitude, radius = discs[:, 0], discs[:, 1], discs[:, 2]
-        degrees_of_latitude = radius / 110.5
-        polar = np.abs(latitude) + degrees_of_latitude
-        near_pole = polar >= 89.0
-        degrees_of_longitude = np.where(
-            near_pole, 360.0, radius / (111.3 * np.cos(np.radians(np.minimum(polar, 89.0))))
-        )
-        # Longitudes as degrees east of the west edge, 0 to 360: the rectangle is [0, span].
-        east_of_west = (longitude - self.west) % 360.0
-        meets_band = (latitude + degrees_of_latitude >= self.south) & (latitude - degrees_of_latitude <= self.north)
-        meets_span = (
-            (east_of_west - degrees_of_longitude <= self.span)
-            | (east_of_west + degrees_of_longitude >= 360.0)
-            | (degrees_of_longitude >= 180.0)
-        )
-        within = (
-            (latitude - degrees_of_latitude >= self.south)
-            & (latitude + degrees_of_latitude <= self.north)
-            & (east_of_west - degrees_of_longitude >= 0.0)
-            & (east_of_west + degrees_of_longitude <= self.span)
-        )
-        keep = meets_band & meets_span
-        return [cell for cell, kept in zip(cells, keep, strict=True) if kept], (whole & within)[keep]
+        boundaries = [h3.cell_to_boundary(cell) for cell in cells]
+        width = max(len(boundary) for boundary in boundaries)
+        vertices = np.array([boundary + (boundary[0],) * (width - len(boundary)) for boundary in boundaries])
+        latitudes = vertices[:, :, 0]
+        south, north = latitudes.min(axis=1) - _CELL_SLACK, latitudes.max(axis=1) + _CELL_SLACK
+        polar = np.abs(latitudes).max(axis=1) >= _POLAR
+        # Longitudes as degrees east of the rectangle's centre, so a cell's vertices are continuous
+        # (a cell across from the centre, where they are not, is in a rectangle that reaches a pole).
+        half = self.span / 2
+        east_of_centre = (vertices[:, :, 1] - self.centre[1] + 180.0) % 360.0 - 180.0
+        slack = _CELL_SLACK / np.cos(np.radians(np.minimum(np.abs(latitudes).max(axis=1), _POLAR)))
+        west, east = east_of_centre.min(axis=1) - slack, east_of_centre.max(axis=1) + slack
+        polar |= east - west > 180.0
+        meets = (north >= self.south) & (south <= self.north) & (east >= -half) & (west <= half)
+        within = (south >= self.south) & (north <= self.north) & (west >= -half) & (east <= half)
+        keep = polar | meets
+        return [cell for cell, kept in zip(cells, keep, strict=True) if kept], (whole & within & ~polar)[keep]
 
     def as_params(self) -> dict[str, float]:
         return {"south": self.south, "west": self.west, "north": self.north, "east": self.east}

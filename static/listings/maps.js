@@ -108,7 +108,7 @@
 
     function highlight(card) {
       document.querySelectorAll("#results .result.highlighted").forEach(function (other) { other.classList.remove("highlighted"); });
-      if (card) { card.classList.add("highlighted"); card.scrollIntoView({ block: "nearest" }); }
+      if (card) card.classList.add("highlighted");
     }
 
     // The list and the map in step: the map shows the listed results, and moves to the area searched.

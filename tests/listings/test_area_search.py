@@ -137,6 +137,9 @@ def test_a_driver_is_in_an_area_where_it_is_based_not_where_it_travels():
     ("edges", "message"),
     [
         ((10, 20, 60, 30), "Zoom in and search again."),
+        # Most of the way round the equator: its corners are 560 km apart the short way.
+        ((0, 10, 1, 5), "Zoom in and search again."),
+        ((-0.5, 0.001, 0.5, 0), "Zoom in and search again."),  # corners nearly antipodal from the centre
         ((48.9, 2.3, 48.8, 2.4), "south edge must be south of its north edge"),
         ((48.8, 2.3, 95, 2.4), "must lie on the globe"),
         ((48.8, -190, 48.9, 2.4), "must lie on the globe"),
