@@ -111,16 +111,7 @@ def money_sent_after_commit(request: pytest.FixtureRequest) -> Iterator[None]:
             and not connection.needs_rollback
             and len(connection.savepoint_ids) == baseline
         ):
-            due = []
-            for index, (sids, func, robust) in enumerate(connection.run_on_commit):
-                if getattr(func, "money_outbox", False):
-                    connection.run_on_commit[index] = (sids, _sent, robust)
-                    due.append(func)
-            for func in due:
-                try:
-                    func()
-                except Exception:
-                    logging.getLogger(__name__).exception("after-commit money send failed (as a robust callback)")
+            send_pending_money()
         return result
 
     transaction.Atomic.__exit__ = exit_and_send
@@ -132,6 +123,26 @@ def money_sent_after_commit(request: pytest.FixtureRequest) -> Iterator[None]:
 
 def _sent() -> None:
     """Stands in for an outbox callback the fixture already ran."""
+
+
+def send_pending_money() -> None:
+    """Run the money outbox's after-commit callbacks waiting on the connection now, as a commit would.
+
+    For data built inside a transaction that never commits (a module's world, see
+    tests/security/conftest.py), so its bookings' money is settled before the tests look at it.
+    """
+    from django.db import connection
+
+    due = []
+    for index, (sids, func, robust) in enumerate(connection.run_on_commit):
+        if getattr(func, "money_outbox", False):
+            connection.run_on_commit[index] = (sids, _sent, robust)
+            due.append(func)
+    for func in due:
+        try:
+            func()
+        except Exception:
+            logging.getLogger(__name__).exception("after-commit money send failed (as a robust callback)")
 
 
 @pytest.fixture
