@@ -7,8 +7,9 @@ A localstripe harness runs behind a latency-injecting HTTP proxy (`--latency-ms`
 400, per call). `--hosts` hosts (default 30) each have one request on their own car,
 made and authorised beforehand, straight to the harness (not timed). Then all of them
 accept at the same instant through the real `accept_booking` service (the capture goes
-to Stripe through the proxy, after the booking's commit), while `--writers` threads post
-conversation messages at `--rate` per second in total until every accept is done.
+to Stripe through the proxy, after the booking's commit), while `--writers` threads of another
+process (as another web worker would be) post conversation messages at `--rate` per second in
+total until every accept is done.
 Prints one line:
     db=sqlite accepts=30 failed_accepts=0 locked=0 write_p50_ms=... write_p99_ms=... captured=30
 `locked` counts "database is locked" errors on either side; `captured` the payments whose
@@ -97,10 +98,63 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def write_messages(thread_id: int, talker_ids: list[int], writers: int, rate: float, go, stop, answers) -> None:
+    """In a forked process: `writers` threads post messages at `rate` per second in all, from `go` to `stop`;
+    sends back (write times in ms, "database is locked" count, first errors)."""
+    from django.db import OperationalError, connection
+
+    from accounts.models import User
+    from realtime.models import Thread
+    from realtime.services import post_message
+
+    thread = Thread.objects.get(pk=thread_id)
+    talkers = list(User.objects.filter(pk__in=talker_ids).order_by("pk"))
+    lock = threading.Lock()
+    write_ms: list[float] = []
+    failures = {"locked": 0}
+    errors: list[str] = []
+    ready = threading.Barrier(writers + 1)
+
+    def write(index: int) -> None:
+        interval = writers / rate
+        try:
+            User.objects.filter(pk=talkers[0].pk).exists()  # this thread's connection is open before the clock
+            ready.wait()
+            go.wait()
+            next_at = time.monotonic()
+            while not stop.is_set():
+                began = time.perf_counter()
+                try:
+                    post_message(thread=thread, sender=talkers[index % 2], body=f"message {index}")
+                except Exception as error:
+                    with lock:
+                        failures["locked"] += int(isinstance(error, OperationalError) and "locked" in str(error))
+                        if len(errors) < 5:
+                            errors.append(f"{type(error).__name__}: {error}")
+                else:
+                    with lock:
+                        write_ms.append((time.perf_counter() - began) * 1000)
+                        if os.environ.get("BENCH_TRACE"):
+                            print(f"# {time.monotonic():.2f} {write_ms[-1]:.0f}", file=sys.stderr)
+                next_at += interval
+                time.sleep(max(0.0, next_at - time.monotonic()))
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
+    for worker in workers:
+        worker.start()
+    ready.wait()
+    answers.send("ready")
+    for worker in workers:
+        worker.join()
+    answers.send((write_ms, failures["locked"], errors))
+
+
 def run(*, db: str, hosts: int, writers: int, rate: float, harness: str, proxy: str) -> str:
     from allauth.account.models import EmailAddress
     from django.conf import settings
-    from django.db import OperationalError, connection
+    from django.db import OperationalError, connection, connections
     from django.utils import timezone
 
     from accounts.models import User
@@ -110,7 +164,7 @@ def run(*, db: str, hosts: int, writers: int, rate: float, harness: str, proxy: 
     from listings.models import CarDetails, Listing, ListingKind
     from payments import gateway
     from payments.models import Payment
-    from realtime.services import ensure_thread, post_message
+    from realtime.services import ensure_thread
 
     lock = threading.Lock()
     now = timezone.now()
@@ -176,10 +230,7 @@ def run(*, db: str, hosts: int, writers: int, rate: float, harness: str, proxy: 
 
     results = {"failed_accepts": 0, "locked": 0}
     errors: list[str] = []
-    barrier = threading.Barrier(hosts + writers)
-    accepting = threading.Event()
-    accepting.set()
-    write_ms: list[float] = []
+    barrier = threading.Barrier(hosts + 1)
 
     def count_error(error: BaseException, key: str | None) -> None:
         with lock:
@@ -200,38 +251,29 @@ def run(*, db: str, hosts: int, writers: int, rate: float, harness: str, proxy: 
         finally:
             connection.close()
 
-    def write(index: int) -> None:
-        interval = writers / rate
-        try:
-            User.objects.filter(pk=talkers[0].pk).exists()  # this thread's connection is open before the clock
-            barrier.wait()
-            next_at = time.monotonic()
-            while accepting.is_set():
-                began = time.perf_counter()
-                try:
-                    post_message(thread=thread, sender=talkers[index % 2], body=f"message {index}")
-                except Exception as error:
-                    count_error(error, None)
-                else:
-                    with lock:
-                        write_ms.append((time.perf_counter() - began) * 1000)
-                        if os.environ.get("BENCH_TRACE"):
-                            print(f"# {time.monotonic():.2f} {write_ms[-1]:.0f}", file=sys.stderr)
-                next_at += interval
-                time.sleep(max(0.0, next_at - time.monotonic()))
-        finally:
-            connection.close()
-
+    # The message writers are another process, as another web worker would be: in this one they would
+    # wait for the interpreter lock behind the 30 accepting threads, and measure that instead of the database.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    go, stop = context.Event(), context.Event()
+    answers, child_end = context.Pipe(duplex=False)
+    writer_process = context.Process(
+        target=write_messages, args=(thread.pk, [talker.pk for talker in talkers], writers, rate, go, stop, child_end)
+    )
+    writer_process.start()
+    answers.recv()  # the writers' connections are open
     accept_threads = [threading.Thread(target=accept, args=(booking,)) for booking in bookings]
-    write_threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
-    for worker in write_threads + accept_threads:
+    for worker in accept_threads:
         worker.start()
+    barrier.wait()
+    go.set()
     for worker in accept_threads:
         worker.join()
-    accepting.clear()
-    for worker in write_threads:
-        worker.join()
-    for error in errors:
+    stop.set()
+    write_ms, write_locked, write_errors = answers.recv()
+    writer_process.join()
+    results["locked"] += write_locked
+    for error in errors + write_errors:
         print(f"# {error}", file=sys.stderr)
     references = [booking_reference(booking.pk) for booking in bookings]
     captured = Payment.objects.filter(reference__in=references, status=Payment.Status.CAPTURED).count()

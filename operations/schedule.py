@@ -45,6 +45,8 @@ JOBS: list[Job] = [
     Job("redrive_money", MINUTE, command="redrive_money"),
     # Payments: webhook events that failed, and payouts waiting for a host's account.
     Job("retry_stripe_events", 5 * MINUTE, command="retry_stripe_events"),
+    # Payments: what we recorded against Stripe's own objects; mismatches into the staff queue.
+    Job("reconcile_stripe", timedelta(days=1), command="reconcile_stripe", lease=timedelta(hours=2)),
     # Disputes: a chargeback whose dispute was not opened when its webhook arrived.
     Job("open_chargeback_disputes", 5 * MINUTE, command="open_chargeback_disputes"),
     # Workers: tasks left RUNNING by a worker that died are put back in the queue.

@@ -16,6 +16,7 @@ from payments.models import (
     Payout,
     PayoutAccount,
     StripeEvent,
+    StripeMismatch,
 )
 from payments.templatetags.money_trail import money_trail
 
@@ -155,3 +156,12 @@ class MoneyOperationAdmin(ReadOnlyAdmin):
             if send_operation(operation_id=operation.pk).status == MoneyOperation.Status.DONE:
                 sent += 1
         self.message_user(request, f"{sent} operation(s) went through.")
+
+
+@admin.register(StripeMismatch)
+class StripeMismatchAdmin(ReadOnlyAdmin):
+    """The reconciliation's staff queue (`manage.py reconcile_stripe`): open rows are what still differs."""
+
+    list_display = ("key", "what", "ours", "stripe", "found_at", "last_seen_at", "resolved_at")
+    list_filter = ("what", ("resolved_at", admin.EmptyFieldListFilter))
+    search_fields = ("key", "payment__reference")

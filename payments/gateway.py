@@ -212,6 +212,15 @@ def list_refunds(payment_intent_id: str) -> list[stripe.Refund]:
     return list(page.data)
 
 
+def metadata_of(obj: Any) -> dict[str, str]:
+    """A Stripe object's metadata as a plain dict (the SDK's StripeObject has no `.get`)."""
+    metadata = getattr(obj, "metadata", None)
+    if not metadata:
+        return {}
+    plain = metadata.to_dict() if hasattr(metadata, "to_dict") else dict(metadata)
+    return {str(name): str(value) for name, value in plain.items()}
+
+
 def latest_charge_id(intent: stripe.PaymentIntent) -> str | None:
     """The id of the intent's charge (Stripe sends an id; localstripe the expanded object)."""
     charge = intent.latest_charge
@@ -282,6 +291,12 @@ def create_transfer(
 
 def retrieve_transfer(transfer_id: str) -> stripe.Transfer:
     return _call("retrieve_transfer", client().v1.transfers.retrieve, transfer_id)
+
+
+def list_transfers(*, transfer_group: str) -> list[stripe.Transfer]:
+    """Every transfer Stripe made in `transfer_group` (a payment's reference), with the metadata we sent."""
+    params = {"transfer_group": transfer_group, "limit": 100}
+    return list(_call("list_transfers", client().v1.transfers.list, params=params).data)
 
 
 def reverse_transfer(

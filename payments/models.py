@@ -315,3 +315,32 @@ class MoneyOperation(models.Model):
     @property
     def idempotency_key(self) -> str:
         return f"sharing:moneyop:{self.uid}:{self.kind}"
+
+
+class StripeMismatch(models.Model):
+    """The staff queue of `reconcile_stripe`: something we recorded that Stripe's own objects disagree with.
+
+    One open row per disagreement (`key`, e.g. "payment:12:refunds"): a later run updates what it
+    still sees (`last_seen_at`), and resolves the row by itself once both sides agree again
+    (the re-driver caught up, staff fixed it). `ours` and `stripe` say what each side holds.
+    """
+
+    key = models.CharField(max_length=120)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="mismatches")
+    what = models.CharField(max_length=30, help_text="capture, status, refunds, refund_operation, transfer")
+    ours = models.CharField(max_length=200, help_text="What our records say.")
+    stripe = models.CharField(max_length=200, help_text="What Stripe's objects say.")
+    found_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-found_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(resolved_at__isnull=True), name="stripe_mismatch_open_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.what} of {self.payment.reference}: ours {self.ours}, Stripe {self.stripe}"

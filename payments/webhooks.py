@@ -77,8 +77,7 @@ def _refunds_in_flight(payment: Payment) -> int:
         return 0
     total = 0
     for refund in gateway.list_refunds(payment.stripe_payment_intent_id):
-        metadata: Any = refund.metadata or {}
-        if str(metadata.get("operation", "")) in pending:
+        if gateway.metadata_of(refund).get("operation", "") in pending:
             total += int(refund.amount)
     return total
 

@@ -25,8 +25,9 @@ from bookings.services.cancellations import cancel_by_guest, cancel_by_host, gue
 from bookings.services.clock import release_payout, start_booking
 from payments import gateway, webhooks
 from payments.ledger import escrow_balance
-from payments.models import LedgerTransaction, MoneyOperation, Payment, Payout
+from payments.models import LedgerTransaction, MoneyOperation, Payment, Payout, StripeEvent
 from payments.outbox import redrive_money_operations
+from payments.reconcile import reconcile_stripe
 from tests.bookings.factories import NOW, confirmed_room, request_room
 from tests.payments.helpers import host_with_payout_account
 
@@ -64,6 +65,13 @@ def redrive() -> dict[str, int]:
     return redrive_money_operations(now=timezone.now() + timedelta(days=1))
 
 
+def assert_reconciled() -> None:
+    """Stripe and our records agree: `reconcile_stripe` finds nothing (a day later, nothing in flight)."""
+    outcome = reconcile_stripe(now=timezone.now() + timedelta(days=1))
+    assert outcome.checked > 0
+    assert [f"{row.key}: ours {row.ours}, Stripe {row.stripe}" for row in outcome.open] == []
+
+
 def stripe_refunds(payment: Payment) -> list:
     return gateway.list_refunds(payment.stripe_payment_intent_id)
 
@@ -89,6 +97,7 @@ def test_a_capture_killed_after_stripe_charged_is_recorded_once_by_the_redriver(
     assert LedgerTransaction.objects.filter(reference=payment.reference).count() == 1
     assert escrow_balance(reference=payment.reference, currency="EUR") == 29120
     assert money().money_pending(reference=booking_reference(booking.pk)) == ""
+    assert_reconciled()
 
 
 def test_a_release_killed_after_stripe_cancelled_is_recorded_by_the_redriver():
@@ -105,6 +114,7 @@ def test_a_release_killed_after_stripe_cancelled_is_recorded_by_the_redriver():
     assert operation(booking, Kind.CANCEL).status == MoneyOperation.Status.DONE
     booking.refresh_from_db()
     assert booking.status == BookingStatus.DECLINED
+    assert_reconciled()
 
 
 def test_a_guest_cancellation_refund_killed_after_stripe_refunded_is_refunded_once():
@@ -122,6 +132,7 @@ def test_a_guest_cancellation_refund_killed_after_stripe_refunded_is_refunded_on
     assert [refund.id for refund in refunds] == [answers[0].id]
     assert refunds[0].amount == payment.refunded_amount == cancelled.refund_amount > 0
     assert escrow_balance(reference=payment.reference, currency="EUR") == 29120 - cancelled.refund_amount
+    assert_reconciled()
 
 
 def test_a_host_cancellation_killed_after_stripe_refunded_frees_the_dates_and_refunds_once():
@@ -138,6 +149,7 @@ def test_a_host_cancellation_killed_after_stripe_refunded_frees_the_dates_and_re
     assert [refund.amount for refund in stripe_refunds(payment)] == [29120]
     assert payment.refunded_amount == 29120
     assert escrow_balance(reference=payment.reference, currency="EUR") == 0
+    assert_reconciled()
 
 
 def test_the_refund_webhook_arriving_between_the_crash_and_the_retry_is_not_counted_twice():
@@ -148,7 +160,7 @@ def test_the_refund_webhook_arriving_between_the_crash_and_the_retry_is_not_coun
     payment = payment_of(booking)
     charge = gateway.retrieve_charge(payment.stripe_charge_id).to_dict()
     event, _ = webhooks.record_event({"id": "evt_between", "type": "charge.refunded", "data": {"object": charge}})
-    webhooks.process_event(event=event)
+    assert webhooks.process_event(event=event).status == StripeEvent.Status.PROCESSED
     payment.refresh_from_db()
     assert payment.refunded_amount == 0  # our own refund in flight, not one made in Stripe's dashboard
 
@@ -158,6 +170,7 @@ def test_the_refund_webhook_arriving_between_the_crash_and_the_retry_is_not_coun
     assert [refund.amount for refund in stripe_refunds(payment)] == [29120]
     assert payment.refunded_amount == 29120
     assert escrow_balance(reference=payment.reference, currency="EUR") == 0
+    assert_reconciled()
 
 
 def test_a_retry_under_a_later_refund_tier_sends_the_amount_first_recorded():
@@ -176,6 +189,7 @@ def test_a_retry_under_a_later_refund_tier_sends_the_amount_first_recorded():
     payment = payment_of(booking)
     assert [refund.amount for refund in stripe_refunds(payment)] == [cancelled.refund_amount]
     assert payment.refunded_amount == cancelled.refund_amount
+    assert_reconciled()
 
 
 def test_a_payout_transfer_killed_after_stripe_transferred_is_sent_once(settings):
@@ -194,6 +208,7 @@ def test_a_payout_transfer_killed_after_stripe_transferred_is_sent_once(settings
     assert payout.status == Payout.Status.PAID
     assert payout.stripe_transfer_id == answers[0].id  # Stripe replayed the first transfer
     assert gateway.retrieve_transfer(payout.stripe_transfer_id).amount == booking.payout_amount
+    assert_reconciled()
 
 
 @pytest.fixture
@@ -247,6 +262,7 @@ def test_a_stripe_that_never_answers_leaves_the_capture_pending_then_the_redrive
     intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
     assert (payment.captured_amount, intent.amount_received) == (29120, 29120)
     assert escrow_balance(reference=payment.reference, currency="EUR") == 29120
+    assert_reconciled()
 
 
 def test_a_pending_charge_is_shown_on_the_booking_page_and_in_the_api(client):
@@ -264,6 +280,7 @@ def test_a_pending_charge_is_shown_on_the_booking_page_and_in_the_api(client):
     assert api.json()["money_pending"] == expected.replace("&#x27;", "'")
     redrive()
     assert client.get(f"/api/v1/bookings/{booking.pk}").json()["money_pending"] == ""
+    assert_reconciled()
 
 
 def test_a_host_cancelling_while_the_charge_is_pending_is_refunded_after_the_charge(settings, silent_stripe):
@@ -284,3 +301,39 @@ def test_a_host_cancelling_while_the_charge_is_pending_is_refunded_after_the_cha
     assert [refund.amount for refund in stripe_refunds(payment)] == [29120]
     assert (payment.captured_amount, payment.refunded_amount) == (29120, 29120)
     assert escrow_balance(reference=payment.reference, currency="EUR") == 0
+    assert_reconciled()
+
+
+def test_reconciliation_catches_a_capture_left_unrecorded_when_the_redriver_does_not_run():
+    booking = request_room()
+    patch, _ = killed_after("capture_payment_intent")
+    with patch:
+        accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
+
+    assert reconcile_stripe().open == []  # in flight: the re-driver's for now
+    later = reconcile_stripe(now=timezone.now() + timedelta(hours=2))
+
+    assert sorted((row.what, row.ours, row.stripe) for row in later.open) == [
+        ("capture", "0 captured", "29120 received"),
+        ("status", "authorized", "PaymentIntent succeeded"),
+    ]
+    redrive()
+    assert_reconciled()
+
+
+def test_reconciliation_catches_a_transfer_left_unrecorded_when_the_redriver_does_not_run(settings):
+    host = host_with_payout_account(settings.STRIPE_API_BASE)
+    booking = confirmed_room(owner=host)
+    start_booking(booking_id=booking.pk, now=booking.start)
+    patch, answers = killed_after("create_transfer")
+    with patch:
+        release_payout(booking_id=booking.pk, now=booking.payout_release_at)
+
+    outcome = reconcile_stripe()
+
+    transfer = answers[0]
+    assert [(row.what, row.ours, row.stripe) for row in outcome.open] == [
+        ("transfer", "no payout sent", f"{transfer.id} of {transfer.amount}")
+    ]
+    redrive()
+    assert_reconciled()

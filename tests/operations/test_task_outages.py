@@ -1,4 +1,5 @@
-"""Background tasks and their failures: Stripe down fails a task (not "skipped"); a dead worker's task is re-queued."""
+"""Background tasks and their failures: Stripe down leaves the money pending for the re-driver (never "done");
+a dead worker's task is re-queued."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from django_tasks_db.models import DBTaskResult
 
 from bookings import tasks
 from bookings.models import BookingStatus
+from bookings.money import booking_reference
 from operations.workers import requeue_stale_tasks
-from payments.errors import PaymentServiceUnavailable
+from payments.models import MoneyOperation, Payment
+from payments.outbox import redrive_money_operations
 from tests.bookings.factories import confirmed_room, request_room
 
 pytestmark = pytest.mark.django_db
@@ -28,26 +31,42 @@ def run_worker() -> None:
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0", verbosity=0)
 
 
+def release_of(booking) -> MoneyOperation:
+    return MoneyOperation.objects.get(payment__reference=booking_reference(booking.pk), kind=MoneyOperation.Kind.CANCEL)
+
+
 @pytest.mark.usefixtures("stripe_api", "ledger_checked")
-def test_an_expiry_that_meets_a_stripe_outage_fails_instead_of_being_skipped(settings):
+def test_an_expiry_that_meets_a_stripe_outage_expires_and_its_release_waits_for_the_redriver(settings):
     booking = request_room()
+    harness = settings.STRIPE_API_BASE
     settings.STRIPE_API_BASE = STRIPE_DOWN
-    with at(booking.respond_by + timedelta(hours=1)), pytest.raises(PaymentServiceUnavailable):
-        tasks.expire_booking_task.call(booking.pk)
-    booking.refresh_from_db()
-    assert booking.status == BookingStatus.REQUESTED
+    with at(booking.respond_by + timedelta(hours=1)):
+        assert tasks.expire_booking_task.call(booking.pk) == BookingStatus.EXPIRED
+    # The outage is not hidden: the release of the hold is pending with its reason, not done.
+    release = release_of(booking)
+    assert (release.status, release.attempts) == (MoneyOperation.Status.PENDING, 1)
+    assert release.last_error.startswith("stripe_unreachable")
+    assert Payment.objects.get(pk=release.payment_id).status == Payment.Status.AUTHORIZED
+
+    settings.STRIPE_API_BASE = harness
+    assert redrive_money_operations(now=booking.respond_by + timedelta(hours=2))["done"] == 1
+    assert release_of(booking).status == MoneyOperation.Status.DONE
+    assert Payment.objects.get(pk=release.payment_id).status == Payment.Status.CANCELED
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("stripe_api")
-def test_the_worker_records_a_task_that_met_a_stripe_outage_as_failed(settings):
+def test_the_worker_expires_a_booking_during_a_stripe_outage_and_keeps_the_release_pending(settings):
     booking = request_room()  # commits, and so enqueues its expiry at the answer deadline
     settings.STRIPE_API_BASE = STRIPE_DOWN
     with at(booking.respond_by + timedelta(hours=1)):
         run_worker()
     result = DBTaskResult.objects.get(task_path="bookings.tasks.expire_booking_task")
-    assert result.status == "FAILED"
-    assert result.exception_class_path == "payments.errors.PaymentServiceUnavailable"
+    booking.refresh_from_db()
+    assert (result.status, booking.status) == ("SUCCESSFUL", BookingStatus.EXPIRED)
+    release = release_of(booking)
+    assert release.status == MoneyOperation.Status.PENDING  # for the re-driver, not recorded as sent
+    assert release.last_error.startswith("stripe_unreachable")
 
 
 @pytest.mark.usefixtures("stripe_api", "ledger_checked")

@@ -111,7 +111,7 @@ def money_sent_after_commit(request: pytest.FixtureRequest) -> Iterator[None]:
             and not connection.needs_rollback
             and len(connection.savepoint_ids) == baseline
         ):
-            send_queued_money()
+            send_pending_money()
         return result
 
     transaction.Atomic.__exit__ = exit_and_send
@@ -125,11 +125,11 @@ def _sent() -> None:
     """Stands in for an outbox callback the fixture already ran."""
 
 
-def send_queued_money() -> None:
-    """Run the money outbox's callbacks waiting for a commit that will not come (a test's transaction).
+def send_pending_money() -> None:
+    """Run the money outbox's after-commit callbacks waiting on the connection now, as a commit would.
 
-    For code that builds data inside a transaction it rolls back (tests/security's module-wide
-    world): its bookings' money is sent now, as a commit would, before anything is compared.
+    For data built inside a transaction that never commits (a module's world, see
+    tests/security/conftest.py), so its bookings' money is settled before the tests look at it.
     """
     from django.db import connection
 

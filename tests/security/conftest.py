@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django.test import Client, override_settings
 
-from tests.payments.fixtures import WEBHOOK_SECRET, localstripe, send_queued_money  # noqa: F401
+from tests.payments.fixtures import WEBHOOK_SECRET, localstripe, send_pending_money  # noqa: F401
 from tests.security.world import World, build_world, new_stripe_key, rows, snapshot
 
 # Who tries someone else's things: a verified second person, a visitor, a suspended person.
@@ -35,7 +35,7 @@ def world(django_db_setup, django_db_blocker, localstripe, tmp_path_factory) -> 
         outer.__enter__()
         try:
             built = build_world(stripe_base=localstripe, stripe_key=key)
-            send_queued_money()  # the world's captures, as its commit would send them
+            send_pending_money()  # the world's bookings are charged as their commits would have done
             built.baseline, built.baseline_rows = snapshot(), rows()
             yield built
         finally:
