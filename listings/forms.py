@@ -140,10 +140,19 @@ class CarForm(forms.Form):
     day_price = forms.DecimalField(**MONEY, min_value=Decimal("0.01"), label="Price per day")
     daily_distance_limit_km = forms.IntegerField(min_value=0, max_value=5000, initial=200, label="Km included per day")
     extra_km_price = forms.DecimalField(**MONEY, min_value=Decimal("0"), initial=0, label="Price per extra km")
+    deposit_amount = forms.DecimalField(
+        **MONEY,
+        min_value=Decimal("0"),
+        initial=0,
+        required=False,
+        label="Security deposit",
+        help_text="Held on the renter's card from pickup until 48 hours after the return; 0 for none.",
+    )
 
     def service_details(self) -> dict:
         data = dict(self.cleaned_data)
         data["day_price"], data["extra_km_price"] = to_minor(data["day_price"]), to_minor(data["extra_km_price"])
+        data["deposit_amount"] = to_minor(data.get("deposit_amount") or Decimal("0"))
         return data
 
     @staticmethod
@@ -151,6 +160,7 @@ class CarForm(forms.Form):
         fields = ("make", "model", "year", "transmission", "fuel", "daily_distance_limit_km")
         initial = {name: getattr(details, name) for name in fields}
         initial.update(day_price=to_major(details.day_price), extra_km_price=to_major(details.extra_km_price))
+        initial["deposit_amount"] = to_major(details.deposit_amount)
         return initial
 
 

@@ -44,6 +44,8 @@ JOBS: list[Job] = [
     Job("retry_stripe_events", 5 * MINUTE, command="retry_stripe_events"),
     # Disputes: a chargeback whose dispute was not opened when its webhook arrived.
     Job("open_chargeback_disputes", 5 * MINUTE, command="open_chargeback_disputes"),
+    # Cars: deposit holds whose claim window closed without a claim are released.
+    Job("release_deposits", 5 * MINUTE, command="release_deposits"),
     # Workers: tasks left RUNNING by a worker that died are put back in the queue.
     Job("requeue_stale_tasks", MINUTE, call="operations.workers.requeue_stale_tasks"),
     # Readiness: a task that proves a worker is draining the queue, and measures its lag.

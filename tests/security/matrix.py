@@ -644,6 +644,28 @@ ATTEMPTS: list[Attempt] = [
     ),
     Attempt("handover-confirm", "handover:confirm", POST, lambda w: {"report_id": w.car_report.pk}),
     Attempt(
+        "handover-claim",
+        "handover:claim",
+        POST,
+        _booking("car_rental"),
+        lambda w: {"amount": "30000", "description": "Everything is broken."},
+    ),
+    Attempt("deposit-decision", "handover:decide_claim", GET, lambda w: {"deposit_id": w.deposit.pk}, rightful="staff"),
+    Attempt(
+        "deposit-decision",
+        "handover:decide_claim",
+        POST,
+        lambda w: {"deposit_id": w.deposit.pk},
+        lambda w: {"amount": "30000", "reason": "Because."},
+    ),
+    Attempt(
+        "api-handover-claim",
+        "POST /api/v1/handover/bookings/{booking_id}/claim",
+        POST,
+        _booking("car_rental"),
+        lambda w: {"amount": 30000, "description": "Everything is broken."},
+    ),
+    Attempt(
         "api-handover",
         "GET /api/v1/handover/bookings/{booking_id}",
         GET,
