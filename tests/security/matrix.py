@@ -625,6 +625,14 @@ ATTEMPTS: list[Attempt] = [
         _nothing,
         lambda w: {"booking_id": w.confirmed.pk, "category": "damage", "description": "Everything was broken."},
     ),
+    # G's driving licence photo: G and staff with the review permission only (support without it: 404).
+    Attempt(
+        "licence-photo",
+        "accounts:licence_document",
+        GET,
+        lambda w: {"licence_id": w.guest.driving_licence.pk},
+        rightful="guest",
+    ),
     # --- car handover: G and A only (staff read) -------------------------------------------------------
     Attempt("handover", "handover:detail", GET, _booking("car_rental"), rightful="guest"),
     Attempt(
@@ -748,6 +756,10 @@ SELF_SCOPED: list[Own] = [
     Own("accounts:report", query=lambda w: f"person={w.host.pk}"),
     Own("accounts:report", method=POST),
     Own("GET /api/v1/safety/blocks"),
+    Own("accounts:licence"),
+    Own("accounts:licence", method=POST),
+    Own("GET /api/v1/people/me/licence"),
+    Own("POST /api/v1/people/me/licence", method=POST),
     Own("personaldata:my_data"),
     Own("personaldata:export", method=POST),
     Own("personaldata:delete", method=POST),

@@ -242,6 +242,8 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         owner=host, name="Rooms near Lyon", latitude=45.76, longitude=4.84, radius_km=10
     )
 
+    # G's licence (verified, as make_user gives every person) with its photo, for the document route.
+    guest.driving_licence.document.save("licence.jpg", jpeg(), save=True)
     car_rental, car_report = _car_handover(host, guest)
     deposit = Deposit.objects.get(booking=car_rental)
 
