@@ -206,3 +206,16 @@ def test_the_page_and_the_api_upload_and_show_the_state(client):
     answer = client.post("/api/v1/people/me/licence", {"image": jpeg()})
     assert answer.status_code == 201 and answer.json()["status"] == "pending"
     assert client.get("/api/v1/people/me/licence").json()["photo_url"].endswith("/photo/")
+
+
+def test_deleting_the_account_erases_the_licence_and_its_photo(django_capture_on_commit_callbacks):
+    from core.private_files import private_storage
+    from personaldata.services import delete_account
+
+    person = make_user(licence=False)
+    name = licences.submit_licence(user=person, image=jpeg()).document.name
+    assert private_storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account(user=person, confirm_email=person.email)
+    assert not DrivingLicence.objects.filter(user=person).exists()
+    assert not private_storage.exists(name)

@@ -236,3 +236,15 @@ def test_a_car_without_a_deposit_holds_nothing():
     keep_card(booking)
     assert not Deposit.objects.filter(booking=booking).exists()
     assert AT_PICKUP  # the factories' pickup time stays in the rental's window
+
+
+def test_the_desk_lists_reports_returns_and_claims(client):
+    booking = _returned_with_deposit()
+    deposits.file_claim(
+        host=booking.listing.owner, booking_id=booking.pk, amount=30_000, description="Dent.", now=AT_RETURN
+    )
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    for model in ("handoverreport", "settlement", "deposit"):
+        answer = client.get(reverse(f"admin:handover_{model}_changelist"))
+        assert answer.status_code == 200, model
+    assert "Decide" in client.get(reverse("admin:handover_deposit_changelist")).content.decode()

@@ -292,3 +292,10 @@ def test_the_page_refuses_an_odometer_going_backwards_with_the_message(_now, cli
     assert answer.status_code == 400
     assert "cannot read less than at pickup (20000 km)" in answer.content.decode()
     assert not HandoverReport.objects.filter(stage="return").exists()
+
+
+def test_the_booking_page_links_the_handover(client):
+    booking = rented_car()
+    client.force_login(booking.guest)
+    page = client.get(booking.get_absolute_url()).content.decode()
+    assert reverse("handover:detail", kwargs={"booking_id": booking.pk}) in page
