@@ -39,6 +39,7 @@ from handover import deposits
 from handover.common import handover_url, lock_booking, side_of
 from handover.models import (
     Angle,
+    ChargeStatus,
     Deposit,
     DepositStatus,
     HandoverPhoto,
@@ -354,3 +355,21 @@ def collect_extra_charge(*, settlement_id: int, now: datetime | None = None) -> 
             },
         )
         return locked
+
+
+def collect_due_extra_charges(*, now: datetime | None = None, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Re-drive extra charges still due whose task was lost (the sweep); returns how many were charged now.
+
+    Only `due` ones: a charge the card refused (`failed`) waits for support, so a declined card is not
+    tried every five minutes.
+    """
+    now = now or timezone.now()
+    charged = 0
+    due = Settlement.objects.filter(charge_status=ChargeStatus.DUE, created_at__lte=now - older_than)
+    for settlement_id in due.order_by("pk").values_list("pk", flat=True):
+        try:
+            if collect_extra_charge(settlement_id=settlement_id, now=now).charge_status == ChargeStatus.CHARGED:
+                charged += 1
+        except DomainError:
+            continue
+    return charged
