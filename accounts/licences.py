@@ -8,8 +8,10 @@ Each operation is one transaction; the owner hears the decision through a notifi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -19,6 +21,7 @@ from django.utils import timezone
 from accounts.models import DrivingLicence, LicenceStatus, User
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
+from core.private_files import private_storage
 from realtime.services import notify
 
 REVIEW_PERMISSION = "accounts.review_drivinglicence"
@@ -134,3 +137,21 @@ def visible_document(*, user: User, licence_id: int) -> DrivingLicence:
     if licence.user_id == user.pk or can_review(user):
         return licence
     raise NotFound("No such licence.")
+
+
+def purge_decided_photos(*, now: datetime | None = None) -> int:
+    """Delete the photo of every licence decided more than LICENCE_PHOTO_RETENTION_DAYS ago; the decision stays.
+
+    Each is cleared by a conditional UPDATE (only if it still names that file), so two runs never race;
+    the file goes after the commit. Returns how many photos were deleted.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.LICENCE_PHOTO_RETENTION_DAYS)
+    old = DrivingLicence.objects.filter(decided_at__lte=cutoff).exclude(document="")
+    purged = 0
+    for licence_id, name in old.values_list("pk", "document"):
+        with transaction.atomic():
+            if DrivingLicence.objects.filter(pk=licence_id, document=name).update(document=""):
+                purged += 1
+                transaction.on_commit(partial(private_storage.delete, name), robust=True)
+    return purged

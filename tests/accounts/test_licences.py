@@ -219,3 +219,28 @@ def test_deleting_the_account_erases_the_licence_and_its_photo(django_capture_on
         delete_account(user=person, confirm_email=person.email)
     assert not DrivingLicence.objects.filter(user=person).exists()
     assert not private_storage.exists(name)
+
+
+def test_the_photo_is_gone_after_the_retention_period_and_the_decision_stays(
+    settings, django_capture_on_commit_callbacks
+):
+    from core.private_files import private_storage
+
+    settings.LICENCE_PHOTO_RETENTION_DAYS = 30
+    licence = licences.submit_licence(user=make_user(licence=False), image=jpeg())
+    decided = licences.verify_licence(staff=reviewer(), licence_id=licence.pk)
+    name = decided.document.name
+    with django_capture_on_commit_callbacks(execute=True):
+        assert licences.purge_decided_photos(now=decided.decided_at + timedelta(days=29)) == 0
+    assert private_storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert licences.purge_decided_photos(now=decided.decided_at + timedelta(days=30)) == 1
+    licence.refresh_from_db()
+    assert (licence.status, licence.document.name) == ("verified", "")
+    assert not private_storage.exists(name)
+    assert licences.purge_decided_photos(now=decided.decided_at + timedelta(days=31)) == 0
+
+
+def test_a_pending_licence_keeps_its_photo():
+    licence = licences.submit_licence(user=make_user(licence=False), image=jpeg())
+    assert licences.purge_decided_photos(now=licence.submitted_at + timedelta(days=400)) == 0
