@@ -248,3 +248,16 @@ def test_the_desk_lists_reports_returns_and_claims(client):
         answer = client.get(reverse(f"admin:handover_{model}_changelist"))
         assert answer.status_code == 200, model
     assert "Decide" in client.get(reverse("admin:handover_deposit_changelist")).content.decode()
+
+
+def test_the_renter_keeps_the_card_through_the_api_and_sees_the_deposit_held(client):
+    booking = rented_car(deposit_amount=DEPOSIT)
+    with mock.patch("django.utils.timezone.now", return_value=AT_PICKUP):
+        client.force_login(booking.guest)
+        answer = client.post(
+            f"/api/v1/handover/bookings/{booking.pk}/card", {"payment_method": card()}, content_type="application/json"
+        )
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["card_kept"] is True
+    assert (body["deposit"]["status"], body["deposit"]["amount"]) == ("held", DEPOSIT)
