@@ -4,10 +4,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
-from accounts import safety
-from accounts.models import PersonReport, ReportDecision, User
-from core.admin_tools import ReportQueueAdmin
+from accounts import licences, safety
+from accounts.models import DrivingLicence, PersonReport, ReportDecision, User
+from core.admin_tools import ReportQueueAdmin, ask_reason_then_apply
+from core.pages import apply_each
 from core.requests import SignedInRequest
 
 
@@ -54,3 +57,59 @@ class PersonReportAdmin(ReportQueueAdmin):
     @admin.action(description="Close: no action needed", permissions=["change"])
     def no_action(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
         return self.decide(request, queryset, ReportDecision.DISMISS, "no_action", "No action needed")
+
+
+@admin.register(DrivingLicence)
+class DrivingLicenceAdmin(admin.ModelAdmin):
+    """The queue of driving licences to check: pending first; verify, or refuse with the reason the person reads.
+
+    Only staff with the "review driving licences" permission see it or the photos (accounts.licences).
+    """
+
+    list_display = ["user", "status", "submitted_at", "decided_by", "decided_at", "photo"]
+    list_filter = ["status"]
+    ordering = ["status", "submitted_at"]
+    search_fields = ["user__email", "user__display_name"]
+    readonly_fields = [field.name for field in DrivingLicence._meta.fields] + ["photo"]
+    actions = ["verify", "refuse"]
+
+    def _reviewer(self, request) -> bool:
+        return licences.can_review(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._reviewer(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._reviewer(request)
+
+    def has_module_permission(self, request) -> bool:
+        return self._reviewer(request)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Photo")
+    def photo(self, licence: DrivingLicence) -> str:
+        if not licence.document:
+            return "-"
+        return format_html(
+            '<a href="{}">See the photo</a>', reverse("accounts:licence_document", kwargs={"licence_id": licence.pk})
+        )
+
+    @admin.action(description="Verify the licence", permissions=["change"])
+    def verify(self, request: SignedInRequest, queryset: QuerySet) -> None:
+        done = apply_each(request, queryset, lambda lic: licences.verify_licence(staff=request.user, licence_id=lic.pk))
+        self.message_user(request, f"{done} licence(s) verified.")
+
+    @admin.action(description="Refuse the licence (with the reason)", permissions=["change"])
+    def refuse(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
+        return ask_reason_then_apply(
+            request,
+            queryset,
+            action="refuse",
+            title="Refuse driving licences",
+            apply=lambda lic, reason: licences.refuse_licence(staff=request.user, licence_id=lic.pk, reason=reason),
+        )

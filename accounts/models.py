@@ -11,6 +11,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from core.private_files import private_storage
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -152,3 +154,43 @@ class PersonReport(models.Model):
 
     def __str__(self) -> str:
         return f"Report on {self.person} by {self.reporter}"
+
+
+class LicenceStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for review"
+    VERIFIED = "verified", "Verified"
+    REFUSED = "refused", "Refused"
+
+
+def licence_upload_to(licence: DrivingLicence, filename: str) -> str:
+    return f"licences/{licence.user_id}/{timezone.now():%Y%m%d%H%M%S%f}.jpg"
+
+
+class DrivingLicence(models.Model):
+    """A person's driving licence: a photo in private storage, reviewed by staff (verified, or refused with why).
+
+    Renting a car and going online as a driver need it verified (accounts.licences). The photo is
+    served only to its owner and to staff who may review licences, never through the media route.
+    """
+
+    user = models.OneToOneField("accounts.User", on_delete=models.CASCADE, related_name="driving_licence")
+    # Blank once the photo is deleted after the decision (or for accounts created verified by tools).
+    document = models.ImageField(upload_to=licence_upload_to, storage=private_storage, blank=True)
+    status = models.CharField(max_length=10, choices=LicenceStatus.choices, default=LicenceStatus.PENDING)
+    refusal_reason = models.CharField(max_length=500, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        permissions = [("review_drivinglicence", "Can view and decide driving licences")]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=LicenceStatus.values), name="licence_status_known"),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(refusal_reason=""), name="licence_refusal_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Driving licence of {self.user_id} ({self.status})"

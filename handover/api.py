@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 
 from core.api import session_or_token_auth
 from core.requests import ApiRequest
-from handover import selectors, services
+from handover import deposits, selectors, services
 from handover.models import HandoverReport, Settlement
 
 router = Router(tags=["handover"], auth=session_or_token_auth)
@@ -49,15 +49,32 @@ class SettlementOut(Schema):
     charge_status: str
 
 
+class DepositOut(Schema):
+    amount: int
+    currency: str
+    status: str
+    release_after: datetime
+    claim_amount: int | None
+    claim_dispute_id: int | None
+    captured_amount: int
+    failure_message: str
+
+
 class HandoverOut(Schema):
     booking_id: int
     card_kept: bool
+    deposit: DepositOut | None
     reports: list[ReportOut]
     settlement: SettlementOut | None
 
 
 class CardIn(Schema):
     payment_method: str
+
+
+class ClaimIn(Schema):
+    amount: int
+    description: str
 
 
 def _report(report: HandoverReport) -> dict:
@@ -80,6 +97,9 @@ def _out(user, booking_id: int) -> dict:
     return {
         "booking_id": handover.booking.pk,
         "card_kept": handover.card_kept,
+        "deposit": {name: getattr(handover.deposit, name) for name in DepositOut.model_fields}
+        if handover.deposit
+        else None,
         "reports": [_report(report) for report in handover.reports.values()],
         "settlement": _settlement(handover.settlement),
     }
@@ -133,3 +153,16 @@ def file_report(
 def confirm_report(request: ApiRequest, report_id: int):
     selectors.visible_report(user=request.auth, report_id=report_id)
     return _report(services.confirm_report(user=request.auth, report_id=report_id))
+
+
+@router.post(
+    "/bookings/{booking_id}/claim",
+    response={201: DepositOut},
+    summary="The owner claims on the deposit (opens a damage dispute)",
+)
+def claim(request: ApiRequest, booking_id: int, payload: ClaimIn):
+    selectors.handover_for(user=request.auth, booking_id=booking_id)
+    deposit = deposits.file_claim(
+        host=request.auth, booking_id=booking_id, amount=payload.amount, description=payload.description
+    )
+    return Status(201, {name: getattr(deposit, name) for name in DepositOut.model_fields})

@@ -25,3 +25,19 @@ class ReportForm(forms.Form):
                 label=f"Photo: {angle.label.lower()}",
                 widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
             )
+
+
+class ClaimForm(forms.Form):
+    """The owner's claim on the deposit, in minor units as the API takes it (the page shows the currency)."""
+
+    amount = forms.IntegerField(label="Amount to claim (cents)", min_value=1)
+    description = forms.CharField(
+        label="What happened to the car", max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ClaimDecisionForm(forms.Form):
+    amount = forms.IntegerField(label="Charge to the renter (cents)", min_value=0)
+    reason = forms.CharField(
+        label="Reason both parties will read", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -152,3 +152,61 @@ class RentalCard(models.Model):
 
     def __str__(self) -> str:
         return f"Card kept for booking {self.booking_id}"
+
+
+class DepositStatus(models.TextChoices):
+    HOLDING = "holding", "Being held"
+    HELD = "held", "Held on the card"
+    FAILED = "failed", "The card refused the hold"
+    RELEASING = "releasing", "Being released"
+    RELEASED = "released", "Released"
+    CLAIMED = "claimed", "Claimed by the owner (in a dispute)"
+    CAPTURED = "captured", "Charged for a claim"
+
+
+class Deposit(models.Model):
+    """A car's security deposit for one rental: a hold on the renter's kept card, released or claimed.
+
+    Held when the renter keeps their card before pickup; released by the sweep at `release_after`
+    (48 hours after the end) unless the owner filed a claim by then, which opens a dispute; support
+    then decides how much of the hold is charged (`claim_decided_amount`), the rest is released.
+    """
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="deposit")
+    amount = models.PositiveIntegerField(help_text="Minor units of `currency`.")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=DepositStatus.choices, default=DepositStatus.HOLDING)
+    payment_id = models.BigIntegerField(null=True, blank=True, help_text="The money port's payment of the hold.")
+    failure_message = models.CharField(max_length=300, blank=True)
+    release_after = models.DateTimeField()
+    held_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    claim_amount = models.PositiveIntegerField(null=True, blank=True)
+    claim_description = models.TextField(max_length=4000, blank=True)
+    claim_dispute_id = models.BigIntegerField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    captured_amount = models.PositiveIntegerField(default=0)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_reason = models.TextField(max_length=2000, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "release_after"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=DepositStatus.values), name="deposit_status_known"),
+            models.CheckConstraint(condition=Q(captured_amount__lte=F("amount")), name="deposit_capture_within_hold"),
+            models.CheckConstraint(
+                condition=Q(claim_amount__isnull=True) | Q(claim_amount__gt=0, claim_amount__lte=F("amount")),
+                name="deposit_claim_within_hold",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["held", "releasing", "claimed", "captured"]) | Q(payment_id__isnull=False),
+                name="deposit_held_has_payment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deposit of booking {self.booking_id} ({self.status})"

@@ -8,7 +8,7 @@ from accounts.models import User
 from bookings.models import Booking
 from bookings.selectors import visible_booking
 from core.errors import NotFound
-from handover.models import HandoverPhoto, HandoverReport, RentalCard, Settlement, Side, Stage
+from handover.models import Deposit, HandoverPhoto, HandoverReport, RentalCard, Settlement, Side, Stage
 from listings.models import ListingKind
 
 PHOTO_NOT_FOUND = "No such photo."
@@ -20,6 +20,7 @@ class Handover:
     reports: dict[tuple[str, str], HandoverReport]
     settlement: Settlement | None
     card_kept: bool
+    deposit: Deposit | None
     viewer_side: str | None  # None for staff
 
     def report(self, stage: str, side: str) -> HandoverReport | None:
@@ -50,6 +51,7 @@ def handover_for(*, user: User, booking_id: int) -> Handover:
         reports={(report.stage, report.side): report for report in reports},
         settlement=Settlement.objects.filter(booking=booking).first(),
         card_kept=RentalCard.objects.filter(booking=booking).exists(),
+        deposit=Deposit.objects.filter(booking=booking).first(),
         viewer_side=side,
     )
 
@@ -82,3 +84,18 @@ def visible_report(*, user: User, report_id: int) -> HandoverReport:
     if user.is_staff or user.pk in (booking.guest_id, booking.listing.owner_id):
         return report
     raise NotFound("No such report.")
+
+
+def claim_for_desk(*, user: User, deposit_id: int) -> Deposit:
+    """A deposit for support staff who work disputes; PermissionDenied for anyone else."""
+    from disputes.services import require_desk_staff
+
+    require_desk_staff(user)
+    deposit = (
+        Deposit.objects.select_related("booking__listing", "booking__guest", "decided_by").filter(pk=deposit_id).first()
+        if 0 < deposit_id < 2**63
+        else None
+    )
+    if deposit is None:
+        raise NotFound("No such deposit.")
+    return deposit

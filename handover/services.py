@@ -26,7 +26,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -36,7 +35,20 @@ from bookings.selectors import BOOKING_NOT_FOUND
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
 from core.tasks import schedule_on_commit
-from handover.models import Angle, HandoverPhoto, HandoverReport, RentalCard, Settlement, Side, Stage
+from handover import deposits
+from handover.common import handover_url, lock_booking, side_of
+from handover.models import (
+    Angle,
+    ChargeStatus,
+    Deposit,
+    DepositStatus,
+    HandoverPhoto,
+    HandoverReport,
+    RentalCard,
+    Settlement,
+    Side,
+    Stage,
+)
 from listings.models import CarDetails, Listing, ListingKind
 from realtime.services import notify
 
@@ -46,26 +58,6 @@ PHOTO_MAX_SIDE = 1600
 NOTES_MAX = 2000
 PICKUP_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
 RETURN_STATUSES = (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
-
-
-def _lock(booking_id: int) -> Booking:
-    """The bookings app's lock order: the listing, then the booking."""
-    listing_id = Booking.objects.filter(pk=booking_id).values_list("listing_id", flat=True).first()
-    if listing_id is None:
-        raise NotFound(BOOKING_NOT_FOUND)
-    listing = Listing.objects.select_for_update().get(pk=listing_id)
-    booking = Booking.objects.select_for_update().select_related("guest").get(pk=booking_id)
-    booking.listing = listing
-    return booking
-
-
-def side_of(booking: Booking, user: User) -> str:
-    """Which party `user` is; anyone else gets NotFound, as if the booking did not exist."""
-    if user.pk == booking.guest_id:
-        return Side.GUEST
-    if user.pk == booking.listing.owner_id:
-        return Side.HOST
-    raise NotFound(BOOKING_NOT_FOUND)
 
 
 def _other(booking: Booking, side: str) -> User:
@@ -119,14 +111,10 @@ def _check_stage(booking: Booking, stage: str, odometer_km: int, now: datetime) 
         )
 
 
-def handover_url(booking_id: int) -> str:
-    return reverse("handover:detail", kwargs={"booking_id": booking_id})
-
-
 def card_needed(listing: Listing) -> bool:
-    """A car whose return may cost more than the booking (extra kilometres) keeps the renter's card."""
+    """A car whose rental may cost more than the booking (extra kilometres, a deposit) keeps the renter's card."""
     car = CarDetails.objects.filter(listing_id=listing.pk).first()
-    return car is not None and car.extra_km_price > 0
+    return car is not None and (car.extra_km_price > 0 or car.deposit_amount > 0)
 
 
 def car_reference(booking_id: int) -> str:
@@ -134,9 +122,13 @@ def car_reference(booking_id: int) -> str:
 
 
 def keep_card(*, guest: User, booking_id: int, payment_method: str, now: datetime | None = None) -> RentalCard:
-    """Keep the renter's card for the rental (before their pickup report): call the bank, then record it."""
+    """Keep the renter's card for the rental and hold the car's deposit on it (before the renter's pickup report).
+
+    Outside any transaction: the bank is called, then the card recorded, then the deposit held
+    (handover.deposits). A card whose deposit hold was refused is replaced by the next one given.
+    """
     now = now or timezone.now()
-    booking = Booking.objects.select_related("listing").filter(pk=booking_id).first()
+    booking = Booking.objects.select_related("listing", "guest").filter(pk=booking_id).first()
     if booking is None:
         raise NotFound(BOOKING_NOT_FOUND)
     if side_of(booking, guest) != Side.GUEST:
@@ -147,12 +139,29 @@ def keep_card(*, guest: User, booking_id: int, payment_method: str, now: datetim
         label = BookingStatus(booking.status).label.lower()
         raise Conflict(f"This booking is {label}: no card is needed for it.", code="wrong_state")
     kept = RentalCard.objects.filter(booking=booking).first()
-    if kept is not None:
+    if kept is not None and not _deposit_missing(booking):
         return kept
     token = money().save_card(payer=guest, payment_method=payment_method, reference=car_reference(booking.pk))
     with transaction.atomic():
-        card, _ = RentalCard.objects.get_or_create(booking=booking, defaults={"token": token, "kept_at": now})
-        return card
+        card, created = RentalCard.objects.select_for_update().get_or_create(
+            booking=booking, defaults={"token": token, "kept_at": now}
+        )
+        if not created:
+            card.token, card.kept_at = token, now
+            card.save(update_fields=["token", "kept_at"])
+    deposits.hold_deposit(booking=booking, card=token, now=now)
+    return card
+
+
+def _deposit_missing(booking: Booking) -> bool:
+    """The car asks for a deposit and none is held yet."""
+    if deposits.deposit_amount(booking) <= 0:
+        return False
+    return (
+        not Deposit.objects.filter(booking=booking)
+        .exclude(status__in=(DepositStatus.HOLDING, DepositStatus.FAILED))
+        .exists()
+    )
 
 
 def _payload(report: HandoverReport, message: str) -> dict:
@@ -188,17 +197,17 @@ def file_report(
         raise DomainError(f"Keep the notes under {NOTES_MAX} characters.", field="notes")
     prepared = prepare_photos(photos)
     with transaction.atomic():
-        booking = _lock(booking_id)
+        booking = lock_booking(booking_id)
         side = side_of(booking, author)
         _check_stage(booking, stage, odometer, now)
         if (
             side == Side.GUEST
             and stage == Stage.PICKUP
             and card_needed(booking.listing)
-            and not RentalCard.objects.filter(booking=booking).exists()
+            and (not RentalCard.objects.filter(booking=booking).exists() or _deposit_missing(booking))
         ):
             raise Conflict(
-                "Give a card for the rental first: extra kilometres are charged to it.",
+                "Give a card for the rental first: the deposit is held and extra kilometres are charged on it.",
                 field="payment_method",
                 code="card_needed",
             )
@@ -239,7 +248,7 @@ def confirm_report(*, user: User, report_id: int, now: datetime | None = None) -
     if booking_id is None:
         raise NotFound("No such report.")
     with transaction.atomic():
-        booking = _lock(booking_id)
+        booking = lock_booking(booking_id)
         side = side_of(booking, user)
         report = HandoverReport.objects.select_for_update().get(pk=report_id)
         if report.side == side:
@@ -346,3 +355,21 @@ def collect_extra_charge(*, settlement_id: int, now: datetime | None = None) -> 
             },
         )
         return locked
+
+
+def collect_due_extra_charges(*, now: datetime | None = None, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Re-drive extra charges still due whose task was lost (the sweep); returns how many were charged now.
+
+    Only `due` ones: a charge the card refused (`failed`) waits for support, so a declined card is not
+    tried every five minutes.
+    """
+    now = now or timezone.now()
+    charged = 0
+    due = Settlement.objects.filter(charge_status=ChargeStatus.DUE, created_at__lte=now - older_than)
+    for settlement_id in due.order_by("pk").values_list("pk", flat=True):
+        try:
+            if collect_extra_charge(settlement_id=settlement_id, now=now).charge_status == ChargeStatus.CHARGED:
+                charged += 1
+        except DomainError:
+            continue
+    return charged

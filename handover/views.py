@@ -10,18 +10,28 @@ from django.views.decorators.http import require_POST
 
 from core.pages import refusal_pages, refusals
 from core.requests import SignedInRequest
-from handover import selectors, services
-from handover.forms import ReportForm
+from handover import deposits, selectors, services
+from handover.forms import ClaimDecisionForm, ClaimForm, ReportForm
 from handover.models import Angle, Stage
 
 
 @login_required
 @refusal_pages
 def detail(
-    request: SignedInRequest, booking_id: int, form: ReportForm | None = None, status: int = 200
+    request: SignedInRequest,
+    booking_id: int,
+    form: ReportForm | None = None,
+    status: int = 200,
+    claim_form: ClaimForm | None = None,
 ) -> HttpResponse:
     handover = selectors.handover_for(user=request.user, booking_id=booking_id)
-    context = {"handover": handover, "booking": handover.booking, "form": form or ReportForm(), "stages": Stage}
+    context = {
+        "handover": handover,
+        "booking": handover.booking,
+        "form": form or ReportForm(),
+        "claim_form": claim_form or ClaimForm(),
+        "stages": Stage,
+    }
     return render(request, "handover/detail.html", context, status=status)
 
 
@@ -85,3 +95,45 @@ def photo(request: SignedInRequest, photo_id: int) -> HttpResponse:
         raise Http404("This photo is no longer kept.") from None
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_POST
+@refusal_pages
+def claim(request: SignedInRequest, booking_id: int) -> HttpResponse:
+    """The owner claims on the deposit: a damage dispute opens and the hold stays until support decides."""
+    selectors.handover_for(user=request.user, booking_id=booking_id)
+    form = ClaimForm(request.POST)
+    if not form.is_valid():
+        return detail(request, booking_id, claim_form=form, status=400)
+    with refusals(form=form) as refused:
+        deposit = deposits.file_claim(
+            host=request.user,
+            booking_id=booking_id,
+            amount=form.cleaned_data["amount"],
+            description=form.cleaned_data["description"],
+        )
+    if refused:
+        return detail(request, booking_id, claim_form=form, status=refused.status_code)
+    messages.success(request, "Claim filed: support decides it in the dispute.")
+    return redirect("disputes:detail", dispute_id=deposit.claim_dispute_id)
+
+
+@login_required
+@refusal_pages
+def decide_claim(request: SignedInRequest, deposit_id: int) -> HttpResponse:
+    """Support's page for a claim on a deposit: the handover reports are linked, the amount and reason asked."""
+    deposit = selectors.claim_for_desk(user=request.user, deposit_id=deposit_id)
+    form = ClaimDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with refusals(form=form) as refused:
+            deposits.decide_claim(
+                staff=request.user,
+                deposit_id=deposit.pk,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+            )
+        if not refused:
+            messages.success(request, "Claim decided.")
+            return redirect("handover:decide_claim", deposit_id=deposit.pk)
+    return render(request, "handover/decide_claim.html", {"deposit": deposit, "form": form})

@@ -178,6 +178,14 @@ class CarForm(forms.Form):
     day_price = forms.DecimalField(**MONEY, min_value=Decimal("0.01"), label="Price per day")
     daily_distance_limit_km = forms.IntegerField(min_value=0, max_value=5000, initial=200, label="Km included per day")
     extra_km_price = forms.DecimalField(**MONEY, min_value=Decimal("0"), initial=0, label="Price per extra km")
+    deposit_amount = forms.DecimalField(
+        **MONEY,
+        min_value=Decimal("0"),
+        initial=0,
+        required=False,
+        label="Security deposit",
+        help_text="Held on the renter's card from pickup until 48 hours after the return; 0 for none.",
+    )
 
     def service_details(self, currency: str) -> dict:
         """The details for the services, amounts in minor units of the listing's currency (DomainError if inexact)."""
@@ -187,6 +195,10 @@ class CarForm(forms.Form):
                 data[name] = to_minor(data[name], currency)
             except ValueError as error:
                 raise DomainError(str(error), field=name) from None
+        try:
+            data["deposit_amount"] = to_minor(data.get("deposit_amount") or Decimal("0"), currency)
+        except ValueError as error:
+            raise DomainError(str(error), field="deposit_amount") from None
         return data
 
     @staticmethod
@@ -197,6 +209,7 @@ class CarForm(forms.Form):
         initial.update(
             day_price=to_major(details.day_price, currency), extra_km_price=to_major(details.extra_km_price, currency)
         )
+        initial["deposit_amount"] = to_major(details.deposit_amount, currency)
         return initial
 
 

@@ -210,6 +210,8 @@ class CarDetails(models.Model):
     day_price = models.PositiveIntegerField()
     daily_distance_limit_km = models.PositiveIntegerField(default=200)
     extra_km_price = models.PositiveIntegerField(default=0, help_text="Per km beyond the daily limit (minor units).")
+    # Held on the renter's card from pickup until the claim window after the return closes (handover app).
+    deposit_amount = models.PositiveIntegerField(default=0, help_text="Security deposit (minor units); 0 for none.")
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(day_price__gt=0), name="car_day_price_positive")]

@@ -127,6 +127,7 @@ DETAIL_FIELDS: dict[str, tuple[str, ...]] = {
         "day_price",
         "daily_distance_limit_km",
         "extra_km_price",
+        "deposit_amount",
     ),
     ListingKind.DRIVER: ("languages", "brings_car", "service_radius_km"),
 }
@@ -205,6 +206,7 @@ def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
             "day_price",
         )
         _check_number(details, "extra_km_price", "The price per extra km", low=0, high=MAX_PRICE)
+        _check_number(details, "deposit_amount", "The deposit", low=0, high=MAX_PRICE)
     if kind == ListingKind.DRIVER:
         radius = details.get("service_radius_km")
         _require(radius is not None, "Say how far you will drive to pick people up (km).", "service_radius_km")

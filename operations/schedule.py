@@ -49,6 +49,8 @@ JOBS: list[Job] = [
     Job("reconcile_stripe", timedelta(days=1), command="reconcile_stripe", lease=timedelta(hours=2)),
     # Disputes: a chargeback whose dispute was not opened when its webhook arrived.
     Job("open_chargeback_disputes", 5 * MINUTE, command="open_chargeback_disputes"),
+    # Cars: deposit holds whose claim window closed without a claim are released.
+    Job("release_deposits", 5 * MINUTE, command="release_deposits"),
     # Workers: tasks left RUNNING by a worker that died are put back in the queue.
     Job("requeue_stale_tasks", MINUTE, call="operations.workers.requeue_stale_tasks"),
     # Readiness: a task that proves a worker is draining the queue, and measures its lag.
@@ -57,6 +59,8 @@ JOBS: list[Job] = [
     Job("send_due_notifications", MINUTE, command="send_due_notifications"),
     # People's data: archives of "download my data" past their expiry are emptied.
     Job("purge_data_exports", timedelta(days=1), command="purge_data_exports"),
+    # Driving licences: photos deleted a set number of days after staff decided.
+    Job("purge_licence_photos", timedelta(days=1), command="purge_licence_photos"),
     Job("clearsessions", timedelta(days=1), command="clearsessions"),
     Job("prune_task_origins", timedelta(days=1), call="operations.taskorigin.prune_task_origins"),
 ]

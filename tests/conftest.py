@@ -9,7 +9,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 
-from accounts.models import User
+from accounts.models import DrivingLicence, LicenceStatus, User
 from tests.payments.fixtures import money_sent_after_commit  # noqa: F401
 
 _emails = itertools.count(1)
@@ -65,11 +65,16 @@ def _hermetic_settings(settings, tmp_path, tmp_path_factory):
     }
 
 
-def make_user(email: str | None = None, *, verified: bool = True, password: str = PASSWORD, **fields) -> User:
-    """A person who can log in; `verified` says whether their email is confirmed."""
+def make_user(
+    email: str | None = None, *, verified: bool = True, licence: bool = True, password: str = PASSWORD, **fields
+) -> User:
+    """A person who can log in; `verified` says whether their email is confirmed, `licence` whether
+    they hold a driving licence staff verified (renting cars and driving need one: accounts.licences)."""
     email = email or f"person{next(_emails)}@example.com"
     user = User.objects.create_user(email=email, password=password, **fields)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+    if licence:
+        DrivingLicence.objects.create(user=user, status=LicenceStatus.VERIFIED)
     return user
 
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.licences import ensure_verified_licence
 from accounts.models import User
 from accounts.safety import ensure_not_blocked
 from accounts.selectors import ensure_not_suspended, has_verified_email
@@ -99,6 +100,8 @@ def _bookable_period(
     if listing.owner_id == guest.pk:
         raise PermissionDenied("You cannot book your own listing.", code="own_listing")
     ensure_not_blocked(guest, listing.owner_id, doing="ask to book this listing")
+    if listing.kind == ListingKind.CAR:
+        ensure_verified_licence(guest, doing="book a car")
     if not listing.is_bookable:
         raise Conflict("This listing is not taking bookings right now.", code="listing_paused")
     priced = selectors.price_period(listing=listing, start=start, end=end, now=now)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.licences import ensure_verified_licence
 from accounts.models import User
 from accounts.selectors import ensure_not_suspended, has_verified_email
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -49,6 +50,8 @@ def go_available(*, provider: User, listing_id: int, position: Position, now: da
     ensure_not_suspended(provider, doing="take jobs")
     with transaction.atomic():
         listing = _own_listing(provider, listing_id)
+        if listing.kind == ListingKind.DRIVER:
+            ensure_verified_licence(provider, doing="go online as a driver")
         if listing.status != ListingStatus.ACTIVE:
             raise Conflict("This listing is paused: resume it before going available.", code="listing_paused")
         _, cell, _ = geo.cells_for(lat, lng)

@@ -18,6 +18,8 @@ TWINS: dict[str, list[str]] = {
     "handover:keep_card": ["POST /api/v1/handover/bookings/{booking_id}/card"],
     "handover:file_report": ["POST /api/v1/handover/bookings/{booking_id}/reports"],
     "handover:confirm": ["POST /api/v1/handover/reports/{report_id}/confirm"],
+    "accounts:licence": ["GET /api/v1/people/me/licence", "POST /api/v1/people/me/licence"],
+    "handover:claim": ["POST /api/v1/handover/bookings/{booking_id}/claim"],
     "accounts:profile_edit": [
         "PATCH /api/v1/people/me",
         "POST /api/v1/people/me/photo",
@@ -89,6 +91,7 @@ PAGE_ONLY: dict[str, str] = {
     "notifications:email_tracking_webhook": "the email provider's bounce and complaint events",
     # Support staff work from the browser desk (like the admin), never from the mobile app.
     "disputes:suspension": "the support desk's suspension form (staff only)",
+    "handover:decide_claim": "the support desk's decision on a claim against a car deposit (staff only)",
 }
 
 # Whole families that are page-only by design, matched by URL prefix.

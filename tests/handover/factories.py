@@ -26,10 +26,14 @@ def photos(**replace: SimpleUploadedFile) -> dict:
     return {angle.value: replace.get(angle.value) or jpeg(name=f"{angle.value}.jpg") for angle in Angle}
 
 
-def rented_car(*, extra_km_price: int = 25, daily_km: int = 200, hours: int = 24, **listing_fields) -> Booking:
+def rented_car(
+    *, extra_km_price: int = 25, daily_km: int = 200, hours: int = 24, deposit_amount: int = 0, **listing_fields
+) -> Booking:
     """A confirmed (instant-book) car rental of `hours` from START."""
     listing = make_listing(kind=ListingKind.CAR, instant_book=True, **listing_fields)
-    CarDetails.objects.filter(listing=listing).update(extra_km_price=extra_km_price, daily_distance_limit_km=daily_km)
+    CarDetails.objects.filter(listing=listing).update(
+        extra_km_price=extra_km_price, daily_distance_limit_km=daily_km, deposit_amount=deposit_amount
+    )
     return request_hours(listing=listing, start=START, hours=hours, now=NOW)
 
 

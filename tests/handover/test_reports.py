@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -292,3 +293,31 @@ def test_the_page_refuses_an_odometer_going_backwards_with_the_message(_now, cli
     assert answer.status_code == 400
     assert "cannot read less than at pickup (20000 km)" in answer.content.decode()
     assert not HandoverReport.objects.filter(stage="return").exists()
+
+
+def test_the_booking_page_links_the_handover(client):
+    booking = rented_car()
+    client.force_login(booking.guest)
+    page = client.get(booking.get_absolute_url()).content.decode()
+    assert reverse("handover:detail", kwargs={"booking_id": booking.pk}) in page
+
+
+def test_the_sweep_charges_an_extra_whose_task_was_lost_once():
+    booking = picked_up(rented_car(extra_km_price=10))
+    returned(booking, host_km=10_300, guest_km=10_300)
+    settlement = Settlement.objects.get(booking=booking)
+    assert services.collect_due_extra_charges(now=settlement.created_at) == 0  # too fresh: its task may still run
+    later = settlement.created_at + timedelta(minutes=6)
+    assert services.collect_due_extra_charges(now=later) == 1
+    assert services.collect_due_extra_charges(now=later) == 0
+    assert Settlement.objects.get(pk=settlement.pk).charge_status == "charged"
+    assert Payment.objects.filter(reference=f"extras:{booking.pk}").count() == 1
+
+
+def test_confirming_the_last_return_report_enqueues_the_charge(django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    booking = picked_up(rented_car(extra_km_price=10))
+    with django_capture_on_commit_callbacks(execute=True):
+        returned(booking, host_km=10_300, guest_km=10_300)
+    assert DBTaskResult.objects.filter(task_path="handover.tasks.collect_extra_charge_task").count() == 1

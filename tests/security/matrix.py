@@ -625,6 +625,14 @@ ATTEMPTS: list[Attempt] = [
         _nothing,
         lambda w: {"booking_id": w.confirmed.pk, "category": "damage", "description": "Everything was broken."},
     ),
+    # G's driving licence photo: G and staff with the review permission only (support without it: 404).
+    Attempt(
+        "licence-photo",
+        "accounts:licence_document",
+        GET,
+        lambda w: {"licence_id": w.guest.driving_licence.pk},
+        rightful="guest",
+    ),
     # --- car handover: G and A only (staff read) -------------------------------------------------------
     Attempt("handover", "handover:detail", GET, _booking("car_rental"), rightful="guest"),
     Attempt(
@@ -643,6 +651,28 @@ ATTEMPTS: list[Attempt] = [
         lambda w: {"odometer_km": "1", "fuel_percent": "1", **_car_photos()},
     ),
     Attempt("handover-confirm", "handover:confirm", POST, lambda w: {"report_id": w.car_report.pk}),
+    Attempt(
+        "handover-claim",
+        "handover:claim",
+        POST,
+        _booking("car_rental"),
+        lambda w: {"amount": "30000", "description": "Everything is broken."},
+    ),
+    Attempt("deposit-decision", "handover:decide_claim", GET, lambda w: {"deposit_id": w.deposit.pk}, rightful="staff"),
+    Attempt(
+        "deposit-decision",
+        "handover:decide_claim",
+        POST,
+        lambda w: {"deposit_id": w.deposit.pk},
+        lambda w: {"amount": "30000", "reason": "Because."},
+    ),
+    Attempt(
+        "api-handover-claim",
+        "POST /api/v1/handover/bookings/{booking_id}/claim",
+        POST,
+        _booking("car_rental"),
+        lambda w: {"amount": 30000, "description": "Everything is broken."},
+    ),
     Attempt(
         "api-handover",
         "GET /api/v1/handover/bookings/{booking_id}",
@@ -726,6 +756,10 @@ SELF_SCOPED: list[Own] = [
     Own("accounts:report", query=lambda w: f"person={w.host.pk}"),
     Own("accounts:report", method=POST),
     Own("GET /api/v1/safety/blocks"),
+    Own("accounts:licence"),
+    Own("accounts:licence", method=POST),
+    Own("GET /api/v1/people/me/licence"),
+    Own("POST /api/v1/people/me/licence", method=POST),
     Own("personaldata:my_data"),
     Own("personaldata:export", method=POST),
     Own("personaldata:delete", method=POST),

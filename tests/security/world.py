@@ -32,10 +32,10 @@ from disputes import services as dispute_services
 from disputes.models import Category, Dispute
 from disputes.suspensions import suspend_user
 from handover import services as handover_services
-from handover.models import Angle, HandoverReport
+from handover.models import Angle, Deposit, HandoverReport
 from listings import photos as listing_photos
 from listings import services as listing_services
-from listings.models import BusyPeriod, Listing, ListingPhoto
+from listings.models import BusyPeriod, CarDetails, Listing, ListingPhoto
 from payments.models import Payment, PayoutAccount
 from payments.services import payout_accounts
 from personaldata import services as data_services
@@ -49,7 +49,7 @@ from tests.conftest import make_user
 from tests.dispatch.factories import NOW as DISPATCH_NOW
 from tests.dispatch.factories import provider, request_driver
 from tests.listings.factories import make_listing
-from tests.payments.fixtures import THREE_D_SECURE, onboard
+from tests.payments.fixtures import THREE_D_SECURE, card, onboard
 from tests.reviews.factories import guest_review, host_review
 
 # What only A, G and the people they deal with may read: none of it may appear in a stranger's page or JSON.
@@ -129,6 +129,7 @@ class World:
     saved_search: SavedSearch  # A's saved search
     car_rental: Booking  # G rents A's car (confirmed); A filed the pickup report, not yet confirmed
     car_report: HandoverReport  # A's pickup report of the car, with its photos (private files)
+    deposit: Deposit  # the car's deposit, held on G's kept card
     stripe_key: str
     # Every domain row as built; each test runs in a savepoint rolled back after it, so this is
     # the state at the start of every test and is taken once (fast fingerprint and readable rows).
@@ -241,7 +242,10 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         owner=host, name="Rooms near Lyon", latitude=45.76, longitude=4.84, radius_km=10
     )
 
+    # G's licence (verified, as make_user gives every person) with its photo, for the document route.
+    guest.driving_licence.document.save("licence.jpg", jpeg(), save=True)
     car_rental, car_report = _car_handover(host, guest)
+    deposit = Deposit.objects.get(booking=car_rental)
 
     suspend_user(staff=staff, person_id=suspended.pk, reason="Fraudulent listings.", now=NOW)
     blocked = make_user(display_name="Bo Blocked")
@@ -282,6 +286,7 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         saved_search=saved_search,
         car_rental=car_rental,
         car_report=car_report,
+        deposit=deposit,
         stripe_key=stripe_key,
     )
 
@@ -289,7 +294,9 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
 def _car_handover(host: User, guest: User) -> tuple[Booking, HandoverReport]:
     car = make_listing(owner=host, kind="car", title="Ada's car", instant_book=True, **PLACES["car"].fields)
     start = datetime(2027, 8, 2, 9, 0, tzinfo=UTC)
+    CarDetails.objects.filter(listing=car).update(deposit_amount=30_000, extra_km_price=20)
     rental = request_hours(listing=car, guest=guest, start=start, hours=24)
+    handover_services.keep_card(guest=guest, booking_id=rental.pk, payment_method=card(), now=start)
     report = handover_services.file_report(
         author=host,
         booking_id=rental.pk,
