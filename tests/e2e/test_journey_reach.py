@@ -122,18 +122,23 @@ def test_an_offline_host_follows_the_emails_link_logs_in_and_accepts_and_the_gue
 # passed, so the test can check the page subscribed with the site's VAPID key.
 STAND_IN_SUBSCRIBE = """
 (function (device) {
-  var current = null;
+  // Kept in localStorage, as a browser keeps its subscription across page loads.
+  function subscription() {
+    return { endpoint: device.endpoint, toJSON: function () {
+      return { endpoint: device.endpoint, expirationTime: null, keys: { p256dh: device.p256dh, auth: device.auth } };
+    }, unsubscribe: function () { localStorage.removeItem("standInSubscribed"); return Promise.resolve(true); } };
+  }
   PushManager.prototype.subscribe = function (options) {
     var key = new Uint8Array(options.applicationServerKey), text = "";
     for (var i = 0; i < key.length; i++) { text += String.fromCharCode(key[i]); }
     window.subscribedWith = { userVisibleOnly: options.userVisibleOnly,
       key: btoa(text).replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "") };
-    current = { endpoint: device.endpoint, toJSON: function () {
-      return { endpoint: device.endpoint, expirationTime: null, keys: { p256dh: device.p256dh, auth: device.auth } };
-    }, unsubscribe: function () { current = null; return Promise.resolve(true); } };
-    return Promise.resolve(current);
+    localStorage.setItem("standInSubscribed", "1");
+    return Promise.resolve(subscription());
   };
-  PushManager.prototype.getSubscription = function () { return Promise.resolve(current); };
+  PushManager.prototype.getSubscription = function () {
+    return Promise.resolve(localStorage.getItem("standInSubscribed") ? subscription() : null);
+  };
 })(%s);
 """
 
@@ -208,7 +213,17 @@ def test_push_is_turned_on_from_the_bell_and_a_notification_reaches_the_service_
         page.wait_for_timeout(100)
     assert shown == [["Your stay is confirmed", "/bookings/trips/"]]
 
+    # The site dropped the device (its push service answered 410 once): the next visit tells the site again.
+    PushSubscription.objects.filter(user=person).delete()
+    page.reload()
+    deadline = time.monotonic() + 10
+    while not PushSubscription.objects.filter(user=person, endpoint=device.endpoint).exists():
+        assert time.monotonic() < deadline, "the page did not send its subscription again"
+        page.wait_for_timeout(100)
+
     # And off again, from the same menu.
+    page.locator("label.nav-toggle-label").click()
+    page.locator(".rt-bell-button").click()
     page.get_by_role("button", name="Turn off notifications on this device").click()
     expect(page.get_by_role("button", name="Turn on notifications on this device")).to_be_visible()
     assert not PushSubscription.objects.filter(user=person).exists()
