@@ -29,7 +29,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from bookings.models import Booking, BookingStatus
-from notifications.models import Delivery, PushSubscription
+from notifications.bounces import mark_undeliverable
+from notifications.models import Delivery, PushSubscription, UndeliverableAddress
 from realtime import notify
 from tests.bookings.factories import request_room
 from tests.conftest import PASSWORD, make_user
@@ -228,3 +229,27 @@ def test_push_is_turned_on_from_the_bell_and_a_notification_reaches_the_service_
     expect(page.get_by_role("button", name="Turn on notifications on this device")).to_be_visible()
     assert not PushSubscription.objects.filter(user=person).exists()
     service.server.shutdown()
+
+
+def test_a_person_whose_email_bounced_sees_why_on_their_settings_page_and_tries_again(live_url, journey):
+    person = make_user("bea.bounce@example.com", display_name="Bea Bounce")
+    mark_undeliverable(
+        email=person.email,
+        reason=UndeliverableAddress.Reason.BOUNCED,
+        provider="Postmark",
+        detail="smtp;550 5.1.1 The email account that you tried to reach does not exist.",
+    )
+    page = journey.page
+    log_in(page, live_url, person.email)
+    page.goto(live_url + "/settings/notifications/")
+    warning = page.locator("#undeliverable-address")
+    expect(warning, "no warning about the bouncing address").to_contain_text(
+        "Our emails to bea.bounce@example.com are bouncing."
+    )
+    expect(warning.get_by_role("link", name="change your email address")).to_have_attribute("href", "/accounts/email/")
+    journey.snap("settings-say-the-address-bounces")
+    warning.get_by_role("button", name="Try this address again").click()
+    expect(page.get_by_text("We will email you at this address again.")).to_be_visible()
+    expect(page.locator("#undeliverable-address")).to_have_count(0)
+    journey.snap("address-tried-again")
+    assert not UndeliverableAddress.objects.exists()
