@@ -34,16 +34,6 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        default = dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)
-        self.fields["language"] = forms.ChoiceField(
-            choices=[("", f"The site's language ({default})"), *settings.LANGUAGES],
-            required=False,
-            label="Language of our emails",
-            help_text="The emails we send you are written in it where we have a translation.",
-        )
-
     def clean_display_name(self) -> str:
         return clean_public_name(self.cleaned_data["display_name"], required=True)
 

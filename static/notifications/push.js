@@ -101,5 +101,12 @@
   if (settingsButton) { control(settingsButton, document.getElementById("push-status")); }
 
   if (Notification.permission === "denied") { show("blocked"); return; }
-  currentSubscription().then(function (subscription) { show(subscription ? "on" : "off"); }, function () { show("off"); });
+  currentSubscription().then(function (subscription) {
+    show(subscription ? "on" : "off");
+    // Once per browser session, tell the site again (idempotent): it may have dropped this device after a 410.
+    if (subscription && !sessionStorage.getItem("sharing.push.told")) {
+      post("subscriptions", subscription.toJSON()).then(function () { sessionStorage.setItem("sharing.push.told", "1"); },
+        function () {});
+    }
+  }, function () { show("off"); });
 })();

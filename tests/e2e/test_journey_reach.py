@@ -29,7 +29,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from bookings.models import Booking, BookingStatus
-from notifications.models import Delivery, PushSubscription
+from notifications.bounces import mark_undeliverable
+from notifications.models import Delivery, PushSubscription, UndeliverableAddress
 from realtime import notify
 from tests.bookings.factories import request_room
 from tests.conftest import PASSWORD, make_user
@@ -122,18 +123,23 @@ def test_an_offline_host_follows_the_emails_link_logs_in_and_accepts_and_the_gue
 # passed, so the test can check the page subscribed with the site's VAPID key.
 STAND_IN_SUBSCRIBE = """
 (function (device) {
-  var current = null;
+  // Kept in localStorage, as a browser keeps its subscription across page loads.
+  function subscription() {
+    return { endpoint: device.endpoint, toJSON: function () {
+      return { endpoint: device.endpoint, expirationTime: null, keys: { p256dh: device.p256dh, auth: device.auth } };
+    }, unsubscribe: function () { localStorage.removeItem("standInSubscribed"); return Promise.resolve(true); } };
+  }
   PushManager.prototype.subscribe = function (options) {
     var key = new Uint8Array(options.applicationServerKey), text = "";
     for (var i = 0; i < key.length; i++) { text += String.fromCharCode(key[i]); }
     window.subscribedWith = { userVisibleOnly: options.userVisibleOnly,
       key: btoa(text).replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "") };
-    current = { endpoint: device.endpoint, toJSON: function () {
-      return { endpoint: device.endpoint, expirationTime: null, keys: { p256dh: device.p256dh, auth: device.auth } };
-    }, unsubscribe: function () { current = null; return Promise.resolve(true); } };
-    return Promise.resolve(current);
+    localStorage.setItem("standInSubscribed", "1");
+    return Promise.resolve(subscription());
   };
-  PushManager.prototype.getSubscription = function () { return Promise.resolve(current); };
+  PushManager.prototype.getSubscription = function () {
+    return Promise.resolve(localStorage.getItem("standInSubscribed") ? subscription() : null);
+  };
 })(%s);
 """
 
@@ -208,8 +214,42 @@ def test_push_is_turned_on_from_the_bell_and_a_notification_reaches_the_service_
         page.wait_for_timeout(100)
     assert shown == [["Your stay is confirmed", "/bookings/trips/"]]
 
+    # The site dropped the device (its push service answered 410 once): the next visit tells the site again.
+    PushSubscription.objects.filter(user=person).delete()
+    page.reload()
+    deadline = time.monotonic() + 10
+    while not PushSubscription.objects.filter(user=person, endpoint=device.endpoint).exists():
+        assert time.monotonic() < deadline, "the page did not send its subscription again"
+        page.wait_for_timeout(100)
+
     # And off again, from the same menu.
+    page.locator("label.nav-toggle-label").click()
+    page.locator(".rt-bell-button").click()
     page.get_by_role("button", name="Turn off notifications on this device").click()
     expect(page.get_by_role("button", name="Turn on notifications on this device")).to_be_visible()
     assert not PushSubscription.objects.filter(user=person).exists()
     service.server.shutdown()
+
+
+def test_a_person_whose_email_bounced_sees_why_on_their_settings_page_and_tries_again(live_url, journey):
+    person = make_user("bea.bounce@example.com", display_name="Bea Bounce")
+    mark_undeliverable(
+        email=person.email,
+        reason=UndeliverableAddress.Reason.BOUNCED,
+        provider="Postmark",
+        detail="smtp;550 5.1.1 The email account that you tried to reach does not exist.",
+    )
+    page = journey.page
+    log_in(page, live_url, person.email)
+    page.goto(live_url + "/settings/notifications/")
+    warning = page.locator("#undeliverable-address")
+    expect(warning, "no warning about the bouncing address").to_contain_text(
+        "Our emails to bea.bounce@example.com are bouncing."
+    )
+    expect(warning.get_by_role("link", name="change your email address")).to_have_attribute("href", "/accounts/email/")
+    journey.snap("settings-say-the-address-bounces")
+    warning.get_by_role("button", name="Try this address again").click()
+    expect(page.get_by_text("We will email you at this address again.")).to_be_visible()
+    expect(page.locator("#undeliverable-address")).to_have_count(0)
+    journey.snap("address-tried-again")
+    assert not UndeliverableAddress.objects.exists()

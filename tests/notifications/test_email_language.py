@@ -83,3 +83,20 @@ def test_the_api_sets_the_language_and_other_edits_keep_it(client):
     assert (person.language, person.city) == ("fr", "Lyon")
     refused = client.patch("/api/v1/people/me", {"language": "klingon"}, content_type="application/json")
     assert refused.status_code == 400 and refused.json()["field"] == "language"
+
+
+def test_the_compiled_catalogue_matches_its_source():
+    """A .po edited without running msgfmt would silently send the old words: every entry must be in the .mo."""
+    import gettext
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.BASE_DIR) / "notifications" / "locale" / "fr" / "LC_MESSAGES"
+    source = (folder / "django.po").read_text(encoding="utf-8")
+    entries = dict(re.findall(r'^msgid "(.+)"\nmsgstr "(.*)"$', source, flags=re.MULTILINE))
+    with open(folder / "django.mo", "rb") as compiled:
+        catalogue = gettext.GNUTranslations(compiled)
+    assert len(entries) >= 9
+    assert {msgid: catalogue.gettext(msgid) for msgid in entries} == entries
