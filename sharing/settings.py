@@ -225,11 +225,22 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background tasks (Django's tasks API via the django-tasks backport) --------
+# The database backend (default) or, for PostgreSQL + Redis at scale, the RQ engine:
+# TASKS_BACKEND=operations.rq_engine.LeasedRQBackend (needs REDIS_URL; README, "Workers and tasks").
+RQ_BACKEND = "operations.rq_engine.LeasedRQBackend"
 TASKS = {
     "default": {
         "BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+if TASKS["default"]["BACKEND"] not in ("django_tasks_db.DatabaseBackend", RQ_BACKEND):
+    refuse("TASKS_BACKEND", f"must be django_tasks_db.DatabaseBackend or {RQ_BACKEND}")
+if TASKS["default"]["BACKEND"] == RQ_BACKEND:
+    if not REDIS_URL:
+        refuse("TASKS_BACKEND", "is the RQ engine, which needs REDIS_URL")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+# django-rq's queues (only used by the RQ engine). A job that outlives this is stopped by RQ.
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
 # A task RUNNING for longer than this is presumed to belong to a dead worker and is queued again
 # (operations.workers). Every task is idempotent; none is expected to take more than a few seconds.
 TASK_LEASE_SECONDS = envint("TASK_LEASE_SECONDS", 300)
