@@ -161,6 +161,15 @@ if DATABASE_URL:
         POSTGRES_SESSION_OPTIONS = envstr("POSTGRES_SESSION_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
         if POSTGRES_SESSION_OPTIONS:
             _database.setdefault("OPTIONS", {})["options"] = POSTGRES_SESSION_OPTIONS
+        # A connection pool per process (psycopg-pool): under ASGI, each request's synchronous code
+        # runs in a thread of its own, and a persistent connection (DB_CONN_MAX_AGE) belongs to its
+        # thread, so they pile up until PostgreSQL refuses more; with DB_CONN_MAX_AGE=0 each request
+        # connects anew and re-prepares geo-search's statements. The pool keeps at most this many
+        # per process and lends one to each request (prepared statements stay with the connection).
+        DB_POOL_MAX_SIZE = envint("DB_POOL_MAX_SIZE", 0)
+        if DB_POOL_MAX_SIZE > 0:
+            _database["CONN_MAX_AGE"] = 0  # the pool keeps them
+            _database["OPTIONS"]["pool"] = {"min_size": 1, "max_size": DB_POOL_MAX_SIZE, "timeout": 10}
     elif _database["ENGINE"] == "django.db.backends.sqlite3":
         # sqlite:///path is the form people try first: the same file settings as the embedded default.
         if not _database["NAME"] or _database["NAME"] == ":memory:":
