@@ -256,6 +256,17 @@ def stack_rows(seconds: int) -> list[Row]:
     return rows
 
 
+def engine_rows(tasks: int) -> list[Row]:
+    """Issue 17: the database backend and RQ side by side (reference figures: the choice is written in README)."""
+    rows = []
+    for line in run("task_engines.py", "--tasks", str(tasks), timeout=1200):
+        if "run_per_s" in line:
+            label = f"tasks {line['engine']} workers={line['workers']}"
+            rows.append(Row(f"{label} run_per_s", number(line, "run_per_s"), "(reference)", None))
+            rows.append(Row(f"{label} enqueue_per_s", number(line, "enqueue_per_s"), "(reference)", None))
+    return rows
+
+
 def print_table(rows: list[Row]) -> None:
     width = max(len(row.metric) for row in rows)
     print()
@@ -294,6 +305,7 @@ def main() -> int:
         if "postgres" in databases:
             rows += ws_writer_rows(clients, 600, 5)
             rows += stack_rows(10 if options.quick else 60)
+            rows += engine_rows(200 if options.quick else 1_000)
     else:
         print("Redis is not answering on 127.0.0.1:6379: the WebSocket benchmark was left out.")
     print_table(rows)
