@@ -161,7 +161,7 @@ def start_stack(server: str, webs: int, args: argparse.Namespace, run_dir: Path)
         except OSError:
             pass
         time.sleep(1)
-    process.kill()
+    stop_stack(process)  # SIGTERM: stack.py stops its processes (a SIGKILL would leave them running)
     raise SystemExit(f"the {server} stack never turned ready; see {log.name} in {run_dir.parent}")
 
 
