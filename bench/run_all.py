@@ -237,6 +237,56 @@ def slow_stripe_rows(db: str, hosts: int) -> list[Row]:
     return rows
 
 
+def stack_rows(seconds: int) -> list[Row]:
+    """Issue 17: whole requests through nginx against `make stack`, 1 then 2 uvicorn web processes.
+
+    Targets: search API p95 < 50 ms, its rate at least half the bare Django view's under the same
+    server (both timed in the same run), no errors, no notification lost or duplicated.
+    """
+    rows = []
+    args = ["--seconds", str(seconds), "--servers", "uvicorn", "--webs", "1,2"]
+    for line in run("stack_load.py", *args, timeout=1800):
+        label = f"stack {line.get('server', '')} web={line.get('web', '')}"
+        if line.get("route") in ("search_api_alone", "bare_view", "bare_ws_echo"):
+            route = line["route"]
+            p95 = number(line, "p95_ms")
+            if route == "search_api_alone":
+                rows.append(Row(f"{label} search_api p95_ms", p95, "< 50", below(p95, 50)))
+            else:
+                rows.append(Row(f"{label} {route} p95_ms", p95, "(reference)", None))
+            rows.append(Row(f"{label} {route} rps", number(line, "rps"), "(reference)", None))
+        elif "route" in line:
+            rows.append(Row(f"{label} mix {line['route']} p95_ms", number(line, "p95_ms"), "(reference)", None))
+        elif "search_api_ratio" in line:
+            ratio, errors, lost = number(line, "search_api_ratio"), number(line, "errors"), number(line, "lost")
+            rows.append(
+                Row(
+                    f"{label} search_api rps / bare view rps",
+                    ratio,
+                    ">= 0.5",
+                    None if ratio is None else ratio >= 0.5,
+                    digits=2,
+                )
+            )
+            rows.append(Row(f"{label} mix rps", number(line, "mix_rps"), "(reference)", None))
+            rows.append(Row(f"{label} errors", errors, "= 0", errors == 0, digits=0))
+            rows.append(Row(f"{label} notifications lost", lost, "= 0", lost == 0, digits=0))
+            duplicated = number(line, "duplicated")
+            rows.append(Row(f"{label} notifications duplicated", duplicated, "= 0", duplicated == 0, digits=0))
+    return rows
+
+
+def engine_rows(tasks: int) -> list[Row]:
+    """Issue 17: the database backend and RQ side by side (reference figures: the choice is written in README)."""
+    rows = []
+    for line in run("task_engines.py", "--tasks", str(tasks), timeout=1200):
+        if "run_per_s" in line:
+            label = f"tasks {line['engine']} workers={line['workers']}"
+            rows.append(Row(f"{label} run_per_s", number(line, "run_per_s"), "(reference)", None))
+            rows.append(Row(f"{label} enqueue_per_s", number(line, "enqueue_per_s"), "(reference)", None))
+    return rows
+
+
 def print_table(rows: list[Row]) -> None:
     width = max(len(row.metric) for row in rows)
     print()
@@ -276,6 +326,8 @@ def main() -> int:
             rows += ws_rows(db, clients, 200, 5 if options.quick else 15)
         if "postgres" in databases:
             rows += ws_writer_rows(clients, 600, 5)
+            rows += stack_rows(10 if options.quick else 60)
+            rows += engine_rows(200 if options.quick else 1_000)
     else:
         print("Redis is not answering on 127.0.0.1:6379: the WebSocket benchmark was left out.")
     print_table(rows)

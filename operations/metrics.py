@@ -82,6 +82,9 @@ class MarketplaceCollector:
         yield counted
 
     def _task_queue(self) -> Iterator[Metric]:
+        if settings.TASKS["default"]["BACKEND"] == settings.RQ_BACKEND:
+            yield from self._rq_queue()
+            return
         if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
             return
         from django_tasks_db.models import DBTaskResult
@@ -96,6 +99,19 @@ class MarketplaceCollector:
         oldest_due = DBTaskResult.objects.filter(status="READY", run_after__lte=now).aggregate(oldest=Min("run_after"))
         lag = GaugeMetricFamily("sharing_task_queue_lag_seconds", "How long the oldest due task has been waiting")
         lag.add_metric([], (now - oldest_due["oldest"]).total_seconds() if oldest_due["oldest"] else 0.0)
+        yield lag
+
+    def _rq_queue(self) -> Iterator[Metric]:
+        from operations.rq_engine import queue_depth_and_lag
+
+        depth = GaugeMetricFamily("sharing_task_queue_depth", "Tasks waiting in each RQ queue", labels=["queue"])
+        lag = GaugeMetricFamily("sharing_task_queue_lag_seconds", "How long the oldest waiting task has waited")
+        oldest = 0.0
+        for name, count, waited in queue_depth_and_lag():
+            depth.add_metric([name], count)
+            oldest = max(oldest, waited)
+        lag.add_metric([], oldest)
+        yield depth
         yield lag
 
 

@@ -16,6 +16,10 @@ from django.utils import timezone
 
 def requeue_stale_tasks(*, lease: timedelta | None = None) -> str:
     """Put RUNNING tasks older than the lease back in the queue; returns a one-line summary."""
+    if settings.TASKS["default"]["BACKEND"] == settings.RQ_BACKEND:
+        from operations.rq_engine import requeue_abandoned
+
+        return f"requeued={requeue_abandoned()}"  # RQ's own claims expire; the lease is RQ's
     if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
         return "requeued=0 (not the database backend)"
     from django_tasks.base import TaskResultStatus

@@ -160,6 +160,11 @@ def stack_environment(args: argparse.Namespace, run_dir: Path) -> dict[str, str]
         "SECURE_HSTS_SECONDS": "0",
         "BEHIND_TLS_PROXY": "false",
         "WEB_WORKERS": "1",
+        # Under ASGI, Django runs each request's synchronous code in a thread of its own, and a
+        # persistent connection belongs to its thread: with a max age, connections pile up until
+        # PostgreSQL refuses more (bench/stack_load.py: its 100 were gone in 20 s at 16 clients,
+        # every request 500). A pool per process lends one to each request instead.
+        "DB_POOL_MAX_SIZE": "8",
     }
     env = {**defaults, **{k: v for k, v in os.environ.items() if v != "" or k not in defaults}}
     env["PATH"] = f"{venv_bin}:{env.get('PATH', '')}"

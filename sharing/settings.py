@@ -164,6 +164,15 @@ if DATABASE_URL:
         POSTGRES_SESSION_OPTIONS = envstr("POSTGRES_SESSION_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
         if POSTGRES_SESSION_OPTIONS:
             _database.setdefault("OPTIONS", {})["options"] = POSTGRES_SESSION_OPTIONS
+        # A connection pool per process (psycopg-pool): under ASGI, each request's synchronous code
+        # runs in a thread of its own, and a persistent connection (DB_CONN_MAX_AGE) belongs to its
+        # thread, so they pile up until PostgreSQL refuses more; with DB_CONN_MAX_AGE=0 each request
+        # connects anew and re-prepares geo-search's statements. The pool keeps at most this many
+        # per process and lends one to each request (prepared statements stay with the connection).
+        DB_POOL_MAX_SIZE = envint("DB_POOL_MAX_SIZE", 0)
+        if DB_POOL_MAX_SIZE > 0:
+            _database["CONN_MAX_AGE"] = 0  # the pool keeps them
+            _database["OPTIONS"]["pool"] = {"min_size": 1, "max_size": DB_POOL_MAX_SIZE, "timeout": 10}
     elif _database["ENGINE"] == "django.db.backends.sqlite3":
         # sqlite:///path is the form people try first: the same file settings as the embedded default.
         if not _database["NAME"] or _database["NAME"] == ":memory:":
@@ -228,11 +237,22 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background tasks (Django's tasks API via the django-tasks backport) --------
+# The database backend (default) or, for PostgreSQL + Redis at scale, the RQ engine:
+# TASKS_BACKEND=operations.rq_engine.LeasedRQBackend (needs REDIS_URL; README, "Workers and tasks").
+RQ_BACKEND = "operations.rq_engine.LeasedRQBackend"
 TASKS = {
     "default": {
         "BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+if TASKS["default"]["BACKEND"] not in ("django_tasks_db.DatabaseBackend", RQ_BACKEND):
+    refuse("TASKS_BACKEND", f"must be django_tasks_db.DatabaseBackend or {RQ_BACKEND}")
+if TASKS["default"]["BACKEND"] == RQ_BACKEND:
+    if not REDIS_URL:
+        refuse("TASKS_BACKEND", "is the RQ engine, which needs REDIS_URL")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+# django-rq's queues (only used by the RQ engine). A job that outlives this is stopped by RQ.
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
 # A task RUNNING for longer than this is presumed to belong to a dead worker and is queued again
 # (operations.workers). Every task is idempotent; none is expected to take more than a few seconds.
 TASK_LEASE_SECONDS = envint("TASK_LEASE_SECONDS", 300)

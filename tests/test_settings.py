@@ -95,6 +95,8 @@ def test_a_sqlite_database_url_runs_in_wal_mode_with_immediate_transactions(tmp_
         ("REDIS_URL", "127.0.0.1:6379"),
         ("DB_CONN_MAX_AGE", "a minute"),
         ("SECURE_SSL_REDIRECT", "maybe"),
+        ("TASKS_BACKEND", "celery"),
+        ("DB_POOL_MAX_SIZE", "eight"),
     ],
 )
 def test_a_wrong_variable_stops_the_process_with_one_line_naming_it(variable, value):
@@ -104,3 +106,9 @@ def test_a_wrong_variable_stops_the_process_with_one_line_naming_it(variable, va
     assert "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"Configuration error: {variable} ")
+
+
+def test_the_rq_task_engine_without_redis_stops_the_process_naming_the_variable():
+    result = _manage("check", TASKS_BACKEND="operations.rq_engine.LeasedRQBackend", REDIS_URL="")
+    assert result.returncode != 0
+    assert result.stderr.strip() == "Configuration error: TASKS_BACKEND is the RQ engine, which needs REDIS_URL"
