@@ -36,15 +36,38 @@
       if (!list) return;
       var centre = [parseFloat(list.dataset.centreLat), parseFloat(list.dataset.centreLng)];
       var circle = L.circle(centre, { radius: parseFloat(list.dataset.radius) * 1000, fill: false }).addTo(layer);
+      var points = [];
       list.querySelectorAll(".result").forEach(function (card) {
         // The card carries the centre of the listing's area (listings.privacy), never the listing itself.
-        var marker = L.marker([parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)]).addTo(layer);
+        var point = [parseFloat(card.dataset.lat), parseFloat(card.dataset.lng)];
+        var marker = L.marker(point, { title: card.dataset.title }).addTo(layer);
         var link = document.createElement("a");
         link.href = card.dataset.url;
         link.textContent = card.dataset.title;
         marker.bindPopup(link);
+        points.push(point);
       });
-      map.fitBounds(circle.getBounds());
+      fitted = points.length ? L.latLngBounds(points).pad(0.15) : circle.getBounds();
+      fit();
+    }
+
+    // The map is fitted to the results (or to the searched circle when there are none).
+    var fitted = null;
+    function fit() {
+      if (!fitted || !searchElement.offsetWidth) return; // hidden (phone list view): fitted when shown
+      map.fitBounds(fitted, { maxZoom: 15 });
+    }
+
+    // Phones: the list or the map, one at a time, switched by the floating button.
+    var layout = document.getElementById("search-layout");
+    var toggle = document.getElementById("map-toggle");
+    if (layout && toggle) {
+      toggle.addEventListener("click", function () {
+        var showMap = layout.dataset.view !== "map";
+        layout.dataset.view = showMap ? "map" : "list";
+        toggle.setAttribute("aria-pressed", String(showMap));
+        if (showMap) { map.invalidateSize(); fit(); }
+      });
     }
 
     map.on("click", function (event) { searchAt(event.latlng.lat, event.latlng.lng); });
