@@ -13,21 +13,18 @@
     return map;
   }
 
-  // Search page: markers for the results, a click or "use my location" searches there.
+  // Search page: markers for the results; a click on the map searches there (listings/search_page.js
+  // owns the form, the Map/List switch and loads Leaflet and this file when the map is first shown).
   var searchElement = document.getElementById("search-map");
   if (searchElement) {
-    var form = document.getElementById("search-form");
-    var lat = document.getElementById("id_lat");
-    var lng = document.getElementById("id_lng");
-    var query = document.getElementById("id_q");
     var map = baseMap(searchElement, 48.8566, 2.3522, 3);
     var layer = L.layerGroup().addTo(map);
+    var fitted = null;
 
-    function searchAt(latitude, longitude) {
-      lat.value = latitude.toFixed(6);
-      lng.value = longitude.toFixed(6);
-      query.value = "";
-      if (window.htmx) { htmx.trigger(form, "submit"); } else { form.submit(); }
+    // The map is fitted to the results (or to the searched circle when there are none).
+    function fit() {
+      if (!fitted || !searchElement.offsetWidth) return; // hidden (phone list view): fitted when shown
+      map.fitBounds(fitted, { maxZoom: 15 });
     }
 
     function drawResults() {
@@ -51,33 +48,9 @@
       fit();
     }
 
-    // The map is fitted to the results (or to the searched circle when there are none).
-    var fitted = null;
-    function fit() {
-      if (!fitted || !searchElement.offsetWidth) return; // hidden (phone list view): fitted when shown
-      map.fitBounds(fitted, { maxZoom: 15 });
-    }
-
-    // Phones: the list or the map, one at a time, switched by the floating button.
-    var layout = document.getElementById("search-layout");
-    var toggle = document.getElementById("map-toggle");
-    if (layout && toggle) {
-      toggle.addEventListener("click", function () {
-        var showMap = layout.dataset.view !== "map";
-        layout.dataset.view = showMap ? "map" : "list";
-        toggle.setAttribute("aria-pressed", String(showMap));
-        if (showMap) { map.invalidateSize(); fit(); }
-      });
-    }
-
-    map.on("click", function (event) { searchAt(event.latlng.lat, event.latlng.lng); });
-    query.addEventListener("input", function () { lat.value = ""; lng.value = ""; });
-    document.getElementById("use-my-location").addEventListener("click", function () {
-      if (!navigator.geolocation) { alert("Your browser cannot share its location."); return; }
-      navigator.geolocation.getCurrentPosition(
-        function (position) { searchAt(position.coords.latitude, position.coords.longitude); },
-        function () { alert("We could not get your location. Type a place instead."); }
-      );
+    searchElement.addEventListener("sharing:map-shown", function () { map.invalidateSize(); fit(); });
+    map.on("click", function (event) {
+      if (window.sharingSearch) { window.sharingSearch.at(event.latlng.lat, event.latlng.lng); }
     });
     document.body.addEventListener("htmx:afterSwap", drawResults);
     drawResults();
