@@ -7,18 +7,15 @@ second run adds nothing) and fast (bulk inserts with the search cells computed h
 
 from __future__ import annotations
 
-import io
 import math
 import random
 from datetime import timedelta
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.utils import timezone
-from PIL import Image
 
 from accounts.models import User
+from devtools.demo_pictures import demo_pictures
 from listings.geo import cells_for, driver_coverage_cells
 from listings.models import (
     BusyPeriod,
@@ -49,20 +46,31 @@ CARS = (
     ("Ford", "Transit", 9),
     ("Fiat", "500", 4),
 )
-PHOTO_COLOURS = ((214, 98, 70), (70, 130, 180), (95, 158, 110), (230, 180, 80), (150, 110, 170), (120, 120, 120))
+# The solid-colour pictures of earlier demo data, replaced by drawn ones when seed_demo runs again.
+OLD_PICTURES = "listings/demo/colour-"
 
 
-def _demo_photos() -> list[str]:
-    """Six small solid-colour JPEGs, written once and shared by all demo listings."""
-    names = []
-    for index, colour in enumerate(PHOTO_COLOURS):
-        name = f"listings/demo/colour-{index}.jpg"
-        if not default_storage.exists(name):
-            buffer = io.BytesIO()
-            Image.new("RGB", (480, 320), colour).save(buffer, format="JPEG", quality=70)
-            default_storage.save(name, ContentFile(buffer.getvalue()))
-        names.append(name)
-    return names
+def _pictures_for(sets: dict[str, list[list[str]]], kind: str, number: int) -> list[str]:
+    """The set of drawn pictures for the `number`-th listing of a kind (the sets take turns)."""
+    return sets[kind][number % len(sets[kind])]
+
+
+def _photo_rows(listing: Listing, names: list[str]) -> list[ListingPhoto]:
+    return [ListingPhoto(listing=listing, image=name, position=position) for position, name in enumerate(names)]
+
+
+def refresh_old_pictures() -> int:
+    """Give demo listings still showing a plain colour (data seeded before the drawn pictures) their set."""
+    sets = demo_pictures()
+    stale = Listing.objects.filter(photos__image__startswith=OLD_PICTURES).distinct().order_by("pk")
+    rows = [
+        row
+        for number, listing in enumerate(stale)
+        for row in _photo_rows(listing, _pictures_for(sets, listing.kind, number))
+    ]
+    ListingPhoto.objects.filter(image__startswith=OLD_PICTURES).delete()
+    ListingPhoto.objects.bulk_create(rows)
+    return len({row.listing_id for row in rows})
 
 
 def _point(rng: random.Random, lat: float, lng: float) -> tuple[float, float]:
@@ -82,7 +90,7 @@ def seed_listings(hosts: list[User]) -> int:
     # Every demo title ends with "in <city> #<number>": that is what makes a second run add nothing.
     titles = Listing.objects.filter(owner__in=hosts).values_list("title", flat=True)
     existing = {title.rsplit(" in ", 1)[-1] for title in titles}
-    photos = _demo_photos()
+    pictures_by_kind = demo_pictures()
     planned: list[tuple[Listing, dict[str, Any]]] = []
     extra: dict[str, Any]
     for city, lat0, lng0, country, zone, currency, count in DEMO_CITIES:
@@ -140,7 +148,7 @@ def seed_listings(hosts: list[User]) -> int:
     Listing.objects.bulk_create([listing for listing, _ in planned])
     rooms, cars, drivers, coverage, pictures, busy = [], [], [], [], [], []
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
-    for listing, extra in planned:
+    for number, (listing, extra) in enumerate(planned):
         if listing.kind == ListingKind.ROOM:
             rooms.append(
                 RoomDetails(
@@ -168,7 +176,7 @@ def seed_listings(hosts: list[User]) -> int:
                 coverage_row(listing, extra["radius"], cell)
                 for cell in driver_coverage_cells(listing.latitude, listing.longitude, extra["radius"])
             ]
-        pictures.append(ListingPhoto(listing=listing, image=rng.choice(photos), position=0))
+        pictures += _photo_rows(listing, _pictures_for(pictures_by_kind, listing.kind, number))
         if rng.random() < 0.2:
             start = now + timedelta(days=rng.randint(1, 20))
             busy.append(
@@ -215,7 +223,7 @@ def on_demand_point(km: float, bearing_deg: float) -> tuple[float, float]:
 def seed_on_demand_listings(providers: dict[str, User]) -> list[Listing]:
     """The on-demand demo listings (created once: found again by owner and title), based where they wait."""
     city, _, _, country, zone, currency = ON_DEMAND_CENTRE
-    photos = _demo_photos()
+    pictures_by_kind = demo_pictures()
     listings = []
     for index, (kind, email, title, km, bearing, price, reach) in enumerate(ON_DEMAND_LISTINGS):
         lat, lng = on_demand_point(km, bearing)
@@ -258,6 +266,6 @@ def seed_on_demand_listings(providers: dict[str, User]) -> list[Listing]:
                     fuel="electric" if model == "Zoe" else "hybrid",
                     day_price=price * 8,
                 )
-            ListingPhoto.objects.create(listing=listing, image=photos[index % len(photos)], position=0)
+            ListingPhoto.objects.bulk_create(_photo_rows(listing, _pictures_for(pictures_by_kind, kind, index)))
         listings.append(listing)
     return listings

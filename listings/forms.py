@@ -295,6 +295,22 @@ class BlockForm(forms.Form):
         return start, end
 
 
+class LocalDateTimeInput(forms.DateTimeInput):
+    """A datetime-local input that shows what was typed elsewhere (a date alone from the home page's
+    search, "2026-12-21 10:00" from a shared link) in the one form the browser accepts: "2026-12-21T10:00"."""
+
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, str) and value:
+            text = value.strip().replace(" ", "T")
+            return text + "T00:00" if len(text) == 10 else text[:16]
+        return super().format_value(value)
+
+
 class SearchForm(forms.Form):
     """The search box and filters; every field is in the URL so that a search can be shared."""
 
@@ -305,8 +321,8 @@ class SearchForm(forms.Form):
         required=False, min_value=0.1, max_value=MAX_RADIUS_KM, initial=DEFAULT_RADIUS_KM, label="Within (km)"
     )
     kind = forms.ChoiceField(required=False, choices=[("", "Anything"), *ListingKind.choices])
-    start = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    end = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    start = forms.DateTimeField(required=False, widget=LocalDateTimeInput())
+    end = forms.DateTimeField(required=False, widget=LocalDateTimeInput())
     guests = forms.IntegerField(required=False, min_value=1, max_value=100, label="Guests / seats")
     min_price = forms.DecimalField(required=False, min_value=0, **MONEY)
     max_price = forms.DecimalField(required=False, min_value=0, **MONEY)

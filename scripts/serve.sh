@@ -15,6 +15,13 @@ if [[ -z "${WEBPUSH_VAPID_PRIVATE_KEY:-}" ]]; then
   set -a; source .vapid-keys.env; set +a
 fi
 
+# Static files as production serves them: collected once, gzip-compressed, with content-hashed names the
+# browser caches for a year (WhiteNoise). STATIC_COMPRESSED=false serves static/ as edited, for CSS work.
+export STATIC_COMPRESSED=${STATIC_COMPRESSED:-true}
+if [[ "$STATIC_COMPRESSED" == "true" ]]; then
+  "$PY" manage.py collectstatic --noinput --verbosity 0
+fi
+
 # The task worker runs each booking's, review's and request's delayed tasks on time.
 "$PY" manage.py db_worker --interval 1 &
 pids+=($!)

@@ -433,16 +433,23 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Compressed (gzip) static files with content-hashed names, cached for a year by the browser: production
+# always, and the demo too (scripts/serve.sh collects them first and sets STATIC_COMPRESSED=true), so a
+# phone loads the demo as it would load the site. Off by default in DEBUG: files are then served as edited.
+STATIC_COMPRESSED = envbool("STATIC_COMPRESSED", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "core.staticfiles.HashedStaticFilesStorage"
+            if STATIC_COMPRESSED
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+# Collected files only (and indexed once at start) when they are compressed; else straight from static/.
+WHITENOISE_USE_FINDERS = not STATIC_COMPRESSED
+WHITENOISE_AUTOREFRESH = DEBUG and not STATIC_COMPRESSED
 
 # --- Internationalisation ------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -13,39 +13,19 @@
     return map;
   }
 
-  // Search page: markers for the results (clustered when they crowd), a click or "use my location"
-  // searches around a point, and after a pan or zoom "Search this area" searches the visible rectangle.
-  // Every search goes through the form, whose fields are in the URL (htmx pushes it): a search can be shared.
+  // Search page: markers for the results (clustered when they crowd), a click searches around a point,
+  // and after a pan or zoom "Search this area" searches the visible rectangle. listings/search_page.js
+  // owns the form (whose fields are in the URL: a search can be shared), the Map/List switch, and loads
+  // Leaflet and this file when the map is first shown.
   var searchElement = document.getElementById("search-map");
   if (searchElement) {
-    var form = document.getElementById("search-form");
-    var lat = document.getElementById("id_lat");
-    var lng = document.getElementById("id_lng");
-    var query = document.getElementById("id_q");
-    var edges = ["south", "west", "north", "east"].map(function (name) { return document.getElementById("id_" + name); });
     var areaButton = document.getElementById("search-this-area");
     var map = baseMap(searchElement, 48.8566, 2.3522, 3);
     var layer = L.layerGroup().addTo(map); // the results' markers and clusters
     var outline = L.layerGroup().addTo(map); // the circle or rectangle searched
     var markers = []; // [{latlng, card}] of the results shown
     var moving = false; // true while the map moves by itself (to show results), not by the person
-
-    function submit() {
-      areaButton.hidden = true;
-      if (window.htmx) { htmx.trigger(form, "submit"); } else { form.submit(); }
-    }
-
-    function setEdges(values) {
-      edges.forEach(function (input, index) { input.value = values ? values[index] : ""; });
-    }
-
-    function searchAt(latitude, longitude) {
-      lat.value = latitude.toFixed(6);
-      lng.value = longitude.toFixed(6);
-      query.value = "";
-      setEdges(null);
-      submit();
-    }
+    var fitted = null; // what the map shows once visible: the rectangle searched, or the results
 
     function wrap(longitude) {
       return ((((longitude + 180) % 360) + 360) % 360) - 180;
@@ -59,17 +39,17 @@
       if (east - west >= 360) { west = -180; east = 180; } else { west = wrap(west); east = wrap(east); }
       var south = Math.max(-90, view.getSouth()), north = Math.min(90, view.getNorth());
       var centre = map.getCenter();
-      lat.value = centre.lat.toFixed(6);
-      lng.value = wrap(centre.lng).toFixed(6);
-      query.value = "";
-      setEdges([south.toFixed(6), west.toFixed(6), north.toFixed(6), east.toFixed(6)]);
-      submit();
+      areaButton.hidden = true;
+      window.sharingSearch.area([south, west, north, east], centre.lat, wrap(centre.lng));
     }
 
-    function showView(bounds) {
+    // The map moves to what was searched; a hidden map (a phone's list view) does when it is shown.
+    function fit() {
+      if (!fitted || !searchElement.offsetWidth) return;
       moving = true;
-      map.fitBounds(bounds, { animate: false });
+      map.fitBounds(fitted, { animate: false, maxZoom: 15 });
       moving = false;
+      drawMarkers();
     }
 
     // Grid clustering in screen space: results whose markers fall in the same 60-pixel square at
@@ -111,7 +91,8 @@
       if (card) card.classList.add("highlighted");
     }
 
-    // The list and the map in step: the map shows the listed results, and moves to the area searched.
+    // The list and the map in step: the map shows the listed results, fitted to the rectangle searched
+    // or, for a circle, to the results (the circle when there are none).
     function drawResults() {
       markers = [];
       outline.clearLayers();
@@ -128,28 +109,22 @@
         if (east < west) east += 360; // across the antimeridian: Leaflet takes longitudes past 180
         var area = L.latLngBounds([parseFloat(list.dataset.south), west], [parseFloat(list.dataset.north), east]);
         L.rectangle(area, { fill: false, weight: 1, dashArray: "4" }).addTo(outline);
-        showView(area);
+        fitted = area;
       } else {
         var centre = [parseFloat(list.dataset.centreLat), parseFloat(list.dataset.centreLng)];
         var circle = L.circle(centre, { radius: parseFloat(list.dataset.radius) * 1000, fill: false }).addTo(outline);
-        showView(circle.getBounds());
+        fitted = markers.length ? L.latLngBounds(markers.map(function (item) { return item.latlng; })).pad(0.15) : circle.getBounds();
       }
       drawMarkers();
+      fit();
       areaButton.hidden = true;
     }
 
     map.on("zoomend", drawMarkers);
     map.on("moveend", function () { if (!moving) areaButton.hidden = false; });
     areaButton.addEventListener("click", searchThisArea);
-    map.on("click", function (event) { searchAt(event.latlng.lat, wrap(event.latlng.lng)); });
-    query.addEventListener("input", function () { lat.value = ""; lng.value = ""; setEdges(null); });
-    document.getElementById("use-my-location").addEventListener("click", function () {
-      if (!navigator.geolocation) { alert("Your browser cannot share its location."); return; }
-      navigator.geolocation.getCurrentPosition(
-        function (position) { searchAt(position.coords.latitude, position.coords.longitude); },
-        function () { alert("We could not get your location. Type a place instead."); }
-      );
-    });
+    map.on("click", function (event) { window.sharingSearch.at(event.latlng.lat, wrap(event.latlng.lng)); });
+    searchElement.addEventListener("sharing:map-shown", function () { map.invalidateSize(); fit(); });
     document.body.addEventListener("htmx:afterSwap", drawResults);
     drawResults();
   }

@@ -50,7 +50,16 @@
   button.type = "button";
   button.setAttribute("aria-haspopup", "true");
   button.setAttribute("aria-expanded", "false");
-  button.appendChild(el("span", "rt-bell-icon", "\uD83D\uDD14"));
+  // The bell is the sprite's icon (an emoji bell shows as an empty box where fonts lack it).
+  var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", "icon large rt-bell-icon");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  var use = document.createElementNS("http://www.w3.org/2000/svg", "use");
+  use.setAttribute("href", (bell.getAttribute("data-sprite") || "/static/icons/sprite.svg") + "#bell");
+  svg.appendChild(use);
+  button.appendChild(svg);
+  button.setAttribute("aria-label", "Notifications");
   var counter = el("span", "rt-count", "");
   counter.hidden = true;
   button.appendChild(counter);

@@ -85,11 +85,11 @@ def test_the_booking_page_counts_a_cars_hours_and_a_rooms_nights(client):
         reverse("bookings:book", kwargs={"listing_id": car.pk}),
         {"start": "2027-03-05T10:00", "end": "2027-03-05T13:00", "guests": 1, "payment_method": card()},
     )
-    assert "<td>3 hours</td>" in client.get(Booking.objects.get().get_absolute_url()).content.decode()
+    assert "<td>3 hours \u00d7 " in client.get(Booking.objects.get().get_absolute_url()).content.decode()
 
     room = confirmed_room()
     client.force_login(room.guest)
-    assert f"<td>{room.units} nights</td>" in client.get(room.get_absolute_url()).content.decode()
+    assert f"<td>{room.units} nights \u00d7 " in client.get(room.get_absolute_url()).content.decode()
 
 
 def test_a_refused_booking_shows_the_reason_and_creates_nothing(client):

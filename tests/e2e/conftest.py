@@ -69,14 +69,27 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture(scope="session")
-def _server_process(django_db_setup, django_db_blocker, localstripe: str, mailbox: Mailbox) -> Iterator[str]:  # noqa: F811
+def server_media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the server process keeps uploads: a test that writes pictures itself (seed_demo) writes them here."""
+    return tmp_path_factory.mktemp("server-media")
+
+
+@pytest.fixture(scope="session")
+def _server_process(
+    django_db_setup,
+    django_db_blocker,
+    localstripe: str,  # noqa: F811
+    mailbox: Mailbox,
+    server_media_root: Path,
+) -> Iterator[str]:
     # One server for the session: it reads the same test database that each
     # test's transactional_db empties afterwards. Its email goes out by SMTP (the
     # production path, chosen by EMAIL_HOST) to the mailbox, where journeys read it.
     email = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(mailbox.port), "EMAIL_USE_TLS": "false"}
+    media = {"MEDIA_ROOT": str(server_media_root)}
     with (
         django_db_blocker.unblock(),
-        asgi_server(STRIPE_API_BASE=localstripe, **E2E_STRIPE, **E2E_PUSH, **email) as url,
+        asgi_server(STRIPE_API_BASE=localstripe, **E2E_STRIPE, **E2E_PUSH, **email, **media) as url,
     ):
         yield url
 

@@ -80,7 +80,9 @@ def test_the_stay_runs_its_course_then_both_sides_review_each_other(live_url, jo
     assert run_task_at(tasks.release_payout_task, booking, booking.payout_release_at) == "in_progress"
     with own_tab(browser, live_url, host, then=detail) as host_page:
         payout = format_money(booking.host_payout, booking.currency)
-        expect(host_page.locator("table.quote"), "host's booking page: host payout").to_contain_text(payout)
+        expect(host_page.locator("table.host-lines"), "host's booking page: host payout").to_contain_text(payout)
+        paid_out = host_page.locator(".money-steps li.done", has_text="Paid out to the host")
+        expect(paid_out, "host's booking page: the payout is not shown as paid").to_contain_text(payout)
         sent = money_row(host_page, "transferred to the host", "Sent to the host")
         expect(sent, "host's booking page: money trail, payout sent to the host").to_contain_text(payout)
         snap(journey, host_page, "host-payout-released")

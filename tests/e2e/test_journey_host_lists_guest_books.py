@@ -189,35 +189,60 @@ def test_journey_2_guest_finds_the_room_on_the_map_requests_dates_and_pays(live_
     page = journey.page
     log_in(page, live_url, "gus.guest@example.com")
 
-    # Search near the place: the results list and a marker on the map.
-    page.goto(live_url + "/listings/search/")
-    page.get_by_label("Where").fill("Paris")
+    # From the home page: the place, the dates and the guests, typed once.
+    check_in, check_out = stay_ahead(2)
+    page.goto(live_url + "/")
+    page.get_by_label("Where do you need it?").fill("Paris")
+    page.get_by_label("From").fill(check_in.isoformat())
+    page.get_by_label("Until").fill(check_out.isoformat())
+    page.get_by_label("Guests").fill("2")
+    journey.snap("home-search-filled")
     page.get_by_role("button", name="Search", exact=True).click()
     results = page.locator("#results")
     # The server geocodes the place; its first look-up loads the gazetteer (seconds on a busy machine).
     expect(results.get_by_text("Around Paris"), "search page: no results around Paris").to_be_visible(timeout=30_000)
     expect(results.locator(".result"), "search page: the room is not in the results").to_have_count(1)
     expect(results.locator(".result")).to_contain_text("85.00 EUR / night")
-    marker = page.locator("#search-map .leaflet-marker-icon")
-    expect(marker, "search page: the room has no marker on the map").to_have_count(1)
+    expect(results.locator(".result .distance"), "search page: the card does not say how far it is").to_be_visible()
+    expect(page.locator("#search-map"), "search page: a phone shows the list first, not the map").to_be_hidden()
     journey.snap("search-results")
 
-    # Open it from the map: the marker's popup links to the listing.
+    # On a phone the map is one tap away; its marker's popup links to the listing.
+    page.get_by_role("button", name="Map").click()
+    marker = page.locator("#search-map .leaflet-marker-icon")
+    expect(marker, "search page: the room has no marker on the map").to_have_count(1)
+    expect(results, "search page: the map view still shows the list").to_be_hidden()
     marker.click()
     popup_link = page.locator("#search-map .leaflet-popup a", has_text="Sunny room by the Seine")
     expect(popup_link, "search map: the marker's popup has no link to the room").to_be_visible()
     journey.snap("map-popup")
     popup_link.click()
-    expect(page, "search map: the popup link did not open the listing").to_have_url(
-        live_url + listing.get_absolute_url()
+    expect(page, "search map: the popup link did not open the listing with the dates").to_have_url(
+        re.compile(re.escape(live_url + listing.get_absolute_url()) + rf"\?start={check_in}&end={check_out}&guests=2$")
     )
     expect(page.get_by_role("heading", name="Sunny room by the Seine")).to_be_visible()
-    journey.snap("listing-page")
 
-    # Ask for two nights and pay with the test card.
-    check_in, check_out = stay_ahead(2)
-    request_and_pay(page, check_in, check_out)
+    # The dates came along: the booking panel is filled in, and the phone's reserve bar prices the stay.
+    expect(page.get_by_label("Check-in"), "listing page: the search's check-in was not carried").to_have_value(
+        check_in.isoformat()
+    )
+    expect(page.get_by_label("Check-out")).to_have_value(check_out.isoformat())
+    reserve_bar = page.locator("#reserve-bar")
+    expect(reserve_bar, "listing page: no reserve bar on a phone").to_be_visible()
+    expect(reserve_bar, "reserve bar: not the price for the chosen dates").to_contain_text("total for 2 nights")
+    total = page.locator("#panel-quote table.quote").get_attribute("data-total")
+    expect(reserve_bar.locator("#reserve-amount")).to_have_text(total)
+    journey.snap("listing-page-reserve-bar")
+
+    # The bar's button goes to the book page with everything filled in: only the card is left to type.
+    reserve_bar.get_by_role("link", name="Reserve").click()
+    expect(
+        page.get_by_role("heading", name=re.compile(r"^Book ")), "reserve bar: the book page did not open"
+    ).to_be_visible()
+    expect(page.locator("#quote th", has_text="Total"), "book page: the live quote did not appear").to_be_visible()
     expect(page.locator("#quote"), "book page: the quote does not price two nights").to_contain_text("2 nights")
+    expect(page.locator("#quote"), "book page: not the total the reserve bar showed").to_contain_text(total)
+    fill_card(page, "book page")
     journey.snap("book-page-card-filled")
     page.get_by_role("button", name="Request to book").click()
 
@@ -229,6 +254,7 @@ def test_journey_2_guest_finds_the_room_on_the_map_requests_dates_and_pays(live_
     assert booking.status == BookingStatus.REQUESTED
     assert booking.start.astimezone(PARIS).date() == check_in
     assert booking.subtotal == 2 * 8500
+    assert booking.guests == 2, "the guests typed on the home page did not reach the booking"
     payment = Payment.objects.get(payer__email="gus.guest@example.com")
     assert (payment.status, payment.amount) == (Payment.Status.AUTHORIZED, booking.total)
 

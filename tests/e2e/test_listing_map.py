@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.people import log_in, person
+from tests.e2e.people import DESKTOP, log_in, person, snap
+from tests.listings.factories import make_listing
 
 
 def test_typing_the_address_places_the_pin_and_a_far_tap_is_flagged(live_url, journey):
@@ -28,3 +29,22 @@ def test_typing_the_address_places_the_pin_and_a_far_tap_is_flagged(live_url, jo
 
     expect(page.locator("#pin-warning"), "a pin far from the address was not flagged").to_contain_text("km from Paris")
     journey.snap("far-pin-flagged")
+
+
+def test_on_a_desktop_the_search_map_shows_the_results_beside_the_list(live_url, journey, browser):
+    make_listing(title="Sunny room by the Seine")
+    context = browser.new_context(**DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(live_url + "/listings/search/?q=Paris")
+        # Wide screens load the map at once (phones only when "Map" is tapped): list and markers side by side.
+        markers = page.locator("#search-map .leaflet-marker-icon")
+        expect(markers, "desktop search: no marker beside the list").to_have_count(1, timeout=30_000)
+        expect(page.locator("#results .result")).to_have_count(1)
+        expect(page.locator("#map-toggle"), "desktop search: the phone's Map/List switch shows").to_be_hidden()
+        expect(markers.first, "desktop search: the marker picture was not served").not_to_have_js_property(
+            "naturalWidth", 0
+        )
+        snap(journey, page, "desktop-search-map-and-list")
+    finally:
+        context.close()

@@ -4,15 +4,18 @@ Paris's centre, and a second run adds nothing."""
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import User
 from dispatch.inputs import Need, Position
 from dispatch.models import Availability
 from dispatch.services.availability import switch_off_silent
 from dispatch.services.requests import estimate
-from listings.models import DriverCoverage, Listing, ListingKind
+from listings.models import DriverCoverage, Listing, ListingKind, ListingPhoto
 from listings.search import SearchQuery, search_listing_hits
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +57,32 @@ def test_seed_demo_switches_drivers_and_cars_on_near_paris_and_a_second_run_swit
     assert Listing.objects.count() == listings
     assert Availability.objects.count() == Availability.objects.filter(is_available=True).count() == 5
     assert estimate(requester=guest, need=Need(kind="driver", **centre)).providers == 3
+
+
+def _drawn(photo) -> bool:
+    """A real picture, not a plain colour: a JPEG with hundreds of colours."""
+    with photo.image.open("rb") as handle, Image.open(handle) as image:
+        return image.format == "JPEG" and len(image.convert("RGB").getcolors(1_000_000) or []) > 200
+
+
+def test_seeded_listings_have_drawn_pictures_of_their_kind():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    for kind, pictures in ((ListingKind.ROOM, 3), (ListingKind.CAR, 3), (ListingKind.DRIVER, 2)):
+        listing = Listing.objects.filter(kind=kind).first()
+        photos = list(listing.photos.all())
+        assert len(photos) == pictures, kind
+        assert all(photo.image.name.startswith(f"listings/demo/{kind}-") for photo in photos)
+        assert all(_drawn(photo) for photo in photos), kind
+
+
+def test_a_second_run_replaces_the_plain_colour_pictures_of_older_demo_data():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    old = default_storage.save("listings/demo/colour-0.jpg", ContentFile(b"plain"))
+    listing = Listing.objects.filter(kind=ListingKind.CAR).first()
+    listing.photos.all().delete()
+    ListingPhoto.objects.create(listing=listing, image=old, position=0)
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    names = [photo.image.name for photo in listing.photos.all()]
+    assert len(names) == 3 and all(name.startswith("listings/demo/car-") for name in names)
+    assert not ListingPhoto.objects.filter(image__startswith="listings/demo/colour-").exists()

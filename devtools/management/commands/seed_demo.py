@@ -15,7 +15,7 @@ from django.db import transaction
 
 from accounts.models import DrivingLicence, LicenceStatus, User
 from core.errors import DomainError
-from devtools.demo import ON_DEMAND_LISTINGS, seed_listings, seed_on_demand_listings
+from devtools.demo import ON_DEMAND_LISTINGS, refresh_old_pictures, seed_listings, seed_on_demand_listings
 from dispatch.inputs import Position
 from dispatch.services.availability import go_available
 from listings.models import Listing
@@ -61,6 +61,9 @@ class Command(BaseCommand):
         hosts = [user for user in people if user.email.startswith("host.")]
         created = seed_listings(hosts)
         self.stdout.write(f"Listings: {created} created ({Listing.objects.filter(owner__in=hosts).count()} in all).")
+        refreshed = refresh_old_pictures()
+        if refreshed:
+            self.stdout.write(f"Pictures: {refreshed} listings got drawn pictures instead of a plain colour.")
         self._switch_on_demand_on({user.email: user for user in people if user.email in ON_DEMAND_EMAILS})
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with any of these (password for all):"))
         for user in people:
