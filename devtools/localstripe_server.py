@@ -9,9 +9,12 @@ This harness adds, as localstripe-style stateful resources in the same store:
   `POST /_config/accounts/{id}/onboard` in tests; emits `account.updated`.
 - Transfers (`/v1/transfers`, with `transfer_group`, metadata) and transfer reversals
   (`/v1/transfers/{id}/reversals`); emit `transfer.created` / `transfer.reversed`.
-- Disputes: `POST /_config/charges/{id}/dispute` opens one and emits `charge.dispute.created` and
-  `charge.dispute.funds_withdrawn`; `POST /_config/disputes/{id}/close` with `outcome=won|lost` closes
-  it (`charge.dispute.closed`, and `charge.dispute.funds_reinstated` when won); `GET /v1/disputes/{id}`.
+- Disputes: `POST /_config/charges/{id}/dispute` (optional `reason`, Stripe's dispute reasons) opens
+  one and emits `charge.dispute.created` and `charge.dispute.funds_withdrawn`; `POST
+  /_config/disputes/{id}/close` with `outcome=won|lost` closes it (`charge.dispute.updated` as the
+  evidence goes under review, `charge.dispute.closed`, and `charge.dispute.funds_reinstated` when won);
+  `GET /v1/disputes/{id}` with its `balance_transactions` (amount, fee). A disputed charge refuses
+  refunds (`charge_disputed`), as Stripe does.
 - Balances (`GET /v1/balance`, `Stripe-Account` for a connected account): pending and available per
   currency, with Stripe's rules for transfers, `source_transaction`, refunds and disputes
   (devtools/stripe_balances.py lists them); `POST /_config/clock` moves the harness's clock.
@@ -302,6 +305,20 @@ class TransferReversal(StripeObject):
 
 
 # --- Disputes (chargebacks), opened by a test or demo trigger ---------------------------
+def _dispute_movement(dispute: Dispute, amount: int, fee: int, category: str) -> dict:
+    """A balance transaction as Stripe lists it on `dispute.balance_transactions`."""
+    return {
+        "id": "txn_" + random_id(24),
+        "object": "balance_transaction",
+        "amount": amount,
+        "fee": fee,
+        "net": amount - fee,
+        "currency": dispute.currency,
+        "reporting_category": category,
+        "type": "adjustment",
+    }
+
+
 class Dispute(StripeObject):
     object = "dispute"
     _id_prefix = "dp_"
@@ -315,6 +332,14 @@ class Dispute(StripeObject):
         self.reason = reason
         self.status = "needs_response"
         self.metadata: dict[str, str] = {}
+        fee = balances.settings["dispute_fee"]
+        # Stripe lists the withdrawal (and later the reinstatement) with its fee on the dispute.
+        self.balance_transactions = [
+            _dispute_movement(self, -self.amount, fee, "dispute"),
+        ]
+        charge.disputed = True
+        charge._refunds_refused = True  # until the dispute is won: the bank, not the platform, pays back
+        self._charge = charge
         balances.dispute_opened(dispute_id=self.id, currency=self.currency, amount=self.amount)
         _emit("charge.dispute.created", self)
         _emit("charge.dispute.funds_withdrawn", self)
@@ -325,8 +350,14 @@ class Dispute(StripeObject):
             raise UserError(400, f"This dispute is already closed ({self.status}).")
         if outcome not in ("won", "lost"):
             raise UserError(400, "outcome must be won or lost", {"param": "outcome"})
+        if self.status == "needs_response":
+            # Evidence submitted (the dashboard's "Submit"): Stripe reports the review first.
+            self.status = "under_review"
+            _emit("charge.dispute.updated", self)
         self.status = outcome
         if outcome == "won":
+            self._charge._refunds_refused = False
+            self.balance_transactions.append(_dispute_movement(self, self.amount, 0, "dispute_reversal"))
             balances.dispute_won(dispute_id=self.id, currency=self.currency, amount=self.amount)
         _emit("charge.dispute.closed", self)
         if outcome == "won":
@@ -501,6 +532,12 @@ def _refund_init(self, charge=None, payment_intent=None, amount=None, metadata=N
     if charge_obj is not None:
         if not charge_obj.captured:
             raise UserError(400, "This PaymentIntent has not been captured: cancel it instead.")
+        if getattr(charge_obj, "_refunds_refused", False):
+            raise UserError(
+                400,
+                f"Charge {charge_obj.id} has been charged back; cannot issue a refund.",
+                {"code": "charge_disputed"},
+            )
         remaining = charge_obj.amount - charge_obj.amount_refunded
         wanted = remaining if amount is None else try_convert_to_int(amount)
         if isinstance(wanted, int) and wanted > remaining:
