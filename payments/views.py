@@ -111,6 +111,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     data = json.loads(payload)
     if not isinstance(data, dict) or not data.get("id"):
         return JsonResponse({"detail": "The event has no id."}, status=400)
+    obj = (data.get("data") or {}).get("object") if isinstance(data.get("data"), dict) else None
+    if not isinstance(obj, dict) or not obj.get("id"):
+        # Every handled event names its object; a payload without one can never be processed.
+        return JsonResponse({"detail": "The event names no object."}, status=400)
     event, created = webhooks.record_event(data)
     if not created and event.status in (event.Status.PROCESSED, event.Status.IGNORED):
         return JsonResponse({"status": "already processed"})
