@@ -7,6 +7,9 @@ This harness adds, as localstripe-style stateful resources in the same store:
 - Connect Express accounts (`/v1/accounts`), onboarded through account links
   (`/v1/account_links`, whose URL is a local page on this server) or through
   `POST /_config/accounts/{id}/onboard` in tests; emits `account.updated`.
+- Accounts are opened in the country asked (default currency from it), and a transfer in a currency
+  the destination's country cannot settle is refused (`transfers_not_allowed`), by the table of
+  Stripe's settlement currencies in payments/settlement.py.
 - Transfers (`/v1/transfers`, with `transfer_group`, metadata) and transfer reversals
   (`/v1/transfers/{id}/reversals`); emit `transfer.created` / `transfer.reversed`.
 - Disputes: `POST /_config/charges/{id}/dispute` (optional `reason`, Stripe's dispute reasons) opens
@@ -68,6 +71,7 @@ from localstripe.resources import (
 from localstripe.webhooks import schedule_webhook
 
 from devtools import stripe_balances as balances
+from payments import settlement
 
 # --- No shared pickle file: each harness process keeps its own state in memory. -----
 resources.Store.dump_to_disk = lambda self: None
@@ -101,10 +105,12 @@ class Account(StripeObject):
         metadata = _check_metadata(metadata)
         super().__init__()
         self.type = type
-        self.country = country or "FR"
+        self.country = (country or "US").upper()  # Stripe defaults to the platform's country
+        if self.country not in settlement.SETTLEMENT_CURRENCIES:
+            raise UserError(400, f"Connected accounts cannot be created in {self.country}", {"param": "country"})
         self.email = email
         self.metadata = metadata
-        self.default_currency = "eur"
+        self.default_currency = settlement.DEFAULT_CURRENCY[self.country].lower()
         self.charges_enabled = False
         self.payouts_enabled = False
         self.details_submitted = False
@@ -192,6 +198,15 @@ class Transfer(StripeObject):
                 "Your destination account needs to have at least one of the following capabilities enabled: "
                 "transfers, crypto_transfers, legacy_payments",
                 {"code": "insufficient_capabilities_for_transfer", "param": "destination"},
+            )
+        if not settlement.can_receive(destination_obj.country, currency):
+            # Stripe refuses a transfer an account cannot settle (its country's settlement currencies).
+            accepted = ", ".join(sorted(settlement.SETTLEMENT_CURRENCIES[destination_obj.country]))
+            raise UserError(
+                400,
+                f"Funds can't be sent to accounts located in {destination_obj.country} in {currency.upper()}: "
+                f"this account can receive only {accepted}.",
+                {"code": "transfers_not_allowed", "param": "currency"},
             )
         metadata = _check_metadata(metadata)
         transfer_id = self._id_prefix + random_id(14)

@@ -234,6 +234,7 @@ class PayoutAccount(models.Model):
 
     host = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payout_account")
     stripe_account_id = models.CharField(max_length=255, unique=True)
+    country = models.CharField(max_length=2, blank=True, help_text="The account's country at Stripe (ISO alpha-2).")
     charges_enabled = models.BooleanField(default=False)
     payouts_enabled = models.BooleanField(default=False)
     details_submitted = models.BooleanField(default=False)

@@ -20,6 +20,7 @@ from core.requests import SignedInRequest
 from payments import gateway, selectors, webhooks
 from payments.models import Payment
 from payments.services import guest_payments, payout_accounts
+from payments.settlement import SETTLEMENT_CURRENCIES
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,13 @@ def payout_settings(request: SignedInRequest) -> HttpResponse:
                 host=request.user,
                 refresh_url=request.build_absolute_uri(reverse("payments:payout_onboarding_refresh")),
                 return_url=request.build_absolute_uri(reverse("payments:payout_onboarding_return")),
+                country=str(request.POST.get("country", ""))[:2],
             )
         return redirect("payments:payout_settings") if refused else redirect(url)
     context = {
         "account": selectors.payout_account_for(request.user),
+        "country": payout_accounts.payout_country(request.user),
+        "countries": [(code, sorted(currencies)) for code, currencies in sorted(SETTLEMENT_CURRENCIES.items())],
         "payouts": selectors.payouts_for_host(request.user)[:50],
     }
     return render(request, "payments/payout_settings.html", context)
