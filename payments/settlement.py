@@ -3,7 +3,8 @@
 Source: Stripe's docs, "Receive payouts", section "Supported settlement currencies" per account
 country (https://docs.stripe.com/payouts#supported-accounts-and-settlement-currencies), and
 "Cross-border payouts" (https://docs.stripe.com/connect/cross-border-payouts) for what a platform
-may send across borders. Only the currencies Sharing prices in (core.money.CURRENCIES) are kept.
+may send across borders. Rows are kept for the countries of the currencies Sharing prices in
+(core.money.CURRENCIES), each with its full list (the harness also settles other currencies).
 Stripe opens no accounts in South Korea or mainland China: no host there can be paid, and no
 country here settles KRW or CNY. Plain data with no Django import, so the Stripe harness
 (devtools) refuses transfers by the same table.
@@ -11,15 +12,15 @@ country here settles KRW or CNY. Plain data with no Django import, so the Stripe
 
 from __future__ import annotations
 
-# The euro area's Stripe countries settle in EUR and, with a bank account in it, GBP, USD, CHF, SEK.
-_EUROPE = frozenset({"EUR", "GBP", "USD", "CHF", "SEK"})
+# Stripe's European accounts settle in EUR and, with a bank account in it, these other currencies.
+_EUROPE = frozenset({"BGN", "CHF", "CZK", "DKK", "EUR", "GBP", "HUF", "NOK", "PLN", "RON", "SEK", "USD"})
 _EURO_COUNTRIES = ("AT", "BE", "DE", "ES", "FI", "FR", "GR", "IE", "IT", "LU", "NL", "PT")
 
 SETTLEMENT_CURRENCIES: dict[str, frozenset[str]] = {
     **{country: _EUROPE for country in _EURO_COUNTRIES},
-    "GB": frozenset({"GBP", "EUR", "USD", "CHF", "SEK"}),
-    "CH": frozenset({"CHF", "EUR", "GBP", "USD", "SEK"}),
-    "SE": frozenset({"SEK", "EUR", "GBP", "USD", "CHF"}),
+    "GB": _EUROPE,
+    "CH": _EUROPE,
+    "SE": _EUROPE,
     "US": frozenset({"USD"}),
     "CA": frozenset({"CAD", "USD"}),
     "AU": frozenset({"AUD"}),
