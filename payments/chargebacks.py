@@ -23,7 +23,8 @@ A refund of a charge under an open or lost chargeback is refused before Stripe i
 anyway, and the bank, not Sharing, returns the money.
 Webhook handlers call `apply_dispute` in their transaction (no Stripe call here);
 `recover_lost_chargeback` runs after commit with no transaction open, and re-running it takes
-nothing more (it works from what is still unrecovered).
+nothing more (it works from what is still unrecovered); `recover_lost_chargebacks`, run by
+`manage.py retry_stripe_events` on the scheduler, finishes any recovery a crash interrupted.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from payments import clawback
 from payments.ledger import Line, post_transaction
@@ -97,8 +99,12 @@ def apply_dispute(payment: Payment, dispute: Any) -> Payment:
         payment.chargeback_status = Chargeback.OPEN
         payment.chargeback_amount = amount
         payment.chargeback_fee = fee
+        payment.chargeback_reason = str(dispute.get("reason") or "")[:40]
         payment.stripe_dispute_id = str(dispute["id"])
-        recording.save_payment(payment, "chargeback_status", "chargeback_amount", "chargeback_fee", "stripe_dispute_id")
+        recording.save_payment(
+            payment,
+            *("chargeback_status", "chargeback_amount", "chargeback_fee", "chargeback_reason", "stripe_dispute_id"),
+        )
     if payment.chargeback_status != Chargeback.OPEN or status not in ("won", "lost"):
         return payment
     held = payment.chargeback_amount
@@ -133,11 +139,22 @@ def host_is_liable(reason: str) -> bool:
     return reason in HOST_LIABLE_REASONS
 
 
-def recover_lost_chargeback(*, payment_id: int, reason: str) -> Payment:
+def recover_lost_chargebacks() -> list[Payment]:
+    """The re-driver (`manage.py retry_stripe_events`, on the scheduler): finish every recovery the rule
+    calls for that a crash or a refused reversal left unfinished after the webhook."""
+    due = Payment.objects.filter(
+        chargeback_status=Chargeback.LOST,
+        chargeback_reason__in=HOST_LIABLE_REASONS,
+        chargeback_recovered__lt=F("chargeback_amount"),
+    )
+    return [recover_lost_chargeback(payment_id=pk) for pk in due.values_list("pk", flat=True)]
+
+
+def recover_lost_chargeback(*, payment_id: int) -> Payment:
     """Repay Sharing's cover of a lost chargeback from the payment's money, by the rule above. Run with no
     transaction open (a claw-back may reverse a Stripe transfer); running it again takes nothing more."""
     payment = Payment.objects.get(pk=payment_id)
-    if payment.chargeback_status != Chargeback.LOST or not host_is_liable(reason):
+    if payment.chargeback_status != Chargeback.LOST or not host_is_liable(payment.chargeback_reason):
         return payment
     missing = payment.chargeback_amount - payment.chargeback_recovered
     shortfall = max(0, missing - payment.escrow_amount)

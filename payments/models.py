@@ -168,6 +168,7 @@ class Payment(models.Model):
     stripe_dispute_id = models.CharField(max_length=255, blank=True)
     chargeback_status = models.CharField(max_length=10, choices=Chargeback.choices, blank=True, default="")
     chargeback_amount = models.BigIntegerField(default=0, help_text="What the guest's bank withdrew (minor units).")
+    chargeback_reason = models.CharField(max_length=40, blank=True, help_text="Stripe's dispute reason.")
     chargeback_fee = models.BigIntegerField(default=0, help_text="Stripe's dispute fee, net of any given back.")
     chargeback_recovered = models.BigIntegerField(
         default=0, help_text="Of a lost chargeback: taken from escrow to repay Sharing's cover (payments.chargebacks)."

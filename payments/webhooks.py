@@ -105,8 +105,8 @@ def _on_dispute(obj: dict[str, Any]) -> None:
         payment = chargebacks.apply_dispute(recording.lock_payment(payment), dispute.to_dict())
     if payment.chargeback_status == Payment.Chargeback.LOST and before != payment.chargeback_status:
         # After commit, with no transaction open: the claw-back may reverse a Stripe transfer.
-        payment_id, reason = payment.pk, str(dispute.reason or "")
-        outbox.after_commit(lambda: chargebacks.recover_lost_chargeback(payment_id=payment_id, reason=reason))
+        payment_id = payment.pk
+        outbox.after_commit(lambda: chargebacks.recover_lost_chargeback(payment_id=payment_id))
     # Payments sits below disputes, so the dispute is opened through a hook named in
     # settings; robust, because `manage.py open_chargeback_disputes` catches any miss.
     if opened and settings.CHARGEBACK_HOOK:

@@ -181,3 +181,29 @@ def test_dispute_events_replayed_or_reordered_are_recorded_once(client, stripe_a
 def client_for(client, user):
     client.force_login(user)
     return client
+
+
+def test_a_recovery_interrupted_after_the_webhook_is_finished_by_the_re_driver(client, stripe_api, monkeypatch):
+    booking = released_booking()
+    payment = payment_of(booking)
+    dispute = open_chargeback(client, stripe_api, payment, reason="product_unacceptable")
+
+    def stripe_down(**kwargs):
+        raise RuntimeError("Stripe did not answer")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("payments.chargebacks.clawback.claw_back", stripe_down)
+        close_chargeback(client, stripe_api, dispute, "lost")
+    payment.refresh_from_db()
+    assert payment.chargeback_status == Payment.Chargeback.LOST
+    assert payment.chargeback_recovered == 0  # the after-commit recovery failed: nothing half-done
+    assert not ledger.check_ledger()
+
+    out = StringIO()
+    call_command("retry_stripe_events", stdout=out)
+    assert "lost chargebacks re-driven=1" in out.getvalue()
+    payment.refresh_from_db()
+    assert payment.chargeback_recovered == payment.chargeback_amount
+    assert payment.payouts.get().reversed_amount > 0
+    call_command("retry_stripe_events", stdout=StringIO())  # again: nothing more is taken
+    assert Payment.objects.get(pk=payment.pk).chargeback_recovered == payment.chargeback_amount
