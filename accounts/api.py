@@ -20,7 +20,7 @@ from core.requests import ApiRequest
 
 router = Router(tags=["people"])
 
-EDITABLE = ("display_name", "bio", "languages", "city", "language")
+EDITABLE = ("display_name", "bio", "languages", "city", "country", "language")
 
 
 class PublicProfileOut(Schema):
@@ -37,6 +37,7 @@ class MyProfileOut(PublicProfileOut):
     email: str
     display_name: str
     language: str  # of the emails we send; "" is the site's
+    country: str  # where payouts go (ISO alpha-2); "" until given
 
 
 class ProfilePatch(Schema):
@@ -44,6 +45,7 @@ class ProfilePatch(Schema):
     bio: str | None = None
     languages: str | None = None
     city: str | None = None
+    country: str | None = None
     language: str | None = None
 
 
@@ -60,7 +62,13 @@ def _public(person: User) -> dict:
 
 
 def _mine(person: User) -> dict:
-    return {**_public(person), "email": person.email, "display_name": person.display_name, "language": person.language}
+    return {
+        **_public(person),
+        "email": person.email,
+        "display_name": person.display_name,
+        "language": person.language,
+        "country": person.country,
+    }
 
 
 def _save(person: User, data: dict, files: MultiValueDict | None = None) -> User:

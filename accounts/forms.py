@@ -52,8 +52,12 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "avatar", "bio", "languages", "city", "language"]
-        labels = {"display_name": "Name shown to others", "bio": "About you"}
+        fields = ["display_name", "avatar", "bio", "languages", "city", "country", "language"]
+        labels = {
+            "display_name": "Name shown to others",
+            "bio": "About you",
+            "country": "Country (where your payouts go)",
+        }
         widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 1000})}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -75,6 +79,12 @@ class ProfileForm(forms.ModelForm):
             # Nothing new uploaded (or the "clear" box ticked): keep the model's value.
             return upload
         return normalise_image(upload, max_side=AVATAR_MAX_SIDE)
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if country and (len(country) != 2 or not country.isalpha()):
+            raise forms.ValidationError("Give the two-letter country code, e.g. FR, US or JP.")
+        return country
 
     def clean_languages(self) -> str:
         languages = [lang.strip() for lang in self.cleaned_data["languages"].split(",") if lang.strip()]

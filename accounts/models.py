@@ -49,6 +49,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     bio = models.TextField(max_length=1000, blank=True)
     languages = models.CharField(max_length=200, blank=True, help_text="Languages you speak, separated by commas.")
     city = models.CharField(max_length=100, blank=True)
+    # Where the person lives and banks (ISO 3166 alpha-2): a host's payout account is opened there.
+    country = models.CharField(max_length=2, blank=True, help_text="Two-letter country code, e.g. FR.")
     # The language we write to this person in (emails, notifications/mail.py); blank: the site's default.
     language = models.CharField("language of our emails", max_length=10, blank=True)
     is_active = models.BooleanField(default=True)

@@ -7,11 +7,17 @@ This harness adds, as localstripe-style stateful resources in the same store:
 - Connect Express accounts (`/v1/accounts`), onboarded through account links
   (`/v1/account_links`, whose URL is a local page on this server) or through
   `POST /_config/accounts/{id}/onboard` in tests; emits `account.updated`.
+- Accounts are opened in the country asked (default currency from it), and a transfer in a currency
+  the destination's country cannot settle is refused (`transfers_not_allowed`), by the table of
+  Stripe's settlement currencies in payments/settlement.py.
 - Transfers (`/v1/transfers`, with `transfer_group`, metadata) and transfer reversals
   (`/v1/transfers/{id}/reversals`); emit `transfer.created` / `transfer.reversed`.
-- Disputes: `POST /_config/charges/{id}/dispute` opens one and emits `charge.dispute.created` and
-  `charge.dispute.funds_withdrawn`; `POST /_config/disputes/{id}/close` with `outcome=won|lost` closes
-  it (`charge.dispute.closed`, and `charge.dispute.funds_reinstated` when won); `GET /v1/disputes/{id}`.
+- Disputes: `POST /_config/charges/{id}/dispute` (optional `reason`, Stripe's dispute reasons) opens
+  one and emits `charge.dispute.created` and `charge.dispute.funds_withdrawn`; `POST
+  /_config/disputes/{id}/close` with `outcome=won|lost` closes it (`charge.dispute.updated` as the
+  evidence goes under review, `charge.dispute.closed`, and `charge.dispute.funds_reinstated` when won);
+  `GET /v1/disputes/{id}` with its `balance_transactions` (amount, fee). A disputed charge refuses
+  refunds (`charge_disputed`), as Stripe does.
 - Balances (`GET /v1/balance`, `Stripe-Account` for a connected account): pending and available per
   currency, with Stripe's rules for transfers, `source_transaction`, refunds and disputes
   (devtools/stripe_balances.py lists them); `POST /_config/clock` moves the harness's clock.
@@ -65,6 +71,7 @@ from localstripe.resources import (
 from localstripe.webhooks import schedule_webhook
 
 from devtools import stripe_balances as balances
+from payments import settlement
 
 # --- No shared pickle file: each harness process keeps its own state in memory. -----
 resources.Store.dump_to_disk = lambda self: None
@@ -98,10 +105,12 @@ class Account(StripeObject):
         metadata = _check_metadata(metadata)
         super().__init__()
         self.type = type
-        self.country = country or "FR"
+        self.country = (country or "US").upper()  # Stripe defaults to the platform's country
+        if self.country not in settlement.SETTLEMENT_CURRENCIES:
+            raise UserError(400, f"Connected accounts cannot be created in {self.country}", {"param": "country"})
         self.email = email
         self.metadata = metadata
-        self.default_currency = "eur"
+        self.default_currency = settlement.DEFAULT_CURRENCY[self.country].lower()
         self.charges_enabled = False
         self.payouts_enabled = False
         self.details_submitted = False
@@ -189,6 +198,15 @@ class Transfer(StripeObject):
                 "Your destination account needs to have at least one of the following capabilities enabled: "
                 "transfers, crypto_transfers, legacy_payments",
                 {"code": "insufficient_capabilities_for_transfer", "param": "destination"},
+            )
+        if not settlement.can_receive(destination_obj.country, currency):
+            # Stripe refuses a transfer an account cannot settle (its country's settlement currencies).
+            accepted = ", ".join(sorted(settlement.SETTLEMENT_CURRENCIES[destination_obj.country]))
+            raise UserError(
+                400,
+                f"Funds can't be sent to accounts located in {destination_obj.country} in {currency.upper()}: "
+                f"this account can receive only {accepted}.",
+                {"code": "transfers_not_allowed", "param": "currency"},
             )
         metadata = _check_metadata(metadata)
         transfer_id = self._id_prefix + random_id(14)
@@ -302,6 +320,20 @@ class TransferReversal(StripeObject):
 
 
 # --- Disputes (chargebacks), opened by a test or demo trigger ---------------------------
+def _dispute_movement(dispute: Dispute, amount: int, fee: int, category: str) -> dict:
+    """A balance transaction as Stripe lists it on `dispute.balance_transactions`."""
+    return {
+        "id": "txn_" + random_id(24),
+        "object": "balance_transaction",
+        "amount": amount,
+        "fee": fee,
+        "net": amount - fee,
+        "currency": dispute.currency,
+        "reporting_category": category,
+        "type": "adjustment",
+    }
+
+
 class Dispute(StripeObject):
     object = "dispute"
     _id_prefix = "dp_"
@@ -315,6 +347,14 @@ class Dispute(StripeObject):
         self.reason = reason
         self.status = "needs_response"
         self.metadata: dict[str, str] = {}
+        fee = balances.settings["dispute_fee"]
+        # Stripe lists the withdrawal (and later the reinstatement) with its fee on the dispute.
+        self.balance_transactions = [
+            _dispute_movement(self, -self.amount, fee, "dispute"),
+        ]
+        charge.disputed = True
+        charge._refunds_refused = True  # until the dispute is won: the bank, not the platform, pays back
+        self._charge = charge
         balances.dispute_opened(dispute_id=self.id, currency=self.currency, amount=self.amount)
         _emit("charge.dispute.created", self)
         _emit("charge.dispute.funds_withdrawn", self)
@@ -325,8 +365,14 @@ class Dispute(StripeObject):
             raise UserError(400, f"This dispute is already closed ({self.status}).")
         if outcome not in ("won", "lost"):
             raise UserError(400, "outcome must be won or lost", {"param": "outcome"})
+        if self.status == "needs_response":
+            # Evidence submitted (the dashboard's "Submit"): Stripe reports the review first.
+            self.status = "under_review"
+            _emit("charge.dispute.updated", self)
         self.status = outcome
         if outcome == "won":
+            self._charge._refunds_refused = False
+            self.balance_transactions.append(_dispute_movement(self, self.amount, 0, "dispute_reversal"))
             balances.dispute_won(dispute_id=self.id, currency=self.currency, amount=self.amount)
         _emit("charge.dispute.closed", self)
         if outcome == "won":
@@ -501,6 +547,12 @@ def _refund_init(self, charge=None, payment_intent=None, amount=None, metadata=N
     if charge_obj is not None:
         if not charge_obj.captured:
             raise UserError(400, "This PaymentIntent has not been captured: cancel it instead.")
+        if getattr(charge_obj, "_refunds_refused", False):
+            raise UserError(
+                400,
+                f"Charge {charge_obj.id} has been charged back; cannot issue a refund.",
+                {"code": "charge_disputed"},
+            )
         remaining = charge_obj.amount - charge_obj.amount_refunded
         wanted = remaining if amount is None else try_convert_to_int(amount)
         if isinstance(wanted, int) and wanted > remaining:

@@ -173,3 +173,32 @@ def outcome(dispute: Dispute) -> Outcome | None:
         fee_returned=details.get("fee_returned_to_escrow", 0),
         platform_keeps=details.get("platform_keeps", 0),
     )
+
+
+@dataclass(frozen=True)
+class BankRuling:
+    """A chargeback's state at the card holder's bank, as Stripe's webhooks recorded it on the payment."""
+
+    status: str  # open, won, lost
+    label: str
+    currency: str
+    amount: int  # what the bank withdrew
+    fee: int  # Stripe's dispute fee, Sharing's cost
+    recovered: int  # of a lost one: taken from the booking's money (payments.chargebacks' rule)
+
+
+def bank_ruling(dispute: Dispute) -> BankRuling | None:
+    """The bank's side of a chargeback dispute; None when the bank has not withdrawn anything (or no chargeback)."""
+    if not dispute.stripe_dispute_id:
+        return None
+    payment = Payment.objects.filter(stripe_dispute_id=dispute.stripe_dispute_id).order_by("-pk").first()
+    if payment is None or not payment.chargeback_status:
+        return None
+    return BankRuling(
+        status=payment.chargeback_status,
+        label=payment.get_chargeback_status_display(),
+        currency=payment.currency,
+        amount=payment.chargeback_amount,
+        fee=payment.chargeback_fee,
+        recovered=payment.chargeback_recovered,
+    )

@@ -67,6 +67,7 @@ def dispute_detail(
         "dispute": dispute,
         "booking": dispute.booking,
         "outcome": selectors.outcome(dispute),
+        "bank": selectors.bank_ruling(dispute),
         "evidence": dispute.evidence.select_related("uploader"),
         "thread_id": thread_id_by_key(request.user, dispute.thread_key),
         "evidence_form": evidence_form or EvidenceForm(),

@@ -25,7 +25,7 @@ from accounts.selectors import ensure_not_suspended, has_verified_email
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
 from core.money import DEFAULT_CURRENCY, checked_currency, currency_for_country
-from listings.changes import PRICE_DROP, PUBLISHED, listing_changed
+from listings.changes import PRICE_DROP, PUBLISHED, check_currency_receivable, listing_changed
 from listings.geo import geodesic_km
 from listings.geocoding import geocode_place, reverse_place
 from listings.horizon import MAX_BOOKING_HORIZON_DAYS, MIN_BOOKING_HORIZON_DAYS, check_period
@@ -264,13 +264,14 @@ def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -
     return fields
 
 
-def _priced_in(fields: dict) -> dict:
-    """The fields with their currency checked, or (none given) the listing's country's currency."""
+def _priced_in(fields: dict, owner: User) -> dict:
+    """The fields with their currency checked (one the owner's payouts can receive), or the country's currency."""
     fields = dict(fields)
     if fields.get("currency"):
         fields["currency"] = checked_currency(fields["currency"])
     else:
         fields["currency"] = currency_for_country(fields.get("country_code") or "")
+    check_currency_receivable(owner=owner, currency=fields["currency"])
     return fields
 
 
@@ -282,7 +283,7 @@ def create_listing(
     if not has_verified_email(owner):
         raise PermissionDenied("Confirm your email address before listing something.")
     ensure_not_suspended(owner, doing="list anything")
-    fields = _priced_in(_place_fields(fields, address_changed=True, point_changed=True))
+    fields = _priced_in(_place_fields(fields, address_changed=True, point_changed=True), owner)
     validate_listing(kind=kind, fields=fields, details=details)
     prepared = _prepare_photos(list(photos))
     with transaction.atomic():
@@ -328,7 +329,7 @@ def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict
         merged = {**current, **fields}
         point_changed = (merged["latitude"], merged["longitude"]) != (locked.latitude, locked.longitude)
         merged = _place_fields(merged, address_changed=merged["address"] != locked.address, point_changed=point_changed)
-        merged = _priced_in(merged)
+        merged = _priced_in(merged, locked.owner)
         merged_details = {**current_details, **details}
         was_price = locked.unit_price
         validate_listing(kind=locked.kind, fields=merged, details=merged_details)

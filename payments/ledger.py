@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from payments.errors import LedgerImbalance
 from payments.models import (
+    CHARGEBACK_COVER,
+    CHARGEBACKS_HELD,
     ESCROW,
     FIXED_ACCOUNTS,
     GUEST_FUNDING,
@@ -130,6 +132,10 @@ def check_ledger() -> list[Problem]:
             problems.append(
                 Problem("not-negative", f"{account} is +{total} {balance['currency']} (more refunded than paid)")
             )
+        if account == CHARGEBACK_COVER and total > 0:
+            problems.append(
+                Problem("not-negative", f"{account} is +{total} {balance['currency']} (more recovered than covered)")
+            )
 
     # 3. Per reference: escrow in the ledger = captured - refunded - released (host payout + fee), never negative.
     ledger_escrow: dict[tuple[str, str], int] = {
@@ -140,7 +146,13 @@ def check_ledger() -> list[Problem]:
     }
     expected: dict[tuple[str, str], int] = defaultdict(int)
     for payment in Payment.objects.only(
-        "reference", "currency", "captured_amount", "refunded_amount", "host_payout_amount", "platform_fee_amount"
+        "reference",
+        "currency",
+        "captured_amount",
+        "refunded_amount",
+        "host_payout_amount",
+        "platform_fee_amount",
+        "chargeback_recovered",
     ):
         expected[(payment.reference, payment.currency)] += payment.escrow_amount
     for key in sorted(set(ledger_escrow) | set(expected)):
@@ -192,6 +204,31 @@ def check_ledger() -> list[Problem]:
                 Problem(
                     "paid-matches-payouts",
                     f"payouts_paid {ledger_paid.get(currency, 0)} {currency}, paid payouts {sent.get(currency, 0)}",
+                )
+            )
+    problems.extend(_check_chargebacks())
+    return problems
+
+
+def _check_chargebacks() -> list[Problem]:
+    """6. What the banks hold, per currency, equals the chargebacks still open on payments."""
+    problems = []
+    held = {
+        row["currency"]: row["total"]
+        for row in LedgerEntry.objects.filter(account=CHARGEBACKS_HELD).values("currency").annotate(total=Sum("amount"))
+    }
+    open_amounts: dict[str, int] = defaultdict(int)
+    for payment in Payment.objects.filter(chargeback_status=Payment.Chargeback.OPEN).only(
+        "currency", "chargeback_amount"
+    ):
+        open_amounts[payment.currency] += payment.chargeback_amount
+    for currency in sorted(set(held) | set(open_amounts)):
+        if held.get(currency, 0) != open_amounts.get(currency, 0):
+            problems.append(
+                Problem(
+                    "chargebacks-held-match-payments",
+                    f"chargebacks_held {held.get(currency, 0)} {currency}, open chargebacks "
+                    f"{open_amounts.get(currency, 0)}",
                 )
             )
     return problems

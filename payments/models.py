@@ -25,8 +25,34 @@ PLATFORM_FEES = "platform_fees"
 REFUNDS_PAID = "refunds_paid"
 PAYOUTS_PAID = "payouts_paid"
 HOST_PAYABLE_PREFIX = "host_payable:"
-FIXED_ACCOUNTS = (GUEST_FUNDING, ESCROW, PLATFORM_FEES, REFUNDS_PAID, PAYOUTS_PAID)
-NEVER_NEGATIVE_ACCOUNTS = (ESCROW, PLATFORM_FEES, REFUNDS_PAID, PAYOUTS_PAID)
+# Chargebacks (payments.chargebacks): Sharing's own money covers what the card holder's bank
+# withdraws (chargeback_cover goes negative, like guest_funding); the bank holds the disputed
+# amount until its ruling (chargebacks_held), then keeps it (chargebacks_lost) or gives it back;
+# Stripe's dispute fee is a cost (dispute_fees).
+CHARGEBACK_COVER = "chargeback_cover"
+CHARGEBACKS_HELD = "chargebacks_held"
+CHARGEBACKS_LOST = "chargebacks_lost"
+DISPUTE_FEES = "dispute_fees"
+FIXED_ACCOUNTS = (
+    GUEST_FUNDING,
+    ESCROW,
+    PLATFORM_FEES,
+    REFUNDS_PAID,
+    PAYOUTS_PAID,
+    CHARGEBACK_COVER,
+    CHARGEBACKS_HELD,
+    CHARGEBACKS_LOST,
+    DISPUTE_FEES,
+)
+NEVER_NEGATIVE_ACCOUNTS = (
+    ESCROW,
+    PLATFORM_FEES,
+    REFUNDS_PAID,
+    PAYOUTS_PAID,
+    CHARGEBACKS_HELD,
+    CHARGEBACKS_LOST,
+    DISPUTE_FEES,
+)
 
 
 def host_payable(host_id: int) -> str:
@@ -111,6 +137,12 @@ class Payment(models.Model):
         CANCELED = "canceled", "Authorisation released"
         FAILED = "failed", "Failed"
 
+    class Chargeback(models.TextChoices):
+        NONE = "", "No chargeback"
+        OPEN = "open", "Chargeback open at the guest's bank"
+        WON = "won", "Chargeback won: the bank gave the money back"
+        LOST = "lost", "Chargeback lost: the card holder keeps the money"
+
     # Idempotency keys derive from this, not from the id: SQLite can hand a rolled-back
     # id out again, and Stripe would then replay the first attempt's answer.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -134,6 +166,13 @@ class Payment(models.Model):
     frozen = models.BooleanField(default=False, help_text="A dispute or chargeback holds the payout.")
     frozen_reason = models.CharField(max_length=200, blank=True)
     stripe_dispute_id = models.CharField(max_length=255, blank=True)
+    chargeback_status = models.CharField(max_length=10, choices=Chargeback.choices, blank=True, default="")
+    chargeback_amount = models.BigIntegerField(default=0, help_text="What the guest's bank withdrew (minor units).")
+    chargeback_reason = models.CharField(max_length=40, blank=True, help_text="Stripe's dispute reason.")
+    chargeback_fee = models.BigIntegerField(default=0, help_text="Stripe's dispute fee, net of any given back.")
+    chargeback_recovered = models.BigIntegerField(
+        default=0, help_text="Of a lost chargeback: taken from escrow to repay Sharing's cover (payments.chargebacks)."
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -151,9 +190,19 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    captured_amount__gte=F("refunded_amount") + F("host_payout_amount") + F("platform_fee_amount")
+                    captured_amount__gte=F("refunded_amount")
+                    + F("host_payout_amount")
+                    + F("platform_fee_amount")
+                    + F("chargeback_recovered")
                 ),
                 name="payment_escrow_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(chargeback_amount__gte=0)
+                & Q(chargeback_fee__gte=0)
+                & Q(chargeback_recovered__gte=0)
+                & Q(chargeback_recovered__lte=F("chargeback_amount")),
+                name="payment_chargeback_amounts",
             ),
             models.UniqueConstraint(
                 fields=["stripe_payment_intent_id"],
@@ -168,7 +217,13 @@ class Payment(models.Model):
     @property
     def escrow_amount(self) -> int:
         """What is still held for this payment (the ledger's escrow balance must agree)."""
-        return self.captured_amount - self.refunded_amount - self.host_payout_amount - self.platform_fee_amount
+        return (
+            self.captured_amount
+            - self.refunded_amount
+            - self.host_payout_amount
+            - self.platform_fee_amount
+            - self.chargeback_recovered
+        )
 
     @property
     def transfer_group(self) -> str:
@@ -180,6 +235,7 @@ class PayoutAccount(models.Model):
 
     host = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payout_account")
     stripe_account_id = models.CharField(max_length=255, unique=True)
+    country = models.CharField(max_length=2, blank=True, help_text="The account's country at Stripe (ISO alpha-2).")
     charges_enabled = models.BooleanField(default=False)
     payouts_enabled = models.BooleanField(default=False)
     details_submitted = models.BooleanField(default=False)

@@ -108,8 +108,7 @@ def record_refund(*, payment: Payment, amount: int, host_keeps: int) -> MoneyOpe
     payment = recording.lock_payment(payment)
     if payment.status != Status.CAPTURED and not pending_capture(payment):
         raise PaymentStateError("Only a charged payment can be refunded; cancel an authorisation instead.")
-    if payment.frozen and payment.stripe_dispute_id:
-        raise PaymentStateError("This charge is under a chargeback: support must settle it with the bank first.")
+    recording.check_refundable(payment)
     pending = sum(payment.operations.filter(kind=Kind.REFUND, status=OpStatus.PENDING).values_list("amount", flat=True))
     capture = payment.operations.filter(kind=Kind.CAPTURE).first()
     charged = payment.captured_amount or (capture.amount if capture is not None else 0)

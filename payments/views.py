@@ -20,6 +20,7 @@ from core.requests import SignedInRequest
 from payments import gateway, selectors, webhooks
 from payments.models import Payment
 from payments.services import guest_payments, payout_accounts
+from payments.settlement import SETTLEMENT_CURRENCIES
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,13 @@ def payout_settings(request: SignedInRequest) -> HttpResponse:
                 host=request.user,
                 refresh_url=request.build_absolute_uri(reverse("payments:payout_onboarding_refresh")),
                 return_url=request.build_absolute_uri(reverse("payments:payout_onboarding_return")),
+                country=str(request.POST.get("country", ""))[:2],
             )
         return redirect("payments:payout_settings") if refused else redirect(url)
     context = {
         "account": selectors.payout_account_for(request.user),
+        "country": payout_accounts.payout_country(request.user),
+        "countries": [(code, sorted(currencies)) for code, currencies in sorted(SETTLEMENT_CURRENCIES.items())],
         "payouts": selectors.payouts_for_host(request.user)[:50],
     }
     return render(request, "payments/payout_settings.html", context)
@@ -111,6 +115,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     data = json.loads(payload)
     if not isinstance(data, dict) or not data.get("id"):
         return JsonResponse({"detail": "The event has no id."}, status=400)
+    obj = (data.get("data") or {}).get("object") if isinstance(data.get("data"), dict) else None
+    if not isinstance(obj, dict) or not obj.get("id"):
+        # Every handled event names its object; a payload without one can never be processed.
+        return JsonResponse({"detail": "The event names no object."}, status=400)
     event, created = webhooks.record_event(data)
     if not created and event.status in (event.Status.PROCESSED, event.Status.IGNORED):
         return JsonResponse({"status": "already processed"})

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from payments import gateway
+from payments import chargebacks, gateway, outbox
 from payments.models import MoneyOperation, Payment, PayoutAccount, StripeEvent
 from payments.services import guest_payments, payout_accounts, recording
 
@@ -82,7 +82,9 @@ def _refunds_in_flight(payment: Payment) -> int:
     return total
 
 
-def _on_dispute_created(obj: dict[str, Any]) -> None:
+def _on_dispute(obj: dict[str, Any]) -> None:
+    """Every chargeback event (created, updated, funds withdrawn or reinstated, closed) re-reads the dispute
+    and records whatever of it is not recorded yet (`payments.chargebacks`), so order and repeats do not matter."""
     dispute = gateway.retrieve_dispute(obj["id"])
     payment = _payment_for_intent(dispute.payment_intent)
     charge_id = _stripe_id(dispute.charge)
@@ -90,14 +92,26 @@ def _on_dispute_created(obj: dict[str, Any]) -> None:
         payment = _payment_for_intent(gateway.retrieve_charge(charge_id).payment_intent)
     if payment is None:
         return
-    guest_payments.freeze_payment(
-        payment=payment, reason=f"Chargeback opened by the card holder ({dispute.reason})", stripe_dispute_id=dispute.id
-    )
+    opened = not payment.stripe_dispute_id
+    if opened:
+        payment = guest_payments.freeze_payment(
+            payment=payment,
+            reason=f"Chargeback opened by the card holder ({dispute.reason})",
+            stripe_dispute_id=dispute.id,
+        )
+    with transaction.atomic():
+        before = Payment.objects.get(pk=payment.pk).chargeback_status
+        payment = chargebacks.apply_dispute(recording.lock_payment(payment), dispute.to_dict())
+    if payment.chargeback_status == Payment.Chargeback.LOST and before != payment.chargeback_status:
+        # After commit, with no transaction open: the claw-back may reverse a Stripe transfer.
+        payment_id = payment.pk
+        outbox.after_commit(lambda: chargebacks.recover_lost_chargeback(payment_id=payment_id))
     # Payments sits below disputes, so the dispute is opened through a hook named in
     # settings; robust, because `manage.py open_chargeback_disputes` catches any miss.
-    if settings.CHARGEBACK_HOOK:
+    if opened and settings.CHARGEBACK_HOOK:
         open_dispute = import_string(settings.CHARGEBACK_HOOK)
-        transaction.on_commit(lambda: open_dispute(payment_id=payment.pk), robust=True)
+        payment_pk = payment.pk
+        transaction.on_commit(lambda: open_dispute(payment_id=payment_pk), robust=True)
 
 
 def _on_account_updated(obj: dict[str, Any]) -> None:
@@ -112,7 +126,11 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "payment_intent.payment_failed": _on_payment_intent,
     "payment_intent.canceled": _on_payment_intent,
     "charge.refunded": _on_charge_refunded,
-    "charge.dispute.created": _on_dispute_created,
+    "charge.dispute.created": _on_dispute,
+    "charge.dispute.updated": _on_dispute,
+    "charge.dispute.funds_withdrawn": _on_dispute,
+    "charge.dispute.funds_reinstated": _on_dispute,
+    "charge.dispute.closed": _on_dispute,
     "account.updated": _on_account_updated,
 }
 

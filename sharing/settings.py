@@ -373,8 +373,11 @@ STRIPE_MAX_NETWORK_RETRIES = envint("STRIPE_MAX_NETWORK_RETRIES", 1)
 # sweep keeps failing, is retried with backoff this many times, then waits for staff (admin).
 MONEY_MAX_ATTEMPTS = envint("MONEY_MAX_ATTEMPTS", 8)
 SWEEP_MAX_ATTEMPTS = envint("SWEEP_MAX_ATTEMPTS", 5)
-# Country of the Connect Express accounts created for hosts (ISO 3166-1 alpha-2).
-STRIPE_CONNECT_COUNTRY = envstr("STRIPE_CONNECT_COUNTRY", "FR")
+# Hosts' Connect accounts are opened in each host's own country (payments.services.payout_accounts);
+# STRIPE_CONNECT_COUNTRY is no longer read.
+# Asked (owner=, currency=) when a listing is saved; raises a DomainError for a currency the host's payout
+# account cannot receive. Listings sits below payments, so the check is named here.
+LISTING_CURRENCY_CHECK = envstr("LISTING_CURRENCY_CHECK", "payments.services.payout_accounts.check_listing_currency")
 # What moves a booking's money in its transitions (bookings.money.BookingMoney); bookings never imports payments.
 BOOKING_MONEY = envstr("BOOKING_MONEY", "payments.escrow.StripeEscrow")
 # Called (after commit) with booking_id= and now= when a booking that took place ends (bookings.ended):

@@ -161,6 +161,7 @@ def refund_payment(*, payment: Payment, amount: int) -> Payment:
         payment = recording.lock_payment(payment)
         if payment.status != Status.CAPTURED:
             raise PaymentStateError("Only a charged payment can be refunded; cancel an authorisation instead.")
+        recording.check_refundable(payment)
         if amount > payment.escrow_amount:
             raise PaymentStateError(
                 f"Refund of {amount} refused: only {payment.escrow_amount} {payment.currency} cents are still held."

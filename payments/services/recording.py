@@ -37,6 +37,23 @@ def check_amount(amount: object, what: str) -> int:
     return amount
 
 
+def check_refundable(payment: Payment) -> None:
+    """Refuse a refund of a charge under chargeback, with what support should do instead."""
+    if payment.chargeback_status == Payment.Chargeback.OPEN:
+        raise PaymentStateError(
+            f"This charge is under a chargeback at the guest's bank (Stripe dispute {payment.stripe_dispute_id}): "
+            "it cannot be refunded now. Support: answer the dispute in Stripe's dashboard; if the bank rules for "
+            "the card holder, it returns the money itself.",
+            code="chargeback_open",
+        )
+    if payment.chargeback_status == Payment.Chargeback.LOST:
+        raise PaymentStateError(
+            f"The guest's bank already returned this charge to the card holder (Stripe dispute "
+            f"{payment.stripe_dispute_id}, lost): there is nothing left to refund. Support: tell the guest.",
+            code="chargeback_lost",
+        )
+
+
 def post_capture(payment: Payment, amount: int, intent: stripe.PaymentIntent) -> None:
     """Record a capture of `amount`: guest funding into escrow; the payment becomes captured."""
     post_transaction(

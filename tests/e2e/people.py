@@ -45,7 +45,7 @@ def person(email: str, **fields: object) -> User:
 
 def host_who_can_be_paid(email: str, **fields: object) -> User:
     """A host who finished Stripe Connect onboarding on the harness, so released payouts really transfer."""
-    host = person(email, **fields)
+    host = person(email, **{"country": "FR", **fields})
     payout_accounts.start_payout_onboarding(
         host=host, refresh_url="http://testserver/r", return_url="http://testserver/ok"
     )

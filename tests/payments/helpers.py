@@ -16,9 +16,9 @@ def captured_payment(amount: int = 11_200, *, reference: str = "booking:1", paye
     return guest_payments.capture_payment(payment=payment)
 
 
-def host_with_payout_account(base: str, *, onboarded: bool = True) -> User:
-    """A host whose Connect account exists (created through the real onboarding start) and maybe finished."""
-    host = make_user(display_name="Hannah Host")
+def host_with_payout_account(base: str, *, onboarded: bool = True, country: str = "FR") -> User:
+    """A host in `country` whose Connect account exists (created through the real onboarding start), maybe finished."""
+    host = make_user(display_name="Hannah Host", country=country)
     payout_accounts.start_payout_onboarding(
         host=host, refresh_url="http://testserver/r", return_url="http://testserver/ok"
     )

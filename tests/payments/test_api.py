@@ -18,6 +18,12 @@ def test_api_needs_login(client):
 def test_host_starts_onboarding_and_sees_the_account(client, localstripe):
     host = make_user()
     client.force_login(host)
+    # No country known yet: the API says what is missing (the app sets it on the profile, PATCH /people/me).
+    refused = client.post("/api/v1/payments/payout-account/onboarding")
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "country"
+    host.country = "FR"
+    host.save(update_fields=["country"])
     assert client.get("/api/v1/payments/payout-account").json() == {
         "has_account": False,
         "can_receive_payouts": False,

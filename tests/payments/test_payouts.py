@@ -167,7 +167,7 @@ def test_payout_settings_page_needs_login(client):
 def test_starting_onboarding_redirects_to_the_account_link_and_return_refreshes(localstripe, client):
     host = make_user()
     client.force_login(host)
-    response = client.post(reverse("payments:payout_settings"))
+    response = client.post(reverse("payments:payout_settings"), {"country": "FR"})
     assert response.status_code == 302
     assert response["Location"].startswith(f"{localstripe}/_config/onboarding/acct_")
     account = PayoutAccount.objects.get(host=host)

@@ -159,7 +159,7 @@ class World:
 
 
 def build_world(*, stripe_base: str, stripe_key: str) -> World:
-    host = make_user(display_name="Ada Host")
+    host = make_user(display_name="Ada Host", country="FR")
     guest = make_user(display_name="Gus Guest")
     second_user = make_user(display_name="Bea Stranger")
     suspended = make_user(display_name="Sid Suspended")

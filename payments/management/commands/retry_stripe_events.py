@@ -1,10 +1,11 @@
-"""`manage.py retry_stripe_events`: process again the webhook events that failed, then waiting payouts."""
+"""`manage.py retry_stripe_events`: process again the webhook events that failed, finish lost chargebacks' recovery,
+then send waiting payouts."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from payments import webhooks
+from payments import chargebacks, webhooks
 from payments.services import host_payouts
 
 
@@ -19,6 +20,8 @@ class Command(BaseCommand):
         events = webhooks.retry_failed_events(limit=limit)
         failed = [event for event in events if event.status == event.Status.FAILED]
         self.stdout.write(f"events retried={len(events)} still_failing={len(failed)}")
+        recovered = chargebacks.recover_lost_chargebacks()
+        self.stdout.write(f"lost chargebacks re-driven={len(recovered)}")
         if not no_payouts:
             sent = host_payouts.retry_waiting_payouts()
             self.stdout.write(f"payouts sent={len(sent)}")
