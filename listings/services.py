@@ -267,10 +267,8 @@ def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -
 def _priced_in(fields: dict, owner: User) -> dict:
     """The fields with their currency checked (one the owner's payouts can receive), or the country's currency."""
     fields = dict(fields)
-    if fields.get("currency"):
-        fields["currency"] = checked_currency(fields["currency"])
-    else:
-        fields["currency"] = currency_for_country(fields.get("country_code") or "")
+    code = fields.get("currency")
+    fields["currency"] = checked_currency(code) if code else currency_for_country(fields.get("country_code") or "")
     check_currency_receivable(owner=owner, currency=fields["currency"])
     return fields
 

@@ -5,6 +5,7 @@ Every value that differs between machines comes from an environment variable
 mode: SQLite, the in-memory channel layer, console email, no keys needed.
 Production is the same file with `DEBUG=false` and the variables set; see
 `.env.example` for the list that makes `manage.py check --deploy` clean.
+Size: one file on purpose (the house style): every variable a machine can set is visible in one place.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_blocks_and_reports'),
+        ('accounts', '0005_country'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0005_payout_next_attempt'),
+        ('payments', '0008_chargeback_reason'),
     ]
 
     operations = [
