@@ -19,6 +19,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
+from core.rates import current_rates
 from listings.geo import cells_for, driver_coverage_cells
 from listings.models import (
     BusyPeriod,
@@ -84,6 +85,7 @@ def seed_listings(hosts: list[User]) -> int:
     existing = {title.rsplit(" in ", 1)[-1] for title in titles}
     photos = _demo_photos()
     planned: list[tuple[Listing, dict[str, Any]]] = []
+    rates = current_rates()
     extra: dict[str, Any]
     for city, lat0, lng0, country, zone, currency, count in DEMO_CITIES:
         for number in range(count):
@@ -136,6 +138,7 @@ def seed_listings(hosts: list[User]) -> int:
                 rating_sum=sum(rng.randint(3, 5) for _ in range(ratings)),
             )
             listing.cell_fine, listing.cell_mid, listing.cell_coarse = cells_for(lat, lng)
+            listing.reprice_for_search(rates)
             planned.append((listing, extra))
     Listing.objects.bulk_create([listing for listing, _ in planned])
     rooms, cars, drivers, coverage, pictures, busy = [], [], [], [], [], []

@@ -21,7 +21,8 @@ from listings import privacy, selectors, services
 from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm
 from listings.geocoding import geocode_place
 from listings.models import MAX_PHOTOS_PER_LISTING, ListingKind, ListingStatus
-from listings.search import SearchQuery
+from listings.prices import approximate_prices, searcher_currency
+from listings.search import SearchQuery, SortOrder, price_rule
 
 
 def _own(request: SignedInRequest, listing_id: int):
@@ -237,20 +238,25 @@ def _search_query(form: SearchForm) -> tuple[SearchQuery | None, str]:
     if fields is None:
         return None, ""
     data = form.cleaned_data
-    return SearchQuery(**fields, sort=data.get("sort") or "distance", page=data.get("page") or 1), label
+    sort, page = data.get("sort") or "distance", data.get("page") or 1
+    return SearchQuery(**fields, currency=form.searcher_currency, sort=sort, page=page), label
 
 
 def search(request: HtmxRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
+    default_currency = searcher_currency(requested=None, accept_language=request.headers.get("Accept-Language", ""))
+    form = SearchForm(request.GET or None, default_currency=default_currency)
     result, query, label = None, None, ""
     if form.is_bound and form.is_valid():
         with refusals(form=form) as refused:
             query, label = _search_query(form)
             if query is not None:
                 result = privacy.public_search(query=query)
+                approximate_prices(result.listings, query.currency)
         if refused and refused.field not in form.fields:
             form.add_error("q", refused.message)
     context = {"form": form, "result": result, "query": query, "place_label": label}
+    if query is not None and query.sort == SortOrder.PRICE:
+        context["price_rule"] = price_rule(query)
     if query is not None and result is not None:
         params = QueryDict(mutable=True)
         params.update({key: value for key, value in request.GET.dict().items() if key != "page" and value})
