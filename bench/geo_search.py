@@ -18,7 +18,8 @@ then times `listings.search.search_listing_hits` (SQL included), in five rounds 
 200 searches each (the median round's p50 and p95 are printed, every round's p95 after them), for:
   nearest:  nearest 20 within 10 km
   filtered: the same with dates, kind and a price range
-  cheapest: cheapest first within 10 km
+  cheapest: cheapest first within 10 km (rooms: like with like without dates)
+  cheapest_fx: the same for a searcher reading JPY with a price range in JPY (listings in 6 currencies)
   area:     a city-sized map view (12 km by 8 km, "search this area"), nearest its centre first
   area_cheapest: the same view, cheapest first
 each in a dense centre and in the countryside, and a naive full scan measured
@@ -67,6 +68,8 @@ CITIES = [
     ("Nairobi", -1.2921, 36.8219, 0.04),
     ("Suva", -18.1248, 178.4501, 0.05),  # near the antimeridian
 ]
+# The currency listings in each city are priced in (the cities above, in order).
+CITY_CURRENCIES = ("EUR", "EUR", "GBP", "USD", "USD", "JPY", "AUD", "BRL", "USD", "AUD")
 KIND_SHARES = (("room", 0.5), ("car", 0.35), ("driver", 0.15))
 DRIVER_RADII_KM = (5, 10, 15, 20, 30)
 
@@ -155,11 +158,22 @@ def generate(n: int, seed: int = 7):
     lng = (lng + 180) % 360 - 180
     kinds = rng.choice([k for k, _ in KIND_SHARES], size=n, p=[s for _, s in KIND_SHARES])
     price = np.where(kinds == "room", rng.lognormal(np.log(9000), 0.5, n), rng.lognormal(np.log(1800), 0.5, n))
+    # Euro cents to each city's currency (minor units) at the shipped rates; the reference price back from them.
+    from core.money import currency_exponent
+    from core.rates import shipped_rates, to_reference
+
+    rates = shipped_rates()
+    per_cent = np.array([float(rates.per_euro[c]) * 10 ** (currency_exponent(c) - 2) for c in CITY_CURRENCIES])
+    local = np.maximum(np.round(price * per_cent[city]).astype(np.int64), 100)
+    currency = np.array(CITY_CURRENCIES)[city]
     return {
+        "currency": currency,
+        # As Listing.save sets it (core.rates.to_reference: exact, halves up).
+        "reference": [to_reference(a, c, rates) for a, c in zip(local.tolist(), currency.tolist(), strict=True)],
         "lat": lat,
         "lng": lng,
         "kind": kinds,
-        "price": np.maximum(price.astype(np.int64), 100),
+        "price": local,
         "capacity": rng.integers(1, 7, n),
         "instant": rng.random(n) < 0.4,
         "min_units": rng.integers(1, 4, n),
@@ -216,6 +230,7 @@ def _load(n: int) -> None:
     log(f"generated {n} listings and their cells in {time.perf_counter() - started:.1f}s")
     now = datetime.now(UTC)
     kinds, prices = data["kind"].tolist(), data["price"].tolist()
+    currencies, references = data["currency"].tolist(), data["reference"]
     rows = [
         (
             owner.pk,
@@ -229,8 +244,9 @@ def _load(n: int) -> None:
             lat[i],
             lng[i],
             "UTC",
-            "EUR",
+            currencies[i],
             prices[i],
+            references[i],
             0,
             int(data["min_units"][i]),
             30 if kinds[i] == "room" else 72,
@@ -250,8 +266,9 @@ def _load(n: int) -> None:
     ]
     columns = (
         "owner_id, kind, status, title, description, address, city, country_code, latitude, longitude, time_zone, "
-        "currency, unit_price, fee_amount, min_units, max_units, advance_notice_hours, capacity, instant_book, "
-        "cancellation_policy, rating_count, rating_sum, cell_fine, cell_mid, cell_coarse, created_at, updated_at"
+        "currency, unit_price, reference_price, fee_amount, min_units, max_units, advance_notice_hours, capacity, "
+        "instant_book, cancellation_policy, rating_count, rating_sum, cell_fine, cell_mid, cell_coarse, created_at, "
+        "updated_at"
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -260,7 +277,7 @@ def _load(n: int) -> None:
                     copy.write_row(row)
         else:
             cursor.executemany(
-                f"INSERT INTO listings_listing ({columns}) VALUES ({', '.join(['%s'] * 27)})",
+                f"INSERT INTO listings_listing ({columns}) VALUES ({', '.join(['%s'] * 28)})",
                 rows,
             )
         cursor.execute("SELECT id FROM listings_listing ORDER BY id")
@@ -282,7 +299,7 @@ def _load(n: int) -> None:
             centre_lat, centre_lng = h3int.cell_to_latlng(cell7)
             slack = geo._cell_geometry(h3int.int_to_str(cell7))[2]
             cache[key] = geo.driver_coverage_cells(centre_lat, centre_lng, radius + slack)
-        coverage += [(ids[i], cell, prices[i], lat[i], lng[i], float(radius)) for cell in cache[key]]
+        coverage += [(ids[i], cell, references[i], lat[i], lng[i], float(radius)) for cell in cache[key]]
     busy = []
     for i in range(n):
         if data["busy"][i]:
@@ -291,7 +308,7 @@ def _load(n: int) -> None:
     with connection.cursor() as cursor:
         tables = [
             ("listings_driverdetails", "listing_id, languages, brings_car, service_radius_km", drivers),
-            ("listings_drivercoverage", "listing_id, cell, unit_price, latitude, longitude, reach_km", coverage),
+            ("listings_drivercoverage", "listing_id, cell, reference_price, latitude, longitude, reach_km", coverage),
             ("listings_busyperiod", 'listing_id, start, "end", source, note, created_at', busy),
         ]
         for table, table_columns, table_rows in tables:
@@ -403,6 +420,9 @@ def run_cases(
             "max_price": 15000,
         },
         "cheapest": {"sort": "price"},
+        # Cheapest first for a searcher reading yen, with a price range in yen: the bounds are converted to
+        # the reference unit at the current rates (a query of the rates), the order is the reference index's.
+        "cheapest_fx": {"sort": "price", "currency": "JPY", "min_price": 3000, "max_price": 40000},
         "area": {"view_km": CITY_VIEW_KM},
         "area_cheapest": {"view_km": CITY_VIEW_KM, "sort": "price"},
     }
@@ -551,7 +571,8 @@ def main() -> None:
     parser.add_argument("--no-naive", action="store_true", help="skip the (slow) naive full scan")
     parser.add_argument(
         "--cases",
-        help="comma-separated subset of nearest,rooms,filtered,cheapest,area,area_cheapest (default: all but rooms)",
+        help="comma-separated subset of nearest,rooms,filtered,cheapest,cheapest_fx,area,area_cheapest"
+        " (default: all but rooms)",
     )
     parser.add_argument(
         "--postgis",

@@ -40,10 +40,11 @@ WHERE ST_Intersects(a.area, {_HERE}) AND ST_DWithin(a.geog, {_HERE}, a.reach_m) 
 
 def _statement(query, where: str) -> str:
     """Nearest or cheapest first; the rooms and cars and the drivers only when the query asks for them."""
-    from listings.search.query import kinds_of
+    from listings.search.query import kinds_of, price_kinds
 
-    kinds = set(kinds_of(query))
     price = query.sort == "price"
+    # Cheapest first compares like with like: without dates, one kind (listings.search.query.price_kinds).
+    kinds = set(price_kinds(query) if price else kinds_of(query))
     parts = []
     if kinds - {"driver"}:
         parts.append(_WITHIN if price else _NEAR)
@@ -70,7 +71,8 @@ def prepare(database_url: str) -> None:
             return
         conn.execute("DROP TABLE IF EXISTS bench_postgis_listing, bench_postgis_driver_area")
         conn.execute(
-            "CREATE TABLE bench_postgis_listing AS SELECT id, kind, status, unit_price, capacity, instant_book,"
+            "CREATE TABLE bench_postgis_listing AS SELECT id, kind, status, reference_price AS unit_price, capacity,"
+            " instant_book,"
             " min_units, max_units, advance_notice_hours,"
             " ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)::geography AS geog FROM listings_listing"
         )
@@ -103,10 +105,11 @@ class Reference:
 
     def search(self, query, now) -> list[tuple[int, float, float]]:
         """The page as (id, distance km, price): nearest first or cheapest first, by the query's sort."""
-        from listings.search.query import kinds_of
+        from listings.search.query import kinds_of, price_kinds
         from listings.search.statements import named, where_filters
 
-        where, params = named(*where_filters(query, kinds_of(query), now), "f")
+        kinds = price_kinds(query) if query.sort == "price" else kinds_of(query)
+        where, params = named(*where_filters(query, kinds, now), "f")
         params |= {
             "lat": query.latitude,
             "lng": query.longitude,

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import User
+from core.rates import current_rates
 from devtools.demo_pictures import demo_pictures
 from listings.geo import cells_for, driver_coverage_cells
 from listings.models import (
@@ -92,6 +93,7 @@ def seed_listings(hosts: list[User]) -> int:
     existing = {title.rsplit(" in ", 1)[-1] for title in titles}
     pictures_by_kind = demo_pictures()
     planned: list[tuple[Listing, dict[str, Any]]] = []
+    rates = current_rates()
     extra: dict[str, Any]
     for city, lat0, lng0, country, zone, currency, count in DEMO_CITIES:
         for number in range(count):
@@ -144,6 +146,7 @@ def seed_listings(hosts: list[User]) -> int:
                 rating_sum=sum(rng.randint(3, 5) for _ in range(ratings)),
             )
             listing.cell_fine, listing.cell_mid, listing.cell_coarse = cells_for(lat, lng)
+            listing.reprice_for_search(rates)
             planned.append((listing, extra))
     Listing.objects.bulk_create([listing for listing, _ in planned])
     rooms, cars, drivers, coverage, pictures, busy = [], [], [], [], [], []

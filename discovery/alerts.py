@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 import realtime
+from core.money import DEFAULT_CURRENCY
+from core.rates import current_rates, to_reference
 from core.tasks import schedule_on_commit
 from discovery.cells import cell_of, cells_for_circle
 from discovery.models import SavedSearch
@@ -66,10 +68,14 @@ def matches(saved: SavedSearch, listing: Listing, *, now: datetime) -> bool:
     distance = float(geodesic_km(saved.latitude, saved.longitude, listing.latitude, listing.longitude))
     if math.isnan(distance) or distance > saved.radius_km + _reach_km(listing):
         return False
-    if saved.min_price is not None and listing.unit_price < saved.min_price:
-        return False
-    if saved.max_price is not None and listing.unit_price > saved.max_price:
-        return False
+    # A saved search's bounds are in the default currency (EUR): compared as search compares them, converted.
+    if saved.min_price is not None or saved.max_price is not None:
+        rates = current_rates()
+        price = to_reference(listing.unit_price, listing.currency, rates)
+        if saved.min_price is not None and price < to_reference(saved.min_price, DEFAULT_CURRENCY, rates):
+            return False
+        if saved.max_price is not None and price > to_reference(saved.max_price, DEFAULT_CURRENCY, rates):
+            return False
     if saved.guests is not None and listing.capacity < saved.guests:
         return False
     if saved.instant_book and not listing.instant_book:

@@ -20,7 +20,8 @@ from listings import privacy, selectors, services
 from listings.geocoding import search_point
 from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS, check_search_dates
 from listings.models import Listing, ListingKind, ListingStatus
-from listings.search import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, SearchQuery, bounds_from
+from listings.prices import approximate_prices, searcher_currency
+from listings.search import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, SearchQuery, SortOrder, bounds_from, price_rule
 
 router = Router(tags=["listings"])
 
@@ -114,12 +115,19 @@ class ListingOut(Schema):
     photos: list[str]
     url: str
     distance_km: float | None = Field(None, description="Search only: to the area, rounded to 0.5 km")
+    approx_unit_price: int | None = Field(
+        None,
+        description="Search only: the unit price in the searcher's currency (minor units), approximate; "
+        "null when the listing is priced in it. The guest pays in the listing's currency.",
+    )
 
 
 class SearchOut(Schema):
     results: list[ListingOut]
     page: int
     has_next: bool
+    currency: str = Field(description="The searcher's currency: price filters and approx_unit_price are in it")
+    price_rule: str | None = Field(None, description="Cheapest first only: what it compares")
 
 
 DETAIL_ATTRIBUTE: dict[str, str] = {ListingKind.ROOM: "room", ListingKind.CAR: "car", ListingKind.DRIVER: "driver"}
@@ -171,8 +179,9 @@ def search(
     start: datetime | None = None,
     end: datetime | None = None,
     guests: int | None = None,
-    min_price: int | None = None,
+    min_price: int | None = Query(None, description="Per night or hour, in minor units of `currency`"),
     max_price: int | None = None,
+    currency: str | None = Query(None, description="ISO 4217; default from Accept-Language's region, else EUR"),
     instant: bool = False,
     sort: str = "distance",
     page: int = 1,
@@ -185,6 +194,7 @@ def search(
     """Listings around a point (lat/lng, or q geocoded) within `radius`, or in a map's rectangle
     (south, west, north, east: at most 1000 km across), as the public sees them (their area)."""
     check_search_dates(start=start, end=end)
+    reading = searcher_currency(requested=currency, accept_language=request.headers.get("Accept-Language", ""))
     bounds = bounds_from(south, west, north, east)
     if bounds is None:
         lat, lng = search_point(lat, lng, q)
@@ -199,13 +209,21 @@ def search(
         guests=guests,
         min_price=min_price,
         max_price=max_price,
+        currency=reading,
         instant_book=instant,
         sort=sort,
         page=page,
         page_size=page_size,
     )
     result = privacy.public_search(query=query)
-    return {"results": [_out(listing) for listing in result.listings], "page": result.page, "has_next": result.has_next}
+    approximate_prices(result.listings, reading)
+    return {
+        "results": [_out(listing) for listing in result.listings],
+        "page": result.page,
+        "has_next": result.has_next,
+        "currency": reading,
+        "price_rule": price_rule(query) if query.sort == SortOrder.PRICE else None,
+    }
 
 
 @router.get("/{listing_id}", response=ListingOut, auth=public_or_authenticated)

@@ -324,10 +324,15 @@ class SearchForm(forms.Form):
     start = forms.DateTimeField(required=False, widget=LocalDateTimeInput())
     end = forms.DateTimeField(required=False, widget=LocalDateTimeInput())
     guests = forms.IntegerField(required=False, min_value=1, max_value=100, label="Guests / seats")
-    min_price = forms.DecimalField(required=False, min_value=0, **MONEY)
-    max_price = forms.DecimalField(required=False, min_value=0, **MONEY)
+    min_price = forms.DecimalField(required=False, min_value=0, **MONEY, label="Min price (a night or an hour)")
+    max_price = forms.DecimalField(required=False, min_value=0, **MONEY, label="Max price (a night or an hour)")
     currency = forms.ChoiceField(
-        required=False, choices=[("", "My currency"), *((code, code) for code in CURRENCIES)], label="Prices in"
+        required=False,
+        choices=[("", "My currency"), *((code, code) for code in CURRENCIES)],
+        label="Prices in",
+        error_messages={
+            "invalid_choice": f"“%(value)s” is not a currency we handle: choose among {', '.join(CURRENCIES)}."
+        },
     )
     instant = forms.BooleanField(required=False, label="Instant book only")
     sort = forms.ChoiceField(
@@ -340,6 +345,16 @@ class SearchForm(forms.Form):
     west = forms.FloatField(required=False, widget=forms.HiddenInput)
     north = forms.FloatField(required=False, widget=forms.HiddenInput)
     east = forms.FloatField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, default_currency: str = DEFAULT_CURRENCY, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The searcher's currency when the form names none (their browser's region, listings.prices).
+        self.default_currency = default_currency
+
+    @property
+    def searcher_currency(self) -> str:
+        """The currency the searcher reads (and types) prices in."""
+        return (getattr(self, "cleaned_data", None) or {}).get("currency") or self.default_currency
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -360,7 +375,7 @@ class SearchForm(forms.Form):
             horizon.check_search_dates(start=data.get("start"), end=data.get("end"))
         except DomainError as error:
             self.add_error(error.field, error.message)
-        currency = data.get("currency") or DEFAULT_CURRENCY
+        currency = data.get("currency") or self.default_currency
         self.minor = {name: _minor_or_error(self, name, currency) for name in ("min_price", "max_price")}
         return data
 

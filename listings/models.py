@@ -3,7 +3,7 @@
 One `Listing` row holds what every kind shares (owner, place, prices, rules);
 what only one kind has lives in its own one-to-one details table, so the
 listing table does not grow a nullable column per kind-specific attribute.
-Money is always an integer number of minor units (cents) with a currency code.
+Money is always an integer number of minor units (ISO 4217: cents, yen) with a currency code.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.rates import Rates, current_rates, to_reference
 from listings.geo import cells_for, driver_coverage_cells
 from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS, MAX_BOOKING_HORIZON_DAYS, MIN_BOOKING_HORIZON_DAYS
 
@@ -46,6 +47,8 @@ UNIT_NAME = {ListingKind.ROOM: "night", ListingKind.CAR: "hour", ListingKind.DRI
 class Listing(models.Model):
     # Not stored: a search sets it on the listings it returns (None where no point was searched from).
     distance_km: float | None
+    # Not stored: the unit price in the searcher's currency, when it is not the listing's (listings.prices).
+    approx_unit_price: int | None
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings")
     kind = models.CharField(max_length=10, choices=ListingKind.choices)
     status = models.CharField(max_length=10, choices=ListingStatus.choices, default=ListingStatus.ACTIVE)
@@ -63,6 +66,10 @@ class Listing(models.Model):
     # Money, in minor units of `currency`. The unit is a night for rooms, an hour otherwise.
     currency = models.CharField(max_length=3, default="EUR")
     unit_price = models.PositiveIntegerField(help_text="Price per night (rooms) or per hour (cars, drivers).")
+    # The unit price in search's reference unit (millionths of a euro at the current rates, core.rates),
+    # so that cheapest-first and price filters compare currencies through one index. Set on save and
+    # rewritten for every listing when a newer day of rates loads (listings.prices).
+    reference_price = models.BigIntegerField(default=0, editable=False)
     fee_amount = models.PositiveIntegerField(default=0, help_text="Cleaning fee (rooms) or booking fee, per booking.")
 
     # Rules, in the kind's unit (nights or hours).
@@ -107,8 +114,8 @@ class Listing(models.Model):
             # along as key columns (SQLite has no INCLUDE): the distance check and the usual filters then
             # run on the index entry, and only the rows that pass are read from the table.
             models.Index(
-                fields=["cell_coarse", "unit_price", "id", "latitude", "longitude", "kind", "status"],
-                name="listing_coarse_price_covering",
+                fields=["cell_coarse", "reference_price", "id", "latitude", "longitude", "kind", "status"],
+                name="listing_coarse_reference_price",
             ),
         ]
         constraints = [
@@ -143,6 +150,10 @@ class Listing(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"latitude", "longitude"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "cell_fine", "cell_mid", "cell_coarse"}
+        if update_fields is None or {"unit_price", "currency"} & set(update_fields):
+            self.reprice_for_search()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "reference_price"}
         super().save(*args, **kwargs)
         if self.kind == ListingKind.DRIVER:
             details = DriverDetails.objects.filter(listing_id=self.pk).first()
@@ -151,6 +162,10 @@ class Listing(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("listings:detail", kwargs={"listing_id": self.pk})
+
+    def reprice_for_search(self, rates: Rates | None = None) -> None:
+        """Set the reference price from the unit price (save does; bulk creators call it themselves)."""
+        self.reference_price = to_reference(self.unit_price, self.currency, rates or current_rates())
 
     @property
     def unit_name(self) -> str:
@@ -258,9 +273,9 @@ class DriverCoverage(models.Model):
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="coverage")
     cell = models.BigIntegerField()
-    # The listing's unit price, copied so that "cheapest drivers who come here" reads
-    # the (cell, price) index in order and stops after a page.
-    unit_price = models.PositiveIntegerField(default=0)
+    # The listing's reference price (see Listing), copied so that "cheapest drivers who come here"
+    # reads the (cell, price) index in order and stops after a page.
+    reference_price = models.BigIntegerField(default=0)
     # The driver's point and service radius, copied too, and carried in the index: a cover is coarse,
     # so most drivers it finds do not come this far, and checking that on the index entry saves
     # reading each of their rows (a rural cell at a million listings: ~770 entries for 31 drivers).
@@ -272,8 +287,8 @@ class DriverCoverage(models.Model):
         indexes = [
             # Key columns, not INCLUDE: SQLite has no INCLUDE (Django leaves it out there).
             models.Index(
-                fields=["cell", "unit_price", "listing", "latitude", "longitude", "reach_km"],
-                name="driver_coverage_price_reach",
+                fields=["cell", "reference_price", "listing", "latitude", "longitude", "reach_km"],
+                name="driver_coverage_ref_price",
             )
         ]
         constraints = [models.UniqueConstraint(fields=["listing", "cell"], name="driver_coverage_unique")]
@@ -287,7 +302,7 @@ def coverage_row(listing: Listing, service_radius_km: float, cell: int) -> Drive
     return DriverCoverage(
         listing_id=listing.pk,
         cell=cell,
-        unit_price=listing.unit_price,
+        reference_price=listing.reference_price,
         latitude=listing.latitude,
         longitude=listing.longitude,
         reach_km=service_radius_km,

@@ -23,7 +23,8 @@ from listings import privacy, selectors, services
 from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm
 from listings.geocoding import geocode_place
 from listings.models import MAX_PHOTOS_PER_LISTING, ListingKind, ListingStatus
-from listings.search import SearchQuery
+from listings.prices import approximate_prices, searcher_currency
+from listings.search import SearchQuery, SortOrder, price_rule
 
 
 def _own(request: SignedInRequest, listing_id: int):
@@ -239,7 +240,11 @@ def _search_query(form: SearchForm) -> tuple[SearchQuery | None, str]:
     if fields is None:
         return None, ""
     data = form.cleaned_data
-    ordering: dict[str, Any] = {"sort": data.get("sort") or "distance", "page": data.get("page") or 1}
+    ordering: dict[str, Any] = {
+        "sort": data.get("sort") or "distance",
+        "page": data.get("page") or 1,
+        "currency": form.searcher_currency,
+    }
     if data.get("bounds") is not None:
         filters = {name: value for name, value in fields.items() if name not in ("latitude", "longitude", "radius_km")}
         return SearchQuery.in_area(data["bounds"], **filters, **ordering), "the area shown on the map"
@@ -247,16 +252,20 @@ def _search_query(form: SearchForm) -> tuple[SearchQuery | None, str]:
 
 
 def search(request: HtmxRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
+    default_currency = searcher_currency(requested=None, accept_language=request.headers.get("Accept-Language", ""))
+    form = SearchForm(request.GET or None, default_currency=default_currency)
     result, query, label = None, None, ""
     if form.is_bound and form.is_valid():
         with refusals(form=form) as refused:
             query, label = _search_query(form)
             if query is not None:
                 result = privacy.public_search(query=query)
+                approximate_prices(result.listings, query.currency)
         if refused and refused.field not in form.fields:
             form.add_error("q", refused.message)
     context = {"form": form, "result": result, "query": query, "place_label": label}
+    if query is not None and query.sort == SortOrder.PRICE:
+        context["price_rule"] = price_rule(query)
     if query is not None and result is not None:
         params = QueryDict(mutable=True)
         params.update({key: value for key, value in request.GET.dict().items() if key != "page" and value})

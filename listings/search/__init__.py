@@ -11,8 +11,11 @@ How a search is answered without reading every listing:
   not yet read is at least as far as the next ring's lower bound, so once the
   k-th hit is closer than that bound, it is provably the k-th.
 - cheapest first: the coarse cells that cover the circle are each scanned in
-  price order through the (cell, price) index, and the database merges the
-  scans and stops after the page (a UNION ALL under ORDER BY ... LIMIT).
+  price order through the (cell, reference price) index, and the database merges
+  the scans and stops after the page (a UNION ALL under ORDER BY ... LIMIT). Prices
+  compare across currencies through the reference price (core.rates) and like with
+  like (`price_rule`): per unit within one kind, or with dates the totals, each
+  kind's own cheapest-first merged here by total (within a kind the order is the same).
 - an area (a map's rectangle, `area`) is searched on the circle holding it, the
   rectangle being one more SQL condition, so each order above answers it unchanged;
 - driving services match when the searcher is inside the driver's own service
@@ -24,10 +27,13 @@ loop over candidate rows.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
+import numpy as np
 from django.utils import timezone
 
+from listings.models import ListingKind
 from listings.search.area import MAX_ACROSS_KM, Bounds, bounds_from
 from listings.search.cheapest import by_price
 from listings.search.nearest import by_distance
@@ -41,6 +47,8 @@ from listings.search.query import (
     SearchResult,
     SortOrder,
     kinds_of,
+    price_kinds,
+    price_rule,
     units_between,
 )
 from listings.search.rating import by_rating
@@ -58,6 +66,7 @@ __all__ = [
     "SearchResult",
     "SortOrder",
     "bounds_from",
+    "price_rule",
     "search_listing_hits",
     "units_between",
 ]
@@ -67,15 +76,38 @@ def search_listing_hits(query: SearchQuery, *, now: datetime | None = None) -> S
     """The page of hits (listing id, exact distance) for the query, without loading the listings."""
     now = now or timezone.now()
     stats = {"rows": 0}
-    filters = where_filters(query, kinds_of(query), now)
-    ranked = {SortOrder.DISTANCE: by_distance, SortOrder.PRICE: by_price, SortOrder.RATING: by_rating}[query.sort](
-        query, filters, stats
-    )
+    if query.sort == SortOrder.PRICE:
+        ranked = _cheapest_like_with_like(query, now, stats)
+    else:
+        filters = where_filters(query, kinds_of(query), now)
+        ranked = {SortOrder.DISTANCE: by_distance, SortOrder.RATING: by_rating}[query.sort](query, filters, stats)
     offset = (query.page - 1) * query.page_size
     page = ranked[offset : offset + query.page_size]
     return SearchResult(
-        hits=[SearchHit(listing_id=int(listing_id), distance_km=float(distance)) for distance, listing_id in page],
+        hits=[SearchHit(listing_id=int(row[1]), distance_km=float(row[0])) for row in page],
         page=query.page,
         has_next=len(ranked) > offset + query.page_size,
         rows_examined=stats["rows"],
     )
+
+
+def _cheapest_like_with_like(query: SearchQuery, now: datetime, stats: dict) -> np.ndarray:
+    """Rows (distance, id, price) cheapest first, comparing like with like (`price_rule`).
+
+    One kind: its own index-backed order by reference unit price. Several kinds (only with dates): each
+    kind's cheapest `wanted` rows, priced as totals (unit price times the nights or hours of the dates),
+    merged here; within a kind the total keeps the unit price's order, so the merge is exact.
+    """
+    kinds = price_kinds(query)
+    if len(kinds) == 1:
+        single = replace(query, kind=kinds[0])
+        return by_price(single, where_filters(single, kinds, now), stats)
+    nights, hours = units_between(query.start, query.end) if query.start and query.end else (1, 1)
+    parts = []
+    for kind in kinds:
+        single = replace(query, kind=kind)
+        rows = by_price(single, where_filters(single, (kind,), now), stats)
+        units = nights if kind == ListingKind.ROOM else hours
+        parts.append(np.column_stack([rows[:, 0], rows[:, 1], rows[:, 2] * units]))
+    merged = np.concatenate(parts)
+    return merged[np.lexsort((merged[:, 1], merged[:, 2]))]

@@ -44,7 +44,7 @@ _NO_CELL = -1
 _DRIVERS_BY_PRICE_FROM = "listings_drivercoverage c JOIN listings_listing l ON l.id = c.listing_id"
 # A driver's row as the coverage index orders it: its price and id from the coverage row.
 _DRIVER_BY_PRICE_COLUMNS = (
-    f"c.listing_id, l.latitude, l.longitude, c.unit_price, {SERVICE_RADIUS}, l.rating_sum, l.rating_count"
+    f"c.listing_id, l.latitude, l.longitude, c.reference_price, {SERVICE_RADIUS}, l.rating_sum, l.rating_count"
 )
 # What PostgreSQL plans the cheapest-first statement with (it is prepared, so planned once). Each scan
 # is planned for an average cell, and with the filters the planner often expects fewer rows than the
@@ -72,12 +72,13 @@ class _PriceScan:
 _SPARSE = 400
 _DENSE_MARKER = -2
 _SPARSE_SQL = (
-    f"WITH near AS MATERIALIZED (SELECT l.id, l.unit_price, l.latitude, l.longitude FROM listings_listing l"  # noqa: S608
+    "WITH near AS MATERIALIZED (SELECT l.id, l.reference_price AS price, l.latitude, l.longitude"  # noqa: S608
+    " FROM listings_listing l"
     f" WHERE {{placed}} AND {{where}} AND ST_DWithin({POINT}, {HERE}, %s, false) LIMIT %s),"
     " sparse AS MATERIALIZED (SELECT count(*) <= %s AS yes FROM near)"
-    " (SELECT * FROM (SELECT l.id, l.unit_price, CAST(ST_Distance({point}, {here}) / 1000 AS double precision) AS km,"
+    " (SELECT * FROM (SELECT l.id, l.price, CAST(ST_Distance({point}, {here}) / 1000 AS double precision) AS km,"
     " CAST(-1 AS double precision) FROM near l WHERE (SELECT yes FROM sparse)) AS rooms_and_cars"
-    " WHERE km <= %s ORDER BY unit_price, id LIMIT %s)"
+    " WHERE km <= %s ORDER BY price, id LIMIT %s)"
 )
 _SPARSE_DRIVERS_SQL = (
     " UNION ALL (SELECT d.id, d.price, ST_Distance(ST_SetSRID(ST_MakePoint(d.longitude, d.latitude), 4326)::geography,"  # noqa: S608
@@ -105,11 +106,14 @@ def _cheapest_where_sparse(query: SearchQuery, filters: tuple[str, list], stats:
     reach = rows[:, 3]
     rows = rows[(reach < 0) | (rows[:, 2] <= reach)]
     rows = rows[np.lexsort((rows[:, 0], rows[:, 1]))]
-    return np.column_stack([rows[:, 2], rows[:, 0]])
+    return np.column_stack([rows[:, 2], rows[:, 0], rows[:, 1]])
 
 
 def by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     """Cheapest first: the database merges per-cell index scans in price order and stops after the page.
+
+    Rows of (distance, id, reference price), the price being the unit price in reference units
+    (core.rates), so that listings priced in different currencies compare.
 
     Each coarse cell covering the circle is a scan of the (cell, price, id) index, the drivers coming
     here one of the coverage (cell, price, listing) index. A UNION ALL of those scans under ORDER BY
@@ -162,7 +166,7 @@ def by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.n
         )
         pending = [index for index, bound in bounds.items() if bound is not None and bound < threshold]
         if not pending:
-            return np.column_stack([accepted_distance, accepted[:, ID]])
+            return np.column_stack([accepted_distance, accepted[:, ID], accepted[:, PRICE]])
         limit *= 4
 
 
@@ -213,14 +217,14 @@ def _cheapest_rows(query: SearchQuery, filters: tuple[str, list], scans: list[_P
     with_cap = ""
     if capped:
         params |= {"skip": query.wanted - 1, "no_cap": _NO_PRICE_CAP}
-        cap_scans = [f"SELECT l.unit_price, l.id {rooms_and_cars}{cell}" for cell in whole_params]
+        cap_scans = [f"SELECT l.reference_price, l.id {rooms_and_cars}{cell}" for cell in whole_params]
         with_cap = f"WITH cap(price, id) AS MATERIALIZED ({_merged(cap_scans, 'LIMIT 1 OFFSET %(skip)s')}) "
         cap = " AND {price} <= COALESCE((SELECT price FROM cap), %(no_cap)s)"
     if partials:
         inside, inside_params = named(*_may_lie_inside(query), "d")
         params |= inside_params
         selects += [
-            f"SELECT {ROOM_CAR_COLUMNS} {rooms_and_cars}{cell}{cap.format(price='l.unit_price')} AND {inside}"
+            f"SELECT {ROOM_CAR_COLUMNS} {rooms_and_cars}{cell}{cap.format(price='l.reference_price')} AND {inside}"
             for cell in partial_params
         ]
     if any(scan.cell is None for scan in scans):
@@ -228,15 +232,15 @@ def _cheapest_rows(query: SearchQuery, filters: tuple[str, list], scans: list[_P
         params |= reach_params | {"here": geo.coverage_cell_of(query.latitude, query.longitude)}
         selects.append(
             f"SELECT {_DRIVER_BY_PRICE_COLUMNS} FROM {_DRIVERS_BY_PRICE_FROM}"  # noqa: S608
-            f" WHERE c.cell = %(here)s{cap.format(price='c.unit_price')} AND {reach} AND l.kind = 'driver'"
+            f" WHERE c.cell = %(here)s{cap.format(price='c.reference_price')} AND {reach} AND l.kind = 'driver'"
             f" AND {where}"
         )
     sql = with_cap + _merged(selects, "LIMIT %(limit)s", key="4, 1")
     return fetch(sql, params, prepare=True, planner=_CHEAPEST_PLANNER if postgres else None)
 
 
-# "No cap": the largest price a listing can have (a 32-bit integer column on PostgreSQL).
-_NO_PRICE_CAP = 2**31 - 1
+# "No cap": the largest reference price a listing can have (a 64-bit integer column).
+_NO_PRICE_CAP = 2**63 - 1
 
 
 def _merged(selects: list[str], limit: str, key: str = "1, 2") -> str:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from core.errors import DomainError
+from core.money import DEFAULT_CURRENCY, checked_currency
 from listings.models import ListingKind
 from listings.search.area import Bounds
 
@@ -40,8 +41,10 @@ class SearchQuery:
     start: datetime | None = None
     end: datetime | None = None
     guests: int | None = None
+    # Price bounds per night or hour in minor units of `currency`, the searcher's.
     min_price: int | None = None
     max_price: int | None = None
+    currency: str = DEFAULT_CURRENCY
     instant_book: bool = False
     sort: str = SortOrder.DISTANCE
     page: int = 1
@@ -82,6 +85,7 @@ class SearchQuery:
             raise DomainError("The maximum price cannot be negative.", field="max_price")
         if self.min_price is not None and self.max_price is not None and self.max_price < self.min_price:
             raise DomainError("The maximum price is below the minimum price.", field="max_price")
+        checked_currency(self.currency)
         if self.sort not in SortOrder.CHOICES:
             raise DomainError("Sort by distance, price or rating.", field="sort")
         if self.page < 1:
@@ -119,3 +123,26 @@ def units_between(start: datetime, end: datetime) -> tuple[int, int]:
 def kinds_of(query: SearchQuery) -> tuple[str, ...]:
     """The listing kinds the query searches: the one asked for, or all."""
     return (query.kind,) if query.kind else tuple(ListingKind.values)
+
+
+def price_kinds(query: SearchQuery) -> tuple[str, ...]:
+    """The kinds cheapest-first lists: like with like, so without dates one kind (rooms when none is chosen)."""
+    kinds = kinds_of(query)
+    return kinds if query.start is not None else kinds[:1]
+
+
+def price_rule(query: SearchQuery) -> str:
+    """What cheapest-first compares, in the words the results page shows."""
+    currency = query.currency
+    if query.start is not None:
+        return (
+            f"Cheapest first by the total for your dates (the price per night for rooms, per hour for cars and "
+            f"drivers, times your nights or hours; before fees), compared in {currency}."
+        )
+    if query.kind is None:
+        return (
+            f"Cheapest first compares like with like: rooms by their price per night, in {currency}. "
+            "Choose cars or drivers to compare them per hour, or give dates to compare totals across kinds."
+        )
+    unit = "night" if query.kind == ListingKind.ROOM else "hour"
+    return f"Cheapest first by the price per {unit}, compared in {currency}. Give dates to compare totals."

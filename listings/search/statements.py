@@ -20,17 +20,19 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 
+from core.rates import current_rates, to_reference
 from listings import geo
 from listings.models import ListingKind, ListingStatus
 from listings.search.query import SearchQuery, units_between
 
 # Columns read for every candidate, all numeric so they land in one numpy array:
+# price = the reference price (millionths of a euro, core.rates), comparable across currencies;
 # reach = the driver's service radius, or -1 for rooms and cars (their reach is the searcher's radius).
 # The service radius is a subquery by primary key, run only for drivers' rows: as a LEFT JOIN,
 # PostgreSQL may hash-join a scan of every driver's details when it expects a few hundred rows.
 SERVICE_RADIUS = "COALESCE((SELECT d.service_radius_km FROM listings_driverdetails d WHERE d.listing_id = l.id), 0)"
 COLUMNS = (
-    "l.id, l.latitude, l.longitude, l.unit_price, "
+    "l.id, l.latitude, l.longitude, l.reference_price, "
     f"CASE WHEN l.kind = 'driver' THEN {SERVICE_RADIUS} ELSE -1 END, "
     "l.rating_sum, l.rating_count"
 )
@@ -38,7 +40,7 @@ FROM = "listings_listing l"
 # The same columns for rows known not to be drivers. The reach has the drivers' type: PostgreSQL
 # merges the ordered scans of a UNION ALL only when every term has the same column types.
 ROOM_CAR_COLUMNS = (
-    "l.id, l.latitude, l.longitude, l.unit_price, CAST(-1 AS double precision), l.rating_sum, l.rating_count"
+    "l.id, l.latitude, l.longitude, l.reference_price, CAST(-1 AS double precision), l.rating_sum, l.rating_count"
 )
 ID, LAT, LNG, PRICE, REACH, RATING_SUM, RATING_COUNT = range(7)
 
@@ -64,12 +66,15 @@ def where_filters(query: SearchQuery, kinds: tuple[str, ...], now: datetime) -> 
     if query.guests is not None:
         sql.append("l.capacity >= %s")
         params.append(query.guests)
-    if query.min_price is not None:
-        sql.append("l.unit_price >= %s")
-        params.append(query.min_price)
-    if query.max_price is not None:
-        sql.append("l.unit_price <= %s")
-        params.append(query.max_price)
+    if query.min_price is not None or query.max_price is not None:
+        # The searcher's bounds (their currency) in reference units, at the rates the listings are priced at.
+        rates = current_rates()
+        if query.min_price is not None:
+            sql.append("l.reference_price >= %s")
+            params.append(to_reference(query.min_price, query.currency, rates))
+        if query.max_price is not None:
+            sql.append("l.reference_price <= %s")
+            params.append(to_reference(query.max_price, query.currency, rates))
     if query.instant_book:
         sql.append("l.instant_book = %s")
         params.append(True)

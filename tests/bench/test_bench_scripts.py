@@ -35,7 +35,7 @@ def run(script: str, *args: str, env: dict[str, str] | None = None) -> str:
 
 def test_geo_search_prints_a_line_per_case_and_place_and_the_naive_comparison():
     out = run("geo_search.py", "--listings", "1000", "--db", "sqlite", "--queries", "3")
-    for case in ("nearest", "filtered", "cheapest"):
+    for case in ("nearest", "filtered", "cheapest", "cheapest_fx"):
         for place in ("centre", "countryside"):
             pattern = (
                 rf"^case={case} place={place} db=sqlite n=1000 p50_ms={NUMBER} p95_ms={NUMBER} rows_p95=\d+"

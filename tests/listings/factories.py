@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from accounts.models import User
+from core.rates import current_rates
 from listings.geo import cells_for, driver_coverage_cells
 from listings.models import CarDetails, DriverCoverage, DriverDetails, Listing, ListingKind, RoomDetails, coverage_row
 from tests.conftest import make_user
@@ -49,7 +50,7 @@ def bulk_listings(*, owner: User, points: list[dict]) -> list[Listing]:
 
     A driver gets its details and coverage cells (`service_radius_km` in the dict, default 15).
     """
-    listings = []
+    listings, rates = [], current_rates()
     for spec in points:
         spec = dict(spec)
         kind = spec.pop("kind", ListingKind.ROOM)
@@ -64,6 +65,7 @@ def bulk_listings(*, owner: User, points: list[dict]) -> list[Listing]:
             **spec,
         )
         listing.cell_fine, listing.cell_mid, listing.cell_coarse = cells_for(listing.latitude, listing.longitude)
+        listing.reprice_for_search(rates)
         listings.append(listing)
     Listing.objects.bulk_create(listings)
     drivers, coverage = [], []

@@ -9,8 +9,10 @@ from geopy.distance import geodesic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.rates import current_rates, to_reference
 from listings.models import BusyPeriod, BusySource, Listing, ListingKind, ListingStatus
 from listings.search import SearchQuery, search_listing_hits, units_between
+from listings.search.query import kinds_of, price_kinds
 from listings.services import hold_slot
 from tests.conftest import make_user
 from tests.listings.factories import bulk_listings
@@ -21,18 +23,26 @@ HYPOTHESIS = settings(max_examples=20, deadline=None, suppress_health_check=[Hea
 
 
 def brute_force(query: SearchQuery) -> list[tuple[int, float]]:
-    """Every listing read and measured with geopy, filtered and sorted in plain Python."""
+    """Every listing read and measured with geopy, filtered and sorted in plain Python.
+
+    Prices compare in the reference unit (core.rates); cheapest first compares like with like: one kind
+    without dates (rooms when none is asked for), the totals for the dates otherwise.
+    """
     hits = []
     rating = {}
+    kinds = price_kinds(query) if query.sort == "price" else kinds_of(query)
+    rates = current_rates()
+    low = None if query.min_price is None else to_reference(query.min_price, query.currency, rates)
+    high = None if query.max_price is None else to_reference(query.max_price, query.currency, rates)
     for listing in Listing.objects.select_related("driver").prefetch_related("busy_periods"):
         rating[listing.pk] = listing.rating_sum / listing.rating_count if listing.rating_count else -1.0
-        if listing.status != ListingStatus.ACTIVE or (query.kind and listing.kind != query.kind):
+        if listing.status != ListingStatus.ACTIVE or listing.kind not in kinds:
             continue
         if query.guests and listing.capacity < query.guests:
             continue
-        if query.min_price is not None and listing.unit_price < query.min_price:
+        if low is not None and listing.reference_price < low:
             continue
-        if query.max_price is not None and listing.unit_price > query.max_price:
+        if high is not None and listing.reference_price > high:
             continue
         if query.instant_book and not listing.instant_book:
             continue
@@ -48,7 +58,11 @@ def brute_force(query: SearchQuery) -> list[tuple[int, float]]:
         distance = geodesic((query.latitude, query.longitude), (listing.latitude, listing.longitude)).km
         reach = listing.driver.service_radius_km if listing.kind == ListingKind.DRIVER else query.radius_km
         if distance <= reach:
-            hits.append((listing.pk, distance, listing.unit_price))
+            units = 1
+            if query.start:
+                nights, hours = units_between(query.start, query.end)
+                units = nights if listing.kind == ListingKind.ROOM else hours
+            hits.append((listing.pk, distance, listing.reference_price * units))
     if query.sort == "price":
         hits.sort(key=lambda hit: (hit[2], hit[0]))
     elif query.sort == "rating":
@@ -86,6 +100,8 @@ def scatter(centre_lat: float, centre_lng: float, spread: float):
             "longitude": st.floats(-spread * 3, spread * 3).map(lambda d: (centre_lng + d + 180) % 360 - 180),
             "kind": st.sampled_from(ListingKind.values),
             "unit_price": st.integers(100, 20000),
+            # Several currencies, with and without a minor unit: cheapest first compares them converted.
+            "currency": st.sampled_from(["EUR", "JPY", "USD", "KRW"]),
             "capacity": st.integers(1, 6),
             "instant_book": st.booleans(),
             "service_radius_km": st.floats(1, 60),
@@ -152,8 +168,9 @@ def test_a_driver_matches_only_when_the_requester_is_inside_its_service_radius()
             {"latitude": 48.877, "longitude": 2.35, "kind": ListingKind.DRIVER, "service_radius_km": 2},
         ],
     )
-    for sort in ("distance", "price"):
-        result = search_listing_hits(SearchQuery(latitude=48.85, longitude=2.35, radius_km=5, sort=sort), now=NOW)
+    for sort, kind in (("distance", None), ("price", ListingKind.DRIVER)):
+        query = SearchQuery(latitude=48.85, longitude=2.35, radius_km=5, sort=sort, kind=kind)
+        result = search_listing_hits(query, now=NOW)
         ids = [hit.listing_id for hit in result.hits]
         assert far_reach.pk in ids
         assert short_reach.pk not in ids
