@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from core.errors import DomainError
 from listings.models import Listing, ListingStatus
 from listings.search import Bounds, SearchQuery, search_listing_hits
+from listings.search.query import kinds_of, price_kinds
 from tests.conftest import make_user
 from tests.listings.factories import bulk_listings
 from tests.listings.test_search_correctness import HYPOTHESIS, KINDS, NOW, SORTS, scatter
@@ -26,17 +27,22 @@ def in_box(bounds: Bounds, latitude: float, longitude: float) -> bool:
 
 
 def brute_force(query: SearchQuery) -> list[tuple[int, float]]:
-    """Every active listing of the kind whose point is in the rectangle (drivers too, where they are based)."""
+    """Every active listing of the kind whose point is in the rectangle (drivers too, where they are based).
+
+    Cheapest first compares like with like (listings.search.query.price_kinds: one kind, rooms when none is
+    asked for) by the reference price, as in tests/listings/test_search_correctness.py.
+    """
     assert query.bounds is not None
     hits = []
+    kinds = price_kinds(query) if query.sort == "price" else kinds_of(query)
     for listing in Listing.objects.all():
-        if listing.status != ListingStatus.ACTIVE or (query.kind and listing.kind != query.kind):
+        if listing.status != ListingStatus.ACTIVE or listing.kind not in kinds:
             continue
         if not in_box(query.bounds, listing.latitude, listing.longitude):
             continue
         distance = geodesic((query.latitude, query.longitude), (listing.latitude, listing.longitude)).km
         rating = listing.rating_sum / listing.rating_count if listing.rating_count else -1.0
-        hits.append((listing.pk, distance, listing.unit_price, rating))
+        hits.append((listing.pk, distance, listing.reference_price, rating))
     if query.sort == "price":
         hits.sort(key=lambda hit: (hit[2], hit[0]))
     elif query.sort == "rating":
@@ -128,7 +134,9 @@ def test_a_driver_is_in_an_area_where_it_is_based_not_where_it_travels():
         ],
     )
     for sort in ("distance", "price", "rating"):
-        query = SearchQuery.in_area(Bounds(south=48.8, west=2.3, north=48.9, east=2.4), sort=sort)
+        # Cheapest first compares one kind (rooms unless asked): ask for drivers.
+        kind = "driver" if sort == "price" else None
+        query = SearchQuery.in_area(Bounds(south=48.8, west=2.3, north=48.9, east=2.4), sort=sort, kind=kind)
         assert [hit.listing_id for hit in search_listing_hits(query, now=NOW).hits] == [based_inside.pk]
     assert based_outside.pk
 
