@@ -33,7 +33,8 @@ FEE = 1500  # the harness's dispute fee (devtools/stripe_balances.py)
 
 def deliver_events(client, dispute_id: str, delivered: set[str]) -> None:
     """Post to the webhook every event about the dispute that the harness emitted and we have not posted yet."""
-    for event in gateway.client().v1.events.list(params={"limit": 100}).data:
+    # Every page: the harness lives for the whole session, so a busy run has far more than 100 events.
+    for event in gateway.client().v1.events.list(params={"limit": 100}).auto_paging_iter():
         obj = event.data.object
         if event.id in delivered or not event.type.startswith("charge.dispute.") or obj.id != dispute_id:
             continue

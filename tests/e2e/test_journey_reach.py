@@ -39,6 +39,7 @@ from tests.e2e.people import off_the_browser_thread
 from tests.e2e.test_journey_host_lists_guest_books import stay_ahead
 from tests.listings.factories import make_listing
 from tests.notifications.test_push import Device, PushService, b64url
+from tests.support.browser import PAGE_TIMEOUT_MS
 from tests.support.servers import child_environment
 from tests.support.smtp import Mailbox
 
@@ -205,7 +206,7 @@ def test_push_is_turned_on_from_the_bell_and_a_notification_reaches_the_service_
         {"origin": live_url, "registrationId": registration, "data": json.dumps(payload)},
     )
     shown: list = []
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
     while not shown and time.monotonic() < deadline:
         shown = page.evaluate(
             "navigator.serviceWorker.ready.then(r => r.getNotifications())"
@@ -217,7 +218,7 @@ def test_push_is_turned_on_from_the_bell_and_a_notification_reaches_the_service_
     # The site dropped the device (its push service answered 410 once): the next visit tells the site again.
     PushSubscription.objects.filter(user=person).delete()
     page.reload()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
     while not PushSubscription.objects.filter(user=person, endpoint=device.endpoint).exists():
         assert time.monotonic() < deadline, "the page did not send its subscription again"
         page.wait_for_timeout(100)
