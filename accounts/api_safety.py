@@ -14,7 +14,7 @@ from core.requests import ApiRequest
 router = Router(tags=["safety"], auth=session_or_token_auth)
 
 
-class BlockIn(Schema):
+class PersonBlockIn(Schema):
     user_id: int
 
 
@@ -47,7 +47,7 @@ def list_blocks(request: ApiRequest):
 
 
 @router.post("/blocks", response={201: BlockOut}, summary="Block a person: no messages, no booking requests")
-def block(request: ApiRequest, payload: BlockIn):
+def block(request: ApiRequest, payload: PersonBlockIn):
     return Status(201, safety.block_person(blocker=request.auth, person_id=payload.user_id))
 
 

@@ -81,7 +81,7 @@ class RequestOut(Schema):
     assigned_listing_id: int | None
 
 
-class RequiresActionOut(Schema):
+class DispatchRequiresActionOut(Schema):
     """The card needs 3-D Secure: run it with Stripe's SDK (client_secret), then POST to complete_url.
 
     The request exists meanwhile (`authenticating`), offered to nobody; it expires if never completed.
@@ -146,7 +146,7 @@ def estimate(request: ApiRequest, payload: WhereIn):
     }
 
 
-@router.post("/requests", response={201: RequestOut, 202: RequiresActionOut})
+@router.post("/requests", response={201: RequestOut, 202: DispatchRequiresActionOut})
 def create_request(request: ApiRequest, payload: RequestIn):
     try:
         created = request_services.request_now(

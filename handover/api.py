@@ -20,12 +20,12 @@ from handover.models import HandoverReport, Settlement
 router = Router(tags=["handover"], auth=session_or_token_auth)
 
 
-class PhotoOut(Schema):
+class HandoverPhotoOut(Schema):
     angle: str
     photo_url: str
 
 
-class ReportOut(Schema):
+class HandoverReportOut(Schema):
     id: int
     stage: str
     side: str
@@ -34,7 +34,7 @@ class ReportOut(Schema):
     notes: str
     created_at: datetime
     confirmed_at: datetime | None
-    photos: list[PhotoOut]
+    photos: list[HandoverPhotoOut]
 
 
 class SettlementOut(Schema):
@@ -64,7 +64,7 @@ class HandoverOut(Schema):
     booking_id: int
     card_kept: bool
     deposit: DepositOut | None
-    reports: list[ReportOut]
+    reports: list[HandoverReportOut]
     settlement: SettlementOut | None
 
 
@@ -78,7 +78,7 @@ class ClaimIn(Schema):
 
 
 def _report(report: HandoverReport) -> dict:
-    data = {name: getattr(report, name) for name in ReportOut.model_fields if name != "photos"}
+    data = {name: getattr(report, name) for name in HandoverReportOut.model_fields if name != "photos"}
     data["photos"] = [
         {"angle": p.angle, "photo_url": reverse("handover:photo", kwargs={"photo_id": p.pk})}
         for p in report.photos.all()
@@ -118,7 +118,7 @@ def keep_card(request: ApiRequest, booking_id: int, payload: CardIn):
 
 @router.post(
     "/bookings/{booking_id}/reports",
-    response={201: ReportOut},
+    response={201: HandoverReportOut},
     summary="File my pickup or return report (multipart: six photos, one per angle)",
 )
 def file_report(
@@ -149,7 +149,7 @@ def file_report(
     return Status(201, _report(report))
 
 
-@router.post("/reports/{report_id}/confirm", response=ReportOut, summary="Confirm the other party's report")
+@router.post("/reports/{report_id}/confirm", response=HandoverReportOut, summary="Confirm the other party's report")
 def confirm_report(request: ApiRequest, report_id: int):
     selectors.visible_report(user=request.auth, report_id=report_id)
     return _report(services.confirm_report(user=request.auth, report_id=report_id))

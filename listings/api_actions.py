@@ -55,7 +55,7 @@ class CalendarOut(Schema):
     periods: list[PeriodOut]
 
 
-class BlockIn(Schema):
+class CalendarBlockIn(Schema):
     first_day: date
     last_day: date
     note: str = ""
@@ -71,11 +71,11 @@ class QuestionOut(Schema):
     messages_url: str
 
 
-class ReportIn(Schema):
+class ListingReportIn(Schema):
     reason: str
 
 
-class ReportOut(Schema):
+class ListingReportOut(Schema):
     id: int
     created_at: datetime
 
@@ -143,7 +143,7 @@ def read_calendar(request: ApiRequest, listing_id: ObjectId):
 
 
 @router.post("/{listing_id}/calendar", response={201: PeriodOut}, summary="Block days, first to last inclusive")
-def block_days(request: ApiRequest, listing_id: ObjectId, data: BlockIn):
+def block_days(request: ApiRequest, listing_id: ObjectId, data: CalendarBlockIn):
     listing = selectors.owned_listing(listing_id=listing_id, owner=request.auth)
     # The page's form: the same past-day and horizon rules, in the listing's time zone.
     form = BlockForm(data.dict(), listing=listing)
@@ -175,8 +175,8 @@ def ask_host(request: ApiRequest, listing_id: ObjectId, data: QuestionIn):
     return {"thread_id": thread.pk, "title": thread.title, "messages_url": f"/api/v1/threads/{thread.pk}/messages"}
 
 
-@router.post("/{listing_id}/reports", response={201: ReportOut}, summary="Report a listing to Sharing's team")
-def report_listing(request: ApiRequest, listing_id: ObjectId, data: ReportIn):
+@router.post("/{listing_id}/reports", response={201: ListingReportOut}, summary="Report a listing to Sharing's team")
+def report_listing(request: ApiRequest, listing_id: ObjectId, data: ListingReportIn):
     listing = selectors.visible_listing(listing_id=listing_id, viewer=request.auth)
     report = services.report_listing(listing=listing, reporter=request.auth, reason=data.reason)
     return Status(201, {"id": report.pk, "created_at": report.created_at})

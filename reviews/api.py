@@ -46,7 +46,7 @@ class ResponseIn(Schema):
     text: str = Field(..., max_length=RESPONSE_MAX_LENGTH * 2)
 
 
-class ReportIn(Schema):
+class ReviewReportIn(Schema):
     reason: str = Field(..., max_length=REASON_MAX_LENGTH * 2)
 
 
@@ -97,7 +97,7 @@ class ReviewPageOut(Schema):
     as_guest: RoleRatingOut | None = None
 
 
-class ReportOut(Schema):
+class ReviewReportOut(Schema):
     id: int
     review_id: int
     reason: str
@@ -185,12 +185,12 @@ def respond(request: ApiRequest, review_id: int, payload: ResponseIn):
     return _review_out(_reloaded(review.pk), request.user)
 
 
-@router.post("/{review_id}/reports", response={201: ReportOut}, summary="Report a review as abusive, once")
-def report(request: ApiRequest, review_id: int, payload: ReportIn):
+@router.post("/{review_id}/reports", response={201: ReviewReportOut}, summary="Report a review as abusive, once")
+def report(request: ApiRequest, review_id: int, payload: ReviewReportIn):
     return Status(201, services.report_review(reporter=request.user, review_id=review_id, reason=payload.reason))
 
 
-@router.post("/reports/{report_id}/decision", response=ReportOut, summary="Staff: hide or keep a reported review")
+@router.post("/reports/{report_id}/decision", response=ReviewReportOut, summary="Staff: hide or keep a reported review")
 def decide(request: ApiRequest, report_id: int, payload: DecisionIn):
     return services.moderate_report(
         staff=request.user, report_id=report_id, decision=payload.decision, reason=payload.reason
