@@ -5,11 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts import licences
 from core.pages import refusal_pages, refusals
+from core.private_files import private_image_response
 from core.requests import SignedInRequest
 
 
@@ -39,11 +40,4 @@ def licence(request: SignedInRequest) -> HttpResponse:
 @refusal_pages
 def licence_document(request: SignedInRequest, licence_id: int) -> HttpResponse:
     """The licence photo: its owner and staff who review licences only (private storage, never public media)."""
-    found = licences.visible_document(user=request.user, licence_id=licence_id)
-    try:
-        with found.document.open("rb") as file:
-            response = HttpResponse(file.read(), content_type="image/jpeg")
-    except FileNotFoundError:
-        raise Http404("This photo is no longer kept.") from None
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_image_response(licences.visible_document(user=request.user, licence_id=licence_id).document)

@@ -10,6 +10,8 @@ import os
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpResponse
 
 
 class PrivateStorage(FileSystemStorage):
@@ -25,3 +27,17 @@ class PrivateStorage(FileSystemStorage):
 
 
 private_storage = PrivateStorage()
+
+
+def private_image_response(image: FieldFile) -> HttpResponse:
+    """A private photo as a response nobody caches: call it only once the view has checked who asks.
+
+    Stored photos are re-encoded JPEGs of at most 1600 px a side (a few hundred KB), so they are read whole.
+    """
+    try:
+        with image.open("rb") as file:
+            response = HttpResponse(file.read(), content_type="image/jpeg")
+    except FileNotFoundError:
+        raise Http404("This photo is no longer kept.") from None
+    response["Cache-Control"] = "private, no-store"
+    return response

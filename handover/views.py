@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.pages import refusal_pages, refusals
+from core.private_files import private_image_response
 from core.requests import SignedInRequest
 from handover import deposits, selectors, services
 from handover.forms import ClaimDecisionForm, ClaimForm, ReportForm
@@ -86,15 +87,7 @@ def confirm_report(request: SignedInRequest, report_id: int) -> HttpResponse:
 @refusal_pages
 def photo(request: SignedInRequest, photo_id: int) -> HttpResponse:
     """The photo itself, for the two parties and staff only (the file is outside the public media)."""
-    found = selectors.visible_photo(user=request.user, photo_id=photo_id)
-    try:
-        with found.image.open("rb") as file:
-            # Re-encoded photos are at most 1600 px a side (a few hundred KB): read whole.
-            response = HttpResponse(file.read(), content_type="image/jpeg")
-    except FileNotFoundError:
-        raise Http404("This photo is no longer kept.") from None
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_image_response(selectors.visible_photo(user=request.user, photo_id=photo_id).image)
 
 
 @login_required
