@@ -17,8 +17,6 @@ payable account in full (Sharing keeps no fee on damage or kilometres), then the
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
 from accounts.models import User
@@ -116,19 +114,15 @@ class CarMoney:
     def save_card(self, *, payer: User, payment_method: str, reference: str) -> str:
         if not payment_method:
             raise PaymentFailed("Enter your card details first.", code="payment_method_missing")
-        key = idempotency_key("card", reference.replace(":", "-"), "customer")
-        customer: Any = gateway._call(
-            "create_customer",
-            gateway.client().v1.customers.create,
-            params={"metadata": {"payer": str(payer.pk), "reference": reference}},
-            options={"idempotency_key": key},
+        rental = reference.replace(":", "-")
+        customer = gateway.create_customer(
+            idempotency_key=idempotency_key("card", rental, "customer"),
+            metadata={"payer": str(payer.pk), "reference": reference},
         )
-        gateway._call(
-            "attach_payment_method",
-            gateway.client().v1.payment_methods.attach,
+        gateway.attach_payment_method(
             payment_method,
-            params={"customer": customer.id},
-            options={"idempotency_key": idempotency_key("card", reference.replace(":", "-"), "attach", payment_method)},
+            customer=customer.id,
+            idempotency_key=idempotency_key("card", rental, "attach", payment_method),
         )
         return f"{customer.id}/{payment_method}"
 

@@ -237,6 +237,22 @@ def retrieve_dispute(dispute_id: str) -> stripe.Dispute:
     return _call("retrieve_dispute", client().v1.disputes.retrieve, dispute_id)
 
 
+# --- Customers and saved cards (a renter's card kept for a car rental: payments.deposits) ---------
+def create_customer(*, idempotency_key: str, metadata: Metadata | None = None) -> stripe.Customer:
+    params = {"metadata": metadata or {}}
+    return _call("create_customer", client().v1.customers.create, params=params, options=_options(idempotency_key))
+
+
+def attach_payment_method(payment_method: str, *, customer: str, idempotency_key: str) -> stripe.PaymentMethod:
+    return _call(
+        "attach_payment_method",
+        client().v1.payment_methods.attach,
+        payment_method,
+        params={"customer": customer},
+        options=_options(idempotency_key),
+    )
+
+
 # --- Connect Express accounts (hosts' payout accounts) ------------------------------------
 def create_connected_account(
     *, email: str, country: str, idempotency_key: str, metadata: Metadata | None = None
