@@ -45,10 +45,11 @@
 
     // The map moves to what was searched; a hidden map (a phone's list view) does when it is shown.
     function fit() {
-      if (!fitted || !searchElement.offsetWidth) return;
-      moving = true;
-      map.fitBounds(fitted, { animate: false, maxZoom: 15 });
-      moving = false;
+      if (fitted && searchElement.offsetWidth) {
+        moving = true;
+        map.fitBounds(fitted, { animate: false, maxZoom: 15 });
+        moving = false;
+      }
       drawMarkers();
     }
 
@@ -115,7 +116,6 @@
         var circle = L.circle(centre, { radius: parseFloat(list.dataset.radius) * 1000, fill: false }).addTo(outline);
         fitted = markers.length ? L.latLngBounds(markers.map(function (item) { return item.latlng; })).pad(0.15) : circle.getBounds();
       }
-      drawMarkers();
       fit();
       areaButton.hidden = true;
     }
