@@ -513,3 +513,19 @@ def test_the_api_sends_a_document_and_shows_the_state(client):
     assert [row["kind"] for row in client.get("/api/v1/people/me/verifications").json()] == ["licence"]
     with pytest.raises(NotFound):
         verifications.submit(user=person, kind="passport", document=jpeg(), selfie=jpeg(), birth_date=BORN)
+
+
+def test_the_listing_form_sets_verified_guests_only_and_the_cars_minimum_age(client):
+    from tests.listings.helpers import FORM_COMMON, FORM_DETAILS
+
+    car = make_listing(kind=ListingKind.CAR)
+    client.force_login(car.owner)
+    url = reverse("listings:edit", kwargs={"listing_id": car.pk})
+    page = client.get(url).content.decode()
+    assert "Verified guests only" in page and "Minimum age of renters" in page
+    data = {**FORM_COMMON, **FORM_DETAILS["car"], "verified_guests_only": "on", "min_renter_age": "17"}
+    assert client.post(url, data).status_code == 200  # refused on the form
+    assert CarDetails.objects.get(listing=car).min_renter_age is None
+    assert client.post(url, {**data, "min_renter_age": "21"}).status_code == 302
+    car.refresh_from_db()
+    assert (car.verified_guests_only, car.car.min_renter_age) == (True, 21)
