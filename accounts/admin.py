@@ -5,10 +5,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from accounts import licences, safety
-from accounts.models import DrivingLicence, PersonReport, ReportDecision, User
+from accounts import safety, verifications
+from accounts.models import DocumentPart, DocumentView, PersonReport, ReportDecision, User, Verification
 from core.admin_tools import ReportQueueAdmin, ask_reason_then_apply
 from core.pages import apply_each
 from core.requests import SignedInRequest
@@ -59,27 +59,13 @@ class PersonReportAdmin(ReportQueueAdmin):
         return self.decide(request, queryset, ReportDecision.DISMISS, "no_action", "No action needed")
 
 
-@admin.register(DrivingLicence)
-class DrivingLicenceAdmin(admin.ModelAdmin):
-    """The queue of driving licences to check: pending first; verify, or refuse with the reason the person reads.
-
-    Only staff with the "review driving licences" permission see it or the photos (accounts.licences).
-    """
-
-    list_display = ["user", "status", "submitted_at", "decided_by", "decided_at", "photo"]
-    list_filter = ["status"]
-    ordering = ["status", "submitted_at"]
-    search_fields = ["user__email", "user__display_name"]
-    readonly_fields = [field.name for field in DrivingLicence._meta.fields] + ["photo"]
-    actions = ["verify", "refuse"]
+class ReviewerOnlyAdmin(admin.ModelAdmin):
+    """Seen only by staff with the "review verifications" permission; never added or deleted."""
 
     def _reviewer(self, request) -> bool:
-        return licences.can_review(request.user)
+        return verifications.can_review(request.user)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return self._reviewer(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
         return self._reviewer(request)
 
     def has_module_permission(self, request) -> bool:
@@ -91,25 +77,59 @@ class DrivingLicenceAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="Photo")
-    def photo(self, licence: DrivingLicence) -> str:
-        if not licence.document:
-            return "-"
-        return format_html(
-            '<a href="{}">See the photo</a>', reverse("accounts:licence_document", kwargs={"licence_id": licence.pk})
-        )
 
-    @admin.action(description="Verify the licence", permissions=["change"])
+@admin.register(Verification)
+class VerificationAdmin(ReviewerOnlyAdmin):
+    """The queue of identity documents and licences to check: pending first; verify, or refuse with the reason
+    the person reads. Opening a photo is recorded (the "Document views" list)."""
+
+    list_display = ["user", "kind", "status", "birth_date", "submitted_at", "decided_by", "decided_at", "photos"]
+    list_filter = ["status", "kind"]
+    ordering = ["status", "submitted_at"]
+    search_fields = ["user__email", "user__display_name"]
+    readonly_fields = [field.name for field in Verification._meta.fields] + ["photos"]
+    actions = ["verify", "refuse"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._reviewer(request)
+
+    @admin.display(description="Photos")
+    def photos(self, verification: Verification) -> str:
+        links = [
+            format_html(
+                '<a href="{}">{}</a>',
+                reverse("accounts:verification_photo", kwargs={"verification_id": verification.pk, "part": part}),
+                label,
+            )
+            for part, label in DocumentPart.choices
+            if getattr(verification, part)
+        ]
+        return format_html_join(" · ", "{}", ((link,) for link in links)) if links else "-"
+
+    @admin.action(description="Verify the document", permissions=["change"])
     def verify(self, request: SignedInRequest, queryset: QuerySet) -> None:
-        done = apply_each(request, queryset, lambda lic: licences.verify_licence(staff=request.user, licence_id=lic.pk))
-        self.message_user(request, f"{done} licence(s) verified.")
+        done = apply_each(request, queryset, lambda v: verifications.verify(staff=request.user, verification_id=v.pk))
+        self.message_user(request, f"{done} document(s) verified.")
 
-    @admin.action(description="Refuse the licence (with the reason)", permissions=["change"])
+    @admin.action(description="Refuse the document (with the reason)", permissions=["change"])
     def refuse(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
         return ask_reason_then_apply(
             request,
             queryset,
             action="refuse",
-            title="Refuse driving licences",
-            apply=lambda lic, reason: licences.refuse_licence(staff=request.user, licence_id=lic.pk, reason=reason),
+            title="Refuse identity documents or licences",
+            apply=lambda v, reason: verifications.refuse(staff=request.user, verification_id=v.pk, reason=reason),
         )
+
+
+@admin.register(DocumentView)
+class DocumentViewAdmin(ReviewerOnlyAdmin):
+    """Who opened which photo of whose document, and when (written by accounts.verifications, never edited)."""
+
+    list_display = ["viewed_at", "staff", "verification", "part"]
+    list_filter = ["part"]
+    search_fields = ["staff__email", "verification__user__email"]
+    readonly_fields = [field.name for field in DocumentView._meta.fields]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 from django.utils.datastructures import MultiValueDict
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
-from accounts import selectors, services
+from accounts import selectors, services, verifications
 from accounts.forms import ProfileForm
 from accounts.models import User
 from core.api import ObjectId, session_or_token_auth
@@ -31,6 +31,7 @@ class PublicProfileOut(Schema):
     city: str
     photo_url: str | None
     email_verified: bool
+    verified_documents: list[str] = Field(description="Documents Sharing verified: licence, identity")
 
 
 class MyProfileOut(PublicProfileOut):
@@ -58,6 +59,7 @@ def _public(person: User) -> dict:
         "city": person.city,
         "photo_url": person.avatar.url if person.avatar else None,
         "email_verified": selectors.has_verified_email(person),
+        "verified_documents": verifications.verified_kinds(person),
     }
 
 

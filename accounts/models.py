@@ -158,41 +158,80 @@ class PersonReport(models.Model):
         return f"Report on {self.person} by {self.reporter}"
 
 
-class LicenceStatus(models.TextChoices):
+class VerificationKind(models.TextChoices):
+    LICENCE = "licence", "Driving licence"
+    IDENTITY = "identity", "Identity document"
+
+
+class VerificationStatus(models.TextChoices):
     PENDING = "pending", "Waiting for review"
     VERIFIED = "verified", "Verified"
     REFUSED = "refused", "Refused"
 
 
-def licence_upload_to(licence: DrivingLicence, filename: str) -> str:
-    return f"licences/{licence.user_id}/{timezone.now():%Y%m%d%H%M%S%f}.jpg"
+class DocumentPart(models.TextChoices):
+    DOCUMENT = "document", "Document"
+    SELFIE = "selfie", "Selfie"
 
 
-class DrivingLicence(models.Model):
-    """A person's driving licence: a photo in private storage, reviewed by staff (verified, or refused with why).
+def verification_upload_to(verification: Verification, filename: str) -> str:
+    return f"verifications/{verification.user_id}/{verification.kind}-{timezone.now():%Y%m%d%H%M%S%f}-{filename}"
 
-    Renting a car and going online as a driver need it verified (accounts.licences). The photo is
-    served only to its owner and to staff who may review licences, never through the media route.
+
+# Migration 0006 names the driving licences' first upload path by this name.
+licence_upload_to = verification_upload_to
+
+
+class Verification(models.Model):
+    """A document a person sent to prove who they are: a driving licence or an identity document, with a selfie.
+
+    Staff with the "review verifications" permission verify it or refuse it with a reason (accounts.verifications).
+    The photos live in private storage and are shown to those staff only, each view logged (DocumentView);
+    they are deleted a set number of days after the decision, which stays on record. `birth_date` is the one
+    the person gave and the reviewer checked against the document (cars may ask for a minimum age).
     """
 
-    user = models.OneToOneField("accounts.User", on_delete=models.CASCADE, related_name="driving_licence")
-    # Blank once the photo is deleted after the decision (or for accounts created verified by tools).
-    document = models.ImageField(upload_to=licence_upload_to, storage=private_storage, blank=True)
-    status = models.CharField(max_length=10, choices=LicenceStatus.choices, default=LicenceStatus.PENDING)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="verifications")
+    kind = models.CharField(max_length=10, choices=VerificationKind.choices)
+    # Blank once deleted after the decision (or for accounts created verified by tools).
+    document = models.ImageField(upload_to=verification_upload_to, storage=private_storage, blank=True)
+    selfie = models.ImageField(upload_to=verification_upload_to, storage=private_storage, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=VerificationStatus.choices, default=VerificationStatus.PENDING)
     refusal_reason = models.CharField(max_length=500, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now)
     decided_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        permissions = [("review_drivinglicence", "Can view and decide driving licences")]
-        indexes = [models.Index(fields=["status", "submitted_at"])]
+        permissions = [("review_verification", "Can view and decide identity documents and driving licences")]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="verification_queue")]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=LicenceStatus.values), name="licence_status_known"),
+            models.UniqueConstraint(fields=["user", "kind"], name="verification_once_per_kind"),
+            models.CheckConstraint(condition=Q(kind__in=VerificationKind.values), name="verification_kind_known"),
+            models.CheckConstraint(condition=Q(status__in=VerificationStatus.values), name="verification_status_known"),
             models.CheckConstraint(
-                condition=~Q(status="refused") | ~Q(refusal_reason=""), name="licence_refusal_has_reason"
+                condition=~Q(status="refused") | ~Q(refusal_reason=""), name="verification_refusal_has_reason"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Driving licence of {self.user_id} ({self.status})"
+        return f"{self.get_kind_display()} of {self.user_id} ({self.status})"
+
+
+class DocumentView(models.Model):
+    """One look by a member of staff at one photo of a verification: the record of who saw whose papers, when."""
+
+    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="views")
+    part = models.CharField(max_length=10, choices=DocumentPart.choices)
+    staff = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-viewed_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(part__in=DocumentPart.values), name="document_view_part_known")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} saw the {self.part} of verification {self.verification_id}"

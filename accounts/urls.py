@@ -1,6 +1,7 @@
 from django.urls import path
 
-from accounts import licence_pages, views
+from accounts import verification_pages, views
+from accounts.models import VerificationKind
 
 app_name = "accounts"
 urlpatterns = [
@@ -8,7 +9,12 @@ urlpatterns = [
     path("blocked/", views.blocks, name="blocks"),
     path("blocked/remove/", views.unblock, name="unblock"),
     path("report/", views.report, name="report"),
-    path("me/licence/", licence_pages.licence, name="licence"),
-    path("licences/<int:licence_id>/photo/", licence_pages.licence_document, name="licence_document"),
+    path("me/licence/", verification_pages.verification, {"kind": VerificationKind.LICENCE}, name="licence"),
+    path("me/identity/", verification_pages.verification, {"kind": VerificationKind.IDENTITY}, name="identity"),
+    path(
+        "verifications/<int:verification_id>/<str:part>/",
+        verification_pages.verification_photo,
+        name="verification_photo",
+    ),
     path("<int:user_id>/edit/", views.edit_profile, name="profile_edit"),
 ]

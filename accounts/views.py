@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import safety, selectors, services
+from accounts import safety, selectors, services, verifications
 from accounts.forms import ProfileForm, ReportForm
 from accounts.models import User
 from core.errors import DomainError, NotFound
@@ -25,6 +25,8 @@ def profile(request: HttpRequest, user_id: int) -> HttpResponse:
     context = {
         "person": person,
         "email_verified": selectors.has_verified_email(person),
+        # One badge per document Sharing verified (never the document itself).
+        "verified_documents": [verifications.name_of(kind) for kind in verifications.verified_kinds(person)],
         "is_own_profile": request.user.is_authenticated and request.user.pk == person.pk,
         "has_blocked": request.user.is_authenticated
         and safety.blocked_by(request.user).filter(blocked_id=person.pk).exists(),

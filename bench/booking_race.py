@@ -69,7 +69,7 @@ def run_round(*, label: str, attempts: int, threads: int, periods: list[tuple[da
     from allauth.account.models import EmailAddress
     from django.db import connection
 
-    from accounts.models import DrivingLicence, LicenceStatus, User
+    from accounts.models import User, Verification, VerificationKind, VerificationStatus
     from bookings import selectors
     from bookings.models import HOLDING_STATUSES, Booking
     from bookings.services.checkout import request_booking
@@ -98,8 +98,8 @@ def run_round(*, label: str, attempts: int, threads: int, periods: list[tuple[da
     for i in range(attempts):
         guest = User.objects.create_user(email=f"guest-{label}-{i}@bench.test", password=None)
         EmailAddress.objects.create(user=guest, email=guest.email, verified=True, primary=True)
-        # Renting a car needs a driving licence staff verified (accounts.licences).
-        DrivingLicence.objects.create(user=guest, status=LicenceStatus.VERIFIED)
+        # Renting a car needs a driving licence staff verified (accounts.verifications).
+        Verification.objects.create(user=guest, kind=VerificationKind.LICENCE, status=VerificationStatus.VERIFIED)
         guests.append(guest)
 
     from payments import gateway

@@ -157,7 +157,7 @@ def run(*, db: str, hosts: int, writers: int, rate: float, harness: str, proxy: 
     from django.db import OperationalError, connection, connections
     from django.utils import timezone
 
-    from accounts.models import DrivingLicence, LicenceStatus, User
+    from accounts.models import User, Verification, VerificationKind, VerificationStatus
     from bookings.money import booking_reference
     from bookings.services.answers import accept_booking
     from bookings.services.checkout import request_booking
@@ -175,8 +175,8 @@ def run(*, db: str, hosts: int, writers: int, rate: float, harness: str, proxy: 
         host = User.objects.create_user(email=f"host-{i}@bench.test", password=None)
         guest = User.objects.create_user(email=f"guest-{i}@bench.test", password=None)
         EmailAddress.objects.create(user=guest, email=guest.email, verified=True, primary=True)
-        # Renting a car needs a driving licence staff verified (accounts.licences).
-        DrivingLicence.objects.create(user=guest, status=LicenceStatus.VERIFIED)
+        # Renting a car needs a driving licence staff verified (accounts.verifications).
+        Verification.objects.create(user=guest, kind=VerificationKind.LICENCE, status=VerificationStatus.VERIFIED)
         listing = Listing.objects.create(
             owner=host,
             kind=ListingKind.CAR,

@@ -1,4 +1,4 @@
-"""Storage for files nobody may fetch by URL (car handover photos, driving licences).
+"""Storage for files nobody may fetch by URL (car handover photos, identity documents and licences).
 
 They live under settings.PRIVATE_MEDIA_ROOT, outside MEDIA_ROOT, so the media route never
 serves them; each app serves its own through a view that checks who is asking.

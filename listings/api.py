@@ -49,9 +49,13 @@ class ListingIn(Schema):
     advance_notice_hours: int = 0
     capacity: int = 1
     instant_book: bool = False
+    verified_guests_only: bool = Field(False, description="Only guests whose identity Sharing verified may book")
     cancellation_policy: str = "moderate"
     booking_horizon_days: int = Field(DEFAULT_BOOKING_HORIZON_DAYS, description="How many days ahead guests may book")
-    details: dict = Field(default_factory=dict, description="The kind's own fields (see RoomDetails, CarDetails...)")
+    details: dict = Field(
+        default_factory=dict,
+        description="The kind's own fields (see RoomDetails, CarDetails...; a car's min_renter_age: 18 to 99 or null)",
+    )
 
 
 class ListingPatch(Schema):
@@ -68,6 +72,7 @@ class ListingPatch(Schema):
     advance_notice_hours: int | None = None
     capacity: int | None = None
     instant_book: bool | None = None
+    verified_guests_only: bool | None = None
     cancellation_policy: str | None = None
     booking_horizon_days: int | None = None
     details: dict = Field(default_factory=dict)
@@ -107,6 +112,7 @@ class ListingOut(Schema):
     advance_notice_hours: int
     capacity: int
     instant_book: bool
+    verified_guests_only: bool
     cancellation_policy: str
     booking_horizon_days: int
     rating_count: int

@@ -80,6 +80,11 @@ class ListingForm(forms.Form):
     )
     capacity = forms.IntegerField(min_value=1, max_value=100, initial=2)
     instant_book = forms.BooleanField(required=False, label="Instant book (no approval needed)")
+    verified_guests_only = forms.BooleanField(
+        required=False,
+        label="Verified guests only",
+        help_text="Only people whose identity document or driving licence Sharing checked can ask to book.",
+    )
     booking_horizon_days = forms.IntegerField(
         min_value=horizon.MIN_BOOKING_HORIZON_DAYS,
         max_value=horizon.MAX_BOOKING_HORIZON_DAYS,
@@ -129,6 +134,7 @@ class ListingForm(forms.Form):
             advance_notice_hours=data["advance_notice_hours"],
             capacity=data["capacity"],
             instant_book=data["instant_book"],
+            verified_guests_only=data["verified_guests_only"],
             cancellation_policy=data["cancellation_policy"],
         )
         if data.get("booking_horizon_days") is not None:
@@ -186,6 +192,13 @@ class CarForm(forms.Form):
         label="Security deposit",
         help_text="Held on the renter's card from pickup until 48 hours after the return; 0 for none.",
     )
+    min_renter_age = forms.IntegerField(
+        min_value=18,
+        max_value=99,
+        required=False,
+        label="Minimum age of renters",
+        help_text="Checked against the date of birth on the renter's verified licence; empty for none.",
+    )
 
     def service_details(self, currency: str) -> dict:
         """The details for the services, amounts in minor units of the listing's currency (DomainError if inexact)."""
@@ -203,7 +216,7 @@ class CarForm(forms.Form):
 
     @staticmethod
     def initial_for(details) -> dict:
-        fields = ("make", "model", "year", "transmission", "fuel", "daily_distance_limit_km")
+        fields = ("make", "model", "year", "transmission", "fuel", "daily_distance_limit_km", "min_renter_age")
         initial = {name: getattr(details, name) for name in fields}
         currency = details.listing.currency
         initial.update(

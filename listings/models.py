@@ -78,6 +78,8 @@ class Listing(models.Model):
     advance_notice_hours = models.PositiveIntegerField(default=0)
     capacity = models.PositiveIntegerField(default=1, help_text="Guests (rooms), seats (cars) or passengers (drivers).")
     instant_book = models.BooleanField(default=False)
+    # The host welcomes only guests whose identity document or licence Sharing verified (accounts.verifications).
+    verified_guests_only = models.BooleanField(default=False, db_default=False)
     # How far ahead guests may book (and the owner block): see listings/horizon.py. The database
     # default too, so bulk loaders that write rows in SQL (bench/geo_search.py) need not name it.
     booking_horizon_days = models.PositiveSmallIntegerField(
@@ -227,9 +229,17 @@ class CarDetails(models.Model):
     extra_km_price = models.PositiveIntegerField(default=0, help_text="Per km beyond the daily limit (minor units).")
     # Held on the renter's card from pickup until the claim window after the return closes (handover app).
     deposit_amount = models.PositiveIntegerField(default=0, help_text="Security deposit (minor units); 0 for none.")
+    # Renters must be at least this old on the day of pickup, by the date of birth on their verified licence.
+    min_renter_age = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(day_price__gt=0), name="car_day_price_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(day_price__gt=0), name="car_day_price_positive"),
+            models.CheckConstraint(
+                condition=Q(min_renter_age__isnull=True) | Q(min_renter_age__gte=18, min_renter_age__lte=99),
+                name="car_min_renter_age_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.make} {self.model} ({self.year})"

@@ -9,10 +9,8 @@ the listing row first, so two writers of the same calendar queue on PostgreSQL
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -24,25 +22,23 @@ from accounts.safety import ensure_not_blocked
 from accounts.selectors import ensure_not_suspended, has_verified_email
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
-from core.money import DEFAULT_CURRENCY, checked_currency, currency_for_country
+from core.money import checked_currency, currency_for_country
 from listings.changes import PRICE_DROP, PUBLISHED, check_currency_receivable, listing_changed
 from listings.geo import geodesic_km
 from listings.geocoding import geocode_place, reverse_place
-from listings.horizon import MAX_BOOKING_HORIZON_DAYS, MIN_BOOKING_HORIZON_DAYS, check_period
+from listings.horizon import check_period
 from listings.models import (
     MAX_PHOTOS_PER_LISTING,
     BusyPeriod,
     BusySource,
-    CarDetails,
-    DriverDetails,
     Listing,
     ListingKind,
     ListingPhoto,
     ListingReport,
     ListingReportDecision,
     ListingStatus,
-    RoomDetails,
 )
+from listings.rules import COMMON_FIELDS, DETAIL_FIELDS, DETAIL_MODELS, check_number, require, validate_listing
 from listings.selectors import overlapping_busy_periods
 from realtime.models import Thread
 from realtime.services import ensure_thread
@@ -90,128 +86,6 @@ def release_slot(*, busy_period: BusyPeriod) -> None:
 
 # --- Listings: create, edit, pause, delete -------------------------------------------
 
-COMMON_FIELDS = (
-    "title",
-    "description",
-    "address",
-    "latitude",
-    "longitude",
-    "currency",
-    "unit_price",
-    "fee_amount",
-    "min_units",
-    "max_units",
-    "advance_notice_hours",
-    "capacity",
-    "instant_book",
-    "cancellation_policy",
-    "booking_horizon_days",
-)
-DETAIL_FIELDS: dict[str, tuple[str, ...]] = {
-    ListingKind.ROOM: (
-        "bedrooms",
-        "beds",
-        "amenities",
-        "check_in_time",
-        "check_out_time",
-        "house_rules",
-        "weekly_discount_bps",
-        "monthly_discount_bps",
-    ),
-    ListingKind.CAR: (
-        "make",
-        "model",
-        "year",
-        "transmission",
-        "fuel",
-        "day_price",
-        "daily_distance_limit_km",
-        "extra_km_price",
-        "deposit_amount",
-    ),
-    ListingKind.DRIVER: ("languages", "brings_car", "service_radius_km"),
-}
-DETAIL_MODELS: dict[str, type[RoomDetails | CarDetails | DriverDetails]] = {
-    ListingKind.ROOM: RoomDetails,
-    ListingKind.CAR: CarDetails,
-    ListingKind.DRIVER: DriverDetails,
-}
-# Prices are stored in minor units; this cap (100,000.00) catches a typo of extra zeros.
-MAX_PRICE = 10_000_000
-
-
-def _require(condition: bool, message: str, field: str) -> None:
-    if not condition:
-        raise DomainError(message, field=field)
-
-
-def _check_number(data: dict, field: str, label: str, *, low: float, high: float) -> None:
-    value = data.get(field)
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise DomainError(f"{label} must be a number.", field=field)
-    _require(low <= value <= high, f"{label} must be between {low:g} and {high:g}.", field)
-
-
-def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
-    """Rules every listing obeys, whatever the entry point (form, API): DomainError at the first broken one."""
-    _require(kind in ListingKind.values, f"Unknown kind “{kind}”: choose a room, a car or a driving service.", "kind")
-    _require(bool(str(fields.get("title", "")).strip()), "Give your listing a title.", "title")
-    _require(bool(str(fields.get("address", "")).strip()), "Give an address or a place name.", "address")
-    for field, label in (("latitude", "The latitude"), ("longitude", "The longitude")):
-        _require(fields.get(field) is not None, f"{label} is missing: place the pin on the map.", field)
-    _check_number(fields, "latitude", "The latitude", low=-90, high=90)
-    _check_number(fields, "longitude", "The longitude", low=-180, high=180)
-    unit = "night" if kind == ListingKind.ROOM else "hour"
-    # Unchecked input (Any) until the _require calls below have checked it.
-    price: Any = fields.get("unit_price")
-    _require(price is not None, f"Set a price per {unit}.", "unit_price")
-    _require(isinstance(price, int) and not isinstance(price, bool), "Prices are whole cents (or yen).", "unit_price")
-    _require(price > 0, f"The price per {unit} must be more than zero.", "unit_price")
-    _require(price <= MAX_PRICE, "That price looks too high: check the number of zeros.", "unit_price")
-    fee = fields.get("fee_amount", 0)
-    _require(isinstance(fee, int) and 0 <= fee <= MAX_PRICE, "The fee cannot be negative.", "fee_amount")
-    checked_currency(fields.get("currency", DEFAULT_CURRENCY))
-    min_units, max_units = fields.get("min_units", 1), fields.get("max_units", 30)
-    _require(isinstance(min_units, int) and min_units >= 1, f"The minimum is at least one {unit}.", "min_units")
-    _require(
-        isinstance(max_units, int) and max_units >= min_units,
-        "The maximum duration cannot be shorter than the minimum.",
-        "max_units",
-    )
-    _check_number(fields, "advance_notice_hours", "The advance notice (hours)", low=0, high=24 * 365)
-    _check_number(fields, "capacity", "Guests or seats", low=1, high=100)
-    _check_number(
-        fields,
-        "booking_horizon_days",
-        "How far ahead guests may book (days)",
-        low=MIN_BOOKING_HORIZON_DAYS,
-        high=MAX_BOOKING_HORIZON_DAYS,
-    )
-    horizon = fields.get("booking_horizon_days")
-    _require(
-        horizon is None or (isinstance(horizon, int) and not isinstance(horizon, bool)),
-        "How far ahead guests may book is a whole number of days.",
-        "booking_horizon_days",
-    )
-    if kind == ListingKind.CAR:
-        _require(bool(details.get("make")) and bool(details.get("model")), "Give the car's make and model.", "make")
-        _check_number(details, "year", "The year", low=1950, high=timezone.now().year + 1)
-        _require(details.get("year") is not None, "Give the car's year.", "year")
-        day_price = details.get("day_price")
-        _require(
-            isinstance(day_price, int) and 0 < day_price <= MAX_PRICE,
-            "The day price must be more than zero.",
-            "day_price",
-        )
-        _check_number(details, "extra_km_price", "The price per extra km", low=0, high=MAX_PRICE)
-        _check_number(details, "deposit_amount", "The deposit", low=0, high=MAX_PRICE)
-    if kind == ListingKind.DRIVER:
-        radius = details.get("service_radius_km")
-        _require(radius is not None, "Say how far you will drive to pick people up (km).", "service_radius_km")
-        _check_number(details, "service_radius_km", "The service radius (km)", low=0.5, high=200)
-
 
 def _model_errors_to_domain(error: ValidationError) -> DomainError:
     field, messages = next(iter(error.message_dict.items()))
@@ -245,8 +119,8 @@ def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -
     elif not (point_changed or address_changed):
         return fields
     else:
-        _check_number(fields, "latitude", "The latitude", low=-90, high=90)
-        _check_number(fields, "longitude", "The longitude", low=-180, high=180)
+        check_number(fields, "latitude", "The latitude", low=-90, high=90)
+        check_number(fields, "longitude", "The longitude", low=-180, high=180)
         place = reverse_place(fields["latitude"], fields["longitude"])
         try:
             named = geocode_place(fields.get("address", ""))
@@ -277,7 +151,7 @@ def create_listing(
     *, owner: User, kind: str, fields: dict, details: dict, photos: Sequence[UploadedFile] = ()
 ) -> Listing:
     """A new active listing with its kind's details and photos; nothing is written if any rule is broken."""
-    _require(kind in ListingKind.values, f"Unknown kind “{kind}”: choose a room, a car or a driving service.", "kind")
+    require(kind in ListingKind.values, f"Unknown kind “{kind}”: choose a room, a car or a driving service.", "kind")
     if not has_verified_email(owner):
         raise PermissionDenied("Confirm your email address before listing something.")
     ensure_not_suspended(owner, doing="list anything")
@@ -347,7 +221,7 @@ def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict
 
 def set_listing_status(*, listing: Listing, actor: User, status: str) -> Listing:
     """Pause, resume or (soft) delete the owner's listing; search and other people stop seeing it unless active."""
-    _require(status in ListingStatus.values, "Unknown status.", "status")
+    require(status in ListingStatus.values, "Unknown status.", "status")
     if status == ListingStatus.ACTIVE:
         ensure_not_suspended(actor, doing="take bookings again")
     with transaction.atomic():

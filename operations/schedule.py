@@ -59,8 +59,8 @@ JOBS: list[Job] = [
     Job("send_due_notifications", MINUTE, command="send_due_notifications"),
     # People's data: archives of "download my data" past their expiry are emptied.
     Job("purge_data_exports", timedelta(days=1), command="purge_data_exports"),
-    # Driving licences: photos deleted a set number of days after staff decided.
-    Job("purge_licence_photos", timedelta(days=1), command="purge_licence_photos"),
+    # Driving licences and identity documents: photos deleted a set number of days after staff decided.
+    Job("purge_verification_documents", timedelta(days=1), command="purge_verification_documents"),
     Job("clearsessions", timedelta(days=1), command="clearsessions"),
     Job("prune_task_origins", timedelta(days=1), call="operations.taskorigin.prune_task_origins"),
 ]

@@ -1,7 +1,9 @@
 """What "download my data" contains: everything Sharing holds about one person, as one JSON document.
 
 One section per kind of record, each a list of plain rows (the model's own fields, dates in ISO 8601,
-money in minor units with its currency). Secrets are left out: the password hash and session tokens.
+money in minor units with its currency). Secrets are left out: the password hash, session tokens, push keys.
+Every field of the User model is either in USER_FIELDS or in USER_FIELDS_LEFT_OUT with the reason
+(tests/personaldata/test_export.py fails on a new field that is in neither).
 """
 
 from __future__ import annotations
@@ -12,19 +14,44 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from accounts.models import Block, PersonReport, User
+from accounts.models import Block, PersonReport, User, Verification
 from bookings.models import Booking
 from dispatch.models import DispatchRequest
 from disputes.models import Dispute, DisputeEvidence
 from listings.models import Listing
+from notifications.models import Preference, PushSubscription
 from payments.models import Payment, Payout, PayoutAccount
 from realtime.models import Message, Notification
 from reviews.models import Review
 
 FORMAT_VERSION = 1
-USER_FIELDS = ["id", "email", "display_name", "bio", "languages", "city", "date_joined", "last_login", "is_suspended"]
+USER_FIELDS = [
+    "id",
+    "email",
+    "display_name",
+    "avatar",
+    "bio",
+    "languages",
+    "city",
+    "country",
+    "language",
+    "date_joined",
+    "last_login",
+    "is_active",
+    "is_suspended",
+    "suspended_at",
+    "suspension_reason",
+    "is_staff",
+    "is_superuser",
+]
+USER_FIELDS_LEFT_OUT = {
+    "password": "a secret: the password's hash tells the person nothing and would help whoever steals the file",
+    "groups": "staff roles on the admin desk: how Sharing runs itself, not data about the person",
+    "user_permissions": "staff rights on the admin desk, as groups",
+}
 
 
 def _rows(queryset: QuerySet, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
@@ -33,13 +60,20 @@ def _rows(queryset: QuerySet, exclude: tuple[str, ...] = ()) -> list[dict[str, A
     return list(queryset.order_by("pk").values(*names))
 
 
+def _plain(value: Any) -> Any:
+    """A stored file as its name (None when there is none); any other value as it is."""
+    if isinstance(value, FieldFile):
+        return value.name or None
+    return value
+
+
 def build_archive(user: User) -> str:
     """The person's data as a JSON text (what the worker stores and the download serves)."""
     bookings = Booking.objects.filter(Q(guest=user) | Q(listing__owner=user))
     data = {
         "format": FORMAT_VERSION,
         "generated_at": timezone.now(),
-        "profile": {name: getattr(user, name) for name in USER_FIELDS} | {"avatar": user.avatar.name or None},
+        "profile": {name: _plain(getattr(user, name)) for name in USER_FIELDS},
         "email_addresses": _rows(EmailAddress.objects.filter(user=user)),
         "listings": _rows(Listing.objects.filter(owner=user)),
         "bookings_as_guest": _rows(bookings.filter(guest=user)),
@@ -56,5 +90,9 @@ def build_archive(user: User) -> str:
         "driver_requests": _rows(DispatchRequest.objects.filter(requester=user)),
         "people_blocked": _rows(Block.objects.filter(blocker=user)),
         "reports_made": _rows(PersonReport.objects.filter(reporter=user), exclude=("decided_by_id",)),
+        # The decisions on my documents; the photos themselves are never served back (accounts.verifications).
+        "verifications": _rows(Verification.objects.filter(user=user), exclude=("document", "selfie", "decided_by_id")),
+        "notification_preferences": _rows(Preference.objects.filter(user=user)),
+        "push_devices": _rows(PushSubscription.objects.filter(user=user), exclude=("p256dh", "auth")),
     }
     return json.dumps(data, cls=DjangoJSONEncoder, indent=1, ensure_ascii=False)

@@ -25,11 +25,11 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from accounts.models import Block, DrivingLicence, User
+from accounts import verifications
+from accounts.models import Block, User
 from bookings.models import Booking, BookingStatus
 from bookings.money import booking_reference
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from core.private_files import private_storage
 from core.tasks import schedule_on_commit
 from disputes.models import Dispute, DisputeStatus
 from listings import privacy
@@ -211,10 +211,8 @@ def _erase(user: User) -> None:
     Message.objects.filter(sender=user).update(body=REMOVED_MESSAGE)
     Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()
     DataExport.objects.filter(user=user).delete()
-    # The driving licence and its photo (private storage) go with the account.
-    licence_files = list(DrivingLicence.objects.filter(user=user).values_list("document", flat=True))
-    DrivingLicence.objects.filter(user=user).delete()
-    transaction.on_commit(lambda: _delete_private_files(licence_files), robust=True)
+    # Driving licence, identity document and their photos (private storage) go with the account.
+    verifications.delete_all_of(user)
     photos = []
     for listing in Listing.objects.filter(owner=user):
         # The home's exact place goes; the listing row stays (bookings and reviews point at it) at its area.
@@ -226,12 +224,6 @@ def _erase(user: User) -> None:
             photos.append(photo.image.name)
             photo.delete()
     transaction.on_commit(lambda: _delete_files(photos), robust=True)
-
-
-def _delete_private_files(names: list[str]) -> None:
-    for name in names:
-        if name and private_storage.exists(name):
-            private_storage.delete(name)
 
 
 def _delete_files(names: list[str]) -> None:

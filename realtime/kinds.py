@@ -113,7 +113,7 @@ KINDS: dict[str, Kind] = _kinds(
     Kind("dispatch.offer_withdrawn", "A job offer was withdrawn"),
     Kind("dispatch.assigned", "Someone is on the way", push=True, required=True),
     Kind("dispatch.expired", "Nobody was free", email=True, push=True, required=True, action="See the request"),
-    # --- Cars: handover reports, extra kilometres, deposits; driving licences ---------
+    # --- Cars: handover reports, extra kilometres, deposits; verified documents -------
     Kind("handover.reported", "A handover report to confirm", email=True, push=True, action="See the report"),
     Kind("handover.confirmed", "Your handover report was confirmed", push=True),
     Kind(
@@ -127,7 +127,13 @@ KINDS: dict[str, Kind] = _kinds(
     Kind("deposit.held", "Deposit held on your card", email=True, required=True, action="See the booking"),
     Kind("deposit.released", "Deposit released", email=True, required=True, action="See the booking"),
     Kind("deposit.claimed", "A claim on the deposit", email=True, push=True, required=True, action="See the dispute"),
-    Kind("licence.decided", "Your driving licence was reviewed", email=True, required=True, action="See your licence"),
+    Kind(
+        "verification.decided",
+        "Your identity document or licence was reviewed",
+        email=True,
+        required=True,
+        action="See your document",
+    ),
     # --- Tools ----------------------------------------------------------------------
     Kind("bench.ping", "Benchmark ping"),
 )

@@ -74,7 +74,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/notifications/", "realtime.api.notifications_router")
 api.add_router("/threads/", "realtime.api.threads_router")
 api.add_router("/people/", "accounts.api.router")
-api.add_router("/people/", "accounts.api_licence.router")
+api.add_router("/people/", "accounts.api_verification.router")
 api.add_router("/listings/", "listings.api.router")
 api.add_router("/listings/", "listings.api_actions.router")
 api.add_router("/bookings/", "bookings.api.router")

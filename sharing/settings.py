@@ -277,6 +277,8 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# allauth's mails to an address that bounced: sent when asked for, else skipped (notifications/account_mail.py).
+ACCOUNT_ADAPTER = "notifications.account_mail.AccountAdapter"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -424,10 +426,11 @@ GEOCODER_NOMINATIM_URL = envstr("GEOCODER_NOMINATIM_URL", "https://nominatim.ope
 # --- Uploads -------------------------------------------------------------------------
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
-# Files only their owners and staff may read (car handover photos, driving licences): never under
-# MEDIA_ROOT, served by views that check who asks (core/private_files.py).
-# Driving licence photos are deleted this many days after staff decided (the decision itself stays).
-LICENCE_PHOTO_RETENTION_DAYS = envint("LICENCE_PHOTO_RETENTION_DAYS", 30)
+# Files only their owners and staff may read (car handover photos, identity documents and licences):
+# never under MEDIA_ROOT, served by views that check who asks (core/private_files.py).
+# Identity document, licence and selfie photos are deleted this many days after staff decided
+# (the decision itself stays).
+VERIFICATION_DOCUMENT_RETENTION_DAYS = envint("VERIFICATION_DOCUMENT_RETENTION_DAYS", 30)
 PRIVATE_MEDIA_ROOT = Path(envstr("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
 MAX_IMAGE_UPLOAD_BYTES = envint("MAX_IMAGE_UPLOAD_BYTES", 8 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

@@ -9,7 +9,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 
-from accounts.models import DrivingLicence, LicenceStatus, User
+from accounts.models import User, Verification, VerificationKind, VerificationStatus
 from tests.payments.fixtures import money_sent_after_commit  # noqa: F401
 
 _emails = itertools.count(1)
@@ -69,12 +69,12 @@ def make_user(
     email: str | None = None, *, verified: bool = True, licence: bool = True, password: str = PASSWORD, **fields
 ) -> User:
     """A person who can log in; `verified` says whether their email is confirmed, `licence` whether
-    they hold a driving licence staff verified (renting cars and driving need one: accounts.licences)."""
+    they hold a driving licence staff verified (renting cars and driving need one: accounts.verifications)."""
     email = email or f"person{next(_emails)}@example.com"
     user = User.objects.create_user(email=email, password=password, **fields)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
     if licence:
-        DrivingLicence.objects.create(user=user, status=LicenceStatus.VERIFIED)
+        Verification.objects.create(user=user, kind=VerificationKind.LICENCE, status=VerificationStatus.VERIFIED)
     return user
 
 

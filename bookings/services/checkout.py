@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.licences import ensure_verified_licence
 from accounts.models import User
 from accounts.safety import ensure_not_blocked
 from accounts.selectors import ensure_not_suspended, has_verified_email
+from accounts.verifications import ensure_verified_licence, ensure_verified_person
 from bookings import rules, selectors, tasks
 from bookings.models import RESPONSE_WINDOW, Booking, BookingStatus, BookingTransition, PendingCheckout
 from bookings.money import booking_reference, money
@@ -100,11 +101,15 @@ def _bookable_period(
     if listing.owner_id == guest.pk:
         raise PermissionDenied("You cannot book your own listing.", code="own_listing")
     ensure_not_blocked(guest, listing.owner_id, doing="ask to book this listing")
-    if listing.kind == ListingKind.CAR:
-        ensure_verified_licence(guest, doing="book a car")
+    if listing.verified_guests_only:
+        ensure_verified_person(guest, doing="ask to book this listing")
     if not listing.is_bookable:
         raise Conflict("This listing is not taking bookings right now.", code="listing_paused")
     priced = selectors.price_period(listing=listing, start=start, end=end, now=now)
+    if listing.kind == ListingKind.CAR:
+        car = getattr(listing, "car", None)
+        pickup_day = priced.start.astimezone(ZoneInfo(listing.time_zone)).date()
+        ensure_verified_licence(guest, doing="book a car", min_age=car.min_renter_age if car else None, on=pickup_day)
     _check_rules(listing=listing, start=priced.start, end=priced.end, units=priced.quote.units, guests=guests, now=now)
     if overlapping_busy_periods(listing_id=listing.pk, start=priced.start, end=priced.end).exists():
         raise Conflict(DATES_TAKEN_MESSAGE, field="start", code="dates_taken")

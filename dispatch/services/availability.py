@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.licences import ensure_verified_licence
 from accounts.models import User
 from accounts.selectors import ensure_not_suspended, has_verified_email
+from accounts.verifications import ensure_verified_licence
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from dispatch.inputs import Position
 from dispatch.models import DISPATCH_KINDS, Availability

@@ -18,7 +18,11 @@ TWINS: dict[str, list[str]] = {
     "handover:keep_card": ["POST /api/v1/handover/bookings/{booking_id}/card"],
     "handover:file_report": ["POST /api/v1/handover/bookings/{booking_id}/reports"],
     "handover:confirm": ["POST /api/v1/handover/reports/{report_id}/confirm"],
-    "accounts:licence": ["GET /api/v1/people/me/licence", "POST /api/v1/people/me/licence"],
+    "accounts:licence": ["GET /api/v1/people/me/verifications/{kind}", "POST /api/v1/people/me/verifications/{kind}"],
+    "accounts:identity": [
+        "GET /api/v1/people/me/verifications/{kind}",
+        "POST /api/v1/people/me/verifications/{kind}",
+    ],
     "handover:claim": ["POST /api/v1/handover/bookings/{booking_id}/claim"],
     "accounts:profile_edit": [
         "PATCH /api/v1/people/me",

@@ -625,13 +625,21 @@ ATTEMPTS: list[Attempt] = [
         _nothing,
         lambda w: {"booking_id": w.confirmed.pk, "category": "damage", "description": "Everything was broken."},
     ),
-    # G's driving licence photo: G and staff with the review permission only (support without it: 404).
-    Attempt(
-        "licence-photo",
-        "accounts:licence_document",
-        GET,
-        lambda w: {"licence_id": w.guest.driving_licence.pk},
-        rightful="guest",
+    # G's identity document, selfie and licence: staff with the review permission only (G, support: 404,
+    # tests/accounts/test_verifications.py).
+    *(
+        Attempt(
+            f"verification-{part}-{kind}",
+            "accounts:verification_photo",
+            GET,
+            lambda w, kind=kind, part=part: {
+                "verification_id": w.guest.verifications.get(kind=kind).pk,
+                "part": part,
+            },
+            rightful="reviewer",
+        )
+        for kind in ("identity", "licence")
+        for part in ("document", "selfie")
     ),
     # --- car handover: G and A only (staff read) -------------------------------------------------------
     Attempt("handover", "handover:detail", GET, _booking("car_rental"), rightful="guest"),
@@ -758,8 +766,11 @@ SELF_SCOPED: list[Own] = [
     Own("GET /api/v1/safety/blocks"),
     Own("accounts:licence"),
     Own("accounts:licence", method=POST),
-    Own("GET /api/v1/people/me/licence"),
-    Own("POST /api/v1/people/me/licence", method=POST),
+    Own("accounts:identity"),
+    Own("accounts:identity", method=POST),
+    Own("GET /api/v1/people/me/verifications"),
+    Own("GET /api/v1/people/me/verifications/{kind}", kwargs=lambda w: {"kind": "licence"}),
+    Own("POST /api/v1/people/me/verifications/{kind}", method=POST, kwargs=lambda w: {"kind": "identity"}),
     Own("personaldata:my_data"),
     Own("personaldata:export", method=POST),
     Own("personaldata:delete", method=POST),

@@ -75,12 +75,31 @@ def _dispute_evidence_api(w: World, upload) -> tuple[str, str, dict]:
     return "guest", f"/api/v1/disputes/{w.dispute.pk}/evidence", {"image": upload, "caption": "proof"}
 
 
+def _identity(w: World, upload) -> tuple[str, str, dict]:
+    from tests.security.world import jpeg
+
+    return (
+        "second_user",
+        reverse("accounts:identity"),
+        {"document": upload, "selfie": jpeg(), "birth_date": "1990-01-02"},
+    )
+
+
+def _identity_api(w: World, upload) -> tuple[str, str, dict]:
+    from tests.security.world import jpeg
+
+    data = {"document": jpeg(), "selfie": upload, "birth_date": "1990-01-02"}
+    return "second_user", "/api/v1/people/me/verifications/identity", data
+
+
 UPLOAD_ROUTES = {
     "listing-create": _listing_create,
     "listing-photos": _listing_photos,
     "dispute-open": _dispute_open,
     "dispute-evidence": _dispute_evidence,
     "api-dispute-evidence": _dispute_evidence_api,
+    "identity-document": _identity,
+    "api-identity-selfie": _identity_api,
 }
 
 

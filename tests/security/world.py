@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.apps import apps
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from PIL import Image
 
-from accounts.models import User
+from accounts import verifications
+from accounts.models import User, Verification
 from accounts.safety import block_person
 from bookings.models import Booking, PendingCheckout
 from bookings.services.checkout import booking_thread_key
@@ -100,7 +101,8 @@ class World:
     guest: User  # "G": A's guest; the other party of each booking
     second_user: User  # "B": verified, logged in, party to nothing of A's
     suspended: User  # "S": verified, suspended by support staff, party to nothing of A's
-    staff: User  # support staff (suspended S)
+    staff: User  # support staff (suspended S), without the permission to see identity documents
+    reviewer: User  # staff who review identity documents and licences (the only ones who see their photos)
     listing: Listing  # A's active room, requests need A's answer
     instant: Listing  # A's active instant-book room (confirmed, completed and disputed bookings)
     paused: Listing  # A's paused listing: a 404 for everybody else
@@ -130,6 +132,7 @@ class World:
     car_rental: Booking  # G rents A's car (confirmed); A filed the pickup report, not yet confirmed
     car_report: HandoverReport  # A's pickup report of the car, with its photos (private files)
     deposit: Deposit  # the car's deposit, held on G's kept card
+    identity: Verification  # G's identity document and selfie, waiting for review (private files)
     stripe_key: str
     # Every domain row as built; each test runs in a savepoint rolled back after it, so this is
     # the state at the start of every test and is taken once (fast fingerprint and readable rows).
@@ -165,6 +168,8 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     suspended = make_user(display_name="Sid Suspended")
     staff = make_user(display_name="Sam Support", is_staff=True)
     staff.groups.add(Group.objects.get(name="support"))
+    reviewer = make_user(display_name="Rita Reviewer", is_staff=True)
+    reviewer.user_permissions.add(Permission.objects.get(codename="review_verification"))
 
     payout_accounts.start_payout_onboarding(
         host=host, refresh_url="http://testserver/r", return_url="http://testserver/o"
@@ -242,8 +247,14 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         owner=host, name="Rooms near Lyon", latitude=45.76, longitude=4.84, radius_km=10
     )
 
-    # G's licence (verified, as make_user gives every person) with its photo, for the document route.
-    guest.driving_licence.document.save("licence.jpg", jpeg(), save=True)
+    # G's licence (verified, as make_user gives every person) with its photos, and G's identity document
+    # waiting for review, for the document routes.
+    licence = guest.verifications.get(kind="licence")
+    licence.document.save("document.jpg", jpeg(), save=False)
+    licence.selfie.save("selfie.jpg", jpeg(), save=True)
+    identity = verifications.submit(
+        user=guest, kind="identity", document=jpeg(), selfie=jpeg(), birth_date=date(1990, 4, 2)
+    )
     car_rental, car_report = _car_handover(host, guest)
     deposit = Deposit.objects.get(booking=car_rental)
 
@@ -258,6 +269,7 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         second_user=second_user,
         suspended=suspended,
         staff=staff,
+        reviewer=reviewer,
         listing=listing,
         instant=instant,
         paused=paused,
@@ -287,6 +299,7 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         car_rental=car_rental,
         car_report=car_report,
         deposit=deposit,
+        identity=identity,
         stripe_key=stripe_key,
     )
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import DrivingLicence, LicenceStatus, User
+from accounts.models import User, Verification, VerificationKind, VerificationStatus
 from core.errors import DomainError
 from devtools.demo import ON_DEMAND_LISTINGS, refresh_old_pictures, seed_listings, seed_on_demand_listings
 from dispatch.inputs import Position
@@ -55,7 +55,9 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
             EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             # Demo people rent cars and drive on demand: their driving licences count as checked.
-            DrivingLicence.objects.update_or_create(user=user, defaults={"status": LicenceStatus.VERIFIED})
+            Verification.objects.update_or_create(
+                user=user, kind=VerificationKind.LICENCE, defaults={"status": VerificationStatus.VERIFIED}
+            )
             people.append(user)
 
         hosts = [user for user in people if user.email.startswith("host.")]
