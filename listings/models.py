@@ -227,6 +227,11 @@ class CarDetails(models.Model):
     extra_km_price = models.PositiveIntegerField(default=0, help_text="Per km beyond the daily limit (minor units).")
     # Held on the renter's card from pickup until the claim window after the return closes (handover app).
     deposit_amount = models.PositiveIntegerField(default=0, help_text="Security deposit (minor units); 0 for none.")
+    # The owner's price to refill what the renter used and did not put back (handover app): per
+    # percentage point of the tank or battery below the pickup level at the return; 0 charges nothing.
+    refuel_price_per_percent = models.PositiveIntegerField(
+        default=0, help_text="Per percentage point of fuel or charge missing at the return (minor units)."
+    )
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(day_price__gt=0), name="car_day_price_positive")]

@@ -107,6 +107,8 @@ COMMON_FIELDS = (
     "cancellation_policy",
     "booking_horizon_days",
 )
+# What a car's rental may cost beyond its price (the handover app charges these at the return).
+CAR_BEYOND_THE_PRICE = ("daily_distance_limit_km", "extra_km_price", "deposit_amount", "refuel_price_per_percent")
 DETAIL_FIELDS: dict[str, tuple[str, ...]] = {
     ListingKind.ROOM: (
         "bedrooms",
@@ -118,17 +120,7 @@ DETAIL_FIELDS: dict[str, tuple[str, ...]] = {
         "weekly_discount_bps",
         "monthly_discount_bps",
     ),
-    ListingKind.CAR: (
-        "make",
-        "model",
-        "year",
-        "transmission",
-        "fuel",
-        "day_price",
-        "daily_distance_limit_km",
-        "extra_km_price",
-        "deposit_amount",
-    ),
+    ListingKind.CAR: ("make", "model", "year", "transmission", "fuel", "day_price", *CAR_BEYOND_THE_PRICE),
     ListingKind.DRIVER: ("languages", "brings_car", "service_radius_km"),
 }
 DETAIL_MODELS: dict[str, type[RoomDetails | CarDetails | DriverDetails]] = {
@@ -207,6 +199,7 @@ def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
         )
         _check_number(details, "extra_km_price", "The price per extra km", low=0, high=MAX_PRICE)
         _check_number(details, "deposit_amount", "The deposit", low=0, high=MAX_PRICE)
+        _check_number(details, "refuel_price_per_percent", "The refuel price", low=0, high=MAX_PRICE)
     if kind == ListingKind.DRIVER:
         radius = details.get("service_radius_km")
         _require(radius is not None, "Say how far you will drive to pick people up (km).", "service_radius_km")
