@@ -118,7 +118,7 @@ KINDS: dict[str, Kind] = _kinds(
     Kind("handover.confirmed", "Your handover report was confirmed", push=True),
     Kind(
         "handover.extra_charged",
-        "Extra kilometres charged",
+        "Extra kilometres or fuel charged",
         email=True,
         push=True,
         required=True,
@@ -126,6 +126,13 @@ KINDS: dict[str, Kind] = _kinds(
     ),
     Kind("deposit.held", "Deposit held on your card", email=True, required=True, action="See the booking"),
     Kind("deposit.released", "Deposit released", email=True, required=True, action="See the booking"),
+    Kind(
+        "deposit.renewal_refused",
+        "The card refused to renew the deposit hold",
+        email=True,
+        required=True,
+        action="See the booking",
+    ),
     Kind("deposit.claimed", "A claim on the deposit", email=True, push=True, required=True, action="See the dispute"),
     Kind("licence.decided", "Your driving licence was reviewed", email=True, required=True, action="See your licence"),
     # --- Tools ----------------------------------------------------------------------
