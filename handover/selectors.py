@@ -28,6 +28,12 @@ class Handover:
         return self.reports.get((stage, side))
 
     @property
+    def pickup_done(self) -> bool:
+        """Both pickup reports filed and confirmed: the return can be reported."""
+        pickups = [self.report(Stage.PICKUP, side) for side in Side]
+        return all(report is not None and report.confirmed for report in pickups)
+
+    @property
     def rows(self) -> list[dict]:
         """Each stage with both sides' reports, for the page and the API."""
         return [
