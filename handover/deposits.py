@@ -37,6 +37,7 @@ from accounts.models import User
 from bookings.models import Booking, BookingStatus
 from bookings.money import money
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.money import format_money
 from disputes import services as dispute_services
 from disputes.models import Category
 from handover.common import handover_url, lock_booking, side_of
@@ -191,7 +192,7 @@ def file_claim(
             user=host,
             booking_id=booking.pk,
             category=Category.DAMAGE,
-            description=f"Claim on the deposit ({amount} {deposit.currency} minor units): {text}",
+            description=f"Claim on the deposit ({format_money(amount, deposit.currency)}): {text}",
             now=now,
         )
         deposit.status = DepositStatus.CLAIMED
