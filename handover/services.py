@@ -2,7 +2,8 @@
 
 Rules (each refusal is a message for a person):
 - only the booking's guest and host file or confirm; anyone else is told there is no such booking;
-- cars only; pickup from PICKUP_OPENS before the start while the booking is confirmed or under way;
+- cars only; pickup from PICKUP_OPENS before the start until the end, while the booking is confirmed
+  or under way;
   return once both pickup reports are confirmed, while under way or completed, until RETURN_CLOSES
   after the end;
 - one report per side and stage; six photos from the fixed angles, checked like every upload
@@ -102,6 +103,9 @@ def _check_stage(booking: Booking, stage: str, odometer_km: int, now: datetime) 
             raise Conflict(f"This booking is {label}: there is no pickup to report.", code="wrong_state")
         if now < booking.start - PICKUP_OPENS:
             raise Conflict("Pickup reports open 24 hours before the start.", code="too_early")
+        if now > booking.end:
+            # After the end the car's state is the return's: a late pickup report would rewrite the start.
+            raise Conflict("Pickup reports close at the end of the rental.", code="too_late")
         return
     if booking.status not in RETURN_STATUSES:
         label = BookingStatus(booking.status).label.lower()
