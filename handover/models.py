@@ -120,6 +120,14 @@ class Settlement(models.Model):
     fuel_payment_id = models.BigIntegerField(null=True, blank=True)
     fuel_charge_error = models.CharField(max_length=300, blank=True)
     fuel_charged_at = models.DateTimeField(null=True, blank=True)
+    # Given back by support after the renter contested a charge in a dispute (handover/contests.py).
+    extra_refunded = models.PositiveIntegerField(default=0)
+    fuel_refunded = models.PositiveIntegerField(default=0)
+    refund_reason = models.TextField(max_length=2000, blank=True)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refunded_at = models.DateTimeField(null=True, blank=True)
 
     ChargeStatus = ChargeStatus
 
@@ -148,6 +156,10 @@ class Settlement(models.Model):
                 condition=Q(fuel_amount=0, fuel_charge_status="nothing")
                 | Q(fuel_amount__gt=0) & ~Q(fuel_charge_status="nothing"),
                 name="settlement_fuel_nothing_iff_zero",
+            ),
+            models.CheckConstraint(
+                condition=Q(extra_refunded__lte=F("extra_amount"), fuel_refunded__lte=F("fuel_amount")),
+                name="settlement_refund_within_charge",
             ),
             models.CheckConstraint(
                 condition=Q(return_fuel_percent__lte=100, pickup_fuel_percent__lte=100),

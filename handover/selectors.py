@@ -129,6 +129,22 @@ def record_of(booking: Booking) -> Handover | None:
     )
 
 
+def record_for_desk(*, user: User, booking_id: int) -> Handover:
+    """A car booking's handover for support staff who work disputes; PermissionDenied for anyone else."""
+    from disputes.services import require_desk_staff
+
+    require_desk_staff(user)
+    booking = (
+        Booking.objects.select_related("listing", "guest").filter(pk=booking_id).first()
+        if 0 < booking_id < 2**63
+        else None
+    )
+    record = record_of(booking) if booking is not None else None
+    if record is None:
+        raise NotFound("This booking has no car handover.")
+    return record
+
+
 def receipt_lines(booking: Booking) -> list[ReceiptLine]:
     """What the return charged beyond the booking, one receipt line per charge (each its own payment)."""
     settlement = Settlement.objects.filter(booking_id=booking.pk).first()

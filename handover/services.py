@@ -19,7 +19,7 @@ Each charge (kilometres "extras:<booking>", fuel "fuel:<booking>") is its own pa
 ledger entries and receipt line. It moves money through the bookings money port after the commit
 (`collect_extra_charge`), never inside a transaction: record "due", commit, call the card, record
 the answer. Either can be contested by opening a dispute on the booking (the dispute shows both
-reports and the settlement).
+reports and the settlement); support gives back what it decides through `handover.contests`.
 """
 
 from __future__ import annotations

@@ -124,6 +124,13 @@ KINDS: dict[str, Kind] = _kinds(
         required=True,
         action="See the return",
     ),
+    Kind(
+        "handover.charge_refunded",
+        "A return charge was given back",
+        email=True,
+        required=True,
+        action="See the return",
+    ),
     Kind("deposit.held", "Deposit held on your card", email=True, required=True, action="See the booking"),
     Kind("deposit.released", "Deposit released", email=True, required=True, action="See the booking"),
     Kind(
