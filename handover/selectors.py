@@ -162,6 +162,10 @@ def receipt_lines(booking: Booking) -> list[ReceiptLine]:
         status = settlement.get_fuel_charge_status_display().lower()
         label = f"Fuel or charge missing: {settlement.missing_fuel_percent} % \u00d7 {price} ({status})"
         lines.append(ReceiptLine(label, settlement.fuel_amount))
+    if settlement.extra_refunded:
+        lines.append(ReceiptLine("Extra kilometres given back after a dispute", -settlement.extra_refunded))
+    if settlement.fuel_refunded:
+        lines.append(ReceiptLine("Fuel or charge given back after a dispute", -settlement.fuel_refunded))
     deposit = Deposit.objects.filter(booking_id=booking.pk, captured_amount__gt=0).first()
     if deposit is not None:
         lines.append(ReceiptLine("Charged on the deposit for a damage claim", deposit.captured_amount))

@@ -53,6 +53,15 @@ def test_support_gives_back_part_of_a_contested_fuel_charge_and_the_card_is_refu
     assert Payment.objects.get(reference=f"extras:{booking.pk}").refunded_amount == 0
 
 
+def test_the_receipt_shows_what_was_given_back(client):
+    booking, settlement = _charged()
+    _contest(booking, settlement)
+    refund_return_charge(staff=support_user(), booking_id=booking.pk, charge="fuel", amount=1000, reason="Refill.")
+    client.force_login(booking.guest)
+    page = client.get(booking.get_absolute_url()).content.decode()
+    assert "Fuel or charge given back after a dispute" in page and "-10.00 EUR" in page
+
+
 def test_what_is_left_of_a_charge_bounds_the_refunds():
     booking, settlement = _charged()
     _contest(booking, settlement)
