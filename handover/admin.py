@@ -31,7 +31,17 @@ class SettlementAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class DepositAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Claims waiting for a decision first; the decision itself is made on the desk page (amount and reason)."""
 
-    list_display = ["booking", "amount", "currency", "status", "release_after", "claim_amount", "decision"]
+    list_display = [
+        "booking",
+        "amount",
+        "currency",
+        "status",
+        "held_at",
+        "release_after",
+        "claim_amount",
+        "renewal_error",
+        "decision",
+    ]
     list_filter = ["status"]
     ordering = ["status", "release_after"]
 

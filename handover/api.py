@@ -47,6 +47,12 @@ class SettlementOut(Schema):
     extra_amount: int
     currency: str
     charge_status: str
+    pickup_fuel_percent: int
+    return_fuel_percent: int
+    missing_fuel_percent: int
+    refuel_price_per_percent: int
+    fuel_amount: int
+    fuel_charge_status: str
 
 
 class DepositOut(Schema):

@@ -10,8 +10,16 @@ The rule, written once:
 - A claim (`file_claim`) needs the owner's return report (the record it rests on), names an amount
   up to the deposit and what happened; it opens a damage dispute through the disputes flow, and the
   hold stays until support decides (`decide_claim`): that much is charged for the owner, the rest let go.
-- Card holds last about seven days at most banks: for a rental longer than five days the hold may
-  lapse before the window closes. Renewing it (or charging the kept card instead) is not built yet.
+- Card holds last about seven days at most banks (HOLD_LIFETIME), so a hold is renewed before it lapses
+  (`renew_due_holds`, the same sweep): a hold placed RENEW_AFTER (five days) ago that still has to
+  stand (held with its release still ahead, or claimed and not decided yet) is replaced by a new hold
+  of the same amount on the kept card, under its own reference ("deposit:<booking>:renewal:<n>"),
+  and only then is the old one released; the new hold counts from its own day, so a rental of any
+  length is covered by one renewal every five days. Never a charge instead: a deposit is money the
+  renter may get back whole, and refunding a charge takes days. If the card refuses the new hold,
+  the old one stands until the bank lets it lapse; the renter and the owner are told, the refusal is
+  kept on the deposit (`renewal_error`, in the desk's list) for support; the sweep does not ask the
+  declined card again every five minutes.
 Money goes through the bookings money port, never inside a transaction: each step records its
 intent and commits, calls the card, then records the answer; a crash in between is re-driven by
 the sweep or by calling again (the port is idempotent per deposit).
@@ -29,6 +37,7 @@ from accounts.models import User
 from bookings.models import Booking, BookingStatus
 from bookings.money import money
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.money import format_money
 from disputes import services as dispute_services
 from disputes.models import Category
 from handover.common import handover_url, lock_booking, side_of
@@ -39,6 +48,8 @@ from realtime.services import notify
 logger = logging.getLogger(__name__)
 
 CLAIM_WINDOW = timedelta(hours=48)
+HOLD_LIFETIME = timedelta(days=7)  # what most banks honour for a card authorisation
+RENEW_AFTER = timedelta(days=5)  # two days to spare before HOLD_LIFETIME
 CLAIM_TEXT_MAX = 4000
 
 
@@ -144,7 +155,7 @@ def release_due_deposits(*, now: datetime | None = None) -> list[Deposit]:
             if not taken:
                 continue
         try:
-            released.append(_release(deposit, now=now))
+            released.append(_release(Deposit.objects.get(pk=deposit.pk), now=now))
         except DomainError as error:
             logger.warning("deposit %s: release refused (%s); the next sweep retries", deposit.pk, error.message)
             if error.retryable:
@@ -181,7 +192,7 @@ def file_claim(
             user=host,
             booking_id=booking.pk,
             category=Category.DAMAGE,
-            description=f"Claim on the deposit ({amount} {deposit.currency} minor units): {text}",
+            description=f"Claim on the deposit ({format_money(amount, deposit.currency)}): {text}",
             now=now,
         )
         deposit.status = DepositStatus.CLAIMED

@@ -41,3 +41,13 @@ class ClaimDecisionForm(forms.Form):
     reason = forms.CharField(
         label="Reason both parties will read", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class RefundChargeForm(forms.Form):
+    """Support gives back part or all of a contested return charge (minor units, as the API takes them)."""
+
+    charge = forms.ChoiceField(label="Charge", choices=[("kilometres", "Extra kilometres"), ("fuel", "Fuel or charge")])
+    amount = forms.IntegerField(label="Give back to the renter (cents)", min_value=1)
+    reason = forms.CharField(
+        label="Reason both parties will read", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -91,10 +91,10 @@ class ChargeStatus(models.TextChoices):
 
 
 class Settlement(models.Model):
-    """What the return costs beyond the booking: the kilometres both reports show beyond the included distance.
+    """What the return costs beyond the booking: kilometres beyond the included distance, fuel or charge missing.
 
-    Fixed once both return reports are confirmed; the extra charge is then collected through
-    the money port after the commit (status `due` until the card answered).
+    Fixed once both return reports are confirmed; each charge (kilometres, fuel) is then collected
+    through the money port after the commit as its own payment (status `due` until the card answered).
     """
 
     booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="handover_settlement")
@@ -110,6 +110,24 @@ class Settlement(models.Model):
     charge_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     charged_at = models.DateTimeField(null=True, blank=True)
+    # Fuel or charge: levels in percent, the renter's benefit taken on each side (see services).
+    pickup_fuel_percent = models.PositiveSmallIntegerField(default=0)
+    return_fuel_percent = models.PositiveSmallIntegerField(default=0)
+    missing_fuel_percent = models.PositiveSmallIntegerField(default=0)
+    refuel_price_per_percent = models.PositiveIntegerField(default=0, help_text="Minor units, as advertised.")
+    fuel_amount = models.PositiveIntegerField(default=0, help_text="missing x price, minor units.")
+    fuel_charge_status = models.CharField(max_length=10, choices=ChargeStatus.choices, default=ChargeStatus.NOTHING)
+    fuel_payment_id = models.BigIntegerField(null=True, blank=True)
+    fuel_charge_error = models.CharField(max_length=300, blank=True)
+    fuel_charged_at = models.DateTimeField(null=True, blank=True)
+    # Given back by support after the renter contested a charge in a dispute (handover/contests.py).
+    extra_refunded = models.PositiveIntegerField(default=0)
+    fuel_refunded = models.PositiveIntegerField(default=0)
+    refund_reason = models.TextField(max_length=2000, blank=True)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refunded_at = models.DateTimeField(null=True, blank=True)
 
     ChargeStatus = ChargeStatus
 
@@ -126,6 +144,26 @@ class Settlement(models.Model):
                 condition=Q(extra_amount=0, charge_status="nothing")
                 | Q(extra_amount__gt=0) & ~Q(charge_status="nothing"),
                 name="settlement_nothing_iff_zero",
+            ),
+            models.CheckConstraint(
+                condition=Q(fuel_amount=F("missing_fuel_percent") * F("refuel_price_per_percent")),
+                name="settlement_fuel_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(fuel_charge_status__in=ChargeStatus.values), name="settlement_fuel_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(fuel_amount=0, fuel_charge_status="nothing")
+                | Q(fuel_amount__gt=0) & ~Q(fuel_charge_status="nothing"),
+                name="settlement_fuel_nothing_iff_zero",
+            ),
+            models.CheckConstraint(
+                condition=Q(extra_refunded__lte=F("extra_amount"), fuel_refunded__lte=F("fuel_amount")),
+                name="settlement_refund_within_charge",
+            ),
+            models.CheckConstraint(
+                condition=Q(return_fuel_percent__lte=100, pickup_fuel_percent__lte=100),
+                name="settlement_fuel_levels_range",
             ),
         ]
 
@@ -191,6 +229,14 @@ class Deposit(models.Model):
     )
     decision_reason = models.TextField(max_length=2000, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Renewal of a hold before the card's authorisation lapses (deposits.renew_due_holds): each
+    # renewal is a new hold under its own reference; the hold it replaces is released after.
+    renewals = models.PositiveSmallIntegerField(default=0)
+    renewing = models.BooleanField(default=False, help_text="A renewal has claimed this deposit and is in flight.")
+    replaced_payment_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The previous hold, still to be released after a renewal."
+    )
+    renewal_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "release_after"])]

@@ -8,6 +8,7 @@ from accounts.models import User
 from bookings.models import Booking
 from bookings.selectors import visible_booking
 from core.errors import NotFound
+from core.money import format_money
 from handover.models import Deposit, HandoverPhoto, HandoverReport, RentalCard, Settlement, Side, Stage
 from listings.models import ListingKind
 
@@ -25,6 +26,12 @@ class Handover:
 
     def report(self, stage: str, side: str) -> HandoverReport | None:
         return self.reports.get((stage, side))
+
+    @property
+    def pickup_done(self) -> bool:
+        """Both pickup reports filed and confirmed: the return can be reported."""
+        pickups = [self.report(Stage.PICKUP, side) for side in Side]
+        return all(report is not None and report.confirmed for report in pickups)
 
     @property
     def rows(self) -> list[dict]:
@@ -99,3 +106,67 @@ def claim_for_desk(*, user: User, deposit_id: int) -> Deposit:
     if deposit is None:
         raise NotFound("No such deposit.")
     return deposit
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    label: str
+    amount: int
+
+
+def record_of(booking: Booking) -> Handover | None:
+    """A car booking's handover for a page that already checked who reads it (a dispute); None for others."""
+    if booking.listing.kind != ListingKind.CAR:
+        return None
+    reports = booking.handover_reports.prefetch_related("photos").select_related("author")
+    return Handover(
+        booking=booking,
+        reports={(report.stage, report.side): report for report in reports},
+        settlement=Settlement.objects.filter(booking=booking).first(),
+        card_kept=RentalCard.objects.filter(booking=booking).exists(),
+        deposit=Deposit.objects.filter(booking=booking).first(),
+        viewer_side=None,
+    )
+
+
+def record_for_desk(*, user: User, booking_id: int) -> Handover:
+    """A car booking's handover for support staff who work disputes; PermissionDenied for anyone else."""
+    from disputes.services import require_desk_staff
+
+    require_desk_staff(user)
+    booking = (
+        Booking.objects.select_related("listing", "guest").filter(pk=booking_id).first()
+        if 0 < booking_id < 2**63
+        else None
+    )
+    record = record_of(booking) if booking is not None else None
+    if record is None:
+        raise NotFound("This booking has no car handover.")
+    return record
+
+
+def receipt_lines(booking: Booking) -> list[ReceiptLine]:
+    """What the return charged beyond the booking, one receipt line per charge (each its own payment)."""
+    settlement = Settlement.objects.filter(booking_id=booking.pk).first()
+    if settlement is None:
+        return []
+    c = settlement.currency
+    lines = []
+    if settlement.extra_amount:
+        price = format_money(settlement.extra_km_price, c)
+        status = settlement.get_charge_status_display().lower()
+        label = f"Extra kilometres: {settlement.extra_km} km \u00d7 {price} ({status})"
+        lines.append(ReceiptLine(label, settlement.extra_amount))
+    if settlement.fuel_amount:
+        price = format_money(settlement.refuel_price_per_percent, c)
+        status = settlement.get_fuel_charge_status_display().lower()
+        label = f"Fuel or charge missing: {settlement.missing_fuel_percent} % \u00d7 {price} ({status})"
+        lines.append(ReceiptLine(label, settlement.fuel_amount))
+    if settlement.extra_refunded:
+        lines.append(ReceiptLine("Extra kilometres given back after a dispute", -settlement.extra_refunded))
+    if settlement.fuel_refunded:
+        lines.append(ReceiptLine("Fuel or charge given back after a dispute", -settlement.fuel_refunded))
+    deposit = Deposit.objects.filter(booking_id=booking.pk, captured_amount__gt=0).first()
+    if deposit is not None:
+        lines.append(ReceiptLine("Charged on the deposit for a damage claim", deposit.captured_amount))
+    return lines

@@ -2,7 +2,8 @@
 
 Rules (each refusal is a message for a person):
 - only the booking's guest and host file or confirm; anyone else is told there is no such booking;
-- cars only; pickup from PICKUP_OPENS before the start while the booking is confirmed or under way;
+- cars only; pickup from PICKUP_OPENS before the start until the end, while the booking is confirmed
+  or under way;
   return once both pickup reports are confirmed, while under way or completed, until RETURN_CLOSES
   after the end;
 - one report per side and stage; six photos from the fixed angles, checked like every upload
@@ -11,21 +12,28 @@ Rules (each refusal is a message for a person):
 - the other side confirms a report, once; when both return reports are confirmed the settlement
   is written in the same transaction: driven = lowest return reading - highest pickup reading
   (the benefit of a disagreement goes to the renter; a larger one is for a dispute), extra =
-  driven beyond daily_distance_limit_km x started days, charged at the listing's extra_km_price.
-The extra charge moves money through the bookings money port after the commit (`collect_extra_charge`),
-never inside a transaction: record "due", commit, call the card, record the answer.
+  driven beyond daily_distance_limit_km x started days, charged at the listing's extra_km_price;
+  missing fuel or charge = lowest pickup level - highest return
+  level (again the renter's benefit), charged at the listing's refuel_price_per_percent per point.
+Each charge (kilometres "extras:<booking>", fuel "fuel:<booking>") is its own payment with its own
+ledger entries and receipt line. It moves money through the bookings money port after the commit
+(`collect_extra_charge`), never inside a transaction: record "due", commit, call the card, record
+the answer. Either can be contested by opening a dispute on the booking (the dispute shows both
+reports and the settlement); support gives back what it decides through `handover.contests`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -95,6 +103,9 @@ def _check_stage(booking: Booking, stage: str, odometer_km: int, now: datetime) 
             raise Conflict(f"This booking is {label}: there is no pickup to report.", code="wrong_state")
         if now < booking.start - PICKUP_OPENS:
             raise Conflict("Pickup reports open 24 hours before the start.", code="too_early")
+        if now > booking.end:
+            # After the end the car's state is the return's: a late pickup report would rewrite the start.
+            raise Conflict("Pickup reports close at the end of the rental.", code="too_late")
         return
     if booking.status not in RETURN_STATUSES:
         label = BookingStatus(booking.status).label.lower()
@@ -112,9 +123,9 @@ def _check_stage(booking: Booking, stage: str, odometer_km: int, now: datetime) 
 
 
 def card_needed(listing: Listing) -> bool:
-    """A car whose rental may cost more than the booking (extra kilometres, a deposit) keeps the renter's card."""
+    """A car whose rental may cost more than the booking (extra kilometres, fuel, a deposit) keeps the renter's card."""
     car = CarDetails.objects.filter(listing_id=listing.pk).first()
-    return car is not None and (car.extra_km_price > 0 or car.deposit_amount > 0)
+    return car is not None and (car.extra_km_price > 0 or car.deposit_amount > 0 or car.refuel_price_per_percent > 0)
 
 
 def car_reference(booking_id: int) -> str:
@@ -280,6 +291,10 @@ def _settle_if_complete(booking: Booking, *, now: datetime) -> Settlement | None
     return_km = min(r.odometer_km for r in returns)
     extra = max(0, return_km - pickup_km - included_km(booking, car))
     amount = extra * car.extra_km_price
+    pickup_fuel = min(r.fuel_percent for r in pickups)
+    return_fuel = max(r.fuel_percent for r in returns)
+    missing = max(0, pickup_fuel - return_fuel)
+    fuel_amount = missing * car.refuel_price_per_percent
     settlement = Settlement.objects.create(
         booking=booking,
         pickup_km=pickup_km,
@@ -289,10 +304,16 @@ def _settle_if_complete(booking: Booking, *, now: datetime) -> Settlement | None
         extra_km_price=car.extra_km_price,
         extra_amount=amount,
         currency=booking.currency,
-        charge_status=Settlement.ChargeStatus.DUE if amount else Settlement.ChargeStatus.NOTHING,
+        charge_status=ChargeStatus.DUE if amount else ChargeStatus.NOTHING,
+        pickup_fuel_percent=pickup_fuel,
+        return_fuel_percent=return_fuel,
+        missing_fuel_percent=missing,
+        refuel_price_per_percent=car.refuel_price_per_percent,
+        fuel_amount=fuel_amount,
+        fuel_charge_status=ChargeStatus.DUE if fuel_amount else ChargeStatus.NOTHING,
         created_at=now,
     )
-    if amount:
+    if amount or fuel_amount:
         from handover import tasks
 
         schedule_on_commit(tasks.collect_extra_charge_task, settlement.pk)
@@ -303,16 +324,57 @@ def extra_reference(booking_id: int) -> str:
     return f"extras:{booking_id}"
 
 
-def collect_extra_charge(*, settlement_id: int, now: datetime | None = None) -> Settlement:
-    """Charge a due extra on the renter's card, outside any transaction, then record the answer.
+def fuel_reference(booking_id: int) -> str:
+    return f"fuel:{booking_id}"
 
-    Idempotent: the money port charges once per reference ("extras:<booking id>"), so a retry after
-    a crash between the call and the record finds the first charge instead of making a second.
+
+@dataclass(frozen=True)
+class Charge:
+    """One of the return's two charges: which Settlement fields hold it, its payment reference, what it says."""
+
+    amount: str
+    status: str
+    payment_id: str
+    error: str
+    charged_at: str
+    reference: Callable[[int], str]
+
+    def message(self, settlement: Settlement) -> str:
+        if self is KILOMETRES:
+            return f"{settlement.extra_km} km beyond the included {settlement.included_km} km were charged"
+        return f"{settlement.missing_fuel_percent} % of fuel or charge missing at the return was charged"
+
+
+KILOMETRES = Charge("extra_amount", "charge_status", "charge_payment_id", "charge_error", "charged_at", extra_reference)
+FUEL = Charge(
+    "fuel_amount", "fuel_charge_status", "fuel_payment_id", "fuel_charge_error", "fuel_charged_at", fuel_reference
+)
+
+
+def collect_extra_charge(*, settlement_id: int, now: datetime | None = None) -> Settlement:
+    """Charge what is due of the return (kilometres, then fuel) on the renter's card, each as its own payment.
+
+    Outside any transaction; each answer is recorded in a short transaction of its own. Idempotent:
+    the money port charges once per reference ("extras:<booking id>", "fuel:<booking id>"), so a
+    retry after a crash between the call and the record finds the first charge instead of making
+    a second. A refusal of either is raised after both were tried.
     """
     now = now or timezone.now()
+    refused: DomainError | None = None
+    for charge in (KILOMETRES, FUEL):
+        try:
+            _collect(settlement_id, charge, now=now)
+        except DomainError as error:
+            refused = refused or error
+    if refused is not None:
+        raise refused
+    return Settlement.objects.get(pk=settlement_id)
+
+
+def _collect(settlement_id: int, charge: Charge, *, now: datetime) -> None:
     settlement = Settlement.objects.select_related("booking__listing__owner", "booking__guest").get(pk=settlement_id)
-    if settlement.charge_status not in (Settlement.ChargeStatus.DUE, Settlement.ChargeStatus.FAILED):
-        return settlement
+    if getattr(settlement, charge.status) not in (ChargeStatus.DUE, ChargeStatus.FAILED):
+        return
     booking = settlement.booking
     card = RentalCard.objects.filter(booking=booking).first()
     try:
@@ -320,30 +382,30 @@ def collect_extra_charge(*, settlement_id: int, now: datetime | None = None) -> 
             raise Conflict("No card was kept for this rental.", code="card_missing")
         payment_id = money().charge_extra(
             card=card.token,
-            reference=extra_reference(booking.pk),
+            reference=charge.reference(booking.pk),
             payer=booking.guest,
             host=booking.listing.owner,
-            amount=settlement.extra_amount,
+            amount=getattr(settlement, charge.amount),
             currency=settlement.currency,
         )
     except DomainError as error:
         with transaction.atomic():
             locked = Settlement.objects.select_for_update().get(pk=settlement_id)
-            if locked.charge_status == Settlement.ChargeStatus.DUE:
-                locked.charge_status = Settlement.ChargeStatus.FAILED
-            locked.charge_error = error.message[:300]
-            locked.save(update_fields=["charge_status", "charge_error"])
+            if getattr(locked, charge.status) == ChargeStatus.DUE:
+                setattr(locked, charge.status, ChargeStatus.FAILED)
+            setattr(locked, charge.error, error.message[:300])
+            locked.save(update_fields=[charge.status, charge.error])
         raise
     with transaction.atomic():
         locked = Settlement.objects.select_for_update().get(pk=settlement_id)
-        if locked.charge_status == Settlement.ChargeStatus.CHARGED:
-            return locked
-        locked.charge_status = Settlement.ChargeStatus.CHARGED
-        locked.charge_payment_id = payment_id
-        locked.charge_error = ""
-        locked.charged_at = now
-        locked.save(update_fields=["charge_status", "charge_payment_id", "charge_error", "charged_at"])
-        message = f"{locked.extra_km} km beyond the included {locked.included_km} km were charged"
+        if getattr(locked, charge.status) == ChargeStatus.CHARGED:
+            return
+        setattr(locked, charge.status, ChargeStatus.CHARGED)
+        setattr(locked, charge.payment_id, payment_id)
+        setattr(locked, charge.error, "")
+        setattr(locked, charge.charged_at, now)
+        locked.save(update_fields=[charge.status, charge.payment_id, charge.error, charge.charged_at])
+        message = charge.message(locked)
         notify(
             [booking.guest, booking.listing.owner],
             "handover.extra_charged",
@@ -354,22 +416,27 @@ def collect_extra_charge(*, settlement_id: int, now: datetime | None = None) -> 
                 "url": handover_url(booking.pk),
             },
         )
-        return locked
 
 
 def collect_due_extra_charges(*, now: datetime | None = None, older_than: timedelta = timedelta(minutes=5)) -> int:
-    """Re-drive extra charges still due whose task was lost (the sweep); returns how many were charged now.
+    """Re-drive return charges still due whose task was lost (the sweep); returns how many settlements were charged.
 
     Only `due` ones: a charge the card refused (`failed`) waits for support, so a declined card is not
     tried every five minutes.
     """
     now = now or timezone.now()
     charged = 0
-    due = Settlement.objects.filter(charge_status=ChargeStatus.DUE, created_at__lte=now - older_than)
+    due = Settlement.objects.filter(
+        Q(charge_status=ChargeStatus.DUE) | Q(fuel_charge_status=ChargeStatus.DUE), created_at__lte=now - older_than
+    )
     for settlement_id in due.order_by("pk").values_list("pk", flat=True):
-        try:
-            if collect_extra_charge(settlement_id=settlement_id, now=now).charge_status == ChargeStatus.CHARGED:
-                charged += 1
-        except DomainError:
-            continue
+        charged_now = False
+        for charge in (KILOMETRES, FUEL):
+            if Settlement.objects.filter(pk=settlement_id, **{charge.status: ChargeStatus.DUE}).exists():
+                try:
+                    _collect(settlement_id, charge, now=now)
+                except DomainError:
+                    continue
+                charged_now = True
+        charged += charged_now
     return charged

@@ -22,4 +22,5 @@ def collect_extra_charge_task(settlement_id: int) -> str:
             raise
         logger.info("settlement %s: extra charge refused (%s)", settlement_id, error.message)
         return f"refused: {error.message}"
-    return str(settlement.charge_status)
+    statuses = [str(status) for status in (settlement.charge_status, settlement.fuel_charge_status)]
+    return ", ".join(status for status in statuses if status != "nothing") or "nothing"

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from core.pages import refusal_pages, refusals
 from core.private_files import private_image_response
 from core.requests import SignedInRequest
-from handover import deposits, selectors, services
-from handover.forms import ClaimDecisionForm, ClaimForm, ReportForm
+from handover import contests, deposits, selectors, services
+from handover.forms import ClaimDecisionForm, ClaimForm, RefundChargeForm, ReportForm
 from handover.models import Angle, Stage
 
 
@@ -130,3 +130,29 @@ def decide_claim(request: SignedInRequest, deposit_id: int) -> HttpResponse:
             messages.success(request, "Claim decided.")
             return redirect("handover:decide_claim", deposit_id=deposit.pk)
     return render(request, "handover/decide_claim.html", {"deposit": deposit, "form": form})
+
+
+@login_required
+@refusal_pages
+def refund_charge(request: SignedInRequest, booking_id: int) -> HttpResponse:
+    """Support's page for a contested return charge: both reports and the settlement, then how much goes back."""
+    record = selectors.record_for_desk(user=request.user, booking_id=booking_id)
+    form = RefundChargeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            with refusals(form=form) as refused:
+                contests.refund_return_charge(
+                    staff=request.user,
+                    booking_id=booking_id,
+                    charge=form.cleaned_data["charge"],
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                )
+            if not refused:
+                messages.success(request, "Refund recorded: it goes back to the renter's card.")
+                return redirect("handover:refund_charge", booking_id=booking_id)
+            status = refused.status_code
+        else:
+            status = 400
+    return render(request, "handover/refund_charge.html", {"record": record, "form": form}, status=status)

@@ -199,6 +199,14 @@ class CarForm(forms.Form):
         label="Minimum age of renters",
         help_text="Checked against the date of birth on the renter's verified licence; empty for none.",
     )
+    refuel_price_per_percent = forms.DecimalField(
+        **MONEY,
+        min_value=Decimal("0"),
+        initial=0,
+        required=False,
+        label="Refuel price per % missing",
+        help_text="Charged per percentage point of fuel or charge below the pickup level at the return; 0 for none.",
+    )
 
     def service_details(self, currency: str) -> dict:
         """The details for the services, amounts in minor units of the listing's currency (DomainError if inexact)."""
@@ -208,10 +216,11 @@ class CarForm(forms.Form):
                 data[name] = to_minor(data[name], currency)
             except ValueError as error:
                 raise DomainError(str(error), field=name) from None
-        try:
-            data["deposit_amount"] = to_minor(data.get("deposit_amount") or Decimal("0"), currency)
-        except ValueError as error:
-            raise DomainError(str(error), field="deposit_amount") from None
+        for name in ("deposit_amount", "refuel_price_per_percent"):
+            try:
+                data[name] = to_minor(data.get(name) or Decimal("0"), currency)
+            except ValueError as error:
+                raise DomainError(str(error), field=name) from None
         return data
 
     @staticmethod
@@ -223,6 +232,7 @@ class CarForm(forms.Form):
             day_price=to_major(details.day_price, currency), extra_km_price=to_major(details.extra_km_price, currency)
         )
         initial["deposit_amount"] = to_major(details.deposit_amount, currency)
+        initial["refuel_price_per_percent"] = to_major(details.refuel_price_per_percent, currency)
         return initial
 
 

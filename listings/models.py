@@ -231,6 +231,11 @@ class CarDetails(models.Model):
     deposit_amount = models.PositiveIntegerField(default=0, help_text="Security deposit (minor units); 0 for none.")
     # Renters must be at least this old on the day of pickup, by the date of birth on their verified licence.
     min_renter_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The owner's price to refill what the renter used and did not put back (handover app): per
+    # percentage point of the tank or battery below the pickup level at the return; 0 charges nothing.
+    refuel_price_per_percent = models.PositiveIntegerField(
+        default=0, help_text="Per percentage point of fuel or charge missing at the return (minor units)."
+    )
 
     class Meta:
         constraints = [

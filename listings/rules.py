@@ -54,6 +54,7 @@ DETAIL_FIELDS: dict[str, tuple[str, ...]] = {
         "daily_distance_limit_km",
         "extra_km_price",
         "deposit_amount",
+        "refuel_price_per_percent",
         "min_renter_age",
     ),
     ListingKind.DRIVER: ("languages", "brings_car", "service_radius_km"),
@@ -134,6 +135,7 @@ def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
         )
         check_number(details, "extra_km_price", "The price per extra km", low=0, high=MAX_PRICE)
         check_number(details, "deposit_amount", "The deposit", low=0, high=MAX_PRICE)
+        check_number(details, "refuel_price_per_percent", "The refuel price", low=0, high=MAX_PRICE)
         age = details.get("min_renter_age")
         require(
             age is None or (isinstance(age, int) and not isinstance(age, bool) and 18 <= age <= 99),

@@ -96,6 +96,7 @@ PAGE_ONLY: dict[str, str] = {
     # Support staff work from the browser desk (like the admin), never from the mobile app.
     "disputes:suspension": "the support desk's suspension form (staff only)",
     "handover:decide_claim": "the support desk's decision on a claim against a car deposit (staff only)",
+    "handover:refund_charge": "the support desk's refund of a contested return charge (staff only)",
 }
 
 # Whole families that are page-only by design, matched by URL prefix.

@@ -27,12 +27,21 @@ def photos(**replace: SimpleUploadedFile) -> dict:
 
 
 def rented_car(
-    *, extra_km_price: int = 25, daily_km: int = 200, hours: int = 24, deposit_amount: int = 0, **listing_fields
+    *,
+    extra_km_price: int = 25,
+    daily_km: int = 200,
+    hours: int = 24,
+    deposit_amount: int = 0,
+    refuel_price: int = 0,
+    **listing_fields,
 ) -> Booking:
     """A confirmed (instant-book) car rental of `hours` from START."""
     listing = make_listing(kind=ListingKind.CAR, instant_book=True, **listing_fields)
     CarDetails.objects.filter(listing=listing).update(
-        extra_km_price=extra_km_price, daily_distance_limit_km=daily_km, deposit_amount=deposit_amount
+        extra_km_price=extra_km_price,
+        daily_distance_limit_km=daily_km,
+        deposit_amount=deposit_amount,
+        refuel_price_per_percent=refuel_price,
     )
     return request_hours(listing=listing, start=START, hours=hours, now=NOW)
 
@@ -61,18 +70,20 @@ def keep_card(booking: Booking) -> None:
     services.keep_card(guest=booking.guest, booking_id=booking.pk, payment_method=card())
 
 
-def picked_up(booking: Booking, *, host_km: int = 10_000, guest_km: int = 10_000) -> Booking:
+def picked_up(
+    booking: Booking, *, host_km: int = 10_000, guest_km: int = 10_000, host_fuel: int = 80, guest_fuel: int = 80
+) -> Booking:
     """Both pickup reports filed and confirmed by the other side; the booking under way."""
     keep_card(booking)
-    host_report = report(booking, side="host", km=host_km)
-    guest_report = report(booking, side="guest", km=guest_km)
+    host_report = report(booking, side="host", km=host_km, fuel=host_fuel)
+    guest_report = report(booking, side="guest", km=guest_km, fuel=guest_fuel)
     services.confirm_report(user=booking.guest, report_id=host_report.pk, now=AT_PICKUP)
     services.confirm_report(user=booking.listing.owner, report_id=guest_report.pk, now=AT_PICKUP)
     return started(booking)
 
 
-def returned(booking: Booking, *, host_km: int, guest_km: int) -> None:
-    host_report = report(booking, side="host", stage="return", km=host_km)
-    guest_report = report(booking, side="guest", stage="return", km=guest_km)
+def returned(booking: Booking, *, host_km: int, guest_km: int, host_fuel: int = 80, guest_fuel: int = 80) -> None:
+    host_report = report(booking, side="host", stage="return", km=host_km, fuel=host_fuel)
+    guest_report = report(booking, side="guest", stage="return", km=guest_km, fuel=guest_fuel)
     services.confirm_report(user=booking.guest, report_id=host_report.pk, now=AT_RETURN)
     services.confirm_report(user=booking.listing.owner, report_id=guest_report.pk, now=AT_RETURN)

@@ -97,7 +97,7 @@ def test_the_scheduled_command_releases_due_deposits():
     deposit = Deposit.objects.get(booking=booking)
     with mock.patch("django.utils.timezone.now", return_value=deposit.release_after + timedelta(minutes=1)):
         call_command("release_deposits", stdout=(out := __import__("io").StringIO()))
-    assert out.getvalue().strip() == "released=1 extras_charged=0"
+    assert out.getvalue().strip() == "renewed=0 released=1 extras_charged=0"
     assert Deposit.objects.get(pk=deposit.pk).status == "released"
 
 

@@ -321,3 +321,60 @@ def test_confirming_the_last_return_report_enqueues_the_charge(django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         returned(booking, host_km=10_300, guest_km=10_300)
     assert DBTaskResult.objects.filter(task_path="handover.tasks.collect_extra_charge_task").count() == 1
+
+
+# --- Bad input: each refused with a message, nothing stored ------------------------------------------
+@pytest.mark.parametrize("fuel", [101, -1, 250, "80", None, True])
+def test_a_fuel_level_outside_0_to_100_is_refused(fuel):
+    booking = rented_car(extra_km_price=0)
+    with pytest.raises(DomainError, match="percentage from 0 to 100") as refused:
+        report(booking, side="host", fuel=fuel)
+    assert refused.value.field == "fuel_percent"
+    assert not HandoverReport.objects.exists() and not HandoverPhoto.objects.exists()
+
+
+@mock.patch("django.utils.timezone.now", return_value=AT_PICKUP)
+def test_the_page_and_the_api_refuse_a_fuel_level_above_100_with_the_field(_now, client):
+    booking = rented_car(extra_km_price=0)
+    _login(client, booking.listing.owner)
+    page_url = reverse("handover:file_report", kwargs={"booking_id": booking.pk, "stage": "pickup"})
+    answer = client.post(page_url, {"odometer_km": "15000", "fuel_percent": "101", **photos()})
+    assert answer.status_code == 400
+    assert "less than or equal to 100" in answer.content.decode()
+    answer = client.post(
+        f"/api/v1/handover/bookings/{booking.pk}/reports",
+        {"stage": "pickup", "odometer_km": "15000", "fuel_percent": "101", **photos()},
+    )
+    assert answer.status_code == 400 and answer.json()["field"] == "fuel_percent"
+    assert "0 to 100" in answer.json()["detail"]
+    assert not HandoverReport.objects.exists()
+
+
+def test_a_pickup_report_after_the_end_of_the_rental_is_refused():
+    booking = started(rented_car(extra_km_price=0))
+    with pytest.raises(Conflict, match="close at the end of the rental"):
+        report(booking, side="host", at=booking.end + timedelta(minutes=1))
+    assert not HandoverReport.objects.exists()
+
+
+@mock.patch("django.utils.timezone.now", return_value=AT_PICKUP)
+def test_a_report_filed_twice_through_the_page_says_so(_now, client):
+    booking = rented_car(extra_km_price=0)
+    _login(client, booking.listing.owner)
+    url = reverse("handover:file_report", kwargs={"booking_id": booking.pk, "stage": "pickup"})
+    assert client.post(url, {"odometer_km": "15000", "fuel_percent": "70", **photos()}).status_code == 302
+    again = client.post(url, {"odometer_km": "15001", "fuel_percent": "70", **photos()})
+    assert again.status_code == 409 and "You already filed your pickup report." in again.content.decode()
+    assert HandoverReport.objects.get().odometer_km == 15000
+
+
+@mock.patch("django.utils.timezone.now", return_value=AT_PICKUP)
+def test_a_stranger_filing_through_the_api_is_told_there_is_no_such_booking(_now, client):
+    booking = rented_car(extra_km_price=0)
+    _login(client, make_user())
+    answer = client.post(
+        f"/api/v1/handover/bookings/{booking.pk}/reports",
+        {"stage": "pickup", "odometer_km": "15000", "fuel_percent": "70", **photos()},
+    )
+    assert answer.status_code == 404 and answer.json()["detail"] == "No such booking."
+    assert not HandoverReport.objects.exists()

@@ -171,3 +171,13 @@ def test_the_currency_left_blank_is_the_pins_countrys(client, user):
     data.update(latitude="35.6595", longitude="139.7005", price="9000", fee="0")
     assert client.post(reverse("listings:create", kwargs={"kind": "room"}), data).status_code == 302
     assert (Listing.objects.get().currency, Listing.objects.get().unit_price) == ("JPY", 9000)
+
+
+def test_a_car_owner_sets_the_refuel_price_and_the_listing_page_announces_it(client, user):
+    client.force_login(user)
+    details = {**FORM_DETAILS["car"], "refuel_price_per_percent": "0.50"}
+    client.post(reverse("listings:create", kwargs={"kind": "car"}), {**FORM_COMMON, **details, "photos": [jpeg()]})
+    listing = Listing.objects.get()
+    assert CarDetails.objects.get(listing=listing).refuel_price_per_percent == 50
+    page = client.get(listing.get_absolute_url()).content.decode()
+    assert "Fuel or charge missing at the return: 0.50 EUR per %." in page

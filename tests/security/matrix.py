@@ -675,6 +675,20 @@ ATTEMPTS: list[Attempt] = [
         lambda w: {"amount": "30000", "reason": "Because."},
     ),
     Attempt(
+        "return-charge-refund",
+        "handover:refund_charge",
+        GET,
+        _booking("car_rental"),
+        rightful="staff",
+    ),
+    Attempt(
+        "return-charge-refund",
+        "handover:refund_charge",
+        POST,
+        _booking("car_rental"),
+        lambda w: {"charge": "kilometres", "amount": "100", "reason": "Because."},
+    ),
+    Attempt(
         "api-handover-claim",
         "POST /api/v1/handover/bookings/{booking_id}/claim",
         POST,
