@@ -135,6 +135,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sharing.context_processors.site",
             ],
         },
     },
@@ -441,6 +442,8 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # always, and the demo too (scripts/serve.sh collects them first and sets STATIC_COMPRESSED=true), so a
 # phone loads the demo as it would load the site. Off by default in DEBUG: files are then served as edited.
 STATIC_COMPRESSED = envbool("STATIC_COMPRESSED", not DEBUG)
+# The design system's showcase page (/design/, linked in the footer): the demo's, not production's.
+SHOW_DESIGN_PAGE = envbool("SHOW_DESIGN_PAGE", DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
