@@ -11,6 +11,7 @@ from bookings import pricing, receipts
 from bookings.models import Booking
 from bookings.pricing import units_label
 from core.money import format_money
+from listings.models import CancellationPolicy
 
 register = template.Library()
 
@@ -73,3 +74,10 @@ def day_cap_note(priced: Any, listing: Any) -> str:
         f"{format_money(quote.unit_price, quote.currency)} would be {format_money(full, quote.currency)}; "
         f"you pay {format_money(quote.subtotal, quote.currency)}."
     )
+
+
+@register.simple_tag
+def policies_in_words(kind: str) -> list[tuple[str, str]]:
+    """`{% policies_in_words kind as policies %}`: each cancellation policy and what it means, where a host chooses."""
+    unit = pricing.unit_label(kind)
+    return [(label, pricing.policy_in_plain_words(value, unit)) for value, label in CancellationPolicy.choices]
