@@ -87,8 +87,11 @@
       var moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7 };
       var target = null;
       if (event.key in moves) { target = i + moves[event.key]; }
-      else if (event.key === "Home") { target = i - (button.closest("td").cellIndex); }
-      else if (event.key === "End") { target = i + (6 - button.closest("td").cellIndex); }
+      else if (event.key === "Home" || event.key === "End") {
+        // The week's first or last day of this month (a month's first and last weeks are partial rows).
+        var row = button.closest("tr").querySelectorAll("button.day");
+        target = days.indexOf(row[event.key === "Home" ? 0 : row.length - 1]);
+      }
       else if (event.key === "Escape") { start = end = null; paint(); say("Pick the " + words[0] + "."); event.preventDefault(); return; }
       if (target === null) return;
       event.preventDefault();
