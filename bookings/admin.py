@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from bookings.models import Booking, BookingTransition, PendingCheckout, StuckTransition
+from core.words import counted
 
 
 class BookingTransitionInline(admin.TabularInline):
@@ -84,4 +85,4 @@ class StuckTransitionAdmin(admin.ModelAdmin):
         from django.utils import timezone
 
         count = queryset.update(gave_up=False, attempts=0, next_attempt_at=timezone.now())  # type: ignore[attr-defined]
-        self.message_user(request, f"{count} transition(s) will be tried again at the next sweep.")
+        self.message_user(request, f"{counted(count, 'transition')} will be tried again at the next sweep.")

@@ -275,3 +275,39 @@ POLICY_IN_PLAIN_WORDS = {
 def policy_in_plain_words(policy: str, unit: str) -> str:
     """The policy as shown on the book page and the booking page."""
     return POLICY_IN_PLAIN_WORDS[CancellationPolicy(policy)].format(unit=unit)
+
+
+def cancellation_windows(
+    *, quote: Quote, policy: str, kind: str, time_zone: str, start: datetime, booked_at: datetime
+) -> list[tuple[datetime, int]]:
+    """The policy as dated steps for one booking: (until, refund) means "cancel before `until`, get `refund` back".
+
+    The steps end at the start; read from `guest_cancellation` itself just before each edge, so the dates
+    shown before booking can never promise more than a cancellation would pay. Steps already past at
+    `booked_at` are left out; neighbouring steps with the same refund are one.
+    """
+    edges = {
+        CancellationPolicy.FLEXIBLE: [start - timedelta(hours=24)],
+        CancellationPolicy.MODERATE: [start - timedelta(days=5)],
+        CancellationPolicy.STRICT: [
+            min(booked_at + timedelta(hours=48), start - timedelta(days=14)),
+            start - timedelta(days=7),
+        ],
+    }[CancellationPolicy(policy)] + [start]
+    windows: list[tuple[datetime, int]] = []
+    for edge in sorted(edge for edge in edges if edge > booked_at):
+        refund = guest_cancellation(
+            quote=quote,
+            policy=policy,
+            kind=kind,
+            time_zone=time_zone,
+            start=start,
+            booked_at=booked_at,
+            cancelled_at=edge - timedelta(seconds=1),
+            host_fee_bps=0,  # the guest's refund does not depend on the host's fee
+        ).refund
+        if windows and windows[-1][1] == refund:
+            windows[-1] = (edge, refund)
+        else:
+            windows.append((edge, refund))
+    return windows

@@ -241,3 +241,23 @@ def checkout_listing_id(*, guest: User, checkout_uid: str) -> int | None:
 def unfinished_checkouts(*, before: datetime) -> QuerySet[PendingCheckout]:
     """3-D Secure checkouts started before `before` that neither booked nor failed."""
     return PendingCheckout.objects.filter(booking__isnull=True, failure_message="", created_at__lt=before)
+
+
+def host_response_time(*, host_id: int, last: int = 20) -> timedelta | None:
+    """How long the host usually takes to answer a booking request: the median over their `last` answers
+    (accepted or declined by them; instant bookings and requests left to expire are not answers)."""
+    answers = (
+        Booking.objects.filter(
+            listing__owner_id=host_id,
+            transitions__from_status=BookingStatus.REQUESTED,
+            transitions__to_status__in=[BookingStatus.CONFIRMED, BookingStatus.DECLINED],
+            transitions__by_id=host_id,
+        )
+        .order_by("-created_at")
+        .values_list("created_at", "transitions__at")[:last]
+    )
+    waits = sorted(answered - asked for asked, answered in answers)
+    if not waits:
+        return None
+    middle = len(waits) // 2
+    return waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2

@@ -107,6 +107,9 @@ class OfferOut(Schema):
     pickup: str = Field(description='"now", or how far ahead and the local time: "in 2 h, 14:30".')
     expires_at: datetime
     seconds_left: int
+    area: str = Field(description='Where the pickup is, roughly ("near Paris"): never the point before accepting.')
+    rider_rating: float | None = Field(description="The rider's average as a guest, 1 to 5; null before any review.")
+    rider_reviews: int = Field(description="How many reviews that average is made of.")
 
 
 class AvailabilityIn(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -12,11 +13,13 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils.module_loading import import_string
 
 from bookings.models import Booking, BookingStatus
 from core.errors import NotFound
 from dispatch.models import OPEN_STATES, Availability, DispatchRequest, Offer, OfferState, RequestState
 from listings import geo
+from listings.geocoding import reverse_place
 from listings.models import BusyPeriod, BusySource, CarDetails, Listing, ListingKind, ListingStatus
 
 # Rings of mid-resolution cells (~460 m edges) read before falling back to the coarse cover
@@ -283,6 +286,7 @@ def pickup_slots(*, now: datetime, step_minutes: int = 15) -> list[datetime]:
 def offer_message(offer: Offer, *, now: datetime) -> dict:
     """What a provider's page shows of an offer (distance, fare, pickup, time left); never the requester's identity."""
     request = offer.request
+    rating = rider_rating(request.requester_id)
     return {
         "type": "offer",
         "offer": offer.pk,
@@ -297,4 +301,40 @@ def offer_message(offer: Offer, *, now: datetime) -> dict:
         "pickup": pickup_label(request.pickup_at, now=now, time_zone=request.time_zone),
         "expires_at": request.expires_at.isoformat(),
         "seconds_left": max(0, int((request.expires_at - now).total_seconds())),
+        "area": pickup_area(request.latitude, request.longitude),
+        "rider_rating": rating[0] if rating else None,
+        "rider_reviews": rating[1] if rating else 0,
     }
+
+
+def rider_rating(user_id: int) -> tuple[float, int] | None:
+    """The rider's average as a guest and the number of reviews (settings.DISPATCH_RIDER_RATING), or None."""
+    rating: tuple[float, int] | None = import_string(settings.DISPATCH_RIDER_RATING)(user_id=user_id)
+    return rating
+
+
+def pickup_area(latitude: float, longitude: float) -> str:
+    """Where a pickup is, roughly, for a provider who has not accepted yet: the nearest town, never the point."""
+    return f"near {reverse_place(latitude, longitude).city}"
+
+
+# How an arrival is estimated before live positions come in: a set-off time, then a city speed over the
+# straight-line distance (roads are longer, cities slower: 20 km/h as the crow flies is a fair urban pace).
+SET_OFF_MINUTES = 3
+CROW_FLIGHT_KMH = 20
+
+
+def arrival_minutes(distance_km: float) -> int:
+    """Minutes for a provider `distance_km` away (straight line) to reach the pickup."""
+    return SET_OFF_MINUTES + math.ceil(distance_km / CROW_FLIGHT_KMH * 60)
+
+
+def assigned_distance_km(job: DispatchRequest) -> float | None:
+    """How far the assigned provider was when they accepted (their offer's distance)."""
+    if job.assigned_listing_id is None:
+        return None
+    return (
+        Offer.objects.filter(request=job, listing_id=job.assigned_listing_id)
+        .values_list("distance_km", flat=True)
+        .first()
+    )

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from bookings.services.checkout import booking_thread_key
 from core.pages import refusal_pages, refusals
 from core.requests import SignedInRequest
 from dispatch import selectors
@@ -18,7 +19,9 @@ from dispatch.models import RequestState
 from dispatch.services import acceptance
 from dispatch.services import availability as availability_services
 from dispatch.services import requests as request_services
+from listings.geocoding import geocode_place
 from listings.models import Listing, ListingKind, ListingStatus
+from realtime.selectors import thread_id_by_key
 
 
 def _where(data) -> dict:
@@ -30,7 +33,21 @@ def _where(data) -> dict:
         "hours": data.get("hours", "2"),
         # "now" or an ISO 8601 pickup time with its offset (the page's options are such values).
         "when": data.get("when", "now"),
+        # Typed instead of a position (without script, or before "Find it"): geocoded by `_place_address`.
+        "address": data.get("address", "")[:255],
     }
+
+
+def _place_address(where: dict) -> None:
+    """A typed address becomes the position when none was given (the same offline geocoder as listings)."""
+    if where["address"].strip() and not (str(where["latitude"]).strip() and str(where["longitude"]).strip()):
+        place = geocode_place(where["address"])
+        where["latitude"], where["longitude"] = f"{place.latitude:.6f}", f"{place.longitude:.6f}"
+
+
+def _need(where: dict) -> Need:
+    _place_address(where)
+    return Need.parse(**{name: value for name, value in where.items() if name != "address"})
 
 
 def _need_context(where: dict, error: str | None, error_field: str | None = None) -> dict:
@@ -57,7 +74,7 @@ def need(request: SignedInRequest) -> HttpResponse:
     with refusals(missing_is_404=False) as refused:
         if request.method == "POST":
             created = request_services.request_now(
-                requester=request.user, need=Need.parse(**where), payment_method=request.POST.get("payment_method", "")
+                requester=request.user, need=_need(where), payment_method=request.POST.get("payment_method", "")
             )
             return redirect("dispatch:request", request_id=created.pk)
     context = _need_context(where, refused.message or None, refused.field)
@@ -69,7 +86,7 @@ def estimate(request: SignedInRequest) -> HttpResponse:
     """The fare estimate fragment (htmx), refreshed whenever the position, kind or hours change."""
     where = _where(request.GET)
     with refusals(missing_is_404=False) as refused:
-        quote = request_services.estimate(requester=request.user, need=Need.parse(**where))
+        quote = request_services.estimate(requester=request.user, need=_need(where))
     if refused:
         return render(request, "dispatch/_estimate.html", {"error": refused.message})
     return render(request, "dispatch/_estimate.html", {"quote": quote, "when": where["when"]})
@@ -89,6 +106,11 @@ def request_detail(request: SignedInRequest, request_id: int) -> HttpResponse:
     }
     if job.state == RequestState.AUTHENTICATING and context["is_requester"]:
         context["bank_url"] = request_services.authentication_url(job)
+    if job.state == RequestState.ASSIGNED and job.booking_id is not None:
+        # Messages go through the booking's conversation: neither party sees the other's email or phone.
+        context["thread_id"] = thread_id_by_key(request.user, booking_thread_key(job.booking_id))
+        distance = selectors.assigned_distance_km(job) if job.pickup_at is None else None
+        context["arrival_minutes"] = selectors.arrival_minutes(distance) if distance is not None else None
     return render(request, "dispatch/request.html", context)
 
 

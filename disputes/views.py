@@ -14,6 +14,7 @@ from bookings.selectors import visible_booking
 from core.errors import NotFound
 from core.pages import refusal_pages, refusals
 from core.requests import SignedInRequest
+from core.words import counted
 from disputes import selectors, services, suspensions
 from disputes.forms import EvidenceForm, OpenDisputeForm, SuspensionForm
 from disputes.models import OPEN_WINDOW
@@ -114,8 +115,8 @@ def suspension(request: SignedInRequest, user_id: int) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    f"{person.public_name} is suspended: {outcome.listings_paused} listing(s) paused, "
-                    f"{len(outcome.bookings_ended)} future booking(s) ended with full refunds.",
+                    f"{person.public_name} is suspended: {counted(outcome.listings_paused, 'listing')} paused, "
+                    f"{counted(len(outcome.bookings_ended), 'future booking')} ended with full refunds.",
                 )
                 for booking_id, problem in outcome.bookings_failed.items():
                     messages.error(request, f"Booking {booking_id} could not be ended yet: {problem}")

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 
 from core.errors import DomainError
 from core.money import CURRENCIES, DEFAULT_CURRENCY, currency_for_country
@@ -76,10 +77,19 @@ class ListingForm(forms.Form):
     min_units = forms.IntegerField(min_value=1, initial=1, label="Minimum")
     max_units = forms.IntegerField(min_value=1, initial=30, label="Maximum")
     advance_notice_hours = forms.IntegerField(
-        min_value=0, max_value=24 * 365, initial=0, label="Advance notice (hours)"
+        min_value=0,
+        max_value=24 * 365,
+        initial=0,
+        label="Advance notice (hours)",
+        help_text="How long before the start a booking must be made; 0 takes last-minute bookings.",
     )
     capacity = forms.IntegerField(min_value=1, max_value=100, initial=2)
-    instant_book = forms.BooleanField(required=False, label="Instant book (no approval needed)")
+    instant_book = forms.BooleanField(
+        required=False,
+        label="Instant book (no approval needed)",
+        help_text="A booking is confirmed and paid at once. Without it, you have 24 hours to accept or decline "
+        "each request, and the guest's card is only held meanwhile.",
+    )
     verified_guests_only = forms.BooleanField(
         required=False,
         label="Verified guests only",
@@ -93,7 +103,12 @@ class ListingForm(forms.Form):
         label="Guests may book up to (days ahead)",
         help_text="Your calendar is open this many days ahead; 365 is a year.",
     )
-    cancellation_policy = forms.ChoiceField(choices=CancellationPolicy.choices, initial=CancellationPolicy.MODERATE)
+    cancellation_policy = forms.ChoiceField(
+        choices=CancellationPolicy.choices,
+        initial=CancellationPolicy.MODERATE,
+        help_text="What a guest gets back when they cancel: each policy is explained just below. Guests see it, "
+        "with the dates for their stay, before they book.",
+    )
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -102,6 +117,17 @@ class ListingForm(forms.Form):
         self.fields["min_units"].label = f"Minimum {unit}s"
         self.fields["max_units"].label = f"Maximum {unit}s"
         self.fields["fee"].label = "Cleaning fee" if kind == ListingKind.ROOM else "Booking fee"
+        self.fields[
+            "fee"
+        ].help_text = (
+            "Charged once per booking on top of the price; refunded with the rest when a cancellation is free."
+        )
+        guest_fee, host_fee = settings.GUEST_SERVICE_FEE_BPS / 100, settings.HOST_SERVICE_FEE_BPS / 100
+        self.fields["price"].help_text = (
+            f"What you ask per {unit}. Guests also pay Sharing's service fee ({guest_fee:g} % of the price and fee); "
+            f"Sharing keeps {host_fee:g} % of the price and fee from your payout."
+        )
+        self.fields["min_units"].help_text = f"The shortest booking you take, in {unit}s."
         self.fields["capacity"].label = {"room": "Guests", "car": "Seats", "driver": "Passengers"}[kind]
 
     def clean(self) -> dict[str, Any]:
@@ -181,9 +207,21 @@ class CarForm(forms.Form):
     year = forms.IntegerField(min_value=1950, max_value=2100)
     transmission = forms.ChoiceField(choices=Transmission.choices)
     fuel = forms.ChoiceField(choices=Fuel.choices)
-    day_price = forms.DecimalField(**MONEY, min_value=Decimal("0.01"), label="Price per day")
+    day_price = forms.DecimalField(
+        **MONEY,
+        min_value=Decimal("0.01"),
+        label="Price per day",
+        help_text="The most 24 hours cost: a rental is priced by the hour, each day capped at this price "
+        "(and so are the hours after the last full day).",
+    )
     daily_distance_limit_km = forms.IntegerField(min_value=0, max_value=5000, initial=200, label="Km included per day")
-    extra_km_price = forms.DecimalField(**MONEY, min_value=Decimal("0"), initial=0, label="Price per extra km")
+    extra_km_price = forms.DecimalField(
+        **MONEY,
+        min_value=Decimal("0"),
+        initial=0,
+        label="Price per extra km",
+        help_text="Charged after the return for each km beyond the included km per day.",
+    )
     deposit_amount = forms.DecimalField(
         **MONEY,
         min_value=Decimal("0"),

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
@@ -74,21 +73,3 @@ def search_listings(*, query: SearchQuery, now: datetime | None = None) -> Searc
         listing.distance_km = hit.distance_km
         result.listings.append(listing)
     return result
-
-
-def busy_days(*, listing: Listing, days: int = 42) -> list[tuple[date, bool]]:
-    """The next `days` calendar days in the listing's time zone, each with whether any part of it is busy."""
-    zone = ZoneInfo(listing.time_zone)
-    today = timezone.now().astimezone(zone).date()
-    first = datetime.combine(today, time.min, tzinfo=zone)
-    last = first + timedelta(days=days)
-    periods = list(
-        BusyPeriod.objects.filter(listing=listing, start__lt=last, end__gt=first).values_list("start", "end")
-    )
-    calendar = []
-    for offset in range(days):
-        day = today + timedelta(days=offset)
-        day_start = datetime.combine(day, time.min, tzinfo=zone)
-        day_end = day_start + timedelta(days=1)
-        calendar.append((day, any(start < day_end and end > day_start for start, end in periods)))
-    return calendar

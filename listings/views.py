@@ -20,6 +20,7 @@ from core.pages import add_refusal_to_form, refusal_pages, refusals
 from core.requests import HtmxRequest, SignedInRequest
 from listings import photos as photo_services
 from listings import privacy, selectors, services
+from listings.availability import availability_months, locale_first_weekday
 from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm
 from listings.geocoding import geocode_place
 from listings.models import MAX_PHOTOS_PER_LISTING, ListingKind, ListingStatus
@@ -206,9 +207,15 @@ def mine(request: SignedInRequest) -> HttpResponse:
 @refusal_pages
 def detail(request: HttpRequest, listing_id: int) -> HttpResponse:
     listing = selectors.visible_listing(listing_id=listing_id, viewer=request.user)
-    days = selectors.busy_days(listing=listing)
-    place = privacy.whereabouts(listing, request.user)
-    context = {"listing": listing, "busy_days": days, "is_owner": request.user.pk == listing.owner_id, "place": place}
+    is_owner = request.user.pk == listing.owner_id
+    context = {
+        "listing": listing,
+        "months": availability_months(listing=listing, first_weekday=locale_first_weekday()),
+        # Guests pick their dates on the calendar; the owner reads it (and blocks days on their own page).
+        "pickable": listing.is_bookable and not is_owner,
+        "is_owner": is_owner,
+        "place": privacy.whereabouts(listing, request.user),
+    }
     return render(request, "listings/detail.html", context)
 
 

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 
 from core.admin_tools import ReadOnlyInline, ReadOnlyMixin
 from core.money import format_money
+from core.words import counted
 from payments.models import (
     LedgerEntry,
     LedgerTransaction,
@@ -155,7 +156,7 @@ class MoneyOperationAdmin(ReadOnlyAdmin):
             )
             if send_operation(operation_id=operation.pk).status == MoneyOperation.Status.DONE:
                 sent += 1
-        self.message_user(request, f"{sent} operation(s) went through.")
+        self.message_user(request, f"{counted(sent, 'operation')} went through.")
 
 
 @admin.register(StripeMismatch)

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from bookings.models import Booking
+from core.words import counted
 from listings.models import Listing, ListingKind
 
 # How long after the end of a booking both sides may write.
@@ -235,7 +236,7 @@ class UserRating(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.role}: {self.count} reviews"
+        return f"{self.user_id} {self.role}: {counted(self.count, 'review')}"
 
     @property
     def average(self) -> float | None:

@@ -26,6 +26,7 @@ from reviews.models import (
     Review,
     ReviewAspect,
     ReviewWindow,
+    Role,
     UserRating,
 )
 
@@ -200,6 +201,15 @@ def write_refusal(*, booking: Booking, user: User, now: datetime) -> str | None:
 
 def rating_of(*, user_id: int, role: str) -> UserRating | None:
     return UserRating.objects.filter(user_id=user_id, role=role).first()
+
+
+def guest_rating(*, user_id: int) -> tuple[float, int] | None:
+    """A person's average as a guest (hosts' reviews of them) and how many reviews: what a provider sees of
+    a rider before accepting (settings.DISPATCH_RIDER_RATING). None before any review."""
+    rating = rating_of(user_id=user_id, role=Role.GUEST)
+    if rating is None or not rating.count:
+        return None
+    return round(rating.total / rating.count, 1), rating.count
 
 
 # --- Due work for the sweep ------------------------------------------------------------------

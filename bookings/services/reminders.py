@@ -22,6 +22,7 @@ from bookings.models import Booking, BookingStatus
 from bookings.reminder_times import starts_tomorrow_at
 from bookings.services.steps import _host, _lock
 from core.errors import Conflict
+from core.words import counted
 from realtime import notify
 from realtime.models import Notification
 
@@ -55,7 +56,9 @@ def remind_host_to_answer(*, booking_id: int, hours_left: int, now: datetime | N
             raise Conflict("The reminder is not due yet.", code="not_due")
         if _already_sent(booking, "booking.answer_reminder", hours_left=hours_left):
             return booking
-        message = f"{booking.guest.public_name}'s request expires in {hours_left} hours if you do not answer."
+        message = (
+            f"{booking.guest.public_name}'s request expires in {counted(hours_left, 'hour')} if you do not answer."
+        )
         payload = {**_base_payload(booking, message), "hours_left": hours_left}
         notify([_host(booking)], "booking.answer_reminder", payload)
     return booking

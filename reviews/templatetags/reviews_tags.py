@@ -4,6 +4,7 @@
     {% listing_reviews listing %}     (on the listing page)
     {% profile_reviews person %}      (on the public profile)
     {% booking_review_prompt booking %}  (on the booking page: "Write your review")
+    {% host_card listing %}           (on the listing page: rating, checks and answer time of its host)
 
 Both read `?reviews_page=N` from the request; the partial's own "more" links
 page through /reviews/listing/<id>/ and /reviews/people/<id>/ with htmx.
@@ -11,17 +12,21 @@ page through /reviews/listing/<id>/ and /reviews/people/<id>/ with htmx.
 
 from __future__ import annotations
 
+from math import ceil
 from typing import Any
 
 from django import template
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.licences import licence_of
+from accounts.models import LicenceStatus, User
+from accounts.selectors import has_verified_email
 from bookings.models import Booking
+from bookings.selectors import host_response_time
 from core.errors import NotFound
 from listings.models import Listing
 from reviews import selectors
-from reviews.models import Review
+from reviews.models import Review, Role
 
 register = template.Library()
 
@@ -84,4 +89,31 @@ def booking_review_prompt(context: template.Context, booking: Booking) -> dict[s
         "can_write": can_write,
         "booking": booking,
         "closes_at": selectors.window_closes_at(booking),
+    }
+
+
+def _answer_time_words(wait: Any) -> str:
+    hours = wait.total_seconds() / 3600
+    if hours < 1:
+        return "within an hour"
+    if hours < 24:
+        return f"within {ceil(hours)} hour{'s' if ceil(hours) != 1 else ''}"
+    return f"within {ceil(hours / 24)} day{'s' if ceil(hours / 24) != 1 else ''}"
+
+
+@register.inclusion_tag("reviews/_host_card.html", takes_context=True)
+def host_card(context: template.Context, listing: Listing) -> dict[str, Any]:
+    """The listing page's host: their rating as a host, what Sharing checked, and how fast they answer."""
+    host = listing.owner
+    licence = licence_of(host) if listing.kind == "driver" else None
+    wait = host_response_time(host_id=host.pk)
+    return {
+        "host": host,
+        "listing": listing,
+        "rating": selectors.rating_of(user_id=host.pk, role=Role.HOST),
+        "email_verified": has_verified_email(host),
+        "licence_verified": licence is not None and licence.status == LicenceStatus.VERIFIED,
+        "answers": _answer_time_words(wait) if wait is not None else "",
+        "is_owner": context.get("is_owner", False),
+        "csrf_token": context.get("csrf_token"),
     }

@@ -107,7 +107,7 @@ def test_a_start_inside_the_advance_notice_is_refused():
 
 def test_driving_services_need_at_least_one_hour_in_half_hours():
     listing = make_listing(kind=ListingKind.DRIVER, min_units=1)
-    with pytest.raises(DomainError, match="minimum is 1 hours"):
+    with pytest.raises(DomainError, match=r"minimum is 1 hour\.$"):
         request_hours(listing=listing, hours=0.5)
     booking = request_hours(listing=listing, hours=1.5)
     assert booking.units == 3  # half hours

@@ -87,9 +87,10 @@ def _server_process(
     # production path, chosen by EMAIL_HOST) to the mailbox, where journeys read it.
     email = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(mailbox.port), "EMAIL_USE_TLS": "false"}
     media = {"MEDIA_ROOT": str(server_media_root)}
+    demo = {"SHOW_DESIGN_PAGE": "true"}  # the showcase page is checked by axe like every other page
     with (
         django_db_blocker.unblock(),
-        asgi_server(STRIPE_API_BASE=localstripe, **E2E_STRIPE, **E2E_PUSH, **email, **media) as url,
+        asgi_server(STRIPE_API_BASE=localstripe, **E2E_STRIPE, **E2E_PUSH, **email, **media, **demo) as url,
     ):
         yield url
 

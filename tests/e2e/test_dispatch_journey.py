@@ -1,5 +1,6 @@
-"""On demand in the browser: a requester asks for a driver now, two providers' pages show the offer live,
-one accepts, the other's offer disappears, and the requester sees their driver on the way.
+"""On demand in the browser: a requester types their address and asks for a driver now, two providers' pages
+(a phone and a desktop) show the offer live with its area, fare and the rider's rating, one accepts, the
+other's offer disappears, and the requester sees their driver's arrival estimate and messages them.
 
 Every page is served by daphne on the test database; the offers travel over the dispatch socket.
 """
@@ -13,8 +14,8 @@ from dispatch.inputs import Position
 from dispatch.models import DispatchRequest, RequestState
 from dispatch.services.availability import go_available
 from listings.models import ListingKind
-from tests.dispatch.factories import HERE, point_at
-from tests.e2e.people import log_in, own_tab, person, snap
+from tests.dispatch.factories import point_at
+from tests.e2e.people import DESKTOP, log_in, own_tab, person, snap
 from tests.listings.factories import make_listing
 
 
@@ -35,7 +36,7 @@ def test_a_requester_gets_a_driver_now_the_first_provider_to_accept_wins_the_oth
 
     with (
         own_tab(browser, live_url, ana, then="/dispatch/provider/") as ana_page,
-        own_tab(browser, live_url, ben, then="/dispatch/provider/") as ben_page,
+        own_tab(browser, live_url, ben, then="/dispatch/provider/", device=DESKTOP) as ben_page,
     ):
         for page in (ana_page, ben_page):
             expect(page.get_by_text("No offer right now"), "provider page before any request").to_be_visible()
@@ -46,8 +47,13 @@ def test_a_requester_gets_a_driver_now_the_first_provider_to_accept_wins_the_oth
 
         page = journey.page
         log_in(page, live_url, rider.email, then="/dispatch/")
-        page.get_by_label("Latitude").fill(f"{HERE[0]:.6f}")
-        page.get_by_label("Longitude").fill(f"{HERE[1]:.6f}")
+        # The address, typed: geocoded by the site (offline), the pin and the position fields follow.
+        page.get_by_label("Type an address").fill("Paris")
+        page.get_by_role("button", name="Find it").click()
+        expect(page.locator("[data-locate-status]"), "need page: the address was not found").to_contain_text(
+            "Pickup set at Paris"
+        )
+        expect(page.get_by_label("Latitude"), "need page: the address did not set the position").not_to_have_value("")
         page.get_by_label("For how many hours").fill("2")
         page.get_by_label("For how many hours").dispatch_event("change")
         expect(page.locator("[data-estimate]"), "need page: the fare estimate").to_contain_text("Estimated fare")
@@ -62,8 +68,11 @@ def test_a_requester_gets_a_driver_now_the_first_provider_to_accept_wins_the_oth
 
         ana_offer = ana_page.locator(f'[data-offer="{job.pk}"]')
         ben_offer = ben_page.locator(f'[data-offer="{job.pk}"]')
-        expect(ana_offer, "Ana's page: the offer arrives live").to_contain_text("1.0 km away")
-        expect(ben_offer, "Ben's page: the offer arrives live").to_contain_text("2.5 km away")
+        for offer, who in ((ana_offer, "Ana"), (ben_offer, "Ben")):
+            expect(offer, f"{who}'s page: the offer arrives live").to_contain_text("km away")
+            expect(offer, f"{who}'s page: the pickup area").to_contain_text("near Paris")
+            expect(offer, f"{who}'s page: the rider's rating").to_contain_text("New rider: no reviews yet")
+            expect(offer, f"{who}'s page: the fare").to_contain_text("EUR")
         snap(journey, ana_page, "ana-sees-the-offer")
         snap(journey, ben_page, "ben-sees-the-offer")
 
@@ -75,7 +84,13 @@ def test_a_requester_gets_a_driver_now_the_first_provider_to_accept_wins_the_oth
         snap(journey, ben_page, "ben-offer-gone")
 
     expect(page.locator("[data-status]"), "rider's page: the driver is on the way").to_contain_text("Ana is on the way")
+    expect(page.locator("[data-eta]"), "rider's page: no arrival estimate").to_contain_text("Arrives in about")
     journey.snap("rider-sees-ana-on-the-way")
+    page.get_by_role("link", name="Message Ana").click()
+    page.get_by_label("Your message").fill("I'm by the blue door.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#thread-messages .rt-message.mine")).to_contain_text("blue door")
+    journey.snap("rider-messages-ana-through-sharing")
     job.refresh_from_db()
     assert job.state == RequestState.ASSIGNED and job.assigned_listing_id == ana_listing.pk
     assert Booking.objects.get(pk=job.booking_id).status == BookingStatus.CONFIRMED

@@ -152,7 +152,7 @@ def test_journey_1_host_signs_up_verifies_lists_a_room_and_blocks_a_weekend(live
     page.get_by_role("link", name="Back to the listing").click()
     for day in (saturday, sunday):
         expect(
-            page.locator(f".busy-calendar li.busy[title^='{day.strftime('%a %-d %b')}:']"),
+            page.locator(f".range-calendar .day.busy[title='{day.strftime('%A %-d %B %Y')}']"),
             f"listing page: {day:%a %-d %b} is not shown as not available",
         ).to_be_visible()
     journey.snap("listing-shows-the-blocked-weekend")

@@ -841,6 +841,7 @@ SELF_SCOPED: list[Own] = [
 # Open to everybody by design; each says why, and where the refusals around it are tested.
 PUBLIC: dict[str, str] = {
     "home": "the home page shows nobody's data",
+    "design": "the design system's samples (demo only, 404 otherwise): no data",
     "listings:search": "search shows active listings only (paused: tests/listings/test_privacy.py)",
     "listings:detail": "an active listing is public; a paused one is in ATTEMPTS",
     "accounts:profile": "public profile by design (README: Accounts); edit is in ATTEMPTS",
@@ -917,6 +918,7 @@ PUBLIC_PATHS: dict[str, Callable[[World], list[str]]] = {
 }
 
 LOCATION_EXEMPT: dict[str, str] = {
+    "design": "made-up samples of the components, no listing",
     "healthz": "answers {ok: true}, nothing else",
     "readyz": "names of checks and their state, no data",
     "metrics": "counters without people or places (and 404 without the token)",

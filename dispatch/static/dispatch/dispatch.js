@@ -75,6 +75,26 @@
       form.dispatchEvent(new Event("pinned"));
     }
     if (map) map.on("click", (event) => pinAt(event.latlng.lat, event.latlng.lng));
+    // A typed address: geocoded by the site's own geocoder (as the new-listing form does), the pin placed there.
+    const address = form.querySelector('[name="address"]');
+    async function findAddress() {
+      const text = address.value.trim();
+      if (!text) return;
+      status.textContent = "Looking up the address…";
+      try {
+        const answer = await fetch(`${address.dataset.geocodeUrl}?q=${encodeURIComponent(text)}`, { credentials: "same-origin" });
+        const place = await answer.json();
+        if (!answer.ok) { status.textContent = place.detail || "That address was not found."; return; }
+        pinAt(place.latitude, place.longitude);
+        if (map) map.setView([place.latitude, place.longitude], 15);
+        status.textContent = `Pickup set at ${text} (${place.city}).`;
+      } catch (error) {
+        status.textContent = "The address could not be looked up: use your location or tap the map.";
+      }
+    }
+    form.querySelector("[data-find-address]").addEventListener("click", findAddress);
+    address.addEventListener("change", findAddress);
+    address.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); findAddress(); } });
     form.querySelector("[data-locate]").addEventListener("click", () => {
       if (!navigator.geolocation) { status.textContent = "Your browser cannot share its location: click the map."; return; }
       status.textContent = "Finding you…";
@@ -92,10 +112,26 @@
     const mapNode = section.querySelector("[data-live-map]");
     const map = mapNode ? makeMap(mapNode, parseFloat(section.dataset.lat), parseFloat(section.dataset.lng)) : null;
     const markers = {};
+    // The arrival estimate, refreshed from the provider's live position: the same rule as the server's
+    // (dispatch.selectors.arrival_minutes: 3 minutes to set off, then 20 km/h as the crow flies).
+    const eta = section.querySelector("[data-eta-value]");
+    const pickup = [parseFloat(section.dataset.lat), parseFloat(section.dataset.lng)];
+    function km(lat, lng) {
+      const rad = Math.PI / 180, dLat = (lat - pickup[0]) * rad, dLng = (lng - pickup[1]) * rad;
+      const a = Math.sin(dLat / 2) ** 2 + Math.cos(pickup[0] * rad) * Math.cos(lat * rad) * Math.sin(dLng / 2) ** 2;
+      return 12742 * Math.asin(Math.sqrt(a));
+    }
+    function providerAt(lat, lng) {
+      if (!eta) return;
+      eta.textContent = `${3 + Math.ceil(km(lat, lng) / 20 * 60)} min`;
+      const basis = section.querySelector("[data-eta-basis]");
+      if (basis) basis.textContent = "(from the live position)";
+    }
     const socket = connect((data) => {
       if ((data.type === "assigned" || data.type === "expired") && data.request === id) location.reload();
       if (data.type === "location" && data.request === id) {
         section.dataset.otherPosition = `${data.lat},${data.lng}`;
+        if (section.dataset.role === "requester") providerAt(data.lat, data.lng);
         if (map) {
           markers.other = markers.other || L.marker([data.lat, data.lng]).addTo(map);
           markers.other.setLatLng([data.lat, data.lng]);
@@ -113,6 +149,7 @@
       setInterval(() => {
         if (!last || !section.hasAttribute("data-sharing")) return;
         socket.send({ type: "location", request: id, lat: last.latitude, lng: last.longitude });
+        if (section.dataset.role === "provider") providerAt(last.latitude, last.longitude);
         if (map) {
           markers.me = markers.me || L.circleMarker([last.latitude, last.longitude]).addTo(map);
           markers.me.setLatLng([last.latitude, last.longitude]);
@@ -138,6 +175,10 @@
       item.querySelector("[data-offer-pickup]").textContent = offer.pickup || "now";
       item.querySelector("[data-offer-distance]").textContent = `${offer.distance_km.toFixed(1)} km away`;
       item.querySelector("[data-offer-fare]").textContent = money(offer.fare, offer.currency);
+      item.querySelector("[data-offer-area]").textContent = offer.area;
+      item.querySelector("[data-offer-rider]").textContent = offer.rider_rating
+        ? `★ ${offer.rider_rating.toFixed(1)} from ${offer.rider_reviews} review${offer.rider_reviews === 1 ? "" : "s"}`
+        : "New rider: no reviews yet";
       const countdown = item.querySelector("[data-countdown]");
       countdown.dataset.countdown = String(offer.seconds_left);
       countdown.textContent = String(offer.seconds_left);
