@@ -18,8 +18,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from accounts.licences import licence_of
-from accounts.models import LicenceStatus, User
+from accounts.models import User, VerificationKind
+from accounts.verifications import verified_kinds
 from accounts.selectors import has_verified_email
 from bookings.models import Booking
 from bookings.selectors import host_response_time
@@ -105,14 +105,15 @@ def _answer_time_words(wait: Any) -> str:
 def host_card(context: template.Context, listing: Listing) -> dict[str, Any]:
     """The listing page's host: their rating as a host, what Sharing checked, and how fast they answer."""
     host = listing.owner
-    licence = licence_of(host) if listing.kind == "driver" else None
+    documents = verified_kinds(host)
     wait = host_response_time(host_id=host.pk)
     return {
         "host": host,
         "listing": listing,
         "rating": selectors.rating_of(user_id=host.pk, role=Role.HOST),
         "email_verified": has_verified_email(host),
-        "licence_verified": licence is not None and licence.status == LicenceStatus.VERIFIED,
+        "licence_verified": listing.kind != "room" and VerificationKind.LICENCE in documents,
+        "identity_verified": VerificationKind.IDENTITY in documents,
         "answers": _answer_time_words(wait) if wait is not None else "",
         "is_owner": context.get("is_owner", False),
         "csrf_token": context.get("csrf_token"),
