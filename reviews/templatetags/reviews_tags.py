@@ -19,8 +19,8 @@ from django import template
 from django.utils import timezone
 
 from accounts.models import User, VerificationKind
-from accounts.verifications import verified_kinds
 from accounts.selectors import has_verified_email
+from accounts.verifications import verified_kinds
 from bookings.models import Booking
 from bookings.selectors import host_response_time
 from core.errors import NotFound
