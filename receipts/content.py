@@ -261,7 +261,8 @@ def hosts_with_activity(first_day: date) -> list[int]:
         LedgerEntry.objects.filter(
             account__startswith="host_payable:", transaction__created_at__gte=start, transaction__created_at__lt=end
         )
+        .order_by()
         .values_list("account", flat=True)
         .distinct()
     )
-    return sorted(int(account.partition(":")[2]) for account in accounts)
+    return sorted({int(account.partition(":")[2]) for account in accounts})

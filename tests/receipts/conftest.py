@@ -9,7 +9,7 @@ from tests.payments.fixtures import ledger_checked, localstripe, stripe_api  # n
 
 @pytest.fixture(autouse=True)
 def _receipts_pay_through_localstripe(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("django_db") is None or request.node.get_closest_marker("no_ledger_check"):
+    if request.node.get_closest_marker("django_db") is None:
         return
     request.getfixturevalue("stripe_api")
     request.getfixturevalue("ledger_checked")
