@@ -161,3 +161,28 @@ def test_the_sweep_issues_a_receipt_whose_task_was_lost():
     assert counts["receipts"] == 1 and counts["delivered"] == 1
     assert Document.objects.get(booking=booking).file is not None
     assert issue_due_documents()["receipts"] == 0
+
+
+def test_extra_kilometres_charged_at_a_cars_return_get_their_own_receipt():
+    from handover import services as handover_services
+    from handover.models import Settlement
+    from payments.models import LedgerTransaction
+    from tests.handover.factories import picked_up, rented_car, returned
+
+    booking = picked_up(rented_car(extra_km_price=25, daily_km=200))
+    returned(booking, host_km=10_281, guest_km=10_280)
+    handover_services.collect_extra_charge(settlement_id=Settlement.objects.get(booking=booking).pk)
+    capture = LedgerTransaction.objects.get(reference=f"extras:{booking.pk}", entries__account="guest_funding")
+
+    issue_receipt_task.call(capture.pk)
+
+    receipt = Document.objects.get(ledger_transaction=capture)
+    assert (receipt.kind, receipt.booking, receipt.recipient, receipt.total) == (
+        Kind.RECEIPT,
+        booking,
+        booking.guest,
+        2000,
+    )
+    lines = [" ".join(line.split()) for line in issued_pdf_text(receipt).splitlines()]
+    assert "80 km beyond the 200 km included \u00d7 0.25 EUR 20.00 EUR" in lines
+    assert "Charged to your card 20.00 EUR" in lines
