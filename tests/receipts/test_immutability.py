@@ -88,3 +88,18 @@ def test_a_document_is_corrected_once_and_only_by_staff(receipt):
         issue_credit_note(original_id=credit.pk, reason="Undo", by=staff)
 
     assert Document.objects.filter(kind=Kind.CREDIT_NOTE).count() == 1
+
+
+def test_staff_correct_a_receipt_from_the_admin_with_a_reason(receipt, client):
+    staff = make_user(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    changelist = "/admin/receipts/document/"
+    asked = {"action": "credit", "_selected_action": [receipt.pk]}
+
+    form = client.post(changelist, asked)
+    done = client.post(changelist, {**asked, "apply": "1", "reason": "Refunded outside Stripe"})
+
+    assert form.status_code == 200 and b"reason" in form.content
+    assert done.status_code == 302
+    credit = Document.objects.get(kind=Kind.CREDIT_NOTE)
+    assert credit.corrects == receipt and credit.content["facts"][1] == ["Reason", "Refunded outside Stripe"]
