@@ -51,6 +51,8 @@ JOBS: list[Job] = [
     Job("open_chargeback_disputes", 5 * MINUTE, command="open_chargeback_disputes"),
     # Cars: deposit holds whose claim window closed without a claim are released.
     Job("release_deposits", 5 * MINUTE, command="release_deposits"),
+    # Receipts: receipts whose task was lost, PDFs not yet rendered, last month's host statements.
+    Job("issue_documents", 5 * MINUTE, command="issue_documents"),
     # Workers: tasks left RUNNING by a worker that died are put back in the queue.
     Job("requeue_stale_tasks", MINUTE, call="operations.workers.requeue_stale_tasks"),
     # Readiness: a task that proves a worker is draining the queue, and measures its lag.

@@ -102,6 +102,8 @@ KINDS: dict[str, Kind] = _kinds(
     ),
     Kind("dispute.resolved", "Dispute decided", email=True, push=True, required=True, action="See the decision"),
     Kind("account.suspended", "Your account is suspended", email=True, required=True, action="See your account"),
+    # --- Receipts and statements: money ---------------------------------------------
+    Kind("document.issued", "A receipt or statement for you", email=True, required=True, action="Open the PDF"),
     # --- Reviews --------------------------------------------------------------------
     Kind("review.can_write", "You can review a stay", email=True, push=True, action="Write a review"),
     Kind("review.reminder", "Last day to review", email=True, push=True, action="Write a review"),

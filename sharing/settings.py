@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "discovery",
     # Cars handed over on the record (pickup and return reports) and their deposits.
     "handover",
+    # Receipts, refunds, credit notes and hosts' monthly statements (PDF, CSV), numbered without gaps.
+    "receipts",
     "notifications",
     # Download my data, delete my account: reads every app above, so it comes last.
     "personaldata",
@@ -393,6 +395,16 @@ CHARGEBACK_HOOK = envstr("CHARGEBACK_HOOK", "disputes.services.open_chargeback_d
 REALTIME_MESSAGE_GUARD = envstr("REALTIME_MESSAGE_GUARD", "accounts.safety.refuse_blocked_message")
 # Called (after commit) with listing_id= and reason= ("published", "price_drop"): saved-search alerts.
 LISTING_CHANGE_HOOKS = envlist("LISTING_CHANGE_HOOKS", "discovery.alerts.listing_changed")
+# Called (after commit) with ledger_transaction_id= when a guest's payment is captured or refunded
+# (payments.events): receipts queues the receipt's issuing on the worker.
+MONEY_RECORDED_HOOKS = envlist("MONEY_RECORDED_HOOKS", "receipts.services.money_recorded")
+# Receipts and statements (receipts/): who issues them, as printed at the top of every document.
+# The issuer names the gapless number series (one per issuer and kind of document).
+RECEIPTS_ISSUER = envstr("RECEIPTS_ISSUER", "sharing")
+RECEIPTS_ISSUER_NAME = envstr("RECEIPTS_ISSUER_NAME", "Sharing")
+RECEIPTS_ISSUER_ADDRESS = envstr(
+    "RECEIPTS_ISSUER_ADDRESS", "Sharing marketplace, 1 rue de l'Exemple, 75001 Paris, France"
+)
 
 # --- Marketplace rules -----------------------------------------------------------------
 # Fees in basis points (1/100 of a percent) so that no float touches money.

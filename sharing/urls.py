@@ -31,6 +31,7 @@ urlpatterns = [
     path("dispatch/", include("dispatch.urls")),
     path("saved/", include("discovery.urls")),
     path("handover/", include("handover.urls")),
+    path("receipts/", include("receipts.urls")),
     path("", include("notifications.urls")),
 ]
 

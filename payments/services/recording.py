@@ -11,7 +11,7 @@ import stripe
 from django.utils import timezone
 
 from core.errors import DomainError
-from payments import gateway
+from payments import events, gateway
 from payments.errors import PaymentStateError
 from payments.ledger import Line, post_transaction
 from payments.models import ESCROW, GUEST_FUNDING, REFUNDS_PAID, Payment
@@ -56,7 +56,7 @@ def check_refundable(payment: Payment) -> None:
 
 def post_capture(payment: Payment, amount: int, intent: stripe.PaymentIntent) -> None:
     """Record a capture of `amount`: guest funding into escrow; the payment becomes captured."""
-    post_transaction(
+    ledger_tx = post_transaction(
         lines=[Line(GUEST_FUNDING, -amount, payment.currency), Line(ESCROW, amount, payment.currency)],
         reference=payment.reference,
         description=f"Guest payment #{payment.pk} captured into escrow",
@@ -66,6 +66,7 @@ def post_capture(payment: Payment, amount: int, intent: stripe.PaymentIntent) ->
     payment.status = Status.CAPTURED
     payment.stripe_charge_id = gateway.latest_charge_id(intent) or ""
     save_payment(payment, "captured_amount", "status", "stripe_charge_id")
+    events.money_recorded(ledger_transaction_id=ledger_tx.pk)
 
 
 def post_refund(payment: Payment, amount: int) -> None:
@@ -75,7 +76,7 @@ def post_refund(payment: Payment, amount: int) -> None:
             f"Only {payment.escrow_amount} {payment.currency} cents are still held for this payment; "
             f"a refund of {amount} needs the host's payout taken back first."
         )
-    post_transaction(
+    ledger_tx = post_transaction(
         lines=[Line(ESCROW, -amount, payment.currency), Line(REFUNDS_PAID, amount, payment.currency)],
         reference=payment.reference,
         description=f"Refund to the guest from payment #{payment.pk}",
@@ -83,6 +84,7 @@ def post_refund(payment: Payment, amount: int) -> None:
     )
     payment.refunded_amount += amount
     save_payment(payment, "refunded_amount")
+    events.money_recorded(ledger_transaction_id=ledger_tx.pk)
 
 
 def apply_payment_intent(payment: Payment, intent: stripe.PaymentIntent) -> Payment:

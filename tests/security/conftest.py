@@ -9,7 +9,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 
 from tests.payments.fixtures import WEBHOOK_SECRET, localstripe, send_pending_money  # noqa: F401
-from tests.security.world import World, build_world, new_stripe_key, rows, snapshot
+from tests.security.world import World, build_world, issue_documents, new_stripe_key, rows, snapshot
 
 # Who tries someone else's things: a verified second person, a visitor, a suspended person.
 STRANGERS = ("second_user", "anonymous", "suspended")
@@ -36,6 +36,7 @@ def world(django_db_setup, django_db_blocker, localstripe, tmp_path_factory) -> 
         try:
             built = build_world(stripe_base=localstripe, stripe_key=key)
             send_pending_money()  # the world's bookings are charged as their commits would have done
+            issue_documents(built)  # G's receipt and A's statement, as the worker would issue them
             built.baseline, built.baseline_rows = snapshot(), rows()
             yield built
         finally:

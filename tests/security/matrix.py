@@ -75,6 +75,14 @@ def _car_photos() -> dict[str, Any]:
     return {angle: jpeg(name=f"{angle}.jpg") for angle in ("front", "back", "left", "right", "interior", "dashboard")}
 
 
+def _receipt(w: World) -> dict:
+    return {"document_id": w.receipt.pk}
+
+
+def _statement(w: World) -> dict:
+    return {"document_id": w.statement.pk}
+
+
 def _nothing(w: World) -> dict:
     return {}
 
@@ -195,6 +203,9 @@ ATTEMPTS: list[Attempt] = [
     # --- conversations -------------------------------------------------------------------------------
     Attempt("thread", "realtime:thread", GET, lambda w: {"thread_id": w.thread.pk}, rightful="guest"),
     Attempt("thread-post", "realtime:thread", POST, lambda w: {"thread_id": w.thread.pk}, lambda w: {"body": "Hi!"}),
+    # --- receipts and statements -------------------------------------------------------------------
+    Attempt("receipt-pdf", "receipts:pdf", GET, _receipt, rightful="guest"),
+    Attempt("statement-csv", "receipts:csv", GET, _statement, rightful="host"),
     # --- payments ------------------------------------------------------------------------------------
     Attempt(
         "payment-authenticate",
@@ -617,6 +628,10 @@ ATTEMPTS: list[Attempt] = [
         POST,
         lambda w: {"payment_id": w.checkout_payment.pk},
     ),
+    # --- API: receipts and statements ---------------------------------------------------------------
+    Attempt("api-document", "GET /api/v1/documents/{document_id}", GET, _receipt, rightful="guest"),
+    Attempt("api-document-pdf", "GET /api/v1/documents/{document_id}/pdf", GET, _receipt, rightful="guest"),
+    Attempt("api-statement-csv", "GET /api/v1/documents/{document_id}/csv", GET, _statement, rightful="host"),
     # --- API: disputes -------------------------------------------------------------------------------
     Attempt(
         "api-dispute-open",
@@ -835,6 +850,8 @@ SELF_SCOPED: list[Own] = [
     Own("POST /api/v1/listings/", method=POST),
     Own("GET /api/v1/bookings/", query=lambda w: "role=host"),
     Own("GET /api/v1/payments/payout-account"),
+    Own("receipts:list"),
+    Own("GET /api/v1/documents/", query=lambda w: f"booking={w.confirmed.pk}"),
     Own("POST /api/v1/payments/payout-account/onboarding", method=POST),
 ]
 

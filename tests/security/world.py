@@ -16,6 +16,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 from PIL import Image
 
 from accounts import verifications
@@ -37,12 +38,15 @@ from handover.models import Angle, Deposit, HandoverReport
 from listings import photos as listing_photos
 from listings import services as listing_services
 from listings.models import BusyPeriod, CarDetails, Listing, ListingPhoto
-from payments.models import Payment, PayoutAccount
+from payments.models import GUEST_FUNDING, LedgerTransaction, Payment, PayoutAccount
 from payments.services import payout_accounts
 from personaldata import services as data_services
 from personaldata.models import DataExport
 from realtime import services as realtime_services
 from realtime.models import Notification, Thread
+from receipts import services as receipt_services
+from receipts.content import month_bounds
+from receipts.models import Document
 from reviews import services as review_services
 from reviews.models import Review, ReviewReport
 from tests.bookings.factories import NOW, request_hours, request_room
@@ -134,6 +138,9 @@ class World:
     deposit: Deposit  # the car's deposit, held on G's kept card
     identity: Verification  # G's identity document and selfie, waiting for review (private files)
     stripe_key: str
+    # Issued by `issue_documents` once the world's payments are charged (after build_world).
+    receipt: Document = None  # type: ignore[assignment]  # G's receipt of the confirmed booking's payment
+    statement: Document = None  # type: ignore[assignment]  # A's monthly statement (PDF and CSV)
     # Every domain row as built; each test runs in a savepoint rolled back after it, so this is
     # the state at the start of every test and is taken once (fast fingerprint and readable rows).
     baseline: dict[str, str | None] = field(default_factory=dict)
@@ -262,7 +269,6 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     blocked = make_user(display_name="Bo Blocked")
     block_person(blocker=guest, person_id=blocked.pk)
     export = data_services.build_export(export_id=data_services.request_export(user=guest).pk)
-
     return World(
         host=host,
         guest=guest,
@@ -302,6 +308,17 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         identity=identity,
         stripe_key=stripe_key,
     )
+
+
+def issue_documents(world: World) -> None:
+    """G's receipt of the confirmed booking's payment and A's statement of this month (issued as if it were over);
+    run once the world's payments are charged."""
+    capture = LedgerTransaction.objects.get(reference=f"booking:{world.confirmed.pk}", entries__account=GUEST_FUNDING)
+    receipt = receipt_services.issue_receipt(ledger_transaction_id=capture.pk)
+    assert receipt is not None
+    month = timezone.now().date().replace(day=1)
+    world.receipt = receipt
+    world.statement = receipt_services.issue_statement(host_id=world.host.pk, month=month, now=month_bounds(month)[1])
 
 
 def _car_handover(host: User, guest: User) -> tuple[Booking, HandoverReport]:
@@ -349,6 +366,7 @@ DOMAIN_APPS = {
     "personaldata",
     "discovery",
     "handover",
+    "receipts",
 }
 IGNORED_COLUMNS = {("accounts.User", "last_login")}
 
