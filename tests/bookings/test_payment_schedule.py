@@ -440,3 +440,28 @@ def test_the_host_cancelling_in_the_window_costs_the_guest_nothing(localstripe):
     with clock(schedule.pay_by + timedelta(minutes=1)):
         assert advance_due_bookings()["payments_lapsed"] == 0
     assert escrow(booking) == 0
+
+
+def test_a_second_payment_racing_the_first_is_released_and_charges_nothing(localstripe):
+    """Two submits that both passed the first check: the one that finds the booking paid lets its hold go."""
+    from bookings.money import money
+    from bookings.services.schedule import _take
+
+    booking = book_far_ahead(localstripe, card_number=DECLINED_LATER)
+    schedule = refuse_charge(booking)
+    in_window = schedule.pay_by - timedelta(hours=1)
+    with clock(in_window):
+        pay_now(guest=booking.guest, booking_id=booking.pk, payment_method=card(VISA))
+        racing = money().authorise(
+            payer=booking.guest,
+            amount=booking.total,
+            currency=booking.currency,
+            reference=f"repay:{booking.pk}:racing",
+            payment_method=card(VISA),
+        )
+        _take(booking_id=booking.pk, payment_id=racing.payment_id, guest=booking.guest, now=in_window)
+
+    assert Payment.objects.get(pk=racing.payment_id).status == Payment.Status.CANCELED
+    captured = Payment.objects.filter(status=Payment.Status.CAPTURED, payer=booking.guest)
+    assert [p.captured_amount for p in captured] == [booking.total]
+    assert escrow(booking) == booking.total
