@@ -314,7 +314,8 @@ def cancel_preview(request: ApiRequest, booking_id: int):
         raise PermissionDenied("Only the guest or the host can cancel this booking.")
     if booking.status not in CANCELLABLE_STATUSES or selectors.settled_by_dispute(booking):
         raise Conflict("This booking can no longer be cancelled.", code="wrong_state")
-    if request.user.pk == booking.listing.owner_id:
+    refused = PaymentSchedule.objects.filter(booking=booking, state=PaymentSchedule.State.FAILED).exists()
+    if request.user.pk == booking.listing.owner_id or refused:
         refund = booking.total
     else:
         refund = guest_refund(booking=booking, at=timezone.now()).refund

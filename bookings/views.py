@@ -167,7 +167,13 @@ def detail(request: SignedInRequest, booking_id: int) -> HttpResponse:
         "money_pending": money().money_pending(reference=booking_reference(booking.pk)),
     }
     if is_guest and not settled and booking.status in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
-        context["refund_now"] = guest_refund(booking=booking, at=timezone.now())
+        refund_now = (
+            pricing.full_refund(selectors.booking_quote(booking))
+            if schedule is not None and schedule.state == PaymentSchedule.State.FAILED
+            else guest_refund(booking=booking, at=timezone.now())
+        )
+        context["refund_now"] = refund_now
+        context["forfeit_now"] = booking.total - refund_now.refund
     return render(request, "bookings/detail.html", context)
 
 
@@ -237,7 +243,8 @@ _cancel_now = _action(_cancel)
 
 def _guest_gets_back(booking, user, now) -> int:
     """What the guest would get back if `user` cancelled now, by the rules the cancellation itself applies."""
-    if user.pk == booking.listing.owner_id:
+    refused = PaymentSchedule.objects.filter(booking=booking, state=PaymentSchedule.State.FAILED).exists()
+    if user.pk == booking.listing.owner_id or refused:
         return pricing.full_refund(selectors.booking_quote(booking)).refund
     return guest_refund(booking=booking, at=now).refund
 
@@ -269,6 +276,10 @@ def cancel(request: SignedInRequest, booking_id: int) -> HttpResponse:
         "refund": refund,
         "forfeit": booking.total - refund if refund is not None else None,
         "changed": changed,
+        # A far-ahead booking not charged yet: nothing comes back, only what the policy keeps is charged.
+        "not_charged_yet": PaymentSchedule.objects.filter(
+            booking=booking, state__in=(PaymentSchedule.State.SCHEDULED, PaymentSchedule.State.FAILED)
+        ).exists(),
         "policy_text": pricing.policy_in_plain_words(
             booking.cancellation_policy, pricing.unit_label(booking.listing.kind)
         ),

@@ -465,3 +465,17 @@ def test_a_second_payment_racing_the_first_is_released_and_charges_nothing(local
     captured = Payment.objects.filter(status=Payment.Status.CAPTURED, payer=booking.guest)
     assert [p.captured_amount for p in captured] == [booking.total]
     assert escrow(booking) == booking.total
+
+
+def test_the_cancel_page_says_nothing_was_charged_and_what_the_policy_would_charge(localstripe, client):
+    flexible = book_far_ahead(localstripe)
+    strict = book_far_ahead(localstripe, policy=CancellationPolicy.STRICT)
+
+    with clock(NOW + timedelta(days=10)):
+        client.force_login(flexible.guest)
+        free = client.get(reverse("bookings:cancel", kwargs={"booking_id": flexible.pk})).content.decode()
+        client.force_login(strict.guest)
+        kept = client.get(reverse("bookings:cancel", kwargs={"booking_id": strict.pk})).content.decode()
+
+    assert "Nothing has been charged yet." in free and "costs you nothing" in free and "get back" not in free
+    assert "Nothing has been charged yet." in kept and "is charged to your saved card" in kept
