@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from bookings.models import Booking, BookingTransition, PendingCheckout, StuckTransition
+from bookings.models import Booking, BookingTransition, PaymentSchedule, PendingCheckout, StuckTransition
 from core.words import counted
 
 
@@ -51,6 +51,25 @@ class PendingCheckoutAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         return [field.name for field in PendingCheckout._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PaymentSchedule)
+class PaymentScheduleAdmin(admin.ModelAdmin):
+    """Far-ahead bookings' payments: read-only; the scheduler charges, and lapses the unpaid (services.schedule)."""
+
+    list_display = ("booking", "state", "charge_at", "pay_by", "paid_at", "failure_message")
+    list_filter = ("state",)
+    search_fields = ("booking__pk", "booking__guest__email")
+    list_select_related = ("booking",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return [field.name for field in PaymentSchedule._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

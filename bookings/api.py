@@ -16,11 +16,12 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from bookings import pricing, selectors
-from bookings.models import Booking, PendingCheckout
+from bookings.models import Booking, PaymentSchedule, PendingCheckout
 from bookings.money import booking_reference, money
 from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
 from bookings.services.cancellations import CANCELLABLE_STATUSES, cancel_by_guest, cancel_by_host, guest_refund
 from bookings.services.checkout import complete_checkout, quote_request, request_booking
+from bookings.services.schedule import complete_pay_now, describe, pay_now
 from core.api import session_or_token_auth
 from core.errors import AuthenticationRequired, Conflict, DomainError, NotFound, PermissionDenied
 from core.requests import ApiRequest
@@ -93,6 +94,15 @@ class ListingLocationOut(Schema):
     radius_m: int = Field(description="The area's radius; 0 when exact")
 
 
+class PaymentScheduleOut(Schema):
+    """A far-ahead booking's payment: the card was saved, the total is charged off-session at `charge_at`."""
+
+    state: str = Field(description="scheduled, charging, paid, failed (pay by `pay_by`), lapsed or cancelled")
+    charge_at: datetime
+    pay_by: datetime | None
+    words: str
+
+
 class BookingOut(PriceOut):
     id: int
     listing_id: int
@@ -113,6 +123,21 @@ class BookingOut(PriceOut):
     # "" once the money matches the status; otherwise what is still on its way to the bank (or stuck),
     # e.g. "Payment pending: the charge of the guest's card is being processed with the bank."
     money_pending: str
+    payment_schedule: PaymentScheduleOut | None = Field(
+        None, description="Only for a booking paid later (its start was far ahead at checkout)"
+    )
+
+    @staticmethod
+    def resolve_payment_schedule(obj: Booking) -> dict | None:
+        schedule = PaymentSchedule.objects.filter(booking=obj).first()
+        if schedule is None:
+            return None
+        return {
+            "state": schedule.state,
+            "charge_at": schedule.charge_at,
+            "pay_by": schedule.pay_by,
+            "words": describe(schedule),
+        }
 
     @staticmethod
     def resolve_money_pending(obj: Booking) -> str:
@@ -289,7 +314,8 @@ def cancel_preview(request: ApiRequest, booking_id: int):
         raise PermissionDenied("Only the guest or the host can cancel this booking.")
     if booking.status not in CANCELLABLE_STATUSES or selectors.settled_by_dispute(booking):
         raise Conflict("This booking can no longer be cancelled.", code="wrong_state")
-    if request.user.pk == booking.listing.owner_id:
+    refused = PaymentSchedule.objects.filter(booking=booking, state=PaymentSchedule.State.FAILED).exists()
+    if request.user.pk == booking.listing.owner_id or refused:
         refund = booking.total
     else:
         refund = guest_refund(booking=booking, at=timezone.now()).refund
@@ -313,3 +339,45 @@ def cancel(request: ApiRequest, booking_id: int):
     if request.user.pk == booking.listing.owner_id:
         return cancel_by_host(host=request.user, booking_id=booking_id, reason=reason)
     return cancel_by_guest(guest=request.user, booking_id=booking_id, reason=reason)
+
+
+class PayIn(Schema):
+    payment_method: str = Field(
+        min_length=1, max_length=255, description="The guest's card: a PaymentMethod id (pm_...) from Stripe's SDK."
+    )
+
+
+class PayActionOut(Schema):
+    """The card needs 3-D Secure: run it with Stripe's SDK (client_secret), then POST to complete_url."""
+
+    status: Literal["requires_action"]
+    client_secret: str
+    authentication_url: str
+    complete_url: str
+
+
+@router.post(
+    "/{booking_id}/pay",
+    response={200: BookingDetailOut, 202: PayActionOut},
+    summary="Guest: pay on-session after the scheduled charge was refused",
+)
+def pay(request: ApiRequest, booking_id: int, payload: PayIn):
+    """200 once paid (a second call returns the booking, charged once); 202 when the bank wants 3-D Secure;
+    402 when the card is refused; 409 when the window to pay has closed."""
+    try:
+        return pay_now(guest=request.user, booking_id=booking_id, payment_method=payload.payment_method)
+    except AuthenticationRequired as pending:
+        return Status(
+            202,
+            {
+                "status": "requires_action",
+                "client_secret": pending.client_secret,
+                "authentication_url": pending.url,
+                "complete_url": f"{request.path.rstrip('/')}/complete",
+            },
+        )
+
+
+@router.post("/{booking_id}/pay/complete", response=BookingDetailOut, summary="Guest: finish paying after 3-D Secure")
+def pay_complete(request: ApiRequest, booking_id: int):
+    return complete_pay_now(guest=request.user, booking_id=booking_id)

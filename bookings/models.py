@@ -229,6 +229,8 @@ class PendingCheckout(models.Model):
     payment_id = models.BigIntegerField()
     booking = models.OneToOneField(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     failure_message = models.CharField(max_length=300, blank=True)
+    # A far-ahead booking: the card is saved (nothing held) and charged off-session then (PaymentSchedule).
+    charge_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -240,6 +242,49 @@ class PendingCheckout(models.Model):
     @property
     def reference(self) -> str:
         return f"checkout:{self.uid.hex}"
+
+
+class PaymentSchedule(models.Model):
+    """A far-ahead booking's payment: the card was saved at checkout and nothing taken; charged at `charge_at`.
+
+    scheduled -> charging (the off-session charge is recorded, on its way) -> paid; or, when the bank
+    refuses, charging -> failed: the guest has until `pay_by` to pay on-session (same or another card),
+    then -> lapsed (the booking is cancelled, the dates freed). A booking cancelled before the charge
+    ends its schedule as cancelled. `bookings.services.schedule` moves it; the booking's own status
+    stays confirmed throughout, and both sides see this state on the booking page.
+    """
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Payment scheduled"
+        CHARGING = "charging", "Being charged"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Charge refused: waiting for the guest to pay"
+        LAPSED = "lapsed", "Not paid in time"
+        CANCELLED = "cancelled", "Cancelled before the charge"
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="payment_schedule")
+    charge_at = models.DateTimeField(help_text="When the saved card is charged off-session.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    pay_by = models.DateTimeField(null=True, blank=True, help_text="After a refused charge: the guest's deadline.")
+    failure_message = models.CharField(max_length=300, blank=True)
+    # An on-session payment in the window waiting for the guest's bank (3-D Secure); kept server-side.
+    retry_payment_id = models.BigIntegerField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "charge_at"]), models.Index(fields=["state", "pay_by"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["scheduled", "charging", "paid", "failed", "lapsed", "cancelled"]),
+                name="payment_schedule_state_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="failed") | Q(pay_by__isnull=False), name="payment_schedule_failed_has_deadline"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment of booking {self.booking_id}: {self.state} ({self.charge_at:%Y-%m-%d})"
 
 
 class StuckTransition(models.Model):

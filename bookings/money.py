@@ -32,7 +32,8 @@ class Authorisation:
     """The outcome of authorising a guest's card: held, or waiting for the guest's bank (3-D Secure)."""
 
     payment_id: int
-    status: str  # "authorized", "requires_action" or "failed"
+    # "authorized", "card_saved" (a far-ahead booking: nothing held, charged later), "requires_action" or "failed"
+    status: str
     client_secret: str = ""
     failure_message: str = ""
 
@@ -44,6 +45,11 @@ class Authorisation:
     def authorised(self) -> bool:
         return self.status == "authorized"
 
+    @property
+    def ready(self) -> bool:
+        """The booking may be made: the amount is held, or the card is saved for its scheduled charge."""
+        return self.status in ("authorized", "card_saved")
+
 
 class BookingMoney(Protocol):
     """Moves the money of one booking; every mutating method is idempotent for one booking and action."""
@@ -53,8 +59,17 @@ class BookingMoney(Protocol):
     ) -> Authorisation:
         """Hold `amount` on the guest's card (not charged). A declined card raises a DomainError."""
 
+    def save_card_for_later(
+        self, *, payer: User, amount: int, currency: str, reference: str, payment_method: str
+    ) -> Authorisation:
+        """Save the guest's card for a charge of `amount` later (a far-ahead booking): nothing is held.
+
+        "card_saved", or "requires_action" when the bank wants 3-D Secure now (on-session, while the
+        guest is there); a refused card raises a DomainError.
+        """
+
     def confirm_authentication(self, *, payment_id: int) -> Authorisation:
-        """Re-read an authorisation after the guest's bank check (3-D Secure)."""
+        """Re-read an authorisation (or a card being saved) after the guest's bank check (3-D Secure)."""
 
     def authentication_url(self, *, payment_id: int, next_url: str) -> str:
         """The page where the guest finishes 3-D Secure, then goes to `next_url`."""
@@ -75,11 +90,27 @@ class BookingMoney(Protocol):
     def capture(self, *, reference: str, amount: int) -> None:
         """Charge `amount` (the booking's total) into escrow; a hold larger than it is released for the rest."""
 
+    def charge_saved_card(self, *, reference: str, amount: int) -> None:
+        """Charge `amount` off-session on the card saved for this booking (recorded now, sent after commit).
+
+        The bank's answer reaches `bookings.services.schedule.scheduled_charge_answered`."""
+
+    def scheduled_charge_outcome(self, *, reference: str) -> tuple[str, str]:
+        """("paid" | "refused" | "pending" | "none", the bank's words) of the saved card's charge."""
+
+    def replace_saved_card(self, *, reference: str, payment_id: int, payer: User, amount: int) -> None:
+        """The guest paid on-session after the saved card was refused: `payment_id` (authorised, theirs)
+        pays `amount` (captured after commit) and the saved card is let go."""
+
     def release_authorisation(self, *, reference: str) -> None:
         """Release an authorisation that will never be charged (declined, expired, withdrawn)."""
 
     def refund(self, *, reference: str, amount: int, host_keeps: int) -> None:
         """Give exactly `amount` back to the guest; 0 does nothing.
+
+        A booking whose saved card was not charged yet gives nothing back (nothing was taken): the
+        rest of the total, what the policy keeps, is charged off-session; if that is nothing (or
+        the card was refused already), the card is let go.
 
         `host_keeps` is the host's final share: if the payout was already released, what the
         host no longer keeps (and Sharing's fee on it) comes back into escrow first.

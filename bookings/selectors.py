@@ -124,6 +124,23 @@ def due_payouts(*, now: datetime) -> QuerySet[Booking]:
     return Booking.objects.filter(owed, payout_release_at__lte=now, payout_released_at__isnull=True)
 
 
+def due_scheduled_charges(*, now: datetime) -> QuerySet[Booking]:
+    return Booking.objects.filter(
+        status=BookingStatus.CONFIRMED, payment_schedule__state="scheduled", payment_schedule__charge_at__lte=now
+    )
+
+
+def charges_awaiting_answer(*, now: datetime) -> QuerySet[Booking]:
+    """Charges sent and not yet told to their booking (the outbox tells it at once; this catches a lost telling)."""
+    return Booking.objects.filter(payment_schedule__state="charging")
+
+
+def due_lapses(*, now: datetime) -> QuerySet[Booking]:
+    return Booking.objects.filter(
+        status=BookingStatus.CONFIRMED, payment_schedule__state="failed", payment_schedule__pay_by__lte=now
+    )
+
+
 # --- Periods and quotes -------------------------------------------------------------------
 
 

@@ -77,6 +77,20 @@ def release_payout_task(booking_id: int) -> str:
 
 
 @task()
+def charge_scheduled_payment_task(booking_id: int) -> str:
+    from bookings.services.schedule import charge_scheduled_payment
+
+    return _run(charge_scheduled_payment, "payments_charged", booking_id)
+
+
+@task()
+def lapse_unpaid_booking_task(booking_id: int) -> str:
+    from bookings.services.schedule import lapse_unpaid_booking
+
+    return _run(lapse_unpaid_booking, "payments_lapsed", booking_id)
+
+
+@task()
 def remind_host_to_answer_task(booking_id: int, hours_left: int) -> str:
     from bookings.services.reminders import remind_host_to_answer
 

@@ -18,4 +18,6 @@ urlpatterns = [
     path("<int:booking_id>/decline/", views.decline, name="decline"),
     path("<int:booking_id>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:booking_id>/cancel/", views.cancel, name="cancel"),
+    path("<int:booking_id>/pay/", views.pay, name="pay"),
+    path("<int:booking_id>/pay/complete/", views.pay_complete, name="pay_complete"),
 ]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
@@ -15,11 +16,12 @@ from django.views.decorators.http import require_POST
 
 from bookings import pricing, selectors
 from bookings.forms import BookingForm, ReasonForm
-from bookings.models import BookingStatus
+from bookings.models import BookingStatus, PaymentSchedule
 from bookings.money import booking_reference, money
 from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
 from bookings.services.cancellations import CANCELLABLE_STATUSES, cancel_by_guest, cancel_by_host, guest_refund
 from bookings.services.checkout import booking_thread_key, complete_checkout, quote_request, request_booking
+from bookings.services.schedule import complete_pay_now, describe, pay_now
 from core.pages import refusal_pages, refusals
 from core.requests import SignedInRequest
 from listings import privacy
@@ -53,7 +55,13 @@ def book(request: SignedInRequest, listing_id: int) -> HttpResponse:
             confirmed = booking.status == BookingStatus.CONFIRMED
             messages.success(request, "Booked: see you there." if confirmed else "Request sent to the host.")
             return redirect(booking.get_absolute_url())
-    context = {"listing": listing, "form": form, "policy_text": _policy_text(listing)}
+    context = {
+        "listing": listing,
+        "form": form,
+        "policy_text": _policy_text(listing),
+        "schedule_after_days": settings.PAYMENT_SCHEDULE_AFTER_DAYS,
+        "charge_days_before": settings.PAYMENT_CHARGE_DAYS_BEFORE,
+    }
     return render(request, "bookings/book.html", context, status=400 if form.errors else 200)
 
 
@@ -139,7 +147,11 @@ def detail(request: SignedInRequest, booking_id: int) -> HttpResponse:
     booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
     is_guest, is_host = request.user.pk == booking.guest_id, request.user.pk == booking.listing.owner_id
     settled = selectors.settled_by_dispute(booking)
-    context = {
+    schedule = PaymentSchedule.objects.filter(booking=booking).first()
+    context: dict[str, object] = {
+        "payment_schedule": schedule,
+        "schedule_words": describe(schedule),
+        "nothing_charged": schedule is not None and schedule.state in ("lapsed", "failed", "scheduled"),
         "booking": booking,
         "settled_by_dispute": settled,
         "is_guest": is_guest,
@@ -155,8 +167,44 @@ def detail(request: SignedInRequest, booking_id: int) -> HttpResponse:
         "money_pending": money().money_pending(reference=booking_reference(booking.pk)),
     }
     if is_guest and not settled and booking.status in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
-        context["refund_now"] = guest_refund(booking=booking, at=timezone.now())
+        refund_now = (
+            pricing.full_refund(selectors.booking_quote(booking))
+            if schedule is not None and schedule.state == PaymentSchedule.State.FAILED
+            else guest_refund(booking=booking, at=timezone.now())
+        )
+        context["refund_now"] = refund_now
+        context["forfeit_now"] = booking.total - refund_now.refund
     return render(request, "bookings/detail.html", context)
+
+
+@login_required
+@refusal_pages
+def pay(request: SignedInRequest, booking_id: int) -> HttpResponse:
+    """The guest pays on-session after the saved card was refused (same card or another; 3-D Secure if asked)."""
+    booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
+    status = 200
+    if request.method == "POST":
+        with refusals(request, forbidden=True) as refused:
+            pay_now(guest=request.user, booking_id=booking_id, payment_method=request.POST.get("payment_method", ""))
+        if not refused:
+            messages.success(request, "Paid: your booking stands.")
+            return redirect(booking.get_absolute_url())
+        status = refused.status_code
+    schedule = PaymentSchedule.objects.filter(booking=booking).first()
+    context = {"booking": booking, "schedule": schedule, "schedule_words": describe(schedule)}
+    return render(request, "bookings/pay.html", context, status=status)
+
+
+@login_required
+@refusal_pages
+def pay_complete(request: SignedInRequest, booking_id: int) -> HttpResponse:
+    """Where the 3-D Secure page sends the guest back: pay with the card the bank confirmed (idempotent)."""
+    with refusals(request, forbidden=True) as refused:
+        booking = complete_pay_now(guest=request.user, booking_id=booking_id)
+    if refused:
+        return redirect("bookings:pay", booking_id=booking_id)
+    messages.success(request, "Paid: your booking stands.")
+    return redirect(booking.get_absolute_url())
 
 
 def _action(call: Callable[..., object]) -> Callable[[HttpRequest, int], HttpResponse]:
@@ -195,7 +243,8 @@ _cancel_now = _action(_cancel)
 
 def _guest_gets_back(booking, user, now) -> int:
     """What the guest would get back if `user` cancelled now, by the rules the cancellation itself applies."""
-    if user.pk == booking.listing.owner_id:
+    refused = PaymentSchedule.objects.filter(booking=booking, state=PaymentSchedule.State.FAILED).exists()
+    if user.pk == booking.listing.owner_id or refused:
         return pricing.full_refund(selectors.booking_quote(booking)).refund
     return guest_refund(booking=booking, at=now).refund
 
@@ -227,6 +276,10 @@ def cancel(request: SignedInRequest, booking_id: int) -> HttpResponse:
         "refund": refund,
         "forfeit": booking.total - refund if refund is not None else None,
         "changed": changed,
+        # A far-ahead booking not charged yet: nothing comes back, only what the policy keeps is charged.
+        "not_charged_yet": PaymentSchedule.objects.filter(
+            booking=booking, state__in=(PaymentSchedule.State.SCHEDULED, PaymentSchedule.State.FAILED)
+        ).exists(),
         "policy_text": pricing.policy_in_plain_words(
             booking.cancellation_policy, pricing.unit_label(booking.listing.kind)
         ),

@@ -62,6 +62,7 @@ from localstripe.resources import (
     PaymentIntent,
     PaymentMethod,
     Refund,
+    SetupIntent,
     StripeObject,
     random_id,
     store,
@@ -573,6 +574,99 @@ def _refund_init(self, charge=None, payment_intent=None, amount=None, metadata=N
 Refund.__init__ = _refund_init
 
 
+# --- Saved cards: SetupIntents and off-session PaymentIntents, as on Stripe -----------------------
+# Cards whose bank asks for authentication on every charge, however the card was saved: an
+# off-session charge fails with `authentication_required` (Stripe's 4000002760003184).
+ALWAYS_AUTHENTICATE = frozenset({"4000002760003184", "4000008260003178", "4000000000003220"})
+# Cards a SetupIntent (with 3-D Secure) sets up for later off-session charges (Stripe's 4000002500003155).
+_set_up_off_session: set[str] = set()
+
+
+def _needs_authentication_off_session(method: PaymentMethod) -> bool:
+    if method.type != "card" or not method._requires_authentication():
+        return False
+    return method._card_number in ALWAYS_AUTHENTICATE or method.id not in _set_up_off_session
+
+
+def _setup_succeeded(setup: SetupIntent) -> None:
+    """A confirmed SetupIntent saves its card to its customer for off-session use (Stripe attaches it)."""
+    if setup.status != "succeeded" or not setup.payment_method:
+        return
+    method = PaymentMethod._api_retrieve(setup.payment_method)
+    if setup.customer:
+        method.customer = setup.customer
+    if setup.usage == "off_session":
+        _set_up_off_session.add(method.id)
+    _emit("setup_intent.succeeded", setup)
+
+
+_original_seti_create = SetupIntent._api_create.__func__
+
+
+def _seti_create(cls, confirm=None, payment_method=None, **data):
+    # Stripe accepts `payment_method` and `confirm=true` at creation; localstripe only on /confirm.
+    confirm = try_convert_to_bool(confirm)
+    if payment_method is not None and not isinstance(payment_method, str):
+        raise UserError(400, "payment_method must be a PaymentMethod id", {"param": "payment_method"})
+    method = PaymentMethod._api_retrieve(payment_method) if payment_method else None
+    obj = _original_seti_create(cls, **data)
+    if method is not None:
+        obj.payment_method = method.id
+        obj.status = "requires_confirmation"
+    if confirm:
+        if method is None:
+            raise UserError(400, "confirm=true needs a payment_method", {"param": "payment_method"})
+        obj._attach_pm(method)
+        _setup_succeeded(obj)
+    return obj
+
+
+_original_seti_confirm = SetupIntent._api_confirm.__func__
+
+
+def _seti_confirm(cls, id, **kwargs):
+    obj = _original_seti_confirm(cls, id, **kwargs)
+    _setup_succeeded(obj)
+    return obj
+
+
+SetupIntent._api_create = classmethod(_seti_create)
+SetupIntent._api_confirm = classmethod(_seti_confirm)
+
+_original_pi_create = PaymentIntent._api_create.__func__
+
+
+def _pi_create(cls, confirm=None, off_session=None, **data):
+    """`off_session=true`: nobody is there to answer the bank. A card that needs authentication fails
+    with `authentication_required` (a 402 card error; the intent is left requires_payment_method), as on
+    Stripe; a card declined when charged (4000000000000341) fails with `card_declined` as before."""
+    off = try_convert_to_bool(off_session) is True
+    method_id = data.get("payment_method")
+    if off and try_convert_to_bool(confirm) is True and isinstance(method_id, str):
+        method = PaymentMethod._api_retrieve(method_id)
+        obj = _original_pi_create(cls, confirm=False, **data)
+        if not _needs_authentication_off_session(method):
+            # Set up for off-session use (or needing no authentication): charged without asking the bank.
+            obj._create_charge(on_failure_now=obj._report_failure)
+            return obj
+        obj._authentication_failed = True
+        obj.payment_method = None
+        schedule_webhook(Event("payment_intent.payment_failed", obj))
+        raise UserError(
+            402,
+            "Your card was declined. This transaction requires authentication.",
+            {"code": "authentication_required", "decline_code": "authentication_required", "payment_intent": obj.id},
+        )
+    return _original_pi_create(cls, confirm=confirm, off_session=off_session, **data)
+
+
+PaymentIntent._api_create = classmethod(_pi_create)
+# localstripe's /confirm route holds the original method (see _patched_routes above): point it at ours.
+resources.extra_apis[:] = [
+    (method, url, SetupIntent._api_confirm if url == "/v1/setup_intents/{id}/confirm" else func)
+    for method, url, func in resources.extra_apis
+]
+
 # Imported only now: importing it registers localstripe's routes from the patched resources.
 from localstripe import server  # noqa: E402
 
@@ -642,6 +736,22 @@ _STRIPE_JS_ADDITIONS = """
     };
     // With server-side confirmation, 3-D Secure is the same dialog as confirmCardPayment.
     stripe.handleCardAction = (clientSecret) => stripe.confirmCardPayment(clientSecret);
+    // A SetupIntent the server already confirmed with the card (a card saved for a later charge):
+    // Stripe.js runs the bank's check only; localstripe's version wants the card details again.
+    const confirmCardSetup = stripe.confirmCardSetup;
+    stripe.confirmCardSetup = async (clientSecret, data) => {
+      if (data) return confirmCardSetup(clientSecret, data);
+      const seti = clientSecret.match(/^(seti_\\w+)_secret_/)[1];
+      const success = await openModal('3D Secure\\nDo you want to confirm or cancel?',
+                                      'Complete authentication', 'Fail authentication');
+      const response = await fetch(`${base}/v1/setup_intents/${seti}/${success ? 'confirm' : 'cancel'}`, {
+        method: 'POST', body: JSON.stringify({key: apiKey, use_stripe_sdk: true, client_secret: clientSecret}),
+      });
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok || body.error) return {error: body.error || {message: 'The card check failed.'}};
+      return body.status === 'succeeded' ? {setupIntent: body}
+        : {error: {message: 'The card could not be confirmed with your bank.'}};
+    };
     return stripe;
   };
 })();

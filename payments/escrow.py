@@ -20,14 +20,18 @@ from bookings.money import Authorisation
 from payments import outbox, selectors
 from payments.deposits import CarMoney
 from payments.errors import PaymentStateError
-from payments.models import Payment
-from payments.services import guest_payments
+from payments.models import MoneyOperation, Payment
+from payments.services import guest_payments, recording, saved_cards
 
 Status = Payment.Status
 
 
 def _authorisation(payment: Payment) -> Authorisation:
-    statuses: dict[str, str] = {Status.AUTHORIZED: "authorized", Status.REQUIRES_ACTION: "requires_action"}
+    statuses: dict[str, str] = {
+        Status.AUTHORIZED: "authorized",
+        Status.REQUIRES_ACTION: "requires_action",
+        Status.CARD_SAVED: "card_saved",
+    }
     status = statuses.get(payment.status, "failed")
     return Authorisation(
         payment_id=payment.pk,
@@ -35,6 +39,19 @@ def _authorisation(payment: Payment) -> Authorisation:
         client_secret=payment.client_secret if status == "requires_action" else "",
         failure_message=payment.failure_message,
     )
+
+
+def _saved_card_not_charged(reference: str) -> Payment | None:
+    """The booking's saved card when no charge of it went through or is on its way (locked), else None."""
+    payment = selectors.payments_for_reference(reference).filter(status=Status.CARD_SAVED).last()
+    if payment is None:
+        return None
+    payment = recording.lock_payment(payment)
+    # A charge that went through or is on its way, or a release already recorded (the card was replaced).
+    settled = payment.operations.filter(kind=MoneyOperation.Kind.CANCEL) | payment.operations.filter(
+        kind=MoneyOperation.Kind.CHARGE
+    ).exclude(status=MoneyOperation.Status.REFUSED)
+    return None if payment.status != Status.CARD_SAVED or settled.exists() else payment
 
 
 def _payment_for(reference: str) -> Payment:
@@ -56,6 +73,14 @@ class StripeEscrow(CarMoney):
         )
         return _authorisation(payment)
 
+    def save_card_for_later(
+        self, *, payer: User, amount: int, currency: str, reference: str, payment_method: str
+    ) -> Authorisation:
+        payment = saved_cards.save_card(
+            payer=payer, amount=amount, currency=currency, reference=reference, payment_method=payment_method
+        )
+        return _authorisation(payment)
+
     def confirm_authentication(self, *, payment_id: int) -> Authorisation:
         return _authorisation(guest_payments.refresh_payment(payment=Payment.objects.get(pk=payment_id)))
 
@@ -65,7 +90,7 @@ class StripeEscrow(CarMoney):
 
     def attach(self, *, payment_id: int, reference: str) -> None:
         payment = Payment.objects.get(pk=payment_id)
-        if payment.status != Status.AUTHORIZED:
+        if payment.status not in (Status.AUTHORIZED, Status.CARD_SAVED):
             raise PaymentStateError("The card is not authorised for this booking. Try again with your card.")
         guest_payments.set_payment_reference(payment=payment, reference=reference)
 
@@ -90,9 +115,38 @@ class StripeEscrow(CarMoney):
         outbox.record_cancel(payment=_payment_for(reference))
 
     def refund(self, *, reference: str, amount: int, host_keeps: int) -> None:
+        saved = _saved_card_not_charged(reference)
+        if saved is not None:
+            # Nothing was taken: nothing to give back. What the policy keeps is charged now (off-session);
+            # if that is nothing, or the saved card was already refused once, the card is let go.
+            owed = saved.amount - amount
+            if owed > 0 and not saved.operations.filter(kind=MoneyOperation.Kind.CHARGE).exists():
+                outbox.record_charge(payment=saved, amount=owed)
+            else:
+                outbox.record_cancel(payment=saved)
+            return
         if amount <= 0:
             return
         outbox.record_refund(payment=_payment_for(reference), amount=amount, host_keeps=host_keeps)
+
+    def charge_saved_card(self, *, reference: str, amount: int) -> None:
+        outbox.record_charge(payment=_payment_for(reference), amount=amount)
+
+    def scheduled_charge_outcome(self, *, reference: str) -> tuple[str, str]:
+        return outbox.charge_outcome(payment=_payment_for(reference))
+
+    def replace_saved_card(self, *, reference: str, payment_id: int, payer: User, amount: int) -> None:
+        saved = _saved_card_not_charged(reference)
+        if saved is None:
+            raise PaymentStateError("No saved card waits to be charged for this booking.")
+        payment = Payment.objects.filter(pk=payment_id, payer_id=payer.pk).first()
+        if payment is None or payment.status != Status.AUTHORIZED:
+            raise PaymentStateError("The card is not authorised for this booking. Try again with your card.")
+        if payment.currency != saved.currency or payment.amount < amount:
+            raise PaymentStateError("The card is not authorised for this booking's amount. Try again.")
+        outbox.record_cancel(payment=saved)
+        guest_payments.set_payment_reference(payment=payment, reference=reference)
+        outbox.record_capture(payment=payment, amount=amount)
 
     def payout(self, *, reference: str, host: User, amount: int) -> None:
         outbox.release_escrow_after_commit(payment=_payment_for(reference), host=host, host_amount=amount)

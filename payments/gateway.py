@@ -75,6 +75,7 @@ _DECLINE_MESSAGES = {
     "incorrect_cvc": "The card's security code is incorrect.",
     "processing_error": "Your card could not be processed. Try again in a moment.",
     "payment_intent_authentication_failure": "The card's authentication failed. Try again or use another card.",
+    "authentication_required": "Your bank wants you to confirm this payment yourself. Pay on the booking page.",
 }
 
 
@@ -134,11 +135,16 @@ def create_payment_intent(
     metadata: Metadata | None = None,
     transfer_group: str | None = None,
     confirm: bool = True,
+    off_session: bool = False,
 ) -> stripe.PaymentIntent:
     """Create (and by default confirm) a manual-capture PaymentIntent: the card is authorised, not charged.
 
     A card that needs 3-D Secure comes back with status `requires_action`; a declined
     card raises PaymentFailed.
+
+    `off_session` (a saved card charged with nobody there: `customer` required): the amount is
+    charged at once (automatic capture); a card whose bank wants authentication raises
+    PaymentFailed with code `authentication_required`, as Stripe answers.
     """
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValueError("amount must be a positive integer in minor units")
@@ -147,10 +153,14 @@ def create_payment_intent(
         "currency": currency.lower(),
         "payment_method": payment_method,
         "payment_method_types": ["card"],
-        "capture_method": "manual",
+        "capture_method": "automatic" if off_session else "manual",
         "metadata": metadata or {},
         "confirm": confirm,
     }
+    if off_session:
+        if not customer:
+            raise ValueError("an off-session charge needs the customer the card is saved to")
+        params["off_session"] = True
     if customer:
         params["customer"] = customer
     if transfer_group:
@@ -251,6 +261,31 @@ def attach_payment_method(payment_method: str, *, customer: str, idempotency_key
         params={"customer": customer},
         options=_options(idempotency_key),
     )
+
+
+def create_setup_intent(
+    *, customer: str, payment_method: str, idempotency_key: str, metadata: Metadata | None = None
+) -> stripe.SetupIntent:
+    """Save `payment_method` to `customer` for later off-session charges (confirmed now).
+
+    Comes back `succeeded` (the card is attached to the customer) or `requires_action` (the bank
+    wants 3-D Secure: Stripe.js's confirmCardSetup with its client_secret); a card refused raises.
+    """
+    params = {
+        "customer": customer,
+        "payment_method": payment_method,
+        "payment_method_types": ["card"],
+        "usage": "off_session",
+        "confirm": True,
+        "metadata": metadata or {},
+    }
+    return _call(
+        "create_setup_intent", client().v1.setup_intents.create, params=params, options=_options(idempotency_key)
+    )
+
+
+def retrieve_setup_intent(setup_intent_id: str) -> stripe.SetupIntent:
+    return _call("retrieve_setup_intent", client().v1.setup_intents.retrieve, setup_intent_id)
 
 
 # --- Connect Express accounts (hosts' payout accounts) ------------------------------------

@@ -133,6 +133,9 @@ class Payment(models.Model):
         PENDING = "pending", "Being authorised"
         REQUIRES_ACTION = "requires_action", "Waiting for card authentication"
         AUTHORIZED = "authorized", "Authorised (not charged yet)"
+        # A far-ahead booking: the card is saved (Customer + SetupIntent), nothing is held or charged;
+        # an off-session charge (MoneyOperation "charge") takes the amount later.
+        CARD_SAVED = "card_saved", "Card saved, charge scheduled"
         CAPTURED = "captured", "Charged, held by Sharing"
         CANCELED = "canceled", "Authorisation released"
         FAILED = "failed", "Failed"
@@ -156,6 +159,10 @@ class Payment(models.Model):
     # go out while its funds are still pending on the platform (Stripe: separate charges and transfers).
     stripe_charge_id = models.CharField(max_length=255, blank=True)
     client_secret = models.CharField(max_length=255, blank=True, help_text="For Stripe.js to finish 3-D Secure.")
+    # A card saved for a later off-session charge (payments.services.saved_cards).
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    stripe_payment_method_id = models.CharField(max_length=255, blank=True)
+    stripe_setup_intent_id = models.CharField(max_length=255, blank=True)
     captured_amount = models.BigIntegerField(default=0)
     refunded_amount = models.BigIntegerField(default=0)
     host_payout_amount = models.BigIntegerField(
@@ -332,11 +339,15 @@ class MoneyOperation(models.Model):
         CAPTURE = "capture", "Charge the card"
         CANCEL = "cancel", "Release the authorisation"
         REFUND = "refund", "Refund the guest"
+        CHARGE = "charge", "Charge the saved card off-session"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending (being sent to Stripe)"
         DONE = "done", "Done"
         FAILED = "failed", "Failed: needs staff"
+        # An off-session charge the card's bank refused (declined, or authentication required): an
+        # answer, not a fault; the booking gives the guest time to pay on-session (bookings.services.schedule).
+        REFUSED = "refused", "Refused by the card's bank"
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -360,7 +371,7 @@ class MoneyOperation(models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0) & Q(host_keeps__gte=0), name="money_op_amounts"),
             # A payment is charged once and released once; a second request finds the first row.
             models.UniqueConstraint(
-                fields=["payment", "kind"], condition=Q(kind__in=["capture", "cancel"]), name="money_op_once"
+                fields=["payment", "kind"], condition=Q(kind__in=["capture", "cancel", "charge"]), name="money_op_once"
             ),
         ]
 

@@ -15,6 +15,12 @@ again with the same key and amount, so Stripe replays its first answer: exactly 
 A refusal that retrying cannot fix (or MONEY_MAX_ATTEMPTS transient failures) marks the
 row failed: it waits in the admin's "Money operations" queue for staff.
 
+A far-ahead booking's charge (`record_charge`, kind "charge") is an off-session PaymentIntent on the
+card saved at checkout (`payments.services.saved_cards`), captured at once. The card's bank may refuse
+it (declined, or authentication required off-session): that is an answer, not a fault, so the row is
+marked refused, not failed, and the booking is told at once (`bookings.services.schedule`), which
+gives the guest time to pay on-session.
+
 Payouts use their own row as their outbox (`Payout`, status waiting, keyed by the
 payment and the payout's rank): see `host_payouts.send_payout`.
 """
@@ -73,8 +79,12 @@ def after_commit(send: Callable[[], object]) -> None:
     transaction.on_commit(send, robust=True)
 
 
+CHARGING_KINDS = (Kind.CAPTURE, Kind.CHARGE)
+
+
 def pending_capture(payment: Payment) -> bool:
-    return payment.operations.filter(kind=Kind.CAPTURE, status=OpStatus.PENDING).exists()
+    """A capture, or an off-session charge of a saved card, is recorded and not answered yet."""
+    return payment.operations.filter(kind__in=CHARGING_KINDS, status=OpStatus.PENDING).exists()
 
 
 def record_capture(*, payment: Payment, amount: int) -> MoneyOperation | None:
@@ -90,6 +100,23 @@ def record_capture(*, payment: Payment, amount: int) -> MoneyOperation | None:
             f"Only {payment.amount} {payment.currency} cents are held on the card: {amount} cannot be charged."
         )
     return _record(payment, Kind.CAPTURE, amount)
+
+
+def record_charge(*, payment: Payment, amount: int) -> MoneyOperation | None:
+    """Charge `amount` off-session on the card saved for this payment, after commit. Once per payment:
+    a second request returns the first row (whatever its outcome)."""
+    payment = recording.lock_payment(payment)
+    existing = payment.operations.filter(kind=Kind.CHARGE).first()
+    if existing is not None:
+        return existing
+    if payment.status != Status.CARD_SAVED:
+        raise PaymentStateError(f"No card is saved for this payment: it is {payment.get_status_display().lower()}.")
+    recording.check_amount(amount, "amount to charge")
+    if amount > payment.amount:
+        raise PaymentStateError(
+            f"Only {payment.amount} {payment.currency} cents were agreed: {amount} cannot be charged."
+        )
+    return _record(payment, Kind.CHARGE, amount)
 
 
 def record_cancel(*, payment: Payment) -> MoneyOperation | None:
@@ -110,7 +137,7 @@ def record_refund(*, payment: Payment, amount: int, host_keeps: int) -> MoneyOpe
         raise PaymentStateError("Only a charged payment can be refunded; cancel an authorisation instead.")
     recording.check_refundable(payment)
     pending = sum(payment.operations.filter(kind=Kind.REFUND, status=OpStatus.PENDING).values_list("amount", flat=True))
-    capture = payment.operations.filter(kind=Kind.CAPTURE).first()
+    capture = payment.operations.filter(kind__in=CHARGING_KINDS).exclude(status=OpStatus.REFUSED).first()
     charged = payment.captured_amount or (capture.amount if capture is not None else 0)
     refundable = charged - payment.refunded_amount - pending
     if amount > refundable:
@@ -157,9 +184,33 @@ def _send_cancel(operation: MoneyOperation) -> Any:
 
 
 def _apply_cancel(operation: MoneyOperation, payment: Payment, intent: Any) -> None:
-    if payment.status in (Status.PENDING, Status.REQUIRES_ACTION, Status.AUTHORIZED):
+    if payment.status in (Status.PENDING, Status.REQUIRES_ACTION, Status.AUTHORIZED, Status.CARD_SAVED):
         payment.status = Status.CANCELED
         recording.save_payment(payment, "status")
+
+
+def _send_charge(operation: MoneyOperation) -> Any:
+    payment = operation.payment
+    return gateway.create_payment_intent(
+        amount=operation.amount,
+        currency=payment.currency,
+        payment_method=payment.stripe_payment_method_id,
+        customer=payment.stripe_customer_id,
+        off_session=True,
+        idempotency_key=operation.idempotency_key,
+        metadata={"payment": str(payment.pk), "reference": payment.reference, "operation": str(operation.uid)},
+        transfer_group=payment.reference,
+    )
+
+
+def _apply_charge(operation: MoneyOperation, payment: Payment, intent: Any) -> None:
+    if intent.status != "succeeded":
+        raise PaymentFailed("The saved card could not be charged.", code="charge_failed")
+    payment.stripe_payment_intent_id = intent.id
+    recording.save_payment(payment, "stripe_payment_intent_id")
+    if payment.captured_amount == 0:
+        recording.post_capture(payment, int(intent.amount_received or operation.amount), intent)
+    operation.stripe_object_id = intent.id
 
 
 def _send_refund(operation: MoneyOperation) -> Any:
@@ -200,11 +251,13 @@ SENDERS: dict[str, Callable[[MoneyOperation], Any]] = {
     Kind.CAPTURE: _send_capture,
     Kind.CANCEL: _send_cancel,
     Kind.REFUND: _send_refund,
+    Kind.CHARGE: _send_charge,
 }
 APPLIERS: dict[str, Callable[[MoneyOperation, Payment, Any], None]] = {
     Kind.CAPTURE: _apply_capture,
     Kind.CANCEL: _apply_cancel,
     Kind.REFUND: _apply_refund,
+    Kind.CHARGE: _apply_charge,
 }
 
 
@@ -228,7 +281,14 @@ def _fail(operation_id: int, error: PaymentFailed) -> MoneyOperation:
             return operation
         operation.last_error = f"{error.code}: {error.message}"[:300]
         final = error.code not in TRANSIENT_CODES or operation.attempts >= settings.MONEY_MAX_ATTEMPTS
-        if final:
+        if operation.kind == Kind.CHARGE and error.code not in TRANSIENT_CODES:
+            # The card's bank said no: the booking gives the guest time to pay; nothing for staff.
+            operation.status = OpStatus.REFUSED
+            payment = recording.lock_payment(operation.payment)
+            payment.failure_message = error.message[:300]
+            recording.save_payment(payment, "failure_message")
+            logger.info("off-session charge %s refused: %s", operation.pk, operation.last_error)
+        elif final:
             operation.status = OpStatus.FAILED
             logger.error("money operation %s failed for good: %s", operation.pk, operation.last_error)
         operation.save(update_fields=["last_error", "status"])
@@ -236,7 +296,38 @@ def _fail(operation_id: int, error: PaymentFailed) -> MoneyOperation:
 
 
 def send_operation(*, operation_id: int) -> MoneyOperation:
-    """Send one pending operation to Stripe and record its answer; call with no transaction open."""
+    """Send one pending operation to Stripe and record its answer; call with no transaction open.
+
+    An off-session charge's answer (charged or refused) is then told to its booking."""
+    operation = _send(operation_id)
+    if operation.kind == Kind.CHARGE and operation.status in (OpStatus.DONE, OpStatus.REFUSED):
+        _tell_booking(operation)
+    return operation
+
+
+def _tell_booking(operation: MoneyOperation) -> None:
+    """The booking's own short transaction; a failure here is caught up by the bookings sweep."""
+    from bookings.services.schedule import scheduled_charge_answered
+
+    try:
+        scheduled_charge_answered(reference=operation.payment.reference)
+    except Exception:
+        logger.exception("booking of money operation %s not told of its charge yet", operation.pk)
+
+
+def charge_outcome(*, payment: Payment) -> tuple[str, str]:
+    """("paid" | "refused" | "pending" | "none", the bank's words) of a payment's off-session charge."""
+    operation = payment.operations.filter(kind=Kind.CHARGE).first()
+    if operation is None:
+        return "none", ""
+    if operation.status == OpStatus.DONE:
+        return "paid", ""
+    if operation.status == OpStatus.REFUSED:
+        return "refused", payment.failure_message or "Your bank refused the charge."
+    return "pending", ""
+
+
+def _send(operation_id: int) -> MoneyOperation:
     operation = _claim(operation_id)
     if operation is None:
         return MoneyOperation.objects.get(pk=operation_id)
@@ -270,9 +361,10 @@ def redrive_money_operations(*, now: Any = None, limit: int = 200) -> dict[str, 
 
     For the scheduler (and `manage.py redrive_money`). Same key and amount as the first
     try, so what Stripe already did is replayed, not repeated. Returns counts: `done`,
-    `pending` (will be tried again), `failed` (now in the staff queue), `payouts_sent`.
+    `pending` (will be tried again), `failed` (now in the staff queue), `refused` (an off-session
+    charge the bank said no to: the booking asks the guest), `payouts_sent`.
     """
-    counts = {"done": 0, "pending": 0, "failed": 0, "payouts_sent": 0}
+    counts = {"done": 0, "pending": 0, "failed": 0, "refused": 0, "payouts_sent": 0}
     for operation_id in list(due_operations(now=now).values_list("pk", flat=True)[:limit]):
         try:
             operation = send_operation(operation_id=operation_id)
@@ -280,7 +372,7 @@ def redrive_money_operations(*, now: Any = None, limit: int = 200) -> dict[str, 
             logger.exception("money operation %s could not be sent", operation_id)
             counts["pending"] += 1
             continue
-        counts[{"done": "done", "failed": "failed"}.get(operation.status, "pending")] += 1
+        counts[{"done": "done", "failed": "failed", "refused": "refused"}.get(operation.status, "pending")] += 1
     counts["payouts_sent"] = len(host_payouts.retry_waiting_payouts(now=now))
     return counts
 
@@ -294,6 +386,7 @@ def describe_pending(*, reference: str) -> str:
         Kind.CAPTURE: "the charge of the guest's card",
         Kind.CANCEL: "the release of the card hold",
         Kind.REFUND: "the refund to the guest",
+        Kind.CHARGE: "the scheduled charge of the guest's saved card",
     }
     for operation in operations:
         what = words[operation.kind]

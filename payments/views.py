@@ -88,7 +88,7 @@ def payment_authenticate(request: HttpRequest, payment_id: int) -> HttpResponse:
             payment = guest_payments.refresh_payment(payment=payment)
         if refused:
             return redirect(request.get_full_path())
-        if payment.status == Payment.Status.AUTHORIZED:
+        if payment.status in (Payment.Status.AUTHORIZED, Payment.Status.CARD_SAVED):
             messages.success(request, "Your card is confirmed.")
         elif payment.status == Payment.Status.FAILED:
             messages.error(request, payment.failure_message or "Your card could not be confirmed. Try another card.")

@@ -75,6 +75,19 @@ KINDS: dict[str, Kind] = _kinds(
     Kind("booking.declined", "Booking declined", email=True, push=True, required=True, action="See the booking"),
     Kind("booking.expired", "Request expired", email=True, push=True, required=True, action="See the booking"),
     Kind("booking.cancelled", "Booking cancelled", email=True, push=True, required=True, action="See the booking"),
+    # Far-ahead bookings: the saved card's charge. A refusal is money and a deadline (pay within 48 h).
+    Kind(
+        "booking.payment_failed",
+        "A scheduled payment was refused (pay within 48 hours)",
+        email=True,
+        push=True,
+        required=True,
+        urgent=True,
+        action="Pay now",
+    ),
+    Kind(
+        "booking.payment_taken", "A scheduled payment went through", email=True, required=True, action="See the booking"
+    ),
     Kind("booking.withdrawn", "A guest withdrew a request", email=True, push=True, action="See the booking"),
     Kind("booking.starts_tomorrow", "Your booking starts tomorrow", email=True, push=True, action="See the details"),
     Kind("booking.started", "Booking started", push=True),

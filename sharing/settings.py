@@ -384,6 +384,13 @@ SWEEP_MAX_ATTEMPTS = envint("SWEEP_MAX_ATTEMPTS", 5)
 # Asked (owner=, currency=) when a listing is saved; raises a DomainError for a currency the host's payout
 # account cannot receive. Listings sits below payments, so the check is named here.
 LISTING_CURRENCY_CHECK = envstr("LISTING_CURRENCY_CHECK", "payments.services.payout_accounts.check_listing_currency")
+# Far-ahead bookings (bookings.services.schedule): when the start is more than PAYMENT_SCHEDULE_AFTER_DAYS
+# away, checkout saves the guest's card and takes nothing; the total is charged off-session
+# PAYMENT_CHARGE_DAYS_BEFORE days before the start. If the bank refuses, the guest has
+# PAYMENT_RETRY_HOURS to pay on-session, or the booking is cancelled and the dates freed.
+PAYMENT_SCHEDULE_AFTER_DAYS = envint("PAYMENT_SCHEDULE_AFTER_DAYS", 30)
+PAYMENT_CHARGE_DAYS_BEFORE = envint("PAYMENT_CHARGE_DAYS_BEFORE", 14)
+PAYMENT_RETRY_HOURS = envint("PAYMENT_RETRY_HOURS", 48)
 # What moves a booking's money in its transitions (bookings.money.BookingMoney); bookings never imports payments.
 BOOKING_MONEY = envstr("BOOKING_MONEY", "payments.escrow.StripeEscrow")
 # Called (after commit) with booking_id= and now= when a booking that took place ends (bookings.ended):

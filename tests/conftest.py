@@ -46,6 +46,15 @@ def _channel_layer_per_worker() -> None:
         channel_layers.backends.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _bookings_paid_at_once() -> None:
+    """The suites book fixed dates months ahead of their clock and check the money at acceptance: they keep
+    the pay-at-once flow. tests/bookings/test_payment_schedule.py puts the production default (30 days)
+    back with the `settings` fixture. Servers started by tests read it from the environment."""
+    settings.PAYMENT_SCHEDULE_AFTER_DAYS = 100_000
+    os.environ["PAYMENT_SCHEDULE_AFTER_DAYS"] = "100000"
+
+
 @pytest.fixture(autouse=True)
 def _money_after_commit(money_sent_after_commit: None) -> None:  # noqa: F811
     """Bookings' money goes to Stripe after the booking's commit; see the fixture for how tests see that."""

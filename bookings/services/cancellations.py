@@ -7,7 +7,9 @@ booking (`guest_refund`, also shown before they confirm); when the host cancels,
 party is suspended, the guest gets everything back.
 MONEY:
   cancel_by_guest / cancel_by_host / cancel_for_suspension -> refund exactly `refund_amount`
-                   (an unanswered request's authorisation is released instead)
+                   (an unanswered request's authorisation is released instead). A far-ahead booking
+                   not charged yet gets nothing back, nothing was taken: the money port charges what
+                   the policy keeps, if anything; one whose charge was refused ends at no cost.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from accounts.models import User
 from bookings import pricing, selectors
 from bookings.models import Booking, BookingStatus
 from bookings.money import booking_reference, money
+from bookings.services import schedule
 from bookings.services.steps import (
     NOT_CHARGED,
     _host,
@@ -61,8 +64,13 @@ def cancel_by_guest(*, guest: User, booking_id: int, reason: str = "", now: date
         _require_guest(booking, guest, "cancel")
         if not _cancellable(booking, to=BookingStatus.CANCELLED_BY_GUEST, now=now):
             return booking
-        settlement = guest_refund(booking=booking, at=now)
+        # A booking whose saved card was refused (nothing taken, nothing could be) ends at no cost.
+        refused = schedule.charge_refused(booking)
+        settlement = (
+            pricing.full_refund(selectors.booking_quote(booking)) if refused else guest_refund(booking=booking, at=now)
+        )
         _set_outcome(booking, settlement, now)
+        schedule.end_schedule(booking)
         _move_and_free_slot(
             booking, BookingStatus.CANCELLED_BY_GUEST, by=guest, now=now, reason=reason or "Cancelled by the guest"
         )
@@ -86,6 +94,7 @@ def cancel_by_host(*, host: User, booking_id: int, reason: str = "", now: dateti
             return booking
         settlement = pricing.full_refund(selectors.booking_quote(booking))
         _set_outcome(booking, settlement, now)
+        schedule.end_schedule(booking)
         _move_and_free_slot(
             booking, BookingStatus.CANCELLED_BY_HOST, by=host, now=now, reason=reason or "Cancelled by the host"
         )
@@ -116,6 +125,7 @@ def cancel_for_suspension(*, booking_id: int, suspended: User, reason: str, now:
         elif booking.status == BookingStatus.CONFIRMED and booking.start > now:
             settlement = pricing.full_refund(selectors.booking_quote(booking))
             _set_outcome(booking, settlement, now)
+            schedule.end_schedule(booking)
             _move_and_free_slot(booking, BookingStatus.CANCELLED_BY_HOST, by=None, now=now, reason=reason)
             money().refund(reference=booking_reference(booking.pk), amount=settlement.refund, host_keeps=0)
             _notify(parties, "booking.cancelled", booking, note)

@@ -10,6 +10,8 @@ MONEY:
   request_booking  -> authorise the guest's total first (outside the transaction),
                       then attach it to "booking:<id>" inside it; or adopt a hold
                       the card already has (an on-demand request's estimate)
+                      A start further ahead than PAYMENT_SCHEDULE_AFTER_DAYS: the card is saved
+                      instead (nothing held) and the booking gets a PaymentSchedule (services.schedule)
   instant book     -> confirmed at once (`steps._confirm`: capture the total)
   complete_checkout / abandon_checkout -> a failed or unfinished check: release the authorisation
 """
@@ -29,9 +31,10 @@ from accounts.safety import ensure_not_blocked
 from accounts.selectors import ensure_not_suspended, has_verified_email
 from accounts.verifications import ensure_verified_licence, ensure_verified_person
 from bookings import rules, selectors, tasks
-from bookings.models import RESPONSE_WINDOW, Booking, BookingStatus, BookingTransition, PendingCheckout
+from bookings.models import RESPONSE_WINDOW, Booking, BookingStatus, BookingTransition, PaymentSchedule, PendingCheckout
 from bookings.money import booking_reference, money
 from bookings.reminder_times import answer_reminders_due
+from bookings.services.schedule import charge_time
 from bookings.services.steps import _confirm, _notify, _notify_declined
 from core.errors import AuthenticationRequired, CardRefused, Conflict, DomainError, NotFound, PermissionDenied
 from core.tasks import schedule_on_commit
@@ -177,6 +180,8 @@ def request_booking(
     """
     now = now or timezone.now()
     priced = quote_request(guest=guest, listing_id=listing_id, start=start, end=end, guests=guests, now=now)
+    # Far ahead: the card is saved, nothing is held (a hold lasts 7 days), and charged on schedule.
+    charge_at = None if authorisation is not None else charge_time(start=priced.start, now=now)
     checkout = PendingCheckout(
         guest=guest,
         listing_id=listing_id,
@@ -185,12 +190,14 @@ def request_booking(
         guests=guests,
         total=priced.quote.total,
         currency=priced.quote.currency,
+        charge_at=charge_at,
         created_at=now,
     )
     if authorisation is not None:
         checkout.payment_id = authorisation
         return _create_booking(checkout=checkout, now=now, adopt=True)
-    held = money().authorise(
+    pay = money().save_card_for_later if charge_at is not None else money().authorise
+    held = pay(
         payer=guest,
         amount=checkout.total,
         currency=checkout.currency,
@@ -207,7 +214,7 @@ def request_booking(
             url=money().authentication_url(payment_id=held.payment_id, next_url=next_url),
             client_secret=held.client_secret,
         )
-    if not held.authorised:
+    if not held.ready:
         message = held.failure_message or "Your card was refused. Try another card."
         raise CardRefused(message, field="payment_method", code="payment_failed")
     try:
@@ -242,7 +249,7 @@ def complete_checkout(*, guest: User, checkout_uid: str, now: datetime | None = 
         if authorisation.requires_action:
             raise Conflict("Your bank has not confirmed the card yet. Finish its check first.", code="requires_action")
         try:
-            if not authorisation.authorised:
+            if not authorisation.ready:
                 message = authorisation.failure_message or "Your card could not be confirmed. Try another card."
                 raise CardRefused(message, field="payment_method", code="payment_failed")
             booking = _create_booking(checkout=checkout, now=now)
@@ -313,6 +320,8 @@ def _create_booking(*, checkout: PendingCheckout, now: datetime, adopt: bool = F
             link_url=booking.get_absolute_url(),
             participants=[guest, listing.owner],
         )
+        if checkout.charge_at is not None:
+            PaymentSchedule.objects.create(booking=booking, charge_at=checkout.charge_at)
         if adopt:
             money().adopt(
                 payment_id=checkout.payment_id,

@@ -8,6 +8,8 @@ transition twice changes nothing the second time.
   start_booking    a confirmed booking is in progress from its start
   complete_booking an in-progress booking is completed at its end (and told to the ended hooks)
   release_payout   24 h after the start, or at the end if sooner; never while disputed
+  and a far-ahead booking's payment steps (services.schedule): the off-session charge at its date,
+  the answer of a charge whose telling was lost, and the lapse of one left unpaid after a refusal
 MONEY:
   expire_booking   -> release the authorisation
   release_payout   -> the host's payout (sent, or waiting for their payout account)
@@ -27,7 +29,7 @@ from django.utils import timezone
 from bookings import pricing, selectors
 from bookings.models import PAYOUT_STATUSES, Booking, BookingStatus
 from bookings.money import booking_reference, money
-from bookings.services import retries
+from bookings.services import retries, schedule
 from bookings.services.checkout import CHECKOUT_TIMEOUT, abandon_checkout
 from bookings.services.steps import NOT_CHARGED, _host, _lock, _move, _needs_move, _notify, _set_outcome, _wrong_state
 from core.errors import Conflict, DomainError
@@ -123,6 +125,9 @@ def advance_due_bookings(*, now: datetime | None = None) -> dict[str, int]:
         ("started", selectors.due_starts, start_booking),
         ("completed", selectors.due_completions, complete_booking),
         ("payouts_released", selectors.due_payouts, release_payout),
+        ("payments_charged", selectors.due_scheduled_charges, schedule.charge_scheduled_payment),
+        ("charges_answered", selectors.charges_awaiting_answer, schedule.sync_scheduled_charge),
+        ("payments_lapsed", selectors.due_lapses, schedule.lapse_unpaid_booking),
     ]
     counts: dict[str, int] = {"failed": 0, "given_up": 0, "waiting": 0}
     for name, due, service in steps:

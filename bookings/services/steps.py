@@ -7,7 +7,8 @@ Confirming (`_confirm`) is shared by instant book (checkout) and the host's yes 
 it holds the slot, captures the guest's total, declines every open request that overlaps
 (AUTO_DECLINE_REASON) and releases their authorisations, and schedules the clock's tasks.
 MONEY:
-  _confirm  -> capture the total; the overlapping requests it declines get their authorisations released
+  _confirm  -> capture the total (a far-ahead booking: nothing now, its saved card is charged on schedule,
+               see services.schedule); the overlapping requests it declines get their authorisations released
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from bookings import pricing, selectors, tasks
 from bookings.ended import booking_ended
-from bookings.models import CANCELLED_STATUSES, Booking, BookingStatus, BookingTransition
+from bookings.models import CANCELLED_STATUSES, Booking, BookingStatus, BookingTransition, PaymentSchedule
 from bookings.money import booking_reference, money
 from bookings.reminder_times import starts_tomorrow_at
 from core.errors import Conflict, NotFound, PermissionDenied
@@ -148,9 +149,14 @@ def _confirm(booking: Booking, *, by: User | None, now: datetime, reason: str) -
     booking.confirmed_at = now
     booking.payout_release_at = booking.payout_due_at()
     _move(booking, BookingStatus.CONFIRMED, by=by, now=now, reason=reason)
-    # Charged right after the last step that can refuse (the slot), before other guests' cards are released.
-    # Exactly the total: an adopted hold (an on-demand estimate) can be larger, and its rest is released.
-    money().capture(reference=booking_reference(booking.pk), amount=booking.total)
+    schedule = PaymentSchedule.objects.filter(booking=booking).first()
+    if schedule is None:
+        # Charged right after the last step that can refuse (the slot), before other guests' cards are released.
+        # Exactly the total: an adopted hold (an on-demand estimate) can be larger, and its rest is released.
+        money().capture(reference=booking_reference(booking.pk), amount=booking.total)
+    else:
+        # Far ahead: nothing is taken now; the saved card is charged at `charge_at` (services.schedule).
+        schedule_on_commit(tasks.charge_scheduled_payment_task, booking.pk, at=schedule.charge_at)
     for other in selectors.overlapping_requests(booking=booking).select_for_update().order_by("pk"):
         other.listing = booking.listing
         _set_outcome(other, pricing.full_refund(selectors.booking_quote(other)), now)

@@ -4,6 +4,8 @@
                      cancel_payment, refund_payment, freeze_payment, unfreeze_payment: the guest's card
     host_payouts     release_payout, release_escrow, send_payout, retry_waiting_payouts, reverse_payout,
                      return_platform_fee: escrow to the host's payable and Sharing's fee, then transfers
+    saved_cards      save_card, refresh_saved_card: a far-ahead booking's card saved (Customer + SetupIntent)
+                     for an off-session charge later (the charge is the outbox's "charge" operation)
     payout_accounts  start_payout_onboarding, refresh_payout_account: hosts' Stripe Connect accounts
     recording        lock_payment, post_capture, post_refund, apply_payment_intent: what Stripe did, into
                      the ledger (shared by the families, the money outbox and webhook processing)

@@ -14,7 +14,7 @@ from payments import gateway
 from payments.errors import PaymentFailed, PaymentStateError
 from payments.gateway import idempotency_key
 from payments.models import Payment
-from payments.services import recording
+from payments.services import recording, saved_cards
 
 Status = Payment.Status
 
@@ -88,7 +88,11 @@ def set_payment_reference(*, payment: Payment, reference: str) -> Payment:
 
 
 def refresh_payment(*, payment: Payment) -> Payment:
-    """Re-read the PaymentIntent (after 3-D Secure, or when a webhook says it changed) and record its state."""
+    """Re-read the PaymentIntent (after 3-D Secure, or when a webhook says it changed) and record its state.
+
+    A card being saved for a later charge re-reads its SetupIntent instead (`saved_cards`)."""
+    if payment.stripe_setup_intent_id and not payment.stripe_payment_intent_id:
+        return saved_cards.refresh_saved_card(payment=payment)
     if not payment.stripe_payment_intent_id:
         return payment
     intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)

@@ -34,7 +34,11 @@
     // The page's form posts back to the server once Stripe.js has finished the authentication.
     const stripe = Stripe(box.dataset.stripeKey);
     const form = box.closest("form");
-    const result = await stripe.handleCardAction(box.dataset.clientSecret);
+    const secret = box.dataset.clientSecret;
+    // A card saved for a later charge is a SetupIntent ("seti_..."): the bank checks the card, nothing is paid.
+    const result = secret.startsWith("seti_")
+      ? await stripe.confirmCardSetup(secret)
+      : await stripe.handleCardAction(secret);
     if (result.error) {
       box.querySelector("[data-card-errors]").textContent =
         result.error.message || "The card's authentication failed.";

@@ -57,6 +57,8 @@ TWINS: dict[str, list[str]] = {
     "bookings:decline": ["POST /api/v1/bookings/{booking_id}/decline"],
     "bookings:withdraw": ["POST /api/v1/bookings/{booking_id}/withdraw"],
     "bookings:cancel": ["GET /api/v1/bookings/{booking_id}/cancel", "POST /api/v1/bookings/{booking_id}/cancel"],
+    "bookings:pay": ["POST /api/v1/bookings/{booking_id}/pay"],
+    "bookings:pay_complete": ["POST /api/v1/bookings/{booking_id}/pay/complete"],
     "realtime:mark_all_read": ["POST /api/v1/notifications/read"],
     "realtime:thread": ["POST /api/v1/threads/{thread_id}/messages", "POST /api/v1/threads/{thread_id}/read"],
     "payments:payout_settings": ["POST /api/v1/payments/payout-account/onboarding"],

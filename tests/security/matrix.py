@@ -200,6 +200,10 @@ ATTEMPTS: list[Attempt] = [
     Attempt("booking-withdraw", "bookings:withdraw", POST, _booking("requested")),
     Attempt("booking-cancel", "bookings:cancel", POST, _booking("confirmed"), lambda w: {"reason": "No."}),
     Attempt("booking-cancel-confirm", "bookings:cancel", GET, _booking("confirmed"), rightful="guest"),
+    Attempt("booking-pay", "bookings:pay", GET, _booking("confirmed"), rightful="guest"),
+    Attempt("booking-pay", "bookings:pay", POST, _booking("confirmed"), lambda w: {"payment_method": "pm_card_visa"}),
+    Attempt("booking-pay-complete", "bookings:pay_complete", GET, _booking("confirmed")),
+    Attempt("booking-pay-complete", "bookings:pay_complete", POST, _booking("confirmed")),
     # --- conversations -------------------------------------------------------------------------------
     Attempt("thread", "realtime:thread", GET, lambda w: {"thread_id": w.thread.pk}, rightful="guest"),
     Attempt("thread-post", "realtime:thread", POST, lambda w: {"thread_id": w.thread.pk}, lambda w: {"body": "Hi!"}),
@@ -564,6 +568,14 @@ ATTEMPTS: list[Attempt] = [
         _booking("confirmed"),
         lambda w: {"reason": "No."},
     ),
+    Attempt(
+        "api-booking-pay",
+        "POST /api/v1/bookings/{booking_id}/pay",
+        POST,
+        _booking("confirmed"),
+        lambda w: {"payment_method": "pm_card_visa"},
+    ),
+    Attempt("api-booking-pay-complete", "POST /api/v1/bookings/{booking_id}/pay/complete", POST, _booking("confirmed")),
     # --- API: reviews --------------------------------------------------------------------------------
     Attempt(
         "api-booking-reviews",
