@@ -83,16 +83,18 @@ class StripeEscrow(CarMoney):
     def abandon(self, *, payment_id: int) -> None:
         guest_payments.cancel_payment(payment=Payment.objects.get(pk=payment_id))
 
-    def capture(self, *, reference: str, amount: int) -> None:
-        outbox.record_capture(payment=_payment_for(reference), amount=amount)
+    def capture(self, *, reference: str, amount: int, promotion: int = 0, credit: int = 0) -> None:
+        outbox.record_capture(payment=_payment_for(reference), amount=amount, promotion=promotion, credit=credit)
 
     def release_authorisation(self, *, reference: str) -> None:
         outbox.record_cancel(payment=_payment_for(reference))
 
-    def refund(self, *, reference: str, amount: int, host_keeps: int) -> None:
-        if amount <= 0:
+    def refund(self, *, reference: str, amount: int, host_keeps: int, promotion: int = 0, credit: int = 0) -> None:
+        if amount <= 0 and promotion <= 0 and credit <= 0:
             return
-        outbox.record_refund(payment=_payment_for(reference), amount=amount, host_keeps=host_keeps)
+        outbox.record_refund(
+            payment=_payment_for(reference), amount=amount, host_keeps=host_keeps, promotion=promotion, credit=credit
+        )
 
     def payout(self, *, reference: str, host: User, amount: int) -> None:
         outbox.release_escrow_after_commit(payment=_payment_for(reference), host=host, host_amount=amount)
