@@ -88,6 +88,10 @@ def code_terms(
 ) -> dict:
     """The checked fields of a new code (no write): a DomainError naming the field that is wrong."""
     text = normalise_code(code)
+    # A window typed without a zone is read in the site's (the admin's and the pages' own reading).
+    valid_from, valid_until = (
+        moment if timezone.is_aware(moment) else timezone.make_aware(moment) for moment in (valid_from, valid_until)
+    )
     if not 3 <= len(text) <= 32 or not set(text) <= CODE_CHARACTERS:
         raise DomainError("A code has 3 to 32 letters, digits or dashes.", field="code")
     if funded_by == Funder.PLATFORM and not by.is_staff:
