@@ -20,6 +20,7 @@ from dispatch.models import DispatchRequest
 from disputes.models import Dispute, DisputeEvidence
 from listings.models import Listing
 from payments.models import Payment, Payout, PayoutAccount
+from promotions.models import CreditMovement, PromoCode, Redemption, Referral
 from realtime.models import Message, Notification
 from reviews.models import Review
 
@@ -56,5 +57,10 @@ def build_archive(user: User) -> str:
         "driver_requests": _rows(DispatchRequest.objects.filter(requester=user)),
         "people_blocked": _rows(Block.objects.filter(blocker=user)),
         "reports_made": _rows(PersonReport.objects.filter(reporter=user), exclude=("decided_by_id",)),
+        "promo_codes_made": _rows(PromoCode.objects.filter(host=user)),
+        "promo_codes_used": _rows(Redemption.objects.filter(guest=user)),
+        "invited_by": _rows(Referral.objects.filter(referred=user), exclude=("referrer_id",)),
+        "people_invited": len(Referral.objects.filter(referrer=user)),
+        "credit_movements": _rows(CreditMovement.objects.filter(account__user=user).select_related("account")),
     }
     return json.dumps(data, cls=DjangoJSONEncoder, indent=1, ensure_ascii=False)

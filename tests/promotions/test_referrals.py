@@ -151,3 +151,18 @@ def test_credit_pays_part_of_the_next_booking_and_comes_back_with_a_refund():
     cancel_by_host(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
 
     assert credit_balance(user=referrer, currency="EUR") == 1000
+
+
+@pytest.mark.django_db
+def test_my_data_download_holds_my_credit_and_who_invited_me():
+    import json
+
+    from personaldata.archive import build_archive
+
+    referrer, newcomer = invited_pair()
+    completed_stay(newcomer)
+    archive = json.loads(build_archive(newcomer))
+
+    assert [row["amount"] for row in archive["credit_movements"]] == [1000]
+    assert len(archive["invited_by"]) == 1 and "referrer_id" not in archive["invited_by"][0]
+    assert json.loads(build_archive(referrer))["people_invited"] == 1
