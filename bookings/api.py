@@ -36,6 +36,8 @@ class PeriodIn(Schema):
     start: datetime | date = Field(description="Rooms: the check-in date. Cars and drivers: a date-time.")
     end: datetime | date = Field(description="Rooms: the check-out date. Cars and drivers: a date-time.")
     guests: int = Field(1, ge=1, le=100)
+    promo_code: str = Field("", max_length=32, description="A promo code; a refusal says why (field promo_code).")
+    use_credit: bool = Field(False, description="Pay part of the total with the guest's credit in this currency.")
 
 
 class BookingIn(PeriodIn):
@@ -70,6 +72,11 @@ class PriceOut(Schema):
     total: int
     host_service_fee: int
     host_payout: int
+    promo_code: str
+    host_promotion: int = Field(description="A host-funded code's discount, taken off the units' price")
+    platform_promotion: int = Field(description="A Sharing-funded code's discount, paid by Sharing")
+    credit: int = Field(description="The guest's credit used")
+    charged: int = Field(description="What the card pays: total - platform_promotion - credit")
     cancellation_policy: str
 
 
@@ -206,12 +213,19 @@ def quote(request: ApiRequest, payload: PeriodIn):
     this prices is one `POST /` accepts, card permitting; a refusal says why, as the request would."""
     listing = _listing(payload.listing_id, request.user)
     priced = quote_request(
-        guest=request.user, listing_id=listing.pk, start=payload.start, end=payload.end, guests=payload.guests
+        guest=request.user,
+        listing_id=listing.pk,
+        start=payload.start,
+        end=payload.end,
+        guests=payload.guests,
+        promo_code=payload.promo_code,
+        use_credit=payload.use_credit,
     )
     return {
         "start": priced.start,
         "end": priced.end,
         **priced.quote.as_dict(),
+        "charged": priced.quote.charged,
         "cancellation_policy": listing.cancellation_policy,
         "policy_text": pricing.policy_in_plain_words(listing.cancellation_policy, pricing.unit_label(listing.kind)),
     }
@@ -234,6 +248,8 @@ def create(request: ApiRequest, payload: BookingIn):
             end=payload.end,
             guests=payload.guests,
             payment_method=payload.payment_method,
+            promo_code=payload.promo_code,
+            use_credit=payload.use_credit,
         )
     except AuthenticationRequired as pending:
         # What waits for the guest's bank is the checkout request_booking left behind.

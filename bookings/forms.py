@@ -14,6 +14,8 @@ class BookingForm(forms.Form):
     start = forms.DateTimeField()
     end = forms.DateTimeField()
     guests = forms.IntegerField(min_value=1, initial=1, error_messages={"min_value": "Book for at least one person."})
+    promo_code = forms.CharField(max_length=32, required=False, label="Promo code")
+    use_credit = forms.BooleanField(required=False, label="Use my credit")
 
     def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -55,6 +55,9 @@ RESPONSE_WINDOW = timedelta(hours=24)
 PAYOUT_DELAY = timedelta(hours=24)
 
 _AMOUNT_FIELDS = (
+    "host_promotion",
+    "platform_promotion",
+    "credit",
     "unit_price",
     "subtotal",
     "discount",
@@ -92,6 +95,12 @@ class Booking(models.Model):
     total = models.IntegerField(help_text="What the guest pays.")
     host_service_fee = models.IntegerField()
     host_payout = models.IntegerField(help_text="What the host receives if nothing is cancelled.")
+    # A promo code (README "Promo codes and referral credit"): a host-funded discount lowers the units'
+    # price; a Sharing-funded one and the guest's credit pay part of the total instead of the card.
+    promo_code = models.CharField(max_length=32, blank=True)
+    host_promotion = models.IntegerField(default=0)
+    platform_promotion = models.IntegerField(default=0)
+    credit = models.IntegerField(default=0, help_text="The guest's credit used.")
     # Frozen rules.
     cancellation_policy = models.CharField(max_length=10, choices=CancellationPolicy.choices)
     time_zone = models.CharField(max_length=64, help_text="The listing's time zone at booking time.")
@@ -132,14 +141,24 @@ class Booking(models.Model):
                 models.CheckConstraint(condition=Q(**{f"{name}__gte": 0}), name=f"booking_{name}_not_negative")
                 for name in _AMOUNT_FIELDS
             ],
-            models.CheckConstraint(condition=Q(discount__lte=F("subtotal")), name="booking_discount_within_subtotal"),
             models.CheckConstraint(
-                condition=Q(total=F("subtotal") - F("discount") + F("fee") + F("guest_service_fee")),
+                condition=Q(discount__lte=F("subtotal") - F("host_promotion")), name="booking_discount_within_subtotal"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    total=F("subtotal") - F("discount") - F("host_promotion") + F("fee") + F("guest_service_fee")
+                ),
                 name="booking_total_adds_up",
             ),
             models.CheckConstraint(
-                condition=Q(host_payout=F("subtotal") - F("discount") + F("fee") - F("host_service_fee")),
+                condition=Q(
+                    host_payout=F("subtotal") - F("discount") - F("host_promotion") + F("fee") - F("host_service_fee")
+                ),
                 name="booking_host_payout_adds_up",
+            ),
+            # The card always pays something (bookings.pricing.minimum_charge).
+            models.CheckConstraint(
+                condition=Q(total__gt=F("platform_promotion") + F("credit")), name="booking_card_pays_a_part"
             ),
             models.CheckConstraint(
                 condition=Q(refund_amount__isnull=True)
@@ -169,6 +188,15 @@ class Booking(models.Model):
     @property
     def host_id(self) -> int:
         return self.listing.owner_id
+
+    @property
+    def charged(self) -> int:
+        """What the guest's card pays: the total less Sharing's promotion and the credit."""
+        return self.total - self.platform_promotion - self.credit
+
+    @property
+    def promotion(self) -> int:
+        return self.host_promotion + self.platform_promotion
 
     @property
     def holds_slot(self) -> bool:
@@ -226,6 +254,8 @@ class PendingCheckout(models.Model):
     guests = models.PositiveSmallIntegerField()
     total = models.BigIntegerField(help_text="Authorised amount in minor units (the quote when asked).")
     currency = models.CharField(max_length=3)
+    promo_code = models.CharField(max_length=32, blank=True)
+    use_credit = models.BooleanField(default=False)
     payment_id = models.BigIntegerField()
     booking = models.OneToOneField(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     failure_message = models.CharField(max_length=300, blank=True)

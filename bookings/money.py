@@ -87,8 +87,9 @@ class BookingMoney(Protocol):
     def abandon(self, *, payment_id: int) -> None:
         """Release an authorisation no booking was made for."""
 
-    def capture(self, *, reference: str, amount: int) -> None:
-        """Charge `amount` (the booking's total) into escrow; a hold larger than it is released for the rest."""
+    def capture(self, *, reference: str, amount: int, promotion: int = 0, credit: int = 0) -> None:
+        """Charge `amount` (what the card pays of the booking's total) into escrow; a hold larger than it is
+        released for the rest. `promotion` (Sharing-funded) and the guest's `credit` pay the rest into escrow."""
 
     def charge_saved_card(self, *, reference: str, amount: int) -> None:
         """Charge `amount` off-session on the card saved for this booking (recorded now, sent after commit).
@@ -105,8 +106,9 @@ class BookingMoney(Protocol):
     def release_authorisation(self, *, reference: str) -> None:
         """Release an authorisation that will never be charged (declined, expired, withdrawn)."""
 
-    def refund(self, *, reference: str, amount: int, host_keeps: int) -> None:
-        """Give exactly `amount` back to the guest; 0 does nothing.
+    def refund(self, *, reference: str, amount: int, host_keeps: int, promotion: int = 0, credit: int = 0) -> None:
+        """Give exactly `amount` back to the guest's card; all zero does nothing. `promotion` goes back to
+        Sharing's promotions and `credit` to the guest's credit (the refund's shares, bookings.pricing).
 
         A booking whose saved card was not charged yet gives nothing back (nothing was taken): the
         rest of the total, what the policy keeps, is charged off-session; if that is nothing (or

@@ -6,12 +6,13 @@ the payments issue later moves exactly the same amounts.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.errors import DomainError
 from listings.models import CancellationPolicy, ListingKind
+from promotions.terms import Funder, PromotionTerms
 
 BPS = 10_000  # basis points in a whole
 HALF_HOUR = timedelta(minutes=30)
@@ -38,7 +39,13 @@ def apply_bps(amount: int, bps: int) -> int:
 
 @dataclass(frozen=True)
 class Quote:
-    """The frozen price of a booking; total = units_amount + fee + guest_service_fee."""
+    """The frozen price of a booking; total = units_amount + fee + guest_service_fee.
+
+    A promotion funded by the host lowers the units' price (`host_promotion`, part of
+    `units_amount`, so fees, payout and refunds follow it). One funded by Sharing
+    (`platform_promotion`) and the guest's credit (`credit`) pay part of the total instead
+    of the card: the card is charged `charged` = total - platform_promotion - credit.
+    """
 
     currency: str
     units: int
@@ -50,11 +57,25 @@ class Quote:
     total: int
     host_service_fee: int
     host_payout: int
+    promo_code: str = ""
+    host_promotion: int = 0
+    platform_promotion: int = 0
+    credit: int = 0
 
     @property
     def units_amount(self) -> int:
-        """What the units cost after the discount (the "unit subtotal" of the policies)."""
-        return self.subtotal - self.discount
+        """What the units cost after the discounts (the "unit subtotal" of the policies)."""
+        return self.subtotal - self.discount - self.host_promotion
+
+    @property
+    def promotion(self) -> int:
+        """The promo code's discount, whoever funds it."""
+        return self.host_promotion + self.platform_promotion
+
+    @property
+    def charged(self) -> int:
+        """What the guest's card pays."""
+        return self.total - self.platform_promotion - self.credit
 
     def as_dict(self) -> dict[str, int | str]:
         return asdict(self)
@@ -161,7 +182,32 @@ def make_quote(
     discount = 0
     if kind == ListingKind.ROOM:
         discount = apply_bps(subtotal, room_discount_bps(nights=units, weekly_bps=weekly_bps, monthly_bps=monthly_bps))
-    base = subtotal - discount + fee
+    return _priced(
+        currency=currency,
+        units=units,
+        unit_price=unit_price,
+        subtotal=subtotal,
+        discount=discount,
+        fee=fee,
+        guest_fee_bps=guest_fee_bps,
+        host_fee_bps=host_fee_bps,
+    )
+
+
+def _priced(
+    *,
+    currency: str,
+    units: int,
+    unit_price: int,
+    subtotal: int,
+    discount: int,
+    fee: int,
+    guest_fee_bps: int,
+    host_fee_bps: int,
+    host_promotion: int = 0,
+    promo_code: str = "",
+) -> Quote:
+    base = subtotal - discount - host_promotion + fee
     guest_service_fee = apply_bps(base, guest_fee_bps)
     host_service_fee = apply_bps(base, host_fee_bps)
     return Quote(
@@ -175,7 +221,85 @@ def make_quote(
         total=base + guest_service_fee,
         host_service_fee=host_service_fee,
         host_payout=base - host_service_fee,
+        promo_code=promo_code,
+        host_promotion=host_promotion,
     )
+
+
+# --- Promotions and credit ------------------------------------------------------------
+
+
+def minimum_charge(currency: str) -> int:
+    """The least a card is charged after promotions and credit: 50 minor units (0.50 EUR, 50 JPY),
+    Stripe's smallest charge in the currencies we handle; a booking is never free of a card payment."""
+    return 50
+
+
+def promotion_amount(terms: PromotionTerms, *, units_amount: int) -> int:
+    """A code's discount on the units' price after the long-stay discount (never on fees):
+    a percentage by `apply_bps`'s rounding, or the fixed amount."""
+    if terms.percent_bps:
+        return apply_bps(units_amount, terms.percent_bps)
+    return terms.amount_off
+
+
+def apply_promotion(
+    quote: Quote,
+    *,
+    terms: PromotionTerms | None,
+    credit_available: int,
+    guest_fee_bps: int,
+    host_fee_bps: int,
+) -> Quote:
+    """The quote with a promo code and the guest's credit applied.
+
+    Host-funded: the units' price is lowered (fees, the host's payout and any refund follow),
+    at most down to `minimum_charge`. Sharing-funded, then credit: they pay part of the total,
+    so the card is charged at least `minimum_charge`. Credit is used up to what is left.
+    """
+    floor = minimum_charge(quote.currency)
+    units_amount = quote.subtotal - quote.discount
+    host_promotion = platform_promotion = 0
+    if terms is not None and terms.funded_by == Funder.HOST:
+        host_promotion = max(0, min(promotion_amount(terms, units_amount=units_amount), units_amount - floor))
+    priced = _priced(
+        currency=quote.currency,
+        units=quote.units,
+        unit_price=quote.unit_price,
+        subtotal=quote.subtotal,
+        discount=quote.discount,
+        fee=quote.fee,
+        guest_fee_bps=guest_fee_bps,
+        host_fee_bps=host_fee_bps,
+        host_promotion=host_promotion,
+        promo_code=terms.code if terms is not None else "",
+    )
+    if terms is not None and terms.funded_by == Funder.PLATFORM:
+        platform_promotion = max(0, min(promotion_amount(terms, units_amount=units_amount), priced.total - floor))
+    credit = max(0, min(credit_available, priced.total - platform_promotion - floor))
+    return replace(priced, platform_promotion=platform_promotion, credit=credit)
+
+
+@dataclass(frozen=True)
+class RefundTenders:
+    """How a refund goes back: to the card, to Sharing's promotion budget and to the guest's credit."""
+
+    card: int
+    promotion: int
+    credit: int
+
+
+# Refund rule with promotions (proportional): a refund of `refund` out of the booking's `total` goes
+# back in the proportions the guest paid. Credit back = share(refund, credit, total); Sharing's
+# promotion back = share(refund, promotion + credit, total) - credit back; the card gets the rest.
+# A full refund returns each exactly. So the discount covers only what the guest keeps, and a
+# host-funded discount needs no rule: it lowered the price the policy already refunds a share of.
+def refund_tenders(quote: Quote, refund: int) -> RefundTenders:
+    if refund >= quote.total:
+        return RefundTenders(card=quote.charged, promotion=quote.platform_promotion, credit=quote.credit)
+    credit = share(refund, quote.credit, quote.total)
+    subsidy = share(refund, quote.platform_promotion + quote.credit, quote.total)
+    return RefundTenders(card=refund - subsidy, promotion=subsidy - credit, credit=credit)
 
 
 # --- Refunds ----------------------------------------------------------------------

@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bookings import pricing
 from bookings.models import Booking, BookingStatus
 from bookings.pricing import units_label
+from bookings.selectors import booking_quote
 from core.money import format_money
 
 CANCELLED = (BookingStatus.CANCELLED_BY_GUEST, BookingStatus.CANCELLED_BY_HOST)
@@ -62,10 +64,18 @@ def price_lines(booking: Booking) -> list[Line]:
     ]
     if booking.discount:
         lines.append(Line("Discount for a long stay", -booking.discount))
+    if booking.host_promotion:
+        lines.append(Line(f"Promo code {booking.promo_code} (from the host)", -booking.host_promotion))
     if booking.fee:
         lines.append(Line(fee_label(kind), booking.fee))
     lines.append(Line("Sharing's service fee", booking.guest_service_fee))
     lines.append(Line("Total", booking.total, total=True))
+    if booking.platform_promotion:
+        lines.append(Line(f"Promo code {booking.promo_code} (from Sharing)", -booking.platform_promotion))
+    if booking.credit:
+        lines.append(Line("Credit used", -booking.credit))
+    if booking.platform_promotion or booking.credit:
+        lines.append(Line("Paid by card", booking.charged, total=True))
     if booking.refund_amount and booking.confirmed_at is not None:
         lines.append(Line("Refunded to the guest", -booking.refund_amount))
         lines.append(Line("Paid in the end", booking.total - booking.refund_amount, total=True))
@@ -74,7 +84,7 @@ def price_lines(booking: Booking) -> list[Line]:
 
 def host_lines(booking: Booking) -> list[Line]:
     """What the host receives: the booking's price (after discount, with the fee), less Sharing's host fee."""
-    gross = booking.subtotal - booking.discount + booking.fee
+    gross = booking.subtotal - booking.discount - booking.host_promotion + booking.fee
     lines = [
         Line("The booking's price, with the fee", gross),
         Line("Sharing's host fee", -booking.host_service_fee),
@@ -90,13 +100,14 @@ def money_steps(booking: Booking) -> list[MoneyStep]:
     steps = []
     # An instant booking is charged as it is made: no separate "authorised" step to read.
     if booking.confirmed_at is None or booking.confirmed_at - booking.created_at > INSTANT:
-        steps.append(MoneyStep(booking.created_at, "Card authorised (not charged yet)", booking.total))
+        steps.append(MoneyStep(booking.created_at, "Card authorised (not charged yet)", booking.charged))
     if booking.confirmed_at is not None:
-        steps.append(MoneyStep(booking.confirmed_at, "Charged to the guest's card, held by Sharing", booking.total))
+        steps.append(MoneyStep(booking.confirmed_at, "Charged to the guest's card, held by Sharing", booking.charged))
     elif booking.ended_at is not None:
         steps.append(MoneyStep(booking.ended_at, "Authorisation released: nothing was charged", 0))
     if booking.confirmed_at is not None and booking.refund_amount:
-        steps.append(MoneyStep(booking.ended_at, "Refunded to the guest's card", booking.refund_amount))
+        card = pricing.refund_tenders(booking_quote(booking), booking.refund_amount).card
+        steps.append(MoneyStep(booking.ended_at, "Refunded to the guest's card", card))
     if booking.payout_released_at is not None:
         steps.append(MoneyStep(booking.payout_released_at, "Paid out to the host", booking.payout_amount))
     elif booking.status == BookingStatus.DISPUTED:

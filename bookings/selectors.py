@@ -230,6 +230,10 @@ def booking_quote(booking: Booking) -> pricing.Quote:
         total=booking.total,
         host_service_fee=booking.host_service_fee,
         host_payout=booking.host_payout,
+        promo_code=booking.promo_code,
+        host_promotion=booking.host_promotion,
+        platform_promotion=booking.platform_promotion,
+        credit=booking.credit,
     )
 
 

@@ -50,6 +50,8 @@ def book(request: SignedInRequest, listing_id: int) -> HttpResponse:
                 end=form.cleaned_data["end"],
                 guests=form.cleaned_data["guests"],
                 payment_method=request.POST.get("payment_method", ""),
+                promo_code=form.cleaned_data["promo_code"],
+                use_credit=form.cleaned_data["use_credit"],
             )
         if not refused:
             confirmed = booking.status == BookingStatus.CONFIRMED
@@ -91,14 +93,22 @@ def quote(request: SignedInRequest, listing_id: int) -> HttpResponse:
         context["error"] = " ".join(str(message) for messages in form.errors.values() for message in messages)
     else:
         # The same checks as the request itself, so the reason shows before any card is asked for.
+        period = {name: form.cleaned_data[name] for name in ("start", "end", "guests")}
         with refusals(missing_is_404=False) as refused:
             context["priced"] = quote_request(
                 guest=request.user,
                 listing_id=listing.pk,
-                start=form.cleaned_data["start"],
-                end=form.cleaned_data["end"],
-                guests=form.cleaned_data["guests"],
+                promo_code=form.cleaned_data["promo_code"],
+                use_credit=form.cleaned_data["use_credit"],
+                **period,
             )
+        if refused.field == "promo_code":
+            # A code that cannot be used: the price without it, and why.
+            context["promo_error"] = refused.message
+            with refusals(missing_is_404=False) as refused:
+                context["priced"] = quote_request(
+                    guest=request.user, listing_id=listing.pk, use_credit=form.cleaned_data["use_credit"], **period
+                )
         if refused:
             context["error"] = refused.message
     return render(request, "bookings/_quote.html", context)

@@ -108,13 +108,13 @@ class StripeEscrow(CarMoney):
     def abandon(self, *, payment_id: int) -> None:
         guest_payments.cancel_payment(payment=Payment.objects.get(pk=payment_id))
 
-    def capture(self, *, reference: str, amount: int) -> None:
-        outbox.record_capture(payment=_payment_for(reference), amount=amount)
+    def capture(self, *, reference: str, amount: int, promotion: int = 0, credit: int = 0) -> None:
+        outbox.record_capture(payment=_payment_for(reference), amount=amount, promotion=promotion, credit=credit)
 
     def release_authorisation(self, *, reference: str) -> None:
         outbox.record_cancel(payment=_payment_for(reference))
 
-    def refund(self, *, reference: str, amount: int, host_keeps: int) -> None:
+    def refund(self, *, reference: str, amount: int, host_keeps: int, promotion: int = 0, credit: int = 0) -> None:
         saved = _saved_card_not_charged(reference)
         if saved is not None:
             # Nothing was taken: nothing to give back. What the policy keeps is charged now (off-session);
@@ -125,9 +125,11 @@ class StripeEscrow(CarMoney):
             else:
                 outbox.record_cancel(payment=saved)
             return
-        if amount <= 0:
+        if amount <= 0 and promotion <= 0 and credit <= 0:
             return
-        outbox.record_refund(payment=_payment_for(reference), amount=amount, host_keeps=host_keeps)
+        outbox.record_refund(
+            payment=_payment_for(reference), amount=amount, host_keeps=host_keeps, promotion=promotion, credit=credit
+        )
 
     def charge_saved_card(self, *, reference: str, amount: int) -> None:
         outbox.record_charge(payment=_payment_for(reference), amount=amount)

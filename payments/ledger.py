@@ -18,12 +18,14 @@ from payments.errors import LedgerImbalance
 from payments.models import (
     CHARGEBACK_COVER,
     CHARGEBACKS_HELD,
+    CREDITS,
     ESCROW,
     FIXED_ACCOUNTS,
     GUEST_FUNDING,
     HOST_PAYABLE_PREFIX,
     NEVER_NEGATIVE_ACCOUNTS,
     PAYOUTS_PAID,
+    PROMOTIONS,
     LedgerEntry,
     LedgerTransaction,
     Payment,
@@ -136,6 +138,10 @@ def check_ledger() -> list[Problem]:
             problems.append(
                 Problem("not-negative", f"{account} is +{total} {balance['currency']} (more recovered than covered)")
             )
+        if account in (PROMOTIONS, CREDITS) and total > 0:
+            problems.append(
+                Problem("not-negative", f"{account} is +{total} {balance['currency']} (more given back than spent)")
+            )
 
     # 3. Per reference: escrow in the ledger = captured - refunded - released (host payout + fee), never negative.
     ledger_escrow: dict[tuple[str, str], int] = {
@@ -153,6 +159,8 @@ def check_ledger() -> list[Problem]:
         "host_payout_amount",
         "platform_fee_amount",
         "chargeback_recovered",
+        "subsidy_amount",
+        "subsidy_returned",
     ):
         expected[(payment.reference, payment.currency)] += payment.escrow_amount
     for key in sorted(set(ledger_escrow) | set(expected)):

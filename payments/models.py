@@ -33,6 +33,12 @@ CHARGEBACK_COVER = "chargeback_cover"
 CHARGEBACKS_HELD = "chargebacks_held"
 CHARGEBACKS_LOST = "chargebacks_lost"
 DISPUTE_FEES = "dispute_fees"
+# Promo codes and credit (README "Promo codes and referral credit"): what Sharing-funded promotions
+# (`promotions`) and the guests' credit (`credits`) pay into a booking's escrow beside the card. Both are
+# Sharing's own money, so they go negative like guest_funding, and never above zero (more given back
+# than spent). Host-funded promotions lower the price itself: the host's payout is smaller, no money moves.
+PROMOTIONS = "promotions"
+CREDITS = "credits"
 FIXED_ACCOUNTS = (
     GUEST_FUNDING,
     ESCROW,
@@ -43,7 +49,10 @@ FIXED_ACCOUNTS = (
     CHARGEBACKS_HELD,
     CHARGEBACKS_LOST,
     DISPUTE_FEES,
+    PROMOTIONS,
+    CREDITS,
 )
+NEVER_POSITIVE_ACCOUNTS = (GUEST_FUNDING, CHARGEBACK_COVER, PROMOTIONS, CREDITS)
 NEVER_NEGATIVE_ACCOUNTS = (
     ESCROW,
     PLATFORM_FEES,
@@ -169,6 +178,12 @@ class Payment(models.Model):
         default=0, help_text="Moved from escrow to the host (net of reversals)."
     )
     platform_fee_amount = models.BigIntegerField(default=0, help_text="Moved from escrow to Sharing's fees.")
+    subsidy_amount = models.BigIntegerField(
+        default=0, help_text="Paid into escrow beside the card: Sharing's promotion and the guest's credit."
+    )
+    subsidy_returned = models.BigIntegerField(
+        default=0, help_text="Of the subsidy, given back by refunds (to the promotion and the credit)."
+    )
     failure_message = models.CharField(max_length=300, blank=True)
     frozen = models.BooleanField(default=False, help_text="A dispute or chargeback holds the payout.")
     frozen_reason = models.CharField(max_length=200, blank=True)
@@ -201,8 +216,14 @@ class Payment(models.Model):
                     + F("host_payout_amount")
                     + F("platform_fee_amount")
                     + F("chargeback_recovered")
+                    - F("subsidy_amount")
+                    + F("subsidy_returned")
                 ),
                 name="payment_escrow_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(subsidy_returned__gte=0) & Q(subsidy_returned__lte=F("subsidy_amount")),
+                name="payment_subsidy_returned_within",
             ),
             models.CheckConstraint(
                 condition=Q(chargeback_amount__gte=0)
@@ -226,6 +247,8 @@ class Payment(models.Model):
         """What is still held for this payment (the ledger's escrow balance must agree)."""
         return (
             self.captured_amount
+            + self.subsidy_amount
+            - self.subsidy_returned
             - self.refunded_amount
             - self.host_payout_amount
             - self.platform_fee_amount
@@ -356,6 +379,9 @@ class MoneyOperation(models.Model):
     host_keeps = models.BigIntegerField(
         default=0, help_text="Refunds: the host's final share (what is taken back from a released payout)."
     )
+    # Beside the card: capture pays these into escrow, a refund gives them back (no Stripe call for them).
+    promotion = models.BigIntegerField(default=0, help_text="Sharing's promotion paid in (capture) or back (refund).")
+    credit = models.BigIntegerField(default=0, help_text="The guest's credit paid in (capture) or back (refund).")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(help_text="When the re-driver may send it again.")
@@ -368,7 +394,10 @@ class MoneyOperation(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="money_op_due")]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0) & Q(host_keeps__gte=0), name="money_op_amounts"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(host_keeps__gte=0) & Q(promotion__gte=0) & Q(credit__gte=0),
+                name="money_op_amounts",
+            ),
             # A payment is charged once and released once; a second request finds the first row.
             models.UniqueConstraint(
                 fields=["payment", "kind"], condition=Q(kind__in=["capture", "cancel", "charge"]), name="money_op_once"

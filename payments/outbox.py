@@ -41,6 +41,7 @@ from payments import clawback, gateway
 from payments.errors import PaymentFailed, PaymentStateError
 from payments.models import MoneyOperation, Payment, Payout
 from payments.services import host_payouts, recording
+from promotions.services import return_refund_share
 
 logger = logging.getLogger(__name__)
 Kind = MoneyOperation.Kind
@@ -58,10 +59,19 @@ def backoff(attempts: int) -> timedelta:
 
 
 # --- Phase 1: record, inside the caller's transaction ----------------------------------------
-def _record(payment: Payment, kind: str, amount: int, host_keeps: int = 0) -> MoneyOperation:
+def _record(
+    payment: Payment, kind: str, amount: int, host_keeps: int = 0, promotion: int = 0, credit: int = 0
+) -> MoneyOperation:
     now = timezone.now()
     operation = MoneyOperation.objects.create(
-        payment=payment, kind=kind, amount=amount, host_keeps=host_keeps, next_attempt_at=now, created_at=now
+        payment=payment,
+        kind=kind,
+        amount=amount,
+        host_keeps=host_keeps,
+        promotion=promotion,
+        credit=credit,
+        next_attempt_at=now,
+        created_at=now,
     )
     operation_id = operation.pk
     after_commit(lambda: send_operation(operation_id=operation_id))
@@ -87,8 +97,10 @@ def pending_capture(payment: Payment) -> bool:
     return payment.operations.filter(kind__in=CHARGING_KINDS, status=OpStatus.PENDING).exists()
 
 
-def record_capture(*, payment: Payment, amount: int) -> MoneyOperation | None:
-    """Charge `amount` (at most the hold) after commit; None if it is charged or being charged already."""
+def record_capture(*, payment: Payment, amount: int, promotion: int = 0, credit: int = 0) -> MoneyOperation | None:
+    """Charge `amount` (at most the hold) after commit; None if it is charged or being charged already.
+
+    `promotion` and `credit` are paid into escrow with the charge when Stripe's answer is recorded."""
     payment = recording.lock_payment(payment)
     existing = payment.operations.filter(kind=Kind.CAPTURE).first()
     if payment.status == Status.CAPTURED or existing is not None:
@@ -99,7 +111,7 @@ def record_capture(*, payment: Payment, amount: int) -> MoneyOperation | None:
         raise PaymentStateError(
             f"Only {payment.amount} {payment.currency} cents are held on the card: {amount} cannot be charged."
         )
-    return _record(payment, Kind.CAPTURE, amount)
+    return _record(payment, Kind.CAPTURE, amount, promotion=promotion, credit=credit)
 
 
 def record_charge(*, payment: Payment, amount: int) -> MoneyOperation | None:
@@ -130,8 +142,11 @@ def record_cancel(*, payment: Payment) -> MoneyOperation | None:
     return _record(payment, Kind.CANCEL, 0)
 
 
-def record_refund(*, payment: Payment, amount: int, host_keeps: int) -> MoneyOperation:
-    """Give exactly `amount` back after commit (taking back from the host first what they no longer keep)."""
+def record_refund(
+    *, payment: Payment, amount: int, host_keeps: int, promotion: int = 0, credit: int = 0
+) -> MoneyOperation:
+    """Give exactly `amount` back after commit (taking back from the host first what they no longer keep);
+    `promotion` and `credit` go back to Sharing's promotions and the guest's credit with it."""
     payment = recording.lock_payment(payment)
     if payment.status != Status.CAPTURED and not pending_capture(payment):
         raise PaymentStateError("Only a charged payment can be refunded; cancel an authorisation instead.")
@@ -144,7 +159,7 @@ def record_refund(*, payment: Payment, amount: int, host_keeps: int) -> MoneyOpe
         raise PaymentStateError(
             f"Refund of {amount} refused: only {refundable} {payment.currency} cents can still be given back."
         )
-    return _record(payment, Kind.REFUND, amount, host_keeps)
+    return _record(payment, Kind.REFUND, amount, host_keeps, promotion=promotion, credit=credit)
 
 
 def release_escrow_after_commit(*, payment: Payment, host: Any, host_amount: int) -> Payout | None:
@@ -173,6 +188,7 @@ def _apply_capture(operation: MoneyOperation, payment: Payment, intent: Any) -> 
         raise PaymentFailed("The card could not be charged. Ask the guest for another card.", code="capture_failed")
     if payment.captured_amount == 0:  # a `payment_intent.succeeded` webhook may have recorded it first
         recording.post_capture(payment, int(intent.amount_received or operation.amount), intent)
+    recording.post_subsidy(payment, promotion=operation.promotion, credit=operation.credit)
     operation.stripe_object_id = intent.id
 
 
@@ -224,6 +240,8 @@ def _send_refund(operation: MoneyOperation) -> Any:
             code="charge_disputed",
         )
     _take_back_released_money(operation)
+    if operation.amount == 0:  # only promotion and credit go back: nothing for Stripe
+        return None
     return gateway.create_refund(
         payment_intent_id=payment.stripe_payment_intent_id,
         amount=operation.amount,
@@ -239,12 +257,26 @@ def _take_back_released_money(operation: MoneyOperation) -> None:
     re-drive: it works from what is still held, which a finished first try already refilled.
 
     The payout reversal is `host_payouts.reverse_payout`'s own short transaction with its Stripe call inside."""
-    clawback.make_room_for_refund(payment=operation.payment, amount=operation.amount, host_keeps=operation.host_keeps)
+    clawback.make_room_for_refund(
+        payment=operation.payment,
+        amount=operation.amount + operation.promotion + operation.credit,
+        host_keeps=operation.host_keeps,
+    )
 
 
 def _apply_refund(operation: MoneyOperation, payment: Payment, refund: Any) -> None:
-    recording.post_refund(payment, operation.amount)
-    operation.stripe_object_id = refund.id
+    if operation.amount:
+        recording.post_refund(payment, operation.amount)
+        operation.stripe_object_id = refund.id
+    recording.post_subsidy_back(payment, promotion=operation.promotion, credit=operation.credit)
+    # The promo code's budget and the guest's credit balance get their shares back, once per refund.
+    return_refund_share(
+        reference=payment.reference,
+        promotion=operation.promotion,
+        credit=operation.credit,
+        operation=str(operation.uid),
+        now=timezone.now(),
+    )
 
 
 SENDERS: dict[str, Callable[[MoneyOperation], Any]] = {

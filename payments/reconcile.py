@@ -91,7 +91,8 @@ def _refund_operation_findings(payment: Payment, refunds: list[Any]) -> Iterator
         uid = _metadata(refund, "operation")
         if uid:
             by_operation.setdefault(uid, []).append(refund)
-    done = payment.operations.filter(kind=MoneyOperation.Kind.REFUND, status=MoneyOperation.Status.DONE)
+    # A refund of only promotion and credit (amount 0) never reaches Stripe.
+    done = payment.operations.filter(kind=MoneyOperation.Kind.REFUND, status=MoneyOperation.Status.DONE, amount__gt=0)
     for operation in done:
         found = by_operation.get(str(operation.uid), [])
         amounts = sorted(int(refund.amount) for refund in found)

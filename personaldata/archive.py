@@ -24,6 +24,7 @@ from disputes.models import Dispute, DisputeEvidence
 from listings.models import Listing
 from notifications.models import Preference, PushSubscription
 from payments.models import Payment, Payout, PayoutAccount
+from promotions.models import CreditMovement, PromoCode, Redemption, Referral
 from realtime.models import Message, Notification
 from reviews.models import Review
 
@@ -94,5 +95,10 @@ def build_archive(user: User) -> str:
         "verifications": _rows(Verification.objects.filter(user=user), exclude=("document", "selfie", "decided_by_id")),
         "notification_preferences": _rows(Preference.objects.filter(user=user)),
         "push_devices": _rows(PushSubscription.objects.filter(user=user), exclude=("p256dh", "auth")),
+        "promo_codes_made": _rows(PromoCode.objects.filter(host=user)),
+        "promo_codes_used": _rows(Redemption.objects.filter(guest=user)),
+        "invited_by": _rows(Referral.objects.filter(referred=user), exclude=("referrer_id",)),
+        "people_invited": len(Referral.objects.filter(referrer=user)),
+        "credit_movements": _rows(CreditMovement.objects.filter(account__user=user).select_related("account")),
     }
     return json.dumps(data, cls=DjangoJSONEncoder, indent=1, ensure_ascii=False)

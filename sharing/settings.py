@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "listings",
+    # Promo codes, referral links and credit: priced in the quote, so below bookings.
+    "promotions",
     "bookings",
     "payments",
     "reviews",
@@ -418,6 +420,9 @@ RECEIPTS_ISSUER_ADDRESS = envstr(
 GUEST_SERVICE_FEE_BPS = envint("GUEST_SERVICE_FEE_BPS", 1200)
 HOST_SERVICE_FEE_BPS = envint("HOST_SERVICE_FEE_BPS", 300)
 DEFAULT_CURRENCY = envstr("DEFAULT_CURRENCY", "EUR")
+# The referral reward each of the two people gets after the new person's first completed booking, in euro
+# cents; converted to the booking's currency at the day's rates (promotions.referrals.referral_credit).
+REFERRAL_CREDIT_EUR = envint("REFERRAL_CREDIT_EUR", 1000)
 
 # --- On demand (dispatch/): "I need a driver now, here" ----------------------------------
 # A request nobody accepts expires after this many seconds and its card hold is released.

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("bookings/", include("bookings.urls")),
+    path("promotions/", include("promotions.urls")),
     path("", include("realtime.urls")),
     path("payments/", include("payments.urls")),
     path("reviews/", include("reviews.urls")),

@@ -74,9 +74,7 @@ def cancel_by_guest(*, guest: User, booking_id: int, reason: str = "", now: date
         _move_and_free_slot(
             booking, BookingStatus.CANCELLED_BY_GUEST, by=guest, now=now, reason=reason or "Cancelled by the guest"
         )
-        money().refund(
-            reference=booking_reference(booking.pk), amount=settlement.refund, host_keeps=settlement.host_payout
-        )
+        _refund(booking, settlement)
         freed = f"{booking.guest.public_name} cancelled. The dates are free again."
         _notify([_host(booking)], "booking.cancelled", booking, freed)
         refund = format_money(settlement.refund, booking.currency)
@@ -98,7 +96,7 @@ def cancel_by_host(*, host: User, booking_id: int, reason: str = "", now: dateti
         _move_and_free_slot(
             booking, BookingStatus.CANCELLED_BY_HOST, by=host, now=now, reason=reason or "Cancelled by the host"
         )
-        money().refund(reference=booking_reference(booking.pk), amount=settlement.refund, host_keeps=0)
+        _refund(booking, settlement)
         _notify([booking.guest], "booking.cancelled", booking, "The host cancelled. You get everything back.")
     return booking
 
@@ -127,9 +125,22 @@ def cancel_for_suspension(*, booking_id: int, suspended: User, reason: str, now:
             _set_outcome(booking, settlement, now)
             schedule.end_schedule(booking)
             _move_and_free_slot(booking, BookingStatus.CANCELLED_BY_HOST, by=None, now=now, reason=reason)
-            money().refund(reference=booking_reference(booking.pk), amount=settlement.refund, host_keeps=0)
+            _refund(booking, settlement)
             _notify(parties, "booking.cancelled", booking, note)
     return booking
+
+
+def _refund(booking: Booking, settlement: pricing.Settlement) -> None:
+    """Refund `settlement.refund` by the proportional rule (`pricing.refund_tenders`): the card gets its share,
+    Sharing's promotion and the guest's credit theirs."""
+    tenders = pricing.refund_tenders(selectors.booking_quote(booking), settlement.refund)
+    money().refund(
+        reference=booking_reference(booking.pk),
+        amount=tenders.card,
+        host_keeps=settlement.host_payout,
+        promotion=tenders.promotion,
+        credit=tenders.credit,
+    )
 
 
 def guest_refund(*, booking: Booking, at: datetime) -> pricing.Settlement:

@@ -34,6 +34,7 @@ from bookings import rules, selectors, tasks
 from bookings.models import RESPONSE_WINDOW, Booking, BookingStatus, BookingTransition, PaymentSchedule, PendingCheckout
 from bookings.money import booking_reference, money
 from bookings.reminder_times import answer_reminders_due
+from bookings.services import promotions
 from bookings.services.schedule import charge_time
 from bookings.services.steps import _confirm, _notify, _notify_declined
 from core.errors import AuthenticationRequired, CardRefused, Conflict, DomainError, NotFound, PermissionDenied
@@ -132,17 +133,22 @@ def quote_request(
     end: date | datetime,
     guests: int,
     now: datetime | None = None,
+    promo_code: str = "",
+    use_credit: bool = False,
 ) -> selectors.PricedPeriod:
     """The price of a request after every check `request_booking` makes before the card: the live quote
-    calls it too, so it never prices a period the request would refuse, and says why before any card."""
+    calls it too, so it never prices a period the request would refuse, and says why before any card.
+    With a promo code and/or the guest's credit applied (`services.promotions.promoted`)."""
     now = now or timezone.now()
     if not has_verified_email(guest):
         raise PermissionDenied("Confirm your email address before booking.", code="email_unverified")
     ensure_not_suspended(guest, doing="book")
-    _, priced = _bookable_period(
+    listing, priced = _bookable_period(
         guest=guest, listing_id=listing_id, start=start, end=end, guests=guests, now=now, lock=False
     )
-    return priced
+    return promotions.promoted(
+        guest=guest, listing=listing, priced=priced, promo_code=promo_code, use_credit=use_credit, now=now
+    )
 
 
 def request_booking(
@@ -155,6 +161,8 @@ def request_booking(
     payment_method: str = "",
     authorisation: int | None = None,
     now: datetime | None = None,
+    promo_code: str = "",
+    use_credit: bool = False,
 ) -> Booking:
     """Ask for a listing's period, paying with the guest's card; instant-book listings confirm at once.
 
@@ -177,9 +185,21 @@ def request_booking(
     estimate) if it covers the total in the same currency, and charges only the total.
     The card is not authorised a second time, and if the booking cannot be made the
     hold stays with whoever made it.
+
+    `promo_code` / `use_credit`: the card is authorised for what is left to pay (`Quote.charged`);
+    the code and the credit are taken in the booking transaction, and a refused code refuses the request.
     """
     now = now or timezone.now()
-    priced = quote_request(guest=guest, listing_id=listing_id, start=start, end=end, guests=guests, now=now)
+    priced = quote_request(
+        guest=guest,
+        listing_id=listing_id,
+        start=start,
+        end=end,
+        guests=guests,
+        now=now,
+        promo_code=promo_code,
+        use_credit=use_credit,
+    )
     # Far ahead: the card is saved, nothing is held (a hold lasts 7 days), and charged on schedule.
     charge_at = None if authorisation is not None else charge_time(start=priced.start, now=now)
     checkout = PendingCheckout(
@@ -188,9 +208,11 @@ def request_booking(
         start=priced.start,
         end=priced.end,
         guests=guests,
-        total=priced.quote.total,
+        total=priced.quote.charged,
         currency=priced.quote.currency,
         charge_at=charge_at,
+        promo_code=priced.quote.promo_code,
+        use_credit=use_credit,
         created_at=now,
     )
     if authorisation is not None:
@@ -292,11 +314,16 @@ def _create_booking(*, checkout: PendingCheckout, now: datetime, adopt: bool = F
             now=now,
             lock=True,
         )
+        priced = promotions.promoted(
+            guest=guest,
+            listing=listing,
+            priced=priced,
+            promo_code=checkout.promo_code,
+            use_credit=checkout.use_credit,
+            now=now,
+        )
         quote = priced.quote
-        if (quote.total, quote.currency) != (checkout.total, checkout.currency):
-            raise Conflict(
-                "The price changed while you were paying. Check the new price and book again.", code="price_changed"
-            )
+        promotions.check_price(quote, charged=checkout.total, currency=checkout.currency)
         respond_by = min(now + RESPONSE_WINDOW, priced.start - timedelta(hours=listing.advance_notice_hours))
         booking = Booking.objects.create(
             guest=guest,
@@ -311,6 +338,7 @@ def _create_booking(*, checkout: PendingCheckout, now: datetime, adopt: bool = F
             respond_by=respond_by,
             **quote.as_dict(),
         )
+        promotions.redeem(booking=booking, now=now)
         BookingTransition.objects.create(
             booking=booking, from_status="", to_status=BookingStatus.REQUESTED, by=guest, at=now
         )
@@ -326,7 +354,7 @@ def _create_booking(*, checkout: PendingCheckout, now: datetime, adopt: bool = F
             money().adopt(
                 payment_id=checkout.payment_id,
                 payer=guest,
-                amount=booking.total,
+                amount=booking.charged,
                 currency=booking.currency,
                 reference=booking_reference(booking.pk),
             )

@@ -23,6 +23,7 @@ from bookings.ended import booking_ended
 from bookings.models import CANCELLED_STATUSES, Booking, BookingStatus, BookingTransition, PaymentSchedule
 from bookings.money import booking_reference, money
 from bookings.reminder_times import starts_tomorrow_at
+from bookings.services import promotions
 from core.errors import Conflict, NotFound, PermissionDenied
 from core.tasks import schedule_on_commit
 from listings.models import Listing
@@ -97,6 +98,7 @@ def _move(booking: Booking, to: str, *, by: User | None, now: datetime, reason: 
     )
     if to == BookingStatus.COMPLETED or (from_status == BookingStatus.IN_PROGRESS and to in CANCELLED_STATUSES):
         booking_ended(booking_id=booking.pk, now=now)
+    promotions.booking_moved(booking, now=now)
 
 
 def _notify(recipients: list[User], kind: str, booking: Booking, message: str) -> None:
@@ -152,10 +154,17 @@ def _confirm(booking: Booking, *, by: User | None, now: datetime, reason: str) -
     schedule = PaymentSchedule.objects.filter(booking=booking).first()
     if schedule is None:
         # Charged right after the last step that can refuse (the slot), before other guests' cards are released.
-        # Exactly the total: an adopted hold (an on-demand estimate) can be larger, and its rest is released.
-        money().capture(reference=booking_reference(booking.pk), amount=booking.total)
+        # Exactly what the card pays: an adopted hold (an on-demand estimate) can be larger, and its rest is
+        # released. Sharing's promotion and the guest's credit pay the rest of the total into escrow with it.
+        money().capture(
+            reference=booking_reference(booking.pk),
+            amount=booking.charged,
+            promotion=booking.platform_promotion,
+            credit=booking.credit,
+        )
     else:
         # Far ahead: nothing is taken now; the saved card is charged at `charge_at` (services.schedule).
+        # Codes and credit are refused for these (services.promotions), so the card pays the whole total.
         schedule_on_commit(tasks.charge_scheduled_payment_task, booking.pk, at=schedule.charge_at)
     for other in selectors.overlapping_requests(booking=booking).select_for_update().order_by("pk"):
         other.listing = booking.listing

@@ -14,7 +14,7 @@ from core.errors import DomainError
 from payments import events, gateway
 from payments.errors import PaymentStateError
 from payments.ledger import Line, post_transaction
-from payments.models import ESCROW, GUEST_FUNDING, REFUNDS_PAID, Payment
+from payments.models import CREDITS, ESCROW, GUEST_FUNDING, PROMOTIONS, REFUNDS_PAID, Payment
 
 Status = Payment.Status
 
@@ -85,6 +85,47 @@ def post_refund(payment: Payment, amount: int) -> None:
     payment.refunded_amount += amount
     save_payment(payment, "refunded_amount")
     events.money_recorded(ledger_transaction_id=ledger_tx.pk)
+
+
+def post_subsidy(payment: Payment, *, promotion: int, credit: int) -> None:
+    """Sharing's promotion and the guest's credit pay their part of the booking into escrow (once per payment)."""
+    if promotion + credit <= 0 or payment.subsidy_amount:
+        return
+    post_transaction(
+        lines=[
+            Line(PROMOTIONS, -promotion, payment.currency),
+            Line(CREDITS, -credit, payment.currency),
+            Line(ESCROW, promotion + credit, payment.currency),
+        ],
+        reference=payment.reference,
+        description=f"Promotion and credit paid into escrow beside payment #{payment.pk}",
+        payment=payment,
+    )
+    payment.subsidy_amount = promotion + credit
+    save_payment(payment, "subsidy_amount")
+
+
+def post_subsidy_back(payment: Payment, *, promotion: int, credit: int) -> None:
+    """A refund's shares of the promotion and the credit go back out of escrow to where they came from."""
+    if promotion + credit <= 0:
+        return
+    if promotion + credit > payment.escrow_amount:
+        raise PaymentStateError(
+            f"Only {payment.escrow_amount} {payment.currency} cents are still held for this payment; "
+            f"{promotion + credit} of promotion and credit cannot go back yet."
+        )
+    post_transaction(
+        lines=[
+            Line(ESCROW, -(promotion + credit), payment.currency),
+            Line(PROMOTIONS, promotion, payment.currency),
+            Line(CREDITS, credit, payment.currency),
+        ],
+        reference=payment.reference,
+        description=f"Refund's share of the promotion and credit of payment #{payment.pk} given back",
+        payment=payment,
+    )
+    payment.subsidy_returned += promotion + credit
+    save_payment(payment, "subsidy_returned")
 
 
 def apply_payment_intent(payment: Payment, intent: stripe.PaymentIntent) -> Payment:

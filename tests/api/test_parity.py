@@ -85,6 +85,8 @@ TWINS: dict[str, list[str]] = {
     "discovery:add": ["POST /api/v1/saved/lists", "PUT /api/v1/saved/lists/{list_id}/listings/{listing_id}"],
     "discovery:searches": ["POST /api/v1/saved/searches"],
     "discovery:delete_search": ["DELETE /api/v1/saved/searches/{saved_search_id}"],
+    "promotions:host_codes": ["POST /api/v1/promotions/codes"],
+    "promotions:deactivate": ["POST /api/v1/promotions/codes/{code_id}/deactivate"],
 }
 
 # Page actions with no API twin on purpose, each with the reason.

@@ -471,6 +471,14 @@ ATTEMPTS: list[Attempt] = [
         lambda w: {"list": w.favourites.pk},
     ),
     Attempt("paused-listing-heart", "discovery:heart", POST, _listing("paused")),
+    # --- promotions: A's own promo code (only A may stop it) ------------------------------------------
+    Attempt("promo-code-stop", "promotions:deactivate", POST, lambda w: {"code_id": w.promo_code.pk}),
+    Attempt(
+        "api-promo-code-stop",
+        "POST /api/v1/promotions/codes/{code_id}/deactivate",
+        POST,
+        lambda w: {"code_id": w.promo_code.pk},
+    ),
     Attempt(
         "saved-search-delete",
         "discovery:delete_search",
@@ -847,6 +855,13 @@ SELF_SCOPED: list[Own] = [
     Own("GET /api/v1/threads/"),
     Own("GET /api/v1/listings/mine"),
     Own("GET /api/v1/people/me"),
+    Own("promotions:host_codes"),
+    Own("promotions:host_codes", method=POST),
+    Own("promotions:invite"),
+    Own("GET /api/v1/promotions/codes"),
+    Own("POST /api/v1/promotions/codes", method=POST),
+    Own("GET /api/v1/promotions/invitation"),
+    Own("POST /api/v1/promotions/invitation", method=POST),
     Own("discovery:lists"),
     Own("discovery:lists", method=POST),
     Own("discovery:searches"),
@@ -891,6 +906,7 @@ PUBLIC: dict[str, str] = {
     "discovery:shared": "a list its owner shares by an unguessable link, read-only; private lists 404 "
     "(tests/discovery/test_favourites.py)",
     "GET /api/v1/saved/shared/{token}": "as discovery:shared",
+    "promotions:invitation": "the invitation link: keeps the code in the visitor's session and sends them to sign up",
     "GET /api/v1/people/{user_id}": "public profile by design, as accounts:profile (no email)",
     "notifications:service_worker": "the Web Push service worker script: static code, no data",
     "notifications:unsubscribe": "RFC 8058 one-click unsubscribe: the signed token is the authentication, a "
@@ -948,6 +964,7 @@ PUBLIC_PATHS: dict[str, Callable[[World], list[str]]] = {
 
 LOCATION_EXEMPT: dict[str, str] = {
     "design": "made-up samples of the components, no listing",
+    "promotions:invitation": "a redirect to sign-up; shows nothing",
     "healthz": "answers {ok: true}, nothing else",
     "readyz": "names of checks and their state, no data",
     "metrics": "counters without people or places (and 404 without the token)",

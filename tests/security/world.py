@@ -11,6 +11,7 @@ import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
@@ -42,6 +43,8 @@ from payments.models import GUEST_FUNDING, LedgerTransaction, Payment, PayoutAcc
 from payments.services import payout_accounts
 from personaldata import services as data_services
 from personaldata.models import DataExport
+from promotions.models import PromoCode
+from promotions.services import create_code
 from realtime import services as realtime_services
 from realtime.models import Notification, Thread
 from receipts import services as receipt_services
@@ -133,6 +136,7 @@ class World:
     ride: DispatchRequest  # G asked for a driver now; A's driver has the offer
     favourites: FavouriteList  # A's private list, holding A's active room
     saved_search: SavedSearch  # A's saved search
+    promo_code: PromoCode  # A's own promo code for A's listings (host-funded)
     car_rental: Booking  # G rents A's car (confirmed); A filed the pickup report, not yet confirmed
     car_report: HandoverReport  # A's pickup report of the car, with its photos (private files)
     deposit: Deposit  # the car's deposit, held on G's kept card
@@ -253,6 +257,14 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
     saved_search = saved_search_services.save_search(
         owner=host, name="Rooms near Lyon", latitude=45.76, longitude=4.84, radius_km=10
     )
+    promo_code = create_code(
+        by=host,
+        code="ADA-10",
+        funded_by="host",
+        percent=Decimal(10),
+        valid_from=NOW,
+        valid_until=NOW + timedelta(days=365),
+    )
 
     # G's licence (verified, as make_user gives every person) with its photos, and G's identity document
     # waiting for review, for the document routes.
@@ -302,6 +314,7 @@ def build_world(*, stripe_base: str, stripe_key: str) -> World:
         ride=ride,
         favourites=favourites,
         saved_search=saved_search,
+        promo_code=promo_code,
         car_rental=car_rental,
         car_report=car_report,
         deposit=deposit,
@@ -355,6 +368,7 @@ def new_stripe_key() -> str:
 # the session machinery and the person's own last log-in time.
 DOMAIN_APPS = {
     "accounts",
+    "promotions",
     "account",
     "listings",
     "bookings",

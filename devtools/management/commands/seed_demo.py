@@ -8,10 +8,14 @@ like any provider whose page is closed).
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User, Verification, VerificationKind, VerificationStatus
 from core.errors import DomainError
@@ -19,6 +23,9 @@ from devtools.demo import ON_DEMAND_LISTINGS, refresh_old_pictures, seed_listing
 from dispatch.inputs import Position
 from dispatch.services.availability import go_available
 from listings.models import Listing
+from promotions.models import PromoCode
+from promotions.services import create_code
+from promotions.terms import Funder
 
 DEMO_PASSWORD = "sharing-demo-2026"
 
@@ -38,6 +45,9 @@ DEMO_PEOPLE = [
     ("car.ines@sharing.test", "Inès Moreau", "Paris", "Small hybrid, easy to park.", False),
 ]
 ON_DEMAND_EMAILS = {email for _, email, *_ in ON_DEMAND_LISTINGS}
+
+
+DEMO_PROMO_CODE = "WELCOME10"
 
 
 class Command(BaseCommand):
@@ -67,6 +77,21 @@ class Command(BaseCommand):
         if refreshed:
             self.stdout.write(f"Pictures: {refreshed} listings got drawn pictures instead of a plain colour.")
         self._switch_on_demand_on({user.email: user for user in people if user.email in ON_DEMAND_EMAILS})
+        admin = next((user for user in people if user.is_staff), None)
+        if admin is not None and not PromoCode.objects.filter(code=DEMO_PROMO_CODE).exists():
+            # A code Sharing pays for, to try in the live quote: 10 % off a first booking, 1,000.00 EUR in all.
+            create_code(
+                by=admin,
+                code=DEMO_PROMO_CODE,
+                funded_by=Funder.PLATFORM,
+                percent=Decimal(10),
+                currency="EUR",
+                budget=100_000,
+                first_booking_only=True,
+                valid_from=timezone.now(),
+                valid_until=timezone.now() + timedelta(days=365),
+            )
+            self.stdout.write(f"Promo code: {DEMO_PROMO_CODE} (10 % off a first booking priced in EUR).")
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in with any of these (password for all):"))
         for user in people:
             role = "admin" if user.is_staff else "host" if "host" in user.email else "guest"

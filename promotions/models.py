@@ -1,0 +1,181 @@
+"""Promo codes and their redemptions, referral links and the credit they earn.
+
+Money is integers in minor units. The budget of a code is a counter on the code's own row
+(`spent`), moved only by conditional updates and bounded by a database constraint
+(`spent <= budget`), so concurrent checkouts can never spend more than the budget.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from listings.models import Listing
+from promotions.terms import Funder
+
+
+class PromoCode(models.Model):
+    code = models.CharField(max_length=32, unique=True, help_text="Upper-case letters, digits and dashes.")
+    funded_by = models.CharField(max_length=10, choices=Funder.choices, default=Funder.PLATFORM)
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="promo_codes",
+        help_text="Host-funded codes only: valid on this host's listings.",
+    )
+    listing = models.ForeignKey(
+        Listing, null=True, blank=True, on_delete=models.CASCADE, related_name="promo_codes", help_text="Only this one."
+    )
+    percent_bps = models.PositiveIntegerField(default=0, help_text="Percentage off in basis points (1000 = 10 %).")
+    amount_off = models.BigIntegerField(default=0, help_text="Or a fixed amount off, minor units of `currency`.")
+    currency = models.CharField(max_length=3, blank=True, help_text="Needed for an amount, a minimum or a budget.")
+    min_spend = models.BigIntegerField(default=0, help_text="Minimum total before the discount, minor units.")
+    kinds = models.CharField(max_length=40, blank=True, help_text='Comma-separated: "room,car,driver"; empty: all.')
+    first_booking_only = models.BooleanField(default=False)
+    per_person_limit = models.PositiveIntegerField(default=1)
+    budget = models.BigIntegerField(null=True, blank=True, help_text="Total discount it may give; empty: no limit.")
+    spent = models.BigIntegerField(default=0, help_text="Discount given so far (net of what came back).")
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent_bps__gt=0, percent_bps__lte=10_000, amount_off=0)
+                | Q(percent_bps=0, amount_off__gt=0),
+                name="promo_percent_or_amount",
+            ),
+            models.CheckConstraint(
+                condition=~Q(currency="") | Q(amount_off=0, min_spend=0, budget__isnull=True),
+                name="promo_currency_when_amounts",
+            ),
+            models.CheckConstraint(condition=Q(min_spend__gte=0), name="promo_min_spend_not_negative"),
+            models.CheckConstraint(condition=Q(per_person_limit__gte=1), name="promo_per_person_at_least_one"),
+            models.CheckConstraint(
+                condition=Q(spent__gte=0) & (Q(budget__isnull=True) | Q(spent__lte=F("budget"))),
+                name="promo_never_over_budget",
+            ),
+            models.CheckConstraint(condition=Q(valid_until__gt=F("valid_from")), name="promo_valid_window"),
+            models.CheckConstraint(
+                condition=Q(funded_by=Funder.HOST, host__isnull=False)
+                | Q(funded_by=Funder.PLATFORM, host__isnull=True),
+                name="promo_host_funded_has_host",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def kind_list(self) -> list[str]:
+        return [kind for kind in self.kinds.split(",") if kind]
+
+
+class Redemption(models.Model):
+    """A code used for one booking (`reference` "booking:<id>"); released if the booking never took place."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Used"
+        RELEASED = "released", "Given back (the booking did not take place)"
+
+    code = models.ForeignKey(PromoCode, on_delete=models.PROTECT, related_name="redemptions")
+    guest = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="redemptions")
+    reference = models.CharField(max_length=64, unique=True)
+    amount = models.BigIntegerField()
+    returned = models.BigIntegerField(default=0, help_text="Given back to the budget by refunds or the release.")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["code", "guest", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="redemption_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(returned__gte=0) & Q(returned__lte=F("amount")), name="redemption_returned_within"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} for {self.reference}"
+
+
+class ReferralCode(models.Model):
+    """A person's own invitation code: /invite/<code>/ leads to sign-up with it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referral_code")
+    code = models.CharField(max_length=16, unique=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Referral(models.Model):
+    """Who invited whom; `rewarded_at` is set once, when the new person's first booking is completed."""
+
+    referrer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referrals_made")
+    referred = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referred_by")
+    created_at = models.DateTimeField()
+    rewarded_at = models.DateTimeField(null=True, blank=True)
+    rewarded_reference = models.CharField(max_length=64, blank=True, help_text="The completed booking.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(referrer=F("referred")), name="referral_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id} invited {self.referred_id}"
+
+
+class CreditAccount(models.Model):
+    """A person's credit in one currency, spent at checkout; the balance can never go below zero."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credit_accounts")
+    currency = models.CharField(max_length=3)
+    balance = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "currency"], name="credit_account_once_per_currency"),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="credit_balance_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.balance} {self.currency}"
+
+
+class CreditMovement(models.Model):
+    """One change of a credit balance; (account, reason, reference) is unique, so each happens once."""
+
+    class Reason(models.TextChoices):
+        REFERRAL = "referral", "Referral reward"
+        BOOKING = "booking", "Used for a booking"
+        RELEASED = "released", "Back: the booking did not take place"
+        REFUND = "refund", "Back with a refund"
+
+    account = models.ForeignKey(CreditAccount, on_delete=models.CASCADE, related_name="movements")
+    amount = models.BigIntegerField()
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    reference = models.CharField(max_length=80)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="credit_movement_nonzero"),
+            models.UniqueConstraint(fields=["account", "reason", "reference"], name="credit_movement_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount:+d} {self.account.currency} ({self.reason} {self.reference})"
