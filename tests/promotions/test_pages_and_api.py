@@ -202,3 +202,25 @@ def test_my_invitation_link_and_credit(client):
     assert response.status_code == 200 and body["link"].endswith(f"/promotions/invite/{body['code']}/")
     assert body["credit"] == []
     assert body["code"] in client.get(reverse("promotions:invite")).content.decode()
+
+
+def test_a_code_is_refused_for_a_stay_charged_later(client, settings):
+    """Far-ahead stays are charged later for their whole total (bookings.services.schedule): a code or credit
+    is refused with why, before any card is asked for; the same stay soon enough takes the code."""
+    settings.PAYMENT_SCHEDULE_AFTER_DAYS = 30
+    listing = make_listing()
+    live_code(code="WELCOME", percent=10)
+    api = signed_in(client, make_user())
+
+    def quote(days_ahead: int):
+        start = (timezone.now() + timedelta(days=days_ahead)).date()
+        period = {"listing_id": listing.pk, "start": str(start), "end": str(start + timedelta(days=3)), "guests": 1}
+        return api.post("/api/v1/bookings/quote", {**period, "promo_code": "WELCOME"}, content_type="application/json")
+
+    far = quote(60)
+    assert far.status_code == 400, far.content
+    assert far.json()["code"] == "paid_later" and far.json()["field"] == "promo_code"
+    assert "30 days ahead" in far.json()["detail"]
+    soon = quote(10)
+    assert soon.status_code == 200, soon.content
+    assert soon.json()["promo_code"] == "WELCOME"
