@@ -67,11 +67,20 @@ def prepare(database_url: str) -> None:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         listings = conn.execute("SELECT count(*) FROM listings_listing").fetchone()[0]
         built = conn.execute("SELECT to_regclass('bench_postgis_driver_area') IS NOT NULL").fetchone()[0]
+        # The price filters read reference_price (listings migration 0015): a table without it is rebuilt.
+        built = (
+            built
+            and conn.execute(
+                "SELECT 1 FROM information_schema.columns"
+                " WHERE table_name = 'bench_postgis_listing' AND column_name = 'reference_price'"
+            ).fetchone()
+        )
         if built and conn.execute("SELECT count(*) FROM bench_postgis_listing").fetchone()[0] == listings:
             return
         conn.execute("DROP TABLE IF EXISTS bench_postgis_listing, bench_postgis_driver_area")
         conn.execute(
-            "CREATE TABLE bench_postgis_listing AS SELECT id, kind, status, reference_price AS unit_price, capacity,"
+            "CREATE TABLE bench_postgis_listing AS SELECT id, kind, status, reference_price AS unit_price,"
+            " reference_price, capacity,"
             " instant_book,"
             " min_units, max_units, advance_notice_hours,"
             " ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)::geography AS geog FROM listings_listing"

@@ -11,6 +11,7 @@ from typing import Annotated
 from allauth.headless.contrib.ninja.security import XSessionTokenAuth
 from ninja import Field
 from ninja.security import django_auth
+from pydantic import BaseModel
 
 # Database ids are 64-bit: an id schema field bounded like this is refused as a 422
 # before it reaches a query, the same on SQLite and PostgreSQL.
@@ -28,3 +29,13 @@ class AppTokenAuth(XSessionTokenAuth):
 
 
 session_or_token_auth = [AppTokenAuth(), django_auth]
+
+
+class PlainOut(BaseModel):
+    """An answer schema for data the view already built as dicts (not model instances).
+
+    ninja's `Schema` wraps the validation of every object in a Python validator (so that it can read
+    model attributes); a page of 20 search results is 40 such objects, about 1 ms of each search
+    request. A plain pydantic model is validated by pydantic's core alone, about 8x faster, and shows
+    in the OpenAPI document the same way. Use it only for answers given as dicts.
+    """

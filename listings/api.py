@@ -7,14 +7,15 @@ Prices are integers in the currency's minor units (ISO 4217: cents for EUR, yen 
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from core.api import session_or_token_auth
+from core.api import PlainOut, session_or_token_auth
 from core.requests import ApiRequest, PublicApiRequest
 from listings import privacy, selectors, services
 from listings.geocoding import search_point
@@ -82,13 +83,13 @@ class StatusIn(Schema):
     status: str = Field(description="active, paused or deleted")
 
 
-class AreaOut(Schema):
+class AreaOut(PlainOut):
     latitude: float = Field(description="Centre of the area: a point near the listing, never the listing itself")
     longitude: float
     radius_m: int = Field(description="Radius of the circle the listing lies in")
 
 
-class ListingOut(Schema):
+class ListingOut(PlainOut):
     id: int
     kind: str
     status: str
@@ -128,13 +129,15 @@ class ListingOut(Schema):
     )
 
 
-class SearchOut(Schema):
+class SearchOut(PlainOut):
     results: list[ListingOut]
     page: int
     has_next: bool
     currency: str = Field(description="The searcher's currency: price filters and approx_unit_price are in it")
     price_rule: str | None = Field(None, description="Cheapest first only: what it compares")
 
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"  # as ninja's renderer answers
 
 DETAIL_ATTRIBUTE: dict[str, str] = {ListingKind.ROOM: "room", ListingKind.CAR: "car", ListingKind.DRIVER: "driver"}
 
@@ -144,7 +147,7 @@ def _out(listing: Listing, viewer=None) -> dict:
 
     Search results pass no viewer and carry the area their `whereabouts` was computed for.
     """
-    data = {name: getattr(listing, name) for name in ListingOut.model_fields if hasattr(listing, name)}
+    data = {name: getattr(listing, name) for name in _model_fields()}
     place = getattr(listing, "whereabouts", None) or privacy.whereabouts(listing, viewer)
     area = place if not place.exact else privacy.area(listing)
     data.update(
@@ -159,10 +162,18 @@ def _out(listing: Listing, viewer=None) -> dict:
     for key, value in data["details"].items():
         if hasattr(value, "isoformat"):
             data["details"][key] = value.isoformat()
-    data["photos"] = [photo.image.url for photo in listing.photos.all()]
+    data["photos"] = selectors.photo_urls(listing)
     data["url"] = listing.get_absolute_url()
     data["distance_km"] = getattr(listing, "distance_km", None)
+    data["approx_unit_price"] = getattr(listing, "approx_unit_price", None)
     return data
+
+
+@functools.cache
+def _model_fields() -> tuple[str, ...]:
+    """The answer's fields that are the listing's own columns, read as they are."""
+    columns = {field.attname for field in Listing._meta.concrete_fields}
+    return tuple(name for name in ListingOut.model_fields if name in columns)
 
 
 def _visible(request: PublicApiRequest, listing_id: int) -> Listing:
@@ -223,13 +234,18 @@ def search(
     )
     result = privacy.public_search(query=query)
     approximate_prices(result.listings, reading)
-    return {
-        "results": [_out(listing) for listing in result.listings],
-        "page": result.page,
-        "has_next": result.has_next,
-        "currency": reading,
-        "price_rule": price_rule(query) if query.sort == SortOrder.PRICE else None,
-    }
+    answer = SearchOut.model_validate(
+        {
+            "results": [_out(listing) for listing in result.listings],
+            "page": result.page,
+            "has_next": result.has_next,
+            "currency": reading,
+            "price_rule": price_rule(query) if query.sort == SortOrder.PRICE else None,
+        }
+    )
+    # Validated above by pydantic's core and written to JSON by it: ninja would validate the page again
+    # through its Python wrapper and write it with the json module (about 1 ms of each search's 20).
+    return HttpResponse(answer.model_dump_json(), content_type=JSON_CONTENT_TYPE)
 
 
 @router.get("/{listing_id}", response=ListingOut, auth=public_or_authenticated)

@@ -8,17 +8,28 @@ Money is always an integer number of minor units (ISO 4217: cents, yen) with a c
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from core.rates import Rates, current_rates, to_reference
 from listings.geo import cells_for, driver_coverage_cells
 from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS, MAX_BOOKING_HORIZON_DAYS, MIN_BOOKING_HORIZON_DAYS
+
+# A search answer carries 20 listing URLs: reversing each took about as long as loading the listings.
+# The URL is reversed once per URL configuration and script prefix, with a placeholder id put in place.
+_PK_PLACEHOLDER = "9090909090909090909"
+
+
+@functools.lru_cache(maxsize=64)
+def _detail_url_pattern(script_prefix: str, urlconf: str) -> str:
+    # script_prefix is part of the key: reverse() reads the current one itself.
+    return reverse("listings:detail", kwargs={"listing_id": int(_PK_PLACEHOLDER)}, urlconf=urlconf)
 
 
 class ListingKind(models.TextChoices):
@@ -163,7 +174,9 @@ class Listing(models.Model):
                 details.refresh_coverage(listing=self)
 
     def get_absolute_url(self) -> str:
-        return reverse("listings:detail", kwargs={"listing_id": self.pk})
+        return _detail_url_pattern(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF).replace(
+            _PK_PLACEHOLDER, str(self.pk)
+        )
 
     def reprice_for_search(self, rates: Rates | None = None) -> None:
         """Set the reference price from the unit price (save does; bulk creators call it themselves)."""

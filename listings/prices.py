@@ -97,7 +97,16 @@ def searcher_currency(*, requested: str | None, accept_language: str = "") -> st
 
 
 def approximate_prices(listings: Iterable[Listing], currency: str, rates: Rates | None = None) -> None:
-    """Give each listing `approx_unit_price` in `currency` (None when it is already priced in it)."""
+    """Give each listing `approx_unit_price` in `currency` (None when it is already priced in it).
+
+    The rates are read only when a listing is priced in another currency: most searches find listings
+    priced in the searcher's own currency, and reading the rates is a database round trip.
+    """
+    listings = list(listings)
+    if all(listing.currency == currency for listing in listings):
+        for listing in listings:
+            listing.approx_unit_price = None
+        return
     rates = rates or current_rates()
     for listing in listings:
         same = listing.currency == currency or not rates.knows(listing.currency)

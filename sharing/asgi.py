@@ -2,11 +2,16 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sharing.settings")
 # Django must be set up before anything imports models (the consumers do).
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from sharing.asgi_handler import OneHopASGIHandler  # noqa: E402
+
+# As get_asgi_application(), with the middleware chain run in one thread hop (see asgi_handler).
+django_asgi_app = OneHopASGIHandler()
 
 from operations import sockets, warmup  # noqa: E402
 

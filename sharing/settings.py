@@ -201,6 +201,12 @@ else:
             "TEST": {"NAME": envstr("SQLITE_TEST_PATH", str(BASE_DIR / ".test-db.sqlite3"))},
         }
     }
+# How many requests of one web process run Django code at once (sharing/asgi_handler.py); the others
+# wait on the event loop in order. A few overlap one request's database round trips with another's
+# Python; many only share one core's GIL (bench/stack_load.py).
+WEB_REQUEST_THREADS = envint("WEB_REQUEST_THREADS", 4)
+if WEB_REQUEST_THREADS < 1:
+    refuse("WEB_REQUEST_THREADS", "must be 1 or more.")
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # Geo-search plans its hot statements once per connection (PostgreSQL prepared statements): planning
 # them took about as long as running them. Off behind a pooler in transaction mode that cannot keep them.

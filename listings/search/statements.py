@@ -59,10 +59,14 @@ GENERIC_PLAN = {"plan_cache_mode": "force_generic_plan"}
 
 def where_filters(query: SearchQuery, kinds: tuple[str, ...], now: datetime) -> tuple[str, list]:
     """WHERE conditions (without cells) and their parameters."""
-    sql = ["l.status = %s"]
-    params: list = [ListingStatus.ACTIVE]
-    sql.append("l.kind IN (" + ", ".join(["%s"] * len(kinds)) + ")")
-    params += list(kinds)
+    # Status and kinds are written as constants, not parameters: PostgreSQL uses a partial index (rooms
+    # alone, cars alone: migration 0016) only when the statement itself proves its condition, and a
+    # prepared statement's generic plan knows no parameter's value. Both come from fixed lists.
+    if not set(kinds) <= set(ListingKind.values):
+        raise ValueError(f"unknown listing kinds {kinds!r}")
+    sql = [f"l.status = '{ListingStatus.ACTIVE.value}'"]
+    params: list = []
+    sql.append("l.kind IN (" + ", ".join(f"'{kind}'" for kind in kinds) + ")")
     if query.guests is not None:
         sql.append("l.capacity >= %s")
         params.append(query.guests)
