@@ -327,7 +327,9 @@ def _claim(operation_id: int) -> MoneyOperation | None:
     now = timezone.now()
     with transaction.atomic():
         operation = (
-            MoneyOperation.objects.select_for_update().select_related("payment", "payout", "host").get(pk=operation_id)
+            MoneyOperation.objects.select_for_update(of=("self", "payment"))
+            .select_related("payment", "payout", "host")
+            .get(pk=operation_id)
         )
         if operation.status != OpStatus.PENDING:
             return None
