@@ -179,6 +179,7 @@ if DATABASE_URL:
         if not _database["NAME"] or _database["NAME"] == ":memory:":
             refuse("DATABASE_URL", "must name a SQLite file (sqlite:////path/db.sqlite3), not memory.")
         _database["OPTIONS"] = dict(SQLITE_OPTIONS)
+        _database["ENGINE"] = "core.sqlite"  # Django's, with one writer per process at a time (core/sqlite/base.py)
         # SQLite keeps no connection across requests usefully and closes badly across threads.
         _database["CONN_MAX_AGE"] = 0
         _database["TEST"] = {"NAME": envstr("SQLITE_TEST_PATH", str(BASE_DIR / ".test-db.sqlite3"))}
@@ -188,7 +189,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "core.sqlite",
             "NAME": SQLITE_PATH,
             "OPTIONS": dict(SQLITE_OPTIONS),
             # A file, not ":memory:", so tests that use several real connections
