@@ -23,7 +23,7 @@ def scratch_database(kind: str, admin_url: str, *, prefix: str, conn_max_age: in
         os.environ["SQLITE_PATH"] = path
 
         def remove_file() -> None:
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", "-writers.lock"):
                 Path(path + suffix).unlink(missing_ok=True)
             os.rmdir(folder)
 

@@ -14,7 +14,9 @@ Prints one line:
     db=sqlite accepts=30 failed_accepts=0 locked=0 write_p50_ms=... write_p99_ms=... captured=30
 `locked` counts "database is locked" errors on either side; `captured` the payments whose
 charge is recorded once the run ends (the outbox's after-commit sends);
-`stripe_calls_in_transaction` the Stripe calls made while a transaction was open (must be 0). The issue's target:
+`stripe_calls_in_transaction` the Stripe calls made while a transaction was open (must be 0);
+`reference_write_*` the same writers timed alone for `--reference-seconds` just before the accepts
+start, in the same run (what the machine's load alone costs a message). The issue's target:
 no lock error, no failed accept, message p99 < 100 ms. The database is created for the run
 and removed afterwards.
 """
@@ -110,7 +112,7 @@ def write_messages(thread_id: int, talker_ids: list[int], writers: int, rate: fl
     thread = Thread.objects.get(pk=thread_id)
     talkers = list(User.objects.filter(pk__in=talker_ids).order_by("pk"))
     lock = threading.Lock()
-    write_ms: list[float] = []
+    write_ms: list[tuple[float, float]] = []  # (when it began, system-wide monotonic clock; ms)
     failures = {"locked": 0}
     errors: list[str] = []
     ready = threading.Barrier(writers + 1)
@@ -124,6 +126,7 @@ def write_messages(thread_id: int, talker_ids: list[int], writers: int, rate: fl
             next_at = time.monotonic()
             while not stop.is_set():
                 began = time.perf_counter()
+                began_at = time.monotonic()
                 try:
                     post_message(thread=thread, sender=talkers[index % 2], body=f"message {index}")
                 except Exception as error:
@@ -133,9 +136,9 @@ def write_messages(thread_id: int, talker_ids: list[int], writers: int, rate: fl
                             errors.append(f"{type(error).__name__}: {error}")
                 else:
                     with lock:
-                        write_ms.append((time.perf_counter() - began) * 1000)
+                        write_ms.append((began_at, (time.perf_counter() - began) * 1000))
                         if os.environ.get("BENCH_TRACE"):
-                            print(f"# {time.monotonic():.2f} {write_ms[-1]:.0f}", file=sys.stderr)
+                            print(f"# {began_at:.2f} {write_ms[-1][1]:.0f}", file=sys.stderr)
                 next_at += interval
                 time.sleep(max(0.0, next_at - time.monotonic()))
         finally:
@@ -151,7 +154,9 @@ def write_messages(thread_id: int, talker_ids: list[int], writers: int, rate: fl
     answers.send((write_ms, failures["locked"], errors))
 
 
-def run(*, db: str, hosts: int, writers: int, rate: float, harness: str, proxy: str) -> str:
+def run(
+    *, db: str, hosts: int, writers: int, rate: float, harness: str, proxy: str, reference_seconds: float = 3.0
+) -> str:
     from allauth.account.models import EmailAddress
     from django.conf import settings
     from django.db import OperationalError, connection, connections
@@ -267,12 +272,18 @@ def run(*, db: str, hosts: int, writers: int, rate: float, harness: str, proxy: 
     accept_threads = [threading.Thread(target=accept, args=(booking,)) for booking in bookings]
     for worker in accept_threads:
         worker.start()
-    barrier.wait()
+    # The reference, timed in the same run on the same loaded machine: the writers alone for a while,
+    # then the 30 accepts start while they go on writing.
     go.set()
+    time.sleep(reference_seconds)
+    accepts_began = time.monotonic()
+    barrier.wait()
     for worker in accept_threads:
         worker.join()
     stop.set()
-    write_ms, write_locked, write_errors = answers.recv()
+    timed_writes, write_locked, write_errors = answers.recv()
+    reference_ms = [ms for began, ms in timed_writes if began < accepts_began]
+    write_ms = [ms for began, ms in timed_writes if began >= accepts_began]
     writer_process.join()
     results["locked"] += write_locked
     for error in errors + write_errors:
@@ -284,6 +295,8 @@ def run(*, db: str, hosts: int, writers: int, rate: float, harness: str, proxy: 
         f" locked={results['locked']} write_p50_ms={statistics.median(write_ms) if write_ms else float('nan'):.1f}"
         f" write_p99_ms={percentile(write_ms, 0.99):.1f} writes={len(write_ms)} captured={captured}"
         f" stripe_calls_in_transaction={in_transaction['calls']}"
+        f" reference_write_p50_ms={statistics.median(reference_ms) if reference_ms else float('nan'):.1f}"
+        f" reference_write_p99_ms={percentile(reference_ms, 0.99):.1f} reference_writes={len(reference_ms)}"
     )
 
 
@@ -295,6 +308,7 @@ def main() -> int:
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--rate", type=float, default=20.0, help="messages per second, all writers together")
     parser.add_argument("--latency-ms", type=float, default=400.0)
+    parser.add_argument("--reference-seconds", type=float, default=3.0, help="writers alone before the accepts")
     args = parser.parse_args()
 
     _, cleanup = scratch_database(args.db, args.admin_url, prefix="slow-stripe", conn_max_age=0)
@@ -308,7 +322,16 @@ def main() -> int:
         os.chdir(ROOT)
         django.setup()
         call_command("migrate", verbosity=0)
-        print(run(db=args.db, hosts=args.hosts, writers=args.writers, rate=args.rate, harness=harness, proxy=proxy))
+        line = run(
+            db=args.db,
+            hosts=args.hosts,
+            writers=args.writers,
+            rate=args.rate,
+            harness=harness,
+            proxy=proxy,
+            reference_seconds=args.reference_seconds,
+        )
+        print(line)
     finally:
         proxy_process.terminate()
         harness_process.terminate()

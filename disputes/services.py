@@ -5,10 +5,10 @@ then the booking) followed by the dispute, then the payment rows that the paymen
 functions lock themselves; so a dispute's operations queue behind a booking's
 transitions instead of deadlocking with them.
 
-The money never moves here directly: the claw-back (take back from the host, return
-Sharing's fee, refund) is `payments.clawback`'s, payouts go through `payments.services.host_payouts`,
-inside the same transaction as the decision, so a refused Stripe call rolls the whole
-decision back.
+The money never moves here directly: a resolution records its settlement (take back from
+the host, return Sharing's fee, refund, release: `payments.clawback.settle`) in the decision's
+transaction, and the money outbox calls Stripe once it commits, never while rows are locked.
+A Stripe refusal then waits in the admin's "Money operations" queue instead of undoing the decision.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from disputes.selectors import DISPUTE_NOT_FOUND, booking_payment, settlement_li
 from listings.models import Listing
 from payments import clawback
 from payments.models import Payment
-from payments.services import guest_payments, host_payouts
+from payments.services import guest_payments
 from realtime import notify
 from realtime.services import ensure_thread, grant_thread_access
 
@@ -424,7 +424,7 @@ def plan_settlement(*, dispute: Dispute, guest_refund: object, host_payout: obje
 def resolve_dispute(
     *, staff: User, dispute_id: int, guest_refund: object, host_payout: object, reason: str, now: datetime | None = None
 ) -> Dispute:
-    """Settle a dispute: refund the guest, pay the host, the rest to Sharing's fees, all in one transaction.
+    """Settle a dispute: refund the guest, pay the host, the rest to Sharing's fees (recorded with the decision).
 
     `host_payout` is what the host keeps in total. If the payout was already released and the
     host should keep less, the difference is taken back (a Stripe transfer reversal when it was
@@ -444,20 +444,16 @@ def resolve_dispute(
         plan = plan_settlement(dispute=dispute, guest_refund=guest_refund, host_payout=host_payout)
         payment = booking_payment(booking)
         if payment is not None and payment.status == Payment.Status.CAPTURED:
-            if payment.frozen:
-                payment = guest_payments.unfreeze_payment(payment=payment)
-            payment = clawback.claw_back(
-                payment=payment, take_back=plan.take_back, fee_back=plan.fee_back, refund=plan.guest_refund
+            # Recorded with the decision; Stripe (reversals, the refund) is called once it commits, then
+            # the release, each re-driven by the scheduler until done (payments.clawback.settle).
+            clawback.settle(
+                payment=payment,
+                host=booking.listing.owner,
+                take_back=plan.take_back,
+                fee_back=plan.fee_back,
+                refund=plan.guest_refund,
+                host_total=plan.host_payout,
             )
-            if payment.escrow_amount > 0:
-                already = payment.host_payout_amount
-                host_payouts.release_payout(
-                    payment=payment, host=booking.listing.owner, host_amount=max(0, plan.host_payout - already)
-                )
-            payment.refresh_from_db()
-            if payment.escrow_amount != 0 or payment.host_payout_amount != plan.host_payout:
-                # Defensive: never record a decision the money does not match.
-                raise Conflict("The money held for this booking changed meanwhile. Reload and try again.")
         dispute.status = DisputeStatus.RESOLVED
         dispute.guest_refund = plan.guest_refund
         dispute.host_payout = plan.host_payout

@@ -1,5 +1,4 @@
 """Writes of the listings app: listings, their photos at creation, and the availability calendar.
-
 The owner's later photo changes (add, delete, cover, reorder, caption) are in listings.photos.
 
 Every function is one transaction. Whatever changes a listing's calendar locks
@@ -229,7 +228,8 @@ def set_listing_status(*, listing: Listing, actor: User, status: str) -> Listing
         republished = locked.status != ListingStatus.ACTIVE and status == ListingStatus.ACTIVE
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
-        if republished:
+        if republished:  # the host may have moved since it was priced: their payouts must take its currency
+            check_currency_receivable(owner=locked.owner, currency=locked.currency)
             listing_changed(listing_id=locked.pk, reason=PUBLISHED)
     return locked
 

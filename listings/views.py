@@ -136,7 +136,10 @@ def photos(request: SignedInRequest, listing_id: int) -> HttpResponse:
 @refusal_pages
 def change_status(request: SignedInRequest, listing_id: int, status: str) -> HttpResponse:
     listing = _own(request, listing_id)
-    services.set_listing_status(listing=listing, actor=request.user, status=status)
+    with refusals(request, forbidden=True) as refused:  # e.g. a currency the host's payouts cannot receive
+        services.set_listing_status(listing=listing, actor=request.user, status=status)
+    if refused:
+        return redirect("listings:detail", listing_id=listing.pk)
     notes = {
         ListingStatus.PAUSED: "Paused: nobody else can see or book it until you resume it.",
         ListingStatus.ACTIVE: "Your listing is visible again.",

@@ -1,8 +1,8 @@
 """Writes: plan the email and push deliveries of committed notifications, and send each one once.
 
-Runs in the task worker, never in a request: `realtime` calls `notifications_committed` after
-the notifying transaction commits (settings.NOTIFICATION_DELIVERY_HOOK), which only enqueues
-`plan_deliveries_task`. Sending is split in atomic phases (STYLE: calls to other systems):
+Runs in the task worker, never in a request: `realtime` calls `notifications_committed` in the
+notifying transaction (settings.NOTIFICATION_DELIVERY_HOOK), which only enqueues
+`plan_deliveries_task` for when it commits. Sending is split in atomic phases (STYLE: calls to other systems):
 claim the delivery with a conditional UPDATE and commit; talk to the SMTP server with no
 transaction open; record its answer. A delivery claimed by a worker that then died stays
 "sending" and is never sent again by itself (at most once), the admin shows it.
@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.tasks import schedule_on_commit
 from notifications import bounces, mail, push, selectors
 from notifications.models import ALL_KINDS, Delivery, Preference, PushSubscription, UndeliverableAddress
 from notifications.tokens import Unsubscribe, read_unsubscribe_token
@@ -46,14 +47,15 @@ URGENT_PRIORITY = 50
 
 
 def notifications_committed(*, notification_ids: list[int], urgent: bool = False) -> None:
-    """Realtime's port (settings.NOTIFICATION_DELIVERY_HOOK), called after commit: hand the work to the worker.
+    """Realtime's port (settings.NOTIFICATION_DELIVERY_HOOK), called in the notifying transaction: hand the
+    work to the worker once it commits (`schedule_on_commit`; a rollback enqueues nothing).
 
     Deadline kinds (`urgent`) are planned, and then sent, ahead of whatever else is queued.
     """
     from notifications import tasks
 
     task = tasks.plan_deliveries_task.using(priority=URGENT_PRIORITY) if urgent else tasks.plan_deliveries_task
-    task.enqueue(list(notification_ids))
+    schedule_on_commit(task, list(notification_ids))
 
 
 def _enqueue_send(delivery: Delivery) -> None:

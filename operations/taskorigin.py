@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from operations.logs import request_id_var, task_id_var
@@ -20,7 +20,10 @@ def on_task_enqueued(sender: object, task_result, **kwargs: object) -> None:
     if not request_id:
         return
     try:
-        TaskOrigin.objects.create(task_id=str(task_result.id), request_id=request_id)
+        # A savepoint: the task may be enqueued inside the caller's transaction (core.tasks), which a
+        # failed insert must not break.
+        with transaction.atomic():
+            TaskOrigin.objects.create(task_id=str(task_result.id), request_id=request_id)
     except DatabaseError:  # the task itself is enqueued; only the log link is lost
         logger.warning("could not record the request of task %s", task_result.id)
 

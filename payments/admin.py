@@ -111,13 +111,24 @@ class PayoutAdmin(ReadOnlyAdmin):
         "currency",
         "status",
         "attempts",
+        "needs_staff",
         "last_error",
         "next_attempt_at",
         "created_at",
         "paid_at",
     )
-    list_filter = ("status",)
+    list_filter = ("status", "needs_staff")
     search_fields = ("host__email", "stripe_transfer_id", "payment__reference")
+    actions = ["try_again"]
+
+    @admin.action(description="Try the transfer again (same key; the scheduler resumes its retries)")
+    def try_again(self, request: HttpRequest, queryset: object) -> None:
+        from payments.services.host_payouts import send_payout
+
+        waiting = queryset.filter(status=Payout.Status.WAITING)  # type: ignore[attr-defined]
+        waiting.update(needs_staff=False, attempts=0, next_attempt_at=None)
+        sent = sum(send_payout(payout=payout).status == Payout.Status.PAID for payout in waiting)
+        self.message_user(request, f"{sent} payout(s) sent.")
 
 
 @admin.register(PayoutAccount)
@@ -128,9 +139,21 @@ class PayoutAccountAdmin(ReadOnlyAdmin):
 
 @admin.register(StripeEvent)
 class StripeEventAdmin(ReadOnlyAdmin):
-    list_display = ("event_id", "type", "status", "attempts", "received_at", "processed_at")
+    """Stripe's events; filter on "Failed too often: needs staff" for the ones the scheduler stopped retrying."""
+
+    list_display = ("event_id", "type", "status", "attempts", "next_attempt_at", "received_at", "processed_at")
     list_filter = ("status", "type")
     search_fields = ("event_id",)
+    actions = ["process_again"]
+
+    @admin.action(description="Process again (the handler re-reads Stripe; nothing is recorded twice)")
+    def process_again(self, request: HttpRequest, queryset: object) -> None:
+        from payments.webhooks import process_event
+
+        stuck = queryset.filter(status__in=[StripeEvent.Status.FAILED, StripeEvent.Status.GAVE_UP])  # type: ignore[attr-defined]
+        stuck.update(status=StripeEvent.Status.FAILED, attempts=0, next_attempt_at=None)
+        done = sum(process_event(event=event).status == StripeEvent.Status.PROCESSED for event in stuck.all())
+        self.message_user(request, f"{done} event(s) processed.")
 
 
 @admin.register(MoneyOperation)

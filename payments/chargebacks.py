@@ -22,19 +22,21 @@ A refund of a charge under an open or lost chargeback is refused before Stripe i
 (`recording.check_refundable`, used by the outbox and `refund_payment`): Stripe refuses it
 anyway, and the bank, not Sharing, returns the money.
 Webhook handlers call `apply_dispute` in their transaction (no Stripe call here);
-`recover_lost_chargeback` runs after commit with no transaction open, and re-running it takes
-nothing more (it works from what is still unrecovered); `recover_lost_chargebacks`, run by
+`recover_lost_chargeback` runs after commit (a reversal it needs is a money-outbox operation,
+sent after its own commit), and re-running it takes nothing more (it works from what is still
+unrecovered, counting reversals on their way); `recover_lost_chargebacks`, run by
 `manage.py retry_stripe_events` on the scheduler, finishes any recovery a crash interrupted.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 
-from payments import clawback
+from payments import clawback, outbox
 from payments.ledger import Line, post_transaction
 from payments.models import (
     CHARGEBACK_COVER,
@@ -47,6 +49,7 @@ from payments.models import (
 from payments.services import recording
 
 Chargeback = Payment.Chargeback
+logger = logging.getLogger(__name__)
 
 # Stripe's dispute reasons (https://docs.stripe.com/disputes/categories) about the service itself.
 HOST_LIABLE_REASONS = frozenset(
@@ -139,15 +142,23 @@ def host_is_liable(reason: str) -> bool:
     return reason in HOST_LIABLE_REASONS
 
 
-def recover_lost_chargebacks() -> list[Payment]:
+def recover_lost_chargebacks() -> tuple[list[Payment], int]:
     """The re-driver (`manage.py retry_stripe_events`, on the scheduler): finish every recovery the rule
-    calls for that a crash or a refused reversal left unfinished after the webhook."""
+    calls for that a crash or a refused reversal left unfinished after the webhook. Returns the payments
+    re-driven and how many of them failed (logged; one failure does not stop the others)."""
     due = Payment.objects.filter(
         chargeback_status=Chargeback.LOST,
         chargeback_reason__in=HOST_LIABLE_REASONS,
         chargeback_recovered__lt=F("chargeback_amount"),
     )
-    return [recover_lost_chargeback(payment_id=pk) for pk in due.values_list("pk", flat=True)]
+    recovered, failed = [], 0
+    for pk in due.values_list("pk", flat=True):
+        try:
+            recovered.append(recover_lost_chargeback(payment_id=pk))
+        except Exception:
+            logger.exception("recovery of lost chargeback on payment %s failed", pk)
+            failed += 1
+    return recovered, failed
 
 
 def recover_lost_chargeback(*, payment_id: int) -> Payment:
@@ -157,11 +168,13 @@ def recover_lost_chargeback(*, payment_id: int) -> Payment:
     if payment.chargeback_status != Chargeback.LOST or not host_is_liable(payment.chargeback_reason):
         return payment
     missing = payment.chargeback_amount - payment.chargeback_recovered
-    shortfall = max(0, missing - payment.escrow_amount)
+    # A reversal recorded by an earlier run and still on its way counts as taken: it lands in escrow later.
+    coming = outbox.unsettled_reversals(payment)
+    shortfall = max(0, missing - payment.escrow_amount - coming)
     if shortfall > 0:
-        take_back = min(shortfall, payment.host_payout_amount)
+        take_back = min(shortfall, payment.host_payout_amount - coming)
         fee_back = min(shortfall - take_back, payment.platform_fee_amount)
-        payment = clawback.claw_back(payment=payment, take_back=take_back, fee_back=fee_back, refund=0)
+        payment = clawback.claw_back(payment=payment, take_back=take_back, fee_back=fee_back)
     with transaction.atomic():
         payment = recording.lock_payment(payment)
         part = min(payment.chargeback_amount - payment.chargeback_recovered, payment.escrow_amount)

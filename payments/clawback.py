@@ -1,18 +1,21 @@
 """Claw-back: refunding a guest after the escrow was released (a late cancellation, a dispute's settlement).
 
 The one place that undoes a release, always in this order, so escrow holds the refund
-before it is paid: take back from the host's payouts (newest first; a Stripe transfer
-reversal when one was sent), move back the part of Sharing's fee the refund still needs
-(a ledger movement: the fee never left Sharing's balance), then refund the guest.
-Each step is a `payments.services` operation that locks its rows and posts balanced
-ledger lines; a dispute's settlement runs them inside its own transaction, so a refused
-Stripe call rolls the whole claw-back back. A booking's refund goes through the money
-outbox (`payments.outbox`), which calls `make_room_for_refund` with no transaction open
-and then sends the refund with its own recorded key.
+before it is paid: take back from the host's payouts (newest first; a payout already sent
+is taken back by a Stripe transfer reversal, an operation of the money outbox), move back
+the part of Sharing's fee the refund still needs (a ledger movement: the fee never left
+Sharing's balance), then refund the guest. No Stripe call is made here: reversals and
+refunds are recorded (`payments.outbox`) and sent once the caller's transaction commits,
+and a refund waits until the reversals it needs are done. Amounts on their way back count
+as taken (`outbox.unsettled_reversals`), so running any of this again takes nothing twice.
 """
 
 from __future__ import annotations
 
+from django.db import transaction
+
+from accounts.models import User
+from payments import outbox
 from payments.models import Payment
 from payments.services import guest_payments, host_payouts
 
@@ -23,20 +26,19 @@ def take_back_from_host(*, payment: Payment, amount: int) -> None:
     for payout in payment.payouts.order_by("-pk"):
         if remaining <= 0:
             break
-        part = min(remaining, payout.amount - payout.reversed_amount)
+        left = payout.amount - payout.reversed_amount - outbox.unsettled_reversals(payment, payout)
+        part = min(remaining, left)
         if part > 0:
             host_payouts.reverse_payout(payout=payout, amount=part)
             remaining -= part
 
 
-def claw_back(*, payment: Payment, take_back: int, fee_back: int, refund: int) -> Payment:
-    """Take `take_back` from the host, return `fee_back` of Sharing's fee to escrow, then refund `refund`."""
+def claw_back(*, payment: Payment, take_back: int, fee_back: int) -> Payment:
+    """Take `take_back` from the host and return `fee_back` of Sharing's fee to escrow (the refund is the caller's)."""
     if take_back > 0:
         take_back_from_host(payment=payment, amount=take_back)
     if fee_back > 0:
         payment = host_payouts.return_platform_fee(payment=payment, amount=fee_back)
-    if refund > 0:
-        payment = guest_payments.refund_payment(payment=payment, amount=refund)
     payment.refresh_from_db()
     return payment
 
@@ -44,9 +46,27 @@ def claw_back(*, payment: Payment, take_back: int, fee_back: int, refund: int) -
 def make_room_for_refund(*, payment: Payment, amount: int, host_keeps: int) -> Payment:
     """Before refunding `amount` to the guest after the release, refill escrow with what it lacks: from the
     host what exceeds `host_keeps` (their share under the cancellation policy), then from Sharing's fee that
-    went with it. Works from what escrow holds now, so running it again after a finished first run (the
-    money outbox re-driving a refund) takes nothing more. The refund itself is the caller's."""
+    went with it. Works from what escrow holds or will hold once recorded reversals land, so running it again
+    after a first run (the money outbox re-driving a refund) takes nothing more. The refund itself is the caller's."""
     payment = Payment.objects.get(pk=payment.pk)
-    shortfall = max(0, amount - payment.escrow_amount)
-    take_back = min(shortfall, max(0, payment.host_payout_amount - host_keeps))
-    return claw_back(payment=payment, take_back=take_back, fee_back=shortfall - take_back, refund=0)
+    coming = outbox.unsettled_reversals(payment)
+    shortfall = max(0, amount - payment.escrow_amount - coming)
+    take_back = min(shortfall, max(0, payment.host_payout_amount - coming - host_keeps))
+    return claw_back(
+        payment=payment, take_back=take_back, fee_back=min(shortfall - take_back, payment.platform_fee_amount)
+    )
+
+
+def settle(*, payment: Payment, host: User, take_back: int, fee_back: int, refund: int, host_total: int) -> None:
+    """A dispute's settlement, recorded in the caller's transaction: take back `take_back` from the host, return
+    `fee_back` of Sharing's fee, refund `refund` to the guest, then release what escrow holds so the host has
+    `host_total` in all and Sharing keeps the rest. Stripe is called after the commit, in that order (the
+    refund and the release wait for the reversals), each step re-driven by the scheduler until done."""
+    with transaction.atomic():
+        if payment.frozen:
+            payment = guest_payments.unfreeze_payment(payment=payment)
+        payment = claw_back(payment=payment, take_back=take_back, fee_back=fee_back)
+        if refund > 0:
+            # The host's share is settled by the release below; the refund takes nothing more from them.
+            outbox.record_refund(payment=payment, amount=refund, host_keeps=payment.host_payout_amount)
+        outbox.record_release(payment=payment, host=host, host_total=host_total)

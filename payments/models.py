@@ -301,6 +301,9 @@ class Payout(models.Model):
     next_attempt_at = models.DateTimeField(
         null=True, blank=True, help_text="After a refused transfer: the scheduler's next try (backoff); empty = now."
     )
+    needs_staff = models.BooleanField(
+        default=False, help_text="Refused PAYOUT_MAX_ATTEMPTS times: the scheduler stops; staff look at it."
+    )
     created_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
 
@@ -331,12 +334,16 @@ class StripeEvent(models.Model):
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored (type not handled)"
         FAILED = "failed", "Failed, will be retried"
+        GAVE_UP = "gave_up", "Failed too often: needs staff"
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100)
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="After a failure: when the scheduler tries again (backoff); empty = now."
+    )
     last_error = models.TextField(blank=True)
     received_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -363,6 +370,8 @@ class MoneyOperation(models.Model):
         CANCEL = "cancel", "Release the authorisation"
         REFUND = "refund", "Refund the guest"
         CHARGE = "charge", "Charge the saved card off-session"
+        REVERSE = "reverse", "Take back from a payout sent"
+        RELEASE = "release", "Release the escrow (after the operations before it)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending (being sent to Stripe)"
@@ -375,9 +384,22 @@ class MoneyOperation(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="operations")
+    payout = models.ForeignKey(
+        "Payout", null=True, blank=True, on_delete=models.PROTECT, related_name="operations", help_text="Reversals."
+    )
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Releases: whose payout it is.",
+    )
     amount = models.BigIntegerField(help_text="Minor units, as first recorded; a retry sends exactly this.")
     host_keeps = models.BigIntegerField(
-        default=0, help_text="Refunds: the host's final share (what is taken back from a released payout)."
+        default=0,
+        help_text="Refunds: the host's final share (what is taken back from a released payout); releases: the "
+        "host's total once released.",
     )
     # Beside the card: capture pays these into escrow, a refund gives them back (no Stripe call for them).
     promotion = models.BigIntegerField(default=0, help_text="Sharing's promotion paid in (capture) or back (refund).")
@@ -398,6 +420,11 @@ class MoneyOperation(models.Model):
                 condition=Q(amount__gte=0) & Q(host_keeps__gte=0) & Q(promotion__gte=0) & Q(credit__gte=0),
                 name="money_op_amounts",
             ),
+            # A reversal names the payout it takes back from; a release, the host it pays.
+            models.CheckConstraint(
+                condition=~Q(kind="reverse") | Q(payout__isnull=False), name="money_op_reverse_payout"
+            ),
+            models.CheckConstraint(condition=~Q(kind="release") | Q(host__isnull=False), name="money_op_release_host"),
             # A payment is charged once and released once; a second request finds the first row.
             models.UniqueConstraint(
                 fields=["payment", "kind"], condition=Q(kind__in=["capture", "cancel", "charge"]), name="money_op_once"

@@ -37,9 +37,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from payments import clawback, gateway
+from accounts.models import User
+from core.errors import DomainError
+from payments import gateway
 from payments.errors import PaymentFailed, PaymentStateError
-from payments.models import MoneyOperation, Payment, Payout
+from payments.ledger import Line, post_transaction
+from payments.models import ESCROW, PAYOUTS_PAID, MoneyOperation, Payment, Payout
 from payments.services import host_payouts, recording
 from promotions.services import return_refund_share
 
@@ -50,7 +53,11 @@ Status = Payment.Status
 
 # Stripe's answers that may change on a later try (unreachable, timeout, 5xx, rate limit):
 # the row stays pending. Every other refusal is final and goes to staff.
-TRANSIENT_CODES = frozenset({"stripe_unreachable", "stripe_error", "rate_limit", "capture_waiting"})
+TRANSIENT_CODES = frozenset(
+    {"stripe_unreachable", "stripe_error", "rate_limit", "capture_waiting", "reversal_waiting", "payment_frozen"}
+)
+# Operations whose money is not settled yet: a later operation of the same payment waits for them.
+UNSETTLED = (OpStatus.PENDING, OpStatus.FAILED)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -60,7 +67,7 @@ def backoff(attempts: int) -> timedelta:
 
 # --- Phase 1: record, inside the caller's transaction ----------------------------------------
 def _record(
-    payment: Payment, kind: str, amount: int, host_keeps: int = 0, promotion: int = 0, credit: int = 0
+    payment: Payment, kind: str, amount: int, host_keeps: int = 0, promotion: int = 0, credit: int = 0, **links: Any
 ) -> MoneyOperation:
     now = timezone.now()
     operation = MoneyOperation.objects.create(
@@ -72,6 +79,7 @@ def _record(
         credit=credit,
         next_attempt_at=now,
         created_at=now,
+        **links,
     )
     operation_id = operation.pk
     after_commit(lambda: send_operation(operation_id=operation_id))
@@ -142,6 +150,10 @@ def record_cancel(*, payment: Payment) -> MoneyOperation | None:
     return _record(payment, Kind.CANCEL, 0)
 
 
+def pending_refunds(payment: Payment) -> int:
+    return sum(payment.operations.filter(kind=Kind.REFUND, status=OpStatus.PENDING).values_list("amount", flat=True))
+
+
 def record_refund(
     *, payment: Payment, amount: int, host_keeps: int, promotion: int = 0, credit: int = 0
 ) -> MoneyOperation:
@@ -151,7 +163,7 @@ def record_refund(
     if payment.status != Status.CAPTURED and not pending_capture(payment):
         raise PaymentStateError("Only a charged payment can be refunded; cancel an authorisation instead.")
     recording.check_refundable(payment)
-    pending = sum(payment.operations.filter(kind=Kind.REFUND, status=OpStatus.PENDING).values_list("amount", flat=True))
+    pending = pending_refunds(payment)
     capture = payment.operations.filter(kind__in=CHARGING_KINDS).exclude(status=OpStatus.REFUSED).first()
     charged = payment.captured_amount or (capture.amount if capture is not None else 0)
     refundable = charged - payment.refunded_amount - pending
@@ -160,6 +172,28 @@ def record_refund(
             f"Refund of {amount} refused: only {refundable} {payment.currency} cents can still be given back."
         )
     return _record(payment, Kind.REFUND, amount, host_keeps, promotion=promotion, credit=credit)
+
+
+def record_release(*, payment: Payment, host: User, host_total: int) -> MoneyOperation:
+    """Release what escrow holds once every operation recorded before it on the payment is settled: the host
+    ends with `host_total` in all, the rest is Sharing's fee (a dispute's settlement: reversals and the refund
+    go first). Ledger only when applied; the payout's transfer follows after that commit."""
+    payment = recording.lock_payment(payment)
+    return _record(payment, Kind.RELEASE, 0, host_total, host=host)
+
+
+def record_reversal(*, payout: Payout, amount: int) -> MoneyOperation:
+    """Take `amount` back from a payout already transferred (a Stripe transfer reversal), after commit.
+    The caller (`host_payouts.reverse_payout`) holds the payout's lock and has checked what remains."""
+    return _record(payout.payment, Kind.REVERSE, amount, payout=payout)
+
+
+def unsettled_reversals(payment: Payment, payout: Payout | None = None) -> int:
+    """What reversals recorded but not done yet (pending, or failed and waiting for staff) will take back."""
+    rows = MoneyOperation.objects.filter(payment_id=payment.pk, kind=Kind.REVERSE, status__in=UNSETTLED)
+    if payout is not None:
+        rows = rows.filter(payout_id=payout.pk)
+    return sum(rows.values_list("amount", flat=True))
 
 
 def release_escrow_after_commit(*, payment: Payment, host: Any, host_amount: int) -> Payout | None:
@@ -240,6 +274,7 @@ def _send_refund(operation: MoneyOperation) -> Any:
             code="charge_disputed",
         )
     _take_back_released_money(operation)
+    _wait_for_reversals(operation)
     if operation.amount == 0:  # only promotion and credit go back: nothing for Stripe
         return None
     return gateway.create_refund(
@@ -251,12 +286,27 @@ def _send_refund(operation: MoneyOperation) -> Any:
     )
 
 
+def _wait_for_reversals(operation: MoneyOperation) -> None:
+    """A refund that needs money a reversal brings back into escrow goes after it (the ledger's escrow never
+    pays out what it does not hold yet); a reversal that failed for good stops it for staff."""
+    earlier = MoneyOperation.objects.filter(payment_id=operation.payment_id, kind=Kind.REVERSE, status__in=UNSETTLED)
+    if earlier.filter(status=OpStatus.FAILED).exists():
+        raise PaymentFailed(
+            "Taking the money back from the host's payout failed: staff must settle it before this can go on.",
+            code="reversal_failed",
+        )
+    if earlier.exists():
+        raise PaymentFailed("The money is still being taken back from the host's payout.", code="reversal_waiting")
+
+
 def _take_back_released_money(operation: MoneyOperation) -> None:
     """If the escrow was already released (24 h after the start), the one claw-back service takes back from
     the host what they no longer keep, then the part of Sharing's fee that went with it. Converges on a
     re-drive: it works from what is still held, which a finished first try already refilled.
 
-    The payout reversal is `host_payouts.reverse_payout`'s own short transaction with its Stripe call inside."""
+    A reversal of a payout sent is its own outbox operation, recorded and sent before the refund goes on."""
+    from payments import clawback  # the claw-back records reversals through this module
+
     clawback.make_room_for_refund(
         payment=operation.payment,
         amount=operation.amount + operation.promotion + operation.credit,
@@ -279,24 +329,94 @@ def _apply_refund(operation: MoneyOperation, payment: Payment, refund: Any) -> N
     )
 
 
+def _send_reverse(operation: MoneyOperation) -> Any:
+    payout = operation.payout
+    assert payout is not None  # a DB constraint: a reversal names its payout
+    return gateway.reverse_transfer(
+        transfer_id=payout.stripe_transfer_id,
+        amount=operation.amount,
+        idempotency_key=operation.idempotency_key,
+        metadata={"payment": str(operation.payment.uid), "operation": str(operation.uid)},
+    )
+
+
+def _apply_reverse(operation: MoneyOperation, payment: Payment, reversal: Any) -> None:
+    assert operation.payout_id is not None  # a DB constraint: a reversal names its payout
+    payout = Payout.objects.select_for_update().get(pk=operation.payout_id)
+    post_transaction(
+        lines=[Line(PAYOUTS_PAID, -operation.amount, payout.currency), Line(ESCROW, operation.amount, payout.currency)],
+        reference=payment.reference,
+        description=f"Payout #{payout.pk}: {operation.amount} taken back from the host into escrow ({reversal.id})",
+        payment=payment,
+    )
+    payout.reversed_amount += operation.amount
+    payout.save(update_fields=["reversed_amount"])
+    payment.host_payout_amount -= operation.amount
+    recording.save_payment(payment, "host_payout_amount")
+    operation.stripe_object_id = reversal.id
+
+
+def _send_release(operation: MoneyOperation) -> None:
+    """No Stripe call: the release is the ledger's, once what was recorded before it is settled."""
+    earlier = MoneyOperation.objects.filter(payment_id=operation.payment_id, status__in=UNSETTLED, pk__lt=operation.pk)
+    if earlier.exists():
+        raise PaymentFailed(
+            "The refund or the take-back before this release is not settled yet.", code="reversal_waiting"
+        )
+
+
+def _apply_release(operation: MoneyOperation, payment: Payment, _answer: Any) -> None:
+    host = operation.host
+    assert host is not None  # a DB constraint: a release names its host
+    if payment.frozen:
+        raise PaymentFailed("The payout is on hold while a chargeback or dispute is open.", code="payment_frozen")
+    owed = max(0, operation.host_keeps - payment.host_payout_amount)
+    if payment.escrow_amount > 0:
+        try:
+            payout = host_payouts.release_escrow(
+                payment=payment, host=host, host_amount=min(owed, payment.escrow_amount)
+            )
+        except DomainError as error:
+            raise PaymentFailed(error.message, code="release_refused") from error
+        if payout is not None and payout.status == Payout.Status.WAITING:
+            payout_id = payout.pk
+            after_commit(lambda: host_payouts.send_payout(payout=Payout.objects.get(pk=payout_id)))
+    payment.refresh_from_db()
+    if payment.escrow_amount != 0 or payment.host_payout_amount != operation.host_keeps:
+        # Never record a settlement the money does not match: staff look at it.
+        raise PaymentFailed(
+            f"After the release escrow holds {payment.escrow_amount} and the host has {payment.host_payout_amount},"
+            f" not 0 and {operation.host_keeps}.",
+            code="settlement_mismatch",
+        )
+
+
 SENDERS: dict[str, Callable[[MoneyOperation], Any]] = {
     Kind.CAPTURE: _send_capture,
     Kind.CANCEL: _send_cancel,
     Kind.REFUND: _send_refund,
     Kind.CHARGE: _send_charge,
+    Kind.REVERSE: _send_reverse,
+    Kind.RELEASE: _send_release,
 }
 APPLIERS: dict[str, Callable[[MoneyOperation, Payment, Any], None]] = {
     Kind.CAPTURE: _apply_capture,
     Kind.CANCEL: _apply_cancel,
     Kind.REFUND: _apply_refund,
     Kind.CHARGE: _apply_charge,
+    Kind.REVERSE: _apply_reverse,
+    Kind.RELEASE: _apply_release,
 }
 
 
 def _claim(operation_id: int) -> MoneyOperation | None:
     now = timezone.now()
     with transaction.atomic():
-        operation = MoneyOperation.objects.select_for_update().select_related("payment").get(pk=operation_id)
+        operation = (
+            MoneyOperation.objects.select_for_update(of=("self", "payment"))
+            .select_related("payment", "payout", "host")
+            .get(pk=operation_id)
+        )
         if operation.status != OpStatus.PENDING:
             return None
         operation.attempts += 1
@@ -393,10 +513,11 @@ def redrive_money_operations(*, now: Any = None, limit: int = 200) -> dict[str, 
 
     For the scheduler (and `manage.py redrive_money`). Same key and amount as the first
     try, so what Stripe already did is replayed, not repeated. Returns counts: `done`,
-    `pending` (will be tried again), `failed` (now in the staff queue), `refused` (an off-session
-    charge the bank said no to: the booking asks the guest), `payouts_sent`.
+    `pending` (tried and will be tried again), `failed` (now in the staff queue), `refused` (an off-session
+    charge the bank said no to: the booking asks the guest), `payouts_sent`, `payouts_refused` (Stripe
+    refused them on this run; retried after their backoff).
     """
-    counts = {"done": 0, "pending": 0, "failed": 0, "refused": 0, "payouts_sent": 0}
+    counts = {"done": 0, "pending": 0, "failed": 0, "refused": 0, "payouts_sent": 0, "payouts_refused": 0}
     for operation_id in list(due_operations(now=now).values_list("pk", flat=True)[:limit]):
         try:
             operation = send_operation(operation_id=operation_id)
@@ -405,7 +526,9 @@ def redrive_money_operations(*, now: Any = None, limit: int = 200) -> dict[str, 
             counts["pending"] += 1
             continue
         counts[{"done": "done", "failed": "failed", "refused": "refused"}.get(operation.status, "pending")] += 1
-    counts["payouts_sent"] = len(host_payouts.retry_waiting_payouts(now=now))
+    refused: list[Payout] = []
+    counts["payouts_sent"] = len(host_payouts.retry_waiting_payouts(now=now, refused=refused))
+    counts["payouts_refused"] = len(refused)
     return counts
 
 
@@ -419,6 +542,8 @@ def describe_pending(*, reference: str) -> str:
         Kind.CANCEL: "the release of the card hold",
         Kind.REFUND: "the refund to the guest",
         Kind.CHARGE: "the scheduled charge of the guest's saved card",
+        Kind.REVERSE: "taking money back from the host's payout",
+        Kind.RELEASE: "the host's payout after the settlement",
     }
     for operation in operations:
         what = words[operation.kind]

@@ -14,6 +14,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -153,7 +154,14 @@ def record_event(payload: dict[str, Any]) -> tuple[StripeEvent, bool]:
 
 
 def process_event(*, event: StripeEvent) -> StripeEvent:
-    """Run the handler of a stored event once; failures are kept with their error for `retry_stripe_events`."""
+    """Run the handler of a stored event once; failures are kept with their error for `retry_stripe_events`.
+
+    In three steps, with no transaction open while the handler re-reads objects from Stripe:
+    claim (attempt counted) in a short transaction, run the handler (each of its writes is its
+    own short transaction), record the outcome in another. Handlers converge on Stripe's current
+    state, so a handler cut short (a crash, a failure half-way) or run twice by two deliveries at
+    once records each thing once when it runs again.
+    """
     with transaction.atomic():
         event = StripeEvent.objects.select_for_update().get(pk=event.pk)
         if event.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
@@ -165,23 +173,42 @@ def process_event(*, event: StripeEvent) -> StripeEvent:
             event.processed_at = timezone.now()
             event.save(update_fields=["status", "attempts", "processed_at"])
             return event
-        try:
-            with transaction.atomic():
-                handler(event.payload.get("data", {}).get("object", {}))
-        except Exception as error:  # any failure is kept, with its reason, for a retry
-            logger.exception("Stripe event %s (%s) failed", event.event_id, event.type)
-            event.status = StripeEvent.Status.FAILED
-            event.last_error = f"{type(error).__name__}: {error}"[:2000]
-            event.save(update_fields=["status", "attempts", "last_error"])
-            return event
-        event.status = StripeEvent.Status.PROCESSED
-        event.processed_at = timezone.now()
-        event.last_error = ""
-        event.save(update_fields=["status", "attempts", "processed_at", "last_error"])
+        event.save(update_fields=["attempts"])
+    try:
+        handler(event.payload.get("data", {}).get("object", {}))
+    except Exception as error:  # any failure is kept, with its reason, for a retry
+        logger.exception("Stripe event %s (%s) failed", event.event_id, event.type)
+        return _record_outcome(event, StripeEvent.Status.FAILED, f"{type(error).__name__}: {error}"[:2000])
+    return _record_outcome(event, StripeEvent.Status.PROCESSED, "")
+
+
+def _record_outcome(event: StripeEvent, status: str, error: str) -> StripeEvent:
+    with transaction.atomic():
+        event = StripeEvent.objects.select_for_update().get(pk=event.pk)
+        if event.status == StripeEvent.Status.PROCESSED:
+            return event  # another delivery finished it meanwhile
+        now = timezone.now()
+        event.status = status
+        event.last_error = error
+        event.next_attempt_at = None
+        if status == StripeEvent.Status.PROCESSED:
+            event.processed_at = now
+        elif event.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+            # Never retried quietly forever: it waits in the admin ("needs staff"); Stripe's own
+            # redelivery, or staff's "process again", still runs it.
+            event.status = StripeEvent.Status.GAVE_UP
+            logger.error("Stripe event %s failed %s times: left to staff", event.event_id, event.attempts)
+        else:
+            event.next_attempt_at = now + outbox.backoff(event.attempts)
+        event.save(update_fields=["status", "last_error", "next_attempt_at", "processed_at"])
         return event
 
 
-def retry_failed_events(*, limit: int = 100) -> list[StripeEvent]:
-    """Process again the events whose handling failed (or was interrupted)."""
-    pending = StripeEvent.objects.filter(status__in=[StripeEvent.Status.FAILED, StripeEvent.Status.RECEIVED])
+def retry_failed_events(*, limit: int = 100, now: Any = None) -> list[StripeEvent]:
+    """Process again the events whose handling failed (or was interrupted) and whose backoff has passed."""
+    now = now or timezone.now()
+    pending = StripeEvent.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        status__in=[StripeEvent.Status.FAILED, StripeEvent.Status.RECEIVED],
+    )
     return [process_event(event=event) for event in pending.order_by("received_at", "pk")[:limit]]

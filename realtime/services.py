@@ -64,8 +64,9 @@ def notify(recipients: Iterable[User], kind: str, payload: dict[str, Any]) -> li
             [Notification(recipient_id=user_id, seq=seqs[user_id], kind=kind, payload=payload) for user_id in unique]
         )
         transaction.on_commit(lambda: _push(notifications), robust=True)
-        # Email and push: the delivery hook only enqueues work for the task worker.
-        transaction.on_commit(lambda: deliver_off_site(notifications), robust=True)
+        # Email and push: the delivery hook only enqueues work for the task worker, bound to this
+        # transaction (core.tasks.schedule_on_commit), so a rollback enqueues nothing.
+        deliver_off_site(notifications)
     return notifications
 
 

@@ -184,6 +184,7 @@ if DATABASE_URL:
         if not _database["NAME"] or _database["NAME"] == ":memory:":
             refuse("DATABASE_URL", "must name a SQLite file (sqlite:////path/db.sqlite3), not memory.")
         _database["OPTIONS"] = dict(SQLITE_OPTIONS)
+        _database["ENGINE"] = "core.sqlite"  # Django's, with one writer per process at a time (core/sqlite/base.py)
         # SQLite keeps no connection across requests usefully and closes badly across threads.
         _database["CONN_MAX_AGE"] = 0
         _database["TEST"] = {"NAME": envstr("SQLITE_TEST_PATH", str(BASE_DIR / ".test-db.sqlite3"))}
@@ -193,7 +194,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "core.sqlite",
             "NAME": SQLITE_PATH,
             "OPTIONS": dict(SQLITE_OPTIONS),
             # A file, not ":memory:", so tests that use several real connections
@@ -387,6 +388,11 @@ STRIPE_MAX_NETWORK_RETRIES = envint("STRIPE_MAX_NETWORK_RETRIES", 1)
 # sweep keeps failing, is retried with backoff this many times, then waits for staff (admin).
 MONEY_MAX_ATTEMPTS = envint("MONEY_MAX_ATTEMPTS", 8)
 SWEEP_MAX_ATTEMPTS = envint("SWEEP_MAX_ATTEMPTS", 5)
+# A webhook event whose handling keeps failing, and a payout whose transfer Stripe keeps refusing, are
+# retried with backoff this many times, then wait for staff (admin: events "needs staff", payouts
+# "needs staff"). Payouts get more tries: a charge's funds can take days to become available.
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
+PAYOUT_MAX_ATTEMPTS = envint("PAYOUT_MAX_ATTEMPTS", 12)
 # Hosts' Connect accounts are opened in each host's own country (payments.services.payout_accounts);
 # STRIPE_CONNECT_COUNTRY is no longer read.
 # Asked (owner=, currency=) when a listing is saved; raises a DomainError for a currency the host's payout

@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 
 from accounts.models import User, Verification, VerificationKind, VerificationStatus
-from tests.payments.fixtures import money_sent_after_commit  # noqa: F401
+from tests.payments.fixtures import money_sent_after_commit, no_stripe_call_in_transaction  # noqa: F401
 
 _emails = itertools.count(1)
 PASSWORD = "correct-horse-battery-staple"
@@ -58,6 +58,11 @@ def _bookings_paid_at_once() -> None:
 @pytest.fixture(autouse=True)
 def _money_after_commit(money_sent_after_commit: None) -> None:  # noqa: F811
     """Bookings' money goes to Stripe after the booking's commit; see the fixture for how tests see that."""
+
+
+@pytest.fixture(autouse=True)
+def _stripe_only_outside_transactions(no_stripe_call_in_transaction: list[str]) -> None:  # noqa: F811
+    """Every test fails if the site calls Stripe while one of its transactions is open (payments.outbox)."""
 
 
 @pytest.fixture(autouse=True)

@@ -237,16 +237,23 @@ def complete_authentication(*, requester: User, request_id: int, now: datetime |
     """
     now = now or timezone.now()
     refused: DomainError | None = None
+    # The bank is asked first, with no transaction open (no Stripe call while the row is locked);
+    # asking twice is harmless, the locked re-check below decides once.
+    unlocked = DispatchRequest.objects.filter(pk=request_id, requester=requester).first()
+    if unlocked is None:
+        raise NotFound("No such request.")
+    held = None
+    if unlocked.state == RequestState.AUTHENTICATING and now < unlocked.expires_at:
+        held = money().confirm_authentication(payment_id=_held_payment(unlocked))
     with transaction.atomic():
         request = DispatchRequest.objects.select_for_update().filter(pk=request_id, requester=requester).first()
         if request is None:
             raise NotFound("No such request.")
         if request.state != RequestState.AUTHENTICATING:
             return request
-        if now >= request.expires_at:
+        if now >= request.expires_at or held is None:
             _close(request, RequestState.EXPIRED, now=now, reason="expired")
             return request
-        held = money().confirm_authentication(payment_id=_held_payment(request))
         if held.requires_action:
             raise Conflict("Your bank has not confirmed the card yet. Finish its check first.", code="requires_action")
         if held.authorised and request.pickup_at is not None and request.pickup_at < earliest_pickup(now):

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import DomainError
-from payments import gateway
-from payments.errors import PaymentFailed, PaymentStateError
+from payments import gateway, outbox
+from payments.errors import PaymentFailed, PaymentServiceUnavailable, PaymentStateError
 from payments.gateway import idempotency_key
-from payments.models import Payment
+from payments.models import MoneyOperation, Payment
 from payments.services import recording, saved_cards
 
 Status = Payment.Status
@@ -105,12 +105,29 @@ def refresh_payment(*, payment: Payment) -> Payment:
         return recording.apply_payment_intent(recording.lock_payment(payment), intent)
 
 
+def _outcome(operation: MoneyOperation | None, payment: Payment) -> Payment:
+    """The payment once its operation was sent after commit; Stripe's refusal raised as PaymentFailed.
+
+    Inside a caller's transaction the operation is sent only when that commits: the payment is
+    returned as it is, the operation pending. A transient failure leaves it pending for the re-driver."""
+    payment.refresh_from_db()
+    if operation is None:
+        return payment
+    operation.refresh_from_db()
+    if operation.last_error and operation.status != MoneyOperation.Status.DONE:
+        code, _, message = operation.last_error.partition(": ")
+        error = PaymentServiceUnavailable if operation.status == MoneyOperation.Status.PENDING else PaymentFailed
+        raise error(message or operation.last_error, code=code)
+    return payment
+
+
 def capture_payment(*, payment: Payment, amount: int | None = None) -> Payment:
     """Charge the authorised amount, or only `amount` of it: the money moves from the guest into escrow.
 
     A partial capture (an on-demand job held at the estimate, charged at the exact fare) asks
     Stripe for `amount_to_capture`; Stripe releases the rest of the hold itself, and the
-    ledger records only what was captured. Capturing twice is a no-op.
+    ledger records only what was captured. Capturing twice is a no-op. Through the money
+    outbox: recorded in a short transaction, sent to Stripe after it commits.
     """
     if amount is not None:
         recording.check_amount(amount, "amount to charge")
@@ -118,47 +135,31 @@ def capture_payment(*, payment: Payment, amount: int | None = None) -> Payment:
         payment = recording.lock_payment(payment)
         if payment.status == Status.CAPTURED:
             return payment
-        if payment.status != Status.AUTHORIZED:
-            raise PaymentStateError(f"This payment cannot be charged: it is {payment.get_status_display().lower()}.")
-        if amount is not None and amount > payment.amount:
-            raise PaymentStateError(
-                f"Only {payment.amount} {payment.currency} cents are held on the card: {amount} cannot be charged."
-            )
-        # The full amount is captured without `amount_to_capture`, as before: a retry sends identical parameters.
-        partial = amount if amount is not None and amount < payment.amount else None
-        intent = gateway.capture_payment_intent(
-            payment.stripe_payment_intent_id,
-            idempotency_key=idempotency_key("payment", payment.uid, "capture"),
-            amount_to_capture=partial,
-        )
-        if intent.status != "succeeded":
-            raise PaymentFailed("The card could not be charged. Ask the guest for another card.", code="capture_failed")
-        recording.post_capture(payment, int(intent.amount_received or partial or payment.amount), intent)
-        return payment
+        earlier = payment.operations.filter(
+            kind=MoneyOperation.Kind.CAPTURE, status=MoneyOperation.Status.PENDING
+        ).exists()
+        operation = outbox.record_capture(payment=payment, amount=payment.amount if amount is None else amount)
+        if operation is not None and earlier:
+            # A capture recorded before and not answered yet (a crash, a timeout, another request): sent
+            # again with its own key and amount, so Stripe replays its first answer.
+            operation_id = operation.pk
+            outbox.after_commit(lambda: outbox.send_operation(operation_id=operation_id))
+    return _outcome(operation, payment)
 
 
 def cancel_payment(*, payment: Payment) -> Payment:
-    """Release an authorisation that was never charged. Cancelling twice is a no-op."""
+    """Release an authorisation that was never charged (after commit, through the outbox). Twice is a no-op."""
     with transaction.atomic():
-        payment = recording.lock_payment(payment)
-        if payment.status in (Status.CANCELED, Status.FAILED):
-            return payment
-        if payment.status == Status.CAPTURED:
-            raise PaymentStateError("This payment was already charged: refund it instead of cancelling.")
-        if payment.stripe_payment_intent_id:
-            gateway.cancel_payment_intent(
-                payment.stripe_payment_intent_id, idempotency_key=idempotency_key("payment", payment.uid, "cancel")
-            )
-        payment.status = Status.CANCELED
-        recording.save_payment(payment, "status")
-        return payment
+        operation = outbox.record_cancel(payment=payment)
+    return _outcome(operation, payment)
 
 
 def refund_payment(*, payment: Payment, amount: int) -> Payment:
     """Give `amount` back to the guest from escrow (exactly that, never more than is held).
 
-    Each call is a refund: callers make their own step idempotent (a booking refunds when it
-    moves to cancelled, once). A retry after a rolled-back attempt reuses the same key.
+    Each call is a refund, recorded in a short transaction and sent after it commits with its
+    operation's key: callers make their own step idempotent (a booking refunds when it moves to
+    cancelled, once).
     """
     recording.check_amount(amount, "refund")
     with transaction.atomic():
@@ -166,20 +167,11 @@ def refund_payment(*, payment: Payment, amount: int) -> Payment:
         if payment.status != Status.CAPTURED:
             raise PaymentStateError("Only a charged payment can be refunded; cancel an authorisation instead.")
         recording.check_refundable(payment)
-        if amount > payment.escrow_amount:
-            raise PaymentStateError(
-                f"Refund of {amount} refused: only {payment.escrow_amount} {payment.currency} cents are still held."
-            )
-        # The key includes what was refunded before: a retry of this refund reuses it, a later one does not.
-        key = idempotency_key("payment", payment.uid, "refund", payment.refunded_amount, amount)
-        gateway.create_refund(
-            payment_intent_id=payment.stripe_payment_intent_id,
-            amount=amount,
-            idempotency_key=key,
-            metadata={"payment": str(payment.pk), "reference": payment.reference},
-        )
-        recording.post_refund(payment, amount)
-        return payment
+        held = payment.escrow_amount - outbox.pending_refunds(payment)
+        if amount > held:
+            raise PaymentStateError(f"Refund of {amount} refused: only {held} {payment.currency} cents are still held.")
+        operation = outbox.record_refund(payment=payment, amount=amount, host_keeps=payment.host_payout_amount)
+    return _outcome(operation, payment)
 
 
 def freeze_payment(*, payment: Payment, reason: str, stripe_dispute_id: str = "") -> Payment:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -100,7 +101,7 @@ def payout_key(payout: Payout, action: str, *parts: int) -> str:
     return idempotency_key("payment", payout.payment.uid, "payout", rank, action, *parts)
 
 
-def send_payout(*, payout: Payout) -> Payout:
+def send_payout(*, payout: Payout, refused: list[Payout] | None = None) -> Payout:
     """Transfer a waiting payout to the host's connected account if it can receive money; else leave it waiting.
 
     In three phases, with no transaction open during the Stripe call: claim (attempt counted),
@@ -142,7 +143,11 @@ def send_payout(*, payout: Payout) -> Payout:
             # see why it waits (payout admin, the host's payout page) meanwhile.
             payout.last_error = f"Try {payout.attempts} refused by Stripe: {error.message}"[:300]
             payout.next_attempt_at = timezone.now() + retry_backoff(payout.attempts)
-            payout.save(update_fields=["last_error", "next_attempt_at"])
+            # After PAYOUT_MAX_ATTEMPTS the scheduler stops: staff see it under "needs staff".
+            payout.needs_staff = payout.attempts >= settings.PAYOUT_MAX_ATTEMPTS
+            payout.save(update_fields=["last_error", "next_attempt_at", "needs_staff"])
+            if refused is not None:
+                refused.append(payout)
             logger.warning(
                 "payout %s: transfer refused (%s), next try at %s", payout.pk, error.code, payout.next_attempt_at
             )
@@ -172,7 +177,10 @@ def send_payout(*, payout: Payout) -> Payout:
         payout.paid_at = timezone.now()
         payout.last_error = ""
         payout.next_attempt_at = None
-        payout.save(update_fields=["status", "stripe_transfer_id", "paid_at", "last_error", "next_attempt_at"])
+        payout.needs_staff = False
+        payout.save(
+            update_fields=["status", "stripe_transfer_id", "paid_at", "last_error", "next_attempt_at", "needs_staff"]
+        )
         return payout
 
 
@@ -181,53 +189,55 @@ def retry_backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(720, 5 * 2 ** max(0, attempts - 1)))
 
 
-def retry_waiting_payouts(*, host: User | None = None, now: datetime | None = None) -> list[Payout]:
+def retry_waiting_payouts(
+    *, host: User | None = None, now: datetime | None = None, refused: list[Payout] | None = None
+) -> list[Payout]:
     """Try waiting payouts again; returns those that went out.
 
     The scheduler's run (no `host`) skips payouts whose last transfer Stripe refused until their
-    backoff has passed (`next_attempt_at`). A host's account becoming able to receive money
-    (`host`) tries all of that host's waiting payouts at once.
+    backoff has passed (`next_attempt_at`), and those refused PAYOUT_MAX_ATTEMPTS times (`needs_staff`).
+    A host's account becoming able to receive money (`host`) tries all of that host's waiting payouts
+    at once. Payouts Stripe refused on this run are added to `refused`, so a run is never a quiet success.
     """
     now = now or timezone.now()
     waiting = Payout.objects.filter(status=Payout.Status.WAITING)
     if host is not None:
         waiting = waiting.filter(host_id=host.pk)
     else:
-        waiting = waiting.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        waiting = waiting.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), needs_staff=False)
     sent = []
     for payout in waiting.order_by("pk"):
-        payout = send_payout(payout=payout)
+        payout = send_payout(payout=payout, refused=refused)
         if payout.status == Payout.Status.PAID:
             sent.append(payout)
     return sent
 
 
 def reverse_payout(*, payout: Payout, amount: int) -> Payout:
-    """Take `amount` back from the host into escrow (a Stripe transfer reversal if it was already sent).
+    """Take `amount` back from the host into escrow.
 
-    The disputes issue uses this when a resolution refunds the guest after the host was paid.
+    A payout not transferred yet gives it back at once (ledger only). One already sent is taken
+    back by a Stripe transfer reversal through the money outbox: the reversal is recorded here
+    (in the caller's transaction, or a short one of its own) and sent once that commits, its
+    key derived from the recorded operation; the ledger moves when Stripe answers. Until then
+    the amount counts as being taken back (`outbox.unsettled_reversals`), so nothing takes it twice.
     """
+    from payments import outbox  # the outbox sends payouts through this module
+
     recording.check_amount(amount, "amount to take back")
     with transaction.atomic():
         payout = lock_payout(payout)
         payment = payout.payment
-        remaining = payout.amount - payout.reversed_amount
+        remaining = payout.amount - payout.reversed_amount - outbox.unsettled_reversals(payment, payout)
         if amount > remaining:
             raise DomainError(
                 f"Only {remaining} {payout.currency} cents of this payout can be taken back.", field="amount"
             )
         if payout.status == Payout.Status.PAID:
-            gateway.reverse_transfer(
-                transfer_id=payout.stripe_transfer_id,
-                amount=amount,
-                idempotency_key=payout_key(payout, "reverse", payout.reversed_amount, amount),
-                metadata={"payment": str(payment.uid)},
-            )
-            source = PAYOUTS_PAID
-        else:
-            source = host_payable(payout.host_id)
+            outbox.record_reversal(payout=payout, amount=amount)
+            return payout
         post_transaction(
-            lines=[Line(source, -amount, payout.currency), Line(ESCROW, amount, payout.currency)],
+            lines=[Line(host_payable(payout.host_id), -amount, payout.currency), Line(ESCROW, amount, payout.currency)],
             reference=payment.reference,
             description=f"Payout #{payout.pk}: {amount} taken back from the host into escrow",
             payment=payment,

@@ -89,3 +89,17 @@ def test_a_transition_that_succeeds_after_failing_is_resolved():
 
     assert (counts["expired"], counts["failed"]) == (1, 0)
     assert StuckTransition.objects.get(step="expired", object_id=booking.pk).resolved_at is not None
+
+
+def test_the_scheduled_sweep_reports_a_run_with_failures_as_failed_not_done():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    booking = charged_request()
+    out = StringIO()
+    at_deadline = mock.patch("django.utils.timezone.now", return_value=booking.respond_by)
+    with at_deadline, pytest.raises(CommandError, match="1 due transitions failed"):
+        call_command("advance_bookings", stdout=out)
+    assert "failed=1" in out.getvalue()

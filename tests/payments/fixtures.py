@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import time
+import traceback
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,6 +120,58 @@ def money_sent_after_commit(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
     finally:
         transaction.Atomic.__exit__ = original_exit
+
+
+@pytest.fixture
+def no_stripe_call_in_transaction(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """Fail the test if the site called Stripe while a database transaction of its own was open.
+
+    The rule (payments.outbox): record the operation in the transaction, call Stripe after
+    commit, record the answer in a second short transaction. Every gateway function goes
+    through `gateway._call`, so this wraps it. A non-transactional test itself runs inside the
+    test's transaction: there, "open" means deeper than the test's own blocks (as
+    `money_sent_after_commit` sees a commit); a transactional test, or another thread, must
+    have no atomic block open at all. Violations are collected (code under test may swallow an
+    exception, as a webhook's failure handler does) and reported when the test ends.
+    """
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    if request.node.get_closest_marker("stripe_in_caller_transaction"):
+        yield []  # the test wraps a service in its own transaction on purpose (rollback safety)
+        return
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    transactional = transactional or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    if not transactional and (marker is not None or "db" in request.fixturenames):
+        request.getfixturevalue("db")
+    test_connection = connections[DEFAULT_DB_ALIAS]
+    # Savepoints the test's own blocks opened: the code under test starts deeper than these.
+    in_test_transaction = test_connection.in_atomic_block and not transactional
+    baseline = len(test_connection.savepoint_ids)
+    violations: list[str] = []
+    real_call = gateway._call
+
+    def guarded_call(action: str, *args: Any, **kwargs: Any) -> Any:
+        current = connections[DEFAULT_DB_ALIAS]  # this thread's connection
+        if current is test_connection and in_test_transaction:
+            inside = current.in_atomic_block and len(current.savepoint_ids) > baseline
+        else:
+            inside = current.in_atomic_block
+        if inside:
+            where = " <- ".join(
+                f"{frame.name} ({Path(frame.filename).name}:{frame.lineno})"
+                for frame in reversed(traceback.extract_stack(limit=16)[:-1])
+                if "site-packages" not in frame.filename and "/tests/" not in frame.filename
+            )
+            violations.append(f"Stripe {action} inside a transaction: {where}")
+        return real_call(action, *args, **kwargs)
+
+    gateway._call = guarded_call
+    try:
+        yield violations
+    finally:
+        gateway._call = real_call
+    assert not violations, "Stripe was called with a transaction open:\n" + "\n".join(violations)
 
 
 def _sent() -> None:

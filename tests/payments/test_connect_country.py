@@ -149,3 +149,21 @@ def test_a_country_that_is_not_a_two_letter_code_is_refused_on_the_profile(clien
     assert "Give the two-letter country code" in response.content.decode()
     host.refresh_from_db()
     assert host.country == ""
+
+
+def test_a_listing_cannot_be_published_again_in_a_currency_the_hosts_account_cannot_receive(client):
+    from accounts.models import User
+    from listings.models import ListingStatus
+
+    host = make_user(country="FR")
+    listing = make_listing(owner=host, currency="EUR", status=ListingStatus.PAUSED)
+    User.objects.filter(pk=host.pk).update(country="US")  # the host moved; their payouts now go to the US
+    client.force_login(host)
+    page = client.post(reverse("listings:resume", kwargs={"listing_id": listing.pk}), follow=True)
+    assert page.status_code == 200  # back on the listing's page, with the reason
+    assert "Your payouts go to a bank account in US, which Stripe can pay only in USD" in page.content.decode()
+    api = client.post(f"/api/v1/listings/{listing.pk}/status", {"status": "active"}, content_type="application/json")
+    assert api.status_code in (400, 409)
+    assert api.json()["field"] == "currency"
+    listing.refresh_from_db()
+    assert listing.status == ListingStatus.PAUSED

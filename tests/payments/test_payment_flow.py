@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from core.errors import DomainError
 from payments import gateway, ledger
 from payments.errors import PaymentFailed, PaymentStateError
-from payments.models import ESCROW, GUEST_FUNDING, REFUNDS_PAID, LedgerEntry, Payment
+from payments.models import ESCROW, GUEST_FUNDING, REFUNDS_PAID, LedgerEntry, MoneyOperation, Payment
 from payments.services import guest_payments
 from tests.conftest import make_user
 from tests.payments.fixtures import DECLINED, THREE_D_SECURE, card, complete_3d_secure
@@ -55,10 +56,14 @@ def test_capturing_twice_charges_once(ledger_checked):
 
 
 def test_retried_capture_after_a_lost_commit_is_recorded_once(ledger_checked):
-    # Stripe captured (same key as the service would use) but the site never recorded it:
+    # The capture was recorded and Stripe captured (with the recorded operation's key), but the answer was
+    # never recorded (the process died):
     payment = authorize(4_000)
-    key = gateway.idempotency_key("payment", payment.uid, "capture")
-    gateway.capture_payment_intent(payment.stripe_payment_intent_id, idempotency_key=key)
+    now = timezone.now()
+    operation = MoneyOperation.objects.create(
+        payment=payment, kind=MoneyOperation.Kind.CAPTURE, amount=4_000, next_attempt_at=now, created_at=now
+    )
+    gateway.capture_payment_intent(payment.stripe_payment_intent_id, idempotency_key=operation.idempotency_key)
     # The service's retry sends the same key: Stripe replays its answer instead of failing or charging again.
     guest_payments.capture_payment(payment=payment)
     payment.refresh_from_db()
@@ -184,6 +189,7 @@ def test_unreachable_stripe_is_a_clear_error(settings):
         gateway.retrieve_payment_intent("pi_missing")
 
 
+@pytest.mark.stripe_in_caller_transaction  # a caller breaking the rule must still not charge twice
 def test_an_authorisation_rolled_back_by_the_caller_does_not_poison_the_next_one(ledger_checked):
     # A booking transaction that fails after authorising rolls the Payment row back; SQLite may
     # then reuse its id. Keys come from the payment's UUID, so the next attempt is a new one.

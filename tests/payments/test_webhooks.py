@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 import requests
 from django.core.management import call_command
@@ -165,7 +167,9 @@ def test_processing_error_keeps_the_event_for_retry(client, ledger_checked):
     Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=payment.stripe_payment_intent_id)
     event.payload["data"]["object"]["id"] = payment.stripe_payment_intent_id
     event.save(update_fields=["payload"])
-    call_command("retry_stripe_events")
+    assert event.next_attempt_at is not None  # backing off: the next run leaves it alone until then
+    with mock.patch("django.utils.timezone.now", return_value=event.next_attempt_at):
+        call_command("retry_stripe_events")
     event.refresh_from_db()
     assert event.status == StripeEvent.Status.PROCESSED
     assert event.attempts == 2

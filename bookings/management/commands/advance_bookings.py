@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from bookings.services.clock import advance_due_bookings
 
@@ -12,4 +12,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         counts = advance_due_bookings()
-        self.stdout.write(" ".join(f"{name}={count}" for name, count in counts.items()))
+        line = " ".join(f"{name}={count}" for name, count in counts.items())
+        self.stdout.write(line)
+        if counts["failed"]:
+            # Counted, recorded and retried with backoff (bookings.services.retries); the scheduler
+            # records this run as failed rather than done, so an outage shows on its job too.
+            raise CommandError(f"{counts['failed']} due transitions failed: {line}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from payments.outbox import redrive_money_operations
 
@@ -12,4 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         counts = redrive_money_operations()
-        self.stdout.write(" ".join(f"{name}={count}" for name, count in counts.items()))
+        line = " ".join(f"{name}={count}" for name, count in counts.items())
+        self.stdout.write(line)
+        if counts["pending"] or counts["failed"] or counts["payouts_refused"]:
+            # An outage (or a refusal) on this run: the scheduler records the job as failed, not as done.
+            raise CommandError(f"some money operations did not go through: {line}")
