@@ -23,6 +23,9 @@ gives the guest time to pay on-session.
 
 Payouts use their own row as their outbox (`Payout`, status waiting, keyed by the
 payment and the payout's rank): see `host_payouts.send_payout`.
+
+Size: one state machine. Exactly-once rests on the record, claim and answer phases and on each kind's
+send/apply pair agreeing (which statuses are unsettled, what waits for what); they are read together.
 """
 
 from __future__ import annotations
