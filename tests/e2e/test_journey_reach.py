@@ -116,8 +116,13 @@ def test_an_offline_host_follows_the_emails_link_logs_in_and_accepts_and_the_gue
 
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CONFIRMED
     sent = Delivery.objects.filter(channel="email", status=Delivery.Status.SENT)
-    assert sorted(sent.values_list("recipient__email", flat=True)) == [guest.email, host.email]
-    assert len(smtp.to(host.email)) == 1 and len(smtp.to(guest.email)) == 1  # once each, no duplicates
+    # The host: the request. The guest: the confirmation, and the receipt of the card's charge (receipts app).
+    assert sorted(sent.values_list("recipient__email", "kind")) == [
+        (guest.email, "booking.confirmed"),
+        (guest.email, "document.issued"),
+        (host.email, "booking.requested"),
+    ]
+    assert len(smtp.to(host.email)) == 1 and len(smtp.to(guest.email)) == 2  # once each, no duplicates
 
 
 # Replaces only the browser's call to its push service (see the module's docstring) and keeps what the page
