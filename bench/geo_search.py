@@ -96,7 +96,7 @@ def setup_database(kind: str, admin_url: str, keep_n: int | None = None):
         os.environ["SQLITE_PATH"] = path
 
         def cleanup() -> None:
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", "-writers.lock"):
                 Path(path + suffix).unlink(missing_ok=True)
             os.rmdir(folder)
 

@@ -54,7 +54,9 @@ def notifications_committed(*, notification_ids: list[int], urgent: bool = False
     """
     from notifications import tasks
 
-    task = tasks.plan_deliveries_task.using(priority=URGENT_PRIORITY) if urgent else tasks.plan_deliveries_task
+    task = tasks.plan_deliveries_task
+    if urgent and task.get_backend().supports_priority:  # the RQ engine keeps one queue order
+        task = task.using(priority=URGENT_PRIORITY)
     schedule_on_commit(task, list(notification_ids))
 
 
@@ -63,7 +65,8 @@ def _enqueue_send(delivery: Delivery) -> None:
 
     priority = URGENT_PRIORITY if get_kind(delivery.kind).urgent else 0
     task = tasks.send_email_task if delivery.channel == EMAIL else tasks.send_push_task
-    task = task.using(priority=priority)
+    if priority and task.get_backend().supports_priority:
+        task = task.using(priority=priority)
     if task.get_backend().supports_defer and delivery.due_at > timezone.now():
         task = task.using(run_after=delivery.due_at)
     task.enqueue(delivery.pk)

@@ -90,6 +90,7 @@ def test_slow_stripe_accepts_every_request_and_calls_stripe_outside_transactions
     out = run("slow_stripe.py", "--db", "sqlite", "--hosts", "3", "--writers", "2", "--latency-ms", "50")
     pattern = (
         rf"^db=sqlite accepts=3 failed_accepts=0 locked=0 write_p50_ms={NUMBER} write_p99_ms={NUMBER}"
-        r" writes=\d+ captured=3 stripe_calls_in_transaction=0$"
+        r" writes=\d+ captured=3 stripe_calls_in_transaction=0 "
+        r"reference_write_p50_ms=[0-9.]+ reference_write_p99_ms=[0-9.]+ reference_writes=\d+$"
     )
     assert re.search(pattern, out, re.MULTILINE), out
