@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -28,40 +29,9 @@ from promotions.terms import Funder
 CODE_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
-def create_code(
-    *,
-    by: User,
-    code: str,
-    funded_by: str,
-    valid_from: datetime,
-    valid_until: datetime,
-    percent: Decimal | None = None,
-    amount_off: int = 0,
-    currency: str = "",
-    min_spend: int = 0,
-    kinds: list[str] | None = None,
-    first_booking_only: bool = False,
-    per_person_limit: int = 1,
-    budget: int | None = None,
-    listing_id: int | None = None,
-) -> PromoCode:
+def create_code(*, by: User, **terms: Any) -> PromoCode:
     """A new code. Staff make Sharing-funded codes; a host makes codes funded by themselves, for their listings."""
-    fields = code_terms(
-        by=by,
-        code=code,
-        funded_by=funded_by,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        percent=percent,
-        amount_off=amount_off,
-        currency=currency,
-        min_spend=min_spend,
-        kinds=kinds,
-        first_booking_only=first_booking_only,
-        per_person_limit=per_person_limit,
-        budget=budget,
-        listing_id=listing_id,
-    )
+    fields = code_terms(by=by, **terms)
     try:
         with transaction.atomic():
             return PromoCode.objects.create(**fields, created_by=by, created_at=timezone.now())

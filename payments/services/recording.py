@@ -8,6 +8,7 @@ Every function here runs inside its caller's transaction, on a payment the calle
 from __future__ import annotations
 
 import stripe
+from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -28,6 +29,15 @@ def save_payment(payment: Payment, *fields: str) -> None:
     """Save `fields` and the payment's `updated_at`."""
     payment.updated_at = timezone.now()
     payment.save(update_fields=[*fields, "updated_at"])
+
+
+def mark_failed(payment: Payment, message: str) -> None:
+    """Stripe refused to start this payment (its own short transaction: no call is open)."""
+    with transaction.atomic():
+        payment = lock_payment(payment)
+        payment.status = Payment.Status.FAILED
+        payment.failure_message = message[:300]
+        save_payment(payment, "status", "failure_message")
 
 
 def check_amount(amount: object, what: str) -> int:

@@ -61,11 +61,7 @@ def save_card(*, payer: User, amount: int, currency: str, reference: str, paymen
             metadata=metadata,
         )
     except PaymentFailed as error:
-        with transaction.atomic():
-            payment = recording.lock_payment(payment)
-            payment.status = Status.FAILED
-            payment.failure_message = error.message[:300]
-            recording.save_payment(payment, "status", "failure_message")
+        recording.mark_failed(payment, error.message)
         raise
     with transaction.atomic():
         payment = recording.lock_payment(payment)
