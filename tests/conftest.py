@@ -100,3 +100,13 @@ def user(db) -> User:
 @pytest.fixture
 def other_user(db) -> User:
     return make_user(display_name="Bob Guest")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_types() -> None:
+    """Tests that flush tables (transaction=True) give content types new ids; the process-wide ContentType
+    cache would then hand a later test's live server an id that no longer exists (the dispute desk's
+    AdminDecision failed its foreign key, in the full suite only)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
