@@ -185,7 +185,10 @@
             status.textContent = "The pin is at " + addressPlace.city + ". Drag it to the exact spot.";
           } else {
             checkPin();
-            status.textContent = "Drag the pin to the exact spot if it is not there yet.";
+            // A second look-up of the same address (change, then blur) keeps saying where the pin is.
+            status.textContent = far
+              ? "Drag the pin to the exact spot if it is not there yet."
+              : "The pin is at " + addressPlace.city + ". Drag it to the exact spot if it is not there yet.";
           }
         })
         .catch(function () { status.textContent = "The address could not be looked up: place the pin on the map."; });
