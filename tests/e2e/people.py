@@ -68,6 +68,9 @@ def log_in(page: Page, live_url: str, email: str, *, then: str = "/", password: 
     page.get_by_role("button", name="Sign In").click()
     # Staying on the log-in page means the form refused them (and the page says why).
     expect(page, f"/accounts/login/ did not let {email} in and on to {then}").to_have_url(live_url + then)
+    # The URL changes when the next page starts arriving; its deferred scripts (the range calendar, the map)
+    # have run only once it has loaded, and a click before that is lost (seen on a loaded CI machine).
+    page.wait_for_load_state("load")
 
 
 @contextmanager
