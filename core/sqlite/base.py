@@ -25,7 +25,7 @@ import os
 import threading
 from typing import Any
 
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 from django.db.backends.sqlite3 import base
 
 # One per process: every connection of every thread writes the same file.
@@ -68,8 +68,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _commit(self) -> None:
         try:
             super()._commit()  # type: ignore[misc]
+        except IntegrityError as error:
+            raise IntegrityError(f"{error} {self._broken_foreign_keys()}") from error
         finally:
             self._release_writer()
+
+    def _broken_foreign_keys(self) -> str:
+        """SQLite checks deferred foreign keys at COMMIT and says only that one failed; the transaction is
+        still open then, so name the rows (table, rowid, the table it points at) to make the error useful."""
+        try:
+            rows = self.connection.execute("PRAGMA foreign_key_check").fetchall()[:5]
+        except Exception:  # a diagnosis must never hide the real error
+            return ""
+        return "; ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent, _ in rows)
 
     def _rollback(self) -> None:
         try:
