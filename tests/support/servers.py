@@ -72,7 +72,9 @@ def daphne_servers(
         for index in range(count):
             port = ports[index] if ports else free_port()
             log = Path(tempfile.mkstemp(prefix=f"daphne-{port}-", suffix=".log")[1])
-            command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "sharing.asgi:application"]
+            # The project's app, forgetting content types a flush renumbered (see server_asgi).
+            app = "tests.support.server_asgi:application"
+            command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
             with log.open("wb") as output:
                 process = subprocess.Popen(
                     command,
