@@ -91,17 +91,20 @@ class BookingMoney(Protocol):
         """Charge `amount` (what the card pays of the booking's total) into escrow; a hold larger than it is
         released for the rest. `promotion` (Sharing-funded) and the guest's `credit` pay the rest into escrow."""
 
-    def charge_saved_card(self, *, reference: str, amount: int) -> None:
-        """Charge `amount` off-session on the card saved for this booking (recorded now, sent after commit).
+    def charge_saved_card(self, *, reference: str, amount: int, promotion: int = 0, credit: int = 0) -> None:
+        """Charge `amount` off-session on the card saved for this booking (recorded now, sent after commit);
+        `promotion` (Sharing-funded) and the guest's `credit`, reserved at booking, pay the rest into escrow with it.
 
         The bank's answer reaches `bookings.services.schedule.scheduled_charge_answered`."""
 
     def scheduled_charge_outcome(self, *, reference: str) -> tuple[str, str]:
         """("paid" | "refused" | "pending" | "none", the bank's words) of the saved card's charge."""
 
-    def replace_saved_card(self, *, reference: str, payment_id: int, payer: User, amount: int) -> None:
+    def replace_saved_card(
+        self, *, reference: str, payment_id: int, payer: User, amount: int, promotion: int = 0, credit: int = 0
+    ) -> None:
         """The guest paid on-session after the saved card was refused: `payment_id` (authorised, theirs)
-        pays `amount` (captured after commit) and the saved card is let go."""
+        pays `amount` (captured after commit, with `promotion` and `credit` beside it) and the saved card is let go."""
 
     def release_authorisation(self, *, reference: str) -> None:
         """Release an authorisation that will never be charged (declined, expired, withdrawn)."""
@@ -111,8 +114,10 @@ class BookingMoney(Protocol):
         Sharing's promotions and `credit` to the guest's credit (the refund's shares, bookings.pricing).
 
         A booking whose saved card was not charged yet gives nothing back (nothing was taken): the
-        rest of the total, what the policy keeps, is charged off-session; if that is nothing (or
-        the card was refused already), the card is let go.
+        rest of the total, what the policy keeps, is charged off-session (the promotion and credit
+        reserved at booking paying their shares of it, the refund's shares going straight back to the
+        code's budget and the guest's credit); if the card keeps nothing (or was refused already), the
+        card is let go and the code and the credit are released.
 
         `host_keeps` is the host's final share: if the payout was already released, what the
         host no longer keeps (and Sharing's fee on it) comes back into escrow first.

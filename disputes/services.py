@@ -443,17 +443,18 @@ def resolve_dispute(
         booking = dispute.booking
         plan = plan_settlement(dispute=dispute, guest_refund=guest_refund, host_payout=host_payout)
         payment = booking_payment(booking)
+        by_tender: dict[str, int] = {}
         if payment is not None and payment.status == Payment.Status.CAPTURED:
-            # Recorded with the decision; Stripe (reversals, the refund) is called once it commits, then
-            # the release, each re-driven by the scheduler until done (payments.clawback.settle).
-            clawback.settle(
+            # Recorded with the decision; Stripe (reversals, the refund by tender) is called once it commits,
+            # then the release, each re-driven by the scheduler until done (payments.clawback.settle).
+            by_tender = clawback.settle(
                 payment=payment,
                 host=booking.listing.owner,
                 take_back=plan.take_back,
                 fee_back=plan.fee_back,
                 refund=plan.guest_refund,
                 host_total=plan.host_payout,
-            )
+            ).__dict__  # how the refund went back: card, promotion, credit, host-funded budget
         dispute.status = DisputeStatus.RESOLVED
         dispute.guest_refund = plan.guest_refund
         dispute.host_payout = plan.host_payout
@@ -475,6 +476,7 @@ def resolve_dispute(
                 "taken_back_from_host": plan.take_back,
                 "fee_returned_to_escrow": plan.fee_back,
                 "platform_keeps": plan.platform_keeps,
+                "refund_by_tender": by_tender,
             },
             now=now,
         )

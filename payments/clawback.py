@@ -8,14 +8,19 @@ Sharing's balance), then refund the guest. No Stripe call is made here: reversal
 refunds are recorded (`payments.outbox`) and sent once the caller's transaction commits,
 and a refund waits until the reversals it needs are done. Amounts on their way back count
 as taken (`outbox.unsettled_reversals`), so running any of this again takes nothing twice.
+A settlement's refund goes back by tender, by the one proportional rule (`refund_by_tender`).
 """
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
-from payments import outbox
+from bookings.pricing import RefundTenders, refund_tenders_of_rest
+from bookings.services.promotions import return_host_share
+from payments import outbox, selectors
+from payments.errors import PaymentStateError
 from payments.models import Payment
 from payments.services import guest_payments, host_payouts
 
@@ -57,16 +62,45 @@ def make_room_for_refund(*, payment: Payment, amount: int, host_keeps: int) -> P
     )
 
 
-def settle(*, payment: Payment, host: User, take_back: int, fee_back: int, refund: int, host_total: int) -> None:
+def refund_by_tender(*, payment: Payment, refund: int) -> RefundTenders:
+    """Split a refund of what is left of a charged booking by tender: `refund_tenders_of_rest`'s proportional
+    rule (bookings.pricing, the one cancellations use) over what is left of each (`selectors.tenders_left`)."""
+    left = selectors.tenders_left(payment)
+    try:
+        return refund_tenders_of_rest(left, refund)
+    except ValueError as error:
+        raise PaymentStateError(
+            f"A refund of {refund} {payment.currency} cents is more than the {left.total} not given back yet "
+            "(a refund may still be on its way): wait for it, then settle again.",
+            field="guest_refund",
+        ) from error
+
+
+def settle(
+    *, payment: Payment, host: User, take_back: int, fee_back: int, refund: int, host_total: int
+) -> RefundTenders:
     """A dispute's settlement, recorded in the caller's transaction: take back `take_back` from the host, return
     `fee_back` of Sharing's fee, refund `refund` to the guest, then release what escrow holds so the host has
     `host_total` in all and Sharing keeps the rest. Stripe is called after the commit, in that order (the
-    refund and the release wait for the reversals), each step re-driven by the scheduler until done."""
+    refund and the release wait for the reversals), each step re-driven by the scheduler until done.
+
+    The refund goes back by tender (`refund_by_tender`): the card's share to the card through the outbox,
+    Sharing's promotion and the guest's credit with it (out of escrow, to their budget and balance), and a
+    host-funded code's budget its share of the discount now (no money moves for that). Returns the split."""
     with transaction.atomic():
         if payment.frozen:
             payment = guest_payments.unfreeze_payment(payment=payment)
+        tenders = refund_by_tender(payment=payment, refund=refund)
         payment = claw_back(payment=payment, take_back=take_back, fee_back=fee_back)
-        if refund > 0:
+        if tenders.total > 0:
             # The host's share is settled by the release below; the refund takes nothing more from them.
-            outbox.record_refund(payment=payment, amount=refund, host_keeps=payment.host_payout_amount)
+            outbox.record_refund(
+                payment=payment,
+                amount=tenders.card,
+                host_keeps=payment.host_payout_amount,
+                promotion=tenders.promotion,
+                credit=tenders.credit,
+            )
+        return_host_share(reference=payment.reference, tenders=tenders, operation="dispute", now=timezone.now())
         outbox.record_release(payment=payment, host=host, host_total=host_total)
+    return tenders

@@ -13,15 +13,18 @@ refused before anything is recorded (a DomainError rolls the transition back).
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts.models import User
+from bookings.models import Booking
 from bookings.money import Authorisation
 from payments import outbox, selectors
 from payments.deposits import CarMoney
 from payments.errors import PaymentStateError
 from payments.models import MoneyOperation, Payment
 from payments.services import guest_payments, recording, saved_cards
+from promotions.services import release, return_refund_share
 
 Status = Payment.Status
 
@@ -60,6 +63,34 @@ def _payment_for(reference: str) -> Payment:
     if payment is None:
         raise PaymentStateError("No card payment is attached to this booking.")
     return payment
+
+
+def _refund_before_the_charge(saved: Payment, *, card: int, promotion: int, credit: int) -> None:
+    """A far-ahead booking cancelled before its saved card was charged: nothing was taken, nothing goes back.
+
+    What the policy keeps is charged now (off-session): the card's share, with Sharing's promotion and the
+    guest's credit paying theirs into escrow beside it (what the booking reserved less the refund's shares,
+    by bookings.pricing's proportional rule). The refund's shares of the promotion and the credit were never
+    paid in: they go straight back to the code's budget and the guest's balance. If the card keeps nothing
+    (a free cancellation, or a card already refused once), the card is let go and the code and the credit
+    are released whole.
+    """
+    reference = saved.reference
+    now = timezone.now()
+    owed = saved.amount - card
+    if owed > 0 and not saved.operations.filter(kind=MoneyOperation.Kind.CHARGE).exists():
+        reserved = Booking.objects.filter(pk=int(reference.partition(":")[2])).values("platform_promotion", "credit")
+        booking = reserved.first() or {"platform_promotion": 0, "credit": 0}
+        outbox.record_charge(
+            payment=saved,
+            amount=owed,
+            promotion=max(0, booking["platform_promotion"] - promotion),
+            credit=max(0, booking["credit"] - credit),
+        )
+        return_refund_share(reference=reference, promotion=promotion, credit=credit, operation="uncharged", now=now)
+    else:
+        outbox.record_cancel(payment=saved)
+        release(reference=reference, now=now)
 
 
 class StripeEscrow(CarMoney):
@@ -117,13 +148,7 @@ class StripeEscrow(CarMoney):
     def refund(self, *, reference: str, amount: int, host_keeps: int, promotion: int = 0, credit: int = 0) -> None:
         saved = _saved_card_not_charged(reference)
         if saved is not None:
-            # Nothing was taken: nothing to give back. What the policy keeps is charged now (off-session);
-            # if that is nothing, or the saved card was already refused once, the card is let go.
-            owed = saved.amount - amount
-            if owed > 0 and not saved.operations.filter(kind=MoneyOperation.Kind.CHARGE).exists():
-                outbox.record_charge(payment=saved, amount=owed)
-            else:
-                outbox.record_cancel(payment=saved)
+            _refund_before_the_charge(saved, card=amount, promotion=promotion, credit=credit)
             return
         if amount <= 0 and promotion <= 0 and credit <= 0:
             return
@@ -131,13 +156,15 @@ class StripeEscrow(CarMoney):
             payment=_payment_for(reference), amount=amount, host_keeps=host_keeps, promotion=promotion, credit=credit
         )
 
-    def charge_saved_card(self, *, reference: str, amount: int) -> None:
-        outbox.record_charge(payment=_payment_for(reference), amount=amount)
+    def charge_saved_card(self, *, reference: str, amount: int, promotion: int = 0, credit: int = 0) -> None:
+        outbox.record_charge(payment=_payment_for(reference), amount=amount, promotion=promotion, credit=credit)
 
     def scheduled_charge_outcome(self, *, reference: str) -> tuple[str, str]:
         return outbox.charge_outcome(payment=_payment_for(reference))
 
-    def replace_saved_card(self, *, reference: str, payment_id: int, payer: User, amount: int) -> None:
+    def replace_saved_card(
+        self, *, reference: str, payment_id: int, payer: User, amount: int, promotion: int = 0, credit: int = 0
+    ) -> None:
         saved = _saved_card_not_charged(reference)
         if saved is None:
             raise PaymentStateError("No saved card waits to be charged for this booking.")
@@ -148,7 +175,7 @@ class StripeEscrow(CarMoney):
             raise PaymentStateError("The card is not authorised for this booking's amount. Try again.")
         outbox.record_cancel(payment=saved)
         guest_payments.set_payment_reference(payment=payment, reference=reference)
-        outbox.record_capture(payment=payment, amount=amount)
+        outbox.record_capture(payment=payment, amount=amount, promotion=promotion, credit=credit)
 
     def payout(self, *, reference: str, host: User, amount: int) -> None:
         outbox.release_escrow_after_commit(payment=_payment_for(reference), host=host, host_amount=amount)

@@ -125,9 +125,10 @@ def record_capture(*, payment: Payment, amount: int, promotion: int = 0, credit:
     return _record(payment, Kind.CAPTURE, amount, promotion=promotion, credit=credit)
 
 
-def record_charge(*, payment: Payment, amount: int) -> MoneyOperation | None:
+def record_charge(*, payment: Payment, amount: int, promotion: int = 0, credit: int = 0) -> MoneyOperation | None:
     """Charge `amount` off-session on the card saved for this payment, after commit. Once per payment:
-    a second request returns the first row (whatever its outcome)."""
+    a second request returns the first row (whatever its outcome). `promotion` and `credit` (reserved at
+    booking) are paid into escrow with the charge when the bank's yes is recorded."""
     payment = recording.lock_payment(payment)
     existing = payment.operations.filter(kind=Kind.CHARGE).first()
     if existing is not None:
@@ -139,7 +140,7 @@ def record_charge(*, payment: Payment, amount: int) -> MoneyOperation | None:
         raise PaymentStateError(
             f"Only {payment.amount} {payment.currency} cents were agreed: {amount} cannot be charged."
         )
-    return _record(payment, Kind.CHARGE, amount)
+    return _record(payment, Kind.CHARGE, amount, promotion=promotion, credit=credit)
 
 
 def record_cancel(*, payment: Payment) -> MoneyOperation | None:
@@ -263,6 +264,7 @@ def _apply_charge(operation: MoneyOperation, payment: Payment, intent: Any) -> N
     recording.save_payment(payment, "stripe_payment_intent_id")
     if payment.captured_amount == 0:
         recording.post_capture(payment, int(intent.amount_received or operation.amount), intent)
+    recording.post_subsidy(payment, promotion=operation.promotion, credit=operation.credit)
     operation.stripe_object_id = intent.id
 
 

@@ -106,3 +106,9 @@ def codes_of_host(*, host: User) -> QuerySet[PromoCode]:
 
 def referral_code_of(user: User) -> str | None:
     return ReferralCode.objects.filter(user=user).values_list("code", flat=True).first()
+
+
+def host_promotion_left(*, reference: str) -> int:
+    """What a host-funded code's discount on the booking `reference` still draws on the code's budget."""
+    redemption = Redemption.objects.filter(reference=reference, code__funded_by=Funder.HOST).first()
+    return redemption.amount - redemption.returned if redemption is not None else 0

@@ -24,7 +24,7 @@ from accounts.models import User
 from bookings import pricing, selectors
 from bookings.models import Booking, BookingStatus
 from bookings.money import booking_reference, money
-from bookings.services import schedule
+from bookings.services import promotions, schedule
 from bookings.services.steps import (
     NOT_CHARGED,
     _host,
@@ -131,8 +131,9 @@ def cancel_for_suspension(*, booking_id: int, suspended: User, reason: str, now:
 
 
 def _refund(booking: Booking, settlement: pricing.Settlement) -> None:
-    """Refund `settlement.refund` by the proportional rule (`pricing.refund_tenders`): the card gets its share,
-    Sharing's promotion and the guest's credit theirs."""
+    """Refund `settlement.refund` by the proportional rule (`pricing.refund_tenders_of_rest`, the one the
+    dispute desk uses too): the card gets its share, Sharing's promotion and the guest's credit theirs, and a
+    host-funded code's budget its share of the discount."""
     tenders = pricing.refund_tenders(selectors.booking_quote(booking), settlement.refund)
     money().refund(
         reference=booking_reference(booking.pk),
@@ -140,6 +141,12 @@ def _refund(booking: Booking, settlement: pricing.Settlement) -> None:
         host_keeps=settlement.host_payout,
         promotion=tenders.promotion,
         credit=tenders.credit,
+    )
+    promotions.return_host_share(
+        reference=booking_reference(booking.pk),
+        tenders=tenders,
+        operation="cancellation",
+        now=booking.ended_at or timezone.now(),
     )
 
 

@@ -22,7 +22,6 @@ from bookings.selectors import PricedPeriod
 from core.errors import Conflict
 from listings.models import Listing
 from promotions import referrals, selectors, services
-from promotions.selectors import PromotionRefused
 
 
 def is_first_booking(guest: User) -> bool:
@@ -38,17 +37,6 @@ def promoted(
     quote = priced.quote
     if not promo_code.strip() and not use_credit:
         return priced
-    from bookings.services.schedule import charge_time  # schedule imports steps, which imports this module
-
-    if charge_time(start=priced.start, now=now) is not None:
-        # A far-ahead booking's saved card is charged later for the whole total (services.schedule), and
-        # that charge does not carry a promotion or credit into escrow yet: refused before anything is taken.
-        raise PromotionRefused(
-            f"Promo codes and credit apply to stays paid when booked. This one starts more than "
-            f"{settings.PAYMENT_SCHEDULE_AFTER_DAYS} days ahead and is charged later: book it without them.",
-            field="promo_code" if promo_code.strip() else "use_credit",
-            code="paid_later",
-        )
     code = None
     if promo_code.strip():
         code = selectors.usable_code(
@@ -90,6 +78,20 @@ def redeem(*, booking: Booking, now: datetime) -> None:
     if booking.credit:
         services.spend_credit(
             guest=booking.guest, currency=booking.currency, amount=booking.credit, reference=reference, now=now
+        )
+
+
+def release_reserved(booking: Booking, *, now: datetime) -> None:
+    """A far-ahead booking that lapsed unpaid: its code and credit come back whole (caller's transaction)."""
+    services.release(reference=booking_reference(booking.pk), now=now)
+
+
+def return_host_share(*, reference: str, tenders: pricing.RefundTenders, operation: str, now: datetime) -> None:
+    """A refund's share of a host-funded discount goes back to its code's budget (no money moves for it:
+    the discount lowered the price). Sharing's promotion and the credit go back with the refund itself."""
+    if tenders.host_promotion > 0:
+        services.return_refund_share(
+            reference=reference, promotion=tenders.host_promotion, credit=0, operation=operation, now=now
         )
 
 

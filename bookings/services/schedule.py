@@ -15,6 +15,11 @@ Cancelling before the charge gives nothing back (nothing was taken) and otherwis
 (the money port charges what the policy keeps); a booking whose charge was refused is cancelled at no
 cost. The clock's sweep (`clock.advance_due_bookings`) runs the due steps and catches up an answer
 whose telling was lost.
+Promo codes and credit: reserved at booking like any other (the code's budget and per-person limit count
+them); the card is saved for, and charged, only its part (`Booking.charged`), and the promotion and credit
+are paid into escrow beside the charge. They come back whole if the booking never takes place: declined or
+expired (`promotions.booking_moved`), cancelled before the charge at no cost (the money port), or lapsed
+unpaid after a refused charge (`lapse_unpaid_booking`).
 MONEY:
   charge_scheduled_payment -> charge the saved card off-session
   pay_now                  -> the new card is authorised, captured after commit; the saved card let go
@@ -36,6 +41,7 @@ from accounts.models import User
 from bookings import pricing, selectors, tasks
 from bookings.models import Booking, BookingStatus, PaymentSchedule
 from bookings.money import booking_reference, money
+from bookings.services import promotions
 from bookings.services.steps import _host, _lock, _move_and_free_slot, _notify, _require_guest, _set_outcome
 from core.errors import AuthenticationRequired, CardRefused, Conflict, DomainError
 from core.money import format_money
@@ -92,7 +98,13 @@ def charge_scheduled_payment(*, booking_id: int, now: datetime | None = None) ->
             raise Conflict("Only a confirmed booking is charged.", code="wrong_state")
         if now < schedule.charge_at:
             raise Conflict("The payment is not due yet.", code="not_due")
-        money().charge_saved_card(reference=booking_reference(booking.pk), amount=booking.total)
+        # The card pays its part; the promo code and credit reserved at booking pay theirs into escrow with it.
+        money().charge_saved_card(
+            reference=booking_reference(booking.pk),
+            amount=booking.charged,
+            promotion=booking.platform_promotion,
+            credit=booking.credit,
+        )
         schedule.state = State.CHARGING
         schedule.save(update_fields=["state"])
     return booking
@@ -115,7 +127,7 @@ def sync_scheduled_charge(*, booking_id: int, now: datetime | None = None) -> Bo
         if schedule.state != State.CHARGING:
             return booking
         outcome, words = money().scheduled_charge_outcome(reference=booking_reference(booking.pk))
-        amount = format_money(booking.total, booking.currency)
+        amount = format_money(booking.charged, booking.currency)
         if outcome == "paid":
             schedule.state, schedule.paid_at = State.PAID, now
             schedule.save(update_fields=["state", "paid_at"])
@@ -172,7 +184,7 @@ def pay_now(*, guest: User, booking_id: int, payment_method: str, now: datetime 
         return booking
     held = money().authorise(
         payer=guest,
-        amount=booking.total,
+        amount=booking.charged,
         currency=booking.currency,
         reference=f"repay:{booking.pk}:{uuid.uuid4().hex[:16]}",
         payment_method=payment_method,
@@ -222,11 +234,16 @@ def _take(*, booking_id: int, payment_id: int, guest: User, now: datetime) -> Bo
                 if schedule.state != State.FAILED or schedule.pay_by is None or now >= schedule.pay_by:
                     raise Conflict(WINDOW_CLOSED, code="payment_window_closed")
                 money().replace_saved_card(
-                    reference=booking_reference(booking.pk), payment_id=payment_id, payer=guest, amount=booking.total
+                    reference=booking_reference(booking.pk),
+                    payment_id=payment_id,
+                    payer=guest,
+                    amount=booking.charged,
+                    promotion=booking.platform_promotion,
+                    credit=booking.credit,
                 )
                 schedule.state, schedule.paid_at, schedule.retry_payment_id = State.PAID, now, None
                 schedule.save(update_fields=["state", "paid_at", "retry_payment_id"])
-                amount = format_money(booking.total, booking.currency)
+                amount = format_money(booking.charged, booking.currency)
                 _notify([guest], "booking.payment_taken", booking, f"You paid {amount}: your booking stands.")
                 _notify([_host(booking)], "booking.payment_taken", booking, "The guest paid: the booking stands.")
     except DomainError:
@@ -259,6 +276,7 @@ def lapse_unpaid_booking(*, booking_id: int, now: datetime | None = None) -> Boo
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move_and_free_slot(booking, BookingStatus.CANCELLED_BY_GUEST, by=None, now=now, reason="Not paid in time")
         money().release_authorisation(reference=booking_reference(booking.pk))
+        promotions.release_reserved(booking, now=now)  # the code's budget and the credit come back whole
         abandoned, schedule.retry_payment_id = schedule.retry_payment_id, None
         schedule.state = State.LAPSED
         schedule.save(update_fields=["state", "retry_payment_id"])

@@ -164,7 +164,7 @@ def _confirm(booking: Booking, *, by: User | None, now: datetime, reason: str) -
         )
     else:
         # Far ahead: nothing is taken now; the saved card is charged at `charge_at` (services.schedule).
-        # Codes and credit are refused for these (services.promotions), so the card pays the whole total.
+        # Its code and credit are reserved already (services.promotions.redeem) and paid in with that charge.
         schedule_on_commit(tasks.charge_scheduled_payment_task, booking.pk, at=schedule.charge_at)
     for other in selectors.overlapping_requests(booking=booking).select_for_update().order_by("pk"):
         other.listing = booking.listing
