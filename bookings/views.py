@@ -279,12 +279,17 @@ def cancel(request: SignedInRequest, booking_id: int) -> HttpResponse:
         changed = not shown.isdigit() or refund is None or refund < int(shown)
         if not changed:
             return _cancel_now(request, booking_id)
+    forfeit = booking.total - refund if refund is not None else None
     context = {
         "booking": booking,
         "is_host": is_host,
         "cancellable": cancellable,
         "refund": refund,
-        "forfeit": booking.total - refund if refund is not None else None,
+        "forfeit": forfeit,
+        # Of what the policy keeps, the saved card pays its part; a promo code and credit pay theirs.
+        "card_forfeit": booking.charged - pricing.refund_tenders(selectors.booking_quote(booking), refund).card
+        if refund is not None
+        else None,
         "changed": changed,
         # A far-ahead booking not charged yet: nothing comes back, only what the policy keeps is charged.
         "not_charged_yet": PaymentSchedule.objects.filter(

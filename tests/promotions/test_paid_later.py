@@ -11,16 +11,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from bookings import pricing
 from bookings.models import Booking, BookingStatus, PaymentSchedule
 from bookings.money import booking_reference
 from bookings.selectors import booking_quote
 from bookings.services.answers import accept_booking, decline_booking
-from bookings.services.cancellations import cancel_by_guest, cancel_by_host
+from bookings.services.cancellations import cancel_by_guest, cancel_by_host, guest_refund
 from bookings.services.checkout import request_booking
 from bookings.services.clock import advance_due_bookings, expire_booking
 from bookings.services.schedule import pay_now
+from core.money import format_money
 from listings.models import CancellationPolicy, Listing, ListingKind
 from payments.ledger import escrow_balance
 from payments.models import MoneyOperation, Payment
@@ -292,3 +294,22 @@ def test_a_cancellation_after_the_charge_refunds_each_tender_its_share():
     assert payment.subsidy_returned == booking.platform_promotion + CREDIT
     assert spent(code) == 0 and credit_balance(user=guest, currency="EUR") == CREDIT
     assert escrow(booking) == 0
+
+
+def test_the_cancel_page_says_what_the_saved_card_would_pay_of_what_the_policy_keeps(client):
+    guest = with_credit()
+    booking = book_far_ahead(
+        guest=guest, promo_code=make_code().code, use_credit=True, policy=CancellationPolicy.STRICT
+    )
+
+    with clock(NOW + timedelta(days=10)):
+        client.force_login(guest)
+        page = client.get(reverse("bookings:cancel", kwargs={"booking_id": booking.pk})).content.decode()
+
+    refund = guest_refund(booking=booking, at=NOW + timedelta(days=10)).refund
+    back = pricing.refund_tenders(booking_quote(booking), refund)
+    card_pays = format_money(booking.charged - back.card, "EUR")
+    kept = format_money(booking.total - refund, "EUR")
+    assert "Nothing has been charged yet." in page
+    assert f"<strong>{card_pays}</strong> of {format_money(booking.total, 'EUR')} is charged to your saved card" in page
+    assert f"({kept}), less the share your promo code and credit pay" in page
