@@ -16,6 +16,7 @@ from django.conf import settings
 
 from accounts.models import User
 from bookings import pricing
+from bookings import selectors as bookings_selectors
 from bookings.models import CANCELLED_STATUSES, UNPAID_END_STATUSES, Booking, BookingStatus
 from bookings.money import booking_reference
 from bookings.selectors import PricedPeriod
@@ -84,6 +85,20 @@ def redeem(*, booking: Booking, now: datetime) -> None:
 def release_reserved(booking: Booking, *, now: datetime) -> None:
     """A far-ahead booking that lapsed unpaid: its code and credit come back whole (caller's transaction)."""
     services.release(reference=booking_reference(booking.pk), now=now)
+
+
+def return_kept(booking: Booking, *, now: datetime) -> None:
+    """A cancelled far-ahead booking whose kept part the saved card's bank refused: the promotion and credit
+    reserved for that part (what the refund did not give back) come back too. Idempotent: the code gives back
+    at most what it gave, and the credit movement happens once."""
+    back = pricing.refund_tenders(bookings_selectors.booking_quote(booking), booking.refund_amount or 0)
+    services.return_refund_share(
+        reference=booking_reference(booking.pk),
+        promotion=booking.promotion - back.promotion - back.host_promotion,
+        credit=booking.credit - back.credit,
+        operation="kept-part-refused",
+        now=now,
+    )
 
 
 def return_host_share(*, reference: str, tenders: pricing.RefundTenders, operation: str, now: datetime) -> None:

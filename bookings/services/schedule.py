@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings import pricing, selectors, tasks
-from bookings.models import Booking, BookingStatus, PaymentSchedule
+from bookings.models import CANCELLED_STATUSES, Booking, BookingStatus, PaymentSchedule
 from bookings.money import booking_reference, money
 from bookings.services import promotions
 from bookings.services.steps import _host, _lock, _move_and_free_slot, _notify, _require_guest, _set_outcome
@@ -124,6 +124,12 @@ def sync_scheduled_charge(*, booking_id: int, now: datetime | None = None) -> Bo
     with transaction.atomic():
         booking = _lock(booking_id)
         schedule = _schedule(booking)
+        if schedule.state == State.CANCELLED and booking.status in CANCELLED_STATUSES:
+            # Cancelled before the charge: what the policy kept was charged; refused, it is never paid,
+            # so the promotion and credit reserved for it come back too.
+            if money().scheduled_charge_outcome(reference=booking_reference(booking.pk))[0] == "refused":
+                promotions.return_kept(booking, now=now)
+            return booking
         if schedule.state != State.CHARGING:
             return booking
         outcome, words = money().scheduled_charge_outcome(reference=booking_reference(booking.pk))

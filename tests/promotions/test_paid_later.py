@@ -21,7 +21,7 @@ from bookings.services.answers import accept_booking, decline_booking
 from bookings.services.cancellations import cancel_by_guest, cancel_by_host, guest_refund
 from bookings.services.checkout import request_booking
 from bookings.services.clock import advance_due_bookings, expire_booking
-from bookings.services.schedule import pay_now
+from bookings.services.schedule import pay_now, sync_scheduled_charge
 from core.money import format_money
 from listings.models import CancellationPolicy, Listing, ListingKind
 from payments.ledger import escrow_balance
@@ -261,6 +261,25 @@ def test_a_cancellation_before_the_charge_under_a_strict_policy_charges_each_ten
     assert spent(code) == booking.platform_promotion - back.promotion
     assert credit_balance(user=guest, currency="EUR") == back.credit
     assert CreditMovement.objects.filter(reason=CreditMovement.Reason.REFUND, amount=back.credit).count() == 1
+
+
+def test_a_kept_part_the_bank_refuses_gives_its_promotion_and_credit_back_too():
+    code = make_code(code="SUMMER", percent=10)
+    guest = with_credit()
+    booking = book_far_ahead(
+        guest=guest, promo_code="SUMMER", use_credit=True, policy=CancellationPolicy.STRICT, card_number=DECLINED_LATER
+    )
+
+    with clock(NOW + timedelta(days=10)):
+        cancel_by_guest(guest=guest, booking_id=booking.pk)
+
+    charge = MoneyOperation.objects.get(payment=saved_card(booking), kind=MoneyOperation.Kind.CHARGE)
+    assert charge.status == MoneyOperation.Status.REFUSED and charge.promotion > 0 and charge.credit > 0
+    assert spent(code) == 0 and credit_balance(user=guest, currency="EUR") == CREDIT
+    assert escrow(booking) == 0
+    # Told twice (a re-sent answer), nothing more comes back.
+    sync_scheduled_charge(booking_id=booking.pk, now=NOW + timedelta(days=11))
+    assert spent(code) == 0 and credit_balance(user=guest, currency="EUR") == CREDIT
 
 
 def test_a_booking_lapsed_after_a_refused_charge_releases_the_code_and_credit():
