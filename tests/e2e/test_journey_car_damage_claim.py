@@ -58,8 +58,8 @@ def _returned_rental(listing, guest):
         theirs = services.file_report(
             author=guest, booking_id=booking.pk, stage=stage, odometer_km=km, fuel_percent=70, photos=_photos(), now=at
         )
-        services.confirm_report(user=guest, report_id=mine.pk, now=at)
-        services.confirm_report(user=owner, report_id=theirs.pk, now=at)
+        answers.confirm_report(user=guest, report_id=mine.pk, now=at)
+        answers.confirm_report(user=owner, report_id=theirs.pk, now=at)
         if stage == "pickup":
             start_booking(booking_id=booking.pk, now=start)
     return booking
