@@ -103,7 +103,9 @@ class ReportAnswer(models.Model):
     contests_odometer = models.BooleanField(default=False)
     contests_fuel = models.BooleanField(default=False, help_text="The fuel or charge level.")
     contests_condition = models.BooleanField(default=False, help_text="The photos and the car's condition.")
-    dispute_id = models.BigIntegerField(null=True, blank=True, help_text="The dispute a return contest opened or joined.")
+    dispute_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The dispute a return contest opened or joined."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -250,7 +250,9 @@ def file_report(
         notify(
             [other_party(booking, side)],
             "handover.reported",
-            report_payload(report, f"The {Side(side).label.lower()}'s {Stage(stage).label.lower()} report waits for you"),
+            report_payload(
+                report, f"The {Side(side).label.lower()}'s {Stage(stage).label.lower()} report waits for you"
+            ),
         )
         return report
 
