@@ -1,4 +1,4 @@
-"""Handover forms: the report (odometer, fuel or charge, notes, a photo from every angle), a contest of one, the desk's."""
+"""Handover forms: a report (odometer, fuel or charge, notes, a photo per angle), a contest of one, the desk's."""
 
 from __future__ import annotations
 

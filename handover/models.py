@@ -1,9 +1,10 @@
 """Cars handed over on the record: each side's condition report at pickup and at return, and the deposit.
 
 A report is one party's account of the car at one stage (odometer, fuel or charge, photos from
-fixed angles, notes); the other party answers it once: confirms it or contests it (ReportAnswer). When both return reports are confirmed, the
-settlement fixes the kilometres driven, those beyond the listing's included distance and what
-they cost at the advertised extra-kilometre price. Money is integers in minor units.
+fixed angles, notes); the other party answers it once: confirms it or contests it (ReportAnswer).
+When both return reports are answered, the settlement fixes the kilometres driven, those beyond
+the listing's included distance and what they cost at the advertised extra-kilometre price.
+Money is integers in minor units.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ Each charge (kilometres "extras:<booking>", fuel "fuel:<booking>") is its own pa
 ledger entries and receipt line. It moves money through the bookings money port after the commit
 (`collect_extra_charge`), never inside a transaction: record "due", commit, call the card, record
 the answer. Either can be contested in a dispute on the booking (a contested return report opens or
-joins one; the dispute shows both reports, their answers and the settlement); support gives back what it decides through `handover.contests`.
+joins one; the dispute shows both reports, their answers and the settlement); support gives back
+what it decides through `handover.contests`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Each side confirms the other's handover report or contests it: once, only the other party, a return contest disputes."""
+"""Each side confirms or contests the other's handover report: once, only the other party; a return contest disputes."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ def test_the_other_return_report_is_still_filed_on_a_booking_the_contest_dispute
 
 def test_a_deposit_claim_joins_the_dispute_a_contest_opened():
     booking = picked_up(rented_car(deposit_amount=30_000))
-    owners, renters = _returns_filed(booking)
+    owners, _ = _returns_filed(booking)
     _contest(booking.guest, owners)
     deposit = deposits.file_claim(
         host=booking.listing.owner, booking_id=booking.pk, amount=10_000, description="Dent.", now=AT_RETURN
