@@ -30,7 +30,8 @@ class ReportForm(forms.Form):
 class ContestForm(forms.Form):
     """The other party contests parts of a report; the service checks the reason's length and the parts again."""
 
-    fields = forms.MultipleChoiceField(  # the parts contested (the API calls them `fields` too)
+    # The API calls them `fields`; not here, where a form's `fields` is its own list of fields.
+    contested = forms.MultipleChoiceField(
         label="What is wrong",
         choices=[("odometer", "Odometer"), ("fuel", "Fuel or charge level"), ("condition", "Photos and condition")],
         widget=forms.CheckboxSelectMultiple,

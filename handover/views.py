@@ -108,7 +108,7 @@ def contest_report(request: SignedInRequest, report_id: int) -> HttpResponse:
             user=request.user,
             report_id=report.pk,
             reason=form.cleaned_data["reason"],
-            fields=form.cleaned_data["fields"],
+            fields=form.cleaned_data["contested"],
         )
     if refused:
         return detail(request, report.booking_id, contested=(report.pk, form), status=refused.status_code)

@@ -286,7 +286,7 @@ def _api(name: str, filed: HandoverReport) -> str:
 
 def test_anonymous_visitors_are_sent_to_log_in_and_refused_by_the_api(client):
     filed = report(rented_car(), side="host")
-    assert client.post(_page("contest", filed), {"fields": ["odometer"], "reason": REASON}).status_code == 302
+    assert client.post(_page("contest", filed), {"contested": ["odometer"], "reason": REASON}).status_code == 302
     answer = client.post(_api("contest", filed), {"fields": ["odometer"], "reason": REASON}, "application/json")
     assert answer.status_code == 401
     assert not ReportAnswer.objects.exists()
@@ -301,7 +301,7 @@ def test_the_page_and_the_api_contest_a_return_report_alike(_now, client):
         client.force_login(booking.guest)
         data = {"fields": ["odometer", "condition"], "reason": REASON}
         if via == "page":
-            answer = client.post(_page("contest", owners), data)
+            answer = client.post(_page("contest", owners), {"contested": data["fields"], "reason": REASON})
             assert answer.status_code == 302
             assert "Report contested. Support sees it" in client.get(answer["Location"]).content.decode()
         else:
@@ -328,7 +328,7 @@ def test_the_page_and_the_api_refuse_a_short_reason_on_its_field(_now, client):
     booking = rented_car()
     filed = report(booking, side="host")
     client.force_login(booking.guest)
-    page = client.post(_page("contest", filed), {"fields": ["fuel"], "reason": "bad"})
+    page = client.post(_page("contest", filed), {"contested": ["fuel"], "reason": "bad"})
     assert page.status_code == 400 and "at least 10 characters" in page.content.decode()
     api = client.post(_api("contest", filed), {"fields": ["fuel"], "reason": "bad"}, "application/json")
     assert api.status_code == 400 and api.json()["field"] == "reason"
@@ -386,3 +386,13 @@ def test_the_handover_page_offers_to_confirm_or_contest_only_to_the_other_party(
     client.force_login(booking.listing.owner)
     page = client.get(url).content.decode()
     assert "Contest this report" not in page and "Waiting for the other party to confirm or contest it" in page
+
+
+@mock.patch("django.utils.timezone.now", return_value=AT_PICKUP)
+def test_the_page_refuses_a_contest_that_ticks_nothing(_now, client):
+    booking = rented_car()
+    filed = report(booking, side="host")
+    client.force_login(booking.guest)
+    page = client.post(_page("contest", filed), {"reason": REASON})
+    assert page.status_code == 400 and "This field is required" in page.content.decode()
+    assert not ReportAnswer.objects.exists()

@@ -699,7 +699,7 @@ ATTEMPTS: list[Attempt] = [
         "handover:contest",
         POST,
         lambda w: {"report_id": w.car_report.pk},
-        lambda w: {"fields": ["odometer"], "reason": "The odometer read less than that."},
+        lambda w: {"contested": ["odometer"], "reason": "The odometer read less than that."},
     ),
     Attempt(
         "handover-claim",
