@@ -396,3 +396,13 @@ def test_the_page_refuses_a_contest_that_ticks_nothing(_now, client):
     page = client.post(_page("contest", filed), {"reason": REASON})
     assert page.status_code == 400 and "This field is required" in page.content.decode()
     assert not ReportAnswer.objects.exists()
+
+
+def test_the_admin_lists_the_answers_read_only(client):
+    booking = rented_car()
+    filed = report(booking, side="host")
+    _contest(booking.guest, filed, fields=["fuel"], at=AT_PICKUP)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    page = client.get("/admin/handover/reportanswer/")
+    assert page.status_code == 200 and "fuel" in page.content.decode()
+    assert client.get(f"/admin/handover/reportanswer/{ReportAnswer.objects.get().pk}/delete/").status_code == 403
