@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -406,3 +408,18 @@ def test_the_admin_lists_the_answers_read_only(client):
     page = client.get("/admin/handover/reportanswer/")
     assert page.status_code == 200 and "fuel" in page.content.decode()
     assert client.get(f"/admin/handover/reportanswer/{ReportAnswer.objects.get().pk}/delete/").status_code == 403
+
+
+def test_reports_confirmed_before_answers_existed_get_their_confirmation_as_the_answer():
+    backfill = importlib.import_module("handover.migrations.0004_report_answers").confirmations_become_answers
+    booking = rented_car()
+    filed = report(booking, side="host")
+    HandoverReport.objects.filter(pk=filed.pk).update(confirmed_at=AT_PICKUP)
+    backfill(apps, None)
+    answer = ReportAnswer.objects.get(report=filed)
+    assert (answer.kind, answer.side, answer.answered_by_id, answer.created_at) == (
+        "confirm",
+        "guest",
+        booking.guest_id,
+        AT_PICKUP,
+    )
