@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin_tools import ReadOnlyMixin
-from handover.models import Deposit, HandoverReport, Settlement
+from handover.models import Deposit, HandoverReport, ReportAnswer, Settlement
 
 
 @admin.register(HandoverReport)
@@ -19,6 +19,15 @@ class HandoverReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return format_html(
             '<a href="{}">Open</a>', reverse("handover:detail", kwargs={"booking_id": report.booking_id})
         )
+
+
+@admin.register(ReportAnswer)
+class ReportAnswerAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The other side's final answer to each report; a contest with its parts, reason and dispute."""
+
+    list_display = ["report", "kind", "side", "answered_by", "contested_fields", "dispute_id", "created_at"]
+    list_filter = ["kind", "side"]
+    search_fields = ["report__booking__id", "answered_by__email"]
 
 
 @admin.register(Settlement)

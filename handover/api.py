@@ -1,4 +1,4 @@
-"""Car handovers in the JSON API (/api/v1/handover/): read one, keep a card, file a report, confirm one.
+"""Car handovers in the JSON API (/api/v1/handover/): read one, keep a card, file a report, confirm or contest one.
 
 Only the booking's two parties (and staff, to read) get anything; anyone else is told there is no
 such booking. Photos are fetched from the `photo_url` of each (the page route, for the same people).
@@ -14,8 +14,8 @@ from ninja.files import UploadedFile
 
 from core.api import session_or_token_auth
 from core.requests import ApiRequest
-from handover import deposits, selectors, services
-from handover.models import HandoverReport, Settlement
+from handover import answers, deposits, selectors, services
+from handover.models import HandoverReport, ReportAnswer, Settlement
 
 router = Router(tags=["handover"], auth=session_or_token_auth)
 
@@ -23,6 +23,17 @@ router = Router(tags=["handover"], auth=session_or_token_auth)
 class HandoverPhotoOut(Schema):
     angle: str
     photo_url: str
+
+
+class ReportAnswerOut(Schema):
+    """The other party's final answer to a report; a contest names the parts and why."""
+
+    kind: str  # confirm, contest
+    side: str  # the answering party's side
+    reason: str
+    fields: list[str]  # contested: odometer, fuel, condition
+    dispute_id: int | None  # the dispute a contested return report opened or joined
+    created_at: datetime
 
 
 class HandoverReportOut(Schema):
@@ -34,6 +45,7 @@ class HandoverReportOut(Schema):
     notes: str
     created_at: datetime
     confirmed_at: datetime | None
+    answer: ReportAnswerOut | None
     photos: list[HandoverPhotoOut]
 
 
@@ -78,13 +90,26 @@ class CardIn(Schema):
     payment_method: str
 
 
+class ContestIn(Schema):
+    reason: str
+    fields: list[str]
+
+
 class ClaimIn(Schema):
     amount: int
     description: str
 
 
+def _answer(answer: ReportAnswer | None) -> dict | None:
+    if answer is None:
+        return None
+    data = {name: getattr(answer, name) for name in ReportAnswerOut.model_fields if name != "fields"}
+    return {**data, "fields": answer.contested_fields}
+
+
 def _report(report: HandoverReport) -> dict:
-    data = {name: getattr(report, name) for name in HandoverReportOut.model_fields if name != "photos"}
+    data = {name: getattr(report, name) for name in HandoverReportOut.model_fields if name not in ("photos", "answer")}
+    data["answer"] = _answer(report.answer)
     data["photos"] = [
         {"angle": p.angle, "photo_url": reverse("handover:photo", kwargs={"photo_id": p.pk})}
         for p in report.photos.all()
@@ -158,7 +183,20 @@ def file_report(
 @router.post("/reports/{report_id}/confirm", response=HandoverReportOut, summary="Confirm the other party's report")
 def confirm_report(request: ApiRequest, report_id: int):
     selectors.visible_report(user=request.auth, report_id=report_id)
-    return _report(services.confirm_report(user=request.auth, report_id=report_id))
+    return _report(answers.confirm_report(user=request.auth, report_id=report_id))
+
+
+@router.post(
+    "/reports/{report_id}/contest",
+    response=HandoverReportOut,
+    summary="Contest the other party's report (a return report's contest opens or joins the booking's dispute)",
+)
+def contest_report(request: ApiRequest, report_id: int, payload: ContestIn):
+    selectors.visible_report(user=request.auth, report_id=report_id)
+    report = answers.contest_report(
+        user=request.auth, report_id=report_id, reason=payload.reason, fields=payload.fields
+    )
+    return _report(report)
 
 
 @router.post(

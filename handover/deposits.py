@@ -8,7 +8,8 @@ The rule, written once:
   CLAIM_WINDOW (48 hours, the disputes' own window) after the end of the rental, unless the owner
   filed a claim by then, or while another dispute of the booking is open.
 - A claim (`file_claim`) needs the owner's return report (the record it rests on), names an amount
-  up to the deposit and what happened; it opens a damage dispute through the disputes flow, and the
+  up to the deposit and what happened; it opens a damage dispute through the disputes flow (or joins
+  the booking's open one, a contested return for instance: support settles both there), and the
   hold stays until support decides (`decide_claim`): that much is charged for the owner, the rest let go.
 - Card holds last about seven days at most banks (HOLD_LIFETIME), so a hold is renewed before it lapses
   (`renew_due_holds`, the same sweep): a hold placed RENEW_AFTER (five days) ago that still has to
@@ -39,6 +40,7 @@ from bookings.money import money
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.money import format_money
 from disputes import services as dispute_services
+from disputes.joining import join_open_dispute
 from disputes.models import Category
 from handover.common import handover_url, lock_booking, side_of
 from handover.models import Deposit, DepositStatus, Side, Stage
@@ -188,13 +190,13 @@ def file_claim(
             raise Conflict("File your return report first: the claim rests on it.", code="return_report_missing")
         if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= deposit.amount:
             raise DomainError("Claim an amount above zero and at most the deposit.", field="amount")
-        dispute = dispute_services.open_dispute(
+        dispute = join_open_dispute(
             user=host,
             booking_id=booking.pk,
             category=Category.DAMAGE,
             description=f"Claim on the deposit ({format_money(amount, deposit.currency)}): {text}",
             now=now,
-        )
+        ).dispute
         deposit.status = DepositStatus.CLAIMED
         deposit.claim_amount = amount
         deposit.claim_description = text

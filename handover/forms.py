@@ -1,10 +1,10 @@
-"""The handover report form: odometer, fuel or charge, notes and a photo from every fixed angle."""
+"""Handover forms: a report (odometer, fuel or charge, notes, a photo per angle), a contest of one, the desk's."""
 
 from __future__ import annotations
 
 from django import forms
 
-from handover.models import Angle
+from handover.models import CONTEST_REASON_MAX, Angle
 
 
 class ReportForm(forms.Form):
@@ -25,6 +25,22 @@ class ReportForm(forms.Form):
                 label=f"Photo: {angle.label.lower()}",
                 widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
             )
+
+
+class ContestForm(forms.Form):
+    """The other party contests parts of a report; the service checks the reason's length and the parts again."""
+
+    # The API calls them `fields`; not here, where a form's `fields` is its own list of fields.
+    contested = forms.MultipleChoiceField(
+        label="What is wrong",
+        choices=[("odometer", "Odometer"), ("fuel", "Fuel or charge level"), ("condition", "Photos and condition")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.CharField(
+        label="Why you contest it (at least 10 characters)",
+        max_length=CONTEST_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class ClaimForm(forms.Form):

@@ -1,9 +1,10 @@
 """Cars handed over on the record: each side's condition report at pickup and at return, and the deposit.
 
 A report is one party's account of the car at one stage (odometer, fuel or charge, photos from
-fixed angles, notes); the other party confirms it. When both return reports are confirmed, the
-settlement fixes the kilometres driven, those beyond the listing's included distance and what
-they cost at the advertised extra-kilometre price. Money is integers in minor units.
+fixed angles, notes); the other party answers it once: confirms it or contests it (ReportAnswer).
+When both return reports are answered, the settlement fixes the kilometres driven, those beyond
+the listing's included distance and what they cost at the advertised extra-kilometre price.
+Money is integers in minor units.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
 from bookings.models import Booking
@@ -64,6 +67,85 @@ class HandoverReport(models.Model):
     @property
     def confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+    @property
+    def answer(self) -> ReportAnswer | None:
+        """The other party's answer, if given (read through `prefetch_related("answers")` on lists)."""
+        answers = list(self.answers.all())
+        return answers[0] if answers else None
+
+    @property
+    def answered(self) -> bool:
+        """Confirmed or contested: either way the handover goes on (a contest is for support to settle)."""
+        return self.confirmed or self.answer is not None
+
+
+class AnswerKind(models.TextChoices):
+    CONFIRM = "confirm", "Confirmed"
+    CONTEST = "contest", "Contested"
+
+
+# A contest's reason, in characters (the service strips it first; the database checks it again).
+CONTEST_REASON_MIN = 10
+CONTEST_REASON_MAX = 2000
+
+
+class ReportAnswer(models.Model):
+    """The other party's final word on a report: it confirms it, or contests named parts of it with a reason.
+
+    A contested return report opens a dispute on the booking, or joins the open one (`dispute_id`).
+    """
+
+    report = models.ForeignKey(HandoverReport, on_delete=models.PROTECT, related_name="answers")
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=5, choices=Side.choices, help_text="The answering party's side.")
+    kind = models.CharField(max_length=7, choices=AnswerKind.choices)
+    reason = models.TextField(max_length=CONTEST_REASON_MAX, blank=True)
+    contests_odometer = models.BooleanField(default=False)
+    contests_fuel = models.BooleanField(default=False, help_text="The fuel or charge level.")
+    contests_condition = models.BooleanField(default=False, help_text="The photos and the car's condition.")
+    dispute_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The dispute a return contest opened or joined."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["report", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "answered_by"], name="handover_one_answer_per_person"),
+            models.CheckConstraint(condition=Q(kind__in=AnswerKind.values), name="handover_answer_kind_known"),
+            models.CheckConstraint(condition=Q(side__in=Side.values), name="handover_answer_side_known"),
+            models.CheckConstraint(
+                condition=Q(
+                    kind="confirm",
+                    reason="",
+                    contests_odometer=False,
+                    contests_fuel=False,
+                    contests_condition=False,
+                    dispute_id__isnull=True,
+                )
+                | Q(
+                    Q(contests_odometer=True) | Q(contests_fuel=True) | Q(contests_condition=True),
+                    GreaterThanOrEqual(Length("reason"), CONTEST_REASON_MIN),
+                    LessThanOrEqual(Length("reason"), CONTEST_REASON_MAX),
+                    kind="contest",
+                ),
+                name="handover_answer_contest_says_what_and_why",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by the {self.side}: {self.report}"
+
+    @property
+    def contested(self) -> bool:
+        return self.kind == AnswerKind.CONTEST
+
+    @property
+    def contested_fields(self) -> list[str]:
+        """The contested parts as the API and the form name them: odometer, fuel, condition."""
+        flags = {"odometer": self.contests_odometer, "fuel": self.contests_fuel, "condition": self.contests_condition}
+        return [name for name, on in flags.items() if on]
 
 
 def handover_photo_upload_to(photo: HandoverPhoto, filename: str) -> str:

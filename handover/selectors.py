@@ -29,9 +29,9 @@ class Handover:
 
     @property
     def pickup_done(self) -> bool:
-        """Both pickup reports filed and confirmed: the return can be reported."""
+        """Both pickup reports filed and answered (confirmed or contested): the return can be reported."""
         pickups = [self.report(Stage.PICKUP, side) for side in Side]
-        return all(report is not None and report.confirmed for report in pickups)
+        return all(report is not None and report.answered for report in pickups)
 
     @property
     def rows(self) -> list[dict]:
@@ -51,7 +51,7 @@ def handover_for(*, user: User, booking_id: int) -> Handover:
     booking = visible_booking(user=user, booking_id=booking_id)
     if booking.listing.kind != ListingKind.CAR:
         raise NotFound("This booking has no car handover.")
-    reports = booking.handover_reports.prefetch_related("photos").select_related("author")
+    reports = booking.handover_reports.prefetch_related("photos", "answers__answered_by").select_related("author")
     side = Side.GUEST if user.pk == booking.guest_id else Side.HOST if user.pk == booking.listing.owner_id else None
     return Handover(
         booking=booking,
@@ -118,7 +118,7 @@ def record_of(booking: Booking) -> Handover | None:
     """A car booking's handover for a page that already checked who reads it (a dispute); None for others."""
     if booking.listing.kind != ListingKind.CAR:
         return None
-    reports = booking.handover_reports.prefetch_related("photos").select_related("author")
+    reports = booking.handover_reports.prefetch_related("photos", "answers__answered_by").select_related("author")
     return Handover(
         booking=booking,
         reports={(report.stage, report.side): report for report in reports},

@@ -1,25 +1,26 @@
-"""Handover reports: file one at pickup or return, confirm the other side's, settle the return.
+"""Handover reports: file one at pickup or return, settle the return once both are answered.
 
 Rules (each refusal is a message for a person):
-- only the booking's guest and host file or confirm; anyone else is told there is no such booking;
+- only the booking's guest and host file or answer; anyone else is told there is no such booking;
 - cars only; pickup from PICKUP_OPENS before the start until the end, while the booking is confirmed
   or under way;
-  return once both pickup reports are confirmed, while under way or completed, until RETURN_CLOSES
-  after the end;
+  return once both pickup reports are answered, while under way, completed or disputed, until
+  RETURN_CLOSES after the end;
 - one report per side and stage; six photos from the fixed angles, checked like every upload
   (core.images) before any transaction opens;
 - a return odometer below the highest pickup reading is refused (odometers never run backwards);
-- the other side confirms a report, once; when both return reports are confirmed the settlement
-  is written in the same transaction: driven = lowest return reading - highest pickup reading
-  (the benefit of a disagreement goes to the renter; a larger one is for a dispute), extra =
-  driven beyond daily_distance_limit_km x started days, charged at the listing's extra_km_price;
-  missing fuel or charge = lowest pickup level - highest return
-  level (again the renter's benefit), charged at the listing's refuel_price_per_percent per point.
+- the other side answers a report once, confirming or contesting it (handover.answers); when both
+  return reports are answered the settlement is written in the same transaction: driven = lowest
+  return reading - highest pickup reading (the benefit of a disagreement goes to the renter; a
+  larger one is for a dispute), extra = driven beyond daily_distance_limit_km x started days,
+  charged at the listing's extra_km_price; missing fuel or charge = lowest pickup level - highest
+  return level (again the renter's benefit), charged at the listing's refuel_price_per_percent per point.
 Each charge (kilometres "extras:<booking>", fuel "fuel:<booking>") is its own payment with its own
 ledger entries and receipt line. It moves money through the bookings money port after the commit
 (`collect_extra_charge`), never inside a transaction: record "due", commit, call the card, record
-the answer. Either can be contested by opening a dispute on the booking (the dispute shows both
-reports and the settlement); support gives back what it decides through `handover.contests`.
+the answer. Either can be contested in a dispute on the booking (a contested return report opens or
+joins one; the dispute shows both reports, their answers and the settlement); support gives back
+what it decides through `handover.contests`.
 """
 
 from __future__ import annotations
@@ -65,10 +66,11 @@ RETURN_CLOSES = timedelta(hours=48)
 PHOTO_MAX_SIDE = 1600
 NOTES_MAX = 2000
 PICKUP_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
-RETURN_STATUSES = (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
+# Disputed too: a contested report (handover.answers) must not stop the other side's return report.
+RETURN_STATUSES = (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED, BookingStatus.DISPUTED)
 
 
-def _other(booking: Booking, side: str) -> User:
+def other_party(booking: Booking, side: str) -> User:
     return booking.listing.owner if side == Side.GUEST else booking.guest
 
 
@@ -112,9 +114,11 @@ def _check_stage(booking: Booking, stage: str, odometer_km: int, now: datetime) 
         raise Conflict(f"This booking is {label}: there is no return to report.", code="wrong_state")
     if now > booking.end + RETURN_CLOSES:
         raise Conflict("Return reports close 48 hours after the end of the rental.", code="too_late")
-    pickups = list(booking.handover_reports.filter(stage=Stage.PICKUP))
-    if len(pickups) < 2 or not all(report.confirmed for report in pickups):
-        raise Conflict("Both pickup reports must be filed and confirmed before the return.", code="pickup_open")
+    pickups = list(booking.handover_reports.filter(stage=Stage.PICKUP).prefetch_related("answers"))
+    if len(pickups) < 2 or not all(report.answered for report in pickups):
+        raise Conflict(
+            "Both pickup reports must be filed and confirmed (or contested) before the return.", code="pickup_open"
+        )
     highest = max(report.odometer_km for report in pickups)
     if odometer_km < highest:
         raise DomainError(
@@ -175,7 +179,7 @@ def _deposit_missing(booking: Booking) -> bool:
     )
 
 
-def _payload(report: HandoverReport, message: str) -> dict:
+def report_payload(report: HandoverReport, message: str) -> dict:
     booking = report.booking
     return {
         "booking_id": booking.pk,
@@ -245,32 +249,12 @@ def file_report(
             photo.image.save(f"{angle}.jpg", content, save=False)
             photo.save()
         notify(
-            [_other(booking, side)],
+            [other_party(booking, side)],
             "handover.reported",
-            _payload(report, f"The {Side(side).label.lower()}'s {Stage(stage).label.lower()} report waits for you"),
+            report_payload(
+                report, f"The {Side(side).label.lower()}'s {Stage(stage).label.lower()} report waits for you"
+            ),
         )
-        return report
-
-
-def confirm_report(*, user: User, report_id: int, now: datetime | None = None) -> HandoverReport:
-    """The other party confirms a report; confirming the second return report settles the return."""
-    now = now or timezone.now()
-    booking_id = HandoverReport.objects.filter(pk=report_id).values_list("booking_id", flat=True).first()
-    if booking_id is None:
-        raise NotFound("No such report.")
-    with transaction.atomic():
-        booking = lock_booking(booking_id)
-        side = side_of(booking, user)
-        report = HandoverReport.objects.select_for_update().get(pk=report_id)
-        if report.side == side:
-            raise PermissionDenied("The other party confirms your report, not you.", code="own_report")
-        if report.confirmed:
-            raise Conflict("This report is already confirmed.", code="already_confirmed")
-        report.confirmed_at = now
-        report.save(update_fields=["confirmed_at"])
-        notify([report.author], "handover.confirmed", _payload(report, "Your handover report was confirmed"))
-        if report.stage == Stage.RETURN:
-            _settle_if_complete(booking, now=now)
         return report
 
 
@@ -280,11 +264,12 @@ def included_km(booking: Booking, car: CarDetails) -> int:
     return car.daily_distance_limit_km * days
 
 
-def _settle_if_complete(booking: Booking, *, now: datetime) -> Settlement | None:
-    reports = list(booking.handover_reports.all())
+def settle_if_complete(booking: Booking, *, now: datetime) -> Settlement | None:
+    """Write the return's settlement once both return reports are answered (confirmed or contested)."""
+    reports = list(booking.handover_reports.prefetch_related("answers"))
     pickups = [r for r in reports if r.stage == Stage.PICKUP]
     returns = [r for r in reports if r.stage == Stage.RETURN]
-    if len(returns) < 2 or not all(r.confirmed for r in returns) or Settlement.objects.filter(booking=booking).exists():
+    if len(returns) < 2 or not all(r.answered for r in returns) or Settlement.objects.filter(booking=booking).exists():
         return None
     car = CarDetails.objects.get(listing_id=booking.listing_id)
     pickup_km = max(r.odometer_km for r in pickups)

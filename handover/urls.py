@@ -12,5 +12,6 @@ urlpatterns = [
     path("bookings/<int:booking_id>/refund/", views.refund_charge, name="refund_charge"),
     path("bookings/<int:booking_id>/<str:stage>/", views.file_report, name="file_report"),
     path("reports/<int:report_id>/confirm/", views.confirm_report, name="confirm"),
+    path("reports/<int:report_id>/contest/", views.contest_report, name="contest"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
 ]

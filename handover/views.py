@@ -1,4 +1,4 @@
-"""Pages of a car handover: both sides' reports at pickup and return, filing, confirming, the photos."""
+"""Pages of a car handover: both sides' reports at pickup and return, filing, confirming or contesting, the photos."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from core.pages import refusal_pages, refusals
 from core.private_files import private_image_response
 from core.requests import SignedInRequest
-from handover import contests, deposits, selectors, services
-from handover.forms import ClaimDecisionForm, ClaimForm, RefundChargeForm, ReportForm
+from handover import answers, contests, deposits, selectors, services
+from handover.forms import ClaimDecisionForm, ClaimForm, ContestForm, RefundChargeForm, ReportForm
 from handover.models import Angle, Stage
 
 
@@ -24,11 +24,22 @@ def detail(
     form: ReportForm | None = None,
     status: int = 200,
     claim_form: ClaimForm | None = None,
+    contested: tuple[int, ContestForm] | None = None,
 ) -> HttpResponse:
     handover = selectors.handover_for(user=request.user, booking_id=booking_id)
+    rows = handover.rows
+    for entry in (entry for row in rows for entry in row["sides"]):
+        report = entry["report"]
+        if report is not None and not report.answered and handover.viewer_side not in (None, report.side):
+            # One contest form per report the viewer may answer (own ids: two can be on the page).
+            sent = contested[1] if contested is not None and contested[0] == report.pk else None
+            entry["contest_form"] = sent or ContestForm(auto_id=f"contest-{report.pk}-%s")
     context = {
         "handover": handover,
         "booking": handover.booking,
+        "rows": rows,
+        # A refused contest whose report has no form any more (answered meanwhile) is told at the top.
+        "contest_errors": contested[1].non_field_errors() if contested is not None else None,
         "form": form or ReportForm(),
         "claim_form": claim_form or ClaimForm(),
         "stages": Stage,
@@ -77,9 +88,34 @@ def keep_card(request: SignedInRequest, booking_id: int) -> HttpResponse:
 @refusal_pages
 def confirm_report(request: SignedInRequest, report_id: int) -> HttpResponse:
     report = selectors.visible_report(user=request.user, report_id=report_id)
-    with refusals(request):
-        services.confirm_report(user=request.user, report_id=report.pk)
+    with refusals(request, forbidden=True):
+        answers.confirm_report(user=request.user, report_id=report.pk)
         messages.success(request, "Report confirmed.")
+    return redirect("handover:detail", booking_id=report.booking_id)
+
+
+@login_required
+@require_POST
+@refusal_pages
+def contest_report(request: SignedInRequest, report_id: int) -> HttpResponse:
+    """The other party contests parts of a report; a return report's contest opens or joins the booking's dispute."""
+    report = selectors.visible_report(user=request.user, report_id=report_id)
+    form = ContestForm(request.POST, auto_id=f"contest-{report.pk}-%s")
+    if not form.is_valid():
+        return detail(request, report.booking_id, contested=(report.pk, form), status=400)
+    with refusals(form=form, forbidden=True) as refused:
+        answers.contest_report(
+            user=request.user,
+            report_id=report.pk,
+            reason=form.cleaned_data["reason"],
+            fields=form.cleaned_data["contested"],
+        )
+    if refused:
+        return detail(request, report.booking_id, contested=(report.pk, form), status=refused.status_code)
+    if report.stage == Stage.RETURN:
+        messages.success(request, "Report contested. Support sees it in the booking's dispute, with both reports.")
+    else:
+        messages.success(request, "Report contested. It stays on the record next to the report.")
     return redirect("handover:detail", booking_id=report.booking_id)
 
 

@@ -131,6 +131,15 @@ KINDS: dict[str, Kind] = _kinds(
     # --- Cars: handover reports, extra kilometres, deposits; verified documents -------
     Kind("handover.reported", "A handover report to confirm", email=True, push=True, action="See the report"),
     Kind("handover.confirmed", "Your handover report was confirmed", push=True),
+    # A contest may open a dispute and stand between the owner and a charge: it is not to be missed.
+    Kind(
+        "handover.contested",
+        "Your handover report was contested",
+        email=True,
+        push=True,
+        required=True,
+        action="See the report",
+    ),
     Kind(
         "handover.extra_charged",
         "Extra kilometres or fuel charged",

@@ -18,6 +18,7 @@ TWINS: dict[str, list[str]] = {
     "handover:keep_card": ["POST /api/v1/handover/bookings/{booking_id}/card"],
     "handover:file_report": ["POST /api/v1/handover/bookings/{booking_id}/reports"],
     "handover:confirm": ["POST /api/v1/handover/reports/{report_id}/confirm"],
+    "handover:contest": ["POST /api/v1/handover/reports/{report_id}/contest"],
     "accounts:licence": ["GET /api/v1/people/me/verifications/{kind}", "POST /api/v1/people/me/verifications/{kind}"],
     "accounts:identity": [
         "GET /api/v1/people/me/verifications/{kind}",

@@ -12,10 +12,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.db import connections
 from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
+from disputes.roles import SUPPORT_GROUP
 from payments.models import PayoutAccount
 from payments.services import payout_accounts
 from tests.conftest import PASSWORD, make_user
@@ -41,6 +43,13 @@ def person(email: str, **fields: object) -> User:
     user.password = _password_hash()
     user.save(update_fields=["password"])
     return user
+
+
+def support_person(email: str, **fields: object) -> User:
+    """A staff member of Sharing's support group: works the dispute desk."""
+    staff = person(email, is_staff=True, **fields)
+    staff.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+    return staff
 
 
 def host_who_can_be_paid(email: str, **fields: object) -> User:

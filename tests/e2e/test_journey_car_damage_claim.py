@@ -8,23 +8,22 @@ renter sees the charge on the handover page and the booking's receipt.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.contrib.auth.models import Group
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from bookings.services.checkout import request_booking
-from bookings.services.clock import start_booking
-from disputes.roles import SUPPORT_GROUP
-from handover import services
-from handover.models import Angle, Deposit
+from handover.models import Deposit
 from payments.models import HOST_PAYABLE_PREFIX, LedgerEntry, Payment
-from tests.e2e.handover import DEPOSIT, PHOTO, car_with_deposit
-from tests.e2e.people import DESKTOP, host_who_can_be_paid, log_in, off_the_browser_thread, own_tab, person, snap
-from tests.payments.fixtures import card
+from tests.e2e.handover import DEPOSIT, car_with_deposit, returned_rental
+from tests.e2e.people import (
+    DESKTOP,
+    host_who_can_be_paid,
+    log_in,
+    off_the_browser_thread,
+    own_tab,
+    person,
+    snap,
+    support_person,
+)
 
 CLAIMED = 12_000  # 120.00 EUR, typed in cents as the form asks
 DECIDED = 8_000  # 80.00 EUR
@@ -32,48 +31,14 @@ DENT = "Dent in the rear left door, not on the pickup photos."
 REASON = "The return photos show the dent; the repair quote is 80 EUR."
 
 
-def _photos() -> dict:
-    return {a.value: SimpleUploadedFile(f"{a.value}.jpg", PHOTO, content_type="image/jpeg") for a in Angle}
-
-
-def _returned_rental(listing, guest):
-    """A three-hour rental that started an hour ago: card kept, deposit held, both sides' reports confirmed."""
-    now = timezone.now()
-    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-    booking = request_booking(
-        guest=guest,
-        listing_id=listing.pk,
-        start=start,
-        end=start + timedelta(hours=3),
-        guests=1,
-        payment_method=card(),
-        now=start - timedelta(days=2),
-    )
-    services.keep_card(guest=guest, booking_id=booking.pk, payment_method=card(), now=start - timedelta(hours=1))
-    owner = listing.owner
-    for stage, km, at in (("pickup", 10_000, start - timedelta(minutes=10)), ("return", 10_150, now)):
-        mine = services.file_report(
-            author=owner, booking_id=booking.pk, stage=stage, odometer_km=km, fuel_percent=70, photos=_photos(), now=at
-        )
-        theirs = services.file_report(
-            author=guest, booking_id=booking.pk, stage=stage, odometer_km=km, fuel_percent=70, photos=_photos(), now=at
-        )
-        services.confirm_report(user=guest, report_id=mine.pk, now=at)
-        services.confirm_report(user=owner, report_id=theirs.pk, now=at)
-        if stage == "pickup":
-            start_booking(booking_id=booking.pk, now=start)
-    return booking
-
-
 def test_the_owner_claims_on_the_deposit_and_support_charges_part_of_it_on_the_desk(
     live_url, journey, browser, ledger_checked
 ):
     host = host_who_can_be_paid("otto@example.com", display_name="Otto Owner")
     guest = person("rita@example.com", display_name="Rita Renter")
-    support = person("sue@example.com", display_name="Sue Support", is_staff=True)
-    support.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+    support = support_person("sue@example.com", display_name="Sue Support")
     listing = car_with_deposit(host, "Yaris in town")
-    booking = off_the_browser_thread(lambda: _returned_rental(listing, guest))
+    booking = off_the_browser_thread(lambda: returned_rental(listing, guest, return_km=10_150))
     handover = f"/handover/bookings/{booking.pk}/"
     page = journey.page
 

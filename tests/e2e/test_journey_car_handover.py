@@ -81,12 +81,21 @@ def test_a_car_returned_80_km_over_the_limit_is_charged_exactly_and_the_deposit_
         expect(owner.locator("main"), "owner's handover page: the renter's report").to_contain_text(
             "Small scratch on the front bumper."
         )
+        # Each side confirms the other's pickup report (or could contest it): the answer shows on both pages.
         confirm_the_other_report(owner)
+        renters_pickup = owner.locator("article.handover-report", has_text="The renter's report").first
+        expect(renters_pickup, "owner's handover page: the answer").to_contain_text("Confirmed by the owner")
         file_report(owner, "pickup", km=PICKUP_KM, fuel=80)
         snap(journey, owner, "owner-pickup-filed")
 
         page.reload()
         confirm_the_other_report(page)
+        owners_pickup = page.locator("article.handover-report", has_text="The owner's report").first
+        expect(owners_pickup, "renter's handover page: the answer").to_contain_text("Confirmed by the renter")
+        expect(
+            page.locator("article.handover-report", has_text="The renter's report").first,
+            "renter's handover page: the owner's answer to the renter's pickup report",
+        ).to_contain_text("Confirmed by the owner")
         journey.snap("renter-confirmed-the-owner-pickup")
 
         # The start time comes: the worker starts the rental.

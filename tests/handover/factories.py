@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bookings.models import Booking
 from bookings.services.clock import start_booking
-from handover import services
+from handover import answers, services
 from handover.models import Angle, HandoverReport
 from listings.models import CarDetails, ListingKind
 from tests.bookings.factories import NOW, request_hours
@@ -77,13 +77,13 @@ def picked_up(
     keep_card(booking)
     host_report = report(booking, side="host", km=host_km, fuel=host_fuel)
     guest_report = report(booking, side="guest", km=guest_km, fuel=guest_fuel)
-    services.confirm_report(user=booking.guest, report_id=host_report.pk, now=AT_PICKUP)
-    services.confirm_report(user=booking.listing.owner, report_id=guest_report.pk, now=AT_PICKUP)
+    answers.confirm_report(user=booking.guest, report_id=host_report.pk, now=AT_PICKUP)
+    answers.confirm_report(user=booking.listing.owner, report_id=guest_report.pk, now=AT_PICKUP)
     return started(booking)
 
 
 def returned(booking: Booking, *, host_km: int, guest_km: int, host_fuel: int = 80, guest_fuel: int = 80) -> None:
     host_report = report(booking, side="host", stage="return", km=host_km, fuel=host_fuel)
     guest_report = report(booking, side="guest", stage="return", km=guest_km, fuel=guest_fuel)
-    services.confirm_report(user=booking.guest, report_id=host_report.pk, now=AT_RETURN)
-    services.confirm_report(user=booking.listing.owner, report_id=guest_report.pk, now=AT_RETURN)
+    answers.confirm_report(user=booking.guest, report_id=host_report.pk, now=AT_RETURN)
+    answers.confirm_report(user=booking.listing.owner, report_id=guest_report.pk, now=AT_RETURN)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from bookings.money import money
 from bookings.services.clock import start_booking
-from handover import deposits, renewals, services
+from handover import answers, deposits, renewals, services
 from handover.models import Deposit
 from notifications.models import Notification
 from payments.errors import PaymentFailed, PaymentStateError
@@ -86,8 +86,8 @@ def test_a_claim_waiting_for_support_keeps_its_hold_renewed_and_the_decision_cha
     booking, deposit = _long_rental(days=1)
     for side in ("host", "guest"):
         report(booking, side=side, km=10_000)
-    services.confirm_report(user=booking.guest, report_id=booking.handover_reports.get(side="host").pk)
-    services.confirm_report(user=booking.listing.owner, report_id=booking.handover_reports.get(side="guest").pk)
+    answers.confirm_report(user=booking.guest, report_id=booking.handover_reports.get(side="host").pk)
+    answers.confirm_report(user=booking.listing.owner, report_id=booking.handover_reports.get(side="guest").pk)
     start_booking(booking_id=booking.pk, now=START)
     report(booking, side="host", stage="return", km=10_100)
     owner = booking.listing.owner

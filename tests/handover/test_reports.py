@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from bookings.models import BookingStatus
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from handover import services
+from handover import answers, services
 from handover.models import HandoverPhoto, HandoverReport, Settlement
 from payments.models import Payment
 from tests.conftest import make_user
@@ -93,7 +93,7 @@ def test_a_stranger_cannot_confirm_a_report():
     booking = rented_car()
     filed = report(booking, side="host")
     with pytest.raises(NotFound):
-        services.confirm_report(user=make_user(), report_id=filed.pk, now=AT_PICKUP)
+        answers.confirm_report(user=make_user(), report_id=filed.pk, now=AT_PICKUP)
     filed.refresh_from_db()
     assert filed.confirmed_at is None
 
@@ -102,7 +102,7 @@ def test_nobody_confirms_their_own_report():
     booking = rented_car()
     filed = report(booking, side="host")
     with pytest.raises(PermissionDenied, match="other party"):
-        services.confirm_report(user=booking.listing.owner, report_id=filed.pk, now=AT_PICKUP)
+        answers.confirm_report(user=booking.listing.owner, report_id=filed.pk, now=AT_PICKUP)
 
 
 def test_a_report_filed_twice_is_refused():
@@ -116,9 +116,9 @@ def test_a_report_filed_twice_is_refused():
 def test_a_report_confirmed_twice_is_refused():
     booking = rented_car()
     filed = report(booking, side="host")
-    services.confirm_report(user=booking.guest, report_id=filed.pk, now=AT_PICKUP)
+    answers.confirm_report(user=booking.guest, report_id=filed.pk, now=AT_PICKUP)
     with pytest.raises(Conflict, match="already confirmed"):
-        services.confirm_report(user=booking.guest, report_id=filed.pk, now=AT_PICKUP)
+        answers.confirm_report(user=booking.guest, report_id=filed.pk, now=AT_PICKUP)
 
 
 def test_the_return_waits_for_both_pickup_reports_confirmed():

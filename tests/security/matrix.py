@@ -695,6 +695,13 @@ ATTEMPTS: list[Attempt] = [
     ),
     Attempt("handover-confirm", "handover:confirm", POST, lambda w: {"report_id": w.car_report.pk}),
     Attempt(
+        "handover-contest",
+        "handover:contest",
+        POST,
+        lambda w: {"report_id": w.car_report.pk},
+        lambda w: {"contested": ["odometer"], "reason": "The odometer read less than that."},
+    ),
+    Attempt(
         "handover-claim",
         "handover:claim",
         POST,
@@ -756,6 +763,13 @@ ATTEMPTS: list[Attempt] = [
         "POST /api/v1/handover/reports/{report_id}/confirm",
         POST,
         lambda w: {"report_id": w.car_report.pk},
+    ),
+    Attempt(
+        "api-handover-contest",
+        "POST /api/v1/handover/reports/{report_id}/contest",
+        POST,
+        lambda w: {"report_id": w.car_report.pk},
+        lambda w: {"fields": ["odometer"], "reason": "The odometer read less than that."},
     ),
     Attempt(
         "api-dispute",
