@@ -89,6 +89,13 @@ KINDS: dict[str, Kind] = _kinds(
         "booking.payment_taken", "A scheduled payment went through", email=True, required=True, action="See the booking"
     ),
     Kind("booking.withdrawn", "A guest withdrew a request", email=True, push=True, action="See the booking"),
+    Kind("booking.change_requested", "A change of dates or guests to answer", email=True, push=True, required=True,
+         action="See the change"),
+    Kind("booking.change_accepted", "A booking change was accepted", email=True, push=True, required=True,
+         action="See the booking"),
+    Kind("booking.change_declined", "A booking change was declined", email=True, push=True, action="See the booking"),
+    Kind("booking.change_expired", "A booking change was not answered in time", email=True, push=True,
+         action="See the booking"),
     Kind("booking.starts_tomorrow", "Your booking starts tomorrow", email=True, push=True, action="See the details"),
     Kind("booking.started", "Booking started", push=True),
     Kind("booking.completed", "Booking completed", push=True),
