@@ -426,3 +426,8 @@ class BookingChange(models.Model):
     def difference(self) -> int:
         """What the guest pays more (positive) or gets back (negative) if it is accepted."""
         return self.total - self.old_total
+
+    @property
+    def back(self) -> int:
+        """What goes back to the guest if it is accepted (0 when it costs the same or more)."""
+        return max(0, -self.difference)

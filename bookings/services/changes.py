@@ -99,7 +99,7 @@ def _taken(booking: Booking, start: datetime, end: datetime) -> bool:
     """Another calendar entry (a booking, a block) overlaps [start, end): this booking's own does not count."""
     return (
         overlapping_busy_periods(listing_id=booking.listing_id, start=start, end=end)
-        .exclude(pk=booking.busy_period_id)
+        .exclude(pk=booking.busy_period_id or 0)
         .exists()
     )
 
@@ -108,6 +108,19 @@ def _card_pays(booking: Booking) -> bool:
     """The booking's card was charged (or is being charged): a dearer change needs a new authorisation."""
     schedule = PaymentSchedule.objects.filter(booking=booking).first()
     return schedule is None or schedule.state == PaymentSchedule.State.PAID
+
+
+def card_needed_to_accept(*, booking: Booking, change: BookingChange | None, user: User) -> bool:
+    """The guest must give a card to accept this change: the host proposed a dearer one of a paid booking."""
+    return (
+        change is not None
+        and change.status == Status.OPEN
+        and change.side == Side.HOST
+        and user.pk == booking.guest_id
+        and change.payment_id is None
+        and change.total > booking.total
+        and _card_pays(booking)
+    )
 
 
 def _authorise(*, payer: User, amount: int, currency: str, reference: str, payment_method: str) -> int:
@@ -311,14 +324,7 @@ def accept_change(*, user: User, booking_id: int, payment_method: str = "", now:
     seen = selectors.visible_booking(user=user, booking_id=booking_id)
     pending = BookingChange.objects.filter(booking=seen, status=Status.OPEN).first()
     payment_id = None
-    if (
-        pending is not None
-        and pending.payment_id is None
-        and user.pk == seen.guest_id
-        and pending.side == Side.HOST
-        and pending.total > seen.total
-        and _card_pays(seen)
-    ):
+    if pending is not None and card_needed_to_accept(booking=seen, change=pending, user=user):
         payment_id = _authorise(
             payer=user,
             amount=pending.total,
@@ -378,7 +384,8 @@ def _move_period(booking: Booking, change: BookingChange) -> None:
     """The calendar entry moves in one UPDATE, then the booking: the exclusion constraints see one period only."""
     try:
         with transaction.atomic():
-            BusyPeriod.objects.filter(pk=booking.busy_period_id).update(start=change.start, end=change.end)
+            # A confirmed booking always owns its calendar entry (a DB constraint): one row, one UPDATE.
+            BusyPeriod.objects.filter(pk=booking.busy_period_id or 0).update(start=change.start, end=change.end)
             booking.start, booking.end, booking.guests = change.start, change.end, change.guests
             for name in (
                 "units",

@@ -7,10 +7,10 @@ from datetime import date
 from bookings.models import Booking
 from tests.bookings.factories import NOW, confirmed_room
 
-__all__ = ["NOW", "booked", "MARCH"]
+__all__ = ["MARCH", "NOW", "booked"]
 
 
-def MARCH(day: int) -> date:  # noqa: N802 (reads as the month's name in the tests)
+def MARCH(day: int) -> date:
     return date(2027, 3, day)
 
 

@@ -7,6 +7,8 @@ PostgreSQL the listing's row lock and the exclusion constraints decide. Runs in 
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from bookings import selectors
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def no_overlap(listing) -> None:
     assert selectors.overlapping_holding_pairs(listing_id=listing.pk) == 0
     periods = sorted(BusyPeriod.objects.filter(listing=listing).values_list("start", "end"))
-    assert all(earlier[1] <= later[0] for earlier, later in zip(periods, periods[1:], strict=False))
+    assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(periods))
 
 
 def test_two_changes_accepted_at_once_into_the_same_dates_one_wins_the_other_is_told():
