@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from bookings import selectors
 from bookings.api import BookingDetailOut, _reason
@@ -96,7 +96,7 @@ def create_change(request: ApiRequest, booking_id: int, payload: ChangeIn):
         )
     else:
         change = propose_change(host=request.user, booking_id=booking_id, start=start, end=end, guests=guests)
-    return 201, change
+    return Status(201, change)
 
 
 @router.post("/{booking_id}/changes/accept", response=BookingDetailOut, summary="The other side: accept the change")

@@ -83,3 +83,19 @@ def test_the_side_that_asked_is_refused_the_answer_with_a_403(client):
     assert BookingChange.objects.get().status == BookingChange.Status.OPEN
     page = client.get(url("detail", booking)).content.decode()
     assert "Withdraw the change" in page and "Accept the change" not in page
+
+
+def test_the_money_steps_show_the_first_charge_and_the_refund_of_the_change(client):
+    from bookings.receipts import money_steps
+
+    booking = booked()
+    first = booking.total
+    client.force_login(booking.guest)
+    client.post(url("change", booking), {"start": "2027-03-05", "end": "2027-03-07", "guests": 1})
+    client.force_login(booking.listing.owner)
+    client.post(url("change_accept", booking))
+    booking.refresh_from_db()
+    steps = {step.what: step.amount for step in money_steps(booking)}
+    assert steps["Charged to the guest's card, held by Sharing"] == first
+    assert steps["Booking changed: the difference refunded to the card"] == first - booking.total
+    assert steps["To be paid out to the host"] == booking.host_payout
