@@ -53,6 +53,11 @@ NO_OPEN_CHANGE = "There is no change of this booking waiting for an answer."
 SAME_AS_NOW = "That is the booking as it stands: pick other dates or another number of guests."
 NEEDS_CARD = "This change costs more: enter your card to pay the difference."
 BANK_WANTS_CHECK = "Your bank wants to confirm this payment on the spot. Use another card for this change."
+# The quote a change freezes and, once accepted, puts on the booking.
+QUOTE_FIELDS = (
+    *("units", "unit_price", "subtotal", "discount", "fee"),
+    *("guest_service_fee", "total", "host_service_fee", "host_payout"),
+)
 PG_CHANGE_CONSTRAINT = "booking_change_one_open"
 PG_OVERLAP_CONSTRAINTS = ("busy_period_no_overlap", "booking_no_overlap")
 
@@ -223,9 +228,8 @@ def _record(
             booking.total,
         )
         change.start, change.end, change.guests = priced.start, priced.end, guests
-        for name in ("units", "unit_price", "subtotal", "discount", "fee", "guest_service_fee", "total"):
+        for name in QUOTE_FIELDS:
             setattr(change, name, getattr(quote, name))
-        change.host_service_fee, change.host_payout = quote.host_service_fee, quote.host_payout
         change.payment_id = payment_id
         change.respond_by = min(now + RESPONSE_WINDOW, booking.start, priced.start)
         change.created_at = now
@@ -387,17 +391,7 @@ def _move_period(booking: Booking, change: BookingChange) -> None:
             # A confirmed booking always owns its calendar entry (a DB constraint): one row, one UPDATE.
             BusyPeriod.objects.filter(pk=booking.busy_period_id or 0).update(start=change.start, end=change.end)
             booking.start, booking.end, booking.guests = change.start, change.end, change.guests
-            for name in (
-                "units",
-                "unit_price",
-                "subtotal",
-                "discount",
-                "fee",
-                "guest_service_fee",
-                "total",
-                "host_service_fee",
-                "host_payout",
-            ):
+            for name in QUOTE_FIELDS:
                 setattr(booking, name, getattr(change, name))
             booking.payout_release_at = booking.payout_due_at()
             booking.save()
@@ -486,3 +480,14 @@ def expire_change(*, change_id: int, now: datetime | None = None) -> BookingChan
         _notify(parties, "booking.change_expired", booking, "The change was not answered in time: nothing changed.")
     _release(change.payment_id)
     return change
+
+
+def close_open_change(booking: Booking, *, now: datetime) -> None:
+    """The booking is cancelled: a change still waiting closes with it and its card hold is let go.
+
+    In the cancelling transaction (the caller holds the booking's lock); the release is recorded, sent after commit.
+    """
+    change = _open_change(booking)
+    if change is not None:
+        _close(change, Status.WITHDRAWN, by=None, now=now, reason="The booking was cancelled")
+        _release(change.payment_id)

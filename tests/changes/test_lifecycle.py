@@ -86,3 +86,18 @@ def test_the_answer_window_never_runs_past_the_start():
     late = booking.start - (booking.start - NOW) / 100  # a few hours before check-in
     change = ask_change(guest=booking.guest, booking_id=booking.pk, start=MARCH(5), end=MARCH(7), guests=1, now=late)
     assert change.respond_by == booking.start
+
+
+def test_the_expiry_task_closes_a_change_at_its_deadline_and_skips_an_answered_one():
+    from unittest import mock
+
+    from bookings.tasks import expire_booking_change_task
+
+    booking = booked()
+    change = ask_change(guest=booking.guest, booking_id=booking.pk, start=MARCH(5), end=MARCH(7), guests=1, now=NOW)
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        assert expire_booking_change_task.call(change.pk).startswith("skipped")
+    with mock.patch("django.utils.timezone.now", return_value=change.respond_by):
+        assert expire_booking_change_task.call(change.pk) == "expired"
+        assert expire_booking_change_task.call(change.pk) == "expired"  # twice changes nothing
+    assert Notification.objects.filter(kind="booking.change_expired").count() == 2

@@ -86,3 +86,21 @@ def test_a_change_and_another_guests_instant_booking_of_the_same_dates_never_bot
     holders = Booking.objects.filter(listing=listing, status__in=HOLDING_STATUSES, start__day=10)
     assert holders.count() == 1
     no_overlap(listing)
+
+
+@pytest.mark.postgres_only
+def test_postgres_itself_refuses_a_move_into_taken_dates_when_the_services_check_is_skipped(monkeypatch):
+    """The calendar entry moves in one UPDATE: the exclusion constraint, not only the service's check, refuses it."""
+    from bookings.services import changes
+
+    first = confirmed_room(check_in=MARCH(1), check_out=MARCH(3))
+    second = confirmed_room(listing=first.listing, check_in=MARCH(20), check_out=MARCH(22))
+    change = ask_change(guest=first.guest, booking_id=first.pk, start=MARCH(10), end=MARCH(12), guests=1, now=NOW)
+    # The other booking takes the dates behind the services' back; the check under the lock is switched off.
+    BookingChange.objects.filter(pk=change.pk).update(start=second.start, end=second.end)
+    monkeypatch.setattr(changes, "_taken", lambda *args: False)
+    with pytest.raises(Conflict, match=DATES_TAKEN_MESSAGE):
+        accept_change(user=first.listing.owner, booking_id=first.pk, now=NOW)
+    first.refresh_from_db()
+    assert (first.start.day, first.end.day) == (1, 3)
+    no_overlap(first.listing)

@@ -181,13 +181,26 @@ def test_a_booking_that_has_started_cannot_be_changed():
         )
 
 
-def test_a_change_of_a_cancelled_booking_cannot_be_accepted():
+def test_cancelling_the_booking_closes_its_open_change_and_lets_the_card_hold_go():
     from bookings.services.cancellations import cancel_by_guest
+    from payments.models import Payment
+    from tests.payments.fixtures import card
 
     booking = booked()
-    shorter(booking, now=NOW)
+    change = ask_change(
+        guest=booking.guest,
+        booking_id=booking.pk,
+        start=MARCH(5),
+        end=MARCH(10),
+        guests=1,
+        payment_method=card(),
+        now=NOW,
+    )
     cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=NOW)
-    with pytest.raises(Conflict, match="cancelled"):
+    change.refresh_from_db()
+    assert (change.status, change.reason) == (BookingChange.Status.WITHDRAWN, "The booking was cancelled")
+    assert Payment.objects.get(pk=change.payment_id).status == Payment.Status.CANCELED
+    with pytest.raises(Conflict, match=NO_OPEN_CHANGE):
         accept_change(user=booking.listing.owner, booking_id=booking.pk, now=NOW)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED_BY_GUEST
