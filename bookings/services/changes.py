@@ -35,6 +35,7 @@ from accounts.models import User
 from bookings import pricing, selectors, tasks
 from bookings.models import RESPONSE_WINDOW, Booking, BookingChange, BookingStatus, BookingTransition, PaymentSchedule
 from bookings.money import booking_reference, money
+from bookings.services import schedule
 from bookings.services.checkout import _check_rules
 from bookings.services.steps import _lock, _notify, _wrong_state
 from core.errors import CardRefused, Conflict, DomainError, NotFound, PermissionDenied
@@ -81,8 +82,8 @@ def _check_changeable(booking: Booking, now: datetime) -> None:
             "This booking was paid with a promo code or credit: cancel it and book again to change it.",
             code="promotion",
         )
-    schedule = PaymentSchedule.objects.filter(booking=booking).first()
-    if schedule is not None and schedule.state not in (PaymentSchedule.State.SCHEDULED, PaymentSchedule.State.PAID):
+    plan = PaymentSchedule.objects.filter(booking=booking).first()
+    if plan is not None and plan.state not in (PaymentSchedule.State.SCHEDULED, PaymentSchedule.State.PAID):
         raise Conflict("This booking's payment is being settled: change it once it is paid.", code="payment_pending")
 
 
@@ -111,8 +112,8 @@ def _taken(booking: Booking, start: datetime, end: datetime) -> bool:
 
 def _card_pays(booking: Booking) -> bool:
     """The booking's card was charged (or is being charged): a dearer change needs a new authorisation."""
-    schedule = PaymentSchedule.objects.filter(booking=booking).first()
-    return schedule is None or schedule.state == PaymentSchedule.State.PAID
+    plan = PaymentSchedule.objects.filter(booking=booking).first()
+    return plan is None or plan.state == PaymentSchedule.State.PAID
 
 
 def card_needed_to_accept(*, booking: Booking, change: BookingChange | None, user: User) -> bool:
@@ -362,7 +363,7 @@ def _accept(*, user: User, booking_id: int, payment_id: int | None, now: datetim
             change.payment_id = payment_id
         old = selectors.booking_quote(booking)
         _move_period(booking, change)
-        _settle(booking, change, old)
+        _settle(booking, change, old, now)
         change.status = Status.ACCEPTED
         change.answered_at, change.answered_by = now, user
         change.save(update_fields=["status", "answered_at", "answered_by", "payment_id"])
@@ -401,10 +402,11 @@ def _move_period(booking: Booking, change: BookingChange) -> None:
         raise
 
 
-def _settle(booking: Booking, change: BookingChange, old: pricing.Quote) -> None:
+def _settle(booking: Booking, change: BookingChange, old: pricing.Quote, now: datetime) -> None:
     """Exactly the difference: refunded, charged with the new card hold, or the scheduled charge repriced."""
     reference = booking_reference(booking.pk)
     if money().reprice_saved_card(reference=reference, amount=booking.total):
+        schedule.follow_new_start(booking, now=now)
         return
     difference = booking.charged - old.charged
     if difference < 0:

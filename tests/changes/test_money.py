@@ -174,3 +174,29 @@ def test_a_far_ahead_booking_not_charged_yet_gets_its_scheduled_charge_repriced(
         charge_scheduled_payment(booking_id=booking.pk, now=schedule.charge_at)
     saved.refresh_from_db()
     assert saved.captured_amount == booking.total
+
+
+def test_a_far_ahead_booking_moved_earlier_is_charged_that_much_earlier(settings):
+    from datetime import timedelta
+
+    from tests.bookings.test_payment_schedule import CHECK_IN, book_far_ahead, clock
+
+    settings.PAYMENT_SCHEDULE_AFTER_DAYS = 30
+    settings.PAYMENT_CHARGE_DAYS_BEFORE = 14
+    booking = book_far_ahead("")
+    before = PaymentSchedule.objects.get(booking=booking).charge_at
+    earlier = CHECK_IN - timedelta(days=10)
+    with clock(NOW):
+        ask_change(
+            guest=booking.guest,
+            booking_id=booking.pk,
+            start=earlier,
+            end=earlier + timedelta(days=3),
+            guests=1,
+            now=NOW,
+        )
+        accept_change(user=booking.listing.owner, booking_id=booking.pk, now=NOW)
+    booking.refresh_from_db()
+    schedule = PaymentSchedule.objects.get(booking=booking)
+    assert schedule.charge_at == before - timedelta(days=10)
+    assert schedule.charge_at == booking.start - timedelta(days=14)
