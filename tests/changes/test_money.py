@@ -200,3 +200,40 @@ def test_a_far_ahead_booking_moved_earlier_is_charged_that_much_earlier(settings
     schedule = PaymentSchedule.objects.get(booking=booking)
     assert schedule.charge_at == before - timedelta(days=10)
     assert schedule.charge_at == booking.start - timedelta(days=14)
+
+
+def test_after_a_dearer_change_the_host_cancelling_refunds_the_new_total_from_the_new_payment():
+    from bookings.services.cancellations import cancel_by_host
+
+    booking = booked()
+    ask_change(
+        guest=booking.guest,
+        booking_id=booking.pk,
+        start=MARCH(5),
+        end=MARCH(10),
+        guests=1,
+        payment_method=card(),
+        now=NOW,
+    )
+    accept_change(user=booking.listing.owner, booking_id=booking.pk, now=NOW)
+    cancel_by_host(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
+    booking.refresh_from_db()
+    first, second = payments_of(booking)
+    assert first.refunded_amount == first.captured_amount
+    assert second.refunded_amount == second.captured_amount == booking.total
+    assert first.escrow_amount == second.escrow_amount == 0
+
+
+def test_after_a_cheaper_change_the_host_is_paid_the_new_payout():
+    from bookings.services.clock import release_payout, start_booking
+
+    booking = booked()
+    ask_change(guest=booking.guest, booking_id=booking.pk, start=MARCH(5), end=MARCH(7), guests=1, now=NOW)
+    accept_change(user=booking.listing.owner, booking_id=booking.pk, now=NOW)
+    booking.refresh_from_db()
+    start_booking(booking_id=booking.pk, now=booking.start)
+    release_payout(booking_id=booking.pk, now=booking.payout_release_at)
+    [payment] = payments_of(booking)
+    payment.refresh_from_db()
+    assert payment.host_payout_amount == booking.host_payout
+    assert payment.escrow_amount == 0
