@@ -41,6 +41,7 @@ from bookings.services.steps import _lock, _notify, _wrong_state
 from core.errors import CardRefused, Conflict, DomainError, NotFound, PermissionDenied
 from core.money import format_money
 from core.tasks import schedule_on_commit
+from core.words import counted
 from listings.models import BusyPeriod
 from listings.selectors import overlapping_busy_periods
 from listings.services import DATES_TAKEN_MESSAGE
@@ -222,12 +223,8 @@ def _record(
         change.booking = booking
         change.side = side
         change.asked_by = user
-        change.old_start, change.old_end, change.old_guests, change.old_total = (
-            booking.start,
-            booking.end,
-            booking.guests,
-            booking.total,
-        )
+        change.old_start, change.old_end = booking.start, booking.end
+        change.old_guests, change.old_total = booking.guests, booking.total
         change.start, change.end, change.guests = priced.start, priced.end, guests
         for name in QUOTE_FIELDS:
             setattr(change, name, getattr(quote, name))
@@ -253,12 +250,11 @@ def _words(change: BookingChange) -> str:
     zone = ZoneInfo(change.booking.time_zone)
     period = f"{change.start.astimezone(zone):%d %b %Y %H:%M} to {change.end.astimezone(zone):%d %b %Y %H:%M}"
     money_words = ""
-    difference = change.difference
-    if difference > 0:
-        money_words = f", {format_money(difference, change.booking.currency)} more"
-    elif difference < 0:
-        money_words = f", {format_money(-difference, change.booking.currency)} back to the guest"
-    people = f"{change.guests} guest{'s' if change.guests != 1 else ''}"
+    if change.difference:
+        amount = format_money(abs(change.difference), change.booking.currency)
+        money_words = f", {amount} more" if change.difference > 0 else f", {amount} back to the guest"
+    room = change.booking.listing.kind == "room"
+    people = counted(change.guests, "guest") if room else counted(change.guests, "person", "people")
     return f"{period}, {people}{money_words}"
 
 
@@ -328,6 +324,8 @@ def accept_change(*, user: User, booking_id: int, payment_method: str = "", now:
     now = now or timezone.now()
     seen = selectors.visible_booking(user=user, booking_id=booking_id)
     pending = BookingChange.objects.filter(booking=seen, status=Status.OPEN).first()
+    if pending is not None and now >= pending.respond_by:  # said before any card is held for it
+        raise Conflict("The time to answer this change has run out.", code="expired")
     payment_id = None
     if pending is not None and card_needed_to_accept(booking=seen, change=pending, user=user):
         payment_id = _authorise(
