@@ -99,3 +99,19 @@ def test_the_money_steps_show_the_first_charge_and_the_refund_of_the_change(clie
     assert steps["Charged to the guest's card, held by Sharing"] == first
     assert steps["Booking changed: the difference refunded to the card"] == first - booking.total
     assert steps["To be paid out to the host"] == booking.host_payout
+
+
+def test_a_car_booking_changes_by_the_hour_on_the_form_in_the_cars_local_time(client):
+    from bookings.services.answers import accept_booking
+    from listings.models import ListingKind
+    from tests.bookings.factories import request_hours
+
+    request = request_hours(kind=ListingKind.CAR, hours=3)
+    booking = accept_booking(host=request.listing.owner, booking_id=request.pk, now=NOW)
+    client.force_login(booking.guest)
+    form = client.get(url("change", booking)).content.decode()
+    assert 'value="2027-03-05T11:00"' in form  # 10:00 UTC is 11:00 in Paris
+    sent = client.post(url("change", booking), {"start": "2027-03-05T11:00", "end": "2027-03-05T13:00", "guests": 1})
+    assert sent.status_code == 302
+    change = BookingChange.objects.get()
+    assert (change.units, change.back > 0) == (2, True)
