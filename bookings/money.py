@@ -129,6 +129,16 @@ class BookingMoney(Protocol):
     def money_pending(self, *, reference: str) -> str:
         """What is still on its way to the bank (or stuck) for this booking, for both parties; "" if nothing."""
 
+    # --- A booking's change of dates or guests (bookings.services.changes) ---
+
+    def reprice_saved_card(self, *, reference: str, amount: int) -> bool:
+        """A far-ahead booking whose saved card is not charged yet will be charged `amount` instead: True.
+        False (nothing changed) when there is no such card: the booking was paid."""
+
+    def replace_payment(self, *, reference: str, payment_id: int, payer: User, amount: int) -> None:
+        """A dearer change of a paid booking: `payment_id` (authorised for the new total, `payer`'s) becomes the
+        booking's payment and is charged `amount` after commit; the first payment is refunded in full."""
+
     def freeze(self, *, reference: str, reason: str) -> None:
         """Hold the payout while a dispute is open."""
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bookings import pricing
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingChange, BookingStatus, PaymentSchedule
 from bookings.pricing import units_label
 from bookings.selectors import booking_quote
 from core.money import format_money
@@ -95,16 +95,38 @@ def host_lines(booking: Booking) -> list[Line]:
     return lines
 
 
+def _paid_changes(booking: Booking) -> list[BookingChange]:
+    """Accepted changes that moved card money (not those of a far-ahead booking before its scheduled charge)."""
+    if booking.pk is None:  # a receipt drawn before the booking exists (a preview) has no history
+        return []
+    changes = list(booking.changes.filter(status=BookingChange.Status.ACCEPTED).order_by("answered_at", "pk"))
+    schedule = PaymentSchedule.objects.filter(booking=booking).first()
+    if schedule is None:
+        return changes
+    paid_at = schedule.paid_at
+    return [c for c in changes if paid_at is not None and c.answered_at is not None and c.answered_at > paid_at]
+
+
 def money_steps(booking: Booking) -> list[MoneyStep]:
     """The money's path with dates, oldest first; a payout still to come is the last step, not done."""
     steps = []
+    changed = _paid_changes(booking)
+    # A change refunded or re-charged since: the card was first held and charged the total before it.
+    first = changed[0].old_total if changed else booking.charged
     # An instant booking is charged as it is made: no separate "authorised" step to read.
     if booking.confirmed_at is None or booking.confirmed_at - booking.created_at > INSTANT:
-        steps.append(MoneyStep(booking.created_at, "Card authorised (not charged yet)", booking.charged))
+        steps.append(MoneyStep(booking.created_at, "Card authorised (not charged yet)", first))
     if booking.confirmed_at is not None:
-        steps.append(MoneyStep(booking.confirmed_at, "Charged to the guest's card, held by Sharing", booking.charged))
+        steps.append(MoneyStep(booking.confirmed_at, "Charged to the guest's card, held by Sharing", first))
     elif booking.ended_at is not None:
         steps.append(MoneyStep(booking.ended_at, "Authorisation released: nothing was charged", 0))
+    for change in changed:
+        if change.back:
+            what = "Booking changed: the difference refunded to the card"
+            steps.append(MoneyStep(change.answered_at, what, change.back))
+        elif change.difference > 0:
+            what = "Booking changed: the new total charged to the card, the first payment refunded"
+            steps.append(MoneyStep(change.answered_at, what, change.total))
     if booking.confirmed_at is not None and booking.refund_amount:
         card = pricing.refund_tenders(booking_quote(booking), booking.refund_amount).card
         steps.append(MoneyStep(booking.ended_at, "Refunded to the guest's card", card))

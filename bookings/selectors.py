@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings import pricing, rules
-from bookings.models import HOLDING_STATUSES, Booking, BookingStatus, PendingCheckout
+from bookings.models import HOLDING_STATUSES, Booking, BookingChange, BookingStatus, PendingCheckout
 from core.errors import DomainError, NotFound
 from listings.models import BusyPeriod, Listing, ListingKind
 
@@ -107,6 +107,15 @@ def overlapping_holding_pairs(*, listing_id: int | None = None) -> int:
 
 def due_expiries(*, now: datetime) -> QuerySet[Booking]:
     return Booking.objects.filter(status=BookingStatus.REQUESTED, respond_by__lte=now)
+
+
+def due_change_expiries(*, now: datetime) -> QuerySet[BookingChange]:
+    return BookingChange.objects.filter(status=BookingChange.Status.OPEN, respond_by__lte=now)
+
+
+def open_change(*, booking: Booking) -> BookingChange | None:
+    """The change of `booking` waiting for an answer, if any."""
+    return BookingChange.objects.filter(booking=booking, status=BookingChange.Status.OPEN).first()
 
 
 def due_starts(*, now: datetime) -> QuerySet[Booking]:

@@ -107,3 +107,16 @@ def remind_starts_tomorrow_task(booking_id: int) -> str:
     from bookings.services.reminders import remind_starts_tomorrow
 
     return _run(remind_starts_tomorrow, "reminded_start", booking_id)
+
+
+@task()
+def expire_booking_change_task(change_id: int) -> str:
+    """An unanswered change closes at its deadline; a change answered meanwhile is left as it is."""
+    from bookings.services.changes import expire_change
+
+    try:
+        change = expire_change(change_id=change_id)
+    except DomainError as error:
+        logger.info("change %s: expiry skipped (%s)", change_id, error.message)
+        return f"skipped: {error.message}"
+    return str(change.status)

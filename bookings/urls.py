@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from bookings import views
+from bookings import change_views, views
 
 app_name = "bookings"
 
@@ -20,4 +20,8 @@ urlpatterns = [
     path("<int:booking_id>/cancel/", views.cancel, name="cancel"),
     path("<int:booking_id>/pay/", views.pay, name="pay"),
     path("<int:booking_id>/pay/complete/", views.pay_complete, name="pay_complete"),
+    path("<int:booking_id>/change/", change_views.change, name="change"),
+    path("<int:booking_id>/change/accept/", change_views.change_accept, name="change_accept"),
+    path("<int:booking_id>/change/decline/", change_views.change_decline, name="change_decline"),
+    path("<int:booking_id>/change/withdraw/", change_views.change_withdraw, name="change_withdraw"),
 ]

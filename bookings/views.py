@@ -20,6 +20,7 @@ from bookings.models import BookingStatus, PaymentSchedule
 from bookings.money import booking_reference, money
 from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
 from bookings.services.cancellations import CANCELLABLE_STATUSES, cancel_by_guest, cancel_by_host, guest_refund
+from bookings.services.changes import card_needed_to_accept
 from bookings.services.checkout import booking_thread_key, complete_checkout, quote_request, request_booking
 from bookings.services.schedule import complete_pay_now, describe, pay_now
 from core.pages import refusal_pages, refusals
@@ -158,6 +159,7 @@ def detail(request: SignedInRequest, booking_id: int) -> HttpResponse:
     is_guest, is_host = request.user.pk == booking.guest_id, request.user.pk == booking.listing.owner_id
     settled = selectors.settled_by_dispute(booking)
     schedule = PaymentSchedule.objects.filter(booking=booking).first()
+    open_change = selectors.open_change(booking=booking)
     context: dict[str, object] = {
         "payment_schedule": schedule,
         "schedule_words": describe(schedule),
@@ -175,6 +177,9 @@ def detail(request: SignedInRequest, booking_id: int) -> HttpResponse:
         "money_reference": booking_reference(booking.pk),
         "place": privacy.whereabouts(booking.listing, request.user),
         "money_pending": money().money_pending(reference=booking_reference(booking.pk)),
+        "changes": booking.changes.select_related("asked_by", "answered_by"),
+        "open_change": open_change,
+        "change_needs_card": card_needed_to_accept(booking=booking, change=open_change, user=request.user),
     }
     if is_guest and not settled and booking.status in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
         refund_now = (

@@ -180,6 +180,30 @@ class StripeEscrow(CarMoney):
     def payout(self, *, reference: str, host: User, amount: int) -> None:
         outbox.release_escrow_after_commit(payment=_payment_for(reference), host=host, host_amount=amount)
 
+    def reprice_saved_card(self, *, reference: str, amount: int) -> bool:
+        saved = _saved_card_not_charged(reference)
+        if saved is None:
+            return False
+        recording.check_amount(amount, "amount to charge")
+        saved.amount = amount
+        recording.save_payment(saved, "amount")
+        return True
+
+    def replace_payment(self, *, reference: str, payment_id: int, payer: User, amount: int) -> None:
+        first = recording.lock_payment(_payment_for(reference))
+        payment = Payment.objects.filter(pk=payment_id, payer_id=payer.pk).first()
+        if payment is None or payment.status != Status.AUTHORIZED:
+            raise PaymentStateError("The card is no longer held for this change. Ask again with your card.")
+        if payment.currency != first.currency or payment.amount < amount:
+            raise PaymentStateError("The card is not held for this change's amount. Ask again with your card.")
+        capture = first.operations.filter(kind__in=outbox.CHARGING_KINDS).exclude(status=MoneyOperation.Status.REFUSED)
+        charged = first.captured_amount or (capture[0].amount if capture else 0)
+        refundable = charged - first.refunded_amount - outbox.pending_refunds(first)
+        if refundable > 0:
+            outbox.record_refund(payment=first, amount=refundable, host_keeps=0)
+        guest_payments.set_payment_reference(payment=payment, reference=reference)
+        outbox.record_capture(payment=payment, amount=amount)
+
     def money_pending(self, *, reference: str) -> str:
         return outbox.describe_pending(reference=reference)
 

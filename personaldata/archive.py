@@ -18,7 +18,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from accounts.models import Block, PersonReport, User, Verification
-from bookings.models import Booking
+from bookings.models import Booking, BookingChange
 from dispatch.models import DispatchRequest
 from disputes.models import Dispute, DisputeEvidence
 from listings.models import Listing
@@ -79,6 +79,8 @@ def build_archive(user: User) -> str:
         "listings": _rows(Listing.objects.filter(owner=user)),
         "bookings_as_guest": _rows(bookings.filter(guest=user)),
         "bookings_as_host": _rows(bookings.filter(listing__owner=user)),
+        # Changes of my bookings, asked or answered by either side (dates, guests, new price, answer).
+        "booking_changes": _rows(BookingChange.objects.filter(booking__in=bookings), exclude=("payment_id",)),
         "payments": _rows(Payment.objects.filter(payer=user)),
         "payouts": _rows(Payout.objects.filter(host=user)),
         "payout_account": _rows(PayoutAccount.objects.filter(host=user)),

@@ -25,6 +25,7 @@ from bookings import pricing, selectors
 from bookings.models import Booking, BookingStatus
 from bookings.money import booking_reference, money
 from bookings.services import promotions, schedule
+from bookings.services.changes import close_open_change
 from bookings.services.steps import (
     NOT_CHARGED,
     _host,
@@ -71,6 +72,7 @@ def cancel_by_guest(*, guest: User, booking_id: int, reason: str = "", now: date
         )
         _set_outcome(booking, settlement, now)
         schedule.end_schedule(booking)
+        close_open_change(booking, now=now)
         _move_and_free_slot(
             booking, BookingStatus.CANCELLED_BY_GUEST, by=guest, now=now, reason=reason or "Cancelled by the guest"
         )
@@ -93,6 +95,7 @@ def cancel_by_host(*, host: User, booking_id: int, reason: str = "", now: dateti
         settlement = pricing.full_refund(selectors.booking_quote(booking))
         _set_outcome(booking, settlement, now)
         schedule.end_schedule(booking)
+        close_open_change(booking, now=now)
         _move_and_free_slot(
             booking, BookingStatus.CANCELLED_BY_HOST, by=host, now=now, reason=reason or "Cancelled by the host"
         )
@@ -124,6 +127,7 @@ def cancel_for_suspension(*, booking_id: int, suspended: User, reason: str, now:
             settlement = pricing.full_refund(selectors.booking_quote(booking))
             _set_outcome(booking, settlement, now)
             schedule.end_schedule(booking)
+            close_open_change(booking, now=now)
             _move_and_free_slot(booking, BookingStatus.CANCELLED_BY_HOST, by=None, now=now, reason=reason)
             _refund(booking, settlement)
             _notify(parties, "booking.cancelled", booking, note)

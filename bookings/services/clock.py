@@ -29,7 +29,7 @@ from django.utils import timezone
 from bookings import pricing, selectors
 from bookings.models import PAYOUT_STATUSES, Booking, BookingStatus
 from bookings.money import booking_reference, money
-from bookings.services import retries, schedule
+from bookings.services import changes, retries, schedule
 from bookings.services.checkout import CHECKOUT_TIMEOUT, abandon_checkout
 from bookings.services.steps import NOT_CHARGED, _host, _lock, _move, _needs_move, _notify, _set_outcome, _wrong_state
 from core.errors import Conflict, DomainError
@@ -138,6 +138,9 @@ def advance_due_bookings(*, now: datetime | None = None) -> dict[str, int]:
     stale = selectors.unfinished_checkouts(before=now - CHECKOUT_TIMEOUT)
     ids = list(stale.order_by("pk").values_list("pk", flat=True))
     _attempt_each("checkouts_abandoned", ids, lambda pk: abandon_checkout(checkout_id=pk, now=now), now, counts)
+    counts["changes_expired"] = 0
+    ids = list(selectors.due_change_expiries(now=now).order_by("pk").values_list("pk", flat=True))
+    _attempt_each("changes_expired", ids, lambda pk: changes.expire_change(change_id=pk, now=now), now, counts)
     return counts
 
 

@@ -80,6 +80,20 @@ def end_schedule(booking: Booking) -> None:
         schedule.save(update_fields=["state"])
 
 
+def follow_new_start(booking: Booking, *, now: datetime) -> None:
+    """The booking's dates changed before its scheduled charge: the charge follows the new start
+    (PAYMENT_CHARGE_DAYS_BEFORE before it, or now if that moment has passed). Caller's lock and transaction;
+    a task for the old moment finds the charge not due (or done) and changes nothing."""
+    schedule = locked_schedule(booking)
+    if schedule is None or schedule.state != State.SCHEDULED:
+        return
+    due = max(now, booking.start - timedelta(days=settings.PAYMENT_CHARGE_DAYS_BEFORE))
+    if due != schedule.charge_at:
+        schedule.charge_at = due
+        schedule.save(update_fields=["charge_at"])
+        schedule_on_commit(tasks.charge_scheduled_payment_task, booking.pk, at=due)
+
+
 def charge_refused(booking: Booking) -> bool:
     """The saved card was refused and the guest has not paid: cancelling costs nothing (nothing was taken)."""
     schedule = locked_schedule(booking)

@@ -204,6 +204,11 @@ ATTEMPTS: list[Attempt] = [
     Attempt("booking-pay", "bookings:pay", POST, _booking("confirmed"), lambda w: {"payment_method": "pm_card_visa"}),
     Attempt("booking-pay-complete", "bookings:pay_complete", GET, _booking("confirmed")),
     Attempt("booking-pay-complete", "bookings:pay_complete", POST, _booking("confirmed")),
+    Attempt("booking-change", "bookings:change", GET, _booking("confirmed"), rightful="guest"),
+    Attempt("booking-change", "bookings:change", POST, _booking("confirmed"), lambda w: {**PERIOD, "guests": 1}),
+    Attempt("booking-change-accept", "bookings:change_accept", POST, _booking("confirmed")),
+    Attempt("booking-change-decline", "bookings:change_decline", POST, _booking("confirmed")),
+    Attempt("booking-change-withdraw", "bookings:change_withdraw", POST, _booking("confirmed")),
     # --- conversations -------------------------------------------------------------------------------
     Attempt("thread", "realtime:thread", GET, lambda w: {"thread_id": w.thread.pk}, rightful="guest"),
     Attempt("thread-post", "realtime:thread", POST, lambda w: {"thread_id": w.thread.pk}, lambda w: {"body": "Hi!"}),
@@ -584,6 +589,36 @@ ATTEMPTS: list[Attempt] = [
         lambda w: {"payment_method": "pm_card_visa"},
     ),
     Attempt("api-booking-pay-complete", "POST /api/v1/bookings/{booking_id}/pay/complete", POST, _booking("confirmed")),
+    Attempt(
+        "api-booking-changes",
+        "GET /api/v1/bookings/{booking_id}/changes",
+        GET,
+        _booking("confirmed"),
+        rightful="guest",
+    ),
+    Attempt(
+        "api-booking-change",
+        "POST /api/v1/bookings/{booking_id}/changes",
+        POST,
+        _booking("confirmed"),
+        lambda w: {**PERIOD, "guests": 1},
+    ),
+    Attempt(
+        "api-booking-change-accept",
+        "POST /api/v1/bookings/{booking_id}/changes/accept",
+        POST,
+        _booking("confirmed"),
+        lambda w: {"payment_method": "pm_card_visa"},
+    ),
+    Attempt(
+        "api-booking-change-decline", "POST /api/v1/bookings/{booking_id}/changes/decline", POST, _booking("confirmed")
+    ),
+    Attempt(
+        "api-booking-change-withdraw",
+        "POST /api/v1/bookings/{booking_id}/changes/withdraw",
+        POST,
+        _booking("confirmed"),
+    ),
     # --- API: reviews --------------------------------------------------------------------------------
     Attempt(
         "api-booking-reviews",
