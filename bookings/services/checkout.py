@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.safety import ensure_not_blocked
@@ -363,11 +364,17 @@ def _create_booking(*, checkout: PendingCheckout, now: datetime, adopt: bool = F
         if listing.instant_book:
             declined = _confirm(booking, by=None, now=now, reason="Instant book")
             _notify_declined(declined)
-            _notify([guest], "booking.confirmed", booking, "Your booking is confirmed.")
-            _notify([listing.owner], "booking.confirmed", booking, f"New booking by {guest.public_name}.")
+            _notify([guest], "booking.confirmed", booking, gettext_noop("Your booking is confirmed."))
+            _notify(
+                [listing.owner],
+                "booking.confirmed",
+                booking,
+                gettext_noop("New booking by %(name)s."),
+                name=guest.public_name,
+            )
         else:
-            asks = f"{guest.public_name} asks to book. Answer within 24 hours."
-            _notify([listing.owner], "booking.requested", booking, asks)
+            asks = gettext_noop("%(name)s asks to book. Answer within 24 hours.")
+            _notify([listing.owner], "booking.requested", booking, asks, name=guest.public_name)
             schedule_on_commit(tasks.expire_booking_task, booking.pk, at=booking.respond_by)
             for hours_left, at in answer_reminders_due(booking, now):
                 schedule_on_commit(tasks.remind_host_to_answer_task, booking.pk, hours_left, at=at)
