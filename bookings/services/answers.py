@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.selectors import ensure_not_suspended
@@ -54,9 +54,11 @@ def accept_booking(*, host: User, booking_id: int, now: datetime | None = None) 
                 raise Conflict(DATES_TAKEN_MESSAGE, code="dates_taken")
             raise _wrong_state(booking, "accepted")
         if now >= booking.respond_by:
-            raise Conflict(gettext("The time to answer this request has run out."), code="expired")
+            raise Conflict(gettext_noop("The time to answer this request has run out."), code="expired")
         if not booking.listing.is_bookable:
-            raise Conflict(gettext("This listing is paused: reactivate it before accepting."), code="listing_paused")
+            raise Conflict(
+                gettext_noop("This listing is paused: reactivate it before accepting."), code="listing_paused"
+            )
         declined = _confirm(booking, by=host, now=now, reason="Accepted by the host")
         _notify_declined(declined)
         _notify(
