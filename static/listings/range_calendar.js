@@ -17,7 +17,6 @@
   var status = document.getElementById("range-status");
   var days = Array.prototype.slice.call(root.querySelectorAll("button.day"));
   var hourly = root.dataset.kind !== "room";
-  var words = hourly ? [gettext("first day"), gettext("last day")] : [gettext("check-in"), gettext("check-out")];
   var start = null, end = null;
 
   function iso(button) { return button.dataset.date; }
