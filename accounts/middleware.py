@@ -24,5 +24,5 @@ class ProfileLanguageMiddleware:
         chosen = supported_language(getattr(user, "language", "")) if user and user.is_authenticated else ""
         if chosen:
             translation.activate(chosen)
-            request.LANGUAGE_CODE = chosen  # type: ignore[attr-defined]
+            request.LANGUAGE_CODE = chosen
         return self.get_response(request)

@@ -35,7 +35,8 @@ def test_a_japanese_host_gets_the_request_email_in_japanese_though_the_guest_rea
     deliver(list(host.notifications.filter(kind="booking.requested")))
     [message] = smtp.to(host.email)
     text = body(message)
-    assert str(message["Subject"]).strip() == "Loft への新しいリクエスト：24時間以内に回答してください"
+    # Japanese punctuation is full-width: the colon below is U+FF1A.
+    assert str(message["Subject"]).strip() == "Loft への新しいリクエスト\uff1a24時間以内に回答してください"
     assert text.startswith("Harutoさん")
     assert "Camilleさんから予約リクエストが届きました。24時間以内に回答してください。" in text
     assert "リクエストに回答する: http" in text
