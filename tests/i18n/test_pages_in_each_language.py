@@ -74,9 +74,11 @@ def test_the_host_reads_the_booking_page_and_its_answer_buttons_in_their_languag
     booking = request_room(listing=make_listing(owner=make_user(language="ja")))
     client.force_login(booking.listing.owner)
     page = client.get(booking.get_absolute_url()).content.decode()
-    for words in ("承認する", "辞退する", "お金の状況", "ゲスト", "リクエスト中", "履歴"):
+    japanese = ("承認する", "辞退する", "お金の状況", "ゲスト", "リクエスト中", "履歴")
+    japanese += ("あなたへの入金", "合計", "清掃料金")
+    for words in japanese:
         assert words in page, words
-    for english in (">Accept<", ">Decline<", "Where the money is", "Timeline"):
+    for english in (">Accept<", ">Decline<", "Where the money is", "Timeline", "Your payout", "Cleaning fee"):
         assert english not in page, english
 
 
