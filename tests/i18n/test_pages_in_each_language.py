@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from unittest import mock
 
 import pytest
@@ -93,3 +94,14 @@ def test_the_guest_and_the_host_each_read_the_request_in_their_own_language(clie
     stored = host.notifications.get(kind="booking.requested").payload
     assert stored["message"] == "Camille asks to book. Answer within 24 hours."
     assert Booking.objects.get(pk=booking.pk).status == "requested"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("ja", "チェックイン日を選んでください。"), ("de", "Wählen Sie die Anreise."), ("zh-hans", "请选择入住日期。")],
+)
+def test_the_scripts_words_come_in_the_readers_language(client, language, words):
+    catalogue = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE=language)
+    # The catalogue is JSON inside the script: non-ASCII letters come \u-escaped.
+    assert catalogue.status_code == 200 and json.dumps(words)[1:-1] in catalogue.content.decode()
+    assert "/jsi18n/" in client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
