@@ -29,6 +29,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	touch $@
 
 demo: $(VENV)/.installed
+	PY=$(PY) bash scripts/messages.sh compile
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(MAKE) --no-print-directory serve
@@ -58,6 +59,9 @@ test: $(VENV)/.installed-dev
 	bash scripts/ensure_test_system_packages.sh
 	bash scripts/ensure_stack_packages.sh
 	$(MAKE) --no-print-directory lint
+	@echo "== Translations: no untranslated or fuzzy entry after extraction, then compiled"
+	PY=$(PY) bash scripts/messages.sh check
+	PY=$(PY) bash scripts/messages.sh compile
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

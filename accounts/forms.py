@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.images import normalise_image
@@ -64,10 +65,10 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         default = dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)
         self.fields["language"] = forms.ChoiceField(
-            choices=[("", f"The site's language ({default})"), *settings.LANGUAGES],
+            choices=[("", _("The site's language (%(name)s)") % {"name": default}), *settings.LANGUAGES],
             required=False,
-            label="Language of our emails",
-            help_text="The emails we send you are written in it where we have a translation.",
+            label=_("Your language"),
+            help_text=_("The site, our emails and notifications are written in it."),
         )
 
     def clean_display_name(self) -> str:

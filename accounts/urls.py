@@ -16,5 +16,6 @@ urlpatterns = [
         verification_pages.verification_photo,
         name="verification_photo",
     ),
+    path("language/", views.set_language, name="set_language"),
     path("<int:user_id>/edit/", views.edit_profile, name="profile_edit"),
 ]

@@ -10,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
-from accounts import safety, selectors, services, verifications
+from accounts import languages, safety, selectors, services, verifications
 from accounts.forms import ProfileForm, ReportForm
 from accounts.models import User
 from core.errors import DomainError, NotFound
@@ -128,3 +129,12 @@ def report(request: SignedInRequest) -> HttpResponse:
             return redirect(back)
     context = {"form": form, "message": message, "person": reported}
     return render(request, "accounts/report.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The switcher on every page: Django's cookie and redirect, and a signed-in person's profile keeps it."""
+    response = django_set_language(request)
+    if request.user.is_authenticated:
+        languages.choose_language(person=request.user, language=request.POST.get("language", ""))
+    return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from listings import horizon
 from listings.models import Listing, ListingKind
@@ -13,25 +14,27 @@ from listings.models import Listing, ListingKind
 class BookingForm(forms.Form):
     start = forms.DateTimeField()
     end = forms.DateTimeField()
-    guests = forms.IntegerField(min_value=1, initial=1, error_messages={"min_value": "Book for at least one person."})
-    promo_code = forms.CharField(max_length=32, required=False, label="Promo code")
-    use_credit = forms.BooleanField(required=False, label="Use my credit")
+    guests = forms.IntegerField(
+        min_value=1, initial=1, error_messages={"min_value": _("Book for at least one person.")}
+    )
+    promo_code = forms.CharField(max_length=32, required=False, label=_("Promo code"))
+    use_credit = forms.BooleanField(required=False, label=_("Use my credit"))
 
     def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.listing = listing
         if listing.kind == ListingKind.ROOM:
-            self.fields["start"] = forms.DateField(label="Check-in", widget=forms.DateInput(attrs={"type": "date"}))
-            self.fields["end"] = forms.DateField(label="Check-out", widget=forms.DateInput(attrs={"type": "date"}))
+            self.fields["start"] = forms.DateField(label=_("Check-in"), widget=forms.DateInput(attrs={"type": "date"}))
+            self.fields["end"] = forms.DateField(label=_("Check-out"), widget=forms.DateInput(attrs={"type": "date"}))
         else:
             local = {"type": "datetime-local", "step": 1800 if listing.kind == ListingKind.DRIVER else 3600}
             self.fields["start"] = forms.DateTimeField(
-                label="From", widget=forms.DateTimeInput(attrs=local, format="%Y-%m-%dT%H:%M")
+                label=_("From"), widget=forms.DateTimeInput(attrs=local, format="%Y-%m-%dT%H:%M")
             )
             self.fields["end"] = forms.DateTimeField(
-                label="Until", widget=forms.DateTimeInput(attrs=local, format="%Y-%m-%dT%H:%M")
+                label=_("Until"), widget=forms.DateTimeInput(attrs=local, format="%Y-%m-%dT%H:%M")
             )
-        self.fields["guests"].label = "Guests" if listing.kind == ListingKind.ROOM else "People"
+        self.fields["guests"].label = _("Guests") if listing.kind == ListingKind.ROOM else _("People")
         self.fields["guests"].widget.attrs["max"] = listing.capacity
         # The pickers offer only the listing's horizon; the services check it whatever is sent.
         today = horizon.today_at(listing.time_zone)

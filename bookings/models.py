@@ -16,21 +16,22 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from listings.models import BusyPeriod, CancellationPolicy, Listing
 
 
 class BookingStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    CONFIRMED = "confirmed", "Confirmed"
-    DECLINED = "declined", "Declined"
-    EXPIRED = "expired", "Expired"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    CANCELLED_BY_GUEST = "cancelled_by_guest", "Cancelled by the guest"
-    CANCELLED_BY_HOST = "cancelled_by_host", "Cancelled by the host"
-    DISPUTED = "disputed", "Disputed"
+    REQUESTED = "requested", _("Requested")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED_BY_GUEST = "cancelled_by_guest", _("Cancelled by the guest")
+    CANCELLED_BY_HOST = "cancelled_by_host", _("Cancelled by the host")
+    DISPUTED = "disputed", _("Disputed")
 
 
 # Statuses whose booking owns a BusyPeriod on the listing's calendar. Completed

@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+# `_` marks the labels for makemessages and leaves them English: pages translate them for their reader
+# ({% translate line.label %}), and the PDF receipts render in the document's own language.
+from django.utils.translation import gettext_noop as _
+
 from bookings import pricing
 from bookings.models import Booking, BookingChange, BookingStatus, PaymentSchedule
 from bookings.pricing import units_label
@@ -44,7 +48,7 @@ def units_line(*, kind: str, units: int, unit_price: int, subtotal: int, currenc
 
 
 def fee_label(kind: str) -> str:
-    return "Cleaning fee" if kind == "room" else "Booking fee"
+    return _("Cleaning fee") if kind == "room" else _("Booking fee")
 
 
 def price_lines(booking: Booking) -> list[Line]:
@@ -63,22 +67,22 @@ def price_lines(booking: Booking) -> list[Line]:
         )
     ]
     if booking.discount:
-        lines.append(Line("Discount for a long stay", -booking.discount))
+        lines.append(Line(_("Discount for a long stay"), -booking.discount))
     if booking.host_promotion:
         lines.append(Line(f"Promo code {booking.promo_code} (from the host)", -booking.host_promotion))
     if booking.fee:
         lines.append(Line(fee_label(kind), booking.fee))
-    lines.append(Line("Sharing's service fee", booking.guest_service_fee))
-    lines.append(Line("Total", booking.total, total=True))
+    lines.append(Line(_("Sharing's service fee"), booking.guest_service_fee))
+    lines.append(Line(_("Total"), booking.total, total=True))
     if booking.platform_promotion:
         lines.append(Line(f"Promo code {booking.promo_code} (from Sharing)", -booking.platform_promotion))
     if booking.credit:
-        lines.append(Line("Credit used", -booking.credit))
+        lines.append(Line(_("Credit used"), -booking.credit))
     if booking.platform_promotion or booking.credit:
-        lines.append(Line("Paid by card", booking.charged, total=True))
+        lines.append(Line(_("Paid by card"), booking.charged, total=True))
     if booking.refund_amount and booking.confirmed_at is not None:
-        lines.append(Line("Refunded to the guest", -booking.refund_amount))
-        lines.append(Line("Paid in the end", booking.total - booking.refund_amount, total=True))
+        lines.append(Line(_("Refunded to the guest"), -booking.refund_amount))
+        lines.append(Line(_("Paid in the end"), booking.total - booking.refund_amount, total=True))
     return lines
 
 
@@ -86,12 +90,12 @@ def host_lines(booking: Booking) -> list[Line]:
     """What the host receives: the booking's price (after discount, with the fee), less Sharing's host fee."""
     gross = booking.subtotal - booking.discount - booking.host_promotion + booking.fee
     lines = [
-        Line("The booking's price, with the fee", gross),
-        Line("Sharing's host fee", -booking.host_service_fee),
-        Line("Your payout", booking.host_payout, total=True),
+        Line(_("The booking's price, with the fee"), gross),
+        Line(_("Sharing's host fee"), -booking.host_service_fee),
+        Line(_("Your payout"), booking.host_payout, total=True),
     ]
     if booking.status in CANCELLED and booking.host_payout_after_cancellation is not None:
-        lines.append(Line("Your payout after the cancellation", booking.host_payout_after_cancellation, total=True))
+        lines.append(Line(_("Your payout after the cancellation"), booking.host_payout_after_cancellation, total=True))
     return lines
 
 
@@ -115,26 +119,28 @@ def money_steps(booking: Booking) -> list[MoneyStep]:
     first = changed[0].old_total if changed else booking.charged
     # An instant booking is charged as it is made: no separate "authorised" step to read.
     if booking.confirmed_at is None or booking.confirmed_at - booking.created_at > INSTANT:
-        steps.append(MoneyStep(booking.created_at, "Card authorised (not charged yet)", first))
+        steps.append(MoneyStep(booking.created_at, _("Card authorised (not charged yet)"), first))
     if booking.confirmed_at is not None:
-        steps.append(MoneyStep(booking.confirmed_at, "Charged to the guest's card, held by Sharing", first))
+        steps.append(MoneyStep(booking.confirmed_at, _("Charged to the guest's card, held by Sharing"), first))
     elif booking.ended_at is not None:
-        steps.append(MoneyStep(booking.ended_at, "Authorisation released: nothing was charged", 0))
+        steps.append(MoneyStep(booking.ended_at, _("Authorisation released: nothing was charged"), 0))
     for change in changed:
         if change.back:
-            what = "Booking changed: the difference refunded to the card"
+            what = _("Booking changed: the difference refunded to the card")
             steps.append(MoneyStep(change.answered_at, what, change.back))
         elif change.difference > 0:
-            what = "Booking changed: the new total charged to the card, the first payment refunded"
+            what = _("Booking changed: the new total charged to the card, the first payment refunded")
             steps.append(MoneyStep(change.answered_at, what, change.total))
     if booking.confirmed_at is not None and booking.refund_amount:
         card = pricing.refund_tenders(booking_quote(booking), booking.refund_amount).card
-        steps.append(MoneyStep(booking.ended_at, "Refunded to the guest's card", card))
+        steps.append(MoneyStep(booking.ended_at, _("Refunded to the guest's card"), card))
     if booking.payout_released_at is not None:
-        steps.append(MoneyStep(booking.payout_released_at, "Paid out to the host", booking.payout_amount))
+        steps.append(MoneyStep(booking.payout_released_at, _("Paid out to the host"), booking.payout_amount))
     elif booking.status == BookingStatus.DISPUTED:
-        steps.append(MoneyStep(None, "Held by Sharing until the dispute is decided", booking.payout_amount, done=False))
+        steps.append(
+            MoneyStep(None, _("Held by Sharing until the dispute is decided"), booking.payout_amount, done=False)
+        )
     elif booking.confirmed_at is not None and booking.payout_amount and booking.payout_release_at is not None:
         due = booking.payout_release_at
-        steps.append(MoneyStep(due, "To be paid out to the host", booking.payout_amount, done=False))
+        steps.append(MoneyStep(due, _("To be paid out to the host"), booking.payout_amount, done=False))
     return steps

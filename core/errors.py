@@ -7,9 +7,16 @@ escaping a view is a bug.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 
 class DomainError(Exception):
-    """An operation the rules do not allow; `message` is shown to the user as is."""
+    """An operation the rules do not allow; `message` is shown to the user, in their language.
+
+    A message written as a literal is marked with gettext_noop where it is raised and translated here, in the
+    language active when it is raised (the request's: its page or API answer); a message with values in it
+    has no translation and stays as written. `code` is the same in every language: apps test the code.
+    """
 
     status_code = 400
     # True when the refusal comes from another system not answering (Stripe down): the same call may
@@ -17,6 +24,7 @@ class DomainError(Exception):
     retryable = False
 
     def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+        message = gettext(message) if message else message
         super().__init__(message)
         self.message = message
         self.field = field

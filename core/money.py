@@ -1,17 +1,19 @@
 """Money as people read it: integer minor units and a currency code, never a float.
 
 The one formatter of the site (pages, the desk, messages, emails, PDFs) is `format_money`: each
-currency is printed with its own ISO 4217 exponent, in the reader's locale (Babel), with the
-currency's code, so 1234 JPY reads "1,234 JPY" in English and 1234 EUR "12,34 EUR" in French.
+currency is printed with its own ISO 4217 exponent, in the reader's locale (Babel): in English with the
+currency's code (1234 JPY reads "1,234 JPY"), in the other languages with the locale's own pattern and
+symbol from CLDR (123450 EUR reads "1.234,50 €" in German, 1235 JPY "¥1,235" in Japanese).
 `to_minor` is the one way a typed amount becomes minor units (exact, never rounded).
 """
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 
 from babel.core import Locale, UnknownLocaleError
-from babel.numbers import format_currency, get_territory_currencies
+from babel.numbers import format_currency, get_territory_currencies, parse_pattern
 from django.utils import translation
 
 from core.errors import DomainError
@@ -51,14 +53,36 @@ def reader_locale() -> Locale:
 
 
 def format_money(amount: int, currency: str, *, locale: Locale | str | None = None) -> str:
-    """Minor units as the reader reads them: 1234 EUR -> "12.34 EUR" (en), "12,34 EUR" (fr); 1234 JPY -> "1,234 JPY"."""
+    """Minor units as the reader reads them: 1234 EUR -> "12.34 EUR" (en), "12,34 €" (fr); 1234 JPY -> "¥1,234" (ja)."""
     code = currency.upper()
     exponent = currency_exponent(code)
     value = Decimal(int(amount)).scaleb(-exponent)
+    reader = _babel_locale(locale) if locale else reader_locale()
+    if reader.language != "en":
+        return _local_money(value, code, exponent, reader)
     # Digits by the code's own exponent, then the ISO code (never a symbol: "$" is several currencies);
     # currency_digits=False: the pattern's digits (ISO 4217) decide, not CLDR's cash digits.
     pattern = "#,##0" + ("." + "0" * exponent if exponent else "") + " ¤¤"
     return format_currency(value, code, format=pattern, locale=locale or reader_locale(), currency_digits=False)
+
+
+def _babel_locale(locale: Locale | str) -> Locale:
+    try:
+        return locale if isinstance(locale, Locale) else Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def _local_money(value: Decimal, code: str, exponent: int, reader: Locale) -> str:
+    """The locale's own currency pattern and symbol (CLDR: "1.234,50 €" in de), with the ISO 4217 digits.
+
+    CLDR disambiguates symbols per locale ("CA$", "JP¥" in Chinese); Japanese prints the yen sign
+    half-width ("¥1,235"), as Japanese shops and receipts do, rather than CLDR's full-width "￥".
+    """
+    pattern = copy.copy(parse_pattern(reader.currency_formats["standard"].pattern))
+    pattern.frac_prec = (exponent, exponent)
+    shown = pattern.apply(value, reader, currency=code, currency_digits=False)
+    return shown.replace("￥", "¥") if reader.language == "ja" else shown
 
 
 def to_minor(amount: Decimal, currency: str) -> int:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from core.money import CURRENCIES, DEFAULT_CURRENCY, currency_for_country
@@ -375,30 +377,35 @@ class LocalDateTimeInput(forms.DateTimeInput):
 class SearchForm(forms.Form):
     """The search box and filters; every field is in the URL so that a search can be shared."""
 
-    q = forms.CharField(required=False, max_length=200, label="Where")
+    q = forms.CharField(required=False, max_length=200, label=_("Where"))
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     radius = forms.FloatField(
-        required=False, min_value=0.1, max_value=MAX_RADIUS_KM, initial=DEFAULT_RADIUS_KM, label="Within (km)"
+        required=False, min_value=0.1, max_value=MAX_RADIUS_KM, initial=DEFAULT_RADIUS_KM, label=_("Within (km)")
     )
-    kind = forms.ChoiceField(required=False, choices=[("", "Anything"), *ListingKind.choices])
+    kind = forms.ChoiceField(required=False, choices=[("", _("Anything")), *ListingKind.choices], label=_("Kind"))
     start = forms.DateTimeField(required=False, widget=LocalDateTimeInput())
     end = forms.DateTimeField(required=False, widget=LocalDateTimeInput())
-    guests = forms.IntegerField(required=False, min_value=1, max_value=100, label="Guests / seats")
-    min_price = forms.DecimalField(required=False, min_value=0, **MONEY, label="Min price (a night or an hour)")
-    max_price = forms.DecimalField(required=False, min_value=0, **MONEY, label="Max price (a night or an hour)")
+    guests = forms.IntegerField(required=False, min_value=1, max_value=100, label=_("Guests / seats"))
+    min_price = forms.DecimalField(required=False, min_value=0, **MONEY, label=_("Min price (a night or an hour)"))
+    max_price = forms.DecimalField(required=False, min_value=0, **MONEY, label=_("Max price (a night or an hour)"))
     currency = forms.ChoiceField(
         required=False,
-        choices=[("", "My currency"), *((code, code) for code in CURRENCIES)],
-        label="Prices in",
+        choices=[("", _("My currency")), *((code, code) for code in CURRENCIES)],
+        label=_("Prices in"),
         error_messages={
             "invalid_choice": f"“%(value)s” is not a currency we handle: choose among {', '.join(CURRENCIES)}."
         },
     )
-    instant = forms.BooleanField(required=False, label="Instant book only")
+    instant = forms.BooleanField(required=False, label=_("Instant book only"))
     sort = forms.ChoiceField(
         required=False,
-        choices=[(SortOrder.DISTANCE, "Nearest"), (SortOrder.PRICE, "Cheapest"), (SortOrder.RATING, "Best rated")],
+        choices=[
+            (SortOrder.DISTANCE, _("Nearest")),
+            (SortOrder.PRICE, _("Cheapest")),
+            (SortOrder.RATING, _("Best rated")),
+        ],
+        label=_("Sort"),
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     # The map's visible rectangle ("Search this area"): its edges in degrees; west > east across the antimeridian.
@@ -429,9 +436,11 @@ class SearchForm(forms.Form):
             # An area search is centred on its rectangle (the time zone of its dates is the centre's).
             data["lat"], data["lng"] = data["bounds"].centre
         if (data.get("start") is None) != (data.get("end") is None) and not self.errors:
-            self.add_error("end" if data.get("start") else "start", "Give both a start and an end, or neither.")
+            self.add_error(
+                "end" if data.get("start") else "start", gettext("Give both a start and an end, or neither.")
+            )
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
-            self.add_error("end", "The end must be after the start.")
+            self.add_error("end", gettext("The end must be after the start."))
         try:
             horizon.check_search_dates(start=data.get("start"), end=data.get("end"))
         except DomainError as error:

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from core.errors import DomainError
 
@@ -56,7 +57,9 @@ def check_typed_dates(
     today = today_at(time_zone, now=now)
     if _wall_date(start) < today - timedelta(days=1):
         # The words of the exact check the request makes later (bookings.services), so both read alike.
-        raise DomainError("That start has already passed. Pick a later date.", field="start", code="past_dates")
+        raise DomainError(
+            gettext_noop("That start has already passed. Pick a later date."), field="start", code="past_dates"
+        )
     latest = today + timedelta(days=horizon_days + 1)
     if _wall_date(start) > latest or _wall_date(end) > latest:
         raise DomainError(horizon_message(horizon_days), field="end", code="beyond_horizon")
@@ -74,7 +77,9 @@ def check_days(*, time_zone: str, horizon_days: int, first: date, last: date, no
     """Days a host blocks: from today to the horizon's last day."""
     today = today_at(time_zone, now=now)
     if first < today:
-        raise DomainError("That day has passed. Pick days from today on.", field="first_day", code="past_dates")
+        raise DomainError(
+            gettext_noop("That day has passed. Pick days from today on."), field="first_day", code="past_dates"
+        )
     if last > today + timedelta(days=horizon_days):
         raise DomainError(horizon_message(horizon_days), field="last_day", code="beyond_horizon")
 
@@ -86,7 +91,9 @@ def check_search_dates(*, start: datetime | None, end: datetime | None, now: dat
     """
     today = (now or timezone.now()).date()
     if start is not None and _wall_date(start) < today - timedelta(days=1):
-        raise DomainError("Those dates have passed. Pick dates from today on.", field="start", code="past_dates")
+        raise DomainError(
+            gettext_noop("Those dates have passed. Pick dates from today on."), field="start", code="past_dates"
+        )
     latest = today + timedelta(days=MAX_BOOKING_HORIZON_DAYS + 1)
     for name, value in (("start", start), ("end", end)):
         if value is not None and _wall_date(value) > latest:

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from core.rates import Rates, current_rates, to_reference
 from listings.geo import cells_for, driver_coverage_cells
@@ -33,26 +35,31 @@ def _detail_url_pattern(script_prefix: str, urlconf: str) -> str:
 
 
 class ListingKind(models.TextChoices):
-    ROOM = "room", "Room"
-    CAR = "car", "Car"
-    DRIVER = "driver", "Driving service"
+    ROOM = "room", _("Room")
+    CAR = "car", _("Car")
+    DRIVER = "driver", _("Driving service")
 
 
 class ListingStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused"
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
     # Soft delete: bookings, reviews and the ledger keep pointing at the row.
-    DELETED = "deleted", "Deleted"
+    DELETED = "deleted", _("Deleted")
 
 
 class CancellationPolicy(models.TextChoices):
-    FLEXIBLE = "flexible", "Flexible"
-    MODERATE = "moderate", "Moderate"
-    STRICT = "strict", "Strict"
+    FLEXIBLE = "flexible", _("Flexible")
+    MODERATE = "moderate", _("Moderate")
+    STRICT = "strict", _("Strict")
 
 
 # What one priced unit is for each kind: rooms by the night, the others by the hour.
-UNIT_NAME = {ListingKind.ROOM: "night", ListingKind.CAR: "hour", ListingKind.DRIVER: "hour"}
+# English words; templates translate them ({% translate listing.unit_name %}), gettext_noop lists them for makemessages.
+UNIT_NAME = {
+    ListingKind.ROOM: gettext_noop("night"),
+    ListingKind.CAR: gettext_noop("hour"),
+    ListingKind.DRIVER: gettext_noop("hour"),
+}
 
 
 class Listing(models.Model):
@@ -218,15 +225,15 @@ class RoomDetails(models.Model):
 
 
 class Transmission(models.TextChoices):
-    MANUAL = "manual", "Manual"
-    AUTOMATIC = "automatic", "Automatic"
+    MANUAL = "manual", _("Manual")
+    AUTOMATIC = "automatic", _("Automatic")
 
 
 class Fuel(models.TextChoices):
-    PETROL = "petrol", "Petrol"
-    DIESEL = "diesel", "Diesel"
-    HYBRID = "hybrid", "Hybrid"
-    ELECTRIC = "electric", "Electric"
+    PETROL = "petrol", _("Petrol")
+    DIESEL = "diesel", _("Diesel")
+    HYBRID = "hybrid", _("Hybrid")
+    ELECTRIC = "electric", _("Electric")
 
 
 class CarDetails(models.Model):

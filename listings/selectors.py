@@ -15,13 +15,14 @@ from django.db.models import OuterRef, QuerySet
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.encoding import filepath_to_uri
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import NotFound, PermissionDenied
 from listings.models import BusyPeriod, Listing, ListingPhoto, ListingStatus
 from listings.search import SearchQuery, SearchResult, search_listing_hits
 
-LISTING_NOT_FOUND_MESSAGE = "This listing does not exist or is not available any more."
+LISTING_NOT_FOUND_MESSAGE = gettext_noop("This listing does not exist or is not available any more.")
 
 
 def overlapping_busy_periods(*, listing_id: int, start: datetime, end: datetime) -> QuerySet[BusyPeriod]:

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.safety import ensure_not_blocked
@@ -42,7 +43,7 @@ from listings.selectors import overlapping_busy_periods
 from realtime.models import Thread
 from realtime.services import ensure_thread
 
-DATES_TAKEN_MESSAGE = "Those dates were just taken. Pick other dates."
+DATES_TAKEN_MESSAGE = gettext_noop("Those dates were just taken. Pick other dates.")
 
 
 def _check_period(start: datetime, end: datetime) -> None:

@@ -20,6 +20,7 @@ from django.utils import translation
 from notifications.models import Delivery
 from realtime.kinds import get_kind
 from realtime.models import Notification
+from realtime.wording import render_words
 
 
 def absolute(path: str) -> str:
@@ -68,7 +69,7 @@ def _build_email(delivery: Delivery, notifications: list[Notification]) -> Email
         "notifications": notifications,
         "payload": first.payload,
         "title": first.text,
-        "message": first.payload.get("message", ""),
+        "message": render_words(first.payload.get("message_words"), first.payload.get("message", "")),
         "action": kind.action,
         "action_url": absolute(first.url or reverse("realtime:notifications")),
         "settings_url": absolute(reverse("notifications:settings")),

@@ -17,9 +17,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils import translation
 from pywebpush import WebPushException, webpush
 
 from core.errors import DomainError
+from notifications.mail import language_of
 from notifications.models import Delivery, PushSubscription
 
 logger = logging.getLogger(__name__)
@@ -58,10 +60,11 @@ def unsubscribe_device(*, user: AbstractBaseUser, endpoint: str) -> int:
 
 
 def payload_of(delivery: Delivery) -> str:
+    """The push message, its title in the recipient's language (the worker serves everyone in turn)."""
     notification = delivery.notification
-    return json.dumps(
-        {"id": notification.pk, "kind": notification.kind, "title": notification.text, "url": notification.url}
-    )
+    with translation.override(language_of(delivery.recipient)):
+        title = notification.text
+    return json.dumps({"id": notification.pk, "kind": notification.kind, "title": title, "url": notification.url})
 
 
 def send_push(*, delivery: Delivery, now: datetime) -> tuple[str, str]:

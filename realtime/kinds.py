@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop as _
+
 IN_APP = "in_app"
 EMAIL = "email"
 PUSH = "push"
@@ -24,14 +26,15 @@ OPTIONAL_CHANNELS = (EMAIL, PUSH)
 @dataclass(frozen=True)
 class Kind:
     name: str
-    # What the settings page calls it ("A guest asks to book").
+    # What the settings page calls it ("A guest asks to book"). Labels and actions stay English here (`_` is
+    # gettext_noop: it marks them for makemessages); pages and emails translate them ({% translate kind.label %}).
     label: str
     email: bool = False
     push: bool = False
     # Money, safety and deadline kinds: a person cannot turn them off.
     required: bool = False
     # The words on the email's one button.
-    action: str = "Open Sharing"
+    action: str = _("Open Sharing")
     # A payload key whose value groups emails: at most one email per group per batching window
     # (messages: one per thread per 15 minutes).
     batch_by: str = ""
@@ -55,149 +58,183 @@ KINDS: dict[str, Kind] = _kinds(
     # --- Bookings: money and deadlines ------------------------------------------------
     Kind(
         "booking.requested",
-        "A guest asks to book (answer within 24 hours)",
+        _("A guest asks to book (answer within 24 hours)"),
         email=True,
         push=True,
         required=True,
         urgent=True,
-        action="Answer the request",
+        action=_("Answer the request"),
     ),
     Kind(
         "booking.answer_reminder",
-        "Reminder: a request waits for your answer",
+        _("Reminder: a request waits for your answer"),
         email=True,
         push=True,
         required=True,
         urgent=True,
-        action="Answer the request",
+        action=_("Answer the request"),
     ),
-    Kind("booking.confirmed", "Booking confirmed", email=True, push=True, required=True, action="See the booking"),
-    Kind("booking.declined", "Booking declined", email=True, push=True, required=True, action="See the booking"),
-    Kind("booking.expired", "Request expired", email=True, push=True, required=True, action="See the booking"),
-    Kind("booking.cancelled", "Booking cancelled", email=True, push=True, required=True, action="See the booking"),
+    Kind(
+        "booking.confirmed", _("Booking confirmed"), email=True, push=True, required=True, action=_("See the booking")
+    ),
+    Kind("booking.declined", _("Booking declined"), email=True, push=True, required=True, action=_("See the booking")),
+    Kind("booking.expired", _("Request expired"), email=True, push=True, required=True, action=_("See the booking")),
+    Kind(
+        "booking.cancelled", _("Booking cancelled"), email=True, push=True, required=True, action=_("See the booking")
+    ),
     # Far-ahead bookings: the saved card's charge. A refusal is money and a deadline (pay within 48 h).
     Kind(
         "booking.payment_failed",
-        "A scheduled payment was refused (pay within 48 hours)",
+        _("A scheduled payment was refused (pay within 48 hours)"),
         email=True,
         push=True,
         required=True,
         urgent=True,
-        action="Pay now",
+        action=_("Pay now"),
     ),
     Kind(
-        "booking.payment_taken", "A scheduled payment went through", email=True, required=True, action="See the booking"
+        "booking.payment_taken",
+        _("A scheduled payment went through"),
+        email=True,
+        required=True,
+        action=_("See the booking"),
     ),
-    Kind("booking.withdrawn", "A guest withdrew a request", email=True, push=True, action="See the booking"),
+    Kind("booking.withdrawn", _("A guest withdrew a request"), email=True, push=True, action=_("See the booking")),
     Kind(
-        "booking.change_requested",
-        "A change of dates or guests to answer",
+        "booking.starts_tomorrow",
+        _("Your booking starts tomorrow"),
+        email=True,
+        push=True,
+        action=_("See the details"),
+    ),
+    Kind("booking.started", _("Booking started"), push=True),
+    Kind("booking.completed", _("Booking completed"), push=True),
+    Kind(
+        "booking.disputed",
+        _("A dispute on a booking"),
         email=True,
         push=True,
         required=True,
-        action="See the change",
+        action=_("See the booking"),
+    ),
+    Kind(
+        "booking.change_requested",
+        _("A change of dates or guests to answer"),
+        email=True,
+        push=True,
+        required=True,
+        action=_("See the change"),
     ),
     Kind(
         "booking.change_accepted",
-        "A booking change was accepted",
+        _("A booking change was accepted"),
         email=True,
         push=True,
         required=True,
-        action="See the booking",
+        action=_("See the booking"),
     ),
-    Kind("booking.change_declined", "A booking change was declined", email=True, push=True, action="See the booking"),
+    Kind(
+        "booking.change_declined",
+        _("A booking change was declined"),
+        email=True,
+        push=True,
+        action=_("See the booking"),
+    ),
     Kind(
         "booking.change_expired",
-        "A booking change was not answered in time",
+        _("A booking change was not answered in time"),
         email=True,
         push=True,
-        action="See the booking",
+        action=_("See the booking"),
     ),
-    Kind("booking.starts_tomorrow", "Your booking starts tomorrow", email=True, push=True, action="See the details"),
-    Kind("booking.started", "Booking started", push=True),
-    Kind("booking.completed", "Booking completed", push=True),
-    Kind("booking.disputed", "A dispute on a booking", email=True, push=True, required=True, action="See the booking"),
     Kind(
         "booking.dispute_closed",
-        "A dispute on a booking closed",
+        _("A dispute on a booking closed"),
         email=True,
         push=True,
         required=True,
-        action="See the booking",
+        action=_("See the booking"),
     ),
     # --- Disputes: money and safety -------------------------------------------------
-    Kind("dispute.opened", "Dispute opened", email=True, push=True, required=True, action="See the dispute"),
-    Kind("dispute.evidence", "New evidence in a dispute", email=True, required=True, action="See the dispute"),
+    Kind("dispute.opened", _("Dispute opened"), email=True, push=True, required=True, action=_("See the dispute")),
+    Kind("dispute.evidence", _("New evidence in a dispute"), email=True, required=True, action=_("See the dispute")),
     Kind(
         "dispute.evidence_requested",
-        "Evidence asked of you",
+        _("Evidence asked of you"),
         email=True,
         push=True,
         required=True,
         urgent=True,
-        action="Add evidence",
+        action=_("Add evidence"),
     ),
-    Kind("dispute.resolved", "Dispute decided", email=True, push=True, required=True, action="See the decision"),
-    Kind("account.suspended", "Your account is suspended", email=True, required=True, action="See your account"),
+    Kind("dispute.resolved", _("Dispute decided"), email=True, push=True, required=True, action=_("See the decision")),
+    Kind("account.suspended", _("Your account is suspended"), email=True, required=True, action=_("See your account")),
     # --- Receipts and statements: money ---------------------------------------------
-    Kind("document.issued", "A receipt or statement for you", email=True, required=True, action="Open the PDF"),
+    Kind("document.issued", _("A receipt or statement for you"), email=True, required=True, action=_("Open the PDF")),
     # --- Reviews --------------------------------------------------------------------
-    Kind("review.can_write", "You can review a stay", email=True, push=True, action="Write a review"),
-    Kind("review.reminder", "Last day to review", email=True, push=True, action="Write a review"),
-    Kind("review.published", "Reviews published", email=True, action="Read the reviews"),
+    Kind("review.can_write", _("You can review a stay"), email=True, push=True, action=_("Write a review")),
+    Kind("review.reminder", _("Last day to review"), email=True, push=True, action=_("Write a review")),
+    Kind("review.published", _("Reviews published"), email=True, action=_("Read the reviews")),
     # --- Messages -------------------------------------------------------------------
-    Kind("message.new", "New message", email=True, push=True, action="Reply", batch_by="thread_id"),
+    Kind("message.new", _("New message"), email=True, push=True, action=_("Reply"), batch_by="thread_id"),
     # --- On demand: minutes count, so push, not email -------------------------------
-    Kind("dispatch.offer", "A job near you", push=True),
-    Kind("dispatch.offer_withdrawn", "A job offer was withdrawn"),
-    Kind("dispatch.assigned", "Someone is on the way", push=True, required=True),
-    Kind("dispatch.expired", "Nobody was free", email=True, push=True, required=True, action="See the request"),
+    Kind("dispatch.offer", _("A job near you"), push=True),
+    Kind("dispatch.offer_withdrawn", _("A job offer was withdrawn")),
+    Kind("dispatch.assigned", _("Someone is on the way"), push=True, required=True),
+    Kind("dispatch.expired", _("Nobody was free"), email=True, push=True, required=True, action=_("See the request")),
     # --- Cars: handover reports, extra kilometres, deposits; verified documents -------
-    Kind("handover.reported", "A handover report to confirm", email=True, push=True, action="See the report"),
-    Kind("handover.confirmed", "Your handover report was confirmed", push=True),
+    Kind("handover.reported", _("A handover report to confirm"), email=True, push=True, action=_("See the report")),
+    Kind("handover.confirmed", _("Your handover report was confirmed"), push=True),
     # A contest may open a dispute and stand between the owner and a charge: it is not to be missed.
     Kind(
         "handover.contested",
-        "Your handover report was contested",
+        _("Your handover report was contested"),
         email=True,
         push=True,
         required=True,
-        action="See the report",
+        action=_("See the report"),
     ),
     Kind(
         "handover.extra_charged",
-        "Extra kilometres or fuel charged",
+        _("Extra kilometres or fuel charged"),
         email=True,
         push=True,
         required=True,
-        action="See the return",
+        action=_("See the return"),
     ),
     Kind(
         "handover.charge_refunded",
-        "A return charge was given back",
+        _("A return charge was given back"),
         email=True,
         required=True,
-        action="See the return",
+        action=_("See the return"),
     ),
-    Kind("deposit.held", "Deposit held on your card", email=True, required=True, action="See the booking"),
-    Kind("deposit.released", "Deposit released", email=True, required=True, action="See the booking"),
+    Kind("deposit.held", _("Deposit held on your card"), email=True, required=True, action=_("See the booking")),
+    Kind("deposit.released", _("Deposit released"), email=True, required=True, action=_("See the booking")),
     Kind(
         "deposit.renewal_refused",
-        "The card refused to renew the deposit hold",
+        _("The card refused to renew the deposit hold"),
         email=True,
         required=True,
-        action="See the booking",
+        action=_("See the booking"),
     ),
-    Kind("deposit.claimed", "A claim on the deposit", email=True, push=True, required=True, action="See the dispute"),
+    Kind(
+        "deposit.claimed",
+        _("A claim on the deposit"),
+        email=True,
+        push=True,
+        required=True,
+        action=_("See the dispute"),
+    ),
     Kind(
         "verification.decided",
-        "Your identity document or licence was reviewed",
+        _("Your identity document or licence was reviewed"),
         email=True,
         required=True,
-        action="See your document",
+        action=_("See your document"),
     ),
     # --- Tools ----------------------------------------------------------------------
-    Kind("bench.ping", "Benchmark ping"),
+    Kind("bench.ping", _("Benchmark ping")),
 )
 
 

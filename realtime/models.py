@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from realtime.wording import notification_title
+
 THREAD_KEY_MAX_LENGTH = 120
 
 
@@ -40,8 +42,8 @@ class Notification(models.Model):
     @property
     def text(self) -> str:
         """One line for a person: the payload's `title` when the sender gave one, else the kind in words."""
-        title = self.payload.get("title") if isinstance(self.payload, dict) else None
-        return str(title) if title else self.kind.replace(".", " ").replace("_", " ").capitalize()
+        title = notification_title(self.payload)  # in the reader's language when the sender kept its words
+        return title if title else self.kind.replace(".", " ").replace("_", " ").capitalize()
 
     @property
     def url(self) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.errors import DomainError, PermissionDenied
 from core.requests import User
@@ -92,15 +93,17 @@ def _next_seqs(user_ids: list[int]) -> dict[int, int]:
 
 
 def _push(notifications: list[Notification]) -> None:
-    send_to_groups(
-        [
-            (
-                user_group(n.recipient_id),
-                {"type": "notification.push", "message": n.as_message()},
-            )
-            for n in notifications
-        ]
+    # Each recipient reads the line in their own language, not in the language of whoever caused it.
+    languages = dict(
+        get_user_model().objects.filter(pk__in={n.recipient_id for n in notifications}).values_list("pk", "language")
     )
+    known = dict(settings.LANGUAGES)
+    messages = []
+    for n in notifications:
+        language = languages.get(n.recipient_id) or ""
+        with translation.override(language if language in known else settings.LANGUAGE_CODE):
+            messages.append((user_group(n.recipient_id), {"type": "notification.push", "message": n.as_message()}))
+    send_to_groups(messages)
 
 
 def mark_notifications_read(*, user: User, ids: Iterable[int] | None = None) -> int:

@@ -119,6 +119,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the log-in is known: a signed-in person's profile language wins over cookie and browser.
+    "accounts.middleware.ProfileLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -501,7 +503,19 @@ WHITENOISE_USE_FINDERS = not STATIC_COMPRESSED
 WHITENOISE_AUTOREFRESH = DEBUG and not STATIC_COMPRESSED
 
 # --- Internationalisation ------------------------------------------------------------------
+# English is the default and the source language; the others are translated in locale/ (GLOSSARY.md there
+# keeps one word per concept). A person's language: their profile's (accounts.middleware), else the
+# switcher's cookie, else the browser's Accept-Language, else English (an unknown code falls back to it).
 LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("ja", "日本語"),
+    ("zh-hans", "简体中文"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 
 from operations import metrics as operations_metrics
@@ -13,6 +14,8 @@ from sharing.api import api
 urlpatterns = [
     path("", views.home, name="home"),
     path("design/", design.showcase, name="design"),
+    # The words our scripts show, in the reader's language (static/*.js read them through gettext()).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("healthz", operations_views.healthz, name="healthz"),
     path("readyz", operations_views.readyz, name="readyz"),
     path("metrics", operations_metrics.metrics, name="metrics"),

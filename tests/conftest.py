@@ -92,6 +92,17 @@ def make_user(
     return user
 
 
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a page a test read in another language (the browser's, a
+    profile's) leaves that language active in the thread, and the next test would format money in it."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def user(db) -> User:
     return make_user(display_name="Alice Host")

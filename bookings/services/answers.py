@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.selectors import ensure_not_suspended
@@ -22,7 +23,6 @@ from bookings.models import Booking, BookingStatus
 from bookings.money import booking_reference, money
 from bookings.services.steps import (
     AUTO_DECLINE_REASON,
-    NOT_CHARGED,
     _confirm,
     _host,
     _lock,
@@ -54,12 +54,16 @@ def accept_booking(*, host: User, booking_id: int, now: datetime | None = None) 
                 raise Conflict(DATES_TAKEN_MESSAGE, code="dates_taken")
             raise _wrong_state(booking, "accepted")
         if now >= booking.respond_by:
-            raise Conflict("The time to answer this request has run out.", code="expired")
+            raise Conflict(gettext_noop("The time to answer this request has run out."), code="expired")
         if not booking.listing.is_bookable:
-            raise Conflict("This listing is paused: reactivate it before accepting.", code="listing_paused")
+            raise Conflict(
+                gettext_noop("This listing is paused: reactivate it before accepting."), code="listing_paused"
+            )
         declined = _confirm(booking, by=host, now=now, reason="Accepted by the host")
         _notify_declined(declined)
-        _notify([booking.guest], "booking.confirmed", booking, "The host accepted: your booking is confirmed.")
+        _notify(
+            [booking.guest], "booking.confirmed", booking, gettext_noop("The host accepted: your booking is confirmed.")
+        )
     return booking
 
 
@@ -74,7 +78,12 @@ def decline_booking(*, host: User, booking_id: int, reason: str = "", now: datet
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move(booking, BookingStatus.DECLINED, by=host, now=now, reason=reason or "Declined by the host")
         money().release_authorisation(reference=booking_reference(booking.pk))
-        _notify([booking.guest], "booking.declined", booking, f"The host declined your request. {NOT_CHARGED}")
+        _notify(
+            [booking.guest],
+            "booking.declined",
+            booking,
+            gettext_noop("The host declined your request. You will not be charged."),
+        )
     return booking
 
 
@@ -89,5 +98,11 @@ def withdraw_booking(*, guest: User, booking_id: int, now: datetime | None = Non
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move(booking, BookingStatus.WITHDRAWN, by=guest, now=now, reason="Withdrawn by the guest")
         money().release_authorisation(reference=booking_reference(booking.pk))
-        _notify([_host(booking)], "booking.withdrawn", booking, f"{booking.guest.public_name} withdrew the request.")
+        _notify(
+            [_host(booking)],
+            "booking.withdrawn",
+            booking,
+            gettext_noop("%(name)s withdrew the request."),
+            name=booking.guest.public_name,
+        )
     return booking

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.safety import ensure_not_blocked
@@ -50,7 +51,9 @@ logger = logging.getLogger(__name__)
 
 def _check_rules(*, listing: Listing, start: datetime, end: datetime, units: int, guests: int, now: datetime) -> None:
     if start <= now:
-        raise DomainError("That start has already passed. Pick a later date.", field="start", code="past_dates")
+        raise DomainError(
+            gettext_noop("That start has already passed. Pick a later date."), field="start", code="past_dates"
+        )
     rules.check_within_horizon(listing=listing, end=end, now=now)
     if start - now < timedelta(hours=listing.advance_notice_hours):
         hours = listing.advance_notice_hours
@@ -73,7 +76,7 @@ def _check_rules(*, listing: Listing, start: datetime, end: datetime, units: int
         if units > listing.max_units * per_hour:
             raise DomainError(f"The maximum is {counted(listing.max_units, 'hour')}.", field="end", code="too_long")
     if guests < 1:
-        raise DomainError("Book for at least one person.", field="guests", code="too_few_guests")
+        raise DomainError(gettext_noop("Book for at least one person."), field="guests", code="too_few_guests")
     if guests > listing.capacity:
         raise DomainError(
             f"This listing takes at most {listing.capacity} people.", field="guests", code="over_capacity"
@@ -102,14 +105,14 @@ def _bookable_period(
         listings = listings.select_for_update(of=("self",))
     listing = listings.filter(pk=listing_id).first()
     if listing is None or listing.status == ListingStatus.DELETED:
-        raise NotFound("No such listing.")
+        raise NotFound(gettext_noop("No such listing."))
     if listing.owner_id == guest.pk:
-        raise PermissionDenied("You cannot book your own listing.", code="own_listing")
+        raise PermissionDenied(gettext_noop("You cannot book your own listing."), code="own_listing")
     ensure_not_blocked(guest, listing.owner_id, doing="ask to book this listing")
     if listing.verified_guests_only:
         ensure_verified_person(guest, doing="ask to book this listing")
     if not listing.is_bookable:
-        raise Conflict("This listing is not taking bookings right now.", code="listing_paused")
+        raise Conflict(gettext_noop("This listing is not taking bookings right now."), code="listing_paused")
     priced = selectors.price_period(listing=listing, start=start, end=end, now=now)
     if listing.kind == ListingKind.CAR:
         car = getattr(listing, "car", None)
@@ -121,7 +124,7 @@ def _bookable_period(
     if Booking.objects.filter(
         listing=listing, guest=guest, status=BookingStatus.REQUESTED, start__lt=priced.end, end__gt=priced.start
     ).exists():
-        raise Conflict("You have already asked for these dates.", field="start", code="duplicate_request")
+        raise Conflict(gettext_noop("You have already asked for these dates."), field="start", code="duplicate_request")
     return listing, priced
 
 
@@ -141,7 +144,7 @@ def quote_request(
     With a promo code and/or the guest's credit applied (`services.promotions.promoted`)."""
     now = now or timezone.now()
     if not has_verified_email(guest):
-        raise PermissionDenied("Confirm your email address before booking.", code="email_unverified")
+        raise PermissionDenied(gettext_noop("Confirm your email address before booking."), code="email_unverified")
     ensure_not_suspended(guest, doing="book")
     listing, priced = _bookable_period(
         guest=guest, listing_id=listing_id, start=start, end=end, guests=guests, now=now, lock=False
@@ -231,7 +234,7 @@ def request_booking(
         checkout.save()
         next_url = reverse("bookings:checkout_complete", kwargs={"checkout_uid": checkout.uid})
         raise AuthenticationRequired(
-            "Your bank asks you to confirm this payment.",
+            gettext_noop("Your bank asks you to confirm this payment."),
             subject=checkout,
             url=money().authentication_url(payment_id=held.payment_id, next_url=next_url),
             client_secret=held.client_secret,
@@ -256,7 +259,7 @@ def complete_checkout(*, guest: User, checkout_uid: str, now: datetime | None = 
     failure: DomainError
     seen = PendingCheckout.objects.filter(uid=checkout_uid, guest=guest).first()
     if seen is None:
-        raise NotFound("No such booking in progress.")
+        raise NotFound(gettext_noop("No such booking in progress."))
     authorisation = None
     if seen.booking_id is None and not seen.failure_message:
         # Asked of the bank before any lock is taken (no Stripe call inside a transaction);
@@ -269,7 +272,10 @@ def complete_checkout(*, guest: User, checkout_uid: str, now: datetime | None = 
         if checkout.failure_message or authorisation is None:
             raise Conflict(checkout.failure_message, code="checkout_failed")
         if authorisation.requires_action:
-            raise Conflict("Your bank has not confirmed the card yet. Finish its check first.", code="requires_action")
+            raise Conflict(
+                gettext_noop("Your bank has not confirmed the card yet. Finish its check first."),
+                code="requires_action",
+            )
         try:
             if not authorisation.ready:
                 message = authorisation.failure_message or "Your card could not be confirmed. Try another card."
@@ -363,11 +369,17 @@ def _create_booking(*, checkout: PendingCheckout, now: datetime, adopt: bool = F
         if listing.instant_book:
             declined = _confirm(booking, by=None, now=now, reason="Instant book")
             _notify_declined(declined)
-            _notify([guest], "booking.confirmed", booking, "Your booking is confirmed.")
-            _notify([listing.owner], "booking.confirmed", booking, f"New booking by {guest.public_name}.")
+            _notify([guest], "booking.confirmed", booking, gettext_noop("Your booking is confirmed."))
+            _notify(
+                [listing.owner],
+                "booking.confirmed",
+                booking,
+                gettext_noop("New booking by %(name)s."),
+                name=guest.public_name,
+            )
         else:
-            asks = f"{guest.public_name} asks to book. Answer within 24 hours."
-            _notify([listing.owner], "booking.requested", booking, asks)
+            asks = gettext_noop("%(name)s asks to book. Answer within 24 hours.")
+            _notify([listing.owner], "booking.requested", booking, asks, name=guest.public_name)
             schedule_on_commit(tasks.expire_booking_task, booking.pk, at=booking.respond_by)
             for hours_left, at in answer_reminders_due(booking, now):
                 schedule_on_commit(tasks.remind_host_to_answer_task, booking.pk, hours_left, at=at)
@@ -386,7 +398,7 @@ def abandon_checkout(*, checkout_id: int, now: datetime | None = None) -> Pendin
         if checkout.booking_id is not None or checkout.failure_message:
             return checkout
         if now < checkout.created_at + CHECKOUT_TIMEOUT:
-            raise Conflict("The guest may still be confirming this card.", code="not_due")
+            raise Conflict(gettext_noop("The guest may still be confirming this card."), code="not_due")
         checkout.failure_message = "The card check was not finished in time. Book again."
         checkout.save(update_fields=["failure_message"])
     # After the commit, like every other abandoned authorisation: the failure stands even if Stripe is slow.

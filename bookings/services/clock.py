@@ -25,13 +25,14 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from bookings import pricing, selectors
 from bookings.models import PAYOUT_STATUSES, Booking, BookingStatus
 from bookings.money import booking_reference, money
 from bookings.services import changes, retries, schedule
 from bookings.services.checkout import CHECKOUT_TIMEOUT, abandon_checkout
-from bookings.services.steps import NOT_CHARGED, _host, _lock, _move, _needs_move, _notify, _set_outcome, _wrong_state
+from bookings.services.steps import _host, _lock, _move, _needs_move, _notify, _set_outcome, _wrong_state
 from core.errors import Conflict, DomainError
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,13 @@ def expire_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move(booking, BookingStatus.EXPIRED, by=None, now=now, reason="The host did not answer in time")
         money().release_authorisation(reference=booking_reference(booking.pk))
-        _notify([booking.guest], "booking.expired", booking, f"The host did not answer in time. {NOT_CHARGED}")
-        _notify([_host(booking)], "booking.expired", booking, "A request expired before you answered.")
+        _notify(
+            [booking.guest],
+            "booking.expired",
+            booking,
+            gettext_noop("The host did not answer in time. You will not be charged."),
+        )
+        _notify([_host(booking)], "booking.expired", booking, gettext_noop("A request expired before you answered."))
     return booking
 
 
@@ -64,7 +70,7 @@ def start_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
         if now < booking.start:
             raise Conflict("This booking has not started yet.", code="not_due")
         _move(booking, BookingStatus.IN_PROGRESS, by=None, now=now, reason="Start time reached")
-        _notify([booking.guest, _host(booking)], "booking.started", booking, "Your booking has started.")
+        _notify([booking.guest, _host(booking)], "booking.started", booking, gettext_noop("Your booking has started."))
     return booking
 
 
@@ -79,7 +85,9 @@ def complete_booking(*, booking_id: int, now: datetime | None = None) -> Booking
             raise Conflict("This booking has not ended yet.", code="not_due")
         booking.ended_at = now
         _move(booking, BookingStatus.COMPLETED, by=None, now=now, reason="End time reached")
-        _notify([booking.guest, _host(booking)], "booking.completed", booking, "Your booking is complete.")
+        _notify(
+            [booking.guest, _host(booking)], "booking.completed", booking, gettext_noop("Your booking is complete.")
+        )
     return booking
 
 

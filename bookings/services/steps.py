@@ -29,6 +29,7 @@ from core.tasks import schedule_on_commit
 from listings.models import Listing
 from listings.services import DATES_TAKEN_MESSAGE, hold_slot, release_slot
 from realtime import notify
+from realtime.wording import english, words
 
 AUTO_DECLINE_REASON = "Another request for these dates was accepted."
 NOT_CHARGED = "You will not be charged."
@@ -101,7 +102,11 @@ def _move(booking: Booking, to: str, *, by: User | None, now: datetime, reason: 
     promotions.booking_moved(booking, now=now)
 
 
-def _notify(recipients: list[User], kind: str, booking: Booking, message: str) -> None:
+def _notify(recipients: list[User], kind: str, booking: Booking, message: str, **params: object) -> None:
+    """`message` is English with %(name)s placeholders filled from `params` (marked with gettext_noop where
+    written): the payload keeps its words, so each recipient reads it in their own language."""
+    said = words(message, **params)
+    message = english(said)
     notify(
         recipients,
         kind,
@@ -113,6 +118,7 @@ def _notify(recipients: list[User], kind: str, booking: Booking, message: str) -
             "start": booking.start.isoformat(),
             "end": booking.end.isoformat(),
             "message": message,
+            "message_words": said,
             # What the notification bell shows as the line (realtime.Notification.text).
             "title": f"{booking.listing.title}: {message}",
         },

@@ -80,4 +80,4 @@ def day_cap_note(priced: Any, listing: Any) -> str:
 def policies_in_words(kind: str) -> list[tuple[str, str]]:
     """`{% policies_in_words kind as policies %}`: each cancellation policy and what it means, where a host chooses."""
     unit = pricing.unit_label(kind)
-    return [(label, pricing.policy_in_plain_words(value, unit)) for value, label in CancellationPolicy.choices]
+    return [(str(label), pricing.policy_in_plain_words(value, unit)) for value, label in CancellationPolicy.choices]

@@ -2,6 +2,9 @@
 // total for the chosen dates once the booking panel's live quote has priced them.
 (function () {
   "use strict";
+  // The words in the reader's language (Django's JavaScript catalogue, /jsi18n/ in base.html); English without it.
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (text, values) { return text.replace(/%\(\w+\)s/g, function (m) { return values[m.slice(2, -2)]; }); };
   var dialog = document.getElementById("gallery-dialog");
   if (dialog && dialog.showModal) {
     var full = dialog.querySelectorAll(".gallery-full li");
@@ -26,7 +29,7 @@
     var quote = document.querySelector("#panel-quote table.quote");
     if (quote) {
       amount.textContent = quote.dataset.total;
-      unit.textContent = "total for " + quote.dataset.units;
+      unit.textContent = interpolate(gettext("total for %(units)s"), { units: quote.dataset.units }, true);
     } else {
       amount.textContent = perUnit[0];
       unit.textContent = perUnit[1];

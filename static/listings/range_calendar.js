@@ -6,6 +6,9 @@
 // Enter or Space picks, Escape starts again.
 (function () {
   "use strict";
+  // The words in the reader's language (Django's JavaScript catalogue, /jsi18n/ in base.html); English without it.
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (text, values) { return text.replace(/%\(\w+\)s/g, function (m) { return values[m.slice(2, -2)]; }); };
   var root = document.getElementById("range-calendar");
   var form = document.getElementById("booking-panel-form");
   if (!root || !form || !root.hasAttribute("data-pickable")) return;
@@ -14,7 +17,6 @@
   var status = document.getElementById("range-status");
   var days = Array.prototype.slice.call(root.querySelectorAll("button.day"));
   var hourly = root.dataset.kind !== "room";
-  var words = hourly ? ["first day", "last day"] : ["check-in", "check-out"];
   var start = null, end = null;
 
   function iso(button) { return button.dataset.date; }
@@ -59,15 +61,15 @@
 
   function choose(i) {
     if (!pickable(i)) {
-      say(label(days[i]) + " is not available" + (start !== null && end === null ? " for this stay: the days between are not all free." : "."));
+      say(interpolate(start !== null && end === null ? gettext("%(day)s is not available for this stay: the days between are not all free.") : gettext("%(day)s is not available."), { day: label(days[i]) }, true));
       return;
     }
     if (start === null || end !== null || i <= start) {
       start = i; end = null;
-      say(words[0].charAt(0).toUpperCase() + words[0].slice(1) + " " + label(days[i]) + ". Now pick the " + words[1] + ".");
+      say(interpolate(hourly ? gettext("First day %(day)s. Now pick the last day.") : gettext("Check-in %(day)s. Now pick the check-out."), { day: label(days[i]) }, true));
     } else {
       end = i;
-      say(label(days[start]) + " to " + label(days[end]) + ": the price is shown in the booking panel.");
+      say(interpolate(gettext("%(start)s to %(end)s: the price is shown in the booking panel."), { start: label(days[start]), end: label(days[end]) }, true));
       fill();
     }
     paint();
@@ -92,7 +94,7 @@
         var row = button.closest("tr").querySelectorAll("button.day");
         target = days.indexOf(row[event.key === "Home" ? 0 : row.length - 1]);
       }
-      else if (event.key === "Escape") { start = end = null; paint(); say("Pick the " + words[0] + "."); event.preventDefault(); return; }
+      else if (event.key === "Escape") { start = end = null; paint(); say(hourly ? gettext("Pick the first day.") : gettext("Pick the check-in.")); event.preventDefault(); return; }
       if (target === null) return;
       event.preventDefault();
       rove(target);

@@ -7,6 +7,9 @@
  */
 (function () {
   "use strict";
+  // The words in the reader's language (Django's JavaScript catalogue, /jsi18n/ in base.html); English without it.
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (text, values) { return text.replace(/%\(\w+\)s/g, function (m) { return values[m.slice(2, -2)]; }); };
   var bell = document.getElementById("notifications-bell");
   if (!bell || !window.WebSocket) { return; }
 
@@ -59,7 +62,7 @@
   use.setAttribute("href", (bell.getAttribute("data-sprite") || "/static/icons/sprite.svg") + "#bell");
   svg.appendChild(use);
   button.appendChild(svg);
-  button.setAttribute("aria-label", "Notifications");
+  button.setAttribute("aria-label", gettext("Notifications"));
   var counter = el("span", "rt-count", "");
   counter.hidden = true;
   button.appendChild(counter);
@@ -67,11 +70,11 @@
   panel.hidden = true;
   var list = el("ol", "rt-list");
   var actions = el("p", "rt-panel-actions");
-  var readAll = el("button", "link", "Mark all read");
+  var readAll = el("button", "link", gettext("Mark all read"));
   readAll.type = "button";
-  var allLink = el("a", "", "All notifications");
+  var allLink = el("a", "", gettext("All notifications"));
   allLink.href = "/notifications/";
-  var inboxLink = el("a", "", "Messages");
+  var inboxLink = el("a", "", gettext("Messages"));
   inboxLink.href = "/messages/";
   actions.appendChild(readAll); actions.appendChild(document.createTextNode(" · "));
   actions.appendChild(allLink); actions.appendChild(document.createTextNode(" · "));
@@ -93,11 +96,11 @@
   function renderCount() {
     counter.textContent = unread > 99 ? "99+" : String(unread);
     counter.hidden = unread === 0;
-    button.setAttribute("aria-label", unread + " unread notifications");
+    button.setAttribute("aria-label", interpolate(gettext("%(count)s unread notifications"), { count: unread }, true));
   }
   function renderList() {
     list.textContent = "";
-    if (!recent.length) { list.appendChild(el("li", "muted", "No notifications yet.")); return; }
+    if (!recent.length) { list.appendChild(el("li", "muted", gettext("No notifications yet."))); return; }
     recent.slice(0, 10).forEach(function (n) {
       var item = el("li", "rt-item" + (n.read ? "" : " unread"));
       var link = el(n.url ? "a" : "span", "", n.text);
@@ -239,8 +242,8 @@
     var mine = box.querySelectorAll("li.mine[data-id]");
     if (!mine.length) { receipt.textContent = ""; return; }
     var lastMine = parseInt(mine[mine.length - 1].getAttribute("data-id"), 10);
-    if (seenUpTo >= lastMine) { if (receipt.textContent.indexOf("Seen") === -1) { receipt.textContent = "\u2713\u2713 Seen"; } }
-    else { receipt.textContent = "\u2713 Sent"; }
+    if (seenUpTo >= lastMine) { var seen = "\u2713\u2713 " + gettext("Seen"); if (receipt.textContent !== seen) { receipt.textContent = seen; } }
+    else { receipt.textContent = "\u2713 " + gettext("Sent"); }
   }
   function appendMessage(m) {
     if (box.querySelector('li[data-id="' + m.id + '"]')) { return; }

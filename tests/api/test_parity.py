@@ -30,6 +30,8 @@ TWINS: dict[str, list[str]] = {
         "POST /api/v1/people/me/photo",
         "DELETE /api/v1/people/me/photo",
     ],
+    # The switcher's choice is the profile's `language`, which the app sets with the profile.
+    "accounts:set_language": ["PATCH /api/v1/people/me"],
     "accounts:blocks": ["GET /api/v1/safety/blocks", "POST /api/v1/safety/blocks"],
     "accounts:unblock": ["DELETE /api/v1/safety/blocks/{user_id}"],
     "accounts:report": ["POST /api/v1/safety/reports"],

@@ -950,6 +950,9 @@ PUBLIC: dict[str, str] = {
     "GET /api/v1/reviews/listings/{listing_id}": "published reviews are public; a paused listing's are in ATTEMPTS",
     "GET /api/v1/reviews/users/{user_id}": "published reviews about a person are public",
     "healthz": "liveness for nginx and load balancers: answers {ok: true}, nothing else",
+    "javascript_catalog": "the words our scripts show, in the reader's language: static text, no data",
+    "accounts:set_language": "the language switcher: sets the asker's cookie and, signed in, only their own "
+    "profile's language (tests/i18n/test_language_choice.py)",
     "readyz": "readiness checks, no URL, secret or error text (tests/operations/test_health.py)",
     "metrics": "404 without the METRICS_TOKEN bearer token (tests/operations/test_observability.py)",
     "discovery:shared": "a list its owner shares by an unguessable link, read-only; private lists 404 "
@@ -1015,6 +1018,8 @@ LOCATION_EXEMPT: dict[str, str] = {
     "design": "made-up samples of the components, no listing",
     "promotions:invitation": "a redirect to sign-up; shows nothing",
     "healthz": "answers {ok: true}, nothing else",
+    "javascript_catalog": "translated words for scripts, no data",
+    "accounts:set_language": "POST only, a redirect back; shows nothing",
     "readyz": "names of checks and their state, no data",
     "metrics": "counters without people or places (and 404 without the token)",
     "discovery:shared": "the world's list is private (404, in ATTEMPTS); a shared list shows listing cards, which "

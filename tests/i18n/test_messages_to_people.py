@@ -1,0 +1,90 @@
+"""Emails, push and refusals in the language of the person who reads them, not of the one who caused them."""
+
+from __future__ import annotations
+
+import json
+from unittest import mock
+
+import pytest
+from django.utils import translation
+
+from notifications.models import Delivery
+from notifications.push import payload_of
+from tests.bookings.factories import NOW, request_room
+from tests.conftest import make_user
+from tests.listings.factories import make_listing
+from tests.notifications.helpers import deliver
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        yield
+
+
+def body(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_japanese_host_gets_the_request_email_in_japanese_though_the_guest_reads_french(smtp):
+    host = make_user(language="ja", display_name="Haruto")
+    with translation.override("fr"):  # the guest's request, made on a French page
+        booking = request_room(listing=make_listing(owner=host, title="Loft"), guest=make_user(display_name="Camille"))
+    deliver(list(host.notifications.filter(kind="booking.requested")))
+    [message] = smtp.to(host.email)
+    text = body(message)
+    # Japanese punctuation is full-width: the colon below is U+FF1A.
+    assert str(message["Subject"]).strip() == "Loft への新しいリクエスト\uff1a24時間以内に回答してください"
+    assert text.startswith("Harutoさん")
+    assert "Camilleさんから予約リクエストが届きました。24時間以内に回答してください。" in text
+    assert "リクエストに回答する: http" in text
+    assert message["Content-Language"] == "ja"
+    assert "asks to book" not in text and "Bonjour" not in text
+    assert booking.listing.owner == host
+
+
+def test_a_german_guest_hears_of_the_acceptance_in_german(smtp):
+    from bookings.services.answers import accept_booking
+
+    guest = make_user(language="de")
+    booking = request_room(guest=guest)
+    accept_booking(host=booking.listing.owner, booking_id=booking.pk, now=NOW)
+    deliver(list(guest.notifications.filter(kind="booking.confirmed")))
+    text = body(smtp.to(guest.email)[0])
+    assert "Der Gastgeber hat angenommen: Ihre Buchung ist bestätigt." in text
+    assert "Buchung ansehen: http" in text
+
+
+def test_push_titles_are_in_the_recipients_language(settings):
+    host = make_user(language="zh-hans", display_name="Li")
+    request_room(listing=make_listing(owner=host, title="Loft"), guest=make_user(display_name="Camille"))
+    notification = host.notifications.get(kind="booking.requested")
+    delivery = Delivery(notification=notification, recipient=host, kind=notification.kind, channel="push")
+    with translation.override("en"):  # the worker's own language does not matter
+        title = json.loads(payload_of(delivery))["title"]
+    assert title == "Loft: Camille 申请预订。请在 24 小时内回复。"
+
+
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [
+        ("en", "You cannot book your own listing."),
+        ("fr", "Vous ne pouvez pas réserver votre propre annonce."),
+        ("ja", "自分のリスティングは予約できません。"),
+    ],
+)
+def test_the_api_answers_a_refusal_in_the_askers_language_with_the_same_code(client, language, detail):
+    host = make_user()
+    listing = make_listing(owner=host)
+    client.force_login(host)
+    answer = client.post(
+        "/api/v1/bookings/quote",
+        {"listing_id": listing.pk, "start": "2027-03-05", "end": "2027-03-08"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert answer.status_code == 403
+    assert answer.json()["detail"] == detail
+    assert answer.json()["code"] == "own_listing"
