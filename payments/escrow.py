@@ -12,6 +12,8 @@ refused before anything is recorded (a DomainError rolls the transition back).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -150,8 +152,8 @@ class StripeEscrow(CarMoney):
         guest_payments.set_payment_reference(payment=payment, reference=reference)
         outbox.record_capture(payment=payment, amount=amount)
 
-    def payout(self, *, reference: str, host: User, amount: int) -> None:
-        outbox.release_escrow_after_commit(payment=_payment_for(reference), host=host, host_amount=amount)
+    def payout(self, *, reference: str, host: User, amount: int, taxes: Mapping[str, int] | None = None) -> None:
+        outbox.release_escrow_after_commit(payment=_payment_for(reference), host=host, host_amount=amount, taxes=taxes)
 
     def money_pending(self, *, reference: str) -> str:
         return outbox.describe_pending(reference=reference)

@@ -199,11 +199,14 @@ def unsettled_reversals(payment: Payment, payout: Payout | None = None) -> int:
     return sum(rows.values_list("amount", flat=True))
 
 
-def release_escrow_after_commit(*, payment: Payment, host: Any, host_amount: int) -> Payout | None:
-    """Close the escrow in the caller's transaction (ledger only); the transfer goes after commit."""
+def release_escrow_after_commit(
+    *, payment: Payment, host: Any, host_amount: int, taxes: Mapping[str, int] | None = None
+) -> Payout | None:
+    """Close the escrow in the caller's transaction (ledger only, `taxes` to their accounts); the transfer
+    goes after commit."""
     if pending_capture(payment):
         raise PaymentStateError("The guest's charge is still pending: the payout waits for it.", code="capture_waiting")
-    payout = host_payouts.release_escrow(payment=payment, host=host, host_amount=host_amount)
+    payout = host_payouts.release_escrow(payment=payment, host=host, host_amount=host_amount, taxes=taxes)
     if payout is not None and payout.status == Payout.Status.WAITING:
         payout_id = payout.pk
         after_commit(lambda: host_payouts.send_payout(payout=Payout.objects.get(pk=payout_id)))
