@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from core.errors import DomainError
 from listings.models import CancellationPolicy, ListingKind
 from promotions.terms import Funder, PromotionTerms
-from taxes.rules import TaxRules, share_back, tax_lines
+from taxes.rules import share_back
 
 BPS = 10_000  # basis points in a whole
 HALF_HOUR = timedelta(minutes=30)
@@ -325,30 +325,6 @@ def refund_tenders(quote: Quote, refund: int) -> RefundTenders:
 
 
 # --- Taxes ------------------------------------------------------------------------
-
-
-def apply_taxes(quote: Quote, *, rules: TaxRules, kind: str, persons: int) -> Quote:
-    """The quote with its tax lines added to the total (after promotions, which never discount a tax):
-    VAT on Sharing's guest service fee, and for rooms the city's occupancy tax on the nights' price
-    (after discounts) or per person per night. Rounding: `taxes.rules` (half up to a minor unit)."""
-    if kind != ListingKind.ROOM:
-        rules = replace(rules, occupancy_place="", occupancy_rate=0, occupancy_per_person_night=0)
-    lines = tax_lines(
-        rules,
-        service_fee=quote.guest_service_fee,
-        nights_amount=quote.units_amount,
-        nights=quote.units,
-        persons=persons,
-    )
-    return replace(
-        quote,
-        vat=lines.vat,
-        vat_country=rules.vat_country if lines.vat else "",
-        vat_rate=rules.vat_rate if lines.vat else 0,
-        occupancy_tax=lines.occupancy_tax,
-        occupancy_place=rules.occupancy_place if lines.occupancy_tax else "",
-        total=quote.before_taxes + lines.vat + lines.occupancy_tax,
-    )
 
 
 # Refund rule for taxes: VAT follows Sharing's guest service fee (given back only when the fee is, in a

@@ -12,6 +12,8 @@ as taken (`outbox.unsettled_reversals`), so running any of this again takes noth
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import transaction
 
 from accounts.models import User
@@ -57,11 +59,21 @@ def make_room_for_refund(*, payment: Payment, amount: int, host_keeps: int) -> P
     )
 
 
-def settle(*, payment: Payment, host: User, take_back: int, fee_back: int, refund: int, host_total: int) -> None:
+def settle(
+    *,
+    payment: Payment,
+    host: User,
+    take_back: int,
+    fee_back: int,
+    refund: int,
+    host_total: int,
+    taxes: Mapping[str, int] | None = None,
+) -> None:
     """A dispute's settlement, recorded in the caller's transaction: take back `take_back` from the host, return
     `fee_back` of Sharing's fee, refund `refund` to the guest, then release what escrow holds so the host has
-    `host_total` in all and Sharing keeps the rest. Stripe is called after the commit, in that order (the
-    refund and the release wait for the reversals), each step re-driven by the scheduler until done."""
+    `host_total` in all, `taxes` (by ledger account) are collected and Sharing keeps the rest. Stripe is called
+    after the commit, in that order (the refund and the release wait for the reversals), each step re-driven by
+    the scheduler until done."""
     with transaction.atomic():
         if payment.frozen:
             payment = guest_payments.unfreeze_payment(payment=payment)
@@ -69,4 +81,4 @@ def settle(*, payment: Payment, host: User, take_back: int, fee_back: int, refun
         if refund > 0:
             # The host's share is settled by the release below; the refund takes nothing more from them.
             outbox.record_refund(payment=payment, amount=refund, host_keeps=payment.host_payout_amount)
-        outbox.record_release(payment=payment, host=host, host_total=host_total)
+        outbox.record_release(payment=payment, host=host, host_total=host_total, taxes=taxes)

@@ -410,6 +410,8 @@ class MoneyOperation(models.Model):
     # Beside the card: capture pays these into escrow, a refund gives them back (no Stripe call for them).
     promotion = models.BigIntegerField(default=0, help_text="Sharing's promotion paid in (capture) or back (refund).")
     credit = models.BigIntegerField(default=0, help_text="The guest's credit paid in (capture) or back (refund).")
+    # Releases: the taxes collected out of what escrow holds (ledger account -> amount, "tax:vat:FR").
+    taxes = models.JSONField(default=dict, blank=True, help_text="Releases: taxes collected, by ledger account.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(help_text="When the re-driver may send it again.")

@@ -24,9 +24,7 @@ class VatRate(models.Model):
     """VAT on Sharing's service fee for guests living in `country` (B2C: the customer's country's rate)."""
 
     country = models.CharField(max_length=2, help_text="Two-letter country code, upper case, e.g. FR.")
-    rate = models.DecimalField(
-        max_digits=6, decimal_places=3, help_text="Percent, e.g. 20 or 5.5 (up to 3 decimals)."
-    )
+    rate = models.DecimalField(max_digits=6, decimal_places=3, help_text="Percent, e.g. 20 or 5.5 (up to 3 decimals).")
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True, help_text="Last day included; empty: until further notice.")
 

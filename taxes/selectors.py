@@ -57,8 +57,14 @@ def rules_for(
     )
 
 
-def overlapping(model: type[VatRate] | type[OccupancyTax], *, key: dict[str, str], valid_from: date,
-                valid_to: date | None, exclude_pk: int | None = None) -> QuerySet:
+def overlapping(
+    model: type[VatRate] | type[OccupancyTax],
+    *,
+    key: dict[str, str],
+    valid_from: date,
+    valid_to: date | None,
+    exclude_pk: int | None = None,
+) -> QuerySet:
     """Rates of the same key (country, or country and city) whose validity meets [valid_from, valid_to]."""
     rows = model.objects.filter(**key).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
     if valid_to is not None:

@@ -35,9 +35,9 @@ from bookings.models import RESPONSE_WINDOW, Booking, BookingStatus, BookingTran
 from bookings.money import booking_reference, money
 from bookings.reminder_times import answer_reminders_due
 from bookings.services import promotions
-from bookings.services.taxation import taxed
 from bookings.services.schedule import charge_time
 from bookings.services.steps import _confirm, _notify, _notify_declined
+from bookings.services.taxation import taxed
 from core.errors import AuthenticationRequired, CardRefused, Conflict, DomainError, NotFound, PermissionDenied
 from core.tasks import schedule_on_commit
 from core.words import counted

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import User
 from bookings import pricing
+from bookings.pricing_taxes import apply_taxes
 from bookings.selectors import PricedPeriod
 from listings.models import Listing
 from taxes.selectors import rules_for
@@ -32,7 +33,7 @@ def taxed_quote(
         booked_on=now.date(),
         stay_starts_on=start.astimezone(ZoneInfo(listing.time_zone)).date(),
     )
-    return pricing.apply_taxes(quote, rules=rules, kind=listing.kind, persons=persons)
+    return apply_taxes(quote, rules=rules, kind=listing.kind, persons=persons)
 
 
 def taxed(*, guest: User, listing: Listing, priced: PricedPeriod, persons: int, now: datetime) -> PricedPeriod:
