@@ -45,6 +45,9 @@ def _refuse_overlap(form: forms.ModelForm, *, what: str, key: dict[str, str]) ->
 
 
 class VatRateForm(forms.ModelForm):
+    # Longer than the column, so that "France" gets the message below rather than a length error.
+    country = forms.CharField(max_length=40, help_text="Two letters, e.g. FR.")
+
     class Meta:
         model = VatRate
         fields = ["country", "rate", "valid_from", "valid_to"]
@@ -60,6 +63,7 @@ class VatRateForm(forms.ModelForm):
 
 
 class OccupancyTaxForm(forms.ModelForm):
+    country = forms.CharField(max_length=40, help_text="Two letters, e.g. FR.")
     kinds = forms.MultipleChoiceField(
         choices=ListingKind.choices, initial=[ListingKind.ROOM], widget=forms.CheckboxSelectMultiple
     )
