@@ -5,12 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from bookings.pricing import apply_bps
+from bookings.pricing import apply_bps, make_quote
 from bookings.pricing_taxes import apply_taxes
-from bookings.pricing import make_quote
 from taxes.rules import TaxRules
 from tests.bookings.factories import CHECK_IN, CHECK_OUT
-from tests.conftest import make_user
 from tests.listings.factories import make_listing
 from tests.taxes.factories import french_guest, paris_tax, vat
 
@@ -57,13 +55,16 @@ def test_the_api_quote_gives_each_tax_in_minor_units(client):
     assert body["vat"] == apply_bps(body["guest_service_fee"], 2000)
     assert body["occupancy_tax"] == apply_bps(body["subtotal"] - body["discount"], 500)
     assert (body["vat_country"], body["vat_rate"], body["occupancy_place"]) == ("FR", 20_000, "FR:Paris")
-    assert body["total"] == body["subtotal"] + body["fee"] + body["guest_service_fee"] + body["vat"] + body[
-        "occupancy_tax"
-    ]
+    assert (
+        body["total"]
+        == body["subtotal"] + body["fee"] + body["guest_service_fee"] + body["vat"] + body["occupancy_tax"]
+    )
 
 
 def test_cars_and_drivers_pay_vat_on_the_fee_but_no_tourist_tax():
-    quote = make_quote(kind="car", currency="EUR", units=3, unit_price=1500, fee=0, guest_fee_bps=1200, host_fee_bps=300)
+    quote = make_quote(
+        kind="car", currency="EUR", units=3, unit_price=1500, fee=0, guest_fee_bps=1200, host_fee_bps=300
+    )
     rules = TaxRules(vat_country="FR", vat_rate=20_000, occupancy_place="FR:Paris", occupancy_per_person_night=288)
     taxed = apply_taxes(quote, rules=rules, kind="car", persons=2)
     assert taxed.occupancy_tax == 0 and taxed.occupancy_place == ""
@@ -72,7 +73,9 @@ def test_cars_and_drivers_pay_vat_on_the_fee_but_no_tourist_tax():
 
 
 def test_a_yen_quote_rounds_each_tax_to_the_yen():
-    quote = make_quote(kind="room", currency="JPY", units=1, unit_price=12_345, fee=0, guest_fee_bps=1200, host_fee_bps=0)
+    quote = make_quote(
+        kind="room", currency="JPY", units=1, unit_price=12_345, fee=0, guest_fee_bps=1200, host_fee_bps=0
+    )
     rules = TaxRules(vat_country="JP", vat_rate=10_000, occupancy_place="JP:Tokyo", occupancy_rate=3_000)
     taxed = apply_taxes(quote, rules=rules, kind="room", persons=1)
     assert quote.guest_service_fee == 1481  # 12 % of 12,345 = 1,481.4
