@@ -112,3 +112,17 @@ def test_a_booking_without_rates_has_no_tax_lines_and_no_tax_accounts():
     release_payout(booking_id=booking.pk, now=booking.end)
     assert not [row for row in check_ledger()]
     assert balance("tax:vat:FR", currency="EUR") == 0
+
+
+def test_a_cancellation_after_the_payout_keeps_the_books_balanced():
+    booking = _paris_booking(CancellationPolicy.FLEXIBLE)
+    start_booking(booking_id=booking.pk, now=booking.start)
+    release_payout(booking_id=booking.pk, now=booking.payout_release_at)
+    # Flexible, during the stay: the nights not yet begun come back except the next one, with their tourist tax.
+    cancel_by_guest(guest=booking.guest, booking_id=booking.pk, now=booking.start + timedelta(hours=30))
+    booking.refresh_from_db()
+    assert booking.occupancy_tax_refunded > 0 and booking.vat_refunded == 0
+    payment = Payment.objects.get(reference=_reference(booking))
+    assert payment.refunded_amount == booking.refund_amount
+    assert payment.escrow_amount == 0
+    assert check_ledger() == []
