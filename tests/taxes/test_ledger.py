@@ -15,7 +15,7 @@ from bookings.services.clock import complete_booking, release_payout, start_book
 from listings.models import CancellationPolicy
 from payments.ledger import balance, check_ledger
 from payments.models import PLATFORM_FEES, Payment
-from tests.bookings.factories import NOW, confirmed_room
+from tests.bookings.factories import CHECK_IN, NOW, confirmed_room
 from tests.listings.factories import make_listing
 from tests.payments.helpers import host_with_payout_account
 from tests.taxes.factories import french_guest, paris_tax, vat
@@ -23,12 +23,13 @@ from tests.taxes.factories import french_guest, paris_tax, vat
 pytestmark = pytest.mark.django_db
 
 
-def _paris_booking(policy: str = CancellationPolicy.MODERATE) -> Booking:
+def _paris_booking(policy: str = CancellationPolicy.MODERATE, nights: int = 3) -> Booking:
     vat()
     paris_tax()
     host = host_with_payout_account(settings.STRIPE_API_BASE)
     listing = make_listing(owner=host, cancellation_policy=policy)
-    return confirmed_room(listing=listing, guest=french_guest(), guests=2)
+    check_out = CHECK_IN + timedelta(days=nights)
+    return confirmed_room(listing=listing, guest=french_guest(), guests=2, check_in=CHECK_IN, check_out=check_out)
 
 
 def _reference(booking: Booking) -> str:
@@ -115,7 +116,7 @@ def test_a_booking_without_rates_has_no_tax_lines_and_no_tax_accounts():
 
 
 def test_a_cancellation_after_the_payout_keeps_the_books_balanced():
-    booking = _paris_booking(CancellationPolicy.FLEXIBLE)
+    booking = _paris_booking(CancellationPolicy.FLEXIBLE, nights=6)
     start_booking(booking_id=booking.pk, now=booking.start)
     release_payout(booking_id=booking.pk, now=booking.payout_release_at)
     # Flexible, during the stay: the nights not yet begun come back except the next one, with their tourist tax.
