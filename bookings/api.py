@@ -77,6 +77,11 @@ class PriceOut(Schema):
     platform_promotion: int = Field(description="A Sharing-funded code's discount, paid by Sharing")
     credit: int = Field(description="The guest's credit used")
     charged: int = Field(description="What the card pays: total - platform_promotion - credit")
+    vat: int = Field(description="VAT on Sharing's guest service fee, part of the total")
+    vat_country: str = Field(description="Whose VAT rate applies (the guest's country), or empty")
+    vat_rate: int = Field(description="The VAT rate in thousandths of a percent (20 % = 20000)")
+    occupancy_tax: int = Field(description="The city's tourist tax on the nights, part of the total")
+    occupancy_place: str = Field(description='Where the tourist tax goes, "FR:Paris", or empty')
     cancellation_policy: str
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from listings.models import BusyPeriod, CancellationPolicy, Listing
+from taxes.rules import ledger_account
 
 
 class BookingStatus(models.TextChoices):
@@ -67,6 +68,10 @@ _AMOUNT_FIELDS = (
     "total",
     "host_service_fee",
     "host_payout",
+    "vat",
+    "occupancy_tax",
+    "vat_refunded",
+    "occupancy_tax_refunded",
 )
 
 
@@ -102,6 +107,16 @@ class Booking(models.Model):
     host_promotion = models.IntegerField(default=0)
     platform_promotion = models.IntegerField(default=0)
     credit = models.IntegerField(default=0, help_text="The guest's credit used.")
+    # Taxes (the taxes app), their own lines inside `total`: VAT on Sharing's guest service fee by the
+    # guest's country's rate (milli-percent), and the city's occupancy tax on the nights ("FR:Paris").
+    # What a refund gave back of each is recorded with the outcome; the rest is collected at the payout.
+    vat = models.IntegerField(default=0)
+    vat_country = models.CharField(max_length=2, blank=True)
+    vat_rate = models.PositiveIntegerField(default=0, help_text="Thousandths of a percent (20 % = 20000).")
+    occupancy_tax = models.IntegerField(default=0)
+    occupancy_place = models.CharField(max_length=110, blank=True, help_text='Country and city, "FR:Paris".')
+    vat_refunded = models.IntegerField(default=0)
+    occupancy_tax_refunded = models.IntegerField(default=0)
     # Frozen rules.
     cancellation_policy = models.CharField(max_length=10, choices=CancellationPolicy.choices)
     time_zone = models.CharField(max_length=64, help_text="The listing's time zone at booking time.")
@@ -147,7 +162,13 @@ class Booking(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    total=F("subtotal") - F("discount") - F("host_promotion") + F("fee") + F("guest_service_fee")
+                    total=F("subtotal")
+                    - F("discount")
+                    - F("host_promotion")
+                    + F("fee")
+                    + F("guest_service_fee")
+                    + F("vat")
+                    + F("occupancy_tax")
                 ),
                 name="booking_total_adds_up",
             ),
@@ -170,6 +191,10 @@ class Booking(models.Model):
                     total=F("refund_amount") + F("host_payout_after_cancellation") + F("platform_keeps"),
                 ),
                 name="booking_cancellation_split_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(vat_refunded__lte=F("vat"), occupancy_tax_refunded__lte=F("occupancy_tax")),
+                name="booking_taxes_refunded_within",
             ),
             # A booking that holds the slot always owns its calendar entry.
             models.CheckConstraint(
@@ -198,6 +223,20 @@ class Booking(models.Model):
     @property
     def promotion(self) -> int:
         return self.host_promotion + self.platform_promotion
+
+    @property
+    def taxes(self) -> int:
+        return self.vat + self.occupancy_tax
+
+    def taxes_kept(self) -> dict[str, int]:
+        """The taxes collected on this booking, by ledger account (`taxes.rules.ledger_account`):
+        what the guest paid less what refunds gave back. Moved there when the escrow is released."""
+        kept = {}
+        if self.vat - self.vat_refunded > 0:
+            kept[ledger_account("vat", self.vat_country)] = self.vat - self.vat_refunded
+        if self.occupancy_tax - self.occupancy_tax_refunded > 0:
+            kept[ledger_account("occupancy", self.occupancy_place)] = self.occupancy_tax - self.occupancy_tax_refunded
+        return kept
 
     @property
     def holds_slot(self) -> bool:
@@ -387,6 +426,12 @@ class BookingChange(models.Model):
     total = models.IntegerField()
     host_service_fee = models.IntegerField()
     host_payout = models.IntegerField()
+    # The new quote's taxes, by the same rules as a new booking (bookings.services.taxation).
+    vat = models.IntegerField(default=0)
+    vat_country = models.CharField(max_length=2, blank=True)
+    vat_rate = models.PositiveIntegerField(default=0)
+    occupancy_tax = models.IntegerField(default=0)
+    occupancy_place = models.CharField(max_length=110, blank=True)
     # A dearer change of a paid booking: the card authorised for the new total (payments' row, no FK:
     # bookings does not depend on payments), which replaces the first payment once accepted.
     payment_id = models.BigIntegerField(null=True, blank=True)
@@ -411,7 +456,14 @@ class BookingChange(models.Model):
             ),
             models.CheckConstraint(condition=Q(side__in=["guest", "host"]), name="booking_change_side_known"),
             models.CheckConstraint(
-                condition=Q(total=F("subtotal") - F("discount") + F("fee") + F("guest_service_fee")),
+                condition=Q(
+                    total=F("subtotal")
+                    - F("discount")
+                    + F("fee")
+                    + F("guest_service_fee")
+                    + F("vat")
+                    + F("occupancy_tax")
+                ),
                 name="booking_change_total_adds_up",
             ),
         ]

@@ -17,6 +17,7 @@ References name what the money is for: "booking:<id>" once attached.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
@@ -123,8 +124,9 @@ class BookingMoney(Protocol):
         host no longer keeps (and Sharing's fee on it) comes back into escrow first.
         """
 
-    def payout(self, *, reference: str, host: User, amount: int) -> None:
-        """Close the escrow: `amount` to the host (sent now, or waiting until the host can receive it)."""
+    def payout(self, *, reference: str, host: User, amount: int, taxes: Mapping[str, int] | None = None) -> None:
+        """Close the escrow: `amount` to the host (sent now, or waiting until the host can receive it),
+        `taxes` (ledger account -> amount, "tax:vat:FR") to the taxes collected, the rest to Sharing's fee."""
 
     def money_pending(self, *, reference: str) -> str:
         """What is still on its way to the bank (or stuck) for this booking, for both parties; "" if nothing."""

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from core.errors import DomainError
 from listings.models import CancellationPolicy, ListingKind
 from promotions.terms import Funder, PromotionTerms
+from taxes.rules import share_back
 
 BPS = 10_000  # basis points in a whole
 HALF_HOUR = timedelta(minutes=30)
@@ -45,6 +46,9 @@ class Quote:
     `units_amount`, so fees, payout and refunds follow it). One funded by Sharing
     (`platform_promotion`) and the guest's credit (`credit`) pay part of the total instead
     of the card: the card is charged `charged` = total - platform_promotion - credit.
+    Taxes (`apply_taxes`, applied last) are their own lines inside the total: VAT on Sharing's
+    guest service fee (`vat`, by `vat_country`'s rate in milli-percent `vat_rate`) and the city's
+    occupancy tax on the nights (`occupancy_tax`, for `occupancy_place`, "FR:Paris").
     """
 
     currency: str
@@ -61,6 +65,20 @@ class Quote:
     host_promotion: int = 0
     platform_promotion: int = 0
     credit: int = 0
+    vat: int = 0
+    vat_country: str = ""
+    vat_rate: int = 0
+    occupancy_tax: int = 0
+    occupancy_place: str = ""
+
+    @property
+    def taxes(self) -> int:
+        return self.vat + self.occupancy_tax
+
+    @property
+    def before_taxes(self) -> int:
+        """The total without its tax lines: what the cancellation policies divide."""
+        return self.total - self.taxes
 
     @property
     def units_amount(self) -> int:
@@ -83,11 +101,15 @@ class Quote:
 
 @dataclass(frozen=True)
 class Settlement:
-    """How the guest's total is split when a booking ends early: the three always sum to the total."""
+    """How the guest's total is split when a booking ends early: refund + host_payout + platform_fee +
+    vat + occupancy_tax always sum to the total. `vat` and `occupancy_tax` are the taxes kept (collected
+    for the tax authorities); the refund includes the taxes given back (`tax_refund_shares`)."""
 
     refund: int
     host_payout: int
     platform_fee: int
+    vat: int = 0
+    occupancy_tax: int = 0
 
 
 # --- Periods ----------------------------------------------------------------------
@@ -358,24 +380,42 @@ def refund_tenders(quote: Quote, refund: int) -> RefundTenders:
     return refund_tenders_of_rest(tenders_paid(quote), min(refund, quote.total))
 
 
+# --- Taxes ------------------------------------------------------------------------
+
+
+# Refund rule for taxes: VAT follows Sharing's guest service fee (given back only when the fee is, in a
+# full refund); the occupancy tax follows the host's side (nights and cleaning fee): what of it is
+# refunded gives back `share_back(occupancy_tax, refunded, units_amount + fee)`, half up. So what is
+# kept is always the tax on what the guest keeps paying for, and kept + given back = the tax.
+def tax_refund_shares(quote: Quote, *, host_side_refunded: int) -> tuple[int, int]:
+    """(VAT given back, occupancy tax given back) when `host_side_refunded` of the units and fee is refunded."""
+    host_side = quote.units_amount + quote.fee
+    return 0, share_back(quote.occupancy_tax, min(max(host_side_refunded, 0), host_side), host_side)
+
+
 # --- Refunds ----------------------------------------------------------------------
 
 
 def full_refund(quote: Quote) -> Settlement:
-    """Host cancels, request declined, expired or withdrawn: everything back to the guest."""
+    """Host cancels, request declined, expired or withdrawn: everything back to the guest, taxes included."""
     return Settlement(refund=quote.total, host_payout=0, platform_fee=0)
 
 
 def _split(quote: Quote, *, refund: int, host_fee_bps: int) -> Settlement:
-    """Keep the guest service fee for the platform; the host gets the rest, less the host service fee."""
-    if refund >= quote.total:
+    """Keep the guest service fee for the platform; the host gets the rest, less the host service fee.
+
+    `refund` is counted before taxes; the taxes' shares (`tax_refund_shares`) are added to it."""
+    if refund >= quote.before_taxes:
         return full_refund(quote)
-    host_gross = quote.total - refund - quote.guest_service_fee
+    host_gross = quote.before_taxes - refund - quote.guest_service_fee
     host_service_fee = apply_bps(host_gross, host_fee_bps)
+    vat_back, occupancy_back = tax_refund_shares(quote, host_side_refunded=quote.units_amount + quote.fee - host_gross)
     return Settlement(
-        refund=refund,
+        refund=refund + vat_back + occupancy_back,
         host_payout=host_gross - host_service_fee,
         platform_fee=quote.guest_service_fee + host_service_fee,
+        vat=quote.vat - vat_back,
+        occupancy_tax=quote.occupancy_tax - occupancy_back,
     )
 
 
@@ -417,7 +457,7 @@ def guest_cancellation(
             return full_refund(quote)
         if cancelled_at <= start:
             kept = share(amount, 1, quote.units)
-            return _split(quote, refund=quote.total - quote.guest_service_fee - kept, host_fee_bps=host_fee_bps)
+            return _split(quote, refund=quote.before_taxes - quote.guest_service_fee - kept, host_fee_bps=host_fee_bps)
         starts = unit_starts(kind=kind, time_zone=time_zone, start=start, units=quote.units)
         begun = sum(1 for unit_start in starts if unit_start < cancelled_at)
         kept_units = min(quote.units, begun + 1)

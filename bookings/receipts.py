@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
 # `_` marks the labels for makemessages and leaves them English: pages translate them for their reader
 # ({% translate line.label %}), and the PDF receipts render in the document's own language.
@@ -51,6 +53,25 @@ def fee_label(kind: str) -> str:
     return _("Cleaning fee") if kind == "room" else _("Booking fee")
 
 
+def percent_words(milli_percent: int) -> str:
+    """20000 -> "20 %", 5500 -> "5.5 %" (a rate held in thousandths of a percent)."""
+    value = Decimal(milli_percent) / 1000
+    return f"{value.normalize():f} %"
+
+
+def tax_lines(priced: Any) -> list[Line]:
+    """The tax lines of a quote or a booking: VAT on Sharing's fee, then the city's occupancy tax."""
+    lines = []
+    if priced.vat:
+        lines.append(
+            Line(f"VAT {percent_words(priced.vat_rate)} on Sharing's service fee ({priced.vat_country})", priced.vat)
+        )
+    if priced.occupancy_tax:
+        city = priced.occupancy_place.split(":", 1)[-1]
+        lines.append(Line(f"Tourist tax ({city})", priced.occupancy_tax))
+    return lines
+
+
 def price_lines(booking: Booking) -> list[Line]:
     """What the guest pays, line by line, down to the total; then the refund and what was paid in the end."""
     kind = booking.listing.kind
@@ -73,6 +94,7 @@ def price_lines(booking: Booking) -> list[Line]:
     if booking.fee:
         lines.append(Line(fee_label(kind), booking.fee))
     lines.append(Line(_("Sharing's service fee"), booking.guest_service_fee))
+    lines.extend(tax_lines(booking))
     lines.append(Line(_("Total"), booking.total, total=True))
     if booking.platform_promotion:
         lines.append(Line(f"Promo code {booking.promo_code} (from Sharing)", -booking.platform_promotion))

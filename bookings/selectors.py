@@ -243,6 +243,11 @@ def booking_quote(booking: Booking) -> pricing.Quote:
         host_promotion=booking.host_promotion,
         platform_promotion=booking.platform_promotion,
         credit=booking.credit,
+        vat=booking.vat,
+        vat_country=booking.vat_country,
+        vat_rate=booking.vat_rate,
+        occupancy_tax=booking.occupancy_tax,
+        occupancy_place=booking.occupancy_place,
     )
 
 

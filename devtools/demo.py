@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -30,6 +31,7 @@ from listings.models import (
     RoomDetails,
     coverage_row,
 )
+from taxes.models import OccupancyTax, VatRate
 
 # name, latitude, longitude, country, IANA zone, currency, listings
 DEMO_CITIES = [
@@ -272,3 +274,35 @@ def seed_on_demand_listings(providers: dict[str, User]) -> list[Listing]:
             ListingPhoto.objects.bulk_create(_photo_rows(listing, _pictures_for(pictures_by_kind, kind, index)))
         listings.append(listing)
     return listings
+
+
+# Tax rates for the demo cities (staff edit them in the admin, "Taxes"): VAT on Sharing's service fee per
+# country, and each city's tourist tax on rooms. Valid from 2026-01-01 until further notice.
+DEMO_VAT_RATES = [("FR", Decimal("20")), ("DE", Decimal("19")), ("JP", Decimal("10")), ("GB", Decimal("20"))]
+# country, city, per person per night (minor units), its currency, or a percentage
+DEMO_OCCUPANCY_TAXES = [
+    ("FR", "Paris", 288, "EUR", Decimal("0")),
+    ("DE", "Berlin", 0, "", Decimal("7.5")),
+    ("US", "New York City", 0, "", Decimal("5.875")),
+    ("JP", "Tokyo", 200, "JPY", Decimal("0")),
+]
+DEMO_TAX_START = date(2026, 1, 1)
+
+
+def seed_taxes() -> int:
+    """The demo's tax rates; idempotent (one open-ended rate per country or city)."""
+    made = 0
+    for country, rate in DEMO_VAT_RATES:
+        _, created = VatRate.objects.update_or_create(
+            country=country, valid_from=DEMO_TAX_START, defaults={"rate": rate, "valid_to": None}
+        )
+        made += created
+    for country, city, per_person, currency, percent in DEMO_OCCUPANCY_TAXES:
+        _, created = OccupancyTax.objects.update_or_create(
+            country=country,
+            city=city,
+            valid_from=DEMO_TAX_START,
+            defaults={"per_person_night": per_person, "currency": currency, "percent": percent, "valid_to": None},
+        )
+        made += created
+    return made

@@ -38,6 +38,7 @@ from disputes.models import (
     Source,
 )
 from disputes.selectors import DISPUTE_NOT_FOUND, booking_payment, settlement_limits, valid_id
+from disputes.settlement_taxes import taxes_kept_by_settlement
 from listings.models import Listing
 from payments import clawback
 from payments.models import Payment
@@ -454,6 +455,9 @@ def resolve_dispute(
                 fee_back=plan.fee_back,
                 refund=plan.guest_refund,
                 host_total=plan.host_payout,
+                taxes=taxes_kept_by_settlement(
+                    booking, refund=plan.guest_refund, released=payment.platform_fee_amount > 0
+                ),
             ).__dict__  # how the refund went back: card, promotion, credit, host-funded budget
         dispute.status = DisputeStatus.RESOLVED
         dispute.guest_refund = plan.guest_refund

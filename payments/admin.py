@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
+from django.urls import path
 
 from core.admin_tools import ReadOnlyInline, ReadOnlyMixin
+from core.errors import DomainError
 from core.money import format_money
 from core.words import counted
+from payments import tax_report
 from payments.models import (
     LedgerEntry,
     LedgerTransaction,
@@ -49,6 +53,29 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="amount")
     def signed_amount(self, entry: LedgerEntry) -> str:
         return format_money(entry.amount, entry.currency)
+
+    def get_urls(self):
+        own = [
+            path(
+                "tax-report/",
+                self.admin_site.admin_view(self.tax_report_view),
+                name="payments_ledgerentry_tax_report",
+            )
+        ]
+        return own + super().get_urls()
+
+    def tax_report_view(self, request: HttpRequest) -> HttpResponse:
+        """?month=YYYY-MM: the month's taxes per jurisdiction as CSV (payments.tax_report); a bad month is a 400."""
+        if not self.has_view_permission(request):
+            raise DjangoPermissionDenied
+        try:
+            month = tax_report.parse_month(request.GET.get("month"))
+        except DomainError as error:
+            return HttpResponseBadRequest(error.message, content_type="text/plain; charset=utf-8")
+        body = tax_report.report_csv(month, tax_report.monthly_tax_report(month))
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="taxes-{month:%Y-%m}.csv"'
+        return response
 
 
 class PaymentLedgerInline(ReadOnlyInline):

@@ -13,6 +13,8 @@ A settlement's refund goes back by tender, by the one proportional rule (`refund
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -77,12 +79,20 @@ def refund_by_tender(*, payment: Payment, refund: int) -> RefundTenders:
 
 
 def settle(
-    *, payment: Payment, host: User, take_back: int, fee_back: int, refund: int, host_total: int
+    *,
+    payment: Payment,
+    host: User,
+    take_back: int,
+    fee_back: int,
+    refund: int,
+    host_total: int,
+    taxes: Mapping[str, int] | None = None,
 ) -> RefundTenders:
     """A dispute's settlement, recorded in the caller's transaction: take back `take_back` from the host, return
     `fee_back` of Sharing's fee, refund `refund` to the guest, then release what escrow holds so the host has
-    `host_total` in all and Sharing keeps the rest. Stripe is called after the commit, in that order (the
-    refund and the release wait for the reversals), each step re-driven by the scheduler until done.
+    `host_total` in all, `taxes` (by ledger account) are collected and Sharing keeps the rest. Stripe is called
+    after the commit, in that order (the refund and the release wait for the reversals), each step re-driven by
+    the scheduler until done.
 
     The refund goes back by tender (`refund_by_tender`): the card's share to the card through the outbox,
     Sharing's promotion and the guest's credit with it (out of escrow, to their budget and balance), and a
@@ -102,5 +112,5 @@ def settle(
                 credit=tenders.credit,
             )
         return_host_share(reference=payment.reference, tenders=tenders, operation="dispute", now=timezone.now())
-        outbox.record_release(payment=payment, host=host, host_total=host_total)
+        outbox.record_release(payment=payment, host=host, host_total=host_total, taxes=taxes)
     return tenders

@@ -12,6 +12,8 @@ refused before anything is recorded (a DomainError rolls the transition back).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -177,8 +179,8 @@ class StripeEscrow(CarMoney):
         guest_payments.set_payment_reference(payment=payment, reference=reference)
         outbox.record_capture(payment=payment, amount=amount, promotion=promotion, credit=credit)
 
-    def payout(self, *, reference: str, host: User, amount: int) -> None:
-        outbox.release_escrow_after_commit(payment=_payment_for(reference), host=host, host_amount=amount)
+    def payout(self, *, reference: str, host: User, amount: int, taxes: Mapping[str, int] | None = None) -> None:
+        outbox.release_escrow_after_commit(payment=_payment_for(reference), host=host, host_amount=amount, taxes=taxes)
 
     def reprice_saved_card(self, *, reference: str, amount: int) -> bool:
         saved = _saved_card_not_charged(reference)

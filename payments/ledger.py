@@ -26,6 +26,7 @@ from payments.models import (
     NEVER_NEGATIVE_ACCOUNTS,
     PAYOUTS_PAID,
     PROMOTIONS,
+    TAX_PREFIX,
     LedgerEntry,
     LedgerTransaction,
     Payment,
@@ -48,7 +49,11 @@ def _validate_lines(lines: Iterable[Line]) -> list[Line]:
     for line in lines:
         if not isinstance(line.amount, int) or isinstance(line.amount, bool):
             raise LedgerImbalance(f"Ledger amounts are integers in minor units, not {type(line.amount).__name__}.")
-        if not (line.account in FIXED_ACCOUNTS or line.account.startswith(HOST_PAYABLE_PREFIX)):
+        if not (
+            line.account in FIXED_ACCOUNTS
+            or line.account.startswith(HOST_PAYABLE_PREFIX)
+            or line.account.startswith(TAX_PREFIX)
+        ):
             raise LedgerImbalance(f"Unknown ledger account {line.account!r}.")
         if len(line.currency) != 3 or line.currency != line.currency.upper():
             raise LedgerImbalance(f"Currency must be an upper-case ISO code, not {line.currency!r}.")
@@ -128,7 +133,8 @@ def check_ledger() -> list[Problem]:
     per_account = LedgerEntry.objects.values("account", "currency").annotate(total=Sum("amount")).order_by("account")
     for balance in per_account:
         account, total = balance["account"], balance["total"]
-        if (account in NEVER_NEGATIVE_ACCOUNTS or account.startswith(HOST_PAYABLE_PREFIX)) and total < 0:
+        never_negative = account.startswith(HOST_PAYABLE_PREFIX) or account.startswith(TAX_PREFIX)
+        if (account in NEVER_NEGATIVE_ACCOUNTS or never_negative) and total < 0:
             problems.append(Problem("not-negative", f"{account} is {total} {balance['currency']}"))
         if account == GUEST_FUNDING and total > 0:
             problems.append(

@@ -39,6 +39,10 @@ DISPUTE_FEES = "dispute_fees"
 # than spent). Host-funded promotions lower the price itself: the host's payout is smaller, no money moves.
 PROMOTIONS = "promotions"
 CREDITS = "credits"
+# Taxes collected with the guest's payment (the taxes app), one account per tax and jurisdiction:
+# "tax:vat:FR", "tax:occupancy:FR:Paris". Filled from escrow when it is released, never negative;
+# Sharing remits them (the monthly report per jurisdiction reads these accounts).
+TAX_PREFIX = "tax:"
 FIXED_ACCOUNTS = (
     GUEST_FUNDING,
     ESCROW,
@@ -116,7 +120,9 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_amount_nonzero"),
             models.CheckConstraint(
-                condition=Q(account__in=FIXED_ACCOUNTS) | Q(account__startswith=HOST_PAYABLE_PREFIX),
+                condition=Q(account__in=FIXED_ACCOUNTS)
+                | Q(account__startswith=HOST_PAYABLE_PREFIX)
+                | Q(account__startswith=TAX_PREFIX),
                 name="ledger_entry_known_account",
             ),
             # Three upper-case letters, without REGEXP (which SQLite only knows per connection).
@@ -404,6 +410,8 @@ class MoneyOperation(models.Model):
     # Beside the card: capture pays these into escrow, a refund gives them back (no Stripe call for them).
     promotion = models.BigIntegerField(default=0, help_text="Sharing's promotion paid in (capture) or back (refund).")
     credit = models.BigIntegerField(default=0, help_text="The guest's credit paid in (capture) or back (refund).")
+    # Releases: the taxes collected out of what escrow holds (ledger account -> amount, "tax:vat:FR").
+    taxes = models.JSONField(default=dict, blank=True, help_text="Releases: taxes collected, by ledger account.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(help_text="When the re-driver may send it again.")

@@ -31,7 +31,7 @@ send/apply pair agreeing (which statuses are unsettled, what waits for what); th
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -178,12 +178,15 @@ def record_refund(
     return _record(payment, Kind.REFUND, amount, host_keeps, promotion=promotion, credit=credit)
 
 
-def record_release(*, payment: Payment, host: User, host_total: int) -> MoneyOperation:
+def record_release(
+    *, payment: Payment, host: User, host_total: int, taxes: Mapping[str, int] | None = None
+) -> MoneyOperation:
     """Release what escrow holds once every operation recorded before it on the payment is settled: the host
-    ends with `host_total` in all, the rest is Sharing's fee (a dispute's settlement: reversals and the refund
-    go first). Ledger only when applied; the payout's transfer follows after that commit."""
+    ends with `host_total` in all, `taxes` go to their accounts, the rest is Sharing's fee (a dispute's
+    settlement: reversals and the refund go first). Ledger only when applied; the payout's transfer follows
+    after that commit."""
     payment = recording.lock_payment(payment)
-    return _record(payment, Kind.RELEASE, 0, host_total, host=host)
+    return _record(payment, Kind.RELEASE, 0, host_total, host=host, taxes=dict(taxes or {}))
 
 
 def record_reversal(*, payout: Payout, amount: int) -> MoneyOperation:
@@ -200,11 +203,14 @@ def unsettled_reversals(payment: Payment, payout: Payout | None = None) -> int:
     return sum(rows.values_list("amount", flat=True))
 
 
-def release_escrow_after_commit(*, payment: Payment, host: Any, host_amount: int) -> Payout | None:
-    """Close the escrow in the caller's transaction (ledger only); the transfer goes after commit."""
+def release_escrow_after_commit(
+    *, payment: Payment, host: Any, host_amount: int, taxes: Mapping[str, int] | None = None
+) -> Payout | None:
+    """Close the escrow in the caller's transaction (ledger only, `taxes` to their accounts); the transfer
+    goes after commit."""
     if pending_capture(payment):
         raise PaymentStateError("The guest's charge is still pending: the payout waits for it.", code="capture_waiting")
-    payout = host_payouts.release_escrow(payment=payment, host=host, host_amount=host_amount)
+    payout = host_payouts.release_escrow(payment=payment, host=host, host_amount=host_amount, taxes=taxes)
     if payout is not None and payout.status == Payout.Status.WAITING:
         payout_id = payout.pk
         after_commit(lambda: host_payouts.send_payout(payout=Payout.objects.get(pk=payout_id)))
@@ -378,8 +384,12 @@ def _apply_release(operation: MoneyOperation, payment: Payment, _answer: Any) ->
     owed = max(0, operation.host_keeps - payment.host_payout_amount)
     if payment.escrow_amount > 0:
         try:
+            host_amount = min(owed, payment.escrow_amount)
             payout = host_payouts.release_escrow(
-                payment=payment, host=host, host_amount=min(owed, payment.escrow_amount)
+                payment=payment,
+                host=host,
+                host_amount=host_amount,
+                taxes=_taxes_within(operation.taxes, payment.escrow_amount - host_amount),
             )
         except DomainError as error:
             raise PaymentFailed(error.message, code="release_refused") from error
@@ -394,6 +404,18 @@ def _apply_release(operation: MoneyOperation, payment: Payment, _answer: Any) ->
             f" not 0 and {operation.host_keeps}.",
             code="settlement_mismatch",
         )
+
+
+def _taxes_within(taxes: Mapping[str, int], room: int) -> dict[str, int]:
+    """The taxes recorded with a release, at most `room` in all (in the accounts' order): what escrow
+    still holds beside the host's share, so a release never collects more than it has."""
+    kept = {}
+    for account, amount in sorted((taxes or {}).items()):
+        part = max(0, min(int(amount), room))
+        if part:
+            kept[account] = part
+            room -= part
+    return kept
 
 
 SENDERS: dict[str, Callable[[MoneyOperation], Any]] = {

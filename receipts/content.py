@@ -24,7 +24,7 @@ from django.db.models import Sum
 from accounts.models import User
 from bookings.models import Booking
 from bookings.pricing import units_label
-from bookings.receipts import fee_label
+from bookings.receipts import fee_label, tax_lines
 from handover.models import Deposit, Settlement
 from payments.models import (
     ESCROW,
@@ -32,6 +32,7 @@ from payments.models import (
     PAYOUTS_PAID,
     PLATFORM_FEES,
     REFUNDS_PAID,
+    TAX_PREFIX,
     LedgerEntry,
     LedgerTransaction,
     host_payable,
@@ -90,6 +91,7 @@ def _booking_rows(booking: Booking) -> list[dict[str, Any]]:
     if booking.fee:
         rows.append(row(fee_label(kind), money(booking.fee, currency)))
     rows.append(row("Sharing's service fee", money(booking.guest_service_fee, currency)))
+    rows += [row(line.label, money(line.amount, currency)) for line in tax_lines(booking)]
     rows.append(row("Total of the booking", money(booking.total, currency), total=True))
     return rows
 
@@ -210,8 +212,18 @@ def statement_content(host: User, first_day: date) -> dict[str, Any]:
         what = f"#{booking.pk} {booking.listing.title}" if booking is not None else ledger_tx.reference
         released = -sum(e.amount for e in entries if e.account == ESCROW)
         fees = sum(e.amount for e in entries if e.account == PLATFORM_FEES)
+        taxes = sum(e.amount for e in entries if e.account.startswith(TAX_PREFIX))
         if mine > 0 and released > 0:
-            earnings.append(row(day, what, money(released, currency), money(-fees, currency), money(mine, currency)))
+            earnings.append(
+                row(
+                    day,
+                    what,
+                    money(released, currency),
+                    money(-fees, currency),
+                    money(-taxes, currency),
+                    money(mine, currency),
+                )
+            )
             totals[currency]["earned"] += mine
         elif mine < 0 and any(e.account == PAYOUTS_PAID for e in entries):
             payouts.append(row(day, what, money(-mine, currency)))
@@ -242,7 +254,7 @@ def statement_content(host: User, first_day: date) -> dict[str, Any]:
         "sections": [
             {
                 "heading": "Bookings paid out to your balance",
-                "columns": ["Date", "Booking", "Guest paid", "Sharing's fees", "Your earnings"],
+                "columns": ["Date", "Booking", "Guest paid", "Sharing's fees", "Taxes", "Your earnings"],
                 "rows": earnings,
             },
             {"heading": "Adjustments", "columns": ["Date", "What", "Amount"], "rows": adjustments},
@@ -250,7 +262,8 @@ def statement_content(host: User, first_day: date) -> dict[str, Any]:
             {"heading": "Totals", "columns": ["", "Amount"], "rows": summary},
         ],
         "note": "Sharing's fees are the guest's service fee and your host fee, kept when the booking's money is "
-        "released to you.",
+        "released to you. Taxes are the VAT on Sharing's service fee and the city's tourist tax the guest paid, "
+        "which Sharing collects and pays to the tax authorities.",
     }
 
 

@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "listings",
     # Promo codes, referral links and credit: priced in the quote, so below bookings.
     "promotions",
+    # VAT on Sharing's fees and cities' occupancy taxes: priced in the quote, so below bookings.
+    "taxes",
     "bookings",
     "payments",
     "reviews",

@@ -38,6 +38,7 @@ from bookings.money import booking_reference, money
 from bookings.services import schedule
 from bookings.services.checkout import _check_rules
 from bookings.services.steps import _lock, _notify, _wrong_state
+from bookings.services.taxation import taxed
 from core.errors import CardRefused, Conflict, DomainError, NotFound, PermissionDenied
 from core.money import format_money
 from core.tasks import schedule_on_commit
@@ -59,6 +60,7 @@ BANK_WANTS_CHECK = "Your bank wants to confirm this payment on the spot. Use ano
 QUOTE_FIELDS = (
     *("units", "unit_price", "subtotal", "discount", "fee"),
     *("guest_service_fee", "total", "host_service_fee", "host_payout"),
+    *("vat", "vat_country", "vat_rate", "occupancy_tax", "occupancy_place"),
 )
 PG_CHANGE_CONSTRAINT = "booking_change_one_open"
 PG_OVERLAP_CONSTRAINTS = ("busy_period_no_overlap", "booking_no_overlap")
@@ -91,9 +93,11 @@ def _check_changeable(booking: Booking, now: datetime) -> None:
 def _new_period(
     booking: Booking, *, start: date | datetime, end: date | datetime, guests: int, now: datetime
 ) -> selectors.PricedPeriod:
-    """Every rule the new period must satisfy, and its quote (the listing's prices and fees today)."""
+    """Every rule the new period must satisfy, and its quote (the listing's prices and fees today, taxed by
+    the same rules as a new booking)."""
     listing = booking.listing
     priced = selectors.price_period(listing=listing, start=start, end=end, now=now)
+    priced = taxed(guest=booking.guest, listing=listing, priced=priced, persons=guests, now=now)
     _check_rules(listing=listing, start=priced.start, end=priced.end, units=priced.quote.units, guests=guests, now=now)
     if (priced.start, priced.end, guests) == (booking.start, booking.end, booking.guests):
         raise DomainError(SAME_AS_NOW, field="start", code="unchanged")

@@ -38,6 +38,7 @@ from bookings.reminder_times import answer_reminders_due
 from bookings.services import promotions
 from bookings.services.schedule import charge_time
 from bookings.services.steps import _confirm, _notify, _notify_declined
+from bookings.services.taxation import taxed
 from core.errors import AuthenticationRequired, CardRefused, Conflict, DomainError, NotFound, PermissionDenied
 from core.tasks import schedule_on_commit
 from core.words import counted
@@ -141,7 +142,8 @@ def quote_request(
 ) -> selectors.PricedPeriod:
     """The price of a request after every check `request_booking` makes before the card: the live quote
     calls it too, so it never prices a period the request would refuse, and says why before any card.
-    With a promo code and/or the guest's credit applied (`services.promotions.promoted`)."""
+    With a promo code and/or the guest's credit applied (`services.promotions.promoted`), then the
+    taxes (`services.taxation.taxed`)."""
     now = now or timezone.now()
     if not has_verified_email(guest):
         raise PermissionDenied(gettext_noop("Confirm your email address before booking."), code="email_unverified")
@@ -149,9 +151,10 @@ def quote_request(
     listing, priced = _bookable_period(
         guest=guest, listing_id=listing_id, start=start, end=end, guests=guests, now=now, lock=False
     )
-    return promotions.promoted(
+    priced = promotions.promoted(
         guest=guest, listing=listing, priced=priced, promo_code=promo_code, use_credit=use_credit, now=now
     )
+    return taxed(guest=guest, listing=listing, priced=priced, persons=guests, now=now)
 
 
 def request_booking(
@@ -328,6 +331,7 @@ def _create_booking(*, checkout: PendingCheckout, now: datetime, adopt: bool = F
             use_credit=checkout.use_credit,
             now=now,
         )
+        priced = taxed(guest=guest, listing=listing, priced=priced, persons=checkout.guests, now=now)
         quote = priced.quote
         promotions.check_price(quote, charged=checkout.total, currency=checkout.currency)
         respond_by = min(now + RESPONSE_WINDOW, priced.start - timedelta(hours=listing.advance_notice_hours))

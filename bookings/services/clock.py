@@ -111,7 +111,12 @@ def release_payout(*, booking_id: int, now: datetime | None = None) -> Booking:
         if booking.payout_release_at is None or now < booking.payout_release_at:
             raise Conflict("The payout is not due yet.", code="not_due")
         # Sent now, or waiting (visibly, on the host's payout page) until the host can receive money.
-        money().payout(reference=booking_reference(booking.pk), host=_host(booking), amount=booking.payout_amount)
+        money().payout(
+            reference=booking_reference(booking.pk),
+            host=_host(booking),
+            amount=booking.payout_amount,
+            taxes=booking.taxes_kept(),
+        )
         booking.payout_released_at = now
         booking.save(update_fields=["payout_released_at", "updated_at"])
     return booking

@@ -132,7 +132,10 @@ def _host(booking: Booking) -> User:
 def _set_outcome(booking: Booking, settlement: pricing.Settlement, now: datetime) -> None:
     booking.refund_amount = settlement.refund
     booking.host_payout_after_cancellation = settlement.host_payout
-    booking.platform_keeps = settlement.platform_fee
+    # Sharing keeps its fees and the taxes it collects (remitted to the tax authorities).
+    booking.platform_keeps = settlement.platform_fee + settlement.vat + settlement.occupancy_tax
+    booking.vat_refunded = booking.vat - settlement.vat
+    booking.occupancy_tax_refunded = booking.occupancy_tax - settlement.occupancy_tax
     booking.ended_at = now
 
 

@@ -34,6 +34,12 @@ def units_line(priced: Any, kind: str) -> str:
     )
 
 
+@register.filter
+def tax_lines(priced: Any) -> list[receipts.Line]:
+    """`{% for line in quote|tax_lines %}`: VAT on Sharing's fee and the tourist tax, as receipt lines."""
+    return receipts.tax_lines(priced)
+
+
 @register.simple_tag
 def receipt_of(booking: Booking) -> dict[str, Any]:
     """`{% receipt_of booking as receipt %}`: the price lines, the host's lines and the money's steps."""

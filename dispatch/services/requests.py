@@ -28,6 +28,7 @@ from accounts.models import User
 from accounts.selectors import ensure_not_suspended, has_verified_email
 from bookings.money import money
 from bookings.selectors import quote_for
+from bookings.services.taxation import taxed_quote
 from core.errors import AuthenticationRequired, CardRefused, Conflict, DomainError, NotFound, PermissionDenied
 from core.tasks import schedule_on_commit
 from dispatch import selectors, tasks
@@ -110,7 +111,18 @@ def estimate(*, requester: User, need: Need, now: datetime | None = None) -> Est
         exclude_provider_id=requester.pk,
     )
     listings = selectors.listings_to_quote([c.listing_id for c in candidates])
-    quotes = [quote_for(listing=listings[c.listing_id], start=start, end=end) for c in candidates]
+    # With the taxes the booking will charge (VAT on Sharing's fee), so the hold covers the exact fare.
+    quotes = [
+        taxed_quote(
+            quote_for(listing=listings[c.listing_id], start=start, end=end),
+            guest=requester,
+            listing=listings[c.listing_id],
+            start=start,
+            persons=1,
+            now=now,
+        )
+        for c in candidates
+    ]
     if not quotes:
         word = KIND_WORDS[ListingKind(need.kind)]
         raise Conflict(

@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.safety import blocked_either_way
 from bookings.selectors import quote_for
+from bookings.services.taxation import taxed_quote
 from core.errors import NotFound
 from core.tasks import schedule_on_commit
 from dispatch import selectors, tasks
@@ -86,7 +87,16 @@ def send_wave(
         priced = tuple(
             (c, quote.total, quote.currency)
             for c in candidates
-            for quote in [quote_for(listing=listings[c.listing_id], start=start, end=end)]
+            for quote in [
+                taxed_quote(
+                    quote_for(listing=listings[c.listing_id], start=start, end=end),
+                    guest=request.requester,
+                    listing=listings[c.listing_id],
+                    start=start,
+                    persons=1,
+                    now=now,
+                )
+            ]
         )
     blocked = blocked_either_way(request.requester_id)
     offers = Offer.objects.bulk_create(

@@ -10,6 +10,7 @@ Taking money back (`reverse_payout`, `return_platform_fee`) is the claw-back's
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -23,7 +24,16 @@ from payments import gateway
 from payments.errors import PaymentFailed, PaymentStateError
 from payments.gateway import idempotency_key
 from payments.ledger import Line, post_transaction
-from payments.models import ESCROW, PAYOUTS_PAID, PLATFORM_FEES, Payment, Payout, PayoutAccount, host_payable
+from payments.models import (
+    ESCROW,
+    PAYOUTS_PAID,
+    PLATFORM_FEES,
+    TAX_PREFIX,
+    Payment,
+    Payout,
+    PayoutAccount,
+    host_payable,
+)
 from payments.services import recording
 
 logger = logging.getLogger(__name__)
@@ -41,9 +51,15 @@ def release_payout(*, payment: Payment, host: User, host_amount: int) -> Payout 
     return send_payout(payout=payout) if payout is not None else None
 
 
-def release_escrow(*, payment: Payment, host: User, host_amount: int) -> Payout | None:
-    """The ledger half of `release_payout`, no Stripe call: the escrow goes to the host's payable and
-    Sharing's fee; returns the payout to send (waiting), or the existing one when already released."""
+def release_escrow(
+    *, payment: Payment, host: User, host_amount: int, taxes: Mapping[str, int] | None = None
+) -> Payout | None:
+    """The ledger half of `release_payout`, no Stripe call: the escrow goes to the host's payable, the taxes
+    collected (`taxes`: ledger account -> amount, "tax:occupancy:FR:Paris") and Sharing's fee; returns the
+    payout to send (waiting), or the existing one when already released.
+
+    The taxes count in the payment's `platform_fee_amount` (what left escrow for Sharing, which remits
+    them); the ledger keeps them in their own accounts for the monthly report (taxes.report)."""
     if not isinstance(host_amount, int) or isinstance(host_amount, bool) or host_amount < 0:
         raise DomainError("The host's amount must be zero or a positive amount in cents.", field="host_amount")
     with transaction.atomic():
@@ -60,19 +76,29 @@ def release_escrow(*, payment: Payment, host: User, host_amount: int) -> Payout 
             raise DomainError(
                 f"Payout of {host_amount} refused: only {held} {payment.currency} cents are held.", field="host_amount"
             )
-        fee = held - host_amount
+        tax_lines = [Line(account, amount, payment.currency) for account, amount in sorted((taxes or {}).items())]
+        if any(not account.startswith(TAX_PREFIX) or line_amount < 0 for account, line_amount in (taxes or {}).items()):
+            raise PaymentStateError("Taxes go to tax accounts (tax:...), in amounts that are not negative.")
+        tax = sum(line.amount for line in tax_lines)
+        if host_amount + tax > held:
+            raise DomainError(
+                f"Payout of {host_amount} and taxes of {tax} refused: only {held} {payment.currency} cents are held.",
+                field="host_amount",
+            )
+        fee = held - host_amount - tax
         post_transaction(
             lines=[
                 Line(ESCROW, -held, payment.currency),
                 Line(host_payable(host.pk), host_amount, payment.currency),
                 Line(PLATFORM_FEES, fee, payment.currency),
+                *tax_lines,
             ],
             reference=payment.reference,
             description=f"Escrow of payment #{payment.pk} released: host payout and Sharing's fee",
             payment=payment,
         )
         payment.host_payout_amount += host_amount
-        payment.platform_fee_amount += fee
+        payment.platform_fee_amount += fee + tax
         recording.save_payment(payment, "host_payout_amount", "platform_fee_amount")
         payout = None
         if host_amount > 0:

@@ -51,7 +51,8 @@ def test_a_eur_statement_shows_what_the_guest_paid_the_fees_the_earnings_and_the
     assert "Monthly statement" in lines
     assert "Month 2027-03" in lines
     earnings = f"{booking.host_payout / 100:.2f} EUR"
-    earned = f"2027-03-06 #{booking.pk} A room to share 291.20 EUR -{fees / 100:.2f} EUR {earnings}"
+    # No tax rate is set in this test: the Taxes column reads nothing.
+    earned = f"2027-03-06 #{booking.pk} A room to share 291.20 EUR -{fees / 100:.2f} EUR 0.00 EUR {earnings}"
     assert earned in lines
     assert f"2027-03-06 #{booking.pk} A room to share {booking.host_payout / 100:.2f} EUR" in lines  # the payout
     assert f"Paid out to you (EUR) {booking.host_payout / 100:.2f} EUR" in lines
@@ -71,7 +72,7 @@ def test_a_jpy_statement_reads_whole_yen_and_its_csv_has_plain_figures():
     text = pdf_text(bytes(DocumentFile.objects.get(document=statement).pdf))
     lines = squeezed(text)
     title = f"#{booking.pk} 東京の静かな部屋"
-    assert f"2027-03-06 {title} {booking.total:,} JPY -{fees:,} JPY {booking.host_payout:,} JPY" in lines
+    assert f"2027-03-06 {title} {booking.total:,} JPY -{fees:,} JPY 0 JPY {booking.host_payout:,} JPY" in lines
     assert f"Paid out to you (JPY) {booking.host_payout:,} JPY" in lines
     assert ".00 JPY" not in text
     rows = list(csv.reader(io.StringIO(render_csv(statement))))
@@ -81,6 +82,7 @@ def test_a_jpy_statement_reads_whole_yen_and_its_csv_has_plain_figures():
         title,
         str(booking.total),
         str(-fees),
+        "0",
         str(booking.host_payout),
         "JPY",
     ] in rows

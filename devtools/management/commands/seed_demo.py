@@ -19,7 +19,13 @@ from django.utils import timezone
 
 from accounts.models import User, Verification, VerificationKind, VerificationStatus
 from core.errors import DomainError
-from devtools.demo import ON_DEMAND_LISTINGS, refresh_old_pictures, seed_listings, seed_on_demand_listings
+from devtools.demo import (
+    ON_DEMAND_LISTINGS,
+    refresh_old_pictures,
+    seed_listings,
+    seed_on_demand_listings,
+    seed_taxes,
+)
 from dispatch.inputs import Position
 from dispatch.services.availability import go_available
 from listings.models import Listing
@@ -73,6 +79,9 @@ class Command(BaseCommand):
         hosts = [user for user in people if user.email.startswith("host.")]
         created = seed_listings(hosts)
         self.stdout.write(f"Listings: {created} created ({Listing.objects.filter(owner__in=hosts).count()} in all).")
+        taxes = seed_taxes()
+        if taxes:
+            self.stdout.write(f"Taxes: {taxes} rates added (VAT on Sharing's fee, tourist taxes per city).")
         refreshed = refresh_old_pictures()
         if refreshed:
             self.stdout.write(f"Pictures: {refreshed} listings got drawn pictures instead of a plain colour.")

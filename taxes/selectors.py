@@ -1,0 +1,74 @@
+"""Which tax rates hold on a day, for a guest and a listing (read by the quote)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from core.rates import convert, current_rates
+from taxes.models import OccupancyTax, VatRate, place_of
+from taxes.rules import TaxRules, milli_percent
+
+
+def _valid_on(day: date) -> Q:
+    return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+def vat_rate_on(*, country: str, day: date) -> VatRate | None:
+    if not country:
+        return None
+    return VatRate.objects.filter(_valid_on(day), country=country.upper()).first()
+
+
+def occupancy_tax_on(*, country: str, city: str, kind: str, day: date) -> OccupancyTax | None:
+    if not country or not city.strip():
+        return None
+    rule = OccupancyTax.objects.filter(_valid_on(day), country=country.upper(), city__iexact=city.strip()).first()
+    if rule is None or kind not in (rule.kinds or []):
+        return None
+    return rule
+
+
+def rules_for(
+    *,
+    guest_country: str,
+    listing_country: str,
+    city: str,
+    kind: str,
+    currency: str,
+    booked_on: date,
+    stay_starts_on: date,
+) -> TaxRules:
+    """VAT by the guest's country (B2C: where the customer lives; the listing's country when the guest
+    has not said), on the booking day; the city's occupancy tax on the stay's first day."""
+    vat_country = (guest_country or listing_country).upper()
+    vat = vat_rate_on(country=vat_country, day=booked_on)
+    occupancy = occupancy_tax_on(country=listing_country, city=city, kind=kind, day=stay_starts_on)
+    per_person = 0
+    if occupancy is not None and occupancy.per_person_night:
+        per_person = convert(occupancy.per_person_night, occupancy.currency, currency, current_rates())
+    return TaxRules(
+        vat_country=vat_country if vat is not None else "",
+        vat_rate=milli_percent(vat.rate) if vat is not None else 0,
+        occupancy_place=place_of(occupancy.country, occupancy.city) if occupancy is not None else "",
+        occupancy_rate=milli_percent(occupancy.percent) if occupancy is not None else 0,
+        occupancy_per_person_night=per_person,
+    )
+
+
+def overlapping(
+    model: type[VatRate] | type[OccupancyTax],
+    *,
+    key: dict[str, str],
+    valid_from: date,
+    valid_to: date | None,
+    exclude_pk: int | None = None,
+) -> QuerySet:
+    """Rates of the same key (country, or country and city) whose validity meets [valid_from, valid_to]."""
+    rows = model.objects.filter(**key).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+    if valid_to is not None:
+        rows = rows.filter(valid_from__lte=valid_to)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    return rows
