@@ -14,10 +14,10 @@ from typing import Any
 # ({% translate line.label %}), and the PDF receipts render in the document's own language.
 from django.utils.translation import gettext_noop as _
 
-from bookings import pricing
 from bookings.models import Booking, BookingChange, BookingStatus, PaymentSchedule
 from bookings.pricing import units_label
 from bookings.selectors import booking_quote
+from bookings.tenders import refund_tenders
 from core.money import format_money
 
 CANCELLED = (BookingStatus.CANCELLED_BY_GUEST, BookingStatus.CANCELLED_BY_HOST)
@@ -154,7 +154,7 @@ def money_steps(booking: Booking) -> list[MoneyStep]:
             what = _("Booking changed: the new total charged to the card, the first payment refunded")
             steps.append(MoneyStep(change.answered_at, what, change.total))
     if booking.confirmed_at is not None and booking.refund_amount:
-        card = pricing.refund_tenders(booking_quote(booking), booking.refund_amount).card
+        card = refund_tenders(booking_quote(booking), booking.refund_amount).card
         steps.append(MoneyStep(booking.ended_at, _("Refunded to the guest's card"), card))
     if booking.payout_released_at is not None:
         steps.append(MoneyStep(booking.payout_released_at, _("Paid out to the host"), booking.payout_amount))

@@ -23,6 +23,7 @@ from bookings.services.cancellations import CANCELLABLE_STATUSES, cancel_by_gues
 from bookings.services.changes import card_needed_to_accept
 from bookings.services.checkout import booking_thread_key, complete_checkout, quote_request, request_booking
 from bookings.services.schedule import complete_pay_now, describe, pay_now
+from bookings.tenders import refund_tenders
 from core.pages import refusal_pages, refusals
 from core.requests import SignedInRequest
 from listings import privacy
@@ -292,7 +293,7 @@ def cancel(request: SignedInRequest, booking_id: int) -> HttpResponse:
         "refund": refund,
         "forfeit": forfeit,
         # Of what the policy keeps, the saved card pays its part; a promo code and credit pay theirs.
-        "card_forfeit": booking.charged - pricing.refund_tenders(selectors.booking_quote(booking), refund).card
+        "card_forfeit": booking.charged - refund_tenders(selectors.booking_quote(booking), refund).card
         if refund is not None
         else None,
         "changed": changed,

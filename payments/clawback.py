@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from bookings.pricing import RefundTenders, refund_tenders_of_rest
 from bookings.services.promotions import return_host_share
+from bookings.tenders import RefundTenders, refund_tenders_of_rest
 from payments import outbox, selectors
 from payments.errors import PaymentStateError
 from payments.models import Payment

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import User
-from bookings.pricing import Tenders
+from bookings.tenders import Tenders
 from payments.models import LedgerEntry, MoneyOperation, Payment, Payout, PayoutAccount
 from promotions.selectors import host_promotion_left
 
@@ -35,7 +35,7 @@ def tenders_left(payment: Payment) -> Tenders:
     """What of each tender that paid a charged booking has not gone back yet (refunds recorded and not
     refused count as gone): the card, Sharing's promotion and the guest's credit paid in beside it, and
     the host-funded discount still drawn on its code's budget. The dispute desk splits its refund out of
-    this (bookings.pricing.refund_tenders_of_rest)."""
+    this (bookings.tenders.refund_tenders_of_rest)."""
     Kind, Status = MoneyOperation.Kind, MoneyOperation.Status
     paid_in = payment.operations.filter(kind__in=(Kind.CAPTURE, Kind.CHARGE), status=Status.DONE).first()
     refunds = payment.operations.filter(kind=Kind.REFUND).exclude(status=Status.REFUSED)

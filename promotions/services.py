@@ -162,7 +162,7 @@ def release(*, reference: str, now: datetime) -> None:
 
 def return_refund_share(*, reference: str, promotion: int, credit: int, operation: str, now: datetime) -> None:
     """A refund gave back `promotion` of Sharing's discount and `credit` of the guest's credit (the
-    proportional rule in bookings.pricing.refund_tenders): the budget and the credit get them back, once
+    proportional rule in bookings.tenders.refund_tenders): the budget and the credit get them back, once
     per refund `operation`."""
     with transaction.atomic():
         if promotion > 0:

@@ -415,7 +415,7 @@ BOOKING_MONEY = envstr("BOOKING_MONEY", "payments.escrow.StripeEscrow")
 # reviews opens its review window at once. Comma-separated dotted paths.
 BOOKING_ENDED_HOOKS = envlist("BOOKING_ENDED_HOOKS", "reviews.services.booking_ended")
 # Called (after commit) with payment_id= when Stripe reports a chargeback: opens a dispute for the desk.
-CHARGEBACK_HOOK = envstr("CHARGEBACK_HOOK", "disputes.services.open_chargeback_dispute")
+CHARGEBACK_HOOK = envstr("CHARGEBACK_HOOK", "disputes.chargebacks.open_chargeback_dispute")
 # Asked before every message (sender=, participant_ids=, staff_present=); raises to refuse (blocks).
 REALTIME_MESSAGE_GUARD = envstr("REALTIME_MESSAGE_GUARD", "accounts.safety.refuse_blocked_message")
 # Called (after commit) with listing_id= and reason= ("published", "price_drop"): saved-search alerts.

@@ -38,6 +38,7 @@ from bookings.services.steps import (
     _require_host,
     _set_outcome,
 )
+from bookings.tenders import refund_tenders
 from core.errors import Conflict, NotFound
 from core.money import format_money
 
@@ -135,10 +136,10 @@ def cancel_for_suspension(*, booking_id: int, suspended: User, reason: str, now:
 
 
 def _refund(booking: Booking, settlement: pricing.Settlement) -> None:
-    """Refund `settlement.refund` by the proportional rule (`pricing.refund_tenders_of_rest`, the one the
+    """Refund `settlement.refund` by the proportional rule (`refund_tenders_of_rest`, the one the
     dispute desk uses too): the card gets its share, Sharing's promotion and the guest's credit theirs, and a
     host-funded code's budget its share of the discount."""
-    tenders = pricing.refund_tenders(selectors.booking_quote(booking), settlement.refund)
+    tenders = refund_tenders(selectors.booking_quote(booking), settlement.refund)
     money().refund(
         reference=booking_reference(booking.pk),
         amount=tenders.card,

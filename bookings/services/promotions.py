@@ -20,6 +20,7 @@ from bookings import selectors as bookings_selectors
 from bookings.models import CANCELLED_STATUSES, UNPAID_END_STATUSES, Booking, BookingStatus
 from bookings.money import booking_reference
 from bookings.selectors import PricedPeriod
+from bookings.tenders import RefundTenders, refund_tenders
 from core.errors import Conflict
 from listings.models import Listing
 from promotions import referrals, selectors, services
@@ -91,7 +92,7 @@ def return_kept(booking: Booking, *, now: datetime) -> None:
     """A cancelled far-ahead booking whose kept part the saved card's bank refused: the promotion and credit
     reserved for that part (what the refund did not give back) come back too. Idempotent: the code gives back
     at most what it gave, and the credit movement happens once."""
-    back = pricing.refund_tenders(bookings_selectors.booking_quote(booking), booking.refund_amount or 0)
+    back = refund_tenders(bookings_selectors.booking_quote(booking), booking.refund_amount or 0)
     services.return_refund_share(
         reference=booking_reference(booking.pk),
         promotion=booking.promotion - back.promotion - back.host_promotion,
@@ -101,7 +102,7 @@ def return_kept(booking: Booking, *, now: datetime) -> None:
     )
 
 
-def return_host_share(*, reference: str, tenders: pricing.RefundTenders, operation: str, now: datetime) -> None:
+def return_host_share(*, reference: str, tenders: RefundTenders, operation: str, now: datetime) -> None:
     """A refund's share of a host-funded discount goes back to its code's budget (no money moves for it:
     the discount lowered the price). Sharing's promotion and the credit go back with the refund itself."""
     if tenders.host_promotion > 0:

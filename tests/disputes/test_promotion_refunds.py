@@ -1,6 +1,6 @@
 """The dispute desk refunds a booking paid partly with a promotion or credit by tender.
 
-The rule is bookings.pricing.refund_tenders_of_rest (the one cancellations use): the card's share goes back
+The rule is bookings.tenders.refund_tenders_of_rest (the one cancellations use): the card's share goes back
 to the card through the money outbox, the credit's to the guest's credit, Sharing's promotion's to its
 code's budget (and its ledger account), and a host-funded code's budget gets its share of the discount.
 Every end-to-end test runs through the Stripe harness and ends with `ledger_check` (conftest).
@@ -22,6 +22,7 @@ from bookings.selectors import booking_quote
 from bookings.services.answers import accept_booking
 from bookings.services.cancellations import cancel_by_host
 from bookings.services.clock import release_payout, start_booking
+from bookings.tenders import Tenders, refund_tenders, refund_tenders_of_rest
 from disputes import services
 from disputes.models import AdminDecision
 from payments.clawback import refund_by_tender
@@ -79,7 +80,7 @@ def spent(code: PromoCode) -> int:
 def test_a_desk_refund_goes_back_by_tender_card_credit_and_sharings_promotion():
     booking, code = promoted_booking()
     refund = booking.total // 2
-    expected = pricing.refund_tenders(booking_quote(booking), refund)
+    expected = refund_tenders(booking_quote(booking), refund)
     assert expected.card and expected.promotion and expected.credit
 
     resolve(booking, refund, booking.host_payout // 2)
@@ -115,7 +116,7 @@ def test_refunding_everything_gives_each_tender_back_exactly_what_it_paid():
     assert payment.subsidy_returned == booking.platform_promotion + CREDIT
     assert spent(code) == 0
     assert credit_balance(user=booking.guest, currency="EUR") == CREDIT
-    assert tenders_left(payment) == pricing.Tenders(card=0, promotion=0, credit=0, host_promotion=0)
+    assert tenders_left(payment) == Tenders(card=0, promotion=0, credit=0, host_promotion=0)
 
 
 def test_a_host_funded_codes_budget_gets_its_share_and_the_card_all_the_money():
@@ -143,7 +144,7 @@ def test_a_refund_after_the_payout_was_released_takes_back_from_the_host_then_go
     resolve(booking, refund, booking.host_payout // 2)
 
     payment = payment_of(booking)
-    expected = pricing.refund_tenders(booking_quote(booking), refund)
+    expected = refund_tenders(booking_quote(booking), refund)
     assert payment.refunded_amount == expected.card
     assert payment.host_payout_amount == booking.host_payout // 2
     assert spent(code) == booking.platform_promotion - expected.promotion
@@ -178,7 +179,7 @@ def left_and_refunds(draw):
     promotion = draw(st.integers(0, 500_000))
     credit = draw(st.integers(0, 500_000))
     host_promotion = draw(st.integers(0, 500_000))
-    paid = pricing.Tenders(card=card, promotion=promotion, credit=credit, host_promotion=host_promotion)
+    paid = Tenders(card=card, promotion=promotion, credit=credit, host_promotion=host_promotion)
     refunds = draw(st.lists(st.integers(0, paid.total), max_size=4))
     return paid, refunds
 
@@ -190,19 +191,19 @@ def test_the_parts_always_add_up_to_the_refund_and_never_exceed_what_each_tender
     left = paid
     for wanted in refunds:
         refund = min(wanted, left.total)  # the desk can never hand out more than is left
-        back = pricing.refund_tenders_of_rest(left, refund)
+        back = refund_tenders_of_rest(left, refund)
         assert back.card + back.promotion + back.credit == refund
         assert min(back.card, back.promotion, back.credit, back.host_promotion) >= 0
         assert back.card <= left.card and back.promotion <= left.promotion and back.credit <= left.credit
         assert back.host_promotion <= left.host_promotion
-        left = pricing.Tenders(
+        left = Tenders(
             card=left.card - back.card,
             promotion=left.promotion - back.promotion,
             credit=left.credit - back.credit,
             host_promotion=left.host_promotion - back.host_promotion,
         )
     # Whatever the sequence, refunding the rest leaves nothing of any tender.
-    rest = pricing.refund_tenders_of_rest(left, left.total)
+    rest = refund_tenders_of_rest(left, left.total)
     assert (rest.card, rest.promotion, rest.credit, rest.host_promotion) == (
         left.card,
         left.promotion,
@@ -216,4 +217,4 @@ def test_the_parts_always_add_up_to_the_refund_and_never_exceed_what_each_tender
 def test_a_refund_larger_than_what_is_left_is_a_bug_never_a_silent_cap(case):
     paid, _ = case
     with pytest.raises(ValueError):
-        pricing.refund_tenders_of_rest(paid, paid.total + 1)
+        refund_tenders_of_rest(paid, paid.total + 1)

@@ -19,6 +19,7 @@ from bookings import pricing
 from bookings.models import Booking, BookingStatus
 from bookings.services.cancellations import cancel_by_guest, cancel_by_host
 from bookings.services.clock import complete_booking, release_payout, start_booking
+from bookings.tenders import refund_tenders
 from listings.models import CancellationPolicy, ListingKind
 from payments.ledger import check_ledger
 from payments.models import Payment
@@ -94,7 +95,7 @@ def test_the_card_promotion_and_credit_pay_the_total_and_every_refund_goes_back_
         host_fee_bps=300,
     )
     assert settlement.refund + settlement.host_payout + settlement.platform_fee == quote.total
-    tenders = pricing.refund_tenders(quote, settlement.refund)
+    tenders = refund_tenders(quote, settlement.refund)
     assert tenders.card + tenders.promotion + tenders.credit == settlement.refund
     assert 0 <= tenders.card <= quote.charged
     assert 0 <= tenders.promotion <= quote.platform_promotion

@@ -13,7 +13,6 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from bookings import pricing
 from bookings.models import Booking, BookingStatus, PaymentSchedule
 from bookings.money import booking_reference
 from bookings.selectors import booking_quote
@@ -22,6 +21,7 @@ from bookings.services.cancellations import cancel_by_guest, cancel_by_host, gue
 from bookings.services.checkout import request_booking
 from bookings.services.clock import advance_due_bookings, expire_booking
 from bookings.services.schedule import pay_now, sync_scheduled_charge
+from bookings.tenders import refund_tenders
 from core.money import format_money
 from listings.models import CancellationPolicy, Listing, ListingKind
 from payments.ledger import escrow_balance
@@ -250,7 +250,7 @@ def test_a_cancellation_before_the_charge_under_a_strict_policy_charges_each_ten
         cancel_by_guest(guest=guest, booking_id=booking.pk)
 
     booking.refresh_from_db()
-    back = pricing.refund_tenders(booking_quote(booking), booking.refund_amount)
+    back = refund_tenders(booking_quote(booking), booking.refund_amount)
     kept = booking.total - booking.refund_amount
     assert 0 < kept < booking.total and back.promotion > 0 and back.credit > 0
     payment = saved_card(booking)
@@ -326,7 +326,7 @@ def test_the_cancel_page_says_what_the_saved_card_would_pay_of_what_the_policy_k
         page = client.get(reverse("bookings:cancel", kwargs={"booking_id": booking.pk})).content.decode()
 
     refund = guest_refund(booking=booking, at=NOW + timedelta(days=10)).refund
-    back = pricing.refund_tenders(booking_quote(booking), refund)
+    back = refund_tenders(booking_quote(booking), refund)
     card_pays = format_money(booking.charged - back.card, "EUR")
     kept = format_money(booking.total - refund, "EUR")
     assert "Nothing has been charged yet." in page

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from bookings import pricing
 from bookings.pricing_taxes import apply_taxes
+from bookings.tenders import refund_tenders
 from listings.models import CancellationPolicy, ListingKind
 from taxes.rules import TaxRules, milli_percent, percent_of, share_back
 
@@ -108,6 +109,6 @@ def test_taxes_refunds_and_payouts_always_sum_to_what_the_guest_paid(
         assert kept_taxes == 0  # a full refund gives every tax back
     else:
         assert settlement.vat == quote.vat  # Sharing's fee is kept, so is the VAT on it
-    tenders = pricing.refund_tenders(quote, settlement.refund)
+    tenders = refund_tenders(quote, settlement.refund)
     assert tenders.card + tenders.promotion + tenders.credit == settlement.refund
     assert 0 <= tenders.card <= quote.charged

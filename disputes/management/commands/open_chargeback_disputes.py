@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from disputes.services import open_chargeback_disputes
+from disputes.chargebacks import open_chargeback_disputes
 
 
 class Command(BaseCommand):
