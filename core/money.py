@@ -1,13 +1,15 @@
 """Money as people read it: integer minor units and a currency code, never a float.
 
 The one formatter of the site (pages, the desk, messages, emails, PDFs) is `format_money`: each
-currency is printed with its own ISO 4217 exponent, in the reader's locale (Babel), with the
-currency's code, so 1234 JPY reads "1,234 JPY" in English and 1234 EUR "12,34 EUR" in French.
+currency is printed with its own ISO 4217 exponent, in the reader's locale (Babel), with a symbol
+where no reader can mistake it (€, £, ¥, $) and with its ISO code otherwise: "¥12,000", "€12.50",
+"12.50 CHF", "12,000 KRW" in English (the rule is written above `format_money`).
 `to_minor` is the one way a typed amount becomes minor units (exact, never rounded).
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from babel.core import Locale, UnknownLocaleError
@@ -19,6 +21,8 @@ from core.errors import DomainError
 # The currencies a listing may be priced in: those Stripe settles that our hosts' countries use.
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "JPY", "CNY", "KRW", "CAD", "AUD", "SEK", "MXN", "BRL")
 DEFAULT_CURRENCY = "EUR"
+# What a listing form or the API says of a code outside CURRENCIES ({code}: what was typed, cut short).
+UNKNOWN_CURRENCY = "“{code}” is not a currency we handle: choose among {allowed}."
 
 # ISO 4217 exponents that are not 2 (the minor unit is not a hundredth).
 _EXPONENTS = {
@@ -38,7 +42,9 @@ def checked_currency(code: object, *, field: str = "currency") -> str:
     text = str(code or "").strip().upper()
     if text not in CURRENCIES:
         shown = str(code)[:12]
-        raise DomainError(f"“{shown}” is not a currency we handle: choose among {', '.join(CURRENCIES)}.", field=field)
+        raise DomainError(
+            UNKNOWN_CURRENCY.format(code=shown, allowed=", ".join(CURRENCIES)), field=field, code="unknown_currency"
+        )
     return text
 
 
@@ -50,15 +56,37 @@ def reader_locale() -> Locale:
         return Locale.parse("en")
 
 
+# Symbol rule: a symbol only where an English reader cannot mistake it. "€" and "£" are one currency
+# each; "¥" is the yen here because the yuan is always printed as "CNY"; "$" is the US dollar because
+# the other dollars (CAD, AUD) and the peso (MXN) are always printed with their codes. Those four use
+# the reader's locale's own pattern and symbol ("€12.50" in English, "12,50 €" in French, "$US" where
+# the locale says so); every other currency is the number then the ISO code in every locale
+# ("12.50 CHF", "12,000 KRW", "3.00 SEK"), since "Fr.", "₩", "kr" or "R$" are not read alike everywhere.
+SYMBOL_CURRENCIES = frozenset({"EUR", "GBP", "JPY", "USD"})
+_DECIMALS = re.compile(r"0\.0+")
+
+
+def _digits(pattern: str, exponent: int) -> str:
+    """The pattern with the currency's own number of decimals (ISO 4217), not the locale's two."""
+    return _DECIMALS.sub("0" + ("." + "0" * exponent if exponent else ""), pattern)
+
+
 def format_money(amount: int, currency: str, *, locale: Locale | str | None = None) -> str:
-    """Minor units as the reader reads them: 1234 EUR -> "12.34 EUR" (en), "12,34 EUR" (fr); 1234 JPY -> "1,234 JPY"."""
+    """Minor units as the reader reads them, by the symbol rule above, with the currency's own decimals.
+
+    In English: 1200000 JPY -> "¥1,200,000", 1250 EUR -> "€12.50", 1250 GBP -> "£12.50", -5 USD -> "-$0.05",
+    1250 CHF -> "12.50 CHF", 12000 KRW -> "12,000 KRW"; in French 1250 EUR -> "12,50 €".
+    """
     code = currency.upper()
     exponent = currency_exponent(code)
     value = Decimal(int(amount)).scaleb(-exponent)
-    # Digits by the code's own exponent, then the ISO code (never a symbol: "$" is several currencies);
+    reader = Locale.parse(locale) if isinstance(locale, str) else locale or reader_locale()
+    if code in SYMBOL_CURRENCIES:
+        pattern = _digits(reader.currency_formats["standard"].pattern, exponent)
+    else:
+        pattern = "#,##0" + ("." + "0" * exponent if exponent else "") + " ¤¤"
     # currency_digits=False: the pattern's digits (ISO 4217) decide, not CLDR's cash digits.
-    pattern = "#,##0" + ("." + "0" * exponent if exponent else "") + " ¤¤"
-    return format_currency(value, code, format=pattern, locale=locale or reader_locale(), currency_digits=False)
+    return format_currency(value, code, format=pattern, locale=reader, currency_digits=False)
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
