@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import DomainError
+from core.money import format_money
 from payments import gateway
 from payments.errors import PaymentFailed, PaymentStateError
 from payments.gateway import idempotency_key
@@ -264,7 +265,7 @@ def return_platform_fee(*, payment: Payment, amount: int) -> Payment:
         payment = recording.lock_payment(payment)
         if amount > payment.platform_fee_amount:
             raise PaymentStateError(
-                f"Only {payment.platform_fee_amount} {payment.currency} cents of fees were kept on this payment."
+                f"Only {format_money(payment.platform_fee_amount, payment.currency)} of fees were kept on this payment."
             )
         post_transaction(
             lines=[Line(PLATFORM_FEES, -amount, payment.currency), Line(ESCROW, amount, payment.currency)],

@@ -145,7 +145,7 @@ def test_a_yen_price_is_typed_in_whole_yen_and_stored_as_is(client, user):
     assert response.status_code == 302
     listing = Listing.objects.get()
     assert (listing.currency, listing.unit_price, listing.fee_amount) == ("JPY", 12000, 3000)
-    assert "12,000 JPY" in client.get(listing.get_absolute_url()).content.decode()
+    assert "¥12,000" in client.get(listing.get_absolute_url()).content.decode()
 
 
 def test_a_yen_price_with_decimals_is_refused_on_its_field(client, user):
@@ -180,4 +180,4 @@ def test_a_car_owner_sets_the_refuel_price_and_the_listing_page_announces_it(cli
     listing = Listing.objects.get()
     assert CarDetails.objects.get(listing=listing).refuel_price_per_percent == 50
     page = client.get(listing.get_absolute_url()).content.decode()
-    assert "Fuel or charge missing at the return: 0.50 EUR per %." in page
+    assert "Fuel or charge missing at the return: €0.50 per %." in page

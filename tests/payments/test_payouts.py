@@ -71,7 +71,7 @@ def test_payout_waits_visibly_until_the_host_can_receive_then_goes_out_on_accoun
     client.force_login(host)
     page = client.get(reverse("payments:payout_settings"))
     assert "Waiting for the host&#x27;s payout account" in page.content.decode()
-    assert "70.00 EUR" in page.content.decode()
+    assert "€70.00" in page.content.decode()
 
     onboard(localstripe, account.stripe_account_id)
     remote = gateway.retrieve_account(account.stripe_account_id)
