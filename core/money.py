@@ -32,6 +32,24 @@ _EXPONENTS = {
 }  # fmt: skip
 
 
+# The least a card may be charged, per charge currency, in minor units: Stripe's "Minimum and maximum
+# charge amounts" table (docs.stripe.com/currencies#minimum-and-maximum-charge-amounts): 0.50 in
+# EUR, USD, CHF, CAD, AUD and BRL, 0.30 GBP, 50 JPY, 3.00 SEK, 10 MXN. KRW and CNY are not in that
+# table; Stripe's rule for them is "0.50 USD or the equivalent in the charge currency", so they take
+# that equivalent at the shipped rates (about 740 KRW, 3.60 CNY) rounded up with room for the rate to
+# move: 1,000 KRW, 5.00 CNY. Stripe also wants a charge to convert to the minimum of the settlement
+# currency; at these figures only 50-90 JPY would fall under 0.50 EUR, and no stay costs that.
+MINIMUM_CHARGE: dict[str, int] = {
+    "EUR": 50, "USD": 50, "GBP": 30, "CHF": 50, "JPY": 50, "CNY": 500,
+    "KRW": 1_000, "CAD": 50, "AUD": 50, "SEK": 300, "MXN": 1_000, "BRL": 50,
+}  # fmt: skip
+
+
+def minimum_charge(currency: str) -> int:
+    """The least a card is charged in `currency` (minor units), from MINIMUM_CHARGE."""
+    return MINIMUM_CHARGE[currency.upper()]
+
+
 def currency_exponent(currency: str) -> int:
     """How many decimals the currency's minor unit has (ISO 4217): 2 unless listed above."""
     return _EXPONENTS.get(currency.upper(), 2)
