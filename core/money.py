@@ -23,6 +23,8 @@ CURRENCIES = ("EUR", "USD", "GBP", "CHF", "JPY", "CNY", "KRW", "CAD", "AUD", "SE
 DEFAULT_CURRENCY = "EUR"
 # What a listing form or the API says of a code outside CURRENCIES ({code}: what was typed, cut short).
 UNKNOWN_CURRENCY = "“{code}” is not a currency we handle: choose among {allowed}."
+# The same sentence for a Django form's currency choice (Django fills %(value)s with what was sent).
+CURRENCY_CHOICE_ERRORS = {"invalid_choice": UNKNOWN_CURRENCY.format(code="%(value)s", allowed=", ".join(CURRENCIES))}
 
 # ISO 4217 exponents that are not 2 (the minor unit is not a hundredth).
 _EXPONENTS = {
