@@ -59,7 +59,9 @@ def release_escrow(*, payment: Payment, host: User, host_amount: int) -> Payout 
             return payment.payouts.order_by("-pk").first()
         if host_amount > held:
             raise DomainError(
-                f"Payout of {host_amount} refused: only {held} {payment.currency} cents are held.", field="host_amount"
+                f"Payout of {format_money(host_amount, payment.currency)} refused: "
+                f"only {format_money(held, payment.currency)} is held.",
+                field="host_amount",
             )
         fee = held - host_amount
         post_transaction(
@@ -232,7 +234,7 @@ def reverse_payout(*, payout: Payout, amount: int) -> Payout:
         remaining = payout.amount - payout.reversed_amount - outbox.unsettled_reversals(payment, payout)
         if amount > remaining:
             raise DomainError(
-                f"Only {remaining} {payout.currency} cents of this payout can be taken back.", field="amount"
+                f"Only {format_money(remaining, payout.currency)} of this payout can be taken back.", field="amount"
             )
         if payout.status == Payout.Status.PAID:
             outbox.record_reversal(payout=payout, amount=amount)

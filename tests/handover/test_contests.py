@@ -67,7 +67,7 @@ def test_what_is_left_of_a_charge_bounds_the_refunds():
     _contest(booking, settlement)
     staff = support_user()
     refund_return_charge(staff=staff, booking_id=booking.pk, charge="kilometres", amount=1500, reason="Detour.")
-    with pytest.raises(DomainError, match="at most the 500 cents left"):
+    with pytest.raises(DomainError, match=r"at most the €5\.00 left"):
         refund_return_charge(staff=staff, booking_id=booking.pk, charge="kilometres", amount=501, reason="More.")
     assert Payment.objects.get(reference=f"extras:{booking.pk}").refunded_amount == 1500
 

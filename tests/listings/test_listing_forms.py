@@ -60,7 +60,7 @@ def test_bad_listing_input_is_refused_with_a_message_and_nothing_written(client,
     client.force_login(user)
     data = {**FORM_COMMON, **FORM_DETAILS["room"], **changes}
     response = client.post(reverse("listings:create", kwargs={"kind": "room"}), data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert not Listing.objects.exists()
 
@@ -152,7 +152,7 @@ def test_a_yen_price_with_decimals_is_refused_on_its_field(client, user):
     client.force_login(user)
     data = {**FORM_COMMON, **FORM_DETAILS["car"], "currency": "JPY", "price": "1200.50"}
     response = client.post(reverse("listings:create", kwargs={"kind": "car"}), data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "JPY has no smaller unit: type a whole number of JPY." in response.content.decode()
     assert not Listing.objects.exists()
 
