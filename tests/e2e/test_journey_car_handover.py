@@ -133,7 +133,7 @@ def test_a_car_returned_80_km_over_the_limit_is_charged_exactly_and_the_deposit_
     assert at(deposit.release_after - timedelta(minutes=1), deposits.release_due_deposits) == []
     page.goto(live_url + handover)
     expect(page.locator("main"), "renter's handover page during the claim window").to_contain_text(
-        "300.00 EUR: Held on the card"
+        "€300.00: Held on the card"
     )
     assert len(at(deposit.release_after, deposits.release_due_deposits)) == 1
     page.reload()
