@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core import money
 from core.errors import DomainError
 from listings.models import CancellationPolicy, ListingKind
 from promotions.terms import Funder, PromotionTerms
@@ -252,9 +253,21 @@ def _priced(
 
 
 def minimum_charge(currency: str) -> int:
-    """The least a card is charged after promotions and credit: 50 minor units (0.50 EUR, 50 JPY),
-    Stripe's smallest charge in the currencies we handle; a booking is never free of a card payment."""
-    return 50
+    """The least a card is charged after promotions and credit: Stripe's smallest charge in the currency
+    (core.money.MINIMUM_CHARGE: 0.50 EUR, ¥50, 1,000 KRW...); a booking is never free of a card payment."""
+    return money.minimum_charge(currency)
+
+
+def check_minimum_charge(quote: Quote) -> None:
+    """A DomainError when the whole quote is under the least a card can be charged in its currency."""
+    floor = minimum_charge(quote.currency)
+    if quote.total < floor:
+        raise DomainError(
+            f"This comes to {money.format_money(quote.total, quote.currency)}, under the least a card can be "
+            f"charged in {quote.currency} ({money.format_money(floor, quote.currency)}): book a longer stay.",
+            field="end",
+            code="below_minimum_charge",
+        )
 
 
 def promotion_amount(terms: PromotionTerms, *, units_amount: int) -> int:

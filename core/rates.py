@@ -181,6 +181,18 @@ def convert(amount: int, source: str, target: str, rates: Rates) -> int:
     return _round(Decimal(int(amount)) * reference_factor(source, rates) / reference_factor(target, rates))
 
 
+def stale_note(rates: Rates, *, today: date | None = None) -> str | None:
+    """What a searcher is told when the rates behind approximate prices are more than STALE_AFTER old
+    (search still uses them, the last good ones, but never silently); None while they are fresh."""
+    today = today or timezone.localdate()
+    if today - rates.day <= STALE_AFTER:
+        return None
+    return (
+        f"Approximate prices use the exchange rates of {rates.day.isoformat()}, {(today - rates.day).days} days "
+        "old: they may be further off than usual. You pay the listing's own price, in its currency."
+    )
+
+
 def staff_warning(*, today: date | None = None) -> str | None:
     """What staff should know about the rates search uses, or None when all is well."""
     today = today or timezone.localdate()

@@ -102,6 +102,7 @@ class OfferOut(Schema):
     distance_km: float
     fare: int
     currency: str
+    fare_text: str = Field(description='The fare as a person reads it, by the site\'s one formatter: "¥3,000".')
     hours: int
     pickup_at: datetime | None = Field(description='The pickup time; null for a job "now".')
     pickup: str = Field(description='"now", or how far ahead and the local time: "in 2 h, 14:30".')

@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 
 from bookings.models import Booking, BookingStatus
 from core.errors import NotFound
+from core.money import format_money
 from dispatch.models import OPEN_STATES, Availability, DispatchRequest, Offer, OfferState, RequestState
 from listings import geo
 from listings.geocoding import reverse_place
@@ -296,6 +297,8 @@ def offer_message(offer: Offer, *, now: datetime) -> dict:
         "distance_km": round(offer.distance_km, 2),
         "fare": offer.fare,
         "currency": request.currency,
+        # The page's script shows this text: amounts are formatted on the server only (core.money).
+        "fare_text": format_money(offer.fare, request.currency),
         "hours": request.hours,
         "pickup_at": request.pickup_at.isoformat() if request.pickup_at else None,
         "pickup": pickup_label(request.pickup_at, now=now, time_zone=request.time_zone),

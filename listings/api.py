@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from core.api import PlainOut, session_or_token_auth
+from core.rates import stale_note
 from core.requests import ApiRequest, PublicApiRequest
 from listings import privacy, selectors, services
 from listings.geocoding import search_point
@@ -135,6 +136,9 @@ class SearchOut(PlainOut):
     has_next: bool
     currency: str = Field(description="The searcher's currency: price filters and approx_unit_price are in it")
     price_rule: str | None = Field(None, description="Cheapest first only: what it compares")
+    rates_note: str | None = Field(
+        None, description="Set when the exchange rates behind approx_unit_price are more than a week old: says so"
+    )
 
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"  # as ninja's renderer answers
@@ -233,7 +237,7 @@ def search(
         page_size=page_size,
     )
     result = privacy.public_search(query=query)
-    approximate_prices(result.listings, reading)
+    rates = approximate_prices(result.listings, reading)
     answer = SearchOut.model_validate(
         {
             "results": [_out(listing) for listing in result.listings],
@@ -241,6 +245,7 @@ def search(
             "has_next": result.has_next,
             "currency": reading,
             "price_rule": price_rule(query) if query.sort == SortOrder.PRICE else None,
+            "rates_note": stale_note(rates) if rates is not None else None,
         }
     )
     # Validated above by pydantic's core and written to JSON by it: ninja would validate the page again

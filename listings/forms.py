@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from core.money import CURRENCIES, DEFAULT_CURRENCY, currency_for_country
+from core.money import CURRENCIES, CURRENCY_CHOICE_ERRORS, DEFAULT_CURRENCY, currency_for_country
 from core.money import to_major as money_to_major
 from core.money import to_minor as money_to_minor
 from listings import horizon
@@ -73,6 +73,7 @@ class ListingForm(forms.Form):
         choices=[("", "The listing's country's currency"), *((code, code) for code in CURRENCIES)],
         required=False,
         help_text="Guests are charged in this currency; searchers also see an approximate price in theirs.",
+        error_messages=CURRENCY_CHOICE_ERRORS,
     )
     price = forms.DecimalField(**MONEY, min_value=Decimal("0.01"), label="Price")
     fee = forms.DecimalField(**MONEY, min_value=Decimal("0"), initial=0, required=False, label="Fee per booking")
@@ -393,9 +394,7 @@ class SearchForm(forms.Form):
         required=False,
         choices=[("", _("My currency")), *((code, code) for code in CURRENCIES)],
         label=_("Prices in"),
-        error_messages={
-            "invalid_choice": f"“%(value)s” is not a currency we handle: choose among {', '.join(CURRENCIES)}."
-        },
+        error_messages=CURRENCY_CHOICE_ERRORS,
     )
     instant = forms.BooleanField(required=False, label=_("Instant book only"))
     sort = forms.ChoiceField(

@@ -96,8 +96,9 @@ def searcher_currency(*, requested: str | None, accept_language: str = "") -> st
     return DEFAULT_CURRENCY
 
 
-def approximate_prices(listings: Iterable[Listing], currency: str, rates: Rates | None = None) -> None:
-    """Give each listing `approx_unit_price` in `currency` (None when it is already priced in it).
+def approximate_prices(listings: Iterable[Listing], currency: str, rates: Rates | None = None) -> Rates | None:
+    """Give each listing `approx_unit_price` in `currency` (None when it is already priced in it); the rates
+    used, or None when none were needed (so the caller can flag stale ones: core.rates.stale_note).
 
     The rates are read only when a listing is priced in another currency: most searches find listings
     priced in the searcher's own currency, and reading the rates is a database round trip.
@@ -106,8 +107,9 @@ def approximate_prices(listings: Iterable[Listing], currency: str, rates: Rates 
     if all(listing.currency == currency for listing in listings):
         for listing in listings:
             listing.approx_unit_price = None
-        return
+        return None
     rates = rates or current_rates()
     for listing in listings:
         same = listing.currency == currency or not rates.knows(listing.currency)
         listing.approx_unit_price = None if same else convert(listing.unit_price, listing.currency, currency, rates)
+    return rates

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import verified_email_required
 from core.errors import DomainError
 from core.pages import add_refusal_to_form, refusal_pages, refusals
+from core.rates import stale_note
 from core.requests import HtmxRequest, SignedInRequest
 from listings import photos as photo_services
 from listings import privacy, selectors, services
@@ -81,7 +82,9 @@ def create(request: SignedInRequest, kind: str) -> HttpResponse:
             messages.success(request, "Your listing is live. Block any dates you are not available.")
             return redirect("listings:detail", listing_id=listing.pk)
     context = {"form": form, "details_form": details_form, "photos_form": photos_form, "kind": kind}
-    return render(request, "listings/edit.html", {**context, "kind_label": ListingKind(kind).label}, status=200)
+    # Reached after a POST only when something was refused: a 400, with the reasons on the form.
+    status = 400 if request.method == "POST" else 200
+    return render(request, "listings/edit.html", {**context, "kind_label": ListingKind(kind).label}, status=status)
 
 
 @login_required
@@ -107,7 +110,8 @@ def edit(request: SignedInRequest, listing_id: int) -> HttpResponse:
         form = ListingForm(initial=ListingForm.initial_for(listing), kind=listing.kind)
         details_form = _detail_form_for(listing.kind, listing)
     context = {"form": form, "details_form": details_form, "listing": listing, "kind": listing.kind}
-    return render(request, "listings/edit.html", {**context, "kind_label": listing.get_kind_display()})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "listings/edit.html", {**context, "kind_label": listing.get_kind_display()}, status=status)
 
 
 @login_required
@@ -264,16 +268,17 @@ def _search_query(form: SearchForm) -> tuple[SearchQuery | None, str]:
 def search(request: HtmxRequest) -> HttpResponse:
     default_currency = searcher_currency(requested=None, accept_language=request.headers.get("Accept-Language", ""))
     form = SearchForm(request.GET or None, default_currency=default_currency)
-    result, query, label = None, None, ""
+    result, query, label, rates_note = None, None, "", None
     if form.is_bound and form.is_valid():
         with refusals(form=form) as refused:
             query, label = _search_query(form)
             if query is not None:
                 result = privacy.public_search(query=query)
-                approximate_prices(result.listings, query.currency)
+                rates = approximate_prices(result.listings, query.currency)
+                rates_note = stale_note(rates) if rates is not None else None
         if refused and refused.field not in form.fields:
             form.add_error("q", refused.message)
-    context = {"form": form, "result": result, "query": query, "place_label": label}
+    context = {"form": form, "result": result, "query": query, "place_label": label, "rates_note": rates_note}
     if query is not None and query.sort == SortOrder.PRICE:
         context["price_rule"] = price_rule(query)
     if query is not None and result is not None:

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from accounts.models import User
 from bookings.money import Authorisation
+from core.money import format_money
 from payments import gateway, selectors
 from payments.errors import PaymentFailed, PaymentStateError
 from payments.gateway import idempotency_key
@@ -90,7 +91,8 @@ def _capture_to_host(payment: Payment, *, amount: int, host: User) -> Payment:
     if payment.status == Status.AUTHORIZED:
         if amount > payment.amount:
             raise PaymentStateError(
-                f"Only {payment.amount} {payment.currency} cents are held: {amount} cannot be charged."
+                f"Only {format_money(payment.amount, payment.currency)} is held: "
+                f"{format_money(amount, payment.currency)} cannot be charged."
             )
         intent = gateway.capture_payment_intent(
             payment.stripe_payment_intent_id,

@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import DomainError
+from core.money import format_money
 from payments import gateway
 from payments.errors import PaymentFailed, PaymentStateError
 from payments.ledger import Line, post_transaction
@@ -120,7 +121,8 @@ def record_capture(*, payment: Payment, amount: int, promotion: int = 0, credit:
         raise PaymentStateError(f"This payment cannot be charged: it is {payment.get_status_display().lower()}.")
     if amount > payment.amount:
         raise PaymentStateError(
-            f"Only {payment.amount} {payment.currency} cents are held on the card: {amount} cannot be charged."
+            f"Only {format_money(payment.amount, payment.currency)} is held on the card: "
+            f"{format_money(amount, payment.currency)} cannot be charged."
         )
     return _record(payment, Kind.CAPTURE, amount, promotion=promotion, credit=credit)
 
@@ -138,7 +140,8 @@ def record_charge(*, payment: Payment, amount: int, promotion: int = 0, credit: 
     recording.check_amount(amount, "amount to charge")
     if amount > payment.amount:
         raise PaymentStateError(
-            f"Only {payment.amount} {payment.currency} cents were agreed: {amount} cannot be charged."
+            f"Only {format_money(payment.amount, payment.currency)} was agreed: "
+            f"{format_money(amount, payment.currency)} cannot be charged."
         )
     return _record(payment, Kind.CHARGE, amount, promotion=promotion, credit=credit)
 
@@ -173,7 +176,8 @@ def record_refund(
     refundable = charged - payment.refunded_amount - pending
     if amount > refundable:
         raise PaymentStateError(
-            f"Refund of {amount} refused: only {refundable} {payment.currency} cents can still be given back."
+            f"Refund of {format_money(amount, payment.currency)} refused: "
+            f"only {format_money(refundable, payment.currency)} can still be given back."
         )
     return _record(payment, Kind.REFUND, amount, host_keeps, promotion=promotion, credit=credit)
 

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from core.money import CURRENCIES, to_minor
+from core.money import CURRENCIES, CURRENCY_CHOICE_ERRORS, to_minor
 from listings.models import Listing, ListingKind
 
 
@@ -19,7 +19,11 @@ class HostCodeForm(forms.Form):
         required=False, min_value=Decimal("0.01"), max_value=100, decimal_places=2, label="Percent off"
     )
     amount_off = forms.DecimalField(required=False, min_value=Decimal("0.01"), label="Or an amount off")
-    currency = forms.ChoiceField(choices=[("", "Any")] + [(code, code) for code in CURRENCIES], required=False)
+    currency = forms.ChoiceField(
+        choices=[("", "Any")] + [(code, code) for code in CURRENCIES],
+        required=False,
+        error_messages=CURRENCY_CHOICE_ERRORS,
+    )
     min_spend = forms.DecimalField(required=False, min_value=0, label="Minimum total")
     kinds = forms.MultipleChoiceField(
         choices=ListingKind.choices, required=False, widget=forms.CheckboxSelectMultiple, help_text="Empty: all."

@@ -31,7 +31,7 @@ from accounts.models import User
 from accounts.safety import ensure_not_blocked
 from accounts.selectors import ensure_not_suspended, has_verified_email
 from accounts.verifications import ensure_verified_licence, ensure_verified_person
-from bookings import rules, selectors, tasks
+from bookings import pricing, rules, selectors, tasks
 from bookings.models import RESPONSE_WINDOW, Booking, BookingStatus, BookingTransition, PaymentSchedule, PendingCheckout
 from bookings.money import booking_reference, money
 from bookings.reminder_times import answer_reminders_due
@@ -120,6 +120,7 @@ def _bookable_period(
         pickup_day = priced.start.astimezone(ZoneInfo(listing.time_zone)).date()
         ensure_verified_licence(guest, doing="book a car", min_age=car.min_renter_age if car else None, on=pickup_day)
     _check_rules(listing=listing, start=priced.start, end=priced.end, units=priced.quote.units, guests=guests, now=now)
+    pricing.check_minimum_charge(priced.quote)
     if overlapping_busy_periods(listing_id=listing.pk, start=priced.start, end=priced.end).exists():
         raise Conflict(DATES_TAKEN_MESSAGE, field="start", code="dates_taken")
     if Booking.objects.filter(

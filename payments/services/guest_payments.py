@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import DomainError
+from core.money import format_money
 from payments import gateway, outbox
 from payments.errors import PaymentFailed, PaymentServiceUnavailable, PaymentStateError
 from payments.gateway import idempotency_key
@@ -165,7 +166,10 @@ def refund_payment(*, payment: Payment, amount: int) -> Payment:
         recording.check_refundable(payment)
         held = payment.escrow_amount - outbox.pending_refunds(payment)
         if amount > held:
-            raise PaymentStateError(f"Refund of {amount} refused: only {held} {payment.currency} cents are still held.")
+            raise PaymentStateError(
+                f"Refund of {format_money(amount, payment.currency)} refused: "
+                f"only {format_money(held, payment.currency)} is still held."
+            )
         operation = outbox.record_refund(payment=payment, amount=amount, host_keeps=payment.host_payout_amount)
     return _outcome(operation, payment)
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import DomainError
+from core.money import format_money
 from payments import gateway
 from payments.errors import PaymentFailed, PaymentStateError
 from payments.gateway import idempotency_key
@@ -74,7 +75,9 @@ def release_escrow(
             return payment.payouts.order_by("-pk").first()
         if host_amount > held:
             raise DomainError(
-                f"Payout of {host_amount} refused: only {held} {payment.currency} cents are held.", field="host_amount"
+                f"Payout of {format_money(host_amount, payment.currency)} refused: "
+                f"only {format_money(held, payment.currency)} is held.",
+                field="host_amount",
             )
         tax_lines = [Line(account, amount, payment.currency) for account, amount in sorted((taxes or {}).items())]
         if any(not account.startswith(TAX_PREFIX) or line_amount < 0 for account, line_amount in (taxes or {}).items()):
@@ -257,7 +260,7 @@ def reverse_payout(*, payout: Payout, amount: int) -> Payout:
         remaining = payout.amount - payout.reversed_amount - outbox.unsettled_reversals(payment, payout)
         if amount > remaining:
             raise DomainError(
-                f"Only {remaining} {payout.currency} cents of this payout can be taken back.", field="amount"
+                f"Only {format_money(remaining, payout.currency)} of this payout can be taken back.", field="amount"
             )
         if payout.status == Payout.Status.PAID:
             outbox.record_reversal(payout=payout, amount=amount)
@@ -290,7 +293,7 @@ def return_platform_fee(*, payment: Payment, amount: int) -> Payment:
         payment = recording.lock_payment(payment)
         if amount > payment.platform_fee_amount:
             raise PaymentStateError(
-                f"Only {payment.platform_fee_amount} {payment.currency} cents of fees were kept on this payment."
+                f"Only {format_money(payment.platform_fee_amount, payment.currency)} of fees were kept on this payment."
             )
         post_transaction(
             lines=[Line(PLATFORM_FEES, -amount, payment.currency), Line(ESCROW, amount, payment.currency)],

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.money import format_money
 from payments import events, gateway
 from payments.errors import PaymentStateError
 from payments.ledger import Line, post_transaction
@@ -83,8 +84,8 @@ def post_refund(payment: Payment, amount: int) -> None:
     """Record a refund of `amount` out of escrow (refused when escrow holds less)."""
     if amount > payment.escrow_amount:
         raise PaymentStateError(
-            f"Only {payment.escrow_amount} {payment.currency} cents are still held for this payment; "
-            f"a refund of {amount} needs the host's payout taken back first."
+            f"Only {format_money(payment.escrow_amount, payment.currency)} is still held for this payment; "
+            f"a refund of {format_money(amount, payment.currency)} needs the host's payout taken back first."
         )
     ledger_tx = post_transaction(
         lines=[Line(ESCROW, -amount, payment.currency), Line(REFUNDS_PAID, amount, payment.currency)],
@@ -121,8 +122,8 @@ def post_subsidy_back(payment: Payment, *, promotion: int, credit: int) -> None:
         return
     if promotion + credit > payment.escrow_amount:
         raise PaymentStateError(
-            f"Only {payment.escrow_amount} {payment.currency} cents are still held for this payment; "
-            f"{promotion + credit} of promotion and credit cannot go back yet."
+            f"Only {format_money(payment.escrow_amount, payment.currency)} is still held for this payment; "
+            f"{format_money(promotion + credit, payment.currency)} of promotion and credit cannot go back yet."
         )
     post_transaction(
         lines=[

@@ -52,8 +52,8 @@ def test_the_confirmation_says_what_the_guest_gets_back_of_what_they_paid(client
     html = page.content.decode()
     assert page.status_code == 200
     # 3 nights x 80.00 = 240.00; moderate, late: half of it back, of 291.20 paid.
-    assert "You get back <strong>120.00 EUR</strong> of 291.20 EUR." in html
-    assert "you lose <strong>171.20 EUR</strong>" in html
+    assert "You get back <strong>€120.00</strong> of €291.20." in html
+    assert "you lose <strong>€171.20</strong>" in html
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
 
@@ -93,7 +93,7 @@ def test_a_refund_that_shrank_since_the_page_was_shown_is_asked_again(client):
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
     assert "The refund changed" in response.content.decode()
-    assert "You get back <strong>120.00 EUR</strong>" in response.content.decode()
+    assert "You get back <strong>€120.00</strong>" in response.content.decode()
 
 
 def test_the_host_is_told_the_guest_gets_everything_back(client):
@@ -102,7 +102,7 @@ def test_the_host_is_told_the_guest_gets_everything_back(client):
 
     html = client.get(cancel_url(booking)).content.decode()
 
-    assert "The guest gets back everything: <strong>291.20 EUR</strong> of 291.20 EUR." in html
+    assert "The guest gets back everything: <strong>€291.20</strong> of €291.20." in html
 
 
 def test_the_api_previews_the_refund_before_the_cancel_call(client):

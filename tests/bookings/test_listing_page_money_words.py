@@ -76,7 +76,7 @@ def test_the_live_quote_dates_each_step_of_the_policy_in_the_listings_time(clien
     assert "Moderate cancellation" in page
     # 5 days before a 15:00 (Paris) check-in on Fri 5 Mar.
     assert "Cancel before Sun 28 Feb 15:00: you get everything back" in page
-    assert "Cancel before Fri 5 Mar 15:00 (the start): you get back 120.00" in page
+    assert "Cancel before Fri 5 Mar 15:00 (the start): you get back €120.00" in page
 
 
 @pytest.mark.django_db
@@ -88,8 +88,8 @@ def test_the_live_quote_explains_when_the_day_price_capped_a_cars_hours(client):
         capped = client.get(url, {"start": "2027-03-05T08:00", "end": "2027-03-05T18:00", "guests": 1})
         uncapped = client.get(url, {"start": "2027-03-05T08:00", "end": "2027-03-05T10:00", "guests": 1})
     assert "capped at the day price" in capped.content.decode()
-    assert "10 hours at 15.00" in capped.content.decode() and "would be 150.00" in capped.content.decode()
-    assert "you pay 60.00" in capped.content.decode()
+    assert "10 hours at €15.00" in capped.content.decode() and "would be €150.00" in capped.content.decode()
+    assert "you pay €60.00" in capped.content.decode()
     assert "data-day-cap" not in uncapped.content.decode()
 
 

@@ -212,7 +212,7 @@ def test_3d_secure_from_the_book_page_goes_through_the_bank_page_then_books(clie
     assert finish["Location"] == booking.get_absolute_url()
     assert booking.status == BookingStatus.CONFIRMED
     page = client.get(booking.get_absolute_url()).content.decode()
-    assert "Money trail" in page and "291.20 EUR" in page
+    assert "Money trail" in page and "€291.20" in page
 
 
 def test_3d_secure_through_the_api_answers_202_then_completes(client):
@@ -446,7 +446,7 @@ def test_the_book_page_asks_for_the_card_and_the_booking_page_shows_the_exact_re
     cancel_by_guest(guest=guest, booking_id=booking.pk, now=booking.start - timedelta(days=2))
     page = client.get(booking.get_absolute_url()).content.decode()
 
-    assert "Refunded to the guest's card: <strong>120.00 EUR</strong>" in page
+    assert "Refunded to the guest's card: <strong>€120.00</strong>" in page
     assert "Money trail" in page
 
 

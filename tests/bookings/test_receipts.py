@@ -43,7 +43,7 @@ def rows(lines) -> list[tuple[str, int]]:
 
 def test_the_receipt_multiplies_nights_by_the_price_and_adds_the_fees_to_the_total():
     assert rows(price_lines(two_nights())) == [
-        ("2 nights \u00d7 85.00 EUR", 17000),
+        ("2 nights \u00d7 €85.00", 17000),
         ("Cleaning fee", 2000),
         ("Sharing's service fee", 2280),
         ("Total", 21280),
@@ -59,7 +59,7 @@ def test_hours_capped_at_the_day_price_are_not_shown_as_a_wrong_product():
     car = two_nights(listing=Listing(kind=ListingKind.CAR), units=26, unit_price=1500, subtotal=9000, fee=0)
     assert price_lines(car)[0].label == "26 hours, capped at the day price"
     assert units_line(kind=ListingKind.CAR, units=3, unit_price=1500, subtotal=4500, currency="JPY") == (
-        "3 hours \u00d7 1,500 JPY"
+        "3 hours \u00d7 ¥1,500"
     )
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from core.errors import DomainError
 from core.money import (
     CURRENCIES,
+    SYMBOL_CURRENCIES,
     checked_currency,
     currency_exponent,
     currency_for_country,
@@ -36,9 +37,15 @@ def test_yen_and_won_have_no_minor_unit_and_the_others_two():
 @pytest.mark.parametrize(
     ("amount", "currency", "language", "shown"),
     [
-        (1234, "EUR", "en", "12.34 EUR"),
-        (-5, "EUR", "en", "-0.05 EUR"),
-        (123456, "JPY", "en", "123,456 JPY"),
+        (1234, "EUR", "en", "€12.34"),
+        (-5, "EUR", "en", "-€0.05"),
+        (1200000, "JPY", "en", "¥1,200,000"),
+        (1250, "GBP", "en", "£12.50"),
+        (1250, "USD", "en", "$12.50"),
+        (1250, "CHF", "en", "12.50 CHF"),
+        (12000, "KRW", "en", "12,000 KRW"),
+        (1250, "CAD", "en", "12.50 CAD"),
+        (1250, "CNY", "en", "12.50 CNY"),
         # Other languages: the locale's own pattern and symbol (CLDR), still with the ISO 4217 digits.
         (123456, "EUR", "de", "1.234,56\xa0€"),
         (123450, "EUR", "de", "1.234,50\xa0€"),
@@ -53,6 +60,16 @@ def test_yen_and_won_have_no_minor_unit_and_the_others_two():
 def test_amounts_read_in_the_readers_language_with_the_currencys_decimals(amount, currency, language, shown):
     with translation.override(language):
         assert format_money(amount, currency) == shown
+
+
+def test_no_symbol_stands_for_two_currencies_we_handle_in_english():
+    shown = {
+        currency: format_money(100, currency, locale="en").replace("1.00", "").replace("100", "")
+        for currency in CURRENCIES
+    }
+    symbols = [text.strip() for text in shown.values()]
+    assert len(set(symbols)) == len(CURRENCIES), shown
+    assert {shown[code] for code in SYMBOL_CURRENCIES} == {"€", "£", "¥", "$"}
 
 
 def test_a_typed_amount_with_more_decimals_than_the_currency_has_is_refused_with_a_reason():
@@ -84,10 +101,11 @@ def test_minor_units_survive_the_trip_to_major_units_and_back(amount, currency):
 def test_what_the_formatter_prints_parses_back_to_the_same_minor_units(amount, currency, language):
     with translation.override(language):
         shown = format_money(amount, currency)
-    if language == "en":
+    if language == "en" and currency not in SYMBOL_CURRENCIES:
         number, code = shown.rsplit(" ", 1)
         assert code == currency
-    else:  # the locale's symbol (no digit in any of these currencies' symbols) around the number
+    else:  # a symbol (English's four, or the locale's own: no digit in any of them) around the number
+        assert language != "en" or currency not in shown, shown
         number = "".join(ch for ch in shown if ch.isdigit() or ch in "-.,")
     # Undo the locale: group separators out, the decimal mark (the last of "," or ".") as a point.
     decimals = currency_exponent(currency)

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 
+from core.money import format_money
 from dispatch import selectors
 from dispatch.models import DispatchRequest
 from dispatch.services.acceptance import accept_offer
@@ -63,6 +64,7 @@ def test_the_offer_shows_the_area_not_the_point_and_a_new_riders_lack_of_reviews
     message = selectors.offer_message(offer, now=NOW)
     assert message["area"].startswith("near Paris")
     assert (message["rider_rating"], message["rider_reviews"]) == (None, 0)
+    assert message["fare_text"] == format_money(message["fare"], message["currency"])  # the page script shows it
     assert str(round(job.latitude, 3)) not in str(message)
     client.force_login(listing.owner)
     page = client.get("/dispatch/provider/").content.decode()

@@ -87,9 +87,9 @@ def test_support_previews_who_gets_what_then_confirms_and_the_money_moves(client
     preview = client.post(resolve_url(dispute), form)
     assert preview.status_code == 200
     text = preview.content.decode()
-    assert "50.00 EUR" in text and "70.00 EUR" in text
+    assert "€50.00" in text and "€70.00" in text
     platform = booking.total - 12_000
-    assert f"{platform // 100}.{platform % 100:02d} EUR" in text
+    assert f"€{platform // 100}.{platform % 100:02d}" in text
     assert 'name="confirm"' in text
     dispute.refresh_from_db()
     assert dispute.status == DisputeStatus.OPEN  # a preview moves nothing
@@ -153,7 +153,7 @@ def test_the_preview_warns_loudly_when_sharing_would_keep_more_than_its_fees(cli
     text = preview.content.decode()
     keeps = booking.total - 8_000
     assert 'role="alert"' in text
-    assert f"Sharing would keep {units(keeps)} EUR" in text
+    assert f"Sharing would keep €{units(keeps)}" in text
     assert "more than Sharing&#x27;s fees on this booking" in text or "more than Sharing's fees on this booking" in text
     assert_untouched(dispute, booking)
 

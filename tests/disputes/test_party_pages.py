@@ -104,7 +104,7 @@ def test_the_parties_see_the_outcome_with_reason_and_amounts(client):
     )
     client.force_login(booking.listing.owner)
     page = client.get(dispute.get_absolute_url()).content.decode()
-    assert "Partly right." in page and "30.00 EUR" in page and "10.00 EUR" in page
+    assert "Partly right." in page and "€30.00" in page and "€10.00" in page
 
 
 def test_both_parties_see_where_every_part_of_the_money_went(client):

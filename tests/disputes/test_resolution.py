@@ -58,7 +58,7 @@ def test_both_parties_are_notified_with_the_written_reason():
     for person in (booking.guest, booking.listing.owner):
         note = Notification.objects.get(recipient=person, kind="dispute.resolved")
         assert "No evidence of a broken heater." in note.payload["title"]
-        assert "25.00 EUR" in note.payload["title"]
+        assert "€25.00" in note.payload["title"]
 
 
 def test_the_decision_is_recorded_with_who_what_and_why():

@@ -24,7 +24,7 @@ PARIS = ZoneInfo("Europe/Paris")
 HOURS = 3
 HOUR_PRICE = 1500
 # Moderate, less than 5 days before the start: half of the hours' price (3 x 15.00 / 2); fees are kept.
-REFUND = "22.50 EUR"
+REFUND = "€22.50"
 
 
 def test_a_car_booked_instantly_and_cancelled_refunds_exactly_what_the_policy_says(live_url, journey, ledger_checked):
@@ -52,7 +52,7 @@ def test_a_car_booked_instantly_and_cancelled_refunds_exactly_what_the_policy_sa
     panel.get_by_role("button", name="Book now").click()
 
     expect(page.get_by_role("heading", name="Book Clio for the weekend"), "book page").to_be_visible()
-    expect(page.locator("#quote"), "book page: the quote for three hours").to_contain_text("45.00 EUR")
+    expect(page.locator("#quote"), "book page: the quote for three hours").to_contain_text("€45.00")
     expect(page.get_by_role("heading", name="Cancellation: Moderate"), "book page: the policy").to_be_visible()
     page.get_by_placeholder("number").fill("4242424242424242")
     page.get_by_placeholder("exp_month").fill("12")

@@ -44,7 +44,7 @@ def test_the_owner_claims_on_the_deposit_and_support_charges_part_of_it_on_the_d
 
     # The owner claims on the phone: a damage dispute opens and the hold stays.
     log_in(page, live_url, host.email, then=handover)
-    expect(page.locator("main"), "owner's handover page: the deposit").to_contain_text("300.00 EUR: Held on the card")
+    expect(page.locator("main"), "owner's handover page: the deposit").to_contain_text("€300.00: Held on the card")
     page.get_by_label("Amount to claim (cents)").fill(str(CLAIMED))
     page.get_by_label("What happened to the car").fill(DENT)
     journey.snap("owner-claim-form")
@@ -55,7 +55,7 @@ def test_the_owner_claims_on_the_deposit_and_support_charges_part_of_it_on_the_d
     ).to_be_visible()
     record = page.locator(".handover-record")
     expect(record, "owner's dispute page: both reports").to_contain_text("Return, the renter")
-    expect(record, "owner's dispute page: the claim").to_contain_text("claimed 120.00 EUR")
+    expect(record, "owner's dispute page: the claim").to_contain_text("claimed €120.00")
     journey.snap("owner-dispute-open")
     deposit = Deposit.objects.get(booking=booking)
     assert (deposit.status, deposit.claim_amount) == ("claimed", CLAIMED)
@@ -77,16 +77,16 @@ def test_the_owner_claims_on_the_deposit_and_support_charges_part_of_it_on_the_d
         desk.get_by_label("Reason both parties will read").fill(REASON)
         desk.get_by_role("button", name="Decide").click()
         expect(desk.get_by_text("Claim decided."), "desk: after deciding").to_be_visible()
-        expect(desk.get_by_text("80.00 EUR charged"), "desk: the decision").to_be_visible()
+        expect(desk.get_by_text("€80.00 charged"), "desk: the decision").to_be_visible()
         snap(journey, desk, "desk-claim-decided")
 
     # The renter sees what was charged, on the handover page and the booking's receipt.
     log_in(page, live_url, guest.email, then=handover)
-    expect(page.locator("main"), "renter's handover page").to_contain_text("Charged for the claim: 80.00 EUR")
+    expect(page.locator("main"), "renter's handover page").to_contain_text("Charged for the claim: €80.00")
     journey.snap("renter-handover-claim-charged")
     page.goto(live_url + f"/bookings/{booking.pk}/")
     line = page.locator("table.receipt-lines tr.receipt-extra", has_text="damage claim")
-    expect(line, "renter's booking page: the receipt line").to_contain_text("80.00 EUR")
+    expect(line, "renter's booking page: the receipt line").to_contain_text("€80.00")
     journey.snap("renter-receipt-claim")
 
     hold = Payment.objects.get(reference=f"deposit:{booking.pk}")

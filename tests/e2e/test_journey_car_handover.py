@@ -35,7 +35,7 @@ from tests.e2e.people import host_who_can_be_paid, log_in, own_tab, person, snap
 PARIS = ZoneInfo("Europe/Paris")
 PICKUP_KM = 10_000
 RETURN_KM = PICKUP_KM + 200 + 80  # three hours are one started day: 200 km included, 80 beyond
-EXTRA = "20.00 EUR"  # 80 km x 0.25 EUR
+EXTRA = "€20.00"  # 80 km x 0.25 EUR
 
 
 def test_a_car_returned_80_km_over_the_limit_is_charged_exactly_and_the_deposit_released(
@@ -55,7 +55,7 @@ def test_a_car_returned_80_km_over_the_limit_is_charged_exactly_and_the_deposit_
     panel.get_by_label("From").fill(start.strftime("%Y-%m-%dT%H:%M"))
     panel.get_by_label("Until").fill(end.strftime("%Y-%m-%dT%H:%M"))
     panel.get_by_role("button", name="Book now").click()
-    expect(page.locator("#quote"), "book page: the quote for three hours").to_contain_text("45.00 EUR")
+    expect(page.locator("#quote"), "book page: the quote for three hours").to_contain_text("€45.00")
     fill_card(page)
     page.get_by_role("button", name="Book now").click()
     expect(page.locator("ul.messages").get_by_text("Booked: see you there."), "booking page").to_be_visible()
@@ -68,7 +68,7 @@ def test_a_car_returned_80_km_over_the_limit_is_charged_exactly_and_the_deposit_
     fill_card(page)
     page.get_by_role("button", name="Keep this card for the rental").click()
     expect(page.locator("ul.messages").get_by_text("Card kept for this rental."), "handover page").to_be_visible()
-    expect(page.locator("main"), "handover page: the deposit").to_contain_text("300.00 EUR: Held on the card")
+    expect(page.locator("main"), "handover page: the deposit").to_contain_text("€300.00: Held on the card")
     hold = Payment.objects.get(reference=f"deposit:{booking.pk}")
     assert (hold.status, hold.amount, hold.captured_amount) == ("authorized", DEPOSIT, 0)
     journey.snap("renter-deposit-held")
@@ -120,12 +120,12 @@ def test_a_car_returned_80_km_over_the_limit_is_charged_exactly_and_the_deposit_
         expect(
             owner.locator("table.handover-settlement tr", has_text="Beyond the included distance"),
             "owner's handover page: the kilometres",
-        ).to_contain_text("80 km at 0.25 EUR per km")
+        ).to_contain_text("80 km at €0.25 per km")
         snap(journey, owner, "owner-extra-charged")
 
     page.goto(live_url + f"/bookings/{booking.pk}/")
     line = page.locator("table.receipt-lines tr.receipt-extra", has_text="Extra kilometres")
-    expect(line, "renter's booking page: the receipt line").to_contain_text("80 km \u00d7 0.25 EUR (charged)")
+    expect(line, "renter's booking page: the receipt line").to_contain_text("80 km \u00d7 €0.25 (charged)")
     expect(line, "renter's booking page: the amount").to_contain_text(EXTRA)
     journey.snap("renter-receipt-extra")
 
@@ -142,11 +142,11 @@ def test_a_car_returned_80_km_over_the_limit_is_charged_exactly_and_the_deposit_
     assert at(deposit.release_after - timedelta(minutes=1), deposits.release_due_deposits) == []
     page.goto(live_url + handover)
     expect(page.locator("main"), "renter's handover page during the claim window").to_contain_text(
-        "300.00 EUR: Held on the card"
+        "€300.00: Held on the card"
     )
     assert len(at(deposit.release_after, deposits.release_due_deposits)) == 1
     page.reload()
-    expect(page.locator("main"), "renter's handover page after the window").to_contain_text("300.00 EUR: Released")
+    expect(page.locator("main"), "renter's handover page after the window").to_contain_text("€300.00: Released")
     journey.snap("renter-deposit-released")
     hold.refresh_from_db()
     assert (hold.status, hold.captured_amount) == ("canceled", 0)

@@ -127,7 +127,7 @@ def test_journey_1_host_signs_up_verifies_lists_a_room_and_blocks_a_weekend(live
         "naturalWidth", 0
     )
     expect(page.locator("#listing-map .leaflet-marker-icon"), "listing page: no pin on the map").to_be_visible()
-    expect(page.get_by_text("85.00 EUR").first, "listing page: the price is not shown").to_be_visible()
+    expect(page.get_by_text("€85.00").first, "listing page: the price is not shown").to_be_visible()
     journey.snap("listing-published")
 
     listing = Listing.objects.get(title="Sunny room by the Seine")
@@ -202,7 +202,7 @@ def test_journey_2_guest_finds_the_room_on_the_map_requests_dates_and_pays(live_
     # The server geocodes the place; its first look-up loads the gazetteer (seconds on a busy machine).
     expect(results.get_by_text("Around Paris"), "search page: no results around Paris").to_be_visible(timeout=30_000)
     expect(results.locator(".result"), "search page: the room is not in the results").to_have_count(1)
-    expect(results.locator(".result")).to_contain_text("85.00 EUR / night")
+    expect(results.locator(".result")).to_contain_text("€85.00 / night")
     expect(results.locator(".result .distance"), "search page: the card does not say how far it is").to_be_visible()
     expect(page.locator("#search-map"), "search page: a phone shows the list first, not the map").to_be_hidden()
     journey.snap("search-results")

@@ -59,7 +59,7 @@ def test_the_receipt_shows_what_was_given_back(client):
     refund_return_charge(staff=support_user(), booking_id=booking.pk, charge="fuel", amount=1000, reason="Refill.")
     client.force_login(booking.guest)
     page = client.get(booking.get_absolute_url()).content.decode()
-    assert "Fuel or charge given back after a dispute" in page and "-10.00 EUR" in page
+    assert "Fuel or charge given back after a dispute" in page and "-€10.00" in page
 
 
 def test_what_is_left_of_a_charge_bounds_the_refunds():
@@ -67,7 +67,7 @@ def test_what_is_left_of_a_charge_bounds_the_refunds():
     _contest(booking, settlement)
     staff = support_user()
     refund_return_charge(staff=staff, booking_id=booking.pk, charge="kilometres", amount=1500, reason="Detour.")
-    with pytest.raises(DomainError, match="at most the 500 cents left"):
+    with pytest.raises(DomainError, match=r"at most the €5\.00 left"):
         refund_return_charge(staff=staff, booking_id=booking.pk, charge="kilometres", amount=501, reason="More.")
     assert Payment.objects.get(reference=f"extras:{booking.pk}").refunded_amount == 1500
 

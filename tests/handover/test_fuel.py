@@ -96,8 +96,8 @@ def test_the_receipt_has_a_line_for_the_fuel(client):
     services.collect_extra_charge(settlement_id=settlement.pk)
     client.force_login(booking.guest)
     page = client.get(booking.get_absolute_url()).content.decode()
-    assert "Fuel or charge missing: 30 % \u00d7 0.50 EUR (charged)" in page
-    assert "15.00 EUR" in page
+    assert "Fuel or charge missing: 30 % \u00d7 €0.50 (charged)" in page
+    assert "€15.00" in page
 
 
 def test_the_renter_contests_the_charge_in_a_dispute_that_shows_both_reports(client):
@@ -116,4 +116,4 @@ def test_the_renter_contests_the_charge_in_a_dispute_that_shows_both_reports(cli
     page = client.get(reverse("disputes:detail", kwargs={"dispute_id": dispute.pk})).content.decode()
     assert "Pickup, the renter" in page and "Return, the owner" in page
     assert "80 %" in page and "50 %" in page
-    assert "Fuel or charge 80 % at pickup, 50 % at the return: 15.00 EUR (charged)" in page
+    assert "Fuel or charge 80 % at pickup, 50 % at the return: €15.00 (charged)" in page

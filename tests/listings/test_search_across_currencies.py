@@ -77,8 +77,8 @@ def test_results_show_the_listings_price_and_an_approximate_one_in_the_searchers
 def test_the_search_page_shows_both_prices_and_the_rule(client, four_currencies):
     html = client.get("/listings/search/", {**PARIS, "kind": "room", "sort": "price", "currency": "JPY"}).content
     text = html.decode()
-    assert '<strong>100.00 EUR</strong> / night <span class="approx-price muted">(about 18,047 JPY)</span>' in text
-    assert "<strong>15,000 JPY</strong> / night" in text
+    assert '<strong>€100.00</strong> / night <span class="approx-price muted">(about ¥18,047)</span>' in text
+    assert "<strong>¥15,000</strong> / night" in text
     assert "Cheapest first by the price per night, compared in JPY." in text
     assert "you pay in the listing's currency" in text.lower()
 

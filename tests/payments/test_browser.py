@@ -58,7 +58,7 @@ def test_guest_confirms_3d_secure_in_the_page(chromium, client, site, ledger_che
     page = logged_in_page(chromium, client, site, guest)
     page.goto(f"{site}/payments/{payment.pk}/authenticate/?next=/")
     expect(page.get_by_role("heading", name="Confirm your card")).to_be_visible()
-    expect(page.get_by_text("45.00 EUR")).to_be_visible()
+    expect(page.get_by_text("€45.00")).to_be_visible()
     page.get_by_role("button", name="Confirm with my bank").click()
     page.get_by_role("button", name="Complete authentication").click()  # the bank's dialog
     page.wait_for_url(f"{site}/")

@@ -77,7 +77,7 @@ def test_a_listing_in_a_currency_the_hosts_account_cannot_receive_is_refused_whe
     client.force_login(host)
     data = {**FORM_COMMON, **FORM_DETAILS["room"], "currency": "EUR", "price": "90"}
     response = client.post(reverse("listings:create", kwargs={"kind": "room"}), data)
-    assert response.status_code == 200  # the form again, with the message on the currency
+    assert response.status_code == 400  # the form again, with the message on the currency
     text = response.content.decode()
     assert "Your payouts go to a bank account in US, which Stripe can pay only in USD" in text
     assert not Listing.objects.exists()

@@ -147,11 +147,11 @@ def test_no_float_near_money():
 @pytest.mark.parametrize(
     ("amount", "currency", "text"),
     [
-        (1234, "EUR", "12.34 EUR"),
-        (5, "eur", "0.05 EUR"),
-        (-5, "EUR", "-0.05 EUR"),
-        (123456789, "EUR", "1,234,567.89 EUR"),
-        (500, "JPY", "500 JPY"),
+        (1234, "EUR", "€12.34"),
+        (5, "eur", "€0.05"),
+        (-5, "EUR", "-€0.05"),
+        (123456789, "EUR", "€1,234,567.89"),
+        (500, "JPY", "¥500"),
     ],
 )
 def test_money_is_formatted_from_integers(amount, currency, text):
@@ -166,7 +166,7 @@ def test_money_trail_lists_each_ledger_line_of_a_reference():
     html = Template('{% load money_trail %}{% money_trail "booking:8" %}').render(Context())
     assert html.count("<tr><td>") == 4
     assert "Held by Sharing" in html
-    assert "-12.50 EUR" in html
+    assert "-€12.50" in html
     assert "Refunded to the guest" in html
     assert "No money has moved yet." in Template('{% load money_trail %}{% money_trail "booking:9" %}').render(
         Context()
@@ -178,7 +178,7 @@ def test_admin_shows_the_money_trail_and_cannot_edit_money(admin_client):
     page = admin_client.get(f"/admin/payments/payment/{payment.pk}/change/")
     assert page.status_code == 200
     assert "Held by Sharing" in page.content.decode()
-    assert "50.00 EUR" in page.content.decode()
+    assert "€50.00" in page.content.decode()
     entry = LedgerEntry.objects.first()
     assert admin_client.post(f"/admin/payments/ledgerentry/{entry.pk}/change/", {"amount": 1}).status_code == 403
     assert admin_client.post(f"/admin/payments/ledgerentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403

@@ -71,7 +71,7 @@ def test_payout_waits_visibly_until_the_host_can_receive_then_goes_out_on_accoun
     client.force_login(host)
     page = client.get(reverse("payments:payout_settings"))
     assert "Waiting for the host&#x27;s payout account" in page.content.decode()
-    assert "70.00 EUR" in page.content.decode()
+    assert "€70.00" in page.content.decode()
 
     onboard(localstripe, account.stripe_account_id)
     remote = gateway.retrieve_account(account.stripe_account_id)
@@ -111,7 +111,7 @@ def test_release_splits_escrow_after_a_partial_refund(localstripe, ledger_checke
 def test_payout_over_escrow_is_refused(localstripe, ledger_checked):
     host = host_with_payout_account(localstripe)
     payment = captured_payment(10_000)
-    with pytest.raises(DomainError, match="only 10000"):
+    with pytest.raises(DomainError, match=r"only €100\.00"):
         host_payouts.release_payout(payment=payment, host=host, host_amount=10_001)
     assert not Payout.objects.exists()
     assert ledger.escrow_balance(reference="booking:1", currency="EUR") == 10_000
@@ -145,7 +145,7 @@ def test_reversing_a_sent_payout_takes_money_back_into_escrow_for_a_refund(local
     assert gateway.retrieve_transfer(payout.stripe_transfer_id).amount_reversed == 3_000
     assert ledger.escrow_balance(reference="booking:1", currency="EUR") == 3_000
     guest_payments.refund_payment(payment=payment, amount=3_000)
-    with pytest.raises(DomainError, match="Only 6000"):
+    with pytest.raises(DomainError, match=r"Only €60\.00"):
         host_payouts.reverse_payout(payout=payout, amount=6_001)
 
 

@@ -96,7 +96,7 @@ def test_a_code_for_another_kind_is_refused():
 def test_a_code_below_its_minimum_is_refused():
     make_code(code="BIG", min_spend=100_000, currency="EUR")
     error = refusal(make_listing(), make_user(), "BIG")
-    assert error.code == "below_minimum" and "1,000.00 EUR" in error.message
+    assert error.code == "below_minimum" and "€1,000.00" in error.message
 
 
 def test_a_code_in_another_currency_is_refused():

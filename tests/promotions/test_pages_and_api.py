@@ -137,7 +137,7 @@ def test_the_live_quote_shows_a_discount_line(client):
         {"start": str(CHECK_IN), "end": str(CHECK_OUT), "guests": 1, "promo_code": "WELCOME"},
     )
     html = page.content.decode()
-    assert "Promo code WELCOME (from Sharing)" in html and "-24.00 EUR" in html
+    assert "Promo code WELCOME (from Sharing)" in html and "-€24.00" in html
     assert "To pay by card" in html
 
 

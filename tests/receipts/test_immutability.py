@@ -69,7 +69,7 @@ def test_a_correction_is_a_credit_note_that_names_the_original(receipt):
     assert credit.recipient == receipt.recipient and credit.booking == receipt.booking
     text = pdf_text(bytes(DocumentFile.objects.get(document=credit).pdf))
     assert "Credit note" in text and "R-000001" in text and "Charged twice by mistake" in text
-    assert "-291.20 EUR" in text
+    assert "-€291.20" in text
     original = Document.objects.get(pk=receipt.pk)
     assert (original.total, original.content) == (receipt.total, receipt.content)
 

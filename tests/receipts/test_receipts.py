@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -46,11 +47,11 @@ def test_a_eur_payment_gets_a_receipt_whose_pdf_lists_the_price_and_what_was_cha
     )
     text = issued_pdf_text(receipt)
     assert "Receipt" in text and "R-000001" in text
-    assert "3 nights \u00d7 80.00 EUR" in text
-    assert "Cleaning fee" in text and "20.00 EUR" in text
-    assert "Sharing's service fee" in text and "31.20 EUR" in text
+    assert "3 nights \u00d7 €80.00" in text
+    assert "Cleaning fee" in text and "€20.00" in text
+    assert "Sharing's service fee" in text and "€31.20" in text
     lines = [" ".join(line.split()) for line in text.splitlines()]
-    assert "Charged to your card 291.20 EUR" in lines
+    assert "Charged to your card €291.20" in lines
     assert f"#{booking.pk}: A room to share, Paris" in text
 
 
@@ -61,10 +62,10 @@ def test_a_jpy_payment_reads_in_whole_yen_and_the_japanese_title_survives_the_pd
 
     text = issued_pdf_text(Document.objects.get(booking=booking))
     assert "東京の静かな部屋, Tokyo" in text
-    assert "3 nights \u00d7 12,000 JPY" in text
+    assert "3 nights \u00d7 ¥12,000" in text
     lines = [" ".join(line.split()) for line in text.splitlines()]
-    assert f"Charged to your card {booking.total:,} JPY" in lines
-    assert ".00 JPY" not in text
+    assert f"Charged to your card ¥{booking.total:,}" in lines
+    assert not re.search(r"¥[\d,]+\.\d", text)  # whole yen, never "¥36,000.00"
 
 
 def test_a_guest_who_reads_french_gets_amounts_in_french():
@@ -89,7 +90,7 @@ def test_a_refund_gets_its_own_receipt_naming_the_payment_receipt():
     assert (refund.display_number, refund.total) == ("R-000002", cancelled.refund_amount)
     text = issued_pdf_text(refund)
     assert "Refund receipt" in text and "receipt R-000001" in text
-    assert f"{cancelled.refund_amount // 100}.{cancelled.refund_amount % 100:02d} EUR" in text
+    assert f"€{cancelled.refund_amount // 100}.{cancelled.refund_amount % 100:02d}" in text
 
 
 def test_the_same_money_movement_never_makes_two_documents_nor_two_emails():
@@ -184,5 +185,5 @@ def test_extra_kilometres_charged_at_a_cars_return_get_their_own_receipt():
         2000,
     )
     lines = [" ".join(line.split()) for line in issued_pdf_text(receipt).splitlines()]
-    assert "80 km beyond the 200 km included \u00d7 0.25 EUR 20.00 EUR" in lines
-    assert "Charged to your card 20.00 EUR" in lines
+    assert "80 km beyond the 200 km included \u00d7 €0.25 €20.00" in lines
+    assert "Charged to your card €20.00" in lines

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -50,13 +51,13 @@ def test_a_eur_statement_shows_what_the_guest_paid_the_fees_the_earnings_and_the
     lines = squeezed(pdf_text(bytes(DocumentFile.objects.get(document=statement).pdf)))
     assert "Monthly statement" in lines
     assert "Month 2027-03" in lines
-    earnings = f"{booking.host_payout / 100:.2f} EUR"
+    earnings = f"€{booking.host_payout / 100:.2f}"
     # No tax rate is set in this test: the Taxes column reads nothing.
-    earned = f"2027-03-06 #{booking.pk} A room to share 291.20 EUR -{fees / 100:.2f} EUR 0.00 EUR {earnings}"
+    earned = f"2027-03-06 #{booking.pk} A room to share €291.20 -€{fees / 100:.2f} €0.00 {earnings}"
     assert earned in lines
-    assert f"2027-03-06 #{booking.pk} A room to share {booking.host_payout / 100:.2f} EUR" in lines  # the payout
-    assert f"Paid out to you (EUR) {booking.host_payout / 100:.2f} EUR" in lines
-    assert "Still owed to you at the month's end (EUR) 0.00 EUR" in lines
+    assert f"2027-03-06 #{booking.pk} A room to share {earnings}" in lines  # the payout
+    assert f"Paid out to you (EUR) {earnings}" in lines
+    assert "Still owed to you at the month's end (EUR) €0.00" in lines
 
 
 def test_a_jpy_statement_reads_whole_yen_and_its_csv_has_plain_figures():
@@ -72,9 +73,9 @@ def test_a_jpy_statement_reads_whole_yen_and_its_csv_has_plain_figures():
     text = pdf_text(bytes(DocumentFile.objects.get(document=statement).pdf))
     lines = squeezed(text)
     title = f"#{booking.pk} 東京の静かな部屋"
-    assert f"2027-03-06 {title} {booking.total:,} JPY -{fees:,} JPY 0 JPY {booking.host_payout:,} JPY" in lines
-    assert f"Paid out to you (JPY) {booking.host_payout:,} JPY" in lines
-    assert ".00 JPY" not in text
+    assert f"2027-03-06 {title} ¥{booking.total:,} -¥{fees:,} ¥0 ¥{booking.host_payout:,}" in lines
+    assert f"Paid out to you (JPY) ¥{booking.host_payout:,}" in lines
+    assert not re.search(r"¥[\d,]+\.\d", text)  # whole yen, never "¥36,000.00"
     rows = list(csv.reader(io.StringIO(render_csv(statement))))
     assert [
         "Bookings paid out to your balance",

@@ -166,7 +166,6 @@
     const acceptBase = "/dispatch/requests/";
 
     function refreshEmpty() { empty.hidden = list.querySelector("[data-offer]") !== null; }
-    function money(amount, currency) { return `${Math.floor(amount / 100).toLocaleString("en")}.${String(amount % 100).padStart(2, "0")} ${currency}`; }
     function addOffer(offer) {
       if (list.querySelector(`[data-offer="${offer.request}"]`)) return;
       const item = template.content.firstElementChild.cloneNode(true);
@@ -174,7 +173,7 @@
       item.querySelector("[data-offer-title]").textContent = `${offer.kind === "car" ? "A car" : "A driver"} for ${offer.hours} h`;
       item.querySelector("[data-offer-pickup]").textContent = offer.pickup || "now";
       item.querySelector("[data-offer-distance]").textContent = `${offer.distance_km.toFixed(1)} km away`;
-      item.querySelector("[data-offer-fare]").textContent = money(offer.fare, offer.currency);
+      item.querySelector("[data-offer-fare]").textContent = offer.fare_text;
       item.querySelector("[data-offer-area]").textContent = offer.area;
       item.querySelector("[data-offer-rider]").textContent = offer.rider_rating
         ? `★ ${offer.rider_rating.toFixed(1)} from ${offer.rider_reviews} review${offer.rider_reviews === 1 ? "" : "s"}`
