@@ -39,9 +39,9 @@ def test_the_receipt_pdf_lists_vat_and_the_tourist_tax_before_the_total():
     receipt = Document.objects.get(booking=booking)
     deliver(document_id=receipt.pk)
     lines = _lines(receipt)
-    assert f"VAT 20 % on Sharing's service fee (FR) {booking.vat / 100:.2f} EUR" in lines
-    assert "Tourist tax (Paris) 17.28 EUR" in lines
-    assert f"Total of the booking {booking.total / 100:.2f} EUR" in lines
+    assert f"VAT 20 % on Sharing's service fee (FR) €{booking.vat / 100:.2f}" in lines
+    assert "Tourist tax (Paris) €17.28" in lines
+    assert f"Total of the booking €{booking.total / 100:.2f}" in lines
     assert receipt.total == booking.total
 
 
@@ -59,7 +59,7 @@ def test_the_hosts_statement_shows_the_taxes_collected_apart_from_sharings_fees(
     fees = booking.guest_service_fee + booking.host_service_fee
     taxes = booking.vat + booking.occupancy_tax
     row = (
-        f"2027-03-06 #{booking.pk} A room to share {booking.total / 100:.2f} EUR -{fees / 100:.2f} EUR "
-        f"-{taxes / 100:.2f} EUR {booking.host_payout / 100:.2f} EUR"
+        f"2027-03-06 #{booking.pk} A room to share €{booking.total / 100:.2f} -€{fees / 100:.2f} "
+        f"-€{taxes / 100:.2f} €{booking.host_payout / 100:.2f}"
     )
     assert row in lines

@@ -27,7 +27,7 @@ def test_a_french_guest_sees_vat_and_the_paris_tourist_tax_before_the_total(clie
     paris_tax()
     html = _live_quote(client, make_listing(), french_guest())
     assert "VAT 20 % on Sharing&#x27;s service fee (FR)" in html or "VAT 20 % on Sharing's service fee (FR)" in html
-    assert "Tourist tax (Paris)" in html and "17.28 EUR" in html  # 2.88 EUR x 2 people x 3 nights
+    assert "Tourist tax (Paris)" in html and "€17.28" in html  # €2.88 x 2 people x 3 nights
     assert html.index("Tourist tax (Paris)") < html.index("Total")
 
 
