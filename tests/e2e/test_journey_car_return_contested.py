@@ -39,7 +39,7 @@ from tests.e2e.people import (
 
 OWNER_KM = PICKUP_KM + 300
 RENTER_KM = PICKUP_KM + 280  # the lower reading counts: 280 driven, 200 included, 80 beyond
-EXTRA = 80 * EXTRA_KM_PRICE  # 20.00 EUR
+EXTRA = 80 * EXTRA_KM_PRICE  # €20.00
 CONTEST = "The dashboard read 10280 km when I gave the keys back; the 80 km beyond were the owner's station errand."
 REFUND_REASON = "The owner agreed in the messages that the station trip was his errand."
 
@@ -122,5 +122,5 @@ def test_the_renter_contests_the_return_odometer_and_support_gives_the_kilometre
         "Contested by the renter"
     )
     line = page.locator("table.receipt-lines tr.receipt-extra", has_text="given back after a dispute")
-    expect(line, "renter's booking page: the refund line").to_contain_text("-20.00 EUR")
+    expect(line, "renter's booking page: the refund line").to_contain_text("-€20.00")
     journey.snap("renter-receipt-kilometres-given-back")

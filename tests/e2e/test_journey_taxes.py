@@ -1,8 +1,8 @@
 """Journey: a guest living in France books a Paris room and sees the VAT and tourist tax lines, on the book
 page and on the booking page, then reads them again in the receipt's PDF (pdftotext).
 
-Rates: France's VAT of 20 % on Sharing's service fee, and Paris's tourist tax of 2.88 EUR per person per
-night; two people for two nights pay 11.52 EUR of tourist tax.
+Rates: France's VAT of 20 % on Sharing's service fee, and Paris's tourist tax of €2.88 per person per
+night; two people for two nights pay €11.52 of tourist tax.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tests.listings.factories import make_listing
 from tests.receipts.helpers import capture_of, pdf_text
 
 PARIS = ZoneInfo("Europe/Paris")
-TOURIST_TAX = "11.52 EUR"  # 2.88 EUR x 2 people x 2 nights
+TOURIST_TAX = "€11.52"  # €2.88 x 2 people x 2 nights
 
 
 def _stay() -> tuple[date, date]:
@@ -67,7 +67,7 @@ def test_a_guest_from_france_sees_vat_and_the_paris_tourist_tax_then_reads_them_
     expect(page.locator("h1 .booking-status"), "booking page: instant book confirms").to_have_text("Confirmed")
     booking = Booking.objects.get(listing=listing, guest=guest)
     assert booking.status == BookingStatus.CONFIRMED
-    vat = f"{booking.vat / 100:.2f} EUR"
+    vat = f"€{booking.vat / 100:.2f}"
     receipt_table = page.locator("table.quote").first
     expect(receipt_table.locator("tr", has_text="Tourist tax (Paris)"), "booking page: tourist tax").to_contain_text(
         TOURIST_TAX
@@ -83,4 +83,4 @@ def test_a_guest_from_france_sees_vat_and_the_paris_tourist_tax_then_reads_them_
     lines = [" ".join(line.split()) for line in pdf_text(response.body()).splitlines()]
     assert f"Tourist tax (Paris) {TOURIST_TAX}" in lines
     assert f"VAT 20 % on Sharing's service fee (FR) {vat}" in lines
-    assert f"Total of the booking {booking.total / 100:.2f} EUR" in lines
+    assert f"Total of the booking €{booking.total / 100:.2f}" in lines
