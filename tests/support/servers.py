@@ -50,6 +50,10 @@ def child_environment(**overrides: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "sharing.settings",
         "DEBUG": "true",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        # Daphne runs each request's synchronous code in a thread of its own: a persistent connection stays
+        # with its dead thread until PostgreSQL refuses more ("too many clients" after a few journeys: one
+        # server held 79). Production lends them from a pool (DB_POOL_MAX_SIZE); test servers close each one.
+        "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "0"),
     }
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
