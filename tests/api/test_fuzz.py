@@ -53,6 +53,12 @@ def app_token(db) -> str:
     return session.session_key
 
 
+def test_the_fuzz_runs_without_xdist(request):
+    # Under pytest-xdist, schemathesis' parametrized test below ran one API operation of 119 and reported a
+    # single pass; `make test` runs this file in a process of its own for that reason.
+    assert not hasattr(request.config, "workerinput"), "run tests/api/test_fuzz.py without -n (see the Makefile)"
+
+
 @schema.parametrize()
 @settings(
     max_examples=FUZZ_EXAMPLES,
