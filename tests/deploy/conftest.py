@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 
 from tests.payments.fixtures import WEBHOOK_SECRET, localstripe, stripe_api  # noqa: F401
 from tests.support.servers import BASE_DIR, child_environment, free_port
@@ -123,11 +124,41 @@ def running_stack(django_db_setup, localstripe: str, tmp_path_factory) -> Iterat
             process.kill()
 
 
+def wait_database_quiet(timeout: float = 90, quiet_for: float = 1.5) -> None:
+    """Wait until no other session of the test database is running a statement or holds a transaction.
+
+    After a test, the stack's workers and scheduler are still at work on what the test caused (the
+    notifications' mails, a sweep). The test database is then emptied with one TRUNCATE of every table,
+    which takes the tables' locks one by one: a worker transaction holding one and waiting for another
+    made PostgreSQL end the TRUNCATE as a deadlock ("couldn't be flushed", CI of stop 30).
+    """
+    deadline = time.monotonic() + timeout
+    quiet_since: float | None = None
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND (state <> 'idle' OR xact_start IS NOT NULL)"
+            )
+            if cursor.fetchone()[0]:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_for:
+                return
+            time.sleep(0.1)
+    pytest.fail("the stack's processes kept the test database busy for 90 s after the test")
+
+
 @pytest.fixture
-def stack(running_stack: Stack, localstripe: str, settings) -> Stack:  # noqa: F811
-    """The module's stack with both web processes up, and this test's Stripe calls in the stack's key space."""
+def stack(running_stack: Stack, localstripe: str, settings) -> Iterator[Stack]:  # noqa: F811
+    """The module's stack with both web processes up, and this test's Stripe calls in the stack's key space.
+
+    Torn down before the test database is emptied, once the stack has finished what the test started.
+    """
     settings.STRIPE_API_BASE = localstripe
     settings.STRIPE_SECRET_KEY = running_stack.stripe_key
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     running_stack.wait_all_web_answering()
-    return running_stack
+    yield running_stack
+    wait_database_quiet()
