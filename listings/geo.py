@@ -138,6 +138,13 @@ def _cell_geometry(cell: str) -> tuple[float, float, float]:
     return tuple(_cells_geometry([cell])[0].tolist())
 
 
+def centres(latitude: float, longitude: float, cells: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cells' centres (latitudes, longitudes) and their great-circle km from the point: a rough figure,
+    for choices that only cost time when wrong (the geodesic is within 0.6% of it)."""
+    geometry = _cells_geometry(cells)
+    return geometry[:, 0], geometry[:, 1], _great_circle_km(latitude, longitude, geometry[:, 0], geometry[:, 1])
+
+
 def lower_bounds_km(latitude: float, longitude: float, cells: list[str]) -> np.ndarray:
     """For each cell, a distance no point of the cell can be closer than to (latitude, longitude)."""
     if not cells:

@@ -130,12 +130,13 @@ class Listing(models.Model):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["cell_fine"], name="listing_cell_fine"),
             models.Index(fields=["cell_mid"], name="listing_cell_mid"),
-            # Cheapest-first walks this index in price order per cell. The point, kind and status ride
-            # along as key columns (SQLite has no INCLUDE): the distance check and the usual filters then
-            # run on the index entry, and only the rows that pass are read from the table.
+            # Cheapest-first walks this index in price order per cell, kind and status (it compares one
+            # kind at a time: rooms' prices without the cars' and drivers' between them). The point rides
+            # along as key columns (SQLite has no INCLUDE): the distance check then runs on the index
+            # entry, and only the rows that pass are read from the table.
             models.Index(
-                fields=["cell_coarse", "reference_price", "id", "latitude", "longitude", "kind", "status"],
-                name="listing_coarse_reference_price",
+                fields=["cell_coarse", "kind", "status", "reference_price", "id", "latitude", "longitude"],
+                name="listing_coarse_kind_price",
             ),
         ]
         constraints = [

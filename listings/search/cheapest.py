@@ -56,11 +56,13 @@ _CHEAPEST_PLANNER = {"enable_sort": "off", "plan_cache_mode": "force_generic_pla
 
 @dataclass(frozen=True)
 class _PriceScan:
-    """One index scan in price order: a coarse cell's rooms and cars (`whole`: wholly inside the circle), or
-    the drivers coming here (cell None)."""
+    """One index scan in price order: a coarse cell's rooms and cars (`whole`: wholly inside the circle;
+    `caps`: its centre is inside, so its rows certainly inside help find the price cap), or the drivers
+    coming here (cell None)."""
 
     cell: int | None
     whole: bool = False
+    caps: bool = False
 
 
 # PostgreSQL, where the circle holds few rooms and cars (the countryside): reading them all through
@@ -126,9 +128,12 @@ def by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.n
 
     A merge takes a first row from every scan, and a cell that only grazes the circle may hold
     thousands of rows outside it before one inside: its scan would walk them all. So the scans stop
-    at a price cap, the page's last price among the cells wholly inside the circle (every row there
-    is a hit, so no page needs a dearer row), found by a first merge of those cells in the same
-    statement.
+    at a price cap, the page's last price among rows that are certainly hits (so no page needs a
+    dearer row), found by a first merge in the same statement: the rows of the cells wholly inside
+    the circle, and those certainly inside it of the cells whose centre is (`_certainly_inside`). A
+    map's rectangle is often wholly inside no coarse cell: without the second kind, its scans had no
+    cap and walked whole dense cells. A cell is in the first merge only when its centre is inside,
+    so that its scan soon meets a row inside rather than walking the cell.
     """
     if connection.vendor == "postgresql" and _SPARSE and placed_kinds(query):
         sparse = _cheapest_where_sparse(query, filters, stats)
@@ -140,7 +145,11 @@ def by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.n
         inside = geo.upper_bounds_km(query.latitude, query.longitude, cells) <= query.radius_km
         if query.bounds is not None:  # an area search: the cells that meet its rectangle (see area)
             cells, inside = query.bounds.prune(cells, inside)
-        scans += [_PriceScan(cell, bool(whole)) for cell, whole in zip(geo.to_ints(cells), inside, strict=True)]
+        caps = _centre_inside(query, cells)
+        scans += [
+            _PriceScan(cell, bool(whole), bool(cap))
+            for cell, whole, cap in zip(geo.to_ints(cells), inside, caps, strict=True)
+        ]
     if come_to_searcher(query):
         scans.append(_PriceScan(None))
     batches = [scans[start : start + _SCANS_PER_STATEMENT] for start in range(0, len(scans), _SCANS_PER_STATEMENT)]
@@ -170,6 +179,31 @@ def by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.n
         limit *= 4
 
 
+def _centre_inside(query: SearchQuery, cells: list[str]) -> np.ndarray:
+    """For each cell, whether its centre is in the circle (and in an area search, in the rectangle), about."""
+    if not cells:
+        return np.zeros(0, dtype=bool)
+    latitudes, longitudes, distances = geo.centres(query.latitude, query.longitude, cells)
+    inside = distances <= query.radius_km
+    if query.bounds is not None:
+        inside &= query.bounds.contains(latitudes, longitudes)
+    return inside
+
+
+def _certainly_inside(query: SearchQuery) -> tuple[str, list] | None:
+    """SQL keeping only rooms and cars `l` that are certainly in the circle (a subset), or None without SQL math.
+
+    The geodesic is at most 1.0045 times the great-circle distance (see geo): one grown by 0.6% that
+    is within the radius is a geodesic within it. In an area search the rectangle is in the filters.
+    """
+    params = [query.latitude, query.latitude, query.longitude, query.radius_km]
+    if connection.vendor == "postgresql":
+        return f"1.006 * {great_circle_km_sql('l.latitude', 'l.longitude')} <= %s", params
+    if statements.sqlite_has_math():
+        return f"1.006 * {great_circle_km_sql('l.latitude', 'l.longitude', least='min')} <= %s", params
+    return None
+
+
 def _may_lie_inside(query: SearchQuery) -> tuple[str, list]:
     """SQL keeping the rooms and cars `l` that may lie in the circle (a superset: the exact check follows).
 
@@ -190,53 +224,67 @@ def _cheapest_rows(query: SearchQuery, filters: tuple[str, list], scans: list[_P
 
     One statement, a UNION ALL of one index scan per cell (and the drivers') under ORDER BY price, id
     LIMIT: rows come back in that order. A cell wholly inside the circle needs no distance check.
-    The other scans stop at the cap (see by_price), the `wanted`-th price of the whole cells, when
-    they hold that many rows. Parameters are named, so that the scans share theirs.
+    The other scans stop at the cap (see by_price), the `wanted`-th price of the rows certainly
+    inside, when there are that many. Parameters are named, so that the scans share theirs.
     """
     postgres = connection.vendor == "postgresql"
     where, params = named(*filters, "f")
     params["limit"] = limit
-    wholes = [scan.cell for scan in scans if scan.whole]
-    partials = [scan.cell for scan in scans if scan.cell is not None and not scan.whole]
-    capped = bool(wholes)
-    wholes += [_NO_CELL] * (-len(wholes) % _SCANS_STEP)
-    partials += [_NO_CELL] * (-len(partials) % _SCANS_STEP)
-    if postgres:
-        # Arrays: the statement's text depends only on how many cells there are.
-        params |= {"wholes": wholes, "partials": partials}
-        whole_params = [f"(%(wholes)s::bigint[])[{position}]" for position in range(1, len(wholes) + 1)]
-        partial_params = [f"(%(partials)s::bigint[])[{position}]" for position in range(1, len(partials) + 1)]
-    else:
-        params |= {f"w{position}": cell for position, cell in enumerate(wholes)}
-        params |= {f"p{position}": cell for position, cell in enumerate(partials)}
-        whole_params = [f"%(w{position})s" for position in range(len(wholes))]
-        partial_params = [f"%(p{position})s" for position in range(len(partials))]
+    certainly = _certainly_inside(query)
+    wholes = _cells_as_params("w", [scan.cell for scan in scans if scan.whole], params)
+    partials = _cells_as_params("p", [scan.cell for scan in scans if scan.cell is not None and not scan.whole], params)
+    cappers = [scan.cell for scan in scans if scan.cell is not None and not scan.whole and scan.caps]
+    cappers = _cells_as_params("c", cappers if certainly else [], params)
     rooms_and_cars = f"FROM listings_listing l WHERE {placed_sql(query)} AND {where} AND l.cell_coarse = "
-    selects = [f"SELECT {ROOM_CAR_COLUMNS} {rooms_and_cars}{cell}" for cell in whole_params]
+    selects = [f"SELECT {ROOM_CAR_COLUMNS} {rooms_and_cars}{cell}" for cell in wholes]
+    # The cap is written first: of two bounds on the price (it and the searcher's maximum), SQLite
+    # walks the index up to the first one written and checks the other on each entry.
     cap = ""
     with_cap = ""
-    if capped:
+    if wholes or cappers:
         params |= {"skip": query.wanted - 1, "no_cap": _NO_PRICE_CAP}
-        cap_scans = [f"SELECT l.reference_price, l.id {rooms_and_cars}{cell}" for cell in whole_params]
+        cap_scans = [f"SELECT l.reference_price, l.id {rooms_and_cars}{cell}" for cell in wholes]
+        if cappers and certainly:
+            sure, sure_params = named(*certainly, "s")
+            params |= sure_params
+            cap_scans += [f"SELECT l.reference_price, l.id {rooms_and_cars}{cell} AND {sure}" for cell in cappers]
         with_cap = f"WITH cap(price, id) AS MATERIALIZED ({_merged(cap_scans, 'LIMIT 1 OFFSET %(skip)s')}) "
-        cap = " AND {price} <= COALESCE((SELECT price FROM cap), %(no_cap)s)"
+        cap = "{price} <= COALESCE((SELECT price FROM cap), %(no_cap)s) AND "
     if partials:
         inside, inside_params = named(*_may_lie_inside(query), "d")
         params |= inside_params
+        capped = cap.format(price="l.reference_price")
         selects += [
-            f"SELECT {ROOM_CAR_COLUMNS} {rooms_and_cars}{cell}{cap.format(price='l.reference_price')} AND {inside}"
-            for cell in partial_params
+            f"SELECT {ROOM_CAR_COLUMNS} FROM listings_listing l WHERE {capped}{placed_sql(query)} AND {where}"  # noqa: S608
+            f" AND l.cell_coarse = {cell} AND {inside}"
+            for cell in partials
         ]
     if any(scan.cell is None for scan in scans):
         reach, reach_params = named(*may_reach(query), "r")
         params |= reach_params | {"here": geo.coverage_cell_of(query.latitude, query.longitude)}
         selects.append(
             f"SELECT {_DRIVER_BY_PRICE_COLUMNS} FROM {_DRIVERS_BY_PRICE_FROM}"  # noqa: S608
-            f" WHERE c.cell = %(here)s{cap.format(price='c.reference_price')} AND {reach} AND l.kind = 'driver'"
+            f" WHERE {cap.format(price='c.reference_price')}c.cell = %(here)s AND {reach} AND l.kind = 'driver'"
             f" AND {where}"
         )
     sql = with_cap + _merged(selects, "LIMIT %(limit)s", key="4, 1")
     return fetch(sql, params, prepare=True, planner=_CHEAPEST_PLANNER if postgres else None)
+
+
+def _cells_as_params(name: str, cells: list[int], params: dict) -> list[str]:
+    """Placeholders for the cells, their values added to `params`; padded to a multiple of _SCANS_STEP.
+
+    PostgreSQL: positions in one array parameter, so that the statement's text depends only on how
+    many cells there are. SQLite: a parameter each.
+    """
+    if not cells:
+        return []
+    cells = cells + [_NO_CELL] * (-len(cells) % _SCANS_STEP)
+    if connection.vendor == "postgresql":
+        params[name] = cells
+        return [f"(%({name})s::bigint[])[{position}]" for position in range(1, len(cells) + 1)]
+    params |= {f"{name}{position}": cell for position, cell in enumerate(cells)}
+    return [f"%({name}{position})s" for position in range(len(cells))]
 
 
 # "No cap": the largest reference price a listing can have (a 64-bit integer column).
