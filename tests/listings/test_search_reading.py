@@ -219,7 +219,7 @@ def test_cheapest_first_merges_index_scans_without_sorting_and_restores_the_plan
     # (rooms when none is asked for): the drivers' coverage is not read.
     assert plan.count("Merge Append") == 2, plan
     assert "CTE cap" in plan, plan
-    assert "Scan using listing_coarse_reference_price" in plan, plan
+    assert "Scan using listing_coarse_kind_price" in plan, plan
     assert "driver_coverage" not in plan, plan
     assert not [line for line in plan.splitlines() if line.strip().startswith(("Sort  (", "->  Sort  ("))], plan
 
