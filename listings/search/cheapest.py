@@ -233,10 +233,12 @@ def _cheapest_rows(query: SearchQuery, filters: tuple[str, list], scans: list[_P
     where, params = named(*filters, "f")
     params["limit"] = limit
     certainly = _certainly_inside(query)
-    wholes = _cells_as_params("w", [scan.cell for scan in scans if scan.whole], params)
-    partials = _cells_as_params("p", [scan.cell for scan in scans if scan.cell is not None and not scan.whole], params)
-    cappers = [scan.cell for scan in scans if scan.cell is not None and not scan.whole and scan.caps]
-    cappers = _cells_as_params("c", cappers if certainly else [], params)
+    cells = [(scan.cell, scan) for scan in scans if scan.cell is not None]
+    wholes = _cells_as_params("w", [cell for cell, scan in cells if scan.whole], params)
+    partials = _cells_as_params("p", [cell for cell, scan in cells if not scan.whole], params)
+    cappers = _cells_as_params(
+        "c", [cell for cell, scan in cells if certainly and scan.caps and not scan.whole], params
+    )
     rooms_and_cars = f"FROM listings_listing l WHERE {placed_sql(query)} AND {where} AND l.cell_coarse = "
     selects = [f"SELECT {ROOM_CAR_COLUMNS} {rooms_and_cars}{cell}" for cell in wholes]
     # The cap is written first: of two bounds on the price (it and the searcher's maximum), SQLite
