@@ -12,6 +12,7 @@ from typing import Any
 
 # `_` marks the labels for makemessages and leaves them English: pages translate them for their reader
 # ({% translate line.label %}), and the PDF receipts render in the document's own language.
+from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
 from bookings.models import Booking, BookingChange, BookingStatus, PaymentSchedule
@@ -46,7 +47,7 @@ def units_line(*, kind: str, units: int, unit_price: int, subtotal: int, currenc
     label = units_label(kind=kind, units=units)
     if units * unit_price == subtotal:
         return f"{label} \u00d7 {format_money(unit_price, currency)}"
-    return f"{label}, capped at the day price"
+    return gettext("%(units)s, capped at the day price") % {"units": label}
 
 
 def fee_label(kind: str) -> str:

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings import pricing, selectors
@@ -57,7 +58,7 @@ def book(request: SignedInRequest, listing_id: int) -> HttpResponse:
             )
         if not refused:
             confirmed = booking.status == BookingStatus.CONFIRMED
-            messages.success(request, "Booked: see you there." if confirmed else "Request sent to the host.")
+            messages.success(request, _("Booked: see you there.") if confirmed else _("Request sent to the host."))
             return redirect(booking.get_absolute_url())
     context = {
         "listing": listing,
@@ -78,7 +79,7 @@ def checkout_complete(request: SignedInRequest, checkout_uid: UUID) -> HttpRespo
         listing_id = selectors.checkout_listing_id(guest=request.user, checkout_uid=str(checkout_uid))
         return redirect("bookings:book", listing_id=listing_id) if listing_id else redirect("bookings:trips")
     confirmed = booking.status == BookingStatus.CONFIRMED
-    messages.success(request, "Booked: see you there." if confirmed else "Request sent to the host.")
+    messages.success(request, _("Booked: see you there.") if confirmed else _("Request sent to the host."))
     return redirect(booking.get_absolute_url())
 
 
@@ -203,7 +204,7 @@ def pay(request: SignedInRequest, booking_id: int) -> HttpResponse:
         with refusals(request, forbidden=True) as refused:
             pay_now(guest=request.user, booking_id=booking_id, payment_method=request.POST.get("payment_method", ""))
         if not refused:
-            messages.success(request, "Paid: your booking stands.")
+            messages.success(request, _("Paid: your booking stands."))
             return redirect(booking.get_absolute_url())
         status = refused.status_code
     schedule = PaymentSchedule.objects.filter(booking=booking).first()
@@ -219,7 +220,7 @@ def pay_complete(request: SignedInRequest, booking_id: int) -> HttpResponse:
         booking = complete_pay_now(guest=request.user, booking_id=booking_id)
     if refused:
         return redirect("bookings:pay", booking_id=booking_id)
-    messages.success(request, "Paid: your booking stands.")
+    messages.success(request, _("Paid: your booking stands."))
     return redirect(booking.get_absolute_url())
 
 
@@ -235,7 +236,7 @@ def _action(call: Callable[..., object]) -> Callable[[HttpRequest, int], HttpRes
         with refusals(request, forbidden=True) as refused:
             call(request.user, booking_id, text)
         if not refused:
-            messages.success(request, "Done.")
+            messages.success(request, _("Done."))
         return redirect("bookings:detail", booking_id=booking_id)
 
     return view

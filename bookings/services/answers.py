@@ -59,7 +59,7 @@ def accept_booking(*, host: User, booking_id: int, now: datetime | None = None) 
             raise Conflict(
                 gettext_noop("This listing is paused: reactivate it before accepting."), code="listing_paused"
             )
-        declined = _confirm(booking, by=host, now=now, reason="Accepted by the host")
+        declined = _confirm(booking, by=host, now=now, reason=gettext_noop("Accepted by the host"))
         _notify_declined(declined)
         _notify(
             [booking.guest], "booking.confirmed", booking, gettext_noop("The host accepted: your booking is confirmed.")
@@ -96,7 +96,7 @@ def withdraw_booking(*, guest: User, booking_id: int, now: datetime | None = Non
         if not _needs_move(booking, to=BookingStatus.WITHDRAWN, from_=(BookingStatus.REQUESTED,), verb="withdrawn"):
             return booking
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
-        _move(booking, BookingStatus.WITHDRAWN, by=guest, now=now, reason="Withdrawn by the guest")
+        _move(booking, BookingStatus.WITHDRAWN, by=guest, now=now, reason=gettext_noop("Withdrawn by the guest"))
         money().release_authorisation(reference=booking_reference(booking.pk))
         _notify(
             [_host(booking)],

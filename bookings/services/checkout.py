@@ -372,7 +372,7 @@ def _create_booking(*, checkout: PendingCheckout, now: datetime, adopt: bool = F
         else:
             money().attach(payment_id=checkout.payment_id, reference=booking_reference(booking.pk))
         if listing.instant_book:
-            declined = _confirm(booking, by=None, now=now, reason="Instant book")
+            declined = _confirm(booking, by=None, now=now, reason=gettext_noop("Instant book"))
             _notify_declined(declined)
             _notify([guest], "booking.confirmed", booking, gettext_noop("Your booking is confirmed."))
             _notify(

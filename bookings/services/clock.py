@@ -48,7 +48,7 @@ def expire_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
         if now < booking.respond_by:
             raise Conflict("The host still has time to answer.", code="not_due")
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
-        _move(booking, BookingStatus.EXPIRED, by=None, now=now, reason="The host did not answer in time")
+        _move(booking, BookingStatus.EXPIRED, by=None, now=now, reason=gettext_noop("The host did not answer in time"))
         money().release_authorisation(reference=booking_reference(booking.pk))
         _notify(
             [booking.guest],
@@ -69,7 +69,7 @@ def start_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
             return booking
         if now < booking.start:
             raise Conflict("This booking has not started yet.", code="not_due")
-        _move(booking, BookingStatus.IN_PROGRESS, by=None, now=now, reason="Start time reached")
+        _move(booking, BookingStatus.IN_PROGRESS, by=None, now=now, reason=gettext_noop("Start time reached"))
         _notify([booking.guest, _host(booking)], "booking.started", booking, gettext_noop("Your booking has started."))
     return booking
 
@@ -84,7 +84,7 @@ def complete_booking(*, booking_id: int, now: datetime | None = None) -> Booking
         if now < booking.end:
             raise Conflict("This booking has not ended yet.", code="not_due")
         booking.ended_at = now
-        _move(booking, BookingStatus.COMPLETED, by=None, now=now, reason="End time reached")
+        _move(booking, BookingStatus.COMPLETED, by=None, now=now, reason=gettext_noop("End time reached"))
         _notify(
             [booking.guest, _host(booking)], "booking.completed", booking, gettext_noop("Your booking is complete.")
         )

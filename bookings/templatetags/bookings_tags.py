@@ -22,9 +22,15 @@ def units_of(units: int, kind: str) -> str:
     return units_label(kind=kind, units=int(units))
 
 
+@register.filter
+def units_word(kind: str) -> str:
+    """`{{ listing.kind|units_word }}` -> "nights": the billed units in general, in the reader's language."""
+    return pricing.units_word(pricing.unit_label(kind))
+
+
 @register.simple_tag
 def units_line(priced: Any, kind: str) -> str:
-    """`{% units_line quote listing.kind %}` -> "2 nights \u00d7 85.00 EUR" (a quote or a booking)."""
+    """`{% units_line quote listing.kind %}` -> "2 nights \u00d7 €85.00" (a quote or a booking)."""
     return receipts.units_line(
         kind=kind,
         units=priced.units,

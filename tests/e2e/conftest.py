@@ -144,8 +144,9 @@ class Journey:
         return path
 
 
-def _phone_context(browser: Browser) -> BrowserContext:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+def _phone_context(browser: Browser, locale: str | None = None) -> BrowserContext:
+    # `locale` is the phone's language: Chromium sends it as Accept-Language and reports it to scripts.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale=locale)
     # Offline, map tiles fail anyway (the maps stay grey, as the README says); failing them at
     # once keeps pages with a map from waiting on the network before their load event.
     context.route(re.compile(r"^https?://[a-z.]*tile\.openstreetmap\.org/"), lambda route: route.abort())
@@ -202,11 +203,14 @@ def journey(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Journe
 
 @pytest.fixture
 def browser_of(browser: Browser, request: pytest.FixtureRequest) -> Iterator:
-    """`browser_of("host")`: one person's own browser (separate cookies), a Journey in this test's folder."""
+    """`browser_of("host")`: one person's own browser (separate cookies), a Journey in this test's folder.
+
+    `browser_of("host", locale="de-DE")` is a phone set to that language.
+    """
     counter, opened, contexts = _StepCounter(), [], []
 
-    def open_browser(label: str) -> Journey:
-        context = _phone_context(browser)
+    def open_browser(label: str, locale: str | None = None) -> Journey:
+        context = _phone_context(browser, locale)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(PAGE_TIMEOUT_MS)
