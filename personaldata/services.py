@@ -24,6 +24,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_noop
 
 from accounts import verifications
 from accounts.models import Block, User
@@ -61,14 +63,16 @@ def request_export(*, user: User, now=None) -> DataExport:
     """Ask for an archive; the worker builds it and emails the link. At most one a day."""
     now = now or timezone.now()
     if not user.is_authenticated or not user.is_active:
-        raise PermissionDenied("Log in to download your data.")
+        raise PermissionDenied(gettext_noop("Log in to download your data."))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         recent = DataExport.objects.filter(user=user, created_at__gt=now - EXPORT_INTERVAL).first()
         if recent is not None:
             raise Conflict(
-                "You asked for your data less than a day ago: use the link we emailed you "
-                f"(or wait until {timezone.localtime(recent.created_at + EXPORT_INTERVAL):%d %b %H:%M}).",
+                gettext_noop(
+                    "You asked for your data less than a day ago: use the link we emailed you (or wait until %(when)s)."
+                ),
+                params={"when": date_format(timezone.localtime(recent.created_at + EXPORT_INTERVAL), "j M H:i")},
                 code="export_too_soon",
             )
         export = DataExport.objects.create(user=user, token=secrets.token_urlsafe(32), created_at=now)
@@ -115,12 +119,14 @@ def download(*, user: User, token: str, now=None) -> DataExport:
     export = DataExport.objects.filter(token=token).first()
     # The same answer for a wrong token and someone else's: the link names nothing to a stranger.
     if export is None or export.user_id != user.pk:
-        raise NotFound("No such download.")
+        raise NotFound(gettext_noop("No such download."))
     if export.status == ExportStatus.PENDING:
-        raise Conflict("Your archive is still being prepared: we will email you when it is ready.")
+        raise Conflict(gettext_noop("Your archive is still being prepared: we will email you when it is ready."))
     if export.status == ExportStatus.EXPIRED or export.expires_at <= now:
         purge_expired_exports(now=now)
-        raise Conflict("This link has expired. Ask for a new archive on the My data page.", code="export_expired")
+        raise Conflict(
+            gettext_noop("This link has expired. Ask for a new archive on the My data page."), code="export_expired"
+        )
     return export
 
 
@@ -177,11 +183,11 @@ def delete_account(*, user: User, confirm_email: str, now=None) -> User:
     """Erase or anonymise the person's data and close the account; refused while anything is open."""
     now = now or timezone.now()
     if not user.is_authenticated or not user.is_active:
-        raise PermissionDenied("Log in to delete your account.")
+        raise PermissionDenied(gettext_noop("Log in to delete your account."))
     if user.is_staff:
-        raise PermissionDenied("Staff accounts are closed by an administrator, not from this page.")
+        raise PermissionDenied(gettext_noop("Staff accounts are closed by an administrator, not from this page."))
     if (confirm_email or "").strip().lower() != user.email.lower():
-        raise DomainError("Type the email address of your account to confirm.", field="confirm_email")
+        raise DomainError(gettext_noop("Type the email address of your account to confirm."), field="confirm_email")
     with transaction.atomic():
         # The person's row is the lock: a booking request or a payout decided meanwhile waits for it.
         user = User.objects.select_for_update().get(pk=user.pk)

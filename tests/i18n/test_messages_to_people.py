@@ -88,3 +88,55 @@ def test_the_api_answers_a_refusal_in_the_askers_language_with_the_same_code(cli
     assert answer.status_code == 403
     assert answer.json()["detail"] == detail
     assert answer.json()["code"] == "own_listing"
+
+
+def refusal(language: str, operation) -> str:
+    """The message of the refusal `operation` raises while `language` is the asker's (their page's) language."""
+    from core.errors import DomainError
+
+    with translation.override(language), pytest.raises(DomainError) as refused:
+        operation()
+    return refused.value.message
+
+
+def test_a_refusal_with_a_value_in_it_is_translated_around_the_value():
+    from discovery.favourites import create_list
+
+    owner = make_user()
+    create_list(owner=owner, name="Lisboa")
+    said = refusal("fr", lambda: create_list(owner=owner, name="Lisboa"))
+    assert said == "Vous avez déjà une liste nommée « Lisboa »."
+    assert refusal("en", lambda: create_list(owner=owner, name="Lisboa")) == "You already have a list called “Lisboa”."
+
+
+@pytest.mark.parametrize(
+    ("language", "limit", "said"),
+    [
+        ("de", 1, "Sie können bis zu 1 Liste anlegen."),
+        ("de", 2, "Sie können bis zu 2 Listen anlegen."),
+        ("fr", 1, "Vous pouvez garder jusqu’à 1 liste."),
+        ("ja", 2, "リストは2件まで保存できます。"),
+        ("en", 1, "You can keep up to 1 list."),
+    ],
+)
+def test_a_refusal_that_counts_takes_the_plural_of_the_askers_language(language, limit, said):
+    from discovery import favourites
+
+    owner = make_user()
+    with mock.patch.object(favourites, "MAX_LISTS", limit):
+        for number in range(limit):
+            favourites.create_list(owner=owner, name=f"List {number}")
+        assert refusal(language, lambda: favourites.create_list(owner=owner, name="One more")) == said
+
+
+def test_a_block_is_refused_in_the_askers_language_with_what_they_tried_in_their_words():
+    from accounts.safety import block_person
+    from listings.services import open_question_thread
+
+    host, guest = make_user(), make_user()
+    listing = make_listing(owner=host)
+    block_person(blocker=host, person_id=guest.pk)
+    said = refusal("ja", lambda: open_question_thread(listing=listing, requester=guest))
+    assert said == "このホストにメッセージを送ることはできません。どちらかが相手をブロックしています。"
+    said = refusal("es", lambda: open_question_thread(listing=listing, requester=guest))
+    assert said == "No puedes escribir a este anfitrión: uno de los dos ha bloqueado al otro."
