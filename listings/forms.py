@@ -62,91 +62,117 @@ def _country_currency(data: dict) -> str | None:
 
 
 class ListingForm(forms.Form):
-    title = forms.CharField(max_length=120)
-    description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    title = forms.CharField(label=_("Title"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
     address = forms.CharField(
-        max_length=255, help_text="A street address or a place name; then drag the pin to the exact spot."
+        label=_("Address"),
+        max_length=255,
+        help_text=_("A street address or a place name; then drag the pin to the exact spot."),
     )
     latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
     longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
     currency = forms.ChoiceField(
-        choices=[("", "The listing's country's currency"), *((code, code) for code in CURRENCIES)],
+        label=_("Currency"),
+        choices=[("", _("The listing's country's currency")), *((code, code) for code in CURRENCIES)],
         required=False,
-        help_text="Guests are charged in this currency; searchers also see an approximate price in theirs.",
+        help_text=_("Guests are charged in this currency; searchers also see an approximate price in theirs."),
         error_messages=CURRENCY_CHOICE_ERRORS,
     )
-    price = forms.DecimalField(**MONEY, min_value=Decimal("0.01"), label="Price")
-    fee = forms.DecimalField(**MONEY, min_value=Decimal("0"), initial=0, required=False, label="Fee per booking")
-    min_units = forms.IntegerField(min_value=1, initial=1, label="Minimum")
-    max_units = forms.IntegerField(min_value=1, initial=30, label="Maximum")
+    price = forms.DecimalField(**MONEY, min_value=Decimal("0.01"), label=_("Price"))
+    fee = forms.DecimalField(**MONEY, min_value=Decimal("0"), initial=0, required=False, label=_("Fee per booking"))
+    min_units = forms.IntegerField(min_value=1, initial=1, label=_("Minimum"))
+    max_units = forms.IntegerField(min_value=1, initial=30, label=_("Maximum"))
     advance_notice_hours = forms.IntegerField(
         min_value=0,
         max_value=24 * 365,
         initial=0,
-        label="Advance notice (hours)",
-        help_text="How long before the start a booking must be made; 0 takes last-minute bookings.",
+        label=_("Advance notice (hours)"),
+        help_text=_("How long before the start a booking must be made; 0 takes last-minute bookings."),
     )
-    capacity = forms.IntegerField(min_value=1, max_value=100, initial=2)
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=100, initial=2)
     instant_book = forms.BooleanField(
         required=False,
-        label="Instant book (no approval needed)",
-        help_text="A booking is confirmed and paid at once. Without it, you have 24 hours to accept or decline "
-        "each request, and the guest's card is only held meanwhile.",
+        label=_("Instant book (no approval needed)"),
+        help_text=_(
+            "A booking is confirmed and paid at once. Without it, you have 24 hours to accept or decline "
+            "each request, and the guest's card is only held meanwhile."
+        ),
     )
     verified_guests_only = forms.BooleanField(
         required=False,
-        label="Verified guests only",
-        help_text="Only people whose identity document or driving licence Sharing checked can ask to book.",
+        label=_("Verified guests only"),
+        help_text=_("Only people whose identity document or driving licence Sharing checked can ask to book."),
     )
     booking_horizon_days = forms.IntegerField(
         min_value=horizon.MIN_BOOKING_HORIZON_DAYS,
         max_value=horizon.MAX_BOOKING_HORIZON_DAYS,
         initial=horizon.DEFAULT_BOOKING_HORIZON_DAYS,
         required=False,
-        label="Guests may book up to (days ahead)",
-        help_text="Your calendar is open this many days ahead; 365 is a year.",
+        label=_("Guests may book up to (days ahead)"),
+        help_text=_("Your calendar is open this many days ahead; 365 is a year."),
     )
     cancellation_policy = forms.ChoiceField(
+        label=_("Cancellation policy"),
         choices=CancellationPolicy.choices,
         initial=CancellationPolicy.MODERATE,
-        help_text="What a guest gets back when they cancel: each policy is explained just below. Guests see it, "
-        "with the dates for their stay, before they book.",
+        help_text=_(
+            "What a guest gets back when they cancel: each policy is explained just below. Guests see it, "
+            "with the dates for their stay, before they book."
+        ),
     )
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        unit = "night" if kind == ListingKind.ROOM else "hour"
-        self.fields["price"].label = f"Price per {unit}"
-        self.fields["min_units"].label = f"Minimum {unit}s"
-        self.fields["max_units"].label = f"Maximum {unit}s"
-        self.fields["fee"].label = "Cleaning fee" if kind == ListingKind.ROOM else "Booking fee"
-        self.fields[
-            "fee"
-        ].help_text = (
+        room = kind == ListingKind.ROOM
+        guest_fee, host_fee = settings.GUEST_SERVICE_FEE_BPS / 100, settings.HOST_SERVICE_FEE_BPS / 100
+        fees = {"guest_fee": f"{guest_fee:g}", "host_fee": f"{host_fee:g}"}
+        if room:
+            self.fields["price"].label = _("Price per night")
+            self.fields["min_units"].label = _("Minimum nights")
+            self.fields["max_units"].label = _("Maximum nights")
+            self.fields["fee"].label = _("Cleaning fee")
+            self.fields["price"].help_text = (
+                gettext(
+                    "What you ask per night. Guests also pay Sharing's service fee (%(guest_fee)s %% of the price and "
+                    "fee); Sharing keeps %(host_fee)s %% of the price and fee from your payout."
+                )
+                % fees
+            )
+            self.fields["min_units"].help_text = _("The shortest booking you take, in nights.")
+        else:
+            self.fields["price"].label = _("Price per hour")
+            self.fields["min_units"].label = _("Minimum hours")
+            self.fields["max_units"].label = _("Maximum hours")
+            self.fields["fee"].label = _("Booking fee")
+            self.fields["price"].help_text = (
+                gettext(
+                    "What you ask per hour. Guests also pay Sharing's service fee (%(guest_fee)s %% of the price and "
+                    "fee); Sharing keeps %(host_fee)s %% of the price and fee from your payout."
+                )
+                % fees
+            )
+            self.fields["min_units"].help_text = _("The shortest booking you take, in hours.")
+        self.fields["fee"].help_text = _(
             "Charged once per booking on top of the price; refunded with the rest when a cancellation is free."
         )
-        guest_fee, host_fee = settings.GUEST_SERVICE_FEE_BPS / 100, settings.HOST_SERVICE_FEE_BPS / 100
-        self.fields["price"].help_text = (
-            f"What you ask per {unit}. Guests also pay Sharing's service fee ({guest_fee:g} % of the price and fee); "
-            f"Sharing keeps {host_fee:g} % of the price and fee from your payout."
-        )
-        self.fields["min_units"].help_text = f"The shortest booking you take, in {unit}s."
-        self.fields["capacity"].label = {"room": "Guests", "car": "Seats", "driver": "Passengers"}[kind]
+        self.fields["capacity"].label = {"room": _("Guests"), "car": _("Seats"), "driver": _("Passengers")}[kind]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         low, high = data.get("min_units"), data.get("max_units")
         if low and high and high < low:
-            self.add_error("max_units", "The maximum cannot be shorter than the minimum.")
-        for field, label in (("latitude", "latitude"), ("longitude", "longitude")):
-            value, limit = data.get(field), 90 if field == "latitude" else 180
-            if value is not None and not -limit <= value <= limit:
-                self.add_error("address", f"The pin's {label} must be between -{limit} and {limit}.")
+            self.add_error("max_units", gettext("The maximum cannot be shorter than the minimum."))
+        if data.get("latitude") is not None and not -90 <= data["latitude"] <= 90:
+            self.add_error("address", gettext("The pin's latitude must be between -90 and 90."))
+        if data.get("longitude") is not None and not -180 <= data["longitude"] <= 180:
+            self.add_error("address", gettext("The pin's longitude must be between -180 and 180."))
         if not self.errors and not data.get("currency"):
             data["currency"] = _country_currency(data)
             if data["currency"] is None:
-                self.add_error("currency", "Choose a currency: we could not tell the listing's country yet.")
+                self.add_error("currency", gettext("Choose a currency: we could not tell the listing's country yet."))
         if data.get("currency"):
             self.minor = {name: _minor_or_error(self, name, data["currency"]) for name in ("price", "fee")}
         return data
@@ -180,12 +206,20 @@ class ListingForm(forms.Form):
 
 
 class RoomForm(forms.Form):
-    bedrooms = forms.IntegerField(min_value=0, max_value=50, initial=1)
-    beds = forms.IntegerField(min_value=1, max_value=100, initial=1)
-    amenities = forms.CharField(required=False, help_text="Separated by commas: wifi, kitchen, washer…")
-    check_in_time = forms.TimeField(initial=time(15), widget=forms.TimeInput(attrs={"type": "time"}))
-    check_out_time = forms.TimeField(initial=time(11), widget=forms.TimeInput(attrs={"type": "time"}))
-    house_rules = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    bedrooms = forms.IntegerField(label=_("Bedrooms"), min_value=0, max_value=50, initial=1)
+    beds = forms.IntegerField(label=_("Beds"), min_value=1, max_value=100, initial=1)
+    amenities = forms.CharField(
+        label=_("Amenities"), required=False, help_text=_("Separated by commas: wifi, kitchen, washer…")
+    )
+    check_in_time = forms.TimeField(
+        label=_("Check-in time"), initial=time(15), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    check_out_time = forms.TimeField(
+        label=_("Check-out time"), initial=time(11), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    house_rules = forms.CharField(
+        label=_("House rules"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def service_details(self, currency: str) -> dict:
         data = dict(self.cleaned_data)
@@ -205,48 +239,52 @@ class RoomForm(forms.Form):
 
 
 class CarForm(forms.Form):
-    make = forms.CharField(max_length=60)
-    model = forms.CharField(max_length=60)
-    year = forms.IntegerField(min_value=1950, max_value=2100)
-    transmission = forms.ChoiceField(choices=Transmission.choices)
-    fuel = forms.ChoiceField(choices=Fuel.choices)
+    make = forms.CharField(label=_("Make"), max_length=60)
+    model = forms.CharField(label=_("Model"), max_length=60)
+    year = forms.IntegerField(label=_("Year"), min_value=1950, max_value=2100)
+    transmission = forms.ChoiceField(label=_("Transmission"), choices=Transmission.choices)
+    fuel = forms.ChoiceField(label=_("Fuel"), choices=Fuel.choices)
     day_price = forms.DecimalField(
         **MONEY,
         min_value=Decimal("0.01"),
-        label="Price per day",
-        help_text="The most 24 hours cost: a rental is priced by the hour, each day capped at this price "
-        "(and so are the hours after the last full day).",
+        label=_("Price per day"),
+        help_text=_(
+            "The most 24 hours cost: a rental is priced by the hour, each day capped at this price "
+            "(and so are the hours after the last full day)."
+        ),
     )
-    daily_distance_limit_km = forms.IntegerField(min_value=0, max_value=5000, initial=200, label="Km included per day")
+    daily_distance_limit_km = forms.IntegerField(
+        min_value=0, max_value=5000, initial=200, label=_("Km included per day")
+    )
     extra_km_price = forms.DecimalField(
         **MONEY,
         min_value=Decimal("0"),
         initial=0,
-        label="Price per extra km",
-        help_text="Charged after the return for each km beyond the included km per day.",
+        label=_("Price per extra km"),
+        help_text=_("Charged after the return for each km beyond the included km per day."),
     )
     deposit_amount = forms.DecimalField(
         **MONEY,
         min_value=Decimal("0"),
         initial=0,
         required=False,
-        label="Security deposit",
-        help_text="Held on the renter's card from pickup until 48 hours after the return; 0 for none.",
+        label=_("Security deposit"),
+        help_text=_("Held on the renter's card from pickup until 48 hours after the return; 0 for none."),
     )
     min_renter_age = forms.IntegerField(
         min_value=18,
         max_value=99,
         required=False,
-        label="Minimum age of renters",
-        help_text="Checked against the date of birth on the renter's verified licence; empty for none.",
+        label=_("Minimum age of renters"),
+        help_text=_("Checked against the date of birth on the renter's verified licence; empty for none."),
     )
     refuel_price_per_percent = forms.DecimalField(
         **MONEY,
         min_value=Decimal("0"),
         initial=0,
         required=False,
-        label="Refuel price per % missing",
-        help_text="Charged per percentage point of fuel or charge below the pickup level at the return; 0 for none.",
+        label=_("Refuel price per % missing"),
+        help_text=_("Charged per percentage point of fuel or charge below the pickup level at the return; 0 for none."),
     )
 
     def service_details(self, currency: str) -> dict:
@@ -278,10 +316,16 @@ class CarForm(forms.Form):
 
 
 class DriverForm(forms.Form):
-    languages = forms.CharField(max_length=200, required=False, help_text="e.g. French, English")
-    brings_car = forms.BooleanField(required=False, initial=True, label="I bring my own car")
+    languages = forms.CharField(
+        label=_("Languages"), max_length=200, required=False, help_text=_("e.g. French, English")
+    )
+    brings_car = forms.BooleanField(required=False, initial=True, label=_("I bring my own car"))
     service_radius_km = forms.FloatField(
-        min_value=0.5, max_value=200, initial=15, label="Service radius (km)", help_text="How far you come to people."
+        min_value=0.5,
+        max_value=200,
+        initial=15,
+        label=_("Service radius (km)"),
+        help_text=_("How far you come to people."),
     )
 
     def service_details(self, currency: str) -> dict:
@@ -315,15 +359,17 @@ class MultipleFileField(forms.FileField):
 
 
 class PhotosForm(forms.Form):
-    photos = MultipleFileField(required=False, help_text="Up to 10 photos; the first one is the cover.")
+    photos = MultipleFileField(
+        label=_("Photos"), required=False, help_text=_("Up to 10 photos; the first one is the cover.")
+    )
 
 
 class BlockForm(forms.Form):
     """Days the owner blocks, first to last inclusive, in the listing's own time zone, from today to its horizon."""
 
-    first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(max_length=140, required=False)
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note"), max_length=140, required=False)
 
     def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

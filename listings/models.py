@@ -366,8 +366,8 @@ class ListingPhoto(models.Model):
 
 
 class BusySource(models.TextChoices):
-    OWNER_BLOCK = "owner_block", "Blocked by the owner"
-    BOOKING = "booking", "Booked"
+    OWNER_BLOCK = "owner_block", _("Blocked by the owner")
+    BOOKING = "booking", _("Booked")
 
 
 class BusyPeriod(models.Model):
@@ -401,8 +401,8 @@ class BusyPeriod(models.Model):
 
 
 class ListingReportDecision(models.TextChoices):
-    REMOVE = "remove", "Listing removed"
-    KEEP = "keep", "Listing kept"
+    REMOVE = "remove", _("Listing removed")
+    KEEP = "keep", _("Listing kept")
 
 
 class ListingReport(models.Model):

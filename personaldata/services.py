@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts import verifications
 from accounts.models import Block, User
@@ -147,20 +147,37 @@ def reasons_to_keep(user: User) -> list[str]:
     as_guest = Booking.objects.filter(guest=user, status__in=OPEN_BOOKING_STATUSES).count()
     as_host = Booking.objects.filter(listing__owner=user, status__in=OPEN_BOOKING_STATUSES).count()
     if as_guest:
-        reasons.append(f"You have {as_guest} booking{'s' if as_guest > 1 else ''} as a guest still open.")
+        reasons.append(
+            ngettext(
+                "You have %(count)d booking as a guest still open.",
+                "You have %(count)d bookings as a guest still open.",
+                as_guest,
+            )
+            % {"count": as_guest}
+        )
     if as_host:
-        reasons.append(f"Guests have {as_host} booking{'s' if as_host > 1 else ''} of your listings still open.")
+        reasons.append(
+            ngettext(
+                "Guests have %(count)d booking of your listings still open.",
+                "Guests have %(count)d bookings of your listings still open.",
+                as_host,
+            )
+            % {"count": as_host}
+        )
     disputes = Dispute.objects.filter(
         Q(booking__guest=user) | Q(booking__listing__owner=user), status__in=OPEN_DISPUTE_STATUSES
     ).count()
     if disputes:
-        reasons.append(f"{disputes} dispute{'s are' if disputes > 1 else ' is'} not settled yet.")
+        reasons.append(
+            ngettext("%(count)d dispute is not settled yet.", "%(count)d disputes are not settled yet.", disputes)
+            % {"count": disputes}
+        )
     if _money_held_in_escrow(user):
-        reasons.append("Money of a past booking is still held by Sharing until it is paid out or refunded.")
+        reasons.append(gettext("Money of a past booking is still held by Sharing until it is paid out or refunded."))
     currencies = set(Payout.objects.filter(host=user).values_list("currency", flat=True))
     waiting = Payout.objects.filter(host=user, status=Payout.Status.WAITING).exists()
     if waiting or any(balance(host_payable(user.pk), currency=c) for c in currencies):
-        reasons.append("Sharing still owes you a payout: it must be paid out first.")
+        reasons.append(gettext("Sharing still owes you a payout: it must be paid out first."))
     return reasons
 
 
@@ -194,7 +211,7 @@ def delete_account(*, user: User, confirm_email: str, now=None) -> User:
         reasons = reasons_to_keep(user)
         if reasons:
             raise Conflict(
-                " ".join([*reasons, "Your account can be deleted once nothing is open."]),
+                " ".join([*reasons, gettext("Your account can be deleted once nothing is open.")]),
                 code="account_has_open_items",
             )
         _erase(user)

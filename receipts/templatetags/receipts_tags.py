@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext
 
 from receipts import selectors
 
@@ -23,7 +24,7 @@ def booking_documents(context: dict[str, Any], booking: Any) -> dict[str, Any]:
     """The receipts, refunds and credit notes of this booking issued to the person reading the page."""
     user = _reader(context)
     documents = list(selectors.booking_documents(user, booking.pk)) if user is not None else []
-    return {"documents": documents, "heading": "Receipts (PDF)", "empty": ""}
+    return {"documents": documents, "heading": gettext("Receipts (PDF)"), "empty": ""}
 
 
 @register.inclusion_tag("receipts/_documents.html", takes_context=True)
@@ -33,6 +34,6 @@ def my_statements(context: dict[str, Any]) -> dict[str, Any]:
     documents = list(selectors.statements_of(user)[:24]) if user is not None else []
     return {
         "documents": documents,
-        "heading": "Monthly statements",
-        "empty": "Your first statement is issued after the end of a month in which your balance moved.",
+        "heading": gettext("Monthly statements"),
+        "empty": gettext("Your first statement is issued after the end of a month in which your balance moved."),
     }

@@ -114,7 +114,7 @@ def test_a_refusal_with_a_value_in_it_is_translated_around_the_value():
     [
         ("de", 1, "Sie können bis zu 1 Liste anlegen."),
         ("de", 2, "Sie können bis zu 2 Listen anlegen."),
-        ("fr", 1, "Vous pouvez garder jusqu’à 1 liste."),
+        ("fr", 1, "Vous pouvez garder jusqu\u2019à 1 liste."),
         ("ja", 2, "リストは2件まで保存できます。"),
         ("en", 1, "You can keep up to 1 list."),
     ],
