@@ -140,3 +140,54 @@ def test_a_block_is_refused_in_the_askers_language_with_what_they_tried_in_their
     assert said == "このホストにメッセージを送ることはできません。どちらかが相手をブロックしています。"
     said = refusal("es", lambda: open_question_thread(listing=listing, requester=guest))
     assert said == "No puedes escribir a este anfitrión: uno de los dos ha bloqueado al otro."
+
+
+def test_a_dispute_is_told_to_each_party_in_their_own_language(client):
+    from tests.disputes.helpers import open_as_guest, paid_booking
+
+    booking = paid_booking()
+    guest, host = booking.guest, booking.listing.owner
+    type(guest).objects.filter(pk=guest.pk).update(language="fr")
+    type(host).objects.filter(pk=host.pk).update(language="ja")
+    with translation.override("de"):  # whatever language the opener's page was in
+        open_as_guest(booking)
+    client.force_login(host)
+    bell = client.get("/notifications/").content.decode()
+    assert f"{booking.listing.title}: ゲストが紛争を開始しました。入金は保留中です。" in bell
+    client.force_login(guest)
+    bell = client.get("/notifications/").content.decode()
+    assert "Le voyageur a ouvert un litige. Le versement est suspendu." in bell
+    assert "A dispute was opened" not in bell and "Streitfall" not in bell
+    # The stored English stays for the API's older clients.
+    stored = host.notifications.get(kind="dispute.opened").payload
+    assert stored["message"] == "A dispute was opened by the guest. The payout is on hold."
+
+
+def test_a_message_of_several_sentences_is_translated_sentence_by_sentence_with_its_values():
+    from realtime.wording import english, render_words, words
+
+    said = [
+        words("The dispute is resolved."),
+        words("Refund to the guest: %(refund)s; the host keeps %(payout)s.", refund="€50.00", payout="€30.00"),
+        words("Reason: %(reason)s", reason="Heating broken"),
+    ]
+    with translation.override("de"):
+        german = render_words(said)
+    assert german == (
+        "Der Streitfall ist entschieden. Erstattung an den Gast: €50.00; der Gastgeber behält €30.00. "
+        "Begründung: Heating broken"
+    )
+    assert english(said) == (
+        "The dispute is resolved. Refund to the guest: €50.00; the host keeps €30.00. Reason: Heating broken"
+    )
+
+
+def test_a_deposit_notice_reaches_the_renter_in_their_language():
+    from handover.deposits import _tell
+
+    guest = make_user(language="es")
+    booking = request_room(guest=guest)
+    _tell(booking, [guest], "deposit.claimed", "The owner claimed on the deposit; support will decide")
+    notice = guest.notifications.get(kind="deposit.claimed")
+    with translation.override("es"):
+        assert notice.text == f"{booking.listing.title}: El propietario reclamó sobre la fianza; asistencia decidirá"
