@@ -148,3 +148,43 @@ def test_the_blocks_page_says_the_glossarys_words(client, person, language, word
     page = client.get("/people/blocked/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
     for word in words:
         assert word in page, (language, word)
+
+
+def test_a_partys_dispute_page_is_in_each_language(client):
+    from tests.disputes.helpers import open_as_guest, paid_booking
+
+    booking = paid_booking()
+    dispute = open_as_guest(booking)
+    client.force_login(booking.guest)
+    english_words = ["Dispute about", "Status:", "Damage", "Evidence", "Add a photo", "Dispute conversation", "Caption"]
+    english = client.get(dispute.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for words in english_words:
+        assert words in english, ("en", words)
+    for language in LANGUAGES:
+        page = client.get(dispute.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert page != english
+        for words in english_words:
+            assert words not in page, (language, words)
+    german = client.get(dispute.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Streitfall zu" in german and "Schaden" in german
+
+
+def test_the_car_handover_page_is_in_each_language(client):
+    from django.urls import reverse
+
+    from tests.handover.factories import rented_car, report
+
+    booking = rented_car()
+    report(booking, side="host", km=12_345)
+    client.force_login(booking.guest)
+    address = reverse("handover:detail", kwargs={"booking_id": booking.pk})
+    english_words = ["Handover of", "The owner's report", "Confirm this report", "Contest it", "What is wrong"]
+    english_words += ["Odometer 12345 km", "Not filed yet", "Pickup<"]
+    english = client.get(address, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for words in english_words:
+        assert words in english, ("en", words)
+    for language in LANGUAGES:
+        page = client.get(address, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert page != english and "12345" in page
+        for words in english_words:
+            assert words not in page, (language, words)
