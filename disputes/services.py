@@ -299,7 +299,9 @@ def request_more_evidence(
             _parties(dispute.booking),
             "dispute.evidence_requested",
             dispute,
-            words(gettext_noop("Sharing asks for more evidence by %(when)s: %(text)s"), when=when, text=text[:120]),
+            words(
+                gettext_noop("Sharing asks for more evidence by %(when)s: %(request)s"), when=when, request=text[:120]
+            ),
         )
     return dispute
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext
 
 
-def words(text: str, **params: Any) -> dict[str, Any]:
+def words(text: str, /, **params: Any) -> dict[str, Any]:
     """An English message (marked with gettext_noop where it is written) and the values of its placeholders."""
     return {"text": text, "params": {key: str(value) for key, value in params.items()}}
 
