@@ -191,3 +191,19 @@ def test_a_deposit_notice_reaches_the_renter_in_their_language():
     notice = guest.notifications.get(kind="deposit.claimed")
     with translation.override("es"):
         assert notice.text == f"{booking.listing.title}: El propietario reclamó sobre la fianza; asistencia decidirá"
+
+
+def test_a_saved_search_alert_reads_in_its_owners_language():
+    from discovery.alerts import alert_matching_searches
+    from discovery.saved_searches import save_search
+
+    owner = make_user(language="fr")
+    save_search(owner=owner, name="Paris", latitude=48.8566, longitude=2.3522, radius_km=10)
+    listing = make_listing(title="Loft")
+    assert alert_matching_searches(listing_id=listing.pk, reason="published", now=NOW) == 1
+    alert = owner.notifications.get(kind="saved_search.match")
+    assert alert.payload["title"] == "New for “Paris”: Loft"  # the stored English, as before
+    with translation.override("fr"):
+        assert alert.text == "Nouveau pour « Paris » : Loft"
+    with translation.override("ja"):
+        assert alert.text == "「Paris」に新着\uff1aLoft"
