@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_noop
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
@@ -109,4 +110,4 @@ def public_profile(request: HttpRequest, user_id: ObjectId):
     try:
         return _public(selectors.public_profile(user_id))
     except Http404:
-        raise NotFound("No such person.") from None
+        raise NotFound(gettext_noop("No such person.")) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.images import normalise_image
@@ -18,9 +19,9 @@ def clean_public_name(value: str, *, required: bool) -> str:
     if not name and not required:
         return name
     if len(name) < 2:
-        raise forms.ValidationError("Use at least two characters: a first name is enough.")
+        raise forms.ValidationError(_("Use at least two characters: a first name is enough."))
     if "@" in name:
-        raise forms.ValidationError("Use a name, not an email address: others see this name.")
+        raise forms.ValidationError(_("Use a name, not an email address: others see this name."))
     return name
 
 
@@ -30,8 +31,8 @@ class SignupForm(forms.Form):
 
     display_name = forms.CharField(
         max_length=60,
-        label="Your name",
-        help_text="Shown to hosts and guests. A first name is enough; your email address is never shown.",
+        label=gettext_lazy("Your name"),
+        help_text=gettext_lazy("Shown to hosts and guests. A first name is enough; your email address is never shown."),
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
 
@@ -46,8 +47,8 @@ class SignupForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     avatar = forms.FileField(
         required=False,
-        label="Photo",
-        help_text="A JPEG, PNG, WebP or GIF photo of you, at most 8 MB.",
+        label=gettext_lazy("Photo"),
+        help_text=gettext_lazy("A JPEG, PNG, WebP or GIF photo of you, at most 8 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
     )
 
@@ -55,10 +56,13 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "avatar", "bio", "languages", "city", "country", "language"]
         labels = {
-            "display_name": "Name shown to others",
-            "bio": "About you",
-            "country": "Country (where your payouts go)",
+            "display_name": gettext_lazy("Name shown to others"),
+            "bio": gettext_lazy("About you"),
+            "languages": gettext_lazy("Languages"),
+            "city": gettext_lazy("City"),
+            "country": gettext_lazy("Country (where your payouts go)"),
         }
+        help_texts = {"languages": gettext_lazy("Languages you speak, separated by commas.")}
         widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 1000})}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -84,21 +88,21 @@ class ProfileForm(forms.ModelForm):
     def clean_country(self) -> str:
         country = self.cleaned_data["country"].strip().upper()
         if country and (len(country) != 2 or not country.isalpha()):
-            raise forms.ValidationError("Give the two-letter country code, e.g. FR, US or JP.")
+            raise forms.ValidationError(_("Give the two-letter country code, e.g. FR, US or JP."))
         return country
 
     def clean_languages(self) -> str:
         languages = [lang.strip() for lang in self.cleaned_data["languages"].split(",") if lang.strip()]
         if len(languages) > 10:
-            raise forms.ValidationError("List at most ten languages.")
+            raise forms.ValidationError(_("List at most ten languages."))
         return ", ".join(languages)
 
 
 class ReportForm(forms.Form):
     reason = forms.CharField(
-        label="What happened?",
+        label=gettext_lazy("What happened?"),
         min_length=10,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
-        help_text="Only Sharing's staff read this. The person is not told who reported them.",
+        help_text=gettext_lazy("Only Sharing's staff read this. The person is not told who reported them."),
     )

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.private_files import private_storage
 
@@ -112,8 +113,8 @@ class Block(models.Model):
 
 
 class ReportDecision(models.TextChoices):
-    ACTION = "action", "Action taken"
-    DISMISS = "dismiss", "No action needed"
+    ACTION = "action", _("Action taken")
+    DISMISS = "dismiss", _("No action needed")
 
 
 class PersonReport(models.Model):
@@ -159,19 +160,19 @@ class PersonReport(models.Model):
 
 
 class VerificationKind(models.TextChoices):
-    LICENCE = "licence", "Driving licence"
-    IDENTITY = "identity", "Identity document"
+    LICENCE = "licence", _("Driving licence")
+    IDENTITY = "identity", _("Identity document")
 
 
 class VerificationStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for review"
-    VERIFIED = "verified", "Verified"
-    REFUSED = "refused", "Refused"
+    PENDING = "pending", _("Waiting for review")
+    VERIFIED = "verified", _("Verified")
+    REFUSED = "refused", _("Refused")
 
 
 class DocumentPart(models.TextChoices):
-    DOCUMENT = "document", "Document"
-    SELFIE = "selfie", "Selfie"
+    DOCUMENT = "document", _("Document")
+    SELFIE = "selfie", _("Selfie")
 
 
 def verification_upload_to(verification: Verification, filename: str) -> str:

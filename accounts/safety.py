@@ -14,13 +14,15 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext_lazy
 
 from accounts.models import Block, PersonReport, ReportDecision, User
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 
 REPORT_REASON_MIN, REPORT_REASON_MAX = 10, 1000
 CONTEXT_MESSAGES = 5
-BLOCKED_MESSAGE = "You cannot {doing}: one of you has blocked the other."
+# `doing` is marked with gettext_noop by the caller and translated here, with the message.
+BLOCKED_MESSAGE = gettext_noop("You cannot %(doing)s: one of you has blocked the other.")
 
 
 def is_blocked_between(first_id: int | None, second_id: int | None) -> bool:
@@ -40,7 +42,7 @@ def blocked_either_way(user_id: int) -> set[int]:
 def ensure_not_blocked(first: User, second_id: int, *, doing: str) -> None:
     """Refuse what `first` tries towards `second_id` when a block stands between them, saying why."""
     if is_blocked_between(first.pk, second_id):
-        raise PermissionDenied(BLOCKED_MESSAGE.format(doing=doing), code="blocked")
+        raise PermissionDenied(BLOCKED_MESSAGE, params={"doing": gettext(doing)}, code="blocked")
 
 
 def refuse_blocked_message(*, sender: User, participant_ids: list[int], staff_present: bool) -> None:
@@ -57,13 +59,13 @@ def refuse_blocked_message(*, sender: User, participant_ids: list[int], staff_pr
             Q(blocker_id=sender.pk, blocked_id__in=others) | Q(blocked_id=sender.pk, blocker_id__in=others)
         ).exists()
     ):
-        raise PermissionDenied(BLOCKED_MESSAGE.format(doing="write in this conversation"), code="blocked")
+        raise PermissionDenied(BLOCKED_MESSAGE, params={"doing": gettext("write in this conversation")}, code="blocked")
 
 
 def _person(person_id: int) -> User:
     person = User.objects.filter(pk=person_id, is_active=True).first()
     if person is None:
-        raise NotFound("No such person.", field="person")
+        raise NotFound(gettext_noop("No such person."), field="person")
     return person
 
 
@@ -71,9 +73,11 @@ def block_person(*, blocker: User, person_id: int) -> Block:
     """Block someone; blocking them twice is a no-op that returns the existing block."""
     person = _person(person_id)
     if person.pk == blocker.pk:
-        raise DomainError("You cannot block yourself.", field="person")
+        raise DomainError(gettext_noop("You cannot block yourself."), field="person")
     if person.is_staff:
-        raise PermissionDenied("Sharing's support staff cannot be blocked: report a problem to them instead.")
+        raise PermissionDenied(
+            gettext_noop("Sharing's support staff cannot be blocked: report a problem to them instead.")
+        )
     with transaction.atomic():
         block, _ = Block.objects.get_or_create(blocker=blocker, blocked=person)
     return block
@@ -82,7 +86,7 @@ def block_person(*, blocker: User, person_id: int) -> Block:
 def unblock_person(*, blocker: User, person_id: int) -> None:
     deleted, _ = Block.objects.filter(blocker=blocker, blocked_id=person_id).delete()
     if not deleted:
-        raise NotFound("You have not blocked this person.", field="person")
+        raise NotFound(gettext_noop("You have not blocked this person."), field="person")
 
 
 def blocked_by(user: User):
@@ -93,9 +97,23 @@ def blocked_by(user: User):
 def _reason(reason: str) -> str:
     text = " ".join((reason or "").split())
     if len(text) < REPORT_REASON_MIN:
-        raise DomainError(f"Tell us what happened (at least {REPORT_REASON_MIN} characters).", field="reason")
+        raise DomainError(
+            ngettext_lazy(
+                "Tell us what happened (at least %(count)d character).",
+                "Tell us what happened (at least %(count)d characters).",
+                "count",
+            ),
+            params={"count": REPORT_REASON_MIN},
+            field="reason",
+        )
     if len(text) > REPORT_REASON_MAX:
-        raise DomainError(f"Keep the report under {REPORT_REASON_MAX} characters.", field="reason")
+        raise DomainError(
+            ngettext_lazy(
+                "Keep the report under %(count)d character.", "Keep the report under %(count)d characters.", "count"
+            ),
+            params={"count": REPORT_REASON_MAX},
+            field="reason",
+        )
     return text
 
 
@@ -104,7 +122,7 @@ def _create_report(**fields: object) -> PersonReport:
         with transaction.atomic():
             return PersonReport.objects.create(**fields)
     except IntegrityError:
-        raise Conflict("You have already reported this; our team is looking at it.") from None
+        raise Conflict(gettext_noop("You have already reported this; our team is looking at it.")) from None
 
 
 def report_person(*, reporter: User, person_id: int, reason: str) -> PersonReport:
@@ -112,7 +130,7 @@ def report_person(*, reporter: User, person_id: int, reason: str) -> PersonRepor
     text = _reason(reason)
     person = _person(person_id)
     if person.pk == reporter.pk:
-        raise DomainError("You cannot report yourself.", field="person")
+        raise DomainError(gettext_noop("You cannot report yourself."), field="person")
     context = f"Reported from {person.public_name}'s profile (member since {person.date_joined:%Y-%m-%d})."
     return _create_report(reporter=reporter, person=person, reason=text, context=context)
 
@@ -128,9 +146,9 @@ def reportable_message(*, reporter: User, message_id: int):
     )
     if message is None:
         # Same answer whether the message does not exist or is in someone else's conversation.
-        raise NotFound("No such message.", field="message")
+        raise NotFound(gettext_noop("No such message."), field="message")
     if message.sender_id == reporter.pk:
-        raise DomainError("You cannot report your own message.", field="message")
+        raise DomainError(gettext_noop("You cannot report your own message."), field="message")
     return message
 
 
@@ -151,18 +169,18 @@ def report_message(*, reporter: User, message_id: int, reason: str) -> PersonRep
 def decide_report(*, staff: User, report_id: int, decision: str, reason: str) -> PersonReport:
     """Staff close a report: action taken (e.g. a suspension, done on its own desk) or none needed."""
     if not (staff.is_active and staff.is_staff and staff.has_perm("accounts.change_personreport")):
-        raise PermissionDenied("Only Sharing's support staff can decide reports.")
+        raise PermissionDenied(gettext_noop("Only Sharing's support staff can decide reports."))
     if decision not in ReportDecision.values:
-        raise DomainError("Decide: action taken, or no action needed.", field="decision")
+        raise DomainError(gettext_noop("Decide: action taken, or no action needed."), field="decision")
     reason = " ".join((reason or "").split())
     if not reason:
-        raise DomainError("Give a reason: it is kept on record.", field="reason")
+        raise DomainError(gettext_noop("Give a reason: it is kept on record."), field="reason")
     with transaction.atomic():
         report = PersonReport.objects.select_for_update().filter(pk=report_id).first()
         if report is None:
-            raise NotFound("No such report.")
+            raise NotFound(gettext_noop("No such report."))
         if report.decision:
-            raise Conflict("This report is already decided.")
+            raise Conflict(gettext_noop("This report is already decided."))
         report.decision, report.decision_reason = decision, reason
         report.decided_by, report.decided_at = staff, timezone.now()
         report.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])

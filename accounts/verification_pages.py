@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts import verifications
 from accounts.models import VerificationKind
@@ -16,24 +17,31 @@ from core.requests import SignedInRequest
 
 # What each kind is for, in the words of its page.
 PURPOSE = {
-    VerificationKind.LICENCE: "Renting a car and driving for others on Sharing need a driving licence that "
-    "Sharing has checked.",
-    VerificationKind.IDENTITY: "Optional: a verified identity shows on your profile, and some hosts welcome "
-    "verified guests only.",
+    VerificationKind.LICENCE: gettext_lazy(
+        "Renting a car and driving for others on Sharing need a driving licence that Sharing has checked."
+    ),
+    VerificationKind.IDENTITY: gettext_lazy(
+        "Optional: a verified identity shows on your profile, and some hosts welcome verified guests only."
+    ),
+}
+
+PHOTO_OF = {
+    VerificationKind.LICENCE: gettext_lazy("Photo of your driving licence"),
+    VerificationKind.IDENTITY: gettext_lazy("Photo of your identity document"),
 }
 
 
 class VerificationForm(forms.Form):
     document = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}))
     selfie = forms.FileField(
-        label="A selfie (a photo of your face)",
+        label=gettext_lazy("A selfie (a photo of your face)"),
         widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "user"}),
     )
-    birth_date = forms.DateField(label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = forms.DateField(label=gettext_lazy("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, kind: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["document"].label = f"Photo of your {verifications.name_of(kind)}"
+        self.fields["document"].label = PHOTO_OF[VerificationKind(kind)]
 
 
 @login_required
@@ -44,7 +52,7 @@ def verification(request: SignedInRequest, kind: str) -> HttpResponse:
         with refusals(form=form) as refused:
             verifications.submit(user=request.user, kind=kind, **form.cleaned_data)
         if not refused:
-            messages.success(request, "Thank you: Sharing checks your document, usually within a day.")
+            messages.success(request, gettext("Thank you: Sharing checks your document, usually within a day."))
             return redirect(verifications.PAGE[kind])
     context = {
         "kind": VerificationKind(kind),

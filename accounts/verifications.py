@@ -21,7 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import DocumentPart, DocumentView, User, Verification, VerificationKind, VerificationStatus
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -38,7 +38,9 @@ PAGE: dict[str, str] = {VerificationKind.LICENCE: "accounts:licence", Verificati
 
 
 def name_of(kind: str) -> str:
-    return VerificationKind(kind).label.lower()
+    # English, as the refusals it goes into are still English sentences.
+    with translation.override(None):
+        return str(VerificationKind(kind).label).lower()
 
 
 def verification_of(user: User, kind: str) -> Verification | None:

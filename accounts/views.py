@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -43,7 +44,7 @@ def profile(request: HttpRequest, user_id: int) -> HttpResponse:
 def edit_profile(request: HttpRequest, user_id: int) -> HttpResponse:
     person = selectors.public_profile(user_id)
     if person.pk != request.user.pk:
-        raise PermissionDenied("You can only edit your own profile.")
+        raise PermissionDenied(gettext_noop("You can only edit your own profile."))
     form = ProfileForm(request.POST or None, request.FILES or None, instance=person)
     if request.method == "POST" and form.is_valid():
         services.update_profile(actor=request.user, profile_owner=person, form=form)

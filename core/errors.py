@@ -7,6 +7,11 @@ escaping a view is a bug.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 
@@ -14,8 +19,11 @@ class DomainError(Exception):
     """An operation the rules do not allow; `message` is shown to the user, in their language.
 
     A message written as a literal is marked with gettext_noop where it is raised and translated here, in the
-    language active when it is raised (the request's: its page or API answer); a message with values in it
-    has no translation and stays as written. `code` is the same in every language: apps test the code.
+    language active when it is raised (the request's: its page or API answer). Values go in `params`, never in
+    the text: `Conflict(gettext_noop("%(name)s is taken."), params={"name": name})`; a message that counts is
+    an `ngettext_lazy(singular, plural, "count")` with the count in `params`, so each language picks its own
+    plural. A translation whose placeholders do not fit its values gives the English, never an error. `code`
+    is the same in every language: apps test the code.
     """
 
     status_code = 400
@@ -23,12 +31,31 @@ class DomainError(Exception):
     # succeed later, so a background task must fail (and be retried) instead of counting it as done.
     retryable = False
 
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
-        message = gettext(message) if message else message
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        field: str | None = None,
+        code: str = "invalid",
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        message = _in_active_language(message, params)
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code
+
+
+def _in_active_language(message: str | Promise, params: Mapping[str, Any] | None) -> str:
+    # A lazy message (ngettext_lazy) translates itself when filled; a literal goes through gettext.
+    translated: Any = gettext(message) if isinstance(message, str) and message else message
+    if not params:
+        return str(translated)
+    try:
+        return str(translated % dict(params))
+    except (KeyError, ValueError, TypeError):
+        with translation.override(None):
+            return str(message % dict(params))
 
 
 class PermissionDenied(DomainError):

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 import realtime
 from core.money import DEFAULT_CURRENCY
@@ -25,9 +26,14 @@ from discovery.models import SavedSearch
 from listings.geo import geodesic_km
 from listings.models import Listing, ListingKind, ListingStatus
 from listings.selectors import overlapping_busy_periods
+from realtime.wording import english, words
 
 ALERT_EVERY = timedelta(days=1)
-REASONS = {"published": "New", "price_drop": "Cheaper now"}
+# The alert's line, whole, so each owner reads it in their language (realtime.wording).
+REASONS = {
+    "published": gettext_noop("New for “%(search)s”: %(title)s"),
+    "price_drop": gettext_noop("Cheaper now for “%(search)s”: %(title)s"),
+}
 
 
 def listing_changed(*, listing_id: int, reason: str) -> None:
@@ -108,11 +114,13 @@ def alert_matching_searches(*, listing_id: int, reason: str, now: datetime | Non
             if not _claim(saved, now):
                 continue
             search_url = reverse("listings:search") + (f"?{saved.query_string}" if saved.query_string else "")
+            said = words(REASONS.get(reason, REASONS["published"]), search=saved.name, title=listing.title)
             realtime.notify(
                 [saved.owner],
                 "saved_search.match",
                 {
-                    "title": f"{REASONS.get(reason, 'New')} for “{saved.name}”: {listing.title}",
+                    "title": english(said),
+                    "title_words": said,
                     "url": listing.get_absolute_url(),
                     "listing_id": listing.pk,
                     "saved_search_id": saved.pk,

@@ -7,6 +7,7 @@ caller's own lists only: someone else's list answers as if it did not exist.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 from accounts.models import User
 from core.errors import Conflict, DomainError, NotFound
@@ -36,9 +37,9 @@ def _own_list(owner: User, list_id: int, *, lock: bool = False) -> FavouriteList
 def _clean_name(name: str) -> str:
     text = " ".join((name or "").split())
     if not text:
-        raise DomainError("Give the list a name, like “Lisbon in May”.", field="name")
+        raise DomainError(gettext_noop("Give the list a name, like “Lisbon in May”."), field="name")
     if len(text) > 80:
-        raise DomainError("Keep the name under 80 characters.", field="name")
+        raise DomainError(gettext_noop("Keep the name under 80 characters."), field="name")
     return text
 
 
@@ -46,9 +47,13 @@ def create_list(*, owner: User, name: str) -> FavouriteList:
     text = _clean_name(name)
     with transaction.atomic():
         if FavouriteList.objects.filter(owner=owner).count() >= MAX_LISTS:
-            raise DomainError(f"You can keep up to {MAX_LISTS} lists.", field="name")
+            raise DomainError(
+                ngettext_lazy("You can keep up to %(count)d list.", "You can keep up to %(count)d lists.", "count"),
+                params={"count": MAX_LISTS},
+                field="name",
+            )
         if FavouriteList.objects.filter(owner=owner, name=text).exists():
-            raise Conflict(f"You already have a list called “{text}”.")
+            raise Conflict(gettext_noop("You already have a list called “%(name)s”."), params={"name": text})
         return FavouriteList.objects.create(owner=owner, name=text)
 
 
@@ -101,7 +106,7 @@ def update_list(*, owner: User, list_id: int, name: str | None = None, shared: b
         if name is not None:
             text = _clean_name(name)
             if text != target.name and FavouriteList.objects.filter(owner=owner, name=text).exists():
-                raise Conflict(f"You already have a list called “{text}”.")
+                raise Conflict(gettext_noop("You already have a list called “%(name)s”."), params={"name": text})
             target.name = text
         if shared is not None and shared != target.shared:
             target.shared = shared

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 from accounts.models import User
 from core.errors import DomainError, NotFound
@@ -53,10 +54,17 @@ def save_search(
     check_search_dates(start=start, end=end)
     label = " ".join((name or "").split())[:120] or f"Within {radius_km:g} km"
     if guests is not None and guests > 100:
-        raise DomainError("Guests or seats must be at most 100.", field="guests")
+        raise DomainError(gettext_noop("Guests or seats must be at most 100."), field="guests")
     with transaction.atomic():
         if SavedSearch.objects.filter(owner=owner).count() >= MAX_SAVED_SEARCHES:
-            raise DomainError(f"You can keep up to {MAX_SAVED_SEARCHES} saved searches: delete one first.")
+            raise DomainError(
+                ngettext_lazy(
+                    "You can keep up to %(count)d saved search: delete it first.",
+                    "You can keep up to %(count)d saved searches: delete one first.",
+                    "count",
+                ),
+                params={"count": MAX_SAVED_SEARCHES},
+            )
         saved = SavedSearch.objects.create(
             owner=owner,
             name=label,
@@ -85,4 +93,4 @@ def delete_saved_search(*, owner: User, saved_search_id: int) -> None:
     with transaction.atomic():
         deleted, _ = SavedSearch.objects.filter(pk=saved_search_id, owner=owner).delete()
     if not deleted:
-        raise NotFound("No such saved search.")
+        raise NotFound(gettext_noop("No such saved search."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import NotFound
@@ -27,7 +28,7 @@ def my_list(*, owner: User, list_id: int) -> FavouriteList:
     """One of my lists with its listings (a paused or removed one stays, marked, so I can take it out)."""
     found = _with_items(FavouriteList.objects.filter(pk=list_id, owner=owner), active_only=False).first()
     if found is None:
-        raise NotFound("No such list.")
+        raise NotFound(gettext_noop("No such list."))
     return found
 
 

@@ -11,6 +11,7 @@ from django.forms import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, NotFound
@@ -82,7 +83,7 @@ def list_detail(request: SignedInRequest, list_id: int) -> HttpResponse:
                     owner=request.user, list_id=list_id, listing_id=int(listing_id) if listing_id.isdigit() else 0
                 )
             else:
-                raise DomainError("Unknown action.")
+                raise DomainError(gettext_noop("Unknown action."))
         return redirect("discovery:list", list_id=list_id)
     with refusals_as_messages(request):
         chosen = selectors.my_list(owner=request.user, list_id=list_id)

@@ -8,12 +8,14 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from bookings.models import Booking
 from bookings.services.disputes import mark_disputed
 from disputes.models import Category, Dispute, DisputeStatus, Source
 from disputes.services import DISPUTABLE_STATUSES, _create, _freeze, _lock_booking, _notify, _parties, _thread_for
 from payments.models import Payment
+from realtime.wording import words
 
 
 def open_chargeback_dispute(*, payment_id: int, now: datetime | None = None) -> Dispute | None:
@@ -55,9 +57,8 @@ def open_chargeback_dispute(*, payment_id: int, now: datetime | None = None) -> 
             mark_disputed(booking_id=booking.pk, by=None, reason=f"Chargeback: dispute #{dispute.pk}", now=now)
         _freeze(booking, dispute)
         _thread_for(dispute)
-        _notify(
-            _parties(booking), "dispute.opened", dispute, "The guest's bank reported a chargeback: a dispute is open."
-        )
+        said = words(gettext_noop("The guest's bank reported a chargeback: a dispute is open."))
+        _notify(_parties(booking), "dispute.opened", dispute, said)
     return dispute
 
 

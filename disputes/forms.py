@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.images import normalise_image
 from core.money import currency_exponent, minor_units
@@ -27,12 +28,12 @@ def _checked_photo(upload: UploadedFile | None) -> UploadedFile | None:
 
 
 class OpenDisputeForm(forms.Form):
-    category = forms.ChoiceField(choices=Category.choices, label="What went wrong?")
+    category = forms.ChoiceField(choices=Category.choices, label=gettext_lazy("What went wrong?"))
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}), max_length=4000, label="Tell us what happened"
+        widget=forms.Textarea(attrs={"rows": 6}), max_length=4000, label=gettext_lazy("Tell us what happened")
     )
     photo = forms.FileField(
-        required=False, label="A photo (optional)", widget=forms.FileInput(attrs={"accept": "image/*"})
+        required=False, label=gettext_lazy("A photo (optional)"), widget=forms.FileInput(attrs={"accept": "image/*"})
     )
 
     def clean_photo(self) -> object:
@@ -40,8 +41,8 @@ class OpenDisputeForm(forms.Form):
 
 
 class EvidenceForm(forms.Form):
-    image = forms.FileField(label="Photo", widget=forms.FileInput(attrs={"accept": "image/*"}))
-    caption = forms.CharField(max_length=200, required=False)
+    image = forms.FileField(label=gettext_lazy("Photo"), widget=forms.FileInput(attrs={"accept": "image/*"}))
+    caption = forms.CharField(label=gettext_lazy("Caption"), max_length=200, required=False)
 
     def clean_image(self) -> object:
         return _checked_photo(self.cleaned_data.get("image"))

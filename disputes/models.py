@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking
 
@@ -25,23 +26,23 @@ STALE_AFTER = timedelta(hours=72)
 
 
 class Category(models.TextChoices):
-    NOT_AS_DESCRIBED = "not_as_described", "Not as described"
-    DAMAGE = "damage", "Damage"
-    NO_SHOW = "no_show", "No-show"
-    SAFETY = "safety", "Safety"
-    PAYMENT = "payment", "Payment"
-    OTHER = "other", "Other"
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    DAMAGE = "damage", _("Damage")
+    NO_SHOW = "no_show", _("No-show")
+    SAFETY = "safety", _("Safety")
+    PAYMENT = "payment", _("Payment")
+    OTHER = "other", _("Other")
 
 
 class DisputeStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    AWAITING_EVIDENCE = "awaiting_evidence", "Waiting for more evidence"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", _("Open")
+    AWAITING_EVIDENCE = "awaiting_evidence", _("Waiting for more evidence")
+    RESOLVED = "resolved", _("Resolved")
 
 
 class Source(models.TextChoices):
-    PARTY = "party", "Opened by the guest or the host"
-    CHARGEBACK = "chargeback", "Chargeback reported by the card issuer"
+    PARTY = "party", _("Opened by the guest or the host")
+    CHARGEBACK = "chargeback", _("Chargeback reported by the card issuer")
 
 
 class Dispute(models.Model):

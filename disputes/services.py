@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking, BookingStatus
@@ -45,6 +46,7 @@ from payments.models import Payment
 from payments.services import guest_payments
 from realtime import notify
 from realtime.services import ensure_thread, grant_thread_access
+from realtime.wording import english, words
 
 DISPUTABLE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
 DESCRIPTION_MAX = 4000
@@ -132,7 +134,9 @@ def record_decision(
     )
 
 
-def _notify(recipients: list[User], kind: str, dispute: Dispute, message: str) -> None:
+def _notify(recipients: list[User], kind: str, dispute: Dispute, said: dict | list[dict]) -> None:
+    """`said` is the message's words (realtime.wording): each party reads it in their own language."""
+    message = english(said)
     notify(
         recipients,
         kind,
@@ -141,6 +145,8 @@ def _notify(recipients: list[User], kind: str, dispute: Dispute, message: str) -
             "booking_id": dispute.booking_id,
             "status": dispute.status,
             "message": message,
+            "message_words": said,
+            "listing_title": dispute.booking.listing.title,
             "title": f"{dispute.booking.listing.title}: {message}",
             "url": dispute.get_absolute_url(),
         },
@@ -211,10 +217,11 @@ def open_dispute(
         )
         _freeze(booking, dispute)
         _thread_for(dispute)
-        opener = "the guest" if user.pk == booking.guest_id else "the host"
-        _notify(
-            _parties(booking), "dispute.opened", dispute, f"A dispute was opened by {opener}. The payout is on hold."
-        )
+        if user.pk == booking.guest_id:
+            opened = words(gettext_noop("A dispute was opened by the guest. The payout is on hold."))
+        else:
+            opened = words(gettext_noop("A dispute was opened by the host. The payout is on hold."))
+        _notify(_parties(booking), "dispute.opened", dispute, opened)
     return dispute
 
 
@@ -256,7 +263,7 @@ def add_evidence(
         if fields:
             dispute.save(update_fields=fields)
         others = [person for person in _parties(dispute.booking) if person.pk != user.pk]
-        _notify(others, "dispute.evidence", dispute, "New evidence was added to the dispute.")
+        _notify(others, "dispute.evidence", dispute, words(gettext_noop("New evidence was added to the dispute.")))
     return evidence
 
 
@@ -292,7 +299,9 @@ def request_more_evidence(
             _parties(dispute.booking),
             "dispute.evidence_requested",
             dispute,
-            f"Sharing asks for more evidence by {when}: {text[:120]}",
+            words(
+                gettext_noop("Sharing asks for more evidence by %(when)s: %(request)s"), when=when, request=text[:120]
+            ),
         )
     return dispute
 
@@ -425,15 +434,32 @@ def resolve_dispute(
         grant_thread_access(thread=_thread_for(dispute), user=staff)
         if booking.status == BookingStatus.DISPUTED:
             clear_dispute(booking_id=booking.pk, by=staff, reason=f"Dispute #{dispute.pk} resolved", now=now)
-        money = (
-            f"Refund to the guest: {format_money(plan.guest_refund, plan.currency)}; "
-            f"the host keeps {format_money(plan.host_payout, plan.currency)}"
-        )
-        if plan.take_back:
-            money += f" ({format_money(plan.take_back, plan.currency)} taken back from the payout already sent)"
-        if plan.platform_keeps:
-            money += f"; Sharing keeps {format_money(plan.platform_keeps, plan.currency)}"
-        _notify(
-            _parties(booking), "dispute.resolved", dispute, f"The dispute is resolved. {money}. Reason: {text}"[:500]
-        )
+        said = _resolution_words(plan, text)
+        _notify(_parties(booking), "dispute.resolved", dispute, said)
     return dispute
+
+
+def _resolution_words(plan, reason: str) -> list[dict]:
+    """The decision in sentences each party reads in their own language (amounts as written for the desk)."""
+    currency = plan.currency
+    said = [
+        words(gettext_noop("The dispute is resolved.")),
+        words(
+            gettext_noop("Refund to the guest: %(refund)s; the host keeps %(payout)s."),
+            refund=format_money(plan.guest_refund, currency),
+            payout=format_money(plan.host_payout, currency),
+        ),
+    ]
+    if plan.take_back:
+        said.append(
+            words(
+                gettext_noop("%(amount)s is taken back from the payout already sent."),
+                amount=format_money(plan.take_back, currency),
+            )
+        )
+    if plan.platform_keeps:
+        said.append(
+            words(gettext_noop("Sharing keeps %(amount)s."), amount=format_money(plan.platform_keeps, currency))
+        )
+    said.append(words(gettext_noop("Reason: %(reason)s"), reason=reason[:300]))
+    return said

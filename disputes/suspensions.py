@@ -14,6 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking, BookingStatus
@@ -23,6 +24,7 @@ from disputes.models import AdminDecision
 from disputes.services import _clean_text, record_decision, require_desk_staff
 from listings.services import pause_listings_of_suspended_owner
 from realtime import notify
+from realtime.wording import words
 
 
 @dataclass
@@ -79,7 +81,12 @@ def suspend_user(*, staff: User, person_id: int, reason: str, now: datetime | No
         notify(
             [person],
             "account.suspended",
-            {"title": "Your account is suspended", "message": reason, "url": person.get_absolute_url()},
+            {
+                "title": "Your account is suspended",
+                "title_words": words(gettext_noop("Your account is suspended")),
+                "message": reason,
+                "url": person.get_absolute_url(),
+            },
         )
     outcome = SuspensionOutcome(person=person, listings_paused=paused)
     for booking_id in _future_bookings(person, now):

@@ -24,6 +24,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking, BookingStatus
@@ -42,6 +43,7 @@ from handover.models import (
 )
 from handover.services import report_payload, settle_if_complete
 from realtime.services import notify
+from realtime.wording import words
 
 REPORT_NOT_FOUND = "No such report."
 # What a contest can name, as the form and the API say it, with the answer's flag and how a person reads it.
@@ -135,7 +137,11 @@ def confirm_report(*, user: User, report_id: int, now: datetime | None = None) -
         report.confirmed_at = now
         report.save(update_fields=["confirmed_at"])
         _record(report, answered_by=user, side=side, kind=AnswerKind.CONFIRM, created_at=now)
-        notify([report.author], "handover.confirmed", report_payload(report, "Your handover report was confirmed"))
+        notify(
+            [report.author],
+            "handover.confirmed",
+            report_payload(report, words(gettext_noop("Your handover report was confirmed"))),
+        )
         if report.stage == Stage.RETURN:
             settle_if_complete(booking, now=now)
         return report

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking, BookingStatus
@@ -46,6 +47,7 @@ from handover.common import handover_url, lock_booking, side_of
 from handover.models import Deposit, DepositStatus, Side, Stage
 from listings.models import CarDetails
 from realtime.services import notify
+from realtime.wording import english, words
 
 logger = logging.getLogger(__name__)
 
@@ -64,13 +66,18 @@ def deposit_amount(booking: Booking) -> int:
     return car.deposit_amount if car is not None else 0
 
 
-def _tell(booking: Booking, recipients: list[User], kind: str, message: str) -> None:
+def _tell(booking: Booking, recipients: list[User], kind: str, message: str, **params: object) -> None:
+    """`message` is English with %(name)s placeholders (marked with gettext_noop): each reader's language."""
+    said = words(message, **params)
+    message = english(said)
     notify(
         recipients,
         kind,
         {
             "booking_id": booking.pk,
             "message": message,
+            "message_words": said,
+            "listing_title": booking.listing.title,
             "title": f"{booking.listing.title}: {message}",
             "url": handover_url(booking.pk),
         },
@@ -117,7 +124,9 @@ def hold_deposit(*, booking: Booking, card: str, now: datetime) -> Deposit | Non
             locked.held_at = now
             locked.failure_message = ""
             locked.save(update_fields=["status", "payment_id", "held_at", "failure_message"])
-            _tell(booking, [booking.guest], "deposit.held", "The deposit is held on your card (not charged)")
+            _tell(
+                booking, [booking.guest], "deposit.held", gettext_noop("The deposit is held on your card (not charged)")
+            )
         return locked
 
 
@@ -134,7 +143,12 @@ def _release(deposit: Deposit, *, now: datetime) -> Deposit:
         locked.status = DepositStatus.RELEASED
         locked.released_at = now
         locked.save(update_fields=["status", "released_at"])
-        _tell(locked.booking, [locked.booking.guest], "deposit.released", "The deposit hold on your card was released")
+        _tell(
+            locked.booking,
+            [locked.booking.guest],
+            "deposit.released",
+            gettext_noop("The deposit hold on your card was released"),
+        )
         return locked
 
 
@@ -203,7 +217,12 @@ def file_claim(
         deposit.claim_dispute_id = dispute.pk
         deposit.claimed_at = now
         deposit.save(update_fields=["status", "claim_amount", "claim_description", "claim_dispute_id", "claimed_at"])
-        _tell(booking, [booking.guest], "deposit.claimed", "The owner claimed on the deposit; support will decide")
+        _tell(
+            booking,
+            [booking.guest],
+            "deposit.claimed",
+            gettext_noop("The owner claimed on the deposit; support will decide"),
+        )
         return deposit
 
 
@@ -251,6 +270,7 @@ def decide_claim(*, staff: User, deposit_id: int, amount: object, reason: str, n
                 booking,
                 [booking.guest, booking.listing.owner],
                 "deposit.released",
-                f"Support decided the claim on the deposit: {locked.decision_reason}",
+                gettext_noop("Support decided the claim on the deposit: %(reason)s"),
+                reason=locked.decision_reason,
             )
         return locked

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from handover.models import CONTEST_REASON_MAX, Angle
 
+# One label per photo, whole, so each language words it its own way.
+PHOTO_LABELS = {
+    Angle.FRONT: gettext_lazy("Photo: front"),
+    Angle.BACK: gettext_lazy("Photo: back"),
+    Angle.LEFT: gettext_lazy("Photo: left side"),
+    Angle.RIGHT: gettext_lazy("Photo: right side"),
+    Angle.INTERIOR: gettext_lazy("Photo: interior"),
+    Angle.DASHBOARD: gettext_lazy("Photo: dashboard (odometer and fuel)"),
+}
+
 
 class ReportForm(forms.Form):
-    odometer_km = forms.IntegerField(label="Odometer (km)", min_value=0, max_value=2_000_000)
-    fuel_percent = forms.IntegerField(label="Fuel or charge (%)", min_value=0, max_value=100)
+    odometer_km = forms.IntegerField(label=gettext_lazy("Odometer (km)"), min_value=0, max_value=2_000_000)
+    fuel_percent = forms.IntegerField(label=gettext_lazy("Fuel or charge (%)"), min_value=0, max_value=100)
     notes = forms.CharField(
-        label="Notes (scratches, dents, cleanliness)",
+        label=gettext_lazy("Notes (scratches, dents, cleanliness)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -22,7 +33,7 @@ class ReportForm(forms.Form):
         for angle in Angle:
             # Plain file fields: the service checks each photo as every upload is checked (core.images).
             self.fields[angle.value] = forms.FileField(
-                label=f"Photo: {angle.label.lower()}",
+                label=PHOTO_LABELS[angle],
                 widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
             )
 
@@ -32,12 +43,16 @@ class ContestForm(forms.Form):
 
     # The API calls them `fields`; not here, where a form's `fields` is its own list of fields.
     contested = forms.MultipleChoiceField(
-        label="What is wrong",
-        choices=[("odometer", "Odometer"), ("fuel", "Fuel or charge level"), ("condition", "Photos and condition")],
+        label=gettext_lazy("What is wrong"),
+        choices=[
+            ("odometer", gettext_lazy("Odometer")),
+            ("fuel", gettext_lazy("Fuel or charge level")),
+            ("condition", gettext_lazy("Photos and condition")),
+        ],
         widget=forms.CheckboxSelectMultiple,
     )
     reason = forms.CharField(
-        label="Why you contest it (at least 10 characters)",
+        label=gettext_lazy("Why you contest it (at least 10 characters)"),
         max_length=CONTEST_REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -46,9 +61,9 @@ class ContestForm(forms.Form):
 class ClaimForm(forms.Form):
     """The owner's claim on the deposit, in minor units as the API takes it (the page shows the currency)."""
 
-    amount = forms.IntegerField(label="Amount to claim (cents)", min_value=1)
+    amount = forms.IntegerField(label=gettext_lazy("Amount to claim (cents)"), min_value=1)
     description = forms.CharField(
-        label="What happened to the car", max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+        label=gettext_lazy("What happened to the car"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking
 from core.private_files import private_storage
@@ -166,10 +167,10 @@ class HandoverPhoto(models.Model):
 
 
 class ChargeStatus(models.TextChoices):
-    NOTHING = "nothing", "Nothing to charge"
-    DUE = "due", "To be charged"
-    CHARGED = "charged", "Charged"
-    FAILED = "failed", "Charge refused, retrying"
+    NOTHING = "nothing", _("Nothing to charge")
+    DUE = "due", _("To be charged")
+    CHARGED = "charged", _("Charged")
+    FAILED = "failed", _("Charge refused, retrying")
 
 
 class Settlement(models.Model):
@@ -275,13 +276,13 @@ class RentalCard(models.Model):
 
 
 class DepositStatus(models.TextChoices):
-    HOLDING = "holding", "Being held"
-    HELD = "held", "Held on the card"
-    FAILED = "failed", "The card refused the hold"
-    RELEASING = "releasing", "Being released"
-    RELEASED = "released", "Released"
-    CLAIMED = "claimed", "Claimed by the owner (in a dispute)"
-    CAPTURED = "captured", "Charged for a claim"
+    HOLDING = "holding", _("Being held")
+    HELD = "held", _("Held on the card")
+    FAILED = "failed", _("The card refused the hold")
+    RELEASING = "releasing", _("Being released")
+    RELEASED = "released", _("Released")
+    CLAIMED = "claimed", _("Claimed by the owner (in a dispute)")
+    CAPTURED = "captured", _("Charged for a claim")
 
 
 class Deposit(models.Model):

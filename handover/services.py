@@ -36,6 +36,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking, BookingStatus
@@ -60,6 +61,7 @@ from handover.models import (
 )
 from listings.models import CarDetails, Listing, ListingKind
 from realtime.services import notify
+from realtime.wording import english, words
 
 PICKUP_OPENS = timedelta(hours=24)
 RETURN_CLOSES = timedelta(hours=48)
@@ -179,16 +181,31 @@ def _deposit_missing(booking: Booking) -> bool:
     )
 
 
-def report_payload(report: HandoverReport, message: str) -> dict:
+def report_payload(report: HandoverReport, said: str | dict) -> dict:
+    """`said` is the message's words (realtime.wording), each reader's language; an English str stays as is."""
     booking = report.booking
-    return {
+    message = said if isinstance(said, str) else english(said)
+    payload = {
         "booking_id": booking.pk,
         "report_id": report.pk,
         "stage": report.stage,
         "message": message,
+        "listing_title": booking.listing.title,
         "title": f"{booking.listing.title}: {message}",
         "url": handover_url(booking.pk),
     }
+    if not isinstance(said, str):
+        payload["message_words"] = said
+    return payload
+
+
+# Who filed which report, as the other party reads it (one sentence each, so each language says it whole).
+REPORT_WAITS = {
+    ("host", "pickup"): gettext_noop("The owner's pickup report waits for you"),
+    ("host", "return"): gettext_noop("The owner's return report waits for you"),
+    ("guest", "pickup"): gettext_noop("The renter's pickup report waits for you"),
+    ("guest", "return"): gettext_noop("The renter's return report waits for you"),
+}
 
 
 def file_report(
@@ -251,9 +268,7 @@ def file_report(
         notify(
             [other_party(booking, side)],
             "handover.reported",
-            report_payload(
-                report, f"The {Side(side).label.lower()}'s {Stage(stage).label.lower()} report waits for you"
-            ),
+            report_payload(report, words(REPORT_WAITS[(side, stage)])),
         )
         return report
 
@@ -325,9 +340,19 @@ class Charge:
     reference: Callable[[int], str]
 
     def message(self, settlement: Settlement) -> str:
+        return english(self.words(settlement))
+
+    def words(self, settlement: Settlement) -> dict:
         if self is KILOMETRES:
-            return f"{settlement.extra_km} km beyond the included {settlement.included_km} km were charged"
-        return f"{settlement.missing_fuel_percent} % of fuel or charge missing at the return was charged"
+            return words(
+                gettext_noop("%(extra)s km beyond the included %(included)s km were charged"),
+                extra=settlement.extra_km,
+                included=settlement.included_km,
+            )
+        return words(
+            gettext_noop("%(percent)s %% of fuel or charge missing at the return was charged"),
+            percent=settlement.missing_fuel_percent,
+        )
 
 
 KILOMETRES = Charge("extra_amount", "charge_status", "charge_payment_id", "charge_error", "charged_at", extra_reference)
@@ -390,13 +415,16 @@ def _collect(settlement_id: int, charge: Charge, *, now: datetime) -> None:
         setattr(locked, charge.error, "")
         setattr(locked, charge.charged_at, now)
         locked.save(update_fields=[charge.status, charge.payment_id, charge.error, charge.charged_at])
-        message = charge.message(locked)
+        said = charge.words(locked)
+        message = english(said)
         notify(
             [booking.guest, booking.listing.owner],
             "handover.extra_charged",
             {
                 "booking_id": booking.pk,
                 "message": message,
+                "message_words": said,
+                "listing_title": booking.listing.title,
                 "title": f"{booking.listing.title}: {message}",
                 "url": handover_url(booking.pk),
             },

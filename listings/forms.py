@@ -23,7 +23,7 @@ from core.money import to_major as money_to_major
 from core.money import to_minor as money_to_minor
 from listings import horizon
 from listings.geocoding import geocode_place, reverse_place
-from listings.models import CancellationPolicy, Fuel, Listing, ListingKind, Transmission
+from listings.models import CancellationPolicy, Listing, ListingKind
 from listings.search import DEFAULT_RADIUS_KM, MAX_RADIUS_KM, Bounds, SortOrder, bounds_from
 
 # Two decimals at most (the most any of our currencies has); each currency's own exponent is checked
@@ -62,91 +62,117 @@ def _country_currency(data: dict) -> str | None:
 
 
 class ListingForm(forms.Form):
-    title = forms.CharField(max_length=120)
-    description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    title = forms.CharField(label=_("Title"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
     address = forms.CharField(
-        max_length=255, help_text="A street address or a place name; then drag the pin to the exact spot."
+        label=_("Address"),
+        max_length=255,
+        help_text=_("A street address or a place name; then drag the pin to the exact spot."),
     )
     latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
     longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
     currency = forms.ChoiceField(
-        choices=[("", "The listing's country's currency"), *((code, code) for code in CURRENCIES)],
+        label=_("Currency"),
+        choices=[("", _("The listing's country's currency")), *((code, code) for code in CURRENCIES)],
         required=False,
-        help_text="Guests are charged in this currency; searchers also see an approximate price in theirs.",
+        help_text=_("Guests are charged in this currency; searchers also see an approximate price in theirs."),
         error_messages=CURRENCY_CHOICE_ERRORS,
     )
-    price = forms.DecimalField(**MONEY, min_value=Decimal("0.01"), label="Price")
-    fee = forms.DecimalField(**MONEY, min_value=Decimal("0"), initial=0, required=False, label="Fee per booking")
-    min_units = forms.IntegerField(min_value=1, initial=1, label="Minimum")
-    max_units = forms.IntegerField(min_value=1, initial=30, label="Maximum")
+    price = forms.DecimalField(**MONEY, min_value=Decimal("0.01"), label=_("Price"))
+    fee = forms.DecimalField(**MONEY, min_value=Decimal("0"), initial=0, required=False, label=_("Fee per booking"))
+    min_units = forms.IntegerField(min_value=1, initial=1, label=_("Minimum"))
+    max_units = forms.IntegerField(min_value=1, initial=30, label=_("Maximum"))
     advance_notice_hours = forms.IntegerField(
         min_value=0,
         max_value=24 * 365,
         initial=0,
-        label="Advance notice (hours)",
-        help_text="How long before the start a booking must be made; 0 takes last-minute bookings.",
+        label=_("Advance notice (hours)"),
+        help_text=_("How long before the start a booking must be made; 0 takes last-minute bookings."),
     )
-    capacity = forms.IntegerField(min_value=1, max_value=100, initial=2)
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=100, initial=2)
     instant_book = forms.BooleanField(
         required=False,
-        label="Instant book (no approval needed)",
-        help_text="A booking is confirmed and paid at once. Without it, you have 24 hours to accept or decline "
-        "each request, and the guest's card is only held meanwhile.",
+        label=_("Instant book (no approval needed)"),
+        help_text=_(
+            "A booking is confirmed and paid at once. Without it, you have 24 hours to accept or decline "
+            "each request, and the guest's card is only held meanwhile."
+        ),
     )
     verified_guests_only = forms.BooleanField(
         required=False,
-        label="Verified guests only",
-        help_text="Only people whose identity document or driving licence Sharing checked can ask to book.",
+        label=_("Verified guests only"),
+        help_text=_("Only people whose identity document or driving licence Sharing checked can ask to book."),
     )
     booking_horizon_days = forms.IntegerField(
         min_value=horizon.MIN_BOOKING_HORIZON_DAYS,
         max_value=horizon.MAX_BOOKING_HORIZON_DAYS,
         initial=horizon.DEFAULT_BOOKING_HORIZON_DAYS,
         required=False,
-        label="Guests may book up to (days ahead)",
-        help_text="Your calendar is open this many days ahead; 365 is a year.",
+        label=_("Guests may book up to (days ahead)"),
+        help_text=_("Your calendar is open this many days ahead; 365 is a year."),
     )
     cancellation_policy = forms.ChoiceField(
+        label=_("Cancellation policy"),
         choices=CancellationPolicy.choices,
         initial=CancellationPolicy.MODERATE,
-        help_text="What a guest gets back when they cancel: each policy is explained just below. Guests see it, "
-        "with the dates for their stay, before they book.",
+        help_text=_(
+            "What a guest gets back when they cancel: each policy is explained just below. Guests see it, "
+            "with the dates for their stay, before they book."
+        ),
     )
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        unit = "night" if kind == ListingKind.ROOM else "hour"
-        self.fields["price"].label = f"Price per {unit}"
-        self.fields["min_units"].label = f"Minimum {unit}s"
-        self.fields["max_units"].label = f"Maximum {unit}s"
-        self.fields["fee"].label = "Cleaning fee" if kind == ListingKind.ROOM else "Booking fee"
-        self.fields[
-            "fee"
-        ].help_text = (
+        room = kind == ListingKind.ROOM
+        guest_fee, host_fee = settings.GUEST_SERVICE_FEE_BPS / 100, settings.HOST_SERVICE_FEE_BPS / 100
+        fees = {"guest_fee": f"{guest_fee:g}", "host_fee": f"{host_fee:g}"}
+        if room:
+            self.fields["price"].label = _("Price per night")
+            self.fields["min_units"].label = _("Minimum nights")
+            self.fields["max_units"].label = _("Maximum nights")
+            self.fields["fee"].label = _("Cleaning fee")
+            self.fields["price"].help_text = (
+                gettext(
+                    "What you ask per night. Guests also pay Sharing's service fee (%(guest_fee)s %% of the price and "
+                    "fee); Sharing keeps %(host_fee)s %% of the price and fee from your payout."
+                )
+                % fees
+            )
+            self.fields["min_units"].help_text = _("The shortest booking you take, in nights.")
+        else:
+            self.fields["price"].label = _("Price per hour")
+            self.fields["min_units"].label = _("Minimum hours")
+            self.fields["max_units"].label = _("Maximum hours")
+            self.fields["fee"].label = _("Booking fee")
+            self.fields["price"].help_text = (
+                gettext(
+                    "What you ask per hour. Guests also pay Sharing's service fee (%(guest_fee)s %% of the price and "
+                    "fee); Sharing keeps %(host_fee)s %% of the price and fee from your payout."
+                )
+                % fees
+            )
+            self.fields["min_units"].help_text = _("The shortest booking you take, in hours.")
+        self.fields["fee"].help_text = _(
             "Charged once per booking on top of the price; refunded with the rest when a cancellation is free."
         )
-        guest_fee, host_fee = settings.GUEST_SERVICE_FEE_BPS / 100, settings.HOST_SERVICE_FEE_BPS / 100
-        self.fields["price"].help_text = (
-            f"What you ask per {unit}. Guests also pay Sharing's service fee ({guest_fee:g} % of the price and fee); "
-            f"Sharing keeps {host_fee:g} % of the price and fee from your payout."
-        )
-        self.fields["min_units"].help_text = f"The shortest booking you take, in {unit}s."
-        self.fields["capacity"].label = {"room": "Guests", "car": "Seats", "driver": "Passengers"}[kind]
+        self.fields["capacity"].label = {"room": _("Guests"), "car": _("Seats"), "driver": _("Passengers")}[kind]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         low, high = data.get("min_units"), data.get("max_units")
         if low and high and high < low:
-            self.add_error("max_units", "The maximum cannot be shorter than the minimum.")
-        for field, label in (("latitude", "latitude"), ("longitude", "longitude")):
-            value, limit = data.get(field), 90 if field == "latitude" else 180
-            if value is not None and not -limit <= value <= limit:
-                self.add_error("address", f"The pin's {label} must be between -{limit} and {limit}.")
+            self.add_error("max_units", gettext("The maximum cannot be shorter than the minimum."))
+        if data.get("latitude") is not None and not -90 <= data["latitude"] <= 90:
+            self.add_error("address", gettext("The pin's latitude must be between -90 and 90."))
+        if data.get("longitude") is not None and not -180 <= data["longitude"] <= 180:
+            self.add_error("address", gettext("The pin's longitude must be between -180 and 180."))
         if not self.errors and not data.get("currency"):
             data["currency"] = _country_currency(data)
             if data["currency"] is None:
-                self.add_error("currency", "Choose a currency: we could not tell the listing's country yet.")
+                self.add_error("currency", gettext("Choose a currency: we could not tell the listing's country yet."))
         if data.get("currency"):
             self.minor = {name: _minor_or_error(self, name, data["currency"]) for name in ("price", "fee")}
         return data
@@ -179,126 +205,6 @@ class ListingForm(forms.Form):
         return initial
 
 
-class RoomForm(forms.Form):
-    bedrooms = forms.IntegerField(min_value=0, max_value=50, initial=1)
-    beds = forms.IntegerField(min_value=1, max_value=100, initial=1)
-    amenities = forms.CharField(required=False, help_text="Separated by commas: wifi, kitchen, washer…")
-    check_in_time = forms.TimeField(initial=time(15), widget=forms.TimeInput(attrs={"type": "time"}))
-    check_out_time = forms.TimeField(initial=time(11), widget=forms.TimeInput(attrs={"type": "time"}))
-    house_rules = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    def service_details(self, currency: str) -> dict:
-        data = dict(self.cleaned_data)
-        data["amenities"] = [item.strip() for item in data["amenities"].split(",") if item.strip()]
-        return data
-
-    @staticmethod
-    def initial_for(details) -> dict:
-        return {
-            "bedrooms": details.bedrooms,
-            "beds": details.beds,
-            "amenities": ", ".join(details.amenities),
-            "check_in_time": details.check_in_time,
-            "check_out_time": details.check_out_time,
-            "house_rules": details.house_rules,
-        }
-
-
-class CarForm(forms.Form):
-    make = forms.CharField(max_length=60)
-    model = forms.CharField(max_length=60)
-    year = forms.IntegerField(min_value=1950, max_value=2100)
-    transmission = forms.ChoiceField(choices=Transmission.choices)
-    fuel = forms.ChoiceField(choices=Fuel.choices)
-    day_price = forms.DecimalField(
-        **MONEY,
-        min_value=Decimal("0.01"),
-        label="Price per day",
-        help_text="The most 24 hours cost: a rental is priced by the hour, each day capped at this price "
-        "(and so are the hours after the last full day).",
-    )
-    daily_distance_limit_km = forms.IntegerField(min_value=0, max_value=5000, initial=200, label="Km included per day")
-    extra_km_price = forms.DecimalField(
-        **MONEY,
-        min_value=Decimal("0"),
-        initial=0,
-        label="Price per extra km",
-        help_text="Charged after the return for each km beyond the included km per day.",
-    )
-    deposit_amount = forms.DecimalField(
-        **MONEY,
-        min_value=Decimal("0"),
-        initial=0,
-        required=False,
-        label="Security deposit",
-        help_text="Held on the renter's card from pickup until 48 hours after the return; 0 for none.",
-    )
-    min_renter_age = forms.IntegerField(
-        min_value=18,
-        max_value=99,
-        required=False,
-        label="Minimum age of renters",
-        help_text="Checked against the date of birth on the renter's verified licence; empty for none.",
-    )
-    refuel_price_per_percent = forms.DecimalField(
-        **MONEY,
-        min_value=Decimal("0"),
-        initial=0,
-        required=False,
-        label="Refuel price per % missing",
-        help_text="Charged per percentage point of fuel or charge below the pickup level at the return; 0 for none.",
-    )
-
-    def service_details(self, currency: str) -> dict:
-        """The details for the services, amounts in minor units of the listing's currency (DomainError if inexact)."""
-        data = dict(self.cleaned_data)
-        for name in ("day_price", "extra_km_price"):
-            try:
-                data[name] = to_minor(data[name], currency)
-            except ValueError as error:
-                raise DomainError(str(error), field=name) from None
-        for name in ("deposit_amount", "refuel_price_per_percent"):
-            try:
-                data[name] = to_minor(data.get(name) or Decimal("0"), currency)
-            except ValueError as error:
-                raise DomainError(str(error), field=name) from None
-        return data
-
-    @staticmethod
-    def initial_for(details) -> dict:
-        fields = ("make", "model", "year", "transmission", "fuel", "daily_distance_limit_km", "min_renter_age")
-        initial = {name: getattr(details, name) for name in fields}
-        currency = details.listing.currency
-        initial.update(
-            day_price=to_major(details.day_price, currency), extra_km_price=to_major(details.extra_km_price, currency)
-        )
-        initial["deposit_amount"] = to_major(details.deposit_amount, currency)
-        initial["refuel_price_per_percent"] = to_major(details.refuel_price_per_percent, currency)
-        return initial
-
-
-class DriverForm(forms.Form):
-    languages = forms.CharField(max_length=200, required=False, help_text="e.g. French, English")
-    brings_car = forms.BooleanField(required=False, initial=True, label="I bring my own car")
-    service_radius_km = forms.FloatField(
-        min_value=0.5, max_value=200, initial=15, label="Service radius (km)", help_text="How far you come to people."
-    )
-
-    def service_details(self, currency: str) -> dict:
-        return dict(self.cleaned_data)
-
-    @staticmethod
-    def initial_for(details) -> dict:
-        return {name: getattr(details, name) for name in ("languages", "brings_car", "service_radius_km")}
-
-
-DETAIL_FORMS: dict[str, type[RoomForm | CarForm | DriverForm]] = {
-    ListingKind.ROOM: RoomForm,
-    ListingKind.CAR: CarForm,
-    ListingKind.DRIVER: DriverForm,
-}
-
-
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -315,15 +221,17 @@ class MultipleFileField(forms.FileField):
 
 
 class PhotosForm(forms.Form):
-    photos = MultipleFileField(required=False, help_text="Up to 10 photos; the first one is the cover.")
+    photos = MultipleFileField(
+        label=_("Photos"), required=False, help_text=_("Up to 10 photos; the first one is the cover.")
+    )
 
 
 class BlockForm(forms.Form):
     """Days the owner blocks, first to last inclusive, in the listing's own time zone, from today to its horizon."""
 
-    first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(max_length=140, required=False)
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note"), max_length=140, required=False)
 
     def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

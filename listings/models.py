@@ -367,8 +367,8 @@ class ListingPhoto(models.Model):
 
 
 class BusySource(models.TextChoices):
-    OWNER_BLOCK = "owner_block", "Blocked by the owner"
-    BOOKING = "booking", "Booked"
+    OWNER_BLOCK = "owner_block", _("Blocked by the owner")
+    BOOKING = "booking", _("Booked")
 
 
 class BusyPeriod(models.Model):
@@ -402,8 +402,8 @@ class BusyPeriod(models.Model):
 
 
 class ListingReportDecision(models.TextChoices):
-    REMOVE = "remove", "Listing removed"
-    KEEP = "keep", "Listing kept"
+    REMOVE = "remove", _("Listing removed")
+    KEEP = "keep", _("Listing kept")
 
 
 class ListingReport(models.Model):

@@ -154,7 +154,7 @@ def create_listing(
     require(kind in ListingKind.values, f"Unknown kind “{kind}”: choose a room, a car or a driving service.", "kind")
     if not has_verified_email(owner):
         raise PermissionDenied("Confirm your email address before listing something.")
-    ensure_not_suspended(owner, doing="list anything")
+    ensure_not_suspended(owner, doing=gettext_noop("list anything"))
     fields = _priced_in(_place_fields(fields, address_changed=True, point_changed=True), owner)
     validate_listing(kind=kind, fields=fields, details=details)
     prepared = _prepare_photos(list(photos))
@@ -187,7 +187,7 @@ def _lock_own(listing: Listing, actor: User) -> Listing:
 
 def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict) -> Listing:
     """Change the owner's listing (any subset of fields); the same rules as at creation."""
-    ensure_not_suspended(actor, doing="change your listings")
+    ensure_not_suspended(actor, doing=gettext_noop("change your listings"))
     with transaction.atomic():
         locked = _lock_own(listing, actor)
         detail = DETAIL_MODELS[locked.kind].objects.filter(listing=locked).first() or DETAIL_MODELS[locked.kind](
@@ -223,7 +223,7 @@ def set_listing_status(*, listing: Listing, actor: User, status: str) -> Listing
     """Pause, resume or (soft) delete the owner's listing; search and other people stop seeing it unless active."""
     require(status in ListingStatus.values, "Unknown status.", "status")
     if status == ListingStatus.ACTIVE:
-        ensure_not_suspended(actor, doing="take bookings again")
+        ensure_not_suspended(actor, doing=gettext_noop("take bookings again"))
     with transaction.atomic():
         locked = _lock_own(listing, actor)
         republished = locked.status != ListingStatus.ACTIVE and status == ListingStatus.ACTIVE
@@ -309,8 +309,8 @@ def open_question_thread(*, listing: Listing, requester: User) -> Thread:
         raise PermissionDenied("This is your own listing: guests ask you their questions here.")
     if not has_verified_email(requester):
         raise PermissionDenied("Confirm your email address before writing to hosts.", code="email_unverified")
-    ensure_not_suspended(requester, doing="write to hosts")
-    ensure_not_blocked(requester, listing.owner_id, doing="write to this host")
+    ensure_not_suspended(requester, doing=gettext_noop("write to hosts"))
+    ensure_not_blocked(requester, listing.owner_id, doing=gettext_noop("write to this host"))
     return ensure_thread(
         key=question_thread_key(listing_id=listing.pk, requester_id=requester.pk),
         title=f"Question about {listing.title}",

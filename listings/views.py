@@ -22,7 +22,8 @@ from core.requests import HtmxRequest, SignedInRequest
 from listings import photos as photo_services
 from listings import privacy, selectors, services
 from listings.availability import availability_months, locale_first_weekday
-from listings.forms import DETAIL_FORMS, BlockForm, ListingForm, PhotosForm, SearchForm
+from listings.detail_forms import DETAIL_FORMS
+from listings.forms import BlockForm, ListingForm, PhotosForm, SearchForm
 from listings.geocoding import geocode_place
 from listings.models import MAX_PHOTOS_PER_LISTING, ListingKind, ListingStatus
 from listings.prices import approximate_prices, searcher_currency

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
+from django.utils.translation import gettext_lazy as _
 
 # Ledger accounts. Sign convention: an entry's amount is what flows INTO the account,
 # so a transaction's entries sum to zero. Money from outside (guest_funding) goes
@@ -156,10 +157,10 @@ class Payment(models.Model):
         FAILED = "failed", "Failed"
 
     class Chargeback(models.TextChoices):
-        NONE = "", "No chargeback"
-        OPEN = "open", "Chargeback open at the guest's bank"
-        WON = "won", "Chargeback won: the bank gave the money back"
-        LOST = "lost", "Chargeback lost: the card holder keeps the money"
+        NONE = "", _("No chargeback")
+        OPEN = "open", _("Chargeback open at the guest's bank")
+        WON = "won", _("Chargeback won: the bank gave the money back")
+        LOST = "lost", _("Chargeback lost: the card holder keeps the money")
 
     # Idempotency keys derive from this, not from the id: SQLite can hand a rolled-back
     # id out again, and Stripe would then replay the first attempt's answer.

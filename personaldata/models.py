@@ -7,12 +7,13 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ExportStatus(models.TextChoices):
-    PENDING = "pending", "Being prepared"
-    READY = "ready", "Ready to download"
-    EXPIRED = "expired", "Expired"
+    PENDING = "pending", _("Being prepared")
+    READY = "ready", _("Ready to download")
+    EXPIRED = "expired", _("Expired")
 
 
 class DataExport(models.Model):

@@ -24,6 +24,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts import verifications
 from accounts.models import Block, User
@@ -61,14 +63,16 @@ def request_export(*, user: User, now=None) -> DataExport:
     """Ask for an archive; the worker builds it and emails the link. At most one a day."""
     now = now or timezone.now()
     if not user.is_authenticated or not user.is_active:
-        raise PermissionDenied("Log in to download your data.")
+        raise PermissionDenied(gettext_noop("Log in to download your data."))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         recent = DataExport.objects.filter(user=user, created_at__gt=now - EXPORT_INTERVAL).first()
         if recent is not None:
             raise Conflict(
-                "You asked for your data less than a day ago: use the link we emailed you "
-                f"(or wait until {timezone.localtime(recent.created_at + EXPORT_INTERVAL):%d %b %H:%M}).",
+                gettext_noop(
+                    "You asked for your data less than a day ago: use the link we emailed you (or wait until %(when)s)."
+                ),
+                params={"when": date_format(timezone.localtime(recent.created_at + EXPORT_INTERVAL), "j M H:i")},
                 code="export_too_soon",
             )
         export = DataExport.objects.create(user=user, token=secrets.token_urlsafe(32), created_at=now)
@@ -115,12 +119,14 @@ def download(*, user: User, token: str, now=None) -> DataExport:
     export = DataExport.objects.filter(token=token).first()
     # The same answer for a wrong token and someone else's: the link names nothing to a stranger.
     if export is None or export.user_id != user.pk:
-        raise NotFound("No such download.")
+        raise NotFound(gettext_noop("No such download."))
     if export.status == ExportStatus.PENDING:
-        raise Conflict("Your archive is still being prepared: we will email you when it is ready.")
+        raise Conflict(gettext_noop("Your archive is still being prepared: we will email you when it is ready."))
     if export.status == ExportStatus.EXPIRED or export.expires_at <= now:
         purge_expired_exports(now=now)
-        raise Conflict("This link has expired. Ask for a new archive on the My data page.", code="export_expired")
+        raise Conflict(
+            gettext_noop("This link has expired. Ask for a new archive on the My data page."), code="export_expired"
+        )
     return export
 
 
@@ -141,20 +147,37 @@ def reasons_to_keep(user: User) -> list[str]:
     as_guest = Booking.objects.filter(guest=user, status__in=OPEN_BOOKING_STATUSES).count()
     as_host = Booking.objects.filter(listing__owner=user, status__in=OPEN_BOOKING_STATUSES).count()
     if as_guest:
-        reasons.append(f"You have {as_guest} booking{'s' if as_guest > 1 else ''} as a guest still open.")
+        reasons.append(
+            ngettext(
+                "You have %(count)d booking as a guest still open.",
+                "You have %(count)d bookings as a guest still open.",
+                as_guest,
+            )
+            % {"count": as_guest}
+        )
     if as_host:
-        reasons.append(f"Guests have {as_host} booking{'s' if as_host > 1 else ''} of your listings still open.")
+        reasons.append(
+            ngettext(
+                "Guests have %(count)d booking of your listings still open.",
+                "Guests have %(count)d bookings of your listings still open.",
+                as_host,
+            )
+            % {"count": as_host}
+        )
     disputes = Dispute.objects.filter(
         Q(booking__guest=user) | Q(booking__listing__owner=user), status__in=OPEN_DISPUTE_STATUSES
     ).count()
     if disputes:
-        reasons.append(f"{disputes} dispute{'s are' if disputes > 1 else ' is'} not settled yet.")
+        reasons.append(
+            ngettext("%(count)d dispute is not settled yet.", "%(count)d disputes are not settled yet.", disputes)
+            % {"count": disputes}
+        )
     if _money_held_in_escrow(user):
-        reasons.append("Money of a past booking is still held by Sharing until it is paid out or refunded.")
+        reasons.append(gettext("Money of a past booking is still held by Sharing until it is paid out or refunded."))
     currencies = set(Payout.objects.filter(host=user).values_list("currency", flat=True))
     waiting = Payout.objects.filter(host=user, status=Payout.Status.WAITING).exists()
     if waiting or any(balance(host_payable(user.pk), currency=c) for c in currencies):
-        reasons.append("Sharing still owes you a payout: it must be paid out first.")
+        reasons.append(gettext("Sharing still owes you a payout: it must be paid out first."))
     return reasons
 
 
@@ -177,18 +200,18 @@ def delete_account(*, user: User, confirm_email: str, now=None) -> User:
     """Erase or anonymise the person's data and close the account; refused while anything is open."""
     now = now or timezone.now()
     if not user.is_authenticated or not user.is_active:
-        raise PermissionDenied("Log in to delete your account.")
+        raise PermissionDenied(gettext_noop("Log in to delete your account."))
     if user.is_staff:
-        raise PermissionDenied("Staff accounts are closed by an administrator, not from this page.")
+        raise PermissionDenied(gettext_noop("Staff accounts are closed by an administrator, not from this page."))
     if (confirm_email or "").strip().lower() != user.email.lower():
-        raise DomainError("Type the email address of your account to confirm.", field="confirm_email")
+        raise DomainError(gettext_noop("Type the email address of your account to confirm."), field="confirm_email")
     with transaction.atomic():
         # The person's row is the lock: a booking request or a payout decided meanwhile waits for it.
         user = User.objects.select_for_update().get(pk=user.pk)
         reasons = reasons_to_keep(user)
         if reasons:
             raise Conflict(
-                " ".join([*reasons, "Your account can be deleted once nothing is open."]),
+                " ".join([*reasons, gettext("Your account can be deleted once nothing is open.")]),
                 code="account_has_open_items",
             )
         _erase(user)

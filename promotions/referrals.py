@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import Conflict, DomainError
@@ -39,7 +40,7 @@ def referral_code_for(user: User) -> str:
             existing = ReferralCode.objects.filter(user=user).values_list("code", flat=True).first()
             if existing:
                 return existing
-    raise Conflict("Could not make an invitation code just now. Try again.")
+    raise Conflict(gettext_noop("Could not make an invitation code just now. Try again."))
 
 
 def record_referral(*, referred: User, code: str, now: datetime | None = None) -> Referral:
@@ -47,16 +48,16 @@ def record_referral(*, referred: User, code: str, now: datetime | None = None) -
     now = now or timezone.now()
     owner = ReferralCode.objects.filter(code=code.strip().upper()).select_related("user").first()
     if owner is None:
-        raise DomainError("We do not know this invitation code.", field="code", code="unknown")
+        raise DomainError(gettext_noop("We do not know this invitation code."), field="code", code="unknown")
     if owner.user_id == referred.pk:
-        raise DomainError("You cannot invite yourself.", field="code", code="own_code")
+        raise DomainError(gettext_noop("You cannot invite yourself."), field="code", code="own_code")
     if now - referred.date_joined > CLAIM_WINDOW:
-        raise DomainError("Invitations count within 7 days of signing up.", field="code", code="too_late")
+        raise DomainError(gettext_noop("Invitations count within 7 days of signing up."), field="code", code="too_late")
     try:
         with transaction.atomic():
             return Referral.objects.create(referrer=owner.user, referred=referred, created_at=now)
     except IntegrityError as error:
-        raise Conflict("Someone already invited you.", field="code", code="already_referred") from error
+        raise Conflict(gettext_noop("Someone already invited you."), field="code", code="already_referred") from error
 
 
 def referral_credit(currency: str) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop, ngettext_lazy
 
 from accounts.models import User
 from core.errors import DomainError
@@ -40,41 +42,64 @@ def usable_code(
     code = PromoCode.objects.filter(code=normalise_code(text)).first()
     field = "promo_code"
     if code is None:
-        raise PromotionRefused("We do not know this promo code. Check how it is spelt.", field=field, code="unknown")
+        raise PromotionRefused(
+            gettext_noop("We do not know this promo code. Check how it is spelt."), field=field, code="unknown"
+        )
     if not code.active:
-        raise PromotionRefused("This promo code is no longer valid.", field=field, code="expired")
+        raise PromotionRefused(gettext_noop("This promo code is no longer valid."), field=field, code="expired")
     if now >= code.valid_until:
-        raise PromotionRefused("This promo code has expired.", field=field, code="expired")
+        raise PromotionRefused(gettext_noop("This promo code has expired."), field=field, code="expired")
     if now < code.valid_from:
-        starts = code.valid_from.strftime("%d %b %Y")
-        raise PromotionRefused(f"This promo code is valid from {starts}.", field=field, code="not_yet_valid")
+        raise PromotionRefused(
+            gettext_noop("This promo code is valid from %(date)s."),
+            params={"date": date_format(code.valid_from, "DATE_FORMAT")},
+            field=field,
+            code="not_yet_valid",
+        )
     if code.budget is not None and code.spent >= code.budget:
-        raise PromotionRefused("This promo code has been used up.", field=field, code="exhausted")
+        raise PromotionRefused(gettext_noop("This promo code has been used up."), field=field, code="exhausted")
     if code.kind_list and listing_kind not in code.kind_list:
-        kinds = " and ".join(f"{kind}s" for kind in code.kind_list)
-        raise PromotionRefused(f"This promo code is for {kinds} only.", field=field, code="wrong_kind")
+        raise PromotionRefused(
+            gettext_noop("This promo code is for %(kinds)s only."),
+            params={"kinds": _kinds_in_words(code.kind_list)},
+            field=field,
+            code="wrong_kind",
+        )
     if (code.listing_id is not None and code.listing_id != listing_id) or (
         code.funded_by == Funder.HOST and code.host_id != host_id
     ):
-        raise PromotionRefused("This promo code is for another host's listings.", field=field, code="wrong_listing")
+        raise PromotionRefused(
+            gettext_noop("This promo code is for another host's listings."), field=field, code="wrong_listing"
+        )
     if code.currency and code.currency != currency:
         raise PromotionRefused(
-            f"This promo code is for prices in {code.currency}; this listing is priced in {currency}.",
+            gettext_noop("This promo code is for prices in %(code_currency)s; this listing is priced in %(currency)s."),
+            params={"code_currency": code.currency, "currency": currency},
             field=field,
             code="wrong_currency",
         )
     if spend < code.min_spend:
-        minimum = format_money(code.min_spend, code.currency)
         raise PromotionRefused(
-            f"This promo code needs a total of at least {minimum}.", field=field, code="below_minimum"
+            gettext_noop("This promo code needs a total of at least %(minimum)s."),
+            params={"minimum": format_money(code.min_spend, code.currency)},
+            field=field,
+            code="below_minimum",
         )
     if code.first_booking_only and not first_booking:
-        raise PromotionRefused("This promo code is for a first booking only.", field=field, code="not_first_booking")
+        raise PromotionRefused(
+            gettext_noop("This promo code is for a first booking only."), field=field, code="not_first_booking"
+        )
     used = Redemption.objects.filter(code=code, guest=guest, status=Redemption.Status.ACTIVE).count()
     if used >= code.per_person_limit:
-        times = "once" if code.per_person_limit == 1 else f"{code.per_person_limit} times"
         raise PromotionRefused(
-            f"You have already used this promo code ({times} per person).", field=field, code="limit_reached"
+            ngettext_lazy(
+                "You have already used this promo code (once per person).",
+                "You have already used this promo code (%(count)d times per person).",
+                "count",
+            ),
+            params={"count": code.per_person_limit},
+            field=field,
+            code="limit_reached",
         )
     return code
 
@@ -82,7 +107,7 @@ def usable_code(
 def check_budget(code: PromoCode, amount: int) -> None:
     """Refuse a discount the code's remaining budget cannot cover (checked again, locked, at redemption)."""
     if code.budget is not None and code.spent + amount > code.budget:
-        raise PromotionRefused("This promo code has been used up.", field="promo_code", code="exhausted")
+        raise PromotionRefused(gettext_noop("This promo code has been used up."), field="promo_code", code="exhausted")
 
 
 def terms_of(code: PromoCode) -> PromotionTerms:
@@ -112,3 +137,14 @@ def host_promotion_left(*, reference: str) -> int:
     """What a host-funded code's discount on the booking `reference` still draws on the code's budget."""
     redemption = Redemption.objects.filter(reference=reference, code__funded_by=Funder.HOST).first()
     return redemption.amount - redemption.returned if redemption is not None else 0
+
+
+# The kinds a promo code is for, as plural nouns ("rooms and cars") in the asker's language.
+KIND_NOUNS = {"room": gettext_noop("rooms"), "car": gettext_noop("cars"), "driver": gettext_noop("drivers")}
+
+
+def _kinds_in_words(kinds: list[str]) -> str:
+    nouns = [gettext(KIND_NOUNS[kind]) if kind in KIND_NOUNS else kind for kind in kinds]
+    if len(nouns) == 1:
+        return nouns[0]
+    return gettext("%(some)s and %(last)s") % {"some": ", ".join(nouns[:-1]), "last": nouns[-1]}

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import DomainError, NotFound, PermissionDenied
@@ -36,7 +37,7 @@ def create_code(*, by: User, **terms: Any) -> PromoCode:
         with transaction.atomic():
             return PromoCode.objects.create(**fields, created_by=by, created_at=timezone.now())
     except IntegrityError as error:
-        raise DomainError("That code is taken: choose another.", field="code") from error
+        raise DomainError(gettext_noop("That code is taken: choose another."), field="code") from error
 
 
 def code_terms(
@@ -63,34 +64,36 @@ def code_terms(
         moment if timezone.is_aware(moment) else timezone.make_aware(moment) for moment in (valid_from, valid_until)
     )
     if not 3 <= len(text) <= 32 or not set(text) <= CODE_CHARACTERS:
-        raise DomainError("A code has 3 to 32 letters, digits or dashes.", field="code")
+        raise DomainError(gettext_noop("A code has 3 to 32 letters, digits or dashes."), field="code")
     if funded_by == Funder.PLATFORM and not by.is_staff:
-        raise PermissionDenied("Only Sharing's staff can make codes that Sharing pays for.", field="funded_by")
+        raise PermissionDenied(
+            gettext_noop("Only Sharing's staff can make codes that Sharing pays for."), field="funded_by"
+        )
     if funded_by not in Funder.values:
-        raise DomainError("Say who pays the discount: platform or host.", field="funded_by")
+        raise DomainError(gettext_noop("Say who pays the discount: platform or host."), field="funded_by")
     percent_bps = int((percent or Decimal(0)) * 100)
     if percent is not None and (percent_bps != percent * 100 or not 0 < percent_bps <= 10_000):
-        raise DomainError("A percentage is between 0.01 and 100.", field="percent")
+        raise DomainError(gettext_noop("A percentage is between 0.01 and 100."), field="percent")
     if (percent_bps > 0) == (amount_off > 0):
-        raise DomainError("Give either a percentage or an amount off, not both.", field="amount_off")
+        raise DomainError(gettext_noop("Give either a percentage or an amount off, not both."), field="amount_off")
     if amount_off < 0 or min_spend < 0 or (budget is not None and budget <= 0):
-        raise DomainError("Amounts are positive.", field="amount_off")
+        raise DomainError(gettext_noop("Amounts are positive."), field="amount_off")
     if currency:
         currency = checked_currency(currency)
     elif amount_off or min_spend or budget is not None:
-        raise DomainError("An amount, a minimum spend or a budget needs a currency.", field="currency")
+        raise DomainError(gettext_noop("An amount, a minimum spend or a budget needs a currency."), field="currency")
     if valid_until <= valid_from:
-        raise DomainError("The code must end after it starts.", field="valid_until")
+        raise DomainError(gettext_noop("The code must end after it starts."), field="valid_until")
     kinds = sorted(set(kinds or []))
     if not set(kinds) <= set(ListingKind.values):
         raise DomainError(f"Kinds are among {', '.join(ListingKind.values)}.", field="kinds")
     if per_person_limit < 1:
-        raise DomainError("Each person may use a code at least once.", field="per_person_limit")
+        raise DomainError(gettext_noop("Each person may use a code at least once."), field="per_person_limit")
     host = by if funded_by == Funder.HOST else None
     if listing_id is not None:
         listing = Listing.objects.filter(pk=listing_id).first()
         if listing is None or (host is not None and listing.owner_id != host.pk):
-            raise NotFound("No such listing of yours.", field="listing_id")
+            raise NotFound(gettext_noop("No such listing of yours."), field="listing_id")
     return {
         "code": text,
         "funded_by": funded_by,
@@ -114,7 +117,7 @@ def deactivate_code(*, by: User, code_id: int) -> PromoCode:
     with transaction.atomic():
         code = PromoCode.objects.select_for_update().filter(pk=code_id).first()
         if code is None or not (by.is_staff or code.host_id == by.pk):
-            raise NotFound("No such promo code.")
+            raise NotFound(gettext_noop("No such promo code."))
         if code.active:
             code.active = False
             code.save(update_fields=["active"])
@@ -127,13 +130,19 @@ def redeem(*, code_text: str, guest: User, reference: str, amount: int, currency
     with transaction.atomic():
         code = PromoCode.objects.select_for_update().filter(code=normalise_code(code_text)).first()
         if code is None or not code.active or not code.valid_from <= now < code.valid_until:
-            raise PromotionRefused("This promo code is no longer valid.", field="promo_code", code="expired")
+            raise PromotionRefused(
+                gettext_noop("This promo code is no longer valid."), field="promo_code", code="expired"
+            )
         used = Redemption.objects.filter(code=code, guest=guest, status=Redemption.Status.ACTIVE).count()
         if used >= code.per_person_limit:
-            raise PromotionRefused("You have already used this promo code.", field="promo_code", code="limit_reached")
+            raise PromotionRefused(
+                gettext_noop("You have already used this promo code."), field="promo_code", code="limit_reached"
+            )
         within = Q(budget__isnull=True) | Q(spent__lte=F("budget") - amount)
         if not PromoCode.objects.filter(within, pk=code.pk).update(spent=F("spent") + amount):
-            raise PromotionRefused("This promo code has just been used up.", field="promo_code", code="exhausted")
+            raise PromotionRefused(
+                gettext_noop("This promo code has just been used up."), field="promo_code", code="exhausted"
+            )
         return Redemption.objects.create(
             code=code, guest=guest, reference=reference, amount=amount, currency=currency, created_at=now
         )
@@ -218,7 +227,9 @@ def _move_credit(*, user_id: int, currency: str, amount: int, reason: str, refer
         if CreditMovement.objects.filter(account=account, reason=reason, reference=reference).exists():
             return False
         if account.balance + amount < 0:
-            raise DomainError("Your credit changed while you were booking. Check the price and book again.")
+            raise DomainError(
+                gettext_noop("Your credit changed while you were booking. Check the price and book again.")
+            )
         CreditMovement.objects.create(
             account=account, amount=amount, reason=reason, reference=reference, created_at=now
         )

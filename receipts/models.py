@@ -16,16 +16,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking
 from payments.models import LedgerTransaction
 
 
 class Kind(models.TextChoices):
-    RECEIPT = "receipt", "Receipt"
-    REFUND = "refund", "Refund receipt"
-    CREDIT_NOTE = "credit_note", "Credit note"
-    STATEMENT = "statement", "Monthly statement"
+    RECEIPT = "receipt", _("Receipt")
+    REFUND = "refund", _("Refund receipt")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+    STATEMENT = "statement", _("Monthly statement")
 
 
 # The series each kind is numbered in, per issuer: receipts and refunds share one (both are

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking
@@ -31,6 +32,7 @@ from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.tasks import schedule_on_commit
 from listings.models import Listing
 from realtime import notify
+from realtime.wording import words
 from reviews import selectors, tasks
 from reviews.models import (
     ASPECTS_BY_KIND,
@@ -106,8 +108,10 @@ def _parties(booking: Booking) -> dict[str, User]:
 
 
 def _notify(recipients: list[User], kind: str, booking: Booking, message: str) -> None:
+    """`message` is English, marked with gettext_noop where written: each reader gets it in their language."""
     if not recipients:
         return
+    said = words(message)
     notify(
         recipients,
         kind,
@@ -116,6 +120,7 @@ def _notify(recipients: list[User], kind: str, booking: Booking, message: str) -
             "listing_title": booking.listing.title,
             "url": reverse("reviews:write", kwargs={"booking_id": booking.pk}),
             "message": message,
+            "message_words": said,
             # The line the notification bell shows (realtime.Notification.text).
             "title": f"{booking.listing.title}: {message}",
         },
@@ -263,7 +268,7 @@ def write_review(
         if created:
             _schedule_window_tasks(window, now)
         if Review.objects.filter(booking=booking, direction=other_direction).exists():
-            _publish(window, booking, now, "You have both written: your reviews are now public.")
+            _publish(window, booking, now, gettext_noop("You have both written: your reviews are now public."))
             review.refresh_from_db(fields=["published_at"])
     return review
 
@@ -289,7 +294,10 @@ def announce_review_window(*, booking_id: int, now: datetime | None = None) -> R
         window.can_write_sent_at = now
         window.save(update_fields=["can_write_sent_at"])
         _notify(
-            _yet_to_write(booking), "review.can_write", booking, "How did it go? You have 14 days to write a review."
+            _yet_to_write(booking),
+            "review.can_write",
+            booking,
+            gettext_noop("How did it go? You have 14 days to write a review."),
         )
     return window
 
@@ -326,7 +334,12 @@ def remind_reviewers(*, booking_id: int, now: datetime | None = None) -> ReviewW
             raise Conflict(WINDOW_CLOSED, code="window_closed")
         window.reminder_sent_at = now
         window.save(update_fields=["reminder_sent_at"])
-        _notify(_yet_to_write(booking), "review.reminder", booking, "Last day to review: the window closes tomorrow.")
+        _notify(
+            _yet_to_write(booking),
+            "review.reminder",
+            booking,
+            gettext_noop("Last day to review: the window closes tomorrow."),
+        )
     return window
 
 
@@ -342,7 +355,7 @@ def close_review_window(*, booking_id: int, now: datetime | None = None) -> Revi
             return window
         if now < window.closes_at:
             raise Conflict("The review window is still open.", code="not_due")
-        _publish(window, booking, now, "The review window closed: the reviews are now public.")
+        _publish(window, booking, now, gettext_noop("The review window closed: the reviews are now public."))
     return window
 
 

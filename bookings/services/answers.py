@@ -45,7 +45,7 @@ def accept_booking(*, host: User, booking_id: int, now: datetime | None = None) 
     with transaction.atomic():
         booking = _lock(booking_id)
         _require_host(booking, host, "accept")
-        ensure_not_suspended(host, doing="accept bookings")
+        ensure_not_suspended(host, doing=gettext_noop("accept bookings"))
         if booking.status == BookingStatus.CONFIRMED:
             return booking
         if booking.status != BookingStatus.REQUESTED:

@@ -109,16 +109,18 @@ def _bookable_period(
         raise NotFound(gettext_noop("No such listing."))
     if listing.owner_id == guest.pk:
         raise PermissionDenied(gettext_noop("You cannot book your own listing."), code="own_listing")
-    ensure_not_blocked(guest, listing.owner_id, doing="ask to book this listing")
+    ensure_not_blocked(guest, listing.owner_id, doing=gettext_noop("ask to book this listing"))
     if listing.verified_guests_only:
-        ensure_verified_person(guest, doing="ask to book this listing")
+        ensure_verified_person(guest, doing=gettext_noop("ask to book this listing"))
     if not listing.is_bookable:
         raise Conflict(gettext_noop("This listing is not taking bookings right now."), code="listing_paused")
     priced = selectors.price_period(listing=listing, start=start, end=end, now=now)
     if listing.kind == ListingKind.CAR:
         car = getattr(listing, "car", None)
         pickup_day = priced.start.astimezone(ZoneInfo(listing.time_zone)).date()
-        ensure_verified_licence(guest, doing="book a car", min_age=car.min_renter_age if car else None, on=pickup_day)
+        ensure_verified_licence(
+            guest, doing=gettext_noop("book a car"), min_age=car.min_renter_age if car else None, on=pickup_day
+        )
     _check_rules(listing=listing, start=priced.start, end=priced.end, units=priced.quote.units, guests=guests, now=now)
     pricing.check_minimum_charge(priced.quote)
     if overlapping_busy_periods(listing_id=listing.pk, start=priced.start, end=priced.end).exists():
@@ -148,7 +150,7 @@ def quote_request(
     now = now or timezone.now()
     if not has_verified_email(guest):
         raise PermissionDenied(gettext_noop("Confirm your email address before booking."), code="email_unverified")
-    ensure_not_suspended(guest, doing="book")
+    ensure_not_suspended(guest, doing=gettext_noop("book"))
     listing, priced = _bookable_period(
         guest=guest, listing_id=listing_id, start=start, end=end, guests=guests, now=now, lock=False
     )
@@ -313,7 +315,7 @@ def _create_booking(*, checkout: PendingCheckout, now: datetime, adopt: bool = F
     """
     guest = checkout.guest
     # Suspended while at the bank: the authorisation is released by the caller's failure path.
-    ensure_not_suspended(guest, doing="book")
+    ensure_not_suspended(guest, doing=gettext_noop("book"))
     with transaction.atomic():
         listing, priced = _bookable_period(
             guest=guest,

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.selectors import ensure_not_suspended, has_verified_email
@@ -47,11 +48,11 @@ def go_available(*, provider: User, listing_id: int, position: Position, now: da
     lat, lng = position.latitude, position.longitude
     if not has_verified_email(provider):
         raise PermissionDenied("Confirm your email address before taking jobs.", code="email_unverified")
-    ensure_not_suspended(provider, doing="take jobs")
+    ensure_not_suspended(provider, doing=gettext_noop("take jobs"))
     with transaction.atomic():
         listing = _own_listing(provider, listing_id)
         if listing.kind == ListingKind.DRIVER:
-            ensure_verified_licence(provider, doing="go online as a driver")
+            ensure_verified_licence(provider, doing=gettext_noop("go online as a driver"))
         if listing.status != ListingStatus.ACTIVE:
             raise Conflict("This listing is paused: resume it before going available.", code="listing_paused")
         _, cell, _ = geo.cells_for(lat, lng)

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.selectors import ensure_not_suspended, has_verified_email
@@ -166,7 +167,7 @@ def request_now(*, requester: User, need: Need, payment_method: str, now: dateti
     now = now or timezone.now()
     if not has_verified_email(requester):
         raise PermissionDenied("Confirm your email address before asking for a driver.", code="email_unverified")
-    ensure_not_suspended(requester, doing="book")
+    ensure_not_suspended(requester, doing=gettext_noop("book"))
     if selectors.has_open_request(requester=requester):
         raise Conflict("You are already waiting for a provider: cancel that request first.", code="duplicate_request")
     quote = estimate(requester=requester, need=need, now=now)

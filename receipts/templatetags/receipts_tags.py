@@ -5,20 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext
 
 from receipts import selectors
 
 register = template.Library()
-
-# The documents' kinds (receipts.models.Kind) for makemessages: the links translate them for their reader.
-KIND_WORDS = (
-    gettext_noop("Receipt"),
-    gettext_noop("Refund receipt"),
-    gettext_noop("Credit note"),
-    gettext_noop("Monthly statement"),
-)
 
 
 def _reader(context: Any) -> Any:
@@ -33,7 +24,7 @@ def booking_documents(context: dict[str, Any], booking: Any) -> dict[str, Any]:
     """The receipts, refunds and credit notes of this booking issued to the person reading the page."""
     user = _reader(context)
     documents = list(selectors.booking_documents(user, booking.pk)) if user is not None else []
-    return {"documents": documents, "heading": _("Receipts (PDF)"), "empty": ""}
+    return {"documents": documents, "heading": gettext("Receipts (PDF)"), "empty": ""}
 
 
 @register.inclusion_tag("receipts/_documents.html", takes_context=True)
@@ -43,6 +34,6 @@ def my_statements(context: dict[str, Any]) -> dict[str, Any]:
     documents = list(selectors.statements_of(user)[:24]) if user is not None else []
     return {
         "documents": documents,
-        "heading": _("Monthly statements"),
-        "empty": _("Your first statement is issued after the end of a month in which your balance moved."),
+        "heading": gettext("Monthly statements"),
+        "empty": gettext("Your first statement is issued after the end of a month in which your balance moved."),
     }

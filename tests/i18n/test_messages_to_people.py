@@ -88,3 +88,122 @@ def test_the_api_answers_a_refusal_in_the_askers_language_with_the_same_code(cli
     assert answer.status_code == 403
     assert answer.json()["detail"] == detail
     assert answer.json()["code"] == "own_listing"
+
+
+def refusal(language: str, operation) -> str:
+    """The message of the refusal `operation` raises while `language` is the asker's (their page's) language."""
+    from core.errors import DomainError
+
+    with translation.override(language), pytest.raises(DomainError) as refused:
+        operation()
+    return refused.value.message
+
+
+def test_a_refusal_with_a_value_in_it_is_translated_around_the_value():
+    from discovery.favourites import create_list
+
+    owner = make_user()
+    create_list(owner=owner, name="Lisboa")
+    said = refusal("fr", lambda: create_list(owner=owner, name="Lisboa"))
+    assert said == "Vous avez déjà une liste nommée « Lisboa »."
+    assert refusal("en", lambda: create_list(owner=owner, name="Lisboa")) == "You already have a list called “Lisboa”."
+
+
+@pytest.mark.parametrize(
+    ("language", "limit", "said"),
+    [
+        ("de", 1, "Sie können bis zu 1 Liste anlegen."),
+        ("de", 2, "Sie können bis zu 2 Listen anlegen."),
+        ("fr", 1, "Vous pouvez garder jusqu\u2019à 1 liste."),
+        ("ja", 2, "リストは2件まで保存できます。"),
+        ("en", 1, "You can keep up to 1 list."),
+    ],
+)
+def test_a_refusal_that_counts_takes_the_plural_of_the_askers_language(language, limit, said):
+    from discovery import favourites
+
+    owner = make_user()
+    with mock.patch.object(favourites, "MAX_LISTS", limit):
+        for number in range(limit):
+            favourites.create_list(owner=owner, name=f"List {number}")
+        assert refusal(language, lambda: favourites.create_list(owner=owner, name="One more")) == said
+
+
+def test_a_block_is_refused_in_the_askers_language_with_what_they_tried_in_their_words():
+    from accounts.safety import block_person
+    from listings.services import open_question_thread
+
+    host, guest = make_user(), make_user()
+    listing = make_listing(owner=host)
+    block_person(blocker=host, person_id=guest.pk)
+    said = refusal("ja", lambda: open_question_thread(listing=listing, requester=guest))
+    assert said == "このホストにメッセージを送ることはできません。どちらかが相手をブロックしています。"
+    said = refusal("es", lambda: open_question_thread(listing=listing, requester=guest))
+    assert said == "No puedes escribir a este anfitrión: uno de los dos ha bloqueado al otro."
+
+
+def test_a_dispute_is_told_to_each_party_in_their_own_language(client):
+    from tests.disputes.helpers import open_as_guest, paid_booking
+
+    booking = paid_booking()
+    guest, host = booking.guest, booking.listing.owner
+    type(guest).objects.filter(pk=guest.pk).update(language="fr")
+    type(host).objects.filter(pk=host.pk).update(language="ja")
+    with translation.override("de"):  # whatever language the opener's page was in
+        open_as_guest(booking)
+    client.force_login(host)
+    bell = client.get("/notifications/").content.decode()
+    assert f"{booking.listing.title}: ゲストが紛争を開始しました。入金は保留中です。" in bell
+    client.force_login(guest)
+    bell = client.get("/notifications/").content.decode()
+    assert "Le voyageur a ouvert un litige. Le versement est suspendu." in bell
+    assert "A dispute was opened" not in bell and "Streitfall" not in bell
+    # The stored English stays for the API's older clients.
+    stored = host.notifications.get(kind="dispute.opened").payload
+    assert stored["message"] == "A dispute was opened by the guest. The payout is on hold."
+
+
+def test_a_message_of_several_sentences_is_translated_sentence_by_sentence_with_its_values():
+    from realtime.wording import english, render_words, words
+
+    said = [
+        words("The dispute is resolved."),
+        words("Refund to the guest: %(refund)s; the host keeps %(payout)s.", refund="€50.00", payout="€30.00"),
+        words("Reason: %(reason)s", reason="Heating broken"),
+    ]
+    with translation.override("de"):
+        german = render_words(said)
+    assert german == (
+        "Der Streitfall ist entschieden. Erstattung an den Gast: €50.00; der Gastgeber behält €30.00. "
+        "Begründung: Heating broken"
+    )
+    assert english(said) == (
+        "The dispute is resolved. Refund to the guest: €50.00; the host keeps €30.00. Reason: Heating broken"
+    )
+
+
+def test_a_deposit_notice_reaches_the_renter_in_their_language():
+    from handover.deposits import _tell
+
+    guest = make_user(language="es")
+    booking = request_room(guest=guest)
+    _tell(booking, [guest], "deposit.claimed", "The owner claimed on the deposit; support will decide")
+    notice = guest.notifications.get(kind="deposit.claimed")
+    with translation.override("es"):
+        assert notice.text == f"{booking.listing.title}: El propietario reclamó sobre la fianza; asistencia decidirá"
+
+
+def test_a_saved_search_alert_reads_in_its_owners_language():
+    from discovery.alerts import alert_matching_searches
+    from discovery.saved_searches import save_search
+
+    owner = make_user(language="fr")
+    save_search(owner=owner, name="Paris", latitude=48.8566, longitude=2.3522, radius_km=10)
+    listing = make_listing(title="Loft")
+    assert alert_matching_searches(listing_id=listing.pk, reason="published", now=NOW) == 1
+    alert = owner.notifications.get(kind="saved_search.match")
+    assert alert.payload["title"] == "New for “Paris”: Loft"  # the stored English, as before
+    with translation.override("fr"):
+        assert alert.text == "Nouveau pour « Paris » : Loft"
+    with translation.override("ja"):
+        assert alert.text == "「Paris」に新着\uff1aLoft"
