@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import DomainError, NotFound, PermissionDenied
@@ -137,6 +138,27 @@ def redeem(*, code_text: str, guest: User, reference: str, amount: int, currency
         return Redemption.objects.create(
             code=code, guest=guest, reference=reference, amount=amount, currency=currency, created_at=now
         )
+
+
+def extend_redemption(*, reference: str, extra: int, now: datetime) -> None:
+    """A changed booking's code gives `extra` more (its terms on a dearer stay): taken from the budget by the
+    same conditional UPDATE as a redemption (never above it), on the booking's own redemption, so the
+    per-person limit still counts the booking once. Caller's transaction; PromotionRefused when too little is left."""
+    if extra <= 0:
+        return
+    with transaction.atomic():
+        redemption = Redemption.objects.select_for_update().filter(reference=reference).first()
+        if redemption is None or redemption.status != Redemption.Status.ACTIVE:
+            raise PromotionRefused(gettext_noop("This booking's promo code is no longer in use."), code="expired")
+        PromoCode.objects.select_for_update().filter(pk=redemption.code_id).first()
+        within = Q(budget__isnull=True) | Q(spent__lte=F("budget") - extra)
+        if not PromoCode.objects.filter(within, pk=redemption.code_id).update(spent=F("spent") + extra):
+            raise PromotionRefused(
+                gettext_noop("The promo code's budget was used up since this change was asked: ask again."),
+                field="promo_code",
+                code="exhausted",
+            )
+        Redemption.objects.filter(pk=redemption.pk).update(amount=F("amount") + extra)
 
 
 def release(*, reference: str, now: datetime) -> None:
