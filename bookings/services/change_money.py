@@ -50,9 +50,14 @@ PROMOTION_DEARER = gettext_noop(
 class Tenders(Protocol):
     """What a quote or a change says each tender pays."""
 
-    charged: int
-    platform_promotion: int
-    credit: int
+    @property
+    def charged(self) -> int: ...
+
+    @property
+    def platform_promotion(self) -> int: ...
+
+    @property
+    def credit(self) -> int: ...
 
 
 def card_pays(booking: Booking) -> bool:
