@@ -57,11 +57,9 @@ class RequiresActionOut(Schema):
     complete_url: str
 
 
-class PriceOut(Schema):
-    """The price of a period, in minor units of `currency` (what a quote shows and a booking freezes)."""
+class QuoteLinesOut(Schema):
+    """A price's lines, in minor units of `currency`: a quote, a booking and a change's new price read alike."""
 
-    start: datetime
-    end: datetime
     currency: str
     units: int
     unit_price: int
@@ -82,6 +80,13 @@ class PriceOut(Schema):
     vat_rate: int = Field(description="The VAT rate in thousandths of a percent (20 % = 20000)")
     occupancy_tax: int = Field(description="The city's tourist tax on the nights, part of the total")
     occupancy_place: str = Field(description='Where the tourist tax goes, "FR:Paris", or empty')
+
+
+class PriceOut(QuoteLinesOut):
+    """The price of a period (what a quote shows and a booking freezes)."""
+
+    start: datetime
+    end: datetime
     cancellation_policy: str
 
 

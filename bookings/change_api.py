@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from bookings import selectors
-from bookings.api import BookingDetailOut, _reason
+from bookings.api import BookingDetailOut, QuoteLinesOut, _reason
 from bookings.models import BookingChange
 from bookings.services.changes import accept_change, ask_change, decline_change, propose_change, withdraw_change
 from core.api import session_or_token_auth
@@ -39,7 +39,10 @@ class AcceptIn(Schema):
     )
 
 
-class ChangeOut(Schema):
+class ChangeOut(QuoteLinesOut):
+    """A change and its new price, whose lines read exactly like a quote's (`QuoteLinesOut`): the booking's
+    promo code and credit carried over, and the taxes."""
+
     id: int
     booking_id: int
     side: str = Field(description="guest (the guest asked) or host (the host proposed)")
@@ -48,23 +51,23 @@ class ChangeOut(Schema):
     old_end: datetime
     old_guests: int
     old_total: int
+    old_charged: int = Field(description="What the card paid of the booking when the change was asked")
     start: datetime
     end: datetime
     guests: int
-    units: int
-    unit_price: int
-    subtotal: int
-    discount: int
-    fee: int
-    guest_service_fee: int
-    total: int
-    host_service_fee: int
-    host_payout: int
-    difference: int = Field(description="What the guest pays more (positive) or gets back (negative) if accepted")
+    difference: int = Field(description="What the guest's card pays more (positive) or gets back (negative)")
     respond_by: datetime
     created_at: datetime
     answered_at: datetime | None
     reason: str
+
+    @staticmethod
+    def resolve_currency(obj: BookingChange) -> str:
+        return obj.booking.currency
+
+    @staticmethod
+    def resolve_promo_code(obj: BookingChange) -> str:
+        return obj.booking.promo_code
 
 
 def _visible(request: HttpRequest, booking_id: int):
@@ -76,7 +79,7 @@ def _visible(request: HttpRequest, booking_id: int):
 
 @router.get("/{booking_id}/changes", response=list[ChangeOut], summary="Guest or host: a booking's changes")
 def list_changes(request: ApiRequest, booking_id: int):
-    return list(BookingChange.objects.filter(booking=_visible(request, booking_id)))
+    return list(BookingChange.objects.filter(booking=_visible(request, booking_id)).select_related("booking"))
 
 
 @router.post("/{booking_id}/changes", response={201: ChangeOut}, summary="Guest: ask for a change; host: propose one")

@@ -4,6 +4,7 @@ The booking row is the single source of truth for where a reservation stands;
 every change of `status` goes through `bookings.services` and leaves a
 `BookingTransition`. Money is integers in minor units of `currency`, frozen at
 booking time so later price edits never change what was agreed.
+Size: the booking's tables and the database constraints that hold its invariants, one home for both.
 """
 
 from __future__ import annotations
@@ -413,6 +414,7 @@ class BookingChange(models.Model):
     old_end = models.DateTimeField()
     old_guests = models.PositiveIntegerField()
     old_total = models.IntegerField()
+    old_charged = models.IntegerField(help_text="What the guest's card paid of the booking when asked.")
     # What it becomes, and its new quote (minor units of the booking's currency).
     start = models.DateTimeField()
     end = models.DateTimeField()
@@ -432,6 +434,13 @@ class BookingChange(models.Model):
     vat_rate = models.PositiveIntegerField(default=0)
     occupancy_tax = models.IntegerField(default=0)
     occupancy_place = models.CharField(max_length=110, blank=True)
+    # The booking's promo code and credit carried over to the new quote (bookings.services.change_money): a
+    # host-funded discount lowers the units' price; Sharing's promotion and the credit pay part of the total.
+    host_promotion = models.IntegerField(default=0)
+    platform_promotion = models.IntegerField(default=0)
+    credit = models.IntegerField(default=0)
+    # The answer-window reminder last sent to the side that answers: 12 or 2 (hours before `respond_by`), 0 none.
+    reminded_hours = models.PositiveSmallIntegerField(default=0)
     # A dearer change of a paid booking: the card authorised for the new total (payments' row, no FK:
     # bookings does not depend on payments), which replaces the first payment once accepted.
     payment_id = models.BigIntegerField(null=True, blank=True)
@@ -459,12 +468,17 @@ class BookingChange(models.Model):
                 condition=Q(
                     total=F("subtotal")
                     - F("discount")
+                    - F("host_promotion")
                     + F("fee")
                     + F("guest_service_fee")
                     + F("vat")
                     + F("occupancy_tax")
                 ),
                 name="booking_change_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(host_promotion__gte=0, platform_promotion__gte=0, credit__gte=0),
+                name="booking_change_promotions_not_negative",
             ),
         ]
 
@@ -476,9 +490,18 @@ class BookingChange(models.Model):
         return f"change:{self.uid.hex}"
 
     @property
+    def charged(self) -> int:
+        """What the guest's card pays of the new total: less Sharing's promotion and the credit."""
+        return self.total - self.platform_promotion - self.credit
+
+    @property
+    def promotion(self) -> int:
+        return self.host_promotion + self.platform_promotion
+
+    @property
     def difference(self) -> int:
-        """What the guest pays more (positive) or gets back (negative) if it is accepted."""
-        return self.total - self.old_total
+        """What the guest's card pays more (positive) or gets back (negative) if it is accepted."""
+        return self.charged - self.old_charged
 
     @property
     def back(self) -> int:

@@ -113,6 +113,13 @@ def due_change_expiries(*, now: datetime) -> QuerySet[BookingChange]:
     return BookingChange.objects.filter(status=BookingChange.Status.OPEN, respond_by__lte=now)
 
 
+def due_change_reminders(*, now: datetime) -> QuerySet[BookingChange]:
+    """Open changes within 12 hours of their answer window's end whose last reminder (2 h) was not sent."""
+    return BookingChange.objects.filter(
+        status=BookingChange.Status.OPEN, respond_by__gt=now, respond_by__lte=now + timedelta(hours=12)
+    ).exclude(reminded_hours=2)
+
+
 def open_change(*, booking: Booking) -> BookingChange | None:
     """The change of `booking` waiting for an answer, if any."""
     return BookingChange.objects.filter(booking=booking, status=BookingChange.Status.OPEN).first()

@@ -116,6 +116,16 @@ def terms_of(code: PromoCode) -> PromotionTerms:
     )
 
 
+def code_in_use(text: str) -> PromoCode | None:
+    """The code a booking was made with, whatever became of it since (its terms never change)."""
+    return PromoCode.objects.filter(code=normalise_code(text)).first()
+
+
+def budget_left(code: PromoCode) -> int | None:
+    """What the code may still give (None: no budget)."""
+    return None if code.budget is None else max(0, code.budget - code.spent)
+
+
 def credit_balance(*, user: User, currency: str) -> int:
     account = CreditAccount.objects.filter(user=user, currency=currency).first()
     return account.balance if account is not None else 0

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -148,8 +148,30 @@ def redeem(*, code_text: str, guest: User, reference: str, amount: int, currency
         )
 
 
+def extend_redemption(*, reference: str, extra: int, now: datetime) -> None:
+    """A changed booking's code gives `extra` more (its terms on a dearer stay): taken from the budget by the
+    same conditional UPDATE as a redemption (never above it), on the booking's own redemption, so the
+    per-person limit still counts the booking once. Caller's transaction; PromotionRefused when too little is left."""
+    if extra <= 0:
+        return
+    with transaction.atomic():
+        redemption = Redemption.objects.select_for_update().filter(reference=reference).first()
+        if redemption is None or redemption.status != Redemption.Status.ACTIVE:
+            raise PromotionRefused(gettext_noop("This booking's promo code is no longer in use."), code="expired")
+        PromoCode.objects.select_for_update().filter(pk=redemption.code_id).first()
+        within = Q(budget__isnull=True) | Q(spent__lte=F("budget") - extra)
+        if not PromoCode.objects.filter(within, pk=redemption.code_id).update(spent=F("spent") + extra):
+            raise PromotionRefused(
+                gettext_noop("The promo code's budget was used up since this change was asked: ask again."),
+                field="promo_code",
+                code="exhausted",
+            )
+        Redemption.objects.filter(pk=redemption.pk).update(amount=F("amount") + extra)
+
+
 def release(*, reference: str, now: datetime) -> None:
-    """The booking did not take place (declined, expired, withdrawn): the code and the credit come back. Idempotent."""
+    """The booking did not take place (declined, expired, withdrawn, cancelled before its charge, lapsed): the code
+    and the credit come back, less what refunds gave back already (a cheaper change's share). Idempotent."""
     with transaction.atomic():
         redemption = Redemption.objects.select_for_update().filter(reference=reference).first()
         if redemption is not None and redemption.status == Redemption.Status.ACTIVE:
@@ -159,14 +181,20 @@ def release(*, reference: str, now: datetime) -> None:
             redemption.save(update_fields=["status", "returned"])
             PromoCode.objects.filter(pk=redemption.code_id).update(spent=F("spent") - back)
         for movement in CreditMovement.objects.filter(reason=CreditMovement.Reason.BOOKING, reference=reference):
-            _move_credit(
-                user_id=movement.account.user_id,
-                currency=movement.account.currency,
-                amount=-movement.amount,
-                reason=CreditMovement.Reason.RELEASED,
-                reference=reference,
-                now=now,
-            )
+            # Only what no refund gave back before (a booking change's share, "<reference>:<operation>").
+            given_back = CreditMovement.objects.filter(
+                account=movement.account, reason=CreditMovement.Reason.REFUND, reference__startswith=f"{reference}:"
+            ).aggregate(total=Sum("amount"))["total"]
+            back = -movement.amount - (given_back or 0)
+            if back > 0:
+                _move_credit(
+                    user_id=movement.account.user_id,
+                    currency=movement.account.currency,
+                    amount=back,
+                    reason=CreditMovement.Reason.RELEASED,
+                    reference=reference,
+                    now=now,
+                )
 
 
 def return_refund_share(*, reference: str, promotion: int, credit: int, operation: str, now: datetime) -> None:

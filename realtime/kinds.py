@@ -126,6 +126,14 @@ KINDS: dict[str, Kind] = _kinds(
         action=_("See the change"),
     ),
     Kind(
+        "booking.change_reminder",
+        _("A booking change waits for your answer"),
+        email=True,
+        push=True,
+        required=True,
+        action=_("See the change"),
+    ),
+    Kind(
         "booking.change_accepted",
         _("A booking change was accepted"),
         email=True,

@@ -11,20 +11,18 @@ prices, fees and discounts); the booking keeps its frozen cancellation policy. A
 of it under the listing lock and moves the booking's calendar entry in ONE UPDATE, so the calendar's and
 the bookings' exclusion constraints (PostgreSQL) and the listing lock (SQLite) refuse a double booking:
 there is no moment where both periods, or neither, are held.
-Bookings paid with a promo code or credit cannot be changed (the code's terms were for those dates).
-MONEY (decided in the accepting transaction, sent after commit by the outbox):
-  cheaper            -> refund the difference of what the card paid (`money().refund`)
-  dearer, paid       -> the guest's card is authorised for the new total when the guest asks (or accepts the
-                        host's proposal), outside any transaction; accepting charges it and refunds the first
-                        payment in full (`money().replace_payment`). A refused card, or one whose bank wants
-                        3-D Secure, refuses the change before anything is written.
-  far ahead, unpaid  -> the scheduled charge becomes the new total (`money().reprice_saved_card`)
-  declined / withdrawn / expired -> a card held for the change is released
+Every refusal (state, dates past, beyond the horizon or taken, too many guests) is said before any tax
+lookup or money work. A booking's promo code and credit carry over to the new quote, and accepting settles
+exactly the difference tender by tender (`change_money`, where the rules are written).
+MONEY: dearer, paid -> the guest's card is authorised for the new total when the guest asks (or accepts the
+  host's proposal), outside any transaction; a refused card, or one whose bank wants 3-D Secure, refuses the
+  change before anything is written. Declined / withdrawn / expired -> a card held for the change is released.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -32,10 +30,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from bookings import pricing, selectors, tasks
+from bookings import selectors, tasks
 from bookings.models import RESPONSE_WINDOW, Booking, BookingChange, BookingStatus, BookingTransition, PaymentSchedule
-from bookings.money import booking_reference, money
-from bookings.services import schedule
+from bookings.money import money
+from bookings.services import change_money
+from bookings.services.change_money import NEEDS_CARD, card_pays
 from bookings.services.checkout import _check_rules
 from bookings.services.steps import _lock, _notify, _wrong_state
 from bookings.services.taxation import taxed
@@ -54,13 +53,13 @@ Side = BookingChange.Side
 ONE_OPEN = "A change of this booking is already waiting for an answer. Withdraw it or wait for the answer."
 NO_OPEN_CHANGE = "There is no change of this booking waiting for an answer."
 SAME_AS_NOW = "That is the booking as it stands: pick other dates or another number of guests."
-NEEDS_CARD = "This change costs more: enter your card to pay the difference."
 BANK_WANTS_CHECK = "Your bank wants to confirm this payment on the spot. Use another card for this change."
 # The quote a change freezes and, once accepted, puts on the booking.
 QUOTE_FIELDS = (
     *("units", "unit_price", "subtotal", "discount", "fee"),
     *("guest_service_fee", "total", "host_service_fee", "host_payout"),
     *("vat", "vat_country", "vat_rate", "occupancy_tax", "occupancy_place"),
+    *("host_promotion", "platform_promotion", "credit"),
 )
 PG_CHANGE_CONSTRAINT = "booking_change_one_open"
 PG_OVERLAP_CONSTRAINTS = ("busy_period_no_overlap", "booking_no_overlap")
@@ -80,11 +79,6 @@ def _check_changeable(booking: Booking, now: datetime) -> None:
         raise _wrong_state(booking, "changed")
     if now >= booking.start:
         raise Conflict("This booking has started: its dates can no longer be changed.", code="started")
-    if booking.platform_promotion or booking.host_promotion or booking.credit:
-        raise Conflict(
-            "This booking was paid with a promo code or credit: cancel it and book again to change it.",
-            code="promotion",
-        )
     plan = PaymentSchedule.objects.filter(booking=booking).first()
     if plan is not None and plan.state not in (PaymentSchedule.State.SCHEDULED, PaymentSchedule.State.PAID):
         raise Conflict("This booking's payment is being settled: change it once it is paid.", code="payment_pending")
@@ -93,16 +87,20 @@ def _check_changeable(booking: Booking, now: datetime) -> None:
 def _new_period(
     booking: Booking, *, start: date | datetime, end: date | datetime, guests: int, now: datetime
 ) -> selectors.PricedPeriod:
-    """Every rule the new period must satisfy, and its quote (the listing's prices and fees today, taxed by
-    the same rules as a new booking)."""
+    """Every rule the new period must satisfy, then its quote: the listing's prices and fees today with the
+    booking's promo code, taxed by the same rules as a new booking, with the booking's credit."""
     listing = booking.listing
     priced = selectors.price_period(listing=listing, start=start, end=end, now=now)
-    priced = taxed(guest=booking.guest, listing=listing, priced=priced, persons=guests, now=now)
     _check_rules(listing=listing, start=priced.start, end=priced.end, units=priced.quote.units, guests=guests, now=now)
     if (priced.start, priced.end, guests) == (booking.start, booking.end, booking.guests):
         raise DomainError(SAME_AS_NOW, field="start", code="unchanged")
     if _taken(booking, priced.start, priced.end):
         raise Conflict(DATES_TAKEN_MESSAGE, field="start", code="dates_taken")
+    # Only now, every refusal said: the promotion, the tax rules, the credit.
+    promoted = replace(priced, quote=change_money.with_promotion(booking, priced.quote))
+    priced = taxed(guest=booking.guest, listing=listing, priced=promoted, persons=guests, now=now)
+    priced = replace(priced, quote=change_money.with_credit(booking, priced.quote))
+    change_money.check_payable(booking, priced.quote)
     return priced
 
 
@@ -115,12 +113,6 @@ def _taken(booking: Booking, start: datetime, end: datetime) -> bool:
     )
 
 
-def _card_pays(booking: Booking) -> bool:
-    """The booking's card was charged (or is being charged): a dearer change needs a new authorisation."""
-    plan = PaymentSchedule.objects.filter(booking=booking).first()
-    return plan is None or plan.state == PaymentSchedule.State.PAID
-
-
 def card_needed_to_accept(*, booking: Booking, change: BookingChange | None, user: User) -> bool:
     """The guest must give a card to accept this change: the host proposed a dearer one of a paid booking."""
     return (
@@ -129,8 +121,8 @@ def card_needed_to_accept(*, booking: Booking, change: BookingChange | None, use
         and change.side == Side.HOST
         and user.pk == booking.guest_id
         and change.payment_id is None
-        and change.total > booking.total
-        and _card_pays(booking)
+        and change.charged > booking.charged
+        and card_pays(booking)
     )
 
 
@@ -180,10 +172,10 @@ def _ask(
     priced = _new_period(booking, start=start, end=end, guests=guests, now=now)
     change = BookingChange()
     payment_id = None
-    if side == Side.GUEST and priced.quote.total > booking.total and _card_pays(booking):
+    if side == Side.GUEST and priced.quote.charged > booking.charged and card_pays(booking):
         payment_id = _authorise(
             payer=user,
-            amount=priced.quote.total,
+            amount=priced.quote.charged,
             currency=booking.currency,
             reference=change.reference,
             payment_method=payment_method,
@@ -228,7 +220,7 @@ def _record(
         change.side = side
         change.asked_by = user
         change.old_start, change.old_end = booking.start, booking.end
-        change.old_guests, change.old_total = booking.guests, booking.total
+        change.old_guests, change.old_total, change.old_charged = booking.guests, booking.total, booking.charged
         change.start, change.end, change.guests = priced.start, priced.end, guests
         for name in QUOTE_FIELDS:
             setattr(change, name, getattr(quote, name))
@@ -332,9 +324,10 @@ def accept_change(*, user: User, booking_id: int, payment_method: str = "", now:
         raise Conflict("The time to answer this change has run out.", code="expired")
     payment_id = None
     if pending is not None and card_needed_to_accept(booking=seen, change=pending, user=user):
+        _check_acceptable(seen, pending, now)  # every refusal before the card is held
         payment_id = _authorise(
             payer=user,
-            amount=pending.total,
+            amount=pending.charged,
             currency=seen.currency,
             reference=pending.reference,
             payment_method=payment_method,
@@ -350,22 +343,12 @@ def _accept(*, user: User, booking_id: int, payment_id: int | None, now: datetim
     with transaction.atomic():
         booking = _lock(booking_id)
         change = _answerable(booking, user, now=now)
-        _check_changeable(booking, now)
-        if _taken(booking, change.start, change.end):
-            raise Conflict(DATES_TAKEN_MESSAGE, field="start", code="dates_taken")
-        _check_rules(
-            listing=booking.listing,
-            start=change.start,
-            end=change.end,
-            units=change.units,
-            guests=change.guests,
-            now=now,
-        )
+        _check_acceptable(booking, change, now)
         if payment_id is not None:
             change.payment_id = payment_id
         old = selectors.booking_quote(booking)
         _move_period(booking, change)
-        _settle(booking, change, old, now)
+        change_money.settle(booking, change, old, now)
         change.status = Status.ACCEPTED
         change.answered_at, change.answered_by = now, user
         change.save(update_fields=["status", "answered_at", "answered_by", "payment_id"])
@@ -387,6 +370,17 @@ def _accept(*, user: User, booking_id: int, payment_id: int | None, now: datetim
     return booking
 
 
+def _check_acceptable(booking: Booking, change: BookingChange, now: datetime) -> None:
+    """The refusals accepting re-checks: state, the dates (still free), the rules, and the tenders' limits."""
+    _check_changeable(booking, now)
+    if _taken(booking, change.start, change.end):
+        raise Conflict(DATES_TAKEN_MESSAGE, field="start", code="dates_taken")
+    _check_rules(
+        listing=booking.listing, start=change.start, end=change.end, units=change.units, guests=change.guests, now=now
+    )
+    change_money.check_payable(booking, change)
+
+
 def _move_period(booking: Booking, change: BookingChange) -> None:
     """The calendar entry moves in one UPDATE, then the booking: the exclusion constraints see one period only."""
     try:
@@ -402,23 +396,6 @@ def _move_period(booking: Booking, change: BookingChange) -> None:
         if any(name in str(error) for name in PG_OVERLAP_CONSTRAINTS):
             raise Conflict(DATES_TAKEN_MESSAGE, field="start", code="dates_taken") from error
         raise
-
-
-def _settle(booking: Booking, change: BookingChange, old: pricing.Quote, now: datetime) -> None:
-    """Exactly the difference: refunded, charged with the new card hold, or the scheduled charge repriced."""
-    reference = booking_reference(booking.pk)
-    if money().reprice_saved_card(reference=reference, amount=booking.total):
-        schedule.follow_new_start(booking, now=now)
-        return
-    difference = booking.charged - old.charged
-    if difference < 0:
-        money().refund(reference=reference, amount=-difference, host_keeps=booking.host_payout)
-    elif difference > 0:
-        if change.payment_id is None:
-            raise CardRefused(NEEDS_CARD, field="payment_method", code="card_needed")
-        money().replace_payment(
-            reference=reference, payment_id=change.payment_id, payer=booking.guest, amount=booking.charged
-        )
 
 
 def _reschedule(booking: Booking, now: datetime) -> None:

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_noop
 from bookings import pricing, selectors
 from bookings.models import PAYOUT_STATUSES, Booking, BookingStatus
 from bookings.money import booking_reference, money
-from bookings.services import changes, retries, schedule
+from bookings.services import changes, reminders, retries, schedule
 from bookings.services.checkout import CHECKOUT_TIMEOUT, abandon_checkout
 from bookings.services.steps import _host, _lock, _move, _needs_move, _notify, _set_outcome, _wrong_state
 from core.errors import Conflict, DomainError
@@ -154,7 +154,15 @@ def advance_due_bookings(*, now: datetime | None = None) -> dict[str, int]:
     counts["changes_expired"] = 0
     ids = list(selectors.due_change_expiries(now=now).order_by("pk").values_list("pk", flat=True))
     _attempt_each("changes_expired", ids, lambda pk: changes.expire_change(change_id=pk, now=now), now, counts)
+    counts["changes_reminded"] = 0
+    ids = list(selectors.due_change_reminders(now=now).order_by("pk").values_list("pk", flat=True))
+    remind = partial(_remind_change, now)
+    _attempt_each("changes_reminded", ids, remind, now, counts)
     return counts
+
+
+def _remind_change(now: datetime, change_id: int) -> None:
+    reminders.remind_change_answer(change_id=change_id, now=now)
 
 
 def _run_step(service: Callable[..., Booking], now: datetime, booking_id: int) -> Booking:

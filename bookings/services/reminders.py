@@ -3,6 +3,10 @@
   remind_host_to_answer  12 h and 2 h before an unanswered request expires (host)
   remind_starts_tomorrow 24 h before a confirmed booking starts (guest and host), with the
                          practical details: the address (or the car's pickup spot) and the time
+  remind_change_answer   12 h and 2 h before an open change's answer window closes (the side that
+                         answers), by the advance_bookings sweep (`changes_reminded`); once each, recorded
+                         on the change (`reminded_hours`); a reminder whose moment passed unsent while a
+                         later one is due is not sent late, and none is due before the change was asked
 
 Each is a delayed task (`bookings.tasks`), enqueued on commit when the request is made or the
 booking confirmed. A reminder whose deadline was met (the host answered, the booking was
@@ -17,11 +21,12 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingChange, BookingStatus
 from bookings.reminder_times import starts_tomorrow_at
-from bookings.services.steps import _host, _lock
-from core.errors import Conflict
+from bookings.services.steps import _host, _lock, _notify
+from core.errors import Conflict, NotFound
 from core.words import counted
 from realtime import notify
 from realtime.models import Notification
@@ -96,3 +101,46 @@ def remind_starts_tomorrow(*, booking_id: int, now: datetime | None = None) -> B
         notify([booking.guest], "booking.starts_tomorrow", guest_payload)
         notify([_host(booking)], "booking.starts_tomorrow", host_payload)
     return booking
+
+
+CHANGE_REMINDER_HOURS = (12, 2)
+CHANGE_REMINDER = gettext_noop(
+    "A change of this booking waits for your answer: it lapses in %(hours)s hours if you do not answer."
+)
+
+
+def due_change_reminder(change: BookingChange, now: datetime) -> int | None:
+    """The reminder (hours before `respond_by`) the change is due, or None: the latest moment passed, not sent yet,
+    and only if the change was asked before it (a window shorter than 12 h gets the 2-hour one only)."""
+    if change.status != BookingChange.Status.OPEN or now >= change.respond_by:
+        return None
+    due = [
+        hours
+        for hours in CHANGE_REMINDER_HOURS
+        if change.created_at < change.respond_by - timedelta(hours=hours) <= now
+    ]
+    hours = min(due, default=None)
+    if hours is None or (change.reminded_hours and change.reminded_hours <= hours):
+        return None
+    return hours
+
+
+def remind_change_answer(*, change_id: int, now: datetime | None = None) -> BookingChange:
+    """Tell the side that answers an open change that its window closes soon (12 h, then 2 h before); once each."""
+    now = now or timezone.now()
+    booking_id = BookingChange.objects.filter(pk=change_id).values_list("booking_id", flat=True).first()
+    if booking_id is None:
+        raise NotFound("No such change.")
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        change = BookingChange.objects.select_for_update().get(pk=change_id)
+        if change.status != BookingChange.Status.OPEN or now >= change.respond_by:
+            raise Conflict("The change was answered or has ended: no reminder needed.", code="not_needed")
+        hours = due_change_reminder(change, now)
+        if hours is None:
+            raise Conflict("The reminder is not due yet.", code="not_due")
+        change.reminded_hours = hours
+        change.save(update_fields=["reminded_hours"])
+        answers = _host(booking) if change.side == BookingChange.Side.GUEST else booking.guest
+        _notify([answers], "booking.change_reminder", booking, CHANGE_REMINDER, hours=hours)
+    return change

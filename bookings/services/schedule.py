@@ -297,6 +297,10 @@ def lapse_unpaid_booking(*, booking_id: int, now: datetime | None = None) -> Boo
         _move_and_free_slot(booking, BookingStatus.CANCELLED_BY_GUEST, by=None, now=now, reason="Not paid in time")
         money().release_authorisation(reference=booking_reference(booking.pk))
         promotions.release_reserved(booking, now=now)  # the code's budget and the credit come back whole
+        # A change still waiting closes with the booking (imported here: changes settle through this module).
+        from bookings.services.changes import close_open_change
+
+        close_open_change(booking, now=now)
         abandoned, schedule.retry_payment_id = schedule.retry_payment_id, None
         schedule.state = State.LAPSED
         schedule.save(update_fields=["state", "retry_payment_id"])

@@ -104,3 +104,30 @@ def test_the_wrong_side_answering_is_a_403_and_withdrawing_works_for_who_asked(c
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
     nothing = post(client, booking.listing.owner, f"{booking.pk}/changes/accept")
     assert nothing.status_code == 409
+
+
+@pytest.mark.parametrize("with_code", [False, True])
+def test_a_changes_new_price_reads_exactly_like_a_quote_of_the_same_period(client, with_code):
+    from bookings.api import QuoteLinesOut
+    from tests.promotions.factories import book_room, make_code
+
+    code = ""
+    if with_code:
+        from tests.listings.factories import make_listing
+
+        listing = make_listing()
+        code = make_code(by=listing.owner, funded_by="host", percent=10, per_person_limit=2).code
+        booking = book_room(listing=listing, check_in=MARCH(5), check_out=MARCH(8), promo_code=code)
+        if booking.status == "requested":
+            post(client, listing.owner, f"{booking.pk}/accept")
+    else:
+        booking = booked()
+    period = {"start": "2027-03-10", "end": "2027-03-12", "guests": 1}
+    asked = post(client, booking.guest, f"{booking.pk}/changes", period)
+    quoted = post(client, booking.guest, "quote", {**period, "listing_id": booking.listing_id, "promo_code": code})
+    assert asked.status_code == 201 and quoted.status_code == 200, (asked.json(), quoted.json())
+
+    lines = list(QuoteLinesOut.model_fields)
+    assert {"vat", "occupancy_tax", "host_promotion", "platform_promotion", "credit", "charged"} <= set(lines)
+    assert {key: asked.json()[key] for key in lines} == {key: quoted.json()[key] for key in lines}
+    assert (asked.json()["host_promotion"] > 0) == with_code
