@@ -43,6 +43,8 @@ CREDITS = "credits"
 # "tax:vat:FR", "tax:occupancy:FR:Paris". Filled from escrow when it is released, never negative;
 # Sharing remits them (the monthly report per jurisdiction reads these accounts).
 TAX_PREFIX = "tax:"
+# VAT on Sharing's host fee, by the host's country ("tax:host_vat:DE"): out of the host's share.
+HOST_VAT_PREFIX = "tax:host_vat:"
 FIXED_ACCOUNTS = (
     GUEST_FUNDING,
     ESCROW,
