@@ -15,8 +15,9 @@ from taxes.rules import TaxRules, tax_lines
 
 def apply_taxes(quote: Quote, *, rules: TaxRules, kind: str, persons: int) -> Quote:
     """The quote with its tax lines added to the total (after promotions, which never discount a tax):
-    VAT on Sharing's guest service fee, VAT on its host service fee (out of the host's payout), and for rooms the city's occupancy tax on the nights' price
-    (after discounts) or per person per night. Rounding: `taxes.rules` (half up to a minor unit)."""
+    VAT on Sharing's guest service fee, VAT on its host service fee (out of the host's payout, not in the
+    total), and for rooms the city's occupancy tax on the nights' price (after discounts) or per person per
+    night. Rounding: `taxes.rules` (half up to a minor unit)."""
     if kind != ListingKind.ROOM:
         rules = replace(rules, occupancy_place="", occupancy_rate=0, occupancy_per_person_night=0)
     lines = tax_lines(
