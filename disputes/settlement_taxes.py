@@ -1,8 +1,11 @@
-"""The taxes a dispute's settlement collects: what the guest paid of each tax, less the refund's share."""
+"""The taxes a dispute's settlement collects (what the guest paid of each tax, less the refund's share), and
+after an earlier release the refund's share of the taxes collected that goes back out of the tax accounts."""
 
 from __future__ import annotations
 
 from bookings.models import Booking
+from payments.models import Payment
+from payments.services.host_payouts import taxes_collected
 from taxes.rules import share_back
 
 
@@ -19,3 +22,18 @@ def taxes_kept_by_settlement(booking: Booking, *, refund: int, released: bool) -
         if part > 0:
             kept[account] = part
     return kept
+
+
+# After a release (the taxes were collected then), a settlement's refund takes its share of each tax back out
+# of the tax accounts (`share_back` of what each collected, the refund being that share of the total), before
+# anything of Sharing's fee: at most `fee_back` in all, what the plan moves back from Sharing's side.
+def taxes_back_by_settlement(booking: Booking, payment: Payment, *, refund: int, fee_back: int) -> dict[str, int]:
+    if payment.platform_fee_amount <= 0 or refund <= 0:
+        return {}
+    back, room = {}, fee_back
+    for account, collected in sorted(taxes_collected(payment).items()):
+        part = max(0, min(share_back(collected, min(refund, booking.total), booking.total), room))
+        if part:
+            back[account] = part
+            room -= part
+    return back

@@ -414,6 +414,9 @@ class MoneyOperation(models.Model):
     credit = models.BigIntegerField(default=0, help_text="The guest's credit paid in (capture) or back (refund).")
     # Releases: the taxes collected out of what escrow holds (ledger account -> amount, "tax:vat:FR").
     taxes = models.JSONField(default=dict, blank=True, help_text="Releases: taxes collected, by ledger account.")
+    # Refunds: what the tax accounts keep of this booking's taxes in the end; a refund after the release gives
+    # the rest back out of them (payments.clawback). Null: the refund leaves the tax accounts alone.
+    taxes_keep = models.JSONField(null=True, blank=True, help_text="Refunds: taxes kept in the end, by account.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(help_text="When the re-driver may send it again.")

@@ -413,7 +413,9 @@ def _settle(booking: Booking, change: BookingChange, old: pricing.Quote, now: da
         return
     difference = booking.charged - old.charged
     if difference < 0:
-        money().refund(reference=reference, amount=-difference, host_keeps=booking.host_payout)
+        money().refund(
+            reference=reference, amount=-difference, host_keeps=booking.host_payout, taxes_keep=booking.taxes_kept()
+        )
     elif difference > 0:
         if change.payment_id is None:
             raise CardRefused(NEEDS_CARD, field="payment_method", code="card_needed")
