@@ -107,3 +107,22 @@ def test_a_desk_refund_after_the_payout_takes_each_taxes_share_back_from_its_acc
     }
     assert Payment.objects.get(reference=f"booking:{booking.pk}").refunded_amount == refund
     assert check_ledger() == []
+
+
+def test_a_desk_settlement_needing_more_than_sharings_fees_takes_the_rest_from_the_taxes_not_other_fees():
+    booking = _released(_german_hosts_paris_room())
+    dispute = open_as_guest(booking, now=booking.start + timedelta(hours=26))
+    # The host keeps everything but a small refund: more than Sharing's fees on the booking must come back.
+    desk.resolve_dispute(
+        staff=support_user(),
+        dispute_id=dispute.pk,
+        guest_refund=100,
+        host_payout=booking.total - 100,
+        reason="A small goodwill refund; the host keeps the rest.",
+        now=booking.start + timedelta(hours=27),
+    )
+    reference = f"booking:{booking.pk}"
+    assert balance(PLATFORM_FEES, currency="EUR", reference=reference) == 0
+    assert _in_tax_accounts(booking) == dict.fromkeys(ACCOUNTS, 0)
+    assert Payment.objects.get(reference=reference).host_payout_amount == booking.total - 100
+    assert check_ledger() == []
