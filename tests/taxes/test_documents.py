@@ -59,10 +59,8 @@ def test_the_hosts_statement_shows_the_taxes_collected_apart_from_sharings_fees(
     fees = booking.guest_service_fee + booking.host_service_fee
     taxes = booking.vat + booking.occupancy_tax
     assert booking.host_vat > 0  # the host lives where the listing is: France's VAT on Sharing's host fee
-    # Seven columns: the booking's title wraps around its row's figures in the PDF's text.
     row = (
-        f"2027-03-06 €{booking.total / 100:.2f} -€{fees / 100:.2f} "
+        f"2027-03-06 #{booking.pk} A room to share €{booking.total / 100:.2f} -€{fees / 100:.2f} "
         f"-€{taxes / 100:.2f} -€{booking.host_vat / 100:.2f} €{booking.host_payout / 100:.2f}"
     )
     assert row in lines
-    assert lines[lines.index(row) - 1] == f"#{booking.pk} A room"
