@@ -80,6 +80,9 @@ class QuoteLinesOut(Schema):
     vat_rate: int = Field(description="The VAT rate in thousandths of a percent (20 % = 20000)")
     occupancy_tax: int = Field(description="The city's tourist tax on the nights, part of the total")
     occupancy_place: str = Field(description='Where the tourist tax goes, "FR:Paris", or empty')
+    host_vat: int = Field(0, description="VAT on Sharing's host fee, out of host_payout (not part of the total)")
+    host_vat_country: str = Field("", description="Whose VAT rate applies to the host fee (the host's country)")
+    host_vat_rate: int = Field(0, description="That VAT rate in thousandths of a percent (19 % = 19000)")
 
 
 class PriceOut(QuoteLinesOut):

@@ -110,7 +110,16 @@ class BookingMoney(Protocol):
     def release_authorisation(self, *, reference: str) -> None:
         """Release an authorisation that will never be charged (declined, expired, withdrawn)."""
 
-    def refund(self, *, reference: str, amount: int, host_keeps: int, promotion: int = 0, credit: int = 0) -> None:
+    def refund(
+        self,
+        *,
+        reference: str,
+        amount: int,
+        host_keeps: int,
+        promotion: int = 0,
+        credit: int = 0,
+        taxes_keep: Mapping[str, int] | None = None,
+    ) -> None:
         """Give exactly `amount` back to the guest's card; all zero does nothing. `promotion` goes back to
         Sharing's promotions and `credit` to the guest's credit (the refund's shares, bookings.pricing).
 
@@ -121,7 +130,9 @@ class BookingMoney(Protocol):
         card is let go and the code and the credit are released.
 
         `host_keeps` is the host's final share: if the payout was already released, what the
-        host no longer keeps (and Sharing's fee on it) comes back into escrow first.
+        host no longer keeps (and Sharing's fee on it) comes back into escrow first. `taxes_keep` (ledger
+        account -> amount, `Booking.taxes_kept`) is what the tax accounts keep in the end: after a release,
+        the refund's share of the taxes collected comes back out of them first (None: leave them alone).
         """
 
     def payout(self, *, reference: str, host: User, amount: int, taxes: Mapping[str, int] | None = None) -> None:

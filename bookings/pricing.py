@@ -16,7 +16,7 @@ from core import money
 from core.errors import DomainError
 from listings.models import CancellationPolicy, ListingKind
 from promotions.terms import Funder, PromotionTerms
-from taxes.rules import share_back
+from taxes.rules import percent_of, share_back
 
 BPS = 10_000  # basis points in a whole
 HALF_HOUR = timedelta(minutes=30)
@@ -51,7 +51,9 @@ class Quote:
     of the card: the card is charged `charged` = total - platform_promotion - credit.
     Taxes (`apply_taxes`, applied last) are their own lines inside the total: VAT on Sharing's
     guest service fee (`vat`, by `vat_country`'s rate in milli-percent `vat_rate`) and the city's
-    occupancy tax on the nights (`occupancy_tax`, for `occupancy_place`, "FR:Paris").
+    occupancy tax on the nights (`occupancy_tax`, for `occupancy_place`, "FR:Paris"). VAT on Sharing's
+    host service fee (`host_vat`, by the host's country) is not a line of the total: it comes out of
+    `host_payout` (so host_payout = units_amount + fee - host_service_fee - host_vat).
     """
 
     currency: str
@@ -73,9 +75,13 @@ class Quote:
     vat_rate: int = 0
     occupancy_tax: int = 0
     occupancy_place: str = ""
+    host_vat: int = 0
+    host_vat_country: str = ""
+    host_vat_rate: int = 0
 
     @property
     def taxes(self) -> int:
+        """The tax lines the guest sees in the total (VAT on the host's fee is the host's side)."""
         return self.vat + self.occupancy_tax
 
     @property
@@ -105,14 +111,20 @@ class Quote:
 @dataclass(frozen=True)
 class Settlement:
     """How the guest's total is split when a booking ends early: refund + host_payout + platform_fee +
-    vat + occupancy_tax always sum to the total. `vat` and `occupancy_tax` are the taxes kept (collected
-    for the tax authorities); the refund includes the taxes given back (`tax_refund_shares`)."""
+    vat + occupancy_tax + host_vat always sum to the total. `vat`, `occupancy_tax` and `host_vat` are the
+    taxes kept (collected for the tax authorities); the refund includes the taxes given back
+    (`tax_refund_shares`); `host_vat` is the VAT on the host fee kept, out of the host's share."""
 
     refund: int
     host_payout: int
     platform_fee: int
     vat: int = 0
     occupancy_tax: int = 0
+    host_vat: int = 0
+
+    @property
+    def taxes(self) -> int:
+        return self.vat + self.occupancy_tax + self.host_vat
 
 
 # --- Periods ----------------------------------------------------------------------
@@ -341,6 +353,13 @@ def apply_promotion(
 # --- Taxes ------------------------------------------------------------------------
 
 
+def host_vat_kept(quote: Quote, *, host_service_fee: int) -> int:
+    """VAT on the host fee Sharing still takes when its host fee becomes `host_service_fee` (a late
+    cancellation lowers it): the frozen rate on the fee kept, half up (`taxes.rules`), never more than
+    was frozen. It comes out of the host's share, like the fee."""
+    return min(quote.host_vat, percent_of(max(host_service_fee, 0), quote.host_vat_rate))
+
+
 # Refund rule for taxes: VAT follows Sharing's guest service fee (given back only when the fee is, in a
 # full refund); the occupancy tax follows the host's side (nights and cleaning fee): what of it is
 # refunded gives back `share_back(occupancy_tax, refunded, units_amount + fee)`, half up. So what is
@@ -367,13 +386,15 @@ def _split(quote: Quote, *, refund: int, host_fee_bps: int) -> Settlement:
         return full_refund(quote)
     host_gross = quote.before_taxes - refund - quote.guest_service_fee
     host_service_fee = apply_bps(host_gross, host_fee_bps)
+    host_vat = host_vat_kept(quote, host_service_fee=host_service_fee)
     vat_back, occupancy_back = tax_refund_shares(quote, host_side_refunded=quote.units_amount + quote.fee - host_gross)
     return Settlement(
         refund=refund + vat_back + occupancy_back,
-        host_payout=host_gross - host_service_fee,
+        host_payout=host_gross - host_service_fee - host_vat,
         platform_fee=quote.guest_service_fee + host_service_fee,
         vat=quote.vat - vat_back,
         occupancy_tax=quote.occupancy_tax - occupancy_back,
+        host_vat=host_vat,
     )
 
 

@@ -15,8 +15,9 @@ from taxes.rules import TaxRules, tax_lines
 
 def apply_taxes(quote: Quote, *, rules: TaxRules, kind: str, persons: int) -> Quote:
     """The quote with its tax lines added to the total (after promotions, which never discount a tax):
-    VAT on Sharing's guest service fee, and for rooms the city's occupancy tax on the nights' price
-    (after discounts) or per person per night. Rounding: `taxes.rules` (half up to a minor unit)."""
+    VAT on Sharing's guest service fee, VAT on its host service fee (out of the host's payout, not in the
+    total), and for rooms the city's occupancy tax on the nights' price (after discounts) or per person per
+    night. Rounding: `taxes.rules` (half up to a minor unit)."""
     if kind != ListingKind.ROOM:
         rules = replace(rules, occupancy_place="", occupancy_rate=0, occupancy_per_person_night=0)
     lines = tax_lines(
@@ -25,6 +26,7 @@ def apply_taxes(quote: Quote, *, rules: TaxRules, kind: str, persons: int) -> Qu
         nights_amount=quote.units_amount,
         nights=quote.units,
         persons=persons,
+        host_service_fee=quote.host_service_fee,
     )
     return replace(
         quote,
@@ -34,4 +36,9 @@ def apply_taxes(quote: Quote, *, rules: TaxRules, kind: str, persons: int) -> Qu
         occupancy_tax=lines.occupancy_tax,
         occupancy_place=rules.occupancy_place if lines.occupancy_tax else "",
         total=quote.before_taxes + lines.vat + lines.occupancy_tax,
+        # VAT on the host's fee is inside what the guest pays: it comes out of the host's payout, not the total.
+        host_vat=lines.host_vat,
+        host_vat_country=rules.host_vat_country if lines.host_vat else "",
+        host_vat_rate=rules.host_vat_rate if lines.host_vat else 0,
+        host_payout=quote.host_payout + quote.host_vat - lines.host_vat,
     )

@@ -110,11 +110,16 @@ def price_lines(booking: Booking) -> list[Line]:
 
 
 def host_lines(booking: Booking) -> list[Line]:
-    """What the host receives: the booking's price (after discount, with the fee), less Sharing's host fee."""
+    """What the host receives: the booking's price (after discount, with the fee), less Sharing's host fee
+    and the VAT on it (by the host's country)."""
     gross = booking.subtotal - booking.discount - booking.host_promotion + booking.fee
     lines = [
         Line(_("The booking's price, with the fee"), gross),
         Line(_("Sharing's host fee"), -booking.host_service_fee),
+    ]
+    if booking.host_vat:
+        lines.append(Line(_("VAT on Sharing's host fee"), -booking.host_vat))
+    lines += [
         Line(_("Your payout"), booking.host_payout, total=True),
     ]
     if booking.status in CANCELLED and booking.host_payout_after_cancellation is not None:

@@ -255,6 +255,9 @@ def booking_quote(booking: Booking) -> pricing.Quote:
         vat_rate=booking.vat_rate,
         occupancy_tax=booking.occupancy_tax,
         occupancy_place=booking.occupancy_place,
+        host_vat=booking.host_vat,
+        host_vat_country=booking.host_vat_country,
+        host_vat_rate=booking.host_vat_rate,
     )
 
 

@@ -252,6 +252,8 @@ class DisputeAdmin(admin.ModelAdmin):
             "dispute": dispute,
             "form": form,
             "plan": plan,
+            # The refund's way back by tender, as the settlement will split it (shown before confirming).
+            "split": selectors.refund_split(booking, refund=plan.guest_refund) if plan else None,
             # Sharing's fees on the booking, to say whether what Sharing would keep is more than them.
             "sharing_fees": booking.guest_service_fee + booking.host_service_fee,
             "limits": limits,

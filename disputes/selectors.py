@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking
+from bookings.tenders import RefundTenders, refund_tenders_of_rest
 from core.errors import NotFound
 from disputes.models import STALE_AFTER, AdminDecision, Dispute, DisputeStatus
 from payments.ledger import escrow_balance
 from payments.models import Payment, Payout
-from payments.selectors import payments_for_reference
+from payments.selectors import payments_for_reference, tenders_left
 from reviews.models import Review
 
 DISPUTE_NOT_FOUND = "No such dispute."
@@ -62,6 +63,20 @@ def settlement_limits(booking: Booking) -> Limits:
         for payout in payment.payouts.exclude(status=Payout.Status.CANCELED).only("amount", "reversed_amount")
     )
     return Limits(currency=payment.currency, escrow=escrow, paid_to_host=paid, platform_fee=payment.platform_fee_amount)
+
+
+def refund_split(booking: Booking, *, refund: int) -> RefundTenders | None:
+    """How a settlement's refund of `refund` would go back, by tender (card, Sharing's promotion, the guest's
+    credit, a host-funded code's budget), for the desk to show before staff confirm: the same rule and the same
+    "what is left" the settlement uses (`payments.clawback.refund_by_tender`). None when nothing was charged
+    or the refund is more than is left to give back (the settlement refuses it with its reason)."""
+    payment = booking_payment(booking)
+    if payment is None or refund <= 0:
+        return None
+    try:
+        return refund_tenders_of_rest(tenders_left(payment), refund)
+    except ValueError:
+        return None
 
 
 def visible_dispute(*, user: User, dispute_id: int) -> Dispute:

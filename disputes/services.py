@@ -39,7 +39,7 @@ from disputes.models import (
     Source,
 )
 from disputes.selectors import DISPUTE_NOT_FOUND, booking_payment, settlement_limits, valid_id
-from disputes.settlement_taxes import taxes_kept_by_settlement
+from disputes.settlement_taxes import taxes_back_by_settlement, taxes_kept_by_settlement
 from listings.models import Listing
 from payments import clawback
 from payments.models import Payment
@@ -391,14 +391,18 @@ def resolve_dispute(
         plan = plan_settlement(dispute=dispute, guest_refund=guest_refund, host_payout=host_payout)
         payment = booking_payment(booking)
         by_tender: dict[str, int] = {}
+        taxes_back: dict[str, int] = {}
         if payment is not None and payment.status == Payment.Status.CAPTURED:
             # Recorded with the decision; Stripe (reversals, the refund by tender) is called once it commits,
             # then the release, each re-driven by the scheduler until done (payments.clawback.settle).
+            # The refund's share of taxes collected at an earlier release comes back out of the tax accounts.
+            taxes_back = taxes_back_by_settlement(booking, payment, refund=plan.guest_refund, fee_back=plan.fee_back)
             by_tender = clawback.settle(
                 payment=payment,
                 host=booking.listing.owner,
                 take_back=plan.take_back,
-                fee_back=plan.fee_back,
+                fee_back=plan.fee_back - sum(taxes_back.values()),
+                taxes_back=taxes_back,
                 refund=plan.guest_refund,
                 host_total=plan.host_payout,
                 taxes=taxes_kept_by_settlement(
@@ -424,7 +428,8 @@ def resolve_dispute(
                 "guest_refund": plan.guest_refund,
                 "host_payout": plan.host_payout,
                 "taken_back_from_host": plan.take_back,
-                "fee_returned_to_escrow": plan.fee_back,
+                "fee_returned_to_escrow": plan.fee_back,  # taxes_returned_to_escrow included
+                "taxes_returned_to_escrow": taxes_back,
                 "platform_keeps": plan.platform_keeps,
                 "refund_by_tender": by_tender,
             },

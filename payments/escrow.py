@@ -147,7 +147,16 @@ class StripeEscrow(CarMoney):
     def release_authorisation(self, *, reference: str) -> None:
         outbox.record_cancel(payment=_payment_for(reference))
 
-    def refund(self, *, reference: str, amount: int, host_keeps: int, promotion: int = 0, credit: int = 0) -> None:
+    def refund(
+        self,
+        *,
+        reference: str,
+        amount: int,
+        host_keeps: int,
+        promotion: int = 0,
+        credit: int = 0,
+        taxes_keep: Mapping[str, int] | None = None,
+    ) -> None:
         saved = _saved_card_not_charged(reference)
         if saved is not None:
             _refund_before_the_charge(saved, card=amount, promotion=promotion, credit=credit)
@@ -155,7 +164,12 @@ class StripeEscrow(CarMoney):
         if amount <= 0 and promotion <= 0 and credit <= 0:
             return
         outbox.record_refund(
-            payment=_payment_for(reference), amount=amount, host_keeps=host_keeps, promotion=promotion, credit=credit
+            payment=_payment_for(reference),
+            amount=amount,
+            host_keeps=host_keeps,
+            promotion=promotion,
+            credit=credit,
+            taxes_keep=taxes_keep,
         )
 
     def charge_saved_card(self, *, reference: str, amount: int, promotion: int = 0, credit: int = 0) -> None:

@@ -44,6 +44,8 @@ CREDITS = "credits"
 # "tax:vat:FR", "tax:occupancy:FR:Paris". Filled from escrow when it is released, never negative;
 # Sharing remits them (the monthly report per jurisdiction reads these accounts).
 TAX_PREFIX = "tax:"
+# VAT on Sharing's host fee, by the host's country ("tax:host_vat:DE"): out of the host's share.
+HOST_VAT_PREFIX = "tax:host_vat:"
 FIXED_ACCOUNTS = (
     GUEST_FUNDING,
     ESCROW,
@@ -413,6 +415,9 @@ class MoneyOperation(models.Model):
     credit = models.BigIntegerField(default=0, help_text="The guest's credit paid in (capture) or back (refund).")
     # Releases: the taxes collected out of what escrow holds (ledger account -> amount, "tax:vat:FR").
     taxes = models.JSONField(default=dict, blank=True, help_text="Releases: taxes collected, by ledger account.")
+    # Refunds: what the tax accounts keep of this booking's taxes in the end; a refund after the release gives
+    # the rest back out of them (payments.clawback). Null: the refund leaves the tax accounts alone.
+    taxes_keep = models.JSONField(null=True, blank=True, help_text="Refunds: taxes kept in the end, by account.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(help_text="When the re-driver may send it again.")

@@ -162,10 +162,17 @@ def pending_refunds(payment: Payment) -> int:
 
 
 def record_refund(
-    *, payment: Payment, amount: int, host_keeps: int, promotion: int = 0, credit: int = 0
+    *,
+    payment: Payment,
+    amount: int,
+    host_keeps: int,
+    promotion: int = 0,
+    credit: int = 0,
+    taxes_keep: Mapping[str, int] | None = None,
 ) -> MoneyOperation:
-    """Give exactly `amount` back after commit (taking back from the host first what they no longer keep);
-    `promotion` and `credit` go back to Sharing's promotions and the guest's credit with it."""
+    """Give exactly `amount` back after commit (taking back, after a release, the taxes beyond `taxes_keep`
+    from the tax accounts, then from the host what they no longer keep); `promotion` and `credit` go back to
+    Sharing's promotions and the guest's credit with it."""
     payment = recording.lock_payment(payment)
     if payment.status != Status.CAPTURED and not pending_capture(payment):
         raise PaymentStateError("Only a charged payment can be refunded; cancel an authorisation instead.")
@@ -179,7 +186,8 @@ def record_refund(
             f"Refund of {format_money(amount, payment.currency)} refused: "
             f"only {format_money(refundable, payment.currency)} can still be given back."
         )
-    return _record(payment, Kind.REFUND, amount, host_keeps, promotion=promotion, credit=credit)
+    keep = None if taxes_keep is None else {account: int(part) for account, part in taxes_keep.items()}
+    return _record(payment, Kind.REFUND, amount, host_keeps, promotion=promotion, credit=credit, taxes_keep=keep)
 
 
 def record_release(
@@ -326,6 +334,7 @@ def _take_back_released_money(operation: MoneyOperation) -> None:
         payment=operation.payment,
         amount=operation.amount + operation.promotion + operation.credit,
         host_keeps=operation.host_keeps,
+        taxes_keep=operation.taxes_keep,
     )
 
 

@@ -38,7 +38,7 @@ def parse_month(text: object) -> date:
 
 @dataclass(frozen=True)
 class ReportRow:
-    tax: str  # "vat" or "occupancy"
+    tax: str  # "vat" (on the guest's fee), "host_vat" (on the host's fee) or "occupancy"
     jurisdiction: str  # "FR" or "FR:Paris"
     currency: str
     base: int
@@ -55,11 +55,12 @@ def _month_bounds(month: date) -> tuple[datetime, datetime]:
 def _base(booking: Booking | None, tax: str, collected: int) -> int:
     if booking is None:
         return 0
-    full_tax, base = (
-        (booking.vat, booking.guest_service_fee)
-        if tax == "vat"
-        else (booking.occupancy_tax, booking.subtotal - booking.discount - booking.host_promotion)
-    )
+    bases = {
+        "vat": (booking.vat, booking.guest_service_fee),
+        "host_vat": (booking.host_vat, booking.host_service_fee),
+        "occupancy": (booking.occupancy_tax, booking.subtotal - booking.discount - booking.host_promotion),
+    }
+    full_tax, base = bases.get(tax, (0, 0))
     if full_tax <= 0:
         return 0
     return share_back(base, min(collected, full_tax), full_tax)

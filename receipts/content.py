@@ -29,6 +29,7 @@ from handover.models import Deposit, Settlement
 from payments.models import (
     ESCROW,
     GUEST_FUNDING,
+    HOST_VAT_PREFIX,
     PAYOUTS_PAID,
     PLATFORM_FEES,
     REFUNDS_PAID,
@@ -212,7 +213,8 @@ def statement_content(host: User, first_day: date) -> dict[str, Any]:
         what = f"#{booking.pk} {booking.listing.title}" if booking is not None else ledger_tx.reference
         released = -sum(e.amount for e in entries if e.account == ESCROW)
         fees = sum(e.amount for e in entries if e.account == PLATFORM_FEES)
-        taxes = sum(e.amount for e in entries if e.account.startswith(TAX_PREFIX))
+        host_vat = sum(e.amount for e in entries if e.account.startswith(HOST_VAT_PREFIX))
+        taxes = sum(e.amount for e in entries if e.account.startswith(TAX_PREFIX)) - host_vat
         if mine > 0 and released > 0:
             earnings.append(
                 row(
@@ -221,6 +223,7 @@ def statement_content(host: User, first_day: date) -> dict[str, Any]:
                     money(released, currency),
                     money(-fees, currency),
                     money(-taxes, currency),
+                    money(-host_vat, currency),
                     money(mine, currency),
                 )
             )
@@ -254,7 +257,15 @@ def statement_content(host: User, first_day: date) -> dict[str, Any]:
         "sections": [
             {
                 "heading": "Bookings paid out to your balance",
-                "columns": ["Date", "Booking", "Guest paid", "Sharing's fees", "Taxes", "Your earnings"],
+                "columns": [
+                    "Date",
+                    "Booking",
+                    "Guest paid",
+                    "Sharing's fees",
+                    "Taxes",
+                    "Host fee VAT",
+                    "Your earnings",
+                ],
                 "rows": earnings,
             },
             {"heading": "Adjustments", "columns": ["Date", "What", "Amount"], "rows": adjustments},
@@ -263,7 +274,8 @@ def statement_content(host: User, first_day: date) -> dict[str, Any]:
         ],
         "note": "Sharing's fees are the guest's service fee and your host fee, kept when the booking's money is "
         "released to you. Taxes are the VAT on Sharing's service fee and the city's tourist tax the guest paid, "
-        "which Sharing collects and pays to the tax authorities.",
+        "which Sharing collects and pays to the tax authorities. Host fee VAT is the VAT on your host fee, by "
+        "your country's rate, taken from your earnings and paid by Sharing to the tax authorities.",
     }
 
 

@@ -53,6 +53,8 @@ class TaxRules:
 
     vat_country: str = ""
     vat_rate: int = 0  # milli-percent of Sharing's guest service fee
+    host_vat_country: str = ""
+    host_vat_rate: int = 0  # milli-percent of Sharing's host service fee (by the host's country)
     occupancy_place: str = ""  # "FR:Paris"
     occupancy_rate: int = 0  # milli-percent of the nights' price
     occupancy_per_person_night: int = 0  # minor units of the quote's currency
@@ -66,19 +68,24 @@ class TaxRules:
 class TaxLines:
     vat: int
     occupancy_tax: int
+    host_vat: int = 0
 
 
-def tax_lines(rules: TaxRules, *, service_fee: int, nights_amount: int, nights: int, persons: int) -> TaxLines:
-    """VAT on the service fee and the occupancy tax on the nights (by percentage or per person per night)."""
+def tax_lines(
+    rules: TaxRules, *, service_fee: int, nights_amount: int, nights: int, persons: int, host_service_fee: int = 0
+) -> TaxLines:
+    """VAT on the guest's service fee, VAT on the host's service fee (taken from the host's payout) and the
+    occupancy tax on the nights (by percentage or per person per night)."""
     vat = percent_of(service_fee, rules.vat_rate) if rules.vat_country else 0
+    host_vat = percent_of(host_service_fee, rules.host_vat_rate) if rules.host_vat_country else 0
     occupancy = 0
     if rules.occupancy_place:
         occupancy = percent_of(nights_amount, rules.occupancy_rate) + rules.occupancy_per_person_night * max(
             persons, 1
         ) * max(nights, 0)
-    return TaxLines(vat=vat, occupancy_tax=occupancy)
+    return TaxLines(vat=vat, occupancy_tax=occupancy, host_vat=host_vat)
 
 
 def ledger_account(kind: str, place: str) -> str:
-    """The ledger account a collected tax goes to: "tax:vat:FR", "tax:occupancy:FR:Paris"."""
+    """The ledger account a collected tax goes to: "tax:vat:FR", "tax:host_vat:DE", "tax:occupancy:FR:Paris"."""
     return f"tax:{kind}:{place}"

@@ -34,16 +34,20 @@ def rules_for(
     *,
     guest_country: str,
     listing_country: str,
+    host_country: str = "",
     city: str,
     kind: str,
     currency: str,
     booked_on: date,
     stay_starts_on: date,
 ) -> TaxRules:
-    """VAT by the guest's country (B2C: where the customer lives; the listing's country when the guest
-    has not said), on the booking day; the city's occupancy tax on the stay's first day."""
+    """VAT on the guest's fee by the guest's country (B2C: where the customer lives; the listing's country
+    when the guest has not said) and VAT on the host's fee by the host's country (the listing's when the
+    host has not said), both on the booking day; the city's occupancy tax on the stay's first day."""
     vat_country = (guest_country or listing_country).upper()
     vat = vat_rate_on(country=vat_country, day=booked_on)
+    host_vat_country = (host_country or listing_country).upper()
+    host_vat = vat_rate_on(country=host_vat_country, day=booked_on)
     occupancy = occupancy_tax_on(country=listing_country, city=city, kind=kind, day=stay_starts_on)
     per_person = 0
     if occupancy is not None and occupancy.per_person_night:
@@ -51,6 +55,8 @@ def rules_for(
     return TaxRules(
         vat_country=vat_country if vat is not None else "",
         vat_rate=milli_percent(vat.rate) if vat is not None else 0,
+        host_vat_country=host_vat_country if host_vat is not None else "",
+        host_vat_rate=milli_percent(host_vat.rate) if host_vat is not None else 0,
         occupancy_place=place_of(occupancy.country, occupancy.city) if occupancy is not None else "",
         occupancy_rate=milli_percent(occupancy.percent) if occupancy is not None else 0,
         occupancy_per_person_night=per_person,

@@ -146,6 +146,7 @@ def _refund(booking: Booking, settlement: pricing.Settlement) -> None:
         host_keeps=settlement.host_payout,
         promotion=tenders.promotion,
         credit=tenders.credit,
+        taxes_keep=booking.taxes_kept(),
     )
     promotions.return_host_share(
         reference=booking_reference(booking.pk),

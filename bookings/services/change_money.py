@@ -135,6 +135,7 @@ def settle(booking: Booking, change: BookingChange, old: pricing.Quote, now: dat
             reference=reference,
             amount=max(0, -card),
             host_keeps=booking.host_payout,
+            taxes_keep=booking.taxes_kept(),
             promotion=platform_back,
             credit=credit_back,
         )

@@ -60,6 +60,7 @@ QUOTE_FIELDS = (
     *("guest_service_fee", "total", "host_service_fee", "host_payout"),
     *("vat", "vat_country", "vat_rate", "occupancy_tax", "occupancy_place"),
     *("host_promotion", "platform_promotion", "credit"),
+    *("host_vat", "host_vat_country", "host_vat_rate"),
 )
 PG_CHANGE_CONSTRAINT = "booking_change_one_open"
 PG_OVERLAP_CONSTRAINTS = ("busy_period_no_overlap", "booking_no_overlap")

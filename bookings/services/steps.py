@@ -133,9 +133,10 @@ def _set_outcome(booking: Booking, settlement: pricing.Settlement, now: datetime
     booking.refund_amount = settlement.refund
     booking.host_payout_after_cancellation = settlement.host_payout
     # Sharing keeps its fees and the taxes it collects (remitted to the tax authorities).
-    booking.platform_keeps = settlement.platform_fee + settlement.vat + settlement.occupancy_tax
+    booking.platform_keeps = settlement.platform_fee + settlement.taxes
     booking.vat_refunded = booking.vat - settlement.vat
     booking.occupancy_tax_refunded = booking.occupancy_tax - settlement.occupancy_tax
+    booking.host_vat_refunded = booking.host_vat - settlement.host_vat
     booking.ended_at = now
 
 

@@ -23,10 +23,12 @@ from taxes.selectors import rules_for
 def taxed_quote(
     quote: pricing.Quote, *, guest: User, listing: Listing, start: datetime, persons: int, now: datetime
 ) -> pricing.Quote:
-    """The quote with VAT on Sharing's fee (the guest's country) and the city's occupancy tax (rooms)."""
+    """The quote with VAT on Sharing's fees (the guest's fee by the guest's country, the host's fee by the
+    host's country, out of the host's payout) and the city's occupancy tax (rooms)."""
     rules = rules_for(
         guest_country=guest.country,
         listing_country=listing.country_code,
+        host_country=listing.owner.country,
         city=listing.city,
         kind=listing.kind,
         currency=quote.currency,

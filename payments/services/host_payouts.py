@@ -3,7 +3,7 @@
 A payout waits (visibly, with its reason) until the host's connected account can receive
 money; `retry_waiting_payouts` sends what waits. Payout keys use the payment's UUID and the
 payout's rank among its payouts, so a retry after a rolled-back row replays Stripe's transfer.
-Taking money back (`reverse_payout`, `return_platform_fee`) is the claw-back's
+Taking money back (`reverse_payout`, `return_taxes`, `return_platform_fee`) is the claw-back's
 (`payments.clawback`) building block.
 """
 
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -30,6 +30,7 @@ from payments.models import (
     PAYOUTS_PAID,
     PLATFORM_FEES,
     TAX_PREFIX,
+    LedgerEntry,
     Payment,
     Payout,
     PayoutAccount,
@@ -302,5 +303,51 @@ def return_platform_fee(*, payment: Payment, amount: int) -> Payment:
             payment=payment,
         )
         payment.platform_fee_amount -= amount
+        recording.save_payment(payment, "platform_fee_amount")
+        return payment
+
+
+def taxes_collected(payment: Payment) -> dict[str, int]:
+    """What the tax accounts hold for this payment's booking (ledger account -> amount), from its releases."""
+    rows = (
+        LedgerEntry.objects.filter(
+            account__startswith=TAX_PREFIX, currency=payment.currency, transaction__reference=payment.reference
+        )
+        .values("account")
+        .annotate(total=Sum("amount"))
+        .order_by("account")
+    )
+    return {row["account"]: row["total"] for row in rows if row["total"]}
+
+
+def return_taxes(*, payment: Payment, taxes: Mapping[str, int]) -> Payment:
+    """Move `taxes` (ledger account -> amount) collected at an earlier release back into escrow, so a refund
+    gives the guest back its share of them out of the tax accounts, not out of the host's share or Sharing's
+    fee. A ledger movement only (Sharing holds the taxes until it remits them). Never more than an account
+    collected for this booking."""
+    moving = {account: amount for account, amount in sorted(taxes.items()) if amount}
+    with transaction.atomic():
+        payment = recording.lock_payment(payment)
+        if not moving:
+            return payment
+        collected = taxes_collected(payment)
+        for account, amount in moving.items():
+            recording.check_amount(amount, "tax to give back")
+            if not account.startswith(TAX_PREFIX) or amount > collected.get(account, 0):
+                raise PaymentStateError(f"Only {collected.get(account, 0)} was collected into {account} here.")
+        total = sum(moving.values())
+        if total > payment.platform_fee_amount:
+            raise PaymentStateError("More taxes to give back than this payment released to Sharing.")
+        post_transaction(
+            lines=[
+                *(Line(account, -amount, payment.currency) for account, amount in moving.items()),
+                Line(ESCROW, total, payment.currency),
+            ],
+            reference=payment.reference,
+            description=f"Taxes collected on payment #{payment.pk}: {total} back into escrow for a refund",
+            payment=payment,
+        )
+        # The taxes count in what left escrow for Sharing (release_escrow): they come back out of it.
+        payment.platform_fee_amount -= total
         recording.save_payment(payment, "platform_fee_amount")
         return payment

@@ -52,8 +52,8 @@ def test_a_eur_statement_shows_what_the_guest_paid_the_fees_the_earnings_and_the
     assert "Monthly statement" in lines
     assert "Month 2027-03" in lines
     earnings = f"€{booking.host_payout / 100:.2f}"
-    # No tax rate is set in this test: the Taxes column reads nothing.
-    earned = f"2027-03-06 #{booking.pk} A room to share €291.20 -€{fees / 100:.2f} €0.00 {earnings}"
+    # No tax rate is set in this test: the Taxes and Host fee VAT columns read nothing.
+    earned = f"2027-03-06 #{booking.pk} A room to share €291.20 -€{fees / 100:.2f} €0.00 €0.00 {earnings}"
     assert earned in lines
     assert f"2027-03-06 #{booking.pk} A room to share {earnings}" in lines  # the payout
     assert f"Paid out to you (EUR) {earnings}" in lines
@@ -73,7 +73,7 @@ def test_a_jpy_statement_reads_whole_yen_and_its_csv_has_plain_figures():
     text = pdf_text(bytes(DocumentFile.objects.get(document=statement).pdf))
     lines = squeezed(text)
     title = f"#{booking.pk} 東京の静かな部屋"
-    assert f"2027-03-06 {title} ¥{booking.total:,} -¥{fees:,} ¥0 ¥{booking.host_payout:,}" in lines
+    assert f"2027-03-06 {title} ¥{booking.total:,} -¥{fees:,} ¥0 ¥0 ¥{booking.host_payout:,}" in lines
     assert f"Paid out to you (JPY) ¥{booking.host_payout:,}" in lines
     assert not re.search(r"¥[\d,]+\.\d", text)  # whole yen, never "¥36,000.00"
     rows = list(csv.reader(io.StringIO(render_csv(statement))))
@@ -83,6 +83,7 @@ def test_a_jpy_statement_reads_whole_yen_and_its_csv_has_plain_figures():
         title,
         str(booking.total),
         str(-fees),
+        "0",
         "0",
         str(booking.host_payout),
         "JPY",

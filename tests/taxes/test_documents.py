@@ -55,11 +55,12 @@ def test_the_hosts_statement_shows_the_taxes_collected_apart_from_sharings_fees(
     statement = issue_statement(host_id=host.pk, month=date(2027, 3, 1), now=datetime(2027, 4, 2, 9, tzinfo=UTC))
     deliver(document_id=statement.pk)
     lines = _lines(statement)
-    assert "Date Booking Guest paid Sharing's fees Taxes Your earnings" in lines
+    assert "Date Booking Guest paid Sharing's fees Taxes Host fee VAT Your earnings" in lines
     fees = booking.guest_service_fee + booking.host_service_fee
     taxes = booking.vat + booking.occupancy_tax
+    assert booking.host_vat > 0  # the host lives where the listing is: France's VAT on Sharing's host fee
     row = (
         f"2027-03-06 #{booking.pk} A room to share €{booking.total / 100:.2f} -€{fees / 100:.2f} "
-        f"-€{taxes / 100:.2f} €{booking.host_payout / 100:.2f}"
+        f"-€{taxes / 100:.2f} -€{booking.host_vat / 100:.2f} €{booking.host_payout / 100:.2f}"
     )
     assert row in lines

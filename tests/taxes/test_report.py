@@ -51,12 +51,15 @@ def test_the_month_of_the_payout_lists_each_jurisdiction_with_its_base_and_tax(s
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = {(row["tax"], row["jurisdiction"]): row for row in _rows(response)}
-    assert set(rows) == {("vat", "FR"), ("occupancy", "FR:Paris")}
+    assert set(rows) == {("vat", "FR"), ("occupancy", "FR:Paris"), ("host_vat", "FR")}
     assert rows[("vat", "FR")]["taxable_base_minor"] == str(booking.guest_service_fee)
     assert rows[("vat", "FR")]["tax_minor"] == str(booking.vat)
     assert rows[("occupancy", "FR:Paris")]["taxable_base_minor"] == str(booking.subtotal - booking.discount)
     assert rows[("occupancy", "FR:Paris")]["tax_minor"] == str(booking.occupancy_tax)
     assert rows[("occupancy", "FR:Paris")]["currency"] == "EUR"
+    # VAT on Sharing's host fee, by the host's country (here the listing's: the host did not say).
+    assert rows[("host_vat", "FR")]["taxable_base_minor"] == str(booking.host_service_fee)
+    assert rows[("host_vat", "FR")]["tax_minor"] == str(booking.host_vat) != "0"
 
 
 def test_another_month_has_the_header_and_no_rows(staff_client):

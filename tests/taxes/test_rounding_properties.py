@@ -1,9 +1,9 @@
 """Tax arithmetic as properties (hypothesis), in a currency without decimals (JPY) and one with two (EUR).
 
 Rounding: a percentage tax is the exact product rounded half up to one minor unit. Refunds: for any
-cancellation, refund + host payout + Sharing's fee + taxes kept = the total, what is given back of each
-tax is between nothing and all of it, and the card, Sharing's promotion and the credit still pay exactly
-the total.
+cancellation, refund + host payout + Sharing's fee + taxes kept (VAT on the host fee included) = the
+total, what is given back of each tax is between nothing and all of it, and the card, Sharing's promotion
+and the credit still pay exactly the total.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def test_a_refunds_share_of_a_tax_is_never_more_than_the_tax_and_all_of_it_for_a
     fee=st.integers(0, 30_000),
     persons=st.integers(1, 6),
     vat_rate=RATES,
+    host_vat_rate=RATES,
     occupancy_rate=RATES,
     per_person=st.integers(0, 1_000),
     credit=st.integers(0, 100_000),
@@ -61,7 +62,19 @@ def test_a_refunds_share_of_a_tax_is_never_more_than_the_tax_and_all_of_it_for_a
 )
 @settings(max_examples=400, deadline=None)
 def test_taxes_refunds_and_payouts_always_sum_to_what_the_guest_paid(
-    currency, kind, units, unit_price, fee, persons, vat_rate, occupancy_rate, per_person, credit, policy, cancel_hours
+    currency,
+    kind,
+    units,
+    unit_price,
+    fee,
+    persons,
+    vat_rate,
+    host_vat_rate,
+    occupancy_rate,
+    per_person,
+    credit,
+    policy,
+    cancel_hours,
 ):
     base = pricing.make_quote(
         kind=kind,
@@ -78,6 +91,8 @@ def test_taxes_refunds_and_payouts_always_sum_to_what_the_guest_paid(
     rules = TaxRules(
         vat_country="FR",
         vat_rate=vat_rate,
+        host_vat_country="DE",
+        host_vat_rate=host_vat_rate,
         occupancy_place="FR:Paris",
         occupancy_rate=occupancy_rate,
         occupancy_per_person_night=per_person,
@@ -86,7 +101,9 @@ def test_taxes_refunds_and_payouts_always_sum_to_what_the_guest_paid(
 
     assert quote.total == quote.units_amount + quote.fee + quote.guest_service_fee + quote.vat + quote.occupancy_tax
     assert quote.vat == percent_of(quote.guest_service_fee, vat_rate)
-    assert quote.host_payout == promoted.host_payout  # taxes never touch the host's payout
+    # VAT on the host fee comes out of the host's payout (never the total); the guest's taxes never touch it.
+    assert quote.host_vat == percent_of(quote.host_service_fee, host_vat_rate)
+    assert quote.host_payout == promoted.host_payout - quote.host_vat >= 0
     assert quote.charged + quote.platform_promotion + quote.credit == quote.total
     if kind != ListingKind.ROOM:
         assert quote.occupancy_tax == 0
@@ -102,7 +119,8 @@ def test_taxes_refunds_and_payouts_always_sum_to_what_the_guest_paid(
         cancelled_at=start + timedelta(hours=cancel_hours),
         host_fee_bps=300,
     )
-    kept_taxes = settlement.vat + settlement.occupancy_tax
+    kept_taxes = settlement.vat + settlement.occupancy_tax + settlement.host_vat
+    assert settlement.host_payout >= 0 and 0 <= settlement.host_vat <= quote.host_vat
     assert settlement.refund + settlement.host_payout + settlement.platform_fee + kept_taxes == quote.total
     assert 0 <= settlement.vat <= quote.vat and 0 <= settlement.occupancy_tax <= quote.occupancy_tax
     if settlement.refund == quote.total:
