@@ -10,7 +10,7 @@ types of `listings.api.ListingOut`, which the answer is serialised as without va
 The rules are those of the model path (`privacy.public_search` then `api._out`), shared where they live:
 the area point and which listings the public sees (`privacy.public_hit`), approximate prices
 (`prices.approximate_unit_prices`), photo URLs (`selectors.photo_urls_of`), listing URLs
-(`models.listing_url`). tests/listings/test_search_cards.py compares both paths' JSON byte for byte.
+(`models.listing_urls`). tests/listings/test_search_cards.py compares both paths' JSON byte for byte.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
 from core.rates import stale_note
 from listings import privacy, selectors
-from listings.models import Listing, ListingKind, ListingPhoto, listing_url
+from listings.models import Listing, ListingKind, ListingPhoto, listing_urls
 from listings.prices import approximate_unit_prices
 from listings.rules import DETAIL_FIELDS, DETAIL_MODELS
 from listings.search import SearchQuery, SortOrder, price_rule
@@ -196,9 +196,10 @@ def public_search_page(*, query: SearchQuery, currency: str) -> dict[str, Any]:
     if query.sort == SortOrder.DISTANCE:
         kept.sort(key=lambda each: (each[0], each[1]))
     approximate, rates = approximate_unit_prices([(each[3][CURRENCY], each[3][UNIT_PRICE]) for each in kept], currency)
+    urls = listing_urls([listing_id for _, listing_id, *_ in kept])
     results = [
-        _card(values, point, privacy.rounded_km(distance), price, photos)
-        for (distance, _, point, values, photos), price in zip(kept, approximate, strict=True)
+        _card(values, point, privacy.rounded_km(distance), price, photos, url)
+        for (distance, _, point, values, photos), price, url in zip(kept, approximate, urls, strict=True)
     ]
     return {
         "results": results,
@@ -210,7 +211,9 @@ def public_search_page(*, query: SearchQuery, currency: str) -> dict[str, Any]:
     }
 
 
-def _card(values: list, point: tuple[float, float], distance_km: float, price: int | None, photos: list[str]) -> dict:
+def _card(
+    values: list, point: tuple[float, float], distance_km: float, price: int | None, photos: list[str], url: str
+) -> dict:
     """A listing as ListingOut shows it to the public: its fields in the schema's order, the area, no address."""
     (
         listing_id,
@@ -264,7 +267,7 @@ def _card(values: list, point: tuple[float, float], distance_km: float, price: i
         "rating_sum": rating_sum,
         "details": _details(values, kind),
         "photos": selectors.photo_urls_of(photos),
-        "url": listing_url(listing_id),
+        "url": url,
         "distance_km": distance_km,
         "approx_unit_price": price,
     }

@@ -34,11 +34,10 @@ def _detail_url_pattern(script_prefix: str, urlconf: str) -> str:
     return reverse("listings:detail", kwargs={"listing_id": int(_PK_PLACEHOLDER)}, urlconf=urlconf)
 
 
-def listing_url(listing_id: int) -> str:
-    """The path of a listing's page (Listing.get_absolute_url), from its id alone."""
-    return _detail_url_pattern(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF).replace(
-        _PK_PLACEHOLDER, str(listing_id)
-    )
+def listing_urls(listing_ids: list[int]) -> list[str]:
+    """The paths of listings' pages (Listing.get_absolute_url), from their ids alone."""
+    pattern = _detail_url_pattern(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return [pattern.replace(_PK_PLACEHOLDER, str(listing_id)) for listing_id in listing_ids]
 
 
 class ListingKind(models.TextChoices):
@@ -188,7 +187,7 @@ class Listing(models.Model):
                 details.refresh_coverage(listing=self)
 
     def get_absolute_url(self) -> str:
-        return listing_url(self.pk)
+        return listing_urls([self.pk])[0]
 
     def reprice_for_search(self, rates: Rates | None = None) -> None:
         """Set the reference price from the unit price (save does; bulk creators call it themselves)."""
