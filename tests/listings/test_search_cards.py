@@ -69,7 +69,7 @@ def paris(stripe_api):  # noqa: F811  (a confirmed booking is paid through the l
     host = make_user()
     room = make_listing(
         owner=host,
-        title="Chambre près du canal — 運河のそば \"quiet\" \\ room",
+        title='Chambre près du canal — 運河のそば "quiet" \\ room',
         description="Line one\nLine two, with an emoji 🛏 and <b>markup</b>",
         rating_count=3,
         rating_sum=14,
@@ -184,7 +184,8 @@ def test_the_answer_names_the_searchers_currency_from_their_browser_as_the_model
 
 
 def test_stale_rates_are_flagged_the_same_way(paris, asked):
-    store(Rates(day=timezone.localdate() - STALE_AFTER - timedelta(days=2), per_euro=shipped_rates().per_euro), source="t")
+    old_day = timezone.localdate() - STALE_AFTER - timedelta(days=2)
+    store(Rates(day=old_day, per_euro=shipped_rates().per_euro), source="test")
     response = Client().get("/api/v1/listings/search", {**PARIS, "currency": "EUR"})
     assert response.json()["rates_note"]
     assert response.content == model_path_json(*asked[-1])
