@@ -30,6 +30,7 @@ from listings.models import Listing, ListingKind, ListingPhoto, listing_urls
 from listings.prices import approximate_unit_prices
 from listings.rules import DETAIL_FIELDS, DETAIL_MODELS
 from listings.search import SearchQuery, SortOrder, price_rule
+from listings.search.statements import run_prepared
 
 # The listing's own columns a card shows, in ListingOut's order, then those the rules read.
 SHOWN = (
@@ -60,7 +61,7 @@ KINDS = (ListingKind.ROOM, ListingKind.CAR, ListingKind.DRIVER)
 ALIAS = {ListingKind.ROOM: "r", ListingKind.CAR: "c", ListingKind.DRIVER: "d"}
 
 
-def _reader(field: Any) -> Callable[[Any], Any] | None:
+def _reader(field: Any, vendor: str) -> Callable[[Any], Any] | None:
     """What turns a column's raw value into what the model path shows (None: shown as read).
 
     SQLite gives booleans as 0/1 and dates and times as text, both databases give JSON as text; the
@@ -68,9 +69,20 @@ def _reader(field: Any) -> Callable[[Any], Any] | None:
     """
     kind = field.get_internal_type()
     if kind in ("BooleanField", "NullBooleanField"):
+        if vendor == "postgresql":
+            return None
         return lambda value: None if value is None else bool(value)
     if kind == "JSONField":
-        return lambda value: json.loads(value, cls=field.decoder) if isinstance(value, str) else value
+
+        def loaded(value: Any) -> Any:  # as JSONField.from_db_value
+            if not isinstance(value, str):
+                return value
+            try:
+                return json.loads(value, cls=field.decoder)
+            except json.JSONDecodeError:
+                return value
+
+        return loaded
     parse: dict[str, tuple[type, Callable[[str], Any]]] = {
         "TimeField": (time, parse_time),
         "DateField": (date, parse_date),
@@ -89,16 +101,17 @@ def _reader(field: Any) -> Callable[[Any], Any] | None:
 
 
 @functools.cache
-def _statement(vendor: str) -> tuple[str, str | None, tuple[Callable[[Any], Any] | None, ...]]:
+def _statement(vendor: str) -> tuple[str, str | None, tuple[tuple[int, Callable[[Any], Any]], ...]]:
     """The statement reading the listings of a list of ids (one parameter), the one reading their photos
-    (SQLite; on PostgreSQL they are an array column of the first), and each column's reader.
+    (SQLite; on PostgreSQL they are an array column of the first), and the columns read through a
+    reader (their position and reader).
 
     Made once per process: its text depends on the models alone (table and column names, S608 below),
     never on the ids, which are one parameter (an array on PostgreSQL, a JSON list on SQLite).
     """
     meta = Listing._meta
     columns = [f'l."{meta.get_field(name).column}"' for name in READ]
-    readers = [_reader(meta.get_field(name)) for name in READ]
+    readers = [_reader(meta.get_field(name), vendor) for name in READ]
     joins = []
     for kind in KINDS:
         details, alias = DETAIL_MODELS[kind]._meta, ALIAS[kind]
@@ -106,7 +119,7 @@ def _statement(vendor: str) -> tuple[str, str | None, tuple[Callable[[Any], Any]
         readers.append(None)
         for name in DETAIL_FIELDS[kind]:
             columns.append(f'{alias}."{details.get_field(name).column}"')
-            readers.append(_reader(details.get_field(name)))
+            readers.append(_reader(details.get_field(name), vendor))
         joins.append(f'LEFT JOIN "{details.db_table}" {alias} ON {alias}."{details.pk.column}" = l."{meta.pk.column}"')
     photos = ListingPhoto._meta
     image, owner = photos.get_field("image").column, photos.get_field("listing").column
@@ -127,7 +140,7 @@ def _statement(vendor: str) -> tuple[str, str | None, tuple[Callable[[Any], Any]
         f'SELECT {", ".join(columns)} FROM "{meta.db_table}" l {" ".join(joins)}'  # noqa: S608
         f' WHERE l."{meta.pk.column}" {wanted}'
     )
-    return sql, photo_sql, tuple(readers)
+    return sql, photo_sql, tuple((position, read) for position, read in enumerate(readers) if read is not None)
 
 
 def _rows(ids: list[int]) -> dict[int, tuple[list, list[str]]]:
@@ -135,9 +148,11 @@ def _rows(ids: list[int]) -> dict[int, tuple[list, list[str]]]:
     sql, photo_sql, readers = _statement(connection.vendor)
     found: dict[int, tuple[list, list[str]]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ids if photo_sql is None else json.dumps(ids)])
+        run_prepared(cursor, sql, [ids if photo_sql is None else json.dumps(ids)])
         for raw in cursor.fetchall():
-            values = [value if read is None else read(value) for value, read in zip(raw, readers, strict=False)]
+            values = list(raw)
+            for position, read in readers:
+                values[position] = read(values[position])
             found[values[0]] = (values, list(raw[-1]) if photo_sql is None else [])
         if photo_sql is not None:
             cursor.execute(photo_sql, [json.dumps(ids)])
