@@ -83,7 +83,7 @@ def _reader(field: Any, vendor: str) -> Callable[[Any], Any] | None:
                 return value
 
         return loaded
-    parse: dict[str, tuple[type, Callable[[str], Any]]] = {
+    parse: dict[str, tuple[Any, Callable[[str], Any]]] = {
         "TimeField": (time, parse_time),
         "DateField": (date, parse_date),
         "DateTimeField": (datetime, parse_datetime),
@@ -109,19 +109,20 @@ def _statement(vendor: str) -> tuple[str, str | None, tuple[tuple[int, Callable[
     Made once per process: its text depends on the models alone (table and column names, S608 below),
     never on the ids, which are one parameter (an array on PostgreSQL, a JSON list on SQLite).
     """
-    meta = Listing._meta
+    meta: Any = Listing._meta
     columns = [f'l."{meta.get_field(name).column}"' for name in READ]
     readers = [_reader(meta.get_field(name), vendor) for name in READ]
     joins = []
     for kind in KINDS:
-        details, alias = DETAIL_MODELS[kind]._meta, ALIAS[kind]
+        details: Any = DETAIL_MODELS[kind]._meta
+        alias = ALIAS[kind]
         columns.append(f'{alias}."{details.pk.column}"')
         readers.append(None)
         for name in DETAIL_FIELDS[kind]:
             columns.append(f'{alias}."{details.get_field(name).column}"')
             readers.append(_reader(details.get_field(name), vendor))
         joins.append(f'LEFT JOIN "{details.db_table}" {alias} ON {alias}."{details.pk.column}" = l."{meta.pk.column}"')
-    photos = ListingPhoto._meta
+    photos: Any = ListingPhoto._meta
     image, owner = photos.get_field("image").column, photos.get_field("listing").column
     order = f'p."{photos.get_field("position").column}", p."{photos.pk.column}"'
     if vendor == "postgresql":
@@ -143,10 +144,10 @@ def _statement(vendor: str) -> tuple[str, str | None, tuple[tuple[int, Callable[
     return sql, photo_sql, tuple((position, read) for position, read in enumerate(readers) if read is not None)
 
 
-def _rows(ids: list[int]) -> dict[int, tuple[list, list[str]]]:
+def _rows(ids: list[int]) -> dict[int, tuple[list, list[str | None]]]:
     """Each listing's values (READ, then each kind's details row: its key and DETAIL_FIELDS) and photo names."""
     sql, photo_sql, readers = _statement(connection.vendor)
-    found: dict[int, tuple[list, list[str]]] = {}
+    found: dict[int, tuple[list, list[str | None]]] = {}
     with connection.cursor() as cursor:
         run_prepared(cursor, sql, [ids if photo_sql is None else json.dumps(ids)])
         for raw in cursor.fetchall():
@@ -194,7 +195,7 @@ def public_search_page(*, query: SearchQuery, currency: str) -> dict[str, Any]:
     # Called through the selectors module, where it is read (and where tests observe it).
     found = selectors.search_listing_hits(privacy.widened(query))
     rows = _rows([hit.listing_id for hit in found.hits]) if found.hits else {}
-    kept: list[tuple[float, int, tuple[float, float], list, list[str]]] = []
+    kept: list[tuple[float, int, tuple[float, float], list, list[str | None]]] = []
     for hit in found.hits:
         values, photos = rows[hit.listing_id]
         kind = values[1]
@@ -227,7 +228,7 @@ def public_search_page(*, query: SearchQuery, currency: str) -> dict[str, Any]:
 
 
 def _card(
-    values: list, point: tuple[float, float], distance_km: float, price: int | None, photos: list[str], url: str
+    values: list, point: tuple[float, float], distance_km: float, price: int | None, photos: list[str | None], url: str
 ) -> dict:
     """A listing as ListingOut shows it to the public: its fields in the schema's order, the area, no address."""
     (

@@ -129,9 +129,9 @@ def photo_urls(listing: Listing) -> list[str]:
     return photo_urls_of([photo.image.name for photo in listing.photos.all()])
 
 
-def photo_urls_of(names: list[str]) -> list[str]:
+def photo_urls_of(names: list[str | None]) -> list[str]:
     """The URLs of stored photo files (their `image` names), as `ListingPhoto.image.url` gives them."""
-    field = ListingPhoto._meta.get_field("image")
+    field: Any = ListingPhoto._meta.get_field("image")
     storage = field.storage
     base = getattr(storage, "base_url", None)  # the default storage is set up on first use
     backend: Any = type(getattr(storage, "_wrapped", storage))
