@@ -197,6 +197,8 @@ def public_search_page(*, query: SearchQuery, currency: str) -> dict[str, Any]:
     rows = _rows([hit.listing_id for hit in found.hits]) if found.hits else {}
     kept: list[tuple[float, int, tuple[float, float], list, list[str | None]]] = []
     for hit in found.hits:
+        if hit.listing_id not in rows:
+            continue  # deleted since the geo search read it
         values, photos = rows[hit.listing_id]
         kind = values[1]
         place = privacy.public_hit(
