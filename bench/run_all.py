@@ -303,6 +303,25 @@ def page_rows(loads: int, requests: int) -> list[Row]:
     return rows
 
 
+def search_cost_rows(db: str, requests: int) -> list[Row]:
+    """Issue 17: CPU per request of the search API in one process beside a bare Django view's, on the demo data.
+
+    A web process's rate is bounded by it (the stack's search API / bare view rate ratio). Target: < 4 ms
+    of CPU per search (the model-instance path took ~9 ms on PostgreSQL on a quiet machine, the plain-row
+    path of listings/cards.py ~3); the bare view's and the ratio are references.
+    """
+    rows = []
+    for line in run("search_cost.py", "--db", db, "--requests", str(requests), timeout=900):
+        if "cpu_ratio" not in line:
+            continue
+        label = f"search API CPU per request {db}"
+        cpu = number(line, "search_api_cpu_ms")
+        rows.append(Row(f"{label} cpu_ms", cpu, "< 4", below(cpu, 4), digits=2))
+        rows.append(Row(f"{label} bare view cpu_ms", number(line, "bare_view_cpu_ms"), "(reference)", None, digits=2))
+        rows.append(Row(f"{label} / bare view's", number(line, "cpu_ratio"), "(reference)", None, digits=2))
+    return rows
+
+
 def print_table(rows: list[Row]) -> None:
     width = max(len(row.metric) for row in rows)
     print()
@@ -335,6 +354,8 @@ def main() -> int:
         rows += dispatch_rows(db, 1_000 if options.quick else 10_000)
     # SQLite, the demo's database: the pages a phone opens first (issue 24).
     rows += page_rows(5 if options.quick else 20, 10 if options.quick else 50)
+    for db in databases:
+        rows += search_cost_rows(db, 100 if options.quick else 400)
     # SQLite only: the burst takes ~13 minutes at 10,000 on 2 cores.
     rows += email_rows("sqlite", 500 if options.quick else 10_000)
     for db in databases:

@@ -11,19 +11,19 @@ import functools
 from datetime import datetime
 from typing import Any
 
+import pydantic_core
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from core.api import PlainOut, session_or_token_auth
-from core.rates import stale_note
 from core.requests import ApiRequest, PublicApiRequest
-from listings import privacy, selectors, services
+from listings import cards, privacy, selectors, services
 from listings.geocoding import search_point
 from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS, check_search_dates
 from listings.models import Listing, ListingKind, ListingStatus
-from listings.prices import approximate_prices, searcher_currency
-from listings.search import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, SearchQuery, SortOrder, bounds_from, price_rule
+from listings.prices import searcher_currency
+from listings.search import DEFAULT_PAGE_SIZE, DEFAULT_RADIUS_KM, SearchQuery, bounds_from
 
 router = Router(tags=["listings"])
 
@@ -236,21 +236,10 @@ def search(
         page=page,
         page_size=page_size,
     )
-    result = privacy.public_search(query=query)
-    rates = approximate_prices(result.listings, reading)
-    answer = SearchOut.model_validate(
-        {
-            "results": [_out(listing) for listing in result.listings],
-            "page": result.page,
-            "has_next": result.has_next,
-            "currency": reading,
-            "price_rule": price_rule(query) if query.sort == SortOrder.PRICE else None,
-            "rates_note": stale_note(rates) if rates is not None else None,
-        }
-    )
-    # Validated above by pydantic's core and written to JSON by it: ninja would validate the page again
-    # through its Python wrapper and write it with the json module (about 1 ms of each search's 20).
-    return HttpResponse(answer.model_dump_json(), content_type=JSON_CONTENT_TYPE)
+    # Built as plain data in SearchOut's shape (listings.cards) and written by pydantic's core without
+    # validating it again: checking 20 cards field by field was a tenth of the request's CPU.
+    page_json = pydantic_core.to_json(cards.public_search_page(query=query, currency=reading))
+    return HttpResponse(page_json, content_type=JSON_CONTENT_TYPE)
 
 
 @router.get("/{listing_id}", response=ListingOut, auth=public_or_authenticated)

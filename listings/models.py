@@ -34,6 +34,12 @@ def _detail_url_pattern(script_prefix: str, urlconf: str) -> str:
     return reverse("listings:detail", kwargs={"listing_id": int(_PK_PLACEHOLDER)}, urlconf=urlconf)
 
 
+def listing_urls(listing_ids: list[int]) -> list[str]:
+    """The paths of listings' pages (Listing.get_absolute_url), from their ids alone."""
+    pattern = _detail_url_pattern(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return [pattern.replace(_PK_PLACEHOLDER, str(listing_id)) for listing_id in listing_ids]
+
+
 class ListingKind(models.TextChoices):
     ROOM = "room", _("Room")
     CAR = "car", _("Car")
@@ -182,9 +188,7 @@ class Listing(models.Model):
                 details.refresh_coverage(listing=self)
 
     def get_absolute_url(self) -> str:
-        return _detail_url_pattern(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF).replace(
-            _PK_PLACEHOLDER, str(self.pk)
-        )
+        return listing_urls([self.pk])[0]
 
     def reprice_for_search(self, rates: Rates | None = None) -> None:
         """Set the reference price from the unit price (save does; bulk creators call it themselves)."""

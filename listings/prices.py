@@ -99,17 +99,27 @@ def searcher_currency(*, requested: str | None, accept_language: str = "") -> st
 def approximate_prices(listings: Iterable[Listing], currency: str, rates: Rates | None = None) -> Rates | None:
     """Give each listing `approx_unit_price` in `currency` (None when it is already priced in it); the rates
     used, or None when none were needed (so the caller can flag stale ones: core.rates.stale_note).
-
-    The rates are read only when a listing is priced in another currency: most searches find listings
-    priced in the searcher's own currency, and reading the rates is a database round trip.
     """
     listings = list(listings)
-    if all(listing.currency == currency for listing in listings):
-        for listing in listings:
-            listing.approx_unit_price = None
-        return None
+    prices, used = approximate_unit_prices([(item.currency, item.unit_price) for item in listings], currency, rates)
+    for listing, price in zip(listings, prices, strict=True):
+        listing.approx_unit_price = price
+    return used
+
+
+def approximate_unit_prices(
+    priced: list[tuple[str, int]], currency: str, rates: Rates | None = None
+) -> tuple[list[int | None], Rates | None]:
+    """Each (currency, unit price) in `currency` (None when already in it, or in a currency without a rate),
+    and the rates used, or None when none were needed.
+
+    The rates are read only when a price is in another currency: most searches find listings priced in
+    the searcher's own currency, and reading the rates is a database round trip.
+    """
+    if all(own == currency for own, _ in priced):
+        return [None] * len(priced), None
     rates = rates or current_rates()
-    for listing in listings:
-        same = listing.currency == currency or not rates.knows(listing.currency)
-        listing.approx_unit_price = None if same else convert(listing.unit_price, listing.currency, currency, rates)
-    return rates
+    return [
+        None if own == currency or not rates.knows(own) else convert(price, own, currency, rates)
+        for own, price in priced
+    ], rates

@@ -12,9 +12,11 @@ This is the presentation layer only: the search index and its internals keep usi
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils.crypto import salted_hmac
 
@@ -67,6 +69,22 @@ def area_point(listing_id: int, latitude: float, longitude: float) -> tuple[floa
     return lat, lng
 
 
+def area_centre(listing_id: int, latitude: float, longitude: float) -> tuple[float, float]:
+    """The area point as shown (rounded to 5 decimals, about a metre), kept per process.
+
+    An HMAC per listing per request was a tenth of a millisecond, twenty times a search page. The key
+    holds the secret and the true point, so a moved listing or a new SECRET_KEY is computed afresh.
+    """
+    return _area_centre(settings.SECRET_KEY, listing_id, latitude, longitude)
+
+
+@functools.lru_cache(maxsize=131072)
+def _area_centre(secret: str, listing_id: int, latitude: float, longitude: float) -> tuple[float, float]:
+    # `secret` is salted_hmac's own default (settings.SECRET_KEY): part of the key, not read again here.
+    lat, lng = area_point(listing_id, latitude, longitude)
+    return round(lat, 5), round(lng, 5)
+
+
 def may_see_exact(listing: Listing, viewer: User | AnonymousUser | None) -> bool:
     """The owner, and a guest from the moment one of their bookings of this listing is confirmed."""
     if viewer is None or not viewer.is_authenticated:
@@ -89,11 +107,14 @@ def exact(listing: Listing) -> Whereabouts:
 
 
 def area(listing: Listing) -> Whereabouts:
-    lat, lng = area_point(listing.pk, listing.latitude, listing.longitude)
+    return _area_at(listing, *area_centre(listing.pk, listing.latitude, listing.longitude))
+
+
+def _area_at(listing: Listing, latitude: float, longitude: float) -> Whereabouts:
     return Whereabouts(
         exact=False,
-        latitude=round(lat, 5),
-        longitude=round(lng, 5),
+        latitude=latitude,
+        longitude=longitude,
         radius_m=AREA_RADIUS_M,
         address=None,
         city=listing.city,
@@ -118,7 +139,7 @@ def rounded_km(distance_km: float) -> float:
     return max(DISTANCE_STEP_KM, round(distance_km / DISTANCE_STEP_KM) * DISTANCE_STEP_KM)
 
 
-def _widened(query: SearchQuery) -> SearchQuery:
+def widened(query: SearchQuery) -> SearchQuery:
     """The query searched in the index: its circle, or its rectangle, larger by the largest area offset."""
     if query.bounds is None:
         return replace(query, radius_km=min(MAX_RADIUS_KM, query.radius_km + OFFSET_MAX_M / 1000))
@@ -126,6 +147,30 @@ def _widened(query: SearchQuery) -> SearchQuery:
     wider = query.bounds.widened(OFFSET_MAX_M / 1000 + 0.01)
     latitude, longitude, radius_km = wider.circle()
     return replace(query, bounds=wider, latitude=latitude, longitude=longitude, radius_km=radius_km)
+
+
+def public_hit(
+    query: SearchQuery,
+    *,
+    listing_id: int,
+    kind: str,
+    latitude: float,
+    longitude: float,
+    service_radius_km: float | None,
+) -> tuple[float, float, float] | None:
+    """Whether a listing found by the widened query is in the public results: its area point (latitude,
+    longitude) and the exact distance to it, or None when its area point is outside what was asked.
+
+    A driver (with its details: `service_radius_km`) is found where it comes to, its service radius
+    around its base, not within the searcher's radius; the same rule, measured from its area point.
+    In an area search, a listing whose area point (its marker) is in the rectangle, drivers too.
+    """
+    lat, lng = area_centre(listing_id, latitude, longitude)
+    distance = great_circle_km(query.latitude, query.longitude, lat, lng)
+    if query.bounds is not None:
+        return (lat, lng, distance) if query.bounds.holds(lat, lng) else None
+    reach = float(service_radius_km) if kind == "driver" and service_radius_km is not None else query.radius_km
+    return (lat, lng, distance) if distance <= reach else None
 
 
 def public_search(*, query: SearchQuery) -> SearchResult:
@@ -137,28 +182,26 @@ def public_search(*, query: SearchQuery) -> SearchResult:
     A page can therefore hold a few results fewer than asked near the edge; the next page is unaffected.
     An area search (query.bounds, a map's rectangle) works the same way: the rectangle is widened by the
     largest offset on every side, and a listing is kept when its area point, where its marker is drawn,
-    is in the rectangle asked.
+    is in the rectangle asked (`public_hit`).
     Each listing carries `distance_km` (rounded, to the area) and `whereabouts` (the area).
+    The search API reads the same page as plain rows (listings.cards).
     """
-    found = selectors.search_listings(query=_widened(query))
+    found = selectors.search_listings(query=widened(query))
     kept: list[tuple[float, Listing]] = []
     for listing in found.listings:
-        place = area(listing)
-        distance = great_circle_km(query.latitude, query.longitude, place.latitude, place.longitude)
-        if query.bounds is not None:
-            # An area search: the listings whose area point (their marker) is in the rectangle, drivers too.
-            if not query.bounds.holds(place.latitude, place.longitude):
-                continue
-        else:
-            reach = query.radius_km
-            driver = getattr(listing, "driver", None) if listing.kind == "driver" else None
-            if driver is not None:
-                # A driver is found where it comes to (its service radius around its base), not within the
-                # searcher's radius; the same rule, measured from its area point.
-                reach = float(driver.service_radius_km)
-            if distance > reach:
-                continue
-        listing.whereabouts = place
+        driver = getattr(listing, "driver", None) if listing.kind == "driver" else None
+        hit = public_hit(
+            query,
+            listing_id=listing.pk,
+            kind=listing.kind,
+            latitude=listing.latitude,
+            longitude=listing.longitude,
+            service_radius_km=driver.service_radius_km if driver is not None else None,
+        )
+        if hit is None:
+            continue
+        lat, lng, distance = hit
+        listing.whereabouts = _area_at(listing, lat, lng)
         listing.distance_km = rounded_km(distance)
         kept.append((distance, listing))
     if query.sort == SortOrder.DISTANCE:

@@ -126,13 +126,18 @@ def _keep_photos(listing: Listing, rows: list[dict]) -> None:
 
 def photo_urls(listing: Listing) -> list[str]:
     """The URLs of the listing's photos, in their order (read from the prefetched photos when loaded)."""
-    storage = ListingPhoto._meta.get_field("image").storage
-    photos = listing.photos.all()
+    return photo_urls_of([photo.image.name for photo in listing.photos.all()])
+
+
+def photo_urls_of(names: list[str | None]) -> list[str]:
+    """The URLs of stored photo files (their `image` names), as `ListingPhoto.image.url` gives them."""
+    field: Any = ListingPhoto._meta.get_field("image")
+    storage = field.storage
     base = getattr(storage, "base_url", None)  # the default storage is set up on first use
     backend: Any = type(getattr(storage, "_wrapped", storage))
     if base is None or backend.url is not FileSystemStorage.url:
-        return [photo.image.url for photo in photos]
-    return [_file_url(base, photo.image.name) if photo.image else photo.image.url for photo in photos]
+        return [field.attr_class(None, field, name).url for name in names]
+    return [_file_url(base, name) if name else field.attr_class(None, field, name).url for name in names]
 
 
 @functools.lru_cache(maxsize=65536)

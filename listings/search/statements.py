@@ -160,6 +160,31 @@ def _execute_prepared(cursor, sql: str, params: dict, planner: dict[str, str]) -
     _execute_with_planner(cursor, execute, params, planner)
 
 
+def run_prepared(cursor, sql: str, params: list) -> None:
+    """Run a statement whose text never changes (values only as %s parameters) as a PREPAREd statement.
+
+    PostgreSQL (with SEARCH_PREPARED_STATEMENTS): the first run on a connection sends PREPARE and
+    EXECUTE in one round trip, later runs EXECUTE alone, so neither psycopg converts the long text nor
+    PostgreSQL parses and plans it again for each request. Elsewhere, a plain execute. The cursor is
+    left on the statement's rows.
+    """
+    if connection.vendor != "postgresql" or not settings.SEARCH_PREPARED_STATEMENTS:
+        cursor.execute(sql, params)
+        return
+    numbers = iter(range(1, len(params) + 1))
+    text = re.sub("%s", lambda _: f"${next(numbers)}", sql)
+    statement = "search_" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+    execute = f"EXECUTE {statement}(" + ", ".join(["%s"] * len(params)) + ")"
+    prepared = _PREPARED_ON.setdefault(connection.connection, set())
+    if statement in prepared:
+        cursor.execute(execute, params)
+        return
+    # Marked first: a PREPARE outlives a failed EXECUTE and a rollback (it is not transactional).
+    prepared.add(statement)
+    cursor.execute(f"PREPARE {statement} AS {text}; {execute}", params)
+    cursor.nextset()
+
+
 def _execute_with_planner(cursor, sql: str, params: list | dict, planner: dict[str, str]) -> None:
     """Run one statement with planner settings for it alone, in one round trip; the cursor is left on its rows.
 
