@@ -12,8 +12,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from bookings.model_mixins import PaidByTenders
 
-class BookingChange(models.Model):
+
+class BookingChange(PaidByTenders, models.Model):
     """A request to move a confirmed booking to other dates or another number of guests, and its answer.
 
     The guest asks or the host proposes; the other side accepts or declines before `respond_by`. The new
@@ -120,15 +122,6 @@ class BookingChange(models.Model):
     @property
     def reference(self) -> str:
         return f"change:{self.uid.hex}"
-
-    @property
-    def charged(self) -> int:
-        """What the guest's card pays of the new total: less Sharing's promotion and the credit."""
-        return self.total - self.platform_promotion - self.credit
-
-    @property
-    def promotion(self) -> int:
-        return self.host_promotion + self.platform_promotion
 
     @property
     def difference(self) -> int:

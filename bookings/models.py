@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bookings.model_mixins import PaidByTenders
 from listings.models import BusyPeriod, CancellationPolicy, Listing
 from taxes.rules import ledger_account
 
@@ -77,7 +78,7 @@ _AMOUNT_FIELDS = (
 )
 
 
-class Booking(models.Model):
+class Booking(PaidByTenders, models.Model):
     guest = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trips")
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="bookings")
     start = models.DateTimeField()
@@ -230,15 +231,6 @@ class Booking(models.Model):
     @property
     def host_id(self) -> int:
         return self.listing.owner_id
-
-    @property
-    def charged(self) -> int:
-        """What the guest's card pays: the total less Sharing's promotion and the credit."""
-        return self.total - self.platform_promotion - self.credit
-
-    @property
-    def promotion(self) -> int:
-        return self.host_promotion + self.platform_promotion
 
     @property
     def taxes(self) -> int:
