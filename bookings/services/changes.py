@@ -36,7 +36,7 @@ from bookings.money import money
 from bookings.services import change_money
 from bookings.services.change_money import NEEDS_CARD, card_pays
 from bookings.services.checkout import _check_rules
-from bookings.services.steps import _lock, _notify, _wrong_state
+from bookings.services.steps import _lock, _lock_change, _notify, _wrong_state
 from bookings.services.taxation import taxed
 from core.errors import CardRefused, Conflict, DomainError, NotFound, PermissionDenied
 from core.money import format_money
@@ -447,12 +447,8 @@ def withdraw_change(*, user: User, booking_id: int, now: datetime | None = None)
 def expire_change(*, change_id: int, now: datetime | None = None) -> BookingChange:
     """An unanswered change closes at `respond_by`; idempotent (the task and the sweep may both run)."""
     now = now or timezone.now()
-    booking_id = BookingChange.objects.filter(pk=change_id).values_list("booking_id", flat=True).first()
-    if booking_id is None:
-        raise NotFound("No such change.")
     with transaction.atomic():
-        booking = _lock(booking_id)
-        change = BookingChange.objects.select_for_update().get(pk=change_id)
+        booking, change = _lock_change(change_id)
         if change.status != Status.OPEN:
             return change
         if now < change.respond_by:

@@ -25,8 +25,8 @@ from django.utils.translation import gettext_noop
 
 from bookings.models import Booking, BookingChange, BookingStatus
 from bookings.reminder_times import starts_tomorrow_at
-from bookings.services.steps import _host, _lock, _notify
-from core.errors import Conflict, NotFound
+from bookings.services.steps import _host, _lock, _lock_change, _notify
+from core.errors import Conflict
 from core.words import counted
 from realtime import notify
 from realtime.models import Notification
@@ -128,12 +128,8 @@ def due_change_reminder(change: BookingChange, now: datetime) -> int | None:
 def remind_change_answer(*, change_id: int, now: datetime | None = None) -> BookingChange:
     """Tell the side that answers an open change that its window closes soon (12 h, then 2 h before); once each."""
     now = now or timezone.now()
-    booking_id = BookingChange.objects.filter(pk=change_id).values_list("booking_id", flat=True).first()
-    if booking_id is None:
-        raise NotFound("No such change.")
     with transaction.atomic():
-        booking = _lock(booking_id)
-        change = BookingChange.objects.select_for_update().get(pk=change_id)
+        booking, change = _lock_change(change_id)
         if change.status != BookingChange.Status.OPEN or now >= change.respond_by:
             raise Conflict("The change was answered or has ended: no reminder needed.", code="not_needed")
         hours = due_change_reminder(change, now)

@@ -20,7 +20,14 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from bookings import pricing, selectors, tasks
 from bookings.ended import booking_ended
-from bookings.models import CANCELLED_STATUSES, Booking, BookingStatus, BookingTransition, PaymentSchedule
+from bookings.models import (
+    CANCELLED_STATUSES,
+    Booking,
+    BookingChange,
+    BookingStatus,
+    BookingTransition,
+    PaymentSchedule,
+)
 from bookings.money import booking_reference, money
 from bookings.reminder_times import starts_tomorrow_at
 from bookings.services import promotions
@@ -45,6 +52,15 @@ def _lock(booking_id: int) -> Booking:
     booking = Booking.objects.select_for_update().get(pk=booking_id)
     booking.listing = listing
     return booking
+
+
+def _lock_change(change_id: int) -> tuple[Booking, BookingChange]:
+    """Lock a change's booking (listing first, as `_lock`), then the change; NotFound if there is no such change."""
+    booking_id = BookingChange.objects.filter(pk=change_id).values_list("booking_id", flat=True).first()
+    if booking_id is None:
+        raise NotFound("No such change.")
+    booking = _lock(booking_id)
+    return booking, BookingChange.objects.select_for_update().get(pk=change_id)
 
 
 def _require_host(booking: Booking, user: User, action: str) -> None:
