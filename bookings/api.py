@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from bookings import pricing, selectors
+from bookings import pricing_words, selectors
 from bookings.models import Booking, PaymentSchedule, PendingCheckout
 from bookings.money import booking_reference, money
 from bookings.services.answers import accept_booking, decline_booking, withdraw_booking
@@ -240,7 +240,9 @@ def quote(request: ApiRequest, payload: PeriodIn):
         **priced.quote.as_dict(),
         "charged": priced.quote.charged,
         "cancellation_policy": listing.cancellation_policy,
-        "policy_text": pricing.policy_in_plain_words(listing.cancellation_policy, pricing.unit_label(listing.kind)),
+        "policy_text": pricing_words.policy_in_plain_words(
+            listing.cancellation_policy, pricing_words.unit_label(listing.kind)
+        ),
     }
 
 
@@ -354,8 +356,8 @@ def cancel_preview(request: ApiRequest, booking_id: int):
         "refund": refund,
         "forfeit": booking.total - refund,
         "cancellation_policy": booking.cancellation_policy,
-        "policy_text": pricing.policy_in_plain_words(
-            booking.cancellation_policy, pricing.unit_label(booking.listing.kind)
+        "policy_text": pricing_words.policy_in_plain_words(
+            booking.cancellation_policy, pricing_words.unit_label(booking.listing.kind)
         ),
     }
 

@@ -10,14 +10,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bookings.pricing_words import (  # noqa: F401 (re-exported: callers read the words through pricing)
-    POLICY_IN_PLAIN_WORDS,
-    policy_in_plain_words,
-    unit_label,
-    unit_word,
-    units_label,
-    units_word,
-)
 from core import money
 from core.errors import DomainError
 from listings.models import CancellationPolicy, ListingKind

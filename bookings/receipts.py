@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
 from bookings.models import Booking, BookingChange, BookingStatus, PaymentSchedule
-from bookings.pricing import units_label
+from bookings.pricing_words import units_label
 from bookings.selectors import booking_quote
 from bookings.tenders import refund_tenders
 from core.money import format_money

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings import pricing, selectors
+from bookings import pricing, pricing_words, selectors
 from bookings.forms import BookingForm, ReasonForm
 from bookings.models import BookingStatus, PaymentSchedule
 from bookings.money import booking_reference, money
@@ -34,7 +34,7 @@ from realtime.selectors import thread_id_by_key
 
 
 def _policy_text(listing: Listing) -> str:
-    return pricing.policy_in_plain_words(listing.cancellation_policy, pricing.unit_label(listing.kind))
+    return pricing_words.policy_in_plain_words(listing.cancellation_policy, pricing_words.unit_label(listing.kind))
 
 
 @login_required
@@ -171,8 +171,8 @@ def detail(request: SignedInRequest, booking_id: int) -> HttpResponse:
         "is_guest": is_guest,
         "is_host": is_host,
         "transitions": booking.transitions.select_related("by"),
-        "policy_text": pricing.policy_in_plain_words(
-            booking.cancellation_policy, pricing.unit_label(booking.listing.kind)
+        "policy_text": pricing_words.policy_in_plain_words(
+            booking.cancellation_policy, pricing_words.unit_label(booking.listing.kind)
         ),
         "now": timezone.now(),
         "thread_id": thread_id_by_key(request.user, booking_thread_key(booking.pk)),
@@ -302,8 +302,8 @@ def cancel(request: SignedInRequest, booking_id: int) -> HttpResponse:
         "not_charged_yet": PaymentSchedule.objects.filter(
             booking=booking, state__in=(PaymentSchedule.State.SCHEDULED, PaymentSchedule.State.FAILED)
         ).exists(),
-        "policy_text": pricing.policy_in_plain_words(
-            booking.cancellation_policy, pricing.unit_label(booking.listing.kind)
+        "policy_text": pricing_words.policy_in_plain_words(
+            booking.cancellation_policy, pricing_words.unit_label(booking.listing.kind)
         ),
     }
     return render(request, "bookings/cancel.html", context, status=409 if changed else 200)

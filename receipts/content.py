@@ -23,7 +23,7 @@ from django.db.models import Sum
 
 from accounts.models import User
 from bookings.models import Booking
-from bookings.pricing import units_label
+from bookings.pricing_words import units_label
 from bookings.receipts import fee_label, tax_lines
 from handover.models import Deposit, Settlement
 from payments.models import (

@@ -7,9 +7,9 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from bookings import pricing, receipts
+from bookings import pricing, pricing_words, receipts
 from bookings.models import Booking
-from bookings.pricing import units_label
+from bookings.pricing_words import units_label
 from core.money import format_money
 from listings.models import CancellationPolicy
 
@@ -25,7 +25,7 @@ def units_of(units: int, kind: str) -> str:
 @register.filter
 def units_word(kind: str) -> str:
     """`{{ listing.kind|units_word }}` -> "nights": the billed units in general, in the reader's language."""
-    return pricing.units_word(pricing.unit_label(kind))
+    return pricing_words.units_word(pricing_words.unit_label(kind))
 
 
 @register.simple_tag
@@ -91,5 +91,7 @@ def day_cap_note(priced: Any, listing: Any) -> str:
 @register.simple_tag
 def policies_in_words(kind: str) -> list[tuple[str, str]]:
     """`{% policies_in_words kind as policies %}`: each cancellation policy and what it means, where a host chooses."""
-    unit = pricing.unit_label(kind)
-    return [(str(label), pricing.policy_in_plain_words(value, unit)) for value, label in CancellationPolicy.choices]
+    unit = pricing_words.unit_label(kind)
+    return [
+        (str(label), pricing_words.policy_in_plain_words(value, unit)) for value, label in CancellationPolicy.choices
+    ]

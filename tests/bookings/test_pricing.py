@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bookings import pricing
+from bookings import pricing, pricing_words
 from bookings.pricing import Quote, Settlement, apply_bps, guest_cancellation, make_quote, share
 from listings.models import CancellationPolicy, ListingKind
 
@@ -245,7 +245,7 @@ def test_full_refund_gives_everything_back():
 
 
 def test_policy_text_names_the_unit():
-    assert "first night" in pricing.policy_in_plain_words(CancellationPolicy.FLEXIBLE, "night")
+    assert "first night" in pricing_words.policy_in_plain_words(CancellationPolicy.FLEXIBLE, "night")
 
 
 # --- The property -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 from django.utils import translation
 
-from bookings import pricing
+from bookings import pricing_words
 from bookings.models import BookingStatus
 from tests.bookings.factories import NOW, request_room
 from tests.conftest import make_user
@@ -61,7 +61,7 @@ def test_the_book_page_explains_the_card_and_the_policy_in_french(client):
 )
 def test_the_policy_in_words_names_the_units_in_the_readers_language(language, words):
     with translation.override(language):
-        assert words in pricing.policy_in_plain_words("moderate", pricing.unit_label("room"))
+        assert words in pricing_words.policy_in_plain_words("moderate", pricing_words.unit_label("room"))
 
 
 def test_the_hosts_reservations_page_is_in_japanese(client):
