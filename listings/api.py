@@ -40,6 +40,9 @@ class ListingIn(Schema):
     kind: str = Field(description="room, car or driver")
     title: str
     description: str = ""
+    text_language: str | None = Field(
+        None, description="The language of the title and description (en, es, fr, de, ja, zh-hans); default: yours"
+    )
     address: str
     latitude: float | None = Field(None, description="Omit both coordinates to geocode the address.")
     longitude: float | None = None
@@ -63,6 +66,7 @@ class ListingIn(Schema):
 class ListingPatch(Schema):
     title: str | None = None
     description: str | None = None
+    text_language: str | None = None
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
@@ -96,6 +100,7 @@ class ListingOut(PlainOut):
     status: str
     title: str
     description: str
+    text_language: str = Field(description="The language the title and description are written in ('' if unknown)")
     exact_location: bool = Field(
         description="True for the owner and for a guest with a confirmed booking: address and point are exact"
     )

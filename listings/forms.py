@@ -21,6 +21,7 @@ from core.errors import DomainError
 from core.money import CURRENCIES, CURRENCY_CHOICE_ERRORS, DEFAULT_CURRENCY, currency_for_country
 from core.money import to_major as money_to_major
 from core.money import to_minor as money_to_minor
+from core.text_language import author_language
 from listings import horizon
 from listings.geocoding import geocode_place, reverse_place
 from listings.models import CancellationPolicy, Listing, ListingKind
@@ -65,6 +66,12 @@ class ListingForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(
         label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    text_language = forms.ChoiceField(
+        label=_("Language of the title and description"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("Guests who read another language are told which language you wrote in."),
     )
     address = forms.CharField(
         label=_("Address"),
@@ -125,6 +132,7 @@ class ListingForm(forms.Form):
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["text_language"].initial = author_language()
         room = kind == ListingKind.ROOM
         guest_fee, host_fee = settings.GUEST_SERVICE_FEE_BPS / 100, settings.HOST_SERVICE_FEE_BPS / 100
         fees = {"guest_fee": f"{guest_fee:g}", "host_fee": f"{host_fee:g}"}
@@ -194,6 +202,8 @@ class ListingForm(forms.Form):
         )
         if data.get("booking_horizon_days") is not None:
             fields["booking_horizon_days"] = data["booking_horizon_days"]
+        if data.get("text_language"):
+            fields["text_language"] = data["text_language"]
         return fields
 
     @staticmethod

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from core.rates import Rates, current_rates, to_reference
+from core.text_language import text_language_field
 from listings.geo import cells_for, driver_coverage_cells
 from listings.horizon import DEFAULT_BOOKING_HORIZON_DAYS, MAX_BOOKING_HORIZON_DAYS, MIN_BOOKING_HORIZON_DAYS
 
@@ -78,6 +79,7 @@ class Listing(models.Model):
     status = models.CharField(max_length=10, choices=ListingStatus.choices, default=ListingStatus.ACTIVE)
     title = models.CharField(max_length=120)
     description = models.TextField(max_length=5000, blank=True)
+    text_language = text_language_field()
 
     # Where: for a driving service, the base point its service radius is drawn around.
     address = models.CharField(max_length=255)

@@ -18,6 +18,7 @@ from listings.models import CarDetails, DriverDetails, ListingKind, RoomDetails
 COMMON_FIELDS = (
     "title",
     "description",
+    "text_language",
     "address",
     "latitude",
     "longitude",

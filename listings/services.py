@@ -23,6 +23,7 @@ from accounts.selectors import ensure_not_suspended, has_verified_email
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
 from core.money import checked_currency, currency_for_country
+from core.text_language import author_language
 from listings.changes import PRICE_DROP, PUBLISHED, check_currency_receivable, listing_changed
 from listings.geo import geodesic_km
 from listings.geocoding import geocode_place, reverse_place
@@ -156,6 +157,7 @@ def create_listing(
         raise PermissionDenied("Confirm your email address before listing something.")
     ensure_not_suspended(owner, doing=gettext_noop("list anything"))
     fields = _priced_in(_place_fields(fields, address_changed=True, point_changed=True), owner)
+    fields["text_language"] = fields.get("text_language") or author_language(owner)
     validate_listing(kind=kind, fields=fields, details=details)
     prepared = _prepare_photos(list(photos))
     with transaction.atomic():

@@ -111,6 +111,7 @@ class MessageOut(Schema):
     sender: int
     sender_name: str
     body: str
+    text_language: str = Field("", description="The language the message is written in ('' if unknown)")
     created_at: datetime
 
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.text_language import text_language_field
 from realtime.wording import notification_title
 
 THREAD_KEY_MAX_LENGTH = 120
@@ -138,6 +139,7 @@ class Message(models.Model):
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_messages")
     body = models.TextField(max_length=MAX_LENGTH)
+    text_language = text_language_field()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -158,5 +160,6 @@ class Message(models.Model):
             "sender": self.sender_id,
             "sender_name": getattr(self.sender, "public_name", str(self.sender_id)),
             "body": self.body,
+            "text_language": self.text_language,
             "created_at": self.created_at.isoformat(),
         }

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from core.errors import DomainError, PermissionDenied
 from core.requests import User
+from core.text_language import author_language
 from realtime.delivery import deliver_off_site
 from realtime.guards import check_message_allowed
 from realtime.live import send_to_groups
@@ -190,7 +191,9 @@ def post_message(*, thread: Thread, sender: User, body: str) -> Message:
         if membership is None:
             raise PermissionDenied("You are not part of this conversation.")
         check_message_allowed(thread=thread, sender=sender)
-        message = Message.objects.create(thread=thread, sender_id=sender.pk, body=text)
+        message = Message.objects.create(
+            thread=thread, sender_id=sender.pk, body=text, text_language=author_language(sender)
+        )
         message.sender = sender
         Thread.objects.filter(pk=thread.pk).update(last_message_at=message.created_at)
         # Writing a message means having read everything before it.

@@ -67,6 +67,7 @@ class ReviewOut(Schema):
     rating: int
     aspects: dict[str, int]
     text: str
+    text_language: str = Field("", description="The language the text is written in ('' if unknown)")
     private_note: str | None = Field(None, description="Only for the author, and the reviewee once published.")
     created_at: datetime
     published_at: datetime | None
@@ -123,6 +124,7 @@ def _review_out(review: Review, viewer: Any) -> dict[str, Any]:
         "rating": review.rating,
         "aspects": {a.aspect: a.rating for a in review.aspects.all()},
         "text": review.text,
+        "text_language": review.text_language,
         "private_note": review.private_note if sees_note else None,
         "created_at": review.created_at,
         "published_at": review.published_at,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
@@ -22,7 +22,11 @@ from reviews.models import (
 STARS = [(n, f"{'★' * n} ({n})") for n in range(MAX_RATING, MIN_RATING - 1, -1)]
 
 
-def _stars(label: str) -> forms.TypedChoiceField:
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def _stars(label: StrOrPromise) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(label=label, choices=STARS, coerce=int, widget=forms.RadioSelect)
 
 

@@ -16,8 +16,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking
+from core.text_language import text_language_field
 from core.words import counted
 from listings.models import Listing, ListingKind
 
@@ -46,15 +48,15 @@ class Role(models.TextChoices):
 
 
 class Aspect(models.TextChoices):
-    CLEANLINESS = "cleanliness", "Cleanliness"
-    ACCURACY = "accuracy", "Accuracy"
-    COMMUNICATION = "communication", "Communication"
-    LOCATION = "location", "Location"
-    VALUE = "value", "Value"
-    CONDITION = "condition", "Condition"
-    CONVENIENCE = "convenience", "Convenience"
-    PUNCTUALITY = "punctuality", "Punctuality"
-    SAFETY = "safety", "Safety"
+    CLEANLINESS = "cleanliness", _("Cleanliness")
+    ACCURACY = "accuracy", _("Accuracy")
+    COMMUNICATION = "communication", _("Communication")
+    LOCATION = "location", _("Location")
+    VALUE = "value", _("Value")
+    CONDITION = "condition", _("Condition")
+    CONVENIENCE = "convenience", _("Convenience")
+    PUNCTUALITY = "punctuality", _("Punctuality")
+    SAFETY = "safety", _("Safety")
 
 
 # What a guest rates, per kind of listing, in the order forms show them.
@@ -107,6 +109,7 @@ class Review(models.Model):
     direction = models.CharField(max_length=16, choices=Direction.choices)
     rating = models.PositiveSmallIntegerField()
     text = models.TextField(max_length=TEXT_MAX_LENGTH)
+    text_language = text_language_field()
     # For the reviewee only (shown to them once published), never on public pages.
     private_note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -116,7 +116,7 @@ def aspect_averages(reviews: QuerySet[Review]) -> list[AspectAverage]:
         .annotate(avg=Avg("rating"))
         .values_list("aspect", "avg")
     )
-    return [AspectAverage(a.value, a.label, round(float(rows[a.value]), 2)) for a in Aspect if a.value in rows]
+    return [AspectAverage(a.value, str(a.label), round(float(rows[a.value]), 2)) for a in Aspect if a.value in rows]
 
 
 def _paginate(reviews: QuerySet[Review], page: int | str | None) -> Page:

@@ -30,6 +30,7 @@ from accounts.models import User
 from bookings.models import Booking
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.tasks import schedule_on_commit
+from core.text_language import author_language
 from listings.models import Listing
 from realtime import notify
 from realtime.wording import words
@@ -257,6 +258,7 @@ def write_review(
                     direction=direction,
                     rating=rating,
                     text=text,
+                    text_language=author_language(author),
                     private_note=note,
                     created_at=now,
                 )

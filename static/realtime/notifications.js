@@ -257,7 +257,9 @@
     meta.appendChild(document.createTextNode(" "));
     meta.appendChild(el("time", "", new Date(m.created_at).toLocaleString()));
     item.appendChild(meta);
-    item.appendChild(el("div", "rt-body", m.body));
+    var body = el("div", "rt-body", m.body);
+    if (m.text_language) { body.setAttribute("lang", m.text_language); }
+    item.appendChild(body);
     box.appendChild(item);
     item.scrollIntoView({ block: "nearest" });
     renderReceipt();
