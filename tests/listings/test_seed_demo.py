@@ -120,3 +120,18 @@ def test_the_demo_reads_as_real_listings_with_a_written_review_behind_every_rati
     assert completed.count() == Review.objects.filter(direction=Direction.GUEST_TO_HOST).count()
     assert Payment.objects.filter(status=Payment.Status.CAPTURED).count() == completed.count()
     assert not completed.filter(payout_released_at__isnull=True).exists()
+
+
+def test_a_second_run_gives_listings_of_older_demo_data_their_words_instead_of_adding_new_ones():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    count = Listing.objects.count()
+    first = Listing.objects.filter(owner__email__startswith="host.").order_by("pk").first()
+    words = (first.title, first.description, first.address)
+    Listing.objects.filter(pk=first.pk).update(
+        title="Sunny room in Paris #0", description="A demo room in Paris: book it to try Sharing.", address="Paris"
+    )
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Listing.objects.count() == count
+    first.refresh_from_db()
+    assert (first.title, first.description, first.address) == words
