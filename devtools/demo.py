@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.rates import current_rates
+from devtools import demo_words
 from devtools.demo_pictures import demo_pictures
+from devtools.demo_words import ListingWords
 from listings.geo import cells_for, driver_coverage_cells
 from listings.models import (
     BusyPeriod,
@@ -40,15 +42,6 @@ DEMO_CITIES = [
     ("New York City", 40.7128, -74.0060, "US", "America/New_York", "USD", 110),
     ("Tokyo", 35.6762, 139.6503, "JP", "Asia/Tokyo", "JPY", 60),
 ]
-ROOM_WORDS = ("Sunny room", "Quiet studio", "Loft bedroom", "Garden room", "Attic room", "Canal-side room")
-CARS = (
-    ("Renault", "Clio", 5),
-    ("Volkswagen", "Golf", 5),
-    ("Toyota", "Prius", 5),
-    ("Tesla", "Model 3", 5),
-    ("Ford", "Transit", 9),
-    ("Fiat", "500", 4),
-)
 # The solid-colour pictures of earlier demo data, replaced by drawn ones when seed_demo runs again.
 OLD_PICTURES = "listings/demo/colour-"
 
@@ -87,49 +80,68 @@ def _point(rng: random.Random, lat: float, lng: float) -> tuple[float, float]:
     )
 
 
-def seed_listings(hosts: list[User]) -> int:
-    """Create the demo listings that do not exist yet; return how many were created."""
+def _words(
+    rng: random.Random, city: str, kind: str, lat: float, lng: float, taken: set[str]
+) -> tuple[ListingWords, dict[str, Any]]:
+    """A listing's words and details; its title is new among `taken` (the nearest neighbourhood first)."""
+    hoods = sorted(demo_words.WORDS[city].hoods, key=lambda h: (h.latitude - lat) ** 2 + (h.longitude - lng) ** 2)
+    for attempt in range(4 * len(hoods)):
+        hood = hoods[attempt // 4]
+        extra: dict[str, Any] = {}
+        if kind == ListingKind.ROOM:
+            words = demo_words.room_words(rng, city, hood)
+        elif kind == ListingKind.CAR:
+            make, model, seats = rng.choice(demo_words.CARS[city])
+            year = rng.randint(2014, 2025)
+            extra = {"make": make, "model": model, "year": year, "seats": seats}
+            words = demo_words.car_words(rng, city, hood, demo_words.car_name(city, make, model), year)
+        else:
+            words = demo_words.driver_words(rng, city, hood)
+            extra = {"radius": rng.choice((5, 10, 15, 25)), "languages": words.languages}
+        if words.title not in taken:
+            taken.add(words.title)
+            return words, extra
+    raise RuntimeError(f"no new demo title left for a {kind} in {city}")
+
+
+def _old_key(title: str) -> str | None:
+    """Listings seeded before the words were written were titled "... in <city> #<number>"."""
+    return title.rsplit(" in ", 1)[-1] if " #" in title else None
+
+
+def seed_listings(hosts: list[User]) -> list[Listing]:
+    """Create the demo listings that do not exist yet (and give older demo listings their words); return those.
+
+    A listing is known by its owner and title: the titles are drawn from a fixed seed and unique,
+    so a second run finds every one of them and adds nothing.
+    """
     rng = random.Random(2026)  # noqa: S311 (demo data, not secrets)
-    # Every demo title ends with "in <city> #<number>": that is what makes a second run add nothing.
-    titles = Listing.objects.filter(owner__in=hosts).values_list("title", flat=True)
-    existing = {title.rsplit(" in ", 1)[-1] for title in titles}
+    mine = Listing.objects.filter(owner__in=hosts)
+    existing = set(mine.values_list("title", flat=True))
+    old = {key: pk for pk, title in mine.values_list("pk", "title") if (key := _old_key(title))}
     pictures_by_kind = demo_pictures()
     planned: list[tuple[Listing, dict[str, Any]]] = []
+    renamed: list[Listing] = []
+    taken: set[str] = set()
     rates = current_rates()
-    extra: dict[str, Any]
     for city, lat0, lng0, country, zone, currency, count in DEMO_CITIES:
         for number in range(count):
             owner = hosts[number % len(hosts)]
             kind = rng.choices(ListingKind.values, weights=(5, 3, 2))[0]
             lat, lng = _point(rng, lat0, lng0)
+            words, extra = _words(rng, city, kind, lat, lng, taken)
             if kind == ListingKind.ROOM:
-                title, price, extra = f"{rng.choice(ROOM_WORDS)} in {city} #{number}", rng.randint(40, 180) * 100, {}
-                capacity, max_units = rng.randint(1, 4), 30
+                price, capacity, max_units = rng.randint(40, 180) * 100, rng.randint(1, 4), 30
             elif kind == ListingKind.CAR:
-                make, model, seats = rng.choice(CARS)
-                title, price, capacity, max_units = (
-                    f"{make} {model} in {city} #{number}",
-                    rng.randint(6, 25) * 100,
-                    seats,
-                    72,
-                )
-                extra = {"make": make, "model": model, "year": rng.randint(2012, 2025), "seats": seats}
+                price, capacity, max_units = rng.randint(6, 25) * 100, extra["seats"], 72
             else:
-                title, price, capacity, max_units = (
-                    f"Local driver in {city} #{number}",
-                    rng.randint(20, 60) * 100,
-                    4,
-                    12,
-                )
-                extra = {"radius": rng.choice((5, 10, 15, 25))}
-            if f"{city} #{number}" in existing:
-                continue
+                price, capacity, max_units = rng.randint(20, 60) * 100, 4, 12
             listing = Listing(
                 owner=owner,
                 kind=kind,
-                title=title,
-                description=f"A demo {kind} in {city}: book it to try Sharing.",
-                address=f"{city} ({lat:.4f}, {lng:.4f})",
+                title=words.title,
+                description=words.description,
+                address=words.address,
                 city=city,
                 country_code=country,
                 latitude=lat,
@@ -144,13 +156,25 @@ def seed_listings(hosts: list[User]) -> int:
                 capacity=capacity,
                 instant_book=rng.random() < 0.5,
                 cancellation_policy=rng.choice(("flexible", "moderate", "strict")),
-                rating_count=(ratings := rng.randint(0, 12)),
-                rating_sum=sum(rng.randint(3, 5) for _ in range(ratings)),
             )
+            if words.title in existing:
+                continue
+            if f"{city} #{number}" in old:
+                listing.pk = old[f"{city} #{number}"]
+                renamed.append(listing)
+                continue
             listing.cell_fine, listing.cell_mid, listing.cell_coarse = cells_for(lat, lng)
             listing.reprice_for_search(rates)
             planned.append((listing, extra))
+    Listing.objects.bulk_update(renamed, ["title", "description", "address"])
     Listing.objects.bulk_create([listing for listing, _ in planned])
+    _seed_details(rng, planned, pictures_by_kind)
+    return [listing for listing, _ in planned] + renamed
+
+
+def _seed_details(
+    rng: random.Random, planned: list[tuple[Listing, dict[str, Any]]], pictures_by_kind: dict[str, list[list[str]]]
+) -> None:
     rooms, cars, drivers, coverage, pictures, busy = [], [], [], [], [], []
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     for number, (listing, extra) in enumerate(planned):
@@ -176,7 +200,9 @@ def seed_listings(hosts: list[User]) -> int:
                 )
             )
         else:
-            drivers.append(DriverDetails(listing=listing, languages="English", service_radius_km=extra["radius"]))
+            drivers.append(
+                DriverDetails(listing=listing, languages=extra["languages"], service_radius_km=extra["radius"])
+            )
             coverage += [
                 coverage_row(listing, extra["radius"], cell)
                 for cell in driver_coverage_cells(listing.latitude, listing.longitude, extra["radius"])
@@ -190,7 +216,7 @@ def seed_listings(hosts: list[User]) -> int:
                     start=start,
                     end=start + timedelta(days=rng.randint(1, 4)),
                     source=BusySource.OWNER_BLOCK,
-                    note="Demo block",
+                    note="Away",
                 )
             )
     RoomDetails.objects.bulk_create(rooms)
@@ -199,19 +225,69 @@ def seed_listings(hosts: list[User]) -> int:
     DriverCoverage.objects.bulk_create(coverage)
     ListingPhoto.objects.bulk_create(pictures)
     BusyPeriod.objects.bulk_create(busy)
-    return len(planned)
 
 
 # The on-demand demo: a few drivers and cars of their own people (one listing each, so one taking a
 # job now leaves the others available) close to Paris's centre, where the demo requester stands.
-# kind, owner's email, title, km from the centre, bearing in degrees, hourly price, radius or seats
 ON_DEMAND_CENTRE = ("Paris", 48.8566, 2.3522, "FR", "Europe/Paris", "EUR")
+# kind, owner's email, title, km from the centre, bearing in degrees, hourly price, radius or seats,
+# then what the owner wrote: a driver's languages, or a car's make and model, and a line about it.
 ON_DEMAND_LISTINGS = [
-    (ListingKind.DRIVER, "driver.lea@sharing.test", "Léa, driver on demand in Paris", 0.6, 40, 2800, 10),
-    (ListingKind.DRIVER, "driver.omar@sharing.test", "Omar, driver on demand in Paris", 1.3, 160, 3200, 15),
-    (ListingKind.DRIVER, "driver.nina@sharing.test", "Nina, driver on demand in Paris", 2.2, 270, 3600, 15),
-    (ListingKind.CAR, "car.theo@sharing.test", "Renault Zoe on demand in Paris", 0.9, 110, 1100, 5),
-    (ListingKind.CAR, "car.ines@sharing.test", "Toyota Yaris on demand in Paris", 1.8, 320, 1300, 5),
+    (
+        ListingKind.DRIVER,
+        "driver.lea@sharing.test",
+        "Léa, chauffeure à la demande au centre de Paris",
+        0.6,
+        40,
+        2800,
+        10,
+        "français, anglais",
+        "Berline électrique, silencieuse ; je connais le Marais rue par rue.",
+    ),
+    (
+        ListingKind.DRIVER,
+        "driver.omar@sharing.test",
+        "Omar, chauffeur à la demande, aéroports et soirées",
+        1.3,
+        160,
+        3200,
+        15,
+        "français, arabe, anglais",
+        "Orly, Roissy, gares ou dîner en ville : je viens vous chercher.",
+    ),
+    (
+        ListingKind.DRIVER,
+        "driver.nina@sharing.test",
+        "Nina, chauffeure à la demande, calme et ponctuelle",
+        2.2,
+        270,
+        3600,
+        15,
+        "français, italien",
+        "Conduite douce, eau à bord, siège enfant sur demande.",
+    ),
+    (
+        ListingKind.CAR,
+        "car.theo@sharing.test",
+        "Renault Zoe électrique, libre tout de suite",
+        0.9,
+        110,
+        1100,
+        5,
+        "Renault Zoe",
+        "Ma Zoe est chargée et libre la plupart des après-midi ; câble de recharge fourni.",
+    ),
+    (
+        ListingKind.CAR,
+        "car.ines@sharing.test",
+        "Toyota Yaris hybride, libre tout de suite",
+        1.8,
+        320,
+        1300,
+        5,
+        "Toyota Yaris",
+        "Petite hybride facile à garer, parfaite pour un aller-retour en banlieue.",
+    ),
 ]
 
 
@@ -226,52 +302,61 @@ def on_demand_point(km: float, bearing_deg: float) -> tuple[float, float]:
 
 
 def seed_on_demand_listings(providers: dict[str, User]) -> list[Listing]:
-    """The on-demand demo listings (created once: found again by owner and title), based where they wait."""
+    """The on-demand demo listings (one per provider, found again by owner), based where they wait."""
     city, _, _, country, zone, currency = ON_DEMAND_CENTRE
     pictures_by_kind = demo_pictures()
     listings = []
-    for index, (kind, email, title, km, bearing, price, reach) in enumerate(ON_DEMAND_LISTINGS):
+    for index, (kind, email, title, km, bearing, price, reach, what, line) in enumerate(ON_DEMAND_LISTINGS):
         lat, lng = on_demand_point(km, bearing)
-        listing, created = Listing.objects.get_or_create(
+        rng = random.Random(index)  # noqa: S311 (demo data, not secrets)
+        hood = demo_words.nearest_hood(city, lat, lng)
+        spoken = f" Je parle {what}." if kind == ListingKind.DRIVER else ""
+        words = {
+            "title": title,
+            "description": f"Disponible tout de suite {hood.at} et alentours.{spoken} {line}",
+            "address": demo_words.address(rng, city, hood),
+        }
+        listing = Listing.objects.filter(owner=providers[email]).order_by("pk").first()
+        if listing is not None:
+            # Seeded before these words were written: give it them.
+            Listing.objects.filter(pk=listing.pk).update(**words)
+            listings.append(listing)
+            continue
+        listing = Listing.objects.create(
             owner=providers[email],
-            title=title,
-            defaults={
-                "kind": kind,
-                "description": f"A demo {kind} that takes jobs on demand in {city}.",
-                "address": f"{city} ({lat:.4f}, {lng:.4f})",
-                "city": city,
-                "country_code": country,
-                "latitude": lat,
-                "longitude": lng,
-                "time_zone": zone,
-                "currency": currency,
-                "unit_price": price,
-                "min_units": 1,
-                "max_units": 12 if kind == ListingKind.DRIVER else 72,
-                "advance_notice_hours": 0,
-                "capacity": 4 if kind == ListingKind.DRIVER else 5,
-                "instant_book": True,
-                "cancellation_policy": "flexible",
-            },
+            kind=kind,
+            city=city,
+            country_code=country,
+            latitude=lat,
+            longitude=lng,
+            time_zone=zone,
+            currency=currency,
+            unit_price=price,
+            min_units=1,
+            max_units=12 if kind == ListingKind.DRIVER else 72,
+            advance_notice_hours=0,
+            capacity=4 if kind == ListingKind.DRIVER else 5,
+            instant_book=True,
+            cancellation_policy="flexible",
+            **words,
         )
-        if created:
-            listing.cell_fine, listing.cell_mid, listing.cell_coarse = cells_for(lat, lng)
-            listing.save(update_fields=["cell_fine", "cell_mid", "cell_coarse"])
-            if kind == ListingKind.DRIVER:
-                # Its save writes the coverage cells that search reads.
-                DriverDetails.objects.create(listing=listing, languages="French, English", service_radius_km=reach)
-            else:
-                make, model = title.split(" on demand")[0].split(" ", 1)
-                CarDetails.objects.create(
-                    listing=listing,
-                    make=make,
-                    model=model,
-                    year=2023,
-                    transmission="automatic",
-                    fuel="electric" if model == "Zoe" else "hybrid",
-                    day_price=price * 8,
-                )
-            ListingPhoto.objects.bulk_create(_photo_rows(listing, _pictures_for(pictures_by_kind, kind, index)))
+        listing.cell_fine, listing.cell_mid, listing.cell_coarse = cells_for(lat, lng)
+        listing.save(update_fields=["cell_fine", "cell_mid", "cell_coarse"])
+        if kind == ListingKind.DRIVER:
+            # Its save writes the coverage cells that search reads.
+            DriverDetails.objects.create(listing=listing, languages=what, service_radius_km=reach)
+        else:
+            make, model = what.split(" ", 1)
+            CarDetails.objects.create(
+                listing=listing,
+                make=make,
+                model=model,
+                year=2023,
+                transmission="automatic",
+                fuel="electric" if model == "Zoe" else "hybrid",
+                day_price=price * 8,
+            )
+        ListingPhoto.objects.bulk_create(_photo_rows(listing, _pictures_for(pictures_by_kind, kind, index)))
         listings.append(listing)
     return listings
 

@@ -1,6 +1,8 @@
-"""seed_demo: a few hundred listings of every kind in several cities, on-demand providers switched on near
-Paris's centre, and a second run adds nothing."""
+"""seed_demo: a few hundred listings of every kind in several cities, written in each city's language, with
+paid past stays and their reviews behind every rating; on-demand providers switched on near Paris's centre,
+and a second run adds nothing."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,12 +13,15 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
+from bookings.models import Booking, BookingStatus
 from dispatch.inputs import Need, Position
 from dispatch.models import Availability
 from dispatch.services.availability import switch_off_silent
 from dispatch.services.requests import estimate
 from listings.models import DriverCoverage, Listing, ListingKind, ListingPhoto
 from listings.search import SearchQuery, search_listing_hits
+from payments.models import Payment
+from reviews.models import Direction, Review
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +91,47 @@ def test_a_second_run_replaces_the_plain_colour_pictures_of_older_demo_data():
     names = [photo.image.name for photo in listing.photos.all()]
     assert len(names) == 3 and all(name.startswith("listings/demo/car-") for name in names)
     assert not ListingPhoto.objects.filter(image__startswith="listings/demo/colour-").exists()
+
+
+def test_the_demo_reads_as_real_listings_with_a_written_review_behind_every_rating_and_a_sound_ledger():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("ledger_check", stdout=open("/dev/null", "w"))  # noqa: SIM115  (raises CommandError when unsound)
+
+    listings = list(Listing.objects.all())
+    for listing in listings:
+        visible = Review.objects.filter(
+            listing=listing, direction=Direction.GUEST_TO_HOST, published_at__isnull=False, hidden_at__isnull=True
+        )
+        assert listing.rating_count == visible.count(), listing.title
+        assert listing.rating_sum == sum(visible.values_list("rating", flat=True)), listing.title
+        for words in (listing.title, listing.description, listing.address):
+            assert "#" not in words and "demo" not in words.lower(), words
+    reviewed = [listing for listing in listings if listing.rating_count]
+    assert len(reviewed) >= 50 and all(review.text for review in Review.objects.all())
+    assert Review.objects.filter(direction=Direction.GUEST_TO_HOST, aspects__isnull=False).exists()
+    assert len({listing.title for listing in listings}) == len(listings)
+    # Each city in its language, with its kind of street address.
+    assert all(any("\u3040" <= c <= "\u30ff" for c in x.title) for x in listings if x.city == "Tokyo")
+    assert all(x.address.startswith("東京都") for x in listings if x.city == "Tokyo")
+    assert all(re.search(r"\b75\d{3} Paris$|\b9\d{4} ", x.address) for x in listings if x.city == "Paris")
+    assert all(re.search(r"\b1\d{4} Berlin$", x.address) for x in listings if x.city == "Berlin")
+    # The stays behind the reviews took place and were paid: completed, captured, the host's payout released.
+    completed = Booking.objects.filter(status=BookingStatus.COMPLETED)
+    assert completed.count() == Review.objects.filter(direction=Direction.GUEST_TO_HOST).count()
+    assert Payment.objects.filter(status=Payment.Status.CAPTURED).count() == completed.count()
+    assert not completed.filter(payout_released_at__isnull=True).exists()
+
+
+def test_a_second_run_gives_listings_of_older_demo_data_their_words_instead_of_adding_new_ones():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    count = Listing.objects.count()
+    first = Listing.objects.filter(owner__email__startswith="host.").order_by("pk").first()
+    words = (first.title, first.description, first.address)
+    Listing.objects.filter(pk=first.pk).update(
+        title="Sunny room in Paris #0", description="A demo room in Paris: book it to try Sharing.", address="Paris"
+    )
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Listing.objects.count() == count
+    first.refresh_from_db()
+    assert (first.title, first.description, first.address) == words

@@ -26,6 +26,7 @@ from devtools.demo import (
     seed_on_demand_listings,
     seed_taxes,
 )
+from devtools.demo_stays import seed_stays
 from dispatch.inputs import Position
 from dispatch.services.availability import go_available
 from listings.models import Listing
@@ -77,11 +78,14 @@ class Command(BaseCommand):
             people.append(user)
 
         hosts = [user for user in people if user.email.startswith("host.")]
-        created = seed_listings(hosts)
-        self.stdout.write(f"Listings: {created} created ({Listing.objects.filter(owner__in=hosts).count()} in all).")
         taxes = seed_taxes()
         if taxes:
             self.stdout.write(f"Taxes: {taxes} rates added (VAT on Sharing's fee, tourist taxes per city).")
+        listings = seed_listings(hosts)
+        self.stdout.write(f"Listings: {len(listings)} new ({Listing.objects.filter(owner__in=hosts).count()} in all).")
+        stays = seed_stays(listings)
+        if stays:
+            self.stdout.write(f"Past stays: {stays}, paid and reviewed by both sides (every rating has its review).")
         refreshed = refresh_old_pictures()
         if refreshed:
             self.stdout.write(f"Pictures: {refreshed} listings got drawn pictures instead of a plain colour.")
