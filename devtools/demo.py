@@ -141,6 +141,7 @@ def seed_listings(hosts: list[User]) -> list[Listing]:
                 kind=kind,
                 title=words.title,
                 description=words.description,
+                text_language=demo_words.WORDS[city].language,
                 address=words.address,
                 city=city,
                 country_code=country,
@@ -166,7 +167,7 @@ def seed_listings(hosts: list[User]) -> list[Listing]:
             listing.cell_fine, listing.cell_mid, listing.cell_coarse = cells_for(lat, lng)
             listing.reprice_for_search(rates)
             planned.append((listing, extra))
-    Listing.objects.bulk_update(renamed, ["title", "description", "address"])
+    Listing.objects.bulk_update(renamed, ["title", "description", "text_language", "address"])
     Listing.objects.bulk_create([listing for listing, _ in planned])
     _seed_details(rng, planned, pictures_by_kind)
     return [listing for listing, _ in planned] + renamed
@@ -315,6 +316,7 @@ def seed_on_demand_listings(providers: dict[str, User]) -> list[Listing]:
             "title": title,
             "description": f"Disponible tout de suite {hood.at} et alentours.{spoken} {line}",
             "address": demo_words.address(rng, city, hood),
+            "text_language": demo_words.WORDS[city].language,
         }
         listing = Listing.objects.filter(owner=providers[email]).order_by("pk").first()
         if listing is not None:

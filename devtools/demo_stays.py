@@ -203,6 +203,7 @@ def _reviews(rng: random.Random, booking: Booking, language: str) -> tuple[Revie
             direction=Direction.GUEST_TO_HOST,
             rating=rating,
             text=text,
+            text_language=language,
             created_at=written,
         )
     ]
@@ -217,6 +218,7 @@ def _reviews(rng: random.Random, booking: Booking, language: str) -> tuple[Revie
                 direction=Direction.HOST_TO_GUEST,
                 rating=rng.choice((4, 5, 5)),
                 text=rng.choice(HOST_TEXTS[host_language]),
+                text_language=host_language,
                 created_at=booking.end + timedelta(hours=rng.randint(2, 96)),
             )
         )

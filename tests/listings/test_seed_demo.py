@@ -115,6 +115,11 @@ def test_the_demo_reads_as_real_listings_with_a_written_review_behind_every_rati
     assert all(x.address.startswith("東京都") for x in listings if x.city == "Tokyo")
     assert all(re.search(r"\b75\d{3} Paris$|\b9\d{4} ", x.address) for x in listings if x.city == "Paris")
     assert all(re.search(r"\b1\d{4} Berlin$", x.address) for x in listings if x.city == "Berlin")
+    # Each text says its language (issue 22): the listing's is its city's, each review's its author's.
+    city_language = {"Paris": "fr", "Berlin": "de", "New York City": "en", "Tokyo": "ja"}
+    assert all(x.text_language == city_language[x.city] for x in listings)
+    assert not Review.objects.filter(text_language="").exists()
+    assert Review.objects.filter(author__language="ja").exclude(text_language="ja").count() == 0
     # The stays behind the reviews took place and were paid: completed, captured, the host's payout released.
     completed = Booking.objects.filter(status=BookingStatus.COMPLETED)
     assert completed.count() == Review.objects.filter(direction=Direction.GUEST_TO_HOST).count()
