@@ -95,17 +95,35 @@ class World:
     host_keys: list[tuple[int, str]]  # (host id, session key)
 
 
-def prepare_database(database_url: str, redis_url: str, listings: int = 0) -> World:
+def holds(database_url: str, listings: int) -> bool:
+    """Whether the database is one a previous run left with the demo data and `listings` generated ones."""
     import psycopg
 
+    try:
+        with psycopg.connect(database_url) as connection:
+            bench = "SELECT id FROM accounts_user WHERE email = 'bench@sharing.test'"
+            generated = connection.execute(f"SELECT count(*) FROM listings_listing WHERE owner_id IN ({bench})")
+            demo = connection.execute(f"SELECT count(*) FROM listings_listing WHERE owner_id NOT IN ({bench})")
+            return generated.fetchone() == (listings,) and demo.fetchone() != (0,)
+    except psycopg.Error:
+        return False
+
+
+def prepare_database(database_url: str, redis_url: str, listings: int = 0, reuse: bool = False) -> World:
+    import psycopg
+
+    fresh = not (reuse and holds(database_url, listings))
     admin, name = database_url.rsplit("/", 1)
-    with psycopg.connect(f"{admin}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    if fresh:
+        with psycopg.connect(f"{admin}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}"')
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": SECRET_KEY}
     env["DEBUG"] = "true"
-    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]):
+    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]) if fresh else ():
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    if not fresh:
+        print(f"# reusing {name}: demo data and {listings} generated listings", flush=True)
     os.environ.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": SECRET_KEY})
     os.environ["DJANGO_SETTINGS_MODULE"] = "sharing.settings"
     import django
@@ -119,7 +137,7 @@ def prepare_database(database_url: str, redis_url: str, listings: int = 0) -> Wo
     from listings.models import Listing
     from realtime import services
 
-    if listings:
+    if listings and fresh:
         add_listings(listings)
 
     def session_key(user) -> str:  # type: ignore[no-untyped-def]
@@ -131,11 +149,12 @@ def prepare_database(database_url: str, redis_url: str, listings: int = 0) -> Wo
         return session.session_key
 
     users = get_user_model().objects
-    guest = users.create_user(email="load-guest@example.com", password="x", display_name="Load Guest")
-    hosts = [
-        users.create_user(email=f"load-host-{n}@example.com", password="x", display_name=f"Host {n}")
-        for n in range(HOSTS)
-    ]
+
+    def user(email: str, name: str):  # type: ignore[no-untyped-def]
+        return users.filter(email=email).first() or users.create_user(email=email, password="x", display_name=name)
+
+    guest = user("load-guest@example.com", "Load Guest")
+    hosts = [user(f"load-host-{n}@example.com", f"Host {n}") for n in range(HOSTS)]
     threads = [
         services.ensure_thread(key=f"load:{host.pk}", title="Load", participants=[guest, host]).pk for host in hosts
     ]
@@ -425,11 +444,14 @@ def main() -> int:
     parser.add_argument("--step-seconds", type=float, default=5, help="each open-loop step of the capacity runs")
     parser.add_argument("--p95-ms", type=float, default=50, help="the capacity runs' latency target")
     parser.add_argument("--listings", type=int, default=0, help="generated listings added to the demo data")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database a run with the same --listings left (else rebuilt)"
+    )
     parser.add_argument("--sockets", type=int, default=50)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/sharing_stack_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/2")
     args = parser.parse_args()
-    world = prepare_database(args.database_url, args.redis_url, args.listings)
+    world = prepare_database(args.database_url, args.redis_url, args.listings, args.reuse)
     workdir = Path(tempfile.mkdtemp(prefix="stack-load-"))
     print(f"# logs in {workdir}", flush=True)
     outcome: dict[tuple[str, int], dict[str, float]] = {}
