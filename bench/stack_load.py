@@ -1,23 +1,31 @@
 """Whole requests through nginx against `make stack` (scripts/stack.py), per ASGI server and web process count.
 
     .venv/bin/python bench/stack_load.py --seconds 60 [--servers uvicorn,granian] [--webs 1,2]
+        [--listings 1000000] [--step-seconds 5] [--database-url postgres://.../NAME] [--redis-url redis://.../N]
 
 For each server and number of web processes it starts the stack (nginx, N web processes, 1 worker,
-the scheduler; production settings) on a scratch PostgreSQL database with the demo data and Redis,
-then, each for --seconds, with --clients closed-loop clients through nginx:
+the scheduler; production settings) on a scratch PostgreSQL database with the demo data (plus, with
+--listings N, N listings from the geo-search bench's generator, clustered in ten cities) and Redis, then:
 
-1. the references, served by the same server in the same processes (bench/load_asgi.py): a bare
-   Django JSON view, and a bare Channels consumer echoing over --sockets sockets;
-2. the search API alone, with the same clients: its rate over the bare view's is the issue's ratio;
-3. the mix: search API 45 %, search page 25 %, listing page 20 %, messages 10 % (each message
-   notifies a host; the issue's booking request + accept share is not in it: it needs a card from the
-   Stripe harness per booking), while --sockets sockets of the hosts wait for notifications.
+1. capacity at the latency target (bench/open_loop.py): open-loop Poisson arrivals at a fixed rate,
+   --step-seconds per step, the rate doubled then bisected, for the bare Django JSON view (served by
+   the same server in the same processes, bench/load_asgi.py) and for the search API: the highest
+   rate at which p95 < --p95-ms (50) with 0 errors, for each (a missed step is measured once more
+   and counts only if missed twice: the machine is shared); their ratio is the issue's
+   (`search_rate / bare_rate`, aim >= 0.5);
+2. a bare Channels consumer echoing over --sockets sockets, for --seconds;
+3. the mix, --seconds with --clients closed-loop clients: search API 45 %, search page 25 %,
+   listing page 20 %, messages 10 % (each message notifies a host; the issue's booking request +
+   accept share is not in it: it needs a card from the Stripe harness per booking), while --sockets
+   sockets of the hosts wait for notifications.
 
-Prints one line per route (`route=search_api server=uvicorn web=2 rps=... p50_ms=... p95_ms=...
-p99_ms=... errors=0`), a summary per run (`server=... web=... sockets=... notifications=... lost=0
-duplicated=0 errors=0 search_api_ratio=...`, the search API's rate over the bare view's) and, last,
-one `best_server=...` line. The client runs on the same cores as the stack: rates are the whole
-machine's, comparable within one run.
+Prints a line per capacity step (`step=search_api server=uvicorn web=2 rate=... sent=... p50_ms=...
+p95_ms=... errors=0 kept=yes`), one per capacity (`capacity=search_api server=uvicorn web=2
+rate_per_s=... p50_ms=... p95_ms=... errors=0 p95_target_ms=50`), one per route of the echo and the
+mix (`route=search_api server=uvicorn web=2 rps=... p50_ms=... p95_ms=... p99_ms=... errors=0`), a
+summary per run (`server=... web=... sockets=... notifications=... lost=0 duplicated=0 errors=0
+search_api_ratio=...`, the capacity ratio) and, last, one `best_server=...` line. The client runs on
+the same cores as the stack: rates are the whole machine's, comparable within one run.
 """
 
 from __future__ import annotations
@@ -41,6 +49,8 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from open_loop import Step, find_capacity, open_loop  # noqa: E402 (this folder, as the script runs)
 
 APP = "bench.load_asgi:application"
 # The web commands compared; each reads $PORT and $WEB_WORKERS as the Procfile's does.
@@ -86,17 +96,35 @@ class World:
     host_keys: list[tuple[int, str]]  # (host id, session key)
 
 
-def prepare_database(database_url: str, redis_url: str) -> World:
+def holds(database_url: str, listings: int) -> bool:
+    """Whether the database is one a previous run left with the demo data and `listings` generated ones."""
     import psycopg
 
+    try:
+        with psycopg.connect(database_url) as connection:
+            bench = "SELECT id FROM accounts_user WHERE email = 'bench@sharing.test'"
+            generated = connection.execute(f"SELECT count(*) FROM listings_listing WHERE owner_id IN ({bench})")
+            demo = connection.execute(f"SELECT count(*) FROM listings_listing WHERE owner_id NOT IN ({bench})")
+            return generated.fetchone() == (listings,) and demo.fetchone() != (0,)
+    except psycopg.Error:
+        return False
+
+
+def prepare_database(database_url: str, redis_url: str, listings: int = 0, reuse: bool = False) -> World:
+    import psycopg
+
+    fresh = not (reuse and holds(database_url, listings))
     admin, name = database_url.rsplit("/", 1)
-    with psycopg.connect(f"{admin}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    if fresh:
+        with psycopg.connect(f"{admin}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}"')
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": SECRET_KEY}
     env["DEBUG"] = "true"
-    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]):
+    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]) if fresh else ():
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    if not fresh:
+        print(f"# reusing {name}: demo data and {listings} generated listings", flush=True)
     os.environ.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": SECRET_KEY})
     os.environ["DJANGO_SETTINGS_MODULE"] = "sharing.settings"
     import django
@@ -110,6 +138,9 @@ def prepare_database(database_url: str, redis_url: str) -> World:
     from listings.models import Listing
     from realtime import services
 
+    if listings and fresh:
+        add_listings(listings)
+
     def session_key(user) -> str:  # type: ignore[no-untyped-def]
         session = import_module(settings.SESSION_ENGINE).SessionStore()
         session[SESSION_KEY] = str(user.pk)
@@ -119,16 +150,29 @@ def prepare_database(database_url: str, redis_url: str) -> World:
         return session.session_key
 
     users = get_user_model().objects
-    guest = users.create_user(email="load-guest@example.com", password="x", display_name="Load Guest")
-    hosts = [
-        users.create_user(email=f"load-host-{n}@example.com", password="x", display_name=f"Host {n}")
-        for n in range(HOSTS)
-    ]
+
+    def user(email: str, name: str):  # type: ignore[no-untyped-def]
+        return users.filter(email=email).first() or users.create_user(email=email, password="x", display_name=name)
+
+    guest = user("load-guest@example.com", "Load Guest")
+    hosts = [user(f"load-host-{n}@example.com", f"Host {n}") for n in range(HOSTS)]
     threads = [
         services.ensure_thread(key=f"load:{host.pk}", title="Load", participants=[guest, host]).pk for host in hosts
     ]
     listing_ids = list(Listing.objects.filter(status="active").values_list("id", flat=True)[:200])
     return World(listing_ids, session_key(guest), threads, [(host.pk, session_key(host)) for host in hosts])
+
+
+def add_listings(n: int) -> None:
+    """n more active listings beside the demo's, from the geo-search bench's generator (COPY, then VACUUM ANALYZE)."""
+    import geo_search  # this folder, as the script runs
+    from django.db import connection, transaction
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        geo_search._load(n)
+    geo_search.settle(connection)
+    print(f"# added {n} listings in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def stored_notifications(user_id: int, after: int) -> list[int]:
@@ -331,24 +375,48 @@ async def mix_with_sockets(base: str, world: World, args: argparse.Namespace) ->
     return results, summary
 
 
+# The capacity runs (bench/open_loop.py): the bare view first, then the search API, as the issue's ratio.
+CAPACITY = ("bare_view", "search_api")
+
+
+async def capacity(base: str, route: str, server: str, webs: int, world: World, args: argparse.Namespace) -> float:
+    """The highest open-loop rate at which `route` answers with p95 < --p95-ms and no error; prints each step."""
+    headers = {"X-Session-Token": world.guest_key}
+    where = f"server={server} web={webs}"
+
+    async def measure(rate: float) -> Step:
+        got = await open_loop(
+            base, lambda rng: request_for(route, world, rng), rate, args.step_seconds, headers=headers
+        )
+        await asyncio.sleep(1)  # what a missed step queued drains before the next one
+        return got
+
+    def report(step: Step, kept: bool) -> None:
+        print(
+            f"step={route} {where} rate={step.rate:g} sent={step.sent} p50_ms={step.p50_ms:.1f} "
+            f"p95_ms={step.p95_ms:.1f} errors={step.errors} kept={'yes' if kept else 'no'}",
+            flush=True,
+        )
+
+    # Untimed: the first seconds of a route through a fresh client were slower than any later step.
+    await open_loop(base, lambda rng: request_for(route, world, rng), 20, 2, headers=headers)
+    rate, best = await find_capacity(measure, p95_target_ms=args.p95_ms, report=report)
+    p50, p95 = (best.p50_ms, best.p95_ms) if best else (float("nan"), float("nan"))
+    print(
+        f"capacity={route} {where} rate_per_s={rate:g} p50_ms={p50:.1f} p95_ms={p95:.1f} errors=0 "
+        f"p95_target_ms={args.p95_ms:g}",
+        flush=True,
+    )
+    return rate
+
+
 def run_one(server: str, webs: int, world: World, args: argparse.Namespace, workdir: Path) -> dict[str, float]:
     process, listen_port = start_stack(server, webs, args, workdir / f"{server}-{webs}")
     base = f"http://127.0.0.1:{listen_port}"
     try:
         # Warm every route once on every process (nginx spreads them).
         asyncio.run(http_clients(base, [(route, 1) for route, _ in [*MIX, ("bare_view", 1)]], world, 2 * webs, 3))
-        # The bare view and the search API alone take turns (two halves each), so that a slow stretch of
-        # the machine weighs on both alike.
-        bare, alone = Timings(), Timings()
-        for _ in range(2):
-            for route, into in (("bare_view", bare), ("search_api", alone)):
-                got = asyncio.run(http_clients(base, [(route, 1)], world, args.clients, args.seconds / 2))[route]
-                into.seconds += got.seconds
-                into.errors += got.errors
-                for what, count in got.statuses.items():
-                    into.statuses[what] = into.statuses.get(what, 0) + count
-        print(line("bare_view", server, webs, bare, args.seconds), flush=True)
-        print(line("search_api_alone", server, webs, alone, args.seconds), flush=True)
+        capacities = {route: asyncio.run(capacity(base, route, server, webs, world, args)) for route in CAPACITY}
         echo = asyncio.run(echo_sockets(base, args.sockets, args.seconds))
         print(line("bare_ws_echo", server, webs, echo, args.seconds), flush=True)
         results, summary = asyncio.run(mix_with_sockets(base, world, args))
@@ -356,11 +424,10 @@ def run_one(server: str, webs: int, world: World, args: argparse.Namespace, work
         stop_stack(process)
     for route, timings in results.items():
         print(line(route, server, webs, timings, args.seconds), flush=True)
-    errors = (
-        sum(t.errors for t in results.values()) + bare.errors + alone.errors + echo.errors + summary["socket_errors"]
-    )
-    # The issue's ratio: the search API's rate alone over the bare view's, same clients, same server.
-    ratio = len(alone.seconds) / len(bare.seconds) if bare.seconds else float("nan")
+    errors = sum(t.errors for t in results.values()) + echo.errors + summary["socket_errors"]
+    # The issue's ratio: the search API's highest rate at the latency target over the bare view's.
+    bare_rate, search_rate = capacities["bare_view"], capacities["search_api"]
+    ratio = search_rate / bare_rate if bare_rate else float("nan")
     total_rps = sum(len(t.seconds) for t in results.values()) / args.seconds
     print(
         f"server={server} web={webs} sockets={summary['sockets']} notifications={summary['notifications']} "
@@ -376,12 +443,18 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--servers", default="uvicorn,granian", help=f"comma-separated, of {', '.join(SERVERS)}")
     parser.add_argument("--webs", default="1,2", help="web process counts to run")
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=16, help="closed-loop clients of the mix")
+    parser.add_argument("--step-seconds", type=float, default=5, help="each open-loop step of the capacity runs")
+    parser.add_argument("--p95-ms", type=float, default=50, help="the capacity runs' latency target")
+    parser.add_argument("--listings", type=int, default=0, help="generated listings added to the demo data")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database a run with the same --listings left (else rebuilt)"
+    )
     parser.add_argument("--sockets", type=int, default=50)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/sharing_stack_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/2")
     args = parser.parse_args()
-    world = prepare_database(args.database_url, args.redis_url)
+    world = prepare_database(args.database_url, args.redis_url, args.listings, args.reuse)
     workdir = Path(tempfile.mkdtemp(prefix="stack-load-"))
     print(f"# logs in {workdir}", flush=True)
     outcome: dict[tuple[str, int], dict[str, float]] = {}

@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from asgiref.sync import ThreadSensitiveContext, iscoroutinefunction
+from asgiref.sync import iscoroutinefunction
 
 from sharing.asgi_handler import OneHopASGIHandler
 
@@ -70,6 +70,11 @@ def test_a_request_goes_through_every_middleware_and_back():
     assert b'"ok": true' in body
 
 
+async def _through(handler: OneHopASGIHandler, count: int) -> None:
+    """`count` requests at once through the handler's own entry point (as the server calls it)."""
+    await asyncio.gather(*(_get(handler, "/") for _ in range(count)))
+
+
 def test_at_most_web_request_threads_requests_run_at_once(settings):
     settings.WEB_REQUEST_THREADS = 2
     handler = OneHopASGIHandler()
@@ -88,13 +93,41 @@ def test_at_most_web_request_threads_requests_run_at_once(settings):
         return HttpResponse("ok")
 
     handler.get_response = get_response  # type: ignore[method-assign]
-
-    async def one() -> None:
-        async with ThreadSensitiveContext():  # as ASGIHandler.__call__ runs each request: a thread of its own
-            await handler.get_response_async(object())  # type: ignore[arg-type]
-
-    async def five() -> None:
-        await asyncio.gather(*(one() for _ in range(5)))
-
-    asyncio.run(five())
+    asyncio.run(_through(handler, 5))
     assert most[0] == 2
+
+
+def test_requests_run_on_kept_threads_not_on_a_new_thread_each(settings):
+    # Django's handler starts a thread per request (and another to join it): here a process keeps
+    # WEB_REQUEST_THREADS of them, and every hop of a request (the view, response.close and the
+    # request_finished signal that hands its database connection back) stays on its one thread.
+    settings.WEB_REQUEST_THREADS = 2
+    handler = OneHopASGIHandler()
+    from django.core.signals import request_finished
+    from django.http import HttpResponse
+
+    threads: list[threading.Thread] = []
+    finished_on: list[threading.Thread] = []
+
+    def get_response(request):
+        threads.append(threading.current_thread())
+        time.sleep(0.01)
+        return HttpResponse("ok")
+
+    def on_finished(**kwargs) -> None:
+        finished_on.append(threading.current_thread())
+
+    handler.get_response = get_response  # type: ignore[method-assign]
+    request_finished.connect(on_finished)
+    try:
+
+        async def rounds() -> None:
+            for _ in range(4):
+                await _through(handler, 3)
+
+        asyncio.run(rounds())
+    finally:
+        request_finished.disconnect(on_finished)
+    assert len(threads) == 12
+    assert len({id(thread) for thread in threads}) <= 2
+    assert {id(thread) for thread in finished_on} <= {id(thread) for thread in threads}
