@@ -14,7 +14,7 @@ import io
 from datetime import date
 from typing import Any
 
-from babel.core import Locale
+from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -53,7 +53,7 @@ def cell_text(cell: Any, language: str) -> str:
 def _babel(language: str) -> Locale:
     try:
         return Locale.parse(translation.to_locale(language or "en"))
-    except (ValueError, TypeError):
+    except (UnknownLocaleError, ValueError, TypeError):
         return Locale.parse("en")
 
 
