@@ -16,6 +16,15 @@ def unit_label(kind: str) -> str:
     return labels.get(kind, "half hour")
 
 
+# units_label's msgid pairs by listing kind (None: driving services), for words translated later (receipts);
+# units_label keeps its ngettext calls literal so that makemessages finds them.
+UNITS_WORDS: dict[str | None, tuple[str, str]] = {
+    ListingKind.ROOM: ("%(counter)s night", "%(counter)s nights"),
+    ListingKind.CAR: ("%(counter)s hour", "%(counter)s hours"),
+    None: ("%(counter)s half hour", "%(counter)s half hours"),
+}
+
+
 def units_label(*, kind: str, units: int) -> str:
     """What a booking's units are, as people say it: "2 nights", "3 hours", "1 half hour" (in the reader's language)."""
     if kind == ListingKind.ROOM:

@@ -25,6 +25,7 @@ from django.contrib import messages
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
+from django.utils.functional import Promise
 
 from core.errors import AuthenticationRequired, DomainError, NotFound, PermissionDenied
 
@@ -146,7 +147,7 @@ def apply_each(request: HttpRequest, objects: Iterable[Item], apply: Callable[[I
     return done
 
 
-def one_by_one(done: str) -> Callable[[Callable[..., object]], Callable[..., None]]:
+def one_by_one(done: str | Promise) -> Callable[[Callable[..., object]], Callable[..., None]]:
     """Admin action decorator: the action is written for one object (`self, request, obj`).
 
     Each refusal is a message naming its object; then `done` (with `{count}`) says how many went through.
@@ -157,7 +158,7 @@ def one_by_one(done: str) -> Callable[[Callable[..., object]], Callable[..., Non
         @wraps(act)
         def action(model_admin: object, request: HttpRequest, queryset: Iterable[object]) -> None:
             count = apply_each(request, queryset, lambda obj: act(model_admin, request, obj))
-            messages.success(request, done.format(count=count))
+            messages.success(request, str(done).format(count=count))  # a lazy `done` reads in the asker's language
 
         return action
 

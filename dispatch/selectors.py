@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, pgettext
 
 from bookings.models import Booking, BookingStatus
 from core.errors import NotFound
@@ -259,13 +260,20 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def pickup_label(pickup_at: datetime | None, *, now: datetime, time_zone: str) -> str:
-    """The pickup as people read it: "now", or how far ahead and the local time ("in 2 h, 14:30")."""
+    """The pickup as people read it, in the active language: "now", or how far ahead and the local time
+    ("in 2 h, 14:30")."""
     if pickup_at is None:
-        return "now"
+        return pgettext("pickup", "now")
     minutes = max(0, round((pickup_at - now).total_seconds() / 60))
     hours, minutes = divmod(minutes, 60)
-    ahead = f"{hours} h {minutes} min" if hours and minutes else f"{hours} h" if hours else f"{minutes} min"
-    return f"in {ahead}, {pickup_at.astimezone(_zone(time_zone)):%H:%M}"
+    if hours and minutes:
+        ahead = gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    elif hours:
+        ahead = gettext("%(hours)s h") % {"hours": hours}
+    else:
+        ahead = gettext("%(minutes)s min") % {"minutes": minutes}
+    local = f"{pickup_at.astimezone(_zone(time_zone)):%H:%M}"
+    return gettext("in %(ahead)s, %(time)s") % {"ahead": ahead, "time": local}
 
 
 def pickup_slots(*, now: datetime, step_minutes: int = 15) -> list[datetime]:
@@ -318,7 +326,7 @@ def rider_rating(user_id: int) -> tuple[float, int] | None:
 
 def pickup_area(latitude: float, longitude: float) -> str:
     """Where a pickup is, roughly, for a provider who has not accepted yet: the nearest town, never the point."""
-    return f"near {reverse_place(latitude, longitude).city}"
+    return gettext("near %(city)s") % {"city": reverse_place(latitude, longitude).city}
 
 
 # How an arrival is estimated before live positions come in: a set-off time, then a city speed over the

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from bookings.services.checkout import booking_thread_key
@@ -153,10 +154,10 @@ def availability(request: SignedInRequest, listing_id: int) -> HttpResponse:
                 listing_id=listing_id,
                 position=Position.parse(request.POST.get("latitude", ""), request.POST.get("longitude", "")),
             )
-            messages.success(request, "You are available: offers near you will appear here.")
+            messages.success(request, gettext("You are available: offers near you will appear here."))
         else:
             availability_services.go_offline(provider=request.user, listing_id=listing_id)
-            messages.success(request, "You are offline.")
+            messages.success(request, gettext("You are offline."))
     return redirect("dispatch:provider")
 
 
@@ -167,7 +168,7 @@ def accept(request: SignedInRequest, request_id: int) -> HttpResponse:
         acceptance.accept_offer(provider=request.user, request_id=request_id)
     if refused:
         return redirect("dispatch:provider")
-    messages.success(request, "The job is yours: the requester sees you on the way.")
+    messages.success(request, gettext("The job is yours: the requester sees you on the way."))
     return redirect("dispatch:request", request_id=request_id)
 
 

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.admin import UserAdmin
 from accounts.models import User
@@ -39,12 +40,17 @@ def decisions_for(obj: Model) -> QuerySet[AdminDecision]:
 
 
 class AgeFilter(admin.SimpleListFilter):
-    title = "age"
+    title = gettext_lazy("age")
     parameter_name = "age"
     BUCKETS = {"24h": (None, 1), "1-3d": (1, 3), "3-7d": (3, 7), "7d+": (7, None)}
 
     def lookups(self, request, model_admin):
-        return [("24h", "Under 24 hours"), ("1-3d", "1 to 3 days"), ("3-7d", "3 to 7 days"), ("7d+", "Over a week")]
+        return [
+            ("24h", gettext("Under 24 hours")),
+            ("1-3d", gettext("1 to 3 days")),
+            ("3-7d", gettext("3 to 7 days")),
+            ("7d+", gettext("Over a week")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() not in self.BUCKETS:
@@ -61,12 +67,12 @@ class AgeFilter(admin.SimpleListFilter):
 class AmountFilter(admin.SimpleListFilter):
     """By what the guest paid for the booking (minor units, so 10000 is 100.00)."""
 
-    title = "amount paid"
+    title = gettext_lazy("amount paid")
     parameter_name = "amount"
     BUCKETS = {"lt100": (None, 10_000), "100-500": (10_000, 50_000), "500+": (50_000, None)}
 
     def lookups(self, request, model_admin):
-        return [("lt100", "Under 100"), ("100-500", "100 to 500"), ("500+", "500 and more")]
+        return [("lt100", gettext("Under 100")), ("100-500", gettext("100 to 500")), ("500+", gettext("500 and more"))]
 
     def queryset(self, request, queryset):
         if self.value() not in self.BUCKETS:
@@ -80,11 +86,11 @@ class AmountFilter(admin.SimpleListFilter):
 
 
 class FlaggedFilter(admin.SimpleListFilter):
-    title = "needs attention"
+    title = gettext_lazy("needs attention")
     parameter_name = "flagged"
 
     def lookups(self, request, model_admin):
-        return [("stale", "Untouched by staff for 72 h")]
+        return [("stale", gettext("Untouched by staff for 72 h"))]
 
     def queryset(self, request, queryset):
         if self.value() == "stale":
@@ -97,12 +103,13 @@ class EvidenceInline(ReadOnlyInline):
     fields = ("thumbnail", "caption", "uploader", "created_at")
     readonly_fields = fields
 
-    @admin.display(description="photo")
+    @admin.display(description=gettext_lazy("photo"))
     def thumbnail(self, evidence: DisputeEvidence) -> str:
         return format_html(
-            '<a href="{}"><img src="{}" alt="evidence" style="max-width:160px;max-height:120px"></a>',
+            '<a href="{}"><img src="{}" alt="{}" style="max-width:160px;max-height:120px"></a>',
             evidence.image.url,
             evidence.image.url,
+            gettext("evidence"),
         )
 
 
@@ -136,20 +143,20 @@ class DisputeAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.display(description="booking")
+    @admin.display(description=gettext_lazy("booking"))
     def booking_link(self, dispute: Dispute) -> str:
         return format_html('<a href="{}">#{}</a>', dispute.booking.get_absolute_url(), dispute.booking_id)
 
-    @admin.display(description="paid by the guest")
+    @admin.display(description=gettext_lazy("paid by the guest"))
     def paid(self, dispute: Dispute) -> str:
         return format_money(dispute.booking.total, dispute.booking.currency)
 
-    @admin.display(description="flag")
+    @admin.display(description=gettext_lazy("flag"))
     def flag(self, dispute: Dispute) -> str:
-        return "⚑ untouched 72 h" if dispute.is_stale() else ""
+        return "⚑ " + gettext("untouched 72 h") if dispute.is_stale() else ""
 
-    @admin.action(description="Mark as looked at (clears the 72-hour flag; moves no money)")
-    @one_by_one(done="{count} dispute(s) marked as looked at.")
+    @admin.action(description=gettext_lazy("Mark as looked at (clears the 72-hour flag; moves no money)"))
+    @one_by_one(done=gettext_lazy("{count} dispute(s) marked as looked at."))
     def mark_reviewed(self, request: SignedInRequest, dispute: Dispute) -> None:
         services.mark_reviewed(staff=request.user, dispute_id=dispute.pk, reason="Looked at on the desk")
 
@@ -181,8 +188,8 @@ class DisputeAdmin(admin.ModelAdmin):
             "thread": thread,
             "thread_messages": recent_messages(thread, limit=50) if thread else [],
             "histories": [
-                ("Guest", selectors.party_history(person=booking.guest, exclude_dispute=dispute)),
-                ("Host", selectors.party_history(person=booking.listing.owner, exclude_dispute=dispute)),
+                (gettext("Guest"), selectors.party_history(person=booking.guest, exclude_dispute=dispute)),
+                (gettext("Host"), selectors.party_history(person=booking.listing.owner, exclude_dispute=dispute)),
             ],
             "decisions": decisions_for(dispute),
             "stale": dispute.is_stale(),
@@ -239,7 +246,11 @@ class DisputeAdmin(admin.ModelAdmin):
                         host_payout=data["host_payout"],
                         reason=data["reason"],
                     )
-                    messages.success(request, f"Dispute #{dispute.pk} is resolved; both parties were told why.")
+                    messages.success(
+                        request,
+                        gettext("Dispute #%(number)s is resolved; both parties were told why.")
+                        % {"number": dispute.pk},
+                    )
                     return HttpResponseRedirect(self._change_url(dispute))
                 plan = services.plan_settlement(
                     dispute=dispute, guest_refund=data["guest_refund"], host_payout=data["host_payout"]
@@ -248,12 +259,16 @@ class DisputeAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Resolve dispute #{dispute.pk}",
+            "title": gettext("Resolve dispute #%(number)s") % {"number": dispute.pk},
             "dispute": dispute,
             "form": form,
             "plan": plan,
             # The refund's way back by tender, as the settlement will split it (shown before confirming).
             "split": selectors.refund_split(booking, refund=plan.guest_refund) if plan else None,
+            # What comes back from Sharing's side, by source: the taxes collected at the release, then its fee.
+            "sources": selectors.fee_sources(booking, refund=plan.guest_refund, fee_back=plan.fee_back)
+            if plan
+            else None,
             # Sharing's fees on the booking, to say whether what Sharing would keep is more than them.
             "sharing_fees": booking.guest_service_fee + booking.host_service_fee,
             "limits": limits,
@@ -275,12 +290,12 @@ class DisputeAdmin(admin.ModelAdmin):
                     deadline=form.cleaned_data["deadline"],
                 )
             if not refused:
-                messages.success(request, "Both parties were asked for more evidence.")
+                messages.success(request, gettext("Both parties were asked for more evidence."))
                 return HttpResponseRedirect(self._change_url(dispute))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Ask for more evidence on dispute #{dispute.pk}",
+            "title": gettext("Ask for more evidence on dispute #%(number)s") % {"number": dispute.pk},
             "dispute": dispute,
             "form": form,
             "change_url": self._change_url(dispute),

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from core.images import normalise_image
 from core.money import currency_exponent, minor_units
@@ -55,10 +55,12 @@ class ResolveForm(forms.Form):
     Sharing kept the rest. The labels name the currency, and more decimals than it has are refused.
     """
 
-    guest_refund = forms.DecimalField(min_value=0, label="Refund to the guest")
-    host_payout = forms.DecimalField(min_value=0, label="The host keeps in total")
+    guest_refund = forms.DecimalField(min_value=0, label=gettext_lazy("Refund to the guest"))
+    host_payout = forms.DecimalField(min_value=0, label=gettext_lazy("The host keeps in total"))
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}), max_length=4000, label="Reason (shown to both parties)"
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}),
+        max_length=4000,
+        label=gettext_lazy("Reason (shown to both parties)"),
     )
 
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
@@ -67,9 +69,11 @@ class ResolveForm(forms.Form):
         step = str(Decimal(1).scaleb(-currency_exponent(self.currency)))
         for name in ("guest_refund", "host_payout"):
             field = self.fields[name]
-            field.label = f"{field.label} ({self.currency})"
+            field.label = gettext("%(label)s (%(currency)s)") % {"label": field.label, "currency": self.currency}
             field.widget.attrs.update({"step": step, "inputmode": "decimal"})
-            field.help_text = f"In {self.currency}, not cents: 50 is 50 {self.currency}."
+            field.help_text = gettext("In %(currency)s, not cents: 50 is 50 %(currency)s.") % {
+                "currency": self.currency
+            }
 
     def _minor(self, name: str) -> int:
         try:
@@ -86,10 +90,12 @@ class ResolveForm(forms.Form):
 
 class EvidenceRequestForm(forms.Form):
     message = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}), max_length=2000, label="What do you need from them?"
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}),
+        max_length=2000,
+        label=gettext_lazy("What do you need from them?"),
     )
     deadline = forms.DateTimeField(
-        label="Deadline (UTC, YYYY-MM-DD HH:MM)",
+        label=gettext_lazy("Deadline (UTC, YYYY-MM-DD HH:MM)"),
         initial=lambda: (timezone.now() + timedelta(hours=48)).replace(second=0, microsecond=0),
     )
 

@@ -152,11 +152,11 @@ class AdminDecision(models.Model):
     """One decision by a staff member: who, when, what, why, on which object. Append-only."""
 
     class Action(models.TextChoices):
-        RESOLVE_DISPUTE = "resolve_dispute", "Resolved a dispute"
-        REQUEST_EVIDENCE = "request_evidence", "Asked for more evidence"
-        REVIEW_DISPUTE = "review_dispute", "Looked at a dispute"
-        SUSPEND_USER = "suspend_user", "Suspended a person"
-        LIFT_SUSPENSION = "lift_suspension", "Lifted a suspension"
+        RESOLVE_DISPUTE = "resolve_dispute", _("Resolved a dispute")
+        REQUEST_EVIDENCE = "request_evidence", _("Asked for more evidence")
+        REVIEW_DISPUTE = "review_dispute", _("Looked at a dispute")
+        SUSPEND_USER = "suspend_user", _("Suspended a person")
+        LIFT_SUSPENSION = "lift_suspension", _("Lifted a suspension")
 
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="admin_decisions")
     at = models.DateTimeField(default=timezone.now)

@@ -15,6 +15,7 @@ from bookings.models import Booking
 from bookings.tenders import RefundTenders, refund_tenders_of_rest
 from core.errors import NotFound
 from disputes.models import STALE_AFTER, AdminDecision, Dispute, DisputeStatus
+from disputes.settlement_taxes import taxes_back_by_settlement
 from payments.ledger import escrow_balance
 from payments.models import Payment, Payout
 from payments.selectors import payments_for_reference, tenders_left
@@ -77,6 +78,24 @@ def refund_split(booking: Booking, *, refund: int) -> RefundTenders | None:
         return refund_tenders_of_rest(tenders_left(payment), refund)
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class FeeSources:
+    """Where a settlement takes what it moves back from Sharing's side to fund the refund (`fee_back`)."""
+
+    taxes_back: int  # the refund's share of the taxes collected at the release, out of the tax accounts
+    fee_back: int  # the rest, out of Sharing's own fee kept at the release
+
+
+def fee_sources(booking: Booking, *, refund: int, fee_back: int) -> FeeSources:
+    """How `fee_back` splits between the tax accounts and Sharing's fee, for the desk's preview: the same rule
+    the settlement applies (`settlement_taxes.taxes_back_by_settlement`), so staff see every part of the money."""
+    payment = booking_payment(booking)
+    if payment is None or fee_back <= 0:
+        return FeeSources(taxes_back=0, fee_back=max(0, fee_back))
+    taxes = sum(taxes_back_by_settlement(booking, payment, refund=refund, fee_back=fee_back).values())
+    return FeeSources(taxes_back=taxes, fee_back=fee_back - taxes)
 
 
 def visible_dispute(*, user: User, dispute_id: int) -> Dispute:

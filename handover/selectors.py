@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from accounts.models import User
 from bookings.models import Booking
 from bookings.selectors import visible_booking
@@ -155,18 +157,26 @@ def receipt_lines(booking: Booking) -> list[ReceiptLine]:
     if settlement.extra_amount:
         price = format_money(settlement.extra_km_price, c)
         status = settlement.get_charge_status_display().lower()
-        label = f"Extra kilometres: {settlement.extra_km} km \u00d7 {price} ({status})"
+        label = gettext("Extra kilometres: %(km)s km × %(price)s (%(status)s)") % {  # noqa: RUF001
+            "km": settlement.extra_km,
+            "price": price,
+            "status": status,
+        }
         lines.append(ReceiptLine(label, settlement.extra_amount))
     if settlement.fuel_amount:
         price = format_money(settlement.refuel_price_per_percent, c)
         status = settlement.get_fuel_charge_status_display().lower()
-        label = f"Fuel or charge missing: {settlement.missing_fuel_percent} % \u00d7 {price} ({status})"
+        label = gettext("Fuel or charge missing: %(percent)s %% × %(price)s (%(status)s)") % {  # noqa: RUF001
+            "percent": settlement.missing_fuel_percent,
+            "price": price,
+            "status": status,
+        }
         lines.append(ReceiptLine(label, settlement.fuel_amount))
     if settlement.extra_refunded:
-        lines.append(ReceiptLine("Extra kilometres given back after a dispute", -settlement.extra_refunded))
+        lines.append(ReceiptLine(gettext("Extra kilometres given back after a dispute"), -settlement.extra_refunded))
     if settlement.fuel_refunded:
-        lines.append(ReceiptLine("Fuel or charge given back after a dispute", -settlement.fuel_refunded))
+        lines.append(ReceiptLine(gettext("Fuel or charge given back after a dispute"), -settlement.fuel_refunded))
     deposit = Deposit.objects.filter(booking_id=booking.pk, captured_amount__gt=0).first()
     if deposit is not None:
-        lines.append(ReceiptLine("Charged on the deposit for a damage claim", deposit.captured_amount))
+        lines.append(ReceiptLine(gettext("Charged on the deposit for a damage claim"), deposit.captured_amount))
     return lines

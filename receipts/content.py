@@ -6,9 +6,12 @@ A document's `content`:
      "sections": [{"heading": str, "columns": [str, ...],
                    "rows": [{"cells": [cell, ...], "total": bool}, ...]}],
      "note": str}
-A cell is a text, a money cell {"amount": int, "currency": str} or a priced count
-{"text": "2 nights", "each": {"amount", "currency"}}. Amounts stay in minor units here and are
-written out only when the document is rendered, by `core.money.format_money` in its language.
+A cell is a text (typed by people: a title, a name), a money cell {"amount": int, "currency": str}, a day
+{"date": "2027-03-06"} or a month {"month": "2027-03"}, our words {"words": msgid, "params": {name: cell}}
+(with "plural" and "count" when they count), or a priced count {"text": cell, "each": {"amount", "currency"}}.
+Titles, headings, columns, the facts' labels and the note are our words too (plain msgids). Words stay
+untranslated here and amounts in minor units: the document is written out only when it is rendered
+(`receipts.render`), in its reader's language, money by `core.money.format_money` and dates by Babel.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Sum
+from django.utils.translation import gettext_noop as _
 
 from accounts.models import User
 from bookings.models import Booking
-from bookings.pricing_words import units_label
-from bookings.receipts import fee_label, tax_lines
+from bookings.pricing_words import UNITS_WORDS
+from bookings.receipts import fee_label, percent_words
 from handover.models import Deposit, Settlement
 from payments.models import (
     ESCROW,
@@ -50,6 +54,20 @@ def row(*cells: Cell, total: bool = False) -> dict[str, Any]:
     return {"cells": list(cells), "total": total}
 
 
+def words(msgid: str, **params: Cell) -> dict[str, Any]:
+    """Our words (a msgid marked with `_`) and their values, translated only when the document is rendered."""
+    return {"words": msgid, "params": params}
+
+
+def counted(singular: str, plural: str, count: int, **params: Cell) -> dict[str, Any]:
+    """Words that count (`ngettext`'s pair): "%(counter)s night" / "%(counter)s nights"."""
+    return {"words": singular, "plural": plural, "count": int(count), "params": {"counter": int(count), **params}}
+
+
+def day(value: date) -> dict[str, str]:
+    return {"date": value.isoformat()}
+
+
 def _parties(recipient: User) -> dict[str, Any]:
     return {
         "issuer": {"name": settings.RECEIPTS_ISSUER_NAME, "address": settings.RECEIPTS_ISSUER_ADDRESS},
@@ -57,8 +75,8 @@ def _parties(recipient: User) -> dict[str, Any]:
     }
 
 
-def _local_day(moment: datetime, time_zone: str) -> str:
-    return moment.astimezone(ZoneInfo(time_zone or "UTC")).date().isoformat()
+def _local_day(moment: datetime, time_zone: str) -> dict[str, str]:
+    return day(moment.astimezone(ZoneInfo(time_zone or "UTC")).date())
 
 
 def booking_of(reference: str) -> Booking | None:
@@ -69,31 +87,48 @@ def booking_of(reference: str) -> Booking | None:
     return Booking.objects.select_related("listing", "listing__owner").filter(pk=int(rest)).first()
 
 
-def _booking_facts(booking: Booking) -> list[list[str]]:
+def _booking_facts(booking: Booking) -> list[list[Cell]]:
     listing = booking.listing
+    start, end = _local_day(booking.start, booking.time_zone), _local_day(booking.end, booking.time_zone)
     return [
-        ["Booking", f"#{booking.pk}: {listing.title}" + (f", {listing.city}" if listing.city else "")],
-        ["Dates", f"{_local_day(booking.start, booking.time_zone)} to {_local_day(booking.end, booking.time_zone)}"],
-        ["Host", listing.owner.public_name],
+        [_("Booking"), f"#{booking.pk}: {listing.title}" + (f", {listing.city}" if listing.city else "")],
+        [_("Dates"), words(_("%(start)s to %(end)s"), start=start, end=end)],
+        [_("Host"), listing.owner.public_name],
     ]
+
+
+def _tax_rows(booking: Booking) -> list[dict[str, Any]]:
+    """The booking's taxes, as on its page: VAT on Sharing's fee, then the city's tourist tax."""
+    rows = []
+    if booking.vat:
+        label = words(
+            _("VAT %(rate)s on Sharing's service fee (%(country)s)"),
+            rate=percent_words(booking.vat_rate),
+            country=booking.vat_country,
+        )
+        rows.append(row(label, money(booking.vat, booking.currency)))
+    if booking.occupancy_tax:
+        city = booking.occupancy_place.split(":", 1)[-1]
+        rows.append(row(words(_("Tourist tax (%(city)s)"), city=city), money(booking.occupancy_tax, booking.currency)))
+    return rows
 
 
 def _booking_rows(booking: Booking) -> list[dict[str, Any]]:
     """What the guest pays for a booking, line by line, down to the total (as on the booking page)."""
     currency, kind = booking.currency, booking.listing.kind
-    label = units_label(kind=kind, units=booking.units)
+    label = counted(*UNITS_WORDS.get(kind, UNITS_WORDS[None]), booking.units)
     if booking.units * booking.unit_price == booking.subtotal:
         first: Cell = {"text": label, "each": money(booking.unit_price, currency)}
     else:
-        first = f"{label}, capped at the day price"
+        first = words(_("%(units)s, capped at the day price"), units=label)
     rows = [row(first, money(booking.subtotal, currency))]
     if booking.discount:
-        rows.append(row("Discount for a long stay", money(-booking.discount, currency)))
+        rows.append(row(words(_("Discount for a long stay")), money(-booking.discount, currency)))
     if booking.fee:
-        rows.append(row(fee_label(kind), money(booking.fee, currency)))
-    rows.append(row("Sharing's service fee", money(booking.guest_service_fee, currency)))
-    rows += [row(line.label, money(line.amount, currency)) for line in tax_lines(booking)]
-    rows.append(row("Total of the booking", money(booking.total, currency), total=True))
+        rows.append(row(words(fee_label(kind)), money(booking.fee, currency)))
+    rows.append(row(words(_("Sharing's service fee")), money(booking.guest_service_fee, currency)))
+    rows += _tax_rows(booking)
+    rows.append(row(words(_("Total of the booking")), money(booking.total, currency), total=True))
     return rows
 
 
@@ -107,7 +142,11 @@ def _what_was_paid(reference: str, booking: Booking | None, currency: str) -> li
             return [
                 row(
                     {
-                        "text": f"{settlement.extra_km} km beyond the {settlement.included_km} km included",
+                        "text": words(
+                            _("%(extra)s km beyond the %(included)s km included"),
+                            extra=settlement.extra_km,
+                            included=settlement.included_km,
+                        ),
                         "each": money(settlement.extra_km_price, settlement.currency),
                     },
                     money(settlement.extra_amount, settlement.currency),
@@ -116,7 +155,9 @@ def _what_was_paid(reference: str, booking: Booking | None, currency: str) -> li
     if booking is not None and prefix == "deposit":
         deposit = Deposit.objects.filter(booking=booking).first()
         if deposit is not None:
-            return [row("Security deposit charged for the owner's claim, as decided by Sharing's support", "")]
+            return [
+                row(words(_("Security deposit charged for the owner's claim, as decided by Sharing's support")), "")
+            ]
     return []
 
 
@@ -144,40 +185,47 @@ def receipt_content(ledger_tx: LedgerTransaction, *, kind: str, original_number:
     assert payment is not None
     amount, currency = _escrow_movement(ledger_tx)
     booking = booking_of(payment.reference)
-    facts = [["Date", ledger_tx.created_at.date().isoformat()]]
+    facts: list[list[Cell]] = [[_("Date"), day(ledger_tx.created_at.date())]]
     if booking is not None:
         facts += _booking_facts(booking)
     if kind == "receipt":
-        title = "Receipt"
+        title = _("Receipt")
         rows = _what_was_paid(payment.reference, booking, currency)
-        rows.append(row("Charged to your card", money(amount, currency), total=True))
-        note = "Paid by card to Sharing, which holds the money until the host is paid."
+        rows.append(row(words(_("Charged to your card")), money(amount, currency), total=True))
+        note = _("Paid by card to Sharing, which holds the money until the host is paid.")
     else:
-        title = "Refund receipt"
+        title = _("Refund receipt")
         if original_number:
-            facts.append(["Refund of", f"receipt {original_number}"])
-        rows = [row("Refunded to your card", money(amount, currency), total=True)]
-        note = "Your bank shows the refund on your card within 5 to 10 days."
+            facts.append([_("Refund of"), words(_("receipt %(number)s"), number=original_number)])
+        rows = [row(words(_("Refunded to your card")), money(amount, currency), total=True)]
+        note = _("Your bank shows the refund on your card within 5 to 10 days.")
     return {
         "title": title,
         **_parties(payment.payer),
         "facts": facts,
-        "sections": [{"heading": "", "columns": ["", "Amount"], "rows": rows}],
+        "sections": [{"heading": "", "columns": ["", _("Amount")], "rows": rows}],
         "note": note,
     }
 
 
 def credit_note_content(original: Any, *, reason: str) -> dict[str, Any]:
     """A credit note cancelling `original` (a Document): same figures, with the opposite sign."""
-    rows = [row(f"Cancels {original.get_kind_display().lower()} {original.display_number}", "")]
+    cancels = {
+        "receipt": _("Cancels receipt %(number)s"),
+        "refund": _("Cancels refund receipt %(number)s"),
+        "statement": _("Cancels statement %(number)s"),
+    }.get(original.kind, _("Cancels document %(number)s"))
+    rows = [row(words(cancels, number=original.display_number), "")]
     if original.currency:
-        rows.append(row("Credited", money(-original.total, original.currency), total=True))
+        rows.append(row(words(_("Credited")), money(-original.total, original.currency), total=True))
     return {
-        "title": "Credit note",
+        "title": _("Credit note"),
         **_parties(original.recipient),
-        "facts": [["Corrects", original.display_number], ["Reason", reason]],
-        "sections": [{"heading": "", "columns": ["", "Amount"], "rows": rows}],
-        "note": f"{original.display_number} stays on record; this credit note replaces its figures.",
+        "facts": [[_("Corrects"), original.display_number], [_("Reason"), reason]],
+        "sections": [{"heading": "", "columns": ["", _("Amount")], "rows": rows}],
+        "note": words(
+            _("%(number)s stays on record; this credit note replaces its figures."), number=original.display_number
+        ),
     }
 
 
@@ -208,7 +256,7 @@ def statement_content(host: User, first_day: date) -> dict[str, Any]:
         entries = list(ledger_tx.entries.all())
         mine = sum(e.amount for e in entries if e.account == account)
         currency = next(e.currency for e in entries if e.account == account)
-        day = ledger_tx.created_at.date().isoformat()
+        when = day(ledger_tx.created_at.date())
         booking = booking_of(ledger_tx.reference)
         what = f"#{booking.pk} {booking.listing.title}" if booking is not None else ledger_tx.reference
         released = -sum(e.amount for e in entries if e.account == ESCROW)
@@ -218,7 +266,7 @@ def statement_content(host: User, first_day: date) -> dict[str, Any]:
         if mine > 0 and released > 0:
             earnings.append(
                 row(
-                    day,
+                    when,
                     what,
                     money(released, currency),
                     money(-fees, currency),
@@ -229,11 +277,15 @@ def statement_content(host: User, first_day: date) -> dict[str, Any]:
             )
             totals[currency]["earned"] += mine
         elif mine < 0 and any(e.account == PAYOUTS_PAID for e in entries):
-            payouts.append(row(day, what, money(-mine, currency)))
+            payouts.append(row(when, what, money(-mine, currency)))
             totals[currency]["paid"] += -mine
         else:
-            label = "Taken back for a refund to the guest" if mine < 0 else "Returned to your balance"
-            adjustments.append(row(day, f"{what}: {label}", money(mine, currency)))
+            label = (
+                _("%(what)s: taken back for a refund to the guest")
+                if mine < 0
+                else _("%(what)s: returned to your balance")
+            )
+            adjustments.append(row(when, words(label, what=what), money(mine, currency)))
             totals[currency]["adjusted"] += mine
     summary = []
     for currency in sorted(totals):
@@ -245,37 +297,53 @@ def statement_content(host: User, first_day: date) -> dict[str, Any]:
         )
         figures = totals[currency]
         summary += [
-            row(f"Earnings ({currency})", money(figures["earned"], currency)),
-            row(f"Adjustments ({currency})", money(figures["adjusted"], currency)),
-            row(f"Paid out to you ({currency})", money(figures["paid"], currency)),
-            row(f"Still owed to you at the month's end ({currency})", money(owed, currency), total=True),
+            row(words(_("Earnings (%(currency)s)"), currency=currency), money(figures["earned"], currency)),
+            row(words(_("Adjustments (%(currency)s)"), currency=currency), money(figures["adjusted"], currency)),
+            row(words(_("Paid out to you (%(currency)s)"), currency=currency), money(figures["paid"], currency)),
+            row(
+                words(_("Still owed to you at the month's end (%(currency)s)"), currency=currency),
+                money(owed, currency),
+                total=True,
+            ),
         ]
     return {
-        "title": "Monthly statement",
+        "title": _("Monthly statement"),
         **_parties(host),
-        "facts": [["Month", f"{first_day:%Y-%m}"], ["Period (UTC)", f"{start.date()} to {(end.date())} (excluded)"]],
+        "facts": [
+            [_("Month"), {"month": f"{first_day:%Y-%m}"}],
+            [
+                _("Period (UTC)"),
+                words(_("%(start)s to %(end)s (excluded)"), start=day(start.date()), end=day(end.date())),
+            ],
+        ],
         "sections": [
             {
-                "heading": "Bookings paid out to your balance",
+                "heading": _("Bookings paid out to your balance"),
                 "columns": [
-                    "Date",
-                    "Booking",
-                    "Guest paid",
-                    "Sharing's fees",
-                    "Taxes",
-                    "Host fee VAT",
-                    "Your earnings",
+                    _("Date"),
+                    _("Booking"),
+                    _("Guest paid"),
+                    _("Sharing's fees"),
+                    _("Taxes"),
+                    _("Host fee VAT"),
+                    _("Your earnings"),
                 ],
                 "rows": earnings,
             },
-            {"heading": "Adjustments", "columns": ["Date", "What", "Amount"], "rows": adjustments},
-            {"heading": "Payouts to your bank account", "columns": ["Date", "For", "Amount"], "rows": payouts},
-            {"heading": "Totals", "columns": ["", "Amount"], "rows": summary},
+            {"heading": _("Adjustments"), "columns": [_("Date"), _("What"), _("Amount")], "rows": adjustments},
+            {
+                "heading": _("Payouts to your bank account"),
+                "columns": [_("Date"), _("For"), _("Amount")],
+                "rows": payouts,
+            },
+            {"heading": _("Totals"), "columns": ["", _("Amount")], "rows": summary},
         ],
-        "note": "Sharing's fees are the guest's service fee and your host fee, kept when the booking's money is "
-        "released to you. Taxes are the VAT on Sharing's service fee and the city's tourist tax the guest paid, "
-        "which Sharing collects and pays to the tax authorities. Host fee VAT is the VAT on your host fee, by "
-        "your country's rate, taken from your earnings and paid by Sharing to the tax authorities.",
+        "note": _(
+            "Sharing's fees are the guest's service fee and your host fee, kept when the booking's money is "
+            "released to you. Taxes are the VAT on Sharing's service fee and the city's tourist tax the guest paid, "
+            "which Sharing collects and pays to the tax authorities. Host fee VAT is the VAT on your host fee, by "
+            "your country's rate, taken from your earnings and paid by Sharing to the tax authorities."
+        ),
     }
 
 

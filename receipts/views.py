@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from core.pages import refusal_pages
@@ -25,8 +26,11 @@ def documents(request: SignedInRequest) -> HttpResponse:
 @refusal_pages
 def document_pdf(request: SignedInRequest, document_id: int) -> HttpResponse:
     document = selectors.own_document(request.user, document_id)
-    # Until the worker has stored it, the same frozen content is rendered for the reader (and not stored).
-    pdf = selectors.pdf_of(document) or rendering.render_pdf(document)
+    # The stored PDF is in the document's language; a reader who reads another now gets the same frozen content
+    # rendered in theirs (not stored), as does anyone before the worker has stored it.
+    language = translation.get_language() or document.language
+    stored = selectors.pdf_of(document) if language == document.language else None
+    pdf = stored or rendering.render_pdf(document, language=language)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{document.display_number}.pdf"'
     return response

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from accounts.safety import blocked_either_way
@@ -118,8 +118,9 @@ def send_wave(
             and candidate.provider_id not in blocked
         ]
     )
+    languages = dict(User.objects.filter(pk__in={o.provider_id for o in offers}).values_list("pk", "language"))
     # The live offers first (after-commit hooks run in the order registered), then the next wave's task.
-    tell_on_commit([(o.provider_id, selectors.offer_message(o, now=now)) for o in offers])
+    tell_on_commit([(o.provider_id, _offer_in_their_language(o, now=now, languages=languages)) for o in offers])
     following = now + timedelta(seconds=settings.DISPATCH_WAVE_INTERVAL_SECONDS)
     if following < request.expires_at:
         schedule_on_commit(tasks.send_next_wave_task, request.pk, at=following)
@@ -142,11 +143,18 @@ def send_wave(
     return offers
 
 
+def _offer_in_their_language(offer: Offer, *, now: datetime, languages: dict[int, str]) -> dict:
+    """The live offer as its provider's page shows it: pickup, area and fare in the provider's language."""
+    with translation.override(languages.get(offer.provider_id) or settings.LANGUAGE_CODE):
+        return selectors.offer_message(offer, now=now)
+
+
 def _offer_notice(request: DispatchRequest, *, now: datetime) -> str:
     word = KIND_WORDS[ListingKind(request.kind)]
     if request.pickup_at is None:
         return f"Someone near you needs a {word} now."
-    when = selectors.pickup_label(request.pickup_at, now=now, time_zone=request.time_zone)
+    with translation.override("en"):  # the notice is still English throughout (not its pickup alone)
+        when = selectors.pickup_label(request.pickup_at, now=now, time_zone=request.time_zone)
     return f"Someone near you needs a {word} {when}."
 
 

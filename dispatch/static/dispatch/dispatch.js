@@ -2,6 +2,10 @@
 // provider's page (live offers, heartbeat). One socket, /ws/dispatch/, per page; reconnects with backoff.
 (function () {
   "use strict";
+  // The words in the reader's language (Django's JavaScript catalogue, /jsi18n/ in base.html); English without it.
+  const gettext = window.gettext || ((text) => text);
+  const ngettext = window.ngettext || ((one, many, count) => (count === 1 ? one : many));
+  const interpolate = window.interpolate || ((text, values) => text.replace(/%\((\w+)\)s/g, (_, name) => values[name]));
 
   function connect(onMessage) {
     let delay = 500;
@@ -57,7 +61,7 @@
     const when = form.querySelector('[name="when"]');
     const submit = form.querySelector("[data-submit]");
     when.addEventListener("change", () => {
-      submit.textContent = when.value === "now" ? "Find me a driver now" : "Find me a driver for that time";
+      submit.textContent = when.value === "now" ? gettext("Find me a driver now") : gettext("Find me a driver for that time");
     });
     const lat = form.querySelector('[name="latitude"]');
     const lng = form.querySelector('[name="longitude"]');
@@ -80,27 +84,27 @@
     async function findAddress() {
       const text = address.value.trim();
       if (!text) return;
-      status.textContent = "Looking up the address…";
+      status.textContent = gettext("Looking up the address…");
       try {
         const answer = await fetch(`${address.dataset.geocodeUrl}?q=${encodeURIComponent(text)}`, { credentials: "same-origin" });
         const place = await answer.json();
-        if (!answer.ok) { status.textContent = place.detail || "That address was not found."; return; }
+        if (!answer.ok) { status.textContent = place.detail || gettext("That address was not found."); return; }
         pinAt(place.latitude, place.longitude);
         if (map) map.setView([place.latitude, place.longitude], 15);
         status.textContent = `Pickup set at ${text} (${place.city}).`;
       } catch (error) {
-        status.textContent = "The address could not be looked up: use your location or tap the map.";
+        status.textContent = gettext("The address could not be looked up: use your location or tap the map.");
       }
     }
     form.querySelector("[data-find-address]").addEventListener("click", findAddress);
     address.addEventListener("change", findAddress);
     address.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); findAddress(); } });
     form.querySelector("[data-locate]").addEventListener("click", () => {
-      if (!navigator.geolocation) { status.textContent = "Your browser cannot share its location: click the map."; return; }
-      status.textContent = "Finding you…";
+      if (!navigator.geolocation) { status.textContent = gettext("Your browser cannot share its location: click the map."); return; }
+      status.textContent = gettext("Finding you…");
       navigator.geolocation.getCurrentPosition(
         (position) => { status.textContent = ""; pinAt(position.coords.latitude, position.coords.longitude); },
-        () => { status.textContent = "Location refused: click the map or type your position."; },
+        () => { status.textContent = gettext("Location refused: click the map or type your position."); },
         { enableHighAccuracy: true, timeout: 10000 }
       );
     });
@@ -123,9 +127,9 @@
     }
     function providerAt(lat, lng) {
       if (!eta) return;
-      eta.textContent = `${3 + Math.ceil(km(lat, lng) / 20 * 60)} min`;
+      eta.textContent = interpolate(gettext("%(minutes)s min"), { minutes: 3 + Math.ceil(km(lat, lng) / 20 * 60) }, true);
       const basis = section.querySelector("[data-eta-basis]");
-      if (basis) basis.textContent = "(from the live position)";
+      if (basis) basis.textContent = gettext("(from the live position)");
     }
     const socket = connect((data) => {
       if ((data.type === "assigned" || data.type === "expired") && data.request === id) location.reload();
@@ -170,14 +174,18 @@
       if (list.querySelector(`[data-offer="${offer.request}"]`)) return;
       const item = template.content.firstElementChild.cloneNode(true);
       item.dataset.offer = String(offer.request);
-      item.querySelector("[data-offer-title]").textContent = `${offer.kind === "car" ? "A car" : "A driver"} for ${offer.hours} h`;
-      item.querySelector("[data-offer-pickup]").textContent = offer.pickup || "now";
-      item.querySelector("[data-offer-distance]").textContent = `${offer.distance_km.toFixed(1)} km away`;
+      const title = offer.kind === "car" ? gettext("A car for %(hours)s h") : gettext("A driver for %(hours)s h");
+      item.querySelector("[data-offer-title]").textContent = interpolate(title, { hours: offer.hours }, true);
+      item.querySelector("[data-offer-pickup]").textContent = offer.pickup || gettext("now");
+      const distance = offer.distance_km.toLocaleString(document.documentElement.lang || undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+      item.querySelector("[data-offer-distance]").textContent = interpolate(gettext("%(km)s km away"), { km: distance }, true);
       item.querySelector("[data-offer-fare]").textContent = offer.fare_text;
       item.querySelector("[data-offer-area]").textContent = offer.area;
       item.querySelector("[data-offer-rider]").textContent = offer.rider_rating
-        ? `★ ${offer.rider_rating.toFixed(1)} from ${offer.rider_reviews} review${offer.rider_reviews === 1 ? "" : "s"}`
-        : "New rider: no reviews yet";
+        ? "★ " + interpolate(
+          ngettext("%(rating)s from %(reviews)s review", "%(rating)s from %(reviews)s reviews", offer.rider_reviews),
+          { rating: offer.rider_rating.toFixed(1), reviews: offer.rider_reviews }, true)
+        : gettext("New rider: no reviews yet");
       const countdown = item.querySelector("[data-countdown]");
       countdown.dataset.countdown = String(offer.seconds_left);
       countdown.textContent = String(offer.seconds_left);
