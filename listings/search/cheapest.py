@@ -19,7 +19,6 @@ from listings.search import statements
 from listings.search.drivers import come_to_searcher, driver_statement, may_reach, placed_kinds, placed_sql
 from listings.search.query import SearchQuery
 from listings.search.statements import (
-    GATE_METRES_PER_KM,
     GENERIC_PLAN,
     HERE,
     ID,
@@ -66,21 +65,22 @@ class _PriceScan:
     caps: bool = False
 
 
-# PostgreSQL, where the circle holds few rooms and cars (the countryside): reading them all through
-# the GiST index of their points (migration 0012) and sorting them costs less than the merge of a
-# scan per coarse cell (~20-30 cells for 10 km). Up to _SPARSE rooms and cars in the index's gate,
-# the statement answers the page: the rooms and cars within the radius (an exact geodesic, PostGIS's
-# ST_Distance on the spheroid) in price order, and every driver coming here (drivers). Beyond it,
-# the statement returns one marker row and the merge answers. (0: always the merge.) The rows in the
-# gate are sorted by price first and measured one by one only until the page is full (a subquery
-# with OFFSET 0, so that the planner does not push `km <= radius` below the sort): a geodesic for
-# each of ~21-30 rows rather than for every row in the gate (a few hundred in the countryside).
-_SPARSE = 400
+# PostgreSQL, where the circle holds few rooms and cars (the countryside): reading them all and
+# sorting them costs less than the merge of a scan per coarse cell (~20-30 cells for 10 km). They
+# are read from the GiST index of plain (longitude, latitude) points of their kind (migration 0020):
+# the box of degrees holding the circle (geo.degree_box), an index-only scan, as the index carries
+# what is read. Up to _SPARSE rooms and cars in the box, the statement answers the page: the rows in
+# price order, each measured (an exact geodesic, PostGIS's ST_Distance on the spheroid) only until
+# the page is full (~21-30 geodesics rather than one for each row in the box: a subquery with OFFSET
+# 0, so that the planner does not push `km <= radius` below the sort), and every driver coming here
+# (drivers). Beyond it, the statement returns one marker row and the merge answers. (0: always the
+# merge.) The box holds 4/pi times the circle's rows.
+_SPARSE = 500
 _DENSE_MARKER = -2
 _SPARSE_SQL = (
-    "WITH near AS MATERIALIZED (SELECT l.id, l.reference_price AS price, l.latitude, l.longitude"  # noqa: S608
-    " FROM listings_listing l"
-    f" WHERE {{placed}} AND {{where}} AND ST_DWithin({POINT}, {HERE}, %s, false) LIMIT %s),"
+    "WITH near AS MATERIALIZED (SELECT l.id, l.reference_price AS price, l.latitude, l.longitude"
+    " FROM listings_listing l WHERE {placed} AND {where}"
+    " AND ST_MakePoint(l.longitude, l.latitude) && ST_MakeEnvelope(%s, %s, %s, %s) LIMIT %s),"
     " sparse AS MATERIALIZED (SELECT count(*) <= %s AS yes FROM near)"
     " (SELECT * FROM (SELECT * FROM (SELECT l.id, l.price,"
     " CAST(ST_Distance({point}, {here}) / 1000 AS double precision) AS km, CAST(-1 AS double precision)"
@@ -101,7 +101,8 @@ def _cheapest_where_sparse(query: SearchQuery, filters: tuple[str, list], stats:
     here = [query.longitude, query.latitude]
     drivers = come_to_searcher(query)
     sql = _sparse_sql(placed_sql(query), where)
-    params = [*where_params, *here, query.radius_km * GATE_METRES_PER_KM, _SPARSE + 1, _SPARSE]
+    box = geo.degree_box(query.latitude, query.longitude, query.radius_km)
+    params = [*where_params, *box, _SPARSE + 1, _SPARSE]
     params += [*here, query.radius_km, query.wanted]
     if drivers:
         driver_sql, driver_params = driver_statement(query, filters)
