@@ -172,6 +172,31 @@ def ring(cell: str, k: int) -> list[str]:
         return list(set(h3.grid_disk(cell, k)) - set(h3.grid_disk(cell, k - 1)))
 
 
+# Kilometres per degree, at least: of latitude anywhere (110.574 at the equator), and of longitude on a
+# parallel, per cosine of its latitude (the equatorial radius, 6378.137 km, is the largest a parallel can have).
+KM_PER_DEGREE_OF_LATITUDE = 110.5
+KM_PER_DEGREE_OF_LONGITUDE_AT_EQUATOR = 111.3
+
+
+def degree_box(latitude: float, longitude: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(west, south, east, north) in degrees holding every point within radius_km (a geodesic) of the point.
+
+    Rigorous on the ellipsoid: a point farther north or south than the radius allows is farther, and a
+    path within the radius stays between those latitudes, where a degree of longitude is at least
+    its length on the parallel nearest the pole. Across the antimeridian or over a pole, every
+    longitude (the box never wraps).
+    """
+    margin = radius_km / KM_PER_DEGREE_OF_LATITUDE
+    south, north = max(-90.0, latitude - margin), min(90.0, latitude + margin)
+    pole_side = abs(latitude) + margin
+    if pole_side >= 90.0:
+        return -180.0, south, 180.0, north
+    width = radius_km / (KM_PER_DEGREE_OF_LONGITUDE_AT_EQUATOR * math.cos(math.radians(pole_side)))
+    if longitude - width < -180.0 or longitude + width > 180.0:
+        return -180.0, south, 180.0, north
+    return longitude - width, south, longitude + width, north
+
+
 def covering_cells(latitude: float, longitude: float, radius_km: float, resolution: int) -> tuple[list[str], float]:
     """Cells that may hold a point within radius_km, and a lower bound for everything outside them.
 

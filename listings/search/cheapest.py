@@ -7,6 +7,7 @@ LIMIT); drivers coming here are one more scan, of the coverage (cell, price) ind
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -18,7 +19,6 @@ from listings.search import statements
 from listings.search.drivers import come_to_searcher, driver_statement, may_reach, placed_kinds, placed_sql
 from listings.search.query import SearchQuery
 from listings.search.statements import (
-    GATE_METRES_PER_KM,
     GENERIC_PLAN,
     HERE,
     ID,
@@ -65,24 +65,27 @@ class _PriceScan:
     caps: bool = False
 
 
-# PostgreSQL, where the circle holds few rooms and cars (the countryside): reading them all through
-# the GiST index of their points (migration 0012) and sorting them costs less than the merge of a
-# scan per coarse cell (~20-30 cells for 10 km). Up to _SPARSE rooms and cars in the index's gate,
-# the statement answers the page: the rooms and cars within the radius (an exact geodesic, PostGIS's
-# ST_Distance on the spheroid) in price order, and every driver coming here (drivers). Beyond it,
-# the statement returns one marker row and the merge answers. (0: always the merge.) OFFSET 0 keeps
-# the planner from pushing `km <= radius` into the subquery, where it computed each row's geodesic
-# twice, for the test and for the column (a quarter of the statement's time in the countryside).
-_SPARSE = 400
+# PostgreSQL, where the circle holds few rooms and cars (the countryside): reading them all and
+# sorting them costs less than the merge of a scan per coarse cell (~20-30 cells for 10 km). They
+# are read from the GiST index of plain (longitude, latitude) points of their kind (migration 0020):
+# the box of degrees holding the circle (geo.degree_box), an index-only scan, as the index carries
+# what is read. Up to _SPARSE rooms and cars in the box, the statement answers the page: the rows in
+# price order, each measured (an exact geodesic, PostGIS's ST_Distance on the spheroid) only until
+# the page is full (~21-30 geodesics rather than one for each row in the box: a subquery with OFFSET
+# 0, so that the planner does not push `km <= radius` below the sort), and every driver coming here
+# (drivers). Beyond it, the statement returns one marker row and the merge answers. (0: always the
+# merge.) The box holds 4/pi times the circle's rows.
+_SPARSE = 500
 _DENSE_MARKER = -2
 _SPARSE_SQL = (
-    "WITH near AS MATERIALIZED (SELECT l.id, l.reference_price AS price, l.latitude, l.longitude"  # noqa: S608
-    " FROM listings_listing l"
-    f" WHERE {{placed}} AND {{where}} AND ST_DWithin({POINT}, {HERE}, %s, false) LIMIT %s),"
+    "WITH near AS MATERIALIZED (SELECT l.id, l.reference_price AS price, l.latitude, l.longitude"
+    " FROM listings_listing l WHERE {placed} AND {where}"
+    " AND ST_MakePoint(l.longitude, l.latitude) && ST_MakeEnvelope(%s, %s, %s, %s) LIMIT %s),"
     " sparse AS MATERIALIZED (SELECT count(*) <= %s AS yes FROM near)"
-    " (SELECT * FROM (SELECT l.id, l.price, CAST(ST_Distance({point}, {here}) / 1000 AS double precision) AS km,"
-    " CAST(-1 AS double precision) FROM near l WHERE (SELECT yes FROM sparse) OFFSET 0) AS rooms_and_cars"
-    " WHERE km <= %s ORDER BY price, id LIMIT %s)"
+    " (SELECT * FROM (SELECT * FROM (SELECT l.id, l.price,"
+    " CAST(ST_Distance({point}, {here}) / 1000 AS double precision) AS km, CAST(-1 AS double precision)"
+    " FROM (SELECT * FROM near WHERE (SELECT yes FROM sparse) ORDER BY price, id) AS l OFFSET 0) AS rooms_and_cars"
+    " WHERE km <= %s LIMIT %s) AS page ORDER BY price, id)"
 )
 _SPARSE_DRIVERS_SQL = (
     " UNION ALL (SELECT d.id, d.price, ST_Distance(ST_SetSRID(ST_MakePoint(d.longitude, d.latitude), 4326)::geography,"  # noqa: S608
@@ -93,24 +96,32 @@ _DENSE_SQL = f" UNION ALL SELECT 0, 0, 0, {_DENSE_MARKER} WHERE NOT (SELECT yes 
 
 
 def _cheapest_where_sparse(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray | None:
-    """PostgreSQL: rows of (distance, id) cheapest first when the circle holds few rooms and cars, else None."""
+    """PostgreSQL: rows of (distance, id, price) cheapest first when the circle holds few rooms and cars, else None."""
     where, where_params = filters
     here = [query.longitude, query.latitude]
-    sql = _SPARSE_SQL.format(placed=placed_sql(query), where=where, point=POINT, here=HERE)
-    params = [*where_params, *here, query.radius_km * GATE_METRES_PER_KM, _SPARSE + 1, _SPARSE]
+    drivers = come_to_searcher(query)
+    sql = _sparse_sql(placed_sql(query), where)
+    box = geo.degree_box(query.latitude, query.longitude, query.radius_km)
+    params = [*where_params, *box, _SPARSE + 1, _SPARSE]
     params += [*here, query.radius_km, query.wanted]
-    if come_to_searcher(query):
-        drivers, driver_params = driver_statement(query, filters)
-        sql += _SPARSE_DRIVERS_SQL.format(drivers=drivers)
+    if drivers:
+        driver_sql, driver_params = driver_statement(query, filters)
+        sql += _SPARSE_DRIVERS_SQL.format(drivers=driver_sql)
         params += [*here, *driver_params]
     rows = fetch(sql + _DENSE_SQL, params, width=4, prepare=True, planner=GENERIC_PLAN)
     if len(rows) and rows[-1, 3] == _DENSE_MARKER:
         return None
     stats["rows"] += len(rows)
-    reach = rows[:, 3]
-    rows = rows[(reach < 0) | (rows[:, 2] <= reach)]
-    rows = rows[np.lexsort((rows[:, 0], rows[:, 1]))]
-    return np.column_stack([rows[:, 2], rows[:, 0], rows[:, 1]])
+    if drivers:  # rooms and cars come within the radius and cheapest first; the drivers after them
+        reach = rows[:, 3]
+        rows = rows[(reach < 0) | (rows[:, 2] <= reach)]
+        rows = rows[np.lexsort((rows[:, 0], rows[:, 1]))]
+    return rows[:, [2, 0, 1]]
+
+
+@functools.lru_cache(maxsize=64)
+def _sparse_sql(placed: str, where: str) -> str:
+    return _SPARSE_SQL.format(placed=placed, where=where, point=POINT, here=HERE)
 
 
 def by_price(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:

@@ -27,10 +27,6 @@ from listings.search.statements import COLUMNS, FROM, fetch, great_circle_km_sql
 # without reading its listing.
 
 
-# Kilometres per degree, at least: of latitude anywhere (110.574 at the equator), and of longitude on
-# the parallel of `latitude` (the equatorial radius, 6378.137 km, is the largest a parallel can have).
-_KM_PER_DEGREE_OF_LATITUDE = 110.5
-_KM_PER_DEGREE_OF_LONGITUDE_AT_EQUATOR = 111.3
 # A driver's reach can be as large as this (a database constraint on service_radius_km).
 _MAX_REACH_KM = 200.0
 
@@ -60,12 +56,12 @@ def may_reach(query: SearchQuery) -> tuple[str, list]:
     fail it (the latitude half alone turned away 56% in a rural cell at a million listings) and
     never reach the great-circle check that follows (a dozen function calls a row).
     """
-    pole_side = min(90.0, abs(query.latitude) + _MAX_REACH_KM / _KM_PER_DEGREE_OF_LATITUDE)
-    km_per_degree_of_longitude = _KM_PER_DEGREE_OF_LONGITUDE_AT_EQUATOR * math.cos(math.radians(pole_side))
+    pole_side = min(90.0, abs(query.latitude) + _MAX_REACH_KM / geo.KM_PER_DEGREE_OF_LATITUDE)
+    km_per_degree_of_longitude = geo.KM_PER_DEGREE_OF_LONGITUDE_AT_EQUATOR * math.cos(math.radians(pole_side))
     postgres = connection.vendor == "postgresql"
     least = "least" if postgres else "min"
     box = (
-        f"abs(c.latitude - %s) * {_KM_PER_DEGREE_OF_LATITUDE} <= c.reach_km"
+        f"abs(c.latitude - %s) * {geo.KM_PER_DEGREE_OF_LATITUDE} <= c.reach_km"
         f" AND {least}(abs(c.longitude - %s), 360 - abs(c.longitude - %s)) * %s <= c.reach_km"
     )
     params = [query.latitude, query.longitude, query.longitude, km_per_degree_of_longitude]

@@ -120,9 +120,12 @@ def units_between(start: datetime, end: datetime) -> tuple[int, int]:
     return math.ceil(seconds / 86400), math.ceil(seconds / 3600)
 
 
+_ALL_KINDS = tuple(ListingKind.values)
+
+
 def kinds_of(query: SearchQuery) -> tuple[str, ...]:
     """The listing kinds the query searches: the one asked for, or all."""
-    return (query.kind,) if query.kind else tuple(ListingKind.values)
+    return (query.kind,) if query.kind else _ALL_KINDS
 
 
 def price_kinds(query: SearchQuery) -> tuple[str, ...]:

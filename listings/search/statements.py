@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import re
 import sqlite3
 import weakref
@@ -138,26 +139,55 @@ def named(sql: str, params: list, prefix: str) -> tuple[str, dict]:
     }
 
 
-def _execute_prepared(cursor, sql: str, params: dict, planner: dict[str, str]) -> None:
-    """Run a long statement with named parameters as a PREPAREd statement, planned with `planner` settings.
+@functools.lru_cache(maxsize=512)
+def _prepared_form(sql: str) -> tuple[str, str, tuple[str, ...]]:
+    """(statement name, text to PREPARE, parameter names in $1, $2... order) of SQL with %(name)s placeholders.
 
-    psycopg's own preparing converts the statement's text on every run (it caches only short ones:
-    a millisecond for a cheapest-first statement of 24 scans) and sends every placeholder as a
-    parameter; here each name is one parameter, the text is sent once per connection (PREPARE), and
-    each run sends `EXECUTE name(values)` in the same round trip as the settings it is planned with: the plan
-    is made at the first run (and again if the table's statistics change), with the settings of that
-    moment.
+    Worked out once per text (a regular expression over a statement of a few kilobytes, and its
+    hash, cost a search tens of microseconds): the texts are the few shapes of each search order.
     """
-    names = list(dict.fromkeys(_PLACEHOLDER.findall(sql)))
+    names = tuple(dict.fromkeys(_PLACEHOLDER.findall(sql)))
     number = {name: position for position, name in enumerate(names, start=1)}
     text = _PLACEHOLDER.sub(lambda match: f"${number[match.group(1)]}", sql)
     statement = "search_" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+    return statement, text, names
+
+
+@functools.lru_cache(maxsize=512)
+def _positional_form(sql: str) -> tuple[str, str, int]:
+    """(statement name, text to PREPARE, number of parameters) of SQL with %s placeholders (see _prepared_form)."""
+    numbers = itertools.count(1)
+    text = re.sub("%s", lambda _: f"${next(numbers)}", sql)
+    statement = "search_" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+    return statement, text, next(numbers) - 1
+
+
+def _execute_prepared(cursor, sql: str, params: list | dict, planner: dict[str, str]) -> None:
+    """Run a long statement as a PREPAREd statement, planned with `planner` settings.
+
+    psycopg's own preparing converts the statement's text on every run (it caches only short ones:
+    a millisecond for a cheapest-first statement of 24 scans) and sends every placeholder as a
+    parameter; here each name is one parameter (or each %s, with a list), the text is sent once per
+    connection (PREPARE), and each run sends `EXECUTE name(values)` in the same round trip as the
+    settings it is planned with: the plan is made at the first run (and again if the table's
+    statistics change), with the settings of that moment.
+    """
+    if isinstance(params, dict):
+        statement, text, names = _prepared_form(sql)
+        values = [params[name] for name in names]
+    else:
+        statement, text, _ = _positional_form(sql)
+        values = params
     prepared = _PREPARED_ON.setdefault(connection.connection, set())
     if statement not in prepared:
         cursor.execute(f"PREPARE {statement} AS {text}")  # it outlives a rollback: PREPARE is not transactional
         prepared.add(statement)
-    execute = f"EXECUTE {statement}(" + ", ".join(f"%({name})s" for name in names) + ")"
-    _execute_with_planner(cursor, execute, params, planner)
+    _execute_with_planner(cursor, _execute_text(statement, len(values)), values, planner)
+
+
+@functools.lru_cache(maxsize=512)
+def _execute_text(statement: str, count: int) -> str:
+    return f"EXECUTE {statement}(" + ", ".join(["%s"] * count) + ")"
 
 
 def run_prepared(cursor, sql: str, params: list) -> None:
@@ -171,10 +201,8 @@ def run_prepared(cursor, sql: str, params: list) -> None:
     if connection.vendor != "postgresql" or not settings.SEARCH_PREPARED_STATEMENTS:
         cursor.execute(sql, params)
         return
-    numbers = iter(range(1, len(params) + 1))
-    text = re.sub("%s", lambda _: f"${next(numbers)}", sql)
-    statement = "search_" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
-    execute = f"EXECUTE {statement}(" + ", ".join(["%s"] * len(params)) + ")"
+    statement, text, _ = _positional_form(sql)
+    execute = _execute_text(statement, len(params))
     prepared = _PREPARED_ON.setdefault(connection.connection, set())
     if statement in prepared:
         cursor.execute(execute, params)
@@ -192,10 +220,18 @@ def _execute_with_planner(cursor, sql: str, params: list | dict, planner: dict[s
     covers the case of an outer transaction. Needs Django's default client-side binding (several
     statements in one call).
     """
-    sets = [f"SET LOCAL {name} = {value}" for name, value in planner.items()]
-    cursor.execute("; ".join([*sets, sql, *(f"RESET {name}" for name in planner)]), params)
-    for _ in sets:
+    if not planner:
+        cursor.execute(sql, params)
+        return
+    cursor.execute(_with_planner_text(sql, tuple(planner.items())), params)
+    for _ in planner:
         cursor.nextset()
+
+
+@functools.lru_cache(maxsize=512)
+def _with_planner_text(sql: str, planner: tuple[tuple[str, str], ...]) -> str:
+    sets = [f"SET LOCAL {name} = {value}" for name, value in planner]
+    return "; ".join([*sets, sql, *(f"RESET {name}" for name, _ in planner)])
 
 
 def fetch(
@@ -213,8 +249,6 @@ def fetch(
     """
     postgres = connection.vendor == "postgresql"
     if postgres and prepare and settings.SEARCH_PREPARED_STATEMENTS:
-        if not isinstance(params, dict):
-            sql, params = named(sql, params, "p")
         with connection.cursor() as cursor:
             _execute_prepared(cursor, sql, params, planner or {})
             rows = cursor.fetchall()

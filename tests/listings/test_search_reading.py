@@ -386,7 +386,7 @@ def test_nearest_first_on_postgresql_reads_further_when_the_first_knn_read_canno
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("page", [1, 2])
 def test_cheapest_first_on_postgresql_reads_a_sparse_circle_whole_in_one_statement(page, monkeypatch):
-    """Few rooms and cars in the circle: one statement reads them through the PostGIS index, and the drivers."""
+    """Few rooms and cars in the circle: one statement reads them through the box index (0020), and the drivers."""
     centre = (48.8566, 2.3522)
     points = scattered_around(centre, inner_km=0.5, outer_km=14, count=120, drivers=True)
     for number, point in enumerate(points):
@@ -398,7 +398,7 @@ def test_cheapest_first_on_postgresql_reads_a_sparse_circle_whole_in_one_stateme
     )
     query = SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=10, sort="price", page=page)
     assert_same_page(query)
-    assert len(reads) == 1 and "ST_DWithin" in reads[0]
+    assert len(reads) == 1 and "ST_MakeEnvelope" in reads[0]
 
 
 @pytest.mark.postgres_only
@@ -412,4 +412,4 @@ def test_cheapest_first_on_postgresql_merges_cell_scans_when_the_circle_holds_ma
     )
     for page in (1, 2):
         assert_same_page(SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=10, sort="price", page=page))
-    assert len(reads) == 4 and "ST_DWithin" in reads[0] and "UNION ALL" in reads[1]
+    assert len(reads) == 4 and "ST_MakeEnvelope" in reads[0] and "UNION ALL" in reads[1]
