@@ -35,7 +35,7 @@ def drop(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("listings", "0019_cheapest_first_index_by_kind_and_status"),
+        ("listings", "0020_text_language"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
