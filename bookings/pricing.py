@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_noop
+
 from bookings.pricing_words import (  # noqa: F401 (re-exported: callers read the words through pricing)
     POLICY_IN_PLAIN_WORDS,
     policy_in_plain_words,
@@ -154,11 +156,11 @@ def billed_units(*, kind: str, time_zone: str, start: datetime, end: datetime) -
     Raises a DomainError when the period is not a whole number of the kind's step.
     """
     if end <= start:
-        raise DomainError("The end must be after the start.", field="end")
+        raise DomainError(gettext_noop("The end must be after the start."), field="end")
     if kind == ListingKind.ROOM:
         nights = nights_between(time_zone=time_zone, start=start, end=end)
         if nights < 1:
-            raise DomainError("Check-out must be at least one day after check-in.", field="end")
+            raise DomainError(gettext_noop("Check-out must be at least one day after check-in."), field="end")
         return nights
     step = HOUR if kind == ListingKind.CAR else HALF_HOUR
     if (end - start) % step:

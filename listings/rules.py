@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from core.errors import DomainError
 from core.money import DEFAULT_CURRENCY, checked_currency
@@ -85,8 +86,8 @@ def check_number(data: dict, field: str, label: str, *, low: float, high: float)
 def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
     """Rules every listing obeys, whatever the entry point (form, API): DomainError at the first broken one."""
     require(kind in ListingKind.values, f"Unknown kind “{kind}”: choose a room, a car or a driving service.", "kind")
-    require(bool(str(fields.get("title", "")).strip()), "Give your listing a title.", "title")
-    require(bool(str(fields.get("address", "")).strip()), "Give an address or a place name.", "address")
+    require(bool(str(fields.get("title", "")).strip()), gettext_noop("Give your listing a title."), "title")
+    require(bool(str(fields.get("address", "")).strip()), gettext_noop("Give an address or a place name."), "address")
     for field, label in (("latitude", "The latitude"), ("longitude", "The longitude")):
         require(fields.get(field) is not None, f"{label} is missing: place the pin on the map.", field)
     check_number(fields, "latitude", "The latitude", low=-90, high=90)
@@ -95,17 +96,21 @@ def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
     # Unchecked input (Any) until the _require calls below have checked it.
     price: Any = fields.get("unit_price")
     require(price is not None, f"Set a price per {unit}.", "unit_price")
-    require(isinstance(price, int) and not isinstance(price, bool), "Prices are whole cents (or yen).", "unit_price")
+    require(
+        isinstance(price, int) and not isinstance(price, bool),
+        gettext_noop("Prices are whole cents (or yen)."),
+        "unit_price",
+    )
     require(price > 0, f"The price per {unit} must be more than zero.", "unit_price")
-    require(price <= MAX_PRICE, "That price looks too high: check the number of zeros.", "unit_price")
+    require(price <= MAX_PRICE, gettext_noop("That price looks too high: check the number of zeros."), "unit_price")
     fee = fields.get("fee_amount", 0)
-    require(isinstance(fee, int) and 0 <= fee <= MAX_PRICE, "The fee cannot be negative.", "fee_amount")
+    require(isinstance(fee, int) and 0 <= fee <= MAX_PRICE, gettext_noop("The fee cannot be negative."), "fee_amount")
     checked_currency(fields.get("currency", DEFAULT_CURRENCY))
     min_units, max_units = fields.get("min_units", 1), fields.get("max_units", 30)
     require(isinstance(min_units, int) and min_units >= 1, f"The minimum is at least one {unit}.", "min_units")
     require(
         isinstance(max_units, int) and max_units >= min_units,
-        "The maximum duration cannot be shorter than the minimum.",
+        gettext_noop("The maximum duration cannot be shorter than the minimum."),
         "max_units",
     )
     check_number(fields, "advance_notice_hours", "The advance notice (hours)", low=0, high=24 * 365)
@@ -120,17 +125,21 @@ def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
     horizon = fields.get("booking_horizon_days")
     require(
         horizon is None or (isinstance(horizon, int) and not isinstance(horizon, bool)),
-        "How far ahead guests may book is a whole number of days.",
+        gettext_noop("How far ahead guests may book is a whole number of days."),
         "booking_horizon_days",
     )
     if kind == ListingKind.CAR:
-        require(bool(details.get("make")) and bool(details.get("model")), "Give the car's make and model.", "make")
+        require(
+            bool(details.get("make")) and bool(details.get("model")),
+            gettext_noop("Give the car's make and model."),
+            "make",
+        )
         check_number(details, "year", "The year", low=1950, high=timezone.now().year + 1)
-        require(details.get("year") is not None, "Give the car's year.", "year")
+        require(details.get("year") is not None, gettext_noop("Give the car's year."), "year")
         day_price = details.get("day_price")
         require(
             isinstance(day_price, int) and 0 < day_price <= MAX_PRICE,
-            "The day price must be more than zero.",
+            gettext_noop("The day price must be more than zero."),
             "day_price",
         )
         check_number(details, "extra_km_price", "The price per extra km", low=0, high=MAX_PRICE)
@@ -139,10 +148,12 @@ def validate_listing(*, kind: str, fields: dict, details: dict) -> None:
         age = details.get("min_renter_age")
         require(
             age is None or (isinstance(age, int) and not isinstance(age, bool) and 18 <= age <= 99),
-            "The minimum age of renters is a whole number of years from 18 to 99 (or none).",
+            gettext_noop("The minimum age of renters is a whole number of years from 18 to 99 (or none)."),
             "min_renter_age",
         )
     if kind == ListingKind.DRIVER:
         radius = details.get("service_radius_km")
-        require(radius is not None, "Say how far you will drive to pick people up (km).", "service_radius_km")
+        require(
+            radius is not None, gettext_noop("Say how far you will drive to pick people up (km)."), "service_radius_km"
+        )
         check_number(details, "service_radius_km", "The service radius (km)", low=0.5, high=200)

@@ -48,9 +48,9 @@ DATES_TAKEN_MESSAGE = gettext_noop("Those dates were just taken. Pick other date
 
 def _check_period(start: datetime, end: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
-        raise DomainError("Dates must include a time zone.", field="start")
+        raise DomainError(gettext_noop("Dates must include a time zone."), field="start")
     if end <= start:
-        raise DomainError("The end must be after the start.", field="end")
+        raise DomainError(gettext_noop("The end must be after the start."), field="end")
 
 
 def hold_slot(
@@ -153,7 +153,7 @@ def create_listing(
     """A new active listing with its kind's details and photos; nothing is written if any rule is broken."""
     require(kind in ListingKind.values, f"Unknown kind “{kind}”: choose a room, a car or a driving service.", "kind")
     if not has_verified_email(owner):
-        raise PermissionDenied("Confirm your email address before listing something.")
+        raise PermissionDenied(gettext_noop("Confirm your email address before listing something."))
     ensure_not_suspended(owner, doing=gettext_noop("list anything"))
     fields = _priced_in(_place_fields(fields, address_changed=True, point_changed=True), owner)
     validate_listing(kind=kind, fields=fields, details=details)
@@ -179,9 +179,9 @@ def create_listing(
 def _lock_own(listing: Listing, actor: User) -> Listing:
     locked = Listing.objects.select_for_update().get(pk=listing.pk)
     if locked.owner_id != actor.pk:
-        raise PermissionDenied("Only the owner can change this listing.")
+        raise PermissionDenied(gettext_noop("Only the owner can change this listing."))
     if locked.status == ListingStatus.DELETED:
-        raise NotFound("This listing was deleted.")
+        raise NotFound(gettext_noop("This listing was deleted."))
     return locked
 
 
@@ -221,7 +221,7 @@ def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict
 
 def set_listing_status(*, listing: Listing, actor: User, status: str) -> Listing:
     """Pause, resume or (soft) delete the owner's listing; search and other people stop seeing it unless active."""
-    require(status in ListingStatus.values, "Unknown status.", "status")
+    require(status in ListingStatus.values, gettext_noop("Unknown status."), "status")
     if status == ListingStatus.ACTIVE:
         ensure_not_suspended(actor, doing=gettext_noop("take bookings again"))
     with transaction.atomic():
@@ -277,9 +277,11 @@ def block_period(
     now = now or timezone.now()
     _check_period(start, end)
     if end - start > timedelta(days=366):
-        raise DomainError("Block at most a year at a time.", field="end")
+        raise DomainError(gettext_noop("Block at most a year at a time."), field="end")
     if end <= now:
-        raise DomainError("That day has passed. Pick days from today on.", field="first_day", code="past_dates")
+        raise DomainError(
+            gettext_noop("That day has passed. Pick days from today on."), field="first_day", code="past_dates"
+        )
     with transaction.atomic():
         locked = _lock_own(listing, actor)
         check_period(time_zone=locked.time_zone, horizon_days=locked.booking_horizon_days, end=end, now=now)
@@ -292,9 +294,11 @@ def unblock_period(*, listing: Listing, actor: User, busy_period_id: int) -> Non
         _lock_own(listing, actor)
         period = BusyPeriod.objects.filter(pk=busy_period_id, listing_id=listing.pk).first()
         if period is None:
-            raise NotFound("That blocked period does not exist any more.")
+            raise NotFound(gettext_noop("That blocked period does not exist any more."))
         if period.source != BusySource.OWNER_BLOCK:
-            raise DomainError("This period is a booking: cancel the booking instead.", field="busy_period")
+            raise DomainError(
+                gettext_noop("This period is a booking: cancel the booking instead."), field="busy_period"
+            )
         release_slot(busy_period=period)
 
 
@@ -306,9 +310,11 @@ def question_thread_key(*, listing_id: int, requester_id: int) -> str:
 def open_question_thread(*, listing: Listing, requester: User) -> Thread:
     """The requester's question thread with the owner of a listing they can see, created on first ask."""
     if requester.pk == listing.owner_id:
-        raise PermissionDenied("This is your own listing: guests ask you their questions here.")
+        raise PermissionDenied(gettext_noop("This is your own listing: guests ask you their questions here."))
     if not has_verified_email(requester):
-        raise PermissionDenied("Confirm your email address before writing to hosts.", code="email_unverified")
+        raise PermissionDenied(
+            gettext_noop("Confirm your email address before writing to hosts."), code="email_unverified"
+        )
     ensure_not_suspended(requester, doing=gettext_noop("write to hosts"))
     ensure_not_blocked(requester, listing.owner_id, doing=gettext_noop("write to this host"))
     return ensure_thread(
@@ -336,35 +342,37 @@ def report_listing(*, listing: Listing, reporter: User, reason: str) -> ListingR
     """Anyone logged in may report a listing they can see, once; staff then decide on the desk."""
     text = " ".join((reason or "").split())
     if len(text) < 10:
-        raise DomainError("Tell us what is wrong with this listing (at least 10 characters).", field="reason")
+        raise DomainError(
+            gettext_noop("Tell us what is wrong with this listing (at least 10 characters)."), field="reason"
+        )
     if len(text) > REPORT_REASON_MAX:
         raise DomainError(f"Keep the report under {REPORT_REASON_MAX} characters.", field="reason")
     if reporter.pk == listing.owner_id:
-        raise PermissionDenied("You cannot report your own listing.")
+        raise PermissionDenied(gettext_noop("You cannot report your own listing."))
     try:
         with transaction.atomic():
             return ListingReport.objects.create(listing=listing, reporter=reporter, reason=text)
     except IntegrityError:
-        raise Conflict("You have already reported this listing; our team is looking at it.") from None
+        raise Conflict(gettext_noop("You have already reported this listing; our team is looking at it.")) from None
 
 
 def decide_listing_report(*, staff: User, report_id: int, decision: str, reason: str) -> ListingReport:
     """Staff remove the reported listing (soft delete: bookings and the ledger keep pointing at it) or keep it."""
     if not (staff.is_active and staff.is_staff and staff.has_perm("listings.change_listingreport")):
-        raise PermissionDenied("Only Sharing's support staff can decide reports.")
+        raise PermissionDenied(gettext_noop("Only Sharing's support staff can decide reports."))
     if decision not in ListingReportDecision.values:
-        raise DomainError("Decide to remove or keep the listing.", field="decision")
+        raise DomainError(gettext_noop("Decide to remove or keep the listing."), field="decision")
     reason = " ".join((reason or "").split())
     if not reason:
-        raise DomainError("Give a reason: it is kept on record.", field="reason")
+        raise DomainError(gettext_noop("Give a reason: it is kept on record."), field="reason")
     with transaction.atomic():
         report = ListingReport.objects.select_for_update().filter(pk=report_id).first()
         if report is None:
-            raise NotFound("No such report.")
+            raise NotFound(gettext_noop("No such report."))
         if report.decision:
             if report.decision == decision:
                 return report
-            raise Conflict("This report was already decided.")
+            raise Conflict(gettext_noop("This report was already decided."))
         if decision == ListingReportDecision.REMOVE:
             Listing.objects.filter(pk=report.listing_id).update(status=ListingStatus.DELETED, updated_at=timezone.now())
         report.decision = decision
