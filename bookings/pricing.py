@@ -164,8 +164,10 @@ def billed_units(*, kind: str, time_zone: str, start: datetime, end: datetime) -
         return nights
     step = HOUR if kind == ListingKind.CAR else HALF_HOUR
     if (end - start) % step:
-        what = "whole hours" if kind == ListingKind.CAR else "half hours"
-        raise DomainError(f"Book in {what}.", field="end")
+        raise DomainError(
+            gettext_noop("Book in whole hours.") if kind == ListingKind.CAR else gettext_noop("Book in half hours."),
+            field="end",
+        )
     return (end - start) // step
 
 
@@ -274,8 +276,15 @@ def check_minimum_charge(quote: Quote) -> None:
     floor = minimum_charge(quote.currency)
     if quote.total < floor:
         raise DomainError(
-            f"This comes to {money.format_money(quote.total, quote.currency)}, under the least a card can be "
-            f"charged in {quote.currency} ({money.format_money(floor, quote.currency)}): book a longer stay.",
+            gettext_noop(
+                "This comes to %(total)s, under the least a card can be charged in %(currency)s (%(least)s): "
+                "book a longer stay."
+            ),
+            params={
+                "total": money.format_money(quote.total, quote.currency),
+                "currency": quote.currency,
+                "least": money.format_money(floor, quote.currency),
+            },
             field="end",
             code="below_minimum_charge",
         )

@@ -190,7 +190,11 @@ def file_claim(
     if not text:
         raise DomainError(gettext_noop("Say what happened to the car."), field="description")
     if len(text) > CLAIM_TEXT_MAX:
-        raise DomainError(f"Keep the description under {CLAIM_TEXT_MAX} characters.", field="description")
+        raise DomainError(
+            gettext_noop("Keep the description under %(count)s characters."),
+            params={"count": CLAIM_TEXT_MAX},
+            field="description",
+        )
     with transaction.atomic():
         booking = lock_booking(booking_id)
         if side_of(booking, host) != Side.HOST:

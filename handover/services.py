@@ -72,6 +72,12 @@ PICKUP_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
 RETURN_STATUSES = (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED, BookingStatus.DISPUTED)
 
 
+def _already_filed(stage: str) -> str:
+    if stage == Stage.PICKUP:
+        return gettext_noop("You already filed your pickup report.")
+    return gettext_noop("You already filed your return report.")
+
+
 def other_party(booking: Booking, side: str) -> User:
     return booking.listing.owner if side == Side.GUEST else booking.guest
 
@@ -91,7 +97,12 @@ def prepare_photos(photos: Mapping[str, UploadedFile | None]) -> dict[str, Conte
         try:
             prepared[angle.value] = normalise_image(upload, max_side=PHOTO_MAX_SIDE)
         except ValidationError as error:
-            raise DomainError(f"{angle.label}: {error.messages[0]}", field=angle.value, code="bad_photo") from None
+            raise DomainError(
+                gettext_noop("%(angle)s: %(problem)s"),
+                params={"angle": angle.label, "problem": error.messages[0]},
+                field=angle.value,
+                code="bad_photo",
+            ) from None
     return prepared
 
 
@@ -249,7 +260,9 @@ def file_report(
     odometer, fuel = _check_numbers(odometer_km, fuel_percent)
     text = (notes or "").strip()
     if len(text) > NOTES_MAX:
-        raise DomainError(f"Keep the notes under {NOTES_MAX} characters.", field="notes")
+        raise DomainError(
+            gettext_noop("Keep the notes under %(count)s characters."), params={"count": NOTES_MAX}, field="notes"
+        )
     prepared = prepare_photos(photos)
     with transaction.atomic():
         booking = lock_booking(booking_id)
@@ -269,7 +282,7 @@ def file_report(
                 code="card_needed",
             )
         if booking.handover_reports.filter(stage=stage, side=side).exists():
-            raise Conflict(f"You already filed your {Stage(stage).label.lower()} report.", code="already_filed")
+            raise Conflict(_already_filed(stage), code="already_filed")
         try:
             with transaction.atomic():
                 report = HandoverReport.objects.create(
@@ -283,9 +296,7 @@ def file_report(
                     created_at=now,
                 )
         except IntegrityError:
-            raise Conflict(
-                f"You already filed your {Stage(stage).label.lower()} report.", code="already_filed"
-            ) from None
+            raise Conflict(_already_filed(stage), code="already_filed") from None
         for angle, content in prepared.items():
             photo = HandoverPhoto(report=report, angle=angle)
             photo.image.save(f"{angle}.jpg", content, save=False)

@@ -74,7 +74,11 @@ def caption_photo(*, listing: Listing, actor: User, photo_id: int, caption: str)
     """Set (or clear, with an empty text) the caption shown under one photo."""
     text = " ".join((caption or "").split())
     if len(text) > PHOTO_CAPTION_MAX:
-        raise DomainError(f"Keep the caption under {PHOTO_CAPTION_MAX} characters.", field="caption")
+        raise DomainError(
+            gettext_noop("Keep the caption under %(count)s characters."),
+            params={"count": PHOTO_CAPTION_MAX},
+            field="caption",
+        )
     with transaction.atomic():
         locked = _lock_own(listing, actor)
         photo = locked.photos.filter(pk=photo_id).first()

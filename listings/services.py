@@ -38,7 +38,15 @@ from listings.models import (
     ListingReportDecision,
     ListingStatus,
 )
-from listings.rules import COMMON_FIELDS, DETAIL_FIELDS, DETAIL_MODELS, check_number, require, validate_listing
+from listings.rules import (
+    COMMON_FIELDS,
+    DETAIL_FIELDS,
+    DETAIL_MODELS,
+    UNKNOWN_KIND,
+    check_number,
+    require,
+    validate_listing,
+)
 from listings.selectors import overlapping_busy_periods
 from realtime.models import Thread
 from realtime.services import ensure_thread
@@ -95,7 +103,7 @@ def _model_errors_to_domain(error: ValidationError) -> DomainError:
 def _apply(instance, data: dict, allowed: tuple[str, ...]) -> None:
     for name, value in data.items():
         if name not in allowed:
-            raise DomainError(f"Unknown field “{name}”.", field=name)
+            raise DomainError(gettext_noop("Unknown field “%(name)s”."), params={"name": name}, field=name)
         setattr(instance, name, value)
 
 
@@ -119,8 +127,8 @@ def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -
     elif not (point_changed or address_changed):
         return fields
     else:
-        check_number(fields, "latitude", "The latitude", low=-90, high=90)
-        check_number(fields, "longitude", "The longitude", low=-180, high=180)
+        check_number(fields, "latitude", gettext_noop("The latitude"), low=-90, high=90)
+        check_number(fields, "longitude", gettext_noop("The longitude"), low=-180, high=180)
         place = reverse_place(fields["latitude"], fields["longitude"])
         try:
             named = geocode_place(fields.get("address", ""))
@@ -151,7 +159,7 @@ def create_listing(
     *, owner: User, kind: str, fields: dict, details: dict, photos: Sequence[UploadedFile] = ()
 ) -> Listing:
     """A new active listing with its kind's details and photos; nothing is written if any rule is broken."""
-    require(kind in ListingKind.values, f"Unknown kind “{kind}”: choose a room, a car or a driving service.", "kind")
+    require(kind in ListingKind.values, UNKNOWN_KIND, "kind", kind=kind)
     if not has_verified_email(owner):
         raise PermissionDenied(gettext_noop("Confirm your email address before listing something."))
     ensure_not_suspended(owner, doing=gettext_noop("list anything"))
@@ -197,7 +205,7 @@ def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict
         current_details = {name: getattr(detail, name) for name in DETAIL_FIELDS[locked.kind]}
         for name in fields:
             if name not in COMMON_FIELDS:
-                raise DomainError(f"Unknown field “{name}”.", field=name)
+                raise DomainError(gettext_noop("Unknown field “%(name)s”."), params={"name": name}, field=name)
         merged = {**current, **fields}
         point_changed = (merged["latitude"], merged["longitude"]) != (locked.latitude, locked.longitude)
         merged = _place_fields(merged, address_changed=merged["address"] != locked.address, point_changed=point_changed)
@@ -256,7 +264,9 @@ def _store_photos(listing: Listing, prepared: list) -> list[ListingPhoto]:
     existing = listing.photos.count()
     if existing + len(prepared) > MAX_PHOTOS_PER_LISTING:
         raise DomainError(
-            f"A listing holds up to {MAX_PHOTOS_PER_LISTING} photos; it has {existing} already.", field="photos"
+            gettext_noop("A listing holds up to %(count)s photos; it has %(existing)s already."),
+            params={"count": MAX_PHOTOS_PER_LISTING, "existing": existing},
+            field="photos",
         )
     photos = []
     for offset, content in enumerate(prepared):
@@ -346,7 +356,11 @@ def report_listing(*, listing: Listing, reporter: User, reason: str) -> ListingR
             gettext_noop("Tell us what is wrong with this listing (at least 10 characters)."), field="reason"
         )
     if len(text) > REPORT_REASON_MAX:
-        raise DomainError(f"Keep the report under {REPORT_REASON_MAX} characters.", field="reason")
+        raise DomainError(
+            gettext_noop("Keep the report under %(count)s characters."),
+            params={"count": REPORT_REASON_MAX},
+            field="reason",
+        )
     if reporter.pk == listing.owner_id:
         raise PermissionDenied(gettext_noop("You cannot report your own listing."))
     try:

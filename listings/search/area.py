@@ -62,8 +62,11 @@ class Bounds:
         across = self.across_km
         if not across <= MAX_ACROSS_KM:  # NaN too: Vincenty may not converge for nearly antipodal corners
             raise DomainError(
-                f"This area is {across:,.0f} km across, more than the {MAX_ACROSS_KM:,.0f} km a search covers."
-                " Zoom in and search again.",
+                gettext_noop(
+                    "This area is %(across)s km across, more than the %(most)s km a search covers. Zoom in and "
+                    "search again."
+                ),
+                params={"across": f"{across:,.0f}", "most": f"{MAX_ACROSS_KM:,.0f}"},
                 field="bounds",
             )
 

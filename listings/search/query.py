@@ -65,7 +65,11 @@ class SearchQuery:
             if (self.latitude, self.longitude, self.radius_km) != self.bounds.circle():
                 raise ValueError("an area search's centre and radius are its rectangle's circle: use in_area")
         elif not (0 < self.radius_km <= MAX_RADIUS_KM):
-            raise DomainError(f"The radius must be more than 0 and at most {MAX_RADIUS_KM:g} km.", field="radius_km")
+            raise DomainError(
+                gettext_noop("The radius must be more than 0 and at most %(km)s km."),
+                params={"km": f"{MAX_RADIUS_KM:g}"},
+                field="radius_km",
+            )
         if not (-90 <= self.latitude <= 90) or math.isnan(self.latitude):
             raise DomainError(gettext_noop("The latitude must be between -90 and 90."), field="latitude")
         if not (-180 <= self.longitude <= 180) or math.isnan(self.longitude):
@@ -95,7 +99,9 @@ class SearchQuery:
         if self.page < 1:
             raise DomainError(gettext_noop("Pages start at 1."), field="page")
         if not (1 <= self.page_size <= MAX_PAGE_SIZE):
-            raise DomainError(f"A page holds 1 to {MAX_PAGE_SIZE} results.", field="page_size")
+            raise DomainError(
+                gettext_noop("A page holds 1 to %(count)s results."), params={"count": MAX_PAGE_SIZE}, field="page_size"
+            )
 
     @property
     def wanted(self) -> int:
