@@ -29,6 +29,7 @@ from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
 from core.private_files import private_storage
 from realtime.services import notify
+from realtime.wording import english, words
 
 REVIEW_PERMISSION = "accounts.review_verification"
 PHOTO_MAX_SIDE = 2000
@@ -226,12 +227,8 @@ def _decide(staff: User, verification_id: int, status: str, reason: str, now: da
         found.decided_by = staff
         found.decided_at = now
         found.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at"])
-        document = name_of(found.kind)
-        message = (
-            f"Your {document} is verified."
-            if status == VerificationStatus.VERIFIED
-            else f"Your {document} was refused: {reason}"
-        )
+        said = _decision_words(found.kind, status, reason)
+        message = english(said)
         notify(
             [found.user],
             "verification.decided",
@@ -240,10 +237,24 @@ def _decide(staff: User, verification_id: int, status: str, reason: str, now: da
                 "status": status,
                 "message": message,
                 "title": message,
+                # Each reader's language at read time (realtime.wording); the English above for older clients.
+                "message_words": said,
+                "title_words": said,
                 "url": reverse(PAGE[found.kind]),
             },
         )
         return found
+
+
+def _decision_words(kind: str, status: str, reason: str) -> dict:
+    licence = kind == VerificationKind.LICENCE
+    if status == VerificationStatus.VERIFIED:
+        if licence:
+            return words(gettext_noop("Your driving licence is verified."))
+        return words(gettext_noop("Your identity document is verified."))
+    if licence:
+        return words(gettext_noop("Your driving licence was refused: %(reason)s"), reason=reason)
+    return words(gettext_noop("Your identity document was refused: %(reason)s"), reason=reason)
 
 
 def verify(*, staff: User, verification_id: int, now: datetime | None = None) -> Verification:

@@ -98,8 +98,8 @@ def prepare_photos(photos: Mapping[str, UploadedFile | None]) -> dict[str, Conte
             prepared[angle.value] = normalise_image(upload, max_side=PHOTO_MAX_SIDE)
         except ValidationError as error:
             raise DomainError(
-                gettext_noop("%(angle)s: %(problem)s"),
-                params={"angle": angle.label, "problem": error.messages[0]},
+                gettext_noop("The photo of the %(angle)s: %(problem)s"),
+                params={"angle": str(angle.label).lower(), "problem": error.messages[0]},
                 field=angle.value,
                 code="bad_photo",
             ) from None

@@ -186,3 +186,16 @@ def test_a_change_reminder_counts_its_hours_in_the_readers_plural():
         assert render_words(said_words).endswith("Sie verfällt in 2 Stunden, wenn Sie nicht antworten.")
     with translation.override("es"):
         assert render_words(counted_words(CHANGE_REMINDER, 1)).endswith("vence en 1 hora si no respondes.")
+
+
+def test_a_verification_decision_reaches_the_person_in_their_language_with_the_reason():
+    from accounts import verifications
+    from tests.accounts.test_verifications import reviewer, send
+
+    person = make_user(licence=False, language="es")
+    sent = send(person)
+    verifications.refuse(staff=reviewer(), verification_id=sent.pk, reason="Foto borrosa.")
+    told = person.notifications.get(kind="verification.decided")
+    with translation.override("es"):
+        assert told.text == "Tu documento de identidad fue rechazado: Foto borrosa."
+    assert told.payload["message"] == "Your identity document was refused: Foto borrosa."  # the stored English
