@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 
 from accounts import safety
@@ -64,5 +65,5 @@ def report(request: ApiRequest, payload: ReportIn):
     elif payload.user_id is not None and payload.message_id is None:
         made = safety.report_person(reporter=request.auth, person_id=payload.user_id, reason=payload.reason)
     else:
-        raise DomainError("Report either a person (user_id) or a message (message_id).", field="user_id")
+        raise DomainError(gettext_noop("Report either a person (user_id) or a message (message_id)."), field="user_id")
     return Status(201, made)

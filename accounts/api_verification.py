@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.utils.translation import gettext_noop
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -39,7 +40,7 @@ def _out(verification: Verification) -> dict:
 
 def _known(kind: str) -> str:
     if kind not in VerificationKind.values:
-        raise NotFound("No such kind of document: licence or identity.")
+        raise NotFound(gettext_noop("No such kind of document: licence or identity."))
     return kind
 
 
@@ -52,7 +53,11 @@ def my_verifications(request: ApiRequest):
 def my_verification(request: ApiRequest, kind: str):
     found = verifications.verification_of(request.auth, _known(kind))
     if found is None:
-        raise NotFound(f"You have not sent your {verifications.name_of(kind)} yet.")
+        raise NotFound(
+            gettext_noop("You have not sent your driving licence yet.")
+            if kind == "licence"
+            else gettext_noop("You have not sent your identity document yet.")
+        )
     return _out(found)
 
 

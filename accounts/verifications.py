@@ -22,12 +22,14 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import DocumentPart, DocumentView, User, Verification, VerificationKind, VerificationStatus
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.images import normalise_image
 from core.private_files import private_storage
 from realtime.services import notify
+from realtime.wording import english, words
 
 REVIEW_PERMISSION = "accounts.review_verification"
 PHOTO_MAX_SIDE = 2000
@@ -59,26 +61,50 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
+_MISSING = {
+    VerificationKind.LICENCE: gettext_noop(
+        "Upload your driving licence (%(page)s) and wait for Sharing to verify it before you %(doing)s."
+    ),
+    VerificationKind.IDENTITY: gettext_noop(
+        "Upload your identity document and a selfie (%(page)s) and wait for Sharing to verify it before you %(doing)s."
+    ),
+}
+_PENDING = {
+    VerificationKind.LICENCE: gettext_noop(
+        "Your driving licence is being checked: you can %(doing)s once it is verified."
+    ),
+    VerificationKind.IDENTITY: gettext_noop(
+        "Your identity document is being checked: you can %(doing)s once it is verified."
+    ),
+}
+_REFUSED = {
+    VerificationKind.LICENCE: gettext_noop(
+        "Your driving licence was refused (%(reason)s). Send it again (%(page)s) before you %(doing)s."
+    ),
+    VerificationKind.IDENTITY: gettext_noop(
+        "Your identity document was refused (%(reason)s). Send it again (%(page)s) before you %(doing)s."
+    ),
+}
+
+
 def _ensure_state(verification: Verification | None, kind: str, *, doing: str, why: str = "") -> Verification:
-    """The verification if verified; otherwise PermissionDenied saying what to do (send, wait, send again)."""
-    document, page = name_of(kind), reverse(PAGE[kind])
-    selfie = " and a selfie" if kind == VerificationKind.IDENTITY else ""
+    """The verification if verified; otherwise PermissionDenied saying what to do (send, wait, send again).
+
+    `doing` and `why` are marked with gettext_noop where written: the refusal is said in the asker's language."""
+    params = {"page": reverse(PAGE[kind]), "doing": gettext(doing)}
     if verification is None:
-        raise PermissionDenied(
-            f"{why}Upload your {document}{selfie} ({page}) and wait for Sharing to verify it before you {doing}.",
-            code=f"{kind}_missing",
-        )
-    if verification.status == VerificationStatus.PENDING:
-        raise PermissionDenied(
-            f"{why}Your {document} is being checked: you can {doing} once it is verified.", code=f"{kind}_pending"
-        )
-    if verification.status == VerificationStatus.REFUSED:
-        raise PermissionDenied(
-            f"{why}Your {document} was refused ({verification.refusal_reason}). Send it again ({page}) "
-            f"before you {doing}.",
-            code=f"{kind}_refused",
-        )
-    return verification
+        said, code = _MISSING[VerificationKind(kind)], f"{kind}_missing"
+    elif verification.status == VerificationStatus.PENDING:
+        said, code = _PENDING[VerificationKind(kind)], f"{kind}_pending"
+    elif verification.status == VerificationStatus.REFUSED:
+        said, code = _REFUSED[VerificationKind(kind)], f"{kind}_refused"
+        params["reason"] = verification.refusal_reason
+    else:
+        return verification
+    refusal = PermissionDenied(said, params=params, code=code)
+    if why:
+        refusal = PermissionDenied(f"{gettext(why)} {refusal.message}", code=code)
+    raise refusal
 
 
 def ensure_verified_licence(user: User, *, doing: str, min_age: int | None = None, on: date | None = None) -> None:
@@ -88,13 +114,18 @@ def ensure_verified_licence(user: User, *, doing: str, min_age: int | None = Non
         return
     if licence.birth_date is None:
         raise PermissionDenied(
-            f"This car is for drivers aged {min_age} or over, and your licence was verified without your date "
-            "of birth: write to support to add it.",
+            gettext_noop(
+                "This car is for drivers aged %(age)s or over, and your licence was verified without your date "
+                "of birth: write to support to add it."
+            ),
+            params={"age": min_age},
             code="age_unknown",
         )
     if age_on(licence.birth_date, on or timezone.localdate()) < min_age:
         raise PermissionDenied(
-            f"This car is for drivers aged {min_age} or over on the day of pickup.", code="too_young"
+            gettext_noop("This car is for drivers aged %(age)s or over on the day of pickup."),
+            params={"age": min_age},
+            code="too_young",
         )
 
 
@@ -102,7 +133,7 @@ def ensure_verified_person(user: User, *, doing: str) -> None:
     """Refuse `doing` unless Sharing verified one of the person's documents (an identity document or a licence)."""
     if user.is_authenticated and verified_kinds(user):
         return
-    why = "This host welcomes guests whose identity Sharing has verified. "
+    why = gettext_noop("This host welcomes guests whose identity Sharing has verified.")
     identity = verification_of(user, VerificationKind.IDENTITY)
     _ensure_state(identity, VerificationKind.IDENTITY, doing=doing, why=why)
 
@@ -113,12 +144,12 @@ def can_review(user: User) -> bool:
 
 def require_reviewer(user: User) -> None:
     if not can_review(user):
-        raise PermissionDenied("Only staff who review identity documents and licences can do this.")
+        raise PermissionDenied(gettext_noop("Only staff who review identity documents and licences can do this."))
 
 
 def _photo(upload: UploadedFile | None, field: str, what: str):
     if upload is None:
-        raise DomainError(f"Add {what}.", field=field, code="photo_missing")
+        raise DomainError(what, field=field, code="photo_missing")
     try:
         return normalise_image(upload, max_side=PHOTO_MAX_SIDE)
     except ValidationError as error:
@@ -127,9 +158,11 @@ def _photo(upload: UploadedFile | None, field: str, what: str):
 
 def _checked_birth_date(birth_date: date | None, today: date) -> date:
     if birth_date is None:
-        raise DomainError("Give your date of birth, as written on the document.", field="birth_date")
+        raise DomainError(gettext_noop("Give your date of birth, as written on the document."), field="birth_date")
     if not YOUNGEST_AGE <= age_on(birth_date, today) <= OLDEST_AGE:
-        raise DomainError("Check your date of birth: it should be the one on the document.", field="birth_date")
+        raise DomainError(
+            gettext_noop("Check your date of birth: it should be the one on the document."), field="birth_date"
+        )
     return birth_date
 
 
@@ -145,14 +178,24 @@ def submit(
     """Send (or send again after a refusal) a document, a selfie and the date of birth; they wait for review."""
     now = now or timezone.now()
     if kind not in VerificationKind.values:
-        raise NotFound("No such kind of document.")
-    document_photo = _photo(document, "document", f"a photo of your {name_of(kind)}")
-    selfie_photo = _photo(selfie, "selfie", "a selfie (a photo of your face)")
+        raise NotFound(gettext_noop("No such kind of document."))
+    missing = (
+        gettext_noop("Add a photo of your driving licence.")
+        if kind == VerificationKind.LICENCE
+        else gettext_noop("Add a photo of your identity document.")
+    )
+    document_photo = _photo(document, "document", missing)
+    selfie_photo = _photo(selfie, "selfie", gettext_noop("Add a selfie (a photo of your face)."))
     born = _checked_birth_date(birth_date, timezone.localdate(now))
     with transaction.atomic():
         verification = Verification.objects.select_for_update().filter(user_id=user.pk, kind=kind).first()
         if verification is not None and verification.status == VerificationStatus.VERIFIED:
-            raise Conflict(f"Your {name_of(kind)} is already verified.", code="already_verified")
+            raise Conflict(
+                gettext_noop("Your driving licence is already verified.")
+                if kind == VerificationKind.LICENCE
+                else gettext_noop("Your identity document is already verified."),
+                code="already_verified",
+            )
         verification = verification or Verification(user=user, kind=kind)
         replaced = [name for name in (verification.document.name, verification.selfie.name) if name]
         verification.document.save("document.jpg", document_photo, save=False)
@@ -174,22 +217,18 @@ def _decide(staff: User, verification_id: int, status: str, reason: str, now: da
     with transaction.atomic():
         found = Verification.objects.select_for_update().select_related("user").filter(pk=verification_id).first()
         if found is None:
-            raise NotFound("No such document.")
+            raise NotFound(gettext_noop("No such document."))
         if found.status != VerificationStatus.PENDING:
-            raise Conflict("This document was already decided.", code="already_decided")
+            raise Conflict(gettext_noop("This document was already decided."), code="already_decided")
         if found.user_id == staff.pk:
-            raise PermissionDenied("Someone else reviews your own documents.", code="own_document")
+            raise PermissionDenied(gettext_noop("Someone else reviews your own documents."), code="own_document")
         found.status = status
         found.refusal_reason = reason
         found.decided_by = staff
         found.decided_at = now
         found.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at"])
-        document = name_of(found.kind)
-        message = (
-            f"Your {document} is verified."
-            if status == VerificationStatus.VERIFIED
-            else f"Your {document} was refused: {reason}"
-        )
+        said = _decision_words(found.kind, status, reason)
+        message = english(said)
         notify(
             [found.user],
             "verification.decided",
@@ -198,10 +237,24 @@ def _decide(staff: User, verification_id: int, status: str, reason: str, now: da
                 "status": status,
                 "message": message,
                 "title": message,
+                # Each reader's language at read time (realtime.wording); the English above for older clients.
+                "message_words": said,
+                "title_words": said,
                 "url": reverse(PAGE[found.kind]),
             },
         )
         return found
+
+
+def _decision_words(kind: str, status: str, reason: str) -> dict:
+    licence = kind == VerificationKind.LICENCE
+    if status == VerificationStatus.VERIFIED:
+        if licence:
+            return words(gettext_noop("Your driving licence is verified."))
+        return words(gettext_noop("Your identity document is verified."))
+    if licence:
+        return words(gettext_noop("Your driving licence was refused: %(reason)s"), reason=reason)
+    return words(gettext_noop("Your identity document was refused: %(reason)s"), reason=reason)
 
 
 def verify(*, staff: User, verification_id: int, now: datetime | None = None) -> Verification:
@@ -211,7 +264,7 @@ def verify(*, staff: User, verification_id: int, now: datetime | None = None) ->
 def refuse(*, staff: User, verification_id: int, reason: str, now: datetime | None = None) -> Verification:
     words = " ".join((reason or "").split())
     if not words:
-        raise DomainError("Say why the document is refused: the person reads it.", field="reason")
+        raise DomainError(gettext_noop("Say why the document is refused: the person reads it."), field="reason")
     if len(words) > REASON_MAX:
         raise DomainError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
     return _decide(staff, verification_id, VerificationStatus.REFUSED, words, now)
@@ -221,10 +274,10 @@ def view_photo(*, user: User, verification_id: int, part: str, now: datetime | N
     """A photo of a verification for a reviewer, the look recorded; NotFound for everybody else, sender included."""
     found = Verification.objects.filter(pk=verification_id).first() if 0 < verification_id < 2**63 else None
     if found is None or part not in DocumentPart.values or not can_review(user):
-        raise NotFound("No such document.")
+        raise NotFound(gettext_noop("No such document."))
     photo: FieldFile = getattr(found, part)
     if not photo:
-        raise NotFound("This photo is no longer kept.")
+        raise NotFound(gettext_noop("This photo is no longer kept."))
     DocumentView.objects.create(verification=found, part=part, staff=user, viewed_at=now or timezone.now())
     return photo
 

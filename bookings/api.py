@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 
 from bookings import pricing_words, selectors
@@ -203,12 +204,12 @@ def _reason(request: HttpRequest) -> str:
         try:
             data = json.loads(request.body)
         except ValueError as error:
-            raise DomainError('Send the reason as JSON: {"reason": "..."}.', field="reason") from error
+            raise DomainError(gettext_noop('Send the reason as JSON: {"reason": "..."}.'), field="reason") from error
     else:
         data = {"reason": request.POST.get("reason", "")}
     reason = data.get("reason", "") if isinstance(data, dict) else None
     if not isinstance(reason, str) or len(reason) > 300:
-        raise DomainError("The reason must be a text of at most 300 characters.", field="reason")
+        raise DomainError(gettext_noop("The reason must be a text of at most 300 characters."), field="reason")
     return reason
 
 
@@ -216,7 +217,7 @@ def _listing(listing_id: int, viewer) -> Listing:
     # A paused listing is a 404 for everybody but its owner, as in the listings API (README "Listings").
     listing = Listing.objects.filter(pk=listing_id).exclude(status=ListingStatus.DELETED).first()
     if listing is None or (listing.status != ListingStatus.ACTIVE and listing.owner_id != viewer.pk):
-        raise NotFound("No such listing.", field="listing_id")
+        raise NotFound(gettext_noop("No such listing."), field="listing_id")
     return listing
 
 
@@ -342,9 +343,9 @@ def cancel_preview(request: ApiRequest, booking_id: int):
     """Computed by the rules the cancellation applies; the amount holds until the policy's next step."""
     booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
     if request.user.pk not in (booking.guest_id, booking.listing.owner_id):
-        raise PermissionDenied("Only the guest or the host can cancel this booking.")
+        raise PermissionDenied(gettext_noop("Only the guest or the host can cancel this booking."))
     if booking.status not in CANCELLABLE_STATUSES or selectors.settled_by_dispute(booking):
-        raise Conflict("This booking can no longer be cancelled.", code="wrong_state")
+        raise Conflict(gettext_noop("This booking can no longer be cancelled."), code="wrong_state")
     refused = PaymentSchedule.objects.filter(booking=booking, state=PaymentSchedule.State.FAILED).exists()
     if request.user.pk == booking.listing.owner_id or refused:
         refund = booking.total

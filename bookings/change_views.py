@@ -14,11 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from bookings import selectors
 from bookings.forms import BookingForm, ReasonForm
 from bookings.models import Booking, BookingStatus
+from bookings.services import change_money
 from bookings.services.changes import accept_change, ask_change, decline_change, propose_change, withdraw_change
 from core.pages import refusal_pages, refusals
 from core.requests import SignedInRequest
@@ -46,7 +48,7 @@ def change(request: SignedInRequest, booking_id: int) -> HttpResponse:
     booking = selectors.visible_booking(user=request.user, booking_id=booking_id)
     is_guest = request.user.pk == booking.guest_id
     if not is_guest and request.user.pk != booking.listing.owner_id:
-        return HttpResponse("Only the guest or the host can change this booking.", status=403)
+        return HttpResponse(gettext("Only the guest or the host can change this booking."), status=403)
     initial = {"start": _local(booking.start, booking), "end": _local(booking.end, booking), "guests": booking.guests}
     form = ChangeForm(request.POST or None, listing=booking.listing, initial=initial)
     show_card = False
@@ -59,7 +61,7 @@ def change(request: SignedInRequest, booking_id: int) -> HttpResponse:
             else:
                 propose_change(host=request.user, booking_id=booking_id, **period)
         if not refused:
-            messages.success(request, "Change sent: the other side has until the deadline to answer.")
+            messages.success(request, gettext("Change sent: the other side has until the deadline to answer."))
             return redirect(booking.get_absolute_url())
         # A dearer change of a paid booking: the form comes back with the card field.
         show_card = refused.error is not None and refused.error.field == "payment_method"
@@ -70,6 +72,8 @@ def change(request: SignedInRequest, booking_id: int) -> HttpResponse:
         "show_card": is_guest and show_card,
         "changeable": booking.status == BookingStatus.CONFIRMED,
         "open_change": selectors.open_change(booking=booking),
+        # Charged already (or paid at booking): a cheaper change refunds; else the scheduled charge shrinks.
+        "paid": change_money.card_pays(booking),
     }
     return render(request, "bookings/change.html", context, status=400 if form.errors else 200)
 

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_noop
+
 from core import money
 from core.errors import DomainError
 from listings.models import CancellationPolicy, ListingKind
@@ -146,16 +148,18 @@ def billed_units(*, kind: str, time_zone: str, start: datetime, end: datetime) -
     Raises a DomainError when the period is not a whole number of the kind's step.
     """
     if end <= start:
-        raise DomainError("The end must be after the start.", field="end")
+        raise DomainError(gettext_noop("The end must be after the start."), field="end")
     if kind == ListingKind.ROOM:
         nights = nights_between(time_zone=time_zone, start=start, end=end)
         if nights < 1:
-            raise DomainError("Check-out must be at least one day after check-in.", field="end")
+            raise DomainError(gettext_noop("Check-out must be at least one day after check-in."), field="end")
         return nights
     step = HOUR if kind == ListingKind.CAR else HALF_HOUR
     if (end - start) % step:
-        what = "whole hours" if kind == ListingKind.CAR else "half hours"
-        raise DomainError(f"Book in {what}.", field="end")
+        raise DomainError(
+            gettext_noop("Book in whole hours.") if kind == ListingKind.CAR else gettext_noop("Book in half hours."),
+            field="end",
+        )
     return (end - start) // step
 
 
@@ -264,8 +268,15 @@ def check_minimum_charge(quote: Quote) -> None:
     floor = minimum_charge(quote.currency)
     if quote.total < floor:
         raise DomainError(
-            f"This comes to {money.format_money(quote.total, quote.currency)}, under the least a card can be "
-            f"charged in {quote.currency} ({money.format_money(floor, quote.currency)}): book a longer stay.",
+            gettext_noop(
+                "This comes to %(total)s, under the least a card can be charged in %(currency)s (%(least)s): "
+                "book a longer stay."
+            ),
+            params={
+                "total": money.format_money(quote.total, quote.currency),
+                "currency": quote.currency,
+                "least": money.format_money(floor, quote.currency),
+            },
             field="end",
             code="below_minimum_charge",
         )

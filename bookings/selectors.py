@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings import pricing, rules
@@ -16,7 +17,7 @@ from bookings.models import HOLDING_STATUSES, Booking, BookingChange, BookingSta
 from core.errors import DomainError, NotFound
 from listings.models import BusyPeriod, Listing, ListingKind
 
-BOOKING_NOT_FOUND = "No such booking."
+BOOKING_NOT_FOUND = gettext_noop("No such booking.")
 
 
 def visible_booking(*, user, booking_id: int) -> Booking:
@@ -169,7 +170,7 @@ class PricedPeriod:
 
 def _aware(value: datetime | date, tz: ZoneInfo, field: str) -> datetime:
     if not isinstance(value, datetime):
-        raise DomainError("Give a date and a time.", field=field)
+        raise DomainError(gettext_noop("Give a date and a time."), field=field)
     return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 
@@ -189,7 +190,7 @@ def resolve_period(*, listing: Listing, start: date | datetime, end: date | date
         if isinstance(check_out, datetime):
             check_out = check_out.date()
         if check_out <= check_in:
-            raise DomainError("Check-out must be after check-in.", field="end")
+            raise DomainError(gettext_noop("Check-out must be after check-in."), field="end")
         room = listing.room
         return pricing.room_period(
             time_zone=listing.time_zone,
@@ -200,7 +201,7 @@ def resolve_period(*, listing: Listing, start: date | datetime, end: date | date
         )
     start_at, end_at = _aware(start, tz, "start"), _aware(end, tz, "end")
     if end_at <= start_at:
-        raise DomainError("The end must be after the start.", field="end")
+        raise DomainError(gettext_noop("The end must be after the start."), field="end")
     return start_at, end_at
 
 
@@ -261,7 +262,7 @@ def booking_quote(booking: Booking) -> pricing.Quote:
     )
 
 
-SETTLED_BY_DISPUTE = (
+SETTLED_BY_DISPUTE = gettext_noop(
     "Sharing's decision on the dispute already settled this booking's money, so it can no longer be cancelled."
 )
 

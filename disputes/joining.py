@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import NotFound
@@ -36,7 +37,7 @@ def join_open_dispute(
     with transaction.atomic():
         booking = _lock_booking(booking_id)
         if not _is_party(booking, user):
-            raise NotFound("No such booking.")
+            raise NotFound(gettext_noop("No such booking."))
         current = booking.disputes.select_for_update().exclude(status=DisputeStatus.RESOLVED).first()
         if current is None:
             dispute = open_dispute(

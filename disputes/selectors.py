@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking
@@ -21,7 +22,7 @@ from payments.models import Payment, Payout
 from payments.selectors import payments_for_reference, tenders_left
 from reviews.models import Review
 
-DISPUTE_NOT_FOUND = "No such dispute."
+DISPUTE_NOT_FOUND = gettext_noop("No such dispute.")
 # Ids beyond a 64-bit integer cannot exist; SQLite would overflow on them instead of finding nothing.
 MAX_ID = 2**63 - 1
 

@@ -21,7 +21,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking, BookingStatus
@@ -60,10 +61,10 @@ MAX_EVIDENCE_PER_DISPUTE = 30
 def _lock_booking(booking_id: int) -> Booking:
     """The bookings app's order: listing first, then the booking."""
     if not valid_id(booking_id):
-        raise NotFound("No such booking.")
+        raise NotFound(gettext_noop("No such booking."))
     listing_id = Booking.objects.filter(pk=booking_id).values_list("listing_id", flat=True).first()
     if listing_id is None:
-        raise NotFound("No such booking.")
+        raise NotFound(gettext_noop("No such booking."))
     listing = Listing.objects.select_for_update().get(pk=listing_id)
     booking = Booking.objects.select_for_update().select_related("guest").get(pk=booking_id)
     booking.listing = listing
@@ -93,15 +94,19 @@ def _is_party(booking: Booking, user: User) -> bool:
 def require_desk_staff(user: User) -> None:
     """Staff who may work disputes: the "support" group or superusers (change permission on disputes)."""
     if not (user.is_authenticated and user.is_active and user.is_staff and user.has_perm("disputes.change_dispute")):
-        raise PermissionDenied("Only Sharing's support staff can do this.")
+        raise PermissionDenied(gettext_noop("Only Sharing's support staff can do this."))
 
 
 def _clean_text(value: str, *, field: str, what: str, max_length: int = DESCRIPTION_MAX) -> str:
     text = (value or "").replace("\r\n", "\n").strip()
     if not text:
-        raise DomainError(f"{what} cannot be empty.", field=field)
+        raise DomainError(gettext_noop("%(what)s cannot be empty."), params={"what": gettext(what)}, field=field)
     if len(text) > max_length:
-        raise DomainError(f"{what} can be at most {max_length} characters; this one has {len(text)}.", field=field)
+        raise DomainError(
+            gettext_noop("%(what)s can be at most %(count)s characters; this one has %(length)s."),
+            params={"what": gettext(what), "count": max_length, "length": len(text)},
+            field=field,
+        )
     return text
 
 
@@ -178,7 +183,7 @@ def _create(booking: Booking, **fields) -> Dispute:
         with transaction.atomic():
             return Dispute.objects.create(booking=booking, currency=booking.currency, **fields)
     except IntegrityError as error:
-        raise Conflict("A dispute is already open for this booking.", code="already_disputed") from error
+        raise Conflict(gettext_noop("A dispute is already open for this booking."), code="already_disputed") from error
 
 
 # --- Opening ----------------------------------------------------------------------------------
@@ -190,23 +195,29 @@ def open_dispute(
     """The guest or the host opens a dispute: the booking becomes disputed, its payout frozen, a thread opens."""
     now = now or timezone.now()
     if category not in Category.values:
-        raise DomainError("Choose what the dispute is about.", field="category")
-    text = _clean_text(description, field="description", what="The description")
+        raise DomainError(gettext_noop("Choose what the dispute is about."), field="category")
+    text = _clean_text(description, field="description", what=gettext_noop("The description"))
     with transaction.atomic():
         booking = _lock_booking(booking_id)
         if not _is_party(booking, user):
             # Strangers (staff included) learn nothing about the booking.
-            raise NotFound("No such booking.")
+            raise NotFound(gettext_noop("No such booking."))
         if booking.status == BookingStatus.DISPUTED or booking.disputes.exclude(status=DisputeStatus.RESOLVED).exists():
-            raise Conflict("A dispute is already open for this booking.", code="already_disputed")
+            raise Conflict(gettext_noop("A dispute is already open for this booking."), code="already_disputed")
         if booking.status not in DISPUTABLE_STATUSES:
             label = BookingStatus(booking.status).label.lower()
-            raise Conflict(f"This booking is {label}: there is nothing to dispute.", code="wrong_state")
+            raise Conflict(
+                gettext_noop("This booking is %(status)s: there is nothing to dispute."),
+                params={"status": label},
+                code="wrong_state",
+            )
         deadline = booking.end + OPEN_WINDOW
         if now > deadline:
             raise Conflict(
-                "Disputes can be opened until 48 hours after the booking ends; "
-                f"the time ran out on {timezone.localtime(deadline):%d %b %Y at %H:%M}.",
+                gettext_noop(
+                    "Disputes can be opened until 48 hours after the booking ends; the time ran out on %(deadline)s."
+                ),
+                params={"deadline": date_format(timezone.localtime(deadline), "DATETIME_FORMAT")},
                 code="window_closed",
             )
         dispute = _create(
@@ -235,7 +246,7 @@ def add_evidence(
     now = now or timezone.now()
     caption = (caption or "").strip()
     if len(caption) > 200:
-        raise DomainError("Captions can be at most 200 characters.", field="caption")
+        raise DomainError(gettext_noop("Captions can be at most 200 characters."), field="caption")
     try:
         photo = normalise_image(image, max_side=EVIDENCE_MAX_SIDE)
     except ValidationError as error:
@@ -246,9 +257,13 @@ def add_evidence(
         if not party and not user.is_staff:
             raise NotFound(DISPUTE_NOT_FOUND)
         if dispute.is_resolved:
-            raise Conflict("This dispute is resolved: no more evidence can be added.", code="resolved")
+            raise Conflict(gettext_noop("This dispute is resolved: no more evidence can be added."), code="resolved")
         if dispute.evidence.count() >= MAX_EVIDENCE_PER_DISPUTE:
-            raise Conflict(f"A dispute can hold at most {MAX_EVIDENCE_PER_DISPUTE} photos.", code="too_many")
+            raise Conflict(
+                gettext_noop("A dispute can hold at most %(count)s photos."),
+                params={"count": MAX_EVIDENCE_PER_DISPUTE},
+                code="too_many",
+            )
         evidence = DisputeEvidence(dispute=dispute, uploader=user, caption=caption, created_at=now)
         evidence.image.save("evidence.jpg", photo, save=False)
         evidence.save()
@@ -273,13 +288,13 @@ def request_more_evidence(
     """Staff ask both parties for more evidence by `deadline`; the request is also written in the thread."""
     now = now or timezone.now()
     require_desk_staff(staff)
-    text = _clean_text(message, field="message", what="The request", max_length=2000)
+    text = _clean_text(message, field="message", what=gettext_noop("The request"), max_length=2000)
     if deadline is None or deadline <= now:
-        raise DomainError("The deadline must be in the future.", field="deadline")
+        raise DomainError(gettext_noop("The deadline must be in the future."), field="deadline")
     with transaction.atomic():
         dispute = _lock_dispute(dispute_id)
         if dispute.is_resolved:
-            raise Conflict("This dispute is already resolved.", code="resolved")
+            raise Conflict(gettext_noop("This dispute is already resolved."), code="resolved")
         dispute.status = DisputeStatus.AWAITING_EVIDENCE
         dispute.evidence_deadline = deadline
         dispute.evidence_request = text
@@ -310,7 +325,7 @@ def mark_reviewed(*, staff: User, dispute_id: int, reason: str, now: datetime | 
     """Staff looked at the dispute (clears the 72-hour flag); never moves money."""
     now = now or timezone.now()
     require_desk_staff(staff)
-    text = _clean_text(reason, field="reason", what="The note")
+    text = _clean_text(reason, field="reason", what=gettext_noop("The note"))
     with transaction.atomic():
         dispute = _lock_dispute(dispute_id)
         if dispute.is_resolved:
@@ -382,11 +397,11 @@ def resolve_dispute(
     """
     now = now or timezone.now()
     require_desk_staff(staff)
-    text = _clean_text(reason, field="reason", what="The reason")
+    text = _clean_text(reason, field="reason", what=gettext_noop("The reason"))
     with transaction.atomic():
         dispute = _lock_dispute(dispute_id)
         if dispute.is_resolved:
-            raise Conflict("This dispute is already resolved.", code="resolved")
+            raise Conflict(gettext_noop("This dispute is already resolved."), code="resolved")
         booking = dispute.booking
         plan = plan_settlement(dispute=dispute, guest_refund=guest_refund, host_payout=host_payout)
         payment = booking_payment(booking)

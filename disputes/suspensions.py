@@ -60,9 +60,9 @@ def suspend_user(*, staff: User, person_id: int, reason: str, now: datetime | No
     with transaction.atomic():
         person = User.objects.select_for_update().filter(pk=person_id).first()
         if person is None:
-            raise NotFound("No such person.")
+            raise NotFound(gettext_noop("No such person."))
         if person.pk == staff.pk:
-            raise DomainError("You cannot suspend yourself.")
+            raise DomainError(gettext_noop("You cannot suspend yourself."))
         if person.is_suspended:
             return SuspensionOutcome(person=person)
         person.is_suspended = True
@@ -108,7 +108,7 @@ def lift_suspension(*, staff: User, person_id: int, reason: str, now: datetime |
     with transaction.atomic():
         person = User.objects.select_for_update().filter(pk=person_id).first()
         if person is None:
-            raise NotFound("No such person.")
+            raise NotFound(gettext_noop("No such person."))
         if not person.is_suspended:
             return person
         person.is_suspended = False

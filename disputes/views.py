@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -25,7 +26,7 @@ from realtime.selectors import thread_id_by_key
 @refusal_pages
 def open_dispute(request: HttpRequest, booking_id: int) -> HttpResponse:
     if not selectors.valid_id(booking_id):
-        raise NotFound("No such booking.")
+        raise NotFound(gettext_noop("No such booking."))
     booking = visible_booking(user=request.user, booking_id=booking_id)
     if request.user.pk not in (booking.guest_id, booking.listing.owner_id):
         raise Http404("No such booking.")

@@ -45,7 +45,7 @@ from handover.services import report_payload, settle_if_complete
 from realtime.services import notify
 from realtime.wording import words
 
-REPORT_NOT_FOUND = "No such report."
+REPORT_NOT_FOUND = gettext_noop("No such report.")
 # What a contest can name, as the form and the API say it, with the answer's flag and how a person reads it.
 CONTESTABLE: dict[str, tuple[str, str]] = {
     "odometer": ("contests_odometer", "the odometer"),
@@ -63,13 +63,15 @@ def contest_reason(reason: object) -> str:
     words = (reason if isinstance(reason, str) else "").replace("\r\n", "\n").strip()
     if len(words) < CONTEST_REASON_MIN:
         raise DomainError(
-            f"Say why you contest the report, in at least {CONTEST_REASON_MIN} characters.",
+            gettext_noop("Say why you contest the report, in at least %(count)s characters."),
+            params={"count": CONTEST_REASON_MIN},
             field="reason",
             code="reason_too_short",
         )
     if len(words) > CONTEST_REASON_MAX:
         raise DomainError(
-            f"Keep the reason under {CONTEST_REASON_MAX} characters; this one has {len(words)}.",
+            gettext_noop("Keep the reason under %(count)s characters; this one has %(length)s."),
+            params={"count": CONTEST_REASON_MAX, "length": len(words)},
             field="reason",
             code="reason_too_long",
         )
@@ -82,7 +84,7 @@ def contested_fields(fields: object) -> list[str]:
     named = [name for name in given if isinstance(name, str) and name in CONTESTABLE]
     if not named or len(named) != len(given):
         raise DomainError(
-            "Say what you contest: the odometer, the fuel or charge level, or the photos and condition.",
+            gettext_noop("Say what you contest: the odometer, the fuel or charge level, or the photos and condition."),
             field="fields",
             code="fields_missing",
         )
@@ -103,20 +105,30 @@ def _locked_report(user: User, report_id: int) -> tuple[Booking, HandoverReport,
     if user.pk not in (booking.guest_id, booking.listing.owner_id):
         if user.is_staff:
             raise PermissionDenied(
-                "Only the other party on the booking confirms or contests a report; support reads it.",
+                gettext_noop("Only the other party on the booking confirms or contests a report; support reads it."),
                 code="not_a_party",
             )
         raise NotFound(REPORT_NOT_FOUND)
     side = side_of(booking, user)
     if side == report.side:
-        raise PermissionDenied("The other party confirms or contests your report, not you.", code="own_report")
+        raise PermissionDenied(
+            gettext_noop("The other party confirms or contests your report, not you."), code="own_report"
+        )
     if booking.status not in ANSWER_STATUSES[Stage(report.stage)]:
         label = BookingStatus(booking.status).label.lower()
-        raise Conflict(f"This booking is {label}: its reports can no longer be answered.", code="wrong_state")
+        raise Conflict(
+            gettext_noop("This booking is %(status)s: its reports can no longer be answered."),
+            params={"status": label},
+            code="wrong_state",
+        )
     earlier = report.answers.filter(answered_by=user).first()
     if earlier is not None or report.confirmed:
-        done = "contested" if earlier is not None and earlier.contested else "confirmed"
-        raise Conflict(f"You already {done} this report: an answer is final.", code="already_answered")
+        done = (
+            gettext_noop("You already contested this report: an answer is final.")
+            if earlier is not None and earlier.contested
+            else gettext_noop("You already confirmed this report: an answer is final.")
+        )
+        raise Conflict(done, code="already_answered")
     return booking, report, side
 
 
@@ -126,7 +138,9 @@ def _record(report: HandoverReport, **fields: object) -> ReportAnswer:
             return ReportAnswer.objects.create(report=report, **fields)
     except IntegrityError:
         # Two answers raced past the check above; the database keeps the first.
-        raise Conflict("You already answered this report: an answer is final.", code="already_answered") from None
+        raise Conflict(
+            gettext_noop("You already answered this report: an answer is final."), code="already_answered"
+        ) from None
 
 
 def confirm_report(*, user: User, report_id: int, now: datetime | None = None) -> HandoverReport:

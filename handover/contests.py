@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.money import money
@@ -37,27 +38,29 @@ def refund_return_charge(
     now = now or timezone.now()
     require_desk_staff(staff)
     if charge not in CHARGES:
-        raise DomainError("Say which charge to give back: the kilometres or the fuel.", field="charge")
+        raise DomainError(gettext_noop("Say which charge to give back: the kilometres or the fuel."), field="charge")
     which, refunded_field = CHARGES[charge]
     words = (reason or "").strip()
     if not words:
-        raise DomainError("Give the reason both parties will read.", field="reason")
+        raise DomainError(gettext_noop("Give the reason both parties will read."), field="reason")
     if len(words) > REASON_MAX:
         raise DomainError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
     with transaction.atomic():
         booking = lock_booking(booking_id)
         settlement = Settlement.objects.select_for_update().filter(booking=booking).first()
         if settlement is None:
-            raise NotFound("This rental has no return charges.")
+            raise NotFound(gettext_noop("This rental has no return charges."))
         open_statuses = (DisputeStatus.OPEN, DisputeStatus.AWAITING_EVIDENCE)
         if not Dispute.objects.filter(booking=booking, status__in=open_statuses).exists():
-            raise Conflict("A charge is given back through an open dispute on the booking.", code="no_dispute")
+            raise Conflict(
+                gettext_noop("A charge is given back through an open dispute on the booking."), code="no_dispute"
+            )
         if getattr(settlement, which.status) != ChargeStatus.CHARGED:
-            raise Conflict("This charge has not been taken from the card: there is nothing to give back.")
+            raise Conflict(gettext_noop("This charge has not been taken from the card: there is nothing to give back."))
         charged, refunded = getattr(settlement, which.amount), getattr(settlement, refunded_field)
         left = charged - refunded
         if left == 0:
-            raise Conflict("This charge was already given back in full.", code="refunded")
+            raise Conflict(gettext_noop("This charge was already given back in full."), code="refunded")
         if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= left:
             raise DomainError(
                 f"Give back more than 0 and at most the {format_money(left, settlement.currency)} left.", field="amount"

@@ -108,7 +108,9 @@ def hold_deposit(*, booking: Booking, card: str, now: datetime) -> Deposit | Non
             reference=deposit_reference(booking.pk),
         )
         if not held.authorised:
-            raise Conflict(held.failure_message or "Your card refused the deposit hold.", code="deposit_refused")
+            raise Conflict(
+                held.failure_message or gettext_noop("Your card refused the deposit hold."), code="deposit_refused"
+            )
     except DomainError as error:
         with transaction.atomic():
             locked = Deposit.objects.select_for_update().get(pk=deposit.pk)
@@ -186,24 +188,32 @@ def file_claim(
     now = now or timezone.now()
     text = " ".join((description or "").split())
     if not text:
-        raise DomainError("Say what happened to the car.", field="description")
+        raise DomainError(gettext_noop("Say what happened to the car."), field="description")
     if len(text) > CLAIM_TEXT_MAX:
-        raise DomainError(f"Keep the description under {CLAIM_TEXT_MAX} characters.", field="description")
+        raise DomainError(
+            gettext_noop("Keep the description under %(count)s characters."),
+            params={"count": CLAIM_TEXT_MAX},
+            field="description",
+        )
     with transaction.atomic():
         booking = lock_booking(booking_id)
         if side_of(booking, host) != Side.HOST:
-            raise PermissionDenied("Only the car's owner can claim on the deposit.", code="not_the_owner")
+            raise PermissionDenied(gettext_noop("Only the car's owner can claim on the deposit."), code="not_the_owner")
         deposit = Deposit.objects.select_for_update().filter(booking=booking).first()
         if deposit is None or deposit.status in (DepositStatus.HOLDING, DepositStatus.FAILED):
-            raise Conflict("No deposit is held for this rental.", code="no_deposit")
+            raise Conflict(gettext_noop("No deposit is held for this rental."), code="no_deposit")
         if deposit.status == DepositStatus.CLAIMED or deposit.claim_amount is not None:
-            raise Conflict("You already claimed on this deposit.", code="already_claimed")
+            raise Conflict(gettext_noop("You already claimed on this deposit."), code="already_claimed")
         if deposit.status != DepositStatus.HELD or now > deposit.release_after:
-            raise Conflict("The claim window has closed: the deposit is being released.", code="window_closed")
+            raise Conflict(
+                gettext_noop("The claim window has closed: the deposit is being released."), code="window_closed"
+            )
         if not booking.handover_reports.filter(stage=Stage.RETURN, side=Side.HOST).exists():
-            raise Conflict("File your return report first: the claim rests on it.", code="return_report_missing")
+            raise Conflict(
+                gettext_noop("File your return report first: the claim rests on it."), code="return_report_missing"
+            )
         if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= deposit.amount:
-            raise DomainError("Claim an amount above zero and at most the deposit.", field="amount")
+            raise DomainError(gettext_noop("Claim an amount above zero and at most the deposit."), field="amount")
         dispute = join_open_dispute(
             user=host,
             booking_id=booking.pk,
@@ -236,13 +246,13 @@ def decide_claim(*, staff: User, deposit_id: int, amount: object, reason: str, n
     dispute_services.require_desk_staff(staff)
     words = " ".join((reason or "").split())
     if not words:
-        raise DomainError("Give the reason both parties will read.", field="reason")
+        raise DomainError(gettext_noop("Give the reason both parties will read."), field="reason")
     with transaction.atomic():
         deposit = Deposit.objects.select_for_update().filter(pk=deposit_id).first()
         if deposit is None:
-            raise NotFound("No such deposit.")
+            raise NotFound(gettext_noop("No such deposit."))
         if deposit.status != DepositStatus.CLAIMED:
-            raise Conflict("This deposit has no claim waiting for a decision.", code="no_claim")
+            raise Conflict(gettext_noop("This deposit has no claim waiting for a decision."), code="no_claim")
         if deposit.decided_at is None:
             claimed = deposit.claim_amount or 0
             if not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount <= claimed:

@@ -18,6 +18,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from bookings.models import Booking
 from bookings.money import money
@@ -78,7 +79,7 @@ def _renew(deposit_id: int, *, now: datetime) -> Deposit | None:
     card = RentalCard.objects.filter(booking=booking).first()
     try:
         if card is None:
-            raise Conflict("No card was kept for this rental.", code="card_missing")
+            raise Conflict(gettext_noop("No card was kept for this rental."), code="card_missing")
         held = money().hold_deposit(
             card=card.token,
             payer=booking.guest,
@@ -87,7 +88,9 @@ def _renew(deposit_id: int, *, now: datetime) -> Deposit | None:
             reference=renewal_reference(booking.pk, renewal),
         )
         if not held.authorised:
-            raise Conflict(held.failure_message or "The card refused the new deposit hold.", code="deposit_refused")
+            raise Conflict(
+                held.failure_message or gettext_noop("The card refused the new deposit hold."), code="deposit_refused"
+            )
     except DomainError as error:
         if error.retryable:
             raise  # Stripe unreachable: the same renewal (same reference) is tried again by the next sweep

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking
@@ -14,7 +14,7 @@ from core.money import format_money
 from handover.models import Deposit, HandoverPhoto, HandoverReport, RentalCard, Settlement, Side, Stage
 from listings.models import ListingKind
 
-PHOTO_NOT_FOUND = "No such photo."
+PHOTO_NOT_FOUND = gettext_noop("No such photo.")
 
 
 @dataclass
@@ -52,7 +52,7 @@ def handover_for(*, user: User, booking_id: int) -> Handover:
     """The car handover of a booking for its guest, its host or staff; NotFound for anyone else or a non-car."""
     booking = visible_booking(user=user, booking_id=booking_id)
     if booking.listing.kind != ListingKind.CAR:
-        raise NotFound("This booking has no car handover.")
+        raise NotFound(gettext_noop("This booking has no car handover."))
     reports = booking.handover_reports.prefetch_related("photos", "answers__answered_by").select_related("author")
     side = Side.GUEST if user.pk == booking.guest_id else Side.HOST if user.pk == booking.listing.owner_id else None
     return Handover(
@@ -88,11 +88,11 @@ def visible_report(*, user: User, report_id: int) -> HandoverReport:
         else None
     )
     if report is None or not user.is_authenticated:
-        raise NotFound("No such report.")
+        raise NotFound(gettext_noop("No such report."))
     booking = report.booking
     if user.is_staff or user.pk in (booking.guest_id, booking.listing.owner_id):
         return report
-    raise NotFound("No such report.")
+    raise NotFound(gettext_noop("No such report."))
 
 
 def claim_for_desk(*, user: User, deposit_id: int) -> Deposit:
@@ -106,7 +106,7 @@ def claim_for_desk(*, user: User, deposit_id: int) -> Deposit:
         else None
     )
     if deposit is None:
-        raise NotFound("No such deposit.")
+        raise NotFound(gettext_noop("No such deposit."))
     return deposit
 
 
@@ -143,7 +143,7 @@ def record_for_desk(*, user: User, booking_id: int) -> Handover:
     )
     record = record_of(booking) if booking is not None else None
     if record is None:
-        raise NotFound("This booking has no car handover.")
+        raise NotFound(gettext_noop("This booking has no car handover."))
     return record
 
 

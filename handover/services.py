@@ -72,6 +72,12 @@ PICKUP_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
 RETURN_STATUSES = (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED, BookingStatus.DISPUTED)
 
 
+def _already_filed(stage: str) -> str:
+    if stage == Stage.PICKUP:
+        return gettext_noop("You already filed your pickup report.")
+    return gettext_noop("You already filed your return report.")
+
+
 def other_party(booking: Booking, side: str) -> User:
     return booking.listing.owner if side == Side.GUEST else booking.guest
 
@@ -82,49 +88,73 @@ def prepare_photos(photos: Mapping[str, UploadedFile | None]) -> dict[str, Conte
     for angle in Angle:
         upload = photos.get(angle.value)
         if upload is None:
-            raise DomainError(f"Add a photo of the {angle.label.lower()}.", field=angle.value, code="photo_missing")
+            raise DomainError(
+                gettext_noop("Add a photo of the %(angle)s."),
+                params={"angle": str(angle.label).lower()},
+                field=angle.value,
+                code="photo_missing",
+            )
         try:
             prepared[angle.value] = normalise_image(upload, max_side=PHOTO_MAX_SIDE)
         except ValidationError as error:
-            raise DomainError(f"{angle.label}: {error.messages[0]}", field=angle.value, code="bad_photo") from None
+            raise DomainError(
+                gettext_noop("The photo of the %(angle)s: %(problem)s"),
+                params={"angle": str(angle.label).lower(), "problem": error.messages[0]},
+                field=angle.value,
+                code="bad_photo",
+            ) from None
     return prepared
 
 
 def _check_numbers(odometer_km: object, fuel_percent: object) -> tuple[int, int]:
     if not isinstance(odometer_km, int) or isinstance(odometer_km, bool) or not 0 <= odometer_km <= 2_000_000:
-        raise DomainError("Enter the odometer reading in whole kilometres.", field="odometer_km")
+        raise DomainError(gettext_noop("Enter the odometer reading in whole kilometres."), field="odometer_km")
     if not isinstance(fuel_percent, int) or isinstance(fuel_percent, bool) or not 0 <= fuel_percent <= 100:
-        raise DomainError("Enter the fuel or charge level as a percentage from 0 to 100.", field="fuel_percent")
+        raise DomainError(
+            gettext_noop("Enter the fuel or charge level as a percentage from 0 to 100."), field="fuel_percent"
+        )
     return odometer_km, fuel_percent
 
 
 def _check_stage(booking: Booking, stage: str, odometer_km: int, now: datetime) -> None:
     if booking.listing.kind != ListingKind.CAR:
-        raise Conflict("Handover reports are for car rentals only.", code="not_a_car")
+        raise Conflict(gettext_noop("Handover reports are for car rentals only."), code="not_a_car")
     if stage == Stage.PICKUP:
         if booking.status not in PICKUP_STATUSES:
             label = BookingStatus(booking.status).label.lower()
-            raise Conflict(f"This booking is {label}: there is no pickup to report.", code="wrong_state")
+            raise Conflict(
+                gettext_noop("This booking is %(status)s: there is no pickup to report."),
+                params={"status": label},
+                code="wrong_state",
+            )
         if now < booking.start - PICKUP_OPENS:
-            raise Conflict("Pickup reports open 24 hours before the start.", code="too_early")
+            raise Conflict(gettext_noop("Pickup reports open 24 hours before the start."), code="too_early")
         if now > booking.end:
             # After the end the car's state is the return's: a late pickup report would rewrite the start.
-            raise Conflict("Pickup reports close at the end of the rental.", code="too_late")
+            raise Conflict(gettext_noop("Pickup reports close at the end of the rental."), code="too_late")
         return
     if booking.status not in RETURN_STATUSES:
         label = BookingStatus(booking.status).label.lower()
-        raise Conflict(f"This booking is {label}: there is no return to report.", code="wrong_state")
+        raise Conflict(
+            gettext_noop("This booking is %(status)s: there is no return to report."),
+            params={"status": label},
+            code="wrong_state",
+        )
     if now > booking.end + RETURN_CLOSES:
-        raise Conflict("Return reports close 48 hours after the end of the rental.", code="too_late")
+        raise Conflict(gettext_noop("Return reports close 48 hours after the end of the rental."), code="too_late")
     pickups = list(booking.handover_reports.filter(stage=Stage.PICKUP).prefetch_related("answers"))
     if len(pickups) < 2 or not all(report.answered for report in pickups):
         raise Conflict(
-            "Both pickup reports must be filed and confirmed (or contested) before the return.", code="pickup_open"
+            gettext_noop("Both pickup reports must be filed and confirmed (or contested) before the return."),
+            code="pickup_open",
         )
     highest = max(report.odometer_km for report in pickups)
     if odometer_km < highest:
         raise DomainError(
-            f"The odometer cannot read less than at pickup ({highest} km).", field="odometer_km", code="odometer_back"
+            gettext_noop("The odometer cannot read less than at pickup (%(km)s km)."),
+            params={"km": highest},
+            field="odometer_km",
+            code="odometer_back",
         )
 
 
@@ -149,12 +179,16 @@ def keep_card(*, guest: User, booking_id: int, payment_method: str, now: datetim
     if booking is None:
         raise NotFound(BOOKING_NOT_FOUND)
     if side_of(booking, guest) != Side.GUEST:
-        raise PermissionDenied("Only the renter gives a card for the rental.", code="not_the_renter")
+        raise PermissionDenied(gettext_noop("Only the renter gives a card for the rental."), code="not_the_renter")
     if booking.listing.kind != ListingKind.CAR:
-        raise Conflict("Handover reports are for car rentals only.", code="not_a_car")
+        raise Conflict(gettext_noop("Handover reports are for car rentals only."), code="not_a_car")
     if booking.status not in PICKUP_STATUSES:
         label = BookingStatus(booking.status).label.lower()
-        raise Conflict(f"This booking is {label}: no card is needed for it.", code="wrong_state")
+        raise Conflict(
+            gettext_noop("This booking is %(status)s: no card is needed for it."),
+            params={"status": label},
+            code="wrong_state",
+        )
     kept = RentalCard.objects.filter(booking=booking).first()
     if kept is not None and not _deposit_missing(booking):
         return kept
@@ -222,11 +256,13 @@ def file_report(
     """File the author's report of the car at `stage` ("pickup" or "return"), with a photo from every angle."""
     now = now or timezone.now()
     if stage not in Stage.values:
-        raise DomainError("Say whether this is the pickup or the return.", field="stage")
+        raise DomainError(gettext_noop("Say whether this is the pickup or the return."), field="stage")
     odometer, fuel = _check_numbers(odometer_km, fuel_percent)
     text = (notes or "").strip()
     if len(text) > NOTES_MAX:
-        raise DomainError(f"Keep the notes under {NOTES_MAX} characters.", field="notes")
+        raise DomainError(
+            gettext_noop("Keep the notes under %(count)s characters."), params={"count": NOTES_MAX}, field="notes"
+        )
     prepared = prepare_photos(photos)
     with transaction.atomic():
         booking = lock_booking(booking_id)
@@ -239,12 +275,14 @@ def file_report(
             and (not RentalCard.objects.filter(booking=booking).exists() or _deposit_missing(booking))
         ):
             raise Conflict(
-                "Give a card for the rental first: the deposit is held and extra kilometres are charged on it.",
+                gettext_noop(
+                    "Give a card for the rental first: the deposit is held and extra kilometres are charged on it."
+                ),
                 field="payment_method",
                 code="card_needed",
             )
         if booking.handover_reports.filter(stage=stage, side=side).exists():
-            raise Conflict(f"You already filed your {Stage(stage).label.lower()} report.", code="already_filed")
+            raise Conflict(_already_filed(stage), code="already_filed")
         try:
             with transaction.atomic():
                 report = HandoverReport.objects.create(
@@ -258,9 +296,7 @@ def file_report(
                     created_at=now,
                 )
         except IntegrityError:
-            raise Conflict(
-                f"You already filed your {Stage(stage).label.lower()} report.", code="already_filed"
-            ) from None
+            raise Conflict(_already_filed(stage), code="already_filed") from None
         for angle, content in prepared.items():
             photo = HandoverPhoto(report=report, angle=angle)
             photo.image.save(f"{angle}.jpg", content, save=False)
@@ -389,7 +425,7 @@ def _collect(settlement_id: int, charge: Charge, *, now: datetime) -> None:
     card = RentalCard.objects.filter(booking=booking).first()
     try:
         if card is None:
-            raise Conflict("No card was kept for this rental.", code="card_missing")
+            raise Conflict(gettext_noop("No card was kept for this rental."), code="card_missing")
         payment_id = money().charge_extra(
             card=card.token,
             reference=charge.reference(booking.pk),

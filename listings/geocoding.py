@@ -21,6 +21,7 @@ import h3
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_noop
 from geopy.location import Location
 
 from core.errors import DomainError
@@ -222,12 +223,13 @@ def geocode_place(text: str) -> Place:
 
     text = (text or "").strip()
     if not text:
-        raise AddressNotFound("Type an address or a place name.", field="address")
+        raise AddressNotFound(gettext_noop("Type an address or a place name."), field="address")
     try:
         location = get_geocoder().geocode(text)
     except GeopyError as error:
         raise DomainError(
-            "The address service is not answering right now. Drag the pin on the map instead.", field="address"
+            gettext_noop("The address service is not answering right now. Drag the pin on the map instead."),
+            field="address",
         ) from error
     if location is None:
         raise AddressNotFound(NOT_FOUND_MESSAGE.format(query=text[:100]), field="address", code="not_found")
@@ -239,7 +241,7 @@ def search_point(lat: float | None, lng: float | None, q: str | None) -> tuple[f
     if lat is not None and lng is not None:
         return lat, lng
     if not q:
-        raise DomainError("Give lat and lng, or a place name in q.", field="q")
+        raise DomainError(gettext_noop("Give lat and lng, or a place name in q."), field="q")
     place = geocode_place(q)
     return place.latitude, place.longitude
 
@@ -247,7 +249,9 @@ def search_point(lat: float | None, lng: float | None, q: str | None) -> tuple[f
 def reverse_place(latitude: float, longitude: float) -> Place:
     """The nearest known place to a map pin (its city, country and time zone)."""
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise DomainError("The pin is outside the map: latitude -90..90, longitude -180..180.", field="latitude")
+        raise DomainError(
+            gettext_noop("The pin is outside the map: latitude -90..90, longitude -180..180."), field="latitude"
+        )
     location = OfflineGeocoder().reverse((latitude, longitude))
     place = _place(location, location.address)
     return Place(latitude, longitude, place.city, place.country_code, place.time_zone, place.label)

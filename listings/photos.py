@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import DomainError, NotFound
@@ -28,7 +29,7 @@ def delete_photo(*, listing: Listing, actor: User, photo_id: int) -> None:
         locked = _lock_own(listing, actor)
         photo = locked.photos.filter(pk=photo_id).first()
         if photo is None:
-            raise NotFound("That photo is not on this listing.")
+            raise NotFound(gettext_noop("That photo is not on this listing."))
         photo.delete()
         for position, remaining in enumerate(locked.photos.order_by("position", "pk")):
             if remaining.position != position:
@@ -43,7 +44,7 @@ def make_cover(*, listing: Listing, actor: User, photo_id: int) -> None:
         photos = list(locked.photos.order_by("position", "pk"))
         chosen = [photo for photo in photos if photo.pk == photo_id]
         if not chosen:
-            raise NotFound("That photo is not on this listing.")
+            raise NotFound(gettext_noop("That photo is not on this listing."))
         for position, photo in enumerate(chosen + [photo for photo in photos if photo.pk != photo_id]):
             photo.position = position
             photo.save(update_fields=["position"])
@@ -55,7 +56,9 @@ def reorder_photos(*, listing: Listing, actor: User, photo_ids: list[int]) -> li
         locked = _lock_own(listing, actor)
         photos = {photo.pk: photo for photo in locked.photos.all()}
         if len(set(photo_ids)) != len(photo_ids) or set(photo_ids) != set(photos):
-            raise DomainError("List every photo of this listing exactly once, in the new order.", field="photo_ids")
+            raise DomainError(
+                gettext_noop("List every photo of this listing exactly once, in the new order."), field="photo_ids"
+            )
         for position, photo_id in enumerate(photo_ids):
             photo = photos[photo_id]
             if photo.position != position:
@@ -71,12 +74,16 @@ def caption_photo(*, listing: Listing, actor: User, photo_id: int, caption: str)
     """Set (or clear, with an empty text) the caption shown under one photo."""
     text = " ".join((caption or "").split())
     if len(text) > PHOTO_CAPTION_MAX:
-        raise DomainError(f"Keep the caption under {PHOTO_CAPTION_MAX} characters.", field="caption")
+        raise DomainError(
+            gettext_noop("Keep the caption under %(count)s characters."),
+            params={"count": PHOTO_CAPTION_MAX},
+            field="caption",
+        )
     with transaction.atomic():
         locked = _lock_own(listing, actor)
         photo = locked.photos.filter(pk=photo_id).first()
         if photo is None:
-            raise NotFound("That photo is not on this listing.")
+            raise NotFound(gettext_noop("That photo is not on this listing."))
         photo.caption = text
         photo.save(update_fields=["caption"])
         return photo

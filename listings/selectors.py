@@ -51,7 +51,7 @@ def owned_listing(*, listing_id: int, owner: User) -> Listing:
     if listing is None:
         raise NotFound(LISTING_NOT_FOUND_MESSAGE)
     if listing.owner_id != owner.pk:
-        raise PermissionDenied("Only the owner can change this listing.")
+        raise PermissionDenied(gettext_noop("Only the owner can change this listing."))
     return listing
 
 

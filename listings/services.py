@@ -39,7 +39,15 @@ from listings.models import (
     ListingReportDecision,
     ListingStatus,
 )
-from listings.rules import COMMON_FIELDS, DETAIL_FIELDS, DETAIL_MODELS, check_number, require, validate_listing
+from listings.rules import (
+    COMMON_FIELDS,
+    DETAIL_FIELDS,
+    DETAIL_MODELS,
+    UNKNOWN_KIND,
+    check_number,
+    require,
+    validate_listing,
+)
 from listings.selectors import overlapping_busy_periods
 from realtime.models import Thread
 from realtime.services import ensure_thread
@@ -49,9 +57,9 @@ DATES_TAKEN_MESSAGE = gettext_noop("Those dates were just taken. Pick other date
 
 def _check_period(start: datetime, end: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
-        raise DomainError("Dates must include a time zone.", field="start")
+        raise DomainError(gettext_noop("Dates must include a time zone."), field="start")
     if end <= start:
-        raise DomainError("The end must be after the start.", field="end")
+        raise DomainError(gettext_noop("The end must be after the start."), field="end")
 
 
 def hold_slot(
@@ -96,7 +104,7 @@ def _model_errors_to_domain(error: ValidationError) -> DomainError:
 def _apply(instance, data: dict, allowed: tuple[str, ...]) -> None:
     for name, value in data.items():
         if name not in allowed:
-            raise DomainError(f"Unknown field “{name}”.", field=name)
+            raise DomainError(gettext_noop("Unknown field “%(name)s”."), params={"name": name}, field=name)
         setattr(instance, name, value)
 
 
@@ -120,8 +128,8 @@ def _place_fields(fields: dict, *, address_changed: bool, point_changed: bool) -
     elif not (point_changed or address_changed):
         return fields
     else:
-        check_number(fields, "latitude", "The latitude", low=-90, high=90)
-        check_number(fields, "longitude", "The longitude", low=-180, high=180)
+        check_number(fields, "latitude", gettext_noop("The latitude"), low=-90, high=90)
+        check_number(fields, "longitude", gettext_noop("The longitude"), low=-180, high=180)
         place = reverse_place(fields["latitude"], fields["longitude"])
         try:
             named = geocode_place(fields.get("address", ""))
@@ -152,9 +160,9 @@ def create_listing(
     *, owner: User, kind: str, fields: dict, details: dict, photos: Sequence[UploadedFile] = ()
 ) -> Listing:
     """A new active listing with its kind's details and photos; nothing is written if any rule is broken."""
-    require(kind in ListingKind.values, f"Unknown kind “{kind}”: choose a room, a car or a driving service.", "kind")
+    require(kind in ListingKind.values, UNKNOWN_KIND, "kind", kind=kind)
     if not has_verified_email(owner):
-        raise PermissionDenied("Confirm your email address before listing something.")
+        raise PermissionDenied(gettext_noop("Confirm your email address before listing something."))
     ensure_not_suspended(owner, doing=gettext_noop("list anything"))
     fields = _priced_in(_place_fields(fields, address_changed=True, point_changed=True), owner)
     fields["text_language"] = fields.get("text_language") or author_language(owner)
@@ -181,9 +189,9 @@ def create_listing(
 def _lock_own(listing: Listing, actor: User) -> Listing:
     locked = Listing.objects.select_for_update().get(pk=listing.pk)
     if locked.owner_id != actor.pk:
-        raise PermissionDenied("Only the owner can change this listing.")
+        raise PermissionDenied(gettext_noop("Only the owner can change this listing."))
     if locked.status == ListingStatus.DELETED:
-        raise NotFound("This listing was deleted.")
+        raise NotFound(gettext_noop("This listing was deleted."))
     return locked
 
 
@@ -199,7 +207,7 @@ def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict
         current_details = {name: getattr(detail, name) for name in DETAIL_FIELDS[locked.kind]}
         for name in fields:
             if name not in COMMON_FIELDS:
-                raise DomainError(f"Unknown field “{name}”.", field=name)
+                raise DomainError(gettext_noop("Unknown field “%(name)s”."), params={"name": name}, field=name)
         merged = {**current, **fields}
         point_changed = (merged["latitude"], merged["longitude"]) != (locked.latitude, locked.longitude)
         merged = _place_fields(merged, address_changed=merged["address"] != locked.address, point_changed=point_changed)
@@ -223,7 +231,7 @@ def update_listing(*, listing: Listing, actor: User, fields: dict, details: dict
 
 def set_listing_status(*, listing: Listing, actor: User, status: str) -> Listing:
     """Pause, resume or (soft) delete the owner's listing; search and other people stop seeing it unless active."""
-    require(status in ListingStatus.values, "Unknown status.", "status")
+    require(status in ListingStatus.values, gettext_noop("Unknown status."), "status")
     if status == ListingStatus.ACTIVE:
         ensure_not_suspended(actor, doing=gettext_noop("take bookings again"))
     with transaction.atomic():
@@ -258,7 +266,9 @@ def _store_photos(listing: Listing, prepared: list) -> list[ListingPhoto]:
     existing = listing.photos.count()
     if existing + len(prepared) > MAX_PHOTOS_PER_LISTING:
         raise DomainError(
-            f"A listing holds up to {MAX_PHOTOS_PER_LISTING} photos; it has {existing} already.", field="photos"
+            gettext_noop("A listing holds up to %(count)s photos; it has %(existing)s already."),
+            params={"count": MAX_PHOTOS_PER_LISTING, "existing": existing},
+            field="photos",
         )
     photos = []
     for offset, content in enumerate(prepared):
@@ -279,9 +289,11 @@ def block_period(
     now = now or timezone.now()
     _check_period(start, end)
     if end - start > timedelta(days=366):
-        raise DomainError("Block at most a year at a time.", field="end")
+        raise DomainError(gettext_noop("Block at most a year at a time."), field="end")
     if end <= now:
-        raise DomainError("That day has passed. Pick days from today on.", field="first_day", code="past_dates")
+        raise DomainError(
+            gettext_noop("That day has passed. Pick days from today on."), field="first_day", code="past_dates"
+        )
     with transaction.atomic():
         locked = _lock_own(listing, actor)
         check_period(time_zone=locked.time_zone, horizon_days=locked.booking_horizon_days, end=end, now=now)
@@ -294,9 +306,11 @@ def unblock_period(*, listing: Listing, actor: User, busy_period_id: int) -> Non
         _lock_own(listing, actor)
         period = BusyPeriod.objects.filter(pk=busy_period_id, listing_id=listing.pk).first()
         if period is None:
-            raise NotFound("That blocked period does not exist any more.")
+            raise NotFound(gettext_noop("That blocked period does not exist any more."))
         if period.source != BusySource.OWNER_BLOCK:
-            raise DomainError("This period is a booking: cancel the booking instead.", field="busy_period")
+            raise DomainError(
+                gettext_noop("This period is a booking: cancel the booking instead."), field="busy_period"
+            )
         release_slot(busy_period=period)
 
 
@@ -308,9 +322,11 @@ def question_thread_key(*, listing_id: int, requester_id: int) -> str:
 def open_question_thread(*, listing: Listing, requester: User) -> Thread:
     """The requester's question thread with the owner of a listing they can see, created on first ask."""
     if requester.pk == listing.owner_id:
-        raise PermissionDenied("This is your own listing: guests ask you their questions here.")
+        raise PermissionDenied(gettext_noop("This is your own listing: guests ask you their questions here."))
     if not has_verified_email(requester):
-        raise PermissionDenied("Confirm your email address before writing to hosts.", code="email_unverified")
+        raise PermissionDenied(
+            gettext_noop("Confirm your email address before writing to hosts."), code="email_unverified"
+        )
     ensure_not_suspended(requester, doing=gettext_noop("write to hosts"))
     ensure_not_blocked(requester, listing.owner_id, doing=gettext_noop("write to this host"))
     return ensure_thread(
@@ -338,35 +354,41 @@ def report_listing(*, listing: Listing, reporter: User, reason: str) -> ListingR
     """Anyone logged in may report a listing they can see, once; staff then decide on the desk."""
     text = " ".join((reason or "").split())
     if len(text) < 10:
-        raise DomainError("Tell us what is wrong with this listing (at least 10 characters).", field="reason")
+        raise DomainError(
+            gettext_noop("Tell us what is wrong with this listing (at least 10 characters)."), field="reason"
+        )
     if len(text) > REPORT_REASON_MAX:
-        raise DomainError(f"Keep the report under {REPORT_REASON_MAX} characters.", field="reason")
+        raise DomainError(
+            gettext_noop("Keep the report under %(count)s characters."),
+            params={"count": REPORT_REASON_MAX},
+            field="reason",
+        )
     if reporter.pk == listing.owner_id:
-        raise PermissionDenied("You cannot report your own listing.")
+        raise PermissionDenied(gettext_noop("You cannot report your own listing."))
     try:
         with transaction.atomic():
             return ListingReport.objects.create(listing=listing, reporter=reporter, reason=text)
     except IntegrityError:
-        raise Conflict("You have already reported this listing; our team is looking at it.") from None
+        raise Conflict(gettext_noop("You have already reported this listing; our team is looking at it.")) from None
 
 
 def decide_listing_report(*, staff: User, report_id: int, decision: str, reason: str) -> ListingReport:
     """Staff remove the reported listing (soft delete: bookings and the ledger keep pointing at it) or keep it."""
     if not (staff.is_active and staff.is_staff and staff.has_perm("listings.change_listingreport")):
-        raise PermissionDenied("Only Sharing's support staff can decide reports.")
+        raise PermissionDenied(gettext_noop("Only Sharing's support staff can decide reports."))
     if decision not in ListingReportDecision.values:
-        raise DomainError("Decide to remove or keep the listing.", field="decision")
+        raise DomainError(gettext_noop("Decide to remove or keep the listing."), field="decision")
     reason = " ".join((reason or "").split())
     if not reason:
-        raise DomainError("Give a reason: it is kept on record.", field="reason")
+        raise DomainError(gettext_noop("Give a reason: it is kept on record."), field="reason")
     with transaction.atomic():
         report = ListingReport.objects.select_for_update().filter(pk=report_id).first()
         if report is None:
-            raise NotFound("No such report.")
+            raise NotFound(gettext_noop("No such report."))
         if report.decision:
             if report.decision == decision:
                 return report
-            raise Conflict("This report was already decided.")
+            raise Conflict(gettext_noop("This report was already decided."))
         if decision == ListingReportDecision.REMOVE:
             Listing.objects.filter(pk=report.listing_id).update(status=ListingStatus.DELETED, updated_at=timezone.now())
         report.decision = decision

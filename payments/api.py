@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 from ninja import Router, Schema
 
 from core.api import session_or_token_auth
@@ -85,7 +86,7 @@ def _own_payment(request: ApiRequest, payment_id: int) -> Payment:
     # Someone else's payment is reported as missing, not as forbidden, so ids reveal nothing.
     payment = Payment.objects.filter(pk=payment_id, payer=request.user).first()
     if payment is None:
-        raise NotFound("No such payment.")
+        raise NotFound(gettext_noop("No such payment."))
     return payment
 
 

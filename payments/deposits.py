@@ -18,6 +18,7 @@ payable account in full (Sharing keeps no fee on damage or kilometres), then the
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.money import Authorisation
@@ -36,7 +37,7 @@ Status = Payment.Status
 def _card(token: str) -> tuple[str, str]:
     customer, _, method = token.partition("/")
     if not customer or not method:
-        raise PaymentStateError("No card is kept for this rental.")
+        raise PaymentStateError(gettext_noop("No card is kept for this rental."))
     return customer, method
 
 
@@ -63,7 +64,7 @@ def _hold(*, card: str, payer: User, amount: int, currency: str, reference: str)
         # Off-session: nobody is there to answer the bank. Let the attempt go and say why.
         _cancel(payment)
         raise PaymentFailed(
-            "Your bank wants to confirm each charge on this card. Use another card for car rentals.",
+            gettext_noop("Your bank wants to confirm each charge on this card. Use another card for car rentals."),
             code="authentication_required",
         )
     return payment
@@ -100,7 +101,7 @@ def _capture_to_host(payment: Payment, *, amount: int, host: User) -> Payment:
             amount_to_capture=amount if amount < payment.amount else None,
         )
         if intent.status != "succeeded":
-            raise PaymentFailed("The card could not be charged.", code="capture_failed")
+            raise PaymentFailed(gettext_noop("The card could not be charged."), code="capture_failed")
         with transaction.atomic():
             payment = apply_payment_intent(Payment.objects.select_for_update().get(pk=payment.pk), intent)
     if payment.status != Status.CAPTURED:
@@ -115,7 +116,7 @@ class CarMoney:
 
     def save_card(self, *, payer: User, payment_method: str, reference: str) -> str:
         if not payment_method:
-            raise PaymentFailed("Enter your card details first.", code="payment_method_missing")
+            raise PaymentFailed(gettext_noop("Enter your card details first."), code="payment_method_missing")
         rental = reference.replace(":", "-")
         customer = gateway.create_customer(
             idempotency_key=idempotency_key("card", rental, "customer"),

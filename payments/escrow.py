@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking
@@ -63,7 +64,7 @@ def _payment_for(reference: str) -> Payment:
     """The one payment attached to a booking (failed attempts never are)."""
     payment = selectors.payments_for_reference(reference).exclude(status=Status.FAILED).last()
     if payment is None:
-        raise PaymentStateError("No card payment is attached to this booking.")
+        raise PaymentStateError(gettext_noop("No card payment is attached to this booking."))
     return payment
 
 
@@ -124,18 +125,20 @@ class StripeEscrow(CarMoney):
     def attach(self, *, payment_id: int, reference: str) -> None:
         payment = Payment.objects.get(pk=payment_id)
         if payment.status not in (Status.AUTHORIZED, Status.CARD_SAVED):
-            raise PaymentStateError("The card is not authorised for this booking. Try again with your card.")
+            raise PaymentStateError(
+                gettext_noop("The card is not authorised for this booking. Try again with your card.")
+            )
         guest_payments.set_payment_reference(payment=payment, reference=reference)
 
     def adopt(self, *, payment_id: int, payer: User, amount: int, currency: str, reference: str) -> None:
         payment = Payment.objects.filter(pk=payment_id, payer_id=payer.pk).first()
         if payment is None or payment.status != Status.AUTHORIZED:
-            raise PaymentStateError("The card is no longer held for this job. Ask again with your card.")
+            raise PaymentStateError(gettext_noop("The card is no longer held for this job. Ask again with your card."))
         if payment.currency != currency.upper():
             raise PaymentStateError(f"The fare is in {currency.upper()}, but the card is held in {payment.currency}.")
         if payment.amount < amount:
             # Never charge more than the card holds: a capture above the authorisation fails at the bank.
-            raise PaymentStateError("The fare is more than what is held on the card for this job.")
+            raise PaymentStateError(gettext_noop("The fare is more than what is held on the card for this job."))
         guest_payments.set_payment_reference(payment=payment, reference=reference)
 
     def abandon(self, *, payment_id: int) -> None:
@@ -183,12 +186,14 @@ class StripeEscrow(CarMoney):
     ) -> None:
         saved = _saved_card_not_charged(reference)
         if saved is None:
-            raise PaymentStateError("No saved card waits to be charged for this booking.")
+            raise PaymentStateError(gettext_noop("No saved card waits to be charged for this booking."))
         payment = Payment.objects.filter(pk=payment_id, payer_id=payer.pk).first()
         if payment is None or payment.status != Status.AUTHORIZED:
-            raise PaymentStateError("The card is not authorised for this booking. Try again with your card.")
+            raise PaymentStateError(
+                gettext_noop("The card is not authorised for this booking. Try again with your card.")
+            )
         if payment.currency != saved.currency or payment.amount < amount:
-            raise PaymentStateError("The card is not authorised for this booking's amount. Try again.")
+            raise PaymentStateError(gettext_noop("The card is not authorised for this booking's amount. Try again."))
         outbox.record_cancel(payment=saved)
         guest_payments.set_payment_reference(payment=payment, reference=reference)
         outbox.record_capture(payment=payment, amount=amount, promotion=promotion, credit=credit)
@@ -209,9 +214,13 @@ class StripeEscrow(CarMoney):
         first = recording.lock_payment(_payment_for(reference))
         payment = Payment.objects.filter(pk=payment_id, payer_id=payer.pk).first()
         if payment is None or payment.status != Status.AUTHORIZED:
-            raise PaymentStateError("The card is no longer held for this change. Ask again with your card.")
+            raise PaymentStateError(
+                gettext_noop("The card is no longer held for this change. Ask again with your card.")
+            )
         if payment.currency != first.currency or payment.amount < amount:
-            raise PaymentStateError("The card is not held for this change's amount. Ask again with your card.")
+            raise PaymentStateError(
+                gettext_noop("The card is not held for this change's amount. Ask again with your card.")
+            )
         capture = first.operations.filter(kind__in=outbox.CHARGING_KINDS).exclude(status=MoneyOperation.Status.REFUSED)
         charged = first.captured_amount or (capture[0].amount if capture else 0)
         refundable = charged - first.refunded_amount - outbox.pending_refunds(first)

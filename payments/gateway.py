@@ -18,6 +18,7 @@ from uuid import UUID
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 from payments.errors import PaymentFailed, PaymentServiceUnavailable
 
@@ -91,25 +92,29 @@ def _stripe_errors(action: str) -> Iterator[None]:
     except stripe.IdempotencyError as error:
         logger.error("Stripe idempotency conflict during %s: %s", action, error)
         raise PaymentFailed(
-            "This payment operation was already attempted with different details. Contact support.",
+            gettext_noop("This payment operation was already attempted with different details. Contact support."),
             code="idempotency_error",
         ) from error
     except stripe.InvalidRequestError as error:
         logger.warning("Stripe refused %s: %s", action, error)
-        message = error.user_message or "The payment provider refused this operation."
+        # Stripe's own words come in English (or the card holder's bank's language): kept as a value.
+        reason = error.user_message or gettext("The payment provider refused this operation.")
         raise PaymentFailed(
-            f"Payment could not be completed: {message}", code=error.code or "invalid_request"
+            gettext_noop("Payment could not be completed: %(reason)s"),
+            params={"reason": reason},
+            code=error.code or "invalid_request",
         ) from error
     except stripe.APIConnectionError as error:
         logger.error("Stripe unreachable during %s: %s", action, error)
         raise PaymentServiceUnavailable(
-            "The payment service is not answering right now. Nothing was charged; try again in a minute.",
+            gettext_noop("The payment service is not answering right now. Nothing was charged; try again in a minute."),
             code="stripe_unreachable",
         ) from error
     except stripe.StripeError as error:
         logger.error("Stripe error during %s: %s", action, error)
         raise PaymentServiceUnavailable(
-            "The payment service reported an error. Nothing was changed; try again later.", code="stripe_error"
+            gettext_noop("The payment service reported an error. Nothing was changed; try again later."),
+            code="stripe_error",
         ) from error
 
 

@@ -39,6 +39,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import DomainError
@@ -153,7 +154,7 @@ def record_cancel(*, payment: Payment) -> MoneyOperation | None:
     if payment.status in (Status.CANCELED, Status.FAILED) or existing is not None:
         return existing
     if payment.status == Status.CAPTURED or pending_capture(payment):
-        raise PaymentStateError("This payment was already charged: refund it instead of cancelling.")
+        raise PaymentStateError(gettext_noop("This payment was already charged: refund it instead of cancelling."))
     return _record(payment, Kind.CANCEL, 0)
 
 
@@ -175,7 +176,9 @@ def record_refund(
     Sharing's promotions and the guest's credit with it."""
     payment = recording.lock_payment(payment)
     if payment.status != Status.CAPTURED and not pending_capture(payment):
-        raise PaymentStateError("Only a charged payment can be refunded; cancel an authorisation instead.")
+        raise PaymentStateError(
+            gettext_noop("Only a charged payment can be refunded; cancel an authorisation instead.")
+        )
     recording.check_refundable(payment)
     pending = pending_refunds(payment)
     capture = payment.operations.filter(kind__in=CHARGING_KINDS).exclude(status=OpStatus.REFUSED).first()
@@ -221,7 +224,9 @@ def release_escrow_after_commit(
     """Close the escrow in the caller's transaction (ledger only, `taxes` to their accounts); the transfer
     goes after commit."""
     if pending_capture(payment):
-        raise PaymentStateError("The guest's charge is still pending: the payout waits for it.", code="capture_waiting")
+        raise PaymentStateError(
+            gettext_noop("The guest's charge is still pending: the payout waits for it."), code="capture_waiting"
+        )
     payout = host_payouts.release_escrow(payment=payment, host=host, host_amount=host_amount, taxes=taxes)
     if payout is not None and payout.status == Payout.Status.WAITING:
         payout_id = payout.pk
@@ -241,7 +246,9 @@ def _send_capture(operation: MoneyOperation) -> Any:
 
 def _apply_capture(operation: MoneyOperation, payment: Payment, intent: Any) -> None:
     if intent.status != "succeeded":
-        raise PaymentFailed("The card could not be charged. Ask the guest for another card.", code="capture_failed")
+        raise PaymentFailed(
+            gettext_noop("The card could not be charged. Ask the guest for another card."), code="capture_failed"
+        )
     if payment.captured_amount == 0:  # a `payment_intent.succeeded` webhook may have recorded it first
         recording.post_capture(payment, int(intent.amount_received or operation.amount), intent)
     recording.post_subsidy(payment, promotion=operation.promotion, credit=operation.credit)
@@ -277,7 +284,7 @@ def _send_charge(operation: MoneyOperation) -> Any:
 
 def _apply_charge(operation: MoneyOperation, payment: Payment, intent: Any) -> None:
     if intent.status != "succeeded":
-        raise PaymentFailed("The saved card could not be charged.", code="charge_failed")
+        raise PaymentFailed(gettext_noop("The saved card could not be charged."), code="charge_failed")
     payment.stripe_payment_intent_id = intent.id
     recording.save_payment(payment, "stripe_payment_intent_id")
     if payment.captured_amount == 0:
@@ -290,10 +297,12 @@ def _send_refund(operation: MoneyOperation) -> Any:
     payment = operation.payment
     if payment.status != Status.CAPTURED:
         # The capture recorded before it is still on its way (or failed): retried after it.
-        raise PaymentFailed("The charge is not recorded yet; the refund waits for it.", code="capture_waiting")
+        raise PaymentFailed(
+            gettext_noop("The charge is not recorded yet; the refund waits for it."), code="capture_waiting"
+        )
     if payment.frozen and payment.stripe_dispute_id:
         raise PaymentFailed(
-            "This charge is under a chargeback: Stripe refuses refunds on it. Settle the dispute first.",
+            gettext_noop("This charge is under a chargeback: Stripe refuses refunds on it. Settle the dispute first."),
             code="charge_disputed",
         )
     _take_back_released_money(operation)
@@ -315,11 +324,15 @@ def _wait_for_reversals(operation: MoneyOperation) -> None:
     earlier = MoneyOperation.objects.filter(payment_id=operation.payment_id, kind=Kind.REVERSE, status__in=UNSETTLED)
     if earlier.filter(status=OpStatus.FAILED).exists():
         raise PaymentFailed(
-            "Taking the money back from the host's payout failed: staff must settle it before this can go on.",
+            gettext_noop(
+                "Taking the money back from the host's payout failed: staff must settle it before this can go on."
+            ),
             code="reversal_failed",
         )
     if earlier.exists():
-        raise PaymentFailed("The money is still being taken back from the host's payout.", code="reversal_waiting")
+        raise PaymentFailed(
+            gettext_noop("The money is still being taken back from the host's payout."), code="reversal_waiting"
+        )
 
 
 def _take_back_released_money(operation: MoneyOperation) -> None:
@@ -385,7 +398,7 @@ def _send_release(operation: MoneyOperation) -> None:
     earlier = MoneyOperation.objects.filter(payment_id=operation.payment_id, status__in=UNSETTLED, pk__lt=operation.pk)
     if earlier.exists():
         raise PaymentFailed(
-            "The refund or the take-back before this release is not settled yet.", code="reversal_waiting"
+            gettext_noop("The refund or the take-back before this release is not settled yet."), code="reversal_waiting"
         )
 
 
@@ -393,7 +406,9 @@ def _apply_release(operation: MoneyOperation, payment: Payment, _answer: Any) ->
     host = operation.host
     assert host is not None  # a DB constraint: a release names its host
     if payment.frozen:
-        raise PaymentFailed("The payout is on hold while a chargeback or dispute is open.", code="payment_frozen")
+        raise PaymentFailed(
+            gettext_noop("The payout is on hold while a chargeback or dispute is open."), code="payment_frozen"
+        )
     owed = max(0, operation.host_keeps - payment.host_payout_amount)
     if payment.escrow_amount > 0:
         try:

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking, BookingStatus, BookingTransition
@@ -31,10 +32,10 @@ from reviews.models import (
 )
 
 PAGE_SIZE = 10
-NOT_YET_REVIEWABLE = "You can review this booking once it has taken place."
-ALREADY_REVIEWED = "You have already reviewed this booking."
-WINDOW_CLOSED = "The 14 days to review this booking are over."
-ONLY_PARTIES = "Only the guest and the host of this booking can review it."
+NOT_YET_REVIEWABLE = gettext_noop("You can review this booking once it has taken place.")
+ALREADY_REVIEWED = gettext_noop("You have already reviewed this booking.")
+WINDOW_CLOSED = gettext_noop("The 14 days to review this booking are over.")
+ONLY_PARTIES = gettext_noop("Only the guest and the host of this booking can review it.")
 
 
 def review_period_end(booking: Booking) -> datetime | None:
@@ -129,7 +130,7 @@ def listing_reviews(*, listing_id: int, viewer: User | AnonymousUser | None, pag
     # A paused listing is a 404 for everybody but its owner, as on its own page.
     hidden = listing is not None and listing.status != ListingStatus.ACTIVE
     if listing is None or (hidden and (viewer is None or viewer.pk != listing.owner_id)):
-        raise NotFound("No such listing.")
+        raise NotFound(gettext_noop("No such listing."))
     reviews = _public(viewer).filter(listing_id=listing.pk, direction=Direction.GUEST_TO_HOST)
     return ReviewsPage(
         page=_paginate(reviews, page),
@@ -144,7 +145,7 @@ def user_reviews(*, user_id: int, viewer: User | AnonymousUser | None, page: int
     """Published reviews about a person (as a host and as a guest), newest first, with their averages."""
     person = User.objects.filter(pk=user_id, is_active=True).first()
     if person is None:
-        raise NotFound("No such person.")
+        raise NotFound(gettext_noop("No such person."))
     reviews = _public(viewer).filter(subject_id=person.pk)
     ratings = {r.role: r for r in UserRating.objects.filter(user=person)}
     count = sum(r.count for r in ratings.values())

@@ -35,17 +35,14 @@ from listings.models import Listing
 from realtime import notify
 from realtime.wording import words
 from reviews import selectors, tasks
+from reviews.checks import check_aspects, check_rating, clean_text
 from reviews.models import (
-    ASPECTS_BY_KIND,
-    MAX_RATING,
-    MIN_RATING,
     NOTE_MAX_LENGTH,
     REASON_MAX_LENGTH,
     RESPONSE_MAX_LENGTH,
     REVIEW_WINDOW,
     TEXT_MAX_LENGTH,
     TEXT_MIN_LENGTH,
-    Aspect,
     Direction,
     ReportDecision,
     Review,
@@ -57,8 +54,8 @@ from reviews.models import (
 )
 from reviews.text import plain_text
 
-BOOKING_NOT_FOUND = "No such booking."
-REVIEW_NOT_FOUND = "No such review."
+BOOKING_NOT_FOUND = gettext_noop("No such booking.")
+REVIEW_NOT_FOUND = gettext_noop("No such review.")
 WINDOW_CLOSED = selectors.WINDOW_CLOSED
 
 logger = logging.getLogger(__name__)
@@ -128,42 +125,6 @@ def _notify(recipients: list[User], kind: str, booking: Booking, message: str) -
     )
 
 
-def _clean_text(value: str, *, field: str, max_length: int, min_length: int = 1, what: str = "Your review") -> str:
-    text = plain_text(value or "")
-    if len(text) < min_length:
-        if min_length == 1:
-            raise DomainError(f"{what} is empty: write a few words.", field=field, code="too_short")
-        raise DomainError(f"{what} needs at least {min_length} characters.", field=field, code="too_short")
-    if len(text) > max_length:
-        raise DomainError(f"{what} is too long: at most {max_length} characters.", field=field, code="too_long")
-    return text
-
-
-def _check_rating(value: Any, *, field: str, label: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_RATING <= value <= MAX_RATING:
-        raise DomainError(f"Rate {label} from {MIN_RATING} to {MAX_RATING} stars.", field=field, code="bad_rating")
-    return value
-
-
-def _check_aspects(kind: str, direction: str, aspects: dict[str, int] | None) -> dict[str, int]:
-    """The guest rates every aspect of the listing's kind; the host rates none."""
-    aspects = dict(aspects or {})
-    if direction == Direction.HOST_TO_GUEST:
-        if aspects:
-            raise DomainError("Hosts give an overall rating only.", field="aspects", code="unexpected_aspects")
-        return {}
-    expected = ASPECTS_BY_KIND[kind]
-    unknown = sorted(set(aspects) - set(expected))
-    if unknown:
-        raise DomainError(f"This listing is not rated on {', '.join(unknown)}.", field="aspects", code="bad_aspect")
-    for name in expected:
-        label = Aspect(name).label.lower()
-        if name not in aspects:
-            raise DomainError(f"Rate the {label} too.", field=name, code="missing_aspect")
-        _check_rating(aspects[name], field=name, label=label)
-    return {name: aspects[name] for name in expected}
-
-
 def _aggregate_keys(review: Review) -> list[tuple[int, str]]:
     role = Role.HOST if review.direction == Direction.GUEST_TO_HOST else Role.GUEST
     return [(review.subject_id, role)]
@@ -224,12 +185,12 @@ def write_review(
     too (then both are published at once) or the window closes.
     """
     now = now or timezone.now()
-    text = _clean_text(text, field="text", max_length=TEXT_MAX_LENGTH, min_length=TEXT_MIN_LENGTH)
+    text = clean_text(text, field="text", max_length=TEXT_MAX_LENGTH, min_length=TEXT_MIN_LENGTH)
     note = plain_text(private_note or "")
     if len(note) > NOTE_MAX_LENGTH:
-        too_long = f"The private note is too long: at most {NOTE_MAX_LENGTH} characters."
-        raise DomainError(too_long, field="private_note", code="too_long")
-    rating = _check_rating(rating, field="rating", label="your stay")
+        too_long = gettext_noop("The private note is too long: at most %(count)s characters.")
+        raise DomainError(too_long, params={"count": NOTE_MAX_LENGTH}, field="private_note", code="too_long")
+    rating = check_rating(rating, field="rating", label=gettext_noop("your stay"))
     with transaction.atomic():
         booking = _lock_booking(booking_id)
         parties = _parties(booking)
@@ -246,7 +207,7 @@ def write_review(
         window, created = _window(booking, ended_at)
         if window.closed_at is not None or now >= window.closes_at:
             raise Conflict(WINDOW_CLOSED, code="window_closed")
-        aspect_ratings = _check_aspects(booking.listing.kind, direction, aspects)
+        aspect_ratings = check_aspects(booking.listing.kind, direction, aspects)
         other_direction = next(d for d in parties if d != direction)
         try:
             with transaction.atomic():
@@ -285,7 +246,7 @@ def announce_review_window(*, booking_id: int, now: datetime | None = None) -> R
         booking = _lock_booking(booking_id)
         ended_at = selectors.review_period_end(booking)
         if ended_at is None:
-            raise Conflict("This booking cannot be reviewed.", code="not_reviewable")
+            raise Conflict(gettext_noop("This booking cannot be reviewed."), code="not_reviewable")
         window, created = _window(booking, ended_at)
         if window.can_write_sent_at is not None:
             return window
@@ -327,11 +288,11 @@ def remind_reviewers(*, booking_id: int, now: datetime | None = None) -> ReviewW
         booking = _lock_booking(booking_id)
         window = ReviewWindow.objects.select_for_update().filter(booking=booking).first()
         if window is None:
-            raise NotFound("Nobody can review this booking yet.")
+            raise NotFound(gettext_noop("Nobody can review this booking yet."))
         if window.reminder_sent_at is not None or window.closed_at is not None:
             return window
         if now < window.remind_at:
-            raise Conflict("The reminder is not due yet.", code="not_due")
+            raise Conflict(gettext_noop("The reminder is not due yet."), code="not_due")
         if now >= window.closes_at:
             raise Conflict(WINDOW_CLOSED, code="window_closed")
         window.reminder_sent_at = now
@@ -352,11 +313,11 @@ def close_review_window(*, booking_id: int, now: datetime | None = None) -> Revi
         booking = _lock_booking(booking_id)
         window = ReviewWindow.objects.select_for_update().filter(booking=booking).first()
         if window is None:
-            raise NotFound("Nobody can review this booking yet.")
+            raise NotFound(gettext_noop("Nobody can review this booking yet."))
         if window.closed_at is not None:
             return window
         if now < window.closes_at:
-            raise Conflict("The review window is still open.", code="not_due")
+            raise Conflict(gettext_noop("The review window is still open."), code="not_due")
         _publish(window, booking, now, gettext_noop("The review window closed: the reviews are now public."))
     return window
 
@@ -391,15 +352,15 @@ def advance_reviews(*, now: datetime | None = None) -> dict[str, int]:
 def respond_to_review(*, responder: User, review_id: int, text: str, now: datetime | None = None) -> Review:
     """The person reviewed answers publicly, once, after publication."""
     now = now or timezone.now()
-    text = _clean_text(text, field="response", max_length=RESPONSE_MAX_LENGTH, what="Your response")
+    text = clean_text(text, field="response", max_length=RESPONSE_MAX_LENGTH, what=gettext_noop("Your response"))
     with transaction.atomic():
         review = _lock_review(review_id)
         if not selectors.can_see(responder, review):
             raise NotFound(REVIEW_NOT_FOUND)
         if responder.pk != review.subject_id:
-            raise PermissionDenied("Only the person reviewed can respond to this review.")
+            raise PermissionDenied(gettext_noop("Only the person reviewed can respond to this review."))
         if review.responded_at is not None:
-            raise Conflict("You have already responded to this review.", code="already_responded")
+            raise Conflict(gettext_noop("You have already responded to this review."), code="already_responded")
         review.response = text
         review.responded_at = now
         review.save(update_fields=["response", "responded_at"])
@@ -409,20 +370,23 @@ def respond_to_review(*, responder: User, review_id: int, text: str, now: dateti
 def report_review(*, reporter: User, review_id: int, reason: str, now: datetime | None = None) -> ReviewReport:
     """Anyone who can see a review may report it as abusive, once."""
     now = now or timezone.now()
-    reason = _clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH, what="The reason")
+    reason = clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH, what=gettext_noop("The reason"))
     with transaction.atomic():
         review = _lock_review(review_id)
         if not reporter.is_authenticated or not selectors.can_see(reporter, review):
             raise NotFound(REVIEW_NOT_FOUND)
         if reporter.pk == review.author_id:
-            raise PermissionDenied("You cannot report your own review.")
+            raise PermissionDenied(gettext_noop("You cannot report your own review."))
         if ReviewReport.objects.filter(review=review, reporter=reporter).exists():
-            raise Conflict("You have already reported this review. Our team will look at it.", code="already_reported")
+            raise Conflict(
+                gettext_noop("You have already reported this review. Our team will look at it."),
+                code="already_reported",
+            )
         try:
             with transaction.atomic():
                 report = ReviewReport.objects.create(review=review, reporter=reporter, reason=reason, created_at=now)
         except IntegrityError as error:
-            raise Conflict("You have already reported this review.", code="already_reported") from error
+            raise Conflict(gettext_noop("You have already reported this review."), code="already_reported") from error
     return report
 
 
@@ -440,7 +404,7 @@ def _hide(review: Review, *, staff: User, reason: str, now: datetime) -> None:
 
 def _require_staff(user: User) -> None:
     if not (user.is_authenticated and user.is_staff):
-        raise PermissionDenied("Only staff can moderate reviews.")
+        raise PermissionDenied(gettext_noop("Only staff can moderate reviews."))
 
 
 def moderate_report(
@@ -450,18 +414,20 @@ def moderate_report(
     now = now or timezone.now()
     _require_staff(staff)
     if decision not in (ReportDecision.HIDE, ReportDecision.KEEP):
-        raise DomainError("Decide to hide or keep the review.", field="decision", code="bad_decision")
-    reason = _clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH, what="The reason for the decision")
+        raise DomainError(gettext_noop("Decide to hide or keep the review."), field="decision", code="bad_decision")
+    reason = clean_text(
+        reason, field="reason", max_length=REASON_MAX_LENGTH, what=gettext_noop("The reason for the decision")
+    )
     review_id = ReviewReport.objects.filter(pk=report_id).values_list("review_id", flat=True).first()
     if review_id is None:
-        raise NotFound("No such report.")
+        raise NotFound(gettext_noop("No such report."))
     with transaction.atomic():
         review = _lock_review(review_id)
         report = ReviewReport.objects.select_for_update().get(pk=report_id)
         if report.decision:
             if report.decision == decision:
                 return report
-            raise Conflict("This report was already decided.", code="already_decided")
+            raise Conflict(gettext_noop("This report was already decided."), code="already_decided")
         if decision == ReportDecision.HIDE:
             _hide(review, staff=staff, reason=reason, now=now)
         report.decision = decision
@@ -476,7 +442,7 @@ def hide_review(*, staff: User, review_id: int, reason: str, now: datetime | Non
     """Staff hide a review without a report (from the admin); the reason is kept on the review."""
     now = now or timezone.now()
     _require_staff(staff)
-    reason = _clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH, what="The reason")
+    reason = clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH, what=gettext_noop("The reason"))
     with transaction.atomic():
         review = _lock_review(review_id)
         _hide(review, staff=staff, reason=reason, now=now)

@@ -44,7 +44,7 @@ def accept_booking(*, host: User, booking_id: int, now: datetime | None = None) 
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        _require_host(booking, host, "accept")
+        _require_host(booking, host, gettext_noop("accept"))
         ensure_not_suspended(host, doing=gettext_noop("accept bookings"))
         if booking.status == BookingStatus.CONFIRMED:
             return booking
@@ -52,7 +52,7 @@ def accept_booking(*, host: User, booking_id: int, now: datetime | None = None) 
             auto_declined = booking.transitions.filter(reason=AUTO_DECLINE_REASON).exists()
             if booking.status == BookingStatus.DECLINED and auto_declined:
                 raise Conflict(DATES_TAKEN_MESSAGE, code="dates_taken")
-            raise _wrong_state(booking, "accepted")
+            raise _wrong_state(booking, gettext_noop("accepted"))
         if now >= booking.respond_by:
             raise Conflict(gettext_noop("The time to answer this request has run out."), code="expired")
         if not booking.listing.is_bookable:
@@ -72,8 +72,10 @@ def decline_booking(*, host: User, booking_id: int, reason: str = "", now: datet
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        _require_host(booking, host, "decline")
-        if not _needs_move(booking, to=BookingStatus.DECLINED, from_=(BookingStatus.REQUESTED,), verb="declined"):
+        _require_host(booking, host, gettext_noop("decline"))
+        if not _needs_move(
+            booking, to=BookingStatus.DECLINED, from_=(BookingStatus.REQUESTED,), verb=gettext_noop("declined")
+        ):
             return booking
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move(booking, BookingStatus.DECLINED, by=host, now=now, reason=reason or "Declined by the host")
@@ -92,8 +94,10 @@ def withdraw_booking(*, guest: User, booking_id: int, now: datetime | None = Non
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        _require_guest(booking, guest, "withdraw")
-        if not _needs_move(booking, to=BookingStatus.WITHDRAWN, from_=(BookingStatus.REQUESTED,), verb="withdrawn"):
+        _require_guest(booking, guest, gettext_noop("withdraw"))
+        if not _needs_move(
+            booking, to=BookingStatus.WITHDRAWN, from_=(BookingStatus.REQUESTED,), verb=gettext_noop("withdrawn")
+        ):
             return booking
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move(booking, BookingStatus.WITHDRAWN, by=guest, now=now, reason=gettext_noop("Withdrawn by the guest"))

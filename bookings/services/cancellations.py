@@ -19,6 +19,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings import pricing, selectors
@@ -40,7 +41,7 @@ from bookings.services.steps import (
 )
 from bookings.tenders import refund_tenders
 from core.errors import Conflict, NotFound
-from core.money import format_money
+from realtime.wording import money_value, words
 
 CANCELLABLE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
 
@@ -48,10 +49,10 @@ CANCELLABLE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
 def _cancellable(booking: Booking, *, to: str, now: datetime) -> bool:
     """False when the booking already has status `to` (cancelling twice changes nothing); raises when a
     confirmed or in-progress booking is not what is being cancelled, or it has already ended."""
-    if not _needs_move(booking, to=to, from_=CANCELLABLE_STATUSES, verb="cancelled"):
+    if not _needs_move(booking, to=to, from_=CANCELLABLE_STATUSES, verb=gettext_noop("cancelled")):
         return False
     if now >= booking.end:
-        raise Conflict("This booking has already ended.", code="ended")
+        raise Conflict(gettext_noop("This booking has already ended."), code="ended")
     if selectors.settled_by_dispute(booking):
         # The policy's refund would be paid on top of the dispute's split (or fail half-way).
         raise Conflict(selectors.SETTLED_BY_DISPUTE, code="settled_by_dispute")
@@ -63,7 +64,7 @@ def cancel_by_guest(*, guest: User, booking_id: int, reason: str = "", now: date
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        _require_guest(booking, guest, "cancel")
+        _require_guest(booking, guest, gettext_noop("cancel"))
         if not _cancellable(booking, to=BookingStatus.CANCELLED_BY_GUEST, now=now):
             return booking
         # A booking whose saved card was refused (nothing taken, nothing could be) ends at no cost.
@@ -78,10 +79,12 @@ def cancel_by_guest(*, guest: User, booking_id: int, reason: str = "", now: date
             booking, BookingStatus.CANCELLED_BY_GUEST, by=guest, now=now, reason=reason or "Cancelled by the guest"
         )
         _refund(booking, settlement)
-        freed = f"{booking.guest.public_name} cancelled. The dates are free again."
-        _notify([_host(booking)], "booking.cancelled", booking, freed)
-        refund = format_money(settlement.refund, booking.currency)
-        _notify([guest], "booking.cancelled", booking, f"You cancelled. Refund: {refund}.")
+        freed = gettext_noop("%(guest)s cancelled. The dates are free again.")
+        _notify([_host(booking)], "booking.cancelled", booking, freed, guest=booking.guest.public_name)
+        refund = money_value(settlement.refund, booking.currency)
+        _notify(
+            [guest], "booking.cancelled", booking, gettext_noop("You cancelled. Refund: %(refund)s."), refund=refund
+        )
     return booking
 
 
@@ -90,7 +93,7 @@ def cancel_by_host(*, host: User, booking_id: int, reason: str = "", now: dateti
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        _require_host(booking, host, "cancel")
+        _require_host(booking, host, gettext_noop("cancel"))
         if not _cancellable(booking, to=BookingStatus.CANCELLED_BY_HOST, now=now):
             return booking
         settlement = pricing.full_refund(selectors.booking_quote(booking))
@@ -123,7 +126,12 @@ def cancel_for_suspension(*, booking_id: int, suspended: User, reason: str, now:
             _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
             _move(booking, BookingStatus.DECLINED, by=None, now=now, reason=reason)
             money().release_authorisation(reference=booking_reference(booking.pk))
-            _notify(parties, "booking.declined", booking, f"This request was cancelled. {NOT_CHARGED}")
+            _notify(
+                parties,
+                "booking.declined",
+                booking,
+                [words(gettext_noop("This request was cancelled.")), words(NOT_CHARGED)],
+            )
         elif booking.status == BookingStatus.CONFIRMED and booking.start > now:
             settlement = pricing.full_refund(selectors.booking_quote(booking))
             _set_outcome(booking, settlement, now)

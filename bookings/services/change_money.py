@@ -40,7 +40,7 @@ from promotions import selectors as promotion_selectors
 from promotions import services as promotion_services
 from promotions.selectors import PromotionRefused
 
-NEEDS_CARD = "This change costs more: enter your card to pay the difference."
+NEEDS_CARD = gettext_noop("This change costs more: enter your card to pay the difference.")
 PROMOTION_DEARER = gettext_noop(
     "This booking is paid and a promo code or credit paid part of it: a change that costs more cannot be paid "
     "that way. Pick a change that costs the same or less, or cancel and book again."

@@ -24,10 +24,10 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings import selectors, tasks
@@ -35,13 +35,12 @@ from bookings.models import RESPONSE_WINDOW, Booking, BookingChange, BookingStat
 from bookings.money import money
 from bookings.services import change_money
 from bookings.services.change_money import NEEDS_CARD, card_pays
+from bookings.services.change_words import history_words, said
 from bookings.services.checkout import _check_rules
 from bookings.services.steps import _lock, _lock_change, _notify, _wrong_state
 from bookings.services.taxation import taxed
 from core.errors import CardRefused, Conflict, DomainError, NotFound, PermissionDenied
-from core.money import format_money
 from core.tasks import schedule_on_commit
-from core.words import counted
 from listings.models import BusyPeriod
 from listings.selectors import overlapping_busy_periods
 from listings.services import DATES_TAKEN_MESSAGE
@@ -50,10 +49,14 @@ logger = logging.getLogger(__name__)
 Status = BookingChange.Status
 Side = BookingChange.Side
 
-ONE_OPEN = "A change of this booking is already waiting for an answer. Withdraw it or wait for the answer."
-NO_OPEN_CHANGE = "There is no change of this booking waiting for an answer."
-SAME_AS_NOW = "That is the booking as it stands: pick other dates or another number of guests."
-BANK_WANTS_CHECK = "Your bank wants to confirm this payment on the spot. Use another card for this change."
+ONE_OPEN = gettext_noop(
+    "A change of this booking is already waiting for an answer. Withdraw it or wait for the answer."
+)
+NO_OPEN_CHANGE = gettext_noop("There is no change of this booking waiting for an answer.")
+SAME_AS_NOW = gettext_noop("That is the booking as it stands: pick other dates or another number of guests.")
+BANK_WANTS_CHECK = gettext_noop(
+    "Your bank wants to confirm this payment on the spot. Use another card for this change."
+)
 # The quote a change freezes and, once accepted, puts on the booking.
 QUOTE_FIELDS = (
     *("units", "unit_price", "subtotal", "discount", "fee"),
@@ -77,12 +80,14 @@ def _side(booking: Booking, user: User) -> str:
 
 def _check_changeable(booking: Booking, now: datetime) -> None:
     if booking.status != BookingStatus.CONFIRMED:
-        raise _wrong_state(booking, "changed")
+        raise _wrong_state(booking, gettext_noop("changed"))
     if now >= booking.start:
-        raise Conflict("This booking has started: its dates can no longer be changed.", code="started")
+        raise Conflict(gettext_noop("This booking has started: its dates can no longer be changed."), code="started")
     plan = PaymentSchedule.objects.filter(booking=booking).first()
     if plan is not None and plan.state not in (PaymentSchedule.State.SCHEDULED, PaymentSchedule.State.PAID):
-        raise Conflict("This booking's payment is being settled: change it once it is paid.", code="payment_pending")
+        raise Conflict(
+            gettext_noop("This booking's payment is being settled: change it once it is paid."), code="payment_pending"
+        )
 
 
 def _new_period(
@@ -139,7 +144,7 @@ def _authorise(*, payer: User, amount: int, currency: str, reference: str, payme
         raise CardRefused(BANK_WANTS_CHECK, field="payment_method", code="authentication_required")
     if not held.authorised:
         raise CardRefused(
-            held.failure_message or "Your card was refused. Try another card.",
+            held.failure_message or gettext_noop("Your card was refused. Try another card."),
             field="payment_method",
             code="payment_failed",
         )
@@ -236,23 +241,21 @@ def _record(
                 raise Conflict(ONE_OPEN, code="change_open") from error
             raise
         other = booking.listing.owner if side == Side.GUEST else booking.guest
-        who = booking.guest.public_name if side == Side.GUEST else "The host"
-        _notify([other], "booking.change_requested", booking, f"{who} asks to change this booking: {_words(change)}.")
+        if side == Side.GUEST:
+            asks = gettext_noop("%(guest)s asks to change this booking: %(change)s.")
+            _notify(
+                [other],
+                "booking.change_requested",
+                booking,
+                asks,
+                guest=booking.guest.public_name,
+                change=said(change),
+            )
+        else:
+            asks = gettext_noop("The host asks to change this booking: %(change)s.")
+            _notify([other], "booking.change_requested", booking, asks, change=said(change))
         schedule_on_commit(tasks.expire_booking_change_task, change.pk, at=change.respond_by)
     return change
-
-
-def _words(change: BookingChange) -> str:
-    """The change as both sides read it: new period, guests, and the money."""
-    zone = ZoneInfo(change.booking.time_zone)
-    period = f"{change.start.astimezone(zone):%d %b %Y %H:%M} to {change.end.astimezone(zone):%d %b %Y %H:%M}"
-    money_words = ""
-    if change.difference:
-        amount = format_money(abs(change.difference), change.booking.currency)
-        money_words = f", {amount} more" if change.difference > 0 else f", {amount} back to the guest"
-    room = change.booking.listing.kind == "room"
-    people = counted(change.guests, "guest") if room else counted(change.guests, "person", "people")
-    return f"{period}, {people}{money_words}"
 
 
 def ask_change(
@@ -307,9 +310,11 @@ def _answerable(booking: Booking, user: User, *, now: datetime) -> BookingChange
     if change is None:
         raise Conflict(NO_OPEN_CHANGE, code="no_change")
     if change.side == side:
-        raise PermissionDenied("The other side answers this change: you can withdraw it.", code="wrong_side")
+        raise PermissionDenied(
+            gettext_noop("The other side answers this change: you can withdraw it."), code="wrong_side"
+        )
     if now >= change.respond_by:
-        raise Conflict("The time to answer this change has run out.", code="expired")
+        raise Conflict(gettext_noop("The time to answer this change has run out."), code="expired")
     return change
 
 
@@ -322,7 +327,7 @@ def accept_change(*, user: User, booking_id: int, payment_method: str = "", now:
     seen = selectors.visible_booking(user=user, booking_id=booking_id)
     pending = BookingChange.objects.filter(booking=seen, status=Status.OPEN).first()
     if pending is not None and now >= pending.respond_by:  # said before any card is held for it
-        raise Conflict("The time to answer this change has run out.", code="expired")
+        raise Conflict(gettext_noop("The time to answer this change has run out."), code="expired")
     payment_id = None
     if pending is not None and card_needed_to_accept(booking=seen, change=pending, user=user):
         _check_acceptable(seen, pending, now)  # every refusal before the card is held
@@ -359,14 +364,15 @@ def _accept(*, user: User, booking_id: int, payment_id: int | None, now: datetim
             to_status=booking.status,
             by=user,
             at=now,
-            reason=f"Changed: {_words(change)}"[:300],
+            reason=f"Changed: {history_words(change)}"[:300],
         )
         _reschedule(booking, now)
         _notify(
             [booking.guest, booking.listing.owner],
             "booking.change_accepted",
             booking,
-            f"The change was accepted: {_words(change)}.",
+            gettext_noop("The change was accepted: %(change)s."),
+            change=said(change),
         )
     return booking
 
@@ -421,7 +427,12 @@ def decline_change(*, user: User, booking_id: int, reason: str = "", now: dateti
         change = _answerable(booking, user, now=now)
         _close(change, Status.DECLINED, by=user, now=now, reason=reason)
         asker = change.asked_by
-        _notify([asker], "booking.change_declined", booking, "Your change was declined: the booking stays as it was.")
+        _notify(
+            [asker],
+            "booking.change_declined",
+            booking,
+            gettext_noop("Your change was declined: the booking stays as it was."),
+        )
     _release(change.payment_id)
     return change
 
@@ -436,10 +447,17 @@ def withdraw_change(*, user: User, booking_id: int, now: datetime | None = None)
         if change is None:
             raise Conflict(NO_OPEN_CHANGE, code="no_change")
         if change.side != side:
-            raise PermissionDenied("Only the side that asked can withdraw this change: decline it.", code="wrong_side")
+            raise PermissionDenied(
+                gettext_noop("Only the side that asked can withdraw this change: decline it."), code="wrong_side"
+            )
         _close(change, Status.WITHDRAWN, by=user, now=now)
         other = booking.listing.owner if side == Side.GUEST else booking.guest
-        _notify([other], "booking.change_declined", booking, "The change was withdrawn: the booking stays as it was.")
+        _notify(
+            [other],
+            "booking.change_declined",
+            booking,
+            gettext_noop("The change was withdrawn: the booking stays as it was."),
+        )
     _release(change.payment_id)
     return change
 
@@ -452,10 +470,15 @@ def expire_change(*, change_id: int, now: datetime | None = None) -> BookingChan
         if change.status != Status.OPEN:
             return change
         if now < change.respond_by:
-            raise Conflict("This change can still be answered.", code="not_due")
+            raise Conflict(gettext_noop("This change can still be answered."), code="not_due")
         _close(change, Status.EXPIRED, by=None, now=now, reason="Not answered in time")
         parties = [booking.guest, booking.listing.owner]
-        _notify(parties, "booking.change_expired", booking, "The change was not answered in time: nothing changed.")
+        _notify(
+            parties,
+            "booking.change_expired",
+            booking,
+            gettext_noop("The change was not answered in time: nothing changed."),
+        )
     _release(change.payment_id)
     return change
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 from accounts.models import User
 from accounts.safety import ensure_not_blocked
@@ -41,7 +41,6 @@ from bookings.services.steps import _confirm, _notify, _notify_declined
 from bookings.services.taxation import taxed
 from core.errors import AuthenticationRequired, CardRefused, Conflict, DomainError, NotFound, PermissionDenied
 from core.tasks import schedule_on_commit
-from core.words import counted
 from listings.models import Listing, ListingKind, ListingStatus
 from listings.selectors import overlapping_busy_periods
 from listings.services import DATES_TAKEN_MESSAGE
@@ -57,31 +56,47 @@ def _check_rules(*, listing: Listing, start: datetime, end: datetime, units: int
         )
     rules.check_within_horizon(listing=listing, end=end, now=now)
     if start - now < timedelta(hours=listing.advance_notice_hours):
-        hours = listing.advance_notice_hours
-        notice = "1 hour's" if hours == 1 else f"{hours} hours'"
         raise DomainError(
-            f"This host needs at least {notice} notice. Pick a later start.", field="start", code="advance_notice"
+            ngettext_lazy(
+                "This host needs at least %(count)s hour's notice. Pick a later start.",
+                "This host needs at least %(count)s hours' notice. Pick a later start.",
+                "count",
+            ),
+            params={"count": listing.advance_notice_hours},
+            field="start",
+            code="advance_notice",
         )
     if listing.kind == ListingKind.ROOM:
         low, high = listing.min_units, listing.max_units
         if units < low:
-            raise DomainError(f"The minimum stay is {counted(low, 'night')}.", field="end", code="too_short")
+            raise DomainError(_nights_min, params={"count": low}, field="end", code="too_short")
         if units > high:
-            raise DomainError(f"The maximum stay is {counted(high, 'night')}.", field="end", code="too_long")
+            raise DomainError(_nights_max, params={"count": high}, field="end", code="too_long")
     else:
         # Cars count whole hours, driving services half hours (at least one hour).
         per_hour = 1 if listing.kind == ListingKind.CAR else 2
         low = max(listing.min_units, 1)
         if units < low * per_hour:
-            raise DomainError(f"The minimum is {counted(low, 'hour')}.", field="end", code="too_short")
+            raise DomainError(_hours_min, params={"count": low}, field="end", code="too_short")
         if units > listing.max_units * per_hour:
-            raise DomainError(f"The maximum is {counted(listing.max_units, 'hour')}.", field="end", code="too_long")
+            raise DomainError(_hours_max, params={"count": listing.max_units}, field="end", code="too_long")
     if guests < 1:
         raise DomainError(gettext_noop("Book for at least one person."), field="guests", code="too_few_guests")
     if guests > listing.capacity:
         raise DomainError(
-            f"This listing takes at most {listing.capacity} people.", field="guests", code="over_capacity"
+            ngettext_lazy(
+                "This listing takes at most %(count)s person.", "This listing takes at most %(count)s people.", "count"
+            ),
+            params={"count": listing.capacity},
+            field="guests",
+            code="over_capacity",
         )
+
+
+_nights_min = ngettext_lazy("The minimum stay is %(count)s night.", "The minimum stay is %(count)s nights.", "count")
+_nights_max = ngettext_lazy("The maximum stay is %(count)s night.", "The maximum stay is %(count)s nights.", "count")
+_hours_min = ngettext_lazy("The minimum is %(count)s hour.", "The minimum is %(count)s hours.", "count")
+_hours_max = ngettext_lazy("The maximum is %(count)s hour.", "The maximum is %(count)s hours.", "count")
 
 
 def booking_thread_key(booking_id: int) -> str:

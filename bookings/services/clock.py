@@ -43,10 +43,12 @@ def expire_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        if not _needs_move(booking, to=BookingStatus.EXPIRED, from_=(BookingStatus.REQUESTED,), verb="expired"):
+        if not _needs_move(
+            booking, to=BookingStatus.EXPIRED, from_=(BookingStatus.REQUESTED,), verb=gettext_noop("expired")
+        ):
             return booking
         if now < booking.respond_by:
-            raise Conflict("The host still has time to answer.", code="not_due")
+            raise Conflict(gettext_noop("The host still has time to answer."), code="not_due")
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move(booking, BookingStatus.EXPIRED, by=None, now=now, reason=gettext_noop("The host did not answer in time"))
         money().release_authorisation(reference=booking_reference(booking.pk))
@@ -65,10 +67,12 @@ def start_booking(*, booking_id: int, now: datetime | None = None) -> Booking:
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        if not _needs_move(booking, to=BookingStatus.IN_PROGRESS, from_=(BookingStatus.CONFIRMED,), verb="started"):
+        if not _needs_move(
+            booking, to=BookingStatus.IN_PROGRESS, from_=(BookingStatus.CONFIRMED,), verb=gettext_noop("started")
+        ):
             return booking
         if now < booking.start:
-            raise Conflict("This booking has not started yet.", code="not_due")
+            raise Conflict(gettext_noop("This booking has not started yet."), code="not_due")
         _move(booking, BookingStatus.IN_PROGRESS, by=None, now=now, reason=gettext_noop("Start time reached"))
         _notify([booking.guest, _host(booking)], "booking.started", booking, gettext_noop("Your booking has started."))
     return booking
@@ -79,10 +83,12 @@ def complete_booking(*, booking_id: int, now: datetime | None = None) -> Booking
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        if not _needs_move(booking, to=BookingStatus.COMPLETED, from_=(BookingStatus.IN_PROGRESS,), verb="completed"):
+        if not _needs_move(
+            booking, to=BookingStatus.COMPLETED, from_=(BookingStatus.IN_PROGRESS,), verb=gettext_noop("completed")
+        ):
             return booking
         if now < booking.end:
-            raise Conflict("This booking has not ended yet.", code="not_due")
+            raise Conflict(gettext_noop("This booking has not ended yet."), code="not_due")
         booking.ended_at = now
         _move(booking, BookingStatus.COMPLETED, by=None, now=now, reason=gettext_noop("End time reached"))
         _notify(
@@ -105,11 +111,11 @@ def release_payout(*, booking_id: int, now: datetime | None = None) -> Booking:
         if booking.payout_released_at is not None:
             return booking
         if booking.status == BookingStatus.DISPUTED:
-            raise Conflict("A dispute is open: the payout waits for its decision.", code="disputed")
+            raise Conflict(gettext_noop("A dispute is open: the payout waits for its decision."), code="disputed")
         if booking.status not in PAYOUT_STATUSES or booking.payout_amount <= 0:
-            raise _wrong_state(booking, "paid out")
+            raise _wrong_state(booking, gettext_noop("paid out"))
         if booking.payout_release_at is None or now < booking.payout_release_at:
-            raise Conflict("The payout is not due yet.", code="not_due")
+            raise Conflict(gettext_noop("The payout is not due yet."), code="not_due")
         # Sent now, or waiting (visibly, on the host's payout page) until the host can receive money.
         money().payout(
             reference=booking_reference(booking.pk),

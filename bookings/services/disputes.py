@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import HOLDING_STATUSES, Booking, BookingStatus
@@ -26,12 +27,19 @@ def mark_disputed(*, booking_id: int, by: User | None = None, reason: str = "", 
     now = now or timezone.now()
     with transaction.atomic():
         booking = _lock(booking_id)
-        if not _needs_move(booking, to=BookingStatus.DISPUTED, from_=DISPUTABLE_STATUSES, verb="disputed"):
+        if not _needs_move(
+            booking, to=BookingStatus.DISPUTED, from_=DISPUTABLE_STATUSES, verb=gettext_noop("disputed")
+        ):
             return booking
         booking.status_before_dispute = booking.status
         _move(booking, BookingStatus.DISPUTED, by=by, now=now, reason=reason or "A dispute was opened")
         money().freeze(reference=booking_reference(booking.pk), reason=reason or "A dispute was opened")
-        _notify([booking.guest, _host(booking)], "booking.disputed", booking, "A dispute is open on this booking.")
+        _notify(
+            [booking.guest, _host(booking)],
+            "booking.disputed",
+            booking,
+            gettext_noop("A dispute is open on this booking."),
+        )
     return booking
 
 
@@ -43,7 +51,7 @@ def clear_dispute(*, booking_id: int, by: User | None = None, reason: str = "", 
         if booking.status != BookingStatus.DISPUTED:
             if booking.status in HOLDING_STATUSES:
                 return booking
-            raise _wrong_state(booking, "cleared of a dispute")
+            raise _wrong_state(booking, gettext_noop("cleared of a dispute"))
         if now < booking.start:
             to = BookingStatus.CONFIRMED
         elif now < booking.end:
@@ -54,6 +62,6 @@ def clear_dispute(*, booking_id: int, by: User | None = None, reason: str = "", 
         booking.status_before_dispute = ""
         _move(booking, to, by=by, now=now, reason=reason or "The dispute was closed")
         money().unfreeze(reference=booking_reference(booking.pk))
-        closed = "The dispute on this booking is closed."
+        closed = gettext_noop("The dispute on this booking is closed.")
         _notify([booking.guest, _host(booking)], "booking.dispute_closed", booking, closed)
     return booking

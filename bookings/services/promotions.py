@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings import pricing
@@ -126,5 +127,6 @@ def check_price(quote: pricing.Quote, *, charged: int, currency: str) -> None:
     """The card was authorised for `charged`: the re-priced booking must cost the card exactly that."""
     if (quote.charged, quote.currency) != (charged, currency):
         raise Conflict(
-            "The price changed while you were paying. Check the new price and book again.", code="price_changed"
+            gettext_noop("The price changed while you were paying. Check the new price and book again."),
+            code="price_changed",
         )

@@ -21,15 +21,15 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 from bookings.models import Booking, BookingChange, BookingStatus
 from bookings.reminder_times import starts_tomorrow_at
 from bookings.services.steps import _host, _lock, _lock_change, _notify
 from core.errors import Conflict
-from core.words import counted
 from realtime import notify
 from realtime.models import Notification
+from realtime.wording import counted_words, english, words
 
 
 def _already_sent(booking: Booking, kind: str, **payload: object) -> bool:
@@ -37,7 +37,9 @@ def _already_sent(booking: Booking, kind: str, **payload: object) -> bool:
     return Notification.objects.filter(kind=kind, payload__booking_id=booking.pk, **lookups).exists()
 
 
-def _base_payload(booking: Booking, message: str) -> dict[str, object]:
+def _base_payload(booking: Booking, said: dict) -> dict[str, object]:
+    """The payload of a reminder: its words (`said`, each reader's language at read time) and their English."""
+    message = english(said)
     return {
         "booking_id": booking.pk,
         "listing_title": booking.listing.title,
@@ -46,6 +48,7 @@ def _base_payload(booking: Booking, message: str) -> dict[str, object]:
         "start": booking.start.isoformat(),
         "end": booking.end.isoformat(),
         "message": message,
+        "message_words": said,
         "title": f"{booking.listing.title}: {message}",
     }
 
@@ -56,15 +59,23 @@ def remind_host_to_answer(*, booking_id: int, hours_left: int, now: datetime | N
     with transaction.atomic():
         booking = _lock(booking_id)
         if booking.status != BookingStatus.REQUESTED or now >= booking.respond_by:
-            raise Conflict("The request was answered or has ended: no reminder needed.", code="not_needed")
+            raise Conflict(
+                gettext_noop("The request was answered or has ended: no reminder needed."), code="not_needed"
+            )
         if now < booking.respond_by - timedelta(hours=hours_left):
-            raise Conflict("The reminder is not due yet.", code="not_due")
+            raise Conflict(gettext_noop("The reminder is not due yet."), code="not_due")
         if _already_sent(booking, "booking.answer_reminder", hours_left=hours_left):
             return booking
-        message = (
-            f"{booking.guest.public_name}'s request expires in {counted(hours_left, 'hour')} if you do not answer."
+        said = counted_words(
+            ngettext_lazy(
+                "%(guest)s's request expires in %(count)s hour if you do not answer.",
+                "%(guest)s's request expires in %(count)s hours if you do not answer.",
+                "count",
+            ),
+            hours_left,
+            guest=booking.guest.public_name,
         )
-        payload = {**_base_payload(booking, message), "hours_left": hours_left}
+        payload = {**_base_payload(booking, said), "hours_left": hours_left}
         notify([_host(booking)], "booking.answer_reminder", payload)
     return booking
 
@@ -88,15 +99,17 @@ def remind_starts_tomorrow(*, booking_id: int, now: datetime | None = None) -> B
     with transaction.atomic():
         booking = _lock(booking_id)
         if booking.status != BookingStatus.CONFIRMED or now >= booking.start:
-            raise Conflict("The booking is no longer about to start: no reminder needed.", code="not_needed")
+            raise Conflict(
+                gettext_noop("The booking is no longer about to start: no reminder needed."), code="not_needed"
+            )
         if now < starts_tomorrow_at(booking):
-            raise Conflict("The reminder is not due yet.", code="not_due")
+            raise Conflict(gettext_noop("The reminder is not due yet."), code="not_due")
         if _already_sent(booking, "booking.starts_tomorrow"):
             return booking
-        guest_message = "Your booking starts tomorrow."
-        host_message = f"{booking.guest.public_name} arrives tomorrow."
-        guest_payload = {**_base_payload(booking, guest_message), **_practical_details(booking, for_guest=True)}
-        host_payload = {**_base_payload(booking, host_message), **_practical_details(booking, for_guest=False)}
+        guest_said = words(gettext_noop("Your booking starts tomorrow."))
+        host_said = words(gettext_noop("%(guest)s arrives tomorrow."), guest=booking.guest.public_name)
+        guest_payload = {**_base_payload(booking, guest_said), **_practical_details(booking, for_guest=True)}
+        host_payload = {**_base_payload(booking, host_said), **_practical_details(booking, for_guest=False)}
         # notify() last, once per side: each gets their own words and details.
         notify([booking.guest], "booking.starts_tomorrow", guest_payload)
         notify([_host(booking)], "booking.starts_tomorrow", host_payload)
@@ -104,8 +117,10 @@ def remind_starts_tomorrow(*, booking_id: int, now: datetime | None = None) -> B
 
 
 CHANGE_REMINDER_HOURS = (12, 2)
-CHANGE_REMINDER = gettext_noop(
-    "A change of this booking waits for your answer: it lapses in %(hours)s hours if you do not answer."
+CHANGE_REMINDER = ngettext_lazy(
+    "A change of this booking waits for your answer: it lapses in %(count)s hour if you do not answer.",
+    "A change of this booking waits for your answer: it lapses in %(count)s hours if you do not answer.",
+    "count",
 )
 
 
@@ -131,12 +146,12 @@ def remind_change_answer(*, change_id: int, now: datetime | None = None) -> Book
     with transaction.atomic():
         booking, change = _lock_change(change_id)
         if change.status != BookingChange.Status.OPEN or now >= change.respond_by:
-            raise Conflict("The change was answered or has ended: no reminder needed.", code="not_needed")
+            raise Conflict(gettext_noop("The change was answered or has ended: no reminder needed."), code="not_needed")
         hours = due_change_reminder(change, now)
         if hours is None:
-            raise Conflict("The reminder is not due yet.", code="not_due")
+            raise Conflict(gettext_noop("The reminder is not due yet."), code="not_due")
         change.reminded_hours = hours
         change.save(update_fields=["reminded_hours"])
         answers = _host(booking) if change.side == BookingChange.Side.GUEST else booking.guest
-        _notify([answers], "booking.change_reminder", booking, CHANGE_REMINDER, hours=hours)
+        _notify([answers], "booking.change_reminder", booking, counted_words(CHANGE_REMINDER, hours, hours=hours))
     return change

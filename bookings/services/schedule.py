@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings import pricing, selectors, tasks
@@ -44,12 +45,12 @@ from bookings.money import booking_reference, money
 from bookings.services import promotions
 from bookings.services.steps import _host, _lock, _move_and_free_slot, _notify, _require_guest, _set_outcome
 from core.errors import AuthenticationRequired, CardRefused, Conflict, DomainError
-from core.money import format_money
 from core.tasks import schedule_on_commit
+from realtime.wording import moment, money_value
 
 logger = logging.getLogger(__name__)
 State = PaymentSchedule.State
-WINDOW_CLOSED = "The time to pay for this booking has passed."
+WINDOW_CLOSED = gettext_noop("The time to pay for this booking has passed.")
 
 
 def charge_time(*, start: datetime, now: datetime) -> datetime | None:
@@ -63,7 +64,7 @@ def charge_time(*, start: datetime, now: datetime) -> datetime | None:
 def _schedule(booking: Booking) -> PaymentSchedule:
     schedule = PaymentSchedule.objects.select_for_update().filter(booking=booking).first()
     if schedule is None:
-        raise Conflict("This booking has no scheduled payment.", code="wrong_state")
+        raise Conflict(gettext_noop("This booking has no scheduled payment."), code="wrong_state")
     return schedule
 
 
@@ -109,9 +110,9 @@ def charge_scheduled_payment(*, booking_id: int, now: datetime | None = None) ->
         if schedule.state != State.SCHEDULED:
             return booking
         if booking.status != BookingStatus.CONFIRMED:
-            raise Conflict("Only a confirmed booking is charged.", code="wrong_state")
+            raise Conflict(gettext_noop("Only a confirmed booking is charged."), code="wrong_state")
         if now < schedule.charge_at:
-            raise Conflict("The payment is not due yet.", code="not_due")
+            raise Conflict(gettext_noop("The payment is not due yet."), code="not_due")
         # The card pays its part; the promo code and credit reserved at booking pay theirs into escrow with it.
         money().charge_saved_card(
             reference=booking_reference(booking.pk),
@@ -147,43 +148,58 @@ def sync_scheduled_charge(*, booking_id: int, now: datetime | None = None) -> Bo
         if schedule.state != State.CHARGING:
             return booking
         outcome, words = money().scheduled_charge_outcome(reference=booking_reference(booking.pk))
-        amount = format_money(booking.charged, booking.currency)
+        amount = money_value(booking.charged, booking.currency)
         if outcome == "paid":
             schedule.state, schedule.paid_at = State.PAID, now
             schedule.save(update_fields=["state", "paid_at"])
-            _notify([booking.guest], "booking.payment_taken", booking, f"{amount} was charged to your saved card.")
-            _notify([_host(booking)], "booking.payment_taken", booking, "The guest's payment went through.")
+            _notify(
+                [booking.guest],
+                "booking.payment_taken",
+                booking,
+                gettext_noop("%(amount)s was charged to your saved card."),
+                amount=amount,
+            )
+            _notify(
+                [_host(booking)], "booking.payment_taken", booking, gettext_noop("The guest's payment went through.")
+            )
         elif outcome == "refused":
             schedule.state = State.FAILED
             schedule.pay_by = now + timedelta(hours=settings.PAYMENT_RETRY_HOURS)
             schedule.failure_message = words[:300]
             schedule.save(update_fields=["state", "pay_by", "failure_message"])
-            deadline = timezone.localtime(schedule.pay_by).strftime("%d %b %Y %H:%M %Z")
+            deadline = moment(schedule.pay_by, booking.time_zone)
             _notify(
                 [booking.guest],
                 "booking.payment_failed",
                 booking,
-                f"We could not charge {amount} to your saved card ({words}) Pay by {deadline} to keep your booking.",
+                gettext_noop(
+                    "We could not charge %(amount)s to your saved card (%(why)s) Pay by %(deadline)s to keep your "
+                    "booking."
+                ),
+                amount=amount,
+                why=words,
+                deadline=deadline,
             )
             _notify(
                 [_host(booking)],
                 "booking.payment_failed",
                 booking,
-                f"The guest's payment did not go through. They have until {deadline} to pay.",
+                gettext_noop("The guest's payment did not go through. They have until %(deadline)s to pay."),
+                deadline=deadline,
             )
             schedule_on_commit(tasks.lapse_unpaid_booking_task, booking.pk, at=schedule.pay_by)
         else:
-            raise Conflict("The charge is still on its way to the bank.", code="not_due")
+            raise Conflict(gettext_noop("The charge is still on its way to the bank."), code="not_due")
     return booking
 
 
 def _window(guest: User, booking_id: int, now: datetime) -> tuple[Booking, PaymentSchedule | None]:
     """The guest's booking and its schedule, read without locks; None when it is paid already (a double submit)."""
     booking = selectors.visible_booking(user=guest, booking_id=booking_id)
-    _require_guest(booking, guest, "pay for")
+    _require_guest(booking, guest, gettext_noop("pay for"))
     schedule = PaymentSchedule.objects.filter(booking=booking).first()
     if schedule is None or schedule.state in (State.SCHEDULED, State.CHARGING):
-        raise Conflict("There is nothing to pay on this booking now.", code="wrong_state")
+        raise Conflict(gettext_noop("There is nothing to pay on this booking now."), code="wrong_state")
     if schedule.state == State.PAID:
         return booking, None
     if schedule.state != State.FAILED or schedule.pay_by is None or now >= schedule.pay_by:
@@ -214,13 +230,15 @@ def pay_now(*, guest: User, booking_id: int, payment_method: str, now: datetime 
             PaymentSchedule.objects.filter(pk=schedule.pk).update(retry_payment_id=held.payment_id)
         next_url = reverse("bookings:pay_complete", kwargs={"booking_id": booking.pk})
         raise AuthenticationRequired(
-            "Your bank asks you to confirm this payment.",
+            gettext_noop("Your bank asks you to confirm this payment."),
             subject=booking,
             url=money().authentication_url(payment_id=held.payment_id, next_url=next_url),
             client_secret=held.client_secret,
         )
     if not held.authorised:
-        raise CardRefused(held.failure_message or "Your card was refused. Try another card.", code="payment_failed")
+        raise CardRefused(
+            held.failure_message or gettext_noop("Your card was refused. Try another card."), code="payment_failed"
+        )
     return _take(booking_id=booking.pk, payment_id=held.payment_id, guest=guest, now=now)
 
 
@@ -231,10 +249,14 @@ def complete_pay_now(*, guest: User, booking_id: int, now: datetime | None = Non
     if schedule is None:
         return booking
     if schedule.retry_payment_id is None:
-        raise Conflict("No payment is waiting for your bank. Pay with your card first.", code="wrong_state")
+        raise Conflict(
+            gettext_noop("No payment is waiting for your bank. Pay with your card first."), code="wrong_state"
+        )
     authorisation = money().confirm_authentication(payment_id=schedule.retry_payment_id)
     if authorisation.requires_action:
-        raise Conflict("Your bank has not confirmed the card yet. Finish its check first.", code="requires_action")
+        raise Conflict(
+            gettext_noop("Your bank has not confirmed the card yet. Finish its check first."), code="requires_action"
+        )
     if not authorisation.authorised:
         message = authorisation.failure_message or "Your card could not be confirmed. Try another card."
         raise CardRefused(message, code="payment_failed")
@@ -263,9 +285,20 @@ def _take(*, booking_id: int, payment_id: int, guest: User, now: datetime) -> Bo
                 )
                 schedule.state, schedule.paid_at, schedule.retry_payment_id = State.PAID, now, None
                 schedule.save(update_fields=["state", "paid_at", "retry_payment_id"])
-                amount = format_money(booking.charged, booking.currency)
-                _notify([guest], "booking.payment_taken", booking, f"You paid {amount}: your booking stands.")
-                _notify([_host(booking)], "booking.payment_taken", booking, "The guest paid: the booking stands.")
+                amount = money_value(booking.charged, booking.currency)
+                _notify(
+                    [guest],
+                    "booking.payment_taken",
+                    booking,
+                    gettext_noop("You paid %(amount)s: your booking stands."),
+                    amount=amount,
+                )
+                _notify(
+                    [_host(booking)],
+                    "booking.payment_taken",
+                    booking,
+                    gettext_noop("The guest paid: the booking stands."),
+                )
     except DomainError:
         _release(payment_id)
         raise
@@ -290,9 +323,9 @@ def lapse_unpaid_booking(*, booking_id: int, now: datetime | None = None) -> Boo
         if schedule.state == State.LAPSED:
             return booking
         if schedule.state != State.FAILED or booking.status != BookingStatus.CONFIRMED:
-            raise Conflict("This booking's payment is not overdue.", code="not_needed")
+            raise Conflict(gettext_noop("This booking's payment is not overdue."), code="not_needed")
         if schedule.pay_by is None or now < schedule.pay_by:
-            raise Conflict("The guest still has time to pay.", code="not_due")
+            raise Conflict(gettext_noop("The guest still has time to pay."), code="not_due")
         _set_outcome(booking, pricing.full_refund(selectors.booking_quote(booking)), now)
         _move_and_free_slot(booking, BookingStatus.CANCELLED_BY_GUEST, by=None, now=now, reason="Not paid in time")
         money().release_authorisation(reference=booking_reference(booking.pk))
@@ -308,13 +341,13 @@ def lapse_unpaid_booking(*, booking_id: int, now: datetime | None = None) -> Boo
             [booking.guest],
             "booking.cancelled",
             booking,
-            "You did not pay in time: the booking is cancelled. Nothing was charged.",
+            gettext_noop("You did not pay in time: the booking is cancelled. Nothing was charged."),
         )
         _notify(
             [_host(booking)],
             "booking.cancelled",
             booking,
-            "The guest did not pay: the booking is cancelled and the dates are free again.",
+            gettext_noop("The guest did not pay: the booking is cancelled and the dates are free again."),
         )
     if abandoned is not None:
         _release(abandoned)  # a card check the guest started in the window and never finished

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from bookings import pricing, selectors, tasks
@@ -38,8 +39,8 @@ from listings.services import DATES_TAKEN_MESSAGE, hold_slot, release_slot
 from realtime import notify
 from realtime.wording import english, words
 
-AUTO_DECLINE_REASON = "Another request for these dates was accepted."
-NOT_CHARGED = "You will not be charged."
+AUTO_DECLINE_REASON = gettext_noop("Another request for these dates was accepted.")
+NOT_CHARGED = gettext_noop("You will not be charged.")
 PG_BOOKING_OVERLAP_CONSTRAINT = "booking_no_overlap"
 
 
@@ -58,7 +59,7 @@ def _lock_change(change_id: int) -> tuple[Booking, BookingChange]:
     """Lock a change's booking (listing first, as `_lock`), then the change; NotFound if there is no such change."""
     booking_id = BookingChange.objects.filter(pk=change_id).values_list("booking_id", flat=True).first()
     if booking_id is None:
-        raise NotFound("No such change.")
+        raise NotFound(gettext_noop("No such change."))
     booking = _lock(booking_id)
     return booking, BookingChange.objects.select_for_update().get(pk=change_id)
 
@@ -67,7 +68,9 @@ def _require_host(booking: Booking, user: User, action: str) -> None:
     if user.pk == booking.listing.owner_id:
         return
     if user.pk == booking.guest_id or user.is_staff:
-        raise PermissionDenied(f"Only the host can {action} this booking.")
+        raise PermissionDenied(
+            gettext_noop("Only the host can %(action)s this booking."), params={"action": gettext(action)}
+        )
     raise NotFound(selectors.BOOKING_NOT_FOUND)
 
 
@@ -75,13 +78,21 @@ def _require_guest(booking: Booking, user: User, action: str) -> None:
     if user.pk == booking.guest_id:
         return
     if user.pk == booking.listing.owner_id or user.is_staff:
-        raise PermissionDenied(f"Only the guest can {action} this booking.")
+        raise PermissionDenied(
+            gettext_noop("Only the guest can %(action)s this booking."), params={"action": gettext(action)}
+        )
     raise NotFound(selectors.BOOKING_NOT_FOUND)
 
 
 def _wrong_state(booking: Booking, action: str) -> Conflict:
-    label = BookingStatus(booking.status).label.lower()
-    return Conflict(f"This booking is {label}: it can no longer be {action}.", field=None, code="wrong_state")
+    """`action` is marked with gettext_noop where written ("cancelled"): it is said in the asker's language."""
+    label = str(BookingStatus(booking.status).label).lower()
+    return Conflict(
+        gettext_noop("This booking is %(status)s: it can no longer be %(action)s."),
+        params={"status": label, "action": gettext(action)},
+        field=None,
+        code="wrong_state",
+    )
 
 
 def _needs_move(booking: Booking, *, to: str, from_: tuple[str, ...], verb: str) -> bool:
@@ -118,10 +129,11 @@ def _move(booking: Booking, to: str, *, by: User | None, now: datetime, reason: 
     promotions.booking_moved(booking, now=now)
 
 
-def _notify(recipients: list[User], kind: str, booking: Booking, message: str, **params: object) -> None:
+def _notify(recipients: list[User], kind: str, booking: Booking, message: str | dict | list, **params: object) -> None:
     """`message` is English with %(name)s placeholders filled from `params` (marked with gettext_noop where
-    written): the payload keeps its words, so each recipient reads it in their own language."""
-    said = words(message, **params)
+    written), or words already made (`realtime.wording`): the payload keeps its words, so each recipient reads
+    it in their own language."""
+    said = message if isinstance(message, dict | list) else words(message, **params)
     message = english(said)
     notify(
         recipients,
@@ -208,4 +220,4 @@ def _confirm(booking: Booking, *, by: User | None, now: datetime, reason: str) -
 
 def _notify_declined(declined: list[Booking]) -> None:
     for other in declined:
-        _notify([other.guest], "booking.declined", other, f"{AUTO_DECLINE_REASON} {NOT_CHARGED}")
+        _notify([other.guest], "booking.declined", other, [words(AUTO_DECLINE_REASON), words(NOT_CHARGED)])

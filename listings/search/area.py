@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import h3
 import numpy as np
+from django.utils.translation import gettext_noop
 
 from core.errors import DomainError
 from listings import geo
@@ -47,18 +48,25 @@ class Bounds:
         ):
             if math.isnan(value) or not -limit <= value <= limit:
                 raise DomainError(
-                    "The area must lie on the globe: latitudes from -90 to 90, longitudes from -180 to 180.",
+                    gettext_noop(
+                        "The area must lie on the globe: latitudes from -90 to 90, longitudes from -180 to 180."
+                    ),
                     field=name,
                 )
         if self.south >= self.north:
-            raise DomainError("The area's south edge must be south of its north edge.", field="south")
+            raise DomainError(gettext_noop("The area's south edge must be south of its north edge."), field="south")
         if self.west == self.east:
-            raise DomainError("The area has no width: its west and east edges are the same.", field="west")
+            raise DomainError(
+                gettext_noop("The area has no width: its west and east edges are the same."), field="west"
+            )
         across = self.across_km
         if not across <= MAX_ACROSS_KM:  # NaN too: Vincenty may not converge for nearly antipodal corners
             raise DomainError(
-                f"This area is {across:,.0f} km across, more than the {MAX_ACROSS_KM:,.0f} km a search covers."
-                " Zoom in and search again.",
+                gettext_noop(
+                    "This area is %(across)s km across, more than the %(most)s km a search covers. Zoom in and "
+                    "search again."
+                ),
+                params={"across": f"{across:,.0f}", "most": f"{MAX_ACROSS_KM:,.0f}"},
                 field="bounds",
             )
 
@@ -188,5 +196,7 @@ def bounds_from(south: float | None, west: float | None, north: float | None, ea
         return None
     missing = [name for name, value in edges.items() if value is None]
     if missing:
-        raise DomainError("Give all four edges of the area (south, west, north, east), or none.", field=missing[0])
+        raise DomainError(
+            gettext_noop("Give all four edges of the area (south, west, north, east), or none."), field=missing[0]
+        )
     return Bounds(south=float(south), west=float(west), north=float(north), east=float(east))  # type: ignore[arg-type]

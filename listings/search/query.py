@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from core.errors import DomainError
 from core.money import DEFAULT_CURRENCY, checked_currency
 from listings.models import ListingKind
@@ -63,35 +65,43 @@ class SearchQuery:
             if (self.latitude, self.longitude, self.radius_km) != self.bounds.circle():
                 raise ValueError("an area search's centre and radius are its rectangle's circle: use in_area")
         elif not (0 < self.radius_km <= MAX_RADIUS_KM):
-            raise DomainError(f"The radius must be more than 0 and at most {MAX_RADIUS_KM:g} km.", field="radius_km")
+            raise DomainError(
+                gettext_noop("The radius must be more than 0 and at most %(km)s km."),
+                params={"km": f"{MAX_RADIUS_KM:g}"},
+                field="radius_km",
+            )
         if not (-90 <= self.latitude <= 90) or math.isnan(self.latitude):
-            raise DomainError("The latitude must be between -90 and 90.", field="latitude")
+            raise DomainError(gettext_noop("The latitude must be between -90 and 90."), field="latitude")
         if not (-180 <= self.longitude <= 180) or math.isnan(self.longitude):
-            raise DomainError("The longitude must be between -180 and 180.", field="longitude")
+            raise DomainError(gettext_noop("The longitude must be between -180 and 180."), field="longitude")
         if self.kind not in (None, *ListingKind.values):
-            raise DomainError("Choose rooms, cars or drivers (or any).", field="kind")
+            raise DomainError(gettext_noop("Choose rooms, cars or drivers (or any)."), field="kind")
         if (self.start is None) != (self.end is None):
-            raise DomainError("Give both a start and an end, or neither.", field="end" if self.start else "start")
+            raise DomainError(
+                gettext_noop("Give both a start and an end, or neither."), field="end" if self.start else "start"
+            )
         if self.start is not None and self.end is not None:
             if self.start.tzinfo is None or self.end.tzinfo is None:
-                raise DomainError("Dates must include a time zone.", field="start")
+                raise DomainError(gettext_noop("Dates must include a time zone."), field="start")
             if self.end <= self.start:
-                raise DomainError("The end must be after the start.", field="end")
+                raise DomainError(gettext_noop("The end must be after the start."), field="end")
         if self.guests is not None and self.guests < 1:
-            raise DomainError("Guests or seats must be at least 1.", field="guests")
+            raise DomainError(gettext_noop("Guests or seats must be at least 1."), field="guests")
         if self.min_price is not None and self.min_price < 0:
-            raise DomainError("The minimum price cannot be negative.", field="min_price")
+            raise DomainError(gettext_noop("The minimum price cannot be negative."), field="min_price")
         if self.max_price is not None and self.max_price < 0:
-            raise DomainError("The maximum price cannot be negative.", field="max_price")
+            raise DomainError(gettext_noop("The maximum price cannot be negative."), field="max_price")
         if self.min_price is not None and self.max_price is not None and self.max_price < self.min_price:
-            raise DomainError("The maximum price is below the minimum price.", field="max_price")
+            raise DomainError(gettext_noop("The maximum price is below the minimum price."), field="max_price")
         checked_currency(self.currency)
         if self.sort not in SortOrder.CHOICES:
-            raise DomainError("Sort by distance, price or rating.", field="sort")
+            raise DomainError(gettext_noop("Sort by distance, price or rating."), field="sort")
         if self.page < 1:
-            raise DomainError("Pages start at 1.", field="page")
+            raise DomainError(gettext_noop("Pages start at 1."), field="page")
         if not (1 <= self.page_size <= MAX_PAGE_SIZE):
-            raise DomainError(f"A page holds 1 to {MAX_PAGE_SIZE} results.", field="page_size")
+            raise DomainError(
+                gettext_noop("A page holds 1 to %(count)s results."), params={"count": MAX_PAGE_SIZE}, field="page_size"
+            )
 
     @property
     def wanted(self) -> int:

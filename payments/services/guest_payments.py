@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import DomainError
@@ -39,9 +40,9 @@ def authorize_payment(
     recording.check_amount(amount, "payment amount")
     currency = currency.upper()
     if not reference or len(reference) > 64:
-        raise DomainError("A payment needs a reference of at most 64 characters.", field="reference")
+        raise DomainError(gettext_noop("A payment needs a reference of at most 64 characters."), field="reference")
     if not payment_method:
-        raise DomainError("Enter your card details first.", field="payment_method")
+        raise DomainError(gettext_noop("Enter your card details first."), field="payment_method")
     now = timezone.now()
     with transaction.atomic():
         payment = Payment.objects.create(
@@ -74,11 +75,11 @@ def set_payment_reference(*, payment: Payment, reference: str) -> Payment:
     afterwards; if the booking cannot be made, `cancel_payment` releases the card.
     """
     if not reference or len(reference) > 64:
-        raise DomainError("A payment needs a reference of at most 64 characters.", field="reference")
+        raise DomainError(gettext_noop("A payment needs a reference of at most 64 characters."), field="reference")
     with transaction.atomic():
         payment = recording.lock_payment(payment)
         if payment.captured_amount or payment.status in (Status.CAPTURED, Status.CANCELED, Status.FAILED):
-            raise PaymentStateError("This payment can no longer be moved to something else.")
+            raise PaymentStateError(gettext_noop("This payment can no longer be moved to something else."))
         payment.reference = reference
         recording.save_payment(payment, "reference")
         return payment
@@ -162,7 +163,9 @@ def refund_payment(*, payment: Payment, amount: int) -> Payment:
     with transaction.atomic():
         payment = recording.lock_payment(payment)
         if payment.status != Status.CAPTURED:
-            raise PaymentStateError("Only a charged payment can be refunded; cancel an authorisation instead.")
+            raise PaymentStateError(
+                gettext_noop("Only a charged payment can be refunded; cancel an authorisation instead.")
+            )
         recording.check_refundable(payment)
         held = payment.escrow_amount - outbox.pending_refunds(payment)
         if amount > held:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import DomainError
@@ -63,13 +64,15 @@ def release_escrow(
     The taxes count in the payment's `platform_fee_amount` (what left escrow for Sharing, which remits
     them); the ledger keeps them in their own accounts for the monthly report (taxes.report)."""
     if not isinstance(host_amount, int) or isinstance(host_amount, bool) or host_amount < 0:
-        raise DomainError("The host's amount must be zero or a positive amount in cents.", field="host_amount")
+        raise DomainError(
+            gettext_noop("The host's amount must be zero or a positive amount in cents."), field="host_amount"
+        )
     with transaction.atomic():
         payment = recording.lock_payment(payment)
         if payment.status != Status.CAPTURED:
-            raise PaymentStateError("Nothing to pay out: this payment was never charged.")
+            raise PaymentStateError(gettext_noop("Nothing to pay out: this payment was never charged."))
         if payment.frozen:
-            raise PaymentStateError("The payout is on hold while a dispute is open.")
+            raise PaymentStateError(gettext_noop("The payout is on hold while a dispute is open."))
         held = payment.escrow_amount
         if held == 0:
             # Already released (or all refunded): a retry only retries the transfer, if one waits.
@@ -82,7 +85,9 @@ def release_escrow(
             )
         tax_lines = [Line(account, amount, payment.currency) for account, amount in sorted((taxes or {}).items())]
         if any(not account.startswith(TAX_PREFIX) or line_amount < 0 for account, line_amount in (taxes or {}).items()):
-            raise PaymentStateError("Taxes go to tax accounts (tax:...), in amounts that are not negative.")
+            raise PaymentStateError(
+                gettext_noop("Taxes go to tax accounts (tax:...), in amounts that are not negative.")
+            )
         tax = sum(line.amount for line in tax_lines)
         if host_amount + tax > held:
             raise DomainError(
@@ -337,7 +342,7 @@ def return_taxes(*, payment: Payment, taxes: Mapping[str, int]) -> Payment:
                 raise PaymentStateError(f"Only {collected.get(account, 0)} was collected into {account} here.")
         total = sum(moving.values())
         if total > payment.platform_fee_amount:
-            raise PaymentStateError("More taxes to give back than this payment released to Sharing.")
+            raise PaymentStateError(gettext_noop("More taxes to give back than this payment released to Sharing."))
         post_transaction(
             lines=[
                 *(Line(account, -amount, payment.currency) for account, amount in moving.items()),

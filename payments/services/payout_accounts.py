@@ -14,6 +14,7 @@ from collections import Counter
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import DomainError, NotFound
@@ -53,24 +54,37 @@ def check_listing_currency(*, owner: User, currency: str) -> None:
     known = next(iter(country), "") or owner.country.upper()
     if known and not can_receive(known, currency):
         accepted = _currencies_text(known)
+        said = (
+            gettext_noop(
+                "Your payouts go to a bank account in %(country)s, which Stripe can pay only in %(currencies)s: "
+                "price this listing in one of those, or change your country in your profile before setting up "
+                "payouts."
+            )
+            if accepted
+            else gettext_noop(
+                "Your payouts go to a bank account in %(country)s, which Stripe cannot pay in any currency we "
+                "handle: price this listing in another currency, or change your country in your profile before "
+                "setting up payouts."
+            )
+        )
         raise DomainError(
-            f"Your payouts go to a bank account in {known}, which Stripe can pay only in "
-            f"{accepted or 'no currency we handle'}: price this listing in "
-            f"{'one of those' if accepted else 'another currency'}, or change your country in your profile "
-            "before setting up payouts.",
-            field="currency",
-            code="currency_not_receivable",
+            said, params={"country": known, "currencies": accepted}, field="currency", code="currency_not_receivable"
         )
 
 
 def _onboarding_country(host: User, country: str) -> str:
     country = (country or payout_country(host)).strip().upper()
     if not country:
-        raise DomainError("Choose the country of the bank account your payouts should go to.", field="country")
+        raise DomainError(
+            gettext_noop("Choose the country of the bank account your payouts should go to."), field="country"
+        )
     if country not in SETTLEMENT_CURRENCIES:
         raise DomainError(
-            f"Stripe cannot open payout accounts in {country} for us: choose another country where you have a "
-            "bank account.",
+            gettext_noop(
+                "Stripe cannot open payout accounts in %(country)s for us: choose another country where you have "
+                "a bank account."
+            ),
+            params={"country": country},
             field="country",
         )
     refused = sorted(
@@ -84,8 +98,11 @@ def _onboarding_country(host: User, country: str) -> str:
     )
     if refused:
         raise DomainError(
-            f"A payout account in {country} can be paid only in {_currencies_text(country)}, but these listings "
-            f"are priced otherwise: {'; '.join(refused)}. Change their currency, or choose another country.",
+            gettext_noop(
+                "A payout account in %(country)s can be paid only in %(currencies)s, but these listings are priced "
+                "otherwise: %(listings)s. Change their currency, or choose another country."
+            ),
+            params={"country": country, "currencies": _currencies_text(country), "listings": "; ".join(refused)},
             field="country",
         )
     return country
@@ -131,7 +148,7 @@ def refresh_payout_account(*, stripe_account_id: str) -> PayoutAccount:
     with transaction.atomic():
         account = PayoutAccount.objects.select_for_update().filter(stripe_account_id=stripe_account_id).first()
         if account is None:
-            raise NotFound("No host has this payout account.")
+            raise NotFound(gettext_noop("No host has this payout account."))
         account.charges_enabled = bool(remote.charges_enabled)
         account.payouts_enabled = bool(remote.payouts_enabled)
         account.details_submitted = bool(remote.details_submitted)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import DomainError
@@ -35,9 +36,9 @@ def save_card(*, payer: User, amount: int, currency: str, reference: str, paymen
     """
     recording.check_amount(amount, "payment amount")
     if not reference or len(reference) > 64:
-        raise DomainError("A payment needs a reference of at most 64 characters.", field="reference")
+        raise DomainError(gettext_noop("A payment needs a reference of at most 64 characters."), field="reference")
     if not payment_method:
-        raise DomainError("Enter your card details first.", field="payment_method")
+        raise DomainError(gettext_noop("Enter your card details first."), field="payment_method")
     now = timezone.now()
     with transaction.atomic():
         payment = Payment.objects.create(

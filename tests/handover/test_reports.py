@@ -161,7 +161,7 @@ def test_an_odometer_lower_than_at_pickup_is_refused():
 def test_a_photo_that_is_not_an_image_is_refused_and_nothing_is_stored():
     booking = rented_car()
     fake = SimpleUploadedFile("front.jpg", b"#!/bin/sh\necho not a photo\n", content_type="image/jpeg")
-    with pytest.raises(DomainError, match="Front: This file is not an image") as refused:
+    with pytest.raises(DomainError, match="The photo of the front: This file is not an image") as refused:
         services.file_report(
             author=booking.listing.owner,
             booking_id=booking.pk,
