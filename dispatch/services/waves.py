@@ -15,6 +15,7 @@ took another job at that time; the provider is told live and by a stored notice.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -84,6 +85,7 @@ def send_wave(
             skip_listing_ids=asked,
         )
         listings = selectors.listings_to_quote([c.listing_id for c in candidates])
+        seen: dict[tuple, Any] = {}  # each tax rate read once for all the candidates
         priced = tuple(
             (c, quote.total, quote.currency)
             for c in candidates
@@ -95,6 +97,7 @@ def send_wave(
                     start=start,
                     persons=1,
                     now=now,
+                    seen=seen,
                 )
             ]
         )
@@ -119,7 +122,9 @@ def send_wave(
         ]
     )
     # The live offers first (after-commit hooks run in the order registered), then the next wave's task.
-    tell_on_commit([(o.provider_id, selectors.offer_message(o, now=now)) for o in offers])
+    tell_on_commit(
+        [(o.provider_id, message) for o, message in zip(offers, selectors.offer_messages(offers, now=now), strict=True)]
+    )
     following = now + timedelta(seconds=settings.DISPATCH_WAVE_INTERVAL_SECONDS)
     if following < request.expires_at:
         schedule_on_commit(tasks.send_next_wave_task, request.pk, at=following)
