@@ -201,7 +201,7 @@ def pass_offer(request: ApiRequest, request_id: int):
 @router.get("/offers", response=list[OfferOut])
 def live_offers(request: ApiRequest):
     now = timezone.now()
-    return [selectors.offer_message(o, now=now) for o in selectors.live_offers_for(provider=request.auth)]
+    return selectors.offer_messages(selectors.live_offers_for(provider=request.auth), now=now)
 
 
 @router.get("/availability", response=list[AvailabilityOut])

@@ -102,4 +102,4 @@ class DispatchConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _live_offers(self) -> list[dict]:
         now = timezone.now()
-        return [selectors.offer_message(o, now=now) for o in selectors.live_offers_for(provider=self.user)]
+        return selectors.offer_messages(selectors.live_offers_for(provider=self.user), now=now)

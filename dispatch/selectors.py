@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -16,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext, pgettext
 
+from accounts.models import User
 from bookings.models import Booking, BookingStatus
 from core.errors import NotFound
 from core.money import format_money
@@ -190,14 +192,19 @@ def nearest_available(
 # every estimate prices the nearest providers, and loading whole listings through the ORM cost more
 # than the search itself. The other fields stay deferred, so a read of one of them is a query, not a wrong value.
 # In the model's field order: that is the order `Model.from_db` expects the values in.
+# What a quote needs, and what its taxes need (bookings.services.taxation.taxed_quote: the listing's country
+# and city, the host's country), read in one statement: a field left out here is read back one query per
+# candidate, on the request's hot path.
 _QUOTE_FIELDS = [
     field.attname
     for field in Listing._meta.concrete_fields
-    if field.name in {"id", "kind", "time_zone", "currency", "unit_price", "fee_amount"}
+    if field.name
+    in {"id", "owner", "kind", "time_zone", "currency", "unit_price", "fee_amount", "country_code", "city"}
 ]
 _QUOTE_SQL = """
-SELECT {columns}, c.day_price
-FROM listings_listing l LEFT JOIN listings_cardetails c ON c.listing_id = l.id
+SELECT {columns}, u.country, c.day_price
+FROM listings_listing l JOIN accounts_user u ON u.id = l.owner_id
+LEFT JOIN listings_cardetails c ON c.listing_id = l.id
 WHERE l.id IN ({{ids}})
 """.format(
     columns=", ".join(f"l.{field.column}" for field in Listing._meta.concrete_fields if field.attname in _QUOTE_FIELDS)
@@ -205,15 +212,17 @@ WHERE l.id IN ({{ids}})
 
 
 def listings_to_quote(listing_ids: list[int]) -> dict[int, Listing]:
-    """The listings by id with what a quote needs (and a car's day price), for `quote_for`."""
+    """The listings by id with what a quote and its taxes need (a car's day price, the host's country),
+    for `quote_for` and `taxed_quote`."""
     if not listing_ids:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(_QUOTE_SQL.format(ids=", ".join(["%s"] * len(listing_ids))), list(listing_ids))
         rows = cursor.fetchall()
     listings = {}
-    for *fields, day_price in rows:
+    for *fields, host_country, day_price in rows:
         listing = Listing.from_db(connection.alias, _QUOTE_FIELDS, fields)
+        listing.owner = User.from_db(connection.alias, ["id", "country"], [listing.owner_id, host_country])
         if day_price is not None:
             listing.car = CarDetails.from_db(connection.alias, ["listing_id", "day_price"], [listing.pk, day_price])
         listings[listing.pk] = listing
@@ -294,28 +303,46 @@ def pickup_slots(*, now: datetime, step_minutes: int = 15) -> list[datetime]:
 
 def offer_message(offer: Offer, *, now: datetime) -> dict:
     """What a provider's page shows of an offer (distance, fare, pickup, time left); never the requester's identity."""
-    request = offer.request
-    rating = rider_rating(request.requester_id)
-    return {
-        "type": "offer",
-        "offer": offer.pk,
-        "request": request.pk,
-        "kind": request.kind,
-        "listing": offer.listing_id,
-        "distance_km": round(offer.distance_km, 2),
-        "fare": offer.fare,
-        "currency": request.currency,
-        # The page's script shows this text: amounts are formatted on the server only (core.money).
-        "fare_text": format_money(offer.fare, request.currency),
-        "hours": request.hours,
-        "pickup_at": request.pickup_at.isoformat() if request.pickup_at else None,
-        "pickup": pickup_label(request.pickup_at, now=now, time_zone=request.time_zone),
-        "expires_at": request.expires_at.isoformat(),
-        "seconds_left": max(0, int((request.expires_at - now).total_seconds())),
-        "area": pickup_area(request.latitude, request.longitude),
-        "rider_rating": rating[0] if rating else None,
-        "rider_reviews": rating[1] if rating else 0,
-    }
+    return offer_messages([offer], now=now)[0]
+
+
+def offer_messages(offers: Iterable[Offer], *, now: datetime) -> list[dict]:
+    """`offer_message` of each offer. What depends on the request only (the rider's rating, the pickup's
+    area) is read once per request, not once per offer: a wave's offers are written in one transaction."""
+    about: dict[int, tuple[str, str, tuple[float, int] | None]] = {}
+    messages = []
+    for offer in offers:
+        request = offer.request
+        if request.pk not in about:
+            about[request.pk] = (
+                pickup_label(request.pickup_at, now=now, time_zone=request.time_zone),
+                pickup_area(request.latitude, request.longitude),
+                rider_rating(request.requester_id),
+            )
+        pickup, area, rating = about[request.pk]
+        messages.append(
+            {
+                "type": "offer",
+                "offer": offer.pk,
+                "request": request.pk,
+                "kind": request.kind,
+                "listing": offer.listing_id,
+                "distance_km": round(offer.distance_km, 2),
+                "fare": offer.fare,
+                "currency": request.currency,
+                # The page's script shows this text: amounts are formatted on the server only (core.money).
+                "fare_text": format_money(offer.fare, request.currency),
+                "hours": request.hours,
+                "pickup_at": request.pickup_at.isoformat() if request.pickup_at else None,
+                "pickup": pickup,
+                "expires_at": request.expires_at.isoformat(),
+                "seconds_left": max(0, int((request.expires_at - now).total_seconds())),
+                "area": area,
+                "rider_rating": rating[0] if rating else None,
+                "rider_reviews": rating[1] if rating else 0,
+            }
+        )
+    return messages
 
 
 def rider_rating(user_id: int) -> tuple[float, int] | None:

@@ -139,7 +139,7 @@ def provider(request: SignedInRequest) -> HttpResponse:
     ).order_by("pk")
     switches = {a.listing_id: a for a in selectors.availabilities_of(provider=request.user)}
     now = timezone.now()
-    offers = [selectors.offer_message(o, now=now) for o in selectors.live_offers_for(provider=request.user)]
+    offers = selectors.offer_messages(selectors.live_offers_for(provider=request.user), now=now)
     rows = [(listing, switches.get(listing.pk)) for listing in listings]
     return render(request, "dispatch/provider.html", {"rows": rows, "offers": offers})
 

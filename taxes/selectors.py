@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet
 
 from core.rates import convert, current_rates
 from taxes.models import OccupancyTax, VatRate, place_of
 from taxes.rules import TaxRules, milli_percent
+
+_T = TypeVar("_T")
+
+
+def _once(seen: dict[tuple, Any] | None, key: tuple, read: Callable[[], _T]) -> _T:
+    # A rate read once per operation: quoting ten providers in one city asks for the same rates ten times.
+    if seen is None:
+        return read()
+    if key not in seen:
+        seen[key] = read()
+    return seen[key]
 
 
 def _valid_on(day: date) -> Q:
@@ -40,15 +53,25 @@ def rules_for(
     currency: str,
     booked_on: date,
     stay_starts_on: date,
+    seen: dict[tuple, Any] | None = None,
 ) -> TaxRules:
     """VAT on the guest's fee by the guest's country (B2C: where the customer lives; the listing's country
     when the guest has not said) and VAT on the host's fee by the host's country (the listing's when the
-    host has not said), both on the booking day; the city's occupancy tax on the stay's first day."""
+    host has not said), both on the booking day; the city's occupancy tax on the stay's first day.
+
+    `seen`: a dict kept by a caller that prices several listings in one operation, so that each rate
+    is read once (one query per country and city, not per listing)."""
     vat_country = (guest_country or listing_country).upper()
-    vat = vat_rate_on(country=vat_country, day=booked_on)
+    vat = _once(seen, ("vat", vat_country, booked_on), lambda: vat_rate_on(country=vat_country, day=booked_on))
     host_vat_country = (host_country or listing_country).upper()
-    host_vat = vat_rate_on(country=host_vat_country, day=booked_on)
-    occupancy = occupancy_tax_on(country=listing_country, city=city, kind=kind, day=stay_starts_on)
+    host_vat = _once(
+        seen, ("vat", host_vat_country, booked_on), lambda: vat_rate_on(country=host_vat_country, day=booked_on)
+    )
+    occupancy = _once(
+        seen,
+        ("occupancy", listing_country.upper(), city.strip().lower(), kind, stay_starts_on),
+        lambda: occupancy_tax_on(country=listing_country, city=city, kind=kind, day=stay_starts_on),
+    )
     per_person = 0
     if occupancy is not None and occupancy.per_person_night:
         per_person = convert(occupancy.per_person_night, occupancy.currency, currency, current_rates())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from accounts.models import User
@@ -21,10 +22,20 @@ from taxes.selectors import rules_for
 
 
 def taxed_quote(
-    quote: pricing.Quote, *, guest: User, listing: Listing, start: datetime, persons: int, now: datetime
+    quote: pricing.Quote,
+    *,
+    guest: User,
+    listing: Listing,
+    start: datetime,
+    persons: int,
+    now: datetime,
+    seen: dict[tuple, Any] | None = None,
 ) -> pricing.Quote:
     """The quote with VAT on Sharing's fees (the guest's fee by the guest's country, the host's fee by the
-    host's country, out of the host's payout) and the city's occupancy tax (rooms)."""
+    host's country, out of the host's payout) and the city's occupancy tax (rooms).
+
+    `seen`: one dict for every quote of one operation (taxes.selectors.rules_for), so that pricing many
+    listings reads each rate once."""
     rules = rules_for(
         guest_country=guest.country,
         listing_country=listing.country_code,
@@ -34,6 +45,7 @@ def taxed_quote(
         currency=quote.currency,
         booked_on=now.date(),
         stay_starts_on=start.astimezone(ZoneInfo(listing.time_zone)).date(),
+        seen=seen,
     )
     return apply_taxes(quote, rules=rules, kind=listing.kind, persons=persons)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -112,6 +113,7 @@ def estimate(*, requester: User, need: Need, now: datetime | None = None) -> Est
         exclude_provider_id=requester.pk,
     )
     listings = selectors.listings_to_quote([c.listing_id for c in candidates])
+    seen: dict[tuple, Any] = {}  # each tax rate read once for all the candidates
     # With the taxes the booking will charge (VAT on Sharing's fee), so the hold covers the exact fare.
     quotes = [
         taxed_quote(
@@ -121,6 +123,7 @@ def estimate(*, requester: User, need: Need, now: datetime | None = None) -> Est
             start=start,
             persons=1,
             now=now,
+            seen=seen,
         )
         for c in candidates
     ]

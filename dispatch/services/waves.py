@@ -15,6 +15,7 @@ took another job at that time; the provider is told live and by a stored notice.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -84,6 +85,7 @@ def send_wave(
             skip_listing_ids=asked,
         )
         listings = selectors.listings_to_quote([c.listing_id for c in candidates])
+        seen: dict[tuple, Any] = {}  # each tax rate read once for all the candidates
         priced = tuple(
             (c, quote.total, quote.currency)
             for c in candidates
@@ -95,6 +97,7 @@ def send_wave(
                     start=start,
                     persons=1,
                     now=now,
+                    seen=seen,
                 )
             ]
         )
@@ -120,7 +123,7 @@ def send_wave(
     )
     languages = dict(User.objects.filter(pk__in={o.provider_id for o in offers}).values_list("pk", "language"))
     # The live offers first (after-commit hooks run in the order registered), then the next wave's task.
-    tell_on_commit([(o.provider_id, _offer_in_their_language(o, now=now, languages=languages)) for o in offers])
+    tell_on_commit(_offers_in_their_languages(offers, now=now, languages=languages))
     following = now + timedelta(seconds=settings.DISPATCH_WAVE_INTERVAL_SECONDS)
     if following < request.expires_at:
         schedule_on_commit(tasks.send_next_wave_task, request.pk, at=following)
@@ -143,10 +146,20 @@ def send_wave(
     return offers
 
 
-def _offer_in_their_language(offer: Offer, *, now: datetime, languages: dict[int, str]) -> dict:
-    """The live offer as its provider's page shows it: pickup, area and fare in the provider's language."""
-    with translation.override(languages.get(offer.provider_id) or settings.LANGUAGE_CODE):
-        return selectors.offer_message(offer, now=now)
+def _offers_in_their_languages(
+    offers: list[Offer], *, now: datetime, languages: dict[int, str]
+) -> list[tuple[int, dict]]:
+    """The live offers as each provider's page shows them: pickup, area and fare in the provider's language.
+    What depends on the request only is read once per language of the wave, not once per offer."""
+    by_language: dict[str, list[Offer]] = {}
+    for offer in offers:
+        by_language.setdefault(languages.get(offer.provider_id) or settings.LANGUAGE_CODE, []).append(offer)
+    told: list[tuple[int, dict]] = []
+    for language, group in by_language.items():
+        with translation.override(language):
+            messages = selectors.offer_messages(group, now=now)
+        told += [(offer.provider_id, message) for offer, message in zip(group, messages, strict=True)]
+    return told
 
 
 def _offer_notice(request: DispatchRequest, *, now: datetime) -> str:
