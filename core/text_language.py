@@ -67,6 +67,9 @@ def text_language_field() -> models.CharField:
         _("language of the text"),
         max_length=MAX_LENGTH,
         blank=True,
+        # '' in the database too, so rows written by plain SQL (bulk loads, older code) need not name it.
+        default="",
+        db_default="",
         validators=[validate_text_language],
         help_text=_("The language the text is written in (one of the site's languages)."),
     )

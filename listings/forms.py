@@ -68,10 +68,10 @@ class ListingForm(forms.Form):
         label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
     text_language = forms.ChoiceField(
-        label=_("Language of the title and description"),
+        label=_("Written in"),
         choices=settings.LANGUAGES,
         required=False,
-        help_text=_("Guests who read another language are told which language you wrote in."),
+        help_text=_("The language of the title and description: guests who read another are told which it is."),
     )
     address = forms.CharField(
         label=_("Address"),

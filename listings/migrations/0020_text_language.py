@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='listing',
             name='text_language',
-            field=models.CharField(blank=True, help_text="The language the text is written in (one of the site's languages).", max_length=10, validators=[core.text_language.validate_text_language], verbose_name='language of the text'),
+            field=models.CharField(blank=True, db_default='', default='', help_text="The language the text is written in (one of the site's languages).", max_length=10, validators=[core.text_language.validate_text_language], verbose_name='language of the text'),
         ),
     ]
