@@ -15,10 +15,8 @@ from taxes.rules import TaxRules, milli_percent
 _T = TypeVar("_T")
 
 
-def _once(seen: dict[tuple, Any] | None, key: tuple, read: Callable[[], _T]) -> _T:
+def _once(seen: dict[tuple, Any], key: tuple, read: Callable[[], _T]) -> _T:
     # A rate read once per operation: quoting ten providers in one city asks for the same rates ten times.
-    if seen is None:
-        return read()
     if key not in seen:
         seen[key] = read()
     return seen[key]
@@ -61,6 +59,8 @@ def rules_for(
 
     `seen`: a dict kept by a caller that prices several listings in one operation, so that each rate
     is read once (one query per country and city, not per listing)."""
+    # Without a caller's dict, one for this call: the guest's and the host's VAT are often the same country's.
+    seen = {} if seen is None else seen
     vat_country = (guest_country or listing_country).upper()
     vat = _once(seen, ("vat", vat_country, booked_on), lambda: vat_rate_on(country=vat_country, day=booked_on))
     host_vat_country = (host_country or listing_country).upper()
