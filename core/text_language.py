@@ -23,10 +23,9 @@ def shipped_language(code: str | None) -> str:
     if not code:
         return ""
     try:
-        found = translation.get_supported_language_variant(code.lower())
+        return translation.get_supported_language_variant(code.lower())  # only codes of settings.LANGUAGES
     except LookupError:
         return ""
-    return found if found in dict(settings.LANGUAGES) else ""
 
 
 def author_language(author: object | None = None) -> str:
