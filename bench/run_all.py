@@ -188,6 +188,7 @@ def ws_writer_rows(clients: int, rate: int, seconds: int) -> list[Row]:
             rows.append(Row(f"{label} committed_per_s", rates[processes], "(reference)", None))
             lost = number(line, "lost")
             rows.append(Row(f"{label} lost", lost, "= 0", lost == 0))
+            rows.append(Row(f"{label} machine cpu_busy_pct", number(line, "cpu_busy_pct"), "(reference)", None))
     if rates.get(1) and rates.get(2):
         # Reference, not pass/fail: on the shared 2-core machine the server, Redis and PostgreSQL
         # compete with the writers for the same cores.

@@ -11,7 +11,7 @@ real `websockets` clients, one per user, with their app tokens, and then commits
 robin over the users. Latency is from the commit (an on_commit hook registered before
 notify's own) to the moment the client has parsed the message. Prints one line:
 
-    clients=... p50_ms=... p99_ms=... msgs_per_s=... lost=...
+    clients=... processes=... writers=... cpu_busy_pct=... p50_ms=... p99_ms=... msgs_per_s=... lost=...
 
 and details on stderr. Everything it started is stopped and deleted at the end, and the
 whole run is bounded by --timeout.
@@ -44,6 +44,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine so far, from /proc/stat's first line (Linux)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -174,6 +185,9 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
 
     recipients = await sync_to_async(load_recipients)(people)
     total = int(args.rate * args.seconds)
+    # How busy the whole machine was while the notifications were written: when the cores are
+    # saturated, more writer processes cannot add, whatever the locks do.
+    busy_before, ticks_before = cpu_ticks()
     if args.writer_processes == 1:
         start = time.perf_counter()
         await drive(args, recipients, range(total), start, committed)
@@ -189,6 +203,8 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
             if child.returncode != 0:
                 raise RuntimeError(f"a writer process exited with {child.returncode}")
             committed.update({int(seq): at for seq, at in json.loads(output.splitlines()[-1]).items()})
+    busy_after, ticks_after = cpu_ticks()
+    cpu_busy_pct = 100 * (busy_after - busy_before) / max(1, ticks_after - ticks_before)
     drive_seconds = max(committed.values(), default=start) - start
     committed_per_s = len(committed) / drive_seconds if drive_seconds > 0 else 0.0
     log(
@@ -207,6 +223,7 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
     latencies = [(received[s] - committed[s]) * 1000 for s in received if s in committed]
     lost = total - len(latencies)
     shape = f"clients={len(sockets)} processes={args.writer_processes} writers={args.writers}"
+    shape += f" cpu_busy_pct={cpu_busy_pct:.0f}"
     if not latencies:
         return f"{shape} p50_ms=nan p99_ms=nan committed_per_s={committed_per_s:.0f} msgs_per_s=0 lost={lost}"
     first = min(committed.values())
