@@ -53,15 +53,20 @@ def handover_for(*, user: User, booking_id: int) -> Handover:
     booking = visible_booking(user=user, booking_id=booking_id)
     if booking.listing.kind != ListingKind.CAR:
         raise NotFound(gettext_noop("This booking has no car handover."))
-    reports = booking.handover_reports.prefetch_related("photos", "answers__answered_by").select_related("author")
     side = Side.GUEST if user.pk == booking.guest_id else Side.HOST if user.pk == booking.listing.owner_id else None
+    return _handover(booking, viewer_side=side)
+
+
+def _handover(booking: Booking, *, viewer_side: Side | None) -> Handover:
+    """A car booking's reports, settlement, card and deposit, read for one viewer (None: neither party)."""
+    reports = booking.handover_reports.prefetch_related("photos", "answers__answered_by").select_related("author")
     return Handover(
         booking=booking,
         reports={(report.stage, report.side): report for report in reports},
         settlement=Settlement.objects.filter(booking=booking).first(),
         card_kept=RentalCard.objects.filter(booking=booking).exists(),
         deposit=Deposit.objects.filter(booking=booking).first(),
-        viewer_side=side,
+        viewer_side=viewer_side,
     )
 
 
@@ -120,15 +125,7 @@ def record_of(booking: Booking) -> Handover | None:
     """A car booking's handover for a page that already checked who reads it (a dispute); None for others."""
     if booking.listing.kind != ListingKind.CAR:
         return None
-    reports = booking.handover_reports.prefetch_related("photos", "answers__answered_by").select_related("author")
-    return Handover(
-        booking=booking,
-        reports={(report.stage, report.side): report for report in reports},
-        settlement=Settlement.objects.filter(booking=booking).first(),
-        card_kept=RentalCard.objects.filter(booking=booking).exists(),
-        deposit=Deposit.objects.filter(booking=booking).first(),
-        viewer_side=None,
-    )
+    return _handover(booking, viewer_side=None)
 
 
 def record_for_desk(*, user: User, booking_id: int) -> Handover:
