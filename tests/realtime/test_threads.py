@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from channels.db import database_sync_to_async
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.errors import DomainError, NotFound, PermissionDenied
 from realtime import selectors, services
@@ -58,6 +58,36 @@ def test_stranger_cannot_write_in_a_thread_and_nothing_is_stored(user, other_use
         services.post_message(thread=thread, sender=stranger, body="let me in")
     assert not Message.objects.exists()
     assert not Notification.objects.exists()
+
+
+@pytest.mark.django_db
+def test_writing_never_moves_the_senders_read_receipt_back(user, other_user):
+    thread = booking_thread(user, other_user)
+    # The sender already read a message that committed after this one took its id (another tab, mark_thread_read).
+    ThreadParticipant.objects.filter(thread=thread, user=user).update(last_read_message_id=10**9)
+    services.post_message(thread=thread, sender=user, body="late one")
+    assert ThreadParticipant.objects.get(thread=thread, user=user).last_read_message_id == 10**9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_locks_nothing_up_front_and_updates_the_shared_thread_row_last(user, other_user):
+    """Every writer of a thread updates its row: that lock is taken by the transaction's last statement, so
+    other writers wait for one statement and a commit, not for the whole message (bench/slow_stripe.py)."""
+    thread = booking_thread(user, other_user)
+    statements: list[tuple[bool, str]] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((context["connection"].in_atomic_block, sql))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        services.post_message(thread=thread, sender=user, body="hello")
+    in_transaction = [sql for inside, sql in statements if inside and not sql.startswith(("BEGIN", "SAVEPOINT"))]
+    assert not any("FOR UPDATE" in sql for _, sql in statements)
+    assert in_transaction[0].startswith('INSERT INTO "realtime_message"')
+    assert in_transaction[-1].startswith('UPDATE "realtime_thread"')
+    # Who is in the thread and whether they may write are read before the transaction, in one statement.
+    assert sum('FROM "realtime_threadparticipant"' in sql for inside, sql in statements if not inside) == 1
 
 
 @pytest.mark.django_db
