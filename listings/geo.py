@@ -197,6 +197,24 @@ def degree_box(latitude: float, longitude: float, radius_km: float) -> tuple[flo
     return longitude - width, south, longitude + width, north
 
 
+def planar_lower_bound_km(degrees: float, box: tuple[float, float, float, float]) -> float:
+    """A geodesic km that every point of the box at least `degrees` from the searcher in the plane of
+    longitudes and latitudes is at least as far from them as; the searcher is in the box, which spans
+    at most 90 degrees each way and does not wrap.
+
+    On the sphere, hav(angle) = hav(dlat) + cos(lat1) cos(lat2) hav(dlng) >= c^2 (hav(dlat) + hav(dlng)),
+    c the cosine of the box's latitude nearest a pole; and hav(dlat) + hav(dlng) >= hav(hypot(dlat, dlng))
+    while the hypotenuse is at most pi (u -> hav(sqrt(u)) is concave from 0, so subadditive). The
+    geodesic is at least _SPHERE_LOW times the great circle.
+    """
+    west, south, east, north = box
+    if east - west > 90.0 or north - south > 90.0:
+        raise ValueError("the plane's bound holds for boxes up to 90 degrees a side")
+    c = math.cos(math.radians(max(abs(south), abs(north))))
+    angle = 2 * math.asin(min(1.0, c * math.sin(math.radians(degrees) / 2)))
+    return _SPHERE_LOW * _MEAN_RADIUS_KM * angle
+
+
 def covering_cells(latitude: float, longitude: float, radius_km: float, resolution: int) -> tuple[list[str], float]:
     """Cells that may hold a point within radius_km, and a lower bound for everything outside them.
 

@@ -1,16 +1,19 @@
-"""Nearest first: on PostgreSQL a PostGIS index walked in distance order, on SQLite rings of H3 cells.
+"""Nearest first: on PostgreSQL GiST indexes walked in distance order, on SQLite rings of H3 cells.
 
-PostgreSQL (`_nearest_postgis`): listings come from a GiST index on their point (migration 0012)
-in order of sphere distance, KNN, and the page is proven from the sphere's bounds on the geodesic;
-drivers are rows of the same walk (a hit within their own reach), and the coverage lookup (drivers)
-runs only when the circle ends before the page is full. Issue 25 measured PostGIS's KNN 2.8-4.1x
-faster than the rings for rooms on 1,000,000 listings; on PostgreSQL the rings are not used.
-SQLite: rings of cells grow from the searcher's cell (fine cells first, coarser ones when the area
-is sparse). After each ring, every listing not yet read is at least as far as the next ring's
+PostgreSQL (`_nearest_postgis`): listings come from the GiST indexes of plain `point`s per kind
+(migration 0022), walked in the plane's order of degrees as index-only scans, and the page is proven
+from a lower bound of the geodesic in the plane's distance (`_nearest_planar`); across the
+antimeridian or near a pole, from the geography index (migration 0013) in order of sphere distance
+(`_nearest_geography`). Drivers are rows of the same walk (a hit within their own reach), and the
+coverage lookup (drivers) runs only when the circle ends before the page is full. Issue 25 measured
+PostGIS's KNN 2.8-4.1x faster than the rings for rooms on 1,000,000 listings; on PostgreSQL the rings
+are not used. SQLite: rings of cells grow from the searcher's cell (fine cells first, coarser ones when
+the area is sparse). After each ring, every listing not yet read is at least as far as the next ring's
 lower bound, so once the k-th hit is closer than that bound, it is provably the k-th."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -19,8 +22,9 @@ import numpy as np
 from django.db import connection
 
 from listings import geo
+from listings.models import ListingKind
 from listings.search.drivers import come_to_searcher, driver_rows, driver_statement
-from listings.search.query import SearchQuery
+from listings.search.query import SearchQuery, kinds_of
 from listings.search.statements import (
     COLUMNS,
     FROM,
@@ -34,6 +38,7 @@ from listings.search.statements import (
     cell_condition,
     fetch,
     matches,
+    named,
 )
 
 # (column, resolution, last ring before moving to coarser cells)
@@ -155,7 +160,28 @@ _DRIVERS_SQL = (
 _UNREAD_FACTOR = 0.985
 # The first read's limit: the page and a margin for rows in the gate but outside the circle.
 _KNN_MARGIN = 10
-_DISTANCE, _REACH = 1, 2  # columns of the rows read: id, geodesic km, reach (-1: a room or car)
+_DISTANCE, _REACH, _PLANAR = 1, 2, 3  # columns of the rows read: id, geodesic km, reach (-1: a room or car)
+
+# Where the box of degrees holding the circle neither wraps nor spans more than this (every search but
+# those across the antimeridian or near a pole), listings come from the GiST indexes of plain `point`s
+# of migration 0022, one per kind, walked in order of distance in the plane of degrees: an index-only
+# scan (the index carries every column read or filtered on) of packed pages, so a centre search reads
+# ~8 index pages and no table page at 100,000 listings as at 1,000,000 (the geography walk above read
+# 6 and 21 index pages and ~31 table pages; issue 23). Several kinds are one merge of their ordered
+# walks. When a read stops at its limit, every row it did not return is at least as far in the plane as
+# each row it did, so at least geo.planar_lower_bound_km of the largest such distance away on the
+# ellipsoid; the box holds the circle, so every row outside it is farther than the radius. PostGIS
+# still measures each row read (ST_Distance on the spheroid).
+_PLANAR_MAX_DEGREES = 90.0
+_SERVICE_RADIUS_FLOAT = f"CAST({SERVICE_RADIUS} AS double precision)"
+_HERE_NAMED = "ST_SetSRID(ST_MakePoint(%(lng)s, %(lat)s), 4326)::geography"
+_PLANAR_BRANCH = (
+    f"(SELECT l.id, ST_Distance({POINT}, {_HERE_NAMED}) / 1000 AS km, {{reach}} AS reach,"  # noqa: S608
+    " point(l.longitude, l.latitude) <-> point(%(lng)s, %(lat)s) AS planar"
+    " FROM listings_listing l WHERE l.kind = '{kind}' AND {where}"
+    " AND point(l.longitude, l.latitude) <@ box(point(%(west)s, %(south)s), point(%(east)s, %(north)s))"
+    " ORDER BY planar LIMIT %(limit)s)"
+)
 
 
 def _hits(query: SearchQuery, rows: np.ndarray) -> np.ndarray:
@@ -168,7 +194,58 @@ def _hits(query: SearchQuery, rows: np.ndarray) -> np.ndarray:
 
 
 def _nearest_postgis(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
-    """PostgreSQL: rows of (distance, id) nearest first, by KNN, and by the drivers' coverage when the circle ends."""
+    """PostgreSQL: rows of (distance, id) nearest first, from the plane's index where the circle's box allows."""
+    box = geo.degree_box(query.latitude, query.longitude, query.radius_km)
+    if box[2] - box[0] > _PLANAR_MAX_DEGREES or box[3] - box[1] > _PLANAR_MAX_DEGREES:
+        return _nearest_geography(query, filters, stats)  # across the antimeridian or near a pole
+    return _nearest_planar(query, filters, stats, box)
+
+
+def _nearest_planar(
+    query: SearchQuery, filters: tuple[str, list], stats: dict, box: tuple[float, float, float, float]
+) -> np.ndarray:
+    """Rows of (distance, id) nearest first, walking the `point` indexes of migration 0022 (see _PLANAR_BRANCH)."""
+    west, south, east, north = box
+    where, params = named(*filters, "w")
+    sql = _planar_sql(kinds_of(query), where, come_to_searcher(query))
+    params.update(lng=query.longitude, lat=query.latitude, west=west, south=south, east=east, north=north)
+    wanted = query.wanted
+    # The plane's order reads the rows of a circle of degrees, 1/cos(latitude) times the rows of the circle
+    # of km that it proves: the first read's limit allows for them.
+    cosine = math.cos(math.radians(max(abs(south), abs(north))))
+    limit = math.ceil(wanted / max(cosine, 0.1)) + _KNN_MARGIN
+    while True:
+        rows = fetch(sql, {**params, "limit": limit}, width=4, prepare=True, planner=GENERIC_PLAN)
+        stats["rows"] += len(rows)
+        hits = _hits(query, rows)
+        if len(rows) < limit:  # every listing in the box was read: every other one is farther than the radius
+            return _with_drivers(query, filters, rows[:, :3], hits)
+        unread = geo.planar_lower_bound_km(float(rows[:, _PLANAR].max()), box)
+        if len(hits) >= wanted and hits[wanted - 1, 0] < unread and hits[wanted - 1, 0] <= query.radius_km:
+            return hits
+        limit *= 4
+
+
+@functools.lru_cache(maxsize=64)
+def _planar_sql(kinds: tuple[str, ...], where: str, reach: bool) -> str:
+    """The statement for these kinds; `reach`: drivers' rows carry their service radius (in an area search,
+    where drivers are found where they are based, they need not: see area)."""
+    branches = [
+        _PLANAR_BRANCH.format(
+            kind=kind,
+            where=where,
+            reach=_SERVICE_RADIUS_FLOAT if reach and kind == ListingKind.DRIVER else "CAST(-1 AS double precision)",
+        )
+        for kind in kinds
+    ]
+    if len(branches) == 1:
+        return branches[0]
+    return f"SELECT * FROM ({' UNION ALL '.join(branches)}) AS near ORDER BY planar LIMIT %(limit)s"  # noqa: S608
+
+
+def _nearest_geography(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
+    """Rows of (distance, id) nearest first, by KNN on the geography index, and by the drivers' coverage when the
+    circle ends."""
     where, where_params = filters
     wanted = query.wanted
     limit = wanted + _KNN_MARGIN
@@ -185,13 +262,17 @@ def _nearest_postgis(query: SearchQuery, filters: tuple[str, list], stats: dict)
             limit *= 4
             continue
         # Every listing within the gate was read: every other one is farther than the radius.
-        if (len(hits) >= wanted and hits[wanted - 1, 0] <= query.radius_km) or not come_to_searcher(query):
-            return hits
-        sql, driver_params = driver_statement(query, filters)
-        drivers = fetch(_DRIVERS_SQL.format(drivers=sql), [*here, *driver_params], width=3)
-        stats["rows"] += len(drivers)
-        # The coverage lookup holds every driver that reaches the searcher, those read above too.
-        return _hits(query, np.concatenate([rows[rows[:, _REACH] < 0], drivers]))
+        return _with_drivers(query, filters, rows, hits)
+
+
+def _with_drivers(query: SearchQuery, filters: tuple[str, list], rows: np.ndarray, hits: np.ndarray) -> np.ndarray:
+    """The hits once every listing within the radius was read (`rows`): drivers based farther away may still come."""
+    if (len(hits) >= query.wanted and hits[query.wanted - 1, 0] <= query.radius_km) or not come_to_searcher(query):
+        return hits
+    sql, driver_params = driver_statement(query, filters)
+    drivers = fetch(_DRIVERS_SQL.format(drivers=sql), [query.longitude, query.latitude, *driver_params], width=3)
+    # The coverage lookup holds every driver that reaches the searcher, those read above too.
+    return _hits(query, np.concatenate([rows[rows[:, _REACH] < 0], drivers]))
 
 
 def by_distance(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:

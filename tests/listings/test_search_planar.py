@@ -1,0 +1,79 @@
+"""Nearest first where the plane of degrees and the ellipsoid disagree most: the pages stay exact.
+
+On PostgreSQL nearest first walks an index of plain (longitude, latitude) points in the plane's order
+(listings.search.nearest) and proves each page with a lower bound of the geodesic. At 60 degrees of
+latitude a kilometre east is twice as many degrees as a kilometre north, so the rows read first (north
+and south of the searcher) are not the nearest (east and west of them): a bound that overstated how far
+the unread rows are would return the wrong page here. SQLite's rings answer the same cases.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from geopy.distance import geodesic
+
+from listings.models import ListingKind
+from listings.search import Bounds, SearchQuery, search_listing_hits
+from listings.search.statements import fetch
+from tests.conftest import make_user
+from tests.listings.factories import bulk_listings
+from tests.listings.test_search_correctness import NOW, assert_same_page
+
+pytestmark = pytest.mark.django_db
+
+
+def cross(centre: tuple[float, float], seed: int, kinds: tuple[str, ...]) -> list[dict]:
+    """Listings due east and west 1.0-1.3 km away, and more due north and south 1.3-2.2 km away."""
+    rng = random.Random(seed)
+    points = []
+    for bearings, near, far, count in (((90, 270), 1.0, 1.3, 30), ((0, 180), 1.3, 2.2, 80)):
+        for _ in range(count):
+            spot = geodesic(kilometers=rng.uniform(near, far)).destination(centre, rng.choice(bearings))
+            kind = rng.choice(kinds)
+            points.append(
+                {
+                    "latitude": spot.latitude,
+                    "longitude": spot.longitude,
+                    "kind": kind,
+                    "service_radius_km": rng.uniform(1, 5),
+                }
+            )
+    return points
+
+
+@pytest.mark.parametrize("centre", [(60.0, 10.0), (-60.0, -70.0), (60.0, 179.9)])
+@pytest.mark.parametrize("kind", [ListingKind.ROOM, None])
+def test_nearest_first_is_exact_where_the_plane_reads_the_farther_rows_first(centre, kind):
+    bulk_listings(
+        owner=make_user(),
+        points=cross(centre, seed=int(centre[1]), kinds=(kind,) if kind else tuple(ListingKind.values)),
+    )
+    for page in (1, 2):
+        assert_same_page(
+            SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=5, kind=kind, page=page, page_size=20)
+        )
+
+
+def test_a_map_view_where_the_plane_reads_the_farther_rows_first_is_exact():
+    centre = (60.0, 10.0)
+    points = cross(centre, seed=3, kinds=tuple(ListingKind.values))
+    bulk_listings(owner=make_user(), points=points)
+    bounds = Bounds(south=59.97, west=9.94, north=60.03, east=10.06)
+    query = SearchQuery.in_area(bounds, page_size=20)
+    got = [hit.listing_id for hit in search_listing_hits(query, now=NOW).hits]
+    inside = [p for p in points if bounds.holds(p["latitude"], p["longitude"])]
+    assert len(got) == 20 < len(inside)
+    distances = [
+        geodesic((query.latitude, query.longitude), (row[1], row[2])).km
+        for row in fetch(
+            "SELECT id, latitude, longitude FROM listings_listing WHERE id IN (" + ", ".join(["%s"] * len(got)) + ")",
+            got,
+            width=3,
+        )
+    ]
+    nearest_inside = sorted(
+        geodesic((query.latitude, query.longitude), (p["latitude"], p["longitude"])).km for p in inside
+    )
+    assert sorted(distances) == pytest.approx(nearest_inside[:20], abs=1e-6)
