@@ -16,6 +16,8 @@ from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
+from realtime.wording import render_words
+
 # Ledger accounts. Sign convention: an entry's amount is what flows INTO the account,
 # so a transaction's entries sum to zero. Money from outside (guest_funding) goes
 # negative; holding accounts (escrow, host_payable:<host id>) and the sinks
@@ -88,7 +90,10 @@ class LedgerTransaction(models.Model):
     """One money movement: entries that sum to zero per currency, for one reference ("booking:12")."""
 
     reference = models.CharField(max_length=64, db_index=True, help_text='What the money is for, e.g. "booking:12".')
-    description = models.CharField(max_length=200)
+    description = models.CharField(max_length=200)  # English; people read `text`
+    # The description's message id and values (realtime.wording), read in each reader's language; NULL on
+    # rows written before it was kept (they read as their English description).
+    description_words = models.JSONField(null=True, blank=True, default=None)
     payment = models.ForeignKey("payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
@@ -105,6 +110,11 @@ class LedgerTransaction(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise TypeError("Ledger transactions are append-only.")
         super().save(*args, **kwargs)
+
+    @property
+    def text(self) -> str:
+        """The description in the active language when its words were kept, else as stored."""
+        return render_words(self.description_words, self.description)
 
 
 class LedgerEntry(models.Model):

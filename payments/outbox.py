@@ -50,6 +50,7 @@ from payments.ledger import Line, post_transaction
 from payments.models import ESCROW, PAYOUTS_PAID, MoneyOperation, Payment, Payout
 from payments.services import host_payouts, recording
 from promotions.services import return_refund_share
+from realtime.wording import money_value, words
 
 logger = logging.getLogger(__name__)
 Kind = MoneyOperation.Kind
@@ -383,7 +384,12 @@ def _apply_reverse(operation: MoneyOperation, payment: Payment, reversal: Any) -
     post_transaction(
         lines=[Line(PAYOUTS_PAID, -operation.amount, payout.currency), Line(ESCROW, operation.amount, payout.currency)],
         reference=payment.reference,
-        description=f"Payout #{payout.pk}: {operation.amount} taken back from the host into escrow ({reversal.id})",
+        description=words(
+            gettext_noop("Payout #%(number)s: %(amount)s taken back from the host into escrow (%(reversal)s)"),
+            number=payout.pk,
+            amount=money_value(operation.amount, payout.currency),
+            reversal=reversal.id,
+        ),
         payment=payment,
     )
     payout.reversed_amount += operation.amount

@@ -38,6 +38,7 @@ from payments.models import (
     host_payable,
 )
 from payments.services import recording
+from realtime.wording import money_value, words
 
 logger = logging.getLogger(__name__)
 Status = Payment.Status
@@ -103,7 +104,9 @@ def release_escrow(
                 *tax_lines,
             ],
             reference=payment.reference,
-            description=f"Escrow of payment #{payment.pk} released: host payout and Sharing's fee",
+            description=words(
+                gettext_noop("Escrow of payment #%(number)s released: host payout and Sharing's fee"), number=payment.pk
+            ),
             payment=payment,
         )
         payment.host_payout_amount += host_amount
@@ -204,7 +207,11 @@ def send_payout(*, payout: Payout, refused: list[Payout] | None = None) -> Payou
                 Line(PAYOUTS_PAID, amount, payout.currency),
             ],
             reference=payout.payment.reference,
-            description=f"Payout #{payout.pk} transferred to the host ({transfer.id})",
+            description=words(
+                gettext_noop("Payout #%(number)s transferred to the host (%(transfer)s)"),
+                number=payout.pk,
+                transfer=transfer.id,
+            ),
             payment=payout.payment,
         )
         payout.status = Payout.Status.PAID
@@ -274,7 +281,11 @@ def reverse_payout(*, payout: Payout, amount: int) -> Payout:
         post_transaction(
             lines=[Line(host_payable(payout.host_id), -amount, payout.currency), Line(ESCROW, amount, payout.currency)],
             reference=payment.reference,
-            description=f"Payout #{payout.pk}: {amount} taken back from the host into escrow",
+            description=words(
+                gettext_noop("Payout #%(number)s: %(amount)s taken back from the host into escrow"),
+                number=payout.pk,
+                amount=money_value(amount, payout.currency),
+            ),
             payment=payment,
         )
         payout.reversed_amount += amount
@@ -304,7 +315,11 @@ def return_platform_fee(*, payment: Payment, amount: int) -> Payment:
         post_transaction(
             lines=[Line(PLATFORM_FEES, -amount, payment.currency), Line(ESCROW, amount, payment.currency)],
             reference=payment.reference,
-            description=f"Sharing's fee on payment #{payment.pk}: {amount} back into escrow",
+            description=words(
+                gettext_noop("Sharing's fee on payment #%(number)s: %(amount)s back into escrow"),
+                number=payment.pk,
+                amount=money_value(amount, payment.currency),
+            ),
             payment=payment,
         )
         payment.platform_fee_amount -= amount
@@ -349,7 +364,11 @@ def return_taxes(*, payment: Payment, taxes: Mapping[str, int]) -> Payment:
                 Line(ESCROW, total, payment.currency),
             ],
             reference=payment.reference,
-            description=f"Taxes collected on payment #{payment.pk}: {total} back into escrow for a refund",
+            description=words(
+                gettext_noop("Taxes collected on payment #%(number)s: %(amount)s back into escrow for a refund"),
+                number=payment.pk,
+                amount=money_value(total, payment.currency),
+            ),
             payment=payment,
         )
         # The taxes count in what left escrow for Sharing (release_escrow): they come back out of it.

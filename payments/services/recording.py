@@ -10,6 +10,7 @@ from __future__ import annotations
 import stripe
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from core.errors import DomainError
 from core.money import format_money
@@ -17,6 +18,7 @@ from payments import events, gateway
 from payments.errors import PaymentStateError
 from payments.ledger import Line, post_transaction
 from payments.models import CREDITS, ESCROW, GUEST_FUNDING, PROMOTIONS, REFUNDS_PAID, Payment
+from realtime.wording import words
 
 Status = Payment.Status
 
@@ -70,7 +72,7 @@ def post_capture(payment: Payment, amount: int, intent: stripe.PaymentIntent) ->
     ledger_tx = post_transaction(
         lines=[Line(GUEST_FUNDING, -amount, payment.currency), Line(ESCROW, amount, payment.currency)],
         reference=payment.reference,
-        description=f"Guest payment #{payment.pk} captured into escrow",
+        description=words(gettext_noop("Guest payment #%(number)s captured into escrow"), number=payment.pk),
         payment=payment,
     )
     payment.captured_amount = amount
@@ -90,7 +92,7 @@ def post_refund(payment: Payment, amount: int) -> None:
     ledger_tx = post_transaction(
         lines=[Line(ESCROW, -amount, payment.currency), Line(REFUNDS_PAID, amount, payment.currency)],
         reference=payment.reference,
-        description=f"Refund to the guest from payment #{payment.pk}",
+        description=words(gettext_noop("Refund to the guest from payment #%(number)s"), number=payment.pk),
         payment=payment,
     )
     payment.refunded_amount += amount
@@ -109,7 +111,9 @@ def post_subsidy(payment: Payment, *, promotion: int, credit: int) -> None:
             Line(ESCROW, promotion + credit, payment.currency),
         ],
         reference=payment.reference,
-        description=f"Promotion and credit paid into escrow beside payment #{payment.pk}",
+        description=words(
+            gettext_noop("Promotion and credit paid into escrow beside payment #%(number)s"), number=payment.pk
+        ),
         payment=payment,
     )
     payment.subsidy_amount = promotion + credit
@@ -132,7 +136,10 @@ def post_subsidy_back(payment: Payment, *, promotion: int, credit: int) -> None:
             Line(CREDITS, credit, payment.currency),
         ],
         reference=payment.reference,
-        description=f"Refund's share of the promotion and credit of payment #{payment.pk} given back",
+        description=words(
+            gettext_noop("Refund's share of the promotion and credit of payment #%(number)s given back"),
+            number=payment.pk,
+        ),
         payment=payment,
     )
     payment.subsidy_returned += promotion + credit
