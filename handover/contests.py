@@ -63,7 +63,9 @@ def refund_return_charge(
             raise Conflict(gettext_noop("This charge was already given back in full."), code="refunded")
         if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= left:
             raise DomainError(
-                f"Give back more than 0 and at most the {format_money(left, settlement.currency)} left.", field="amount"
+                gettext_noop("Give back more than 0 and at most the %(left)s left."),
+                params={"left": format_money(left, settlement.currency)},
+                field="amount",
             )
         # The owner keeps what is left of the charge after this refund (no Sharing fee on it).
         money().refund(reference=which.reference(booking.pk), amount=amount, host_keeps=left - amount)

@@ -80,8 +80,11 @@ def release_escrow(
             return payment.payouts.order_by("-pk").first()
         if host_amount > held:
             raise DomainError(
-                f"Payout of {format_money(host_amount, payment.currency)} refused: "
-                f"only {format_money(held, payment.currency)} is held.",
+                gettext_noop("Payout of %(amount)s refused: only %(held)s is held."),
+                params={
+                    "amount": format_money(host_amount, payment.currency),
+                    "held": format_money(held, payment.currency),
+                },
                 field="host_amount",
             )
         tax_lines = [Line(account, amount, payment.currency) for account, amount in sorted((taxes or {}).items())]
@@ -92,7 +95,12 @@ def release_escrow(
         tax = sum(line.amount for line in tax_lines)
         if host_amount + tax > held:
             raise DomainError(
-                f"Payout of {host_amount} and taxes of {tax} refused: only {held} {payment.currency} cents are held.",
+                gettext_noop("Payout of %(amount)s and taxes of %(taxes)s refused: only %(held)s is held."),
+                params={
+                    "amount": format_money(host_amount, payment.currency),
+                    "taxes": format_money(tax, payment.currency),
+                    "held": format_money(held, payment.currency),
+                },
                 field="host_amount",
             )
         fee = held - host_amount - tax
@@ -266,14 +274,16 @@ def reverse_payout(*, payout: Payout, amount: int) -> Payout:
     """
     from payments import outbox  # the outbox sends payouts through this module
 
-    recording.check_amount(amount, "amount to take back")
+    recording.check_amount(amount, gettext_noop("amount to take back"))
     with transaction.atomic():
         payout = lock_payout(payout)
         payment = payout.payment
         remaining = payout.amount - payout.reversed_amount - outbox.unsettled_reversals(payment, payout)
         if amount > remaining:
             raise DomainError(
-                f"Only {format_money(remaining, payout.currency)} of this payout can be taken back.", field="amount"
+                gettext_noop("Only %(amount)s of this payout can be taken back."),
+                params={"amount": format_money(remaining, payout.currency)},
+                field="amount",
             )
         if payout.status == Payout.Status.PAID:
             outbox.record_reversal(payout=payout, amount=amount)
@@ -305,12 +315,13 @@ def return_platform_fee(*, payment: Payment, amount: int) -> Payment:
     and transfers the fee never left the platform's Stripe balance, so this is a ledger
     movement only, no Stripe call.
     """
-    recording.check_amount(amount, "fee to give back")
+    recording.check_amount(amount, gettext_noop("fee to give back"))
     with transaction.atomic():
         payment = recording.lock_payment(payment)
         if amount > payment.platform_fee_amount:
             raise PaymentStateError(
-                f"Only {format_money(payment.platform_fee_amount, payment.currency)} of fees were kept on this payment."
+                gettext_noop("Only %(amount)s of fees were kept on this payment."),
+                params={"amount": format_money(payment.platform_fee_amount, payment.currency)},
             )
         post_transaction(
             lines=[Line(PLATFORM_FEES, -amount, payment.currency), Line(ESCROW, amount, payment.currency)],
@@ -352,9 +363,12 @@ def return_taxes(*, payment: Payment, taxes: Mapping[str, int]) -> Payment:
             return payment
         collected = taxes_collected(payment)
         for account, amount in moving.items():
-            recording.check_amount(amount, "tax to give back")
+            recording.check_amount(amount, gettext_noop("tax to give back"))
             if not account.startswith(TAX_PREFIX) or amount > collected.get(account, 0):
-                raise PaymentStateError(f"Only {collected.get(account, 0)} was collected into {account} here.")
+                raise PaymentStateError(
+                    gettext_noop("Only %(amount)s was collected into %(account)s here."),
+                    params={"amount": format_money(collected.get(account, 0), payment.currency), "account": account},
+                )
         total = sum(moving.values())
         if total > payment.platform_fee_amount:
             raise PaymentStateError(gettext_noop("More taxes to give back than this payment released to Sharing."))
