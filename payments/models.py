@@ -3,6 +3,9 @@
 Amounts are integers in minor units (cents) with an ISO currency code; no float is
 ever used for money. Ledger rows are append-only: nobody edits a money record, a
 mistake is corrected by a new transaction.
+
+Size: the app's money records and their constraints read in one place (ledger, payments, payouts, Stripe's
+events and mismatches); each model is small, and their names for the admin (translated) put it over.
 """
 
 from __future__ import annotations
@@ -100,6 +103,8 @@ class LedgerTransaction(models.Model):
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
         ordering = ["created_at", "pk"]
         constraints = [models.CheckConstraint(condition=~Q(reference=""), name="ledger_tx_reference_required")]
 
@@ -128,8 +133,9 @@ class LedgerEntry(models.Model):
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         ordering = ["pk"]
-        verbose_name_plural = "ledger entries"
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_amount_nonzero"),
             models.CheckConstraint(
@@ -218,6 +224,8 @@ class Payment(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
@@ -291,6 +299,10 @@ class PayoutAccount(models.Model):
     created_at = models.DateTimeField()
     refreshed_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("payout account")
+        verbose_name_plural = _("payout accounts")
+
     def __str__(self) -> str:
         return f"{self.host} -> {self.stripe_account_id}"
 
@@ -327,6 +339,8 @@ class Payout(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
@@ -368,6 +382,8 @@ class StripeEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
         ordering = ["-received_at", "-pk"]
 
     def __str__(self) -> str:
@@ -437,6 +453,8 @@ class MoneyOperation(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("money operation")
+        verbose_name_plural = _("money operations")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="money_op_due")]
         constraints = [
@@ -482,6 +500,8 @@ class StripeMismatch(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("Stripe mismatch")
+        verbose_name_plural = _("Stripe mismatches")
         ordering = ["-found_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
