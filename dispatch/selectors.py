@@ -244,7 +244,7 @@ def visible_request(*, user, request_id: int) -> DispatchRequest:
     """A request as its requester or its assigned provider sees it; anybody else: 404."""
     request = DispatchRequest.objects.select_related("assigned_listing", "booking").filter(pk=request_id).first()
     if request is None or user.pk not in (request.requester_id, request.assigned_provider_id):
-        raise NotFound("No such request.")
+        raise NotFound(gettext_noop("No such request."))
     return request
 
 

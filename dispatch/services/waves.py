@@ -50,7 +50,7 @@ def send_next_wave(*, request_id: int, now: datetime | None = None) -> list[Offe
     with transaction.atomic():
         request = DispatchRequest.objects.select_for_update().filter(pk=request_id).first()
         if request is None:
-            raise NotFound("No such request.")
+            raise NotFound(gettext_noop("No such request."))
         if request.state != RequestState.REQUESTED or now >= request.expires_at:
             return []
         wave = request.waves_sent

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import translation
 
 from accounts.models import User
+from core.errors import Conflict, DomainError
 from dispatch.services.acceptance import accept_offer
 from listings.models import ListingKind
 from realtime.models import Notification
@@ -136,3 +137,22 @@ def test_an_offer_notice_for_a_car_now_reads_in_the_providers_language():
     assert notice.payload["message"] == "Someone near you needs a car now."
     with translation.override("fr"):
         assert notice.text == "Quelqu\u2019un près de chez vous a besoin d\u2019une voiture maintenant."
+
+
+def test_on_demand_refusals_read_in_the_askers_language():
+    with translation.override("ja"), pytest.raises(Conflict) as nobody:
+        request_driver()
+    assert nobody.value.message == "現在、近くに対応できるドライバーがいません。数分後にもう一度お試しください。"
+    assert nobody.value.code == "no_providers"
+    with translation.override("de"), pytest.raises(DomainError) as far:
+        request_driver(when=NOW + timedelta(hours=12))
+    assert far.value.message.startswith("Sie können höchstens 6 Stunden im Voraus anfragen.")
+
+
+def test_the_assigned_notice_reads_in_the_requesters_language():
+    listing = provider(km=1)
+    job = request_driver()
+    accept_offer(provider=listing.owner, request_id=job.pk, now=NOW)
+    notice = Notification.objects.get(recipient=job.requester, kind="dispatch.assigned")
+    with translation.override("de"):
+        assert notice.text.endswith(f"{listing.owner.public_name} ist unterwegs.")
