@@ -44,7 +44,9 @@ def refund_return_charge(
     if not words:
         raise DomainError(gettext_noop("Give the reason both parties will read."), field="reason")
     if len(words) > REASON_MAX:
-        raise DomainError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
+        raise DomainError(
+            gettext_noop("Keep the reason under %(count)s characters."), params={"count": REASON_MAX}, field="reason"
+        )
     with transaction.atomic():
         booking = lock_booking(booking_id)
         settlement = Settlement.objects.select_for_update().filter(booking=booking).first()
