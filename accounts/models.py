@@ -70,6 +70,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             # Emails are stored lower-cased; the index makes case variants collide too.
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
@@ -138,6 +140,8 @@ class PersonReport(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("person report")
+        verbose_name_plural = _("person reports")
         ordering = ["-created_at"]
         constraints = [
             # One open report per person (and per message): a second one says nothing new to staff.
@@ -205,6 +209,8 @@ class Verification(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
         permissions = [("review_verification", "Can view and decide identity documents and driving licences")]
         indexes = [models.Index(fields=["status", "submitted_at"], name="verification_queue")]
         constraints = [
@@ -229,6 +235,8 @@ class DocumentView(models.Model):
     viewed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("document view")
+        verbose_name_plural = _("document views")
         ordering = ["-viewed_at"]
         constraints = [
             models.CheckConstraint(condition=Q(part__in=DocumentPart.values), name="document_view_part_known")

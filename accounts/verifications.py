@@ -266,7 +266,9 @@ def refuse(*, staff: User, verification_id: int, reason: str, now: datetime | No
     if not words:
         raise DomainError(gettext_noop("Say why the document is refused: the person reads it."), field="reason")
     if len(words) > REASON_MAX:
-        raise DomainError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
+        raise DomainError(
+            gettext_noop("Keep the reason under %(count)s characters."), params={"count": REASON_MAX}, field="reason"
+        )
     return _decide(staff, verification_id, VerificationStatus.REFUSED, words, now)
 
 

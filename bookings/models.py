@@ -146,6 +146,8 @@ class Booking(PaidByTenders, models.Model):
     status_before_dispute = models.CharField(max_length=20, blank=True, choices=BookingStatus.choices)
 
     class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         ordering = ["-start"]
         indexes = [
             models.Index(fields=["listing", "status", "start"]),
@@ -314,6 +316,8 @@ class PendingCheckout(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("pending checkout")
+        verbose_name_plural = _("pending checkouts")
         constraints = [models.CheckConstraint(condition=Q(total__gt=0), name="checkout_total_positive")]
 
     def __str__(self) -> str:
@@ -352,6 +356,8 @@ class PaymentSchedule(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payment schedule")
+        verbose_name_plural = _("payment schedules")
         indexes = [models.Index(fields=["state", "charge_at"]), models.Index(fields=["state", "pay_by"])]
         constraints = [
             models.CheckConstraint(
@@ -386,6 +392,8 @@ class StuckTransition(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("stuck transition")
+        verbose_name_plural = _("stuck transitions")
         ordering = ["-last_failed_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["step", "object_id"], name="stuck_transition_once")]
 

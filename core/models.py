@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ExchangeRate(models.Model):
@@ -20,6 +21,8 @@ class ExchangeRate(models.Model):
     loaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
         constraints = [
             models.UniqueConstraint(fields=["day", "currency"], name="exchange_rate_one_per_day"),
             models.CheckConstraint(condition=Q(per_euro__gt=0), name="exchange_rate_positive"),
@@ -40,6 +43,8 @@ class RateLoad(models.Model):
     message = models.TextField()
 
     class Meta:
+        verbose_name = _("rate load")
+        verbose_name_plural = _("rate loads")
         indexes = [models.Index(fields=["-attempted_at"], name="rate_load_latest")]
 
     def __str__(self) -> str:

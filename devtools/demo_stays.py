@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking, BookingStatus, BookingTransition
@@ -33,6 +34,7 @@ from listings.models import BusyPeriod, BusySource, Listing, ListingKind
 from payments.ledger import Line, post_transaction
 from payments.models import ESCROW, GUEST_FUNDING, Payment
 from payments.services.host_payouts import release_escrow
+from realtime.wording import words
 from reviews.models import (
     ASPECTS_BY_KIND,
     REVIEW_WINDOW,
@@ -179,7 +181,7 @@ def _pay(booking: Booking, payment: Payment) -> None:
     post_transaction(
         lines=[Line(GUEST_FUNDING, -payment.amount, payment.currency), Line(ESCROW, payment.amount, payment.currency)],
         reference=payment.reference,
-        description=f"Guest payment #{payment.pk} captured into escrow",
+        description=words(gettext_noop("Guest payment #%(number)s captured into escrow"), number=payment.pk),
         payment=payment,
     )
     release_escrow(

@@ -11,7 +11,7 @@ from django.forms import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, NotFound
@@ -45,7 +45,7 @@ def heart(request: SignedInRequest, listing_id: int) -> HttpResponse:
     if request.htmx:
         listing = {"pk": listing_id}
         return render(request, "discovery/_heart.html", {**context, "listing": listing, "saved": saved})
-    messages.success(request, "Saved to your favourites." if saved else "Removed from your lists.")
+    messages.success(request, gettext("Saved to your favourites.") if saved else gettext("Removed from your lists."))
     return _back(request, "discovery:lists")
 
 
@@ -71,7 +71,7 @@ def list_detail(request: SignedInRequest, list_id: int) -> HttpResponse:
         with refusals_as_messages(request):
             if action == "delete":
                 favourites.delete_list(owner=request.user, list_id=list_id)
-                messages.success(request, "List deleted.")
+                messages.success(request, gettext("List deleted."))
                 return redirect("discovery:lists")
             if action == "rename":
                 favourites.update_list(owner=request.user, list_id=list_id, name=request.POST.get("name", ""))
@@ -101,7 +101,7 @@ def add_to_list(request: SignedInRequest, listing_id: int) -> HttpResponse:
             list_id = str(favourites.create_list(owner=request.user, name=request.POST["new_name"]).pk)
         chosen = int(list_id) if list_id.isdigit() else None
         favourites.add_to_list(owner=request.user, listing_id=listing_id, list_id=chosen)
-        messages.success(request, "Saved.")
+        messages.success(request, gettext("Saved."))
     return _back(request, "discovery:lists")
 
 
@@ -126,7 +126,7 @@ def searches(request: SignedInRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "Search saved: we will tell you when something new matches it.")
+            messages.success(request, gettext("Search saved: we will tell you when something new matches it."))
             return redirect("discovery:searches")
     context = {"searches": selectors.my_saved_searches(owner=request.user), "form": form}
     return render(request, "discovery/searches.html", context, status=400 if form.errors else 200)
@@ -137,5 +137,5 @@ def searches(request: SignedInRequest) -> HttpResponse:
 def delete_search(request: SignedInRequest, saved_search_id: int) -> HttpResponse:
     with refusals_as_messages(request):
         saved_searches.delete_saved_search(owner=request.user, saved_search_id=saved_search_id)
-        messages.success(request, "Saved search deleted.")
+        messages.success(request, gettext("Saved search deleted."))
     return redirect("discovery:searches")

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Literal, cast
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 
 from core.api import session_or_token_auth
@@ -214,7 +215,7 @@ def switch_availability(request: ApiRequest, payload: AvailabilityIn):
     if not payload.available:
         return availability_services.go_offline(provider=request.auth, listing_id=payload.listing_id)
     if payload.latitude is None or payload.longitude is None:
-        raise DomainError("Share your position to go available.", field="latitude")
+        raise DomainError(gettext_noop("Share your position to go available."), field="latitude")
     return availability_services.go_available(
         provider=request.auth,
         listing_id=payload.listing_id,

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.utils.translation import gettext_noop
+
 from core.errors import DomainError
 from dispatch.models import DISPATCH_KINDS
 
@@ -31,11 +33,13 @@ class Position:
             # Kept as floats whatever number type came in (an int from JSON, a string from a form).
             lat, lng = float(self.latitude), float(self.longitude)
         except (TypeError, ValueError):
-            raise DomainError("Give your position as a latitude and a longitude.", field="latitude") from None
+            raise DomainError(
+                gettext_noop("Give your position as a latitude and a longitude."), field="latitude"
+            ) from None
         if math.isnan(lat) or not -90 <= lat <= 90:
-            raise DomainError("The latitude must be between -90 and 90.", field="latitude")
+            raise DomainError(gettext_noop("The latitude must be between -90 and 90."), field="latitude")
         if math.isnan(lng) or not -180 <= lng <= 180:
-            raise DomainError("The longitude must be between -180 and 180.", field="longitude")
+            raise DomainError(gettext_noop("The longitude must be between -180 and 180."), field="longitude")
         object.__setattr__(self, "latitude", lat)
         object.__setattr__(self, "longitude", lng)
 
@@ -47,25 +51,26 @@ class Position:
 
 def _kind(kind: object) -> str:
     if kind not in [k.value for k in DISPATCH_KINDS]:
-        raise DomainError("Ask for a driver or a car.", field="kind")
+        raise DomainError(gettext_noop("Ask for a driver or a car."), field="kind")
     return str(kind)
 
 
 def _hours(hours: object) -> int:
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= MAX_HOURS:
-        raise DomainError(f"Ask for 1 to {MAX_HOURS} hours.", field="hours")
+        raise DomainError(gettext_noop("Ask for 1 to %(most)s hours."), params={"most": MAX_HOURS}, field="hours")
     return hours
 
 
 def _pickup_in_utc(when: datetime) -> datetime:
     if when.tzinfo is None or when.utcoffset() is None:
         raise DomainError(
-            "Give the pickup time with its time zone offset, e.g. 2027-01-10T14:30:00+01:00 or ...Z.", field="when"
+            gettext_noop("Give the pickup time with its time zone offset, e.g. 2027-01-10T14:30:00+01:00 or ...Z."),
+            field="when",
         )
     try:
         return when.astimezone(UTC)
     except OverflowError:
-        raise DomainError("That pickup time is out of range.", field="when") from None
+        raise DomainError(gettext_noop("That pickup time is out of range."), field="when") from None
 
 
 def parse_when(when: object) -> datetime | None:
@@ -82,10 +87,11 @@ def parse_when(when: object) -> datetime | None:
             when = datetime.fromisoformat(when.strip())
         except ValueError:
             raise DomainError(
-                'Give the pickup time as "now" or a date and time such as 2027-01-10T14:30:00+01:00.', field="when"
+                gettext_noop('Give the pickup time as "now" or a date and time such as 2027-01-10T14:30:00+01:00.'),
+                field="when",
             ) from None
     if not isinstance(when, datetime):
-        raise DomainError('Give the pickup time as "now" or a date and time.', field="when")
+        raise DomainError(gettext_noop('Give the pickup time as "now" or a date and time.'), field="when")
     return _pickup_in_utc(when)
 
 

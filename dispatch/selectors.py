@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import h3
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from accounts.models import User
 from bookings.models import Booking, BookingStatus
@@ -25,6 +26,7 @@ from dispatch.models import OPEN_STATES, Availability, DispatchRequest, Offer, O
 from listings import geo
 from listings.geocoding import reverse_place
 from listings.models import BusyPeriod, BusySource, CarDetails, Listing, ListingKind, ListingStatus
+from realtime.wording import render_words, words
 
 # Rings of mid-resolution cells (~460 m edges) read before falling back to the coarse cover
 # of the whole reach: dense cities answer within a few rings, sparse areas in one more query.
@@ -242,7 +244,7 @@ def visible_request(*, user, request_id: int) -> DispatchRequest:
     """A request as its requester or its assigned provider sees it; anybody else: 404."""
     request = DispatchRequest.objects.select_related("assigned_listing", "booking").filter(pk=request_id).first()
     if request is None or user.pk not in (request.requester_id, request.assigned_provider_id):
-        raise NotFound("No such request.")
+        raise NotFound(gettext_noop("No such request."))
     return request
 
 
@@ -273,16 +275,22 @@ def pickup_label(pickup_at: datetime | None, *, now: datetime, time_zone: str) -
     ("in 2 h, 14:30")."""
     if pickup_at is None:
         return pgettext("pickup", "now")
+    return render_words(pickup_words(pickup_at, now=now, time_zone=time_zone))
+
+
+def pickup_words(pickup_at: datetime, *, now: datetime, time_zone: str) -> dict[str, Any]:
+    """A later pickup's words ("in 2 h, 14:30") as of `now`, kept for a stored notice to read in each
+    reader's language (realtime.wording); `pickup_label` reads them in the active one."""
     minutes = max(0, round((pickup_at - now).total_seconds() / 60))
     hours, minutes = divmod(minutes, 60)
     if hours and minutes:
-        ahead = gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+        ahead = words(gettext_noop("%(hours)s h %(minutes)s min"), hours=hours, minutes=minutes)
     elif hours:
-        ahead = gettext("%(hours)s h") % {"hours": hours}
+        ahead = words(gettext_noop("%(hours)s h"), hours=hours)
     else:
-        ahead = gettext("%(minutes)s min") % {"minutes": minutes}
+        ahead = words(gettext_noop("%(minutes)s min"), minutes=minutes)
     local = f"{pickup_at.astimezone(_zone(time_zone)):%H:%M}"
-    return gettext("in %(ahead)s, %(time)s") % {"ahead": ahead, "time": local}
+    return words(gettext_noop("in %(ahead)s, %(time)s"), ahead=ahead, time=local)
 
 
 def pickup_slots(*, now: datetime, step_minutes: int = 15) -> list[datetime]:

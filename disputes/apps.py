@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _ensure_support_group(sender, using="default", **kwargs) -> None:
@@ -13,7 +14,7 @@ def _ensure_support_group(sender, using="default", **kwargs) -> None:
 class DisputesConfig(AppConfig):
     name = "disputes"
     label = "disputes"
-    verbose_name = "Disputes and the admin's desk"
+    verbose_name = _("Disputes and the admin's desk")
 
     def ready(self) -> None:
         # After auth has created this app's permissions (its receiver was connected first).

@@ -104,5 +104,6 @@ class SuspensionForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
-        help_text="Shown to the person and kept in the desk's decision log.",
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy("Shown to the person and kept in the desk's decision log."),
     )

@@ -46,33 +46,53 @@ class Source(models.TextChoices):
 
 
 class Dispute(models.Model):
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="disputes")
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("booking"))
     # None for a chargeback: the card holder's bank opened it, not a person on the site.
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="disputes_opened"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes_opened",
+        verbose_name=_("opened by"),
     )
-    source = models.CharField(max_length=12, choices=Source.choices, default=Source.PARTY)
-    stripe_dispute_id = models.CharField(max_length=255, blank=True)
-    category = models.CharField(max_length=20, choices=Category.choices)
-    description = models.TextField(max_length=4000)
-    status = models.CharField(max_length=20, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
-    evidence_deadline = models.DateTimeField(null=True, blank=True)
-    evidence_request = models.TextField(max_length=2000, blank=True, help_text="What staff asked the parties for.")
-    created_at = models.DateTimeField(default=timezone.now)
-    last_staff_action_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.PARTY)
+    stripe_dispute_id = models.CharField(_("Stripe dispute id"), max_length=255, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    description = models.TextField(_("description"), max_length=4000)
+    status = models.CharField(_("status"), max_length=20, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    evidence_deadline = models.DateTimeField(_("evidence deadline"), null=True, blank=True)
+    evidence_request = models.TextField(
+        _("evidence request"), max_length=2000, blank=True, help_text=_("What staff asked the parties for.")
+    )
+    created_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    last_staff_action_at = models.DateTimeField(_("last staff action at"), null=True, blank=True)
 
     # The outcome, set once by resolve_dispute.
-    guest_refund = models.BigIntegerField(null=True, blank=True, help_text="Minor units returned to the guest.")
-    host_payout = models.BigIntegerField(null=True, blank=True, help_text="Minor units the host keeps in total.")
-    currency = models.CharField(max_length=3)
-    reason = models.TextField(max_length=4000, blank=True, help_text="Shown to both parties.")
-    payout_reversed = models.BigIntegerField(default=0, help_text="Taken back from a payout already sent.")
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="disputes_resolved"
+    guest_refund = models.BigIntegerField(
+        _("guest refund"), null=True, blank=True, help_text=_("Minor units returned to the guest.")
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    host_payout = models.BigIntegerField(
+        _("host payout"), null=True, blank=True, help_text=_("Minor units the host keeps in total.")
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    reason = models.TextField(_("reason"), max_length=4000, blank=True, help_text=_("Shown to both parties."))
+    payout_reversed = models.BigIntegerField(
+        _("payout taken back"), default=0, help_text=_("Taken back from a payout already sent.")
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes_resolved",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "created_at"])]
         constraints = [
@@ -169,6 +189,8 @@ class AdminDecision(models.Model):
     target = GenericForeignKey("content_type", "object_id")
 
     class Meta:
+        verbose_name = _("admin decision")
+        verbose_name_plural = _("admin decisions")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["content_type", "object_id", "at"])]
         constraints = [models.CheckConstraint(condition=~Q(reason=""), name="admin_decision_reason_required")]

@@ -111,10 +111,13 @@ def _clean_text(value: str, *, field: str, what: str, max_length: int = DESCRIPT
 
 
 def _amount(value: object, *, field: str, label: str) -> int:
+    """`label` is marked with gettext_noop where it is written, and said in the asker's language here."""
     if not isinstance(value, int) or isinstance(value, bool):
-        raise DomainError(f"The {label} must be a whole number of cents.", field=field)
+        raise DomainError(
+            gettext_noop("%(what)s must be a whole number of cents."), params={"what": gettext(label)}, field=field
+        )
     if value < 0:
-        raise DomainError(f"The {label} cannot be negative.", field=field)
+        raise DomainError(gettext_noop("%(what)s cannot be negative."), params={"what": gettext(label)}, field=field)
     return value
 
 
@@ -358,14 +361,16 @@ class Settlement:
 
 def plan_settlement(*, dispute: Dispute, guest_refund: object, host_payout: object) -> Settlement:
     """Check the amounts against what is held and say where every cent will go (shown before confirming)."""
-    refund = _amount(guest_refund, field="guest_refund", label="guest's refund")
-    payout = _amount(host_payout, field="host_payout", label="host's payout")
+    refund = _amount(guest_refund, field="guest_refund", label=gettext_noop("The guest's refund"))
+    payout = _amount(host_payout, field="host_payout", label=gettext_noop("The host's payout"))
     limits = settlement_limits(dispute.booking)
     if refund + payout > limits.available:
-        held = format_money(limits.available, limits.currency)
         raise DomainError(
-            f"The refund and the payout together can be at most {held}: that is all Sharing holds "
-            "for this booking (what the guest paid and was not refunded yet).",
+            gettext_noop(
+                "The refund and the payout together can be at most %(held)s: that is all Sharing holds for this "
+                "booking (what the guest paid and was not refunded yet)."
+            ),
+            params={"held": format_money(limits.available, limits.currency)},
             field="guest_refund",
         )
     take_back = max(0, limits.paid_to_host - payout)

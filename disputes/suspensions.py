@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.models import User
 from bookings.models import Booking, BookingStatus
@@ -34,6 +34,22 @@ class SuspensionOutcome:
     bookings_ended: list[int] = field(default_factory=list)
     # Bookings whose money could not be moved now (e.g. Stripe unreachable); staff retry them.
     bookings_failed: dict[int, str] = field(default_factory=dict)
+
+
+def suspended_summary(outcome: SuspensionOutcome) -> str:
+    """What the desk reads once a person is suspended, in the staff member's language."""
+    paused = ngettext("%(count)s listing paused", "%(count)s listings paused", outcome.listings_paused) % {
+        "count": outcome.listings_paused
+    }
+    ended = len(outcome.bookings_ended)
+    refunded = ngettext(
+        "%(count)s future booking ended with a full refund", "%(count)s future bookings ended with full refunds", ended
+    ) % {"count": ended}
+    return gettext("%(name)s is suspended: %(listings)s, %(bookings)s.") % {
+        "name": outcome.person.public_name,
+        "listings": paused,
+        "bookings": refunded,
+    }
 
 
 def _future_bookings(person: User, now: datetime) -> list[int]:

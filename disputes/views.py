@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -15,7 +15,6 @@ from bookings.selectors import visible_booking
 from core.errors import NotFound
 from core.pages import refusal_pages, refusals
 from core.requests import SignedInRequest
-from core.words import counted
 from disputes import selectors, services, suspensions
 from disputes.forms import EvidenceForm, OpenDisputeForm, SuspensionForm
 from disputes.models import OPEN_WINDOW
@@ -47,10 +46,10 @@ def open_dispute(request: HttpRequest, booking_id: int) -> HttpResponse:
         if not refused:
             photo = form.cleaned_data.get("photo")
             if photo:
-                not_added = "The dispute is open, but the photo was not added: "
+                not_added = gettext("The dispute is open, but the photo was not added: ")
                 with refusals(request, prefix=not_added, level=messages.WARNING):
                     services.add_evidence(user=request.user, dispute_id=dispute.pk, image=photo)
-            messages.success(request, "Your dispute is open. The payout is on hold until Sharing decides.")
+            messages.success(request, gettext("Your dispute is open. The payout is on hold until Sharing decides."))
             return redirect(dispute.get_absolute_url())
     if form.errors and status == 200:
         status = 400
@@ -93,7 +92,7 @@ def add_evidence(request: SignedInRequest, dispute_id: int) -> HttpResponse:
             )
         if refused:
             return dispute_detail(request, dispute.pk, evidence_form=form, status=refused.status_code)
-        messages.success(request, "Photo added to the dispute.")
+        messages.success(request, gettext("Photo added to the dispute."))
         return redirect(dispute.get_absolute_url())
     return dispute_detail(request, dispute.pk, evidence_form=form, status=400)
 
@@ -109,18 +108,18 @@ def suspension(request: SignedInRequest, user_id: int) -> HttpResponse:
         with refusals(form=form) as refused:
             if person.is_suspended:
                 suspensions.lift_suspension(staff=request.user, person_id=person.pk, reason=form.cleaned_data["reason"])
-                messages.success(request, f"{person.public_name} can use Sharing again.")
+                messages.success(request, gettext("%(name)s can use Sharing again.") % {"name": person.public_name})
             else:
                 outcome = suspensions.suspend_user(
                     staff=request.user, person_id=person.pk, reason=form.cleaned_data["reason"]
                 )
-                messages.success(
-                    request,
-                    f"{person.public_name} is suspended: {counted(outcome.listings_paused, 'listing')} paused, "
-                    f"{counted(len(outcome.bookings_ended), 'future booking')} ended with full refunds.",
-                )
+                messages.success(request, suspensions.suspended_summary(outcome))
                 for booking_id, problem in outcome.bookings_failed.items():
-                    messages.error(request, f"Booking {booking_id} could not be ended yet: {problem}")
+                    messages.error(
+                        request,
+                        gettext("Booking %(number)s could not be ended yet: %(problem)s")
+                        % {"number": booking_id, "problem": problem},
+                    )
         if not refused:
             return redirect(person.get_absolute_url())
     return render(request, "disputes/suspension.html", {"person": person, "form": form})

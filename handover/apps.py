@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HandoverConfig(AppConfig):
     name = "handover"
     label = "handover"
-    verbose_name = "Car handovers and deposits"
+    verbose_name = _("Car handovers and deposits")

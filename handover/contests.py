@@ -44,7 +44,9 @@ def refund_return_charge(
     if not words:
         raise DomainError(gettext_noop("Give the reason both parties will read."), field="reason")
     if len(words) > REASON_MAX:
-        raise DomainError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
+        raise DomainError(
+            gettext_noop("Keep the reason under %(count)s characters."), params={"count": REASON_MAX}, field="reason"
+        )
     with transaction.atomic():
         booking = lock_booking(booking_id)
         settlement = Settlement.objects.select_for_update().filter(booking=booking).first()
@@ -63,7 +65,9 @@ def refund_return_charge(
             raise Conflict(gettext_noop("This charge was already given back in full."), code="refunded")
         if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= left:
             raise DomainError(
-                f"Give back more than 0 and at most the {format_money(left, settlement.currency)} left.", field="amount"
+                gettext_noop("Give back more than 0 and at most the %(left)s left."),
+                params={"left": format_money(left, settlement.currency)},
+                field="amount",
             )
         # The owner keeps what is left of the charge after this refund (no Sharing fee on it).
         money().refund(reference=which.reference(booking.pk), amount=amount, host_keeps=left - amount)

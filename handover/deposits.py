@@ -256,7 +256,11 @@ def decide_claim(*, staff: User, deposit_id: int, amount: object, reason: str, n
         if deposit.decided_at is None:
             claimed = deposit.claim_amount or 0
             if not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount <= claimed:
-                raise DomainError(f"Charge between 0 and the {claimed} claimed (minor units).", field="amount")
+                raise DomainError(
+                    gettext_noop("Charge between 0 and the %(claimed)s claimed."),
+                    params={"claimed": format_money(claimed, deposit.currency)},
+                    field="amount",
+                )
             deposit.captured_amount = amount
             deposit.decided_by = staff
             deposit.decision_reason = words

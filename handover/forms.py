@@ -68,17 +68,20 @@ class ClaimForm(forms.Form):
 
 
 class ClaimDecisionForm(forms.Form):
-    amount = forms.IntegerField(label="Charge to the renter (cents)", min_value=0)
+    amount = forms.IntegerField(label=gettext_lazy("Charge to the renter (cents)"), min_value=0)
     reason = forms.CharField(
-        label="Reason both parties will read", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Reason both parties will read"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class RefundChargeForm(forms.Form):
     """Support gives back part or all of a contested return charge (minor units, as the API takes them)."""
 
-    charge = forms.ChoiceField(label="Charge", choices=[("kilometres", "Extra kilometres"), ("fuel", "Fuel or charge")])
-    amount = forms.IntegerField(label="Give back to the renter (cents)", min_value=1)
+    charge = forms.ChoiceField(
+        label=gettext_lazy("Charge"),
+        choices=[("kilometres", gettext_lazy("Extra kilometres")), ("fuel", gettext_lazy("Fuel or charge"))],
+    )
+    amount = forms.IntegerField(label=gettext_lazy("Give back to the renter (cents)"), min_value=1)
     reason = forms.CharField(
-        label="Reason both parties will read", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Reason both parties will read"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -54,6 +54,8 @@ class HandoverReport(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True, help_text="When the other party confirmed it.")
 
     class Meta:
+        verbose_name = _("handover report")
+        verbose_name_plural = _("handover reports")
         ordering = ["booking", "created_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["booking", "stage", "side"], name="handover_one_report_per_side"),
@@ -111,6 +113,8 @@ class ReportAnswer(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("report answer")
+        verbose_name_plural = _("report answers")
         ordering = ["report", "created_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["report", "answered_by"], name="handover_one_answer_per_person"),
@@ -215,6 +219,8 @@ class Settlement(models.Model):
     ChargeStatus = ChargeStatus
 
     class Meta:
+        verbose_name = _("settlement")
+        verbose_name_plural = _("settlements")
         constraints = [
             models.CheckConstraint(condition=Q(return_km__gte=F("pickup_km")), name="settlement_odometer_forward"),
             models.CheckConstraint(
@@ -322,6 +328,8 @@ class Deposit(models.Model):
     renewal_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("deposit")
+        verbose_name_plural = _("deposits")
         indexes = [models.Index(fields=["status", "release_after"])]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_amount_positive"),

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from core.pages import refusal_pages, refusals
@@ -67,7 +68,7 @@ def file_report(request: SignedInRequest, booking_id: int, stage: str) -> HttpRe
         )
     if refused:
         return detail(request, booking_id, form=form, status=refused.status_code)
-    messages.success(request, "Report filed. The other party confirms it next.")
+    messages.success(request, gettext("Report filed. The other party confirms it next."))
     return redirect("handover:detail", booking_id=booking_id)
 
 
@@ -79,7 +80,7 @@ def keep_card(request: SignedInRequest, booking_id: int) -> HttpResponse:
         services.keep_card(
             guest=request.user, booking_id=booking_id, payment_method=request.POST.get("payment_method", "")
         )
-        messages.success(request, "Card kept for this rental.")
+        messages.success(request, gettext("Card kept for this rental."))
     return redirect("handover:detail", booking_id=booking_id)
 
 
@@ -90,7 +91,7 @@ def confirm_report(request: SignedInRequest, report_id: int) -> HttpResponse:
     report = selectors.visible_report(user=request.user, report_id=report_id)
     with refusals(request, forbidden=True):
         answers.confirm_report(user=request.user, report_id=report.pk)
-        messages.success(request, "Report confirmed.")
+        messages.success(request, gettext("Report confirmed."))
     return redirect("handover:detail", booking_id=report.booking_id)
 
 
@@ -113,9 +114,11 @@ def contest_report(request: SignedInRequest, report_id: int) -> HttpResponse:
     if refused:
         return detail(request, report.booking_id, contested=(report.pk, form), status=refused.status_code)
     if report.stage == Stage.RETURN:
-        messages.success(request, "Report contested. Support sees it in the booking's dispute, with both reports.")
+        messages.success(
+            request, gettext("Report contested. Support sees it in the booking's dispute, with both reports.")
+        )
     else:
-        messages.success(request, "Report contested. It stays on the record next to the report.")
+        messages.success(request, gettext("Report contested. It stays on the record next to the report."))
     return redirect("handover:detail", booking_id=report.booking_id)
 
 
@@ -144,7 +147,7 @@ def claim(request: SignedInRequest, booking_id: int) -> HttpResponse:
         )
     if refused:
         return detail(request, booking_id, claim_form=form, status=refused.status_code)
-    messages.success(request, "Claim filed: support decides it in the dispute.")
+    messages.success(request, gettext("Claim filed: support decides it in the dispute."))
     return redirect("disputes:detail", dispute_id=deposit.claim_dispute_id)
 
 
@@ -163,7 +166,7 @@ def decide_claim(request: SignedInRequest, deposit_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         if not refused:
-            messages.success(request, "Claim decided.")
+            messages.success(request, gettext("Claim decided."))
             return redirect("handover:decide_claim", deposit_id=deposit.pk)
     return render(request, "handover/decide_claim.html", {"deposit": deposit, "form": form})
 
@@ -186,7 +189,7 @@ def refund_charge(request: SignedInRequest, booking_id: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             if not refused:
-                messages.success(request, "Refund recorded: it goes back to the renter's card.")
+                messages.success(request, gettext("Refund recorded: it goes back to the renter's card."))
                 return redirect("handover:refund_charge", booking_id=booking_id)
             status = refused.status_code
         else:

@@ -133,6 +133,8 @@ class Listing(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["owner", "status"]),
@@ -427,6 +429,8 @@ class ListingReport(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("listing report")
+        verbose_name_plural = _("listing reports")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["listing", "reporter"], name="listing_report_once_per_person"),

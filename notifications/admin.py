@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from notifications import bounces, services
 from notifications.models import Delivery, Preference, PushSubscription, UndeliverableAddress
@@ -24,7 +25,11 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.action(description="Send the selected failed deliveries again")
     def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         count = services.retry_failed(delivery_ids=list(queryset.values_list("pk", flat=True)))
-        messages.success(request, f"{count} queued again.")
+        messages.success(
+            request,
+            ngettext("%(count)s delivery queued again.", "%(count)s deliveries queued again.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(Preference)
@@ -63,4 +68,8 @@ class UndeliverableAddressAdmin(admin.ModelAdmin):
     @admin.action(description="Email these addresses again (the person fixed their mailbox)")
     def clear(self, request: HttpRequest, queryset: QuerySet[UndeliverableAddress]) -> None:
         count = bounces.clear(emails=list(queryset.values_list("email", flat=True)))
-        messages.success(request, f"{count} address(es) will get email again.")
+        messages.success(
+            request,
+            ngettext("%(count)s address will get email again.", "%(count)s addresses will get email again.", count)
+            % {"count": count},
+        )

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
-    verbose_name = "Email and push delivery"
+    verbose_name = _("Email and push delivery")
 
     def ready(self) -> None:
         from allauth.account.signals import email_confirmed, password_reset

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from realtime.kinds import EMAIL, PUSH
 from realtime.models import Notification
@@ -51,7 +52,8 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["notification", "channel"], name="notifications_one_delivery_per_channel"),
@@ -79,6 +81,8 @@ class Preference(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "channel"], name="notifications_one_preference_per_kind"),
         ]
@@ -97,6 +101,10 @@ class PushSubscription(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
 
     def __str__(self) -> str:
         return f"push device {self.pk} of user {self.user_id}"
@@ -128,7 +136,8 @@ class UndeliverableAddress(models.Model):
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
-        verbose_name = "undeliverable address"
+        verbose_name = _("undeliverable address")
+        verbose_name_plural = _("undeliverable addresses")
         ordering = ["-occurred_at"]
         constraints = [
             models.CheckConstraint(condition=Q(email=Lower("email")), name="notifications_undeliverable_lowercase"),

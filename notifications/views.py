@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("address") == "try-again":
         if bounces.try_address_again(user=request.user):
-            messages.success(request, "We will email you at this address again.")
+            messages.success(request, gettext("We will email you at this address again."))
         return redirect("notifications:settings")
     if request.method == "POST":
         try:
@@ -44,7 +45,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, gettext("Saved."))
         return redirect("notifications:settings")
     context = {
         "rows": selectors.preferences_of(request.user),

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OperationsConfig(AppConfig):
     """Running the site as processes: the scheduler, worker leases, health and readiness, logs and metrics."""
 
     name = "operations"
-    verbose_name = "Operations"
+    verbose_name = _("Operations")
 
     def ready(self) -> None:
         from django_tasks.signals import task_enqueued, task_finished, task_started

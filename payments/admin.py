@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_tools import ReadOnlyInline, ReadOnlyMixin
 from core.errors import DomainError
@@ -38,10 +39,14 @@ class LedgerEntryInline(ReadOnlyInline):
 
 @admin.register(LedgerTransaction)
 class LedgerTransactionAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "created_at", "reference", "description")
+    list_display = ("pk", "created_at", "reference", "what")
     search_fields = ("reference", "description")
     list_filter = ("created_at",)
     inlines = [LedgerEntryInline]
+
+    @admin.display(description=_("What"))
+    def what(self, ledger_tx: LedgerTransaction) -> str:
+        return ledger_tx.text
 
 
 @admin.register(LedgerEntry)
@@ -83,8 +88,12 @@ class PaymentLedgerInline(ReadOnlyInline):
 
     model = LedgerTransaction
     fk_name = "payment"
-    fields = ("created_at", "description")
+    fields = ("created_at", "what")
     readonly_fields = fields
+
+    @admin.display(description=_("What"))
+    def what(self, ledger_tx: LedgerTransaction) -> str:
+        return ledger_tx.text
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -35,6 +35,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext_noop
 
 from payments import clawback, outbox
 from payments.ledger import Line, post_transaction
@@ -47,6 +48,7 @@ from payments.models import (
     Payment,
 )
 from payments.services import recording
+from realtime.wording import money_value, words
 
 Chargeback = Payment.Chargeback
 logger = logging.getLogger(__name__)
@@ -96,7 +98,12 @@ def apply_dispute(payment: Payment, dispute: Any) -> Payment:
                 Line(DISPUTE_FEES, fee, currency),
             ],
             reference=reference,
-            description=f"Chargeback {dispute['id']}: the guest's bank withdrew {amount}, Stripe's fee {fee}",
+            description=words(
+                gettext_noop("Chargeback %(dispute)s: the guest's bank withdrew %(amount)s, Stripe's fee %(fee)s"),
+                dispute=dispute["id"],
+                amount=money_value(amount, currency),
+                fee=money_value(fee, currency),
+            ),
             payment=payment,
         )
         payment.chargeback_status = Chargeback.OPEN
@@ -120,7 +127,11 @@ def apply_dispute(payment: Payment, dispute: Any) -> Payment:
                 Line(CHARGEBACK_COVER, held + returned, currency),
             ],
             reference=reference,
-            description=f"Chargeback {payment.stripe_dispute_id} won: the bank reinstated {held}",
+            description=words(
+                gettext_noop("Chargeback %(dispute)s won: the bank reinstated %(amount)s"),
+                dispute=payment.stripe_dispute_id,
+                amount=money_value(held, currency),
+            ),
             payment=payment,
         )
         payment.chargeback_status = Chargeback.WON
@@ -130,7 +141,11 @@ def apply_dispute(payment: Payment, dispute: Any) -> Payment:
         post_transaction(
             lines=[Line(CHARGEBACKS_HELD, -held, currency), Line(CHARGEBACKS_LOST, held, currency)],
             reference=reference,
-            description=f"Chargeback {payment.stripe_dispute_id} lost: the card holder keeps {held}",
+            description=words(
+                gettext_noop("Chargeback %(dispute)s lost: the card holder keeps %(amount)s"),
+                dispute=payment.stripe_dispute_id,
+                amount=money_value(held, currency),
+            ),
             payment=payment,
         )
         payment.chargeback_status = Chargeback.LOST
@@ -182,7 +197,11 @@ def recover_lost_chargeback(*, payment_id: int) -> Payment:
             post_transaction(
                 lines=[Line(ESCROW, -part, payment.currency), Line(CHARGEBACK_COVER, part, payment.currency)],
                 reference=payment.reference,
-                description=f"Chargeback {payment.stripe_dispute_id} lost: {part} recovered from the payment",
+                description=words(
+                    gettext_noop("Chargeback %(dispute)s lost: %(amount)s recovered from the payment"),
+                    dispute=payment.stripe_dispute_id,
+                    amount=money_value(part, payment.currency),
+                ),
                 payment=payment,
             )
             payment.chargeback_recovered += part

@@ -18,10 +18,12 @@ from collections.abc import Mapping
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.services.promotions import return_host_share
 from bookings.tenders import RefundTenders, refund_tenders_of_rest
+from core.money import format_money
 from payments import outbox, selectors
 from payments.errors import PaymentStateError
 from payments.models import Payment
@@ -99,8 +101,14 @@ def refund_by_tender(*, payment: Payment, refund: int) -> RefundTenders:
         return refund_tenders_of_rest(left, refund)
     except ValueError as error:
         raise PaymentStateError(
-            f"A refund of {refund} {payment.currency} cents is more than the {left.total} not given back yet "
-            "(a refund may still be on its way): wait for it, then settle again.",
+            gettext_noop(
+                "A refund of %(amount)s is more than the %(left)s not given back yet (a refund may still be on "
+                "its way): wait for it, then settle again."
+            ),
+            params={
+                "amount": format_money(refund, payment.currency),
+                "left": format_money(left.total, payment.currency),
+            },
             field="guest_refund",
         ) from error
 

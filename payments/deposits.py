@@ -92,8 +92,11 @@ def _capture_to_host(payment: Payment, *, amount: int, host: User) -> Payment:
     if payment.status == Status.AUTHORIZED:
         if amount > payment.amount:
             raise PaymentStateError(
-                f"Only {format_money(payment.amount, payment.currency)} is held: "
-                f"{format_money(amount, payment.currency)} cannot be charged."
+                gettext_noop("Only %(held)s is held: %(amount)s cannot be charged."),
+                params={
+                    "held": format_money(payment.amount, payment.currency),
+                    "amount": format_money(amount, payment.currency),
+                },
             )
         intent = gateway.capture_payment_intent(
             payment.stripe_payment_intent_id,

@@ -135,7 +135,10 @@ class StripeEscrow(CarMoney):
         if payment is None or payment.status != Status.AUTHORIZED:
             raise PaymentStateError(gettext_noop("The card is no longer held for this job. Ask again with your card."))
         if payment.currency != currency.upper():
-            raise PaymentStateError(f"The fare is in {currency.upper()}, but the card is held in {payment.currency}.")
+            raise PaymentStateError(
+                gettext_noop("The fare is in %(fare)s, but the card is held in %(card)s."),
+                params={"fare": currency.upper(), "card": payment.currency},
+            )
         if payment.amount < amount:
             # Never charge more than the card holds: a capture above the authorisation fails at the bank.
             raise PaymentStateError(gettext_noop("The fare is more than what is held on the card for this job."))
@@ -205,7 +208,7 @@ class StripeEscrow(CarMoney):
         saved = _saved_card_not_charged(reference)
         if saved is None:
             return False
-        recording.check_amount(amount, "amount to charge")
+        recording.check_amount(amount, gettext_noop("amount to charge"))
         saved.amount = amount
         recording.save_payment(saved, "amount")
         return True

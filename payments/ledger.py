@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
@@ -32,6 +33,7 @@ from payments.models import (
     Payment,
     Payout,
 )
+from realtime.wording import english
 
 
 @dataclass(frozen=True)
@@ -70,15 +72,26 @@ def _validate_lines(lines: Iterable[Line]) -> list[Line]:
 
 
 def post_transaction(
-    *, lines: Iterable[Line], reference: str, description: str, payment: Payment | None = None
+    *, lines: Iterable[Line], reference: str, description: str | dict[str, Any], payment: Payment | None = None
 ) -> LedgerTransaction:
-    """Record one balanced money movement; refuses (LedgerImbalance) anything not summing to zero per currency."""
+    """Record one balanced money movement; refuses (LedgerImbalance) anything not summing to zero per currency.
+
+    `description` is words (`realtime.wording.words`, amounts as `money_value`): the row keeps them, and
+    their English as `description`, so the money trail reads in each reader's language. A plain string is
+    kept as it is (English for every reader)."""
+    said = description if isinstance(description, dict) else None
+    if said is not None:
+        description = english(said)
     kept = _validate_lines(lines)
     if not reference:
         raise LedgerImbalance("A ledger transaction needs a reference.")
     with transaction.atomic():
         ledger_tx = LedgerTransaction(
-            reference=reference, description=description[:200], payment=payment, created_at=timezone.now()
+            reference=reference,
+            description=str(description)[:200],
+            description_words=said,
+            payment=payment,
+            created_at=timezone.now(),
         )
         ledger_tx.save(force_insert=True)
         for line in kept:

@@ -3,6 +3,9 @@
 Amounts are integers in minor units (cents) with an ISO currency code; no float is
 ever used for money. Ledger rows are append-only: nobody edits a money record, a
 mistake is corrected by a new transaction.
+
+Size: the app's money records and their constraints read in one place (ledger, payments, payouts, Stripe's
+events and mismatches); each model is small, and their names for the admin (translated) put it over.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
+
+from realtime.wording import render_words
 
 # Ledger accounts. Sign convention: an entry's amount is what flows INTO the account,
 # so a transaction's entries sum to zero. Money from outside (guest_funding) goes
@@ -88,13 +93,18 @@ class LedgerTransaction(models.Model):
     """One money movement: entries that sum to zero per currency, for one reference ("booking:12")."""
 
     reference = models.CharField(max_length=64, db_index=True, help_text='What the money is for, e.g. "booking:12".')
-    description = models.CharField(max_length=200)
+    description = models.CharField(max_length=200)  # English; people read `text`
+    # The description's message id and values (realtime.wording), read in each reader's language; NULL on
+    # rows written before it was kept (they read as their English description).
+    description_words = models.JSONField(null=True, blank=True, default=None)
     payment = models.ForeignKey("payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
         ordering = ["created_at", "pk"]
         constraints = [models.CheckConstraint(condition=~Q(reference=""), name="ledger_tx_reference_required")]
 
@@ -105,6 +115,11 @@ class LedgerTransaction(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise TypeError("Ledger transactions are append-only.")
         super().save(*args, **kwargs)
+
+    @property
+    def text(self) -> str:
+        """The description in the active language when its words were kept, else as stored."""
+        return render_words(self.description_words, self.description)
 
 
 class LedgerEntry(models.Model):
@@ -118,8 +133,9 @@ class LedgerEntry(models.Model):
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         ordering = ["pk"]
-        verbose_name_plural = "ledger entries"
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_amount_nonzero"),
             models.CheckConstraint(
@@ -208,6 +224,8 @@ class Payment(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
@@ -281,6 +299,10 @@ class PayoutAccount(models.Model):
     created_at = models.DateTimeField()
     refreshed_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("payout account")
+        verbose_name_plural = _("payout accounts")
+
     def __str__(self) -> str:
         return f"{self.host} -> {self.stripe_account_id}"
 
@@ -317,6 +339,8 @@ class Payout(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
@@ -358,6 +382,8 @@ class StripeEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
         ordering = ["-received_at", "-pk"]
 
     def __str__(self) -> str:
@@ -427,6 +453,8 @@ class MoneyOperation(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("money operation")
+        verbose_name_plural = _("money operations")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="money_op_due")]
         constraints = [
@@ -472,6 +500,8 @@ class StripeMismatch(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("Stripe mismatch")
+        verbose_name_plural = _("Stripe mismatches")
         ordering = ["-found_at", "-pk"]
         constraints = [
             models.UniqueConstraint(

@@ -50,6 +50,7 @@ from payments.ledger import Line, post_transaction
 from payments.models import ESCROW, PAYOUTS_PAID, MoneyOperation, Payment, Payout
 from payments.services import host_payouts, recording
 from promotions.services import return_refund_share
+from realtime.wording import money_value, words
 
 logger = logging.getLogger(__name__)
 Kind = MoneyOperation.Kind
@@ -122,8 +123,11 @@ def record_capture(*, payment: Payment, amount: int, promotion: int = 0, credit:
         raise PaymentStateError(f"This payment cannot be charged: it is {payment.get_status_display().lower()}.")
     if amount > payment.amount:
         raise PaymentStateError(
-            f"Only {format_money(payment.amount, payment.currency)} is held on the card: "
-            f"{format_money(amount, payment.currency)} cannot be charged."
+            gettext_noop("Only %(held)s is held on the card: %(amount)s cannot be charged."),
+            params={
+                "held": format_money(payment.amount, payment.currency),
+                "amount": format_money(amount, payment.currency),
+            },
         )
     return _record(payment, Kind.CAPTURE, amount, promotion=promotion, credit=credit)
 
@@ -138,11 +142,14 @@ def record_charge(*, payment: Payment, amount: int, promotion: int = 0, credit: 
         return existing
     if payment.status != Status.CARD_SAVED:
         raise PaymentStateError(f"No card is saved for this payment: it is {payment.get_status_display().lower()}.")
-    recording.check_amount(amount, "amount to charge")
+    recording.check_amount(amount, gettext_noop("amount to charge"))
     if amount > payment.amount:
         raise PaymentStateError(
-            f"Only {format_money(payment.amount, payment.currency)} was agreed: "
-            f"{format_money(amount, payment.currency)} cannot be charged."
+            gettext_noop("Only %(agreed)s was agreed: %(amount)s cannot be charged."),
+            params={
+                "agreed": format_money(payment.amount, payment.currency),
+                "amount": format_money(amount, payment.currency),
+            },
         )
     return _record(payment, Kind.CHARGE, amount, promotion=promotion, credit=credit)
 
@@ -186,8 +193,11 @@ def record_refund(
     refundable = charged - payment.refunded_amount - pending
     if amount > refundable:
         raise PaymentStateError(
-            f"Refund of {format_money(amount, payment.currency)} refused: "
-            f"only {format_money(refundable, payment.currency)} can still be given back."
+            gettext_noop("Refund of %(amount)s refused: only %(left)s can still be given back."),
+            params={
+                "amount": format_money(amount, payment.currency),
+                "left": format_money(refundable, payment.currency),
+            },
         )
     keep = None if taxes_keep is None else {account: int(part) for account, part in taxes_keep.items()}
     return _record(payment, Kind.REFUND, amount, host_keeps, promotion=promotion, credit=credit, taxes_keep=keep)
@@ -383,7 +393,12 @@ def _apply_reverse(operation: MoneyOperation, payment: Payment, reversal: Any) -
     post_transaction(
         lines=[Line(PAYOUTS_PAID, -operation.amount, payout.currency), Line(ESCROW, operation.amount, payout.currency)],
         reference=payment.reference,
-        description=f"Payout #{payout.pk}: {operation.amount} taken back from the host into escrow ({reversal.id})",
+        description=words(
+            gettext_noop("Payout #%(number)s: %(amount)s taken back from the host into escrow (%(reversal)s)"),
+            number=payout.pk,
+            amount=money_value(operation.amount, payout.currency),
+            reversal=reversal.id,
+        ),
         payment=payment,
     )
     payout.reversed_amount += operation.amount

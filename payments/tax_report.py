@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django.db.models import Sum
+from django.utils.translation import gettext, gettext_noop
 
 from bookings.models import Booking
 from core.errors import DomainError
@@ -31,8 +32,11 @@ def parse_month(text: object) -> date:
     value = str(text or "").strip()
     match = MONTH.match(value)
     if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-        shown = value[:20] or "nothing"
-        raise DomainError(f"Give the month as YYYY-MM, e.g. 2026-11 (not “{shown}”).", field="month")
+        raise DomainError(
+            gettext_noop("Give the month as YYYY-MM, e.g. 2026-11 (not “%(shown)s”)."),
+            params={"shown": value[:20] or gettext("nothing")},
+            field="month",
+        )
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, NotFound
@@ -31,7 +32,7 @@ def export(request: HttpRequest) -> HttpResponse:
     except DomainError as refused:
         messages.error(request, refused.message)
     else:
-        messages.success(request, "We are preparing your archive and will email you a link when it is ready.")
+        messages.success(request, gettext("We are preparing your archive and will email you a link when it is ready."))
     return redirect("personaldata:my_data")
 
 
@@ -59,5 +60,5 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         messages.error(request, refused.message)
         return redirect("personaldata:my_data")
     logout(request)
-    messages.success(request, "Your account is deleted. Thank you for having been part of Sharing.")
+    messages.success(request, gettext("Your account is deleted. Thank you for having been part of Sharing."))
     return redirect("home")

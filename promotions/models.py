@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from listings.models import Listing
 from promotions.terms import Funder
@@ -47,6 +48,8 @@ class PromoCode(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("promo code")
+        verbose_name_plural = _("promo codes")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -97,6 +100,8 @@ class Redemption(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["code", "guest", "status"])]
         constraints = [
@@ -130,6 +135,8 @@ class Referral(models.Model):
     rewarded_reference = models.CharField(max_length=64, blank=True, help_text="The completed booking.")
 
     class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
         constraints = [
             models.CheckConstraint(condition=~Q(referrer=F("referred")), name="referral_not_self"),
         ]
@@ -146,6 +153,8 @@ class CreditAccount(models.Model):
     balance = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("credit account")
+        verbose_name_plural = _("credit accounts")
         constraints = [
             models.UniqueConstraint(fields=["user", "currency"], name="credit_account_once_per_currency"),
             models.CheckConstraint(condition=Q(balance__gte=0), name="credit_balance_not_negative"),
@@ -171,6 +180,8 @@ class CreditMovement(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("credit movement")
+        verbose_name_plural = _("credit movements")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="credit_movement_nonzero"),

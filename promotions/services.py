@@ -86,7 +86,9 @@ def code_terms(
         raise DomainError(gettext_noop("The code must end after it starts."), field="valid_until")
     kinds = sorted(set(kinds or []))
     if not set(kinds) <= set(ListingKind.values):
-        raise DomainError(f"Kinds are among {', '.join(ListingKind.values)}.", field="kinds")
+        raise DomainError(
+            gettext_noop("Kinds are among %(kinds)s."), params={"kinds": ", ".join(ListingKind.values)}, field="kinds"
+        )
     if per_person_limit < 1:
         raise DomainError(gettext_noop("Each person may use a code at least once."), field="per_person_limit")
     host = by if funded_by == Funder.HOST else None

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.text_language import text_language_field
 from realtime.wording import notification_title
@@ -27,6 +28,8 @@ class Notification(models.Model):
     previous_id: int
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["id"]
         indexes = [
             models.Index(fields=["recipient", "id"]),
@@ -98,6 +101,8 @@ class Thread(models.Model):
     )
 
     class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         ordering = ["-last_message_at", "-id"]
 
     def __str__(self) -> str:
@@ -143,6 +148,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["id"]
         indexes = [models.Index(fields=["thread", "id"])]
         constraints = [

@@ -50,7 +50,8 @@ class NumberSeries(models.Model):
     last_number = models.PositiveBigIntegerField(default=0)
 
     class Meta:
-        verbose_name_plural = "number series"
+        verbose_name = _("number series")
+        verbose_name_plural = _("number series")
         constraints = [
             models.UniqueConstraint(fields=["issuer", "series"], name="receipts_one_counter_per_series"),
             models.CheckConstraint(condition=Q(last_number__gte=0), name="receipts_counter_not_negative"),
@@ -86,6 +87,8 @@ class Document(models.Model):
     objects = ImmutableQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
         ordering = ["-issued_at", "-pk"]
         constraints = [
             # Gapless per issuer and series: the counter row gives each number once, this refuses a second.

@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from core.errors import DomainError, NotFound, PermissionDenied
@@ -128,7 +129,10 @@ def issue_statement(*, host_id: int, month: date, now: datetime | None = None) -
     now = now or timezone.now()
     first_day = date(month.year, month.month, 1)
     if contents.month_bounds(first_day)[1] > now:
-        raise DomainError(f"{first_day:%Y-%m} is not over yet: its statement is issued after the month ends.")
+        raise DomainError(
+            gettext_noop("%(month)s is not over yet: its statement is issued after the month ends."),
+            params={"month": f"{first_day:%Y-%m}"},
+        )
     host = User.objects.get(pk=host_id)
     source = f"statement:{host.pk}:{first_day:%Y-%m}"
 
@@ -157,12 +161,17 @@ def issue_credit_note(*, original_id: int, reason: str, by: User) -> Document:
         )
     original = Document.objects.select_related("recipient").filter(pk=original_id).first()
     if original is None:
-        raise NotFound("No such document.")
+        raise NotFound(gettext_noop("No such document."))
     if original.kind == Kind.CREDIT_NOTE:
-        raise DomainError("A credit note is not corrected by another: correct the original document again.")
+        raise DomainError(
+            gettext_noop("A credit note is not corrected by another: correct the original document again.")
+        )
     earlier = Document.objects.filter(corrects=original).first()
     if earlier is not None:
-        raise DomainError(f"{original.display_number} was already corrected by {earlier.display_number}.")
+        raise DomainError(
+            gettext_noop("%(number)s was already corrected by %(earlier)s."),
+            params={"number": original.display_number, "earlier": earlier.display_number},
+        )
 
     def issue() -> Document:
         return _issue(

@@ -85,6 +85,8 @@ class ReviewWindow(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("review window")
+        verbose_name_plural = _("review windows")
         indexes = [
             models.Index(fields=["closed_at", "closes_at"]),
         ]
@@ -125,6 +127,8 @@ class Review(models.Model):
     hidden_reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
 
     class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
         ordering = ["-published_at", "-pk"]
         indexes = [
             models.Index(fields=["listing", "direction", "-published_at"], name="review_listing_newest"),
@@ -199,6 +203,8 @@ class ReviewReport(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("review report")
+        verbose_name_plural = _("review reports")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["decision", "created_at"])]
         constraints = [
@@ -227,6 +233,8 @@ class UserRating(models.Model):
     total = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("user rating")
+        verbose_name_plural = _("user ratings")
         indexes = [models.Index(fields=["role", "count"])]
         constraints = [
             models.UniqueConstraint(fields=["user", "role"], name="user_rating_one_per_role"),

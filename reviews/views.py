@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from bookings.selectors import visible_booking
@@ -58,7 +59,9 @@ def write(request: SignedInRequest, booking_id: int) -> HttpResponse:
                     private_note=form.cleaned_data["private_note"],
                 )
             if not refused:
-                messages.success(request, "Thank you. Your review will be public once both sides have written.")
+                messages.success(
+                    request, gettext("Thank you. Your review will be public once both sides have written.")
+                )
                 return redirect("reviews:write", booking_id=booking.pk)
         status = 400
     context = {
@@ -81,12 +84,12 @@ def respond(request: SignedInRequest, review_id: int) -> HttpResponse:
     form = ResponseForm(request.POST)
     fallback = reverse("reviews:write", kwargs={"booking_id": review.booking_id})
     if not form.is_valid():
-        messages.error(request, "Write your response first.")
+        messages.error(request, gettext("Write your response first."))
         return redirect(_next_url(request, fallback))
     with refusals(request, forbidden=True) as refused:
         services.respond_to_review(responder=request.user, review_id=review.pk, text=form.cleaned_data["response"])
     if not refused:
-        messages.success(request, "Your response is public.")
+        messages.success(request, gettext("Your response is public."))
     return redirect(_next_url(request, fallback))
 
 
@@ -100,7 +103,7 @@ def report(request: SignedInRequest, review_id: int) -> HttpResponse:
         with refusals(form=form, forbidden=True) as refused:
             services.report_review(reporter=request.user, review_id=review.pk, reason=form.cleaned_data["reason"])
         if not refused:
-            messages.success(request, "Thank you: our team will look at this review.")
+            messages.success(request, gettext("Thank you: our team will look at this review."))
             return redirect(_next_url(request, fallback))
     context = {"review": review, "form": form, "next": _next_url(request, fallback)}
     return render(request, "reviews/report.html", context, status=400 if form.errors else 200)
@@ -124,7 +127,7 @@ def moderate(request: HttpRequest, report_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         if not refused:
-            messages.success(request, "Decision recorded.")
+            messages.success(request, gettext("Decision recorded."))
             return redirect("reviews:moderate", report_id=report.pk)
     status = 400 if form.errors else 200
     return render(request, "reviews/moderate.html", {"report": report, "form": form}, status=status)

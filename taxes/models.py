@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from listings.models import ListingKind
 
@@ -29,8 +30,9 @@ class VatRate(models.Model):
     valid_to = models.DateField(null=True, blank=True, help_text="Last day included; empty: until further notice.")
 
     class Meta:
+        verbose_name = _("VAT rate")
+        verbose_name_plural = _("VAT rates")
         ordering = ["country", "-valid_from"]
-        verbose_name = "VAT rate"
         constraints = [
             models.CheckConstraint(
                 condition=Q(rate__gte=Decimal("0")) & Q(rate__lte=Decimal("100")), name="vat_rate_percent"
@@ -63,9 +65,9 @@ class OccupancyTax(models.Model):
     valid_to = models.DateField(null=True, blank=True, help_text="Last day included; empty: until further notice.")
 
     class Meta:
+        verbose_name = _("occupancy tax")
+        verbose_name_plural = _("occupancy taxes")
         ordering = ["country", "city", "-valid_from"]
-        verbose_name = "occupancy tax"
-        verbose_name_plural = "occupancy taxes"
         constraints = [
             # Exactly one way of charging it: per person per night (with its currency) or a percentage.
             models.CheckConstraint(

@@ -25,6 +25,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import Booking, BookingStatus
@@ -36,8 +37,9 @@ from dispatch.models import Availability, DispatchRequest, Offer, OfferState, Re
 from dispatch.services.common import job_period, tell_on_commit
 from dispatch.services.waves import withdraw_offers
 from realtime import notify
+from realtime.wording import english, words
 
-TAKEN_MESSAGE = "Another provider already took this request."
+TAKEN_MESSAGE = gettext_noop("Another provider already took this request.")
 
 
 class _BookingFailed(Exception):
@@ -58,7 +60,9 @@ def accept_offer(*, provider: User, request_id: int, now: datetime | None = None
                 state=OfferState.PASSED, answered_at=now
             )
         raise Conflict(
-            f"This job could not be booked on your listing: {failure.error.message}", code="booking_failed"
+            gettext_noop("This job could not be booked on your listing: %(problem)s"),
+            params={"problem": failure.error.message},
+            code="booking_failed",
         ) from None
 
 
@@ -74,24 +78,24 @@ def _accept(*, provider: User, request_id: int, now: datetime) -> DispatchReques
         if request is not None:
             offer = Offer.objects.select_for_update().filter(request=request, provider=provider).first()
         if request is None or offer is None:
-            raise NotFound("No such offer.")
+            raise NotFound(gettext_noop("No such offer."))
         if request.state == RequestState.ASSIGNED:
             if request.assigned_provider_id == provider.pk:
                 return request
             raise Conflict(TAKEN_MESSAGE, code="already_taken")
         if request.state != RequestState.REQUESTED or now >= request.expires_at:
-            raise Conflict("This request is closed: it expired or was cancelled.", code="request_closed")
+            raise Conflict(gettext_noop("This request is closed: it expired or was cancelled."), code="request_closed")
         if offer.state == OfferState.PASSED:
-            raise Conflict("You passed on this request.", code="offer_passed")
+            raise Conflict(gettext_noop("You passed on this request."), code="offer_passed")
         if offer.state == OfferState.WITHDRAWN:
             # The request is still looking, so the offer went because this provider took another job.
-            raise Conflict("You already took a job at that time.", code="busy")
+            raise Conflict(gettext_noop("You already took a job at that time."), code="busy")
         if offer.state != OfferState.OPEN:
             raise Conflict(TAKEN_MESSAGE, code="already_taken")
         start, end = job_period(now, request.hours, request.pickup_at)
         if selectors.booked_to_drive(provider_id=provider.pk, start=start, end=end):
             # Booked on one of their driving services since the offer went out.
-            raise Conflict("You are booked to drive someone at that time.", code="busy")
+            raise Conflict(gettext_noop("You are booked to drive someone at that time."), code="busy")
         try:
             with transaction.atomic():
                 booking = _book(request, offer, now=now)
@@ -125,8 +129,12 @@ def _accept(*, provider: User, request_id: int, now: datetime) -> DispatchReques
                 (provider.pk, {**assigned, "requester_name": request.requester.public_name}),
             ]
         )
+        said = words(gettext_noop("%(name)s is on the way."), name=provider.public_name)
+        # The words read in the requester's language on the bell and the push (realtime.wording).
         notify(
-            [request.requester], "dispatch.assigned", {**assigned, "message": f"{provider.public_name} is on the way."}
+            [request.requester],
+            "dispatch.assigned",
+            {**assigned, "message": english(said), "message_words": said, "title": english(said)},
         )
     return request
 
@@ -177,9 +185,9 @@ def pass_offer(*, provider: User, request_id: int, now: datetime | None = None) 
     with transaction.atomic():
         offer = Offer.objects.select_for_update().filter(request_id=request_id, provider=provider).first()
         if offer is None:
-            raise NotFound("No such offer.")
+            raise NotFound(gettext_noop("No such offer."))
         if offer.state == OfferState.ACCEPTED:
-            raise Conflict("You already accepted this request.", code="already_accepted")
+            raise Conflict(gettext_noop("You already accepted this request."), code="already_accepted")
         if offer.state == OfferState.OPEN:
             offer.state, offer.answered_at = OfferState.PASSED, now
             offer.save(update_fields=["state", "answered_at"])

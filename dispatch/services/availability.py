@@ -30,9 +30,9 @@ from listings.models import Listing, ListingKind, ListingStatus
 def _own_listing(provider: User, listing_id: int) -> Listing:
     listing = Listing.objects.select_related("driver").filter(pk=listing_id).first()
     if listing is None or listing.status == ListingStatus.DELETED or listing.owner_id != provider.pk:
-        raise NotFound("No such listing.")
+        raise NotFound(gettext_noop("No such listing."))
     if listing.kind not in [k.value for k in DISPATCH_KINDS]:
-        raise DomainError("Only driving services and cars can take jobs on demand.", field="listing")
+        raise DomainError(gettext_noop("Only driving services and cars can take jobs on demand."), field="listing")
     return listing
 
 
@@ -47,14 +47,16 @@ def go_available(*, provider: User, listing_id: int, position: Position, now: da
     now = now or timezone.now()
     lat, lng = position.latitude, position.longitude
     if not has_verified_email(provider):
-        raise PermissionDenied("Confirm your email address before taking jobs.", code="email_unverified")
+        raise PermissionDenied(gettext_noop("Confirm your email address before taking jobs."), code="email_unverified")
     ensure_not_suspended(provider, doing=gettext_noop("take jobs"))
     with transaction.atomic():
         listing = _own_listing(provider, listing_id)
         if listing.kind == ListingKind.DRIVER:
             ensure_verified_licence(provider, doing=gettext_noop("go online as a driver"))
         if listing.status != ListingStatus.ACTIVE:
-            raise Conflict("This listing is paused: resume it before going available.", code="listing_paused")
+            raise Conflict(
+                gettext_noop("This listing is paused: resume it before going available."), code="listing_paused"
+            )
         _, cell, _ = geo.cells_for(lat, lng)
         availability, _ = Availability.objects.update_or_create(
             listing=listing,
@@ -80,13 +82,13 @@ def heartbeat(*, provider: User, listing_id: int, position: Position, now: datet
     with transaction.atomic():
         availability = Availability.objects.select_for_update().filter(listing_id=listing_id, provider=provider).first()
         if availability is None:
-            raise NotFound("No such listing.")
+            raise NotFound(gettext_noop("No such listing."))
         silent = now - availability.last_seen > timedelta(seconds=settings.DISPATCH_SILENCE_SECONDS)
         if not availability.is_available or silent:
             if availability.is_available:
                 availability.is_available = False
                 availability.save(update_fields=["is_available"])
-            raise Conflict('You are offline: switch "available now" on again.', code="offline")
+            raise Conflict(gettext_noop('You are offline: switch "available now" on again.'), code="offline")
         _, availability.cell, _ = geo.cells_for(lat, lng)
         availability.cell_coarse = geo.coverage_cell_of(lat, lng)
         availability.latitude, availability.longitude, availability.last_seen = lat, lng, now
@@ -99,7 +101,7 @@ def go_offline(*, provider: User, listing_id: int) -> Availability:
     with transaction.atomic():
         availability = Availability.objects.select_for_update().filter(listing_id=listing_id, provider=provider).first()
         if availability is None:
-            raise NotFound("No such listing.")
+            raise NotFound(gettext_noop("No such listing."))
         if availability.is_available:
             availability.is_available = False
             availability.save(update_fields=["is_available"])

@@ -13,12 +13,10 @@ from typing import Any
 
 from django.conf import settings
 
-from listings.models import ListingKind
 from realtime import live
 
 # The realtime.live topic of the dispatch socket (dispatch.consumers joins it).
 LIVE_TOPIC = "dispatch"
-KIND_WORDS = {ListingKind.DRIVER: "driver", ListingKind.CAR: "car"}
 
 
 def earliest_pickup(now: datetime) -> datetime:

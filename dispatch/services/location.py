@@ -8,6 +8,7 @@ stored: a position goes straight to the other party's open dispatch pages.
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from bookings.models import BookingStatus
@@ -21,7 +22,7 @@ def share_location(*, sender: User, request_id: int, position: Position) -> int:
     """Send the sender's position to the other party of an assigned job; returns who received it."""
     request = DispatchRequest.objects.select_related("booking").filter(pk=request_id).first()
     if request is None or sender.pk not in (request.requester_id, request.assigned_provider_id):
-        raise NotFound("No such request.")
+        raise NotFound(gettext_noop("No such request."))
     booking, provider_id = request.booking, request.assigned_provider_id
     if (
         request.state != RequestState.ASSIGNED
@@ -29,7 +30,9 @@ def share_location(*, sender: User, request_id: int, position: Position) -> int:
         or provider_id is None
         or booking.status != BookingStatus.CONFIRMED
     ):
-        raise Conflict("Location sharing has stopped: the job started or was cancelled.", code="sharing_stopped")
+        raise Conflict(
+            gettext_noop("Location sharing has stopped: the job started or was cancelled."), code="sharing_stopped"
+        )
     is_requester = sender.pk == request.requester_id
     other = provider_id if is_requester else request.requester_id
     tell_now(

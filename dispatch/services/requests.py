@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 from accounts.models import User
 from accounts.selectors import ensure_not_suspended, has_verified_email
@@ -36,10 +36,11 @@ from core.tasks import schedule_on_commit
 from dispatch import selectors, tasks
 from dispatch.inputs import Need
 from dispatch.models import OPEN_STATES, DispatchRequest, Offer, OfferState, RequestState
-from dispatch.services.common import KIND_WORDS, earliest_pickup, job_period, tell_on_commit
+from dispatch.services.common import earliest_pickup, job_period, tell_on_commit
 from dispatch.services.waves import send_wave, wave_size, withdraw_offers
 from listings.models import ListingKind
 from realtime import notify
+from realtime.wording import english, words
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,21 @@ class Estimate:
     priced: tuple[tuple[selectors.Candidate, int, str], ...] = ()
 
 
+# Whole sentences per kind, so each language says "a driver" / "a car" its own way.
+NOBODY_NOW = {
+    ListingKind.DRIVER: gettext_noop("No driver is available near you right now. Try again in a few minutes."),
+    ListingKind.CAR: gettext_noop("No car is available near you right now. Try again in a few minutes."),
+}
+NOBODY_THEN = {
+    ListingKind.DRIVER: gettext_noop(
+        "No driver near you is free at that time. Choose another time, or try again in a few minutes."
+    ),
+    ListingKind.CAR: gettext_noop(
+        "No car near you is free at that time. Choose another time, or try again in a few minutes."
+    ),
+}
+
+
 def pickup_time(pickup_at: datetime | None, *, now: datetime) -> datetime | None:
     """The requester's chosen pickup time (None: "now") if a provider can serve it, as asked at `now`.
 
@@ -75,19 +91,27 @@ def pickup_time(pickup_at: datetime | None, *, now: datetime) -> datetime | None
     if pickup_at is None:
         return None
     if pickup_at <= now:
-        raise DomainError('That pickup time has passed. Choose "now" or a later time.', field="when")
+        raise DomainError(gettext_noop('That pickup time has passed. Choose "now" or a later time.'), field="when")
     if pickup_at - now > timedelta(hours=settings.DISPATCH_MAX_AHEAD_HOURS):
         raise DomainError(
-            f"You can ask at most {settings.DISPATCH_MAX_AHEAD_HOURS} hours ahead. Choose an earlier time.",
+            ngettext_lazy(
+                "You can ask at most %(count)s hour ahead. Choose an earlier time.",
+                "You can ask at most %(count)s hours ahead. Choose an earlier time.",
+                "count",
+            ),
+            params={"count": settings.DISPATCH_MAX_AHEAD_HOURS},
             field="when",
         )
     if pickup_at.second or pickup_at.microsecond or pickup_at.minute % PICKUP_STEP_MINUTES:
         raise DomainError(
-            f"Choose a pickup time in whole steps of {PICKUP_STEP_MINUTES} minutes (14:30, 14:35...).", field="when"
+            gettext_noop("Choose a pickup time in whole steps of %(step)s minutes (14:30, 14:35...)."),
+            params={"step": PICKUP_STEP_MINUTES},
+            field="when",
         )
     if pickup_at < earliest_pickup(now):
         raise DomainError(
-            f'A provider needs {settings.DISPATCH_PICKUP_MINUTES} minutes to get to you: choose "now" or a later time.',
+            gettext_noop('A provider needs %(minutes)s minutes to get to you: choose "now" or a later time.'),
+            params={"minutes": settings.DISPATCH_PICKUP_MINUTES},
             field="when",
         )
     return pickup_at
@@ -128,11 +152,8 @@ def estimate(*, requester: User, need: Need, now: datetime | None = None) -> Est
         for c in candidates
     ]
     if not quotes:
-        word = KIND_WORDS[ListingKind(need.kind)]
         raise Conflict(
-            f"No {word} is available near you right now. Try again in a few minutes."
-            if pickup_at is None
-            else f"No {word} near you is free at that time. Choose another time, or try again in a few minutes.",
+            (NOBODY_NOW if pickup_at is None else NOBODY_THEN)[ListingKind(need.kind)],
             code="no_providers",
         )
     # The nearest provider's currency; providers pricing in another one are not offered this job.
@@ -169,10 +190,14 @@ def request_now(*, requester: User, need: Need, payment_method: str, now: dateti
     """
     now = now or timezone.now()
     if not has_verified_email(requester):
-        raise PermissionDenied("Confirm your email address before asking for a driver.", code="email_unverified")
+        raise PermissionDenied(
+            gettext_noop("Confirm your email address before asking for a driver."), code="email_unverified"
+        )
     ensure_not_suspended(requester, doing=gettext_noop("book"))
     if selectors.has_open_request(requester=requester):
-        raise Conflict("You are already waiting for a provider: cancel that request first.", code="duplicate_request")
+        raise Conflict(
+            gettext_noop("You are already waiting for a provider: cancel that request first."), code="duplicate_request"
+        )
     quote = estimate(requester=requester, need=need, now=now)
     request = DispatchRequest(
         requester=requester,
@@ -233,7 +258,7 @@ def request_now(*, requester: User, need: Need, payment_method: str, now: dateti
 def _held_payment(request: DispatchRequest) -> int:
     """The card hold of a request that waits for the bank (every such request has one)."""
     if request.payment_id is None:
-        raise Conflict("This request holds no card payment to confirm.", code="no_payment")
+        raise Conflict(gettext_noop("This request holds no card payment to confirm."), code="no_payment")
     return request.payment_id
 
 
@@ -257,21 +282,24 @@ def complete_authentication(*, requester: User, request_id: int, now: datetime |
     # asking twice is harmless, the locked re-check below decides once.
     unlocked = DispatchRequest.objects.filter(pk=request_id, requester=requester).first()
     if unlocked is None:
-        raise NotFound("No such request.")
+        raise NotFound(gettext_noop("No such request."))
     held = None
     if unlocked.state == RequestState.AUTHENTICATING and now < unlocked.expires_at:
         held = money().confirm_authentication(payment_id=_held_payment(unlocked))
     with transaction.atomic():
         request = DispatchRequest.objects.select_for_update().filter(pk=request_id, requester=requester).first()
         if request is None:
-            raise NotFound("No such request.")
+            raise NotFound(gettext_noop("No such request."))
         if request.state != RequestState.AUTHENTICATING:
             return request
         if now >= request.expires_at or held is None:
             _close(request, RequestState.EXPIRED, now=now, reason="expired")
             return request
         if held.requires_action:
-            raise Conflict("Your bank has not confirmed the card yet. Finish its check first.", code="requires_action")
+            raise Conflict(
+                gettext_noop("Your bank has not confirmed the card yet. Finish its check first."),
+                code="requires_action",
+            )
         if held.authorised and request.pickup_at is not None and request.pickup_at < earliest_pickup(now):
             # The bank's check took so long that no provider can make that pickup any more.
             _close(request, RequestState.CANCELLED, now=now, reason="pickup_passed")
@@ -315,9 +343,11 @@ def cancel_request(*, requester: User, request_id: int, now: datetime | None = N
     with transaction.atomic():
         request = DispatchRequest.objects.select_for_update().filter(pk=request_id, requester=requester).first()
         if request is None:
-            raise NotFound("No such request.")
+            raise NotFound(gettext_noop("No such request."))
         if request.state == RequestState.ASSIGNED:
-            raise Conflict("A provider is on the way: cancel the booking from its page.", code="already_assigned")
+            raise Conflict(
+                gettext_noop("A provider is on the way: cancel the booking from its page."), code="already_assigned"
+            )
         if request.state not in OPEN_STATES:
             return request
         _close(request, RequestState.CANCELLED, now=now, reason="cancelled")
@@ -330,17 +360,23 @@ def expire_request(*, request_id: int, now: datetime | None = None) -> DispatchR
     with transaction.atomic():
         request = DispatchRequest.objects.select_for_update().filter(pk=request_id).first()
         if request is None:
-            raise NotFound("No such request.")
+            raise NotFound(gettext_noop("No such request."))
         if request.state not in OPEN_STATES or now < request.expires_at:
             return request
         at_the_bank = request.state == RequestState.AUTHENTICATING
         _close(request, RequestState.EXPIRED, now=now, reason="expired")
-        message = (
-            "Your bank's check was not finished in time, so nobody was asked. Nothing is held on your card."
+        said = words(
+            gettext_noop(
+                "Your bank's check was not finished in time, so nobody was asked. Nothing is held on your card."
+            )
             if at_the_bank
-            else "Nobody could take your request in time. You will not be charged."
+            else gettext_noop("Nobody could take your request in time. You will not be charged.")
         )
-        notify([request.requester], "dispatch.expired", {"request": request.pk, "message": message})
+        notify(
+            [request.requester],
+            "dispatch.expired",
+            {"request": request.pk, "message": english(said), "message_words": said, "title": english(said)},
+        )
         tell_on_commit([(request.requester_id, {"type": "expired", "request": request.pk})])
     return request
 

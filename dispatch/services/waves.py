@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.safety import blocked_either_way
@@ -30,9 +31,10 @@ from core.errors import NotFound
 from core.tasks import schedule_on_commit
 from dispatch import selectors, tasks
 from dispatch.models import DispatchRequest, Offer, OfferState, RequestState
-from dispatch.services.common import KIND_WORDS, job_period, tell_on_commit
+from dispatch.services.common import job_period, tell_on_commit
 from listings.models import ListingKind
 from realtime import notify
+from realtime.wording import english, words
 
 MAX_WAVE = 50
 
@@ -48,7 +50,7 @@ def send_next_wave(*, request_id: int, now: datetime | None = None) -> list[Offe
     with transaction.atomic():
         request = DispatchRequest.objects.select_for_update().filter(pk=request_id).first()
         if request is None:
-            raise NotFound("No such request.")
+            raise NotFound(gettext_noop("No such request."))
         if request.state != RequestState.REQUESTED or now >= request.expires_at:
             return []
         wave = request.waves_sent
@@ -128,6 +130,7 @@ def send_wave(
     if following < request.expires_at:
         schedule_on_commit(tasks.send_next_wave_task, request.pk, at=following)
     if offers:
+        said = _offer_words(request, now=now)
         # notify() last: on PostgreSQL it holds a lock until commit. One stored notice for the wave;
         # distance and fare are on each provider's live offer and dispatch page. It stays inside this
         # transaction rather than in a second one after the live offers: stored later, a quick accept's
@@ -139,7 +142,10 @@ def send_wave(
                 "request": request.pk,
                 "kind": request.kind,
                 "hours": request.hours,
-                "message": _offer_notice(request, now=now),
+                "message": english(said),
+                "message_words": said,
+                # The line the bell and the push show (realtime.Notification.text), in each reader's language.
+                "title": english(said),
                 "url": "/dispatch/provider/",
             },
         )
@@ -162,13 +168,24 @@ def _offers_in_their_languages(
     return told
 
 
-def _offer_notice(request: DispatchRequest, *, now: datetime) -> str:
-    word = KIND_WORDS[ListingKind(request.kind)]
+# Whole sentences per kind, so each language says "a driver" / "a car" its own way.
+OFFER_NOW = {
+    ListingKind.DRIVER: gettext_noop("Someone near you needs a driver now."),
+    ListingKind.CAR: gettext_noop("Someone near you needs a car now."),
+}
+OFFER_LATER = {
+    ListingKind.DRIVER: gettext_noop("Someone near you needs a driver %(when)s."),
+    ListingKind.CAR: gettext_noop("Someone near you needs a car %(when)s."),
+}
+
+
+def _offer_words(request: DispatchRequest, *, now: datetime) -> dict[str, Any]:
+    """The wave's one stored notice, kept as words: each provider reads it in their language (bell, push)."""
+    kind = ListingKind(request.kind)
     if request.pickup_at is None:
-        return f"Someone near you needs a {word} now."
-    with translation.override("en"):  # the notice is still English throughout (not its pickup alone)
-        when = selectors.pickup_label(request.pickup_at, now=now, time_zone=request.time_zone)
-    return f"Someone near you needs a {word} {when}."
+        return words(OFFER_NOW[kind])
+    when = selectors.pickup_words(request.pickup_at, now=now, time_zone=request.time_zone)
+    return words(OFFER_LATER[kind], when=when)
 
 
 def withdraw_offers(offers: QuerySet[Offer], *, now: datetime, reason: str) -> None:

@@ -37,7 +37,7 @@ def authorize_payment(
     raises PaymentFailed with the reason; the attempt stays recorded as `failed` and
     no money moves.
     """
-    recording.check_amount(amount, "payment amount")
+    recording.check_amount(amount, gettext_noop("payment amount"))
     currency = currency.upper()
     if not reference or len(reference) > 64:
         raise DomainError(gettext_noop("A payment needs a reference of at most 64 characters."), field="reference")
@@ -128,7 +128,7 @@ def capture_payment(*, payment: Payment, amount: int | None = None) -> Payment:
     outbox: recorded in a short transaction, sent to Stripe after it commits.
     """
     if amount is not None:
-        recording.check_amount(amount, "amount to charge")
+        recording.check_amount(amount, gettext_noop("amount to charge"))
     with transaction.atomic():
         payment = recording.lock_payment(payment)
         if payment.status == Status.CAPTURED:
@@ -159,7 +159,7 @@ def refund_payment(*, payment: Payment, amount: int) -> Payment:
     operation's key: callers make their own step idempotent (a booking refunds when it moves to
     cancelled, once).
     """
-    recording.check_amount(amount, "refund")
+    recording.check_amount(amount, gettext_noop("refund"))
     with transaction.atomic():
         payment = recording.lock_payment(payment)
         if payment.status != Status.CAPTURED:
@@ -170,8 +170,8 @@ def refund_payment(*, payment: Payment, amount: int) -> Payment:
         held = payment.escrow_amount - outbox.pending_refunds(payment)
         if amount > held:
             raise PaymentStateError(
-                f"Refund of {format_money(amount, payment.currency)} refused: "
-                f"only {format_money(held, payment.currency)} is still held."
+                gettext_noop("Refund of %(amount)s refused: only %(held)s is still held."),
+                params={"amount": format_money(amount, payment.currency), "held": format_money(held, payment.currency)},
             )
         operation = outbox.record_refund(payment=payment, amount=amount, host_keeps=payment.host_payout_amount)
     return _outcome(operation, payment)

@@ -38,6 +38,7 @@ from payments.models import (
     host_payable,
 )
 from payments.services import recording
+from realtime.wording import money_value, words
 
 logger = logging.getLogger(__name__)
 Status = Payment.Status
@@ -79,8 +80,11 @@ def release_escrow(
             return payment.payouts.order_by("-pk").first()
         if host_amount > held:
             raise DomainError(
-                f"Payout of {format_money(host_amount, payment.currency)} refused: "
-                f"only {format_money(held, payment.currency)} is held.",
+                gettext_noop("Payout of %(amount)s refused: only %(held)s is held."),
+                params={
+                    "amount": format_money(host_amount, payment.currency),
+                    "held": format_money(held, payment.currency),
+                },
                 field="host_amount",
             )
         tax_lines = [Line(account, amount, payment.currency) for account, amount in sorted((taxes or {}).items())]
@@ -91,7 +95,12 @@ def release_escrow(
         tax = sum(line.amount for line in tax_lines)
         if host_amount + tax > held:
             raise DomainError(
-                f"Payout of {host_amount} and taxes of {tax} refused: only {held} {payment.currency} cents are held.",
+                gettext_noop("Payout of %(amount)s and taxes of %(taxes)s refused: only %(held)s is held."),
+                params={
+                    "amount": format_money(host_amount, payment.currency),
+                    "taxes": format_money(tax, payment.currency),
+                    "held": format_money(held, payment.currency),
+                },
                 field="host_amount",
             )
         fee = held - host_amount - tax
@@ -103,7 +112,9 @@ def release_escrow(
                 *tax_lines,
             ],
             reference=payment.reference,
-            description=f"Escrow of payment #{payment.pk} released: host payout and Sharing's fee",
+            description=words(
+                gettext_noop("Escrow of payment #%(number)s released: host payout and Sharing's fee"), number=payment.pk
+            ),
             payment=payment,
         )
         payment.host_payout_amount += host_amount
@@ -204,7 +215,11 @@ def send_payout(*, payout: Payout, refused: list[Payout] | None = None) -> Payou
                 Line(PAYOUTS_PAID, amount, payout.currency),
             ],
             reference=payout.payment.reference,
-            description=f"Payout #{payout.pk} transferred to the host ({transfer.id})",
+            description=words(
+                gettext_noop("Payout #%(number)s transferred to the host (%(transfer)s)"),
+                number=payout.pk,
+                transfer=transfer.id,
+            ),
             payment=payout.payment,
         )
         payout.status = Payout.Status.PAID
@@ -259,14 +274,16 @@ def reverse_payout(*, payout: Payout, amount: int) -> Payout:
     """
     from payments import outbox  # the outbox sends payouts through this module
 
-    recording.check_amount(amount, "amount to take back")
+    recording.check_amount(amount, gettext_noop("amount to take back"))
     with transaction.atomic():
         payout = lock_payout(payout)
         payment = payout.payment
         remaining = payout.amount - payout.reversed_amount - outbox.unsettled_reversals(payment, payout)
         if amount > remaining:
             raise DomainError(
-                f"Only {format_money(remaining, payout.currency)} of this payout can be taken back.", field="amount"
+                gettext_noop("Only %(amount)s of this payout can be taken back."),
+                params={"amount": format_money(remaining, payout.currency)},
+                field="amount",
             )
         if payout.status == Payout.Status.PAID:
             outbox.record_reversal(payout=payout, amount=amount)
@@ -274,7 +291,11 @@ def reverse_payout(*, payout: Payout, amount: int) -> Payout:
         post_transaction(
             lines=[Line(host_payable(payout.host_id), -amount, payout.currency), Line(ESCROW, amount, payout.currency)],
             reference=payment.reference,
-            description=f"Payout #{payout.pk}: {amount} taken back from the host into escrow",
+            description=words(
+                gettext_noop("Payout #%(number)s: %(amount)s taken back from the host into escrow"),
+                number=payout.pk,
+                amount=money_value(amount, payout.currency),
+            ),
             payment=payment,
         )
         payout.reversed_amount += amount
@@ -294,17 +315,22 @@ def return_platform_fee(*, payment: Payment, amount: int) -> Payment:
     and transfers the fee never left the platform's Stripe balance, so this is a ledger
     movement only, no Stripe call.
     """
-    recording.check_amount(amount, "fee to give back")
+    recording.check_amount(amount, gettext_noop("fee to give back"))
     with transaction.atomic():
         payment = recording.lock_payment(payment)
         if amount > payment.platform_fee_amount:
             raise PaymentStateError(
-                f"Only {format_money(payment.platform_fee_amount, payment.currency)} of fees were kept on this payment."
+                gettext_noop("Only %(amount)s of fees were kept on this payment."),
+                params={"amount": format_money(payment.platform_fee_amount, payment.currency)},
             )
         post_transaction(
             lines=[Line(PLATFORM_FEES, -amount, payment.currency), Line(ESCROW, amount, payment.currency)],
             reference=payment.reference,
-            description=f"Sharing's fee on payment #{payment.pk}: {amount} back into escrow",
+            description=words(
+                gettext_noop("Sharing's fee on payment #%(number)s: %(amount)s back into escrow"),
+                number=payment.pk,
+                amount=money_value(amount, payment.currency),
+            ),
             payment=payment,
         )
         payment.platform_fee_amount -= amount
@@ -337,9 +363,12 @@ def return_taxes(*, payment: Payment, taxes: Mapping[str, int]) -> Payment:
             return payment
         collected = taxes_collected(payment)
         for account, amount in moving.items():
-            recording.check_amount(amount, "tax to give back")
+            recording.check_amount(amount, gettext_noop("tax to give back"))
             if not account.startswith(TAX_PREFIX) or amount > collected.get(account, 0):
-                raise PaymentStateError(f"Only {collected.get(account, 0)} was collected into {account} here.")
+                raise PaymentStateError(
+                    gettext_noop("Only %(amount)s was collected into %(account)s here."),
+                    params={"amount": format_money(collected.get(account, 0), payment.currency), "account": account},
+                )
         total = sum(moving.values())
         if total > payment.platform_fee_amount:
             raise PaymentStateError(gettext_noop("More taxes to give back than this payment released to Sharing."))
@@ -349,7 +378,11 @@ def return_taxes(*, payment: Payment, taxes: Mapping[str, int]) -> Payment:
                 Line(ESCROW, total, payment.currency),
             ],
             reference=payment.reference,
-            description=f"Taxes collected on payment #{payment.pk}: {total} back into escrow for a refund",
+            description=words(
+                gettext_noop("Taxes collected on payment #%(number)s: %(amount)s back into escrow for a refund"),
+                number=payment.pk,
+                amount=money_value(total, payment.currency),
+            ),
             payment=payment,
         )
         # The taxes count in what left escrow for Sharing (release_escrow): they come back out of it.

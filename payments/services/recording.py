@@ -10,6 +10,7 @@ from __future__ import annotations
 import stripe
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from core.errors import DomainError
 from core.money import format_money
@@ -17,6 +18,7 @@ from payments import events, gateway
 from payments.errors import PaymentStateError
 from payments.ledger import Line, post_transaction
 from payments.models import CREDITS, ESCROW, GUEST_FUNDING, PROMOTIONS, REFUNDS_PAID, Payment
+from realtime.wording import words
 
 Status = Payment.Status
 
@@ -42,9 +44,14 @@ def mark_failed(payment: Payment, message: str) -> None:
 
 
 def check_amount(amount: object, what: str) -> int:
-    """`amount` if it is a positive integer (minor units); a DomainError naming `what` otherwise."""
+    """`amount` if it is a positive integer (minor units); a DomainError naming `what` otherwise (marked with
+    gettext_noop where it is written, said in the asker's language here)."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise DomainError(f"The {what} must be a positive amount in cents.", field="amount")
+        raise DomainError(
+            gettext_noop("The %(what)s must be a positive amount in cents."),
+            params={"what": gettext(what)},
+            field="amount",
+        )
     return amount
 
 
@@ -52,15 +59,21 @@ def check_refundable(payment: Payment) -> None:
     """Refuse a refund of a charge under chargeback, with what support should do instead."""
     if payment.chargeback_status == Payment.Chargeback.OPEN:
         raise PaymentStateError(
-            f"This charge is under a chargeback at the guest's bank (Stripe dispute {payment.stripe_dispute_id}): "
-            "it cannot be refunded now. Support: answer the dispute in Stripe's dashboard; if the bank rules for "
-            "the card holder, it returns the money itself.",
+            gettext_noop(
+                "This charge is under a chargeback at the guest's bank (Stripe dispute %(dispute)s): it cannot be "
+                "refunded now. Support: answer the dispute in Stripe's dashboard; if the bank rules for the card "
+                "holder, it returns the money itself."
+            ),
+            params={"dispute": payment.stripe_dispute_id},
             code="chargeback_open",
         )
     if payment.chargeback_status == Payment.Chargeback.LOST:
         raise PaymentStateError(
-            f"The guest's bank already returned this charge to the card holder (Stripe dispute "
-            f"{payment.stripe_dispute_id}, lost): there is nothing left to refund. Support: tell the guest.",
+            gettext_noop(
+                "The guest's bank already returned this charge to the card holder (Stripe dispute %(dispute)s, "
+                "lost): there is nothing left to refund. Support: tell the guest."
+            ),
+            params={"dispute": payment.stripe_dispute_id},
             code="chargeback_lost",
         )
 
@@ -70,7 +83,7 @@ def post_capture(payment: Payment, amount: int, intent: stripe.PaymentIntent) ->
     ledger_tx = post_transaction(
         lines=[Line(GUEST_FUNDING, -amount, payment.currency), Line(ESCROW, amount, payment.currency)],
         reference=payment.reference,
-        description=f"Guest payment #{payment.pk} captured into escrow",
+        description=words(gettext_noop("Guest payment #%(number)s captured into escrow"), number=payment.pk),
         payment=payment,
     )
     payment.captured_amount = amount
@@ -84,13 +97,19 @@ def post_refund(payment: Payment, amount: int) -> None:
     """Record a refund of `amount` out of escrow (refused when escrow holds less)."""
     if amount > payment.escrow_amount:
         raise PaymentStateError(
-            f"Only {format_money(payment.escrow_amount, payment.currency)} is still held for this payment; "
-            f"a refund of {format_money(amount, payment.currency)} needs the host's payout taken back first."
+            gettext_noop(
+                "Only %(held)s is still held for this payment; a refund of %(amount)s needs the host's payout "
+                "taken back first."
+            ),
+            params={
+                "held": format_money(payment.escrow_amount, payment.currency),
+                "amount": format_money(amount, payment.currency),
+            },
         )
     ledger_tx = post_transaction(
         lines=[Line(ESCROW, -amount, payment.currency), Line(REFUNDS_PAID, amount, payment.currency)],
         reference=payment.reference,
-        description=f"Refund to the guest from payment #{payment.pk}",
+        description=words(gettext_noop("Refund to the guest from payment #%(number)s"), number=payment.pk),
         payment=payment,
     )
     payment.refunded_amount += amount
@@ -109,7 +128,9 @@ def post_subsidy(payment: Payment, *, promotion: int, credit: int) -> None:
             Line(ESCROW, promotion + credit, payment.currency),
         ],
         reference=payment.reference,
-        description=f"Promotion and credit paid into escrow beside payment #{payment.pk}",
+        description=words(
+            gettext_noop("Promotion and credit paid into escrow beside payment #%(number)s"), number=payment.pk
+        ),
         payment=payment,
     )
     payment.subsidy_amount = promotion + credit
@@ -122,8 +143,13 @@ def post_subsidy_back(payment: Payment, *, promotion: int, credit: int) -> None:
         return
     if promotion + credit > payment.escrow_amount:
         raise PaymentStateError(
-            f"Only {format_money(payment.escrow_amount, payment.currency)} is still held for this payment; "
-            f"{format_money(promotion + credit, payment.currency)} of promotion and credit cannot go back yet."
+            gettext_noop(
+                "Only %(held)s is still held for this payment; %(amount)s of promotion and credit cannot go back yet."
+            ),
+            params={
+                "held": format_money(payment.escrow_amount, payment.currency),
+                "amount": format_money(promotion + credit, payment.currency),
+            },
         )
     post_transaction(
         lines=[
@@ -132,7 +158,10 @@ def post_subsidy_back(payment: Payment, *, promotion: int, credit: int) -> None:
             Line(CREDITS, credit, payment.currency),
         ],
         reference=payment.reference,
-        description=f"Refund's share of the promotion and credit of payment #{payment.pk} given back",
+        description=words(
+            gettext_noop("Refund's share of the promotion and credit of payment #%(number)s given back"),
+            number=payment.pk,
+        ),
         payment=payment,
     )
     payment.subsidy_returned += promotion + credit

@@ -34,7 +34,7 @@ def save_card(*, payer: User, amount: int, currency: str, reference: str, paymen
 
     A card the bank refuses raises PaymentFailed; the attempt stays recorded as failed.
     """
-    recording.check_amount(amount, "payment amount")
+    recording.check_amount(amount, gettext_noop("payment amount"))
     if not reference or len(reference) > 64:
         raise DomainError(gettext_noop("A payment needs a reference of at most 64 characters."), field="reference")
     if not payment_method:

@@ -31,7 +31,7 @@ def money_trail(reference: str) -> dict:
     rows = [
         {
             "when": entry.transaction.created_at,
-            "what": entry.transaction.description,
+            "what": entry.transaction.text,  # in the reader's language when its words were kept
             "account": account_name(entry.account),
             "amount": entry.amount,
             "currency": entry.currency,

@@ -43,7 +43,7 @@ RESOLVE_FORM = [
     "The host keeps in total",
     "Reason (shown to both parties)",
     "Show who gets what",
-    "Disputes</a> \u203a",  # the breadcrumb (the sidebar names the model, not yet translated)
+    "Disputes</a> \u203a",  # the breadcrumb
 ]
 PREVIEW = [
     "Check before confirming",

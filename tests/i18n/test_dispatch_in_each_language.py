@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
+from accounts.models import User
+from core.errors import Conflict, DomainError
 from dispatch.services.acceptance import accept_offer
+from listings.models import ListingKind
+from realtime.models import Notification
 from tests.conftest import make_user
 from tests.dispatch.factories import HERE, NOW, provider, request_driver
 from tests.i18n.test_more_pages_in_each_language import LANGUAGES
@@ -99,3 +105,54 @@ def test_the_page_scripts_words_are_in_the_javascript_catalogue(client, language
     for words in SCRIPT_WORDS:
         assert f'gettext("{words}")' in script, words  # the script asks the catalogue for them
         assert catalogue.get(words) not in (None, "", words), (language, words)
+
+
+def test_the_stored_offer_notice_reads_in_each_providers_language(client):
+    """One notice is stored for the wave; the bell and the push line read it in each provider's own language,
+    the pickup ("in 2 h, 12:00") written as when the wave went out."""
+    japanese = provider(km=1)
+    german = provider(km=2)
+    User.objects.filter(pk=japanese.owner_id).update(language="ja")
+    User.objects.filter(pk=german.owner_id).update(language="de")
+    job = request_driver(hours=2, when=NOW + timedelta(hours=2))
+
+    def line(listing, language: str) -> str:
+        notice = Notification.objects.get(recipient=listing.owner, kind="dispatch.offer", payload__request=job.pk)
+        with translation.override(language):
+            return notice.text
+
+    assert line(japanese, "en") == "Someone near you needs a driver in 2 h, 12:00."
+    assert line(japanese, "ja") == "近くの方が2時間後、12:00にドライバーを必要としています。"
+    assert line(german, "de") == "Jemand in Ihrer Nähe braucht in 2 Std., um 12:00 einen Fahrer."
+    for language in LANGUAGES:
+        assert "Someone near you" not in line(german, language)
+    client.force_login(japanese.owner)  # the bell's page, in the profile's language
+    assert "近くの方が2時間後、12:00にドライバーを必要としています。" in client.get("/notifications/").content.decode()
+
+
+def test_an_offer_notice_for_a_car_now_reads_in_the_providers_language():
+    car = provider(km=1, kind=ListingKind.CAR)
+    request_driver(kind=ListingKind.CAR)
+    notice = Notification.objects.get(recipient=car.owner, kind="dispatch.offer")
+    assert notice.payload["message"] == "Someone near you needs a car now."
+    with translation.override("fr"):
+        assert notice.text == "Quelqu\u2019un près de chez vous a besoin d\u2019une voiture maintenant."
+
+
+def test_on_demand_refusals_read_in_the_askers_language():
+    with translation.override("ja"), pytest.raises(Conflict) as nobody:
+        request_driver()
+    assert nobody.value.message == "現在、近くに対応できるドライバーがいません。数分後にもう一度お試しください。"
+    assert nobody.value.code == "no_providers"
+    with translation.override("de"), pytest.raises(DomainError) as far:
+        request_driver(when=NOW + timedelta(hours=12))
+    assert far.value.message.startswith("Sie können höchstens 6 Stunden im Voraus anfragen.")
+
+
+def test_the_assigned_notice_reads_in_the_requesters_language():
+    listing = provider(km=1)
+    job = request_driver()
+    accept_offer(provider=listing.owner, request_id=job.pk, now=NOW)
+    notice = Notification.objects.get(recipient=job.requester, kind="dispatch.assigned")
+    with translation.override("de"):
+        assert notice.text.endswith(f"{listing.owner.public_name} ist unterwegs.")
