@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("listings", "0021_box_indexes_for_sparse_cheapest_first"),
+        ("listings", "0022_planar_point_indexes_for_nearest_first"),
     ]
 
     operations = [
