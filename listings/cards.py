@@ -9,7 +9,7 @@ types of `listings.api.ListingOut`, which the answer is serialised as without va
 
 The rules are those of the model path (`privacy.public_search` then `api._out`), shared where they live:
 the area point and which listings the public sees (`privacy.public_hit`), approximate prices
-(`prices.approximate_unit_prices`), photo URLs (`selectors.photo_urls_of`), listing URLs
+(`prices.approximate_unit_prices`), photo URLs (`selectors.photo_urls_of_each`), listing URLs
 (`models.listing_urls`). tests/listings/test_search_cards.py compares both paths' JSON byte for byte.
 """
 
@@ -216,9 +216,10 @@ def public_search_page(*, query: SearchQuery, currency: str) -> dict[str, Any]:
         kept.sort(key=lambda each: (each[0], each[1]))
     approximate, rates = approximate_unit_prices([(each[3][CURRENCY], each[3][UNIT_PRICE]) for each in kept], currency)
     urls = listing_urls([listing_id for _, listing_id, *_ in kept])
+    photo_urls = selectors.photo_urls_of_each([each[4] for each in kept])
     results = [
         _card(values, point, privacy.rounded_km(distance), price, photos, url)
-        for (distance, _, point, values, photos), price, url in zip(kept, approximate, urls, strict=True)
+        for (distance, _, point, values, _), price, url, photos in zip(kept, approximate, urls, photo_urls, strict=True)
     ]
     return {
         "results": results,
@@ -231,7 +232,7 @@ def public_search_page(*, query: SearchQuery, currency: str) -> dict[str, Any]:
 
 
 def _card(
-    values: list, point: tuple[float, float], distance_km: float, price: int | None, photos: list[str | None], url: str
+    values: list, point: tuple[float, float], distance_km: float, price: int | None, photos: list[str], url: str
 ) -> dict:
     """A listing as ListingOut shows it to the public: its fields in the schema's order, the area, no address."""
     (
@@ -287,7 +288,7 @@ def _card(
         "rating_count": rating_count,
         "rating_sum": rating_sum,
         "details": _details(values, kind),
-        "photos": selectors.photo_urls_of(photos),
+        "photos": photos,
         "url": url,
         "distance_km": distance_km,
         "approx_unit_price": price,

@@ -131,13 +131,21 @@ def photo_urls(listing: Listing) -> list[str]:
 
 def photo_urls_of(names: list[str | None]) -> list[str]:
     """The URLs of stored photo files (their `image` names), as `ListingPhoto.image.url` gives them."""
+    return photo_urls_of_each([names])[0]
+
+
+def photo_urls_of_each(listings_names: list[list[str | None]]) -> list[list[str]]:
+    """photo_urls_of for the photos of several listings, the storage looked up once (a search page's 20)."""
     field: Any = ListingPhoto._meta.get_field("image")
     storage = field.storage
     base = getattr(storage, "base_url", None)  # the default storage is set up on first use
     backend: Any = type(getattr(storage, "_wrapped", storage))
     if base is None or backend.url is not FileSystemStorage.url:
-        return [field.attr_class(None, field, name).url for name in names]
-    return [_file_url(base, name) if name else field.attr_class(None, field, name).url for name in names]
+        return [[field.attr_class(None, field, name).url for name in names] for names in listings_names]
+    return [
+        [_file_url(base, name) if name else field.attr_class(None, field, name).url for name in names]
+        for names in listings_names
+    ]
 
 
 @functools.lru_cache(maxsize=65536)
