@@ -219,7 +219,7 @@ def _nearest_planar(
         stats["rows"] += len(rows)
         hits = _hits(query, rows)
         if len(rows) < limit:  # every listing in the box was read: every other one is farther than the radius
-            return _with_drivers(query, filters, rows[:, :3], hits)
+            return _with_drivers(query, filters, rows[:, :3], hits, stats)
         unread = geo.planar_lower_bound_km(float(rows[:, _PLANAR].max()), box)
         if len(hits) >= wanted and hits[wanted - 1, 0] < unread and hits[wanted - 1, 0] <= query.radius_km:
             return hits
@@ -262,15 +262,18 @@ def _nearest_geography(query: SearchQuery, filters: tuple[str, list], stats: dic
             limit *= 4
             continue
         # Every listing within the gate was read: every other one is farther than the radius.
-        return _with_drivers(query, filters, rows, hits)
+        return _with_drivers(query, filters, rows, hits, stats)
 
 
-def _with_drivers(query: SearchQuery, filters: tuple[str, list], rows: np.ndarray, hits: np.ndarray) -> np.ndarray:
+def _with_drivers(
+    query: SearchQuery, filters: tuple[str, list], rows: np.ndarray, hits: np.ndarray, stats: dict
+) -> np.ndarray:
     """The hits once every listing within the radius was read (`rows`): drivers based farther away may still come."""
     if (len(hits) >= query.wanted and hits[query.wanted - 1, 0] <= query.radius_km) or not come_to_searcher(query):
         return hits
     sql, driver_params = driver_statement(query, filters)
     drivers = fetch(_DRIVERS_SQL.format(drivers=sql), [query.longitude, query.latitude, *driver_params], width=3)
+    stats["rows"] += len(drivers)
     # The coverage lookup holds every driver that reaches the searcher, those read above too.
     return _hits(query, np.concatenate([rows[rows[:, _REACH] < 0], drivers]))
 
