@@ -68,6 +68,13 @@ def english(spec: dict[str, Any] | list[dict[str, Any]]) -> str:
         return _fill(_text(spec, english=True), _values(spec.get("params") or {}))
 
 
+def line_notice(said: dict[str, Any]) -> dict[str, Any]:
+    """A notice's payload keys when its line is its message: the English once (older clients, the admin) and
+    the words, which notification_title renders in each reader's language."""
+    text = english(said)
+    return {"message": text, "message_words": said, "title": text}
+
+
 def render_words(spec: object, fallback: str = "") -> str:
     """The words in the active language; the fallback when they are not a stored message."""
     if isinstance(spec, list) and spec:

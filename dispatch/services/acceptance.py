@@ -37,7 +37,7 @@ from dispatch.models import Availability, DispatchRequest, Offer, OfferState, Re
 from dispatch.services.common import job_period, tell_on_commit
 from dispatch.services.waves import withdraw_offers
 from realtime import notify
-from realtime.wording import english, words
+from realtime.wording import line_notice, words
 
 TAKEN_MESSAGE = gettext_noop("Another provider already took this request.")
 
@@ -134,7 +134,7 @@ def _accept(*, provider: User, request_id: int, now: datetime) -> DispatchReques
         notify(
             [request.requester],
             "dispatch.assigned",
-            {**assigned, "message": english(said), "message_words": said, "title": english(said)},
+            {**assigned, **line_notice(said)},
         )
     return request
 

@@ -40,7 +40,7 @@ from dispatch.services.common import earliest_pickup, job_period, tell_on_commit
 from dispatch.services.waves import send_wave, wave_size, withdraw_offers
 from listings.models import ListingKind
 from realtime import notify
-from realtime.wording import english, words
+from realtime.wording import line_notice, words
 
 logger = logging.getLogger(__name__)
 
@@ -375,7 +375,7 @@ def expire_request(*, request_id: int, now: datetime | None = None) -> DispatchR
         notify(
             [request.requester],
             "dispatch.expired",
-            {"request": request.pk, "message": english(said), "message_words": said, "title": english(said)},
+            {"request": request.pk, **line_notice(said)},
         )
         tell_on_commit([(request.requester_id, {"type": "expired", "request": request.pk})])
     return request

@@ -34,7 +34,7 @@ from dispatch.models import DispatchRequest, Offer, OfferState, RequestState
 from dispatch.services.common import job_period, tell_on_commit
 from listings.models import ListingKind
 from realtime import notify
-from realtime.wording import english, words
+from realtime.wording import line_notice, words
 
 MAX_WAVE = 50
 
@@ -142,10 +142,8 @@ def send_wave(
                 "request": request.pk,
                 "kind": request.kind,
                 "hours": request.hours,
-                "message": english(said),
-                "message_words": said,
                 # The line the bell and the push show (realtime.Notification.text), in each reader's language.
-                "title": english(said),
+                **line_notice(said),
                 "url": "/dispatch/provider/",
             },
         )
