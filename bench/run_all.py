@@ -190,6 +190,12 @@ def ws_writer_rows(clients: int, rate: int, seconds: int) -> list[Row]:
             lost = number(line, "lost")
             rows.append(Row(f"{label} lost", lost, "= 0", lost == 0))
             rows.append(Row(f"{label} machine cpu_busy_pct", number(line, "cpu_busy_pct"), "(reference)", None))
+            # Where the machine's CPU went, per committed notification (ws_latency.py): with the cores
+            # full, the rate two processes reach is 2 cores over this sum, whatever the locks do.
+            parts = ("writers", "clients", "server", "postgres", "redis")
+            split = ", ".join(f"{part} {line.get(f'cpu_ms_{part}', '?')}" for part in parts)
+            label = f"{label} machine cpu_ms_per_msg ({split})"
+            rows.append(Row(label, number(line, "cpu_ms_per_msg"), "(reference)", None, digits=2))
     if rates.get(1) and rates.get(2):
         # Reference, not pass/fail: on the shared 2-core machine the server, Redis and PostgreSQL
         # compete with the writers for the same cores.

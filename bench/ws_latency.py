@@ -11,7 +11,13 @@ real `websockets` clients, one per user, with their app tokens, and then commits
 robin over the users. Latency is from the commit (an on_commit hook registered before
 notify's own) to the moment the client has parsed the message. Prints one line:
 
-    clients=... processes=... writers=... cpu_busy_pct=... p50_ms=... p99_ms=... msgs_per_s=... lost=...
+    clients=... processes=... writers=... cpu_busy_pct=... cpu_ms_per_msg=... cpu_ms_writers=...
+    cpu_ms_clients=... cpu_ms_server=... cpu_ms_postgres=... cpu_ms_redis=... p50_ms=... p99_ms=...
+    committed_per_s=... msgs_per_s=... lost=...
+
+(cpu_ms_*: the machine's busy CPU per committed notification, and each part's own: the writer
+processes, this process, which holds the clients (and the writer when there is one process), the
+server, every PostgreSQL backend and Redis; from /proc, so on a quiet machine they add up.)
 
 and details on stderr. Everything it started is stopped and deleted at the end, and the
 whole run is bounded by --timeout.
@@ -55,6 +61,38 @@ def cpu_ticks() -> tuple[int, int]:
         return 0, 0
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
     return sum(fields) - idle, sum(fields)
+
+
+def process_cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes have used so far, from /proc/PID/stat (Linux; 0 elsewhere).
+
+    With the CPU of their children that have exited and been waited for: PostgreSQL's postmaster
+    thereby counts the backends of connections closed in the meantime.
+    """
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                # The command name is in brackets and may hold spaces: the fields after it are fixed.
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def pids_named(name: str) -> list[int]:
+    """The ids of the running processes whose command is `name` (PostgreSQL's backends, redis-server)."""
+    pids = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().strip() == name:
+                        pids.append(int(entry))
+            except OSError:
+                continue
+    return pids
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -133,7 +171,7 @@ async def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 3
     raise TimeoutError("the server did not answer")
 
 
-async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int) -> str:
+async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int, server_pid: int) -> str:
     from asgiref.sync import sync_to_async
     from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidHandshake
@@ -185,15 +223,32 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
 
     recipients = await sync_to_async(load_recipients)(people)
     total = int(args.rate * args.seconds)
-    # How busy the whole machine was while the notifications were written: when the cores are
-    # saturated, more writer processes cannot add, whatever the locks do.
-    busy_before, ticks_before = cpu_ticks()
+
+    # How busy the machine was while the notifications were written (when the cores are saturated,
+    # more writer processes cannot add, whatever the locks do), and where that CPU went, per
+    # committed notification: the writers, the server (daphne), this process (the clients; with one
+    # writer process, the writer too), PostgreSQL (every backend, those of other databases too) and
+    # Redis. Taken once the writers are ready, so their start-up is not counted.
+    def elsewhere() -> dict[str, float]:
+        groups = {"server": [server_pid], "postgres": pids_named("postgres"), "redis": pids_named("redis-server")}
+        return {part: process_cpu_seconds(pids) for part, pids in groups.items()}
+
+    before: dict[str, float] = {}
+
+    def snapshot() -> None:
+        busy, ticks = cpu_ticks()
+        before.update(busy=busy, ticks=ticks, wall=time.perf_counter(), clients=time.process_time())
+        before.update(elsewhere())
+
+    writers_cpu = 0.0
     if args.writer_processes == 1:
+        snapshot()
         start = time.perf_counter()
         await drive(args, recipients, range(total), start, committed)
     else:
         # Each process commits every K-th notification (its share of the rate) from one shared start.
         children = await asyncio.gather(*(start_writer(args, index) for index in range(args.writer_processes)))
+        snapshot()
         start = time.perf_counter() + 0.2
         for child in children:
             child.stdin.write(f"{start}\n".encode())
@@ -202,9 +257,16 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
             output, _ = await child.communicate()
             if child.returncode != 0:
                 raise RuntimeError(f"a writer process exited with {child.returncode}")
-            committed.update({int(seq): at for seq, at in json.loads(output.splitlines()[-1]).items()})
+            report = json.loads(output.splitlines()[-1])
+            committed.update({int(seq): at for seq, at in report["committed"].items()})
+            writers_cpu += report["cpu_s"]
     busy_after, ticks_after = cpu_ticks()
-    cpu_busy_pct = 100 * (busy_after - busy_before) / max(1, ticks_after - ticks_before)
+    wall = time.perf_counter() - before["wall"]
+    cpu_used = {part: seconds - before[part] for part, seconds in elsewhere().items()}
+    cpu_used["clients"] = time.process_time() - before["clients"]
+    cpu_used["writers"] = writers_cpu
+    busy_fraction = (busy_after - before["busy"]) / max(1, ticks_after - before["ticks"])
+    cpu_busy_pct = 100 * busy_fraction
     drive_seconds = max(committed.values(), default=start) - start
     committed_per_s = len(committed) / drive_seconds if drive_seconds > 0 else 0.0
     log(
@@ -224,6 +286,12 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
     lost = total - len(latencies)
     shape = f"clients={len(sockets)} processes={args.writer_processes} writers={args.writers}"
     shape += f" cpu_busy_pct={cpu_busy_pct:.0f}"
+    per_message = {part: 1000 * seconds / max(1, len(committed)) for part, seconds in cpu_used.items()}
+    machine_ms = busy_fraction * (os.cpu_count() or 1) * wall * 1000
+    shape += f" cpu_ms_per_msg={machine_ms / max(1, len(committed)):.2f}"
+    shape += "".join(
+        f" cpu_ms_{part}={per_message[part]:.2f}" for part in ("writers", "clients", "server", "postgres", "redis")
+    )
     if not latencies:
         return f"{shape} p50_ms=nan p99_ms=nan committed_per_s={committed_per_s:.0f} msgs_per_s=0 lost={lost}"
     first = min(committed.values())
@@ -310,13 +378,14 @@ def writer_child(args: argparse.Namespace) -> int:
     recipients = load_recipients()
     print("ready", flush=True)
     start = float(sys.stdin.readline())
+    cpu_began = time.process_time()
     committed: dict[int, float] = {}
     seqs = range(index, int(args.rate * args.seconds), count)
     asyncio.run(drive(args, recipients, seqs, start, committed))
     from django.db import connections
 
     connections.close_all()
-    print(json.dumps(committed), flush=True)
+    print(json.dumps({"committed": committed, "cpu_s": time.process_time() - cpu_began}), flush=True)
     return 0
 
 
@@ -346,7 +415,10 @@ def main() -> int:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "sharing.settings",
-        "DEBUG": "true",
+        # The production settings (DEBUG off: no query log, no debug cursor), served over plain ws:// here.
+        "DEBUG": "false",
+        "SECRET_KEY": "ws-bench-throwaway-key-not-used-for-anything-real-0123456789",
+        "SECURE_SSL_REDIRECT": "false",
         "SQLITE_PATH": str(workdir / "bench.sqlite3"),
         "DATABASE_URL": postgres.url if postgres else "",
         "REDIS_URL": args.redis_url,
@@ -367,7 +439,7 @@ def main() -> int:
         async def bounded() -> str:
             async with asyncio.timeout(args.timeout):
                 await wait_for_port(port, server)
-                return await run(args, people, port)
+                return await run(args, people, port, server.pid)
 
         print(asyncio.run(bounded()), flush=True)
         return 0

@@ -66,7 +66,10 @@ def notify(recipients: Iterable[User], kind: str, payload: dict[str, Any]) -> li
         notifications = Notification.objects.bulk_create(
             [Notification(recipient_id=user_id, seq=seqs[user_id], kind=kind, payload=payload) for user_id in unique]
         )
-        transaction.on_commit(lambda: _push(notifications), robust=True)
+        # The recipients' languages as the caller loaded them (a field left deferred is read at push time):
+        # the push reads the line in each one's language without one more query per notification.
+        languages = {pk: user.__dict__["language"] for pk, user in unique.items() if "language" in user.__dict__}
+        transaction.on_commit(lambda: _push(notifications, languages), robust=True)
         # Email and push: the delivery hook only enqueues work for the task worker, bound to this
         # transaction (core.tasks.schedule_on_commit), so a rollback enqueues nothing.
         deliver_off_site(notifications)
@@ -94,11 +97,14 @@ def _next_seqs(user_ids: list[int]) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
-def _push(notifications: list[Notification]) -> None:
+def _push(notifications: list[Notification], languages: dict[int, str]) -> None:
     # Each recipient reads the line in their own language, not in the language of whoever caused it.
-    languages = dict(
-        get_user_model().objects.filter(pk__in={n.recipient_id for n in notifications}).values_list("pk", "language")
-    )
+    missing = {n.recipient_id for n in notifications} - languages.keys()
+    if missing:
+        languages = {
+            **languages,
+            **dict(get_user_model().objects.filter(pk__in=missing).values_list("pk", "language")),
+        }
     known = dict(settings.LANGUAGES)
     messages = []
     for n in notifications:

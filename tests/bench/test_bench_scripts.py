@@ -79,6 +79,9 @@ def test_ws_latency_delivers_every_notification_to_real_clients():
     )
     assert line, out
     assert line.group(1) == "0"
+    # Where the machine's CPU went, per committed notification (the writers' share is in this process here).
+    parts = ("per_msg", "writers", "clients", "server", "postgres", "redis")
+    assert re.search(" ".join(rf"cpu_ms_{part}={NUMBER}" for part in parts), line.group(0)), out
 
 
 def test_dispatch_prints_the_time_to_the_first_offer():

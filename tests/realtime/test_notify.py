@@ -48,3 +48,32 @@ def test_each_recipient_is_handed_the_id_of_their_own_stored_row():
     stored = dict(Notification.objects.filter(kind="c").values_list("pk", "recipient_id"))
     assert {n.pk: n.recipient_id for n in created} == stored
     assert [n.pk for n in created] == sorted(n.pk for n in created)
+
+
+@pytest.mark.django_db
+def test_the_push_reads_each_recipients_language_and_asks_the_database_only_for_those_not_loaded(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from realtime import services
+
+    german, japanese = make_user(language="de"), make_user(language="ja")
+    # As a caller that loaded only the id would pass it: the language is read at push time.
+    japanese_by_id = get_user_model().objects.only("id").get(pk=japanese.pk)
+    sent = []
+    monkeypatch.setattr(services, "send_to_groups", sent.extend)
+    monkeypatch.setattr(Notification, "as_message", lambda self: translation.get_language())
+    with django_capture_on_commit_callbacks() as callbacks:
+        notify([german], "booking.accepted", {"title": "Accepted"})
+        notify([japanese_by_id], "booking.accepted", {"title": "Accepted"})
+    with CaptureQueriesContext(connection) as loaded:
+        callbacks[0]()
+    with CaptureQueriesContext(connection) as deferred:
+        callbacks[1]()
+    assert [message["message"] for _, message in sent] == ["de", "ja"]
+    assert len(loaded) == 0
+    assert len(deferred) == 1
