@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from accounts import safety, verifications
 from accounts.models import DocumentPart, DocumentView, PersonReport, ReportDecision, User, Verification
@@ -43,18 +44,18 @@ class PersonReportAdmin(ReportQueueAdmin):
     fields = ["person", "reporter", "message", "reason", "context", "created_at", "decision", "decision_reason"]
     actions = ["action_taken", "no_action"]
 
-    @admin.display(description="Message", boolean=True)
+    @admin.display(description=_("Message"), boolean=True)
     def reported_message(self, report: PersonReport) -> bool:
         return report.message_id is not None
 
     def decide_report(self, *, staff: User, report_id: int, decision: str, reason: str) -> object:
         return safety.decide_report(staff=staff, report_id=report_id, decision=decision, reason=reason)
 
-    @admin.action(description="Close: action taken", permissions=["change"])
+    @admin.action(description=_("Close: action taken"), permissions=["change"])
     def action_taken(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
         return self.decide(request, queryset, ReportDecision.ACTION, "action_taken", "Action taken")
 
-    @admin.action(description="Close: no action needed", permissions=["change"])
+    @admin.action(description=_("Close: no action needed"), permissions=["change"])
     def no_action(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
         return self.decide(request, queryset, ReportDecision.DISMISS, "no_action", "No action needed")
 
@@ -93,7 +94,7 @@ class VerificationAdmin(ReviewerOnlyAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return self._reviewer(request)
 
-    @admin.display(description="Photos")
+    @admin.display(description=_("Photos"))
     def photos(self, verification: Verification) -> str:
         links = [
             format_html(
@@ -106,18 +107,18 @@ class VerificationAdmin(ReviewerOnlyAdmin):
         ]
         return format_html_join(" · ", "{}", ((link,) for link in links)) if links else "-"
 
-    @admin.action(description="Verify the document", permissions=["change"])
+    @admin.action(description=_("Verify the document"), permissions=["change"])
     def verify(self, request: SignedInRequest, queryset: QuerySet) -> None:
         done = apply_each(request, queryset, lambda v: verifications.verify(staff=request.user, verification_id=v.pk))
         self.message_user(request, f"{done} document(s) verified.")
 
-    @admin.action(description="Refuse the document (with the reason)", permissions=["change"])
+    @admin.action(description=_("Refuse the document (with the reason)"), permissions=["change"])
     def refuse(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
         return ask_reason_then_apply(
             request,
             queryset,
             action="refuse",
-            title="Refuse identity documents or licences",
+            title=_("Refuse identity documents or licences"),
             apply=lambda v, reason: verifications.refuse(staff=request.user, verification_id=v.pk, reason=reason),
         )
 

@@ -44,24 +44,26 @@ def avatar_upload_to(user: User, filename: str) -> str:
 class User(AbstractBaseUser, PermissionsMixin):
     """A person: logs in by email; the profile fields are what others see."""
 
-    email = models.EmailField("email address", unique=True)
-    display_name = models.CharField(max_length=60, blank=True)
-    avatar = models.ImageField(upload_to=avatar_upload_to, blank=True)
-    bio = models.TextField(max_length=1000, blank=True)
-    languages = models.CharField(max_length=200, blank=True, help_text="Languages you speak, separated by commas.")
-    city = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to=avatar_upload_to, blank=True)
+    bio = models.TextField(_("bio"), max_length=1000, blank=True)
+    languages = models.CharField(
+        _("languages"), max_length=200, blank=True, help_text=_("Languages you speak, separated by commas.")
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
     # Where the person lives and banks (ISO 3166 alpha-2): a host's payout account is opened there.
-    country = models.CharField(max_length=2, blank=True, help_text="Two-letter country code, e.g. FR.")
+    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("Two-letter country code, e.g. FR."))
     # The language we write to this person in (emails, notifications/mail.py); blank: the site's default.
-    language = models.CharField("language of our emails", max_length=10, blank=True)
-    is_active = models.BooleanField(default=True)
+    language = models.CharField(_("language of our emails"), max_length=10, blank=True)
+    is_active = models.BooleanField(_("is active"), default=True)
     # Set by staff from the admin desk (disputes.suspensions): a suspended person
     # can still log in and read, but cannot list, book or write to anyone.
-    is_suspended = models.BooleanField(default=False)
-    suspended_at = models.DateTimeField(null=True, blank=True)
-    suspension_reason = models.TextField(max_length=2000, blank=True)
-    is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    is_suspended = models.BooleanField(_("is suspended"), default=False)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    suspension_reason = models.TextField(_("suspension reason"), max_length=2000, blank=True)
+    is_staff = models.BooleanField(_("is staff"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
 
@@ -99,9 +101,11 @@ class Block(models.Model):
     Bookings made before the block go on as agreed (the money and the stay are already promised).
     """
 
-    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
-    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    blocker = models.ForeignKey(User, verbose_name=_("blocker"), on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(
+        User, verbose_name=_("blocked"), on_delete=models.CASCADE, related_name="blocks_received"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -126,18 +130,29 @@ class PersonReport(models.Model):
     conversation's title): staff judge what was reported even if the thread changes later.
     """
 
-    reporter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="person_reports_made")
-    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="person_reports_received")
-    message = models.ForeignKey(
-        "realtime.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    reporter = models.ForeignKey(
+        User, verbose_name=_("reporter"), on_delete=models.CASCADE, related_name="person_reports_made"
     )
-    reason = models.TextField(max_length=1000)
-    context = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    decision = models.CharField(max_length=10, choices=ReportDecision.choices, blank=True)
-    decision_reason = models.TextField(max_length=1000, blank=True)
-    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+    person = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="person_reports_received"
+    )
+    message = models.ForeignKey(
+        "realtime.Message",
+        verbose_name=_("message"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+    )
+    reason = models.TextField(_("reason"), max_length=1000)
+    context = models.TextField(_("context"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    decision = models.CharField(_("decision"), max_length=10, choices=ReportDecision.choices, blank=True)
+    decision_reason = models.TextField(_("decision reason"), max_length=1000, blank=True)
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("decided by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("person report")
@@ -196,17 +211,28 @@ class Verification(models.Model):
     the person gave and the reviewer checked against the document (cars may ask for a minimum age).
     """
 
-    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="verifications")
-    kind = models.CharField(max_length=10, choices=VerificationKind.choices)
+    user = models.ForeignKey(
+        "accounts.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="verifications"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=VerificationKind.choices)
     # Blank once deleted after the decision (or for accounts created verified by tools).
-    document = models.ImageField(upload_to=verification_upload_to, storage=private_storage, blank=True)
-    selfie = models.ImageField(upload_to=verification_upload_to, storage=private_storage, blank=True)
-    birth_date = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=VerificationStatus.choices, default=VerificationStatus.PENDING)
-    refusal_reason = models.CharField(max_length=500, blank=True)
-    submitted_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+    document = models.ImageField(_("document"), upload_to=verification_upload_to, storage=private_storage, blank=True)
+    selfie = models.ImageField(_("selfie"), upload_to=verification_upload_to, storage=private_storage, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=VerificationStatus.choices, default=VerificationStatus.PENDING
+    )
+    refusal_reason = models.CharField(_("refusal reason"), max_length=500, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("verification")
@@ -229,10 +255,12 @@ class Verification(models.Model):
 class DocumentView(models.Model):
     """One look by a member of staff at one photo of a verification: the record of who saw whose papers, when."""
 
-    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="views")
-    part = models.CharField(max_length=10, choices=DocumentPart.choices)
-    staff = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    viewed_at = models.DateTimeField(default=timezone.now)
+    verification = models.ForeignKey(
+        Verification, verbose_name=_("verification"), on_delete=models.CASCADE, related_name="views"
+    )
+    part = models.CharField(_("part"), max_length=10, choices=DocumentPart.choices)
+    staff = models.ForeignKey("accounts.User", verbose_name=_("staff"), on_delete=models.PROTECT, related_name="+")
+    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("document view")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Booking, BookingTransition, PaymentSchedule, PendingCheckout, StuckTransition
 from core.words import counted
@@ -99,7 +100,7 @@ class StuckTransitionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Try again at the next sweep (fresh tries)")
+    @admin.action(description=_("Try again at the next sweep (fresh tries)"))
     def try_again(self, request: HttpRequest, queryset: object) -> None:
         from django.utils import timezone
 

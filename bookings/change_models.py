@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.model_mixins import PaidByTenders
 
@@ -25,66 +26,77 @@ class BookingChange(PaidByTenders, models.Model):
     """
 
     class Side(models.TextChoices):
-        GUEST = "guest", "The guest asked"
-        HOST = "host", "The host proposed"
+        GUEST = "guest", _("The guest asked")
+        HOST = "host", _("The host proposed")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Waiting for an answer"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        EXPIRED = "expired", "Not answered in time"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        OPEN = "open", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Not answered in time")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    booking = models.ForeignKey("bookings.Booking", on_delete=models.CASCADE, related_name="changes")
-    side = models.CharField(max_length=5, choices=Side.choices)
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    uid = models.UUIDField(_("uid"), default=uuid.uuid4, unique=True, editable=False)
+    booking = models.ForeignKey(
+        "bookings.Booking", verbose_name=_("booking"), on_delete=models.CASCADE, related_name="changes"
+    )
+    side = models.CharField(_("side"), max_length=5, choices=Side.choices)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     # What the booking was when asked, for the history.
-    old_start = models.DateTimeField()
-    old_end = models.DateTimeField()
-    old_guests = models.PositiveIntegerField()
-    old_total = models.IntegerField()
-    old_charged = models.IntegerField(help_text="What the guest's card paid of the booking when asked.")
+    old_start = models.DateTimeField(_("old start"))
+    old_end = models.DateTimeField(_("old end"))
+    old_guests = models.PositiveIntegerField(_("old guests"))
+    old_total = models.IntegerField(_("old total"))
+    old_charged = models.IntegerField(
+        _("old charged"), help_text=_("What the guest's card paid of the booking when asked.")
+    )
     # What it becomes, and its new quote (minor units of the booking's currency).
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    guests = models.PositiveIntegerField()
-    units = models.PositiveIntegerField()
-    unit_price = models.IntegerField()
-    subtotal = models.IntegerField()
-    discount = models.IntegerField(default=0)
-    fee = models.IntegerField(default=0)
-    guest_service_fee = models.IntegerField()
-    total = models.IntegerField()
-    host_service_fee = models.IntegerField()
-    host_payout = models.IntegerField()
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    guests = models.PositiveIntegerField(_("guests"))
+    units = models.PositiveIntegerField(_("units"))
+    unit_price = models.IntegerField(_("unit price"))
+    subtotal = models.IntegerField(_("subtotal"))
+    discount = models.IntegerField(_("discount"), default=0)
+    fee = models.IntegerField(_("fee"), default=0)
+    guest_service_fee = models.IntegerField(_("guest service fee"))
+    total = models.IntegerField(_("total"))
+    host_service_fee = models.IntegerField(_("host service fee"))
+    host_payout = models.IntegerField(_("host payout"))
     # The new quote's taxes, by the same rules as a new booking (bookings.services.taxation).
-    vat = models.IntegerField(default=0)
-    vat_country = models.CharField(max_length=2, blank=True)
-    vat_rate = models.PositiveIntegerField(default=0)
-    occupancy_tax = models.IntegerField(default=0)
-    occupancy_place = models.CharField(max_length=110, blank=True)
-    host_vat = models.IntegerField(default=0)
-    host_vat_country = models.CharField(max_length=2, blank=True)
-    host_vat_rate = models.PositiveIntegerField(default=0)
+    vat = models.IntegerField(_("VAT"), default=0)
+    vat_country = models.CharField(_("VAT country"), max_length=2, blank=True)
+    vat_rate = models.PositiveIntegerField(_("VAT rate"), default=0)
+    occupancy_tax = models.IntegerField(_("occupancy tax"), default=0)
+    occupancy_place = models.CharField(_("occupancy place"), max_length=110, blank=True)
+    host_vat = models.IntegerField(_("host VAT"), default=0)
+    host_vat_country = models.CharField(_("host VAT country"), max_length=2, blank=True)
+    host_vat_rate = models.PositiveIntegerField(_("host VAT rate"), default=0)
     # The booking's promo code and credit carried over to the new quote (bookings.services.change_money): a
     # host-funded discount lowers the units' price; Sharing's promotion and the credit pay part of the total.
-    host_promotion = models.IntegerField(default=0)
-    platform_promotion = models.IntegerField(default=0)
-    credit = models.IntegerField(default=0)
+    host_promotion = models.IntegerField(_("host promotion"), default=0)
+    platform_promotion = models.IntegerField(_("platform promotion"), default=0)
+    credit = models.IntegerField(_("credit"), default=0)
     # The answer-window reminder last sent to the side that answers: 12 or 2 (hours before `respond_by`), 0 none.
-    reminded_hours = models.PositiveSmallIntegerField(default=0)
+    reminded_hours = models.PositiveSmallIntegerField(_("reminded hours"), default=0)
     # A dearer change of a paid booking: the card authorised for the new total (payments' row, no FK:
     # bookings does not depend on payments), which replaces the first payment once accepted.
-    payment_id = models.BigIntegerField(null=True, blank=True)
-    respond_by = models.DateTimeField(help_text="A change not answered by then expires.")
-    created_at = models.DateTimeField(default=timezone.now)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    payment_id = models.BigIntegerField(_("payment id"), null=True, blank=True)
+    respond_by = models.DateTimeField(_("respond by"), help_text=_("A change not answered by then expires."))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    reason = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

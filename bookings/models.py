@@ -79,71 +79,92 @@ _AMOUNT_FIELDS = (
 
 
 class Booking(PaidByTenders, models.Model):
-    guest = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trips")
-    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="bookings")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    guests = models.PositiveIntegerField(default=1)
-    status = models.CharField(max_length=20, choices=BookingStatus.choices, default=BookingStatus.REQUESTED)
+    guest = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("guest"), on_delete=models.PROTECT, related_name="trips"
+    )
+    listing = models.ForeignKey(Listing, verbose_name=_("listing"), on_delete=models.PROTECT, related_name="bookings")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    guests = models.PositiveIntegerField(_("guests"), default=1)
+    status = models.CharField(
+        _("status"), max_length=20, choices=BookingStatus.choices, default=BookingStatus.REQUESTED
+    )
     # The calendar entry this booking owns while it holds the slot (see HOLDING_STATUSES).
     # PROTECT: nobody may free a booked slot behind the booking's back.
     busy_period = models.OneToOneField(
-        BusyPeriod, on_delete=models.PROTECT, null=True, blank=True, related_name="booking"
+        BusyPeriod,
+        verbose_name=_("busy period"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="booking",
     )
 
     # Frozen quote, minor units of `currency`. `units` counts nights (rooms),
     # hours (cars) or half hours (driving services); `unit_price` is the listing's
     # price per night or per hour at booking time.
-    currency = models.CharField(max_length=3)
-    units = models.PositiveIntegerField()
-    unit_price = models.IntegerField()
-    subtotal = models.IntegerField(help_text="Price of the units before any discount.")
-    discount = models.IntegerField(default=0)
-    fee = models.IntegerField(default=0, help_text="Cleaning or booking fee.")
-    guest_service_fee = models.IntegerField()
-    total = models.IntegerField(help_text="What the guest pays.")
-    host_service_fee = models.IntegerField()
-    host_payout = models.IntegerField(help_text="What the host receives if nothing is cancelled.")
+    currency = models.CharField(_("currency"), max_length=3)
+    units = models.PositiveIntegerField(_("units"))
+    unit_price = models.IntegerField(_("unit price"))
+    subtotal = models.IntegerField(_("subtotal"), help_text=_("Price of the units before any discount."))
+    discount = models.IntegerField(_("discount"), default=0)
+    fee = models.IntegerField(_("fee"), default=0, help_text=_("Cleaning or booking fee."))
+    guest_service_fee = models.IntegerField(_("guest service fee"))
+    total = models.IntegerField(_("total"), help_text=_("What the guest pays."))
+    host_service_fee = models.IntegerField(_("host service fee"))
+    host_payout = models.IntegerField(_("host payout"), help_text=_("What the host receives if nothing is cancelled."))
     # A promo code (README "Promo codes and referral credit"): a host-funded discount lowers the units'
     # price; a Sharing-funded one and the guest's credit pay part of the total instead of the card.
-    promo_code = models.CharField(max_length=32, blank=True)
-    host_promotion = models.IntegerField(default=0)
-    platform_promotion = models.IntegerField(default=0)
-    credit = models.IntegerField(default=0, help_text="The guest's credit used.")
+    promo_code = models.CharField(_("promo code"), max_length=32, blank=True)
+    host_promotion = models.IntegerField(_("host promotion"), default=0)
+    platform_promotion = models.IntegerField(_("platform promotion"), default=0)
+    credit = models.IntegerField(_("credit"), default=0, help_text=_("The guest's credit used."))
     # Taxes (the taxes app), their own lines inside `total`: VAT on Sharing's guest service fee by the
     # guest's country's rate (milli-percent), and the city's occupancy tax on the nights ("FR:Paris").
     # What a refund gave back of each is recorded with the outcome; the rest is collected at the payout.
-    vat = models.IntegerField(default=0)
-    vat_country = models.CharField(max_length=2, blank=True)
-    vat_rate = models.PositiveIntegerField(default=0, help_text="Thousandths of a percent (20 % = 20000).")
-    occupancy_tax = models.IntegerField(default=0)
-    occupancy_place = models.CharField(max_length=110, blank=True, help_text='Country and city, "FR:Paris".')
-    vat_refunded = models.IntegerField(default=0)
-    occupancy_tax_refunded = models.IntegerField(default=0)
+    vat = models.IntegerField(_("VAT"), default=0)
+    vat_country = models.CharField(_("VAT country"), max_length=2, blank=True)
+    vat_rate = models.PositiveIntegerField(
+        _("VAT rate"), default=0, help_text=_("Thousandths of a percent (20 % = 20000).")
+    )
+    occupancy_tax = models.IntegerField(_("occupancy tax"), default=0)
+    occupancy_place = models.CharField(
+        _("occupancy place"), max_length=110, blank=True, help_text=_('Country and city, "FR:Paris".')
+    )
+    vat_refunded = models.IntegerField(_("VAT refunded"), default=0)
+    occupancy_tax_refunded = models.IntegerField(_("occupancy tax refunded"), default=0)
     # VAT on Sharing's host service fee by the host's country's rate: out of `host_payout`, not in `total`.
-    host_vat = models.IntegerField(default=0)
-    host_vat_country = models.CharField(max_length=2, blank=True)
-    host_vat_rate = models.PositiveIntegerField(default=0, help_text="Thousandths of a percent (20 % = 20000).")
-    host_vat_refunded = models.IntegerField(default=0, help_text="Not collected after all: the host fee shrank.")
+    host_vat = models.IntegerField(_("host VAT"), default=0)
+    host_vat_country = models.CharField(_("host VAT country"), max_length=2, blank=True)
+    host_vat_rate = models.PositiveIntegerField(
+        _("host VAT rate"), default=0, help_text=_("Thousandths of a percent (20 % = 20000).")
+    )
+    host_vat_refunded = models.IntegerField(
+        _("host VAT refunded"), default=0, help_text=_("Not collected after all: the host fee shrank.")
+    )
     # Frozen rules.
-    cancellation_policy = models.CharField(max_length=10, choices=CancellationPolicy.choices)
-    time_zone = models.CharField(max_length=64, help_text="The listing's time zone at booking time.")
+    cancellation_policy = models.CharField(_("cancellation policy"), max_length=10, choices=CancellationPolicy.choices)
+    time_zone = models.CharField(_("time zone"), max_length=64, help_text=_("The listing's time zone at booking time."))
 
     # Outcome once the booking ends without being completed: what goes back to
     # the guest, what the host keeps and what the platform keeps (they sum to `total`).
-    refund_amount = models.IntegerField(null=True, blank=True)
-    host_payout_after_cancellation = models.IntegerField(null=True, blank=True)
-    platform_keeps = models.IntegerField(null=True, blank=True)
+    refund_amount = models.IntegerField(_("refund amount"), null=True, blank=True)
+    host_payout_after_cancellation = models.IntegerField(_("host payout after cancellation"), null=True, blank=True)
+    platform_keeps = models.IntegerField(_("platform keeps"), null=True, blank=True)
 
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-    respond_by = models.DateTimeField(help_text="A request not answered by then expires.")
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True, help_text="When it was declined, expired, withdrawn...")
-    payout_release_at = models.DateTimeField(null=True, blank=True)
-    payout_released_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    respond_by = models.DateTimeField(_("respond by"), help_text=_("A request not answered by then expires."))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    ended_at = models.DateTimeField(
+        _("ended at"), null=True, blank=True, help_text=_("When it was declined, expired, withdrawn...")
+    )
+    payout_release_at = models.DateTimeField(_("payout release at"), null=True, blank=True)
+    payout_released_at = models.DateTimeField(_("payout released at"), null=True, blank=True)
     # Where to return when a dispute is cleared without a decision that ends the booking.
-    status_before_dispute = models.CharField(max_length=20, blank=True, choices=BookingStatus.choices)
+    status_before_dispute = models.CharField(
+        _("status before dispute"), max_length=20, blank=True, choices=BookingStatus.choices
+    )
 
     class Meta:
         verbose_name = _("booking")
@@ -273,13 +294,17 @@ class Booking(PaidByTenders, models.Model):
 class BookingTransition(models.Model):
     """One step of a booking's history: who moved it, when, from which status to which, and why."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=20, blank=True, choices=BookingStatus.choices)
-    to_status = models.CharField(max_length=20, choices=BookingStatus.choices)
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(_("from status"), max_length=20, blank=True, choices=BookingStatus.choices)
+    to_status = models.CharField(_("to status"), max_length=20, choices=BookingStatus.choices)
     # None when the platform moved it (a timer, an automatic decline).
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-    reason = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -298,22 +323,28 @@ class PendingCheckout(models.Model):
     foreign key, so bookings does not depend on payments (README "## Bookings").
     """
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    guest = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_checkouts")
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="pending_checkouts")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    guests = models.PositiveSmallIntegerField()
-    total = models.BigIntegerField(help_text="Authorised amount in minor units (the quote when asked).")
-    currency = models.CharField(max_length=3)
-    promo_code = models.CharField(max_length=32, blank=True)
-    use_credit = models.BooleanField(default=False)
-    payment_id = models.BigIntegerField()
-    booking = models.OneToOneField(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    failure_message = models.CharField(max_length=300, blank=True)
+    uid = models.UUIDField(_("uid"), default=uuid.uuid4, unique=True, editable=False)
+    guest = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("guest"), on_delete=models.CASCADE, related_name="pending_checkouts"
+    )
+    listing = models.ForeignKey(
+        Listing, verbose_name=_("listing"), on_delete=models.CASCADE, related_name="pending_checkouts"
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    guests = models.PositiveSmallIntegerField(_("guests"))
+    total = models.BigIntegerField(_("total"), help_text=_("Authorised amount in minor units (the quote when asked)."))
+    currency = models.CharField(_("currency"), max_length=3)
+    promo_code = models.CharField(_("promo code"), max_length=32, blank=True)
+    use_credit = models.BooleanField(_("use credit"), default=False)
+    payment_id = models.BigIntegerField(_("payment id"))
+    booking = models.OneToOneField(
+        Booking, verbose_name=_("booking"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    failure_message = models.CharField(_("failure message"), max_length=300, blank=True)
     # A far-ahead booking: the card is saved (nothing held) and charged off-session then (PaymentSchedule).
-    charge_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    charge_at = models.DateTimeField(_("charge at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         verbose_name = _("pending checkout")
@@ -339,21 +370,25 @@ class PaymentSchedule(models.Model):
     """
 
     class State(models.TextChoices):
-        SCHEDULED = "scheduled", "Payment scheduled"
-        CHARGING = "charging", "Being charged"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Charge refused: waiting for the guest to pay"
-        LAPSED = "lapsed", "Not paid in time"
-        CANCELLED = "cancelled", "Cancelled before the charge"
+        SCHEDULED = "scheduled", _("Payment scheduled")
+        CHARGING = "charging", _("Being charged")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Charge refused: waiting for the guest to pay")
+        LAPSED = "lapsed", _("Not paid in time")
+        CANCELLED = "cancelled", _("Cancelled before the charge")
 
-    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="payment_schedule")
-    charge_at = models.DateTimeField(help_text="When the saved card is charged off-session.")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
-    pay_by = models.DateTimeField(null=True, blank=True, help_text="After a refused charge: the guest's deadline.")
-    failure_message = models.CharField(max_length=300, blank=True)
+    booking = models.OneToOneField(
+        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="payment_schedule"
+    )
+    charge_at = models.DateTimeField(_("charge at"), help_text=_("When the saved card is charged off-session."))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SCHEDULED)
+    pay_by = models.DateTimeField(
+        _("pay by"), null=True, blank=True, help_text=_("After a refused charge: the guest's deadline.")
+    )
+    failure_message = models.CharField(_("failure message"), max_length=300, blank=True)
     # An on-session payment in the window waiting for the guest's bank (3-D Secure); kept server-side.
-    retry_payment_id = models.BigIntegerField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    retry_payment_id = models.BigIntegerField(_("retry payment id"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment schedule")
@@ -381,15 +416,17 @@ class StuckTransition(models.Model):
     (a retry, or staff fixing the cause) sets `resolved_at`.
     """
 
-    step = models.CharField(max_length=30, help_text='The sweep\'s name for it, e.g. "expired", "payouts_released".')
-    object_id = models.PositiveBigIntegerField(help_text="The booking (or 3-D Secure checkout) id.")
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
-    next_attempt_at = models.DateTimeField()
-    gave_up = models.BooleanField(default=False, help_text="Out of tries: needs staff.")
-    first_failed_at = models.DateTimeField()
-    last_failed_at = models.DateTimeField()
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    step = models.CharField(
+        _("step"), max_length=30, help_text=_('The sweep\'s name for it, e.g. "expired", "payouts_released".')
+    )
+    object_id = models.PositiveBigIntegerField(_("object id"), help_text=_("The booking (or 3-D Secure checkout) id."))
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    gave_up = models.BooleanField(_("gave up"), default=False, help_text=_("Out of tries: needs staff."))
+    first_failed_at = models.DateTimeField(_("first failed at"))
+    last_failed_at = models.DateTimeField(_("last failed at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("stuck transition")

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.functional import Promise
 
 from core.pages import apply_each
 from core.requests import SignedInRequest, User
@@ -44,7 +45,7 @@ def ask_reason_then_apply(
     queryset: QuerySet,
     *,
     action: str,
-    title: str,
+    title: str | Promise,
     apply: Callable[[Model, str], object],
 ) -> HttpResponse | None:
     """An admin action that asks for the reason on an intermediate page, then applies a service to each object.

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 class ExchangeRate(models.Model):
     """How many units of `currency` one euro bought on `day` (the ECB's reference rate)."""
 
-    day = models.DateField()
-    currency = models.CharField(max_length=3)
-    per_euro = models.DecimalField(max_digits=20, decimal_places=8)
-    loaded_at = models.DateTimeField(default=timezone.now)
+    day = models.DateField(_("day"))
+    currency = models.CharField(_("currency"), max_length=3)
+    per_euro = models.DecimalField(_("per euro"), max_digits=20, decimal_places=8)
+    loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("exchange rate")
@@ -36,11 +36,13 @@ class ExchangeRate(models.Model):
 class RateLoad(models.Model):
     """One attempt to load a rate file, kept so that staff see when (and why) the last one was refused."""
 
-    attempted_at = models.DateTimeField(default=timezone.now)
-    source = models.CharField(max_length=500)
-    day = models.DateField(null=True, blank=True, help_text="The day the file gives rates for, when it says.")
-    accepted = models.BooleanField()
-    message = models.TextField()
+    attempted_at = models.DateTimeField(_("attempted at"), default=timezone.now)
+    source = models.CharField(_("source"), max_length=500)
+    day = models.DateField(
+        _("day"), null=True, blank=True, help_text=_("The day the file gives rates for, when it says.")
+    )
+    accepted = models.BooleanField(_("accepted"))
+    message = models.TextField(_("message"))
 
     class Meta:
         verbose_name = _("rate load")

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from listings.models import Listing
 
@@ -23,13 +24,15 @@ def new_share_token() -> str:
 class FavouriteList(models.Model):
     """A named list of listings ("Lisbon in May"); only its owner sees it unless they turn sharing on."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourite_lists")
-    name = models.CharField(max_length=80)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="favourite_lists"
+    )
+    name = models.CharField(_("name"), max_length=80)
     # The read-only link works only while `shared` is on; turning sharing off and on again issues a new token,
     # so an old link stops working.
-    shared = models.BooleanField(default=False)
-    share_token = models.CharField(max_length=64, unique=True, default=new_share_token)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    shared = models.BooleanField(_("shared"), default=False)
+    share_token = models.CharField(_("share token"), max_length=64, unique=True, default=new_share_token)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -46,9 +49,11 @@ class FavouriteList(models.Model):
 
 
 class Favourite(models.Model):
-    favourite_list = models.ForeignKey(FavouriteList, on_delete=models.CASCADE, related_name="items")
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    favourite_list = models.ForeignKey(
+        FavouriteList, verbose_name=_("favourite list"), on_delete=models.CASCADE, related_name="items"
+    )
+    listing = models.ForeignKey(Listing, verbose_name=_("listing"), on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -65,23 +70,25 @@ class SavedSearch(models.Model):
     coarse cells (SavedSearchCell) the circle touches, then checks those few exactly.
     """
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
-    name = models.CharField(max_length=120)
-    latitude = models.FloatField()
-    longitude = models.FloatField()
-    radius_km = models.FloatField()
-    kind = models.CharField(max_length=10, blank=True)
-    start = models.DateTimeField(null=True, blank=True)
-    end = models.DateTimeField(null=True, blank=True)
-    guests = models.PositiveSmallIntegerField(null=True, blank=True)
-    min_price = models.PositiveIntegerField(null=True, blank=True)
-    max_price = models.PositiveIntegerField(null=True, blank=True)
-    instant_book = models.BooleanField(default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    radius_km = models.FloatField(_("radius km"))
+    kind = models.CharField(_("kind"), max_length=10, blank=True)
+    start = models.DateTimeField(_("start"), null=True, blank=True)
+    end = models.DateTimeField(_("end"), null=True, blank=True)
+    guests = models.PositiveSmallIntegerField(_("guests"), null=True, blank=True)
+    min_price = models.PositiveIntegerField(_("min price"), null=True, blank=True)
+    max_price = models.PositiveIntegerField(_("max price"), null=True, blank=True)
+    instant_book = models.BooleanField(_("instant book"), default=False)
     # The search page's query string, to open the search again from the alert.
-    query_string = models.CharField(max_length=1000, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    query_string = models.CharField(_("query string"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     # When the last alert went out: at most one a day (claimed with a conditional UPDATE).
-    last_alerted_at = models.DateTimeField(null=True, blank=True)
+    last_alerted_at = models.DateTimeField(_("last alerted at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -104,8 +111,10 @@ class SavedSearch(models.Model):
 class SavedSearchCell(models.Model):
     """One coarse cell (1 degree of latitude by 1 of longitude) that a saved search's circle touches."""
 
-    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="cells")
-    cell = models.IntegerField()
+    saved_search = models.ForeignKey(
+        SavedSearch, verbose_name=_("saved search"), on_delete=models.CASCADE, related_name="cells"
+    )
+    cell = models.IntegerField(_("cell"))
 
     class Meta:
         indexes = [models.Index(fields=["cell"], name="saved_search_cell_idx")]

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from listings.models import ListingKind
 
@@ -23,20 +24,26 @@ class Availability(models.Model):
     """One provider listing's "available now" switch, with where the provider is and when we last heard."""
 
     listing = models.OneToOneField(
-        "listings.Listing", on_delete=models.CASCADE, primary_key=True, related_name="dispatch_availability"
+        "listings.Listing",
+        verbose_name=_("listing"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="dispatch_availability",
     )
-    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, choices=[(k.value, k.label) for k in DISPATCH_KINDS])
-    is_available = models.BooleanField(default=False)
-    latitude = models.FloatField()
-    longitude = models.FloatField()
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=[(k.value, k.label) for k in DISPATCH_KINDS])
+    is_available = models.BooleanField(_("is available"), default=False)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
     # H3 cells of the current position (listings.geo resolutions): nearest-first reads rings of
     # `cell` outwards, and falls back to `cell_coarse` when the area is sparse.
-    cell = models.BigIntegerField(default=0)
-    cell_coarse = models.BigIntegerField(default=0)
+    cell = models.BigIntegerField(_("cell"), default=0)
+    cell_coarse = models.BigIntegerField(_("cell coarse"), default=0)
     # How far from where they are the provider comes: the driving service's radius, or a setting for cars.
-    reach_km = models.FloatField()
-    last_seen = models.DateTimeField(default=timezone.now)
+    reach_km = models.FloatField(_("reach km"))
+    last_seen = models.DateTimeField(_("last seen"), default=timezone.now)
 
     class Meta:
         indexes = [
@@ -61,11 +68,11 @@ class Availability(models.Model):
 
 class RequestState(models.TextChoices):
     # The card needs 3-D Secure: held for nobody yet, offered to nobody until the bank confirms it.
-    AUTHENTICATING = "authenticating", "Waiting for your bank"
-    REQUESTED = "requested", "Looking for a provider"
-    ASSIGNED = "assigned", "Provider on the way"
-    EXPIRED = "expired", "Nobody accepted in time"
-    CANCELLED = "cancelled", "Cancelled"
+    AUTHENTICATING = "authenticating", _("Waiting for your bank")
+    REQUESTED = "requested", _("Looking for a provider")
+    ASSIGNED = "assigned", _("Provider on the way")
+    EXPIRED = "expired", _("Nobody accepted in time")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 # Requests that still hold the card and block a second one: live, or waiting for the bank's check.
@@ -75,40 +82,57 @@ OPEN_STATES = (RequestState.AUTHENTICATING, RequestState.REQUESTED)
 class DispatchRequest(models.Model):
     """A requester's "I need a driver (or a car) here, now or at a time within the next hours", for some hours."""
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=10, choices=[(k.value, k.label) for k in DISPATCH_KINDS])
-    latitude = models.FloatField()
-    longitude = models.FloatField()
-    hours = models.PositiveSmallIntegerField()
+    uid = models.UUIDField(_("uid"), default=uuid.uuid4, unique=True, editable=False)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=[(k.value, k.label) for k in DISPATCH_KINDS])
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    hours = models.PositiveSmallIntegerField(_("hours"))
     # Null: "now" (the booking starts DISPATCH_PICKUP_MINUTES after acceptance). Otherwise the chosen
     # pickup time, at most DISPATCH_MAX_AHEAD_HOURS ahead: the booking runs from it for `hours`.
-    pickup_at = models.DateTimeField(null=True, blank=True)
+    pickup_at = models.DateTimeField(_("pickup at"), null=True, blank=True)
     # Where the pickup time is shown in local time: we have no time zone lookup by position, so it is
     # the nearest provider's listing's time zone when asked (they work where the requester stands).
-    time_zone = models.CharField(max_length=64, default="UTC")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     # The card hold: the highest fare among the providers in range when asked, so whoever accepts is covered.
-    currency = models.CharField(max_length=3)
-    estimate_low = models.PositiveIntegerField()
-    estimate_amount = models.PositiveIntegerField()
+    currency = models.CharField(_("currency"), max_length=3)
+    estimate_low = models.PositiveIntegerField(_("estimate low"))
+    estimate_amount = models.PositiveIntegerField(_("estimate amount"))
     # The money port's id of the hold (bookings.money), which the booking adopts on acceptance, and the card it is on.
-    payment_id = models.BigIntegerField(null=True, blank=True)
-    payment_method = models.CharField(max_length=255, blank=True)
-    state = models.CharField(max_length=16, choices=RequestState.choices, default=RequestState.REQUESTED)
-    waves_sent = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
+    payment_id = models.BigIntegerField(_("payment id"), null=True, blank=True)
+    payment_method = models.CharField(_("payment method"), max_length=255, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=RequestState.choices, default=RequestState.REQUESTED)
+    waves_sent = models.PositiveSmallIntegerField(_("waves sent"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
     assigned_listing = models.ForeignKey(
-        "listings.Listing", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "listings.Listing",
+        verbose_name=_("assigned listing"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     assigned_provider = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned provider"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     booking = models.OneToOneField(
-        "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="dispatch_request"
+        "bookings.Booking",
+        verbose_name=_("booking"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dispatch_request",
     )
-    assigned_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -159,24 +183,30 @@ class DispatchRequest(models.Model):
 
 
 class OfferState(models.TextChoices):
-    OPEN = "open", "Waiting for an answer"
-    ACCEPTED = "accepted", "Accepted"
-    PASSED = "passed", "Passed"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    OPEN = "open", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    PASSED = "passed", _("Passed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Offer(models.Model):
     """One provider asked to take one request, in a given wave."""
 
-    request = models.ForeignKey(DispatchRequest, on_delete=models.CASCADE, related_name="offers")
-    listing = models.ForeignKey("listings.Listing", on_delete=models.CASCADE, related_name="+")
-    provider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    wave = models.PositiveSmallIntegerField()
-    distance_km = models.FloatField()
-    fare = models.PositiveIntegerField()
-    state = models.CharField(max_length=10, choices=OfferState.choices, default=OfferState.OPEN)
-    sent_at = models.DateTimeField(default=timezone.now)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    request = models.ForeignKey(
+        DispatchRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="offers"
+    )
+    listing = models.ForeignKey(
+        "listings.Listing", verbose_name=_("listing"), on_delete=models.CASCADE, related_name="+"
+    )
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="+"
+    )
+    wave = models.PositiveSmallIntegerField(_("wave"))
+    distance_km = models.FloatField(_("distance km"))
+    fare = models.PositiveIntegerField(_("fare"))
+    state = models.CharField(_("state"), max_length=10, choices=OfferState.choices, default=OfferState.OPEN)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     class Meta:
         ordering = ["wave", "distance_km", "pk"]

@@ -340,7 +340,7 @@ class PersonDeskAdmin(UserAdmin):
             fieldsets.append(("Staff decisions about this person", {"fields": ["staff_decisions"]}))
         return fieldsets
 
-    @admin.display(description="Decisions")
+    @admin.display(description=gettext_lazy("Decisions"))
     def staff_decisions(self, person: User) -> str:
         decisions = decisions_for(person)
         if not decisions:

@@ -154,11 +154,13 @@ def evidence_upload_to(evidence: DisputeEvidence, filename: str) -> str:
 class DisputeEvidence(models.Model):
     """A photo a party (or staff) added to a dispute, re-encoded by core.images.normalise_image."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence")
-    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    image = models.ImageField(upload_to=evidence_upload_to)
-    caption = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    dispute = models.ForeignKey(Dispute, verbose_name=_("dispute"), on_delete=models.CASCADE, related_name="evidence")
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploader"), on_delete=models.PROTECT, related_name="+"
+    )
+    image = models.ImageField(_("image"), upload_to=evidence_upload_to)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -178,14 +180,18 @@ class AdminDecision(models.Model):
         SUSPEND_USER = "suspend_user", _("Suspended a person")
         LIFT_SUSPENSION = "lift_suspension", _("Lifted a suspension")
 
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="admin_decisions")
-    at = models.DateTimeField(default=timezone.now)
-    action = models.CharField(max_length=30, choices=Action.choices)
-    reason = models.TextField(max_length=4000)
-    details = models.JSONField(default=dict, blank=True, help_text="Amounts and other facts of the decision.")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff"), on_delete=models.PROTECT, related_name="admin_decisions"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    reason = models.TextField(_("reason"), max_length=4000)
+    details = models.JSONField(
+        _("details"), default=dict, blank=True, help_text=_("Amounts and other facts of the decision.")
+    )
     # Generic, so that moderation of reviews, listings and users can be recorded here too.
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.PositiveBigIntegerField()
+    content_type = models.ForeignKey(ContentType, verbose_name=_("content type"), on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField(_("object id"))
     target = GenericForeignKey("content_type", "object_id")
 
     class Meta:

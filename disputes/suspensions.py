@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.models import User
+from bookings import step_reasons
 from bookings.models import Booking, BookingStatus
 from bookings.services.cancellations import cancel_for_suspension
 from core.errors import DomainError, NotFound
@@ -108,7 +109,7 @@ def suspend_user(*, staff: User, person_id: int, reason: str, now: datetime | No
     for booking_id in _future_bookings(person, now):
         try:
             cancel_for_suspension(
-                booking_id=booking_id, suspended=person, reason=f"Account suspended: {reason}"[:300], now=now
+                booking_id=booking_id, suspended=person, reason=step_reasons.suspended(reason), now=now
             )
             outcome.bookings_ended.append(booking_id)
         except DomainError as error:

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_tools import ReadOnlyMixin
 from handover.models import Deposit, HandoverReport, ReportAnswer, Settlement
@@ -14,7 +15,7 @@ class HandoverReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["stage", "side"]
     search_fields = ["booking__id", "author__email"]
 
-    @admin.display(description="Reports and photos")
+    @admin.display(description=_("Reports and photos"))
     def page(self, report: HandoverReport) -> str:
         return format_html(
             '<a href="{}">Open</a>', reverse("handover:detail", kwargs={"booking_id": report.booking_id})
@@ -54,7 +55,7 @@ class DepositAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["status"]
     ordering = ["status", "release_after"]
 
-    @admin.display(description="Claim")
+    @admin.display(description=_("Claim"))
     def decision(self, deposit: Deposit) -> str:
         if deposit.claim_amount is None:
             return "-"

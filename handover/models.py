@@ -22,36 +22,42 @@ from core.private_files import private_storage
 
 
 class Stage(models.TextChoices):
-    PICKUP = "pickup", "Pickup"
-    RETURN = "return", "Return"
+    PICKUP = "pickup", _("Pickup")
+    RETURN = "return", _("Return")
 
 
 class Side(models.TextChoices):
-    HOST = "host", "Owner"
-    GUEST = "guest", "Renter"
+    HOST = "host", _("Owner")
+    GUEST = "guest", _("Renter")
 
 
 class Angle(models.TextChoices):
-    FRONT = "front", "Front"
-    BACK = "back", "Back"
-    LEFT = "left", "Left side"
-    RIGHT = "right", "Right side"
-    INTERIOR = "interior", "Interior"
-    DASHBOARD = "dashboard", "Dashboard (odometer and fuel)"
+    FRONT = "front", _("Front")
+    BACK = "back", _("Back")
+    LEFT = "left", _("Left side")
+    RIGHT = "right", _("Right side")
+    INTERIOR = "interior", _("Interior")
+    DASHBOARD = "dashboard", _("Dashboard (odometer and fuel)")
 
 
 class HandoverReport(models.Model):
     """One party's record of the car at pickup or at return; the other party confirms it."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="handover_reports")
-    stage = models.CharField(max_length=6, choices=Stage.choices)
-    side = models.CharField(max_length=5, choices=Side.choices)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    odometer_km = models.PositiveIntegerField()
-    fuel_percent = models.PositiveSmallIntegerField(help_text="Fuel or charge level, 0 to 100.")
-    notes = models.TextField(max_length=2000, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="When the other party confirmed it.")
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.PROTECT, related_name="handover_reports"
+    )
+    stage = models.CharField(_("stage"), max_length=6, choices=Stage.choices)
+    side = models.CharField(_("side"), max_length=5, choices=Side.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    odometer_km = models.PositiveIntegerField(_("odometer km"))
+    fuel_percent = models.PositiveSmallIntegerField(_("fuel percent"), help_text=_("Fuel or charge level, 0 to 100."))
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(
+        _("confirmed at"), null=True, blank=True, help_text=_("When the other party confirmed it.")
+    )
 
     class Meta:
         verbose_name = _("handover report")
@@ -84,8 +90,8 @@ class HandoverReport(models.Model):
 
 
 class AnswerKind(models.TextChoices):
-    CONFIRM = "confirm", "Confirmed"
-    CONTEST = "contest", "Contested"
+    CONFIRM = "confirm", _("Confirmed")
+    CONTEST = "contest", _("Contested")
 
 
 # A contest's reason, in characters (the service strips it first; the database checks it again).
@@ -99,18 +105,24 @@ class ReportAnswer(models.Model):
     A contested return report opens a dispute on the booking, or joins the open one (`dispute_id`).
     """
 
-    report = models.ForeignKey(HandoverReport, on_delete=models.PROTECT, related_name="answers")
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    side = models.CharField(max_length=5, choices=Side.choices, help_text="The answering party's side.")
-    kind = models.CharField(max_length=7, choices=AnswerKind.choices)
-    reason = models.TextField(max_length=CONTEST_REASON_MAX, blank=True)
-    contests_odometer = models.BooleanField(default=False)
-    contests_fuel = models.BooleanField(default=False, help_text="The fuel or charge level.")
-    contests_condition = models.BooleanField(default=False, help_text="The photos and the car's condition.")
-    dispute_id = models.BigIntegerField(
-        null=True, blank=True, help_text="The dispute a return contest opened or joined."
+    report = models.ForeignKey(
+        HandoverReport, verbose_name=_("report"), on_delete=models.PROTECT, related_name="answers"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    side = models.CharField(_("side"), max_length=5, choices=Side.choices, help_text=_("The answering party's side."))
+    kind = models.CharField(_("kind"), max_length=7, choices=AnswerKind.choices)
+    reason = models.TextField(_("reason"), max_length=CONTEST_REASON_MAX, blank=True)
+    contests_odometer = models.BooleanField(_("contests odometer"), default=False)
+    contests_fuel = models.BooleanField(_("contests fuel"), default=False, help_text=_("The fuel or charge level."))
+    contests_condition = models.BooleanField(
+        _("contests condition"), default=False, help_text=_("The photos and the car's condition.")
+    )
+    dispute_id = models.BigIntegerField(
+        _("dispute id"), null=True, blank=True, help_text=_("The dispute a return contest opened or joined.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("report answer")
@@ -158,9 +170,11 @@ def handover_photo_upload_to(photo: HandoverPhoto, filename: str) -> str:
 
 
 class HandoverPhoto(models.Model):
-    report = models.ForeignKey(HandoverReport, on_delete=models.CASCADE, related_name="photos")
-    angle = models.CharField(max_length=10, choices=Angle.choices)
-    image = models.ImageField(upload_to=handover_photo_upload_to, storage=private_storage)
+    report = models.ForeignKey(
+        HandoverReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="photos"
+    )
+    angle = models.CharField(_("angle"), max_length=10, choices=Angle.choices)
+    image = models.ImageField(_("image"), upload_to=handover_photo_upload_to, storage=private_storage)
 
     class Meta:
         ordering = ["report", "pk"]
@@ -184,37 +198,52 @@ class Settlement(models.Model):
     through the money port after the commit as its own payment (status `due` until the card answered).
     """
 
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="handover_settlement")
-    pickup_km = models.PositiveIntegerField()
-    return_km = models.PositiveIntegerField()
-    included_km = models.PositiveIntegerField()
-    extra_km = models.PositiveIntegerField()
-    extra_km_price = models.PositiveIntegerField(help_text="Per km, minor units, as advertised.")
-    extra_amount = models.PositiveIntegerField(help_text="extra_km x extra_km_price, minor units.")
-    currency = models.CharField(max_length=3)
-    charge_status = models.CharField(max_length=10, choices=ChargeStatus.choices)
-    charge_payment_id = models.BigIntegerField(null=True, blank=True)
-    charge_error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    charged_at = models.DateTimeField(null=True, blank=True)
-    # Fuel or charge: levels in percent, the renter's benefit taken on each side (see services).
-    pickup_fuel_percent = models.PositiveSmallIntegerField(default=0)
-    return_fuel_percent = models.PositiveSmallIntegerField(default=0)
-    missing_fuel_percent = models.PositiveSmallIntegerField(default=0)
-    refuel_price_per_percent = models.PositiveIntegerField(default=0, help_text="Minor units, as advertised.")
-    fuel_amount = models.PositiveIntegerField(default=0, help_text="missing x price, minor units.")
-    fuel_charge_status = models.CharField(max_length=10, choices=ChargeStatus.choices, default=ChargeStatus.NOTHING)
-    fuel_payment_id = models.BigIntegerField(null=True, blank=True)
-    fuel_charge_error = models.CharField(max_length=300, blank=True)
-    fuel_charged_at = models.DateTimeField(null=True, blank=True)
-    # Given back by support after the renter contested a charge in a dispute (handover/contests.py).
-    extra_refunded = models.PositiveIntegerField(default=0)
-    fuel_refunded = models.PositiveIntegerField(default=0)
-    refund_reason = models.TextField(max_length=2000, blank=True)
-    refunded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    booking = models.OneToOneField(
+        Booking, verbose_name=_("booking"), on_delete=models.PROTECT, related_name="handover_settlement"
     )
-    refunded_at = models.DateTimeField(null=True, blank=True)
+    pickup_km = models.PositiveIntegerField(_("pickup km"))
+    return_km = models.PositiveIntegerField(_("return km"))
+    included_km = models.PositiveIntegerField(_("included km"))
+    extra_km = models.PositiveIntegerField(_("extra km"))
+    extra_km_price = models.PositiveIntegerField(
+        _("extra km price"), help_text=_("Per km, minor units, as advertised.")
+    )
+    extra_amount = models.PositiveIntegerField(
+        _("extra amount"), help_text=_("extra_km x extra_km_price, minor units.")
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    charge_status = models.CharField(_("charge status"), max_length=10, choices=ChargeStatus.choices)
+    charge_payment_id = models.BigIntegerField(_("charge payment id"), null=True, blank=True)
+    charge_error = models.CharField(_("charge error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    charged_at = models.DateTimeField(_("charged at"), null=True, blank=True)
+    # Fuel or charge: levels in percent, the renter's benefit taken on each side (see services).
+    pickup_fuel_percent = models.PositiveSmallIntegerField(_("pickup fuel percent"), default=0)
+    return_fuel_percent = models.PositiveSmallIntegerField(_("return fuel percent"), default=0)
+    missing_fuel_percent = models.PositiveSmallIntegerField(_("missing fuel percent"), default=0)
+    refuel_price_per_percent = models.PositiveIntegerField(
+        _("refuel price per percent"), default=0, help_text=_("Minor units, as advertised.")
+    )
+    fuel_amount = models.PositiveIntegerField(_("fuel amount"), default=0, help_text=_("missing x price, minor units."))
+    fuel_charge_status = models.CharField(
+        _("fuel charge status"), max_length=10, choices=ChargeStatus.choices, default=ChargeStatus.NOTHING
+    )
+    fuel_payment_id = models.BigIntegerField(_("fuel payment id"), null=True, blank=True)
+    fuel_charge_error = models.CharField(_("fuel charge error"), max_length=300, blank=True)
+    fuel_charged_at = models.DateTimeField(_("fuel charged at"), null=True, blank=True)
+    # Given back by support after the renter contested a charge in a dispute (handover/contests.py).
+    extra_refunded = models.PositiveIntegerField(_("extra refunded"), default=0)
+    fuel_refunded = models.PositiveIntegerField(_("fuel refunded"), default=0)
+    refund_reason = models.TextField(_("refund reason"), max_length=2000, blank=True)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("refunded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
 
     ChargeStatus = ChargeStatus
 
@@ -270,9 +299,11 @@ class RentalCard(models.Model):
     `token` is the money port's opaque reference to the kept card (payments/deposits.py).
     """
 
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="rental_card")
-    token = models.CharField(max_length=255)
-    kept_at = models.DateTimeField(default=timezone.now)
+    booking = models.OneToOneField(
+        Booking, verbose_name=_("booking"), on_delete=models.PROTECT, related_name="rental_card"
+    )
+    token = models.CharField(_("token"), max_length=255)
+    kept_at = models.DateTimeField(_("kept at"), default=timezone.now)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=~Q(token=""), name="rental_card_token_required")]
@@ -299,33 +330,45 @@ class Deposit(models.Model):
     then decides how much of the hold is charged (`claim_decided_amount`), the rest is released.
     """
 
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="deposit")
-    amount = models.PositiveIntegerField(help_text="Minor units of `currency`.")
-    currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=10, choices=DepositStatus.choices, default=DepositStatus.HOLDING)
-    payment_id = models.BigIntegerField(null=True, blank=True, help_text="The money port's payment of the hold.")
-    failure_message = models.CharField(max_length=300, blank=True)
-    release_after = models.DateTimeField()
-    held_at = models.DateTimeField(null=True, blank=True)
-    released_at = models.DateTimeField(null=True, blank=True)
-    claim_amount = models.PositiveIntegerField(null=True, blank=True)
-    claim_description = models.TextField(max_length=4000, blank=True)
-    claim_dispute_id = models.BigIntegerField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    captured_amount = models.PositiveIntegerField(default=0)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    booking = models.OneToOneField(Booking, verbose_name=_("booking"), on_delete=models.PROTECT, related_name="deposit")
+    amount = models.PositiveIntegerField(_("amount"), help_text=_("Minor units of `currency`."))
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=10, choices=DepositStatus.choices, default=DepositStatus.HOLDING)
+    payment_id = models.BigIntegerField(
+        _("payment id"), null=True, blank=True, help_text=_("The money port's payment of the hold.")
     )
-    decision_reason = models.TextField(max_length=2000, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    failure_message = models.CharField(_("failure message"), max_length=300, blank=True)
+    release_after = models.DateTimeField(_("release after"))
+    held_at = models.DateTimeField(_("held at"), null=True, blank=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    claim_amount = models.PositiveIntegerField(_("claim amount"), null=True, blank=True)
+    claim_description = models.TextField(_("claim description"), max_length=4000, blank=True)
+    claim_dispute_id = models.BigIntegerField(_("claim dispute id"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    captured_amount = models.PositiveIntegerField(_("captured amount"), default=0)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_reason = models.TextField(_("decision reason"), max_length=2000, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     # Renewal of a hold before the card's authorisation lapses (deposits.renew_due_holds): each
     # renewal is a new hold under its own reference; the hold it replaces is released after.
-    renewals = models.PositiveSmallIntegerField(default=0)
-    renewing = models.BooleanField(default=False, help_text="A renewal has claimed this deposit and is in flight.")
-    replaced_payment_id = models.BigIntegerField(
-        null=True, blank=True, help_text="The previous hold, still to be released after a renewal."
+    renewals = models.PositiveSmallIntegerField(_("renewals"), default=0)
+    renewing = models.BooleanField(
+        _("renewing"), default=False, help_text=_("A renewal has claimed this deposit and is in flight.")
     )
-    renewal_error = models.CharField(max_length=300, blank=True)
+    replaced_payment_id = models.BigIntegerField(
+        _("replaced payment id"),
+        null=True,
+        blank=True,
+        help_text=_("The previous hold, still to be released after a renewal."),
+    )
+    renewal_error = models.CharField(_("renewal error"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("deposit")

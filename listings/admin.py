@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_tools import ReportQueueAdmin
 from core.requests import SignedInRequest, User
@@ -39,10 +40,10 @@ class ListingReportAdmin(ReportQueueAdmin):
     def decide_report(self, *, staff: User, report_id: int, decision: str, reason: str) -> object:
         return services.decide_listing_report(staff=staff, report_id=report_id, decision=decision, reason=reason)
 
-    @admin.action(description="Remove the reported listings", permissions=["change"])
+    @admin.action(description=_("Remove the reported listings"), permissions=["change"])
     def remove_listing(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
         return self.decide(request, queryset, ListingReportDecision.REMOVE, "remove_listing", "Remove listings")
 
-    @admin.action(description="Keep the reported listings", permissions=["change"])
+    @admin.action(description=_("Keep the reported listings"), permissions=["change"])
     def keep_listing(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:
         return self.decide(request, queryset, ListingReportDecision.KEEP, "keep_listing", "Keep listings")

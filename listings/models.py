@@ -74,63 +74,74 @@ class Listing(models.Model):
     distance_km: float | None
     # Not stored: the unit price in the searcher's currency, when it is not the listing's (listings.prices).
     approx_unit_price: int | None
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings")
-    kind = models.CharField(max_length=10, choices=ListingKind.choices)
-    status = models.CharField(max_length=10, choices=ListingStatus.choices, default=ListingStatus.ACTIVE)
-    title = models.CharField(max_length=120)
-    description = models.TextField(max_length=5000, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="listings"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ListingKind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=ListingStatus.choices, default=ListingStatus.ACTIVE)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
     text_language = text_language_field()
 
     # Where: for a driving service, the base point its service radius is drawn around.
-    address = models.CharField(max_length=255)
-    city = models.CharField(max_length=100, blank=True)
-    country_code = models.CharField(max_length=2, blank=True)
-    latitude = models.FloatField()
-    longitude = models.FloatField()
-    time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Europe/Paris.")
+    address = models.CharField(_("address"), max_length=255)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country_code = models.CharField(_("country code"), max_length=2, blank=True)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", help_text=_("IANA name, e.g. Europe/Paris.")
+    )
 
     # Money, in minor units of `currency`. The unit is a night for rooms, an hour otherwise.
-    currency = models.CharField(max_length=3, default="EUR")
-    unit_price = models.PositiveIntegerField(help_text="Price per night (rooms) or per hour (cars, drivers).")
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    unit_price = models.PositiveIntegerField(
+        _("unit price"), help_text=_("Price per night (rooms) or per hour (cars, drivers).")
+    )
     # The unit price in search's reference unit (millionths of a euro at the current rates, core.rates),
     # so that cheapest-first and price filters compare currencies through one index. Set on save and
     # rewritten for every listing when a newer day of rates loads (listings.prices).
-    reference_price = models.BigIntegerField(default=0, editable=False)
-    fee_amount = models.PositiveIntegerField(default=0, help_text="Cleaning fee (rooms) or booking fee, per booking.")
+    reference_price = models.BigIntegerField(_("reference price"), default=0, editable=False)
+    fee_amount = models.PositiveIntegerField(
+        _("fee amount"), default=0, help_text=_("Cleaning fee (rooms) or booking fee, per booking.")
+    )
 
     # Rules, in the kind's unit (nights or hours).
-    min_units = models.PositiveIntegerField(default=1)
-    max_units = models.PositiveIntegerField(default=30)
-    advance_notice_hours = models.PositiveIntegerField(default=0)
-    capacity = models.PositiveIntegerField(default=1, help_text="Guests (rooms), seats (cars) or passengers (drivers).")
-    instant_book = models.BooleanField(default=False)
+    min_units = models.PositiveIntegerField(_("min units"), default=1)
+    max_units = models.PositiveIntegerField(_("max units"), default=30)
+    advance_notice_hours = models.PositiveIntegerField(_("advance notice hours"), default=0)
+    capacity = models.PositiveIntegerField(
+        _("capacity"), default=1, help_text=_("Guests (rooms), seats (cars) or passengers (drivers).")
+    )
+    instant_book = models.BooleanField(_("instant book"), default=False)
     # The host welcomes only guests whose identity document or licence Sharing verified (accounts.verifications).
-    verified_guests_only = models.BooleanField(default=False, db_default=False)
+    verified_guests_only = models.BooleanField(_("verified guests only"), default=False, db_default=False)
     # How far ahead guests may book (and the owner block): see listings/horizon.py. The database
     # default too, so bulk loaders that write rows in SQL (bench/geo_search.py) need not name it.
     booking_horizon_days = models.PositiveSmallIntegerField(
+        _("booking horizon days"),
         default=DEFAULT_BOOKING_HORIZON_DAYS,
         db_default=DEFAULT_BOOKING_HORIZON_DAYS,
-        help_text="Guests may book up to this many days ahead.",
+        help_text=_("Guests may book up to this many days ahead."),
     )
     cancellation_policy = models.CharField(
-        max_length=10, choices=CancellationPolicy.choices, default=CancellationPolicy.MODERATE
+        _("cancellation policy"), max_length=10, choices=CancellationPolicy.choices, default=CancellationPolicy.MODERATE
     )
 
     # Maintained by the reviews app: the average is rating_sum / rating_count.
-    rating_count = models.PositiveIntegerField(default=0)
-    rating_sum = models.PositiveIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(_("rating count"), default=0)
+    rating_sum = models.PositiveIntegerField(_("rating sum"), default=0)
 
     # H3 cells of (latitude, longitude) at three resolutions, kept in step by
     # `listings.geo.cells_for` whenever the point changes. Search reads the
     # index on these columns instead of the table: fine cells for nearest-first
     # in dense centres, coarser ones for sparse areas and for price order.
-    cell_fine = models.BigIntegerField(default=0)
-    cell_mid = models.BigIntegerField(default=0)
-    cell_coarse = models.BigIntegerField(default=0)
+    cell_fine = models.BigIntegerField(_("cell fine"), default=0)
+    cell_mid = models.BigIntegerField(_("cell mid"), default=0)
+    cell_coarse = models.BigIntegerField(_("cell coarse"), default=0)
 
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("listing")
@@ -212,16 +223,22 @@ class Listing(models.Model):
 
 
 class RoomDetails(models.Model):
-    listing = models.OneToOneField(Listing, on_delete=models.CASCADE, primary_key=True, related_name="room")
-    bedrooms = models.PositiveSmallIntegerField(default=1)
-    beds = models.PositiveSmallIntegerField(default=1)
-    amenities = models.JSONField(default=list, blank=True)
-    check_in_time = models.TimeField(default="15:00")
-    check_out_time = models.TimeField(default="11:00")
-    house_rules = models.TextField(max_length=2000, blank=True)
+    listing = models.OneToOneField(
+        Listing, verbose_name=_("listing"), on_delete=models.CASCADE, primary_key=True, related_name="room"
+    )
+    bedrooms = models.PositiveSmallIntegerField(_("bedrooms"), default=1)
+    beds = models.PositiveSmallIntegerField(_("beds"), default=1)
+    amenities = models.JSONField(_("amenities"), default=list, blank=True)
+    check_in_time = models.TimeField(_("check in time"), default="15:00")
+    check_out_time = models.TimeField(_("check out time"), default="11:00")
+    house_rules = models.TextField(_("house rules"), max_length=2000, blank=True)
     # Discounts in basis points (1/100 %) applied to the nights subtotal.
-    weekly_discount_bps = models.PositiveIntegerField(default=0, help_text="For stays of 7 nights or more.")
-    monthly_discount_bps = models.PositiveIntegerField(default=0, help_text="For stays of 28 nights or more.")
+    weekly_discount_bps = models.PositiveIntegerField(
+        _("weekly discount bps"), default=0, help_text=_("For stays of 7 nights or more.")
+    )
+    monthly_discount_bps = models.PositiveIntegerField(
+        _("monthly discount bps"), default=0, help_text=_("For stays of 28 nights or more.")
+    )
 
     class Meta:
         constraints = [
@@ -246,24 +263,32 @@ class Fuel(models.TextChoices):
 
 
 class CarDetails(models.Model):
-    listing = models.OneToOneField(Listing, on_delete=models.CASCADE, primary_key=True, related_name="car")
-    make = models.CharField(max_length=60)
-    model = models.CharField(max_length=60)
-    year = models.PositiveSmallIntegerField()
-    transmission = models.CharField(max_length=10, choices=Transmission.choices)
-    fuel = models.CharField(max_length=10, choices=Fuel.choices)
+    listing = models.OneToOneField(
+        Listing, verbose_name=_("listing"), on_delete=models.CASCADE, primary_key=True, related_name="car"
+    )
+    make = models.CharField(_("make"), max_length=60)
+    model = models.CharField(_("model"), max_length=60)
+    year = models.PositiveSmallIntegerField(_("year"))
+    transmission = models.CharField(_("transmission"), max_length=10, choices=Transmission.choices)
+    fuel = models.CharField(_("fuel"), max_length=10, choices=Fuel.choices)
     # A whole day costs this instead of 24 hourly prices (minor units).
-    day_price = models.PositiveIntegerField()
-    daily_distance_limit_km = models.PositiveIntegerField(default=200)
-    extra_km_price = models.PositiveIntegerField(default=0, help_text="Per km beyond the daily limit (minor units).")
+    day_price = models.PositiveIntegerField(_("day price"))
+    daily_distance_limit_km = models.PositiveIntegerField(_("daily distance limit km"), default=200)
+    extra_km_price = models.PositiveIntegerField(
+        _("extra km price"), default=0, help_text=_("Per km beyond the daily limit (minor units).")
+    )
     # Held on the renter's card from pickup until the claim window after the return closes (handover app).
-    deposit_amount = models.PositiveIntegerField(default=0, help_text="Security deposit (minor units); 0 for none.")
+    deposit_amount = models.PositiveIntegerField(
+        _("deposit amount"), default=0, help_text=_("Security deposit (minor units); 0 for none.")
+    )
     # Renters must be at least this old on the day of pickup, by the date of birth on their verified licence.
-    min_renter_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    min_renter_age = models.PositiveSmallIntegerField(_("min renter age"), null=True, blank=True)
     # The owner's price to refill what the renter used and did not put back (handover app): per
     # percentage point of the tank or battery below the pickup level at the return; 0 charges nothing.
     refuel_price_per_percent = models.PositiveIntegerField(
-        default=0, help_text="Per percentage point of fuel or charge missing at the return (minor units)."
+        _("refuel price per percent"),
+        default=0,
+        help_text=_("Per percentage point of fuel or charge missing at the return (minor units)."),
     )
 
     class Meta:
@@ -280,11 +305,13 @@ class CarDetails(models.Model):
 
 
 class DriverDetails(models.Model):
-    listing = models.OneToOneField(Listing, on_delete=models.CASCADE, primary_key=True, related_name="driver")
-    languages = models.CharField(max_length=200, blank=True)
-    brings_car = models.BooleanField(default=True)
+    listing = models.OneToOneField(
+        Listing, verbose_name=_("listing"), on_delete=models.CASCADE, primary_key=True, related_name="driver"
+    )
+    languages = models.CharField(_("languages"), max_length=200, blank=True)
+    brings_car = models.BooleanField(_("brings car"), default=True)
     # The driver comes to any requester within this distance of the listing's point.
-    service_radius_km = models.FloatField()
+    service_radius_km = models.FloatField(_("service radius km"))
 
     class Meta:
         constraints = [
@@ -315,17 +342,17 @@ class DriverCoverage(models.Model):
     followed by the exact distance check, whatever radius the requester searched with.
     """
 
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="coverage")
-    cell = models.BigIntegerField()
+    listing = models.ForeignKey(Listing, verbose_name=_("listing"), on_delete=models.CASCADE, related_name="coverage")
+    cell = models.BigIntegerField(_("cell"))
     # The listing's reference price (see Listing), copied so that "cheapest drivers who come here"
     # reads the (cell, price) index in order and stops after a page.
-    reference_price = models.BigIntegerField(default=0)
+    reference_price = models.BigIntegerField(_("reference price"), default=0)
     # The driver's point and service radius, copied too, and carried in the index: a cover is coarse,
     # so most drivers it finds do not come this far, and checking that on the index entry saves
     # reading each of their rows (a rural cell at a million listings: ~770 entries for 31 drivers).
-    latitude = models.FloatField(default=0)
-    longitude = models.FloatField(default=0)
-    reach_km = models.FloatField(default=0)
+    latitude = models.FloatField(_("latitude"), default=0)
+    longitude = models.FloatField(_("longitude"), default=0)
+    reach_km = models.FloatField(_("reach km"), default=0)
 
     class Meta:
         indexes = [
@@ -361,11 +388,11 @@ MAX_PHOTOS_PER_LISTING = 10
 
 
 class ListingPhoto(models.Model):
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to=listing_photo_upload_to)
+    listing = models.ForeignKey(Listing, verbose_name=_("listing"), on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("image"), upload_to=listing_photo_upload_to)
     # 0 is the cover photo.
-    position = models.PositiveSmallIntegerField(default=0)
-    caption = models.CharField(max_length=140, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    caption = models.CharField(_("caption"), max_length=140, blank=True)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -390,12 +417,14 @@ class BusyPeriod(models.Model):
     in the same transaction as the booking's status change.
     """
 
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="busy_periods")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    source = models.CharField(max_length=12, choices=BusySource.choices, default=BusySource.OWNER_BLOCK)
-    note = models.CharField(max_length=140, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    listing = models.ForeignKey(
+        Listing, verbose_name=_("listing"), on_delete=models.CASCADE, related_name="busy_periods"
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    source = models.CharField(_("source"), max_length=12, choices=BusySource.choices, default=BusySource.OWNER_BLOCK)
+    note = models.CharField(_("note"), max_length=140, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["start"]
@@ -417,16 +446,23 @@ class ListingReportDecision(models.TextChoices):
 class ListingReport(models.Model):
     """Someone reported a listing (fake, unsafe, not as described...); staff decide, and the decision is kept."""
 
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_reports")
-    reason = models.TextField(max_length=1000)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    decision = models.CharField(max_length=10, choices=ListingReportDecision.choices, blank=True)
-    decision_reason = models.TextField(max_length=1000, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    listing = models.ForeignKey(Listing, verbose_name=_("listing"), on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reporter"), on_delete=models.CASCADE, related_name="listing_reports"
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), max_length=1000)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    decision = models.CharField(_("decision"), max_length=10, choices=ListingReportDecision.choices, blank=True)
+    decision_reason = models.TextField(_("decision reason"), max_length=1000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("listing report")

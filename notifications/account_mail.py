@@ -23,6 +23,8 @@ from allauth.core import context as allauth_context
 from django.contrib import messages
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy
 
 from notifications import bounces
 from notifications.models import UndeliverableAddress
@@ -46,8 +48,34 @@ def _owner_is_asking(request: HttpRequest | None, email: str) -> bool:
     return EmailAddress.objects.filter(user=user, email__iexact=email).exists()
 
 
-def _when(record: UndeliverableAddress) -> str:
-    return f"{record.get_reason_display().lower()} on {record.occurred_at:%d %B %Y}"
+# The sentences whole, one per reason, so each language words the reason and places the date itself.
+SENT_ANYWAY = {
+    UndeliverableAddress.Reason.BOUNCED: gettext_lazy(
+        "Our earlier email to %(email)s bounced on %(date)s. We sent this one anyway: if it does not arrive within "
+        "a few minutes, check the address for typing errors or add another one."
+    ),
+    UndeliverableAddress.Reason.COMPLAINED: gettext_lazy(
+        "Our earlier email to %(email)s was marked as spam on %(date)s. We sent this one anyway: if it does not "
+        "arrive within a few minutes, check the address for typing errors or add another one."
+    ),
+}
+NOT_SENT = {
+    UndeliverableAddress.Reason.BOUNCED: gettext_lazy(
+        "We did not email %(email)s about this: an earlier email bounced on %(date)s. Your notification settings "
+        "(%(settings)s) say how to fix it."
+    ),
+    UndeliverableAddress.Reason.COMPLAINED: gettext_lazy(
+        "We did not email %(email)s about this: an earlier email was marked as spam on %(date)s. Your "
+        "notification settings (%(settings)s) say how to fix it."
+    ),
+}
+
+
+def _told(sentences: dict[str, Any], record: UndeliverableAddress) -> str:
+    """The warning in the active language (the asker's page), the date in its format."""
+    sentence = sentences.get(record.reason, sentences[UndeliverableAddress.Reason.BOUNCED])
+    date = formats.date_format(timezone.localtime(record.occurred_at), "DATE_FORMAT")
+    return str(sentence) % {"email": record.email, "date": date, "settings": reverse("notifications:settings")}
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -64,19 +92,11 @@ class AccountAdapter(DefaultAccountAdapter):
             logger.info("%s to %s sent although it %s: the person asked", template_prefix, email, record.reason)
             super().send_mail(template_prefix, email, context)
             if tell_owner and request is not None:
-                messages.warning(
-                    request,
-                    f"Our earlier email to {record.email} {_when(record)}. We sent this one anyway: if it does "
-                    "not arrive within a few minutes, check the address for typing errors or add another one.",
-                )
+                messages.warning(request, _told(SENT_ANYWAY, record))
             return
         logger.info("%s to %s skipped: %s", template_prefix, email, bounces.skip_reason(record))
         if tell_owner and request is not None:
-            messages.info(
-                request,
-                f"We did not email {record.email} about this: an earlier email {_when(record)}. "
-                f"Your notification settings ({reverse('notifications:settings')}) say how to fix it.",
-            )
+            messages.info(request, _told(NOT_SENT, record))
 
 
 def address_proven(*, email: str) -> None:

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications import bounces, services
@@ -22,7 +23,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Send the selected failed deliveries again")
+    @admin.action(description=_("Send the selected failed deliveries again"))
     def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         count = services.retry_failed(delivery_ids=list(queryset.values_list("pk", flat=True)))
         messages.success(
@@ -60,12 +61,12 @@ class UndeliverableAddressAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="person")
+    @admin.display(description=_("person"))
     def person(self, record: UndeliverableAddress) -> str:
         owner = get_user_model().objects.filter(email__iexact=record.email).first()
         return str(owner) if owner else "(nobody has this address now)"
 
-    @admin.action(description="Email these addresses again (the person fixed their mailbox)")
+    @admin.action(description=_("Email these addresses again (the person fixed their mailbox)"))
     def clear(self, request: HttpRequest, queryset: QuerySet[UndeliverableAddress]) -> None:
         count = bounces.clear(emails=list(queryset.values_list("email", flat=True)))
         messages.success(

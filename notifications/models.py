@@ -23,33 +23,39 @@ ALL_KINDS = "*"
 
 class Delivery(models.Model):
     class Channel(models.TextChoices):
-        EMAIL = EMAIL, "Email"
-        PUSH = PUSH, "Push"
+        EMAIL = EMAIL, _("Email")
+        PUSH = PUSH, _("Push")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
         # Messages in a thread: sent inside another delivery's email (batched_into).
-        BATCHED = "batched", "Sent with another"
+        BATCHED = "batched", _("Sent with another")
         # Nothing to send any more (the person read it on the site first).
-        SKIPPED = "skipped", "Not needed"
-        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", _("Not needed")
+        FAILED = "failed", _("Failed")
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    kind = models.CharField(max_length=60)
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=60)
     # Emails of one group (a message thread) go out at most once per batching window.
-    batch_key = models.CharField(max_length=100, blank=True)
-    batched_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="batched")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    due_at = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    batch_key = models.CharField(_("batch key"), max_length=100, blank=True)
+    batched_into = models.ForeignKey(
+        "self", verbose_name=_("batched into"), null=True, blank=True, on_delete=models.SET_NULL, related_name="batched"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    due_at = models.DateTimeField(_("due at"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("delivery")
@@ -74,11 +80,13 @@ class Delivery(models.Model):
 class Preference(models.Model):
     """A person's choice for one optional kind (or ALL_KINDS) on one channel; no row means on."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_preferences")
-    kind = models.CharField(max_length=60)
-    channel = models.CharField(max_length=10, choices=Delivery.Channel.choices)
-    enabled = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="channel_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    channel = models.CharField(_("channel"), max_length=10, choices=Delivery.Channel.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("preference")
@@ -94,13 +102,15 @@ class Preference(models.Model):
 class PushSubscription(models.Model):
     """One device (browser) of a person that accepted Web Push: where to send, and the keys to encrypt with."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
-    endpoint = models.URLField(max_length=1000, unique=True)
-    p256dh = models.CharField(max_length=200)
-    auth = models.CharField(max_length=100)
-    user_agent = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    last_success_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
+    p256dh = models.CharField(_("p256dh"), max_length=200)
+    auth = models.CharField(_("auth"), max_length=100)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    last_success_at = models.DateTimeField(_("last success at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("push subscription")
@@ -122,18 +132,18 @@ class UndeliverableAddress(models.Model):
     """
 
     class Reason(models.TextChoices):
-        BOUNCED = "bounced", "Bounced"
-        COMPLAINED = "complained", "Marked as spam"
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Marked as spam")
 
     # Lower-case (a constraint), so one address has one row however a provider spells it.
-    email = models.EmailField(max_length=254, unique=True)
-    reason = models.CharField(max_length=12, choices=Reason.choices)
-    provider = models.CharField(max_length=40)
+    email = models.EmailField(_("email"), max_length=254, unique=True)
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    provider = models.CharField(_("provider"), max_length=40)
     # What the provider or the receiving mail server said, for the person and for staff.
-    detail = models.TextField(blank=True)
-    event_id = models.CharField(max_length=200, blank=True)
-    occurred_at = models.DateTimeField()
-    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    detail = models.TextField(_("detail"), blank=True)
+    event_id = models.CharField(_("event id"), max_length=200, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("undeliverable address")

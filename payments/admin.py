@@ -55,7 +55,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     list_filter = ("account", "currency")
     search_fields = ("account", "transaction__reference")
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def signed_amount(self, entry: LedgerEntry) -> str:
         return format_money(entry.amount, entry.currency)
 
@@ -126,11 +126,11 @@ class PaymentAdmin(ReadOnlyAdmin):
     )
     readonly_fields = ("money_trail_table",)
 
-    @admin.display(description="money trail of this reference")
+    @admin.display(description=_("money trail of this reference"))
     def money_trail_table(self, payment: Payment) -> str:
         return render_to_string("payments/_money_trail.html", money_trail(payment.reference))
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def total(self, payment: Payment) -> str:
         return format_money(payment.amount, payment.currency)
 
@@ -157,7 +157,7 @@ class PayoutAdmin(ReadOnlyAdmin):
     search_fields = ("host__email", "stripe_transfer_id", "payment__reference")
     actions = ["try_again"]
 
-    @admin.action(description="Try the transfer again (same key; the scheduler resumes its retries)")
+    @admin.action(description=_("Try the transfer again (same key; the scheduler resumes its retries)"))
     def try_again(self, request: HttpRequest, queryset: object) -> None:
         from payments.services.host_payouts import send_payout
 
@@ -182,7 +182,7 @@ class StripeEventAdmin(ReadOnlyAdmin):
     search_fields = ("event_id",)
     actions = ["process_again"]
 
-    @admin.action(description="Process again (the handler re-reads Stripe; nothing is recorded twice)")
+    @admin.action(description=_("Process again (the handler re-reads Stripe; nothing is recorded twice)"))
     def process_again(self, request: HttpRequest, queryset: object) -> None:
         from payments.webhooks import process_event
 
@@ -201,7 +201,7 @@ class MoneyOperationAdmin(ReadOnlyAdmin):
     search_fields = ("payment__reference", "uid", "stripe_object_id")
     actions = ["send_again"]
 
-    @admin.action(description="Send again to Stripe (same key and amount)")
+    @admin.action(description=_("Send again to Stripe (same key and amount)"))
     def send_again(self, request: HttpRequest, queryset: object) -> None:
         from django.utils import timezone
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from payments.errors import LedgerImbalance
 from payments.models import (
@@ -50,24 +51,35 @@ def _validate_lines(lines: Iterable[Line]) -> list[Line]:
     totals: dict[str, int] = defaultdict(int)
     for line in lines:
         if not isinstance(line.amount, int) or isinstance(line.amount, bool):
-            raise LedgerImbalance(f"Ledger amounts are integers in minor units, not {type(line.amount).__name__}.")
+            raise LedgerImbalance(
+                gettext_noop("Ledger amounts are integers in minor units, not %(type)s."),
+                params={"type": type(line.amount).__name__},
+            )
         if not (
             line.account in FIXED_ACCOUNTS
             or line.account.startswith(HOST_PAYABLE_PREFIX)
             or line.account.startswith(TAX_PREFIX)
         ):
-            raise LedgerImbalance(f"Unknown ledger account {line.account!r}.")
+            raise LedgerImbalance(
+                gettext_noop("Unknown ledger account %(account)s."), params={"account": repr(line.account)}
+            )
         if len(line.currency) != 3 or line.currency != line.currency.upper():
-            raise LedgerImbalance(f"Currency must be an upper-case ISO code, not {line.currency!r}.")
+            raise LedgerImbalance(
+                gettext_noop("Currency must be an upper-case ISO code, not %(currency)s."),
+                params={"currency": repr(line.currency)},
+            )
         if line.amount == 0:
             continue  # a zero line moves nothing; keeping it would break the non-zero constraint
         totals[line.currency] += line.amount
         kept.append(line)
     unbalanced = {currency: total for currency, total in totals.items() if total != 0}
     if unbalanced:
-        raise LedgerImbalance(f"A ledger transaction must sum to zero per currency; it sums to {unbalanced}.")
+        raise LedgerImbalance(
+            gettext_noop("A ledger transaction must sum to zero per currency; it sums to %(totals)s."),
+            params={"totals": unbalanced},
+        )
     if not kept:
-        raise LedgerImbalance("A ledger transaction needs at least two non-zero lines.")
+        raise LedgerImbalance(gettext_noop("A ledger transaction needs at least two non-zero lines."))
     return kept
 
 
@@ -84,7 +96,7 @@ def post_transaction(
         description = english(said)
     kept = _validate_lines(lines)
     if not reference:
-        raise LedgerImbalance("A ledger transaction needs a reference.")
+        raise LedgerImbalance(gettext_noop("A ledger transaction needs a reference."))
     with transaction.atomic():
         ledger_tx = LedgerTransaction(
             reference=reference,
@@ -115,11 +127,26 @@ def escrow_balance(*, reference: str, currency: str) -> int:
 
 @dataclass(frozen=True)
 class Problem:
+    """One broken invariant: its code (the same in every language) and its words, read in the active language."""
+
     invariant: str
-    detail: str
+    words: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def detail(self) -> str:
+        return gettext(self.words) % self.params
 
     def __str__(self) -> str:
         return f"[{self.invariant}] {self.detail}"
+
+
+# A balance that should be at most zero and is above it: what that means, per account.
+OVER_POSITIVE = {
+    "refunded": gettext_noop("%(account)s is +%(total)s %(currency)s (more refunded than paid)"),
+    "recovered": gettext_noop("%(account)s is +%(total)s %(currency)s (more recovered than covered)"),
+    "given back": gettext_noop("%(account)s is +%(total)s %(currency)s (more given back than spent)"),
+}
 
 
 def check_ledger() -> list[Problem]:
@@ -136,31 +163,32 @@ def check_ledger() -> list[Problem]:
     for row in per_tx:
         problems.append(
             Problem(
-                "transaction-balanced", f"transaction #{row['transaction_id']} sums to {row['total']} {row['currency']}"
+                "transaction-balanced",
+                gettext_noop("transaction #%(transaction)s sums to %(total)s %(currency)s"),
+                {"transaction": row["transaction_id"], "total": row["total"], "currency": row["currency"]},
             )
         )
     for tx in LedgerTransaction.objects.filter(entries__isnull=True).values_list("pk", flat=True):
-        problems.append(Problem("transaction-balanced", f"transaction #{tx} has no entries"))
+        problems.append(
+            Problem(
+                "transaction-balanced", gettext_noop("transaction #%(transaction)s has no entries"), {"transaction": tx}
+            )
+        )
 
     # 2. Balances that cannot be negative (per account and currency), and guest funding that cannot be positive.
     per_account = LedgerEntry.objects.values("account", "currency").annotate(total=Sum("amount")).order_by("account")
     for balance in per_account:
         account, total = balance["account"], balance["total"]
         never_negative = account.startswith(HOST_PAYABLE_PREFIX) or account.startswith(TAX_PREFIX)
+        values = {"account": account, "total": total, "currency": balance["currency"]}
         if (account in NEVER_NEGATIVE_ACCOUNTS or never_negative) and total < 0:
-            problems.append(Problem("not-negative", f"{account} is {total} {balance['currency']}"))
+            problems.append(Problem("not-negative", gettext_noop("%(account)s is %(total)s %(currency)s"), values))
         if account == GUEST_FUNDING and total > 0:
-            problems.append(
-                Problem("not-negative", f"{account} is +{total} {balance['currency']} (more refunded than paid)")
-            )
+            problems.append(Problem("not-negative", OVER_POSITIVE["refunded"], values))
         if account == CHARGEBACK_COVER and total > 0:
-            problems.append(
-                Problem("not-negative", f"{account} is +{total} {balance['currency']} (more recovered than covered)")
-            )
+            problems.append(Problem("not-negative", OVER_POSITIVE["recovered"], values))
         if account in (PROMOTIONS, CREDITS) and total > 0:
-            problems.append(
-                Problem("not-negative", f"{account} is +{total} {balance['currency']} (more given back than spent)")
-            )
+            problems.append(Problem("not-negative", OVER_POSITIVE["given back"], values))
 
     # 3. Per reference: escrow in the ledger = captured - refunded - released (host payout + fee), never negative.
     ledger_escrow: dict[tuple[str, str], int] = {
@@ -189,12 +217,21 @@ def check_ledger() -> list[Problem]:
             problems.append(
                 Problem(
                     "escrow-matches-payments",
-                    f"{reference}: ledger escrow {in_ledger} {currency}, payments say captured - refunded - released "
-                    f"= {in_payments}",
+                    gettext_noop(
+                        "%(reference)s: ledger escrow %(ledger)s %(currency)s, payments say captured - refunded - "
+                        "released = %(payments)s"
+                    ),
+                    {"reference": reference, "ledger": in_ledger, "currency": currency, "payments": in_payments},
                 )
             )
         if in_ledger < 0:
-            problems.append(Problem("not-negative", f"{reference}: escrow is {in_ledger} {currency}"))
+            problems.append(
+                Problem(
+                    "not-negative",
+                    gettext_noop("%(reference)s: escrow is %(total)s %(currency)s"),
+                    {"reference": reference, "total": in_ledger, "currency": currency},
+                )
+            )
 
     # 4. Per host: what the ledger owes them equals their payouts still waiting to be sent.
     ledger_payable = {
@@ -213,7 +250,13 @@ def check_ledger() -> list[Problem]:
             problems.append(
                 Problem(
                     "payable-matches-payouts",
-                    f"{key[0]}: ledger {ledger_payable.get(key, 0)} {key[1]}, waiting payouts {waiting.get(key, 0)}",
+                    gettext_noop("%(account)s: ledger %(ledger)s %(currency)s, waiting payouts %(waiting)s"),
+                    {
+                        "account": key[0],
+                        "ledger": ledger_payable.get(key, 0),
+                        "currency": key[1],
+                        "waiting": waiting.get(key, 0),
+                    },
                 )
             )
 
@@ -230,7 +273,8 @@ def check_ledger() -> list[Problem]:
             problems.append(
                 Problem(
                     "paid-matches-payouts",
-                    f"payouts_paid {ledger_paid.get(currency, 0)} {currency}, paid payouts {sent.get(currency, 0)}",
+                    gettext_noop("payouts_paid %(ledger)s %(currency)s, paid payouts %(paid)s"),
+                    {"ledger": ledger_paid.get(currency, 0), "currency": currency, "paid": sent.get(currency, 0)},
                 )
             )
     problems.extend(_check_chargebacks())
@@ -254,8 +298,8 @@ def _check_chargebacks() -> list[Problem]:
             problems.append(
                 Problem(
                     "chargebacks-held-match-payments",
-                    f"chargebacks_held {held.get(currency, 0)} {currency}, open chargebacks "
-                    f"{open_amounts.get(currency, 0)}",
+                    gettext_noop("chargebacks_held %(held)s %(currency)s, open chargebacks %(open)s"),
+                    {"held": held.get(currency, 0), "currency": currency, "open": open_amounts.get(currency, 0)},
                 )
             )
     return problems

@@ -4,8 +4,9 @@ Amounts are integers in minor units (cents) with an ISO currency code; no float 
 ever used for money. Ledger rows are append-only: nobody edits a money record, a
 mistake is corrected by a new transaction.
 
-Size: the app's money records and their constraints read in one place (ledger, payments, payouts, Stripe's
-events and mismatches); each model is small, and their names for the admin (translated) put it over.
+Size: the app's money records and their constraints read in one place (ledger, payments, payouts, money
+operations); each model is small, and their names for the admin (translated) put it over. Stripe's webhook
+events and the mismatches reconciliation finds are in stripe_records.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
+# Stripe's own records live beside (stripe_records.py); imported here so Django finds them with the app's models.
+from payments.stripe_records import StripeEvent, StripeMismatch  # noqa: F401
 from realtime.wording import render_words
 
 # Ledger accounts. Sign convention: an entry's amount is what flows INTO the account,
@@ -92,13 +95,17 @@ class AppendOnlyQuerySet(models.QuerySet):
 class LedgerTransaction(models.Model):
     """One money movement: entries that sum to zero per currency, for one reference ("booking:12")."""
 
-    reference = models.CharField(max_length=64, db_index=True, help_text='What the money is for, e.g. "booking:12".')
-    description = models.CharField(max_length=200)  # English; people read `text`
+    reference = models.CharField(
+        _("reference"), max_length=64, db_index=True, help_text=_('What the money is for, e.g. "booking:12".')
+    )
+    description = models.CharField(_("description"), max_length=200)  # English; people read `text`
     # The description's message id and values (realtime.wording), read in each reader's language; NULL on
     # rows written before it was kept (they read as their English description).
-    description_words = models.JSONField(null=True, blank=True, default=None)
-    payment = models.ForeignKey("payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
+    description_words = models.JSONField(_("description words"), null=True, blank=True, default=None)
+    payment = models.ForeignKey(
+        "payments.Payment", verbose_name=_("payment"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -125,10 +132,12 @@ class LedgerTransaction(models.Model):
 class LedgerEntry(models.Model):
     """One line of a transaction: a signed amount flowing into one account."""
 
-    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
-    account = models.CharField(max_length=64, db_index=True)
-    amount = models.BigIntegerField(help_text="Minor units; positive flows into the account.")
-    currency = models.CharField(max_length=3)
+    transaction = models.ForeignKey(
+        LedgerTransaction, verbose_name=_("transaction"), on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.CharField(_("account"), max_length=64, db_index=True)
+    amount = models.BigIntegerField(_("amount"), help_text=_("Minor units; positive flows into the account."))
+    currency = models.CharField(_("currency"), max_length=3)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -164,15 +173,15 @@ class Payment(models.Model):
     """A guest's card payment for one thing (a booking), held in escrow between capture and payout."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Being authorised"
-        REQUIRES_ACTION = "requires_action", "Waiting for card authentication"
-        AUTHORIZED = "authorized", "Authorised (not charged yet)"
+        PENDING = "pending", _("Being authorised")
+        REQUIRES_ACTION = "requires_action", _("Waiting for card authentication")
+        AUTHORIZED = "authorized", _("Authorised (not charged yet)")
         # A far-ahead booking: the card is saved (Customer + SetupIntent), nothing is held or charged;
         # an off-session charge (MoneyOperation "charge") takes the amount later.
-        CARD_SAVED = "card_saved", "Card saved, charge scheduled"
-        CAPTURED = "captured", "Charged, held by Sharing"
-        CANCELED = "canceled", "Authorisation released"
-        FAILED = "failed", "Failed"
+        CARD_SAVED = "card_saved", _("Card saved, charge scheduled")
+        CAPTURED = "captured", _("Charged, held by Sharing")
+        CANCELED = "canceled", _("Authorisation released")
+        FAILED = "failed", _("Failed")
 
     class Chargeback(models.TextChoices):
         NONE = "", _("No chargeback")
@@ -182,46 +191,70 @@ class Payment(models.Model):
 
     # Idempotency keys derive from this, not from the id: SQLite can hand a rolled-back
     # id out again, and Stripe would then replay the first attempt's answer.
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
-    reference = models.CharField(max_length=64, db_index=True, help_text='What it pays for, e.g. "booking:12".')
-    amount = models.BigIntegerField(help_text="Authorised amount in minor units.")
-    currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    uid = models.UUIDField(_("uid"), default=uuid.uuid4, unique=True, editable=False)
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("payer"), on_delete=models.PROTECT, related_name="payments"
+    )
+    reference = models.CharField(
+        _("reference"), max_length=64, db_index=True, help_text=_('What it pays for, e.g. "booking:12".')
+    )
+    amount = models.BigIntegerField(_("amount"), help_text=_("Authorised amount in minor units."))
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    stripe_payment_intent_id = models.CharField(
+        _("Stripe payment intent id"), max_length=255, blank=True, db_index=True
+    )
     # The captured charge: payouts name it as their transfer's source_transaction, so they can
     # go out while its funds are still pending on the platform (Stripe: separate charges and transfers).
-    stripe_charge_id = models.CharField(max_length=255, blank=True)
-    client_secret = models.CharField(max_length=255, blank=True, help_text="For Stripe.js to finish 3-D Secure.")
-    # A card saved for a later off-session charge (payments.services.saved_cards).
-    stripe_customer_id = models.CharField(max_length=255, blank=True)
-    stripe_payment_method_id = models.CharField(max_length=255, blank=True)
-    stripe_setup_intent_id = models.CharField(max_length=255, blank=True)
-    captured_amount = models.BigIntegerField(default=0)
-    refunded_amount = models.BigIntegerField(default=0)
-    host_payout_amount = models.BigIntegerField(
-        default=0, help_text="Moved from escrow to the host (net of reversals)."
+    stripe_charge_id = models.CharField(_("Stripe charge id"), max_length=255, blank=True)
+    client_secret = models.CharField(
+        _("client secret"), max_length=255, blank=True, help_text=_("For Stripe.js to finish 3-D Secure.")
     )
-    platform_fee_amount = models.BigIntegerField(default=0, help_text="Moved from escrow to Sharing's fees.")
+    # A card saved for a later off-session charge (payments.services.saved_cards).
+    stripe_customer_id = models.CharField(_("Stripe customer id"), max_length=255, blank=True)
+    stripe_payment_method_id = models.CharField(_("Stripe payment method id"), max_length=255, blank=True)
+    stripe_setup_intent_id = models.CharField(_("Stripe setup intent id"), max_length=255, blank=True)
+    captured_amount = models.BigIntegerField(_("captured amount"), default=0)
+    refunded_amount = models.BigIntegerField(_("refunded amount"), default=0)
+    host_payout_amount = models.BigIntegerField(
+        _("host payout amount"), default=0, help_text=_("Moved from escrow to the host (net of reversals).")
+    )
+    platform_fee_amount = models.BigIntegerField(
+        _("platform fee amount"), default=0, help_text=_("Moved from escrow to Sharing's fees.")
+    )
     subsidy_amount = models.BigIntegerField(
-        default=0, help_text="Paid into escrow beside the card: Sharing's promotion and the guest's credit."
+        _("subsidy amount"),
+        default=0,
+        help_text=_("Paid into escrow beside the card: Sharing's promotion and the guest's credit."),
     )
     subsidy_returned = models.BigIntegerField(
-        default=0, help_text="Of the subsidy, given back by refunds (to the promotion and the credit)."
+        _("subsidy returned"),
+        default=0,
+        help_text=_("Of the subsidy, given back by refunds (to the promotion and the credit)."),
     )
-    failure_message = models.CharField(max_length=300, blank=True)
-    frozen = models.BooleanField(default=False, help_text="A dispute or chargeback holds the payout.")
-    frozen_reason = models.CharField(max_length=200, blank=True)
-    stripe_dispute_id = models.CharField(max_length=255, blank=True)
-    chargeback_status = models.CharField(max_length=10, choices=Chargeback.choices, blank=True, default="")
-    chargeback_amount = models.BigIntegerField(default=0, help_text="What the guest's bank withdrew (minor units).")
-    chargeback_reason = models.CharField(max_length=40, blank=True, help_text="Stripe's dispute reason.")
-    chargeback_fee = models.BigIntegerField(default=0, help_text="Stripe's dispute fee, net of any given back.")
+    failure_message = models.CharField(_("failure message"), max_length=300, blank=True)
+    frozen = models.BooleanField(_("frozen"), default=False, help_text=_("A dispute or chargeback holds the payout."))
+    frozen_reason = models.CharField(_("frozen reason"), max_length=200, blank=True)
+    stripe_dispute_id = models.CharField(_("Stripe dispute id"), max_length=255, blank=True)
+    chargeback_status = models.CharField(
+        _("chargeback status"), max_length=10, choices=Chargeback.choices, blank=True, default=""
+    )
+    chargeback_amount = models.BigIntegerField(
+        _("chargeback amount"), default=0, help_text=_("What the guest's bank withdrew (minor units).")
+    )
+    chargeback_reason = models.CharField(
+        _("chargeback reason"), max_length=40, blank=True, help_text=_("Stripe's dispute reason.")
+    )
+    chargeback_fee = models.BigIntegerField(
+        _("chargeback fee"), default=0, help_text=_("Stripe's dispute fee, net of any given back.")
+    )
     chargeback_recovered = models.BigIntegerField(
-        default=0, help_text="Of a lost chargeback: taken from escrow to repay Sharing's cover (payments.chargebacks)."
+        _("chargeback recovered"),
+        default=0,
+        help_text=_("Of a lost chargeback: taken from escrow to repay Sharing's cover (payments.chargebacks)."),
     )
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
         verbose_name = _("payment")
@@ -290,14 +323,18 @@ class Payment(models.Model):
 class PayoutAccount(models.Model):
     """A host's Stripe Connect Express account and whether it can receive money yet."""
 
-    host = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payout_account")
-    stripe_account_id = models.CharField(max_length=255, unique=True)
-    country = models.CharField(max_length=2, blank=True, help_text="The account's country at Stripe (ISO alpha-2).")
-    charges_enabled = models.BooleanField(default=False)
-    payouts_enabled = models.BooleanField(default=False)
-    details_submitted = models.BooleanField(default=False)
-    created_at = models.DateTimeField()
-    refreshed_at = models.DateTimeField()
+    host = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("host"), on_delete=models.PROTECT, related_name="payout_account"
+    )
+    stripe_account_id = models.CharField(_("Stripe account id"), max_length=255, unique=True)
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("The account's country at Stripe (ISO alpha-2).")
+    )
+    charges_enabled = models.BooleanField(_("charges enabled"), default=False)
+    payouts_enabled = models.BooleanField(_("payouts enabled"), default=False)
+    details_submitted = models.BooleanField(_("details submitted"), default=False)
+    created_at = models.DateTimeField(_("created at"))
+    refreshed_at = models.DateTimeField(_("refreshed at"))
 
     class Meta:
         verbose_name = _("payout account")
@@ -315,28 +352,35 @@ class Payout(models.Model):
     """Money owed to a host for one payment: waits in host_payable until a Stripe transfer sends it."""
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting for the host's payout account"
-        PAID = "paid", "Transferred to the host"
-        CANCELED = "canceled", "Taken back before it was sent"
+        WAITING = "waiting", _("Waiting for the host's payout account")
+        PAID = "paid", _("Transferred to the host")
+        CANCELED = "canceled", _("Taken back before it was sent")
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="payouts")
-    host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
-    amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
-    reversed_amount = models.BigIntegerField(default=0)
-    stripe_transfer_id = models.CharField(max_length=255, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    uid = models.UUIDField(_("uid"), default=uuid.uuid4, unique=True, editable=False)
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="payouts")
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("host"), on_delete=models.PROTECT, related_name="payouts"
+    )
+    amount = models.BigIntegerField(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
+    reversed_amount = models.BigIntegerField(_("reversed amount"), default=0)
+    stripe_transfer_id = models.CharField(_("Stripe transfer id"), max_length=255, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(
-        null=True, blank=True, help_text="After a refused transfer: the scheduler's next try (backoff); empty = now."
+        _("next attempt at"),
+        null=True,
+        blank=True,
+        help_text=_("After a refused transfer: the scheduler's next try (backoff); empty = now."),
     )
     needs_staff = models.BooleanField(
-        default=False, help_text="Refused PAYOUT_MAX_ATTEMPTS times: the scheduler stops; staff look at it."
+        _("needs staff"),
+        default=False,
+        help_text=_("Refused PAYOUT_MAX_ATTEMPTS times: the scheduler stops; staff look at it."),
     )
-    created_at = models.DateTimeField()
-    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payout")
@@ -359,37 +403,6 @@ class Payout(models.Model):
         return f"Payout #{self.pk} {self.amount} {self.currency} to {self.host} ({self.status})"
 
 
-class StripeEvent(models.Model):
-    """A webhook event, stored by Stripe's id so that each one is processed exactly once."""
-
-    class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
-        PROCESSED = "processed", "Processed"
-        IGNORED = "ignored", "Ignored (type not handled)"
-        FAILED = "failed", "Failed, will be retried"
-        GAVE_UP = "gave_up", "Failed too often: needs staff"
-
-    event_id = models.CharField(max_length=255, unique=True)
-    type = models.CharField(max_length=100)
-    payload = models.JSONField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(
-        null=True, blank=True, help_text="After a failure: when the scheduler tries again (backoff); empty = now."
-    )
-    last_error = models.TextField(blank=True)
-    received_at = models.DateTimeField()
-    processed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("Stripe event")
-        verbose_name_plural = _("Stripe events")
-        ordering = ["-received_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.event_id} {self.type} ({self.status})"
-
-
 class MoneyOperation(models.Model):
     """The money outbox: one Stripe operation a booking's transaction decided, sent after it commits.
 
@@ -401,56 +414,78 @@ class MoneyOperation(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CAPTURE = "capture", "Charge the card"
-        CANCEL = "cancel", "Release the authorisation"
-        REFUND = "refund", "Refund the guest"
-        CHARGE = "charge", "Charge the saved card off-session"
-        REVERSE = "reverse", "Take back from a payout sent"
-        RELEASE = "release", "Release the escrow (after the operations before it)"
+        CAPTURE = "capture", _("Charge the card")
+        CANCEL = "cancel", _("Release the authorisation")
+        REFUND = "refund", _("Refund the guest")
+        CHARGE = "charge", _("Charge the saved card off-session")
+        REVERSE = "reverse", _("Take back from a payout sent")
+        RELEASE = "release", _("Release the escrow (after the operations before it)")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending (being sent to Stripe)"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed: needs staff"
+        PENDING = "pending", _("Pending (being sent to Stripe)")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed: needs staff")
         # An off-session charge the card's bank refused (declined, or authentication required): an
         # answer, not a fault; the booking gives the guest time to pay on-session (bookings.services.schedule).
-        REFUSED = "refused", "Refused by the card's bank"
+        REFUSED = "refused", _("Refused by the card's bank")
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="operations")
+    uid = models.UUIDField(_("uid"), default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="operations")
     payout = models.ForeignKey(
-        "Payout", null=True, blank=True, on_delete=models.PROTECT, related_name="operations", help_text="Reversals."
+        "Payout",
+        verbose_name=_("payout"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="operations",
+        help_text=_("Reversals."),
     )
     host = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("host"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Releases: whose payout it is.",
+        help_text=_("Releases: whose payout it is."),
     )
-    amount = models.BigIntegerField(help_text="Minor units, as first recorded; a retry sends exactly this.")
+    amount = models.BigIntegerField(
+        _("amount"), help_text=_("Minor units, as first recorded; a retry sends exactly this.")
+    )
     host_keeps = models.BigIntegerField(
+        _("host keeps"),
         default=0,
-        help_text="Refunds: the host's final share (what is taken back from a released payout); releases: the "
-        "host's total once released.",
+        help_text=_(
+            "Refunds: the host's final share (what is taken back from a released payout); releases: the "
+            "host's total once released."
+        ),
     )
     # Beside the card: capture pays these into escrow, a refund gives them back (no Stripe call for them).
-    promotion = models.BigIntegerField(default=0, help_text="Sharing's promotion paid in (capture) or back (refund).")
-    credit = models.BigIntegerField(default=0, help_text="The guest's credit paid in (capture) or back (refund).")
+    promotion = models.BigIntegerField(
+        _("promotion"), default=0, help_text=_("Sharing's promotion paid in (capture) or back (refund).")
+    )
+    credit = models.BigIntegerField(
+        _("credit"), default=0, help_text=_("The guest's credit paid in (capture) or back (refund).")
+    )
     # Releases: the taxes collected out of what escrow holds (ledger account -> amount, "tax:vat:FR").
-    taxes = models.JSONField(default=dict, blank=True, help_text="Releases: taxes collected, by ledger account.")
+    taxes = models.JSONField(
+        _("taxes"), default=dict, blank=True, help_text=_("Releases: taxes collected, by ledger account.")
+    )
     # Refunds: what the tax accounts keep of this booking's taxes in the end; a refund after the release gives
     # the rest back out of them (payments.clawback). Null: the refund leaves the tax accounts alone.
-    taxes_keep = models.JSONField(null=True, blank=True, help_text="Refunds: taxes kept in the end, by account.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(help_text="When the re-driver may send it again.")
-    last_error = models.CharField(max_length=300, blank=True)
-    stripe_object_id = models.CharField(max_length=255, blank=True, help_text="Stripe's refund or intent id.")
-    created_at = models.DateTimeField()
-    completed_at = models.DateTimeField(null=True, blank=True)
+    taxes_keep = models.JSONField(
+        _("taxes keep"), null=True, blank=True, help_text=_("Refunds: taxes kept in the end, by account.")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), help_text=_("When the re-driver may send it again."))
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    stripe_object_id = models.CharField(
+        _("Stripe object id"), max_length=255, blank=True, help_text=_("Stripe's refund or intent id.")
+    )
+    created_at = models.DateTimeField(_("created at"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("money operation")
@@ -480,34 +515,3 @@ class MoneyOperation(models.Model):
     @property
     def idempotency_key(self) -> str:
         return f"sharing:moneyop:{self.uid}:{self.kind}"
-
-
-class StripeMismatch(models.Model):
-    """The staff queue of `reconcile_stripe`: something we recorded that Stripe's own objects disagree with.
-
-    One open row per disagreement (`key`, e.g. "payment:12:refunds"): a later run updates what it
-    still sees (`last_seen_at`), and resolves the row by itself once both sides agree again
-    (the re-driver caught up, staff fixed it). `ours` and `stripe` say what each side holds.
-    """
-
-    key = models.CharField(max_length=120)
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="mismatches")
-    what = models.CharField(max_length=30, help_text="capture, status, refunds, refund_operation, transfer")
-    ours = models.CharField(max_length=200, help_text="What our records say.")
-    stripe = models.CharField(max_length=200, help_text="What Stripe's objects say.")
-    found_at = models.DateTimeField()
-    last_seen_at = models.DateTimeField()
-    resolved_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("Stripe mismatch")
-        verbose_name_plural = _("Stripe mismatches")
-        ordering = ["-found_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["key"], condition=Q(resolved_at__isnull=True), name="stripe_mismatch_open_once"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.what} of {self.payment.reference}: ours {self.ours}, Stripe {self.stripe}"

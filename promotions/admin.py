@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.admin_tools import ReadOnlyMixin
@@ -115,7 +116,7 @@ class PromoCodeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Stop the selected codes")
+    @admin.action(description=_("Stop the selected codes"))
     def stop_codes(self, request: HttpRequest, queryset: Any) -> None:
         for code in queryset:
             services.deactivate_code(by=cast(User, request.user), code_id=code.pk)

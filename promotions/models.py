@@ -17,35 +17,61 @@ from promotions.terms import Funder
 
 
 class PromoCode(models.Model):
-    code = models.CharField(max_length=32, unique=True, help_text="Upper-case letters, digits and dashes.")
-    funded_by = models.CharField(max_length=10, choices=Funder.choices, default=Funder.PLATFORM)
+    code = models.CharField(
+        _("code"), max_length=32, unique=True, help_text=_("Upper-case letters, digits and dashes.")
+    )
+    funded_by = models.CharField(_("funded by"), max_length=10, choices=Funder.choices, default=Funder.PLATFORM)
     host = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("host"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="promo_codes",
-        help_text="Host-funded codes only: valid on this host's listings.",
+        help_text=_("Host-funded codes only: valid on this host's listings."),
     )
     listing = models.ForeignKey(
-        Listing, null=True, blank=True, on_delete=models.CASCADE, related_name="promo_codes", help_text="Only this one."
+        Listing,
+        verbose_name=_("listing"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="promo_codes",
+        help_text=_("Only this one."),
     )
-    percent_bps = models.PositiveIntegerField(default=0, help_text="Percentage off in basis points (1000 = 10 %).")
-    amount_off = models.BigIntegerField(default=0, help_text="Or a fixed amount off, minor units of `currency`.")
-    currency = models.CharField(max_length=3, blank=True, help_text="Needed for an amount, a minimum or a budget.")
-    min_spend = models.BigIntegerField(default=0, help_text="Minimum total before the discount, minor units.")
-    kinds = models.CharField(max_length=40, blank=True, help_text='Comma-separated: "room,car,driver"; empty: all.')
-    first_booking_only = models.BooleanField(default=False)
-    per_person_limit = models.PositiveIntegerField(default=1)
-    budget = models.BigIntegerField(null=True, blank=True, help_text="Total discount it may give; empty: no limit.")
-    spent = models.BigIntegerField(default=0, help_text="Discount given so far (net of what came back).")
-    valid_from = models.DateTimeField()
-    valid_until = models.DateTimeField()
-    active = models.BooleanField(default=True)
+    percent_bps = models.PositiveIntegerField(
+        _("percent bps"), default=0, help_text=_("Percentage off in basis points (1000 = 10 %).")
+    )
+    amount_off = models.BigIntegerField(
+        _("amount off"), default=0, help_text=_("Or a fixed amount off, minor units of `currency`.")
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, help_text=_("Needed for an amount, a minimum or a budget.")
+    )
+    min_spend = models.BigIntegerField(
+        _("min spend"), default=0, help_text=_("Minimum total before the discount, minor units.")
+    )
+    kinds = models.CharField(
+        _("kinds"), max_length=40, blank=True, help_text=_('Comma-separated: "room,car,driver"; empty: all.')
+    )
+    first_booking_only = models.BooleanField(_("first booking only"), default=False)
+    per_person_limit = models.PositiveIntegerField(_("per person limit"), default=1)
+    budget = models.BigIntegerField(
+        _("budget"), null=True, blank=True, help_text=_("Total discount it may give; empty: no limit.")
+    )
+    spent = models.BigIntegerField(_("spent"), default=0, help_text=_("Discount given so far (net of what came back)."))
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
+    active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         verbose_name = _("promo code")
@@ -87,17 +113,21 @@ class Redemption(models.Model):
     """A code used for one booking (`reference` "booking:<id>"); released if the booking never took place."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Used"
-        RELEASED = "released", "Given back (the booking did not take place)"
+        ACTIVE = "active", _("Used")
+        RELEASED = "released", _("Given back (the booking did not take place)")
 
-    code = models.ForeignKey(PromoCode, on_delete=models.PROTECT, related_name="redemptions")
-    guest = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="redemptions")
-    reference = models.CharField(max_length=64, unique=True)
-    amount = models.BigIntegerField()
-    returned = models.BigIntegerField(default=0, help_text="Given back to the budget by refunds or the release.")
-    currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    created_at = models.DateTimeField()
+    code = models.ForeignKey(PromoCode, verbose_name=_("code"), on_delete=models.PROTECT, related_name="redemptions")
+    guest = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("guest"), on_delete=models.PROTECT, related_name="redemptions"
+    )
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
+    amount = models.BigIntegerField(_("amount"))
+    returned = models.BigIntegerField(
+        _("returned"), default=0, help_text=_("Given back to the budget by refunds or the release.")
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         verbose_name = _("redemption")
@@ -118,8 +148,10 @@ class Redemption(models.Model):
 class ReferralCode(models.Model):
     """A person's own invitation code: /invite/<code>/ leads to sign-up with it."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referral_code")
-    code = models.CharField(max_length=16, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="referral_code"
+    )
+    code = models.CharField(_("code"), max_length=16, unique=True)
 
     def __str__(self) -> str:
         return self.code
@@ -128,11 +160,17 @@ class ReferralCode(models.Model):
 class Referral(models.Model):
     """Who invited whom; `rewarded_at` is set once, when the new person's first booking is completed."""
 
-    referrer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referrals_made")
-    referred = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referred_by")
-    created_at = models.DateTimeField()
-    rewarded_at = models.DateTimeField(null=True, blank=True)
-    rewarded_reference = models.CharField(max_length=64, blank=True, help_text="The completed booking.")
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("referrer"), on_delete=models.CASCADE, related_name="referrals_made"
+    )
+    referred = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("referred"), on_delete=models.CASCADE, related_name="referred_by"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    rewarded_at = models.DateTimeField(_("rewarded at"), null=True, blank=True)
+    rewarded_reference = models.CharField(
+        _("rewarded reference"), max_length=64, blank=True, help_text=_("The completed booking.")
+    )
 
     class Meta:
         verbose_name = _("referral")
@@ -148,9 +186,11 @@ class Referral(models.Model):
 class CreditAccount(models.Model):
     """A person's credit in one currency, spent at checkout; the balance can never go below zero."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credit_accounts")
-    currency = models.CharField(max_length=3)
-    balance = models.BigIntegerField(default=0)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="credit_accounts"
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    balance = models.BigIntegerField(_("balance"), default=0)
 
     class Meta:
         verbose_name = _("credit account")
@@ -168,16 +208,18 @@ class CreditMovement(models.Model):
     """One change of a credit balance; (account, reason, reference) is unique, so each happens once."""
 
     class Reason(models.TextChoices):
-        REFERRAL = "referral", "Referral reward"
-        BOOKING = "booking", "Used for a booking"
-        RELEASED = "released", "Back: the booking did not take place"
-        REFUND = "refund", "Back with a refund"
+        REFERRAL = "referral", _("Referral reward")
+        BOOKING = "booking", _("Used for a booking")
+        RELEASED = "released", _("Back: the booking did not take place")
+        REFUND = "refund", _("Back with a refund")
 
-    account = models.ForeignKey(CreditAccount, on_delete=models.CASCADE, related_name="movements")
-    amount = models.BigIntegerField()
-    reason = models.CharField(max_length=10, choices=Reason.choices)
-    reference = models.CharField(max_length=80)
-    created_at = models.DateTimeField()
+    account = models.ForeignKey(
+        CreditAccount, verbose_name=_("account"), on_delete=models.CASCADE, related_name="movements"
+    )
+    amount = models.BigIntegerField(_("amount"))
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    reference = models.CharField(_("reference"), max_length=80)
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         verbose_name = _("credit movement")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Funder(models.TextChoices):
-    PLATFORM = "platform", "Sharing (the platform's expense)"
-    HOST = "host", "The host (lowers the host's payout)"
+    PLATFORM = "platform", _("Sharing (the platform's expense)")
+    HOST = "host", _("The host (lowers the host's payout)")
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,16 @@ class Notification(models.Model):
     # Clients replay by id after a reconnect. `seq` numbers one person's notifications 1, 2, 3...
     # in commit order (see realtime.services.notify); their ids are in the same order, so
     # "everything of mine after id N" is exact without ordering anyone else's notifications.
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    seq = models.PositiveBigIntegerField(help_text="1, 2, 3... per recipient, in commit order")
-    kind = models.CharField(max_length=60, help_text="e.g. booking.requested, payment.captured, message.new")
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    read_at = models.DateTimeField(null=True, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    seq = models.PositiveBigIntegerField(_("seq"), help_text=_("1, 2, 3... per recipient, in commit order"))
+    kind = models.CharField(
+        _("kind"), max_length=60, help_text=_("e.g. booking.requested, payment.captured, message.new")
+    )
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # Not stored: `services.notify` sets it on the rows it creates, for the push (see `_push`).
     previous_id: int
 
@@ -76,8 +80,10 @@ class NotificationSequence(models.Model):
     notifications; notifications to different people commit side by side.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    last_seq = models.PositiveBigIntegerField(default=0)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_seq = models.PositiveBigIntegerField(_("last seq"), default=0)
 
     def __str__(self) -> str:
         return f"user {self.user_id} at notification {self.last_seq}"
@@ -91,13 +97,16 @@ class Thread(models.Model):
     `ensure_thread` chooses the key, the title and the link back to its page.
     """
 
-    key = models.CharField(max_length=THREAD_KEY_MAX_LENGTH, unique=True)
-    title = models.CharField(max_length=200)
-    link_url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    last_message_at = models.DateTimeField(null=True, blank=True)
+    key = models.CharField(_("key"), max_length=THREAD_KEY_MAX_LENGTH, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    link_url = models.CharField(_("link URL"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
     participants = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="ThreadParticipant", related_name="message_threads"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("participants"),
+        through="ThreadParticipant",
+        related_name="message_threads",
     )
 
     class Meta:
@@ -118,15 +127,17 @@ class ThreadParticipant(models.Model):
     """Who may read a thread, and how far they have read (the read receipt)."""
 
     class Role(models.TextChoices):
-        PARTY = "party", "Party"
+        PARTY = "party", _("Party")
         # Staff given access to settle a dispute: they can read and write, and are listed as such.
-        STAFF = "staff", "Staff"
+        STAFF = "staff", _("Staff")
 
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thread_memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.PARTY)
-    last_read_message_id = models.BigIntegerField(default=0)
-    joined_at = models.DateTimeField(default=timezone.now, editable=False)
+    thread = models.ForeignKey(Thread, verbose_name=_("thread"), on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="thread_memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.PARTY)
+    last_read_message_id = models.BigIntegerField(_("last read message id"), default=0)
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["thread", "user"], name="realtime_one_membership_per_thread")]
@@ -141,11 +152,13 @@ class Message(models.Model):
 
     MAX_LENGTH = 2000
 
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_messages")
-    body = models.TextField(max_length=MAX_LENGTH)
+    thread = models.ForeignKey(Thread, verbose_name=_("thread"), on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sender"), on_delete=models.CASCADE, related_name="sent_messages"
+    )
+    body = models.TextField(_("body"), max_length=MAX_LENGTH)
     text_language = text_language_field()
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("message")

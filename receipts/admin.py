@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_tools import ReadOnlyMixin, ask_reason_then_apply
 from core.requests import SignedInRequest
@@ -22,7 +23,7 @@ class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     actions = ["credit"]
     date_hierarchy = "issued_at"
 
-    @admin.action(description="Correct with a credit note (asks for the reason)")
+    @admin.action(description=_("Correct with a credit note (asks for the reason)"))
     def credit(self, request: SignedInRequest, queryset: QuerySet[Document]) -> HttpResponse | None:
         return ask_reason_then_apply(
             request,

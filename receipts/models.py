@@ -45,9 +45,9 @@ class ImmutableQuerySet(models.QuerySet):
 class NumberSeries(models.Model):
     """The counter of one issuer's series: the last number given. Locked (select_for_update) to take the next."""
 
-    issuer = models.CharField(max_length=40)
-    series = models.CharField(max_length=4)
-    last_number = models.PositiveBigIntegerField(default=0)
+    issuer = models.CharField(_("issuer"), max_length=40)
+    series = models.CharField(_("series"), max_length=4)
+    last_number = models.PositiveBigIntegerField(_("last number"), default=0)
 
     class Meta:
         verbose_name = _("number series")
@@ -64,25 +64,44 @@ class NumberSeries(models.Model):
 class Document(models.Model):
     """One issued document: who issued it to whom, its number, and what it says (frozen)."""
 
-    issuer = models.CharField(max_length=40)
-    series = models.CharField(max_length=4)
-    number = models.PositiveBigIntegerField()
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents")
+    issuer = models.CharField(_("issuer"), max_length=40)
+    series = models.CharField(_("series"), max_length=4)
+    number = models.PositiveBigIntegerField(_("number"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="documents"
+    )
     # What it is a document of: one money movement (receipts, refunds), one host's month (statements)
     # or one correction. Unique, so the same event never makes two documents.
-    source = models.CharField(max_length=80, unique=True)
+    source = models.CharField(_("source"), max_length=80, unique=True)
     ledger_transaction = models.OneToOneField(
-        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="receipt"
+        LedgerTransaction,
+        verbose_name=_("ledger transaction"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="receipt",
     )
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="documents")
-    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
-    period_start = models.DateField(null=True, blank=True, help_text="Statements: the first day of the month.")
-    currency = models.CharField(max_length=3, blank=True, help_text="Receipts: the currency of `total`.")
-    total = models.BigIntegerField(default=0, help_text="Receipts and credit notes: minor units of `currency`.")
-    language = models.CharField(max_length=10, help_text="The recipient's language when issued: amounts read in it.")
-    content = models.JSONField(help_text="What the document says, frozen when issued.")
-    issued_at = models.DateTimeField()
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
+    corrects = models.ForeignKey(
+        "self", verbose_name=_("corrects"), on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+    period_start = models.DateField(
+        _("period start"), null=True, blank=True, help_text=_("Statements: the first day of the month.")
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, help_text=_("Receipts: the currency of `total`.")
+    )
+    total = models.BigIntegerField(
+        _("total"), default=0, help_text=_("Receipts and credit notes: minor units of `currency`.")
+    )
+    language = models.CharField(
+        _("language"), max_length=10, help_text=_("The recipient's language when issued: amounts read in it.")
+    )
+    content = models.JSONField(_("content"), help_text=_("What the document says, frozen when issued."))
+    issued_at = models.DateTimeField(_("issued at"))
 
     objects = ImmutableQuerySet.as_manager()
 
@@ -126,10 +145,10 @@ class Document(models.Model):
 class DocumentFile(models.Model):
     """A document's PDF, rendered once from its frozen content; never rendered again or changed."""
 
-    document = models.OneToOneField(Document, on_delete=models.PROTECT, related_name="file")
-    pdf = models.BinaryField()
-    sha256 = models.CharField(max_length=64)
-    rendered_at = models.DateTimeField()
+    document = models.OneToOneField(Document, verbose_name=_("document"), on_delete=models.PROTECT, related_name="file")
+    pdf = models.BinaryField(_("PDF"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    rendered_at = models.DateTimeField(_("rendered at"))
 
     objects = ImmutableQuerySet.as_manager()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_tools import ReadOnlyInline, ReadOnlyMixin, ReportQueueAdmin, ask_reason_then_apply
 from core.requests import SignedInRequest, User
@@ -47,7 +48,7 @@ class ReviewAdmin(ModeratedRecords, admin.ModelAdmin):
     actions = ["hide_reviews"]
     date_hierarchy = "created_at"
 
-    @admin.action(description="Hide the selected reviews (asks for a reason)", permissions=["moderate"])
+    @admin.action(description=_("Hide the selected reviews (asks for a reason)"), permissions=["moderate"])
     def hide_reviews(self, request: SignedInRequest, queryset: QuerySet[Review]) -> HttpResponse | None:
         return ask_reason_then_apply(
             request,
@@ -69,11 +70,11 @@ class ReviewReportAdmin(ModeratedRecords, ReportQueueAdmin):
     def decide_report(self, *, staff: User, report_id: int, decision: str, reason: str) -> object:
         return services.moderate_report(staff=staff, report_id=report_id, decision=decision, reason=reason)
 
-    @admin.action(description="Hide the reported reviews (asks for a reason)", permissions=["moderate"])
+    @admin.action(description=_("Hide the reported reviews (asks for a reason)"), permissions=["moderate"])
     def hide_reported_reviews(self, request: SignedInRequest, queryset: QuerySet[ReviewReport]) -> HttpResponse | None:
         return self.decide(request, queryset, ReportDecision.HIDE, "hide_reported_reviews", "Hide reported reviews")
 
-    @admin.action(description="Keep the reported reviews (asks for a reason)", permissions=["moderate"])
+    @admin.action(description=_("Keep the reported reviews (asks for a reason)"), permissions=["moderate"])
     def keep_reported_reviews(self, request: SignedInRequest, queryset: QuerySet[ReviewReport]) -> HttpResponse | None:
         return self.decide(request, queryset, ReportDecision.KEEP, "keep_reported_reviews", "Keep reported reviews")
 

@@ -54,6 +54,32 @@ def check_rating(value: Any, *, field: str, label: str) -> int:
     return value
 
 
+# Each aspect's words whole (a label lower-cased into an English sentence reads wrong in German, and the
+# article changes with the noun): the aspect as the thing rated, and the refusal when it is left out.
+ASPECT_WHAT = {
+    Aspect.CLEANLINESS: gettext_noop("the cleanliness"),
+    Aspect.ACCURACY: gettext_noop("the accuracy"),
+    Aspect.COMMUNICATION: gettext_noop("the communication"),
+    Aspect.LOCATION: gettext_noop("the location"),
+    Aspect.VALUE: gettext_noop("the value"),
+    Aspect.CONDITION: gettext_noop("the condition"),
+    Aspect.CONVENIENCE: gettext_noop("the convenience"),
+    Aspect.PUNCTUALITY: gettext_noop("the punctuality"),
+    Aspect.SAFETY: gettext_noop("the safety"),
+}
+ASPECT_MISSING = {
+    Aspect.CLEANLINESS: gettext_noop("Rate the cleanliness too."),
+    Aspect.ACCURACY: gettext_noop("Rate the accuracy too."),
+    Aspect.COMMUNICATION: gettext_noop("Rate the communication too."),
+    Aspect.LOCATION: gettext_noop("Rate the location too."),
+    Aspect.VALUE: gettext_noop("Rate the value too."),
+    Aspect.CONDITION: gettext_noop("Rate the condition too."),
+    Aspect.CONVENIENCE: gettext_noop("Rate the convenience too."),
+    Aspect.PUNCTUALITY: gettext_noop("Rate the punctuality too."),
+    Aspect.SAFETY: gettext_noop("Rate the safety too."),
+}
+
+
 def check_aspects(kind: str, direction: str, aspects: dict[str, int] | None) -> dict[str, int]:
     """The guest rates every aspect of the listing's kind; the host rates none."""
     aspects = dict(aspects or {})
@@ -73,8 +99,7 @@ def check_aspects(kind: str, direction: str, aspects: dict[str, int] | None) -> 
             code="bad_aspect",
         )
     for name in expected:
-        label = Aspect(name).label.lower()
         if name not in aspects:
-            raise DomainError(f"Rate the {label} too.", field=name, code="missing_aspect")
-        check_rating(aspects[name], field=name, label=label)
+            raise DomainError(ASPECT_MISSING[Aspect(name)], field=name, code="missing_aspect")
+        check_rating(aspects[name], field=name, label=ASPECT_WHAT[Aspect(name)])
     return {name: aspects[name] for name in expected}

@@ -36,15 +36,15 @@ REASON_MAX_LENGTH = 500
 
 
 class Direction(models.TextChoices):
-    GUEST_TO_HOST = "guest_to_host", "Guest about the host and listing"
-    HOST_TO_GUEST = "host_to_guest", "Host about the guest"
+    GUEST_TO_HOST = "guest_to_host", _("Guest about the host and listing")
+    HOST_TO_GUEST = "host_to_guest", _("Host about the guest")
 
 
 class Role(models.TextChoices):
     """Which side a person was on in the reviews counted by a `UserRating`."""
 
-    HOST = "host", "As a host"
-    GUEST = "guest", "As a guest"
+    HOST = "host", _("As a host")
+    GUEST = "guest", _("As a guest")
 
 
 class Aspect(models.TextChoices):
@@ -68,21 +68,23 @@ ASPECTS_BY_KIND: dict[str, tuple[str, ...]] = {
 
 
 class ReportDecision(models.TextChoices):
-    PENDING = "", "Waiting for a decision"
-    HIDE = "hide", "Hidden"
-    KEEP = "keep", "Kept"
+    PENDING = "", _("Waiting for a decision")
+    HIDE = "hide", _("Hidden")
+    KEEP = "keep", _("Kept")
 
 
 class ReviewWindow(models.Model):
     """The review period of one booking, and which of its notifications already went out (each once)."""
 
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="review_window")
-    ended_at = models.DateTimeField(help_text="When the service ended: the window opens then.")
-    closes_at = models.DateTimeField()
-    can_write_sent_at = models.DateTimeField(null=True, blank=True)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    booking = models.OneToOneField(
+        Booking, verbose_name=_("booking"), on_delete=models.PROTECT, related_name="review_window"
+    )
+    ended_at = models.DateTimeField(_("ended at"), help_text=_("When the service ended: the window opens then."))
+    closes_at = models.DateTimeField(_("closes at"))
+    can_write_sent_at = models.DateTimeField(_("can write sent at"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     # Set when the window's reviews were published (both written, or the window closed).
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("review window")
@@ -103,28 +105,37 @@ class ReviewWindow(models.Model):
 
 
 class Review(models.Model):
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="reviews")
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.PROTECT, related_name="reviews")
     # The booking's listing, copied so listing pages read one index.
-    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="reviews")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_written")
-    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_received")
-    direction = models.CharField(max_length=16, choices=Direction.choices)
-    rating = models.PositiveSmallIntegerField()
-    text = models.TextField(max_length=TEXT_MAX_LENGTH)
+    listing = models.ForeignKey(Listing, verbose_name=_("listing"), on_delete=models.PROTECT, related_name="reviews")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="reviews_written"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("subject"), on_delete=models.PROTECT, related_name="reviews_received"
+    )
+    direction = models.CharField(_("direction"), max_length=16, choices=Direction.choices)
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    text = models.TextField(_("text"), max_length=TEXT_MAX_LENGTH)
     text_language = text_language_field()
     # For the reviewee only (shown to them once published), never on public pages.
-    private_note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    published_at = models.DateTimeField(null=True, blank=True)
+    private_note = models.TextField(_("private note"), max_length=NOTE_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
-    response = models.TextField(max_length=RESPONSE_MAX_LENGTH, blank=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
+    response = models.TextField(_("response"), max_length=RESPONSE_MAX_LENGTH, blank=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
 
-    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
     hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hidden by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    hidden_reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
+    hidden_reason = models.CharField(_("hidden reason"), max_length=REASON_MAX_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("review")
@@ -168,9 +179,9 @@ class Review(models.Model):
 class ReviewAspect(models.Model):
     """One kind-specific rating of a guest's review (cleanliness of a room, punctuality of a driver...)."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="aspects")
-    aspect = models.CharField(max_length=20, choices=Aspect.choices)
-    rating = models.PositiveSmallIntegerField()
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="aspects")
+    aspect = models.CharField(_("aspect"), max_length=20, choices=Aspect.choices)
+    rating = models.PositiveSmallIntegerField(_("rating"))
 
     class Meta:
         ordering = ["pk"]
@@ -189,18 +200,25 @@ class ReviewAspect(models.Model):
 class ReviewReport(models.Model):
     """Someone finds a review abusive; staff hide or keep it, and the reason stays on record."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_reports")
-    reason = models.TextField(max_length=REASON_MAX_LENGTH)
-    created_at = models.DateTimeField(default=timezone.now)
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reporter"), on_delete=models.PROTECT, related_name="review_reports"
+    )
+    reason = models.TextField(_("reason"), max_length=REASON_MAX_LENGTH)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     decision = models.CharField(
-        max_length=4, choices=ReportDecision.choices, default=ReportDecision.PENDING, blank=True
+        _("decision"), max_length=4, choices=ReportDecision.choices, default=ReportDecision.PENDING, blank=True
     )
-    decision_reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
+    decision_reason = models.CharField(_("decision reason"), max_length=REASON_MAX_LENGTH, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("review report")
@@ -227,10 +245,12 @@ class ReviewReport(models.Model):
 class UserRating(models.Model):
     """A person's published, visible reviews as a host or as a guest: the average is total / count."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")
-    role = models.CharField(max_length=5, choices=Role.choices)
-    count = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    role = models.CharField(_("role"), max_length=5, choices=Role.choices)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
 
     class Meta:
         verbose_name = _("user rating")

@@ -24,10 +24,14 @@ def default_kinds() -> list[str]:
 class VatRate(models.Model):
     """VAT on Sharing's service fee for guests living in `country` (B2C: the customer's country's rate)."""
 
-    country = models.CharField(max_length=2, help_text="Two-letter country code, upper case, e.g. FR.")
-    rate = models.DecimalField(max_digits=6, decimal_places=3, help_text="Percent, e.g. 20 or 5.5 (up to 3 decimals).")
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True, help_text="Last day included; empty: until further notice.")
+    country = models.CharField(_("country"), max_length=2, help_text=_("Two-letter country code, upper case, e.g. FR."))
+    rate = models.DecimalField(
+        _("rate"), max_digits=6, decimal_places=3, help_text=_("Percent, e.g. 20 or 5.5 (up to 3 decimals).")
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(
+        _("valid to"), null=True, blank=True, help_text=_("Last day included; empty: until further notice.")
+    )
 
     class Meta:
         verbose_name = _("VAT rate")
@@ -51,18 +55,30 @@ class VatRate(models.Model):
 class OccupancyTax(models.Model):
     """A city's tourist tax on stays: an amount per person per night, or a percentage of the nights' price."""
 
-    country = models.CharField(max_length=2, help_text="Two-letter country code, upper case, e.g. FR.")
-    city = models.CharField(max_length=100, help_text="As listings spell it, e.g. Paris (case does not matter).")
+    country = models.CharField(_("country"), max_length=2, help_text=_("Two-letter country code, upper case, e.g. FR."))
+    city = models.CharField(
+        _("city"), max_length=100, help_text=_("As listings spell it, e.g. Paris (case does not matter).")
+    )
     per_person_night = models.PositiveIntegerField(
-        default=0, help_text="Minor units of `currency` per person per night (e.g. 288 EUR cents); or 0."
+        _("per person night"),
+        default=0,
+        help_text=_("Minor units of `currency` per person per night (e.g. 288 EUR cents); or 0."),
     )
-    currency = models.CharField(max_length=3, blank=True, help_text="The per-person amount's currency.")
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, help_text=_("The per-person amount's currency.")
+    )
     percent = models.DecimalField(
-        max_digits=6, decimal_places=3, default=Decimal("0"), help_text="Percent of the nights' price; or 0."
+        _("percent"),
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("0"),
+        help_text=_("Percent of the nights' price; or 0."),
     )
-    kinds = models.JSONField(default=default_kinds, help_text='What it applies to, e.g. ["room"].')
-    valid_from = models.DateField()
-    valid_to = models.DateField(null=True, blank=True, help_text="Last day included; empty: until further notice.")
+    kinds = models.JSONField(_("kinds"), default=default_kinds, help_text=_('What it applies to, e.g. ["room"].'))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(
+        _("valid to"), null=True, blank=True, help_text=_("Last day included; empty: until further notice.")
+    )
 
     class Meta:
         verbose_name = _("occupancy tax")

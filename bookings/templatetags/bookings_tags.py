@@ -7,13 +7,19 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from bookings import pricing, pricing_words, receipts
+from bookings import pricing, pricing_words, receipts, step_reasons
 from bookings.models import Booking
 from bookings.pricing_words import units_label
 from core.money import format_money
 from listings.models import CancellationPolicy
 
 register = template.Library()
+
+
+@register.filter
+def step_reason(stored: str) -> str:
+    """`{{ step.reason|step_reason }}`: why a booking took a step, in the reader's language."""
+    return step_reasons.read(stored)
 
 
 @register.filter
