@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts import safety, verifications
 from accounts.models import DocumentPart, DocumentView, PersonReport, ReportDecision, User, Verification
@@ -110,7 +111,8 @@ class VerificationAdmin(ReviewerOnlyAdmin):
     @admin.action(description=_("Verify the document"), permissions=["change"])
     def verify(self, request: SignedInRequest, queryset: QuerySet) -> None:
         done = apply_each(request, queryset, lambda v: verifications.verify(staff=request.user, verification_id=v.pk))
-        self.message_user(request, f"{done} document(s) verified.")
+        said = ngettext("%(count)d document verified.", "%(count)d documents verified.", done)
+        self.message_user(request, said % {"count": done})
 
     @admin.action(description=_("Refuse the document (with the reason)"), permissions=["change"])
     def refuse(self, request: SignedInRequest, queryset: QuerySet) -> HttpResponse | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from bookings.models import Booking, BookingTransition, PaymentSchedule, PendingCheckout, StuckTransition
-from core.words import counted
 
 
 class BookingTransitionInline(admin.TabularInline):
@@ -105,4 +105,9 @@ class StuckTransitionAdmin(admin.ModelAdmin):
         from django.utils import timezone
 
         count = queryset.update(gave_up=False, attempts=0, next_attempt_at=timezone.now())  # type: ignore[attr-defined]
-        self.message_user(request, f"{counted(count, 'transition')} will be tried again at the next sweep.")
+        said = ngettext(
+            "%(count)d transition will be tried again at the next sweep.",
+            "%(count)d transitions will be tried again at the next sweep.",
+            count,
+        )
+        self.message_user(request, said % {"count": count})

@@ -147,10 +147,11 @@ def apply_each(request: HttpRequest, objects: Iterable[Item], apply: Callable[[I
     return done
 
 
-def one_by_one(done: str | Promise) -> Callable[[Callable[..., object]], Callable[..., None]]:
+def one_by_one(done: str | Promise | Callable[[int], str]) -> Callable[[Callable[..., object]], Callable[..., None]]:
     """Admin action decorator: the action is written for one object (`self, request, obj`).
 
-    Each refusal is a message naming its object; then `done` (with `{count}`) says how many went through.
+    Each refusal is a message naming its object; then `done` says how many went through: a text with
+    `{count}`, or a function of the count (an `ngettext`, so each language takes its own plural).
     Put `@admin.action(...)` above it.
     """
 
@@ -158,7 +159,8 @@ def one_by_one(done: str | Promise) -> Callable[[Callable[..., object]], Callabl
         @wraps(act)
         def action(model_admin: object, request: HttpRequest, queryset: Iterable[object]) -> None:
             count = apply_each(request, queryset, lambda obj: act(model_admin, request, obj))
-            messages.success(request, str(done).format(count=count))  # a lazy `done` reads in the asker's language
+            # Called or lazy, `done` reads in the asker's language.
+            messages.success(request, done(count) if callable(done) else str(done).format(count=count))
 
         return action
 

@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.admin import UserAdmin
 from accounts.models import User
@@ -113,6 +113,11 @@ class EvidenceInline(ReadOnlyInline):
         )
 
 
+def _looked_at(count: int) -> str:
+    said = ngettext("%(count)d dispute marked as looked at.", "%(count)d disputes marked as looked at.", count)
+    return said % {"count": count}
+
+
 @admin.register(Dispute)
 class DisputeAdmin(admin.ModelAdmin):
     list_display = ("pk", "booking_link", "category", "status", "source", "created_at", "paid", "flag")
@@ -156,7 +161,7 @@ class DisputeAdmin(admin.ModelAdmin):
         return "⚑ " + gettext("untouched 72 h") if dispute.is_stale() else ""
 
     @admin.action(description=gettext_lazy("Mark as looked at (clears the 72-hour flag; moves no money)"))
-    @one_by_one(done=gettext_lazy("{count} dispute(s) marked as looked at."))
+    @one_by_one(done=_looked_at)
     def mark_reviewed(self, request: SignedInRequest, dispute: Dispute) -> None:
         services.mark_reviewed(staff=request.user, dispute_id=dispute.pk, reason="Looked at on the desk")
 

@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.admin_tools import ReadOnlyInline, ReadOnlyMixin
 from core.errors import DomainError
 from core.money import format_money
-from core.words import counted
 from payments import tax_report
 from payments.models import (
     LedgerEntry,
@@ -164,7 +164,8 @@ class PayoutAdmin(ReadOnlyAdmin):
         waiting = queryset.filter(status=Payout.Status.WAITING)  # type: ignore[attr-defined]
         waiting.update(needs_staff=False, attempts=0, next_attempt_at=None)
         sent = sum(send_payout(payout=payout).status == Payout.Status.PAID for payout in waiting)
-        self.message_user(request, f"{sent} payout(s) sent.")
+        said = ngettext("%(count)d payout sent.", "%(count)d payouts sent.", sent)
+        self.message_user(request, said % {"count": sent})
 
 
 @admin.register(PayoutAccount)
@@ -189,7 +190,8 @@ class StripeEventAdmin(ReadOnlyAdmin):
         stuck = queryset.filter(status__in=[StripeEvent.Status.FAILED, StripeEvent.Status.GAVE_UP])  # type: ignore[attr-defined]
         stuck.update(status=StripeEvent.Status.FAILED, attempts=0, next_attempt_at=None)
         done = sum(process_event(event=event).status == StripeEvent.Status.PROCESSED for event in stuck.all())
-        self.message_user(request, f"{done} event(s) processed.")
+        said = ngettext("%(count)d event processed.", "%(count)d events processed.", done)
+        self.message_user(request, said % {"count": done})
 
 
 @admin.register(MoneyOperation)
@@ -215,7 +217,10 @@ class MoneyOperationAdmin(ReadOnlyAdmin):
             )
             if send_operation(operation_id=operation.pk).status == MoneyOperation.Status.DONE:
                 sent += 1
-        self.message_user(request, f"{counted(sent, 'operation')} went through.")
+        self.message_user(
+            request,
+            ngettext("%(count)d operation went through.", "%(count)d operations went through.", sent) % {"count": sent},
+        )
 
 
 @admin.register(StripeMismatch)
