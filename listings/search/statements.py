@@ -56,6 +56,7 @@ GATE_METRES_PER_KM = 1010
 # connection, instead of a custom plan for each of the first five runs and whenever the planner
 # prefers one.
 GENERIC_PLAN = {"plan_cache_mode": "force_generic_plan"}
+_KINDS = frozenset(ListingKind.values)
 
 
 def where_filters(query: SearchQuery, kinds: tuple[str, ...], now: datetime) -> tuple[str, list]:
@@ -63,7 +64,7 @@ def where_filters(query: SearchQuery, kinds: tuple[str, ...], now: datetime) -> 
     # Status and kinds are written as constants, not parameters: PostgreSQL uses a partial index (rooms
     # alone, cars alone: migration 0016) only when the statement itself proves its condition, and a
     # prepared statement's generic plan knows no parameter's value. Both come from fixed lists.
-    if not set(kinds) <= set(ListingKind.values):
+    if not set(kinds) <= _KINDS:
         raise ValueError(f"unknown listing kinds {kinds!r}")
     sql = [f"l.status = '{ListingStatus.ACTIVE.value}'"]
     params: list = []
