@@ -1,11 +1,12 @@
-"""The search API's page of results as plain data: rows read with one fixed statement, cards built as dicts.
+"""The search API's page of results as JSON: rows read with one fixed statement, cards written once and kept.
 
 A search answer is 20 listings with their details and photos. Read as model instances and checked by
 pydantic one by one, a page cost a web process ~9 ms of CPU, most of it Django building objects
 and SQL that the answer throws away (issue 17: the search API's rate was 0.16 of a bare view's). Here
 the listings, their kind's details and (on PostgreSQL) their photos are read as tuples by a statement
 whose text is made once per process and database vendor, and each card is written in the order and
-types of `listings.api.ListingOut`, which the answer is serialised as without validating it again.
+types of `listings.api.ListingOut`, which the answer is serialised as without validating it again; a
+card's JSON is kept per process for as long as its row reads the same (`_card_json`).
 
 The rules are those of the model path (`privacy.public_search` then `api._out`), shared where they live:
 the area point and which listings the public sees (`privacy.public_hit`), approximate prices
@@ -22,8 +23,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.db import connection
-from pydantic_core import to_json
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
+from pydantic_core import to_json
 
 from core.rates import stale_note
 from listings import privacy, selectors
