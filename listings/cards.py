@@ -1,11 +1,12 @@
-"""The search API's page of results as plain data: rows read with one fixed statement, cards built as dicts.
+"""The search API's page of results as JSON: rows read with one fixed statement, cards written once and kept.
 
 A search answer is 20 listings with their details and photos. Read as model instances and checked by
 pydantic one by one, a page cost a web process ~9 ms of CPU, most of it Django building objects
 and SQL that the answer throws away (issue 17: the search API's rate was 0.16 of a bare view's). Here
 the listings, their kind's details and (on PostgreSQL) their photos are read as tuples by a statement
 whose text is made once per process and database vendor, and each card is written in the order and
-types of `listings.api.ListingOut`, which the answer is serialised as without validating it again.
+types of `listings.api.ListingOut`, which the answer is serialised as without validating it again; a
+card's JSON is kept per process for as long as its row reads the same (`_card_json`).
 
 The rules are those of the model path (`privacy.public_search` then `api._out`), shared where they live:
 the area point and which listings the public sees (`privacy.public_hit`), approximate prices
@@ -23,6 +24,7 @@ from typing import Any
 
 from django.db import connection
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
+from pydantic_core import to_json
 
 from core.rates import stale_note
 from listings import privacy, selectors
@@ -60,6 +62,8 @@ SHOWN = (
 READ = (*SHOWN, "latitude", "longitude")
 KINDS = (ListingKind.ROOM, ListingKind.CAR, ListingKind.DRIVER)
 ALIAS = {ListingKind.ROOM: "r", ListingKind.CAR: "c", ListingKind.DRIVER: "d"}
+# Cards kept written per process (_card_json): about 3 kB each with its key, so at most ~12 MB.
+KEPT_CARDS = 4096
 
 
 def _reader(field: Any, vendor: str) -> Callable[[Any], Any] | None:
@@ -145,22 +149,37 @@ def _statement(vendor: str) -> tuple[str, str | None, tuple[tuple[int, Callable[
     return sql, photo_sql, tuple((position, read) for position, read in enumerate(readers) if read is not None)
 
 
-def _rows(ids: list[int]) -> dict[int, tuple[list, list[str | None]]]:
-    """Each listing's values (READ, then each kind's details row: its key and DETAIL_FIELDS) and photo names."""
-    sql, photo_sql, readers = _statement(connection.vendor)
-    found: dict[int, tuple[list, list[str | None]]] = {}
+def _rows(ids: list[int]) -> dict[int, tuple[tuple, list[str | None]]]:
+    """Each listing's values as read (READ, then each kind's details row: its key and DETAIL_FIELDS) and photo names.
+
+    The values are the driver's own (SQLite's 0/1, JSON as text): `_shown` turns them into what a card shows,
+    only for the cards not kept already (`_card_json`).
+    """
+    sql, photo_sql, _ = _statement(connection.vendor)
+    found: dict[int, tuple[tuple, list[str | None]]] = {}
     with connection.cursor() as cursor:
-        run_prepared(cursor, sql, [ids if photo_sql is None else json.dumps(ids)])
-        for raw in cursor.fetchall():
-            values = list(raw)
-            for position, read in readers:
-                values[position] = read(values[position])
-            found[values[0]] = (values, list(raw[-1]) if photo_sql is None else [])
-        if photo_sql is not None:
+        # The ids as one literal, an array's text on PostgreSQL (psycopg dumps a list item by item: 0.1 ms
+        # of CPU for 20 ids), a JSON list on SQLite.
+        run_prepared(cursor, sql, ["{" + ",".join(map(str, ids)) + "}" if photo_sql is None else json.dumps(ids)])
+        if photo_sql is None:
+            for raw in cursor.fetchall():
+                found[raw[0]] = (raw[:-1], raw[-1])
+        else:
+            for raw in cursor.fetchall():
+                found[raw[0]] = (raw, [])
             cursor.execute(photo_sql, [json.dumps(ids)])
             for listing_id, name in cursor.fetchall():
                 found[listing_id][1].append(name)
     return found
+
+
+def _shown(raw: tuple, vendor: str) -> list:
+    """A row's values as the model path shows them (booleans, JSON, ISO dates and times)."""
+    values = list(raw)
+    for position, read in _statement(vendor)[2]:
+        if values[position] is not None:
+            values[position] = read(values[position])
+    return values
 
 
 def _detail_offsets() -> dict[str, int]:
@@ -188,15 +207,17 @@ def _details(values: list, kind: str) -> dict[str, Any]:
     return dict(zip(names, values[start + 1 : start + 1 + len(names)], strict=True))
 
 
-def public_search_page(*, query: SearchQuery, currency: str) -> dict[str, Any]:
-    """One page of search results as the public sees them (areas, rounded distances), as SearchOut's data.
+def public_search_json(*, query: SearchQuery, currency: str) -> bytes:
+    """One page of search results as the public sees them (areas, rounded distances): SearchOut's JSON.
 
-    The same listings, order and values as `privacy.public_search` with `api._out` for each listing.
+    The same listings, order and values as `privacy.public_search` with `api._out` for each listing,
+    the same bytes as SearchOut written by pydantic: each card is its kept JSON (`_card_json`) and the
+    two values that depend on the search, the page's other fields written by pydantic's core after them.
     """
     # Called through the selectors module, where it is read (and where tests observe it).
     found = selectors.search_listing_hits(privacy.widened(query))
     rows = _rows([hit.listing_id for hit in found.hits]) if found.hits else {}
-    kept: list[tuple[float, int, tuple[float, float], list, list[str | None]]] = []
+    kept: list[tuple[float, int, tuple[float, float], tuple, list[str | None]]] = []
     for hit in found.hits:
         if hit.listing_id not in rows:
             continue  # deleted since the geo search read it
@@ -217,24 +238,38 @@ def public_search_page(*, query: SearchQuery, currency: str) -> dict[str, Any]:
     approximate, rates = approximate_unit_prices([(each[3][CURRENCY], each[3][UNIT_PRICE]) for each in kept], currency)
     urls = listing_urls([listing_id for _, listing_id, *_ in kept])
     photo_urls = selectors.photo_urls_of_each([each[4] for each in kept])
-    results = [
-        _card(values, point, privacy.rounded_km(distance), price, photos, url)
+    vendor = connection.vendor
+    results = b",".join(
+        _card_json(vendor, values, point, tuple(photos), url)
+        + to_json({"distance_km": privacy.rounded_km(distance), "approx_unit_price": price})[1:]
         for (distance, _, point, values, _), price, url, photos in zip(kept, approximate, urls, photo_urls, strict=True)
-    ]
-    return {
-        "results": results,
+    )
+    rest = {
         "page": found.page,
         "has_next": found.has_next,
         "currency": currency,
         "price_rule": price_rule(query) if query.sort == SortOrder.PRICE else None,
         "rates_note": stale_note(rates) if rates is not None else None,
     }
+    return b'{"results":[' + results + b"]," + to_json(rest)[1:]
 
 
-def _card(
-    values: list, point: tuple[float, float], distance_km: float, price: int | None, photos: list[str], url: str
-) -> dict:
-    """A listing as ListingOut shows it to the public: its fields in the schema's order, the area, no address."""
+@functools.lru_cache(maxsize=KEPT_CARDS)
+def _card_json(vendor: str, raw: tuple, point: tuple[float, float], photos: tuple[str, ...], url: str) -> bytes:
+    """A card's JSON up to its search-dependent values (distance, approximate price): `{"id":...,"url":"...",`.
+
+    Kept per process, keyed by everything it shows: the row as read (a listing edited since is read
+    differently, so written afresh), its area point, photo URLs and page URL. A search page's 20 cards
+    cost a web process more CPU written than read; a kept card is one lookup.
+    """
+    card = _card(_shown(raw, vendor), point, list(photos), url)
+    written = to_json(card)
+    return written[:-1] + b","  # the closing brace replaced: the search's values follow
+
+
+def _card(values: list, point: tuple[float, float], photos: list[str], url: str) -> dict:
+    """A listing as ListingOut shows it to the public: its fields in the schema's order up to `url` (the
+    search's values, distance_km and approx_unit_price, follow it), the area, no address."""
     (
         listing_id,
         kind,
@@ -290,6 +325,4 @@ def _card(
         "details": _details(values, kind),
         "photos": photos,
         "url": url,
-        "distance_km": distance_km,
-        "approx_unit_price": price,
     }

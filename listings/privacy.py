@@ -128,10 +128,15 @@ def whereabouts(listing: Listing, viewer: User | AnonymousUser | None) -> Wherea
 
 
 def great_circle_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+    # math's functions bound as names (_radians...): the same operations, without an attribute look-up
+    # each (twenty times a search page).
+    p1, p2 = _radians(lat1), _radians(lat2)
+    dp, dl = p2 - p1, _radians(lng2 - lng1)
+    h = _sin(dp / 2) ** 2 + _cos(p1) * _cos(p2) * _sin(dl / 2) ** 2
+    return 2 * 6371.0088 * _asin(min(1.0, _sqrt(h)))
+
+
+_radians, _sin, _cos, _asin, _sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
 
 
 def rounded_km(distance_km: float) -> float:

@@ -169,9 +169,14 @@ if DATABASE_URL:
         # Every statement of this site is short. Where the planner expects many rows (a read behind a
         # one-time filter that skips it, a LIMIT that stops early) it would JIT-compile (100 ms to
         # seconds) or start parallel workers (milliseconds each) for a statement that runs in one
-        # millisecond; geo-search's prepared statements rely on both being off. Empty it for a pooler
-        # that refuses startup options (and set SEARCH_PREPARED_STATEMENTS=false there too).
-        POSTGRES_SESSION_OPTIONS = envstr("POSTGRES_SESSION_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
+        # millisecond; geo-search's prepared statements rely on both being off. Their plans are generic
+        # (made once per connection, whatever the point): set here once rather than around each statement
+        # (listings.search.statements.fetch SETs LOCAL what the session does not start with). Empty it for
+        # a pooler that refuses startup options (and set SEARCH_PREPARED_STATEMENTS=false there too).
+        POSTGRES_SESSION_OPTIONS = envstr(
+            "POSTGRES_SESSION_OPTIONS",
+            "-c jit=off -c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_generic_plan",
+        )
         if POSTGRES_SESSION_OPTIONS:
             _database.setdefault("OPTIONS", {})["options"] = POSTGRES_SESSION_OPTIONS
         # A connection pool per process (psycopg-pool): under ASGI, each request's synchronous code

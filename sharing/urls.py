@@ -12,6 +12,9 @@ from sharing import design, views
 from sharing.api import api
 
 urlpatterns = [
+    # First: the API's paths are the busiest (a search is resolved before any page pattern is tried),
+    # and no pattern above it could match them.
+    path("api/v1/", api.urls),
     path("", views.home, name="home"),
     path("design/", design.showcase, name="design"),
     # The words our scripts show, in the reader's language (static/*.js read them through gettext()).
@@ -23,7 +26,6 @@ urlpatterns = [
     path("_allauth/", include("allauth.headless.urls")),
     path("people/", include("accounts.urls")),
     path("listings/", include("listings.urls")),
-    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("bookings/", include("bookings.urls")),
     path("promotions/", include("promotions.urls")),

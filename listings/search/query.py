@@ -74,7 +74,7 @@ class SearchQuery:
             raise DomainError(gettext_noop("The latitude must be between -90 and 90."), field="latitude")
         if not (-180 <= self.longitude <= 180) or math.isnan(self.longitude):
             raise DomainError(gettext_noop("The longitude must be between -180 and 180."), field="longitude")
-        if self.kind not in (None, *ListingKind.values):
+        if self.kind is not None and self.kind not in _ALL_KINDS:
             raise DomainError(gettext_noop("Choose rooms, cars or drivers (or any)."), field="kind")
         if (self.start is None) != (self.end is None):
             raise DomainError(
@@ -130,6 +130,7 @@ def units_between(start: datetime, end: datetime) -> tuple[int, int]:
     return math.ceil(seconds / 86400), math.ceil(seconds / 3600)
 
 
+# Read once: a choices enum's `values` is built anew at each read (twice a search request).
 _ALL_KINDS = tuple(ListingKind.values)
 
 

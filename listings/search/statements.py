@@ -56,6 +56,7 @@ GATE_METRES_PER_KM = 1010
 # connection, instead of a custom plan for each of the first five runs and whenever the planner
 # prefers one.
 GENERIC_PLAN = {"plan_cache_mode": "force_generic_plan"}
+_KINDS = frozenset(ListingKind.values)
 
 
 def where_filters(query: SearchQuery, kinds: tuple[str, ...], now: datetime) -> tuple[str, list]:
@@ -63,7 +64,7 @@ def where_filters(query: SearchQuery, kinds: tuple[str, ...], now: datetime) -> 
     # Status and kinds are written as constants, not parameters: PostgreSQL uses a partial index (rooms
     # alone, cars alone: migration 0016) only when the statement itself proves its condition, and a
     # prepared statement's generic plan knows no parameter's value. Both come from fixed lists.
-    if not set(kinds) <= set(ListingKind.values):
+    if not set(kinds) <= _KINDS:
         raise ValueError(f"unknown listing kinds {kinds!r}")
     sql = [f"l.status = '{ListingStatus.ACTIVE.value}'"]
     params: list = []
@@ -234,6 +235,19 @@ def _with_planner_text(sql: str, planner: tuple[tuple[str, str], ...]) -> str:
     return "; ".join([*sets, sql, *(f"RESET {name}" for name, _ in planner)])
 
 
+@functools.lru_cache(maxsize=64)
+def _not_in_session(planner: tuple[tuple[str, str], ...], options: str) -> dict[str, str]:
+    """The planner settings a statement must SET LOCAL: those the connection did not start with.
+
+    A setting given at connect (`-c name=value` in POSTGRES_SESSION_OPTIONS) is the session's default,
+    to which a RESET returns too; SET LOCAL and RESET around a statement cost a web process ~0.1 ms of
+    CPU (three statements' results instead of one), twice a search. Settings the options do not name,
+    or name otherwise, are still SET for the statement alone.
+    """
+    started = dict(re.findall(r"-c\s*([\w.]+)=(\S+)", options))
+    return {name: value for name, value in planner if started.get(name) != value}
+
+
 def fetch(
     sql: str, params: list | dict, width: int = 7, *, planner: dict[str, str] | None = None, prepare: bool = False
 ) -> np.ndarray:
@@ -245,9 +259,13 @@ def fetch(
     connections with prepare_threshold=None, under which psycopg prepares nothing, not even with
     prepare=True (measured: 0.5-1 ms a search spent parsing and planning again); and were it on,
     psycopg answers any ROLLBACK on the connection with DEALLOCATE ALL. JIT and parallel workers are
-    off for the whole session (see POSTGRES_SESSION_OPTIONS in settings).
+    off for the whole session (see POSTGRES_SESSION_OPTIONS in settings), and so is the generic plan
+    by default: a planner setting the session already starts with is not SET again (`_not_in_session`).
     """
     postgres = connection.vendor == "postgresql"
+    if postgres and planner:
+        options = connection.settings_dict.get("OPTIONS", {}).get("options", "")
+        planner = _not_in_session(tuple(planner.items()), options)
     if postgres and prepare and settings.SEARCH_PREPARED_STATEMENTS:
         with connection.cursor() as cursor:
             _execute_prepared(cursor, sql, params, planner or {})

@@ -52,13 +52,13 @@ def model_path_json(query, currency: str) -> bytes:
 def asked(monkeypatch) -> list:
     """The (query, currency) of each search the API answered, as its view built them."""
     seen: list = []
-    built = cards.public_search_page
+    built = cards.public_search_json
 
     def spy(*, query, currency):
         seen.append((query, currency))
         return built(query=query, currency=currency)
 
-    monkeypatch.setattr(cards, "public_search_page", spy)
+    monkeypatch.setattr(cards, "public_search_json", spy)
     return seen
 
 
