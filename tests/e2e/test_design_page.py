@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from sharing.design import sprite_icons
@@ -27,9 +28,15 @@ def test_the_footer_leads_to_every_component_and_axe_finds_nothing_serious(live_
         expect(page.get_by_role("heading", name=section, exact=True)).to_be_visible()
     icons = page.locator(".design-icons svg use")
     expect(icons).to_have_count(len(sprite_icons()))
-    # Every icon is drawn from the sprite (a missing symbol draws nothing: a 0-wide box).
-    widths = icons.evaluate_all("(uses) => uses.map((u) => u.getBBox().width)")
-    assert all(width > 0 for width in widths), "an icon of the sprite draws nothing"
+    # Every icon is drawn from the sprite (a missing symbol draws nothing: a 0-wide box). The sprite is a
+    # separate file the browser fetches after the page, so the boxes are 0 until it arrives: wait for them,
+    # and name the icons still empty when the wait runs out.
+    empty_icons = """() => Array.from(document.querySelectorAll('.design-icons svg use'))
+        .filter((u) => !(u.getBBox().width > 0)).map((u) => u.getAttribute('href'))"""
+    try:
+        page.wait_for_function(f"() => ({empty_icons})().length === 0", timeout=10_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"icons of the sprite that draw nothing: {page.evaluate(empty_icons)}") from None
     journey.snap("design-system-phone")  # axe runs here, on the phone viewport
 
     context = browser.new_context(**DESKTOP)
