@@ -67,7 +67,7 @@ class _PriceScan:
 
 # PostgreSQL, where the circle holds few rooms and cars (the countryside): reading them all and
 # sorting them costs less than the merge of a scan per coarse cell (~20-30 cells for 10 km). They
-# are read from the GiST index of plain (longitude, latitude) points of their kind (migration 0020):
+# are read from the GiST index of plain (longitude, latitude) points of their kind (migration 0021):
 # the box of degrees holding the circle (geo.degree_box), an index-only scan, as the index carries
 # what is read. Up to _SPARSE rooms and cars in the box, the statement answers the page: the rows in
 # price order, each measured (an exact geodesic, PostGIS's ST_Distance on the spheroid) only until

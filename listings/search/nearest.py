@@ -1,7 +1,7 @@
-"""Nearest first: on PostgreSQL GiST indexes walked in distance order, on SQLite rings of H3 cells.
+"""Nearest first: on PostgreSQL point indexes walked in distance order, on SQLite rings of H3 cells.
 
-PostgreSQL (`_nearest_postgis`): listings come from the GiST indexes of plain `point`s per kind
-(migration 0022), walked in the plane's order of degrees as index-only scans, and the page is proven
+PostgreSQL (`_nearest_postgis`): listings come from the quadtree (SP-GiST) indexes of plain `point`s per
+kind (migration 0025), walked in the plane's order of degrees as index-only scans, and the page is proven
 from a lower bound of the geodesic in the plane's distance (`_nearest_planar`); across the
 antimeridian or near a pole, from the geography index (migration 0013) in order of sphere distance
 (`_nearest_geography`). Drivers are rows of the same walk (a hit within their own reach), and the
@@ -163,11 +163,12 @@ _KNN_MARGIN = 10
 _DISTANCE, _REACH, _PLANAR = 1, 2, 3  # columns of the rows read: id, geodesic km, reach (-1: a room or car)
 
 # Where the box of degrees holding the circle neither wraps nor spans more than this (every search but
-# those across the antimeridian or near a pole), listings come from the GiST indexes of plain `point`s
-# of migration 0022, one per kind, walked in order of distance in the plane of degrees: an index-only
-# scan (the index carries every column read or filtered on) of packed pages, so a centre search reads
-# ~8 index pages and no table page at 100,000 listings as at 1,000,000 (the geography walk above read
-# 6 and 21 index pages and ~31 table pages; issue 23). Several kinds are one merge of their ordered
+# those across the antimeridian or near a pole), listings come from the quadtree indexes of plain
+# `point`s of migration 0025, one per kind, walked in order of distance in the plane of degrees: an
+# index-only scan (the index carries every column read or filtered on) whose nodes never overlap, so a
+# centre rooms page reads 10 index pages and no table page at 100,000 listings as at 1,000,000 (the
+# geography walk above read 6 and 21 index pages and ~31 table pages, issue 23; migration 0022's sorted
+# GiSTs 7 and 18). Several kinds are one merge of their ordered
 # walks. When a read stops at its limit, every row it did not return is at least as far in the plane as
 # each row it did, so at least geo.planar_lower_bound_km of the largest such distance away on the
 # ellipsoid; the box holds the circle, so every row outside it is farther than the radius. PostGIS
@@ -204,7 +205,7 @@ def _nearest_postgis(query: SearchQuery, filters: tuple[str, list], stats: dict)
 def _nearest_planar(
     query: SearchQuery, filters: tuple[str, list], stats: dict, box: tuple[float, float, float, float]
 ) -> np.ndarray:
-    """Rows of (distance, id) nearest first, walking the `point` indexes of migration 0022 (see _PLANAR_BRANCH)."""
+    """Rows of (distance, id) nearest first, walking the `point` indexes of migration 0025 (see _PLANAR_BRANCH)."""
     west, south, east, north = box
     where, params = named(*filters, "w")
     sql = _planar_sql(kinds_of(query), where, come_to_searcher(query))

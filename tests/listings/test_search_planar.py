@@ -12,10 +12,11 @@ from __future__ import annotations
 import random
 
 import pytest
+from django.db import connection
 from geopy.distance import geodesic
 
 from listings.models import ListingKind
-from listings.search import Bounds, SearchQuery, search_listing_hits
+from listings.search import Bounds, SearchQuery, search_listing_hits, statements
 from listings.search.statements import fetch
 from tests.conftest import make_user
 from tests.listings.factories import bulk_listings
@@ -77,3 +78,41 @@ def test_a_map_view_where_the_plane_reads_the_farther_rows_first_is_exact():
         geodesic((query.latitude, query.longitude), (p["latitude"], p["longitude"])).km for p in inside
     )
     assert sorted(distances) == pytest.approx(nearest_inside[:20], abs=1e-6)
+
+
+@pytest.mark.postgres_only
+def test_nearest_first_on_postgresql_walks_a_quadtree_of_each_kind_without_reading_the_table():
+    """Each kind's rows come from its SP-GiST index (migration 0025) in distance order, as an index-only scan.
+
+    0022's sorted GiSTs read 7 index pages for a dense centre's page at 100,000 listings and 18 at 1,000,000;
+    a quadtree's nodes do not overlap, and the same page reads 10 at both sizes. A test's few hundred rows are
+    cheaper to read whole and sort, so the statement is planned here with sequential scans off: what is shown
+    is that the index answers it in its order, without a sort and without the table."""
+    centre = (48.8566, 2.3522)
+    bulk_listings(owner=make_user(), points=cross(centre, seed=3, kinds=tuple(ListingKind.values)))
+    reads = []
+
+    def recorded(execute, sql, params, many, context):
+        reads.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.cursor() as cursor:
+        # Earlier tests on this connection may have prepared (and planned) the statement already: start afresh.
+        for name in statements._PREPARED_ON.pop(connection.connection, ()):
+            cursor.execute(f"DEALLOCATE {name}")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    with connection.execute_wrapper(recorded):
+        search_listing_hits(SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=5), now=NOW)
+    sql, params = next((sql, params) for sql, params in reads if "EXECUTE search_" in sql)  # the first walk
+    [execute] = [part for part in sql.split("; ") if part.startswith("EXECUTE ")]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {execute}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+        # Nor leave a statement planned with sequential scans off to the tests after this one.
+        for name in statements._PREPARED_ON.pop(connection.connection, ()):
+            cursor.execute(f"DEALLOCATE {name}")
+    for kind in ListingKind.values:
+        assert f"Index Only Scan using listing_quadtree_active_{kind} " in plan, plan
+    assert "listing_planar_active" not in plan, plan
+    assert "Seq Scan" not in plan and "Sort  (" not in plan, plan
