@@ -415,9 +415,12 @@ def main() -> int:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "sharing.settings",
-        # As the figures in the README were taken. With the production settings (DEBUG off) one quiet run
-        # of 2026-12-07 gave p99 55.6 ms at 200/s against 16 ms or less before: not yet understood.
-        "DEBUG": "true",
+        # The production settings (DEBUG off: no query log, no debug cursor), served over plain ws:// here.
+        # One quiet run of 2026-12-07 on another machine gave p99 55.6 ms at 200/s with them; six runs
+        # alternating DEBUG off and on on the next machine (05:12-05:18 UTC, 1,000 clients, PostgreSQL) gave
+        # p99 3.1-4.9 ms either way, so that run was a stall of its machine, not the settings.
+        "DEBUG": "false",
+        "SECRET_KEY": "ws-bench-throwaway-key-not-used-for-anything-real-0123456789",
         "SQLITE_PATH": str(workdir / "bench.sqlite3"),
         "DATABASE_URL": postgres.url if postgres else "",
         "REDIS_URL": args.redis_url,
