@@ -421,6 +421,7 @@ def main() -> int:
         # p99 3.1-4.9 ms either way, so that run was a stall of its machine, not the settings.
         "DEBUG": "false",
         "SECRET_KEY": "ws-bench-throwaway-key-not-used-for-anything-real-0123456789",
+        "SECURE_SSL_REDIRECT": "false",
         "SQLITE_PATH": str(workdir / "bench.sqlite3"),
         "DATABASE_URL": postgres.url if postgres else "",
         "REDIS_URL": args.redis_url,

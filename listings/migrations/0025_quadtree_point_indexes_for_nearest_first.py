@@ -17,20 +17,19 @@ import importlib
 
 from django.db import migrations
 
-KINDS = ("room", "car", "driver")
 _GIST = importlib.import_module("listings.migrations.0022_planar_point_indexes_for_nearest_first")
 
 
 def create(apps, schema_editor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
-    for kind in KINDS:
+    for kind in _GIST.KINDS:
         schema_editor.execute(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS listing_quadtree_active_{kind} ON listings_listing"
             f" USING spgist ((point(longitude, latitude))) INCLUDE ({_GIST.CARRIED})"
             f" WHERE kind = '{kind}' AND status = 'active'"
         )
-    for kind in KINDS:
+    for kind in _GIST.KINDS:
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS listing_planar_active_{kind}")
 
 
@@ -38,7 +37,7 @@ def drop(apps, schema_editor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     _GIST.create(apps, schema_editor)
-    for kind in KINDS:
+    for kind in _GIST.KINDS:
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS listing_quadtree_active_{kind}")
 
 

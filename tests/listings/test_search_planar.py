@@ -16,11 +16,12 @@ from django.db import connection
 from geopy.distance import geodesic
 
 from listings.models import ListingKind
-from listings.search import Bounds, SearchQuery, search_listing_hits, statements
+from listings.search import Bounds, SearchQuery, search_listing_hits
 from listings.search.statements import fetch
 from tests.conftest import make_user
 from tests.listings.factories import bulk_listings
 from tests.listings.test_search_correctness import NOW, assert_same_page
+from tests.listings.test_search_reading import forget_prepared_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -97,9 +98,7 @@ def test_nearest_first_on_postgresql_walks_a_quadtree_of_each_kind_without_readi
         return execute(sql, params, many, context)
 
     with connection.cursor() as cursor:
-        # Earlier tests on this connection may have prepared (and planned) the statement already: start afresh.
-        for name in statements._PREPARED_ON.pop(connection.connection, ()):
-            cursor.execute(f"DEALLOCATE {name}")
+        forget_prepared_statements(cursor)  # earlier tests on this connection may have planned it already
         cursor.execute("SET LOCAL enable_seqscan = off")
     with connection.execute_wrapper(recorded):
         search_listing_hits(SearchQuery(latitude=centre[0], longitude=centre[1], radius_km=5), now=NOW)
@@ -109,9 +108,7 @@ def test_nearest_first_on_postgresql_walks_a_quadtree_of_each_kind_without_readi
         cursor.execute(f"EXPLAIN {execute}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("RESET enable_seqscan")
-        # Nor leave a statement planned with sequential scans off to the tests after this one.
-        for name in statements._PREPARED_ON.pop(connection.connection, ()):
-            cursor.execute(f"DEALLOCATE {name}")
+        forget_prepared_statements(cursor)  # nor leave it planned with sequential scans off to the next tests
     for kind in ListingKind.values:
         assert f"Index Only Scan using listing_quadtree_active_{kind} " in plan, plan
     assert "listing_planar_active" not in plan, plan

@@ -38,6 +38,12 @@ def cheapest_by_merge(monkeypatch):
     monkeypatch.setattr(cheapest, "_SPARSE", 0)
 
 
+def forget_prepared_statements(cursor) -> None:
+    """DEALLOCATE the search statements this connection prepared (and planned) in earlier tests: start afresh."""
+    for name in statements._PREPARED_ON.pop(connection.connection, ()):
+        cursor.execute(f"DEALLOCATE {name}")
+
+
 def point_at(latitude: float, longitude: float, km_east: float) -> tuple[float, float]:
     """A point km_east kilometres due east (negative: west) along the parallel, near enough for a test."""
     return latitude, longitude + km_east / (111.32 * math.cos(math.radians(latitude)))
@@ -188,9 +194,7 @@ def test_cheapest_first_merges_index_scans_without_sorting_and_restores_the_plan
     )
     settings_sql = "SELECT current_setting('enable_sort'), current_setting('plan_cache_mode')"
     with connection.cursor() as cursor:
-        # Earlier tests on this connection may have prepared the statement already: start afresh.
-        for name in statements._PREPARED_ON.pop(connection.connection, ()):
-            cursor.execute(f"DEALLOCATE {name}")
+        forget_prepared_statements(cursor)  # earlier tests on this connection may have prepared it already
         cursor.execute(settings_sql)
         before = cursor.fetchone()
     with CaptureQueriesContext(connection) as captured:
