@@ -1,8 +1,8 @@
 """Nearest first: on PostgreSQL point indexes walked in distance order, on SQLite rings of H3 cells.
 
-PostgreSQL (`_nearest_postgis`): listings come from the quadtree (SP-GiST) indexes of plain `point`s per
-kind (migration 0025), walked in the plane's order of degrees as index-only scans, and the page is proven
-from a lower bound of the geodesic in the plane's distance (`_nearest_planar`); across the
+PostgreSQL (`_nearest_postgis`): listings come from the quadtree (SP-GiST) indexes of `point`s of
+(longitude, Mercator ordinate) per kind (migration 0026), walked in the plane's order as index-only scans,
+and the page is proven from a lower bound of the geodesic in the plane's distance (`_nearest_planar`); across the
 antimeridian or near a pole, from the geography index (migration 0013) in order of sphere distance
 (`_nearest_geography`). Drivers are rows of the same walk (a hit within their own reach), and the
 coverage lookup (drivers) runs only when the circle ends before the page is full. Issue 25 measured
@@ -162,25 +162,33 @@ _UNREAD_FACTOR = 0.985
 _KNN_MARGIN = 10
 _DISTANCE, _REACH, _PLANAR = 1, 2, 3  # columns of the rows read: id, geodesic km, reach (-1: a room or car)
 
-# Where the box of degrees holding the circle neither wraps nor spans more than this (every search but
-# those across the antimeridian or near a pole), listings come from the quadtree indexes of plain
-# `point`s of migration 0025, one per kind, walked in order of distance in the plane of degrees: an
-# index-only scan (the index carries every column read or filtered on) whose nodes never overlap, so a
-# centre rooms page reads 10 index pages and no table page at 100,000 listings as at 1,000,000 (the
-# geography walk above read 6 and 21 index pages and ~31 table pages, issue 23; migration 0022's sorted
-# GiSTs 7 and 18). Several kinds are one merge of their ordered
-# walks. When a read stops at its limit, every row it did not return is at least as far in the plane as
-# each row it did, so at least geo.planar_lower_bound_km of the largest such distance away on the
-# ellipsoid; the box holds the circle, so every row outside it is farther than the radius. PostGIS
-# still measures each row read (ST_Distance on the spheroid).
+# Where the box of degrees holding the circle neither wraps, nor spans more than this, nor reaches beyond
+# geo.MERCATOR_MAX_LATITUDE (every search but those across the antimeridian or near a pole), listings come
+# from the quadtree indexes of migration 0026, one per kind, of points of (longitude, Mercator ordinate)
+# in degrees, walked in order of distance in that plane: an index-only scan (the index carries every
+# column read or filtered on) whose nodes never overlap, so a centre rooms page reads ~10 index pages at
+# 100,000 listings as at 1,000,000 (the geography walk above read 6 and 21 index pages and ~31 table
+# pages, issue 23; migration 0022's sorted GiSTs 7 and 18). Mercator is conformal, so the walk reads about
+# the rows of the circle of km it proves (geo.mercator_stretch), not 1/cos(latitude) times as many as the
+# plane of longitudes and latitudes of migration 0025 did (issue 25). Several kinds are one merge of
+# their ordered walks. When a read stops at its limit, every row it did not return is at least as far in
+# the plane as each row it did, so at least geo.mercator_lower_bound_km of the largest such distance
+# away on the ellipsoid; the box holds the circle, so every row outside it is farther than the radius.
+# PostGIS still measures each row read (ST_Distance on the spheroid), from a searcher's point built once
+# per statement (an InitPlan: in a generic plan an expression of parameters is otherwise built per row).
 _PLANAR_MAX_DEGREES = 90.0
 _SERVICE_RADIUS_FLOAT = f"CAST({SERVICE_RADIUS} AS double precision)"
 _HERE_NAMED = "ST_SetSRID(ST_MakePoint(%(lng)s, %(lat)s), 4326)::geography"
+# Migration 0026's key (the same text: PostgreSQL matches an expression index by its expression).
+_MERCATOR_KEY = "point(l.longitude, degrees(asinh(tan(radians(l.latitude)))))"
+# The box's ordinates are widened by this much (degrees), so that PostgreSQL's and Python's rounding of
+# the same ordinate can never leave out a row on its edge.
+_ORDINATE_SLACK = 1e-9
 _PLANAR_BRANCH = (
-    f"(SELECT l.id, ST_Distance({POINT}, {_HERE_NAMED}) / 1000 AS km, {{reach}} AS reach,"  # noqa: S608
-    " point(l.longitude, l.latitude) <-> point(%(lng)s, %(lat)s) AS planar"
+    f"(SELECT l.id, ST_Distance({POINT}, (SELECT {_HERE_NAMED})) / 1000 AS km, {{reach}} AS reach,"  # noqa: S608
+    f" {_MERCATOR_KEY} <-> point(%(lng)s, %(y)s) AS planar"
     " FROM listings_listing l WHERE l.kind = '{kind}' AND {where}"
-    " AND point(l.longitude, l.latitude) <@ box(point(%(west)s, %(south)s), point(%(east)s, %(north)s))"
+    f" AND {_MERCATOR_KEY} <@ box(point(%(west)s, %(south)s), point(%(east)s, %(north)s))"
     " ORDER BY planar LIMIT %(limit)s)"
 )
 
@@ -197,7 +205,12 @@ def _hits(query: SearchQuery, rows: np.ndarray) -> np.ndarray:
 def _nearest_postgis(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     """PostgreSQL: rows of (distance, id) nearest first, from the plane's index where the circle's box allows."""
     box = geo.degree_box(query.latitude, query.longitude, query.radius_km)
-    if box[2] - box[0] > _PLANAR_MAX_DEGREES or box[3] - box[1] > _PLANAR_MAX_DEGREES:
+    west, south, east, north = box
+    if (
+        east - west > _PLANAR_MAX_DEGREES
+        or max(abs(south), abs(north)) > geo.MERCATOR_MAX_LATITUDE
+        or geo.mercator_degrees(north) - geo.mercator_degrees(south) > _PLANAR_MAX_DEGREES
+    ):
         return _nearest_geography(query, filters, stats)  # across the antimeridian or near a pole
     return _nearest_planar(query, filters, stats, box)
 
@@ -205,23 +218,30 @@ def _nearest_postgis(query: SearchQuery, filters: tuple[str, list], stats: dict)
 def _nearest_planar(
     query: SearchQuery, filters: tuple[str, list], stats: dict, box: tuple[float, float, float, float]
 ) -> np.ndarray:
-    """Rows of (distance, id) nearest first, walking the `point` indexes of migration 0025 (see _PLANAR_BRANCH)."""
+    """Rows of (distance, id) nearest first, walking the Mercator quadtrees of migration 0026 (see _PLANAR_BRANCH)."""
     west, south, east, north = box
     where, params = named(*filters, "w")
     sql = _planar_sql(kinds_of(query), where, come_to_searcher(query))
-    params.update(lng=query.longitude, lat=query.latitude, west=west, south=south, east=east, north=north)
+    params.update(
+        lng=query.longitude,
+        lat=query.latitude,
+        y=geo.mercator_degrees(query.latitude),
+        west=west,
+        south=geo.mercator_degrees(south) - _ORDINATE_SLACK,
+        east=east,
+        north=geo.mercator_degrees(north) + _ORDINATE_SLACK,
+    )
     wanted = query.wanted
-    # The plane's order reads the rows of a circle of degrees, 1/cos(latitude) times the rows of the circle
+    # The plane's order reads the rows of a circle of the plane, a little more than the rows of the circle
     # of km that it proves: the first read's limit allows for them.
-    cosine = math.cos(math.radians(max(abs(south), abs(north))))
-    limit = math.ceil(wanted / max(cosine, 0.1)) + _KNN_MARGIN
+    limit = math.ceil(wanted * geo.mercator_stretch(box)) + _KNN_MARGIN
     while True:
         rows = fetch(sql, {**params, "limit": limit}, width=4, prepare=True, planner=GENERIC_PLAN)
         stats["rows"] += len(rows)
         hits = _hits(query, rows)
         if len(rows) < limit:  # every listing in the box was read: every other one is farther than the radius
             return _with_drivers(query, filters, rows[:, :3], hits, stats)
-        unread = geo.planar_lower_bound_km(float(rows[:, _PLANAR].max()), box)
+        unread = geo.mercator_lower_bound_km(float(rows[:, _PLANAR].max()), box)
         if len(hits) >= wanted and hits[wanted - 1, 0] < unread and hits[wanted - 1, 0] <= query.radius_km:
             return hits
         limit *= 4

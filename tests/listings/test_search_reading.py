@@ -275,10 +275,17 @@ def scattered_around(
 
 @pytest.mark.parametrize(
     ("inner_km", "outer_km", "count", "drivers", "reads_one_by_one", "postgres_reads"),
-    [(0.08, 0.3, 80, False, 2, 1), (3.0, 9.5, 40, False, 4, 1), (3.0, 9.5, 60, True, 4, 2)],
-    # One by one: the fine cells, then the ring after them; or fine, mid, coarse, then the ring after the coarse cells.
-    # PostgreSQL: one KNN read; with drivers and fewer hits than the page in the circle, the coverage lookup too.
-    ids=["dense-fine-cells", "sparse-coarse-cells", "sparse-with-drivers"],
+    [
+        (0.08, 0.3, 80, False, 2, 1),
+        (3.0, 9.5, 40, False, 4, 1),
+        (3.0, 9.5, 60, True, 4, 1),
+        (3.0, 9.5, 24, True, 6, 2),
+    ],
+    # One by one: the fine cells, then the ring after them; or fine, mid, coarse, then the ring after the coarse cells
+    # (with fewer hits than the page: the rings out to the radius, then the drivers' coverage lookup).
+    # PostgreSQL: one walk of the plane; when it reads the whole circle and finds fewer hits than the page (24 with
+    # drivers: 12 rooms and the drivers within their 5 km), the coverage lookup too.
+    ids=["dense-fine-cells", "sparse-coarse-cells", "sparse-with-drivers", "few-with-drivers"],
 )
 def test_nearest_first_reads_the_ring_after_the_first_cells_in_the_same_statement(
     inner_km, outer_km, count, drivers, reads_one_by_one, postgres_reads
