@@ -190,6 +190,10 @@ def ws_writer_rows(clients: int, rate: int, seconds: int) -> list[Row]:
             lost = number(line, "lost")
             rows.append(Row(f"{label} lost", lost, "= 0", lost == 0))
             rows.append(Row(f"{label} machine cpu_busy_pct", number(line, "cpu_busy_pct"), "(reference)", None))
+            # Whether a lock held the writers back: the share of busy backends waiting on one (a
+            # platform-wide lock keeps every writer but one waiting; per-person locks almost none).
+            waits = number(line, "lock_wait_pct")
+            rows.append(Row(f"{label} backends waiting on a lock pct", waits, "< 5", below(waits, 5)))
             # Where the machine's CPU went, per committed notification (ws_latency.py): with the cores
             # full, the rate two processes reach is 2 cores over this sum, whatever the locks do.
             parts = ("writers", "clients", "server", "postgres", "redis")

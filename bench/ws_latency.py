@@ -17,7 +17,9 @@ notify's own) to the moment the client has parsed the message. Prints one line:
 
 (cpu_ms_*: the machine's busy CPU per committed notification, and each part's own: the writer
 processes, this process, which holds the clients (and the writer when there is one process), the
-server, every PostgreSQL backend and Redis; from /proc, so on a quiet machine they add up.)
+server, every PostgreSQL backend and Redis; from /proc, so on a quiet machine they add up. On
+PostgreSQL, lock_wait_pct=... after cpu_busy_pct: the share of the database's busy backends found
+waiting on a lock, sampled every 10 ms while the notifications were written.)
 
 and details on stderr. Everything it started is stopped and deleted at the end, and the
 whole run is bounded by --timeout.
@@ -241,14 +243,20 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
         before.update(elsewhere())
 
     writers_cpu = 0.0
+    database_url = os.environ.get("DATABASE_URL", "")
+    lock_waits = LockWaits(database_url) if database_url.startswith("postgres") else None
     if args.writer_processes == 1:
         snapshot()
+        if lock_waits:
+            lock_waits.start()
         start = time.perf_counter()
         await drive(args, recipients, range(total), start, committed)
     else:
         # Each process commits every K-th notification (its share of the rate) from one shared start.
         children = await asyncio.gather(*(start_writer(args, index) for index in range(args.writer_processes)))
         snapshot()
+        if lock_waits:
+            lock_waits.start()
         start = time.perf_counter() + 0.2
         for child in children:
             child.stdin.write(f"{start}\n".encode())
@@ -260,6 +268,7 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
             report = json.loads(output.splitlines()[-1])
             committed.update({int(seq): at for seq, at in report["committed"].items()})
             writers_cpu += report["cpu_s"]
+    lock_wait_pct = lock_waits.stop() if lock_waits else None
     busy_after, ticks_after = cpu_ticks()
     wall = time.perf_counter() - before["wall"]
     cpu_used = {part: seconds - before[part] for part, seconds in elsewhere().items()}
@@ -286,6 +295,8 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
     lost = total - len(latencies)
     shape = f"clients={len(sockets)} processes={args.writer_processes} writers={args.writers}"
     shape += f" cpu_busy_pct={cpu_busy_pct:.0f}"
+    if lock_wait_pct is not None:
+        shape += f" lock_wait_pct={lock_wait_pct:.1f}"
     per_message = {part: 1000 * seconds / max(1, len(committed)) for part, seconds in cpu_used.items()}
     machine_ms = busy_fraction * (os.cpu_count() or 1) * wall * 1000
     shape += f" cpu_ms_per_msg={machine_ms / max(1, len(committed)):.2f}"
@@ -300,6 +311,49 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
         f"{shape} p50_ms={statistics.median(latencies):.1f} p99_ms={percentile(latencies, 0.99):.1f} "
         f"committed_per_s={committed_per_s:.0f} msgs_per_s={len(latencies) / (last - first):.0f} lost={lost}"
     )
+
+
+class LockWaits:
+    """How often the database's busy backends waited on a lock while notifications were written (PostgreSQL).
+
+    A thread of its own samples pg_stat_activity every 10 ms on a connection of its own: of the backends
+    of this database running a statement (not this one), how many wait on a heavyweight lock. With one
+    platform-wide lock, every writer but one waits; with per-person locks, only two writers notifying
+    the same person at once do. So when more writer processes do not add notifications, this says
+    whether a lock or the CPU stopped them."""
+
+    _SQL = (
+        "SELECT count(*) FILTER (WHERE state = 'active'),"
+        " count(*) FILTER (WHERE state = 'active' AND wait_event_type = 'Lock')"
+        " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        self.url = url
+        self.busy = self.waiting = self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.wait(0.01):
+                busy, waiting = conn.execute(self._SQL).fetchone()
+                self.busy, self.waiting, self.samples = self.busy + busy, self.waiting + waiting, self.samples + 1
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> float:
+        """The share of busy backend samples that waited on a lock, in per cent; NaN if no backend was seen busy
+        (then the figure proves nothing, and make bench marks it failed)."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        log(f"lock waits: {self.waiting} of {self.busy} busy backends in {self.samples} samples")
+        return 100 * self.waiting / self.busy if self.busy else float("nan")
 
 
 def load_recipients(people: list[tuple[int, str]] | None = None) -> list:
