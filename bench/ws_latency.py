@@ -43,6 +43,8 @@ from urllib.parse import urlparse, urlunparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+from lock_waits import LockWaits  # noqa: E402  (this folder, the script's own)
+
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -311,49 +313,6 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
         f"{shape} p50_ms={statistics.median(latencies):.1f} p99_ms={percentile(latencies, 0.99):.1f} "
         f"committed_per_s={committed_per_s:.0f} msgs_per_s={len(latencies) / (last - first):.0f} lost={lost}"
     )
-
-
-class LockWaits:
-    """How often the database's busy backends waited on a lock while notifications were written (PostgreSQL).
-
-    A thread of its own samples pg_stat_activity every 10 ms on a connection of its own: of the backends
-    of this database running a statement (not this one), how many wait on a heavyweight lock. With one
-    platform-wide lock, every writer but one waits; with per-person locks, only two writers notifying
-    the same person at once do. So when more writer processes do not add notifications, this says
-    whether a lock or the CPU stopped them."""
-
-    _SQL = (
-        "SELECT count(*) FILTER (WHERE state = 'active'),"
-        " count(*) FILTER (WHERE state = 'active' AND wait_event_type = 'Lock')"
-        " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    )
-
-    def __init__(self, url: str) -> None:
-        import threading
-
-        self.url = url
-        self.busy = self.waiting = self.samples = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        import psycopg
-
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            while not self._stop.wait(0.01):
-                busy, waiting = conn.execute(self._SQL).fetchone()
-                self.busy, self.waiting, self.samples = self.busy + busy, self.waiting + waiting, self.samples + 1
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> float:
-        """The share of busy backend samples that waited on a lock, in per cent; NaN if no backend was seen busy
-        (then the figure proves nothing, and make bench marks it failed)."""
-        self._stop.set()
-        self._thread.join(timeout=5)
-        log(f"lock waits: {self.waiting} of {self.busy} busy backends in {self.samples} samples")
-        return 100 * self.waiting / self.busy if self.busy else float("nan")
 
 
 def load_recipients(people: list[tuple[int, str]] | None = None) -> list:
