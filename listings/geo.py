@@ -212,10 +212,21 @@ def mercator_degrees(latitude: float) -> float:
     return math.degrees(math.asinh(math.tan(math.radians(latitude))))
 
 
+def mercator_plane_holds(box: tuple[float, float, float, float]) -> bool:
+    """Whether mercator_lower_bound_km holds for the box: it spans at most 90 degrees of longitude (a box
+    across the antimeridian spans all 360) and of Mercator ordinate, and lies within MERCATOR_MAX_LATITUDE."""
+    west, south, east, north = box
+    return (
+        east - west <= 90.0
+        and max(abs(south), abs(north)) <= MERCATOR_MAX_LATITUDE
+        and mercator_degrees(north) - mercator_degrees(south) <= 90.0
+    )
+
+
 def mercator_lower_bound_km(degrees: float, box: tuple[float, float, float, float]) -> float:
     """A geodesic km that every point of the box at least `degrees` from the searcher in the plane of
-    (longitude, Mercator ordinate) is at least as far from them as; the searcher is in the box, which does
-    not wrap, spans at most 90 degrees of longitude and lies within MERCATOR_MAX_LATITUDE.
+    (longitude, Mercator ordinate) is at least as far from them as; the searcher is in the box, for which
+    the bound must hold (mercator_plane_holds).
 
     On the sphere, hav(angle) = hav(dlat) + cos(lat1) cos(lat2) hav(dlng), c the cosine of the box's
     latitude nearest a pole. Between the two latitudes the Mercator ordinate grows by sec(lat) <= 1/c a
@@ -225,10 +236,9 @@ def mercator_lower_bound_km(degrees: float, box: tuple[float, float, float, floa
     concave from 0, so subadditive): with at most 90 degrees of ordinate and of longitude (both checked)
     it is at most 128. The geodesic is at least _SPHERE_LOW times the great circle.
     """
-    west, south, east, north = box
-    height = mercator_degrees(north) - mercator_degrees(south)
-    if east - west > 90.0 or height > 90.0 or max(abs(south), abs(north)) > MERCATOR_MAX_LATITUDE:
+    if not mercator_plane_holds(box):
         raise ValueError("the Mercator plane's bound holds for boxes within 85 degrees of latitude, 90 a side")
+    _, south, _, north = box
     c = math.cos(math.radians(max(abs(south), abs(north))))
     angle = 2 * math.asin(min(1.0, c * math.sin(math.radians(degrees) / 2)))
     return _SPHERE_LOW * _MEAN_RADIUS_KM * angle

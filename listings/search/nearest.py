@@ -162,21 +162,19 @@ _UNREAD_FACTOR = 0.985
 _KNN_MARGIN = 10
 _DISTANCE, _REACH, _PLANAR = 1, 2, 3  # columns of the rows read: id, geodesic km, reach (-1: a room or car)
 
-# Where the box of degrees holding the circle neither wraps, nor spans more than this, nor reaches beyond
-# geo.MERCATOR_MAX_LATITUDE (every search but those across the antimeridian or near a pole), listings come
-# from the quadtree indexes of migration 0026, one per kind, of points of (longitude, Mercator ordinate)
-# in degrees, walked in order of distance in that plane: an index-only scan (the index carries every
-# column read or filtered on) whose nodes never overlap, so a centre rooms page reads ~10 index pages at
-# 100,000 listings as at 1,000,000 (the geography walk above read 6 and 21 index pages and ~31 table
-# pages, issue 23; migration 0022's sorted GiSTs 7 and 18). Mercator is conformal, so the walk reads about
-# the rows of the circle of km it proves (geo.mercator_stretch), not 1/cos(latitude) times as many as the
-# plane of longitudes and latitudes of migration 0025 did (issue 25). Several kinds are one merge of
-# their ordered walks. When a read stops at its limit, every row it did not return is at least as far in
-# the plane as each row it did, so at least geo.mercator_lower_bound_km of the largest such distance
-# away on the ellipsoid; the box holds the circle, so every row outside it is farther than the radius.
-# PostGIS still measures each row read (ST_Distance on the spheroid), from a searcher's point built once
-# per statement (an InitPlan: in a generic plan an expression of parameters is otherwise built per row).
-_PLANAR_MAX_DEGREES = 90.0
+# Where the box of degrees holding the circle allows it (geo.mercator_plane_holds: every search but those
+# across the antimeridian or near a pole), listings come from the quadtree indexes of migration 0026, one per
+# kind, of points of (longitude, Mercator ordinate) in degrees, walked in order of distance in that plane: an
+# index-only scan (the index carries every column read or filtered on) whose nodes never overlap, so a centre
+# rooms page reads ~10 index pages at 100,000 listings as at 1,000,000 (the geography walk above read 6 and 21
+# index pages and ~31 table pages, issue 23; migration 0022's sorted GiSTs 7 and 18). Mercator is conformal,
+# so the walk reads about the rows of the circle of km it proves (geo.mercator_stretch), not 1/cos(latitude)
+# times as many as the plane of longitudes and latitudes of migration 0025 did (issue 25). Several kinds are
+# one merge of their ordered walks. When a read stops at its limit, every row it did not return is at least as
+# far in the plane as each row it did, so at least geo.mercator_lower_bound_km of the largest such distance
+# away on the ellipsoid; the box holds the circle, so every row outside it is farther than the radius. PostGIS
+# still measures each row read (ST_Distance on the spheroid), from a searcher's point built once per statement
+# (an InitPlan: in a generic plan an expression of parameters is otherwise built per row).
 _SERVICE_RADIUS_FLOAT = f"CAST({SERVICE_RADIUS} AS double precision)"
 _HERE_NAMED = "ST_SetSRID(ST_MakePoint(%(lng)s, %(lat)s), 4326)::geography"
 # Migration 0026's key (the same text: PostgreSQL matches an expression index by its expression).
@@ -205,12 +203,7 @@ def _hits(query: SearchQuery, rows: np.ndarray) -> np.ndarray:
 def _nearest_postgis(query: SearchQuery, filters: tuple[str, list], stats: dict) -> np.ndarray:
     """PostgreSQL: rows of (distance, id) nearest first, from the plane's index where the circle's box allows."""
     box = geo.degree_box(query.latitude, query.longitude, query.radius_km)
-    west, south, east, north = box
-    if (
-        east - west > _PLANAR_MAX_DEGREES
-        or max(abs(south), abs(north)) > geo.MERCATOR_MAX_LATITUDE
-        or geo.mercator_degrees(north) - geo.mercator_degrees(south) > _PLANAR_MAX_DEGREES
-    ):
+    if not geo.mercator_plane_holds(box):
         return _nearest_geography(query, filters, stats)  # across the antimeridian or near a pole
     return _nearest_planar(query, filters, stats, box)
 

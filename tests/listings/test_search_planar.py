@@ -64,7 +64,7 @@ def test_the_mercator_bound_never_overstates_the_geodesic(latitude, longitude, r
     their distance in the plane of (longitude, Mercator ordinate), the one nearest first proves pages with."""
     box = geo.degree_box(latitude, longitude, radius_km)
     west, south, east, north = box
-    if east - west > 90 or max(abs(south), abs(north)) > geo.MERCATOR_MAX_LATITUDE:
+    if not geo.mercator_plane_holds(box):
         return  # the geography walk answers these
     searcher = (latitude, longitude)
     point = geodesic(kilometers=radius_km * shares[0]).destination(searcher, bearings[0])
