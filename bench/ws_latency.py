@@ -238,27 +238,25 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
         return {part: process_cpu_seconds(pids) for part, pids in groups.items()}
 
     before: dict[str, float] = {}
+    database_url = os.environ.get("DATABASE_URL", "")
+    lock_waits = LockWaits(database_url) if database_url.startswith("postgres") else None
 
     def snapshot() -> None:
         busy, ticks = cpu_ticks()
         before.update(busy=busy, ticks=ticks, wall=time.perf_counter(), clients=time.process_time())
         before.update(elsewhere())
-
-    writers_cpu = 0.0
-    database_url = os.environ.get("DATABASE_URL", "")
-    lock_waits = LockWaits(database_url) if database_url.startswith("postgres") else None
-    if args.writer_processes == 1:
-        snapshot()
         if lock_waits:
             lock_waits.start()
+
+    writers_cpu = 0.0
+    if args.writer_processes == 1:
+        snapshot()
         start = time.perf_counter()
         await drive(args, recipients, range(total), start, committed)
     else:
         # Each process commits every K-th notification (its share of the rate) from one shared start.
         children = await asyncio.gather(*(start_writer(args, index) for index in range(args.writer_processes)))
         snapshot()
-        if lock_waits:
-            lock_waits.start()
         start = time.perf_counter() + 0.2
         for child in children:
             child.stdin.write(f"{start}\n".encode())
