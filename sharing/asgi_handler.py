@@ -19,7 +19,7 @@ with async_to_sync, on the event loop).
 The threads are kept: Django enters a `ThreadSensitiveContext()` per request, for which asgiref starts
 a new thread (a one-worker executor) and, when the request ends, another thread to join it: two
 threads started and stopped per request, a third of a bare request's CPU in a web process
-(bench/stack_load.py, README). Here each request borrows one of `WEB_REQUEST_THREADS` one-worker
+(bench/stack_load.py, README). Here each request borrows one of the process's kept one-worker
 executors for its whole handling (`ThreadSensitiveContext(executor=...)`, which asgiref documents for
 a pool of them), as a WSGI server keeps its threads. Its database connection is still handed back at
 the request's end (`request_finished`), as before.
@@ -37,7 +37,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 
 class OneHopASGIHandler(ASGIHandler):
-    """At most `WEB_REQUEST_THREADS` requests of a process run at once, each on one of as many kept threads;
+    """At most `WEB_REQUEST_THREADS` requests of a process run Django code at once, each on a kept thread;
     the others wait their turn on the event loop, in order of arrival.
 
     A process runs Python on one core at a time: with 16 requests in 16 threads, each one got a
@@ -45,11 +45,19 @@ class OneHopASGIHandler(ASGIHandler):
     included) waited for the GIL behind them. A few threads are enough to overlap one request's
     database round trip with another's Python. A request holds its thread from its body's last byte
     (nginx buffers bodies, so that is at once) until its answer is handed to the server.
+
+    A request still running after `WEB_REQUEST_SLOW_MS` is taken to be waiting on another service (a
+    checkout calls Stripe, whose read timeout is 10 s): it keeps its thread but gives its turn to the
+    next request, so that a few slow calls do not stop every other request of the process. Threads
+    are made as needed, at most `WEB_REQUEST_THREADS_MAX` (each may hold a database connection), and
+    kept; beyond that, requests wait as before.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self._threads: asyncio.Queue[ThreadPoolExecutor] | None = None
+        self._turns: asyncio.Semaphore | None = None  # requests running Django code, slow ones not counted
+        self._threads: asyncio.Semaphore | None = None  # requests holding a thread, slow ones included
+        self._idle: list[ThreadPoolExecutor] = []  # kept threads, the last one used on top
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
@@ -57,16 +65,36 @@ class OneHopASGIHandler(ASGIHandler):
     async def __call__(self, scope: dict, receive, send) -> None:
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)  # Django's refusal
-        if self._threads is None:  # made on the server's event loop, at its first request
-            self._threads = asyncio.Queue()
-            for _ in range(settings.WEB_REQUEST_THREADS):
-                self._threads.put_nowait(ThreadPoolExecutor(max_workers=1, thread_name_prefix="request"))
-        thread = await self._threads.get()
+        if self._turns is None or self._threads is None:  # made on the server's event loop, at its first request
+            self._turns = asyncio.Semaphore(settings.WEB_REQUEST_THREADS)
+            self._threads = asyncio.Semaphore(settings.WEB_REQUEST_THREADS_MAX)
+        await self._threads.acquire()
         try:
-            async with ThreadSensitiveContext(executor=thread):
-                await self.handle(scope, receive, send)
+            await self._turns.acquire()
+            turn = _Turn(self._turns)
+            slow = asyncio.get_running_loop().call_later(settings.WEB_REQUEST_SLOW_MS / 1000, turn.give_up)
+            thread = self._idle.pop() if self._idle else ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+            try:
+                async with ThreadSensitiveContext(executor=thread):
+                    await self.handle(scope, receive, send)
+            finally:
+                slow.cancel()
+                turn.give_up()
+                self._idle.append(thread)
         finally:
-            self._threads.put_nowait(thread)
+            self._threads.release()
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+
+class _Turn:
+    """A request's turn to run Django code, given up once: when it ends, or earlier when it is slow."""
+
+    def __init__(self, turns: asyncio.Semaphore) -> None:
+        self._turns: asyncio.Semaphore | None = turns
+
+    def give_up(self) -> None:
+        turns, self._turns = self._turns, None
+        if turns is not None:
+            turns.release()

@@ -217,6 +217,21 @@ else:
 WEB_REQUEST_THREADS = envint("WEB_REQUEST_THREADS", 4)
 if WEB_REQUEST_THREADS < 1:
     refuse("WEB_REQUEST_THREADS", "must be 1 or more.")
+# A request still running after WEB_REQUEST_SLOW_MS is taken to be waiting on another service (Stripe's
+# read timeout is 10 s): it keeps its thread but stops counting against WEB_REQUEST_THREADS, so that a
+# few slow calls do not hold back everyone else's requests. WEB_REQUEST_THREADS_MAX bounds the threads
+# (and so the database connections) of a process, slow requests included: by default twice
+# WEB_REQUEST_THREADS, and no more than the connection pool lends when there is one.
+WEB_REQUEST_SLOW_MS = envint("WEB_REQUEST_SLOW_MS", 500)
+if WEB_REQUEST_SLOW_MS < 1:
+    refuse("WEB_REQUEST_SLOW_MS", "must be 1 or more (milliseconds).")
+_pool_size = DATABASES["default"].get("OPTIONS", {}).get("pool", {}).get("max_size", 0)
+WEB_REQUEST_THREADS_MAX = envint(
+    "WEB_REQUEST_THREADS_MAX",
+    max(WEB_REQUEST_THREADS, min(2 * WEB_REQUEST_THREADS, _pool_size or 2 * WEB_REQUEST_THREADS)),
+)
+if WEB_REQUEST_THREADS_MAX < WEB_REQUEST_THREADS:
+    refuse("WEB_REQUEST_THREADS_MAX", f"must be at least WEB_REQUEST_THREADS ({WEB_REQUEST_THREADS}).")
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # Geo-search plans its hot statements once per connection (PostgreSQL prepared statements): planning
 # them took about as long as running them. Off behind a pooler in transaction mode that cannot keep them.

@@ -97,6 +97,8 @@ def test_a_sqlite_database_url_runs_in_wal_mode_with_immediate_transactions(tmp_
         ("SECURE_SSL_REDIRECT", "maybe"),
         ("TASKS_BACKEND", "celery"),
         ("DB_POOL_MAX_SIZE", "eight"),
+        ("WEB_REQUEST_SLOW_MS", "0"),
+        ("WEB_REQUEST_THREADS_MAX", "2"),
     ],
 )
 def test_a_wrong_variable_stops_the_process_with_one_line_naming_it(variable, value):
@@ -112,3 +114,22 @@ def test_the_rq_task_engine_without_redis_stops_the_process_naming_the_variable(
     result = _manage("check", TASKS_BACKEND="operations.rq_engine.LeasedRQBackend", REDIS_URL="")
     assert result.returncode != 0
     assert result.stderr.strip() == "Configuration error: TASKS_BACKEND is the RQ engine, which needs REDIS_URL"
+
+
+@pytest.mark.parametrize(
+    ("env", "threads"),
+    [
+        ({}, 8),  # twice WEB_REQUEST_THREADS (4)
+        ({"DB_POOL_MAX_SIZE": "6"}, 6),  # no more threads than connections the pool lends
+        ({"DB_POOL_MAX_SIZE": "2"}, 4),  # but never fewer than WEB_REQUEST_THREADS
+        ({"DB_POOL_MAX_SIZE": "20"}, 8),
+        ({"DB_POOL_MAX_SIZE": "6", "WEB_REQUEST_THREADS_MAX": "12"}, 12),  # as asked
+    ],
+)
+def test_a_web_process_holds_at_most_twice_its_request_threads_and_no_more_than_its_pool(env, threads):
+    script = "from django.conf import settings; print(settings.WEB_REQUEST_THREADS_MAX)"
+    clean = {"WEB_REQUEST_THREADS": "4", "WEB_REQUEST_THREADS_MAX": "", "DB_POOL_MAX_SIZE": ""}
+    database = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/sharing"}
+    result = _manage("shell", "-v", "0", "-c", script, **{**database, **clean, **env})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == [str(threads)]

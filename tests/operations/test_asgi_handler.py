@@ -131,3 +131,72 @@ def test_requests_run_on_kept_threads_not_on_a_new_thread_each(settings):
     assert len(threads) == 12
     assert len({id(thread) for thread in threads}) <= 2
     assert {id(thread) for thread in finished_on} <= {id(thread) for thread in threads}
+
+
+def test_a_request_waiting_on_a_slow_service_gives_its_turn_to_the_next_one(settings):
+    # Two requests stuck on a slow remote call (a checkout waiting for Stripe) hold both turns of a
+    # process; once they are slow, the next person's request runs on a thread of its own, and the remote
+    # service here answers them only after it ran. With the turns held to the end (the old handler), the
+    # next request would wait for them, and they would give up waiting.
+    settings.WEB_REQUEST_THREADS = 2
+    settings.WEB_REQUEST_THREADS_MAX = 4
+    settings.WEB_REQUEST_SLOW_MS = 20
+    handler = OneHopASGIHandler()
+    from django.http import HttpResponse
+
+    other_ran = threading.Event()
+    answered_in_time: list[bool] = []
+    threads: dict[str, threading.Thread] = {}
+
+    def get_response(request):
+        threads[request.path] = threading.current_thread()
+        if request.path.startswith("/slow"):
+            answered_in_time.append(other_ran.wait(timeout=2))
+        else:
+            other_ran.set()
+        return HttpResponse("ok")
+
+    handler.get_response = get_response  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        slow = [asyncio.create_task(_get(handler, path)) for path in ("/slow-1", "/slow-2")]
+        await asyncio.sleep(0.01)  # both slow ones have their turns
+        await asyncio.gather(_get(handler, "/other"), *slow)
+
+    asyncio.run(scenario())
+    assert answered_in_time == [True, True]
+    assert len({id(thread) for thread in threads.values()}) == 3
+
+
+def test_slow_requests_never_take_more_than_web_request_threads_max_threads(settings):
+    # Each thread may hold a database connection: past the bound, requests wait as they did before,
+    # slow or not, and the threads are kept for the next requests.
+    settings.WEB_REQUEST_THREADS = 1
+    settings.WEB_REQUEST_THREADS_MAX = 2
+    settings.WEB_REQUEST_SLOW_MS = 1
+    handler = OneHopASGIHandler()
+    from django.http import HttpResponse
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+    threads: set[int] = set()
+
+    def get_response(request):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            threads.add(id(threading.current_thread()))
+        time.sleep(0.05)  # every one of them is slow
+        with lock:
+            running[0] -= 1
+        return HttpResponse("ok")
+
+    handler.get_response = get_response  # type: ignore[method-assign]
+
+    async def rounds() -> None:
+        for _ in range(2):
+            await _through(handler, 5)
+
+    asyncio.run(rounds())
+    assert most[0] == 2
+    assert len(threads) == 2
