@@ -225,11 +225,11 @@ if WEB_REQUEST_THREADS < 1:
 WEB_REQUEST_SLOW_MS = envint("WEB_REQUEST_SLOW_MS", 500)
 if WEB_REQUEST_SLOW_MS < 1:
     refuse("WEB_REQUEST_SLOW_MS", "must be 1 or more (milliseconds).")
-_pool_size = DATABASES["default"].get("OPTIONS", {}).get("pool", {}).get("max_size", 0)
-WEB_REQUEST_THREADS_MAX = envint(
-    "WEB_REQUEST_THREADS_MAX",
-    max(WEB_REQUEST_THREADS, min(2 * WEB_REQUEST_THREADS, _pool_size or 2 * WEB_REQUEST_THREADS)),
-)
+_pool_size = DATABASES["default"].get("OPTIONS", {}).get("pool", {}).get("max_size")
+_threads_max = 2 * WEB_REQUEST_THREADS
+if _pool_size:
+    _threads_max = max(WEB_REQUEST_THREADS, min(_threads_max, _pool_size))
+WEB_REQUEST_THREADS_MAX = envint("WEB_REQUEST_THREADS_MAX", _threads_max)
 if WEB_REQUEST_THREADS_MAX < WEB_REQUEST_THREADS:
     refuse("WEB_REQUEST_THREADS_MAX", f"must be at least WEB_REQUEST_THREADS ({WEB_REQUEST_THREADS}).")
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
