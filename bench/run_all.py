@@ -335,6 +335,18 @@ def search_cost_rows(db: str, requests: int) -> list[Row]:
         rows.append(Row(f"{label} cpu_ms", cpu, "< 4", below(cpu, 4), digits=2))
         rows.append(Row(f"{label} bare view cpu_ms", number(line, "bare_view_cpu_ms"), "(reference)", None, digits=2))
         rows.append(Row(f"{label} / bare view's", number(line, "cpu_ratio"), "(reference)", None, digits=2))
+        if "search_api_db_cpu_ms" in line:
+            database = number(line, "search_api_db_cpu_ms")
+            rows.append(Row(f"{label} PostgreSQL's cpu_ms", database, "(reference)", None, digits=2))
+    if db == "postgres":
+        # The rows of the cards kept per web process (listings.cards) and not, taking turns in one process.
+        for line in run("search_cost.py", "--db", db, "--requests", str(requests), "--kept-rows-ab", timeout=900):
+            if "rows_kept" not in line:
+                continue
+            label = f"search API CPU per request {db}, rows kept={line['rows_kept']}"
+            for name in ("search_api_cpu_ms", "search_api_db_cpu_ms"):
+                part = "web" if name == "search_api_cpu_ms" else "PostgreSQL's"
+                rows.append(Row(f"{label} {part} cpu_ms", number(line, name), "(reference)", None, digits=2))
     return rows
 
 
