@@ -141,6 +141,7 @@ def test_killing_a_web_process_moves_its_sockets_to_the_other_and_loses_no_notif
     guest_key, threads, people = conversations(RECIPIENTS)
     victim = stack.pid("web.1")
     results: list[tuple[int, dict]] = []
+    killed_after: list[int] = []  # how many requests had been answered at the kill
 
     async def scenario() -> dict[int, list[int]]:
         stop = asyncio.Event()
@@ -159,6 +160,7 @@ def test_killing_a_web_process_moves_its_sockets_to_the_other_and_loses_no_notif
                     )
                     if len(results) == MESSAGES // 3:
                         os.kill(victim, signal.SIGKILL)  # requests are flowing, every socket is open
+                        killed_after.append(len(results))
 
             await asyncio.gather(*(write() for _ in range(SENDERS)))
             return await every_socket_caught_up(people)
@@ -173,10 +175,15 @@ def test_killing_a_web_process_moves_its_sockets_to_the_other_and_loses_no_notif
     # The sockets the killed process held broke without a close frame and came back through nginx.
     moved = [person for person in people if person.connections > 1]
     assert moved and all(None in person.close_codes or 1006 in person.close_codes for person in moved)
-    # Only requests in flight at the kill may have failed (nginx never replays a POST another process may have
-    # half-done); every answered one was whole (raw_post parsed it) and is stored.
-    failed = [status for status, _ in results if status != 201]
-    assert len(results) == MESSAGES and len(failed) <= SENDERS, failed
+    # Only requests around the kill may have failed, with 502 (nginx never replays a POST another process may
+    # have half-done): those in flight on the killed process, at most one per sender, and per sender at most
+    # one more that nginx sent down a pooled connection to it before it saw that connection close (5 of 150
+    # in one CI run, one over the senders). Every later request is answered by the other process, and every
+    # answered one was whole (raw_post parsed it) and is stored.
+    failed = [(position, status) for position, (status, _) in enumerate(results) if status != 201]
+    assert len(results) == MESSAGES
+    assert all(status == 502 for _, status in failed), failed
+    assert all(killed_after[0] <= position < killed_after[0] + 2 * SENDERS for position, _ in failed), failed
     written = {body["id"] for status, body in results if status == 201}
     assert written <= set(Message.objects.filter(thread__in=threads).values_list("id", flat=True))
     # Every socket has each of its person's notifications exactly once, in order: none lost, none twice.
