@@ -1,10 +1,10 @@
 """On PostgreSQL: a change to a listing's details or photos also updates the listing's row (its `updated_at`).
 
 A search card shows the listing's row, its kind's details and its photos. The search API keeps the
-cards' rows per web process and asks PostgreSQL only whether each row's version (its `xmin`, the
-transaction that wrote it) is still the one kept (listings.cards). A listing's own changes give its
-row a new version; with these triggers, so do its details' and photos' changes, however they are
-written (services, the admin, a bulk statement). Statement-level triggers: a bulk load of many
+cards' rows per web process and, when most of a page is kept, asks PostgreSQL only whether each row's
+version (its `xmin`, the transaction that wrote it) is still the one kept (listings.cards). A listing's
+own changes give its row a new version; with these triggers, so do its details' and photos' changes,
+however they are written (services, the admin, a bulk statement). Statement-level triggers: a bulk load of many
 details rows touches their listings in one UPDATE, not one each.
 
 Every writer of listings.services and listings.photos locks the listing's row first, so the touch
