@@ -202,7 +202,7 @@ def main() -> int:
         # The database server's CPU per search (PostgreSQL on this machine): shared by every web process.
         database = (
             f" search_api_db_cpu_ms={database_ms['search_api'] / len(figures['search_api'][0]):.2f}"
-            if options.db == "postgres" and database_cpu_ms() > 0
+            if database_ms["search_api"] > 0  # 0: SQLite, or PostgreSQL on another machine
             else ""
         )
         print(
