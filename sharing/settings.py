@@ -297,8 +297,9 @@ TASK_LEASE_SECONDS = envint("TASK_LEASE_SECONDS", 300)
 # --- Health (operations/) ------------------------------------------------------------
 # /readyz wants a worker and the scheduler seen within this many seconds (their heartbeats).
 READINESS_HEARTBEAT_SECONDS = envint("READINESS_HEARTBEAT_SECONDS", 60)
-# Run in the background when a web process starts; /readyz is not ready until they have run.
-WARM_UP = ["listings.geocoding.warm_up"]
+# Run in the background when a web process starts; /readyz is not ready until they have run. The last
+# keeps what was loaded out of the garbage collector's full walks (operations.warmup.freeze_heap).
+WARM_UP = ["listings.geocoding.warm_up", "operations.warmup.freeze_heap"]
 
 # --- Accounts (django-allauth): email only, verified before listing or booking --
 AUTH_USER_MODEL = "accounts.User"

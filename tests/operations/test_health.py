@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from datetime import timedelta
 from unittest import mock
 
@@ -114,3 +116,26 @@ def test_the_web_entry_point_warms_the_gazetteer_in_the_background():
 
     assert warmup.state.done.wait(timeout=120)
     assert geocoding._gazetteer.cache_info().currsize == 1
+
+
+def test_the_last_warm_up_step_frees_garbage_then_keeps_what_lives_out_of_full_collections(settings):
+    """A web process's loaded heap (Django, the gazetteer) is walked by no later full collection."""
+
+    class Node:
+        pass
+
+    garbage = Node()
+    garbage.itself = garbage  # a cycle nobody holds: only the collector frees it
+    freed = weakref.ref(garbage)
+    del garbage
+    alive = [Node() for _ in range(100)]
+    assert id(alive) in {id(each) for each in gc.get_objects()}
+    try:
+        warmup.freeze_heap()
+        assert freed() is None  # collected first, not frozen for the process's life
+        assert id(alive) not in {id(each) for each in gc.get_objects()}  # in no generation a collection walks
+        assert gc.get_freeze_count() > len(alive)
+    finally:
+        gc.unfreeze()
+    # Last: what the steps before it load is frozen with the rest.
+    assert settings.WARM_UP[-1] == "operations.warmup.freeze_heap"
