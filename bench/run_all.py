@@ -344,8 +344,7 @@ def search_cost_rows(db: str, requests: int) -> list[Row]:
             if "rows_kept" not in line:
                 continue
             label = f"search API CPU per request {db}, rows kept={line['rows_kept']}"
-            for name in ("search_api_cpu_ms", "search_api_db_cpu_ms"):
-                part = "web" if name == "search_api_cpu_ms" else "PostgreSQL's"
+            for name, part in (("search_api_cpu_ms", "web"), ("search_api_db_cpu_ms", "PostgreSQL's")):
                 rows.append(Row(f"{label} {part} cpu_ms", number(line, name), "(reference)", None, digits=2))
     return rows
 
