@@ -42,6 +42,27 @@ def test_the_area_depends_on_the_server_secret_not_only_on_the_public_id():
     assert first != second
 
 
+def test_every_area_stays_where_salted_hmac_put_it():
+    # The area point's HMAC is computed with its derived key kept per secret; what people saw of a
+    # listing must not move with that, so the offset is the one Django's salted_hmac gives.
+    from django.utils.crypto import salted_hmac
+
+    for secret in ("one-secret-" + "x" * 40, "another-secret-" + "y" * 40):
+        with override_settings(SECRET_KEY=secret):
+            for listing_id in (1, 7, 123_456, 9_876_543):
+                digest = salted_hmac("sharing.listings.privacy.area", str(listing_id), algorithm="sha256").digest()
+                bearing = int.from_bytes(digest[:4], "big") / 2**32 * 2 * math.pi
+                distance = privacy.OFFSET_MIN_M + int.from_bytes(digest[4:8], "big") / 2**32 * (
+                    privacy.OFFSET_MAX_M - privacy.OFFSET_MIN_M
+                )
+                north, east = distance * math.cos(bearing), distance * math.sin(bearing)
+                expected = (
+                    HOME[0] + north / METRES_PER_DEGREE,
+                    HOME[1] + east / (METRES_PER_DEGREE * math.cos(math.radians(HOME[0]))),
+                )
+                assert privacy.area_point(listing_id, *HOME) == pytest.approx(expected, abs=1e-12)
+
+
 @pytest.mark.parametrize(("km", "shown"), [(0.0, 0.5), (0.2, 0.5), (0.74, 0.5), (0.76, 1.0), (3.3, 3.5), (12.1, 12.0)])
 def test_distances_are_rounded_to_half_a_kilometre(km, shown):
     assert privacy.rounded_km(km) == shown
