@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
@@ -163,8 +164,11 @@ _VERSIONS = (
     f' WHERE l."{Listing._meta.pk.column}" = ANY(%s)'
 )
 # The rows read on PostgreSQL, per listing id with their version, for at most KEPT_CARDS listings per
-# process, the oldest read first out. Written under the lock, read without.
-_KEPT: dict[int, tuple[int, Row]] = {}
+# process, the oldest read first out. Written under the lock, read without. An OrderedDict: a plain
+# dict's oldest key (`next(iter(...))`) is found by skipping the slots of the keys deleted before it,
+# thousands once a page's 20 rows go in and out at each search (90 us a search among 1,000,000
+# listings, where few rows are read twice); OrderedDict.popitem(last=False) takes it at once.
+_KEPT: OrderedDict[int, tuple[int, Row]] = OrderedDict()
 _KEPT_LOCK = threading.Lock()
 
 
@@ -224,10 +228,10 @@ def _rows_unless_kept(sql: str, ids: list[int]) -> dict[int, Row]:
     if fresh and not connection.in_atomic_block:
         with _KEPT_LOCK:
             for listing_id, entry in fresh:
-                _KEPT.pop(listing_id, None)  # in again, as the newest
                 _KEPT[listing_id] = entry
+                _KEPT.move_to_end(listing_id)  # in again, as the newest
             while len(_KEPT) > KEPT_CARDS:
-                del _KEPT[next(iter(_KEPT))]
+                _KEPT.popitem(last=False)
     return found
 
 

@@ -139,3 +139,19 @@ def test_at_most_kept_cards_rows_are_kept_the_oldest_out_first(near, asked, monk
     cards._KEPT.clear()
     assert _search(asked)[0] == model_path_json(*asked[-1])
     assert len(cards._KEPT) == 1
+
+
+def test_the_row_read_first_goes_out_first(near, monkeypatch):
+    monkeypatch.setattr(cards, "KEPT_CARDS", 2)
+    cards._KEPT.clear()
+    room, driver = near["room"], near["driver"]
+    third = make_listing(owner=near["host"], title="Third", latitude=48.8610, longitude=2.3510)
+    for listing in (room, driver, third):
+        assert set(cards._rows([listing.pk])) == {listing.pk}
+    assert list(cards._KEPT) == [driver.pk, third.pk]
+    # Read again after a change while still kept, the driver comes in as the newest: the third goes out next.
+    Listing.objects.filter(pk=driver.pk).update(title="Driver, renamed")
+    cards._rows([driver.pk])
+    assert list(cards._KEPT) == [third.pk, driver.pk]
+    cards._rows([room.pk])
+    assert list(cards._KEPT) == [driver.pk, room.pk]
