@@ -31,7 +31,7 @@ class Mailbox:
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
 
-    def wait_for(self, to: str, *, timeout: float = 10.0) -> EmailMessage:
+    def wait_for(self, to: str, *, timeout: float = 30.0) -> EmailMessage:
         """The latest message to `to`, waiting for it to arrive (the site sends while answering a request)."""
         deadline = time.monotonic() + timeout
         while True:

@@ -33,7 +33,7 @@ class Mailbox:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in m["To"]]
 
-    def wait_for(self, address: str, *, count: int = 1, timeout: float = 10.0) -> EmailMessage:
+    def wait_for(self, address: str, *, count: int = 1, timeout: float = 30.0) -> EmailMessage:
         """The `count`-th message to `address`, waiting for it (the server thread receives while the test runs)."""
         deadline = time.monotonic() + timeout
         while len(found := self.to(address)) < count:
