@@ -14,12 +14,11 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from notifications.management.commands.generate_vapid_keys import new_vapid_keys
 from tests.conftest import PASSWORD
-from tests.e2e.mailbox import Mailbox, smtp_mailbox
 from tests.payments.fixtures import WEBHOOK_SECRET, ledger_checked, localstripe  # noqa: F401
 from tests.support.axe import serious_violations
 from tests.support.browser import PAGE_TIMEOUT_MS, open_chromium
 from tests.support.servers import asgi_server
-from tests.support.smtp import smtp  # noqa: F401
+from tests.support.smtp import Mailbox, smtp, smtp_server  # noqa: F401
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
@@ -64,7 +63,7 @@ E2E_PUSH = dict(zip(("WEBPUSH_VAPID_PRIVATE_KEY", "WEBPUSH_VAPID_PUBLIC_KEY"), n
 @pytest.fixture(scope="session")
 def mailbox() -> Iterator[Mailbox]:
     """Every email the server process sends, received over SMTP on loopback."""
-    with smtp_mailbox() as box:
+    with smtp_server() as box:
         yield box
 
 
