@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,17 +26,11 @@ from tests.bookings.factories import request_room
 from tests.operations.tasks_for_tests import expire_when_let_go, record_claim
 from tests.payments.fixtures import WEBHOOK_SECRET
 from tests.support.servers import BASE_DIR, child_environment
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.redis_only, pytest.mark.django_db(transaction=True)]
 
 RQ = "operations.rq_engine.LeasedRQBackend"
-
-
-def wait_for(condition, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,13 +21,7 @@ from tests.bookings.factories import request_room
 from tests.operations.tasks_for_tests import expire_when_let_go
 from tests.payments.fixtures import WEBHOOK_SECRET
 from tests.support.servers import BASE_DIR, child_environment
-
-
-def wait_for(condition, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
+from tests.support.waiting import wait_for
 
 
 @pytest.mark.django_db(transaction=True)

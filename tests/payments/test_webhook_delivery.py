@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -13,6 +12,7 @@ from payments.models import Payout, PayoutAccount, StripeEvent
 from payments.services import host_payouts
 from tests.payments.fixtures import onboard
 from tests.payments.helpers import captured_payment, host_with_payout_account
+from tests.support.waiting import wait_for
 
 
 @pytest.mark.django_db(transaction=True)
@@ -36,11 +36,11 @@ def test_account_updated_from_the_harness_releases_the_waiting_payout(localstrip
     # payout in its own transaction and marks the event processed in the next one, so wait for both: checking the
     # event the moment the payout is paid raced the second commit on a loaded machine.
     processed = StripeEvent.objects.filter(type="account.updated", status=StripeEvent.Status.PROCESSED)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        payout.refresh_from_db()
-        if payout.status == Payout.Status.PAID and processed.exists():
-            break
-        time.sleep(0.1)
+    wait_for(
+        lambda: Payout.objects.filter(pk=payout.pk, status=Payout.Status.PAID).exists() and processed.exists(),
+        timeout=15,
+        what="the payout paid and the account.updated event processed",
+    )
+    payout.refresh_from_db()
     assert payout.status == Payout.Status.PAID
     assert processed.exists()
