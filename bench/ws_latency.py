@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import shutil
@@ -226,6 +227,11 @@ async def run(args: argparse.Namespace, people: list[tuple[int, str]], port: int
     log(f"connected {len(sockets)} clients in {time.perf_counter() - started:.1f} s ({retries} handshakes retried)")
 
     recipients = await sync_to_async(load_recipients)(people)
+    # The 1,000 clients are this process's own heap, alive to the end: a full collection walked them
+    # again every few seconds and stopped every client for 150-290 ms, which the latencies counted as
+    # the server's. Frozen once connected, as a web process freezes its warm-up (operations.warmup).
+    gc.collect()
+    gc.freeze()
     total = int(args.rate * args.seconds)
 
     # How busy the machine was while the notifications were written (when the cores are saturated,
@@ -328,6 +334,7 @@ async def drive(
 ) -> None:
     """Commit notification `seq` at `start + seq / rate` for each of `seqs`, `--writers` at a time."""
     from asgiref.sync import sync_to_async
+    from channels.layers import get_channel_layer
     from django.db import transaction
 
     from realtime import notify
@@ -347,6 +354,11 @@ async def drive(
     async def fire(seq: int) -> None:
         async with writers:
             await commit(seq)
+
+    # A web process has long had its connection to the channel layer when it notifies; a writer
+    # process that just started opens it with its first notification, and the ~0.2 s of notifications
+    # queued behind that connection counted as latency. Opened here, before the first one.
+    await get_channel_layer().group_send("bench.warm-up", {"type": "bench.nothing"})
 
     pending = []
     for seq in seqs:
@@ -387,6 +399,9 @@ def writer_child(args: argparse.Namespace) -> int:
     django.setup()
     index, count = (int(part) for part in args.writer_child.split("/"))
     recipients = load_recipients()
+    from operations.warmup import freeze_heap
+
+    freeze_heap()  # as a web process does once warm (settings.WARM_UP), before it writes
     print("ready", flush=True)
     start = float(sys.stdin.readline())
     cpu_began = time.process_time()
