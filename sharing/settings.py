@@ -300,6 +300,9 @@ READINESS_HEARTBEAT_SECONDS = envint("READINESS_HEARTBEAT_SECONDS", 60)
 # Run in the background when a web process starts; /readyz is not ready until they have run. The last
 # keeps what was loaded out of the garbage collector's full walks (operations.warmup.freeze_heap).
 WARM_UP = ["listings.geocoding.warm_up", "operations.warmup.freeze_heap"]
+# The garbage collector's thresholds once a web process is warm (operations.warmup.freeze_heap): young
+# objects 50,000 at a time, then 20 young collections per middle one, 100 middle per full one.
+GC_THRESHOLDS = (50_000, 20, 100)
 
 # --- Accounts (django-allauth): email only, verified before listing or booking --
 AUTH_USER_MODEL = "accounts.User"

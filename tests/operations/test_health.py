@@ -130,12 +130,18 @@ def test_the_last_warm_up_step_frees_garbage_then_keeps_what_lives_out_of_full_c
     del garbage
     alive = [Node() for _ in range(100)]
     assert id(alive) in {id(each) for each in gc.get_objects()}
+    thresholds = gc.get_threshold()  # the web entry point's warm-up may have run in this process already
+    gc.set_threshold(700, 10, 10)  # Python's own
+    assert settings.GC_THRESHOLDS != (700, 10, 10)
     try:
         warmup.freeze_heap()
         assert freed() is None  # collected first, not frozen for the process's life
         assert id(alive) not in {id(each) for each in gc.get_objects()}  # in no generation a collection walks
         assert gc.get_freeze_count() > len(alive)
+        # What the process makes from then on is collected at the server's thresholds.
+        assert gc.get_threshold() == settings.GC_THRESHOLDS
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
     # Last: what the steps before it load is frozen with the rest.
     assert settings.WARM_UP[-1] == "operations.warmup.freeze_heap"
