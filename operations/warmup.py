@@ -63,8 +63,8 @@ def freeze_heap() -> None:
     Then the collector runs at settings.GC_THRESHOLDS instead of Python's (700, 10, 10). What a server
     makes after its start and keeps (1,000 open sockets' consumers and scopes, the cards it keeps) is
     walked by every full collection, and Python's thresholds ran one every few seconds under load: with
-    1,000 sockets and 400 notifications a second, 7-9 full collections of 50-390 ms in 25 s, each
-    holding every socket of the process (README, "Full collections of a web process holding sockets").
+    1,000 sockets and 400 notifications a second, full collections of 150-390 ms, each holding every
+    socket of the process (README, "Full collections of a web process holding sockets").
     A young generation of 50,000 objects lets what a request or a message makes die before it is
     promoted, so full collections come many minutes apart under load; the cycles of long-lived objects
     that die (a closed socket's consumer) wait for the next one.
