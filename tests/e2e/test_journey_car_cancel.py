@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from bookings.models import Booking, BookingStatus
 from listings.models import CancellationPolicy, ListingKind
 from payments.models import Payment
+from tests.e2e.panel import book_from_panel
 from tests.e2e.people import log_in, person
 from tests.listings.factories import make_listing
 
@@ -49,7 +50,7 @@ def test_a_car_booked_instantly_and_cancelled_refunds_exactly_what_the_policy_sa
     panel.get_by_label("From").fill(start.strftime("%Y-%m-%dT%H:%M"))
     panel.get_by_label("Until").fill(end.strftime("%Y-%m-%dT%H:%M"))
     journey.snap("listing-dates-picked")
-    panel.get_by_role("button", name="Book now").click()
+    book_from_panel(page, "Book now")
 
     expect(page.get_by_role("heading", name="Book Clio for the weekend"), "book page").to_be_visible()
     expect(page.locator("#quote"), "book page: the quote for three hours").to_contain_text("€45.00")

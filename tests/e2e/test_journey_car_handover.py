@@ -30,6 +30,7 @@ from tests.e2e.handover import (
     file_report,
     fill_card,
 )
+from tests.e2e.panel import book_from_panel
 from tests.e2e.people import host_who_can_be_paid, log_in, own_tab, person, snap
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -54,7 +55,7 @@ def test_a_car_returned_80_km_over_the_limit_is_charged_exactly_and_the_deposit_
     panel = page.locator("#booking-panel")
     panel.get_by_label("From").fill(start.strftime("%Y-%m-%dT%H:%M"))
     panel.get_by_label("Until").fill(end.strftime("%Y-%m-%dT%H:%M"))
-    panel.get_by_role("button", name="Book now").click()
+    book_from_panel(page, "Book now")
     expect(page.locator("#quote"), "book page: the quote for three hours").to_contain_text("€45.00")
     fill_card(page)
     page.get_by_role("button", name="Book now").click()

@@ -27,6 +27,7 @@ from listings.models import BusyPeriod, Listing
 from payments.models import Payment
 from tests.conftest import PASSWORD, make_user
 from tests.e2e.conftest import log_in
+from tests.e2e.panel import book_from_panel
 from tests.listings.factories import make_listing
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -174,7 +175,7 @@ def request_and_pay(page: Page, check_in: date, check_out: date) -> None:
     """On a listing page: the booking panel's dates, then the book page's card form; ends on the booking page."""
     page.get_by_label("Check-in").fill(check_in.isoformat())
     page.get_by_label("Check-out").fill(check_out.isoformat())
-    page.get_by_role("button", name="Request to book").click()
+    book_from_panel(page, "Request to book")
     expect(
         page.get_by_role("heading", name=re.compile(r"^Book ")), "listing page: the book page did not open"
     ).to_be_visible()

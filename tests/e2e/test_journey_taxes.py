@@ -19,6 +19,7 @@ from bookings.models import Booking, BookingStatus
 from receipts.models import Document
 from receipts.tasks import issue_receipt_task
 from taxes.models import OccupancyTax, VatRate
+from tests.e2e.panel import book_from_panel
 from tests.e2e.people import log_in, person
 from tests.listings.factories import make_listing
 from tests.receipts.helpers import capture_of, pdf_text
@@ -50,7 +51,7 @@ def test_a_guest_from_france_sees_vat_and_the_paris_tourist_tax_then_reads_them_
     page.get_by_label("Check-in").fill(check_in.isoformat())
     page.get_by_label("Check-out").fill(check_out.isoformat())
     page.get_by_label("Guests").fill("2")
-    page.get_by_role("button", name="Book now").click()
+    book_from_panel(page, "Book now")
     expect(page.get_by_role("heading", name=re.compile(r"^Book ")), "the book page").to_be_visible()
     quote = page.locator("#quote")
     expect(quote.locator("tr[data-tax]", has_text="Tourist tax (Paris)"), "book page: tourist tax").to_contain_text(
